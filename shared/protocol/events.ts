@@ -1,0 +1,153 @@
+import type { PlaybackClock } from '../clock/playback.js';
+import type { BattleEvent } from '../battle/events.js';
+import type { WorldState } from '../battle/state.js';
+import type { DecisionChoice, SideId, Vec2 } from '../battle/types.js';
+import type { Outcome } from '../battle/timeline.js';
+import type {
+  AnnotationAddPayload,
+  AnnotationDeletePayload,
+  AnnotationEditPayload,
+  AnnotationImportPayload,
+  BranchForkPayload,
+  BranchSwitchPayload,
+  JoinPayload,
+  PhasePayload,
+  PingPayload,
+  RatePayload,
+  Role,
+  RoomSettings,
+  RoomSettingsPatch,
+  SeekPayload,
+} from './schemas.js';
+
+// The socket.io contract. Names are public (other clients are written against them): extend, never rename.
+
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'NOT_IN_ROOM'
+  | 'RATE_LIMITED'
+  | 'CONFLICT'
+  | 'INTERNAL';
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+export type AckFn<T extends object = object> = (res: Ack<T>) => void;
+
+export interface Member {
+  memberId: string;
+  name: string;
+  role: Role;
+  connected: boolean;
+}
+
+export interface Annotation {
+  id: string;
+  roomId: string;
+  branchId: string;
+  positionMs: number;
+  text: string;
+  phaseId?: string;
+  at?: Vec2;
+  to?: Vec2;
+  stop?: boolean;
+  author: string;
+  authorRole: Role;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface BranchInfo {
+  branchId: string;
+  battleId: string;
+  parentBranchId: string | null;
+  /** All decisions that differ from history, the fork's included. */
+  decisions: DecisionChoice[];
+  fork: { decisionId: string; atMs: number; seq: number } | null;
+  durationMs: number;
+  outcome: Outcome;
+  createdBy: string | null;
+  createdAt: number;
+}
+
+export interface RoomState {
+  roomId: string;
+  battleId: string;
+  branchId: string;
+  settings: RoomSettings;
+  clock: PlaybackClock;
+  members: Member[];
+  annotations: Annotation[];
+  branches: BranchInfo[];
+}
+
+export interface TimelineEventsMsg {
+  branchId: string;
+  /** Events with fromSeq <= seq < toSeq; the batch covers playback time up to untilMs. */
+  fromSeq: number;
+  toSeq: number;
+  untilMs: number;
+  events: BattleEvent[];
+}
+
+export interface KeyframeMsg {
+  branchId: string;
+  positionMs: number;
+  state: WorldState;
+}
+
+export interface PresenceMsg {
+  members: Member[];
+}
+
+export interface JoinResult {
+  room: RoomState;
+  you: Member;
+}
+
+export interface ClientToServerEvents {
+  'room:join': (p: JoinPayload, ack: AckFn<JoinResult>) => void;
+  'room:settings': (p: RoomSettingsPatch, ack: AckFn<{ settings: RoomSettings }>) => void;
+  'playback:play': (p: Record<string, never> | undefined, ack: AckFn<{ clock: PlaybackClock }>) => void;
+  'playback:pause': (p: Record<string, never> | undefined, ack: AckFn<{ clock: PlaybackClock }>) => void;
+  'playback:seek': (p: SeekPayload, ack: AckFn<{ clock: PlaybackClock }>) => void;
+  'playback:rate': (p: RatePayload, ack: AckFn<{ clock: PlaybackClock }>) => void;
+  'playback:phase': (p: PhasePayload, ack: AckFn<{ clock: PlaybackClock }>) => void;
+  'annotation:add': (p: AnnotationAddPayload, ack: AckFn<{ annotation: Annotation }>) => void;
+  'annotation:edit': (p: AnnotationEditPayload, ack: AckFn<{ annotation: Annotation }>) => void;
+  'annotation:delete': (p: AnnotationDeletePayload, ack: AckFn<{ id: string }>) => void;
+  'annotation:import': (p: AnnotationImportPayload, ack: AckFn<{ imported: number }>) => void;
+  'branch:fork': (p: BranchForkPayload, ack: AckFn<{ branch: BranchInfo }>) => void;
+  'branch:switch': (p: BranchSwitchPayload, ack: AckFn<{ branchId: string; clock: PlaybackClock }>) => void;
+  'clock:ping': (p: PingPayload, ack: AckFn<{ clientTime: number; serverTime: number }>) => void;
+}
+
+export interface ServerToClientEvents {
+  'room:state': (s: RoomState) => void;
+  'playback:clock': (c: PlaybackClock) => void;
+  'timeline:events': (m: TimelineEventsMsg) => void;
+  'timeline:keyframe': (m: KeyframeMsg) => void;
+  'annotation:added': (a: Annotation) => void;
+  'annotation:updated': (a: Annotation) => void;
+  'annotation:removed': (m: { id: string; branchId: string }) => void;
+  presence: (m: PresenceMsg) => void;
+  'branch:created': (b: BranchInfo) => void;
+}
+
+export interface InterServerEvents {
+  ping: () => void;
+}
+
+export interface SocketData {
+  roomId?: string;
+  memberId?: string;
+  role?: Role;
+  name?: string;
+}
+
+export type { SideId };

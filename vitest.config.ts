@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration and browser tests boot real servers; run files in a few forks, not per-core storms.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
