@@ -1,0 +1,595 @@
+import { assign, emit, setup } from 'xstate';
+import type { BattleCommand, Facts, MachineEvent, Order } from '../../server/engine/types.js';
+import { D, HISTORICAL_SHADOWS, O } from './decisions.js';
+import { allianceOnMap, bopsDestroyed, destroyed, digest, groupAlive, groupHull, groupShields, verdict, type Digest } from './facts.js';
+import { BOP_COUNT, G, P, SIDES, U } from './scenario.js';
+
+// The Battle of Terok Nor as a flat XState machine: one state per phase, plus decision states.
+// The machine only gives orders; who is hit, who dies and when phases turn over come from the
+// simulation (TICK facts). Timings are playback milliseconds; in-universe time is compressed.
+
+export const T = {
+  /** Refit work: the counter reaches 1 after 1 / REFIT_RATE seconds of playback. */
+  REFIT_RATE: 1 / 150,
+  refitIntro: 22_000,
+  speedUp: 16_000,
+  raiderRun: 12_000,
+  /** How long each warp shadow fools Alliance sensors, per shadow projected (more shadows, longer ruse). */
+  shadowTtlBase: 10_000,
+  shadowTtlPer: 5_000,
+  launchWait: 150_000,
+  hunt: 45_000,
+  strafe: 22_000,
+  pummel: 18_000,
+  circle: 45_000,
+  behind: 5_000,
+  raiderRescue: 35_000,
+  breaches: 120_000,
+  withdrawal: 45_000,
+  fightOn: 100_000,
+  defiantLost: 70_000,
+} as const;
+
+/** Flagship hull fraction at which Garak counsels withdrawal ("several major hull breaches"). */
+export const RETREAT_HULL = 0.4;
+/** Defiant shield fraction at which the flagship calls a Bird-of-Prey in for the kill. */
+export const CALL_FOR_HELP_SHIELDS = 0.35;
+
+export interface TerokNorContext {
+  shadows: number;
+  decoyRun: boolean;
+  tactic: 'pointblank' | 'standoff';
+  raiderReturns: boolean;
+  /** BoPs already destroyed when the Defiant launched (so its first kill is told apart). */
+  bopsAtLaunch: number;
+  last: Digest | null;
+}
+
+type Cmd = { type: 'cmd'; params: BattleCommand };
+
+const cmd = (c: BattleCommand): Cmd => ({ type: 'cmd', params: c });
+const order = (o: Order): Cmd => cmd({ type: 'order', order: o });
+const phase = (phaseId: string, title: string, label: string, caption: string): Cmd =>
+  cmd({ type: 'phase', phaseId, title, label, caption });
+const fact = (text: string): Cmd => cmd({ type: 'fact', text });
+
+const factsOf = (e: MachineEvent): Facts | null => (e.type === 'TICK' ? e.facts : null);
+
+/** A TICK guard over the facts. */
+const when = (pred: (f: Facts) => boolean) => ({ event }: { event: MachineEvent }): boolean => {
+  const f = factsOf(event);
+  return f !== null && pred(f);
+};
+
+const defiantDestroyed = when((f) => destroyed(f, U.defiant));
+const stationDestroyed = when((f) => destroyed(f, U.station));
+
+/** Orders sending the whole Alliance fleet against the station (escorts lead, flagship hangs back). */
+const assaultOrders: Cmd[] = [
+  order({ kind: 'attack', group: G.galors, target: G.station, range: 'standoff' }),
+  order({ kind: 'attack', group: G.bops, target: `side:${SIDES.rebellion}`, range: 'close' }),
+  order({ kind: 'move', group: G.flagship, to: P.flagshipStandoff }),
+];
+
+export const machine = setup({
+  types: {
+    context: {} as TerokNorContext,
+    events: {} as MachineEvent,
+    emitted: {} as BattleCommand,
+  },
+  actions: {
+    cmd: emit((_, params: BattleCommand) => params),
+    record: assign({
+      last: ({ context, event }) => (event.type === 'TICK' ? digest(event.facts, context.last) : context.last),
+    }),
+    emitDecoys: emit(({ context }): BattleCommand => ({
+      type: 'order',
+      order: {
+        kind: 'decoys',
+        group: G.raider,
+        decoyGroup: G.shadows,
+        count: context.shadows,
+        to: P.decoyTarget,
+        ttlMs: T.shadowTtlBase + T.shadowTtlPer * context.shadows,
+      },
+    })),
+    emitDecoyCaption: emit(({ context }): BattleCommand => ({
+      type: 'fact',
+      text: `Bashir projected ${context.shadows} false warp shadow${context.shadows === 1 ? '' : 's'}`,
+    })),
+    markLaunch: assign({
+      bopsAtLaunch: ({ context, event }) => (event.type === 'TICK' ? bopsDestroyed(event.facts) : context.last?.bopsDestroyed ?? 0),
+    }),
+    emitDefiantAttack: emit(({ context }): BattleCommand => ({
+      type: 'order',
+      order: { kind: 'attack', group: G.defiant, target: G.flagship, range: context.tactic === 'pointblank' ? 'pointblank' : 'standoff' },
+    })),
+    emitRaiderAttack: emit(({ context }): BattleCommand =>
+      context.raiderReturns
+        ? { type: 'order', order: { kind: 'attack', group: G.raider, target: G.flagship, range: 'close' } }
+        : { type: 'order', order: { kind: 'hold', group: G.raider } },
+    ),
+    emitEnd: emit(({ context }): BattleCommand => ({ type: 'end', ...verdict(context.last) })),
+    emitOutcomeFacts: emit(({ context }): BattleCommand => {
+      const d = context.last;
+      const text = d
+        ? `${d.bopsDestroyed} of ${BOP_COUNT} Birds-of-Prey destroyed; Terok Nor ${d.stationAlive ? 'held' : 'lost'}`
+        : 'No engagement';
+      return { type: 'fact', text };
+    }),
+  },
+  guards: {
+    chose: ({ event }, params: { decisionId: string; optionId: string }) =>
+      event.type === 'DECIDE' && event.decisionId === params.decisionId && event.optionId === params.optionId,
+    hasShadows: ({ context }) => context.decoyRun && context.shadows > 0,
+    /** The Alliance has opened the assault: someone on either side has taken fire. */
+    engaged: when((f) => groupShields(f, G.station) < 0.995 || groupShields(f, G.galors) < 0.995 || groupShields(f, G.bops) < 0.995),
+    shadowsGone: when((f) => (f.groups[G.shadows]?.total ?? 0) > 0 && groupAlive(f, G.shadows) === 0),
+    refitDone: when((f) => (f.counters.refit ?? 0) >= 1),
+    defiantDestroyed,
+    stationDestroyed,
+    firstKill: ({ context, event }) => event.type === 'TICK' && bopsDestroyed(event.facts) > context.bopsAtLaunch,
+    huntDone: ({ context, event }) =>
+      event.type === 'TICK' && (bopsDestroyed(event.facts) >= context.bopsAtLaunch + 3 || groupAlive(event.facts, G.bops) <= 2),
+    galorsMauled: when((f) => groupHull(f, G.galors) < 0.55 || groupAlive(f, G.galors) === 0),
+    defiantHurting: when((f) => groupShields(f, G.defiant) < 0.7),
+    defiantShieldsFailing: when((f) => groupShields(f, G.defiant) < CALL_FOR_HELP_SHIELDS),
+    hunterGone: when((f) => (f.groups[G.hunter]?.total ?? 0) === 0 || groupAlive(f, G.hunter) === 0),
+    flagshipBreached: when((f) => groupAlive(f, G.flagship) > 0 && groupHull(f, G.flagship) < RETREAT_HULL),
+    flagshipGone: when((f) => groupAlive(f, G.flagship) === 0),
+    allianceGone: when((f) => allianceOnMap(f) === 0),
+  },
+}).createMachine({
+  id: 'battle-of-terok-nor',
+  initial: 'refit',
+  context: { shadows: HISTORICAL_SHADOWS, decoyRun: true, tactic: 'pointblank', raiderReturns: true, bopsAtLaunch: 0, last: null },
+  on: { TICK: { actions: 'record' } },
+  states: {
+    refit: {
+      entry: [
+        phase(
+          'refit',
+          'The Defiant in refit',
+          '2372 · T-10h',
+          "Terok Nor is in rebel hands, but the rebels' copy of the Defiant shakes itself apart at full power. Smiley O'Brien, Jennifer Sisko and a reluctant Benjamin Sisko overhaul its inertial dampers at the station's berth.",
+        ),
+        cmd({ type: 'objective', id: 'hold-station', label: 'Hold Terok Nor', side: SIDES.rebellion, status: 'pending' }),
+        cmd({ type: 'objective', id: 'defiant-refit', label: "Finish the Defiant's dampers overhaul", side: SIDES.rebellion, status: 'pending', progress: 0 }),
+        order({ kind: 'status', group: G.defiant, status: 'disabled', reason: 'Docked for refit: inertial dampers overhaul' }),
+        order({ kind: 'progress', counter: 'refit', ratePerSec: T.REFIT_RATE, group: G.defiant }),
+      ],
+      after: { [T.refitIntro]: 'speedUp' },
+    },
+    speedUp: {
+      entry: [
+        phase(
+          'regent-speeds-up',
+          'The Regent orders full speed',
+          '2372 · T-8h',
+          'Warned by Garak that the rebels are building a warship, Regent Worf drives his fleet (his flagship, three Galor cruisers and eight Birds-of-Prey) at top speed to strike before the ship is ready. The fleet is eight hours out.',
+        ),
+        order({ kind: 'spawn', group: G.flagship }),
+        order({ kind: 'spawn', group: G.galors }),
+        order({ kind: 'spawn', group: G.bops }),
+        ...assaultOrders,
+      ],
+      after: { [T.speedUp]: 'decideDecoys' },
+    },
+    decideDecoys: {
+      tags: ['decision'],
+      meta: { decisionId: D.decoys },
+      on: {
+        DECIDE: [
+          {
+            guard: { type: 'chose', params: { decisionId: D.decoys, optionId: O.shadows } },
+            target: 'warpShadows',
+            actions: assign(({ event }) => ({
+              decoyRun: true,
+              shadows: event.type === 'DECIDE' ? Math.max(0, Math.min(12, Math.round(event.value ?? HISTORICAL_SHADOWS))) : HISTORICAL_SHADOWS,
+            })),
+          },
+          {
+            guard: { type: 'chose', params: { decisionId: D.decoys, optionId: O.noDecoy } },
+            target: 'raiderStandsBy',
+            actions: assign({ decoyRun: false, shadows: 0 }),
+          },
+        ],
+      },
+    },
+    warpShadows: {
+      entry: [
+        phase(
+          'warp-shadows',
+          "Bashir's warp shadows",
+          '2372 · T-6h',
+          "Bashir and Jadzia take the rebels' last raider out toward the oncoming fleet. Using what the captive Intendant told them about Alliance sensors, they project false warp shadows so that one raider reads as a whole squadron.",
+        ),
+        order({ kind: 'move', group: G.raider, to: P.decoyLaunch }),
+      ],
+      after: { [T.raiderRun]: [{ guard: 'hasShadows', target: 'lure' }, { target: 'fleetReturns' }] },
+      on: {
+        TICK: [{ guard: 'engaged', target: 'fleetArrives', actions: 'record' }, { actions: 'record' }],
+      },
+    },
+    lure: {
+      entry: [
+        phase(
+          'lure',
+          'The fleet takes the bait',
+          '2372 · T-5h',
+          "The Alliance sensors read a raider squadron on the flank and the whole fleet turns to run it down, buying the Defiant's crew time.",
+        ),
+        'emitDecoys',
+        'emitDecoyCaption',
+        order({ kind: 'attack', group: G.flagship, target: G.shadows, range: 'standoff' }),
+        order({ kind: 'attack', group: G.galors, target: G.shadows, range: 'standoff' }),
+        order({ kind: 'attack', group: G.bops, target: G.shadows, range: 'close' }),
+        order({ kind: 'move', group: G.raider, to: P.raiderHide }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'shadowsGone', target: 'fleetReturns', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+    },
+    raiderStandsBy: {
+      entry: [
+        phase(
+          'raider-stands-by',
+          'The raider stays home',
+          '2372 · T-6h',
+          'The rebels keep their last raider at Terok Nor. Nothing slows the Alliance fleet, and the Defiant is still in refit.',
+        ),
+        order({ kind: 'move', group: G.raider, to: { x: 560, y: 300 } }),
+      ],
+      on: {
+        TICK: [{ guard: 'engaged', target: 'fleetArrives', actions: 'record' }, { actions: 'record' }],
+      },
+    },
+    fleetReturns: {
+      entry: [
+        phase(
+          'fleet-returns',
+          'The ruse runs out',
+          '2372 · T-2h',
+          'The warp shadows fade and the Alliance fleet, fooled only for a while, turns back for Terok Nor.',
+        ),
+        ...assaultOrders,
+      ],
+      on: {
+        TICK: [{ guard: 'engaged', target: 'fleetArrives', actions: 'record' }, { actions: 'record' }],
+      },
+    },
+    fleetArrives: {
+      entry: [
+        phase(
+          'fleet-arrives',
+          'The fleet reaches Terok Nor',
+          'Battle · 0:00',
+          "The Alliance fleet arrives and the station's weapons open fire on the cruisers. Aboard the Defiant the last damper couplings go in.",
+        ),
+        order({ kind: 'attack', group: G.station, target: G.galors }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'refitDone', target: 'defiantLaunches', actions: ['record', 'markLaunch'] },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { guard: 'stationDestroyed', target: 'end', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.launchWait]: 'defiantLaunches' },
+    },
+    defiantLaunches: {
+      entry: [
+        phase(
+          'defiant-launches',
+          'The Defiant launches',
+          'Battle · 0:04',
+          'The Defiant sheds its docking scaffold with Sisko in command. Its first phaser-cannon volleys go at the Birds-of-Prey.',
+        ),
+        order({ kind: 'status', group: G.defiant, status: 'active', reason: 'Docking scaffold jettisoned' }),
+        cmd({ type: 'objective', id: 'defiant-refit', label: "Finish the Defiant's dampers overhaul", side: SIDES.rebellion, status: 'complete', progress: 1 }),
+        order({ kind: 'attack', group: G.defiant, target: G.bops, range: 'close' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'firstKill', target: 'hunt', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.hunt]: 'hunt' },
+    },
+    hunt: {
+      entry: [
+        phase(
+          'hunt',
+          'Hunting the Birds-of-Prey',
+          'Battle · 0:10',
+          "The Defiant runs down the smaller ships one after another while the station's batteries hold off the Galor cruisers.",
+        ),
+      ],
+      on: {
+        TICK: [
+          { guard: 'huntDone', target: 'strafeGalors', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.hunt]: 'strafeGalors' },
+    },
+    strafeGalors: {
+      entry: [
+        phase(
+          'strafe-galors',
+          'Strafing the Galors',
+          'Battle · 0:18',
+          'With the Birds-of-Prey thinned out, the Defiant turns on the Galor cruisers and tears into them.',
+        ),
+        order({ kind: 'attack', group: G.defiant, target: G.galors, range: 'close' }),
+        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'standoff' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'galorsMauled', target: 'flagshipEngages', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.strafe]: 'flagshipEngages' },
+    },
+    flagshipEngages: {
+      entry: [
+        phase(
+          'flagship-engages',
+          'The flagship opens fire',
+          'Battle · 0:24',
+          "The Regent's flagship comes into range and its heavy disruptors start pummelling the little Defiant.",
+        ),
+        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'standoff' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'defiantHurting', target: 'decideTactic', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.pummel]: 'decideTactic' },
+    },
+    decideTactic: {
+      tags: ['decision'],
+      meta: { decisionId: D.tactic },
+      on: {
+        DECIDE: [
+          {
+            guard: { type: 'chose', params: { decisionId: D.tactic, optionId: O.patternSuicide } },
+            target: 'patternSuicide',
+            actions: assign({ tactic: 'pointblank' as const }),
+          },
+          {
+            guard: { type: 'chose', params: { decisionId: D.tactic, optionId: O.standoff } },
+            target: 'standoffDuel',
+            actions: assign({ tactic: 'standoff' as const }),
+          },
+        ],
+      },
+    },
+    patternSuicide: {
+      entry: [
+        phase(
+          'pattern-suicide',
+          '"Pattern suicide"',
+          'Battle · 0:27',
+          'Sisko takes the Defiant in to point-blank range and circles the huge cruiser, slipping under much of its fire while scoring hit after hit. Its shields still wear down, and Sisko takes the helm himself.',
+        ),
+        'emitDefiantAttack',
+        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'close' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'defiantShieldsFailing', target: 'bopBehind', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.circle]: 'bopBehind' },
+    },
+    standoffDuel: {
+      entry: [
+        phase(
+          'standoff-duel',
+          'A duel at range',
+          'Battle · 0:27',
+          "Sisko keeps the Defiant at a distance and trades fire with the flagship, where the cruiser's heavier guns have the advantage.",
+        ),
+        'emitDefiantAttack',
+        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'standoff' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'defiantShieldsFailing', target: 'bopBehind', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.circle]: 'bopBehind' },
+    },
+    bopBehind: {
+      entry: [
+        phase(
+          'bop-behind',
+          'A Bird-of-Prey moves in for the kill',
+          'Battle · 0:33',
+          'The flagship calls for help, and one of the few surviving Birds-of-Prey slides in behind the weakened Defiant.',
+        ),
+        order({ kind: 'detach', from: G.bops, to: G.hunter, count: 1 }),
+        order({ kind: 'attack', group: G.hunter, target: U.defiant, range: 'pointblank' }),
+      ],
+      on: {
+        TICK: [{ guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' }, { actions: 'record' }],
+      },
+      after: { [T.behind]: 'decideRaider' },
+    },
+    decideRaider: {
+      tags: ['decision'],
+      meta: { decisionId: D.raider },
+      on: {
+        DECIDE: [
+          {
+            guard: { type: 'chose', params: { decisionId: D.raider, optionId: O.raiderStrikes } },
+            target: 'raiderStrikes',
+            actions: assign({ raiderReturns: true }),
+          },
+          {
+            guard: { type: 'chose', params: { decisionId: D.raider, optionId: O.raiderHolds } },
+            target: 'raiderStaysOut',
+            actions: assign({ raiderReturns: false }),
+          },
+        ],
+      },
+    },
+    raiderStrikes: {
+      entry: [
+        phase(
+          'raider-strikes',
+          "Bashir's raider streaks in",
+          'Battle · 0:35',
+          "At the last moment Bashir's raider races in from behind Bajor and fires on the Bird-of-Prey stalking the Defiant.",
+        ),
+        order({ kind: 'attack', group: G.raider, target: G.hunter, range: 'pointblank' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'hunterGone', target: 'hullBreaches', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.raiderRescue]: 'hullBreaches' },
+    },
+    raiderStaysOut: {
+      entry: [
+        phase(
+          'raider-stays-out',
+          'The Defiant fights alone',
+          'Battle · 0:35',
+          'Bashir keeps the raider out of the battle; the Defiant has to deal with the Bird-of-Prey on its tail and the flagship by itself.',
+        ),
+        order({ kind: 'hold', group: G.raider }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { guard: 'hunterGone', target: 'hullBreaches', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.raiderRescue]: 'hullBreaches' },
+    },
+    hullBreaches: {
+      entry: [
+        phase(
+          'hull-breaches',
+          'Breaching the flagship',
+          'Battle · 0:38',
+          'The Terran ships keep hammering the great cruiser, opening breach after breach in its hull until the ship is shaking apart.',
+        ),
+        'emitDefiantAttack',
+        'emitRaiderAttack',
+      ],
+      on: {
+        TICK: [
+          { guard: 'flagshipBreached', target: 'decideRegent', actions: 'record' },
+          { guard: 'flagshipGone', target: 'end', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.breaches]: 'decideRegent' },
+    },
+    decideRegent: {
+      tags: ['decision'],
+      meta: { decisionId: D.regent },
+      on: {
+        DECIDE: [
+          { guard: { type: 'chose', params: { decisionId: D.regent, optionId: O.withdraw } }, target: 'withdrawal' },
+          { guard: { type: 'chose', params: { decisionId: D.regent, optionId: O.fightOn } }, target: 'fightOn' },
+        ],
+      },
+    },
+    withdrawal: {
+      entry: [
+        phase(
+          'withdrawal',
+          'The Regent withdraws',
+          'Battle · 0:45',
+          "Garak suggests it is time for the Regent to remove his august presence from the battlefield. Worf grudgingly orders a full retreat and the Alliance fleet pulls back toward its own space.",
+        ),
+        order({ kind: 'retreat', group: G.flagship, to: P.retreat }),
+        order({ kind: 'retreat', group: G.galors, to: P.retreat }),
+        order({ kind: 'retreat', group: G.bops, to: P.retreat }),
+        order({ kind: 'retreat', group: G.hunter, to: P.retreat }),
+        order({ kind: 'hold', group: G.defiant }),
+        order({ kind: 'hold', group: G.raider }),
+        cmd({ type: 'objective', id: 'hold-station', label: 'Hold Terok Nor', side: SIDES.rebellion, status: 'complete' }),
+      ],
+      on: {
+        TICK: [{ guard: 'allianceGone', target: 'end', actions: 'record' }, { actions: 'record' }],
+      },
+      after: { [T.withdrawal]: 'end' },
+    },
+    fightOn: {
+      entry: [
+        phase(
+          'fight-on',
+          'The Regent fights on',
+          'Battle · 0:45',
+          'The Regent waves Garak away and orders every ship to press the attack, breached flagship and all.',
+        ),
+        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'close' }),
+        order({ kind: 'attack', group: G.galors, target: `side:${SIDES.rebellion}`, range: 'close' }),
+        order({ kind: 'attack', group: G.bops, target: `side:${SIDES.rebellion}`, range: 'close' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'flagshipGone', target: 'end', actions: 'record' },
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { guard: 'stationDestroyed', target: 'end', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.fightOn]: 'end' },
+    },
+    defiantLost: {
+      entry: [
+        phase(
+          'defiant-lost',
+          'The Defiant is lost',
+          'Battle · late',
+          "Without its only warship the rebellion is left with the station's batteries against what remains of the Alliance fleet.",
+        ),
+        order({ kind: 'attack', group: G.flagship, target: G.station, range: 'close' }),
+        order({ kind: 'attack', group: G.galors, target: `side:${SIDES.rebellion}`, range: 'close' }),
+        order({ kind: 'attack', group: G.bops, target: `side:${SIDES.rebellion}`, range: 'close' }),
+        order({ kind: 'attack', group: G.hunter, target: `side:${SIDES.rebellion}`, range: 'close' }),
+        order({ kind: 'attack', group: G.raider, target: `side:${SIDES.alliance}`, range: 'close' }),
+      ],
+      on: {
+        TICK: [
+          { guard: 'stationDestroyed', target: 'end', actions: 'record' },
+          { guard: 'allianceGone', target: 'end', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.defiantLost]: 'end' },
+    },
+    end: {
+      type: 'final',
+      entry: ['emitOutcomeFacts', 'emitEnd'],
+    },
+  },
+});

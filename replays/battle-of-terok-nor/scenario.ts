@@ -1,0 +1,188 @@
+import type { FieldSpec, ForceGroupSpec } from '../../server/engine/types.js';
+import type { BattleMap, SideInfo, Vec2 } from '../../shared/battle/types.js';
+
+// Battle of Terok Nor (mirror universe, 2372): forces and map.
+// Numbers follow the seed's infobox (002_9e990cbe2c332bc1.txt): one station, one Defiant-class ship and
+// one raider against the Regent's flagship, "2-4" Galor cruisers (we pick 3) and "several" Birds-of-Prey
+// (we pick 8). Positions and distances are invented to fit a 1000x700 tactical map; see notes.md.
+
+export const SIDES = { rebellion: 'rebellion', alliance: 'alliance' } as const;
+
+/** Group ids: the machine addresses orders to these. */
+export const G = {
+  station: 'terok-nor',
+  defiant: 'defiant',
+  raider: 'raider',
+  flagship: 'flagship',
+  galors: 'galors',
+  bops: 'bops',
+  /** The Bird-of-Prey that answers the flagship's call and slips in behind the Defiant (detached). */
+  hunter: 'bop-hunter',
+  /** Bashir's false warp shadows (decoy contacts). */
+  shadows: 'warp-shadows',
+} as const;
+
+/** Notable unit ids (reported in Facts.units and used by tests). */
+export const U = {
+  station: 'terok-nor',
+  defiant: 'iss-defiant',
+  raider: 'raider',
+  flagship: 'regent-flagship',
+} as const;
+
+export const GALOR_COUNT = 3;
+export const BOP_COUNT = 8;
+export const GALOR_IDS = Array.from({ length: GALOR_COUNT }, (_, i) => `galor-${i + 1}`);
+export const BOP_IDS = Array.from({ length: BOP_COUNT }, (_, i) => `bop-${i + 1}`);
+
+/** Key places on the map (map units; 1 unit = 500 km, compressed). */
+export const P = {
+  station: { x: 600, y: 330 },
+  bajor: { x: 820, y: 420 },
+  /** Where the Alliance fleet drops out of warp on the approach from Alliance space. */
+  fleetEntry: { x: 70, y: 170 },
+  /** Where the fleet forms up facing the station before the assault. */
+  assault: { x: 430, y: 260 },
+  /** Where the flagship holds while its escorts engage. */
+  flagshipStandoff: { x: 380, y: 230 },
+  /** Where Bashir's raider runs out to and projects its warp shadows. */
+  decoyLaunch: { x: 240, y: 470 },
+  /** Where the warp shadows fly off to, drawing the fleet away. */
+  decoyTarget: { x: 90, y: 665 },
+  /** Where the raider lies low (behind Bajor) once the decoy run is over. */
+  raiderHide: { x: 880, y: 600 },
+  /** Where a withdrawing Alliance ship leaves the map, back toward Alliance space. */
+  retreat: { x: 0, y: 120 },
+} satisfies Record<string, Vec2>;
+
+export const sides: SideInfo[] = [
+  {
+    id: SIDES.rebellion,
+    name: 'Terran Rebellion',
+    color: '#d8a23a',
+    commanders: ['Benjamin Sisko (mirror)', 'Miles "Smiley" O\'Brien', 'Jennifer Sisko', 'Julian Bashir', 'Jadzia'],
+  },
+  {
+    id: SIDES.alliance,
+    name: 'Klingon-Cardassian Alliance',
+    color: '#b8352c',
+    commanders: ['Regent Worf', 'Elim Garak'],
+  },
+];
+
+export const map: BattleMap = {
+  width: 1000,
+  height: 700,
+  scaleLabel: '1 unit ≈ 500 km (compressed)',
+  features: [
+    { id: 'bajor', kind: 'planet', label: 'Bajor', pos: P.bajor, radius: 95 },
+    { id: 'terok-nor', kind: 'station', label: 'Terok Nor (held by the rebellion)', pos: P.station, radius: 18 },
+    {
+      id: 'alliance-approach',
+      kind: 'zone',
+      label: 'Approach from Alliance space',
+      pos: { x: 90, y: 110 },
+      points: [
+        { x: 0, y: 40 },
+        { x: 200, y: 40 },
+        { x: 200, y: 300 },
+        { x: 0, y: 300 },
+      ],
+    },
+    {
+      id: 'decoy-zone',
+      kind: 'zone',
+      label: "Bashir's warp shadows",
+      pos: { x: 170, y: 560 },
+      points: [
+        { x: 40, y: 440 },
+        { x: 320, y: 440 },
+        { x: 320, y: 690 },
+        { x: 40, y: 690 },
+      ],
+    },
+    { id: 'label-dock', kind: 'label', label: 'Defiant refit berth', pos: { x: 600, y: 370 } },
+  ],
+};
+
+export const forces: ForceGroupSpec[] = [
+  {
+    group: G.station,
+    side: SIDES.rebellion,
+    cls: 'nor-station',
+    count: 1,
+    ids: [U.station],
+    names: ['Terok Nor'],
+    commander: 'Jennifer Sisko',
+    at: P.station,
+    spread: 0,
+  },
+  {
+    group: G.defiant,
+    side: SIDES.rebellion,
+    cls: 'defiant',
+    count: 1,
+    ids: [U.defiant],
+    names: ['ISS Defiant'],
+    commander: 'Benjamin Sisko (mirror)',
+    // Docked at the station's refit berth, just off the core.
+    at: { x: 600, y: 352 },
+    spread: 0,
+    heading: Math.PI,
+  },
+  {
+    group: G.raider,
+    side: SIDES.rebellion,
+    cls: 'terran-raider',
+    count: 1,
+    ids: [U.raider],
+    names: ["Bashir's raider"],
+    commander: 'Julian Bashir',
+    at: { x: 640, y: 300 },
+    spread: 0,
+    heading: Math.PI,
+  },
+  {
+    group: G.flagship,
+    side: SIDES.alliance,
+    cls: 'negh-var',
+    count: 1,
+    ids: [U.flagship],
+    names: ["Regent's flagship"],
+    commander: 'Regent Worf',
+    at: { x: 40, y: 150 },
+    spread: 0,
+    heading: 0,
+    reserve: true,
+  },
+  {
+    group: G.galors,
+    side: SIDES.alliance,
+    cls: 'galor',
+    count: GALOR_COUNT,
+    ids: GALOR_IDS,
+    namePrefix: 'Alliance Galor',
+    at: { x: 60, y: 210 },
+    spread: 40,
+    formation: 'line',
+    heading: 0,
+    reserve: true,
+  },
+  {
+    group: G.bops,
+    side: SIDES.alliance,
+    cls: 'bird-of-prey',
+    count: BOP_COUNT,
+    ids: BOP_IDS,
+    namePrefix: 'Bird-of-Prey',
+    at: { x: 100, y: 140 },
+    spread: 55,
+    formation: 'wedge',
+    heading: 0,
+    reserve: true,
+  },
+];
+
+export const fields: FieldSpec[] = [];
+
+export const notable: string[] = [U.station, U.defiant, U.raider, U.flagship, ...GALOR_IDS, ...BOP_IDS];
