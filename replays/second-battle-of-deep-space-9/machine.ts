@@ -1,0 +1,462 @@
+import { assign, enqueueActions, setup } from 'xstate';
+import type { BattleCommand, Facts, MachineEvent, Order } from '../../server/engine/types.js';
+import { D, HISTORICAL_WINGS } from './decisions.js';
+import { CONVOY, DOM, FED, MAIN_BODY, MINEFIELD_ID, P, RESERVE, SHIPS_PER_WING } from './scenario.js';
+
+// The battle's phases as a flat XState machine. It only gives orders and narrates; every outcome
+// (field finished or not, shields down or not, who survives) is read back from simulation Facts.
+
+/** Playback time the Gamma Quadrant convoy reaches the wormhole mouth (fixed: it does not wait). */
+export const CONVOY_AT_MS = 330_000;
+/** The wing group Dukat detaches to hunt the Defiant. */
+export const WINGS_GROUP = 'attack-wings';
+
+type ConvoyState = 'waiting' | 'blocked' | 'through';
+
+export interface Ctx {
+  wings: number;
+  cover: boolean;
+  focus17: boolean;
+  evacuate: boolean;
+  run197: boolean;
+  convoy: ConvoyState;
+  /** Last facts we care about, remembered on every TICK (JSON-serializable). */
+  t: number;
+  fieldProgress: number;
+  fieldActive: boolean;
+  fieldActiveAt: number | null;
+  shieldsDownAt: number | null;
+  boarded: boolean;
+}
+
+const initialContext: Ctx = {
+  wings: HISTORICAL_WINGS,
+  cover: true,
+  focus17: true,
+  evacuate: true,
+  run197: true,
+  convoy: 'waiting',
+  t: 0,
+  fieldProgress: 0,
+  fieldActive: false,
+  fieldActiveAt: null,
+  shieldsDownAt: null,
+  boarded: false,
+};
+
+type Out = (ctx: Ctx, ev: MachineEvent) => BattleCommand[];
+
+const order = (o: Order): BattleCommand => ({ type: 'order', order: o });
+const phase = (phaseId: string, title: string, label: string, caption: string): BattleCommand => ({
+  type: 'phase', phaseId, title, label, caption,
+});
+const mainBody = (f: (group: string) => Order): BattleCommand[] => MAIN_BODY.map((g) => order(f(g)));
+
+// ---- fact readers -------------------------------------------------------------------------------
+
+function fieldActive(f: Facts): boolean {
+  return f.fields[MINEFIELD_ID]?.active === true;
+}
+
+function alive(f: Facts, id: string): boolean {
+  const s = f.units[id]?.status;
+  return s !== undefined && s !== 'destroyed' && s !== 'retreated' && s !== 'evacuated';
+}
+
+/** The station's shield grid collapses when section 17 (main power) fails or the grid is drained. */
+export function stationShieldsDown(f: Facts): boolean {
+  const u = f.units.ds9;
+  if (!u) return false;
+  const s17 = u.sections['section-17'];
+  return (s17 !== undefined && s17 <= 0.001) || u.shields <= 0.03;
+}
+
+function tickFacts(ev: MachineEvent): Facts | null {
+  return ev.type === 'TICK' ? ev.facts : null;
+}
+
+// ---- outcome -----------------------------------------------------------------------------------
+
+/** Winner and summary from the facts of the world at the end, never from the path taken. */
+export function verdict(ctx: Ctx, f: Facts): { winner: string | null; summary: string; facts: string[] } {
+  const sealed = fieldActive(f) && ctx.convoy !== 'through';
+  const ds9 = f.units.ds9;
+  const stationLost = ctx.boarded || !ds9 || ds9.status === 'destroyed';
+  const defiant = alive(f, 'defiant') || f.units.defiant?.status === 'retreated';
+  const rotarran = alive(f, 'rotarran') || f.units.rotarran?.status === 'retreated';
+  const facts: string[] = [];
+  facts.push(sealed ? 'Wormhole sealed: Dominion reinforcements stranded in the Gamma Quadrant'
+    : ctx.convoy === 'through' ? 'Gamma Quadrant convoy came through the wormhole' : 'Minefield not completed');
+  facts.push(ds9?.status === 'destroyed' ? 'Deep Space 9 destroyed'
+    : ctx.boarded ? 'Dominion troops board Deep Space 9' : 'Deep Space 9 still in Federation hands');
+  facts.push(defiant ? 'USS Defiant escapes' : 'USS Defiant lost');
+  facts.push(rotarran ? 'IKS Rotarran escapes' : 'IKS Rotarran lost');
+  let winner: string | null;
+  let summary: string;
+  if (sealed && stationLost) {
+    winner = FED;
+    summary = 'The Dominion takes the station, a tactical victory; but the minefield seals the wormhole, a strategic victory for the Federation.';
+  } else if (sealed) {
+    winner = FED;
+    summary = 'The minefield seals the wormhole and Deep Space 9 holds: a clear Federation victory.';
+  } else if (stationLost) {
+    winner = DOM;
+    summary = ctx.convoy === 'through'
+      ? 'The minefield is not finished in time: the convoy comes through and the Dominion holds the station and the wormhole.'
+      : 'The Dominion takes the station and the wormhole stays open.';
+  } else {
+    winner = null;
+    summary = 'The station holds but the wormhole stays open: the battle is undecided.';
+  }
+  return { winner, summary, facts };
+}
+
+function endCommands(ctx: Ctx, f: Facts): BattleCommand[] {
+  const v = verdict(ctx, f);
+  return [
+    ...v.facts.map((text): BattleCommand => ({ type: 'fact', text })),
+    { type: 'end', winner: v.winner, summary: v.summary },
+  ];
+}
+
+// ---- convoy ------------------------------------------------------------------------------------
+
+function convoyArrives(ctx: Ctx, f: Facts): BattleCommand[] {
+  if (fieldActive(f)) {
+    return [
+      { type: 'effect', kind: 'wormhole-blocked', pos: P.wormhole, radius: 40, label: 'Convoy blocked' },
+      { type: 'caption', text: 'A Dominion convoy reaches the wormhole from the Gamma Quadrant and finds the way sealed by the minefield.' },
+      { type: 'fact', text: 'Gamma Quadrant convoy stopped by the minefield' },
+      { type: 'objective', id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'failed', progress: 0 },
+    ];
+  }
+  return [
+    { type: 'effect', kind: 'wormhole-open', pos: P.wormhole, radius: 40, label: 'Convoy through' },
+    ...CONVOY.map((g) => order({ kind: 'spawn', group: g })),
+    ...CONVOY.map((g) => order({ kind: 'attack', group: g, target: `side:${FED}`, range: 'close' })),
+    { type: 'caption', text: `The minefield is only ${Math.round(ctx.fieldProgress * 100)}% laid: a Dominion convoy comes through the wormhole and joins the attack.` },
+    { type: 'fact', text: 'Gamma Quadrant convoy came through the wormhole' },
+    { type: 'objective', id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'complete', progress: 1 },
+  ];
+}
+
+// ---- the machine -------------------------------------------------------------------------------
+
+const s = setup({
+  types: {
+    context: {} as Ctx,
+    events: {} as MachineEvent,
+    emitted: {} as BattleCommand,
+  },
+  actions: {
+    out: enqueueActions(({ enqueue, context, event }, params: { f: Out }) => {
+      for (const c of params.f(context, event)) enqueue.emit(c);
+    }),
+    remember: assign(({ context, event }) => {
+      if (event.type !== 'TICK') return {};
+      const f = event.facts;
+      const fld = f.fields[MINEFIELD_ID];
+      const active = fld?.active === true;
+      return {
+        t: event.t,
+        fieldProgress: fld?.progress ?? context.fieldProgress,
+        fieldActive: active,
+        fieldActiveAt: context.fieldActiveAt ?? (active ? event.t : null),
+        shieldsDownAt: context.shieldsDownAt ?? (stationShieldsDown(f) ? event.t : null),
+      };
+    }),
+    convoy: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== 'TICK') return;
+      for (const c of convoyArrives(context, event.facts)) enqueue.emit(c);
+      enqueue.assign({ convoy: fieldActive(event.facts) ? 'blocked' : 'through' });
+    }),
+    end: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== 'TICK') return;
+      for (const c of endCommands(context, event.facts)) enqueue.emit(c);
+    }),
+  },
+  guards: {
+    convoyDue: ({ context, event }) => event.type === 'TICK' && context.convoy === 'waiting' && event.t >= CONVOY_AT_MS,
+    fieldActive: ({ event }) => event.type === 'TICK' && fieldActive(event.facts),
+    shieldsDown: ({ event }) => event.type === 'TICK' && stationShieldsDown(event.facts),
+    evacuated: ({ event }) => {
+      const f = tickFacts(event);
+      if (!f) return false;
+      const crewShips = alive(f, 'defiant') || alive(f, 'rotarran');
+      return (f.counters.evacuation ?? 0) >= 1 || !crewShips;
+    },
+    stationGone: ({ event }) => {
+      const f = tickFacts(event);
+      return f !== null && f.units.ds9?.status === 'destroyed';
+    },
+  },
+});
+
+const out = (f: Out) => ({ type: 'out' as const, params: { f } });
+const decided = (id: string, option: string) => ({ event }: { event: MachineEvent }) =>
+  event.type === 'DECIDE' && event.decisionId === id && event.optionId === option;
+
+export const machine = s.createMachine({
+  id: 'second-battle-of-deep-space-9',
+  context: initialContext,
+  initial: 'mining',
+  // Every TICK: remember the facts we narrate from, and bring the convoy when its time comes.
+  // Child TICK transitions also run 'remember' so no tick is lost when they fire.
+  on: {
+    TICK: [
+      { guard: 'convoyDue', actions: ['remember', 'convoy'] },
+      { actions: 'remember' },
+    ],
+  },
+  states: {
+    mining: {
+      entry: out(() => [
+        phase('mining', 'Mining the wormhole', 'Late 2373 · days before the attack',
+          'With war close, Starfleet decides to mine the mouth of the Bajoran wormhole. Rom\'s self-replicating, cloaked mines are built by O\'Brien and Dax, and the Defiant starts laying them.'),
+        order({ kind: 'ceasefire', active: true }),
+        order({ kind: 'layMines', group: 'defiant', field: MINEFIELD_ID }),
+        order({ kind: 'move', group: 'rotarran', to: P.borderPatrol }),
+        { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: 0 },
+        { type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'pending', progress: 0 },
+        { type: 'objective', id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'pending', progress: 0 },
+        { type: 'caption', text: 'The IKS Rotarran heads out to patrol the Cardassian border and give warning of any attack.' },
+      ]),
+      after: { 35_000: 'ruse' },
+    },
+    ruse: {
+      entry: out(() => [
+        phase('ruse', 'The ruse', 'Late 2373 · the negotiations',
+          'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
+      ]),
+      after: { 35_000: 'warning' },
+    },
+    warning: {
+      entry: out(() => [
+        phase('warning', "Rotarran's warning", 'Late 2373 · hour 0:00',
+          "The Rotarran reports a huge Dominion and Cardassian fleet crossing the border under Dukat. No reinforcements are coming: Starfleet is striking the Torros III shipyards instead."),
+        ...mainBody((g) => ({ kind: 'move', group: g, to: { x: P.surrenderLine.x - (g === 'jemhadar-heavy' ? 60 : 0), y: P.surrenderLine.y + (g === 'cardassian-main' ? -90 : g === 'keldon-line' ? 90 : 0) } })),
+        order({ kind: 'move', group: 'rotarran', to: P.screen }),
+        { type: 'fact', text: 'The Rotarran gives early warning of the fleet' },
+      ]),
+      after: { 45_000: 'surrender' },
+    },
+    surrender: {
+      entry: out(() => [
+        phase('surrender', 'Surrender refused', 'Late 2373 · hour 0:30',
+          'Nearly 300 Jem\'Hadar and Cardassian warships halt before the station. Dukat offers terms; Sisko refuses them, and both sides ready for the assault.'),
+        ...mainBody((g) => ({ kind: 'hold', group: g })),
+      ]),
+      after: { 20_000: 'decideWings' },
+    },
+    decideWings: {
+      tags: ['decision'],
+      meta: { decisionId: D.wings },
+      on: {
+        DECIDE: [
+          {
+            guard: decided(D.wings, 'wings'),
+            target: 'split',
+            actions: assign({
+              wings: ({ event }) => event.type === 'DECIDE'
+                ? Math.max(1, Math.min(40, Math.round(event.value ?? HISTORICAL_WINGS))) : HISTORICAL_WINGS,
+            }),
+          },
+          { guard: decided(D.wings, 'ignore'), target: 'split', actions: assign({ wings: 0 }) },
+        ],
+      },
+    },
+    split: {
+      entry: out((c) => [
+        phase('split', 'Dukat splits his fleet', 'Late 2373 · hour 0:45',
+          c.wings > 0
+            ? `The battle opens. Dukat sends ${c.wings} Jem'Hadar attack wing${c.wings === 1 ? '' : 's'} after the Defiant and throws the rest of the fleet at the station. The Rotarran moves to cover the Defiant.`
+            : 'The battle opens. Dukat ignores the Defiant and throws his whole fleet at the station. The Rotarran stays by the Defiant.'),
+        order({ kind: 'ceasefire', active: false }),
+        ...(c.wings > 0
+          ? [
+              order({ kind: 'detach', from: 'jemhadar-main', to: WINGS_GROUP, count: c.wings * SHIPS_PER_WING }),
+              order({ kind: 'attack', group: WINGS_GROUP, target: 'defiant', range: 'close' }),
+              order({ kind: 'attack', group: 'rotarran', target: WINGS_GROUP, range: 'close' }),
+            ]
+          : [order({ kind: 'hold', group: 'rotarran' })]),
+        ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
+        order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
+        { type: 'fact', text: c.wings > 0 ? `Dukat sends ${c.wings} attack wings after the Defiant` : 'Dukat sends no ships after the Defiant' },
+      ]),
+      after: { 10_000: 'decideCover' },
+    },
+    decideCover: {
+      tags: ['decision'],
+      meta: { decisionId: D.cover },
+      on: {
+        DECIDE: [
+          { guard: decided(D.cover, 'cover'), target: 'shieldsHold', actions: assign({ cover: true }) },
+          { guard: decided(D.cover, 'station-only'), target: 'shieldsHold', actions: assign({ cover: false }) },
+        ],
+      },
+    },
+    shieldsHold: {
+      entry: out((c) => [
+        phase('shields-hold', 'The shields hold', 'Late 2373 · hour 0:50',
+          "The station's shields hold under the barrage, to Dukat's and Weyoun's surprise: Federation shields had been no match for Jem'Hadar polaron weapons. Dukat orders more ships to fire on the station."),
+        ...(c.cover && c.wings > 0
+          ? [order({ kind: 'attack', group: 'ds9', target: WINGS_GROUP }),
+             { type: 'caption', text: 'Sisko turns part of the station\'s weapons on the attack wings hunting the Defiant.' } as BattleCommand]
+          : [order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` })]),
+        ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
+      ]),
+      after: { 45_000: 'decideTarget' },
+    },
+    decideTarget: {
+      tags: ['decision'],
+      meta: { decisionId: D.target },
+      on: {
+        DECIDE: [
+          { guard: decided(D.target, 'section-17'), target: 'bombardment', actions: assign({ focus17: true }) },
+          { guard: decided(D.target, 'broad'), target: 'bombardment', actions: assign({ focus17: false }) },
+        ],
+      },
+    },
+    bombardment: {
+      entry: out((c) => [
+        c.focus17
+          ? phase('bombardment', 'Section 17', 'Late 2373 · hour 1:10',
+              'Dukat, who once commanded the station, knows where its shield grid is weakest: he directs all fire into section 17 of the outer docking ring. Out at the wormhole the Defiant keeps laying mines under fire.')
+          : phase('bombardment', 'Broad bombardment', 'Late 2373 · hour 1:10',
+              'Dukat keeps his fire spread across the whole station, waiting for the shields to give. Out at the wormhole the Defiant keeps laying mines under fire.'),
+        ...mainBody((g) => (c.focus17
+          ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
+          : { kind: 'attack', group: g, target: 'ds9', range: 'close' })),
+        { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress },
+      ]),
+      on: {
+        TICK: [
+          { guard: 'fieldActive', target: 'sealed', actions: 'remember' },
+          { guard: 'shieldsDown', target: 'shieldsFall', actions: 'remember' },
+        ],
+      },
+    },
+    sealed: {
+      entry: out((c) => [
+        phase('sealed', 'The wormhole sealed', 'Late 2373 · hour 1:20',
+          'Covered by the Rotarran, the Defiant finishes the minefield and activates it. The cloaked mines close the wormhole: no more Dominion ships can come from the Gamma Quadrant.'),
+        { type: 'effect', kind: 'wormhole-blocked', pos: P.wormhole, radius: 60, label: 'Minefield active' },
+        { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'complete', progress: 1 },
+        { type: 'fact', text: c.convoy === 'through' ? 'Minefield activated after the convoy came through' : 'Minefield activated: the wormhole is sealed' },
+        order({ kind: 'hold', group: 'defiant' }),
+      ]),
+      on: {
+        TICK: { guard: 'shieldsDown', target: 'shieldsFall', actions: 'remember' },
+      },
+    },
+    shieldsFall: {
+      entry: out((c) => [
+        phase('shields-fall', 'Shields fall', 'Late 2373 · hour 1:35',
+          c.focus17
+            ? 'Section 17 gives way and main power to the shields is cut. With the station\'s shields down it can no longer be held.'
+            : 'Worn down by the bombardment, the station\'s shields finally collapse.'),
+        { type: 'effect', kind: 'explosion', pos: P.ds9, radius: 30, label: 'Shields down' },
+        { type: 'fact', text: c.focus17 ? 'Station shields collapse: section 17 breached' : 'Station shields collapse under broad bombardment' },
+      ]),
+      after: { 12_000: 'decideEvacuate' },
+    },
+    decideEvacuate: {
+      tags: ['decision'],
+      meta: { decisionId: D.evacuate },
+      on: {
+        DECIDE: [
+          { guard: decided(D.evacuate, 'evacuate'), target: 'evacuation', actions: assign({ evacuate: true }) },
+          { guard: decided(D.evacuate, 'hold'), target: 'lastStand', actions: assign({ evacuate: false }) },
+        ],
+      },
+    },
+    evacuation: {
+      entry: out((c) => [
+        phase('evacuation', 'Evacuation', 'Late 2373 · hour 1:40',
+          c.fieldActive
+            ? 'With the wormhole blocked and the station untenable, Sisko orders Starfleet off Deep Space 9. The crew and sensitive equipment go aboard the Defiant and the Rotarran; Dukat commits his reserve.'
+            : 'The station is untenable and Sisko orders Starfleet off Deep Space 9, but the minefield is not finished. The crew boards the Rotarran and the Defiant; Dukat commits his reserve.'),
+        order({ kind: 'move', group: 'rotarran', to: { x: P.ds9.x + 25, y: P.ds9.y + 10 } }),
+        order({ kind: 'move', group: 'defiant', to: { x: P.ds9.x + 20, y: P.ds9.y - 20 } }),
+        order({ kind: 'progress', counter: 'evacuation', ratePerSec: 1 / 25 }),
+        ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
+        { type: 'fact', text: 'Sisko orders Starfleet personnel to evacuate' },
+      ]),
+      on: {
+        TICK: { guard: 'evacuated', target: 'departure', actions: 'remember' },
+      },
+      after: { 60_000: 'departure' },
+    },
+    departure: {
+      entry: out(() => [
+        { type: 'caption', text: 'The Defiant and the Rotarran pull away from the station and head for Federation space. Deep Space 9 is left to the Bajoran Militia under Major Kira.' },
+        order({ kind: 'progress', counter: 'evacuation', ratePerSec: 0 }),
+        order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
+        order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
+        order({ kind: 'status', group: 'ds9', status: 'surrendered', reason: 'Starfleet evacuated; left to the Bajoran Militia' }),
+        ...[...MAIN_BODY, ...RESERVE].map((g) => order({ kind: 'hold', group: g })),
+        { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'complete', progress: 1 },
+      ]),
+      after: { 25_000: 'decide197' },
+    },
+    decide197: {
+      tags: ['decision'],
+      meta: { decisionId: D.program197 },
+      on: {
+        DECIDE: [
+          { guard: decided(D.program197, 'run'), target: 'occupation', actions: assign({ run197: true }) },
+          { guard: decided(D.program197, 'leave'), target: 'occupation', actions: assign({ run197: false }) },
+        ],
+      },
+    },
+    occupation: {
+      entry: out((c) => [
+        phase('occupation', 'Program Sisko 197 and the occupation', 'Late 2373 · hour 2:10',
+          c.run197
+            ? 'Once the ships are clear, Kira runs Program Sisko 197. It wrecks the station\'s computers and power, leaving a near-lifeless hulk for the Dominion.'
+            : 'Kira hands the station over intact, its computers and power systems working.'),
+        ...(c.run197
+          ? [order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
+             { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand]
+          : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
+      ]),
+      after: { 18_000: 'boarding' },
+    },
+    boarding: {
+      entry: [
+        out(() => [
+          { type: 'caption', text: 'Dominion and Cardassian troops board the station without resistance. Terok Nor, abandoned five years before, is theirs again.' },
+          { type: 'effect', kind: 'beam-down', pos: P.ds9, radius: 25, label: 'Troops board' },
+          order({ kind: 'side', group: 'ds9', side: DOM }),
+          { type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'complete', progress: 1 },
+          { type: 'fact', text: 'Dominion troops board the station unopposed' },
+        ]),
+        assign({ boarded: true }),
+      ],
+      after: { 20_000: 'tally' },
+    },
+    lastStand: {
+      entry: out(() => [
+        phase('last-stand', 'A last stand', 'Late 2373 · hour 1:40',
+          'Sisko keeps his people aboard. The Defiant and the Rotarran fall back on the station to fight beside it, and Dukat commits his reserve.'),
+        order({ kind: 'attack', group: 'defiant', target: `side:${DOM}`, range: 'close' }),
+        order({ kind: 'attack', group: 'rotarran', target: `side:${DOM}`, range: 'close' }),
+        order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
+        ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: `side:${FED}`, range: 'close' })),
+        ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
+        { type: 'fact', text: 'Sisko refuses to abandon the station' },
+      ]),
+      on: {
+        TICK: { guard: 'stationGone', target: 'tally', actions: 'remember' },
+      },
+      after: { 120_000: 'tally' },
+    },
+    tally: {
+      // The verdict needs the world's facts, so it waits for the next TICK.
+      on: {
+        TICK: { target: 'done', actions: ['remember', 'end'] },
+      },
+    },
+    done: { type: 'final' },
+  },
+});
