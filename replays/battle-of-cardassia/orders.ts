@@ -1,0 +1,182 @@
+import type { BattleCommand, Order } from '../../server/engine/types.js';
+import type { Vec2 } from '../../shared/battle/types.js';
+import { FORWARD_SHIPS } from './decisions.js';
+import {
+  ALLIANCE,
+  ALLIANCE_GROUPS,
+  BREEN_GROUPS,
+  CARDASSIA,
+  CARDASSIAN_GROUPS,
+  COLUMN_WAYPOINT,
+  COMMS_GROUPS,
+  ENCIRCLE_RADIUS,
+  FORWARD,
+  FORWARD_GROUPS,
+  JEMHADAR_CORE,
+  LAKARIAN_CITY,
+  REBEL_GROUPS,
+  aroundCardassia,
+  forces,
+} from './scenario.js';
+
+// Order bundles the machine emits on entering a phase. Pure functions of the machine context, so
+// the same decisions always give the same commands.
+
+export const order = (o: Order): BattleCommand => ({ type: 'order', order: o });
+
+const FLEET_GROUPS = ALLIANCE_GROUPS;
+const columnOf = (column: 'fed' | 'kl' | 'rom') => FLEET_GROUPS.filter((g) => ALLIANCE[g].column === column);
+
+const sizeOf = (g: string) => forces.find((f) => f.group === g)?.count ?? 0;
+const stayingOnLine = (g: string, keep: number) => Math.round((sizeOf(g) * Math.min(keep, FORWARD_SHIPS)) / FORWARD_SHIPS);
+
+/** Groups split off the forward lines when the Founder holds them with fewer than all their ships. */
+export function recalledGroups(forwardHold: number | null): string[] {
+  if (forwardHold === null) return [];
+  return FORWARD_GROUPS.filter((g) => sizeOf(g) - stayingOnLine(g, forwardHold) > 0).map((g) => `${g}-recalled`);
+}
+
+/** Dominion mobile groups that exist on this branch. */
+export function dominionMobile(forwardHold: number | null): string[] {
+  return [...FORWARD_GROUPS, ...recalledGroups(forwardHold), ...JEMHADAR_CORE, ...BREEN_GROUPS];
+}
+
+export function holdForward(): BattleCommand[] {
+  return [...FORWARD_GROUPS.map((g) => order({ kind: 'hold', group: g })), ...FLEET_GROUPS.map((g) => order({ kind: 'hold', group: g }))];
+}
+
+export function withdraw(): BattleCommand[] {
+  return FORWARD_GROUPS.map((g) => order({ kind: 'move', group: g, to: FORWARD[g].perimeter }));
+}
+
+/** Keep `keep` ships on the forward lines (shared pro rata), recall the rest to the perimeter. */
+export function holdLines(keep: number): BattleCommand[] {
+  const out: BattleCommand[] = [];
+  for (const g of FORWARD_GROUPS) {
+    const leave = sizeOf(g) - stayingOnLine(g, keep);
+    if (leave > 0) {
+      out.push(order({ kind: 'detach', from: g, to: `${g}-recalled`, count: leave }));
+      out.push(order({ kind: 'move', group: `${g}-recalled`, to: FORWARD[g].perimeter }));
+    }
+    out.push(order({ kind: 'hold', group: g }));
+  }
+  return out;
+}
+
+export function massAtDS9(): BattleCommand[] {
+  return [
+    ...FLEET_GROUPS.filter((g) => ALLIANCE[g].column !== 'fed').map((g) => order({ kind: 'spawn', group: g })),
+    order({ kind: 'move', group: 'fed-defiant', to: { x: 120, y: 350 } }),
+  ];
+}
+
+/** Three columns leave Deep Space 9 and cross the pre-war border. */
+export function advance(): BattleCommand[] {
+  const out: BattleCommand[] = [];
+  for (const column of ['fed', 'kl', 'rom'] as const) {
+    const groups = columnOf(column);
+    groups.forEach((g, i) => {
+      const wp = COLUMN_WAYPOINT[column];
+      // Fan the groups of a column out across the lane so they do not stack on one point.
+      const lane = (i - (groups.length - 1) / 2) * 45;
+      const to: Vec2 = column === 'fed' ? { x: wp.x, y: wp.y + lane } : { x: wp.x + lane, y: wp.y };
+      out.push(order({ kind: 'move', group: g, to }));
+    });
+  }
+  return out;
+}
+
+/** The outer space battle: each column engages the forward group facing it; rebels hit the relays. */
+export function spaceBattle(): BattleCommand[] {
+  const facing = { fed: 'dom-fwd-fed', kl: 'dom-fwd-kl', rom: 'dom-fwd-rom' } as const;
+  const out: BattleCommand[] = [];
+  for (const column of ['fed', 'kl', 'rom'] as const) {
+    for (const g of columnOf(column)) out.push(order({ kind: 'attack', group: g, target: facing[column], range: 'standoff' }));
+    out.push(order({ kind: 'attack', group: facing[column], target: 'side:alliance', range: 'standoff' }));
+  }
+  REBEL_GROUPS.forEach((g, i) => {
+    out.push(order({ kind: 'spawn', group: g }));
+    out.push(order({ kind: 'attack', group: g, target: COMMS_GROUPS[i], range: 'close' }));
+  });
+  return out;
+}
+
+/** Cut off from command, the outer groups stop manoeuvring and hold where they are. */
+export function commsCut(forwardHold: number | null): BattleCommand[] {
+  return [
+    ...[...FORWARD_GROUPS, ...recalledGroups(forwardHold)].map((g) => order({ kind: 'hold', group: g })),
+    ...REBEL_GROUPS.map((g) => order({ kind: 'retreat', group: g, to: { x: 1000, y: 350 } })),
+    { type: 'fact', text: 'Cardassian rebels destroyed the Dominion communications installations around Cardassia Prime' },
+  ];
+}
+
+export function lakarianStrike(): BattleCommand[] {
+  return [
+    { type: 'effect', kind: 'strike', pos: LAKARIAN_CITY, radius: 9, label: 'Lakarian City' },
+    { type: 'effect', kind: 'explosion', pos: LAKARIAN_CITY, radius: 6 },
+    { type: 'fact', text: "Lakarian City was destroyed by the Jem'Hadar on the Founder's orders" },
+  ];
+}
+
+export function cardassiansSwitch(): BattleCommand[] {
+  return [
+    ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'side', group: g, side: 'alliance' })),
+    ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'attack', group: g, target: 'side:dominion', range: 'close' })),
+    { type: 'fact', text: 'The Cardassian fleets switched sides and turned on the Dominion' },
+  ];
+}
+
+/** The Jem'Hadar turn on the Cardassians: the home-defence groups hunt the turncoat fleets. */
+export function extermination(): BattleCommand[] {
+  const prey: Record<(typeof JEMHADAR_CORE)[number], string> = {
+    'dom-jh-w': 'card-galor-w',
+    'dom-jh-n': 'card-galor-w',
+    'dom-jh-s': 'card-keldon-s',
+    'dom-jh-e': 'card-galor-e',
+    'dom-bc-n': 'card-galor-w',
+    'dom-bc-s': 'card-keldon-s',
+  };
+  const strikes = [-120, -30, 60, 150].map((deg) => ({
+    type: 'effect' as const,
+    kind: 'strike' as const,
+    pos: { x: Math.round(CARDASSIA.x + 20 * Math.cos((deg * Math.PI) / 180)), y: Math.round(CARDASSIA.y + 20 * Math.sin((deg * Math.PI) / 180)) },
+    radius: 7,
+    label: 'Extermination',
+  }));
+  return [
+    ...JEMHADAR_CORE.map((g) => order({ kind: 'attack', group: g, target: prey[g], range: 'close' })),
+    ...strikes,
+    { type: 'fact', text: "The Founder ordered the Jem'Hadar to exterminate the Cardassians" },
+  ];
+}
+
+/** Core groups return to their stations around the homeworld. */
+export function coreStandFast(): BattleCommand[] {
+  return JEMHADAR_CORE.map((g) => order({ kind: 'hold', group: g }));
+}
+
+/** Every Alliance group takes its station on the ring around Cardassia Prime. */
+export function encircle(): BattleCommand[] {
+  return ALLIANCE_GROUPS.map((g) => order({ kind: 'move', group: g, to: aroundCardassia(ALLIANCE[g].ring, ENCIRCLE_RADIUS) }));
+}
+
+export function surrender(): BattleCommand[] {
+  return [
+    order({ kind: 'ceasefire', active: true }),
+    order({ kind: 'surrender', side: 'dominion' }),
+    { type: 'fact', text: 'Persuaded by Odo, the Founder surrendered before the battle was joined' },
+  ];
+}
+
+/** The battle is joined in full: everything attacks everything of the other side. */
+export function finalBattle(switched: boolean, forwardHold: number | null): BattleCommand[] {
+  const alliance = [...FLEET_GROUPS, ...(switched ? CARDASSIAN_GROUPS : [])];
+  const dominion = [...dominionMobile(forwardHold), ...(switched ? [] : CARDASSIAN_GROUPS)];
+  return [
+    ...alliance.map((g) => order({ kind: 'attack', group: g, target: 'side:dominion', range: 'close' })),
+    ...dominion.map((g) => order({ kind: 'attack', group: g, target: 'side:alliance', range: 'close' })),
+    order({ kind: 'attack', group: 'orbital-platforms', target: 'side:alliance' }),
+    order({ kind: 'attack', group: 'card-stations', target: 'side:alliance' }),
+    { type: 'fact', text: 'The Founder refused to surrender; the battle for Cardassia Prime was fought to the end' },
+  ];
+}

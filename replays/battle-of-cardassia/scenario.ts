@@ -1,0 +1,206 @@
+import { classStats } from '../../server/engine/classes.js';
+import type { ForceGroupSpec, UnitClassStats } from '../../server/engine/types.js';
+import type { BattleMap, SideInfo, Vec2 } from '../../shared/battle/types.js';
+
+// Battle of Cardassia (seed 001_20da251821cb360a.txt), scaled: the seed speaks of "many thousands"
+// of Alliance ships and "perhaps tens of thousands" of defenders; we field ~1,200 vs ~1,900 ships
+// plus stations and platforms so the simulation and the browser stay responsive (see notes.md).
+// The map is schematic: Deep Space 9 and the approach are compressed onto one sheet with Cardassia.
+
+/** Cardassia Prime, the centre of the defence. */
+export const CARDASSIA: Vec2 = { x: 600, y: 350 };
+export const LAKARIAN_CITY: Vec2 = { x: 612, y: 338 };
+export const DS9: Vec2 = { x: 55, y: 350 };
+
+/** A point at `r` map units from Cardassia Prime, `deg` degrees clockwise from east (screen y is down). */
+export function aroundCardassia(deg: number, r: number): Vec2 {
+  const a = (deg * Math.PI) / 180;
+  return { x: Math.round(CARDASSIA.x + r * Math.cos(a)), y: Math.round(CARDASSIA.y + r * Math.sin(a)) };
+}
+
+/** Communications relays ringing the homeworld on its far side, where the rebels strike. */
+export const COMMS_SITES: Vec2[] = [aroundCardassia(-40, 245), aroundCardassia(0, 255), aroundCardassia(40, 245)];
+
+export const map: BattleMap = {
+  width: 1000,
+  height: 700,
+  scaleLabel: 'schematic: 1 unit ≈ 0.05 ly (approach from Deep Space 9 compressed)',
+  features: [
+    { id: 'cardassia-prime', kind: 'planet', label: 'Cardassia Prime', pos: CARDASSIA, radius: 34 },
+    { id: 'lakarian-city', kind: 'city', label: 'Lakarian City', pos: LAKARIAN_CITY, radius: 6 },
+    { id: 'orbital-ring', kind: 'zone', label: 'Orbital weapons platforms', pos: CARDASSIA, radius: 55 },
+    { id: 'ds9', kind: 'station', label: 'Deep Space 9 (Alliance staging)', pos: DS9, radius: 12 },
+    { id: 'bajor', kind: 'planet', label: 'Bajor', pos: { x: 40, y: 420 }, radius: 14 },
+    {
+      id: 'prewar-border',
+      kind: 'border',
+      label: 'Pre-war Cardassian border',
+      pos: { x: 270, y: 350 },
+      points: [
+        { x: 250, y: 0 },
+        { x: 285, y: 150 },
+        { x: 265, y: 350 },
+        { x: 285, y: 550 },
+        { x: 250, y: 700 },
+      ],
+    },
+    { id: 'chintoka', kind: 'label', label: "Chin'toka system", pos: { x: 330, y: 250 } },
+    { id: 'federation-space', kind: 'label', label: 'Federation space (via Bajor)', pos: { x: 110, y: 300 } },
+    { id: 'klingon-space', kind: 'label', label: 'toward Klingon space', pos: { x: 130, y: 60 } },
+    { id: 'romulan-space', kind: 'label', label: 'toward Romulan space', pos: { x: 130, y: 650 } },
+    ...COMMS_SITES.map((pos, i) => ({
+      id: `comms-site-${i + 1}`,
+      kind: 'zone' as const,
+      label: `Dominion communications installation ${i + 1}`,
+      pos,
+      radius: 14,
+    })),
+  ],
+};
+
+export const sides: SideInfo[] = [
+  {
+    id: 'alliance',
+    name: 'Federation Alliance (Federation, Klingon, Romulan) and Cardassian rebels',
+    color: '#4f8fe8',
+    commanders: ['Benjamin Sisko', 'General Velal', 'Legate Damar'],
+  },
+  {
+    id: 'dominion',
+    name: 'Dominion, Breen Confederacy and Cardassian collaborators',
+    color: '#b05cd6',
+    commanders: ['Female Shapeshifter', 'Legate Broca'],
+  },
+];
+
+// Dominion groups that start on the forward lines inside Alliance space.
+export const FORWARD = {
+  'dom-fwd-fed': { line: { x: 215, y: 350 }, perimeter: aroundCardassia(180, 190) },
+  'dom-fwd-kl': { line: { x: 330, y: 80 }, perimeter: aroundCardassia(-115, 190) },
+  'dom-fwd-rom': { line: { x: 330, y: 620 }, perimeter: aroundCardassia(115, 190) },
+} as const;
+export type ForwardGroup = keyof typeof FORWARD;
+export const FORWARD_GROUPS = Object.keys(FORWARD) as ForwardGroup[];
+
+/** Cardassian collaborator fleets: separate groups so each can change sides. */
+export const CARDASSIAN_GROUPS = ['card-galor-w', 'card-galor-e', 'card-keldon-s'] as const;
+export const JEMHADAR_CORE = ['dom-jh-w', 'dom-jh-n', 'dom-jh-s', 'dom-jh-e', 'dom-bc-n', 'dom-bc-s'] as const;
+export const BREEN_GROUPS = ['breen-ne', 'breen-se'] as const;
+
+/** Alliance columns and their encirclement stations (degrees around Cardassia, radius in units). */
+export const ALLIANCE = {
+  'fed-defiant': { column: 'fed', ring: 180 },
+  'fed-galaxy': { column: 'fed', ring: 152 },
+  'fed-akira': { column: 'fed', ring: 208 },
+  'fed-excelsior': { column: 'fed', ring: 124 },
+  'fed-miranda': { column: 'fed', ring: 236 },
+  'kl-negh-var': { column: 'kl', ring: 262 },
+  'kl-vorcha': { column: 'kl', ring: 292 },
+  'kl-bop': { column: 'kl', ring: 328 },
+  'rom-warbird-1': { column: 'rom', ring: 96 },
+  'rom-warbird-2': { column: 'rom', ring: 56 },
+} as const;
+export type AllianceGroup = keyof typeof ALLIANCE;
+export const ALLIANCE_GROUPS = Object.keys(ALLIANCE) as AllianceGroup[];
+export const REBEL_GROUPS = COMMS_SITES.map((_, i) => `rebel-${i + 1}`);
+export const ENCIRCLE_RADIUS = 305;
+
+/** Where each Alliance column crosses the pre-war border on the advance. */
+export const COLUMN_WAYPOINT: Record<'fed' | 'kl' | 'rom', Vec2> = {
+  fed: { x: 300, y: 350 },
+  kl: { x: 360, y: 120 },
+  rom: { x: 360, y: 580 },
+};
+
+// Thousands of ships share one sheet, so every class is adapted the same way for this battle:
+// weapon reach shrinks (the sheet would otherwise be one big melee), ships move a little slower, and
+// shots come half as often with twice the punch (same damage per second, half the fire events).
+export const RANGE_SCALE = 0.55;
+export const SPEED_SCALE = 0.7;
+export const SHOT_SCALE = 2;
+
+export function adapted(cls: string, extra: Partial<UnitClassStats> = {}): Partial<UnitClassStats> {
+  const base = classStats(cls);
+  return {
+    speed: Math.round(base.speed * SPEED_SCALE * 10) / 10,
+    weapons: base.weapons.map((w) => ({
+      ...w,
+      range: Math.round(w.range * RANGE_SCALE),
+      damage: w.damage * SHOT_SCALE,
+      cooldownMs: w.cooldownMs * SHOT_SCALE,
+    })),
+    ...extra,
+  };
+}
+
+const group = (side: string, defaults: Partial<ForceGroupSpec>) => (g: Omit<ForceGroupSpec, 'side'>): ForceGroupSpec => ({
+  side,
+  formation: 'grid',
+  ...defaults,
+  ...g,
+  stats: adapted(g.cls, g.stats),
+});
+const fed = group('alliance', { heading: 0 });
+const dom = group('dominion', {});
+
+export const forces: ForceGroupSpec[] = [
+  // Alliance: the Federation fleet is at Deep Space 9 from the start; Klingon and Romulan fleets warp in there.
+  fed({ group: 'fed-defiant', cls: 'defiant', count: 40, ids: ['defiant'], names: ['USS Defiant'], namePrefix: 'Defiant-class', commander: 'Benjamin Sisko', at: { x: 95, y: 350 }, spread: 22 }),
+  fed({ group: 'fed-galaxy', cls: 'galaxy', count: 80, namePrefix: 'Galaxy-class', at: { x: 80, y: 300 }, spread: 30 }),
+  fed({ group: 'fed-akira', cls: 'akira', count: 160, namePrefix: 'Akira-class', at: { x: 80, y: 400 }, spread: 38 }),
+  fed({ group: 'fed-excelsior', cls: 'excelsior', count: 120, namePrefix: 'Excelsior-class', at: { x: 60, y: 250 }, spread: 34 }),
+  fed({ group: 'fed-miranda', cls: 'miranda', count: 140, namePrefix: 'Miranda-class', at: { x: 60, y: 450 }, spread: 36 }),
+  fed({ group: 'kl-negh-var', cls: 'negh-var', count: 12, namePrefix: "Negh'Var", at: { x: 110, y: 190 }, spread: 14, reserve: true }),
+  fed({ group: 'kl-vorcha', cls: 'vorcha', count: 110, namePrefix: "Vor'cha", at: { x: 80, y: 170 }, spread: 32, reserve: true }),
+  fed({ group: 'kl-bop', cls: 'bird-of-prey', count: 220, namePrefix: 'Bird-of-Prey', at: { x: 140, y: 150 }, spread: 40, reserve: true }),
+  fed({ group: 'rom-warbird-1', cls: 'romulan-warbird', count: 160, namePrefix: "D'deridex", commander: 'General Velal', at: { x: 90, y: 540 }, spread: 38, reserve: true }),
+  fed({ group: 'rom-warbird-2', cls: 'romulan-warbird', count: 150, namePrefix: "D'deridex", at: { x: 140, y: 570 }, spread: 36, reserve: true }),
+  // Cardassian rebels: an invented stand-in for the uprising's sabotage of the communications network,
+  // one small raiding party per installation, coming in from the far side of the system.
+  ...COMMS_SITES.map((site, i) =>
+    fed({
+      group: `rebel-${i + 1}`,
+      cls: 'galor',
+      count: 5,
+      namePrefix: `Rebel Galor ${'ABC'[i]}`,
+      commander: i === 1 ? 'Legate Damar' : undefined,
+      at: { x: 975, y: site.y + (site.y - CARDASSIA.y) * 0.3 },
+      spread: 8,
+      heading: Math.PI,
+      reserve: true,
+    }),
+  ),
+
+  // Dominion forward lines (withdrawn to the perimeter under the historical decision).
+  dom({ group: 'dom-fwd-fed', cls: 'jemhadar-attack-ship', count: 250, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-fed'].line, spread: 40, heading: Math.PI }),
+  dom({ group: 'dom-fwd-kl', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-kl'].line, spread: 36, heading: Math.PI }),
+  dom({ group: 'dom-fwd-rom', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-rom'].line, spread: 36, heading: Math.PI }),
+  // Home defence around Cardassia Prime.
+  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
+  dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
+  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 50, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
+  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 50, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
+  dom({ group: 'breen-ne', cls: 'breen-warship', count: 150, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
+  dom({ group: 'breen-se', cls: 'breen-warship', count: 150, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
+  dom({ group: 'card-galor-w', cls: 'galor', count: 150, namePrefix: 'Galor', commander: 'Legate Broca', at: aroundCardassia(-165, 88), spread: 18 }),
+  dom({ group: 'card-galor-e', cls: 'galor', count: 100, namePrefix: 'Galor', at: aroundCardassia(-15, 88), spread: 16 }),
+  dom({ group: 'card-keldon-s', cls: 'keldon', count: 100, namePrefix: 'Keldon', at: aroundCardassia(165, 88), spread: 16 }),
+  // Fixed defences.
+  dom({ group: 'card-stations', cls: 'cardassian-station', count: 4, namePrefix: 'Cardassian station', at: CARDASSIA, spread: 95, formation: 'ring', heading: Math.PI / 4 }),
+  dom({ group: 'orbital-platforms', cls: 'orbital-weapons-platform', count: 24, namePrefix: 'Orbital weapons platform', at: CARDASSIA, spread: 55, formation: 'ring' }),
+  ...COMMS_SITES.map((at, i) =>
+    dom({
+      group: `dom-comms-${i + 1}`,
+      cls: 'cardassian-station',
+      count: 2,
+      namePrefix: `Communications installation ${i + 1}`,
+      at,
+      spread: 8,
+      stats: { kind: 'platform', label: 'Communications installation', size: 5, shields: 200, hull: 600, weapons: [] },
+    }),
+  ),
+];
+
+export const COMMS_GROUPS = COMMS_SITES.map((_, i) => `dom-comms-${i + 1}`);
