@@ -1,0 +1,2 @@
+// Vite's client types: CSS side-effect imports, import.meta.env.
+/// <reference types="vite/client" />

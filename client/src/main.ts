@@ -1,0 +1,18 @@
+import './styles.css';
+import { renderLobby } from './lobby/lobbyView.js';
+import { mountRoom } from './room/roomView.js';
+
+// Two pages, routed by path: `/` is the lobby, `/room/:id` a room. The server's SPA fallback serves
+// index.html for both.
+
+const app = document.getElementById('app');
+if (!app) throw new Error('#app missing');
+
+const m = /^\/room\/([A-Za-z0-9_-]{1,128})\/?$/.exec(window.location.pathname);
+if (m) {
+  const params = new URLSearchParams(window.location.search);
+  const role = params.get('role');
+  mountRoom(app, { roomId: m[1], role: role === 'player' || role === 'viewer' || role === 'instructor' ? role : undefined });
+} else {
+  void renderLobby(app);
+}

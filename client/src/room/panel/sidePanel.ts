@@ -1,0 +1,133 @@
+import { strengthBySide, type WorldState } from '../../../../shared/battle/state.js';
+import type { SideInfo } from '../../../../shared/battle/types.js';
+import type { Member } from '../../../../shared/protocol/events.js';
+import { clear, el, setText } from '../../dom.js';
+import { StrengthChart } from './strengthChart.js';
+
+// The right-hand panel: tabs for the overview (presence, forces, strength chart) and two slots
+// that other features fill (annotations, branches). Slots are plain containers: a feature module
+// mounts into `panel.slot('annotations')`.
+
+export type SlotName = 'annotations' | 'branches';
+
+interface ForceRow {
+  ships: HTMLElement;
+  stations: HTMLElement;
+  bar: HTMLElement;
+}
+
+export class SidePanel {
+  readonly root: HTMLElement;
+  readonly chart = new StrengthChart();
+  private presence: HTMLElement;
+  private forces: HTMLElement;
+  private rows = new Map<string, ForceRow>();
+  private slots = new Map<SlotName, HTMLElement>();
+  private lastState: WorldState | null = null;
+  private initial = new Map<string, number>();
+
+  constructor() {
+    this.presence = el('ul', { class: 'presence', 'data-testid': 'presence' });
+    this.forces = el('div', { class: 'forces', 'data-testid': 'forces' });
+    const overview = el(
+      'section',
+      { class: 'tab-panel', 'data-tab': 'overview' },
+      el('h3', { text: 'In the room' }),
+      this.presence,
+      el('h3', { text: 'Forces' }),
+      this.forces,
+      el('h3', { text: 'Strength over time' }),
+      this.chart.canvas,
+    );
+    const panels: HTMLElement[] = [overview];
+    for (const name of ['annotations', 'branches'] as const) {
+      const slot = el(
+        'section',
+        { class: 'tab-panel slot', 'data-tab': name, 'data-slot': name, hidden: true },
+        el('p', { class: 'slot-empty', text: name === 'annotations' ? 'Annotations will appear here.' : 'What-if branches will appear here.' }),
+      );
+      this.slots.set(name, slot);
+      panels.push(slot);
+    }
+    const tabs = el('div', { class: 'tabs', role: 'tablist' });
+    const labels: Record<string, string> = { overview: 'Overview', annotations: 'Annotations', branches: 'Branches' };
+    for (const p of panels) {
+      const name = p.dataset.tab ?? '';
+      const btn = el('button', { type: 'button', role: 'tab', class: 'tab', 'data-tab': name, 'aria-selected': name === 'overview' ? 'true' : 'false', text: labels[name] ?? name });
+      btn.addEventListener('click', () => {
+        for (const q of panels) q.hidden = q !== p;
+        for (const b of tabs.querySelectorAll('button')) b.setAttribute('aria-selected', String(b === btn));
+      });
+      tabs.append(btn);
+    }
+    this.root = el('aside', { class: 'side-panel', 'data-testid': 'side-panel' }, tabs, ...panels);
+  }
+
+  slot(name: SlotName): HTMLElement {
+    const s = this.slots.get(name);
+    if (!s) throw new Error(`no slot ${name}`);
+    return s;
+  }
+
+  setSides(sides: readonly SideInfo[], forces?: Record<string, { ships: number; stations: number }>): void {
+    clear(this.forces);
+    this.rows.clear();
+    for (const s of sides) {
+      const swatch = el('span', { class: 'swatch' });
+      swatch.style.background = s.color;
+      const ships = el('span', { class: 'count', 'data-side-ships': s.id, text: '0' });
+      const stations = el('span', { class: 'count', 'data-side-stations': s.id, text: '0' });
+      const bar = el('div', { class: 'bar-fill' });
+      bar.style.background = s.color;
+      const f = forces?.[s.id];
+      if (f) this.initial.set(s.id, f.ships + f.stations);
+      this.forces.append(
+        el(
+          'div',
+          { class: 'force', 'data-side': s.id },
+          el('div', { class: 'force-head' }, swatch, el('span', { class: 'side-name', text: s.name })),
+          el('div', { class: 'force-counts' }, el('span', { text: 'Ships ' }), ships, el('span', { text: ' · Stations ' }), stations),
+          el('div', { class: 'bar' }, bar),
+          s.commanders.length ? el('div', { class: 'commanders', text: s.commanders.join(', ') }) : null,
+        ),
+      );
+      this.rows.set(s.id, { ships, stations, bar });
+    }
+    this.lastState = null;
+  }
+
+  setMembers(members: readonly Member[], youId: string | null): void {
+    clear(this.presence);
+    const order = { instructor: 0, player: 1, viewer: 2 } as const;
+    const sorted = [...members].sort((a, b) => Number(b.connected) - Number(a.connected) || order[a.role] - order[b.role] || a.name.localeCompare(b.name));
+    for (const m of sorted) {
+      this.presence.append(
+        el(
+          'li',
+          { class: `member ${m.connected ? 'online' : 'offline'}`, 'data-member': m.memberId },
+          el('span', { class: 'dot', title: m.connected ? 'connected' : 'disconnected' }),
+          el('span', { class: 'member-name', text: m.name + (m.memberId === youId ? ' (you)' : '') }),
+          el('span', { class: `role role-${m.role}`, text: m.role }),
+        ),
+      );
+    }
+  }
+
+  update(state: WorldState | null, positionMs: number): void {
+    if (state && state !== this.lastState) {
+      // Counts change only when the folded state does; don't recount thousands of units per frame.
+      this.lastState = state;
+      const s = strengthBySide(state);
+      for (const [side, row] of this.rows) {
+        const v = s[side];
+        setText(row.ships, String(v?.ships ?? 0));
+        setText(row.stations, String(v?.stations ?? 0));
+        const alive = (v?.ships ?? 0) + (v?.stations ?? 0);
+        const initial = Math.max(alive, this.initial.get(side) ?? alive, 1);
+        if (!this.initial.has(side) && alive > 0) this.initial.set(side, alive);
+        row.bar.style.width = `${((alive / initial) * 100).toFixed(1)}%`;
+      }
+    }
+    if (!this.root.querySelector('[data-tab="overview"].tab-panel')?.hasAttribute('hidden')) this.chart.draw(positionMs);
+  }
+}

@@ -1,0 +1,98 @@
+import { strengthBySide } from '../../../../shared/battle/state.js';
+import type { Keyframe } from '../../../../shared/battle/timeline.js';
+import type { SideInfo } from '../../../../shared/battle/types.js';
+
+// Each side's strength over the battle, from the timeline's keyframes (one sample per keyframe),
+// with a cursor at the current position. Redrawn only when the cursor moves a pixel.
+
+export interface StrengthSeries {
+  t: number[];
+  bySide: Map<string, number[]>;
+  max: number;
+}
+
+export function seriesFromKeyframes(keyframes: readonly Keyframe[], sides: readonly SideInfo[]): StrengthSeries {
+  const t: number[] = [];
+  const bySide = new Map<string, number[]>(sides.map((s) => [s.id, []]));
+  let max = 1;
+  for (const kf of keyframes) {
+    const s = strengthBySide(kf.state);
+    t.push(kf.t);
+    for (const side of sides) {
+      const v = s[side.id]?.strength ?? 0;
+      bySide.get(side.id)?.push(v);
+      if (v > max) max = v;
+    }
+  }
+  return { t, bySide, max };
+}
+
+export class StrengthChart {
+  readonly canvas: HTMLCanvasElement;
+  private series: StrengthSeries | null = null;
+  private sides: readonly SideInfo[] = [];
+  private durationMs = 1;
+  private lastCursorPx = -1;
+  private dirty = true;
+
+  constructor() {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'strength-chart';
+    this.canvas.setAttribute('aria-label', 'Strength of each side over time');
+    this.canvas.dataset.testid = 'strength-chart';
+  }
+
+  setData(series: StrengthSeries, sides: readonly SideInfo[], durationMs: number): void {
+    this.series = series;
+    this.sides = sides;
+    this.durationMs = Math.max(1, durationMs);
+    this.dirty = true;
+  }
+
+  draw(positionMs: number): void {
+    const c = this.canvas;
+    const cssW = Math.max(1, Math.round(c.clientWidth));
+    const cssH = Math.max(1, Math.round(c.clientHeight));
+    const dpr = Math.min(2, window.devicePixelRatio || 1);
+    if (c.width !== Math.round(cssW * dpr) || c.height !== Math.round(cssH * dpr)) {
+      c.width = Math.round(cssW * dpr);
+      c.height = Math.round(cssH * dpr);
+      this.dirty = true;
+    }
+    const cursorPx = Math.round((positionMs / this.durationMs) * cssW);
+    if (!this.dirty && cursorPx === this.lastCursorPx) return;
+    this.dirty = false;
+    this.lastCursorPx = cursorPx;
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    ctx.fillStyle = 'rgba(255,255,255,0.03)';
+    ctx.fillRect(0, 0, cssW, cssH);
+    const s = this.series;
+    if (!s || s.t.length === 0) {
+      ctx.fillStyle = 'rgba(200,210,230,0.6)';
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.fillText('Loading…', 6, 14);
+      return;
+    }
+    const pad = 3;
+    const x = (t: number): number => (t / this.durationMs) * cssW;
+    const y = (v: number): number => cssH - pad - (v / s.max) * (cssH - pad * 2);
+    for (const side of this.sides) {
+      const vals = s.bySide.get(side.id);
+      if (!vals) continue;
+      ctx.strokeStyle = side.color;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      vals.forEach((v, i) => (i === 0 ? ctx.moveTo(x(s.t[i]), y(v)) : ctx.lineTo(x(s.t[i]), y(v))));
+      ctx.stroke();
+    }
+    ctx.strokeStyle = 'rgba(255,255,255,0.8)';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(cursorPx + 0.5, 0);
+    ctx.lineTo(cursorPx + 0.5, cssH);
+    ctx.stroke();
+  }
+}

@@ -1,0 +1,209 @@
+import type { WorldState } from '../../../../shared/battle/state.js';
+import type { BattleInfo } from '../../../../shared/battle/timeline.js';
+import type { Unit } from '../../../../shared/battle/types.js';
+import { el, setText } from '../../dom.js';
+import { Camera } from './camera.js';
+import { drawFx, fxWindowMs } from './fxLayer.js';
+import { FxIndex } from './fxIndex.js';
+import { drawFeatures, drawFields, drawGrid, drawScaleBar } from './mapLayer.js';
+import { BG, NEUTRAL_SIDE } from './palette.js';
+import { drawUnits, newHitGrid } from './unitLayer.js';
+
+// The tactical canvas: owns the camera and input (pan, zoom, pinch, hover) and draws one frame
+// when asked. No per-unit DOM: the only DOM besides the canvas is the tooltip and zoom buttons.
+
+export interface TacticalFrame {
+  state: WorldState | null;
+  positionMs: number;
+  rate: number;
+}
+
+export class TacticalView {
+  readonly root: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  readonly fx = new FxIndex();
+  private ctx: CanvasRenderingContext2D;
+  private cam = new Camera();
+  private info: BattleInfo | null = null;
+  private colors = new Map<string, string>();
+  private sideNames = new Map<string, string>();
+  private hit = newHitGrid();
+  private hoverId: string | null = null;
+  private mouse: { x: number; y: number } | null = null;
+  private tooltip: HTMLElement;
+  private fitted = false;
+  private dpr = 1;
+  private unitsCache: { src: Record<string, Unit> | null; list: Unit[] } = { src: null, list: [] };
+  private lastState: WorldState | null = null;
+  private pointers = new Map<number, { x: number; y: number }>();
+
+  constructor() {
+    this.canvas = el('canvas', { class: 'tactical-canvas', 'data-testid': 'tactical-canvas', 'aria-label': 'Tactical map' });
+    const ctx = this.canvas.getContext('2d', { alpha: false });
+    if (!ctx) throw new Error('Canvas 2D unavailable');
+    this.ctx = ctx;
+    this.tooltip = el('div', { class: 'unit-tooltip', hidden: true, role: 'tooltip', 'data-testid': 'unit-tooltip' });
+    const zoomIn = el('button', { type: 'button', title: 'Zoom in', 'aria-label': 'Zoom in', text: '+' });
+    const zoomOut = el('button', { type: 'button', title: 'Zoom out', 'aria-label': 'Zoom out', text: '−' });
+    const fit = el('button', { type: 'button', title: 'Fit map', 'aria-label': 'Fit map', text: 'Fit' });
+    zoomIn.addEventListener('click', () => this.cam.zoomAt(this.cam.width / 2, this.cam.height / 2, 1.5));
+    zoomOut.addEventListener('click', () => this.cam.zoomAt(this.cam.width / 2, this.cam.height / 2, 1 / 1.5));
+    fit.addEventListener('click', () => this.fit());
+    this.root = el('div', { class: 'tactical' }, this.canvas, this.tooltip, el('div', { class: 'zoom-controls' }, zoomIn, zoomOut, fit));
+    this.bindInput();
+    new ResizeObserver(() => this.resize()).observe(this.root);
+  }
+
+  setBattle(info: BattleInfo): void {
+    this.info = info;
+    this.colors.clear();
+    this.sideNames.clear();
+    for (const s of info.sides) {
+      this.colors.set(s.id, s.color);
+      this.sideNames.set(s.id, s.name);
+    }
+    this.fitted = false;
+    this.resize();
+  }
+
+  fit(): void {
+    if (!this.info) return;
+    this.cam.fit(this.info.map);
+    this.fitted = true;
+  }
+
+  private colorOf = (side: string): string => this.colors.get(side) ?? NEUTRAL_SIDE;
+
+  private resize(): void {
+    const rect = this.root.getBoundingClientRect();
+    this.dpr = Math.min(2, window.devicePixelRatio || 1);
+    const w = Math.max(1, Math.round(rect.width));
+    const h = Math.max(1, Math.round(rect.height));
+    this.canvas.width = Math.round(w * this.dpr);
+    this.canvas.height = Math.round(h * this.dpr);
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    const hadSize = this.cam.width > 1;
+    this.cam.resize(w, h);
+    if (this.info && (!this.fitted || !hadSize)) this.fit();
+  }
+
+  unitList(state: WorldState): Unit[] {
+    if (this.unitsCache.src !== state.units) this.unitsCache = { src: state.units, list: Object.values(state.units) };
+    return this.unitsCache.list;
+  }
+
+  draw(frame: TacticalFrame): void {
+    const { ctx, cam } = this;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.fillStyle = BG;
+    ctx.fillRect(0, 0, cam.width, cam.height);
+    const info = this.info;
+    if (!info) return;
+    const now = performance.now();
+    drawGrid(ctx, cam, info.map);
+    drawFeatures(ctx, cam, info.map.features, now);
+    const state = frame.state;
+    this.lastState = state;
+    if (state) {
+      drawFields(ctx, cam, Object.values(state.fields), now);
+      const t = frame.positionMs;
+      if (this.mouse) this.hoverId = this.pick(this.mouse.x, this.mouse.y);
+      drawUnits(ctx, cam, this.unitList(state), { t, colorOf: this.colorOf, hoverId: this.hoverId, hit: this.hit });
+      const fx = this.fx.range(t - fxWindowMs(frame.rate), t);
+      drawFx(ctx, cam, fx, state.units, t, frame.rate);
+    }
+    drawScaleBar(ctx, cam, info.map.scaleLabel);
+    this.updateTooltip(state);
+  }
+
+  /** Nearest drawn unit within its radius (+4 px) of a screen point. */
+  private pick(x: number, y: number): string | null {
+    const h = this.hit;
+    let best: string | null = null;
+    let bestD = Infinity;
+    for (let i = 0; i < h.count; i++) {
+      const dx = h.x[i] - x;
+      const dy = h.y[i] - y;
+      const d = dx * dx + dy * dy;
+      const r = h.r[i] + 4;
+      if (d <= r * r && d < bestD) {
+        bestD = d;
+        best = h.ids[i];
+      }
+    }
+    return best;
+  }
+
+  private updateTooltip(state: WorldState | null): void {
+    const u = this.hoverId && state ? state.units[this.hoverId] : undefined;
+    if (!u || !this.mouse) {
+      if (!this.tooltip.hidden) this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.hidden = false;
+    const side = this.sideNames.get(u.side) ?? u.side;
+    const lines = [
+      u.name,
+      `${u.cls} · ${u.kind}`,
+      side + (u.commander ? ` · ${u.commander}` : ''),
+      `Shields ${Math.round(u.shields)}/${Math.round(u.maxShields)} · Hull ${Math.round(u.hull)}/${Math.round(u.maxHull)}`,
+      `Status: ${u.status}`,
+    ];
+    if (u.sections?.length) lines.push(u.sections.map((s) => `${s.label}: ${Math.round((s.shields / Math.max(1, s.maxShields)) * 100)}%`).join(' · '));
+    setText(this.tooltip, lines.join('\n'));
+    const w = this.tooltip.offsetWidth;
+    const left = Math.min(this.mouse.x + 14, this.cam.width - w - 4);
+    this.tooltip.style.transform = `translate(${Math.max(4, left)}px, ${this.mouse.y + 14}px)`;
+  }
+
+  private bindInput(): void {
+    const c = this.canvas;
+    c.style.touchAction = 'none';
+    c.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const r = c.getBoundingClientRect();
+      this.cam.zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(-e.deltaY * 0.0015));
+    }, { passive: false });
+    c.addEventListener('pointerdown', (e) => {
+      c.setPointerCapture(e.pointerId);
+      this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    });
+    c.addEventListener('pointermove', (e) => {
+      const r = c.getBoundingClientRect();
+      if (e.pointerType === 'mouse') this.mouse = { x: e.clientX - r.left, y: e.clientY - r.top };
+      const prev = this.pointers.get(e.pointerId);
+      if (!prev) return;
+      if (this.pointers.size === 1) {
+        this.cam.panBy(e.clientX - prev.x, e.clientY - prev.y);
+      } else if (this.pointers.size === 2) {
+        // Pinch: zoom by the change of distance between the two pointers, about their midpoint.
+        const other = [...this.pointers.entries()].find(([id]) => id !== e.pointerId)?.[1];
+        if (other) {
+          const d0 = Math.hypot(prev.x - other.x, prev.y - other.y);
+          const d1 = Math.hypot(e.clientX - other.x, e.clientY - other.y);
+          if (d0 > 0) this.cam.zoomAt((e.clientX + other.x) / 2 - r.left, (e.clientY + other.y) / 2 - r.top, d1 / d0);
+        }
+      }
+      this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    });
+    const up = (e: PointerEvent): void => {
+      this.pointers.delete(e.pointerId);
+    };
+    c.addEventListener('pointerup', up);
+    c.addEventListener('pointercancel', up);
+    c.addEventListener('pointerleave', (e) => {
+      if (e.pointerType === 'mouse') this.mouse = null;
+    });
+    c.addEventListener('dblclick', () => this.fit());
+  }
+
+  /** For tests and tools: world->screen of the current camera. */
+  get camera(): Camera {
+    return this.cam;
+  }
+
+  get state(): WorldState | null {
+    return this.lastState;
+  }
+}

@@ -1,0 +1,263 @@
+import type { Unit } from '../../../../shared/battle/types.js';
+import type { Camera } from './camera.js';
+import { UNIT_LABEL, withAlpha } from './palette.js';
+
+// Units, batched: one Path2D per (side colour, style) so thousands of ships cost a handful of fill
+// calls per frame. Also records where each unit landed on screen for hover hit-testing.
+
+export interface HitGrid {
+  count: number;
+  ids: string[];
+  x: Float32Array;
+  y: Float32Array;
+  r: Float32Array;
+}
+
+export function newHitGrid(capacity = 1024): HitGrid {
+  return { count: 0, ids: new Array<string>(capacity), x: new Float32Array(capacity), y: new Float32Array(capacity), r: new Float32Array(capacity) };
+}
+
+function pushHit(h: HitGrid, id: string, x: number, y: number, r: number): void {
+  if (h.count >= h.x.length) {
+    const cap = h.x.length * 2;
+    const nx = new Float32Array(cap);
+    nx.set(h.x);
+    const ny = new Float32Array(cap);
+    ny.set(h.y);
+    const nr = new Float32Array(cap);
+    nr.set(h.r);
+    h.x = nx;
+    h.y = ny;
+    h.r = nr;
+    h.ids.length = cap;
+  }
+  h.ids[h.count] = id;
+  h.x[h.count] = x;
+  h.y[h.count] = y;
+  h.r[h.count] = r;
+  h.count++;
+}
+
+type Style = 'fill' | 'ghost' | 'cloak' | 'disabled' | 'station' | 'shield0' | 'shield1' | 'shield2' | 'shield3' | 'wreck';
+
+interface Bucket {
+  color: string;
+  style: Style;
+  path: Path2D;
+}
+
+export interface UnitDrawOptions {
+  t: number;
+  colorOf: (side: string) => string;
+  hoverId: string | null;
+  /** Ids to always label (e.g. named flagships). */
+  hit: HitGrid;
+}
+
+const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 3.5, decoy: 3.2 };
+
+/** Drawn half-size in pixels. */
+export function pixelSize(u: Unit, scale: number): number {
+  return Math.max(MIN_PX[u.kind], (u.size * scale) / 2);
+}
+
+export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: readonly Unit[], o: UnitDrawOptions): void {
+  const buckets = new Map<string, Bucket>();
+  const bucket = (color: string, style: Style): Path2D => {
+    const key = `${style}|${color}`;
+    let b = buckets.get(key);
+    if (!b) {
+      b = { color, style, path: new Path2D() };
+      buckets.set(key, b);
+    }
+    return b.path;
+  };
+  const margin = 40;
+  const hull: { u: Unit; x: number; y: number; s: number }[] = [];
+  const labels: { u: Unit; x: number; y: number; s: number }[] = [];
+  const stations: { u: Unit; x: number; y: number; s: number }[] = [];
+  o.hit.count = 0;
+
+  for (const u of units) {
+    const dt = (o.t - u.t0) / 1000;
+    const wx = u.pos.x + u.vel.x * dt;
+    const wy = u.pos.y + u.vel.y * dt;
+    const x = cam.toScreenX(wx);
+    const y = cam.toScreenY(wy);
+    if (x < -margin || y < -margin || x > cam.width + margin || y > cam.height + margin) continue;
+    const s = pixelSize(u, cam.scale);
+    const color = o.colorOf(u.side);
+    const st = u.status;
+    if (st === 'destroyed') {
+      // Wrecks only when zoomed in enough to read them; zoomed out they would be noise.
+      if (s >= 6) {
+        const p = bucket('#7d8590', 'wreck');
+        const k = s * 0.5;
+        p.moveTo(x - k, y - k);
+        p.lineTo(x + k, y + k);
+        p.moveTo(x + k, y - k);
+        p.lineTo(x - k, y + k);
+      }
+      continue;
+    }
+    if (st === 'retreated' || st === 'evacuated') continue;
+    pushHit(o.hit, u.id, x, y, Math.max(s, 5));
+
+    if (u.kind === 'station') {
+      const p = bucket(color, 'station');
+      p.moveTo(x + s, y);
+      p.arc(x, y, s, 0, Math.PI * 2);
+      p.moveTo(x + s * 0.45, y);
+      p.arc(x, y, s * 0.45, 0, Math.PI * 2);
+      stations.push({ u, x, y, s });
+    } else if (u.kind === 'platform') {
+      const p = bucket(color, st === 'disabled' || st === 'surrendered' ? 'disabled' : st === 'cloaked' ? 'cloak' : 'fill');
+      const k = s * 0.8;
+      p.rect(x - k, y - k, k * 2, k * 2);
+    } else {
+      const style: Style = u.kind === 'decoy' ? 'ghost' : st === 'cloaked' ? 'cloak' : st === 'disabled' || st === 'surrendered' ? 'disabled' : 'fill';
+      const p = bucket(color, style);
+      wedge(p, x, y, s, u.heading);
+    }
+
+    // Shields: one ring per unit, alpha by shield fraction quantised so rings still batch.
+    if (u.maxShields > 0 && u.shields > 0 && u.kind !== 'decoy' && (s >= 5 || u.kind === 'station')) {
+      const q = Math.min(3, Math.floor((u.shields / u.maxShields) * 4)) as 0 | 1 | 2 | 3;
+      const p = bucket(color, `shield${q}` as Style);
+      const r = s * (u.kind === 'station' ? 1.25 : 1.35) + 2;
+      p.moveTo(x + r, y);
+      p.arc(x, y, r, 0, Math.PI * 2);
+    }
+    const hovered = u.id === o.hoverId;
+    if (hovered || (s >= 9 && u.kind !== 'decoy') || u.kind === 'station') hull.push({ u, x, y, s });
+    if (hovered || s >= 11 || u.kind === 'station') labels.push({ u, x, y, s });
+  }
+
+  for (const b of buckets.values()) paint(ctx, b);
+  for (const st of stations) drawSections(ctx, st.u, st.x, st.y, st.s);
+  drawHullBars(ctx, hull);
+  drawLabels(ctx, labels);
+}
+
+function wedge(p: Path2D, x: number, y: number, s: number, heading: number): void {
+  const c = Math.cos(heading);
+  const n = Math.sin(heading);
+  // Arrowhead: nose, left wing, notch, right wing (local coords rotated by heading).
+  const pts = [
+    [s, 0],
+    [-s * 0.75, s * 0.6],
+    [-s * 0.35, 0],
+    [-s * 0.75, -s * 0.6],
+  ];
+  for (let i = 0; i < 4; i++) {
+    const lx = pts[i][0];
+    const ly = pts[i][1];
+    const px = x + lx * c - ly * n;
+    const py = y + lx * n + ly * c;
+    if (i === 0) p.moveTo(px, py);
+    else p.lineTo(px, py);
+  }
+  p.closePath();
+}
+
+function paint(ctx: CanvasRenderingContext2D, b: Bucket): void {
+  ctx.save();
+  switch (b.style) {
+    case 'fill':
+      ctx.fillStyle = b.color;
+      ctx.fill(b.path);
+      break;
+    case 'disabled':
+      ctx.fillStyle = 'rgba(120, 126, 136, 0.55)';
+      ctx.fill(b.path);
+      ctx.strokeStyle = withAlpha(b.color, 0.8);
+      ctx.lineWidth = 1;
+      ctx.stroke(b.path);
+      break;
+    case 'ghost':
+      ctx.strokeStyle = withAlpha(b.color, 0.45);
+      ctx.fillStyle = withAlpha(b.color, 0.08);
+      ctx.setLineDash([2, 2]);
+      ctx.fill(b.path);
+      ctx.stroke(b.path);
+      break;
+    case 'cloak':
+      ctx.strokeStyle = withAlpha(b.color, 0.35);
+      ctx.setLineDash([3, 3]);
+      ctx.stroke(b.path);
+      break;
+    case 'station':
+      ctx.fillStyle = withAlpha(b.color, 0.18);
+      ctx.fill(b.path, 'evenodd');
+      ctx.strokeStyle = b.color;
+      ctx.lineWidth = 2.5;
+      ctx.stroke(b.path);
+      break;
+    case 'wreck':
+      ctx.strokeStyle = 'rgba(125, 133, 144, 0.45)';
+      ctx.lineWidth = 1;
+      ctx.stroke(b.path);
+      break;
+    default: {
+      const q = Number(b.style.slice(6));
+      ctx.strokeStyle = withAlpha(b.color, 0.12 + q * 0.16);
+      ctx.lineWidth = 1;
+      ctx.stroke(b.path);
+    }
+  }
+  ctx.restore();
+}
+
+/** Station shield sections as arcs around the ring, alpha by each section's shields. */
+function drawSections(ctx: CanvasRenderingContext2D, u: Unit, x: number, y: number, s: number): void {
+  const secs = u.sections;
+  if (!secs || secs.length === 0 || s < 10) return;
+  const r = s * 1.5 + 4;
+  const span = (Math.PI * 2) / secs.length;
+  ctx.save();
+  ctx.lineWidth = 3;
+  secs.forEach((sec, i) => {
+    const f = sec.maxShields > 0 ? sec.shields / sec.maxShields : 0;
+    ctx.strokeStyle = f > 0 ? `rgba(120, 200, 255, ${(0.15 + 0.75 * f).toFixed(2)})` : 'rgba(255, 80, 80, 0.6)';
+    ctx.beginPath();
+    ctx.arc(x, y, r, i * span + 0.06, (i + 1) * span - 0.06);
+    ctx.stroke();
+  });
+  ctx.restore();
+}
+
+function drawHullBars(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; y: number; s: number }[]): void {
+  if (items.length === 0) return;
+  const back = new Path2D();
+  const fills: Record<'g' | 'y' | 'r', Path2D> = { g: new Path2D(), y: new Path2D(), r: new Path2D() };
+  for (const { u, x, y, s } of items) {
+    if (u.maxHull <= 0) continue;
+    const f = Math.max(0, Math.min(1, u.hull / u.maxHull));
+    const w = Math.max(16, s * 1.6);
+    const bx = x - w / 2;
+    const by = y + s * (u.kind === 'station' ? 1.6 : 1.4) + 4;
+    back.rect(bx, by, w, 3);
+    fills[f > 0.6 ? 'g' : f > 0.3 ? 'y' : 'r'].rect(bx, by, w * f, 3);
+  }
+  ctx.fillStyle = 'rgba(0, 0, 0, 0.6)';
+  ctx.fill(back);
+  ctx.fillStyle = '#4ade80';
+  ctx.fill(fills.g);
+  ctx.fillStyle = '#facc15';
+  ctx.fill(fills.y);
+  ctx.fillStyle = '#f87171';
+  ctx.fill(fills.r);
+}
+
+function drawLabels(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; y: number; s: number }[]): void {
+  if (items.length === 0 || items.length > 400) return;
+  ctx.save();
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
+  ctx.fillStyle = UNIT_LABEL;
+  ctx.shadowColor = 'rgba(0,0,0,0.9)';
+  ctx.shadowBlur = 3;
+  for (const { u, x, y, s } of items) ctx.fillText(u.name, x + s * (u.kind === 'station' ? 1.6 : 1.2) + 4, y - s * 0.6);
+  ctx.restore();
+}
