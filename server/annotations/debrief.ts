@@ -1,0 +1,94 @@
+import type { BattleEvent } from '../../shared/battle/events.js';
+import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import type { Annotation } from '../../shared/protocol/events.js';
+import { phaseIndexAt } from '../rooms/playback.js';
+
+// Markdown debrief of a room: the battle, the branch, then each phase in order with its key events
+// and the annotations pinned inside it. Annotation text is user input: it is escaped so it cannot
+// inject headings, links or HTML into the rendered document.
+
+export function fmtTime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+/** Units with a proper name (not a generated "Prefix 12") or a commander are worth naming in a debrief. */
+function isNamed(u: { name: string; commander?: string; kind: string }): boolean {
+  return !!u.commander || u.kind === 'station' || !/\s\d+$/.test(u.name);
+}
+
+/** Events an instructor wants in a debrief; everything else (moves, shots) is noise at this level. */
+export function keyEvents(events: readonly BattleEvent[]): { t: number; text: string }[] {
+  const units = new Map<string, { name: string; commander?: string; kind: string }>();
+  const out: { t: number; text: string }[] = [];
+  for (const ev of events) {
+    switch (ev.type) {
+      case 'unit:spawn':
+        units.set(ev.unit.id, ev.unit);
+        break;
+      case 'phase:start':
+        if (ev.caption) out.push({ t: ev.t, text: ev.caption });
+        break;
+      case 'caption':
+        out.push({ t: ev.t, text: ev.text });
+        break;
+      case 'decision:point':
+        out.push({ t: ev.t, text: `Decision point: ${ev.title}` });
+        break;
+      case 'decision:made':
+        out.push({ t: ev.t, text: `Decision ${ev.decisionId}: ${ev.optionId}${ev.value !== undefined ? ` (${ev.value})` : ''}${ev.historical ? ' (historical)' : ' (what-if)'}` });
+        break;
+      case 'unit:status': {
+        const u = units.get(ev.id);
+        if (ev.status === 'destroyed' && u && isNamed(u)) out.push({ t: ev.t, text: `${u.name} destroyed` });
+        break;
+      }
+      case 'objective':
+        if (ev.objective.status !== 'pending') out.push({ t: ev.t, text: `Objective ${ev.objective.status}: ${ev.objective.label}` });
+        break;
+      case 'battle:end':
+        out.push({ t: ev.t, text: `Battle ends: ${ev.summary}` });
+        break;
+    }
+  }
+  return out;
+}
+
+export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: readonly Annotation[], roomId: string): string {
+  const lines: string[] = [];
+  const branch = tl.parentBranchId === null && tl.decisions.length === 0 ? 'history' : `what-if ${tl.branchId}`;
+  lines.push(`# Debrief: ${escapeMd(info.title)}`, '');
+  lines.push(`- Room: ${roomId}`, `- Branch: ${branch}`);
+  for (const d of tl.decisions) lines.push(`- Decision: ${d.decisionId} = ${d.optionId}${d.value !== undefined ? ` (${d.value})` : ''}`);
+  lines.push(`- Duration: ${fmtTime(tl.durationMs)}`, `- Outcome: ${escapeMd(tl.outcome.summary)}`, '');
+
+  const mine = annotations.filter((a) => a.branchId === tl.branchId);
+  const events = keyEvents(tl.events);
+  const bucket = <T extends { t: number }>(items: T[], i: number) =>
+    items.filter((x) => phaseIndexAt(tl.phases, x.t) === i);
+  const notes = mine.map((a) => ({ ...a, t: a.positionMs }));
+
+  const section = (title: string, i: number) => {
+    const ev = bucket(events, i);
+    const an = bucket(notes, i);
+    if (i < 0 && ev.length === 0 && an.length === 0) return;
+    lines.push(`## ${title}`, '');
+    if (ev.length) {
+      lines.push('Key events:', '');
+      for (const e of ev) lines.push(`- ${fmtTime(e.t)} ${escapeMd(e.text)}`);
+      lines.push('');
+    }
+    if (an.length) {
+      lines.push('Annotations:', '');
+      for (const a of an) lines.push(`- ${fmtTime(a.positionMs)} **${escapeMd(a.author)}**${a.stop ? ' (stop)' : ''}: ${escapeMd(a.text)}`);
+      lines.push('');
+    }
+  };
+  section('Before the first phase', -1);
+  tl.phases.forEach((p, i) => section(`${i + 1}. ${escapeMd(p.title)} (${fmtTime(p.startMs)}–${fmtTime(p.endMs)}${p.label ? `, ${escapeMd(p.label)}` : ''})`, i));
+  return lines.join('\n');
+}

@@ -1,0 +1,122 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { pino, type Logger } from 'pino';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { Server, type ServerOptions } from 'socket.io';
+import { apiRouter, errorHandler } from './http/api.js';
+import { staticClient } from './http/static.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { RoomService } from './rooms/RoomService.js';
+import { registerSocketHandlers } from './socket/index.js';
+import { MemoryStore } from './store/memory.js';
+import type { Store } from './store/types.js';
+import { PlaybackLoop } from './streaming/PlaybackLoop.js';
+import { EngineTimelineService } from './timelines/EngineTimelineService.js';
+import { TimelineCache } from './timelines/TimelineCache.js';
+import type { TimelineService } from './timelines/TimelineService.js';
+import type { IO } from './types.js';
+
+export interface AppOptions {
+  /** Default: MemoryStore. */
+  store?: Store;
+  /** Default: the engine over replays/ (EngineTimelineService). */
+  timelines?: TimelineService;
+  logger?: Logger;
+  /** Server wall clock (ms since epoch); injectable for tests. */
+  now?: () => number;
+  /** Playback loop period. */
+  tickMs?: number;
+  /** How far ahead of the play head events are streamed, in playback ms at rate 1. */
+  lookaheadMs?: number;
+  /** Per-socket command budget. */
+  rateLimit?: { points: number; durationS: number };
+  /** Built client to serve; null disables; default client/dist next to the repo root. */
+  clientDist?: string | null;
+  /** e.g. the Redis adapter: createAdapter(pub, sub). */
+  adapter?: ServerOptions['adapter'];
+  /** Collect prom-client's process metrics (event loop lag, heap...). Off in tests. */
+  defaultMetrics?: boolean;
+  /** Stores the app should close on close(). */
+  ownsStore?: boolean;
+}
+
+export interface App {
+  httpServer: HttpServer;
+  io: IO;
+  metrics: Metrics;
+  rooms: RoomService;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function createApp(opts: AppOptions = {}): App {
+  const logger = opts.logger ?? pino({ level: 'info' });
+  const now = opts.now ?? Date.now;
+  const store = opts.store ?? new MemoryStore();
+  const timelines = opts.timelines ?? new EngineTimelineService();
+  const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
+  const cache = new TimelineCache(timelines);
+  const rooms = new RoomService(store, cache, now);
+
+  const web = express();
+  web.disable('x-powered-by');
+  const httpServer = createServer(web);
+  const io: IO = new Server(httpServer, {
+    ...(opts.adapter ? { adapter: opts.adapter } : {}),
+    // A browser that drops for a moment gets its missed packets replayed; the client library
+    // re-joins on every connect anyway, so a process that died (no recovery state) is also covered.
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+    pingInterval: 10_000,
+    pingTimeout: 8_000,
+    maxHttpBufferSize: 1e6,
+  });
+
+  const loop = new PlaybackLoop({
+    io,
+    rooms,
+    store,
+    now,
+    tickMs: opts.tickMs ?? 100,
+    lookaheadMs: opts.lookaheadMs ?? 2000,
+    metrics,
+    logger,
+  });
+  const rl = opts.rateLimit ?? { points: 60, durationS: 1 };
+  const limiter = new RateLimiterMemory({ points: rl.points, duration: rl.durationS });
+  registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics }, metrics);
+
+  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
+  const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
+  const client = dist ? staticClient(dist) : null;
+  if (client) web.use(client);
+  web.use(errorHandler(logger));
+
+  loop.start();
+
+  return {
+    httpServer,
+    io,
+    metrics,
+    rooms,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve((httpServer.address() as AddressInfo).port);
+        });
+      });
+    },
+    async close() {
+      loop.stop();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (opts.ownsStore) await store.close();
+    },
+  };
+}

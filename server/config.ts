@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+// Environment, validated once at startup: a typo fails loudly instead of running with a default.
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().optional(),
+  REDIS_URL: z.string().url().optional(),
+  /** Key prefix in Redis, so several deployments can share one Redis. */
+  REDIS_PREFIX: z.string().min(1).default('wardroom:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TICK_MS: z.coerce.number().int().min(10).max(1000).default(100),
+  LOOKAHEAD_MS: z.coerce.number().int().min(200).max(30_000).default(2000),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!r.success) {
+    throw new Error(`invalid environment: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,23 @@
+import type { ErrorBody, ErrorCode } from '../shared/protocol/events.js';
+
+/** An expected failure with a wire error code; anything else thrown is reported as INTERNAL. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ code, message });
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  NOT_IN_ROOM: 403,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  INTERNAL: 500,
+};

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per app instance, so several apps in one test process do not collide. */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry }); // includes nodejs_eventloop_lag_*
+  const m = {
+    registry,
+    rooms: new Gauge({ name: 'wardroom_rooms_active', help: 'Rooms with sockets on this process', registers: [registry] }),
+    sockets: new Gauge({ name: 'wardroom_sockets', help: 'Connected sockets on this process', registers: [registry] }),
+    ticks: new Counter({ name: 'wardroom_loop_ticks_total', help: 'Playback loop ticks', registers: [registry] }),
+    broadcasts: new Counter({
+      name: 'wardroom_broadcasts_total',
+      help: 'Room broadcasts (one socket.io emit to a room), by message kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    eventsSent: new Counter({ name: 'wardroom_events_sent_total', help: 'Battle events streamed (per broadcast, not per socket)', registers: [registry] }),
+    tickLag: new Histogram({
+      name: 'wardroom_loop_lag_ms',
+      help: 'How late a playback loop tick ran versus its schedule (event loop lag as the loop sees it)',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 1000],
+      registers: [registry],
+    }),
+    tickDuration: new Histogram({
+      name: 'wardroom_loop_tick_ms',
+      help: 'Wall time of one playback loop tick (store reads + broadcasts)',
+      buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250],
+      registers: [registry],
+    }),
+    commands: new Counter({ name: 'wardroom_socket_commands_total', help: 'Socket commands by event and result', labelNames: ['event', 'result'] as const, registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

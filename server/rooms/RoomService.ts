@@ -1,0 +1,266 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Timeline } from '../../shared/battle/timeline.js';
+import type { DecisionChoice } from '../../shared/battle/types.js';
+import { initialClock, withDuration, positionAt } from '../../shared/clock/playback.js';
+import type { Annotation, BranchInfo, Member, RoomState } from '../../shared/protocol/events.js';
+import type {
+  AnnotationAddPayload,
+  AnnotationEditPayload,
+  AnnotationImportPayload,
+  CreateRoomBody,
+  JoinPayload,
+  RoomSettings,
+  RoomSettingsPatch,
+} from '../../shared/protocol/schemas.js';
+import { AppError } from '../errors.js';
+import type { Playhead, RoomRecord, Store } from '../store/types.js';
+import type { TimelineCache } from '../timelines/TimelineCache.js';
+import { keyMatches, resolveRole } from './access.js';
+import { branchInfoOf, divergenceMs } from './branching.js';
+import { phaseIndexAt } from './playback.js';
+
+export const DEFAULT_SETTINGS: RoomSettings = { openControl: false, playersAnnotate: false, stepMode: false };
+
+const token = (bytes: number): string => randomBytes(bytes).toString('base64url');
+
+/** A reconnecting browser sends the same clientId and gets the same member; the hash keeps clientId private. */
+export function memberIdFor(roomId: string, clientId: string | undefined): string {
+  if (!clientId) return `m_${token(9)}`;
+  return `m_${createHash('sha256').update(`${roomId}\0${clientId}`).digest('base64url').slice(0, 16)}`;
+}
+
+export interface Loaded {
+  room: RoomRecord;
+  playhead: Playhead;
+  timeline: Timeline;
+}
+
+/**
+ * Room use cases over the store and the timelines. No sockets here: the socket layer checks roles,
+ * calls these, and emits what they return.
+ */
+export class RoomService {
+  constructor(
+    private readonly store: Store,
+    readonly timelines: TimelineCache,
+    private readonly now: () => number,
+  ) {}
+
+  async createRoom(body: CreateRoomBody): Promise<{ room: RoomRecord; playhead: Playhead }> {
+    const canonical = await this.timelines.service.canonicalBranchId(body.battleId);
+    if (!canonical) throw new AppError('NOT_FOUND', `unknown battle ${body.battleId}`);
+    const branchId = body.branchId ?? canonical;
+    const tl = await this.timelines.get(body.battleId, branchId);
+    if (!tl) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
+    const room: RoomRecord = {
+      roomId: token(6),
+      battleId: body.battleId,
+      instructorKey: token(18),
+      settings: { ...DEFAULT_SETTINGS, ...body.settings },
+      createdAt: this.now(),
+    };
+    const playhead: Playhead = { branchId, clock: initialClock(tl.durationMs, this.now()) };
+    await this.store.createRoom(room, playhead);
+    if (branchId !== canonical) await this.store.addBranch(room.roomId, branchInfoOf(tl, null, this.now()));
+    return { room, playhead };
+  }
+
+  async room(roomId: string): Promise<RoomRecord> {
+    const room = await this.store.getRoom(roomId);
+    if (!room) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+    return room;
+  }
+
+  /** A branch's timeline; decisions for branches this process never compiled come from the room's branch records. */
+  async timelineOf(roomId: string, battleId: string, branchId: string): Promise<Timeline> {
+    const hit = this.timelines.peek(battleId, branchId);
+    if (hit) return hit;
+    let decisions: DecisionChoice[] | undefined;
+    const record = (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId);
+    if (record) decisions = record.decisions;
+    const tl = await this.timelines.get(battleId, branchId, decisions);
+    if (!tl) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
+    return tl;
+  }
+
+  async load(roomId: string): Promise<Loaded> {
+    const [room, playhead] = await Promise.all([this.room(roomId), this.store.getPlayhead(roomId)]);
+    if (!playhead) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+    return { room, playhead, timeline: await this.timelineOf(roomId, room.battleId, playhead.branchId) };
+  }
+
+  async state(roomId: string): Promise<RoomState> {
+    const { room, playhead } = await this.load(roomId);
+    const [members, annotations, branches] = await Promise.all([
+      this.store.listMembers(roomId),
+      this.store.listAnnotations(roomId),
+      this.store.listBranches(roomId),
+    ]);
+    return { roomId, battleId: room.battleId, branchId: playhead.branchId, settings: room.settings, clock: playhead.clock, members, annotations, branches };
+  }
+
+  async join(p: JoinPayload): Promise<{ member: Member; loaded: Loaded }> {
+    const loaded = await this.load(p.roomId);
+    const memberId = memberIdFor(p.roomId, p.clientId);
+    const existing = p.clientId ? await this.store.getMember(p.roomId, memberId) : null;
+    const role = resolveRole(p.role, keyMatches(p.instructorKey, loaded.room.instructorKey), existing);
+    const member: Member = { memberId, name: p.name, role, connected: true };
+    await this.store.upsertMember(p.roomId, member);
+    return { member, loaded };
+  }
+
+  async setConnected(roomId: string, memberId: string, connected: boolean): Promise<void> {
+    const m = await this.store.getMember(roomId, memberId);
+    if (m && m.connected !== connected) await this.store.upsertMember(roomId, { ...m, connected });
+  }
+
+  members(roomId: string): Promise<Member[]> {
+    return this.store.listMembers(roomId);
+  }
+
+  async updateSettings(roomId: string, patch: RoomSettingsPatch): Promise<RoomSettings> {
+    const room = await this.store.updateSettings(roomId, patch);
+    if (!room) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+    return room.settings;
+  }
+
+  /**
+   * Change the playhead with compare-and-set, retrying on a concurrent change from another
+   * command or process. `fn` returns null to leave it unchanged.
+   */
+  async updatePlayhead(
+    roomId: string,
+    fn: (ph: Playhead, tl: Timeline, room: RoomRecord) => Playhead | null | Promise<Playhead | null>,
+  ): Promise<{ playhead: Playhead; timeline: Timeline; room: RoomRecord; changed: boolean }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { room, playhead, timeline } = await this.load(roomId);
+      const next = await fn(playhead, timeline, room);
+      if (!next) return { playhead, timeline, room, changed: false };
+      const res = await this.store.casPlayhead(roomId, playhead.clock.version, next);
+      if (res.ok) {
+        const tl = next.branchId === playhead.branchId ? timeline : await this.timelineOf(roomId, room.battleId, next.branchId);
+        return { playhead: next, timeline: tl, room, changed: true };
+      }
+    }
+    throw new AppError('CONFLICT', 'the room changed concurrently; retry');
+  }
+
+  // ---- annotations -------------------------------------------------------------------------
+
+  private phaseOf(tl: Timeline, positionMs: number): string | undefined {
+    const i = phaseIndexAt(tl.phases, positionMs);
+    return i >= 0 ? tl.phases[i].id : undefined;
+  }
+
+  async addAnnotation(roomId: string, member: Member, p: AnnotationAddPayload): Promise<{ created: boolean; annotation: Annotation }> {
+    const { playhead, timeline } = await this.load(roomId);
+    const now = this.now();
+    const positionMs = Math.min(p.positionMs, timeline.durationMs);
+    const a: Annotation = {
+      id: p.id,
+      roomId,
+      branchId: playhead.branchId,
+      positionMs,
+      text: p.text,
+      phaseId: p.phaseId ?? this.phaseOf(timeline, positionMs),
+      ...(p.at ? { at: p.at } : {}),
+      ...(p.to ? { to: p.to } : {}),
+      ...(p.stop ? { stop: true } : {}),
+      author: member.name,
+      authorId: member.memberId,
+      authorRole: member.role,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return this.store.addAnnotation(a);
+  }
+
+  async annotation(roomId: string, id: string): Promise<Annotation> {
+    const a = await this.store.getAnnotation(roomId, id);
+    if (!a) throw new AppError('NOT_FOUND', `no annotation ${id}`);
+    return a;
+  }
+
+  async editAnnotation(a: Annotation, p: AnnotationEditPayload): Promise<Annotation> {
+    const next: Annotation = { ...a, updatedAt: this.now() };
+    if (p.text !== undefined) next.text = p.text;
+    if (p.positionMs !== undefined) next.positionMs = p.positionMs;
+    if (p.stop !== undefined) next.stop = p.stop;
+    if (p.phaseId !== undefined) p.phaseId === null ? delete next.phaseId : (next.phaseId = p.phaseId);
+    if (p.at !== undefined) p.at === null ? delete next.at : (next.at = p.at);
+    if (p.to !== undefined) p.to === null ? delete next.to : (next.to = p.to);
+    if (!(await this.store.updateAnnotation(next))) throw new AppError('NOT_FOUND', `no annotation ${a.id}`);
+    return next;
+  }
+
+  async deleteAnnotation(roomId: string, id: string): Promise<boolean> {
+    return this.store.deleteAnnotation(roomId, id);
+  }
+
+  /** Import an export (GET /api/rooms/:id/annotations): ids are kept, so importing twice is harmless. */
+  async importAnnotations(roomId: string, member: Member, p: AnnotationImportPayload): Promise<Annotation[]> {
+    const { playhead, timeline } = await this.load(roomId);
+    const now = this.now();
+    const created: Annotation[] = [];
+    for (const item of p.annotations) {
+      const a: Annotation = {
+        id: item.id,
+        roomId,
+        branchId: item.branchId ?? playhead.branchId,
+        positionMs: item.positionMs,
+        text: item.text,
+        phaseId: item.phaseId ?? (item.branchId === undefined || item.branchId === playhead.branchId ? this.phaseOf(timeline, item.positionMs) : undefined),
+        ...(item.at ? { at: item.at } : {}),
+        ...(item.to ? { to: item.to } : {}),
+        ...(item.stop ? { stop: true } : {}),
+        author: item.author ?? member.name,
+        authorId: member.memberId,
+        authorRole: member.role,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (a.phaseId === undefined) delete a.phaseId;
+      const res = await this.store.addAnnotation(a);
+      if (res.created) created.push(res.annotation);
+    }
+    return created;
+  }
+
+  annotations(roomId: string, branchId?: string): Promise<Annotation[]> {
+    return this.store.listAnnotations(roomId, branchId);
+  }
+
+  // ---- branches ----------------------------------------------------------------------------
+
+  branches(roomId: string): Promise<BranchInfo[]> {
+    return this.store.listBranches(roomId);
+  }
+
+  /** Compile (or fetch) the what-if branch `choice` from the room's current branch and record it for the room. */
+  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<BranchInfo> {
+    const { room, timeline } = await this.load(roomId);
+    const tl = await this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions);
+    this.timelines.put(tl);
+    const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);
+    if (existing) return existing;
+    const info = branchInfoOf(tl, member.name, this.now());
+    await this.store.addBranch(roomId, info);
+    return info;
+  }
+
+  /** Move the room to a known branch: keep the position while it is in the shared part, else go to the divergence. */
+  async switchBranch(roomId: string, branchId: string): Promise<{ playhead: Playhead; timeline: Timeline; changed: boolean }> {
+    const room = await this.room(roomId);
+    const canonical = await this.timelines.service.canonicalBranchId(room.battleId);
+    const known = branchId === canonical || (await this.store.listBranches(roomId)).some((b) => b.branchId === branchId);
+    if (!known) throw new AppError('NOT_FOUND', `branch ${branchId} is not in this room; fork it first`);
+    const target = await this.timelineOf(roomId, room.battleId, branchId);
+    const res = await this.updatePlayhead(roomId, (ph, tl) => {
+      if (ph.branchId === branchId) return null;
+      const now = this.now();
+      const pos = Math.min(positionAt(ph.clock, now), divergenceMs(tl, target));
+      return { branchId, clock: withDuration(ph.clock, now, target.durationMs, pos) };
+    });
+    return { playhead: res.playhead, timeline: res.timeline, changed: res.changed };
+  }
+}

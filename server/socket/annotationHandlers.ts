@@ -1,0 +1,58 @@
+import { AnnotationAddSchema, AnnotationDeleteSchema, AnnotationEditSchema, AnnotationImportSchema } from '../../shared/protocol/schemas.js';
+import { AppError } from '../errors.js';
+import { canAnnotate, canChangeAnnotation, require } from '../rooms/access.js';
+import type { AppSocket } from '../types.js';
+import { bind } from './bind.js';
+import type { HandlerDeps } from './deps.js';
+
+export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): void {
+  const settingsOf = async (roomId: string) => (await d.rooms.room(roomId)).settings;
+
+  // Idempotent: a retried add (same id) is stored and broadcast once, and acked with the stored annotation.
+  bind(socket, d, 'annotation:add', AnnotationAddSchema, async (p, ctx) => {
+    const { roomId, member } = ctx.member();
+    require(canAnnotate(member.role, await settingsOf(roomId)), 'your role may not annotate in this room');
+    const { created, annotation } = await d.rooms.addAnnotation(roomId, member, p);
+    if (annotation.authorId !== member.memberId) throw new AppError('CONFLICT', `annotation id ${p.id} is taken`);
+    if (created) {
+      d.loop.invalidateStops(roomId);
+      d.io.to(roomId).emit('annotation:added', annotation);
+      d.metrics.broadcasts.inc({ kind: 'annotation' });
+    }
+    return { annotation };
+  });
+
+  bind(socket, d, 'annotation:edit', AnnotationEditSchema, async (p, ctx) => {
+    const { roomId, member } = ctx.member();
+    const current = await d.rooms.annotation(roomId, p.id);
+    require(canChangeAnnotation(member.role, member.memberId, current), 'only the instructor or the author edits an annotation');
+    const annotation = await d.rooms.editAnnotation(current, p);
+    d.loop.invalidateStops(roomId);
+    d.io.to(roomId).emit('annotation:updated', annotation);
+    d.metrics.broadcasts.inc({ kind: 'annotation' });
+    return { annotation };
+  });
+
+  bind(socket, d, 'annotation:delete', AnnotationDeleteSchema, async (p, ctx) => {
+    const { roomId, member } = ctx.member();
+    const current = await d.rooms.annotation(roomId, p.id);
+    require(canChangeAnnotation(member.role, member.memberId, current), 'only the instructor or the author deletes an annotation');
+    if (await d.rooms.deleteAnnotation(roomId, p.id)) {
+      d.loop.invalidateStops(roomId);
+      d.io.to(roomId).emit('annotation:removed', { id: p.id, branchId: current.branchId });
+      d.metrics.broadcasts.inc({ kind: 'annotation' });
+    }
+    return { id: p.id };
+  });
+
+  // Bulk import of an export; one annotation:added per new annotation (ids already present are skipped).
+  bind(socket, d, 'annotation:import', AnnotationImportSchema, async (p, ctx) => {
+    const { roomId, member } = ctx.member();
+    require(member.role === 'instructor', 'only the instructor imports annotations');
+    const created = await d.rooms.importAnnotations(roomId, member, p);
+    if (created.length) d.loop.invalidateStops(roomId);
+    for (const a of created) d.io.to(roomId).emit('annotation:added', a);
+    d.metrics.broadcasts.inc({ kind: 'annotation' }, created.length);
+    return { imported: created.length };
+  });
+}

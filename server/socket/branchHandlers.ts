@@ -1,0 +1,31 @@
+import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/schemas.js';
+import { canFork, require } from '../rooms/access.js';
+import type { AppSocket } from '../types.js';
+import { bind } from './bind.js';
+import type { HandlerDeps } from './deps.js';
+
+export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void {
+  // Fork from the room's current branch; the room stays where it is (switch is a separate, instructor step).
+  bind(socket, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
+    const { roomId, member } = ctx.member();
+    require(canFork(member.role), 'viewers cannot fork branches');
+    const before = new Set((await d.rooms.branches(roomId)).map((b) => b.branchId));
+    const branch = await d.rooms.fork(roomId, member, p);
+    if (!before.has(branch.branchId)) {
+      d.io.to(roomId).emit('branch:created', branch);
+      d.metrics.broadcasts.inc({ kind: 'branch' });
+    }
+    return { branch };
+  });
+
+  bind(socket, d, 'branch:switch', BranchSwitchSchema, async (p, ctx) => {
+    const { roomId, member } = ctx.member();
+    require(member.role === 'instructor', 'only the instructor switches the room to another branch');
+    const res = await d.rooms.switchBranch(roomId, p.branchId);
+    if (res.changed) {
+      d.loop.invalidateStops(roomId);
+      d.loop.applied(roomId, res.playhead, res.timeline, true);
+    }
+    return { branchId: res.playhead.branchId, clock: res.playhead.clock };
+  });
+}

@@ -1,0 +1,21 @@
+import type { Metrics } from '../metrics.js';
+import type { IO } from '../types.js';
+import { registerAnnotationHandlers } from './annotationHandlers.js';
+import { registerBranchHandlers } from './branchHandlers.js';
+import type { HandlerDeps } from './deps.js';
+import { registerPlaybackHandlers } from './playbackHandlers.js';
+import { registerRoomHandlers } from './roomHandlers.js';
+
+export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics): void {
+  io.on('connection', (socket) => {
+    metrics.sockets.inc();
+    socket.on('disconnect', () => {
+      metrics.sockets.dec();
+      void d.limiter.delete(socket.id).catch(() => {});
+    });
+    registerRoomHandlers(socket, d);
+    registerPlaybackHandlers(socket, d);
+    registerAnnotationHandlers(socket, d);
+    registerBranchHandlers(socket, d);
+  });
+}

@@ -1,0 +1,65 @@
+import { JoinSchema, PingSchema, RoomSettingsSchema } from '../../shared/protocol/schemas.js';
+import { require } from '../rooms/access.js';
+import type { AppSocket } from '../types.js';
+import { bind } from './bind.js';
+import type { HandlerDeps } from './deps.js';
+
+export async function broadcastPresence(d: HandlerDeps, roomId: string): Promise<void> {
+  d.io.to(roomId).emit('presence', { members: await d.rooms.members(roomId) });
+  d.metrics.broadcasts.inc({ kind: 'presence' });
+}
+
+/** Is another socket (on any process) still holding this member? Then it stays connected. */
+async function memberStillConnected(d: HandlerDeps, roomId: string, memberId: string, except: string): Promise<boolean> {
+  const sockets = await d.io.in(roomId).fetchSockets();
+  return sockets.some((s) => s.id !== except && s.data.memberId === memberId);
+}
+
+async function leaveCurrent(d: HandlerDeps, socket: AppSocket): Promise<void> {
+  const { roomId, memberId } = socket.data;
+  if (!roomId || !memberId) return;
+  await socket.leave(roomId);
+  socket.data = {};
+  if (!(await memberStillConnected(d, roomId, memberId, socket.id))) await d.rooms.setConnected(roomId, memberId, false);
+  await broadcastPresence(d, roomId);
+}
+
+export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
+  // Join (or re-join after a reconnect: the same clientId reclaims the member). The joiner gets the
+  // room state in the ack, then the clock, a keyframe at the play head and the events already streamed.
+  bind(socket, d, 'room:join', JoinSchema, async (p) => {
+    if (socket.data.roomId && socket.data.roomId !== p.roomId) await leaveCurrent(d, socket);
+    const { member } = await d.rooms.join(p);
+    socket.data = { roomId: p.roomId, memberId: member.memberId, role: member.role, name: member.name };
+    await socket.join(p.roomId);
+    const room = await d.rooms.state(p.roomId);
+    const tl = await d.rooms.timelineOf(p.roomId, room.battleId, room.branchId);
+    // After the ack has gone out (same socket, so in order), send the timeline data.
+    queueMicrotask(() => {
+      if (socket.connected && socket.data.roomId === p.roomId) d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl);
+      void broadcastPresence(d, p.roomId).catch((err: unknown) => d.logger.warn({ err }, 'presence failed'));
+    });
+    return { room, you: member };
+  });
+
+  bind(socket, d, 'room:settings', RoomSettingsSchema, async (patch, ctx) => {
+    const { roomId, member } = ctx.member();
+    require(member.role === 'instructor', 'only the instructor changes room settings');
+    const settings = await d.rooms.updateSettings(roomId, patch);
+    d.loop.invalidateStops(roomId);
+    d.io.to(roomId).emit('room:state', await d.rooms.state(roomId));
+    d.metrics.broadcasts.inc({ kind: 'state' });
+    return { settings };
+  });
+
+  bind(socket, d, 'clock:ping', PingSchema, async (p) => ({ clientTime: p.clientTime, serverTime: d.now() }));
+
+  socket.on('disconnect', () => {
+    const { roomId, memberId } = socket.data;
+    if (!roomId || !memberId) return;
+    void (async () => {
+      if (!(await memberStillConnected(d, roomId, memberId, socket.id))) await d.rooms.setConnected(roomId, memberId, false);
+      await broadcastPresence(d, roomId);
+    })().catch((err: unknown) => d.logger.warn({ err, roomId }, 'disconnect bookkeeping failed'));
+  });
+}

@@ -1,0 +1,58 @@
+import type { PlaybackClock } from '../../shared/clock/playback.js';
+import type { Annotation, BranchInfo, Member } from '../../shared/protocol/events.js';
+import type { RoomSettings } from '../../shared/protocol/schemas.js';
+
+// Persistence for rooms. Every method is async so the in-memory and Redis backends are interchangeable.
+// A room is split in two records: the rarely changing meta (RoomRecord) and the playhead (branch + clock),
+// which changes on every command and is written with a compare-and-set on clock.version so two server
+// processes never overwrite each other's change.
+
+export interface RoomRecord {
+  roomId: string;
+  battleId: string;
+  /** Secret: holding it makes a member instructor. Never sent to clients except the room's creator. */
+  instructorKey: string;
+  settings: RoomSettings;
+  createdAt: number;
+}
+
+export interface Playhead {
+  branchId: string;
+  clock: PlaybackClock;
+}
+
+export type CasResult = { ok: true } | { ok: false; current: Playhead | null };
+
+export interface Store {
+  createRoom(room: RoomRecord, playhead: Playhead): Promise<void>;
+  getRoom(roomId: string): Promise<RoomRecord | null>;
+  /** Merge settings; null when the room does not exist. */
+  updateSettings(roomId: string, patch: Partial<RoomSettings>): Promise<RoomRecord | null>;
+
+  getPlayhead(roomId: string): Promise<Playhead | null>;
+  /** Write `next` only when the stored clock.version equals expectedVersion. */
+  casPlayhead(roomId: string, expectedVersion: number, next: Playhead): Promise<CasResult>;
+
+  upsertMember(roomId: string, member: Member): Promise<void>;
+  getMember(roomId: string, memberId: string): Promise<Member | null>;
+  listMembers(roomId: string): Promise<Member[]>;
+
+  /** Idempotent by (roomId, id): the first stored annotation wins and is returned with created=false on retries. */
+  addAnnotation(a: Annotation): Promise<{ created: boolean; annotation: Annotation }>;
+  getAnnotation(roomId: string, id: string): Promise<Annotation | null>;
+  /** Overwrite an existing annotation; false when it no longer exists. */
+  updateAnnotation(a: Annotation): Promise<boolean>;
+  deleteAnnotation(roomId: string, id: string): Promise<boolean>;
+  /** Ordered by positionMs, then createdAt. */
+  listAnnotations(roomId: string, branchId?: string): Promise<Annotation[]>;
+
+  /** Idempotent by branchId. */
+  addBranch(roomId: string, branch: BranchInfo): Promise<void>;
+  listBranches(roomId: string): Promise<BranchInfo[]>;
+
+  close(): Promise<void>;
+}
+
+export function sortAnnotations(list: Annotation[]): Annotation[] {
+  return list.sort((a, b) => a.positionMs - b.positionMs || a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,33 @@
+import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import type { DecisionChoice } from '../../shared/battle/types.js';
+import { AppError } from '../errors.js';
+
+// The server's only view of the engine. Handlers and the playback loop depend on this interface,
+// never on engine internals, so the engine can change (or be swapped for fixtures in tests).
+
+export class UnknownBattleError extends AppError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class BadChoiceError extends AppError {
+  constructor(message: string) {
+    super('BAD_REQUEST', message);
+  }
+}
+
+export interface TimelineService {
+  listBattles(): Promise<BattleInfo[]>;
+  battle(battleId: string): Promise<BattleInfo | null>;
+  /** Canonical (history) branch id of a battle, null for an unknown battle. */
+  canonicalBranchId(battleId: string): Promise<string | null>;
+  /**
+   * A branch's timeline; undefined branchId = history. `decisions` lets a process that never saw the
+   * branch rebuild it (branch ids are a hash of battle + decisions, the decisions come from the store).
+   * null when the battle or branch is unknown.
+   */
+  timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null>;
+  /** Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError. */
+  fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline>;
+}
