@@ -56,7 +56,10 @@ export interface Annotation {
   at?: Vec2;
   to?: Vec2;
   stop?: boolean;
+  /** Display name of the author. */
   author: string;
+  /** memberId of the author (who may edit/delete besides instructors); absent on imported annotations. */
+  authorId?: string;
   authorRole: Role;
   createdAt: number;
   updatedAt: number;
