@@ -30,6 +30,8 @@ export interface Weapon {
   cooldownMs: number;
   /** Base hit chance at point-blank range, 0..1; falls off linearly to half at max range. */
   accuracy: number;
+  /** Dead zone: the weapon cannot bear on targets closer than this (e.g. heavy batteries vs a ship circling at point-blank). */
+  minRange?: number;
 }
 
 /** A station's shield generator section (e.g. DS9's outer docking ring section 17). */
