@@ -1,0 +1,28 @@
+import type { BattleInfo, Timeline } from '../shared/battle/timeline.js';
+import type { BattleDefinition } from '../server/engine/types.js';
+import { battle as secondBattleOfDeepSpace9 } from './second-battle-of-deep-space-9/index.js';
+import { battle as battleOfCardassia } from './battle-of-cardassia/index.js';
+import { battle as battleOfTerokNor } from './battle-of-terok-nor/index.js';
+
+// The battle registry: the only place that lists battles. Everything else (server, CLI, generic
+// tests) iterates `battles` and never names a battle. To add one, import its folder's `battle` here.
+
+export const battles: BattleDefinition[] = [secondBattleOfDeepSpace9, battleOfCardassia, battleOfTerokNor];
+
+export function battleIds(): string[] {
+  return battles.map((b) => b.info.id);
+}
+
+export function getBattle(id: string): BattleDefinition | undefined {
+  return battles.find((b) => b.info.id === id);
+}
+
+/** Static facts about a battle for lobbies and clients; durations and phases come from its compiled history. */
+export function battleInfo(def: BattleDefinition, timeline: Pick<Timeline, 'durationMs' | 'phases'>): BattleInfo {
+  return {
+    ...def.info,
+    durationMs: timeline.durationMs,
+    phases: timeline.phases.map((p) => ({ id: p.id, title: p.title })),
+    decisions: def.decisions.map((d) => ({ id: d.id, title: d.title, prompt: d.prompt, options: d.options })),
+  };
+}

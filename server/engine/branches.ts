@@ -1,0 +1,113 @@
+import type { DecisionChoice } from '../../shared/battle/types.js';
+import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from './compiler.js';
+import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
+import type { BattleDefinition } from './types.js';
+
+export { branchIdFor, DecisionError, normalizeDecisions, parseChoice, historicalChoice, isHistorical, validateChoice } from './decisions.js';
+export type { DecisionErrorCode } from './decisions.js';
+
+// Compiled branches by id. A branch id is a hash of battle + seed + normalized decisions, so the same
+// what-if asked twice (or by two rooms) compiles once. Forks resume from the parent's checkpoint,
+// so a fork costs only the simulation after the decision point.
+
+export class BranchNotFoundError extends Error {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'BranchNotFoundError';
+  }
+}
+
+export interface BranchCatalogOptions {
+  /** Compiled branches kept in memory (history is always kept). */
+  maxBranches?: number;
+}
+
+export class BranchCatalog {
+  private readonly cache = new Map<string, CompiledBranch>();
+  private readonly pinned = new Set<string>();
+  private readonly maxBranches: number;
+
+  constructor(
+    private readonly lookup: (battleId: string) => BattleDefinition | undefined,
+    opts: BranchCatalogOptions = {},
+  ) {
+    this.maxBranches = opts.maxBranches ?? 64;
+  }
+
+  private def(battleId: string): BattleDefinition {
+    const def = this.lookup(battleId);
+    if (!def) throw new BranchNotFoundError(`Unknown battle '${battleId}'`);
+    return def;
+  }
+
+  private key(battleId: string, branchId: string): string {
+    return `${battleId}/${branchId}`;
+  }
+
+  private remember(battleId: string, b: CompiledBranch, pin = false): CompiledBranch {
+    const k = this.key(battleId, b.timeline.branchId);
+    this.cache.delete(k);
+    this.cache.set(k, b);
+    if (pin) this.pinned.add(k);
+    // Least recently used first; history stays.
+    for (const old of this.cache.keys()) {
+      if (this.cache.size - this.pinned.size <= this.maxBranches) break;
+      if (!this.pinned.has(old)) this.cache.delete(old);
+    }
+    return b;
+  }
+
+  private cached(battleId: string, branchId: string): CompiledBranch | undefined {
+    const k = this.key(battleId, branchId);
+    const b = this.cache.get(k);
+    if (b) {
+      this.cache.delete(k);
+      this.cache.set(k, b);
+    }
+    return b;
+  }
+
+  historyBranchId(battleId: string): string {
+    const def = this.def(battleId);
+    return branchIdFor(def.info.id, def.seed, []);
+  }
+
+  async history(battleId: string): Promise<CompiledBranch> {
+    const id = this.historyBranchId(battleId);
+    return this.cached(battleId, id) ?? this.remember(battleId, compileBattle(this.def(battleId)), true);
+  }
+
+  /** A compiled branch if known (history is compiled on demand); undefined for unknown branch ids. */
+  async get(battleId: string, branchId: string): Promise<CompiledBranch | undefined> {
+    if (branchId === this.historyBranchId(battleId)) return this.history(battleId);
+    return this.cached(battleId, branchId);
+  }
+
+  /** Compile (or fetch) the branch for a full set of decisions, e.g. a branch record restored from storage. */
+  async compile(battleId: string, decisions: DecisionChoice[]): Promise<CompiledBranch> {
+    const def = this.def(battleId);
+    const normalized = normalizeDecisions(def, decisions);
+    if (normalized.length === 0) return this.history(battleId);
+    const id = branchIdFor(def.info.id, def.seed, normalized);
+    return this.cached(battleId, id) ?? this.remember(battleId, compileBattle(def, { decisions: normalized }));
+  }
+
+  /** Branch off `parentBranchId` at choice.decisionId with the given option. */
+  async fork(battleId: string, parentBranchId: string, choice: DecisionChoice): Promise<CompiledBranch> {
+    const def = this.def(battleId);
+    const parent = await this.get(battleId, parentBranchId);
+    if (!parent) throw new BranchNotFoundError(`Unknown branch '${parentBranchId}' of battle '${battleId}'`);
+    const valid = validateChoice(def, choice);
+    const all = normalizeDecisions(def, [...parent.timeline.decisions.filter((d) => d.decisionId !== valid.decisionId), valid]);
+    const id = branchIdFor(def.info.id, parent.timeline.seed, all);
+    const hit = this.cached(battleId, id);
+    if (hit) return hit;
+    if (all.length === 0) return this.history(battleId);
+    if (!parent.checkpoints[valid.decisionId]) {
+      const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
+      throw new DecisionError('NOT_REACHED', `Branch ${parentBranchId} never reaches decision '${valid.decisionId}'. Decisions reached on it: ${reached}`);
+    }
+    return this.remember(battleId, resumeFromCheckpoint(def, parent, valid.decisionId, valid, all));
+  }
+}

@@ -1,0 +1,380 @@
+import { createHash } from 'node:crypto';
+import { createActor, SimulatedClock, type Actor, type AnyStateMachine } from 'xstate';
+import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js';
+import { applyEvent } from '../../shared/battle/reducer.js';
+import { emptyWorld, type WorldState } from '../../shared/battle/state.js';
+import type { DecisionPointInfo, ForceCount, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
+import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
+import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
+import { applyOrder, computeFacts, createWorld, step, type SimWorld } from './sim/index.js';
+import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
+import type { BattleCommand, BattleDefinition, MachineEvent } from './types.js';
+
+// The compiler runs a battle machine against the simulation on a simulated clock and records what
+// happens as a timeline. Each step: advance the world, advance the machine's clock (its `after`
+// timers fire), send TICK with the new facts, then settle decision points. Time is the compiler's:
+// nothing here reads the wall clock, and the only dice are the world's seeded generator.
+
+export const STEP_MS = 200;
+export const KEYFRAME_INTERVAL_MS = 5000;
+/** The world keeps running this long after `end`, so the last explosions play out. */
+export const END_GRACE_MS = 3000;
+
+/** Everything the compiler needs to carry on from a moment: plain JSON. */
+export interface RunState {
+  world: SimWorld;
+  phase: Omit<PhaseSpan, 'endMs'> | null;
+  phases: PhaseSpan[];
+  facts: string[];
+  objectives: Record<string, Objective>;
+  ended: { winner: SideId | null; summary: string; t: number } | null;
+  reached: Record<string, { atMs: number; seq: number; chosen: DecisionChoice | null }>;
+  /** Reducer state after every event so far (what the next keyframe will hold). */
+  fold: WorldState;
+  nextKeyframeT: number;
+}
+
+/** The world at a decision point, just before the choice is made: a branch resumes from here. */
+export interface Checkpoint {
+  decisionId: string;
+  t: number;
+  /** seq of the decision:point event. */
+  pointSeq: number;
+  /** Number of events before the choice (= pointSeq + 1): a branch shares these with its parent. */
+  seq: number;
+  /** actor.getPersistedSnapshot() of the machine. */
+  machine: unknown;
+  /** The compiler run state: world (with its RNG state), phases, facts, keyframe fold. */
+  run: RunState;
+}
+
+export interface CompiledBranch {
+  timeline: Timeline;
+  checkpoints: Record<string, Checkpoint>;
+}
+
+export interface CompileOptions {
+  decisions?: DecisionChoice[];
+  seed?: number;
+  parentBranchId?: string | null;
+}
+
+type BattleActor = Actor<AnyStateMachine>;
+
+function jsonCopy<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+class Run {
+  readonly events: BattleEvent[];
+  readonly keyframes: Keyframe[];
+  readonly checkpoints: Record<string, Checkpoint> = {};
+  private pending: BattleCommand[] = [];
+  private actor!: BattleActor;
+  private clock!: SimulatedClock;
+  private readonly choices: Map<string, DecisionChoice>;
+
+  constructor(
+    readonly def: BattleDefinition,
+    readonly state: RunState,
+    normalized: DecisionChoice[],
+    events: BattleEvent[],
+    keyframes: Keyframe[],
+  ) {
+    this.events = events;
+    this.keyframes = keyframes;
+    this.choices = new Map(normalized.map((c) => [c.decisionId, c]));
+  }
+
+  get world(): SimWorld {
+    return this.state.world;
+  }
+
+  start(snapshot: unknown | undefined): void {
+    this.clock = new SimulatedClock();
+    this.clock.set(this.world.t);
+    const opts = snapshot === undefined ? { clock: this.clock } : { clock: this.clock, snapshot: snapshot as never };
+    this.actor = createActor(this.def.machine, opts);
+    this.actor.on('*', (cmd) => {
+      this.pending.push(cmd as unknown as BattleCommand);
+    });
+    this.actor.start();
+    this.flush();
+  }
+
+  emit(body: BattleEventBody): void {
+    const ev = { seq: this.events.length, t: this.world.t, ...body } as BattleEvent;
+    const s = this.state;
+    while (ev.t > s.nextKeyframeT) {
+      this.keyframes.push({ t: s.nextKeyframeT, state: s.fold });
+      s.nextKeyframeT += KEYFRAME_INTERVAL_MS;
+    }
+    this.events.push(ev);
+    s.fold = applyEvent(s.fold, ev);
+  }
+
+  private emitAll(bodies: BattleEventBody[]): void {
+    for (const b of bodies) this.emit(b);
+  }
+
+  private flush(): void {
+    while (this.pending.length) {
+      const cmd = this.pending.shift() as BattleCommand;
+      this.handle(cmd);
+    }
+  }
+
+  private handle(cmd: BattleCommand): void {
+    const s = this.state;
+    const t = this.world.t;
+    switch (cmd.type) {
+      case 'phase':
+        if (s.phase) {
+          this.emit({ type: 'phase:end', phaseId: s.phase.id });
+          s.phases.push({ ...s.phase, endMs: t });
+        }
+        s.phase = { id: cmd.phaseId, title: cmd.title, label: cmd.label, caption: cmd.caption, startMs: t };
+        this.emit({ type: 'phase:start', phaseId: cmd.phaseId, title: cmd.title, label: cmd.label, caption: cmd.caption });
+        return;
+      case 'caption':
+        this.emit({ type: 'caption', text: cmd.text });
+        return;
+      case 'order': {
+        const out: BattleEventBody[] = [];
+        applyOrder(this.world, cmd.order, out);
+        this.emitAll(out);
+        return;
+      }
+      case 'objective': {
+        const prev = s.objectives[cmd.id];
+        const progress = cmd.progress ?? (cmd.status === 'complete' ? 1 : (prev?.progress ?? 0));
+        const objective: Objective = { id: cmd.id, label: cmd.label, side: cmd.side, progress, status: cmd.status };
+        s.objectives[cmd.id] = objective;
+        this.emit({ type: 'objective', objective });
+        return;
+      }
+      case 'effect':
+        this.emit(cmd.label === undefined ? { type: 'effect', kind: cmd.kind, pos: cmd.pos, radius: cmd.radius } : { type: 'effect', kind: cmd.kind, pos: cmd.pos, radius: cmd.radius, label: cmd.label });
+        return;
+      case 'fact':
+        s.facts.push(cmd.text);
+        return;
+      case 'end':
+        if (s.ended) return;
+        s.ended = { winner: cmd.winner, summary: cmd.summary, t };
+        this.emit({ type: 'battle:end', winner: cmd.winner, summary: cmd.summary });
+        return;
+      default: {
+        const unknown = cmd as { type?: unknown };
+        throw new Error(`Battle ${this.def.info.id}: unknown command type '${String(unknown.type)}' emitted by the machine`);
+      }
+    }
+  }
+
+  private decisionIdOf(): string | null {
+    const snap = this.actor.getSnapshot();
+    if (!snap.hasTag('decision')) return null;
+    const meta = snap.getMeta() as Record<string, unknown>;
+    for (const key of Object.keys(meta).sort()) {
+      const m = meta[key] as { decisionId?: unknown } | undefined;
+      if (m && typeof m.decisionId === 'string') return m.decisionId;
+    }
+    throw new Error(`Battle ${this.def.info.id}: a state tagged 'decision' has no meta.decisionId`);
+  }
+
+  /** Handle decision points the machine is in: record, checkpoint, choose. */
+  settle(): void {
+    for (;;) {
+      const id = this.decisionIdOf();
+      if (id === null) return;
+      const spec = this.def.decisions.find((d) => d.id === id);
+      if (!spec) throw new Error(`Battle ${this.def.info.id}: machine reached decision '${id}' which is not in decisions[]`);
+      if (this.state.reached[id]) {
+        throw new Error(`Battle ${this.def.info.id}: machine stayed in decision '${id}' after DECIDE (does the state handle DECIDE?)`);
+      }
+      this.emit({ type: 'decision:point', decisionId: id, title: spec.title });
+      const pointSeq = this.events.length - 1;
+      this.state.reached[id] = { atMs: this.world.t, seq: pointSeq, chosen: null };
+      this.checkpoints[id] = {
+        decisionId: id,
+        t: this.world.t,
+        pointSeq,
+        seq: this.events.length,
+        machine: jsonCopy(this.actor.getPersistedSnapshot()),
+        // fold is immutable (the reducer never mutates), so it is shared, not copied.
+        run: { ...jsonCopy({ ...this.state, fold: null }), fold: this.state.fold },
+      };
+      // Carry on from the JSON copy, exactly as a branch resuming here will (JSON drops -0 etc.).
+      this.state.world = jsonCopy(this.checkpoints[id].run.world);
+      this.decide(id, this.choices.get(id) ?? historicalChoice(spec));
+    }
+  }
+
+  decide(id: string, choice: DecisionChoice): void {
+    const spec = this.def.decisions.find((d) => d.id === id);
+    if (!spec) throw new DecisionError('UNKNOWN_DECISION', `Unknown decision '${id}'`);
+    const made: BattleEventBody =
+      choice.value === undefined
+        ? { type: 'decision:made', historical: isHistorical(spec, choice), decisionId: id, optionId: choice.optionId }
+        : { type: 'decision:made', historical: isHistorical(spec, choice), decisionId: id, optionId: choice.optionId, value: choice.value };
+    this.emit(made);
+    this.state.reached[id].chosen = choice;
+    const ev: MachineEvent = choice.value === undefined ? { type: 'DECIDE', decisionId: id, optionId: choice.optionId } : { type: 'DECIDE', decisionId: id, optionId: choice.optionId, value: choice.value };
+    this.actor.send(ev);
+    this.flush();
+  }
+
+  /** Step until the battle ends (plus grace) or the time cap. */
+  runToEnd(): void {
+    const max = this.def.maxDurationMs;
+    for (;;) {
+      const s = this.state;
+      if (s.ended && this.world.t >= s.ended.t + END_GRACE_MS) break;
+      if (this.world.t >= max) {
+        if (!s.ended) {
+          const summary = `Time limit of ${Math.round(max / 1000)} s reached before the battle was decided.`;
+          s.facts.push(`The simulation stopped at the ${Math.round(max / 1000)} s time limit.`);
+          s.ended = { winner: null, summary, t: this.world.t };
+          this.emit({ type: 'battle:end', winner: null, summary });
+        }
+        break;
+      }
+      const out: BattleEventBody[] = [];
+      step(this.world, STEP_MS, out);
+      this.emitAll(out);
+      this.clock.increment(STEP_MS);
+      this.flush();
+      if (this.actor.getSnapshot().status === 'active') {
+        this.actor.send({ type: 'TICK', t: this.world.t, facts: computeFacts(this.world, this.def) } satisfies MachineEvent);
+        this.flush();
+      }
+      this.settle();
+    }
+    this.actor.stop();
+  }
+
+  finish(meta: { battleId: string; branchId: string; parentBranchId: string | null; decisions: DecisionChoice[]; seed: number; forces: Record<SideId, ForceCount>; fork: Timeline['fork'] }): Timeline {
+    const s = this.state;
+    const durationMs = this.world.t;
+    while (s.nextKeyframeT <= durationMs) {
+      this.keyframes.push({ t: s.nextKeyframeT, state: s.fold });
+      s.nextKeyframeT += KEYFRAME_INTERVAL_MS;
+    }
+    const phases = [...s.phases];
+    if (s.phase) phases.push({ ...s.phase, endMs: durationMs });
+    const hash = createHash('sha256');
+    hash.update('[');
+    this.events.forEach((ev, i) => hash.update((i ? ',' : '') + JSON.stringify(ev)));
+    hash.update(']');
+    const decisionPoints: DecisionPointInfo[] = this.def.decisions.map((d) => {
+      const r = s.reached[d.id];
+      return { id: d.id, title: d.title, prompt: d.prompt, options: d.options, atMs: r ? r.atMs : null, seq: r ? r.seq : null, chosen: r ? r.chosen : null };
+    });
+    const losses: Record<SideId, SideLosses> = {};
+    for (const side of this.world.sides) losses[side] = { ...(this.world.losses[side] ?? { ships: 0, stations: 0 }) };
+    const objectives: Timeline['outcome']['objectives'] = {};
+    for (const id of Object.keys(s.objectives)) objectives[id] = { label: s.objectives[id].label, status: s.objectives[id].status };
+    return {
+      battleId: meta.battleId,
+      branchId: meta.branchId,
+      parentBranchId: meta.parentBranchId,
+      decisions: meta.decisions,
+      seed: meta.seed,
+      durationMs,
+      events: this.events,
+      eventsSha256: hash.digest('hex'),
+      phases,
+      decisionPoints,
+      keyframeIntervalMs: KEYFRAME_INTERVAL_MS,
+      keyframes: this.keyframes,
+      forces: meta.forces,
+      outcome: {
+        winner: s.ended?.winner ?? null,
+        summary: s.ended?.summary ?? '',
+        losses,
+        facts: [...s.facts],
+        objectives,
+      },
+      fork: meta.fork,
+    };
+  }
+}
+
+function initialForces(world: SimWorld): Record<SideId, ForceCount> {
+  const forces: Record<SideId, ForceCount> = {};
+  for (const side of world.sides) forces[side] = { ships: 0, stations: 0 };
+  for (const u of world.units) {
+    if (u.kind === 'decoy') continue;
+    const f = (forces[u.side] ??= { ships: 0, stations: 0 });
+    if (u.kind === 'ship') f.ships++;
+    else f.stations++;
+  }
+  return forces;
+}
+
+/** Compile a battle from t=0 under the given decisions (default: history). */
+export function compileBattle(def: BattleDefinition, opts: CompileOptions = {}): CompiledBranch {
+  const seed = opts.seed ?? def.seed;
+  const normalized = normalizeDecisions(def, opts.decisions ?? []);
+  const world = createWorld(def, seed);
+  const forces = initialForces(world);
+  const state: RunState = { world, phase: null, phases: [], facts: [], objectives: {}, ended: null, reached: {}, fold: emptyWorld(), nextKeyframeT: 0 };
+  const run = new Run(def, state, normalized, [], []);
+  // t=0: the opening order of battle and the planned fields, before the machine speaks.
+  for (const u of world.units) run.emit({ type: 'unit:spawn', unit: publicUnitOf(u) });
+  for (const f of world.fields) run.emit({ type: 'field', field: publicFieldOf(f) });
+  run.start(undefined);
+  run.settle();
+  run.runToEnd();
+  const timeline = run.finish({
+    battleId: def.info.id,
+    branchId: branchIdFor(def.info.id, seed, normalized),
+    parentBranchId: opts.parentBranchId ?? null,
+    decisions: normalized,
+    seed,
+    forces,
+    fork: null,
+  });
+  return { timeline, checkpoints: run.checkpoints };
+}
+
+/**
+ * Compile a branch from the parent's checkpoint at `decisionId`, making `choice` there.
+ * `allDecisions` is every non-historical choice of the new branch (the fork's included); choices for
+ * decisions the parent already passed must match the parent's. The events before the choice are
+ * the parent's own objects (same seqs); the result is identical to compiling from zero.
+ */
+export function resumeFromCheckpoint(def: BattleDefinition, parent: CompiledBranch, decisionId: string, choice: DecisionChoice, allDecisions: DecisionChoice[]): CompiledBranch {
+  const cp = parent.checkpoints[decisionId];
+  if (!cp) {
+    const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
+    throw new DecisionError('NOT_REACHED', `Branch ${parent.timeline.branchId} never reached decision '${decisionId}'. Decisions reached: ${reached}`);
+  }
+  const valid = validateChoice(def, { ...choice, decisionId });
+  // The fork choice wins over whatever allDecisions says about this decision.
+  const normalized = normalizeDecisions(def, [...allDecisions.filter((d) => d.decisionId !== decisionId), valid]);
+  const seed = parent.timeline.seed;
+  const run = new Run(
+    def,
+    { ...jsonCopy({ ...cp.run, fold: null }), fold: cp.run.fold },
+    normalized,
+    parent.timeline.events.slice(0, cp.seq),
+    parent.timeline.keyframes.filter((k) => k.t < cp.run.nextKeyframeT),
+  );
+  // Parent checkpoints before this one stay valid for the child (same history up to here).
+  for (const [id, c] of Object.entries(parent.checkpoints)) if (c.seq < cp.seq) run.checkpoints[id] = c;
+  run.start(jsonCopy(cp.machine));
+  run.decide(decisionId, valid);
+  run.settle();
+  run.runToEnd();
+  const timeline = run.finish({
+    battleId: def.info.id,
+    branchId: branchIdFor(def.info.id, seed, normalized),
+    parentBranchId: parent.timeline.branchId,
+    decisions: normalized,
+    seed,
+    forces: parent.timeline.forces,
+    fork: { decisionId, atMs: cp.t, seq: cp.pointSeq },
+  });
+  return { timeline, checkpoints: run.checkpoints };
+}

@@ -1,0 +1,70 @@
+// A uniform grid over unit positions for "nearest unit within r" queries, so target search costs
+// O(units nearby) instead of O(all units). Rebuilt every step; one grid per side, so searching for
+// enemies never wades through one's own fleet. Visit order is fixed, so results are deterministic.
+
+const CELL = 100;
+const OFF = 32768;
+
+function key(cx: number, cy: number): number {
+  return (cx + OFF) * 65536 + (cy + OFF);
+}
+
+export interface Hit {
+  i: number;
+  d2: number;
+}
+
+export class Grid {
+  private cells = new Map<number, number[]>();
+  private minCx = Infinity;
+  private maxCx = -Infinity;
+  private minCy = Infinity;
+  private maxCy = -Infinity;
+  size = 0;
+
+  add(i: number, x: number, y: number): void {
+    const cx = Math.floor(x / CELL);
+    const cy = Math.floor(y / CELL);
+    const k = key(cx, cy);
+    let list = this.cells.get(k);
+    if (!list) this.cells.set(k, (list = []));
+    list.push(i);
+    this.size++;
+    if (cx < this.minCx) this.minCx = cx;
+    if (cx > this.maxCx) this.maxCx = cx;
+    if (cy < this.minCy) this.minCy = cy;
+    if (cy > this.maxCy) this.maxCy = cy;
+  }
+
+  /** Nearest index within maxR of (x, y) accepted by pred; improves on `best` (pass null to start). */
+  nearest(x: number, y: number, maxR: number, px: Float64Array, py: Float64Array, pred: (i: number) => boolean, best: Hit | null): Hit | null {
+    if (this.size === 0) return best;
+    const cx0 = Math.floor(x / CELL);
+    const cy0 = Math.floor(y / CELL);
+    const maxR2 = maxR * maxR;
+    for (let k = 0; ; k++) {
+      const lower = (k - 1) * CELL;
+      if (lower > maxR) break;
+      if (best && lower > 0 && lower * lower > best.d2) break;
+      if (cx0 - k < this.minCx && cx0 + k > this.maxCx && cy0 - k < this.minCy && cy0 + k > this.maxCy) break;
+      for (let cx = cx0 - k; cx <= cx0 + k; cx++) {
+        const edgeX = cx === cx0 - k || cx === cx0 + k;
+        const stepY = edgeX ? 1 : 2 * k;
+        for (let cy = cy0 - k; cy <= cy0 + k; cy += stepY || 1) {
+          const list = this.cells.get(key(cx, cy));
+          if (!list) continue;
+          for (const i of list) {
+            const dx = px[i] - x;
+            const dy = py[i] - y;
+            const d2 = dx * dx + dy * dy;
+            if (d2 > maxR2) continue;
+            if (best && (d2 > best.d2 || (d2 === best.d2 && i >= best.i))) continue;
+            if (!pred(i)) continue;
+            best = { i, d2 };
+          }
+        }
+      }
+    }
+    return best;
+  }
+}
