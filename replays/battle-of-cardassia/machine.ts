@@ -20,18 +20,18 @@ export interface CardassiaContext {
 
 /** Playback durations of the timed phases, ms. */
 export const PHASE_MS = {
-  stretchedThin: 25_000,
-  withdrawal: 45_000,
-  massing: 40_000,
-  advance: 60_000,
+  stretchedThin: 30_000,
+  withdrawal: 50_000,
+  massing: 45_000,
+  advance: 65_000,
   /** Fallback if the rebels fail to cut the communications. */
   spaceBattleMax: 110_000,
   lakarianCity: 20_000,
   cardassiansSwitch: 25_000,
   extermination: 45_000,
   cardassiansLoyal: 25_000,
-  encirclement: 75_000,
-  surrender: 25_000,
+  encirclement: 90_000,
+  surrender: 30_000,
   finalBattleMax: 330_000,
 } as const;
 

@@ -129,12 +129,12 @@ export function cardassiansSwitch(): BattleCommand[] {
 /** The Jem'Hadar turn on the Cardassians: the home-defence groups hunt the turncoat fleets. */
 export function extermination(): BattleCommand[] {
   const prey: Record<(typeof JEMHADAR_CORE)[number], string> = {
-    'dom-jh-w': 'card-galor-w',
-    'dom-jh-n': 'card-galor-w',
-    'dom-jh-s': 'card-keldon-s',
-    'dom-jh-e': 'card-galor-e',
-    'dom-bc-n': 'card-galor-w',
-    'dom-bc-s': 'card-keldon-s',
+    'dom-jh-w': 'card-galor-n',
+    'dom-jh-n': 'card-galor-n',
+    'dom-jh-s': 'card-galor-s',
+    'dom-jh-e': 'card-keldon-e',
+    'dom-bc-n': 'card-galor-n',
+    'dom-bc-s': 'card-galor-s',
   };
   const strikes = [-120, -30, 60, 150].map((deg) => ({
     type: 'effect' as const,

@@ -19,7 +19,7 @@ export function aroundCardassia(deg: number, r: number): Vec2 {
 }
 
 /** Communications relays ringing the homeworld on its far side, where the rebels strike. */
-export const COMMS_SITES: Vec2[] = [aroundCardassia(-40, 245), aroundCardassia(0, 255), aroundCardassia(40, 245)];
+export const COMMS_SITES: Vec2[] = [aroundCardassia(-40, 245), aroundCardassia(0, 265), aroundCardassia(40, 245)];
 
 export const map: BattleMap = {
   width: 1000,
@@ -83,7 +83,7 @@ export type ForwardGroup = keyof typeof FORWARD;
 export const FORWARD_GROUPS = Object.keys(FORWARD) as ForwardGroup[];
 
 /** Cardassian collaborator fleets: separate groups so each can change sides. */
-export const CARDASSIAN_GROUPS = ['card-galor-w', 'card-galor-e', 'card-keldon-s'] as const;
+export const CARDASSIAN_GROUPS = ['card-galor-n', 'card-galor-s', 'card-keldon-e'] as const;
 export const JEMHADAR_CORE = ['dom-jh-w', 'dom-jh-n', 'dom-jh-s', 'dom-jh-e', 'dom-bc-n', 'dom-bc-s'] as const;
 export const BREEN_GROUPS = ['breen-ne', 'breen-se'] as const;
 
@@ -120,8 +120,9 @@ export const SPEED_SCALE = 0.7;
 export const SHOT_SCALE = 2;
 
 export function adapted(cls: string, extra: Partial<UnitClassStats> = {}): Partial<UnitClassStats> {
-  const base = classStats(cls);
+  const base = { ...classStats(cls), ...extra };
   return {
+    ...extra,
     speed: Math.round(base.speed * SPEED_SCALE * 10) / 10,
     weapons: base.weapons.map((w) => ({
       ...w,
@@ -129,7 +130,6 @@ export function adapted(cls: string, extra: Partial<UnitClassStats> = {}): Parti
       damage: w.damage * SHOT_SCALE,
       cooldownMs: w.cooldownMs * SHOT_SCALE,
     })),
-    ...extra,
   };
 }
 
@@ -141,20 +141,27 @@ const group = (side: string, defaults: Partial<ForceGroupSpec>) => (g: Omit<Forc
   stats: adapted(g.cls, g.stats),
 });
 const fed = group('alliance', { heading: 0 });
+
+const platformBase = classStats('orbital-weapons-platform');
+const PLATFORM: Partial<UnitClassStats> = {
+  shields: platformBase.shields * 2,
+  hull: platformBase.hull * 2,
+  weapons: [...platformBase.weapons, platformBase.weapons[0]].map((w) => ({ ...w, damage: Math.round(w.damage * 1.5) })),
+};
 const dom = group('dominion', {});
 
 export const forces: ForceGroupSpec[] = [
   // Alliance: the Federation fleet is at Deep Space 9 from the start; Klingon and Romulan fleets warp in there.
   fed({ group: 'fed-defiant', cls: 'defiant', count: 40, ids: ['defiant'], names: ['USS Defiant'], namePrefix: 'Defiant-class', commander: 'Benjamin Sisko', at: { x: 95, y: 350 }, spread: 22 }),
-  fed({ group: 'fed-galaxy', cls: 'galaxy', count: 80, namePrefix: 'Galaxy-class', at: { x: 80, y: 300 }, spread: 30 }),
-  fed({ group: 'fed-akira', cls: 'akira', count: 160, namePrefix: 'Akira-class', at: { x: 80, y: 400 }, spread: 38 }),
-  fed({ group: 'fed-excelsior', cls: 'excelsior', count: 120, namePrefix: 'Excelsior-class', at: { x: 60, y: 250 }, spread: 34 }),
-  fed({ group: 'fed-miranda', cls: 'miranda', count: 140, namePrefix: 'Miranda-class', at: { x: 60, y: 450 }, spread: 36 }),
-  fed({ group: 'kl-negh-var', cls: 'negh-var', count: 12, namePrefix: "Negh'Var", at: { x: 110, y: 190 }, spread: 14, reserve: true }),
-  fed({ group: 'kl-vorcha', cls: 'vorcha', count: 110, namePrefix: "Vor'cha", at: { x: 80, y: 170 }, spread: 32, reserve: true }),
-  fed({ group: 'kl-bop', cls: 'bird-of-prey', count: 220, namePrefix: 'Bird-of-Prey', at: { x: 140, y: 150 }, spread: 40, reserve: true }),
-  fed({ group: 'rom-warbird-1', cls: 'romulan-warbird', count: 160, namePrefix: "D'deridex", commander: 'General Velal', at: { x: 90, y: 540 }, spread: 38, reserve: true }),
-  fed({ group: 'rom-warbird-2', cls: 'romulan-warbird', count: 150, namePrefix: "D'deridex", at: { x: 140, y: 570 }, spread: 36, reserve: true }),
+  fed({ group: 'fed-galaxy', cls: 'galaxy', count: 50, namePrefix: 'Galaxy-class', at: { x: 80, y: 300 }, spread: 30 }),
+  fed({ group: 'fed-akira', cls: 'akira', count: 140, namePrefix: 'Akira-class', at: { x: 80, y: 400 }, spread: 38 }),
+  fed({ group: 'fed-excelsior', cls: 'excelsior', count: 130, namePrefix: 'Excelsior-class', at: { x: 60, y: 250 }, spread: 34 }),
+  fed({ group: 'fed-miranda', cls: 'miranda', count: 180, namePrefix: 'Miranda-class', at: { x: 60, y: 450 }, spread: 36 }),
+  fed({ group: 'kl-negh-var', cls: 'negh-var', count: 10, namePrefix: "Negh'Var", at: { x: 110, y: 190 }, spread: 14, reserve: true }),
+  fed({ group: 'kl-vorcha', cls: 'vorcha', count: 90, namePrefix: "Vor'cha", at: { x: 80, y: 170 }, spread: 32, reserve: true }),
+  fed({ group: 'kl-bop', cls: 'bird-of-prey', count: 260, namePrefix: 'Bird-of-Prey', at: { x: 140, y: 150 }, spread: 40, reserve: true }),
+  fed({ group: 'rom-warbird-1', cls: 'romulan-warbird', count: 120, namePrefix: "D'deridex", commander: 'General Velal', at: { x: 90, y: 540 }, spread: 38, reserve: true }),
+  fed({ group: 'rom-warbird-2', cls: 'romulan-warbird', count: 110, namePrefix: "D'deridex", at: { x: 140, y: 570 }, spread: 36, reserve: true }),
   // Cardassian rebels: an invented stand-in for the uprising's sabotage of the communications network,
   // one small raiding party per installation, coming in from the far side of the system.
   ...COMMS_SITES.map((site, i) =>
@@ -176,20 +183,31 @@ export const forces: ForceGroupSpec[] = [
   dom({ group: 'dom-fwd-kl', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-kl'].line, spread: 36, heading: Math.PI }),
   dom({ group: 'dom-fwd-rom', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-rom'].line, spread: 36, heading: Math.PI }),
   // Home defence around Cardassia Prime.
-  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
-  dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
-  dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
-  dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 125, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
-  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 50, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
-  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 50, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
-  dom({ group: 'breen-ne', cls: 'breen-warship', count: 150, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
-  dom({ group: 'breen-se', cls: 'breen-warship', count: 150, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
-  dom({ group: 'card-galor-w', cls: 'galor', count: 150, namePrefix: 'Galor', commander: 'Legate Broca', at: aroundCardassia(-165, 88), spread: 18 }),
-  dom({ group: 'card-galor-e', cls: 'galor', count: 100, namePrefix: 'Galor', at: aroundCardassia(-15, 88), spread: 16 }),
-  dom({ group: 'card-keldon-s', cls: 'keldon', count: 100, namePrefix: 'Keldon', at: aroundCardassia(165, 88), spread: 16 }),
+  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
+  dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
+  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 90, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
+  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 90, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
+  dom({ group: 'breen-ne', cls: 'breen-warship', count: 200, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
+  dom({ group: 'breen-se', cls: 'breen-warship', count: 200, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
+  // Cardassian collaborator fleets guard the far side of the perimeter, away from the Alliance approach.
+  dom({ group: 'card-galor-n', cls: 'galor', count: 150, namePrefix: 'Galor', commander: 'Legate Broca', at: aroundCardassia(-70, 190), spread: 20 }),
+  dom({ group: 'card-galor-s', cls: 'galor', count: 100, namePrefix: 'Galor', at: aroundCardassia(70, 190), spread: 18 }),
+  dom({ group: 'card-keldon-e', cls: 'keldon', count: 100, namePrefix: 'Keldon', at: aroundCardassia(0, 168), spread: 16 }),
   // Fixed defences.
   dom({ group: 'card-stations', cls: 'cardassian-station', count: 4, namePrefix: 'Cardassian station', at: CARDASSIA, spread: 95, formation: 'ring', heading: Math.PI / 4 }),
-  dom({ group: 'orbital-platforms', cls: 'orbital-weapons-platform', count: 24, namePrefix: 'Orbital weapons platform', at: CARDASSIA, spread: 55, formation: 'ring' }),
+  // "Formidable" platforms (seed): tougher and better armed than the catalogue's, as at Chin'toka.
+  dom({
+    group: 'orbital-platforms',
+    cls: 'orbital-weapons-platform',
+    count: 36,
+    namePrefix: 'Orbital weapons platform',
+    at: CARDASSIA,
+    spread: 55,
+    formation: 'ring',
+    stats: PLATFORM,
+  }),
   ...COMMS_SITES.map((at, i) =>
     dom({
       group: `dom-comms-${i + 1}`,
