@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { RoomClient, type RoomClientOptions } from '../../client/lib/roomClient.js';
+import { createApp, type App, type AppOptions } from '../../server/app.js';
+import { fixtureTimelines, FIXTURE_BATTLE } from './fixtures/timeline.js';
+
+export interface Booted {
+  app: App;
+  port: number;
+  url: string;
+  clients: RoomClient[];
+  client(o: Omit<RoomClientOptions, 'url'>): RoomClient;
+  createRoom(body?: Record<string, unknown>): Promise<{ roomId: string; instructorKey: string }>;
+  close(): Promise<void>;
+}
+
+export const silent = pino({ level: 'silent' });
+
+/** A real server on an ephemeral port with the fixture battle (unless timelines are given). */
+export async function boot(opts: AppOptions = {}): Promise<Booted> {
+  const app = createApp({ timelines: fixtureTimelines(), logger: silent, clientDist: null, ...opts });
+  const port = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  const clients: RoomClient[] = [];
+  return {
+    app,
+    port,
+    url,
+    clients,
+    client(o) {
+      const c = new RoomClient({ url, resyncMs: 0, socket: { forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 200 }, ...o });
+      clients.push(c);
+      return c;
+    },
+    async createRoom(body = { battleId: FIXTURE_BATTLE }) {
+      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.status !== 201) throw new Error(`createRoom ${res.status}: ${await res.text()}`);
+      return (await res.json()) as { roomId: string; instructorKey: string };
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await app.close();
+    },
+  };
+}
+
+export const clientId = (): string => randomUUID();
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Poll until fn() is truthy (or throw after timeoutMs). */
+export async function until<T>(fn: () => T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export function spread(values: number[]): number {
+  return Math.max(...values) - Math.min(...values);
+}

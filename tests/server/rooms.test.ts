@@ -1,0 +1,263 @@
+import { io as ioc } from 'socket.io-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stateAt } from '../../shared/battle/seek.js';
+import { boot, clientId, sleep, spread, until, type Booted } from './helpers.js';
+import { buildFixtureTimeline } from './fixtures/timeline.js';
+
+let s: Booted;
+beforeEach(async () => {
+  s = await boot();
+});
+afterEach(() => s.close());
+
+const tl = buildFixtureTimeline();
+
+/** Positions of all clients computed at one local instant. */
+function positions(clients: { positionNow(t?: number): number }[]): number[] {
+  const t = performance.timeOrigin + performance.now();
+  return clients.map((c) => c.positionNow(t));
+}
+
+describe('rooms: synchronized playback', () => {
+  it('joins with roles: instructor by key, instructor without key is FORBIDDEN, default viewer', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey, clientId: clientId() });
+    expect((await inst.ready).you.role).toBe('instructor');
+    const viewer = s.client({ roomId, name: 'Quark', clientId: clientId() });
+    expect((await viewer.ready).you.role).toBe('viewer');
+    const fake = s.client({ roomId, name: 'Dukat', role: 'instructor', instructorKey: 'wrong', clientId: clientId() });
+    await expect(fake.ready).rejects.toThrow(/FORBIDDEN/);
+    const unknown = s.client({ roomId: 'no-such-room', name: 'Odo' });
+    await expect(unknown.ready).rejects.toThrow(/NOT_FOUND/);
+    // presence reached the instructor
+    await until(() => inst.room()?.members.filter((m) => m.connected).length === 2, 2000, 'presence');
+  });
+
+  it('late joiner gets the same world as early joiners (keyframe at the play head)', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const early = s.client({ roomId, name: 'Kira' });
+    await Promise.all([inst.ready, early.ready]);
+    expect((await inst.seek(12_345)).ok).toBe(true);
+    expect((await inst.play()).ok).toBe(true);
+    await sleep(600);
+    const late = s.client({ roomId, name: 'Jadzia' });
+    await late.ready;
+    await sleep(300);
+    const t = performance.timeOrigin + performance.now();
+    const pos = [inst, early, late].map((c) => c.positionNow(t));
+    expect(spread(pos)).toBeLessThan(10);
+    const states = [inst, early, late].map((c) => c.stateNow(t)!);
+    // Same folded state as the authoritative stateAt(), up to events exactly at the boundary instant.
+    const truth = stateAt(tl.events, tl.keyframes, pos[0]);
+    for (const st of states) {
+      expect(Math.abs(st.nextSeq - truth.nextSeq)).toBeLessThanOrEqual(2);
+      expect(st.phaseId).toBe(truth.phaseId);
+    }
+    expect(states[2].units.alpha.pos).toEqual(states[1].units.alpha.pos);
+  });
+
+  it('after pause, seek and rate every client agrees within 10 ms', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const others = [1, 2, 3, 4].map((i) => s.client({ roomId, name: `viewer${i}` }));
+    await Promise.all([inst.ready, ...others.map((c) => c.ready)]);
+    const all = [inst, ...others];
+    const waitVersion = (v: number) => until(() => all.every((c) => (c.clock()?.version ?? 0) >= v), 2000, `clock v${v}`);
+
+    let ack = await inst.play();
+    expect(ack.ok).toBe(true);
+    await sleep(300);
+    ack = await inst.setRate(4);
+    if (!ack.ok) throw new Error('rate failed');
+    await waitVersion(ack.clock.version);
+    expect(spread(positions(all))).toBeLessThan(10);
+    await sleep(250);
+    ack = await inst.seek(40_000);
+    if (!ack.ok) throw new Error('seek failed');
+    await waitVersion(ack.clock.version);
+    expect(spread(positions(all))).toBeLessThan(10);
+    ack = await inst.pause();
+    if (!ack.ok) throw new Error('pause failed');
+    await waitVersion(ack.clock.version);
+    const p = positions(all);
+    expect(spread(p)).toBe(0);
+    expect(p[0]).toBeGreaterThanOrEqual(40_000);
+    // and the world follows: everyone at the same seq
+    const seqs = all.map((c) => c.stateNow()!.nextSeq);
+    expect(new Set(seqs).size).toBe(1);
+  });
+
+  it('phase jump and step move everyone to phase starts', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const viewer = s.client({ roomId, name: 'Nog' });
+    await Promise.all([inst.ready, viewer.ready]);
+    let ack = await inst.phase('melee');
+    expect(ack.ok && ack.clock.positionMs).toBe(20_000);
+    ack = await inst.stepPhase(1);
+    expect(ack.ok && ack.clock.positionMs).toBe(40_000);
+    ack = await inst.stepPhase(-1);
+    expect(ack.ok && ack.clock.positionMs).toBe(20_000);
+    ack = await inst.phase('nope');
+    expect(ack).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    await until(() => viewer.positionNow() === 20_000 && viewer.stateNow()?.phaseId === 'melee', 2000, 'viewer at melee');
+  });
+
+  it('a viewer cannot pause (FORBIDDEN); openControl lets them', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const viewer = s.client({ roomId, name: 'Rom' });
+    await Promise.all([inst.ready, viewer.ready]);
+    expect(await viewer.pause()).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await viewer.settings({ openControl: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const set = await inst.settings({ openControl: true });
+    expect(set).toMatchObject({ ok: true, settings: { openControl: true } });
+    await until(() => viewer.room()?.settings.openControl, 2000, 'settings broadcast');
+    expect((await viewer.play()).ok).toBe(true);
+    expect((await viewer.pause()).ok).toBe(true);
+  });
+
+  it('malformed payloads get {ok:false} and the server keeps serving everyone', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const other = s.client({ roomId, name: 'Worf' });
+    await Promise.all([inst.ready, other.ready]);
+    const bad: [string, unknown][] = [
+      ['playback:seek', { positionMs: 'soon' }],
+      ['playback:seek', { positionMs: -5 }],
+      ['playback:rate', { rate: 1000 }],
+      ['playback:rate', null],
+      ['playback:phase', { step: 2 }],
+      ['playback:play', { extra: 1 }],
+      ['room:join', { roomId }],
+      ['annotation:add', { id: 'x', positionMs: 1, text: '' }],
+      ['clock:ping', 'now'],
+    ];
+    for (const [event, payload] of bad) {
+      const r = await inst.call(event as 'playback:seek', payload);
+      expect(r, event).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    // No ack callback at all, a non-function ack, garbage arguments: must not crash the server.
+    const raw = ioc(s.url, { transports: ['websocket'], forceNew: true });
+    await new Promise<void>((r) => raw.on('connect', () => r()));
+    const loose = raw as unknown as { emit(...args: unknown[]): void };
+    loose.emit('playback:pause');
+    loose.emit('playback:seek', { positionMs: 1 }, 'not-a-function');
+    loose.emit('room:join', undefined, undefined, 42);
+    loose.emit('clock:ping');
+    // not in a room yet
+    const notIn = await new Promise((r) => raw.emit('playback:pause', {}, r));
+    expect(notIn).toMatchObject({ ok: false, error: { code: 'NOT_IN_ROOM' } });
+    raw.close();
+    expect((await other.ping()) >= 0).toBe(true);
+    expect((await inst.seek(1000)).ok).toBe(true);
+  });
+
+  it('rate-limits a flooding socket without affecting others', async () => {
+    await s.close();
+    s = await boot({ rateLimit: { points: 20, durationS: 1 } });
+    const { roomId } = await s.createRoom();
+    const flood = s.client({ roomId, name: 'Flood', pings: 1 });
+    const calm = s.client({ roomId, name: 'Calm', pings: 1 });
+    await Promise.all([flood.ready, calm.ready]);
+    const results = await Promise.all(Array.from({ length: 60 }, () => flood.call('clock:ping', { clientTime: 1 })));
+    expect(results.some((r) => !r.ok && r.error.code === 'RATE_LIMITED')).toBe(true);
+    expect((await calm.call('clock:ping', { clientTime: 1 })).ok).toBe(true);
+  });
+
+  it('clock:ping answers with server time', async () => {
+    const { roomId } = await s.createRoom();
+    const c = s.client({ roomId, name: 'Bashir' });
+    await c.ready;
+    const r = await c.call<{ clientTime: number; serverTime: number }>('clock:ping', { clientTime: 123 });
+    expect(r.ok && r.clientTime).toBe(123);
+    expect(r.ok && Math.abs(r.serverTime - Date.now())).toBeLessThan(1000);
+  });
+
+  it('a dropped client reconnects, reclaims its member and is back in sync', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const cid = clientId();
+    const player = s.client({ roomId, name: 'Jake', role: 'player', clientId: cid });
+    const [, joined] = await Promise.all([inst.ready, player.ready]);
+    await inst.play();
+    await sleep(200);
+
+    // Transport killed from the client side: socket.io reconnects by itself.
+    const kf = player.nextKeyframe();
+    player.socket.io.engine.close();
+    await until(() => player.connection() === 'reconnecting' || !player.socket.connected, 2000, 'drop');
+    await inst.seek(30_000); // changes while the player is away
+    await kf;
+    await until(() => player.connection() === 'connected', 3000, 'reconnect');
+    await until(() => player.clock()?.version === inst.clock()?.version, 2000, 'clock caught up');
+    expect(spread(positions([inst, player]))).toBeLessThan(10);
+    expect(player.you()?.memberId).toBe(joined.you.memberId);
+    expect(player.you()?.role).toBe('player');
+
+    // Server-side disconnect (what a dead process looks like): no recovery, a fresh join.
+    const kf2 = player.nextKeyframe();
+    const sockets = await s.app.io.in(roomId).fetchSockets();
+    sockets.find((x) => x.data.memberId === joined.you.memberId)!.disconnect(true);
+    // a server-initiated disconnect does not auto-reconnect in socket.io-client: the app reconnects
+    await sleep(50);
+    player.socket.connect();
+    await kf2;
+    await until(() => player.clock()?.version === inst.clock()?.version, 2000, 'clock caught up again');
+    expect(spread(positions([inst, player]))).toBeLessThan(10);
+    const members = inst.room()!.members.filter((m) => m.memberId === joined.you.memberId);
+    expect(members).toHaveLength(1);
+    await until(() => inst.room()!.members.find((m) => m.memberId === joined.you.memberId)?.connected, 2000, 'presence connected');
+  });
+
+  it('streams one timeline:events broadcast per room per tick, not per socket', async () => {
+    const rooms = await Promise.all([s.createRoom(), s.createRoom()]);
+    const counts = new Map<unknown, number>();
+    const clients = rooms.flatMap(({ roomId, instructorKey }) => [
+      s.client({ roomId, name: 'I', instructorKey, pings: 1 }),
+      ...[1, 2, 3, 4].map((i) => s.client({ roomId, name: `v${i}`, pings: 1 })),
+    ]);
+    await Promise.all(clients.map((c) => c.ready));
+    for (const c of clients) c.onEvents(() => counts.set(c, (counts.get(c) ?? 0) + 1));
+    const metric = async (name: string, label = '') => {
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}${label}`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    await clients[0].setRate(16);
+    await clients[5].setRate(16);
+    await clients[0].play();
+    await clients[5].play();
+    const ticks0 = await metric('wardroom_loop_ticks_total');
+    const b0 = await metric('wardroom_broadcasts_total', '{kind="events"}');
+    for (const c of clients) counts.set(c, 0);
+    await sleep(1000);
+    const ticks = (await metric('wardroom_loop_ticks_total')) - ticks0;
+    const broadcasts = (await metric('wardroom_broadcasts_total', '{kind="events"}')) - b0;
+    console.log(`[stream] ${ticks} ticks, ${broadcasts} event broadcasts for 2 rooms x 5 sockets`);
+    expect(ticks).toBeGreaterThan(5);
+    expect(broadcasts).toBeGreaterThan(ticks); // both rooms stream at rate 16
+    expect(broadcasts).toBeLessThanOrEqual(2 * ticks + 2);
+    // every socket of a room received each of its room's broadcasts once
+    const perRoom = [clients.slice(0, 5), clients.slice(5)].map((g) => g.map((c) => counts.get(c)!));
+    for (const g of perRoom) expect(new Set(g).size).toBe(1);
+    expect(Math.abs(perRoom[0][0] + perRoom[1][0] - broadcasts)).toBeLessThanOrEqual(2);
+  });
+
+  it('pauses at the end of the timeline and in step mode at phase ends', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    await inst.ready;
+    await inst.seek(59_000);
+    await inst.setRate(16);
+    await inst.play();
+    await until(() => inst.clock()?.state === 'paused', 2000, 'end pause');
+    expect(inst.clock()).toMatchObject({ positionMs: 60_000, reason: 'end' });
+    await inst.settings({ stepMode: true });
+    await inst.seek(18_000);
+    await inst.play();
+    await until(() => inst.clock()?.state === 'paused', 2000, 'phase-end pause');
+    expect(inst.clock()).toMatchObject({ positionMs: 20_000, reason: 'phase-end' });
+  });
+});
