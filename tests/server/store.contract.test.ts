@@ -1,0 +1,125 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { initialClock, play, seek } from '../../shared/clock/playback.js';
+import type { Annotation, BranchInfo } from '../../shared/protocol/events.js';
+import { MemoryStore } from '../../server/store/memory.js';
+import type { RedisStore } from '../../server/store/redis.js';
+import type { RoomRecord, Store } from '../../server/store/types.js';
+import { redisAvailable, redisStore } from './redis.js';
+
+// One contract, every backend: the server must behave the same on memory and on Redis.
+
+const hasRedis = await redisAvailable();
+const redisStores: RedisStore[] = [];
+afterAll(async () => {
+  for (const s of redisStores) {
+    await s.clearPrefix();
+    await s.close();
+  }
+});
+
+const backends: [string, () => Promise<Store>][] = [['memory', async () => new MemoryStore()]];
+if (hasRedis) {
+  backends.push([
+    'redis',
+    async () => {
+      const s = await redisStore();
+      redisStores.push(s);
+      return s;
+    },
+  ]);
+}
+
+const room = (roomId: string): RoomRecord => ({
+  roomId,
+  battleId: 'b',
+  instructorKey: 'secret',
+  settings: { openControl: false, playersAnnotate: false, stepMode: false },
+  createdAt: 1,
+});
+
+const ann = (roomId: string, id: string, over: Partial<Annotation> = {}): Annotation => ({
+  id, roomId, branchId: 'h', positionMs: 1000, text: `note ${id}`, author: 'Sisko', authorId: 'm1', authorRole: 'instructor', createdAt: 5, updatedAt: 5, ...over,
+});
+
+describe.each(backends)('store contract: %s', (_name, make) => {
+  it('creates and reads rooms; unknown rooms are null', async () => {
+    const s = await make();
+    await s.createRoom(room('r1'), { branchId: 'h', clock: initialClock(60_000, 100) });
+    expect(await s.getRoom('r1')).toEqual(room('r1'));
+    expect(await s.getRoom('nope')).toBeNull();
+    expect(await s.getPlayhead('nope')).toBeNull();
+    expect((await s.getPlayhead('r1'))?.clock.durationMs).toBe(60_000);
+  });
+
+  it('merges settings patches', async () => {
+    const s = await make();
+    await s.createRoom(room('r2'), { branchId: 'h', clock: initialClock(1000, 0) });
+    expect((await s.updateSettings('r2', { openControl: true }))?.settings).toEqual({ openControl: true, playersAnnotate: false, stepMode: false });
+    expect((await s.updateSettings('r2', { stepMode: true }))?.settings).toEqual({ openControl: true, playersAnnotate: false, stepMode: true });
+    expect(await s.updateSettings('nope', { stepMode: true })).toBeNull();
+  });
+
+  it('writes the playhead only on the expected clock version', async () => {
+    const s = await make();
+    const c1 = initialClock(60_000, 0);
+    await s.createRoom(room('r3'), { branchId: 'h', clock: c1 });
+    const c2 = play(c1, 10);
+    expect(await s.casPlayhead('r3', c1.version, { branchId: 'h', clock: c2 })).toEqual({ ok: true });
+    // A second writer that read c1 loses and learns the current value.
+    const lost = await s.casPlayhead('r3', c1.version, { branchId: 'h', clock: seek(c1, 10, 5) });
+    expect(lost.ok).toBe(false);
+    expect(!lost.ok && lost.current?.clock).toEqual(c2);
+    expect((await s.getPlayhead('r3'))?.clock).toEqual(c2);
+    expect((await s.casPlayhead('nope', 1, { branchId: 'h', clock: c2 })).ok).toBe(false);
+  });
+
+  it('upserts and lists members', async () => {
+    const s = await make();
+    await s.createRoom(room('r4'), { branchId: 'h', clock: initialClock(1, 0) });
+    await s.upsertMember('r4', { memberId: 'm1', name: 'Kira', role: 'player', connected: true });
+    await s.upsertMember('r4', { memberId: 'm1', name: 'Kira Nerys', role: 'player', connected: false });
+    await s.upsertMember('r4', { memberId: 'm2', name: 'Odo', role: 'viewer', connected: true });
+    expect(await s.getMember('r4', 'm1')).toEqual({ memberId: 'm1', name: 'Kira Nerys', role: 'player', connected: false });
+    expect((await s.listMembers('r4')).map((m) => m.memberId).sort()).toEqual(['m1', 'm2']);
+    expect(await s.getMember('r4', 'zz')).toBeNull();
+  });
+
+  it('adds annotations idempotently, edits, deletes, lists in position order by branch', async () => {
+    const s = await make();
+    await s.createRoom(room('r5'), { branchId: 'h', clock: initialClock(1, 0) });
+    const a = ann('r5', 'aaaaaaaa', { positionMs: 3000 });
+    expect(await s.addAnnotation(a)).toEqual({ created: true, annotation: a });
+    // retry with different content: the first write wins
+    expect(await s.addAnnotation({ ...a, text: 'changed' })).toEqual({ created: false, annotation: a });
+    await s.addAnnotation(ann('r5', 'bbbbbbbb', { positionMs: 1000 }));
+    await s.addAnnotation(ann('r5', 'cccccccc', { positionMs: 2000, branchId: 'w' }));
+    expect((await s.listAnnotations('r5')).map((x) => x.id)).toEqual(['bbbbbbbb', 'cccccccc', 'aaaaaaaa']);
+    expect((await s.listAnnotations('r5', 'h')).map((x) => x.id)).toEqual(['bbbbbbbb', 'aaaaaaaa']);
+    expect(await s.updateAnnotation({ ...a, text: 'edited' })).toBe(true);
+    expect((await s.getAnnotation('r5', a.id))?.text).toBe('edited');
+    expect(await s.deleteAnnotation('r5', a.id)).toBe(true);
+    expect(await s.deleteAnnotation('r5', a.id)).toBe(false);
+    expect(await s.updateAnnotation({ ...a, text: 'resurrected?' })).toBe(false);
+    expect(await s.getAnnotation('r5', a.id)).toBeNull();
+  });
+
+  it('records branches once each', async () => {
+    const s = await make();
+    await s.createRoom(room('r6'), { branchId: 'h', clock: initialClock(1, 0) });
+    const b: BranchInfo = {
+      branchId: 'w1', battleId: 'b', parentBranchId: 'h', decisions: [{ decisionId: 'd', optionId: 'o' }], fork: { decisionId: 'd', atMs: 10, seq: 3 },
+      durationMs: 100, outcome: { winner: null, summary: '', losses: {}, facts: [], objectives: {} }, createdBy: 'Jake', createdAt: 2,
+    };
+    await s.addBranch('r6', b);
+    await s.addBranch('r6', { ...b, createdBy: 'someone else' });
+    expect(await s.listBranches('r6')).toEqual([b]);
+  });
+
+  it('returns copies: mutating a result does not change the store', async () => {
+    const s = await make();
+    await s.createRoom(room('r7'), { branchId: 'h', clock: initialClock(1, 0) });
+    const r = (await s.getRoom('r7'))!;
+    r.settings.openControl = true;
+    expect((await s.getRoom('r7'))!.settings.openControl).toBe(false);
+  });
+});
