@@ -10,16 +10,16 @@ import { BOP_COUNT, G, P, SIDES, U } from './scenario.js';
 
 export const T = {
   /** Refit work: the counter reaches 1 after 1 / REFIT_RATE seconds of playback. */
-  REFIT_RATE: 1 / 150,
-  refitIntro: 22_000,
-  speedUp: 16_000,
+  REFIT_RATE: 1 / 140,
+  refitIntro: 36_000,
+  speedUp: 24_000,
   raiderRun: 12_000,
   /** How long each warp shadow fools Alliance sensors, per shadow projected (more shadows, longer ruse). */
-  shadowTtlBase: 10_000,
+  shadowTtlBase: 15_000,
   shadowTtlPer: 5_000,
   launchWait: 150_000,
   hunt: 45_000,
-  strafe: 22_000,
+  strafe: 16_000,
   pummel: 18_000,
   circle: 45_000,
   behind: 5_000,
@@ -42,6 +42,8 @@ export interface TerokNorContext {
   raiderReturns: boolean;
   /** BoPs already destroyed when the Defiant launched (so its first kill is told apart). */
   bopsAtLaunch: number;
+  /** Whether a Bird-of-Prey was detached as the hunter (its group only exists from then on). */
+  hunterOut: boolean;
   last: Digest | null;
 }
 
@@ -64,7 +66,20 @@ const when = (pred: (f: Facts) => boolean) => ({ event }: { event: MachineEvent 
 const defiantDestroyed = when((f) => destroyed(f, U.defiant));
 const stationDestroyed = when((f) => destroyed(f, U.station));
 
-/** Orders sending the whole Alliance fleet against the station (escorts lead, flagship hangs back). */
+/** Alliance cruising speed on the approach (map units/s): the Regent's "increase speed", compressed. */
+export const APPROACH_SPEED = 8;
+
+/**
+ * The fleet heads for its assault positions (the Birds-of-Prey lead, inside the station's reach, so
+ * the station opening fire is what starts the battle). `speed` undefined = each group's top speed.
+ */
+const approachOrders = (speed?: number): Cmd[] => [
+  order({ kind: 'move', group: G.bops, to: P.bopsAssault, ...(speed !== undefined ? { speed } : {}) }),
+  order({ kind: 'move', group: G.galors, to: P.assault, ...(speed !== undefined ? { speed } : {}) }),
+  order({ kind: 'move', group: G.flagship, to: P.flagshipStandoff, ...(speed !== undefined ? { speed } : {}) }),
+];
+
+/** Orders sending the fleet against the station (escorts lead, the flagship hangs back). */
 const assaultOrders: Cmd[] = [
   order({ kind: 'attack', group: G.galors, target: G.station, range: 'standoff' }),
   order({ kind: 'attack', group: G.bops, target: `side:${SIDES.rebellion}`, range: 'close' }),
@@ -109,6 +124,16 @@ export const machine = setup({
         ? { type: 'order', order: { kind: 'attack', group: G.raider, target: G.flagship, range: 'close' } }
         : { type: 'order', order: { kind: 'hold', group: G.raider } },
     ),
+    // The hunter's group only exists once a Bird-of-Prey was detached; before that the same order
+    // goes to the Birds-of-Prey it would have come from (a harmless repeat).
+    emitHunterRetreat: emit(({ context }): BattleCommand => ({
+      type: 'order',
+      order: { kind: 'retreat', group: context.hunterOut ? G.hunter : G.bops, to: P.retreat },
+    })),
+    emitHunterPress: emit(({ context }): BattleCommand => ({
+      type: 'order',
+      order: { kind: 'attack', group: context.hunterOut ? G.hunter : G.bops, target: `side:${SIDES.rebellion}`, range: 'close' },
+    })),
     emitEnd: emit(({ context }): BattleCommand => ({ type: 'end', ...verdict(context.last) })),
     emitOutcomeFacts: emit(({ context }): BattleCommand => {
       const d = context.last;
@@ -122,6 +147,7 @@ export const machine = setup({
     chose: ({ event }, params: { decisionId: string; optionId: string }) =>
       event.type === 'DECIDE' && event.decisionId === params.decisionId && event.optionId === params.optionId,
     hasShadows: ({ context }) => context.decoyRun && context.shadows > 0,
+    raiderAlive: ({ context }) => context.last !== null && context.last.raiderStatus !== 'destroyed',
     /** The Alliance has opened the assault: someone on either side has taken fire. */
     engaged: when((f) => groupShields(f, G.station) < 0.995 || groupShields(f, G.galors) < 0.995 || groupShields(f, G.bops) < 0.995),
     shadowsGone: when((f) => (f.groups[G.shadows]?.total ?? 0) > 0 && groupAlive(f, G.shadows) === 0),
@@ -142,7 +168,7 @@ export const machine = setup({
 }).createMachine({
   id: 'battle-of-terok-nor',
   initial: 'refit',
-  context: { shadows: HISTORICAL_SHADOWS, decoyRun: true, tactic: 'pointblank', raiderReturns: true, bopsAtLaunch: 0, last: null },
+  context: { shadows: HISTORICAL_SHADOWS, decoyRun: true, tactic: 'pointblank', raiderReturns: true, bopsAtLaunch: 0, hunterOut: false, last: null },
   on: { TICK: { actions: 'record' } },
   states: {
     refit: {
@@ -171,7 +197,7 @@ export const machine = setup({
         order({ kind: 'spawn', group: G.flagship }),
         order({ kind: 'spawn', group: G.galors }),
         order({ kind: 'spawn', group: G.bops }),
-        ...assaultOrders,
+        ...approachOrders(APPROACH_SPEED),
       ],
       after: { [T.speedUp]: 'decideDecoys' },
     },
@@ -206,7 +232,8 @@ export const machine = setup({
         ),
         order({ kind: 'move', group: G.raider, to: P.decoyLaunch }),
       ],
-      after: { [T.raiderRun]: [{ guard: 'hasShadows', target: 'lure' }, { target: 'fleetReturns' }] },
+      // With no shadows to project there is no ruse: the raider slips away and the fleet comes on.
+      after: { [T.raiderRun]: [{ guard: 'hasShadows', target: 'lure' }, { actions: order({ kind: 'move', group: G.raider, to: P.raiderHide }) }] },
       on: {
         TICK: [{ guard: 'engaged', target: 'fleetArrives', actions: 'record' }, { actions: 'record' }],
       },
@@ -256,7 +283,7 @@ export const machine = setup({
           '2372 · T-2h',
           'The warp shadows fade and the Alliance fleet, fooled only for a while, turns back for Terok Nor.',
         ),
-        ...assaultOrders,
+        ...approachOrders(),
       ],
       on: {
         TICK: [{ guard: 'engaged', target: 'fleetArrives', actions: 'record' }, { actions: 'record' }],
@@ -271,6 +298,7 @@ export const machine = setup({
           "The Alliance fleet arrives and the station's weapons open fire on the cruisers. Aboard the Defiant the last damper couplings go in.",
         ),
         order({ kind: 'attack', group: G.station, target: G.galors }),
+        ...assaultOrders,
       ],
       on: {
         TICK: [
@@ -292,7 +320,7 @@ export const machine = setup({
         ),
         order({ kind: 'status', group: G.defiant, status: 'active', reason: 'Docking scaffold jettisoned' }),
         cmd({ type: 'objective', id: 'defiant-refit', label: "Finish the Defiant's dampers overhaul", side: SIDES.rebellion, status: 'complete', progress: 1 }),
-        order({ kind: 'attack', group: G.defiant, target: G.bops, range: 'close' }),
+        order({ kind: 'attack', group: G.defiant, target: G.bops, range: 'pointblank' }),
       ],
       on: {
         TICK: [
@@ -330,7 +358,6 @@ export const machine = setup({
           'With the Birds-of-Prey thinned out, the Defiant turns on the Galor cruisers and tears into them.',
         ),
         order({ kind: 'attack', group: G.defiant, target: G.galors, range: 'close' }),
-        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'standoff' }),
       ],
       on: {
         TICK: [
@@ -347,9 +374,11 @@ export const machine = setup({
           'flagship-engages',
           'The flagship opens fire',
           'Battle · 0:24',
-          "The Regent's flagship comes into range and its heavy disruptors start pummelling the little Defiant.",
+          "The battered Galors pull back behind the Regent's flagship, which comes into range and starts pummelling the little Defiant with its heavy disruptors.",
         ),
-        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'standoff' }),
+        order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'standoff' }),
+        order({ kind: 'move', group: G.galors, to: P.galorFallback }),
+        order({ kind: 'attack', group: G.defiant, target: G.flagship, range: 'standoff' }),
       ],
       on: {
         TICK: [
@@ -387,7 +416,7 @@ export const machine = setup({
           'Sisko takes the Defiant in to point-blank range and circles the huge cruiser, slipping under much of its fire while scoring hit after hit. Its shields still wear down, and Sisko takes the helm himself.',
         ),
         'emitDefiantAttack',
-        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'close' }),
+        order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'close' }),
       ],
       on: {
         TICK: [
@@ -407,7 +436,7 @@ export const machine = setup({
           "Sisko keeps the Defiant at a distance and trades fire with the flagship, where the cruiser's heavier guns have the advantage.",
         ),
         'emitDefiantAttack',
-        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'standoff' }),
+        order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'standoff' }),
       ],
       on: {
         TICK: [
@@ -427,12 +456,13 @@ export const machine = setup({
           'The flagship calls for help, and one of the few surviving Birds-of-Prey slides in behind the weakened Defiant.',
         ),
         order({ kind: 'detach', from: G.bops, to: G.hunter, count: 1 }),
-        order({ kind: 'attack', group: G.hunter, target: U.defiant, range: 'pointblank' }),
+        assign({ hunterOut: true }),
+        order({ kind: 'attack', group: G.hunter, target: G.defiant, range: 'pointblank' }),
       ],
       on: {
         TICK: [{ guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' }, { actions: 'record' }],
       },
-      after: { [T.behind]: 'decideRaider' },
+      after: { [T.behind]: [{ guard: 'raiderAlive', target: 'decideRaider' }, { target: 'noRaider' }] },
     },
     decideRaider: {
       tags: ['decision'],
@@ -490,6 +520,24 @@ export const machine = setup({
       },
       after: { [T.raiderRescue]: 'hullBreaches' },
     },
+    noRaider: {
+      entry: [
+        phase(
+          'no-raider',
+          'No one to cover the Defiant',
+          'Battle · 0:35',
+          "The rebels' raider is gone: the Defiant has to shake the Bird-of-Prey on its tail while the flagship keeps firing.",
+        ),
+      ],
+      on: {
+        TICK: [
+          { guard: 'defiantDestroyed', target: 'defiantLost', actions: 'record' },
+          { guard: 'hunterGone', target: 'hullBreaches', actions: 'record' },
+          { actions: 'record' },
+        ],
+      },
+      after: { [T.raiderRescue]: 'hullBreaches' },
+    },
     hullBreaches: {
       entry: [
         phase(
@@ -509,7 +557,8 @@ export const machine = setup({
           { actions: 'record' },
         ],
       },
-      after: { [T.breaches]: 'decideRegent' },
+      // The flagship never breached (e.g. a standoff duel): the assault ends undecided.
+      after: { [T.breaches]: 'end' },
     },
     decideRegent: {
       tags: ['decision'],
@@ -532,9 +581,10 @@ export const machine = setup({
         order({ kind: 'retreat', group: G.flagship, to: P.retreat }),
         order({ kind: 'retreat', group: G.galors, to: P.retreat }),
         order({ kind: 'retreat', group: G.bops, to: P.retreat }),
-        order({ kind: 'retreat', group: G.hunter, to: P.retreat }),
-        order({ kind: 'hold', group: G.defiant }),
-        order({ kind: 'hold', group: G.raider }),
+        'emitHunterRetreat',
+        // The Terran ships break off and fall back on the station rather than chase.
+        order({ kind: 'move', group: G.defiant, to: P.defiantHome }),
+        order({ kind: 'move', group: G.raider, to: P.raiderHome }),
         cmd({ type: 'objective', id: 'hold-station', label: 'Hold Terok Nor', side: SIDES.rebellion, status: 'complete' }),
       ],
       on: {
@@ -550,7 +600,7 @@ export const machine = setup({
           'Battle · 0:45',
           'The Regent waves Garak away and orders every ship to press the attack, breached flagship and all.',
         ),
-        order({ kind: 'attack', group: G.flagship, target: U.defiant, range: 'close' }),
+        order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'close' }),
         order({ kind: 'attack', group: G.galors, target: `side:${SIDES.rebellion}`, range: 'close' }),
         order({ kind: 'attack', group: G.bops, target: `side:${SIDES.rebellion}`, range: 'close' }),
       ],
@@ -575,7 +625,7 @@ export const machine = setup({
         order({ kind: 'attack', group: G.flagship, target: G.station, range: 'close' }),
         order({ kind: 'attack', group: G.galors, target: `side:${SIDES.rebellion}`, range: 'close' }),
         order({ kind: 'attack', group: G.bops, target: `side:${SIDES.rebellion}`, range: 'close' }),
-        order({ kind: 'attack', group: G.hunter, target: `side:${SIDES.rebellion}`, range: 'close' }),
+        'emitHunterPress',
         order({ kind: 'attack', group: G.raider, target: `side:${SIDES.alliance}`, range: 'close' }),
       ],
       on: {

@@ -1,5 +1,9 @@
 import type { FieldSpec, ForceGroupSpec } from '../../server/engine/types.js';
-import type { BattleMap, SideInfo, Vec2 } from '../../shared/battle/types.js';
+import type { BattleMap, SideInfo, Vec2, Weapon, WeaponKind } from '../../shared/battle/types.js';
+
+function w(kind: WeaponKind, range: number, damage: number, cooldownMs: number, accuracy: number, minRange?: number): Weapon {
+  return minRange === undefined ? { kind, range, damage, cooldownMs, accuracy } : { kind, range, damage, cooldownMs, accuracy, minRange };
+}
 
 // Battle of Terok Nor (mirror universe, 2372): forces and map.
 // Numbers follow the seed's infobox (002_9e990cbe2c332bc1.txt): one station, one Defiant-class ship and
@@ -38,19 +42,26 @@ export const BOP_IDS = Array.from({ length: BOP_COUNT }, (_, i) => `bop-${i + 1}
 /** Key places on the map (map units; 1 unit = 500 km, compressed). */
 export const P = {
   station: { x: 600, y: 330 },
-  bajor: { x: 820, y: 420 },
+  bajor: { x: 810, y: 470 },
   /** Where the Alliance fleet drops out of warp on the approach from Alliance space. */
   fleetEntry: { x: 70, y: 170 },
-  /** Where the fleet forms up facing the station before the assault. */
-  assault: { x: 430, y: 260 },
+  /** Where the Birds-of-Prey lead the assault: just inside the station's weapons reach. */
+  bopsAssault: { x: 470, y: 290 },
+  /** Where the Galors form up behind them. */
+  assault: { x: 430, y: 255 },
   /** Where the flagship holds while its escorts engage. */
-  flagshipStandoff: { x: 380, y: 230 },
+  flagshipStandoff: { x: 360, y: 215 },
+  /** Where the mauled Galors fall back to, behind the flagship. */
+  galorFallback: { x: 300, y: 170 },
   /** Where Bashir's raider runs out to and projects its warp shadows. */
   decoyLaunch: { x: 240, y: 470 },
   /** Where the warp shadows fly off to, drawing the fleet away. */
   decoyTarget: { x: 90, y: 665 },
   /** Where the raider lies low (behind Bajor) once the decoy run is over. */
-  raiderHide: { x: 880, y: 600 },
+  raiderHide: { x: 690, y: 510 },
+  /** Where the Terran ships fall back to once the Regent withdraws. */
+  defiantHome: { x: 640, y: 350 },
+  raiderHome: { x: 650, y: 310 },
   /** Where a withdrawing Alliance ship leaves the map, back toward Alliance space. */
   retreat: { x: 0, y: 120 },
 } satisfies Record<string, Vec2>;
@@ -75,7 +86,7 @@ export const map: BattleMap = {
   height: 700,
   scaleLabel: '1 unit ≈ 500 km (compressed)',
   features: [
-    { id: 'bajor', kind: 'planet', label: 'Bajor', pos: P.bajor, radius: 95 },
+    { id: 'bajor', kind: 'planet', label: 'Bajor', pos: P.bajor, radius: 90 },
     { id: 'terok-nor', kind: 'station', label: 'Terok Nor (held by the rebellion)', pos: P.station, radius: 18 },
     {
       id: 'alliance-approach',
@@ -116,6 +127,13 @@ export const forces: ForceGroupSpec[] = [
     commander: 'Jennifer Sisko',
     at: P.station,
     spread: 0,
+    // A fortress to ride out a long siege, but with only part of its batteries working after the
+    // rebels' capture (invented), so it wears the cruisers down rather than sweeping them away.
+    stats: {
+      shields: 4000,
+      hull: 9000,
+      weapons: [w('disruptor', 150, 20, 2000, 0.7), w('torpedo', 150, 45, 5000, 0.6)],
+    },
   },
   {
     group: G.defiant,
@@ -129,6 +147,13 @@ export const forces: ForceGroupSpec[] = [
     at: { x: 600, y: 352 },
     spread: 0,
     heading: Math.PI,
+    // "Overpowered for its size" with "powerful energy reserves": heavier cannons and shields than stock.
+    stats: {
+      label: 'Defiant-class warship (rebel-built)',
+      shields: 1500,
+      hull: 1400,
+      weapons: [w('cannon', 70, 36, 1500, 0.9), w('torpedo', 120, 60, 5000, 0.75)],
+    },
   },
   {
     group: G.raider,
@@ -141,6 +166,12 @@ export const forces: ForceGroupSpec[] = [
     at: { x: 640, y: 300 },
     spread: 0,
     heading: Math.PI,
+    // Armed enough to finish a Bird-of-Prey (invented figures).
+    stats: {
+      shields: 200,
+      hull: 220,
+      weapons: [w('phaser', 80, 30, 1500, 0.8), w('torpedo', 110, 55, 4000, 0.7)],
+    },
   },
   {
     group: G.flagship,
@@ -154,6 +185,22 @@ export const forces: ForceGroupSpec[] = [
     spread: 0,
     heading: 0,
     reserve: true,
+    // "Massive" and "massively outgunned" the Defiant (figures invented): heavy batteries that cannot
+    // bear on a ship circling inside 45 units (the dead zone "pattern suicide" exploits), plus light
+    // point-defence disruptors that can.
+    stats: {
+      label: "Regent's flagship (Negh'Var type)",
+      shields: 2000,
+      hull: 6500,
+      size: 26,
+      weapons: [
+        w('disruptor', 130, 50, 2500, 0.75, 45),
+        w('disruptor', 130, 50, 2500, 0.75, 45),
+        w('torpedo', 140, 80, 6000, 0.6, 45),
+        w('disruptor', 60, 14, 1800, 0.65),
+        w('disruptor', 60, 14, 1800, 0.65),
+      ],
+    },
   },
   {
     group: G.galors,
