@@ -184,7 +184,6 @@ export const forces: ForceGroupSpec[] = [
     at: { x: 40, y: 150 },
     spread: 0,
     heading: 0,
-    reserve: true,
     // "Massive" and "massively outgunned" the Defiant (figures invented): heavy batteries that cannot
     // bear on a ship circling inside 45 units (the dead zone "pattern suicide" exploits), plus light
     // point-defence disruptors that can.
@@ -213,7 +212,6 @@ export const forces: ForceGroupSpec[] = [
     spread: 40,
     formation: 'line',
     heading: 0,
-    reserve: true,
   },
   {
     group: G.bops,
@@ -226,7 +224,6 @@ export const forces: ForceGroupSpec[] = [
     spread: 55,
     formation: 'wedge',
     heading: 0,
-    reserve: true,
   },
 ];
 
