@@ -151,7 +151,7 @@ export const forces: ForceGroupSpec[] = [
     stats: {
       label: 'Defiant-class warship (rebel-built)',
       shields: 1500,
-      hull: 1400,
+      hull: 1600,
       weapons: [w('cannon', 70, 36, 1500, 0.9), w('torpedo', 120, 60, 5000, 0.75)],
     },
   },
