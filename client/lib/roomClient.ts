@@ -19,7 +19,8 @@
  * - Joins on every socket.io `connect` (first connect and every reconnect, recovered or not), so a client
  *   that lost its server (process killed, network drop) always gets the room state, clock and a keyframe again.
  *   Pass a stable `clientId` (e.g. stored in localStorage) so a reconnect reclaims the same member.
- * - Estimates the server clock with NTP-style `clock:ping`s (`pings` at every join, one every `resyncMs`).
+ * - Estimates the server clock with NTP-style `clock:ping`s (`pings` at every join, a few more shortly after
+ *   (`settleMs`), then one every `resyncMs`); the estimate favours the fastest round trips.
  * - Holds the latest playback clock (older versions are ignored).
  * - Keeps the world: `timeline:keyframe` replaces the state; `timeline:events` batches are buffered ahead of the
  *   play head; `stateNow()` folds those with t <= positionNow() with the shared reducer. A small step back
@@ -72,6 +73,11 @@ export interface RoomClientOptions {
   pings?: number;
   /** Background clock ping period (default 20 s; 0 disables). */
   resyncMs?: number;
+  /**
+   * Extra pings this long after each join (default [400, 1200, 2500] ms, jittered). Join-time pings often
+   * meet a busy server (everyone joins at once); later, quieter samples have lower round trips and win.
+   */
+  settleMs?: number[];
   /** Command ack timeout (default 10 s). */
   ackTimeoutMs?: number;
   /** Local clock in ms; default performance.timeOrigin + performance.now() (monotonic). */
@@ -81,10 +87,15 @@ export interface RoomClientOptions {
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
+/** Pings kept, and how many of the fastest feed the estimate: a ping's error is bounded by half its round trip. */
+const KEPT_SAMPLES = 32;
+const BEST_SAMPLES = 5;
 
 export class RoomClient {
   readonly socket: ClientSocket;
-  readonly sync = new ClockSync(16);
+  /** Server clock estimate, rebuilt from the fastest recent pings (see ping()). */
+  sync = new ClockSync(BEST_SAMPLES);
+  private samples: { t0: number; serverTime: number; t1: number }[] = [];
   /** Resolves after the first successful join (state, clock sync and keyframe in hand). */
   readonly ready: Promise<JoinResult>;
 
@@ -97,6 +108,7 @@ export class RoomClient {
   private _status: ConnectionStatus = 'connecting';
   private _error: string | null = null;
   private resyncTimer: ReturnType<typeof setInterval> | null = null;
+  private settleTimers: ReturnType<typeof setTimeout>[] = [];
   private lastRejoin = 0;
   private closed = false;
 
@@ -277,7 +289,17 @@ export class RoomClient {
     const r = await this.call<{ clientTime: number; serverTime: number }>('clock:ping', { clientTime: t0 });
     const t1 = this.now();
     if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return this.sync.addSample(r.clientTime, r.serverTime, t1).rtt;
+    this.samples.push({ t0: r.clientTime, serverTime: r.serverTime, t1 });
+    if (this.samples.length > KEPT_SAMPLES) this.samples.shift();
+    // Only samples about as fast as the fastest: a slow one's offset error (up to rtt/2) would drag the median.
+    const rtt = (x: { t0: number; t1: number }) => x.t1 - x.t0;
+    const sorted = [...this.samples].sort((a, b) => rtt(a) - rtt(b));
+    const limit = rtt(sorted[0]) * 2 + 1;
+    const best = sorted.filter((x) => rtt(x) <= limit).slice(0, BEST_SAMPLES);
+    const sync = new ClockSync(BEST_SAMPLES);
+    for (const x of best) sync.addSample(x.t0, x.serverTime, x.t1);
+    this.sync = sync;
+    return t1 - t0;
   }
 
   /** Join again (resync: fresh state, clock and keyframe). Done automatically on every connect. */
@@ -296,12 +318,17 @@ export class RoomClient {
     this.emit('room');
     for (let i = 0; i < (this.o.pings ?? 8); i++) await this.ping().catch(() => {});
     await kf;
+    for (const ms of this.o.settleMs ?? [400, 1200, 2500]) {
+      const timer = setTimeout(() => void (this.closed || this.ping().catch(() => {})), ms * (0.5 + Math.random()));
+      this.settleTimers.push(timer);
+    }
     return r;
   }
 
   close(): void {
     this.closed = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const t of this.settleTimers) clearTimeout(t);
     this.socket.disconnect();
     this.listeners.clear();
     this.eventListeners.clear();

@@ -4,9 +4,26 @@ import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
 import type { HandlerDeps } from './deps.js';
 
+// Presence carries the whole member list, so a broadcast per join would cost O(members^2) when a class
+// joins at once. Coalesce: at most one presence broadcast per room per PRESENCE_MS (trailing edge).
+const PRESENCE_MS = 150;
+const pendingPresence = new WeakMap<HandlerDeps, Set<string>>();
+
 export async function broadcastPresence(d: HandlerDeps, roomId: string): Promise<void> {
-  d.io.to(roomId).emit('presence', { members: await d.rooms.members(roomId) });
-  d.metrics.broadcasts.inc({ kind: 'presence' });
+  let pending = pendingPresence.get(d);
+  if (!pending) pendingPresence.set(d, (pending = new Set()));
+  if (pending.has(roomId)) return;
+  pending.add(roomId);
+  setTimeout(() => {
+    pending.delete(roomId);
+    d.rooms
+      .members(roomId)
+      .then((members) => {
+        d.io.to(roomId).emit('presence', { members });
+        d.metrics.broadcasts.inc({ kind: 'presence' });
+      })
+      .catch((err: unknown) => d.logger.warn({ err, roomId }, 'presence failed'));
+  }, PRESENCE_MS).unref();
 }
 
 /** Is another socket (on any process) still holding this member? Then it stays connected. */
