@@ -7,7 +7,7 @@ import { CONVOY, DOM, FED, MAIN_BODY, MINEFIELD_ID, P, RESERVE, SHIPS_PER_WING }
 // (field finished or not, shields down or not, who survives) is read back from simulation Facts.
 
 /** Playback time the Gamma Quadrant convoy reaches the wormhole mouth (fixed: it does not wait). */
-export const CONVOY_AT_MS = 330_000;
+export const CONVOY_AT_MS = 345_000;
 /** The wing group Dukat detaches to hunt the Defiant. */
 export const WINGS_GROUP = 'attack-wings';
 
@@ -26,6 +26,10 @@ export interface Ctx {
   fieldActive: boolean;
   fieldActiveAt: number | null;
   shieldsDownAt: number | null;
+  defiantRecalled: boolean;
+  /** Crew ships still in the fight (not destroyed, not gone). */
+  defiantUp: boolean;
+  rotarranUp: boolean;
   boarded: boolean;
 }
 
@@ -41,6 +45,9 @@ const initialContext: Ctx = {
   fieldActive: false,
   fieldActiveAt: null,
   shieldsDownAt: null,
+  defiantRecalled: false,
+  defiantUp: true,
+  rotarranUp: true,
   boarded: false,
 };
 
@@ -86,24 +93,27 @@ export function verdict(ctx: Ctx, f: Facts): { winner: string | null; summary: s
   const rotarran = alive(f, 'rotarran') || f.units.rotarran?.status === 'retreated';
   const facts: string[] = [];
   facts.push(sealed ? 'Wormhole sealed: Dominion reinforcements stranded in the Gamma Quadrant'
-    : ctx.convoy === 'through' ? 'Gamma Quadrant convoy came through the wormhole' : 'Minefield not completed');
+    : fieldActive(f) ? 'Minefield active, but only after the convoy came through' : 'Wormhole still open: the minefield was never finished');
   facts.push(ds9?.status === 'destroyed' ? 'Deep Space 9 destroyed'
     : ctx.boarded ? 'Dominion troops board Deep Space 9' : 'Deep Space 9 still in Federation hands');
-  facts.push(defiant ? 'USS Defiant escapes' : 'USS Defiant lost');
-  facts.push(rotarran ? 'IKS Rotarran escapes' : 'IKS Rotarran lost');
+  facts.push(defiant ? 'USS Defiant survives' : 'USS Defiant lost');
+  facts.push(rotarran ? 'IKS Rotarran survives' : 'IKS Rotarran lost');
   let winner: string | null;
   let summary: string;
   if (sealed && stationLost) {
     winner = FED;
-    summary = 'The Dominion takes the station, a tactical victory; but the minefield seals the wormhole, a strategic victory for the Federation.';
+    summary = ctx.boarded
+      ? 'The Dominion takes the station, a tactical victory; but the minefield seals the wormhole, a strategic victory for the Federation.'
+      : 'Deep Space 9 is destroyed, but the minefield seals the wormhole: a costly strategic victory for the Federation.';
   } else if (sealed) {
     winner = FED;
     summary = 'The minefield seals the wormhole and Deep Space 9 holds: a clear Federation victory.';
   } else if (stationLost) {
     winner = DOM;
+    const station = ctx.boarded ? 'the Dominion holds the station' : 'Deep Space 9 is destroyed';
     summary = ctx.convoy === 'through'
-      ? 'The minefield is not finished in time: the convoy comes through and the Dominion holds the station and the wormhole.'
-      : 'The Dominion takes the station and the wormhole stays open.';
+      ? `The minefield is not finished in time: the convoy comes through the wormhole and ${station}. A clear Dominion victory.`
+      : `The wormhole stays open and ${station}: a Dominion victory.`;
   } else {
     winner = null;
     summary = 'The station holds but the wormhole stays open: the battle is undecided.';
@@ -140,6 +150,30 @@ function convoyArrives(ctx: Ctx, f: Facts): BattleCommand[] {
   ];
 }
 
+// ---- narration that depends on what the simulation left standing ----
+
+function crewShips(c: Ctx): string | null {
+  if (c.defiantUp && c.rotarranUp) return 'the Defiant and the Rotarran';
+  if (c.defiantUp) return 'the Defiant';
+  if (c.rotarranUp) return 'the Rotarran';
+  return null;
+}
+
+function evacuationCaption(c: Ctx): string {
+  const ships = crewShips(c);
+  if (!ships) return 'The station is untenable and Sisko orders Starfleet off Deep Space 9, but no ship is left to take them; Dukat commits his reserve.';
+  const laying = !c.fieldActive && c.defiantUp
+    ? ' The minefield is not finished, so the Defiant stays at the wormhole until it is.' : '';
+  const why = c.fieldActive ? 'With the wormhole blocked and the station untenable' : 'The station is untenable and';
+  return `${why}${c.fieldActive ? ',' : ''} Sisko orders Starfleet off Deep Space 9. The crew and sensitive equipment go aboard ${ships}.${laying} Dukat commits his reserve.`;
+}
+
+function departureCaption(c: Ctx): string {
+  const ships = crewShips(c);
+  const who = ships ? `${ships[0].toUpperCase()}${ships.slice(1)} pull${c.defiantUp && c.rotarranUp ? '' : 's'} away and head for Federation space.` : 'No Starfleet ship is left to leave.';
+  return `${who} Deep Space 9 is left to the Bajoran Militia under Major Kira.`;
+}
+
 // ---- the machine -------------------------------------------------------------------------------
 
 const s = setup({
@@ -161,9 +195,17 @@ const s = setup({
         t: event.t,
         fieldProgress: fld?.progress ?? context.fieldProgress,
         fieldActive: active,
-        fieldActiveAt: context.fieldActiveAt ?? (active ? event.t : null),
+        defiantUp: alive(f, 'defiant'),
+        rotarranUp: alive(f, 'rotarran'),
         shieldsDownAt: context.shieldsDownAt ?? (stationShieldsDown(f) ? event.t : null),
       };
+    }),
+    announceField: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== 'TICK') return;
+      enqueue.assign({ fieldActiveAt: event.t });
+      enqueue.emit({ type: 'effect', kind: 'wormhole-blocked', pos: P.wormhole, radius: 60, label: 'Minefield active' });
+      enqueue.emit({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'complete', progress: 1 });
+      enqueue.emit({ type: 'fact', text: context.convoy === 'through' ? 'Minefield activated after the convoy came through' : 'Minefield activated: the wormhole is sealed' });
     }),
     convoy: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== 'TICK') return;
@@ -178,12 +220,13 @@ const s = setup({
   guards: {
     convoyDue: ({ context, event }) => event.type === 'TICK' && context.convoy === 'waiting' && event.t >= CONVOY_AT_MS,
     fieldActive: ({ event }) => event.type === 'TICK' && fieldActive(event.facts),
+    fieldJustActive: ({ context, event }) => event.type === 'TICK' && context.fieldActiveAt === null && fieldActive(event.facts),
     shieldsDown: ({ event }) => event.type === 'TICK' && stationShieldsDown(event.facts),
     evacuated: ({ event }) => {
       const f = tickFacts(event);
       if (!f) return false;
-      const crewShips = alive(f, 'defiant') || alive(f, 'rotarran');
-      return (f.counters.evacuation ?? 0) >= 1 || !crewShips;
+      if (!alive(f, 'defiant') && !alive(f, 'rotarran')) return true;
+      return (f.counters.evacuation ?? 0) >= 1 && (fieldActive(f) || !alive(f, 'defiant'));
     },
     stationGone: ({ event }) => {
       const f = tickFacts(event);
@@ -200,11 +243,13 @@ export const machine = s.createMachine({
   id: 'second-battle-of-deep-space-9',
   context: initialContext,
   initial: 'mining',
-  // Every TICK: remember the facts we narrate from, and bring the convoy when its time comes.
+  // Every TICK: remember the facts we narrate from, announce the minefield once it is active (in
+  // whatever phase), and bring the convoy when its time comes.
   // Child TICK transitions also run 'remember' so no tick is lost when they fire.
   on: {
     TICK: [
       { guard: 'convoyDue', actions: ['remember', 'convoy'] },
+      { guard: 'fieldJustActive', actions: ['remember', 'announceField'] },
       { actions: 'remember' },
     ],
   },
@@ -221,24 +266,25 @@ export const machine = s.createMachine({
         { type: 'objective', id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'pending', progress: 0 },
         { type: 'caption', text: 'The IKS Rotarran heads out to patrol the Cardassian border and give warning of any attack.' },
       ]),
-      after: { 35_000: 'ruse' },
+      after: { 55_000: 'ruse' },
     },
     ruse: {
       entry: out(() => [
         phase('ruse', 'The ruse', 'Late 2373 · the negotiations',
           'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
       ]),
-      after: { 35_000: 'warning' },
+      after: { 50_000: 'warning' },
     },
     warning: {
       entry: out(() => [
         phase('warning', "Rotarran's warning", 'Late 2373 · hour 0:00',
           "The Rotarran reports a huge Dominion and Cardassian fleet crossing the border under Dukat. No reinforcements are coming: Starfleet is striking the Torros III shipyards instead."),
-        ...mainBody((g) => ({ kind: 'move', group: g, to: { x: P.surrenderLine.x - (g === 'jemhadar-heavy' ? 60 : 0), y: P.surrenderLine.y + (g === 'cardassian-main' ? -90 : g === 'keldon-line' ? 90 : 0) } })),
+        // A slow, deliberate advance: the fleet reaches the station just as the warning phase ends.
+        ...mainBody((g) => ({ kind: 'move', group: g, speed: 5, to: { x: P.surrenderLine.x - (g === 'jemhadar-heavy' ? 60 : 0), y: P.surrenderLine.y + (g === 'cardassian-main' ? -90 : g === 'keldon-line' ? 90 : 0) } })),
         order({ kind: 'move', group: 'rotarran', to: P.screen }),
         { type: 'fact', text: 'The Rotarran gives early warning of the fleet' },
       ]),
-      after: { 45_000: 'surrender' },
+      after: { 55_000: 'surrender' },
     },
     surrender: {
       entry: out(() => [
@@ -246,7 +292,7 @@ export const machine = s.createMachine({
           'Nearly 300 Jem\'Hadar and Cardassian warships halt before the station. Dukat offers terms; Sisko refuses them, and both sides ready for the assault.'),
         ...mainBody((g) => ({ kind: 'hold', group: g })),
       ]),
-      after: { 20_000: 'decideWings' },
+      after: { 30_000: 'decideWings' },
     },
     decideWings: {
       tags: ['decision'],
@@ -276,14 +322,15 @@ export const machine = s.createMachine({
           ? [
               order({ kind: 'detach', from: 'jemhadar-main', to: WINGS_GROUP, count: c.wings * SHIPS_PER_WING }),
               order({ kind: 'attack', group: WINGS_GROUP, target: 'defiant', range: 'close' }),
-              order({ kind: 'attack', group: 'rotarran', target: WINGS_GROUP, range: 'close' }),
             ]
-          : [order({ kind: 'hold', group: 'rotarran' })]),
+          : []),
+        // The Rotarran waits by the Defiant for the wings rather than charging the fleet.
+        order({ kind: 'hold', group: 'rotarran' }),
         ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
         order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
         { type: 'fact', text: c.wings > 0 ? `Dukat sends ${c.wings} attack wings after the Defiant` : 'Dukat sends no ships after the Defiant' },
       ]),
-      after: { 10_000: 'decideCover' },
+      after: { 12_000: 'decideCover' },
     },
     decideCover: {
       tags: ['decision'],
@@ -303,9 +350,10 @@ export const machine = s.createMachine({
           ? [order({ kind: 'attack', group: 'ds9', target: WINGS_GROUP }),
              { type: 'caption', text: 'Sisko turns part of the station\'s weapons on the attack wings hunting the Defiant.' } as BattleCommand]
           : [order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` })]),
+        ...(c.wings > 0 ? [order({ kind: 'attack', group: 'rotarran', target: WINGS_GROUP, range: 'close' })] : []),
         ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
       ]),
-      after: { 45_000: 'decideTarget' },
+      after: { 60_000: 'decideTarget' },
     },
     decideTarget: {
       tags: ['decision'],
@@ -337,12 +385,9 @@ export const machine = s.createMachine({
       },
     },
     sealed: {
-      entry: out((c) => [
+      entry: out(() => [
         phase('sealed', 'The wormhole sealed', 'Late 2373 · hour 1:20',
           'Covered by the Rotarran, the Defiant finishes the minefield and activates it. The cloaked mines close the wormhole: no more Dominion ships can come from the Gamma Quadrant.'),
-        { type: 'effect', kind: 'wormhole-blocked', pos: P.wormhole, radius: 60, label: 'Minefield active' },
-        { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'complete', progress: 1 },
-        { type: 'fact', text: c.convoy === 'through' ? 'Minefield activated after the convoy came through' : 'Minefield activated: the wormhole is sealed' },
         order({ kind: 'hold', group: 'defiant' }),
       ]),
       on: {
@@ -358,7 +403,7 @@ export const machine = s.createMachine({
         { type: 'effect', kind: 'explosion', pos: P.ds9, radius: 30, label: 'Shields down' },
         { type: 'fact', text: c.focus17 ? 'Station shields collapse: section 17 breached' : 'Station shields collapse under broad bombardment' },
       ]),
-      after: { 12_000: 'decideEvacuate' },
+      after: { 15_000: 'decideEvacuate' },
     },
     decideEvacuate: {
       tags: ['decision'],
@@ -371,33 +416,44 @@ export const machine = s.createMachine({
       },
     },
     evacuation: {
-      entry: out((c) => [
-        phase('evacuation', 'Evacuation', 'Late 2373 · hour 1:40',
-          c.fieldActive
-            ? 'With the wormhole blocked and the station untenable, Sisko orders Starfleet off Deep Space 9. The crew and sensitive equipment go aboard the Defiant and the Rotarran; Dukat commits his reserve.'
-            : 'The station is untenable and Sisko orders Starfleet off Deep Space 9, but the minefield is not finished. The crew boards the Rotarran and the Defiant; Dukat commits his reserve.'),
-        order({ kind: 'move', group: 'rotarran', to: { x: P.ds9.x + 25, y: P.ds9.y + 10 } }),
-        order({ kind: 'move', group: 'defiant', to: { x: P.ds9.x + 20, y: P.ds9.y - 20 } }),
-        order({ kind: 'progress', counter: 'evacuation', ratePerSec: 1 / 25 }),
-        ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
-        { type: 'fact', text: 'Sisko orders Starfleet personnel to evacuate' },
-      ]),
+      entry: [
+        out((c) => [
+          phase('evacuation', 'Evacuation', 'Late 2373 · hour 1:40', evacuationCaption(c)),
+          // Crew and equipment beam across to ships standing off east of the station, away from the fleet.
+          order({ kind: 'move', group: 'rotarran', to: P.evacRotarran }),
+          ...(c.fieldActive ? [order({ kind: 'move', group: 'defiant', to: P.evacDefiant })] : []),
+          order({ kind: 'progress', counter: 'evacuation', ratePerSec: 1 / 25 }),
+          { type: 'effect', kind: 'beam-down', pos: P.ds9, radius: 20, label: 'Evacuation' },
+          ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
+          { type: 'fact', text: 'Sisko orders Starfleet personnel to evacuate' },
+          ...(!c.defiantUp && !c.rotarranUp ? [{ type: 'fact', text: 'No ship left to take the crew off the station' } as BattleCommand] : []),
+        ]),
+        assign(({ context }) => ({ defiantRecalled: context.fieldActive })),
+      ],
       on: {
-        TICK: { guard: 'evacuated', target: 'departure', actions: 'remember' },
+        TICK: [
+          {
+            // The Defiant leaves the wormhole only once the field is finished.
+            guard: ({ context, event }) => event.type === 'TICK' && !context.defiantRecalled && fieldActive(event.facts),
+            actions: ['remember', assign({ defiantRecalled: true }), out(() => [order({ kind: 'move', group: 'defiant', to: P.evacDefiant })])],
+          },
+          { guard: 'evacuated', target: 'departure', actions: 'remember' },
+        ],
       },
-      after: { 60_000: 'departure' },
+      after: { 70_000: 'departure' },
     },
     departure: {
-      entry: out(() => [
-        { type: 'caption', text: 'The Defiant and the Rotarran pull away from the station and head for Federation space. Deep Space 9 is left to the Bajoran Militia under Major Kira.' },
+      entry: out((c) => [
+        { type: 'caption', text: departureCaption(c) },
         order({ kind: 'progress', counter: 'evacuation', ratePerSec: 0 }),
         order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
         order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
         order({ kind: 'status', group: 'ds9', status: 'surrendered', reason: 'Starfleet evacuated; left to the Bajoran Militia' }),
         ...[...MAIN_BODY, ...RESERVE].map((g) => order({ kind: 'hold', group: g })),
+        ...(c.wings > 0 ? [order({ kind: 'hold', group: WINGS_GROUP })] : []),
         { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'complete', progress: 1 },
       ]),
-      after: { 25_000: 'decide197' },
+      after: { 35_000: 'decide197' },
     },
     decide197: {
       tags: ['decision'],
@@ -415,12 +471,14 @@ export const machine = s.createMachine({
           c.run197
             ? 'Once the ships are clear, Kira runs Program Sisko 197. It wrecks the station\'s computers and power, leaving a near-lifeless hulk for the Dominion.'
             : 'Kira hands the station over intact, its computers and power systems working.'),
+        // The fighting is over: Starfleet is gone and the Bajorans, bound by their pact, do not resist.
+        order({ kind: 'ceasefire', active: true }),
         ...(c.run197
           ? [order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
              { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand]
           : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
       ]),
-      after: { 18_000: 'boarding' },
+      after: { 25_000: 'boarding' },
     },
     boarding: {
       entry: [
@@ -433,13 +491,16 @@ export const machine = s.createMachine({
         ]),
         assign({ boarded: true }),
       ],
-      after: { 20_000: 'tally' },
+      after: { 25_000: 'tally' },
     },
     lastStand: {
-      entry: out(() => [
+      entry: out((c) => [
         phase('last-stand', 'A last stand', 'Late 2373 · hour 1:40',
-          'Sisko keeps his people aboard. The Defiant and the Rotarran fall back on the station to fight beside it, and Dukat commits his reserve.'),
-        order({ kind: 'attack', group: 'defiant', target: `side:${DOM}`, range: 'close' }),
+          c.fieldActive
+            ? 'Sisko keeps his people aboard. The Defiant and the Rotarran fall back on the station to fight beside it, and Dukat commits his reserve.'
+            : 'Sisko keeps his people aboard. The Rotarran falls back on the station while the Defiant keeps laying mines, and Dukat commits his reserve.'),
+        // The Defiant does not abandon an unfinished minefield.
+        ...(c.fieldActive ? [order({ kind: 'attack', group: 'defiant', target: `side:${DOM}`, range: 'close' })] : []),
         order({ kind: 'attack', group: 'rotarran', target: `side:${DOM}`, range: 'close' }),
         order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
         ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: `side:${FED}`, range: 'close' })),
@@ -447,9 +508,20 @@ export const machine = s.createMachine({
         { type: 'fact', text: 'Sisko refuses to abandon the station' },
       ]),
       on: {
-        TICK: { guard: 'stationGone', target: 'tally', actions: 'remember' },
+        TICK: { guard: 'stationGone', target: 'flight', actions: 'remember' },
       },
       after: { 120_000: 'tally' },
+    },
+    flight: {
+      // The station is gone: whatever ships survive run for Federation space.
+      entry: out((c) => [
+        { type: 'caption', text: c.defiantUp || c.rotarranUp
+          ? 'Deep Space 9 is destroyed. The surviving ships break off and run for Federation space.'
+          : 'Deep Space 9 is destroyed with its defenders.' },
+        order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
+        order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
+      ]),
+      after: { 25_000: 'tally' },
     },
     tally: {
       // The verdict needs the world's facts, so it waits for the next TICK.

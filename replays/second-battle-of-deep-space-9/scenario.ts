@@ -1,4 +1,4 @@
-import type { BattleMap, SideInfo, Vec2 } from '../../shared/battle/types.js';
+import type { BattleMap, SideInfo, Vec2, Weapon } from '../../shared/battle/types.js';
 import type { FieldSpec, ForceGroupSpec } from '../../server/engine/types.js';
 
 // Scenario data for the Second Battle of Deep Space 9 (seed 000_89db2f5ac4c69b1e.txt).
@@ -18,6 +18,9 @@ export const P = {
   surrenderLine: { x: 300, y: 390 },
   /** Rotarran's covering position between the wormhole and the fleet. */
   screen: { x: 600, y: 310 },
+  /** Where the Rotarran and the Defiant hold while the crew beams aboard: east of the station, away from the fleet. */
+  evacRotarran: { x: 650, y: 410 },
+  evacDefiant: { x: 655, y: 365 },
   /** Off-map edge toward Federation space (evacuation route). */
   federationSpace: { x: 1000, y: 640 },
 } satisfies Record<string, Vec2>;
@@ -65,18 +68,37 @@ export const FIELDS: FieldSpec[] = [
     radius: 60,
     // Layer-seconds of work: tuned so the Defiant, mining since the opening, finishes it under
     // the historical five wings before the Gamma Quadrant convoy arrives (see notes.md).
-    workSeconds: 250,
+    workSeconds: 257,
     cloaked: true,
     side: FED,
   },
 ];
 
+export const DS9_SHIELDS = 330_000;
+export const DS9_HULL = 150_000;
+export const DEFIANT_SHIELDS = 2_600;
+export const DEFIANT_HULL = 1_400;
+export const ROTARRAN_SHIELDS = 900;
+export const ROTARRAN_HULL = 700;
+
+function w(kind: Weapon['kind'], range: number, damage: number, cooldownMs: number, accuracy: number): Weapon {
+  return { kind, range, damage, cooldownMs, accuracy };
+}
+
+/** DS9's refit weapons (the catalogue's generic station, with more emitters and launchers). */
+export const DS9_WEAPONS: Weapon[] = [
+  w('phaser', 150, 30, 1500, 0.8), w('phaser', 150, 30, 1500, 0.8), w('phaser', 150, 30, 1500, 0.8),
+  w('phaser', 150, 30, 1500, 0.8), w('phaser', 150, 30, 1500, 0.8), w('phaser', 150, 30, 1500, 0.8),
+  w('torpedo', 150, 60, 2500, 0.7), w('torpedo', 150, 60, 2500, 0.7), w('torpedo', 150, 60, 2500, 0.7),
+];
+
 /** Station shield generator sections; section 17 is the one Dukat knew to target. */
+export const SECTION_SHIELDS = 110_000;
 export const DS9_SECTIONS = [
-  { id: 'section-17', label: 'Section 17, outer docking ring', maxShields: 1000 },
-  { id: 'docking-ring', label: 'Outer docking ring, other sections', maxShields: 1000 },
-  { id: 'habitat-ring', label: 'Habitat ring', maxShields: 1000 },
-  { id: 'core', label: 'Operations core and Promenade', maxShields: 1000 },
+  { id: 'section-17', label: 'Section 17, outer docking ring', maxShields: SECTION_SHIELDS },
+  { id: 'docking-ring', label: 'Outer docking ring, other sections', maxShields: SECTION_SHIELDS },
+  { id: 'habitat-ring', label: 'Habitat ring', maxShields: SECTION_SHIELDS },
+  { id: 'core', label: 'Operations core and Promenade', maxShields: SECTION_SHIELDS },
 ];
 
 export const FORCES: ForceGroupSpec[] = [
@@ -84,14 +106,21 @@ export const FORCES: ForceGroupSpec[] = [
   {
     group: 'ds9', side: FED, cls: 'ds9-station', count: 1, ids: ['ds9'], names: ['Deep Space 9'],
     commander: 'Capt. Benjamin Sisko', at: P.ds9, spread: 0, sections: DS9_SECTIONS,
+    // The station was refitted as a fortress and its shields were modified to hold against polaron
+    // weapons (the seed's surprise): a pool big enough to stand a 290-ship barrage for minutes.
+    stats: { shields: DS9_SHIELDS, hull: DS9_HULL, weapons: DS9_WEAPONS },
   },
   {
     group: 'defiant', side: FED, cls: 'defiant', count: 1, ids: ['defiant'], names: ['USS Defiant'],
     at: { x: 625, y: 285 }, spread: 0,
+    // The Defiant survives long under fire in the seed; a stock escort would die in seconds to 15 ships.
+    stats: { shields: DEFIANT_SHIELDS, hull: DEFIANT_HULL },
   },
   {
     group: 'rotarran', side: FED, cls: 'bird-of-prey', count: 1, ids: ['rotarran'], names: ['IKS Rotarran'],
     commander: 'Gen. Martok', at: { x: 560, y: 370 }, spread: 0,
+    // A veteran crew: the seed has her give covering fire throughout and escape.
+    stats: { shields: ROTARRAN_SHIELDS, hull: ROTARRAN_HULL },
   },
   // Dukat's assault fleet, massing across the border: 290 warships.
   {
