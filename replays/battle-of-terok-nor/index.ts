@@ -10,7 +10,7 @@ export const battle: BattleDefinition = {
     id: 'battle-of-terok-nor',
     title: 'Battle of Terok Nor',
     summary:
-      "The Terran Rebellion holds the captured station Terok Nor against Regent Worf's Alliance fleet, thanks to a hastily refitted Defiant and a raider's decoy run.",
+      "Newly seized by the Terran Rebellion, Terok Nor holds off Regent Worf's Alliance fleet thanks to a hastily refitted Defiant and a raider's decoy run.",
     year: '2372',
     location: 'Terok Nor, Bajoran system (mirror universe)',
     seedFile: '002_9e990cbe2c332bc1.txt',

@@ -108,7 +108,7 @@ export const machine = setup({
         ttlMs: T.shadowTtlBase + T.shadowTtlPer * context.shadows,
       },
     })),
-    emitDecoyCaption: emit(({ context }): BattleCommand => ({
+    emitDecoyFact: emit(({ context }): BattleCommand => ({
       type: 'fact',
       text: `Bashir projected ${context.shadows} false warp shadow${context.shadows === 1 ? '' : 's'}`,
     })),
@@ -244,7 +244,7 @@ export const machine = setup({
           "The Alliance sensors read a raider squadron on the flank and the whole fleet turns to run it down, buying the Defiant's crew time.",
         ),
         'emitDecoys',
-        'emitDecoyCaption',
+        'emitDecoyFact',
         order({ kind: 'attack', group: G.flagship, target: G.shadows, range: 'standoff' }),
         order({ kind: 'attack', group: G.galors, target: G.shadows, range: 'standoff' }),
         order({ kind: 'attack', group: G.bops, target: G.shadows, range: 'close' }),
@@ -414,6 +414,7 @@ export const machine = setup({
         ),
         'emitDefiantAttack',
         order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'close' }),
+        fact('Sisko took the Defiant in to point-blank range ("pattern suicide")'),
       ],
       on: {
         TICK: [
@@ -434,6 +435,7 @@ export const machine = setup({
         ),
         'emitDefiantAttack',
         order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'standoff' }),
+        fact('Sisko kept the Defiant at standoff range against the flagship'),
       ],
       on: {
         TICK: [
@@ -450,7 +452,7 @@ export const machine = setup({
           'bop-behind',
           'A Bird-of-Prey moves in for the kill',
           'Battle · 0:33',
-          'The flagship calls for help, and one of the few surviving Birds-of-Prey slides in behind the weakened Defiant.',
+          'The flagship signals for support; a surviving Bird-of-Prey answers and slides in behind the weakened Defiant for the kill.',
         ),
         order({ kind: 'detach', from: G.bops, to: G.hunter, count: 1 }),
         assign({ hunterOut: true }),
@@ -573,7 +575,7 @@ export const machine = setup({
           'withdrawal',
           'The Regent withdraws',
           'Battle · 0:45',
-          "Garak suggests it is time for the Regent to remove his august presence from the battlefield. Worf grudgingly orders a full retreat and the Alliance fleet pulls back toward its own space.",
+          "With the flagship breached and shaking, Garak delicately counsels the Regent to take his royal person out of harm's way. Worf grudgingly orders a full retreat and the Alliance fleet pulls back toward its own space.",
         ),
         order({ kind: 'retreat', group: G.flagship, to: P.retreat }),
         order({ kind: 'retreat', group: G.galors, to: P.retreat }),
@@ -583,6 +585,7 @@ export const machine = setup({
         order({ kind: 'move', group: G.defiant, to: P.defiantHome }),
         order({ kind: 'move', group: G.raider, to: P.raiderHome }),
         cmd({ type: 'objective', id: 'hold-station', label: 'Hold Terok Nor', side: SIDES.rebellion, status: 'complete' }),
+        fact("The Regent ordered a full retreat on Garak's advice"),
       ],
       on: {
         TICK: [{ guard: 'allianceGone', target: 'end', actions: 'record' }, { actions: 'record' }],
@@ -597,6 +600,7 @@ export const machine = setup({
           'Battle · 0:45',
           'The Regent waves Garak away and orders every ship to press the attack, breached flagship and all.',
         ),
+        fact("The Regent ignored Garak's advice and fought on"),
         order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'close' }),
         order({ kind: 'attack', group: G.galors, target: `side:${SIDES.rebellion}`, range: 'close' }),
         order({ kind: 'attack', group: G.bops, target: `side:${SIDES.rebellion}`, range: 'close' }),
