@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createActor, SimulatedClock, type Actor, type AnyStateMachine } from 'xstate';
 import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js';
-import { applyEvent } from '../../shared/battle/reducer.js';
+import { applyEvents } from '../../shared/battle/reducer.js';
 import { emptyWorld, type WorldState } from '../../shared/battle/state.js';
 import type { DecisionPointInfo, ForceCount, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
@@ -70,6 +70,7 @@ class Run {
   readonly keyframes: Keyframe[];
   readonly checkpoints: Record<string, Checkpoint> = {};
   private pending: BattleCommand[] = [];
+  private unfolded: BattleEvent[] = [];
   private actor!: BattleActor;
   private clock!: SimulatedClock;
   private readonly choices: Map<string, DecisionChoice>;
@@ -105,12 +106,22 @@ class Run {
   emit(body: BattleEventBody): void {
     const ev = { seq: this.events.length, t: this.world.t, ...body } as BattleEvent;
     const s = this.state;
-    while (ev.t > s.nextKeyframeT) {
-      this.keyframes.push({ t: s.nextKeyframeT, state: s.fold });
-      s.nextKeyframeT += KEYFRAME_INTERVAL_MS;
+    if (ev.t > s.nextKeyframeT) {
+      this.foldNow();
+      while (ev.t > s.nextKeyframeT) {
+        this.keyframes.push({ t: s.nextKeyframeT, state: s.fold });
+        s.nextKeyframeT += KEYFRAME_INTERVAL_MS;
+      }
     }
     this.events.push(ev);
-    s.fold = applyEvent(s.fold, ev);
+    this.unfolded.push(ev);
+  }
+
+  /** Bring state.fold up to date (events are folded in batches: one unit-map copy per batch). */
+  foldNow(): void {
+    if (this.unfolded.length === 0) return;
+    this.state.fold = applyEvents(this.state.fold, this.unfolded);
+    this.unfolded = [];
   }
 
   private emitAll(bodies: BattleEventBody[]): void {
@@ -194,6 +205,7 @@ class Run {
       }
       this.emit({ type: 'decision:point', decisionId: id, title: spec.title });
       const pointSeq = this.events.length - 1;
+      this.foldNow();
       this.state.reached[id] = { atMs: this.world.t, seq: pointSeq, chosen: null };
       this.checkpoints[id] = {
         decisionId: id,
@@ -256,6 +268,7 @@ class Run {
   finish(meta: { battleId: string; branchId: string; parentBranchId: string | null; decisions: DecisionChoice[]; seed: number; forces: Record<SideId, ForceCount>; fork: Timeline['fork'] }): Timeline {
     const s = this.state;
     const durationMs = this.world.t;
+    this.foldNow();
     while (s.nextKeyframeT <= durationMs) {
       this.keyframes.push({ t: s.nextKeyframeT, state: s.fold });
       s.nextKeyframeT += KEYFRAME_INTERVAL_MS;

@@ -2,11 +2,54 @@
 // O(units nearby) instead of O(all units). Rebuilt every step; one grid per side, so searching for
 // enemies never wades through one's own fleet. Visit order is fixed, so results are deterministic.
 
-const CELL = 100;
+const CELL = 50;
 const OFF = 32768;
+const CELL_SAMPLE = 12;
 
 function key(cx: number, cy: number): number {
   return (cx + OFF) * 65536 + (cy + OFF);
+}
+
+/**
+ * Coarse "is any enemy near" map: for each side, the coarse cells within reach of a unit of another
+ * side. Idle units outside it skip the search altogether (most of a big battle is idle most of the time).
+ */
+export class ThreatMap {
+  static readonly CELL = 100;
+  private occupied = new Map<string, Set<number>>();
+  private threat = new Map<string, Set<number>>();
+
+  static key(x: number, y: number): number {
+    return key(Math.floor(x / ThreatMap.CELL), Math.floor(y / ThreatMap.CELL));
+  }
+
+  add(side: string, x: number, y: number): void {
+    let set = this.occupied.get(side);
+    if (!set) this.occupied.set(side, (set = new Set()));
+    set.add(ThreatMap.key(x, y));
+  }
+
+  /** Build the threatened cells of every side for reach `range`. */
+  build(sides: readonly string[], range: number): void {
+    const k = Math.floor(range / ThreatMap.CELL) + 1;
+    for (const side of sides) {
+      const out = new Set<number>();
+      for (const [other, cells] of this.occupied) {
+        if (other === side) continue;
+        for (const c of cells) {
+          const cx = Math.floor(c / 65536) - OFF;
+          const cy = (c % 65536) - OFF;
+          for (let dx = -k; dx <= k; dx++) for (let dy = -k; dy <= k; dy++) out.add(key(cx + dx, cy + dy));
+        }
+      }
+      this.threat.set(side, out);
+    }
+  }
+
+  /** False when no unit of another side can be within `range` of (x, y). */
+  threatened(side: string, x: number, y: number): boolean {
+    return this.threat.get(side)?.has(ThreatMap.key(x, y)) ?? false;
+  }
 }
 
 export interface Hit {
@@ -53,13 +96,18 @@ export class Grid {
         for (let cy = cy0 - k; cy <= cy0 + k; cy += stepY || 1) {
           const list = this.cells.get(key(cx, cy));
           if (!list) continue;
-          for (const i of list) {
+          // Look at no more than CELL_SAMPLE eligible units of a crowded cell: in a dense fleet the
+          // nearest of a sample is as good a target as the exact nearest, and search stays bounded.
+          let eligible = 0;
+          for (let n = 0; n < list.length && eligible < CELL_SAMPLE; n++) {
+            const i = list[n];
             const dx = px[i] - x;
             const dy = py[i] - y;
             const d2 = dx * dx + dy * dy;
             if (d2 > maxR2) continue;
-            if (best && (d2 > best.d2 || (d2 === best.d2 && i >= best.i))) continue;
             if (!pred(i)) continue;
+            eligible++;
+            if (best && (d2 > best.d2 || (d2 === best.d2 && i >= best.i))) continue;
             best = { i, d2 };
           }
         }

@@ -1,7 +1,7 @@
 import type { BattleEventBody } from '../../../shared/battle/events.js';
 import type { Vec2, Weapon } from '../../../shared/battle/types.js';
 import { withRng, type Rng } from '../rng.js';
-import { Grid, type Hit } from './grid.js';
+import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
 import { isActive, isLiving, posAt, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
@@ -30,6 +30,11 @@ interface Ctx {
   px: Float64Array;
   py: Float64Array;
   grids: Map<string, Grid>;
+  threat: ThreatMap;
+  groupGrids: Map<string, Grid>;
+  /** Side of the unit searching, read by pred (one closure per step, not per search). */
+  shooterSide: string;
+  pred: (j: number) => boolean;
   index: Map<string, number>;
   rng: Rng;
   out: BattleEventBody[];
@@ -51,17 +56,27 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
   const py = new Float64Array(n);
   const grids = new Map<string, Grid>();
   for (const side of world.sides) grids.set(side, new Grid());
+  const threat = new ThreatMap();
+  let reach = 0;
   for (let i = 0; i < n; i++) {
     const u = world.units[i];
-    const p = posAt(u, world.t);
-    px[i] = p.x;
-    py[i] = p.y;
+    const dt = (world.t - u.t0) / 1000;
+    const x = u.pos.x + u.vel.x * dt;
+    const y = u.pos.y + u.vel.y * dt;
+    px[i] = x;
+    py[i] = y;
     if (!targetable(u)) continue;
+    if (u.status === 'active') reach = Math.max(reach, maxRange(u));
     let g = grids.get(u.side);
     if (!g) grids.set(u.side, (g = new Grid()));
-    g.add(i, p.x, p.y);
+    g.add(i, x, y);
+    threat.add(u.side, x, y);
   }
-  return { world, t: world.t, px, py, grids, index: unitIndex(world), rng, out };
+  threat.build([...grids.keys()], reach);
+  const ctx: Ctx = { world, t: world.t, px, py, grids, threat, groupGrids: new Map(), shooterSide: '', pred: () => false, index: unitIndex(world), rng, out };
+  const units = world.units;
+  ctx.pred = (j: number) => units[j].side !== ctx.shooterSide && targetable(units[j]);
+  return ctx;
 }
 
 /** Nearest targetable enemy of u within maxR (optionally restricted to a target ref). */
@@ -89,7 +104,22 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
     }
   }
   const sideOnly = ref && ref.startsWith('side:') ? ref.slice(5) : null;
-  const pred = ref && !sideOnly ? (j: number) => units[j].group === ref && targetable(units[j]) : (j: number) => targetable(units[j]);
+  ctx.shooterSide = u.side;
+  const pred = ctx.pred;
+  if (ref && !sideOnly) {
+    // A big target group gets its own grid (built once per step, on first use).
+    let g = ctx.groupGrids.get(ref);
+    if (!g) {
+      g = new Grid();
+      for (const id of ctx.world.groups[ref] ?? []) {
+        const j = ctx.index.get(id);
+        if (j !== undefined && targetable(units[j])) g.add(j, ctx.px[j], ctx.py[j]);
+      }
+      ctx.groupGrids.set(ref, g);
+    }
+    best = g.nearest(x, y, maxR, ctx.px, ctx.py, pred, null);
+    return best ? best.i : -1;
+  }
   for (const [side, grid] of ctx.grids) {
     if (side === u.side) continue;
     if (sideOnly && side !== sideOnly) continue;
@@ -216,7 +246,7 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
   const units = world.units;
   for (let i = 0; i < units.length; i++) {
     const u = units[i];
-    if (u.weapons.length === 0) continue;
+    if (u.weapons.length === 0 || u.status !== 'active') continue;
     let ready = false;
     for (let k = 0; k < u.cd.length; k++) {
       u.cd[k] = Math.max(0, u.cd[k] - dtMs);
@@ -235,13 +265,15 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
       }
     }
     if (j < 0) {
-      j = nearestEnemy(ctx, i, maxRange(u), null);
+      j = ctx.threat.threatened(u.side, ctx.px[i], ctx.py[i]) ? nearestEnemy(ctx, i, maxRange(u), null) : -1;
       if (j < 0) {
         // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
         for (let k = 0; k < u.cd.length; k++) if (u.cd[k] === 0) u.cd[k] = RESCAN_MS;
         continue;
       }
       d = Math.hypot(ctx.px[j] - ctx.px[i], ctx.py[j] - ctx.py[i]);
+      // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
+      if (world.orders[u.group]?.kind !== 'attack') u.targetId = units[j].id;
     }
     const order = world.orders[u.group];
     const section = order?.kind === 'attack' && order.section && u.targetId === units[j].id ? order.section : undefined;
