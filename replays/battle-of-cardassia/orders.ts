@@ -71,6 +71,8 @@ export function massAtDS9(): BattleCommand[] {
 }
 
 /** Three columns leave Deep Space 9 and cross the pre-war border. */
+const ADVANCE_SPEED = 5;
+
 export function advance(): BattleCommand[] {
   const out: BattleCommand[] = [];
   for (const column of ['fed', 'kl', 'rom'] as const) {
@@ -80,7 +82,8 @@ export function advance(): BattleCommand[] {
       // Fan the groups of a column out across the lane so they do not stack on one point.
       const lane = (i - (groups.length - 1) / 2) * 45;
       const to: Vec2 = column === 'fed' ? { x: wp.x, y: wp.y + lane } : { x: wp.x + lane, y: wp.y };
-      out.push(order({ kind: 'move', group: g, to }));
+      // A slow, deliberate advance: the fleet crosses the border over most of the phase.
+      out.push(order({ kind: 'move', group: g, to, speed: ADVANCE_SPEED }));
     });
   }
   return out;

@@ -1,0 +1,207 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BattleEvent } from '../../shared/battle/events.js';
+import { stateAt } from '../../shared/battle/seek.js';
+import { isAlive, type WorldState } from '../../shared/battle/state.js';
+import type { Timeline } from '../../shared/battle/timeline.js';
+import { battle } from '../../replays/battle-of-cardassia/index.js';
+import { FOUNDER_SURRENDER, LAKARIAN_CITY } from '../../replays/battle-of-cardassia/decisions.js';
+import { ALLIANCE_GROUPS, CARDASSIAN_GROUPS, COMMS_GROUPS } from '../../replays/battle-of-cardassia/scenario.js';
+import { getBattle } from '../../replays/index.js';
+import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../server/engine/compiler.js';
+
+// Fidelity of the Battle of Cardassia to its seed (001_20da251821cb360a.txt): the canonical compile
+// retells the history (withdrawal, massing, rebels cut communications, Lakarian City, the switch,
+// encirclement, surrender) and the Founder fighting on instead gives a different, simulated outcome.
+
+const HISTORY_PHASES = [
+  'stretched-thin',
+  'withdrawal',
+  'massing',
+  'advance',
+  'communications',
+  'lakarian-city',
+  'cardassians-switch',
+  'extermination',
+  'encirclement',
+  'surrender',
+];
+
+const FIGHT = [{ decisionId: FOUNDER_SURRENDER, optionId: 'fight' }];
+const LONG = 900_000;
+
+let history: CompiledBranch;
+let H: Timeline;
+let F: Timeline;
+
+function timed<T>(label: string, fn: () => T): T {
+  const t0 = performance.now();
+  const v = fn();
+  const ms = performance.now() - t0;
+  const events = (v as { timeline?: Timeline }).timeline?.events.length;
+  console.log(`[battle-of-cardassia] ${label}: compiled in ${ms.toFixed(0)} ms${events !== undefined ? `, ${events} events` : ''}`);
+  return v;
+}
+
+function endState(tl: Timeline): WorldState {
+  return stateAt(tl.events, tl.keyframes, tl.durationMs);
+}
+
+const inGroups = (groups: readonly string[]) => (id: string) => groups.some((g) => id.startsWith(`${g}-`));
+const isComms = inGroups(COMMS_GROUPS);
+const isCardassianFleet = inGroups(CARDASSIAN_GROUPS);
+
+/** Playback times of the named moments of the history, -1 when they never happen. */
+function moments(tl: Timeline) {
+  const ev = tl.events;
+  const commsDown = ev.filter((e): e is Extract<BattleEvent, { type: 'unit:status' }> => e.type === 'unit:status' && e.status === 'destroyed' && isComms(e.id));
+  const commsTotal = COMMS_GROUPS.length * 2;
+  return {
+    commsCut: commsDown.length === commsTotal ? commsDown[commsDown.length - 1].t : -1,
+    lakarianStrike: ev.find((e) => e.type === 'effect' && e.kind === 'strike' && e.label === 'Lakarian City')?.t ?? -1,
+    cardassiansSwitch: ev.find((e) => e.type === 'unit:side' && e.side === 'alliance' && e.ids.some(isCardassianFleet))?.t ?? -1,
+    surrender: ev.find((e) => e.type === 'unit:status' && e.status === 'surrendered')?.t ?? -1,
+    end: ev.find((e) => e.type === 'battle:end')?.t ?? -1,
+  };
+}
+
+/** Invasion-fleet ships (Federation, Klingon, Romulan groups) destroyed on a branch. */
+function fleetLosses(tl: Timeline): number {
+  const fleet = inGroups(ALLIANCE_GROUPS);
+  return tl.events.filter((e) => e.type === 'unit:status' && e.status === 'destroyed' && fleet(e.id)).length;
+}
+
+beforeAll(() => {
+  history = timed('history', () => compileBattle(battle));
+  H = history.timeline;
+  F = timed('fight to the end (from zero)', () => compileBattle(battle, { decisions: FIGHT })).timeline;
+}, LONG);
+
+describe('Battle of Cardassia: history', () => {
+  it('is registered and tells at least six phases in the seed order', () => {
+    expect(getBattle('battle-of-cardassia')).toBe(battle);
+    expect(H.phases.map((p) => p.id)).toEqual(HISTORY_PHASES);
+    for (const p of H.phases) {
+      expect(p.endMs).toBeGreaterThan(p.startMs);
+      expect(p.label).toMatch(/2375/);
+    }
+    // 4-15 minutes of playback at 1x.
+    expect(H.durationMs).toBeGreaterThanOrEqual(4 * 60_000);
+    expect(H.durationMs).toBeLessThanOrEqual(15 * 60_000);
+    console.log(`[battle-of-cardassia] history: ${(H.durationMs / 60_000).toFixed(1)} min, ${H.events.length} events`);
+  });
+
+  it('has three decision points, each with exactly one historical option, all taken historically', () => {
+    expect(battle.decisions.length).toBeGreaterThanOrEqual(3);
+    for (const d of battle.decisions) expect(d.options.filter((o) => o.historical)).toHaveLength(1);
+    expect(battle.decisions.some((d) => d.options.some((o) => o.param))).toBe(true);
+    for (const dp of H.decisionPoints) {
+      expect(dp.atMs).not.toBeNull();
+      const hist = dp.options.find((o) => o.historical);
+      expect(dp.chosen?.optionId).toBe(hist?.id);
+    }
+    const made = H.events.filter((e) => e.type === 'decision:made');
+    expect(made).toHaveLength(battle.decisions.length);
+    expect(made.every((e) => e.type === 'decision:made' && e.historical)).toBe(true);
+  });
+
+  it('fields thousands of ships: over two thousand at the start, over three thousand once the Alliance has massed', () => {
+    const atStart = H.events.filter((e) => e.type === 'unit:spawn' && e.t === 0).length;
+    const all = H.events.filter((e) => e.type === 'unit:spawn').length;
+    expect(atStart).toBeGreaterThan(2000);
+    expect(all).toBeGreaterThan(3000);
+    expect(H.forces.dominion.ships).toBeGreaterThan(H.forces.alliance.ships);
+    expect(H.forces.dominion.stations).toBeGreaterThanOrEqual(30);
+    console.log(`[battle-of-cardassia] units: ${atStart} at start, ${all} in all`);
+  });
+
+  it('plays the named moments in the seed order: communications cut, Lakarian City, the switch, the surrender', () => {
+    const m = moments(H);
+    expect(m.commsCut).toBeGreaterThan(0);
+    expect(m.lakarianStrike).toBeGreaterThanOrEqual(m.commsCut);
+    expect(m.cardassiansSwitch).toBeGreaterThan(m.lakarianStrike);
+    expect(m.surrender).toBeGreaterThan(m.cardassiansSwitch);
+    expect(m.end).toBeGreaterThanOrEqual(m.surrender);
+    // The moments fall in the phases that tell them.
+    const within = (t: number, id: string) => {
+      const p = H.phases.find((x) => x.id === id);
+      return p !== undefined && p.startMs <= t && t <= p.endMs;
+    };
+    expect(within(m.commsCut, 'communications')).toBe(true);
+    expect(within(m.lakarianStrike, 'lakarian-city')).toBe(true);
+    expect(within(m.cardassiansSwitch, 'cardassians-switch')).toBe(true);
+    expect(within(m.surrender, 'surrender')).toBe(true);
+  });
+
+  it('ends the war in a decisive Alliance victory by surrender, before the battle is joined', () => {
+    expect(H.outcome.winner).toBe('alliance');
+    expect(H.outcome.summary).toMatch(/surrender/i);
+    expect(H.outcome.summary).toMatch(/war was over/i);
+    expect(H.outcome.facts.some((f) => /surrender/i.test(f))).toBe(true);
+    const end = endState(H);
+    expect(end.ended?.winner).toBe('alliance');
+    // Every Dominion unit left is surrendered, and there is still a large defence fleet to surrender.
+    const dominion = Object.values(end.units).filter((u) => u.side === 'dominion' && isAlive(u));
+    expect(dominion.length).toBeGreaterThan(300);
+    expect(dominion.every((u) => u.status === 'surrendered')).toBe(true);
+    // The invasion fleet is largely intact: far below the projected 40% losses.
+    const fleetTotal = H.events.filter((e) => e.type === 'unit:spawn' && inGroups(ALLIANCE_GROUPS)(e.unit.id)).length;
+    expect(fleetLosses(H) / fleetTotal).toBeLessThan(0.25);
+  });
+
+  it('reproduces the history for other seeds', () => {
+    for (const seed of [1, 42]) {
+      const tl = timed(`history seed ${seed}`, () => compileBattle(battle, { seed })).timeline;
+      const m = moments(tl);
+      expect(tl.phases.map((p) => p.id)).toEqual(HISTORY_PHASES);
+      expect(m.commsCut).toBeGreaterThan(0);
+      expect(m.commsCut).toBeLessThanOrEqual(m.lakarianStrike);
+      expect(m.lakarianStrike).toBeLessThan(m.cardassiansSwitch);
+      expect(m.cardassiansSwitch).toBeLessThan(m.surrender);
+      expect(tl.outcome.winner).toBe('alliance');
+    }
+  }, LONG);
+});
+
+describe('Battle of Cardassia: what if', () => {
+  it('shares every event before the surrender decision with history', () => {
+    const dp = H.decisionPoints.find((d) => d.id === FOUNDER_SURRENDER);
+    const seq = dp?.seq ?? -1;
+    expect(seq).toBeGreaterThan(1000);
+    expect(F.decisionPoints.find((d) => d.id === FOUNDER_SURRENDER)?.seq).toBe(seq);
+    // Up to and including the decision:point event, the two compiles are the same stream.
+    expect(JSON.stringify(F.events.slice(0, seq + 1))).toBe(JSON.stringify(H.events.slice(0, seq + 1)));
+    expect(F.events[seq + 1]).toMatchObject({ type: 'decision:made', optionId: 'fight', historical: false });
+  });
+
+  it('fighting to the end is a simulated battle with heavy losses on both sides, not a surrender', () => {
+    expect(F.phases.map((p) => p.id)).toEqual([...HISTORY_PHASES.slice(0, -1), 'final-battle']);
+    expect(F.events.some((e) => e.type === 'unit:status' && e.status === 'surrendered')).toBe(false);
+    expect(F.outcome.summary).not.toMatch(/surrendered/i);
+    // Far bloodier than history for both sides.
+    const fleetTotal = F.events.filter((e) => e.type === 'unit:spawn' && inGroups(ALLIANCE_GROUPS)(e.unit.id)).length;
+    const fightFleetLoss = fleetLosses(F) / fleetTotal;
+    expect(fleetLosses(F)).toBeGreaterThan(3 * fleetLosses(H));
+    expect(fightFleetLoss).toBeGreaterThan(0.25);
+    expect(F.outcome.losses.dominion.ships).toBeGreaterThan(H.outcome.losses.dominion.ships * 1.3);
+    expect(F.outcome.losses.dominion.stations).toBeGreaterThan(H.outcome.losses.dominion.stations);
+    // The summary quotes the simulated losses, whatever they were (measured at the end command,
+    // a few seconds before the timeline stops).
+    const quoted = Number(/\((\d+)%\)/.exec(F.outcome.summary)?.[1] ?? NaN);
+    expect(Math.abs(quoted - 100 * fightFleetLoss)).toBeLessThanOrEqual(5);
+    console.log(`[battle-of-cardassia] fight: winner ${F.outcome.winner}, invasion fleet lost ${(100 * fightFleetLoss).toFixed(0)}%; ${F.outcome.summary}`);
+  });
+
+  it('sparing Lakarian City keeps the Cardassian fleets on the Dominion side', () => {
+    const spared = timed('spare Lakarian City (resumed)', () =>
+      resumeFromCheckpoint(battle, history, LAKARIAN_CITY, { decisionId: LAKARIAN_CITY, optionId: 'spare' }, [{ decisionId: LAKARIAN_CITY, optionId: 'spare' }]),
+    ).timeline;
+    expect(spared.phases.map((p) => p.id)).toContain('cardassians-loyal');
+    expect(spared.phases.map((p) => p.id)).not.toContain('cardassians-switch');
+    expect(spared.events.some((e) => e.type === 'unit:side')).toBe(false);
+    expect(spared.events.some((e) => e.type === 'effect' && e.label === 'Lakarian City')).toBe(false);
+    const end = endState(spared);
+    const cardassians = Object.values(end.units).filter((u) => isCardassianFleet(u.id) && isAlive(u));
+    expect(cardassians.length).toBeGreaterThan(200);
+    expect(cardassians.every((u) => u.side === 'dominion')).toBe(true);
+  }, LONG);
+});
