@@ -53,7 +53,7 @@ export function apiRouter(d: ApiDeps): express.Router {
     const q = parse(TimelineQuery, req.query);
     const tl = await d.timelines.timeline(battleId, q.branch);
     if (!tl) throw new AppError('NOT_FOUND', q.branch ? `unknown branch ${q.branch} of ${battleId}` : `unknown battle ${battleId}`);
-    sendCachedJson(req, res, tl, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}`, () => tl);
+    await sendCachedJson(req, res, tl, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}`, () => tl);
   });
 
   r.post('/api/rooms', async (req, res) => {

@@ -1,18 +1,22 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 
 // Large, immutable-per-branch payloads (a full timeline is ~MBs of JSON) are serialized and gzipped
 // once per timeline object and revalidated with a strong ETag, instead of a general compression middleware.
 
+const gzipAsync = promisify(gzip);
+
 interface Encoded {
   etag: string;
   json: Buffer;
-  gzip: Buffer | null;
+  /** Compressed on the libuv thread pool (a big timeline takes seconds): shared by concurrent requests. */
+  gzip: Promise<Buffer> | null;
 }
 
 const cache = new WeakMap<object, Encoded>();
 
-export function sendCachedJson(req: Request, res: Response, key: object, etag: string, body: () => unknown): void {
+export async function sendCachedJson(req: Request, res: Response, key: object, etag: string, body: () => unknown): Promise<void> {
   let enc = cache.get(key);
   if (!enc) {
     enc = { etag: `"${etag}"`, json: Buffer.from(JSON.stringify(body())), gzip: null };
@@ -27,9 +31,10 @@ export function sendCachedJson(req: Request, res: Response, key: object, etag: s
   }
   res.type('application/json');
   if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && enc.json.length > 1024) {
-    enc.gzip ??= gzipSync(enc.json);
+    enc.gzip ??= gzipAsync(enc.json, { level: 6 });
+    const body = await enc.gzip;
     res.setHeader('Content-Encoding', 'gzip');
-    res.send(enc.gzip);
+    res.send(body);
     return;
   }
   res.send(enc.json);
