@@ -30,7 +30,7 @@
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { BattleEvent } from '../../shared/battle/events.js';
-import { applyEvent } from '../../shared/battle/reducer.js';
+import { applyEvents } from '../../shared/battle/reducer.js';
 import type { WorldState } from '../../shared/battle/state.js';
 import type { PlaybackClock } from '../../shared/clock/playback.js';
 import { ClockSync } from '../../shared/clock/sync.js';
@@ -214,10 +214,15 @@ export class RoomClient {
       this.state = this.base;
       this.applied = 0;
     }
-    let s = this.state;
-    while (this.applied < this.log.length && this.log[this.applied].t <= pos) s = applyEvent(s, this.log[this.applied++]);
-    this.state = s;
-    return s;
+    // Fold the due run as one batch: applyEvents copies the unit map once per batch, where one
+    // applyEvent per event copied it per event (Battle of Cardassia: ~1.4 ms per event, 3,000+ units).
+    let end = this.applied;
+    while (end < this.log.length && this.log[end].t <= pos) end++;
+    if (end > this.applied) {
+      this.state = applyEvents(this.state, this.log.slice(this.applied, end));
+      this.applied = end;
+    }
+    return this.state;
   }
 
   /** Events received but not yet folded (ahead of the play head). */
