@@ -114,7 +114,7 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       loop.stop();
-      io.disconnectSockets(true);
+      io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (opts.ownsStore) await store.close();
     },
