@@ -1,7 +1,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { BattleCommand, Facts, MachineEvent, Order } from '../../server/engine/types.js';
 import { D, HISTORICAL_WINGS } from './decisions.js';
-import { CONVOY, DOM, FED, MAIN_BODY, MINEFIELD_ID, P, RESERVE, SHIPS_PER_WING } from './scenario.js';
+import { CONVOY, DOM, FED, HALT, MAIN_BODY, MINEFIELD_ID, P, RESERVE, SHIPS_PER_WING } from './scenario.js';
 
 // The battle's phases as a flat XState machine. It only gives orders and narrates; every outcome
 // (field finished or not, shields down or not, who survives) is read back from simulation Facts.
@@ -30,6 +30,8 @@ export interface Ctx {
   /** Crew ships still in the fight (not destroyed, not gone). */
   defiantUp: boolean;
   rotarranUp: boolean;
+  /** Crew ships whose loss has been announced. */
+  lost: string[];
   boarded: boolean;
 }
 
@@ -48,6 +50,7 @@ const initialContext: Ctx = {
   defiantRecalled: false,
   defiantUp: true,
   rotarranUp: true,
+  lost: [],
   boarded: false,
 };
 
@@ -78,6 +81,10 @@ export function stationShieldsDown(f: Facts): boolean {
   return (s17 !== undefined && s17 <= 0.001) || u.shields <= 0.03;
 }
 
+function newlyLost(c: Ctx, f: Facts): string[] {
+  return ['defiant', 'rotarran'].filter((id) => f.units[id]?.status === 'destroyed' && !c.lost.includes(id));
+}
+
 function tickFacts(ev: MachineEvent): Facts | null {
   return ev.type === 'TICK' ? ev.facts : null;
 }
@@ -95,7 +102,7 @@ export function verdict(ctx: Ctx, f: Facts): { winner: string | null; summary: s
   facts.push(sealed ? 'Wormhole sealed: Dominion reinforcements stranded in the Gamma Quadrant'
     : fieldActive(f) ? 'Minefield active, but only after the convoy came through' : 'Wormhole still open: the minefield was never finished');
   facts.push(ds9?.status === 'destroyed' ? 'Deep Space 9 destroyed'
-    : ctx.boarded ? 'Dominion troops board Deep Space 9' : 'Deep Space 9 still in Federation hands');
+    : ctx.boarded ? 'Deep Space 9 in Dominion hands' : 'Deep Space 9 still in Federation hands');
   facts.push(defiant ? 'USS Defiant survives' : 'USS Defiant lost');
   facts.push(rotarran ? 'IKS Rotarran survives' : 'IKS Rotarran lost');
   let winner: string | null;
@@ -123,7 +130,11 @@ export function verdict(ctx: Ctx, f: Facts): { winner: string | null; summary: s
 
 function endCommands(ctx: Ctx, f: Facts): BattleCommand[] {
   const v = verdict(ctx, f);
+  const open: BattleCommand[] = [];
+  if (!ctx.boarded) open.push({ type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'failed' });
+  if (!fieldActive(f)) open.push({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'failed', progress: ctx.fieldProgress });
   return [
+    ...open,
     ...v.facts.map((text): BattleCommand => ({ type: 'fact', text })),
     { type: 'end', winner: v.winner, summary: v.summary },
   ];
@@ -157,6 +168,11 @@ function crewShips(c: Ctx): string | null {
   if (c.defiantUp) return 'the Defiant';
   if (c.rotarranUp) return 'the Rotarran';
   return null;
+}
+
+function layingNote(c: Ctx): string {
+  if (c.fieldActive || !c.defiantUp) return '';
+  return ' Out at the wormhole the Defiant keeps laying mines under fire.';
 }
 
 function evacuationCaption(c: Ctx): string {
@@ -207,6 +223,19 @@ const s = setup({
       enqueue.emit({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'complete', progress: 1 });
       enqueue.emit({ type: 'fact', text: context.convoy === 'through' ? 'Minefield activated after the convoy came through' : 'Minefield activated: the wormhole is sealed' });
     }),
+    announceLosses: enqueueActions(({ enqueue, context, event }) => {
+      if (event.type !== 'TICK') return;
+      const lost = newlyLost(context, event.facts);
+      for (const id of lost) {
+        const name = id === 'defiant' ? 'USS Defiant' : 'IKS Rotarran';
+        const unfinished = id === 'defiant' && !fieldActive(event.facts);
+        enqueue.emit({ type: 'caption', text: unfinished
+          ? `The ${name} is destroyed with the minefield ${Math.round(context.fieldProgress * 100)}% laid.`
+          : `The ${name} is destroyed.` });
+        enqueue.emit({ type: 'fact', text: unfinished ? `${name} destroyed before the minefield was finished` : `${name} destroyed` });
+      }
+      enqueue.assign({ lost: [...context.lost, ...lost] });
+    }),
     convoy: enqueueActions(({ enqueue, context, event }) => {
       if (event.type !== 'TICK') return;
       for (const c of convoyArrives(context, event.facts)) enqueue.emit(c);
@@ -220,6 +249,7 @@ const s = setup({
   guards: {
     convoyDue: ({ context, event }) => event.type === 'TICK' && context.convoy === 'waiting' && event.t >= CONVOY_AT_MS,
     fieldActive: ({ event }) => event.type === 'TICK' && fieldActive(event.facts),
+    crewShipLost: ({ context, event }) => event.type === 'TICK' && newlyLost(context, event.facts).length > 0,
     fieldJustActive: ({ context, event }) => event.type === 'TICK' && context.fieldActiveAt === null && fieldActive(event.facts),
     shieldsDown: ({ event }) => event.type === 'TICK' && stationShieldsDown(event.facts),
     evacuated: ({ event }) => {
@@ -250,6 +280,7 @@ export const machine = s.createMachine({
     TICK: [
       { guard: 'convoyDue', actions: ['remember', 'convoy'] },
       { guard: 'fieldJustActive', actions: ['remember', 'announceField'] },
+      { guard: 'crewShipLost', actions: ['remember', 'announceLosses'] },
       { actions: 'remember' },
     ],
   },
@@ -280,7 +311,7 @@ export const machine = s.createMachine({
         phase('warning', "Rotarran's warning", 'Late 2373 · hour 0:00',
           "The Rotarran reports a huge Dominion and Cardassian fleet crossing the border under Dukat. No reinforcements are coming: Starfleet is striking the Torros III shipyards instead."),
         // A slow, deliberate advance: the fleet reaches the station just as the warning phase ends.
-        ...mainBody((g) => ({ kind: 'move', group: g, speed: 5, to: { x: P.surrenderLine.x - (g === 'jemhadar-heavy' ? 60 : 0), y: P.surrenderLine.y + (g === 'cardassian-main' ? -90 : g === 'keldon-line' ? 90 : 0) } })),
+        ...MAIN_BODY.map((g) => order({ kind: 'move', group: g, speed: 5, to: HALT[g] })),
         order({ kind: 'move', group: 'rotarran', to: P.screen }),
         { type: 'fact', text: 'The Rotarran gives early warning of the fleet' },
       ]),
@@ -369,9 +400,9 @@ export const machine = s.createMachine({
       entry: out((c) => [
         c.focus17
           ? phase('bombardment', 'Section 17', 'Late 2373 · hour 1:10',
-              'Dukat, who once commanded the station, knows where its shield grid is weakest: he directs all fire into section 17 of the outer docking ring. Out at the wormhole the Defiant keeps laying mines under fire.')
+              `Dukat, who once commanded the station, knows where its shield grid is weakest: he directs all fire into section 17 of the outer docking ring.${layingNote(c)}`)
           : phase('bombardment', 'Broad bombardment', 'Late 2373 · hour 1:10',
-              'Dukat keeps his fire spread across the whole station, waiting for the shields to give. Out at the wormhole the Defiant keeps laying mines under fire.'),
+              `Dukat keeps his fire spread across the whole station, waiting for the shields to give.${layingNote(c)}`),
         ...mainBody((g) => (c.focus17
           ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
           : { kind: 'attack', group: g, target: 'ds9', range: 'close' })),
@@ -403,7 +434,7 @@ export const machine = s.createMachine({
         { type: 'effect', kind: 'explosion', pos: P.ds9, radius: 30, label: 'Shields down' },
         { type: 'fact', text: c.focus17 ? 'Station shields collapse: section 17 breached' : 'Station shields collapse under broad bombardment' },
       ]),
-      after: { 15_000: 'decideEvacuate' },
+      after: { 20_000: 'decideEvacuate' },
     },
     decideEvacuate: {
       tags: ['decision'],
@@ -451,9 +482,11 @@ export const machine = s.createMachine({
         order({ kind: 'status', group: 'ds9', status: 'surrendered', reason: 'Starfleet evacuated; left to the Bajoran Militia' }),
         ...[...MAIN_BODY, ...RESERVE].map((g) => order({ kind: 'hold', group: g })),
         ...(c.wings > 0 ? [order({ kind: 'hold', group: WINGS_GROUP })] : []),
-        { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'complete', progress: 1 },
+        crewShips(c)
+          ? { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'complete', progress: 1 }
+          : { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'failed', progress: 0 },
       ]),
-      after: { 35_000: 'decide197' },
+      after: { 40_000: 'decide197' },
     },
     decide197: {
       tags: ['decision'],
@@ -469,7 +502,7 @@ export const machine = s.createMachine({
       entry: out((c) => [
         phase('occupation', 'Program Sisko 197 and the occupation', 'Late 2373 · hour 2:10',
           c.run197
-            ? 'Once the ships are clear, Kira runs Program Sisko 197. It wrecks the station\'s computers and power, leaving a near-lifeless hulk for the Dominion.'
+            ? `${crewShips(c) ? 'Once the ships are clear, ' : ''}Kira runs Program Sisko 197. It wrecks the station's computers and power, leaving a near-lifeless hulk for the Dominion.`
             : 'Kira hands the station over intact, its computers and power systems working.'),
         // The fighting is over: Starfleet is gone and the Bajorans, bound by their pact, do not resist.
         order({ kind: 'ceasefire', active: true }),
@@ -478,7 +511,7 @@ export const machine = s.createMachine({
              { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand]
           : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
       ]),
-      after: { 25_000: 'boarding' },
+      after: { 30_000: 'boarding' },
     },
     boarding: {
       entry: [
@@ -491,7 +524,7 @@ export const machine = s.createMachine({
         ]),
         assign({ boarded: true }),
       ],
-      after: { 25_000: 'tally' },
+      after: { 35_000: 'tally' },
     },
     lastStand: {
       entry: out((c) => [

@@ -14,8 +14,11 @@ export const P = {
   bajor: { x: 440, y: 580 },
   /** Where the Rotarran patrols the Cardassian border. */
   borderPatrol: { x: 270, y: 330 },
-  /** Where Dukat's fleet halts to demand the surrender, out of station weapons range. */
-  surrenderLine: { x: 300, y: 390 },
+  /** Where Dukat's groups halt to demand the surrender: fanned around the station's west side, out of its range. */
+  haltCardassian: { x: 360, y: 220 },
+  haltJemHadar: { x: 320, y: 380 },
+  haltKeldon: { x: 370, y: 510 },
+  haltHeavy: { x: 280, y: 290 },
   /** Rotarran's covering position between the wormhole and the fleet. */
   screen: { x: 600, y: 310 },
   /** Where the Rotarran and the Defiant hold while the crew beams aboard: east of the station, away from the fleet. */
@@ -166,6 +169,13 @@ export const FORCES: ForceGroupSpec[] = [
 
 /** Main-body groups that bombard the station. */
 export const MAIN_BODY = ['cardassian-main', 'keldon-line', 'jemhadar-main', 'jemhadar-heavy'] as const;
+/** Where each main-body group halts before the assault (each then attacks along its own bearing). */
+export const HALT: Record<(typeof MAIN_BODY)[number], Vec2> = {
+  'cardassian-main': P.haltCardassian,
+  'keldon-line': P.haltKeldon,
+  'jemhadar-main': P.haltJemHadar,
+  'jemhadar-heavy': P.haltHeavy,
+};
 export const RESERVE = ['reserve-cardassian', 'reserve-jemhadar'] as const;
 export const CONVOY = ['gamma-convoy', 'gamma-convoy-heavy'] as const;
 
