@@ -1,4 +1,4 @@
-import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import type { BattleInfo, Timeline, TimelineSummary } from '../../shared/battle/timeline.js';
 import type { RoomState } from '../../shared/protocol/events.js';
 
 // HTTP calls the app makes. Responses are the server's own JSON; errors surface as thrown Errors
@@ -44,9 +44,10 @@ export async function listBattles(): Promise<BattleListItem[]> {
   return Array.isArray(arr) ? (arr as BattleListItem[]) : [];
 }
 
-export async function getBattle(battleId: string): Promise<BattleInfo> {
-  const body = await getJson<BattleInfo | { battle: BattleInfo }>(`/api/battles/${encodeURIComponent(battleId)}`);
-  return 'battle' in body ? body.battle : body;
+/** A battle and (when the server includes it) the summary of its historical timeline. */
+export async function getBattle(battleId: string): Promise<{ battle: BattleInfo; history: TimelineSummary | null }> {
+  const body = await getJson<BattleInfo | { battle: BattleInfo; timeline?: TimelineSummary }>(`/api/battles/${encodeURIComponent(battleId)}`);
+  return 'battle' in body ? { battle: body.battle, history: body.timeline ?? null } : { battle: body, history: null };
 }
 
 export async function getTimeline(battleId: string, branchId: string): Promise<Timeline> {

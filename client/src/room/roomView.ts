@@ -1,15 +1,17 @@
-import { getBattle, getTimeline } from '../api.js';
+import { getBattle } from '../api.js';
 import { clear, el, setText } from '../dom.js';
 import { clientId, getInstructorKey, nameOrGuest } from '../prefs.js';
 import { bindKeyboard } from './keyboard.js';
 import { SidePanel } from './panel/sidePanel.js';
-import { seriesFromKeyframes } from './panel/strengthChart.js';
+import { seriesFromPoints } from './panel/strengthChart.js';
+import { loadTimelineDigest } from './timelineData.js';
 import { canControl, type RoomSession } from './session.js';
 import { openSession } from './sessionAdapter.js';
 import { TacticalView } from './tactical/tacticalView.js';
 import { FrameMeter, unitPositionsAt } from './testHooks.js';
 import { TimelineBar } from './timeline/timelineBar.js';
 import type { BattleInfo } from '../../../shared/battle/timeline.js';
+import type { RoomClient } from '../../lib/roomClient.js';
 
 // The room page: tactical canvas (main), timeline bar (below), side panel (right; under the map
 // on narrow screens). One requestAnimationFrame loop renders everything at the shared position.
@@ -22,6 +24,8 @@ export interface RoomRoute {
 /** What feature modules (annotations, branches) get to build on. */
 export interface RoomContext {
   session: RoomSession;
+  /** The shared room client (annotations, branches, settings commands live there). */
+  client: RoomClient;
   tactical: TacticalView;
   timeline: TimelineBar;
   side: SidePanel;
@@ -83,24 +87,26 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     toastTimer = window.setTimeout(() => (toast.hidden = true), 3500);
   }
 
-  async function loadBattle(id: string): Promise<void> {
-    battle = await getBattle(id);
-    setText(title, battle.title);
-    document.title = `${battle.title} · Wardroom`;
-    tactical.setBattle(battle);
-    side.setSides(battle.sides);
-    timeline.setTimeline(battle.durationMs, [], []);
+  let battleLoaded: Promise<BattleInfo> | null = null;
+  async function loadBattle(id: string): Promise<BattleInfo> {
+    const { battle: info, history } = await getBattle(id);
+    battle = info;
+    setText(title, info.title);
+    document.title = `${info.title} · Wardroom`;
+    tactical.setBattle(info);
+    side.setSides(info.sides, history?.forces);
+    // The history summary gives the phase bands at once; the branch digest (below) refines them.
+    if (history && (branchId === null || branchId === history.branchId)) timeline.setTimeline(history.durationMs, history.phases, history.decisionPoints);
+    else timeline.setTimeline(info.durationMs, [], []);
+    return info;
   }
 
   async function loadTimeline(bId: string, brId: string): Promise<void> {
-    const tl = await getTimeline(bId, brId);
-    if (brId !== branchId) return;
+    const [tl, info] = await Promise.all([loadTimelineDigest(bId, brId), battleLoaded]);
+    if (brId !== branchId || !info) return;
     timeline.setTimeline(tl.durationMs, tl.phases, tl.decisionPoints);
-    tactical.fx.reset(brId, tl.events);
-    if (battle) {
-      side.setSides(battle.sides, tl.forces);
-      side.chart.setData(seriesFromKeyframes(tl.keyframes, battle.sides), battle.sides, tl.durationMs);
-    }
+    side.setSides(info.sides, tl.forces);
+    side.chart.setData(seriesFromPoints(tl.strength, info.sides), info.sides, tl.durationMs);
   }
 
   function refreshRoom(): void {
@@ -110,7 +116,8 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     if (room.battleId !== battleId) {
       battleId = room.battleId;
       branchId = null;
-      loadBattle(room.battleId).catch((err: Error) => flash(`Could not load the battle: ${err.message}`));
+      battleLoaded = loadBattle(room.battleId);
+      battleLoaded.catch((err: Error) => flash(`Could not load the battle: ${err.message}`));
     }
     if (room.branchId !== branchId) {
       branchId = room.branchId;
@@ -140,7 +147,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
   }
 
   session.subscribe((change) => {
-    if (change === 'room' || change === 'presence' || change === 'branch') refreshRoom();
+    if (change === 'room' || change === 'presence' || change === 'branch' || change === 'state') refreshRoom();
     if (change === 'connection') refreshConnection();
   });
   session.onEvents((events, brId) => {
@@ -161,11 +168,12 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     const start = performance.now();
     const pos = session.positionNow();
     const state = session.stateNow();
+    const folded = performance.now();
     const clock = session.clock();
     tactical.draw({ state, positionMs: pos, rate: clock?.rate ?? 1 });
     timeline.update(pos, clock, state);
     side.update(state, pos);
-    meter.record(start, performance.now());
+    meter.record(start, performance.now(), folded - start);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
@@ -175,6 +183,9 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     unitPositions: (atMs?: number) => unitPositionsAt(session.stateNow(), atMs ?? session.positionNow()),
     get clockVersion() {
       return session.clock()?.version ?? 0;
+    },
+    get durationMs() {
+      return session.clock()?.durationMs ?? battle?.durationMs ?? 0;
     },
     get ready() {
       return battle !== null && session.room() !== null && session.stateNow() !== null && session.connection() === 'connected';
@@ -195,7 +206,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     resetFrameStats: () => meter.reset(),
   };
 
-  return { session, tactical, timeline, side, battle: () => battle };
+  return { session, client: session.client, tactical, timeline, side, battle: () => battle };
 }
 
 function inviteMenu(roomId: string): HTMLElement {

@@ -8,7 +8,7 @@ import type { Member, RoomState } from '../../../shared/protocol/events.js';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'error';
 
-export type SessionChange = 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch';
+export type SessionChange = 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch' | 'annotations';
 
 export interface RoomSession {
   readonly roomId: string;

@@ -1,6 +1,9 @@
+import type { Ack } from '../../../shared/protocol/events.js';
+import { RoomClient } from '../../lib/roomClient.js';
 import type { RoomSession } from './session.js';
 
-// Placeholder until client/lib/roomClient.ts lands: a session that never connects.
+// Maps the shared room client library onto the small interface the views use: commands become
+// promises that reject with the server's message, so the UI can show it.
 
 export interface OpenSessionOptions {
   roomId: string;
@@ -10,24 +13,37 @@ export interface OpenSessionOptions {
   clientId: string;
 }
 
-export function openSession(o: OpenSessionOptions): RoomSession {
-  const notYet = (): Promise<void> => Promise.reject(new Error('not connected'));
-  return {
+async function ok(p: Promise<Ack>): Promise<void> {
+  const r = await p;
+  if (!r.ok) throw new Error(r.error.message);
+}
+
+export function openSession(o: OpenSessionOptions): RoomSession & { client: RoomClient } {
+  const client = new RoomClient({
+    url: window.location.origin,
     roomId: o.roomId,
-    room: () => null,
-    you: () => null,
-    clock: () => null,
-    connection: () => 'connecting',
-    lastError: () => null,
-    positionNow: () => 0,
-    stateNow: () => null,
-    onEvents: () => () => undefined,
-    subscribe: () => () => undefined,
-    play: notYet,
-    pause: notYet,
-    seek: notYet,
-    setRate: notYet,
-    stepPhase: notYet,
-    close: () => undefined,
+    name: o.name,
+    role: o.role,
+    instructorKey: o.instructorKey,
+    clientId: o.clientId,
+  });
+  return {
+    client,
+    roomId: o.roomId,
+    room: () => client.room(),
+    you: () => client.you(),
+    clock: () => client.clock(),
+    connection: () => client.connection(),
+    lastError: () => client.lastError(),
+    positionNow: () => client.positionNow(),
+    stateNow: () => client.stateNow(),
+    onEvents: (fn) => client.onEvents(fn),
+    subscribe: (fn) => client.subscribe((c) => fn(c)),
+    play: () => ok(client.play()),
+    pause: () => ok(client.pause()),
+    seek: (ms) => ok(client.seek(Math.max(0, ms))),
+    setRate: (r) => ok(client.setRate(r)),
+    stepPhase: (s) => ok(client.stepPhase(s)),
+    close: () => client.close(),
   };
 }

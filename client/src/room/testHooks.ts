@@ -8,6 +8,9 @@ export interface FrameStats {
   drawMeanMs: number;
   drawP95Ms: number;
   drawMaxMs: number;
+  /** Part of the frame spent folding streamed events into the world (stateNow). */
+  foldMeanMs: number;
+  foldMaxMs: number;
   /** Interval between animation frames (ms): mean and p95. */
   intervalMeanMs: number;
   intervalP95Ms: number;
@@ -19,6 +22,7 @@ export interface WardroomHooks {
   /** Dead-reckoned unit positions at `atMs` (default: the current shared position). */
   unitPositions(atMs?: number): Record<string, { x: number; y: number }>;
   readonly clockVersion: number;
+  readonly durationMs: number;
   readonly ready: boolean;
   readonly role: string | null;
   readonly controlsEnabled: boolean;
@@ -46,12 +50,14 @@ export function unitPositionsAt(state: WorldState | null, t: number): Record<str
 /** Rolling frame timings (last 600 frames). */
 export class FrameMeter {
   private draw: number[] = [];
+  private fold: number[] = [];
   private interval: number[] = [];
   private last = 0;
   frames = 0;
 
-  record(start: number, end: number): void {
+  record(start: number, end: number, foldMs: number): void {
     if (this.last > 0) push(this.interval, start - this.last);
+    push(this.fold, foldMs);
     this.last = start;
     push(this.draw, end - start);
     this.frames++;
@@ -59,6 +65,7 @@ export class FrameMeter {
 
   reset(): void {
     this.draw = [];
+    this.fold = [];
     this.interval = [];
     this.last = 0;
     this.frames = 0;
@@ -70,6 +77,8 @@ export class FrameMeter {
       drawMeanMs: mean(this.draw),
       drawP95Ms: pct(this.draw, 0.95),
       drawMaxMs: this.draw.length ? Math.max(...this.draw) : 0,
+      foldMeanMs: mean(this.fold),
+      foldMaxMs: this.fold.length ? Math.max(...this.fold) : 0,
       intervalMeanMs: mean(this.interval),
       intervalP95Ms: pct(this.interval, 0.95),
       units,

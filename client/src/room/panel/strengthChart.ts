@@ -1,30 +1,25 @@
-import { strengthBySide } from '../../../../shared/battle/state.js';
-import type { Keyframe } from '../../../../shared/battle/timeline.js';
 import type { SideInfo } from '../../../../shared/battle/types.js';
+import type { StrengthPoint } from '../timelineData.js';
 
 // Each side's strength over the battle, from the timeline's keyframes (one sample per keyframe),
-// with a cursor at the current position. Redrawn only when the cursor moves a pixel.
+// normalised to each side's peak, with a cursor at the current position. Redrawn only when the
+// cursor moves a pixel.
 
 export interface StrengthSeries {
   t: number[];
+  /** Per side, strength as a fraction of that side's peak (sides differ by 100x in size). */
   bySide: Map<string, number[]>;
-  max: number;
 }
 
-export function seriesFromKeyframes(keyframes: readonly Keyframe[], sides: readonly SideInfo[]): StrengthSeries {
-  const t: number[] = [];
-  const bySide = new Map<string, number[]>(sides.map((s) => [s.id, []]));
-  let max = 1;
-  for (const kf of keyframes) {
-    const s = strengthBySide(kf.state);
-    t.push(kf.t);
-    for (const side of sides) {
-      const v = s[side.id]?.strength ?? 0;
-      bySide.get(side.id)?.push(v);
-      if (v > max) max = v;
-    }
+export function seriesFromPoints(points: readonly StrengthPoint[], sides: readonly SideInfo[]): StrengthSeries {
+  const t = points.map((p) => p.t);
+  const bySide = new Map<string, number[]>();
+  for (const side of sides) {
+    const raw = points.map((p) => p.sides[side.id]?.strength ?? 0);
+    const peak = Math.max(1e-9, ...raw);
+    bySide.set(side.id, raw.map((v) => v / peak));
   }
-  return { t, bySide, max };
+  return { t, bySide };
 }
 
 export class StrengthChart {
@@ -78,7 +73,7 @@ export class StrengthChart {
     }
     const pad = 3;
     const x = (t: number): number => (t / this.durationMs) * cssW;
-    const y = (v: number): number => cssH - pad - (v / s.max) * (cssH - pad * 2);
+    const y = (v: number): number => cssH - pad - v * (cssH - pad * 2);
     for (const side of this.sides) {
       const vals = s.bySide.get(side.id);
       if (!vals) continue;

@@ -1,5 +1,6 @@
 import type { Unit, Vec2 } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
+import { ChunkedPath } from './chunkedPath.js';
 import type { EffectEvent, FireEvent, FxEvent } from './fxIndex.js';
 import { BEAM_MS, EFFECT_COLOR, EFFECT_MS, WEAPON_COLOR, withAlpha } from './palette.js';
 
@@ -22,11 +23,11 @@ export function drawFx(
 ): void {
   const k = Math.max(1, rate);
   const beamWindow = BEAM_MS * k;
-  const beams = new Map<string, Path2D>();
+  const beams = new Map<string, ChunkedPath>();
   const path = (key: string): Path2D => {
     let p = beams.get(key);
-    if (!p) beams.set(key, (p = new Path2D()));
-    return p;
+    if (!p) beams.set(key, (p = new ChunkedPath()));
+    return p.next();
   };
   let beamCount = 0;
   const effects: EffectEvent[] = [];
@@ -48,11 +49,11 @@ export function drawFx(
     const alpha = (hit === '1' ? 0.95 : 0.32) * (1 - Number(fade) / 3);
     if (shape === 'dot') {
       ctx.fillStyle = withAlpha(color, alpha);
-      ctx.fill(p);
+      p.fill(ctx);
     } else {
       ctx.strokeStyle = withAlpha(color, alpha);
       ctx.lineWidth = hit === '1' ? 1.6 : 1;
-      ctx.stroke(p);
+      p.stroke(ctx);
     }
   }
   ctx.restore();

@@ -215,10 +215,10 @@ export function drawScaleBar(ctx: CanvasRenderingContext2D, cam: Camera, scaleLa
 
 /** "1 unit = 100 km" and 50 units -> "5,000 km"; unparseable labels fall back to map units. */
 export function scaleText(units: number, scaleLabel: string): string {
-  const m = /([\d.,]+)\s*units?\s*=\s*([\d.,]+)\s*([^\s].*)$/i.exec(scaleLabel);
+  const m = /([\d.,]+)\s*units?\s*([=≈~])\s*([\d.,]+)\s*([^\s(),;]+)/i.exec(scaleLabel);
   if (m) {
-    const per = parseFloat(m[2].replace(/,/g, '')) / parseFloat(m[1].replace(/,/g, ''));
-    if (Number.isFinite(per) && per > 0) return `${fmt(units * per)} ${m[3].trim()}`;
+    const per = parseFloat(m[3].replace(/,/g, '')) / parseFloat(m[1].replace(/,/g, ''));
+    if (Number.isFinite(per) && per > 0) return `${m[2] === '=' ? '' : '≈ '}${fmt(units * per)} ${m[4]}`;
   }
   return `${fmt(units)} units${scaleLabel ? ` (${scaleLabel})` : ''}`;
 }

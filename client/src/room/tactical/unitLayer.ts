@@ -1,5 +1,6 @@
 import type { Unit } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
+import { ChunkedPath } from './chunkedPath.js';
 import { UNIT_LABEL, withAlpha } from './palette.js';
 
 // Units, batched: one Path2D per (side colour, style) so thousands of ships cost a handful of fill
@@ -43,7 +44,7 @@ type Style = 'fill' | 'ghost' | 'cloak' | 'disabled' | 'station' | 'shield0' | '
 interface Bucket {
   color: string;
   style: Style;
-  path: Path2D;
+  path: ChunkedPath;
 }
 
 export interface UnitDrawOptions {
@@ -67,10 +68,10 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
     const key = `${style}|${color}`;
     let b = buckets.get(key);
     if (!b) {
-      b = { color, style, path: new Path2D() };
+      b = { color, style, path: new ChunkedPath() };
       buckets.set(key, b);
     }
-    return b.path;
+    return b.path.next();
   };
   const margin = 40;
   const hull: { u: Unit; x: number; y: number; s: number }[] = [];
@@ -165,44 +166,44 @@ function paint(ctx: CanvasRenderingContext2D, b: Bucket): void {
   switch (b.style) {
     case 'fill':
       ctx.fillStyle = b.color;
-      ctx.fill(b.path);
+      b.path.fill(ctx);
       break;
     case 'disabled':
       ctx.fillStyle = 'rgba(120, 126, 136, 0.55)';
-      ctx.fill(b.path);
+      b.path.fill(ctx);
       ctx.strokeStyle = withAlpha(b.color, 0.8);
       ctx.lineWidth = 1;
-      ctx.stroke(b.path);
+      b.path.stroke(ctx);
       break;
     case 'ghost':
       ctx.strokeStyle = withAlpha(b.color, 0.45);
       ctx.fillStyle = withAlpha(b.color, 0.08);
       ctx.setLineDash([2, 2]);
-      ctx.fill(b.path);
-      ctx.stroke(b.path);
+      b.path.fill(ctx);
+      b.path.stroke(ctx);
       break;
     case 'cloak':
       ctx.strokeStyle = withAlpha(b.color, 0.35);
       ctx.setLineDash([3, 3]);
-      ctx.stroke(b.path);
+      b.path.stroke(ctx);
       break;
     case 'station':
       ctx.fillStyle = withAlpha(b.color, 0.18);
-      ctx.fill(b.path, 'evenodd');
+      b.path.fill(ctx, 'evenodd');
       ctx.strokeStyle = b.color;
       ctx.lineWidth = 2.5;
-      ctx.stroke(b.path);
+      b.path.stroke(ctx);
       break;
     case 'wreck':
       ctx.strokeStyle = 'rgba(125, 133, 144, 0.45)';
       ctx.lineWidth = 1;
-      ctx.stroke(b.path);
+      b.path.stroke(ctx);
       break;
     default: {
       const q = Number(b.style.slice(6));
       ctx.strokeStyle = withAlpha(b.color, 0.12 + q * 0.16);
       ctx.lineWidth = 1;
-      ctx.stroke(b.path);
+      b.path.stroke(ctx);
     }
   }
   ctx.restore();
@@ -228,25 +229,25 @@ function drawSections(ctx: CanvasRenderingContext2D, u: Unit, x: number, y: numb
 
 function drawHullBars(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; y: number; s: number }[]): void {
   if (items.length === 0) return;
-  const back = new Path2D();
-  const fills: Record<'g' | 'y' | 'r', Path2D> = { g: new Path2D(), y: new Path2D(), r: new Path2D() };
+  const back = new ChunkedPath();
+  const fills: Record<'g' | 'y' | 'r', ChunkedPath> = { g: new ChunkedPath(), y: new ChunkedPath(), r: new ChunkedPath() };
   for (const { u, x, y, s } of items) {
     if (u.maxHull <= 0) continue;
     const f = Math.max(0, Math.min(1, u.hull / u.maxHull));
     const w = Math.max(16, s * 1.6);
     const bx = x - w / 2;
     const by = y + s * (u.kind === 'station' ? 1.6 : 1.4) + 4;
-    back.rect(bx, by, w, 3);
-    fills[f > 0.6 ? 'g' : f > 0.3 ? 'y' : 'r'].rect(bx, by, w * f, 3);
+    back.next().rect(bx, by, w, 3);
+    fills[f > 0.6 ? 'g' : f > 0.3 ? 'y' : 'r'].next().rect(bx, by, w * f, 3);
   }
   ctx.fillStyle = 'rgba(0, 0, 0, 0.6)';
-  ctx.fill(back);
+  back.fill(ctx);
   ctx.fillStyle = '#4ade80';
-  ctx.fill(fills.g);
+  fills.g.fill(ctx);
   ctx.fillStyle = '#facc15';
-  ctx.fill(fills.y);
+  fills.y.fill(ctx);
   ctx.fillStyle = '#f87171';
-  ctx.fill(fills.r);
+  fills.r.fill(ctx);
 }
 
 function drawLabels(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; y: number; s: number }[]): void {

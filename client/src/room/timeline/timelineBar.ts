@@ -39,9 +39,9 @@ export class TimelineBar {
   private clock: PlaybackClock | null = null;
 
   constructor(private readonly actions: TimelineActions) {
-    this.prevBtn = el('button', { type: 'button', class: 'ctl', 'data-testid': 'prev-phase', title: 'Previous phase (Shift+←)', 'aria-label': 'Previous phase', text: '⏮' });
+    this.prevBtn = el('button', { type: 'button', class: 'ctl', 'data-testid': 'prev-phase', title: 'Previous phase (Shift+←)', 'aria-label': 'Previous phase', text: '|◀' });
     this.playBtn = el('button', { type: 'button', class: 'ctl play', 'data-testid': 'play-pause', title: 'Play/pause (Space)', 'aria-label': 'Play', text: '▶' });
-    this.nextBtn = el('button', { type: 'button', class: 'ctl', 'data-testid': 'next-phase', title: 'Next phase (Shift+→)', 'aria-label': 'Next phase', text: '⏭' });
+    this.nextBtn = el('button', { type: 'button', class: 'ctl', 'data-testid': 'next-phase', title: 'Next phase (Shift+→)', 'aria-label': 'Next phase', text: '▶|' });
     this.rateSel = el('select', { class: 'rate', 'data-testid': 'rate', title: 'Speed (↑/↓)', 'aria-label': 'Playback speed' });
     for (const r of RATES) this.rateSel.append(el('option', { value: r, text: `${r}×` }));
     this.rateSel.value = '1';

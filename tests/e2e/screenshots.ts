@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { ensureClientBuilt } from './support/buildClient.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
+import { bootServer } from './support/server.js';
+
+// `npm run screenshots`: boots the server, captures the lobby and each battle mid-playback into
+// docs/screenshots/*.png, and prints frame timings measured in the page while each battle plays.
+
+const outDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/** Where in each battle to take the picture (fraction of its duration). */
+const AT = Number(process.env.SHOT_AT ?? 0.45);
+
+async function main(): Promise<void> {
+  if (!chromiumAvailable()) process.exit(0);
+  await ensureClientBuilt();
+  mkdirSync(outDir, { recursive: true });
+  const server = await bootServer();
+  const browser = await launchChromium();
+  try {
+    const lobby = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await lobby.goto(server.url + '/');
+    await lobby.locator('.battle').nth(2).waitFor();
+    await lobby.screenshot({ path: join(outDir, 'lobby.png') });
+    await lobby.close();
+
+    const battles = await listBattles(server.url);
+    for (const [i, b] of battles.entries()) {
+      // SHOT_ONLY=<battle id substring> captures one battle (handy when tuning the renderer).
+      if (process.env.SHOT_ONLY && !b.id.includes(process.env.SHOT_ONLY)) continue;
+      const { roomId, instructorKey } = await createRoom(server.url, b.id);
+      const { context, page } = await openRoomPage(browser, server.url, roomId, {
+        name: 'Instructor',
+        instructorKey,
+        viewport: { width: 1440, height: 900 },
+      });
+      await seekAndPlay(page, b.durationMs * AT);
+      await page.evaluate(() => window.__wardroom?.resetFrameStats());
+      await page.waitForTimeout(2500);
+      const stats = await page.evaluate(() => window.__wardroom?.frameStats());
+      await page.screenshot({ path: join(outDir, `${b.id}.png`) });
+      console.log(`${b.id}: ${JSON.stringify(stats)}`);
+      if (i === 0) {
+        // One tablet-width capture: the side panel collapses under the map.
+        await page.setViewportSize({ width: 900, height: 1100 });
+        await page.waitForTimeout(500);
+        await page.screenshot({ path: join(outDir, `${b.id}-tablet.png`) });
+      }
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+async function seekAndPlay(page: Page, positionMs: number): Promise<void> {
+  const v0 = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
+  const box = await page.getByTestId('scrubber').boundingBox();
+  const dur = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
+  if (!box) throw new Error('no scrubber');
+  await page.mouse.click(box.x + (box.width * positionMs) / dur, box.y + box.height / 2);
+  await waitClockVersion(page, v0 + 1);
+  await page.getByTestId('play-pause').click();
+  await waitClockVersion(page, v0 + 2);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

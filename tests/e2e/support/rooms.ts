@@ -1,0 +1,70 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+// Helpers shared by the browser tests and the screenshot script: make rooms over HTTP and open
+// room pages as an instructor (key pre-seeded in localStorage) or as a viewer/player.
+
+export interface BattleListItem {
+  id: string;
+  title: string;
+  durationMs: number;
+}
+
+export async function listBattles(baseUrl: string): Promise<BattleListItem[]> {
+  const res = await fetch(`${baseUrl}/api/battles`);
+  if (!res.ok) throw new Error(`GET /api/battles ${res.status}`);
+  const body = (await res.json()) as unknown;
+  const arr = Array.isArray(body) ? body : (body as { battles: unknown }).battles;
+  return arr as BattleListItem[];
+}
+
+export async function createRoom(baseUrl: string, battleId: string): Promise<{ roomId: string; instructorKey: string }> {
+  const res = await fetch(`${baseUrl}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ battleId }),
+  });
+  if (!res.ok) throw new Error(`POST /api/rooms ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { roomId: string; instructorKey: string };
+}
+
+export interface OpenRoomOptions {
+  name: string;
+  instructorKey?: string;
+  role?: 'player' | 'viewer';
+  viewport?: { width: number; height: number };
+}
+
+export async function openRoomPage(browser: Browser, baseUrl: string, roomId: string, o: OpenRoomOptions): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: o.viewport ?? { width: 1280, height: 800 } });
+  await context.addInitScript(
+    ([rid, key, name]) => {
+      localStorage.setItem('wardroom:name', name);
+      if (key) localStorage.setItem(`wardroom:instructorKey:${rid}`, key);
+    },
+    [roomId, o.instructorKey ?? '', o.name] as const,
+  );
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[page ${o.name}] ${err.message}`));
+  const q = o.role ? `?role=${o.role}` : '';
+  await page.goto(`${baseUrl}/room/${roomId}${q}`);
+  await waitReady(page);
+  return { context, page };
+}
+
+export async function waitReady(page: Page, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(() => window.__wardroom?.ready === true, undefined, { timeout });
+}
+
+/** Wait until the page holds a clock at least this new. */
+export async function waitClockVersion(page: Page, version: number, timeout = 10_000): Promise<void> {
+  await page.waitForFunction((v) => (window.__wardroom?.clockVersion ?? 0) >= v, version, { timeout });
+}
+
+/** The shared position and the wall-clock instant it was read at (epoch ms, same machine for all pages). */
+export async function sample(page: Page): Promise<{ wall: number; pos: number; version: number }> {
+  return page.evaluate(() => {
+    const w = window.__wardroom;
+    if (!w) throw new Error('no __wardroom');
+    return { wall: performance.timeOrigin + performance.now(), pos: w.positionMs(), version: w.clockVersion };
+  });
+}

@@ -1,0 +1,125 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureClientBuilt } from './support/buildClient.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { createRoom, listBattles, openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import { bootServer, type BootedServer } from './support/server.js';
+
+// Two (three) real browsers in one room: the instructor drives playback through the UI; the others
+// must show the same moment and the same unit positions.
+
+const hasChromium = chromiumAvailable();
+
+describe.runIf(hasChromium)('synchronized room in the browser', () => {
+  let server: BootedServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let instructor: Page;
+  let viewer: Page;
+  let player: Page;
+
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    server = await bootServer();
+    browser = await launchChromium();
+    const battles = await listBattles(server.url);
+    // The smallest battle keeps the test quick; the sync logic does not depend on size.
+    const battle = [...battles].sort((a, b) => a.durationMs - b.durationMs)[0];
+    const { roomId, instructorKey } = await createRoom(server.url, battle.id);
+    const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
+    const b = await openRoomPage(browser, server.url, roomId, { name: 'Viewer' });
+    const c = await openRoomPage(browser, server.url, roomId, { name: 'Player', role: 'player' });
+    contexts.push(a.context, b.context, c.context);
+    instructor = a.page;
+    viewer = b.page;
+    player = c.page;
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('gives controls to the instructor only', async () => {
+    expect(await instructor.evaluate(() => window.__wardroom?.role)).toBe('instructor');
+    expect(await viewer.evaluate(() => window.__wardroom?.role)).toBe('viewer');
+    expect(await player.evaluate(() => window.__wardroom?.role)).toBe('player');
+    expect(await instructor.evaluate(() => window.__wardroom?.controlsEnabled)).toBe(true);
+    expect(await viewer.evaluate(() => window.__wardroom?.controlsEnabled)).toBe(false);
+    expect(await player.evaluate(() => window.__wardroom?.controlsEnabled)).toBe(false);
+    for (const id of ['play-pause', 'prev-phase', 'next-phase', 'rate']) {
+      expect(await viewer.getByTestId(id).isDisabled()).toBe(true);
+      expect(await instructor.getByTestId(id).isDisabled()).toBe(false);
+    }
+    // A viewer's keyboard does nothing: the clock version stays put.
+    const before = (await sample(viewer)).version;
+    await viewer.locator('body').press('Space');
+    await viewer.waitForTimeout(300);
+    expect((await sample(instructor)).version).toBe(before);
+  });
+
+  it('plays: every page shows the same moment within a frame', async () => {
+    const v0 = (await sample(instructor)).version;
+    await instructor.getByTestId('play-pause').click();
+    await waitClockVersion(viewer, v0 + 1);
+    await waitClockVersion(instructor, v0 + 1);
+    await instructor.waitForTimeout(800);
+    expect(await instructor.evaluate(() => document.querySelector('[data-testid="play-pause"]')?.getAttribute('aria-label'))).toBe('Pause');
+    // Read both pages; correct for the wall time between the two reads (same machine clock), at 1x.
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = await Promise.all([sample(instructor), sample(viewer)]);
+      const drift = a.pos - (b.pos + (a.wall - b.wall));
+      expect(Math.abs(drift)).toBeLessThanOrEqual(16);
+      expect(a.pos).toBeGreaterThan(0);
+    }
+    // Same units in the same places when evaluated at the same shared position.
+    const at = (await sample(instructor)).pos;
+    const [ua, ub] = await Promise.all([
+      instructor.evaluate((t) => window.__wardroom?.unitPositions(t) ?? {}, at),
+      viewer.evaluate((t) => window.__wardroom?.unitPositions(t) ?? {}, at),
+    ]);
+    expect(Object.keys(ua).length).toBeGreaterThan(0);
+    expect(Object.keys(ub).sort()).toEqual(Object.keys(ua).sort());
+    for (const id of Object.keys(ua)) {
+      expect(Math.abs(ua[id].x - ub[id].x)).toBeLessThan(1e-6);
+      expect(Math.abs(ua[id].y - ub[id].y)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('pauses and seeks: the others follow to the same position and unit coordinates', async () => {
+    let v = (await sample(instructor)).version;
+    await instructor.getByTestId('play-pause').click();
+    await waitClockVersion(viewer, v + 1);
+    // Seek by clicking the scrubber at 60%.
+    v = (await sample(instructor)).version;
+    const box = await instructor.getByTestId('scrubber').boundingBox();
+    if (!box) throw new Error('no scrubber');
+    await instructor.mouse.click(box.x + box.width * 0.6, box.y + box.height / 2);
+    await waitClockVersion(viewer, v + 1);
+    await waitClockVersion(player, v + 1);
+    // Then the keyboard: +10 s.
+    v = (await sample(instructor)).version;
+    await instructor.locator('body').press('ArrowRight');
+    await waitClockVersion(viewer, v + 1);
+    await waitClockVersion(player, v + 1);
+    expect(await instructor.getByTestId('time-label').textContent()).toMatch(/\d+:\d\d \/ \d+:\d\d/);
+    // Wait for each page's state to be folded at the new position (keyframe arrives after the clock).
+    await viewer.waitForTimeout(500);
+    const [a, b, c] = await Promise.all([sample(instructor), sample(viewer), sample(player)]);
+    expect(b.pos).toBe(a.pos);
+    expect(c.pos).toBe(a.pos);
+    const [ua, ub, uc] = await Promise.all([
+      instructor.evaluate(() => window.__wardroom?.unitPositions() ?? {}),
+      viewer.evaluate(() => window.__wardroom?.unitPositions() ?? {}),
+      player.evaluate(() => window.__wardroom?.unitPositions() ?? {}),
+    ]);
+    expect(Object.keys(ua).length).toBeGreaterThan(0);
+    expect(ub).toEqual(ua);
+    expect(uc).toEqual(ua);
+    // The scrub landed at 60% (to a pixel), then +10 s.
+    const dur = await instructor.evaluate(() => window.__wardroom?.durationMs ?? 0);
+    const pxMs = dur / box.width;
+    expect(Math.abs(a.pos - Math.min(dur, dur * 0.6 + 10_000))).toBeLessThanOrEqual(2 * pxMs + 1);
+  });
+});
