@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js';
+import { applyEvent, applyEvents } from '../../shared/battle/reducer.js';
+import { emptyWorld, positionAt, strengthBySide, type WorldState } from '../../shared/battle/state.js';
+import type { Unit } from '../../shared/battle/types.js';
+import { compileBattle } from '../../server/engine/compiler.js';
+import { skirmish } from '../fixtures/skirmish.js';
+
+function unit(id: string, patch: Partial<Unit> = {}): Unit {
+  return {
+    id, side: 'blue', kind: 'ship', cls: 'galor', name: id, group: 'g', pos: { x: 0, y: 0 }, vel: { x: 0, y: 0 }, t0: 0, heading: 0,
+    shields: 100, maxShields: 100, hull: 200, maxHull: 200, weapons: [], status: 'active', size: 10, ...patch,
+  };
+}
+
+function stamp(bodies: BattleEventBody[], times: number[]): BattleEvent[] {
+  return bodies.map((b, i) => ({ seq: i, t: times[i] ?? 0, ...b }) as BattleEvent);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object') {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}
+
+describe('reducer', () => {
+  const events = stamp(
+    [
+      { type: 'unit:spawn', unit: unit('a') },
+      { type: 'unit:spawn', unit: unit('b', { side: 'red', sections: [{ id: 's', label: 'S', shields: 50, maxShields: 50 }] }) },
+      { type: 'unit:move', id: 'a', pos: { x: 10, y: 0 }, vel: { x: 5, y: 0 }, heading: 0 },
+      { type: 'unit:fire', from: 'a', to: 'b', weapon: 'phaser', hit: true, shields: 60, hull: 200 },
+      { type: 'unit:fire', from: 'a', to: 'b', weapon: 'phaser', hit: true, shields: 0, hull: 200, section: { id: 's', shields: 0 } },
+      { type: 'unit:status', id: 'a', status: 'disabled', reason: 'sabotage' },
+      { type: 'unit:side', ids: ['b'], side: 'blue' },
+      { type: 'phase:start', phaseId: 'p', title: 'P', label: 'L', caption: 'C' },
+      { type: 'field', field: { id: 'f', kind: 'minefield', label: 'F', center: { x: 0, y: 0 }, radius: 5, progress: 0.5, active: false, cloaked: true, replicated: 0 } },
+      { type: 'battle:end', winner: 'blue', summary: 'done' },
+    ],
+    [0, 0, 1000, 1500, 1600, 3000, 3500, 4000, 4000, 5000],
+  );
+
+  it('folds spawn, move, fire, sections, status, side, phase, field and end', () => {
+    const s = applyEvents(emptyWorld(), events);
+    expect(s.nextSeq).toBe(events.length);
+    expect(s.t).toBe(5000);
+    // move at t=1000 to x=10 with 5 u/s; disabled at 3000 freezes it at x=20.
+    expect(s.units.a.pos).toEqual({ x: 20, y: 0 });
+    expect(s.units.a.vel).toEqual({ x: 0, y: 0 });
+    expect(s.units.a.status).toBe('disabled');
+    expect(s.units.b.shields).toBe(0);
+    expect(s.units.b.sections?.[0].shields).toBe(0);
+    expect(s.units.b.side).toBe('blue');
+    expect(s.phaseId).toBe('p');
+    expect(s.fields.f.progress).toBe(0.5);
+    expect(s.ended).toEqual({ winner: 'blue', summary: 'done' });
+    expect(strengthBySide(s).blue.ships).toBe(2);
+  });
+
+  it('dead reckons between moves', () => {
+    const s = applyEvents(emptyWorld(), events.slice(0, 3));
+    expect(positionAt(s.units.a, 3000)).toEqual({ x: 20, y: 0 });
+  });
+
+  it('never mutates its input and shares unchanged units', () => {
+    let s: WorldState = deepFreeze(emptyWorld());
+    for (const ev of events) {
+      const before = JSON.stringify(s);
+      const next = applyEvent(s, deepFreeze(structuredClone(ev)));
+      expect(JSON.stringify(s)).toBe(before);
+      if (ev.type === 'unit:fire') expect(next.units.a).toBe(s.units.a);
+      s = deepFreeze(next);
+    }
+  });
+
+  it('batch folding equals event-by-event folding and leaves the input untouched', () => {
+    const tl = compileBattle(skirmish).timeline;
+    let one = emptyWorld();
+    for (const ev of tl.events) one = applyEvent(one, ev);
+    expect(applyEvents(emptyWorld(), tl.events)).toEqual(one);
+    // From a mid state (frozen, so any write would throw).
+    const mid = deepFreeze(applyEvents(emptyWorld(), tl.events.slice(0, 100)));
+    let seq = mid;
+    for (const ev of tl.events.slice(100)) seq = applyEvent(seq, ev);
+    expect(applyEvents(mid, tl.events.slice(100))).toEqual(seq);
+  });
+});
