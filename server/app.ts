@@ -60,7 +60,8 @@ export function createApp(opts: AppOptions = {}): App {
   const store = opts.store ?? new MemoryStore();
   const timelines = opts.timelines ?? new EngineTimelineService();
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
-  const cache = new TimelineCache(timelines);
+  // Small: a large battle's timeline is tens of MB, and the engine keeps its own LRU of compiled branches.
+  const cache = new TimelineCache(timelines, 16);
   const rooms = new RoomService(store, cache, now);
 
   const web = express();

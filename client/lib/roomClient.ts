@@ -67,7 +67,10 @@ export interface RoomClientOptions {
   name: string;
   role?: Role;
   instructorKey?: string;
-  /** Stable per browser: a reconnect with the same clientId reclaims the member (name, role). */
+  /**
+   * Stable per browser (e.g. kept in localStorage): a join with the same clientId reclaims the member (name, role).
+   * Default: random per RoomClient, which covers reconnects of this instance but not a page reload.
+   */
   clientId?: string;
   /** Clock pings at every join (default 8). */
   pings?: number;
@@ -87,6 +90,9 @@ export interface RoomClientOptions {
 }
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
+/** crypto.randomUUID is missing in insecure browser contexts (plain http on a LAN address). */
+const randomId = (): string =>
+  typeof globalThis.crypto?.randomUUID === 'function' ? globalThis.crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
 /** Pings kept, and how many of the fastest feed the estimate: a ping's error is bounded by half its round trip. */
 const KEPT_SAMPLES = 32;
 const BEST_SAMPLES = 5;
@@ -120,8 +126,11 @@ export class RoomClient {
   private state: WorldState | null = null;
   private keyframeWaiters: (() => void)[] = [];
 
+  private readonly clientId: string;
+
   constructor(private readonly o: RoomClientOptions) {
     this.now = o.now ?? defaultNow;
+    this.clientId = o.clientId ?? randomId();
     this.socket = io(o.url, { transports: ['websocket'], ...o.socket });
     let resolveReady!: (r: JoinResult) => void;
     let rejectReady!: (e: Error) => void;
@@ -309,9 +318,9 @@ export class RoomClient {
 
   /** Join again (resync: fresh state, clock and keyframe). Done automatically on every connect. */
   async join(): Promise<Ack<JoinResult>> {
-    const { roomId, name, role, instructorKey, clientId } = this.o;
+    const { roomId, name, role, instructorKey } = this.o;
     const kf = this.nextKeyframe();
-    const r = await this.call<JoinResult>('room:join', { roomId, name, role, instructorKey, clientId });
+    const r = await this.call<JoinResult>('room:join', { roomId, name, role, instructorKey, clientId: this.clientId });
     if (!r.ok) {
       this._error = `${r.error.code}: ${r.error.message}`;
       this.setStatus('error');

@@ -46,7 +46,12 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
   // room state in the ack, then the clock, a keyframe at the play head and the events already streamed.
   bind(socket, d, 'room:join', JoinSchema, async (p) => {
     if (socket.data.roomId && socket.data.roomId !== p.roomId) await leaveCurrent(d, socket);
+    const previous = socket.data.memberId;
     const { member } = await d.rooms.join(p);
+    if (previous && previous !== member.memberId && !(await memberStillConnected(d, p.roomId, previous, socket.id))) {
+      // Re-joined under another identity: the old member is gone, not a ghost "connected" forever.
+      await d.rooms.setConnected(p.roomId, previous, false);
+    }
     socket.data = { roomId: p.roomId, memberId: member.memberId, role: member.role, name: member.name };
     await socket.join(p.roomId);
     const room = await d.rooms.state(p.roomId);

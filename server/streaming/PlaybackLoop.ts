@@ -54,6 +54,8 @@ export class PlaybackLoop {
   private readonly tracked = new Set<string>();
   private readonly cursors = new Map<string, Cursor>();
   private readonly stops = new Map<string, StopCache>();
+  /** A room's battle never changes: read it once, then one store read (the playhead) per room per tick. */
+  private readonly battleIds = new Map<string, string>();
   private readonly timers = new Map<string, { version: number; timer: NodeJS.Timeout }>();
   private interval: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -193,6 +195,7 @@ export class PlaybackLoop {
     this.tracked.delete(roomId);
     this.cursors.delete(roomId);
     this.stops.delete(roomId);
+    this.battleIds.delete(roomId);
     this.clearTimer(roomId);
   }
 
@@ -200,9 +203,13 @@ export class PlaybackLoop {
     try {
       const ph = await this.o.store.getPlayhead(roomId);
       if (!ph) return this.untrack(roomId);
-      const room = await this.o.store.getRoom(roomId);
-      if (!room) return this.untrack(roomId);
-      const tl = await this.o.rooms.timelineOf(roomId, room.battleId, ph.branchId);
+      let battleId = this.battleIds.get(roomId);
+      if (!battleId) {
+        const room = await this.o.store.getRoom(roomId);
+        if (!room) return this.untrack(roomId);
+        this.battleIds.set(roomId, (battleId = room.battleId));
+      }
+      const tl = await this.o.rooms.timelineOf(roomId, battleId, ph.branchId);
       const stops = await this.stopsFor(roomId, tl);
       if (!this.tracked.has(roomId)) return;
       // From here on synchronous: nothing can interleave between the checks and the emits.
