@@ -162,6 +162,22 @@ describe('Second Battle of Deep Space 9: what-ifs', () => {
     expect(alt.outcome.losses.dominion.ships).toBeGreaterThan(tl.outcome.losses.dominion.ships);
   });
 
+  it('no wings after the Defiant: nobody disturbs the laying, so the field is finished earlier', () => {
+    const alt = compileBattle(battle, { decisions: [{ decisionId: 'dukat-wings', optionId: 'ignore' }] }).timeline;
+    expect(alt.events.some((e) => e.type === 'unit:fire' && e.to === 'defiant')).toBe(false);
+    expect(fieldActiveAt(alt) as number).toBeLessThan(fieldActiveAt(tl) as number);
+    expect(alt.outcome.winner).toBe('federation');
+  });
+
+  it('station weapons kept off the wings: the Defiant is hit for longer than in history', () => {
+    const alt = compileBattle(battle, { decisions: [{ decisionId: 'station-cover', optionId: 'station-only' }] }).timeline;
+    const hits = (t: Timeline) => t.events.filter((e) => e.type === 'unit:fire' && e.to === 'defiant' && e.hit).length;
+    expect(hits(alt)).toBeGreaterThan(hits(tl));
+    const histField = fieldActiveAt(tl) as number;
+    const altField = fieldActiveAt(alt);
+    expect(altField === undefined || altField > histField).toBe(true);
+  });
+
   it('a fork shares every event before its decision with history and matches a compile from zero', () => {
     const choice = { decisionId: 'dukat-wings', optionId: 'wings', value: 20 };
     const fork = resumeFromCheckpoint(battle, history, 'dukat-wings', choice, [choice]).timeline;
