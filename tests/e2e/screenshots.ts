@@ -37,6 +37,7 @@ async function main(): Promise<void> {
         instructorKey,
         viewport: { width: 1440, height: 900 },
       });
+      await page.waitForFunction(() => window.__wardroom?.timelineLoaded === true, undefined, { timeout: 120_000 });
       await seekAndPlay(page, b.durationMs * AT);
       await page.evaluate(() => window.__wardroom?.resetFrameStats());
       await page.waitForTimeout(2500);

@@ -88,6 +88,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
   }
 
   let battleLoaded: Promise<BattleInfo> | null = null;
+  let digestBranch: string | null = null;
   async function loadBattle(id: string): Promise<BattleInfo> {
     const { battle: info, history } = await getBattle(id);
     battle = info;
@@ -107,6 +108,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     timeline.setTimeline(tl.durationMs, tl.phases, tl.decisionPoints);
     side.setSides(info.sides, tl.forces);
     side.chart.setData(seriesFromPoints(tl.strength, info.sides), info.sides, tl.durationMs);
+    digestBranch = brId;
   }
 
   function refreshRoom(): void {
@@ -186,6 +188,9 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     },
     get durationMs() {
       return session.clock()?.durationMs ?? battle?.durationMs ?? 0;
+    },
+    get timelineLoaded() {
+      return digestBranch !== null && digestBranch === branchId;
     },
     get ready() {
       return battle !== null && session.room() !== null && session.stateNow() !== null && session.connection() === 'connected';

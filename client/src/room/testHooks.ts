@@ -24,6 +24,8 @@ export interface WardroomHooks {
   readonly clockVersion: number;
   readonly durationMs: number;
   readonly ready: boolean;
+  /** The branch's timeline digest (phase bands, strength chart) has arrived. */
+  readonly timelineLoaded: boolean;
   readonly role: string | null;
   readonly controlsEnabled: boolean;
   readonly connection: string;

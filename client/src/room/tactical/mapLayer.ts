@@ -1,5 +1,6 @@
 import type { Field, MapFeature, BattleMap } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
+import { placeText, type LabelPlacer } from './labels.js';
 import { FEATURE_LABEL, FEATURE_STROKE, GRID } from './palette.js';
 
 // Static-ish layers: the map's features, the minefields, the grid and the scale bar.
@@ -37,26 +38,30 @@ export function niceStep(raw: number): number {
   return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-export function drawFeatures(ctx: CanvasRenderingContext2D, cam: Camera, features: readonly MapFeature[], nowMs: number): void {
+export function drawFeatures(
+  ctx: CanvasRenderingContext2D,
+  cam: Camera,
+  features: readonly MapFeature[],
+  nowMs: number,
+  labels: LabelPlacer,
+  hideLabel: (f: MapFeature) => boolean,
+): void {
   // Areas first (zones, borders), then bodies, then labels on top.
   for (const f of features) if (f.kind === 'zone' || f.kind === 'border') drawArea(ctx, cam, f);
   for (const f of features) if (f.kind !== 'zone' && f.kind !== 'border' && f.kind !== 'label') drawBody(ctx, cam, f, nowMs);
-  ctx.font = '11px system-ui, sans-serif';
-  ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  ctx.fillStyle = FEATURE_LABEL;
-  for (const f of features) {
-    if (!f.label) continue;
+  // Bodies' names first (they matter most), region labels last (they yield to everything).
+  const order = (f: MapFeature): number => (f.kind === 'label' || f.kind === 'zone' || f.kind === 'border' ? 1 : 0);
+  const sorted = [...features].sort((a, b) => order(a) - order(b));
+  for (const f of sorted) {
+    if (!f.label || hideLabel(f)) continue;
     const sx = cam.toScreenX(f.pos.x);
     const r = Math.max(4, (f.radius ?? 0) * cam.scale);
-    const sy = f.kind === 'label' || f.kind === 'border' || f.kind === 'zone' ? cam.toScreenY(f.pos.y) : cam.toScreenY(f.pos.y) + r + 4;
-    if (f.kind === 'label') {
-      ctx.save();
-      ctx.font = 'italic 12px system-ui, sans-serif';
-      ctx.fillStyle = 'rgba(170, 190, 220, 0.55)';
-      ctx.fillText(f.label, sx, sy);
-      ctx.restore();
-    } else ctx.fillText(f.label, sx, sy);
+    const region = order(f) === 1;
+    const sy = region ? cam.toScreenY(f.pos.y) : cam.toScreenY(f.pos.y) + r + 4;
+    ctx.font = f.kind === 'label' ? 'italic 12px system-ui, sans-serif' : '11px system-ui, sans-serif';
+    ctx.fillStyle = f.kind === 'label' ? 'rgba(170, 190, 220, 0.55)' : FEATURE_LABEL;
+    placeText(ctx, labels, f.label, sx, sy, 'center');
   }
 }
 

@@ -1,11 +1,12 @@
 import type { WorldState } from '../../../../shared/battle/state.js';
 import type { BattleInfo } from '../../../../shared/battle/timeline.js';
-import type { Unit } from '../../../../shared/battle/types.js';
+import type { MapFeature, Unit } from '../../../../shared/battle/types.js';
 import { el, setText } from '../../dom.js';
 import { Camera } from './camera.js';
 import { drawFx, fxWindowMs } from './fxLayer.js';
 import { FxIndex } from './fxIndex.js';
 import { drawFeatures, drawFields, drawGrid, drawScaleBar } from './mapLayer.js';
+import { LabelPlacer } from './labels.js';
 import { BG, NEUTRAL_SIDE } from './palette.js';
 import { drawUnits, newHitGrid } from './unitLayer.js';
 
@@ -28,10 +29,14 @@ export class TacticalView {
   private colors = new Map<string, string>();
   private sideNames = new Map<string, string>();
   private hit = newHitGrid();
+  private labels = new LabelPlacer();
+  private stations: Unit[] = [];
   private hoverId: string | null = null;
   private mouse: { x: number; y: number } | null = null;
   private tooltip: HTMLElement;
   private fitted = false;
+  /** The user panned or zoomed: keep their view on resize instead of re-fitting. */
+  private userMoved = false;
   private dpr = 1;
   private unitsCache: { src: Record<string, Unit> | null; list: Unit[] } = { src: null, list: [] };
   private lastState: WorldState | null = null;
@@ -46,8 +51,8 @@ export class TacticalView {
     const zoomIn = el('button', { type: 'button', title: 'Zoom in', 'aria-label': 'Zoom in', text: '+' });
     const zoomOut = el('button', { type: 'button', title: 'Zoom out', 'aria-label': 'Zoom out', text: '−' });
     const fit = el('button', { type: 'button', title: 'Fit map', 'aria-label': 'Fit map', text: 'Fit' });
-    zoomIn.addEventListener('click', () => this.cam.zoomAt(this.cam.width / 2, this.cam.height / 2, 1.5));
-    zoomOut.addEventListener('click', () => this.cam.zoomAt(this.cam.width / 2, this.cam.height / 2, 1 / 1.5));
+    zoomIn.addEventListener('click', () => this.zoomCenter(1.5));
+    zoomOut.addEventListener('click', () => this.zoomCenter(1 / 1.5));
     fit.addEventListener('click', () => this.fit());
     this.root = el('div', { class: 'tactical' }, this.canvas, this.tooltip, el('div', { class: 'zoom-controls' }, zoomIn, zoomOut, fit));
     this.bindInput();
@@ -67,12 +72,25 @@ export class TacticalView {
   }
 
   fit(): void {
+    this.userMoved = false;
     if (!this.info) return;
     this.cam.fit(this.info.map);
     this.fitted = true;
   }
 
+  private zoomCenter(factor: number): void {
+    this.userMoved = true;
+    this.cam.zoomAt(this.cam.width / 2, this.cam.height / 2, factor);
+  }
+
   private colorOf = (side: string): string => this.colors.get(side) ?? NEUTRAL_SIDE;
+
+  /** A station feature whose station is on the map as a unit is labelled by the unit instead. */
+  private hideFeatureLabel = (f: MapFeature): boolean => {
+    if (f.kind !== 'station') return false;
+    const r = Math.max(f.radius ?? 0, 2);
+    return this.stations.some((u) => Math.abs(u.pos.x - f.pos.x) <= r && Math.abs(u.pos.y - f.pos.y) <= r);
+  };
 
   private resize(): void {
     const rect = this.root.getBoundingClientRect();
@@ -85,11 +103,14 @@ export class TacticalView {
     this.canvas.style.height = `${h}px`;
     const hadSize = this.cam.width > 1;
     this.cam.resize(w, h);
-    if (this.info && (!this.fitted || !hadSize)) this.fit();
+    if (this.info && (!this.fitted || !hadSize || !this.userMoved)) this.fit();
   }
 
   unitList(state: WorldState): Unit[] {
-    if (this.unitsCache.src !== state.units) this.unitsCache = { src: state.units, list: Object.values(state.units) };
+    if (this.unitsCache.src !== state.units) {
+      this.unitsCache = { src: state.units, list: Object.values(state.units) };
+      this.stations = this.unitsCache.list.filter((u) => u.kind === 'station');
+    }
     return this.unitsCache.list;
   }
 
@@ -102,14 +123,16 @@ export class TacticalView {
     if (!info) return;
     const now = performance.now();
     drawGrid(ctx, cam, info.map);
-    drawFeatures(ctx, cam, info.map.features, now);
     const state = frame.state;
     this.lastState = state;
+    this.labels.reset();
+    if (state) this.unitList(state);
+    drawFeatures(ctx, cam, info.map.features, now, this.labels, this.hideFeatureLabel);
     if (state) {
       drawFields(ctx, cam, Object.values(state.fields), now);
       const t = frame.positionMs;
       if (this.mouse) this.hoverId = this.pick(this.mouse.x, this.mouse.y);
-      drawUnits(ctx, cam, this.unitList(state), { t, colorOf: this.colorOf, hoverId: this.hoverId, hit: this.hit });
+      drawUnits(ctx, cam, this.unitList(state), { t, colorOf: this.colorOf, hoverId: this.hoverId, hit: this.hit, labels: this.labels });
       const fx = this.fx.range(t - fxWindowMs(frame.rate), t);
       drawFx(ctx, cam, fx, state.units, t, frame.rate);
     }
@@ -162,6 +185,7 @@ export class TacticalView {
     c.style.touchAction = 'none';
     c.addEventListener('wheel', (e) => {
       e.preventDefault();
+      this.userMoved = true;
       const r = c.getBoundingClientRect();
       this.cam.zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(-e.deltaY * 0.0015));
     }, { passive: false });
@@ -174,6 +198,7 @@ export class TacticalView {
       if (e.pointerType === 'mouse') this.mouse = { x: e.clientX - r.left, y: e.clientY - r.top };
       const prev = this.pointers.get(e.pointerId);
       if (!prev) return;
+      this.userMoved = true;
       if (this.pointers.size === 1) {
         this.cam.panBy(e.clientX - prev.x, e.clientY - prev.y);
       } else if (this.pointers.size === 2) {

@@ -1,6 +1,7 @@
 import type { Unit } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
 import { ChunkedPath } from './chunkedPath.js';
+import { placeText, type LabelPlacer } from './labels.js';
 import { UNIT_LABEL, withAlpha } from './palette.js';
 
 // Units, batched: one Path2D per (side colour, style) so thousands of ships cost a handful of fill
@@ -51,8 +52,8 @@ export interface UnitDrawOptions {
   t: number;
   colorOf: (side: string) => string;
   hoverId: string | null;
-  /** Ids to always label (e.g. named flagships). */
   hit: HitGrid;
+  labels: LabelPlacer;
 }
 
 const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 3.5, decoy: 3.2 };
@@ -122,7 +123,7 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
     }
 
     // Shields: one ring per unit, alpha by shield fraction quantised so rings still batch.
-    if (u.maxShields > 0 && u.shields > 0 && u.kind !== 'decoy' && (s >= 5 || u.kind === 'station')) {
+    if (u.maxShields > 0 && u.shields > 0 && u.kind !== 'decoy' && (s >= 7 || u.kind === 'station')) {
       const q = Math.min(3, Math.floor((u.shields / u.maxShields) * 4)) as 0 | 1 | 2 | 3;
       const p = bucket(color, `shield${q}` as Style);
       const r = s * (u.kind === 'station' ? 1.25 : 1.35) + 2;
@@ -137,7 +138,7 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
   for (const b of buckets.values()) paint(ctx, b);
   for (const st of stations) drawSections(ctx, st.u, st.x, st.y, st.s);
   drawHullBars(ctx, hull);
-  drawLabels(ctx, labels);
+  drawLabels(ctx, labels, o.labels);
 }
 
 function wedge(p: Path2D, x: number, y: number, s: number, heading: number): void {
@@ -250,15 +251,14 @@ function drawHullBars(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number
   fills.r.fill(ctx);
 }
 
-function drawLabels(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; y: number; s: number }[]): void {
+function drawLabels(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; y: number; s: number }[], placer: LabelPlacer): void {
   if (items.length === 0 || items.length > 400) return;
   ctx.save();
   ctx.font = '11px system-ui, sans-serif';
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'middle';
+  ctx.textBaseline = 'top';
   ctx.fillStyle = UNIT_LABEL;
-  ctx.shadowColor = 'rgba(0,0,0,0.9)';
-  ctx.shadowBlur = 3;
-  for (const { u, x, y, s } of items) ctx.fillText(u.name, x + s * (u.kind === 'station' ? 1.6 : 1.2) + 4, y - s * 0.6);
+  // Stations, then bigger units first: they win the label space.
+  items.sort((a, b) => (b.u.kind === 'station' ? 1 : 0) - (a.u.kind === 'station' ? 1 : 0) || b.s - a.s);
+  for (const { u, x, y, s } of items) placeText(ctx, placer, u.name, x + s * (u.kind === 'station' ? 1.6 : 1.2) + 4, y - s * 0.6 - 6, 'left');
   ctx.restore();
 }
