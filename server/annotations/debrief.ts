@@ -13,7 +13,8 @@ export function fmtTime(ms: number): string {
 }
 
 export function escapeMd(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  // Inline markers only: every line we write starts with our own prefix, so block syntax cannot trigger.
+  return text.replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 /** Units with a proper name (not a generated "Prefix 12") or a commander are worth naming in a debrief. */
@@ -22,7 +23,7 @@ function isNamed(u: { name: string; commander?: string; kind: string }): boolean
 }
 
 /** Events an instructor wants in a debrief; everything else (moves, shots) is noise at this level. */
-export function keyEvents(events: readonly BattleEvent[]): { t: number; text: string }[] {
+export function keyEvents(events: readonly BattleEvent[], info?: Pick<BattleInfo, 'decisions'>): { t: number; text: string }[] {
   const units = new Map<string, { name: string; commander?: string; kind: string }>();
   const out: { t: number; text: string }[] = [];
   for (const ev of events) {
@@ -39,9 +40,13 @@ export function keyEvents(events: readonly BattleEvent[]): { t: number; text: st
       case 'decision:point':
         out.push({ t: ev.t, text: `Decision point: ${ev.title}` });
         break;
-      case 'decision:made':
-        out.push({ t: ev.t, text: `Decision ${ev.decisionId}: ${ev.optionId}${ev.value !== undefined ? ` (${ev.value})` : ''}${ev.historical ? ' (historical)' : ' (what-if)'}` });
+      case 'decision:made': {
+        const d = info?.decisions.find((x) => x.id === ev.decisionId);
+        const o = d?.options.find((x) => x.id === ev.optionId);
+        const value = ev.value !== undefined ? ` (${ev.value}${o?.param ? ` ${o.param.unit}` : ''})` : '';
+        out.push({ t: ev.t, text: `Decision: ${d?.title ?? ev.decisionId}: ${o?.label ?? ev.optionId}${value}${ev.historical ? ' (historical)' : ' (what-if)'}` });
         break;
+      }
       case 'unit:status': {
         const u = units.get(ev.id);
         if (ev.status === 'destroyed' && u && isNamed(u)) out.push({ t: ev.t, text: `${u.name} destroyed` });
@@ -67,7 +72,7 @@ export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: rea
   lines.push(`- Duration: ${fmtTime(tl.durationMs)}`, `- Outcome: ${escapeMd(tl.outcome.summary)}`, '');
 
   const mine = annotations.filter((a) => a.branchId === tl.branchId);
-  const events = keyEvents(tl.events);
+  const events = keyEvents(tl.events, info);
   const bucket = <T extends { t: number }>(items: T[], i: number) =>
     items.filter((x) => phaseIndexAt(tl.phases, x.t) === i);
   const notes = mine.map((a) => ({ ...a, t: a.positionMs }));
