@@ -59,7 +59,6 @@ export const MAP: BattleMap = {
     { id: 'bajor', kind: 'planet', label: 'Bajor', pos: P.bajor, radius: 60 },
     { id: 'ds9', kind: 'station', label: 'Deep Space 9', pos: P.ds9, radius: 16 },
     { id: 'wormhole', kind: 'wormhole', label: 'Bajoran wormhole (to the Gamma Quadrant)', pos: P.wormhole, radius: 24 },
-    { id: 'minefield-zone', kind: 'zone', label: 'Minefield (cloaked, self-replicating)', pos: P.wormhole, radius: 60 },
   ],
 };
 
