@@ -14,7 +14,7 @@ import { registerSocketHandlers } from './socket/index.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
-import { EngineTimelineService } from './timelines/EngineTimelineService.js';
+import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
@@ -22,7 +22,7 @@ import type { IO } from './types.js';
 export interface AppOptions {
   /** Default: MemoryStore. */
   store?: Store;
-  /** Default: the engine over replays/ (EngineTimelineService). */
+  /** Default: the engine over replays/ on a worker thread (WorkerTimelineService), closed with the app. */
   timelines?: TimelineService;
   logger?: Logger;
   /** Server wall clock (ms since epoch); injectable for tests. */
@@ -58,7 +58,8 @@ export function createApp(opts: AppOptions = {}): App {
   const logger = opts.logger ?? pino({ level: 'info' });
   const now = opts.now ?? Date.now;
   const store = opts.store ?? new MemoryStore();
-  const timelines = opts.timelines ?? new EngineTimelineService();
+  const ownTimelines = opts.timelines ? null : new WorkerTimelineService();
+  const timelines = opts.timelines ?? ownTimelines!;
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
   // Small: a large battle's timeline is tens of MB, and the engine keeps its own LRU of compiled branches.
   const cache = new TimelineCache(timelines, 16);
@@ -118,6 +119,7 @@ export function createApp(opts: AppOptions = {}): App {
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (opts.ownsStore) await store.close();
+      await ownTimelines?.close();
     },
   };
 }

@@ -6,7 +6,7 @@ import { loadConfig } from './config.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import type { Store } from './store/types.js';
-import { EngineTimelineService } from './timelines/EngineTimelineService.js';
+import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
 
@@ -30,10 +30,15 @@ if (config.REDIS_URL) {
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
-const timelines = new EngineTimelineService();
+// The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
+// while the server already listens (the first request for a battle waits for its compile).
+const timelines = new WorkerTimelineService();
+closers.push(() => timelines.close());
 const t0 = performance.now();
-await timelines.warm();
-logger.info({ ms: Math.round(performance.now() - t0) }, 'battle histories compiled');
+void timelines.warm().then(
+  () => logger.info({ ms: Math.round(performance.now() - t0) }, 'battle histories compiled'),
+  (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
+);
 
 const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true });
 const port = await app.listen(config.PORT, config.HOST);

@@ -1,18 +1,25 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { summarizeTimeline } from '../../shared/battle/timeline.js';
+import { summarizeTimeline, type Timeline } from '../../shared/battle/timeline.js';
 import type { RoomState } from '../../shared/protocol/events.js';
 import { CreateRoomSchema } from '../../shared/protocol/schemas.js';
 import { debriefMarkdown } from '../annotations/debrief.js';
 import { AppError, HTTP_STATUS } from '../errors.js';
+import { roomBranchTree } from './branchTree.js';
 import { sendCachedJson } from './send.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { TimelineService } from '../timelines/TimelineService.js';
 
 const idParam = z.string().min(1).max(128);
-const TimelineQuery = z.object({ branch: idParam.optional() });
+const TimelineQuery = z.object({
+  branch: idParam.optional(),
+  /** `none`: events only (clients that fold their own keyframes; a big battle's keyframes are ~100 MB). */
+  keyframes: z.enum(['all', 'none']).optional(),
+  /** A room that recorded the branch: lets a process that never compiled it rebuild it from the room's decisions. */
+  room: idParam.optional(),
+});
 const AnnotationsQuery = z.object({ format: z.enum(['json', 'md']).optional(), branch: idParam.optional() });
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -33,6 +40,12 @@ export interface ApiDeps {
 export function apiRouter(d: ApiDeps): express.Router {
   const r = express.Router();
   r.use(express.json({ limit: '1mb' }));
+  // Through the rooms' TimelineCache: one object per branch (ETag/gzip cache is keyed by it, and a
+  // worker-backed service would otherwise copy the timeline across threads on every request).
+  const timelineOf = async (battleId: string, branchId?: string) => {
+    const id = branchId ?? (await d.timelines.canonicalBranchId(battleId));
+    return id ? d.rooms.timelines.get(battleId, id) : null;
+  };
 
   r.get('/api/battles', async (_req, res) => {
     const battles = await d.timelines.listBattles();
@@ -43,7 +56,7 @@ export function apiRouter(d: ApiDeps): express.Router {
   r.get('/api/battles/:battleId', async (req, res) => {
     const battleId = parse(idParam, req.params.battleId);
     const battle = await d.timelines.battle(battleId);
-    const tl = battle && (await d.timelines.timeline(battleId));
+    const tl = battle && (await timelineOf(battleId));
     if (!battle || !tl) throw new AppError('NOT_FOUND', `unknown battle ${battleId}`);
     res.json({ battle, timeline: summarizeTimeline(tl) });
   });
@@ -51,8 +64,13 @@ export function apiRouter(d: ApiDeps): express.Router {
   r.get('/api/battles/:battleId/timeline', async (req, res) => {
     const battleId = parse(idParam, req.params.battleId);
     const q = parse(TimelineQuery, req.query);
-    const tl = await d.timelines.timeline(battleId, q.branch);
+    const tl = q.room && q.branch ? await d.rooms.timelineOf(q.room, battleId, q.branch) : await timelineOf(battleId, q.branch);
     if (!tl) throw new AppError('NOT_FOUND', q.branch ? `unknown branch ${q.branch} of ${battleId}` : `unknown battle ${battleId}`);
+    if (q.keyframes === 'none') {
+      const lean = leanTimeline(tl);
+      await sendCachedJson(req, res, lean, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}-nokf`, () => lean);
+      return;
+    }
     await sendCachedJson(req, res, tl, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}`, () => tl);
   });
 
@@ -71,6 +89,10 @@ export function apiRouter(d: ApiDeps): express.Router {
   r.get('/api/rooms/:roomId', async (req, res) => {
     const state: RoomState = await d.rooms.state(parse(idParam, req.params.roomId));
     res.json(state);
+  });
+
+  r.get('/api/rooms/:roomId/branches', async (req, res) => {
+    res.json(await roomBranchTree(d.rooms, parse(idParam, req.params.roomId)));
   });
 
   r.get('/api/rooms/:roomId/annotations', async (req, res) => {
@@ -104,6 +126,14 @@ export function apiRouter(d: ApiDeps): express.Router {
   });
 
   return r;
+}
+
+// One events-only copy per timeline object, so its encoded JSON is cached like the full one.
+const leanCopies = new WeakMap<Timeline, Timeline>();
+function leanTimeline(tl: Timeline): Timeline {
+  let lean = leanCopies.get(tl);
+  if (!lean) leanCopies.set(tl, (lean = { ...tl, keyframes: [] }));
+  return lean;
 }
 
 /** Every error becomes `{ok:false,error:{code,message}}` with a 4xx/5xx status. */

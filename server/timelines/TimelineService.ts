@@ -30,4 +30,6 @@ export interface TimelineService {
   timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null>;
   /** Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError. */
   fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline>;
+  /** Release resources (worker threads). */
+  close?(): Promise<void>;
 }

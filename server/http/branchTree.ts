@@ -1,0 +1,46 @@
+import type { Timeline } from '../../shared/battle/timeline.js';
+import type { BranchInfo, BranchTree, BranchTreeNode } from '../../shared/protocol/events.js';
+import { AppError } from '../errors.js';
+import { branchInfoOf } from '../rooms/branching.js';
+import type { RoomService } from '../rooms/RoomService.js';
+
+// The branch tree of a room: history as the trunk, every branch forked in the room under its parent.
+// A branch whose parent is not in the room (a room created on a branch) hangs off history.
+
+export async function roomBranchTree(rooms: RoomService, roomId: string): Promise<BranchTree> {
+  const { room, playhead } = await rooms.load(roomId);
+  // Through the process cache: the timeline service may sit on a worker thread (a copy per call).
+  const historyId = await rooms.timelines.service.canonicalBranchId(room.battleId);
+  const historyTl = historyId ? await rooms.timelines.get(room.battleId, historyId) : null;
+  if (!historyId || !historyTl) throw new AppError('NOT_FOUND', `unknown battle ${room.battleId}`);
+  // Forking back to the historical choice names history itself: it is the trunk, never a child.
+  const records = (await rooms.branches(roomId)).filter((b) => b.branchId !== historyId);
+  const timelines = new Map<string, Timeline>([[historyId, historyTl]]);
+  for (const b of records) timelines.set(b.branchId, await rooms.timelineOf(roomId, room.battleId, b.branchId));
+
+  const infos: BranchInfo[] = [branchInfoOf(historyTl, null, room.createdAt), ...records];
+  const known = new Set(infos.map((b) => b.branchId));
+  const parentOf = (b: BranchInfo): string | null => (b.branchId === historyId ? null : b.parentBranchId && known.has(b.parentBranchId) ? b.parentBranchId : historyId);
+  const kids = new Map<string, BranchInfo[]>();
+  for (const b of infos) {
+    const p = parentOf(b);
+    if (p) kids.set(p, [...(kids.get(p) ?? []), b]);
+  }
+  for (const list of kids.values()) list.sort((a, b) => (a.fork?.atMs ?? 0) - (b.fork?.atMs ?? 0) || a.createdAt - b.createdAt);
+
+  const out: BranchTreeNode[] = [];
+  const visit = (b: BranchInfo, depth: number): void => {
+    const children = kids.get(b.branchId) ?? [];
+    out.push({
+      ...b,
+      parentBranchId: parentOf(b),
+      history: b.branchId === historyId,
+      depth,
+      children: children.map((c) => c.branchId),
+      decisionPoints: timelines.get(b.branchId)?.decisionPoints ?? [],
+    });
+    for (const c of children) visit(c, depth + 1);
+  };
+  visit(infos[0], 0);
+  return { roomId, battleId: room.battleId, currentBranchId: playhead.branchId, historyBranchId: historyId, branches: out };
+}

@@ -1,0 +1,101 @@
+import { Worker } from 'node:worker_threads';
+import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import type { DecisionChoice } from '../../shared/battle/types.js';
+import { AppError } from '../errors.js';
+import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
+import type { Method, Request, Response } from './worker/protocol.js';
+
+/**
+ * EngineTimelineService on a worker thread, so compiles (seconds for a large battle) never block the
+ * playback loop. Static facts (battle list, history ids) are memoised on this side; timelines are cached
+ * by the caller (TimelineCache), since each crossing copies the timeline.
+ */
+export class WorkerTimelineService implements TimelineService {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private battles: Promise<BattleInfo[]> | null = null;
+  private readonly canonical = new Map<string, Promise<string | null>>();
+
+  private spawn(): Worker {
+    if (this.worker) return this.worker;
+    const fromTs = import.meta.url.endsWith('.ts');
+    const url = new URL(`./worker/timelineWorker.${fromTs ? 'ts' : 'js'}`, import.meta.url);
+    // Running from TypeScript sources (tsx, vitest): register tsx's loader in the worker, then load the entry.
+    const w = fromTs
+      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true })
+      : new Worker(url);
+    w.on('message', (res: Response) => {
+      const p = this.pending.get(res.id);
+      if (!p) return;
+      this.pending.delete(res.id);
+      if (res.ok) p.resolve(res.result);
+      else p.reject(toError(res.error.code, res.error.message));
+    });
+    const fail = (err: Error) => {
+      this.worker = null; // respawn on the next call
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`timeline worker exited (${code})`)));
+    w.unref(); // an idle worker must not keep the process alive
+    this.worker = w;
+    return w;
+  }
+
+  private call<T>(method: Method, ...args: unknown[]): Promise<T> {
+    const w = this.spawn();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.postMessage({ id, method, args } satisfies Request);
+    });
+  }
+
+  /** Compile every history on the worker (startup). */
+  warm(): Promise<void> {
+    return this.call('warm');
+  }
+
+  listBattles(): Promise<BattleInfo[]> {
+    this.battles ??= this.call<BattleInfo[]>('listBattles');
+    this.battles.catch(() => (this.battles = null));
+    return this.battles;
+  }
+
+  async battle(battleId: string): Promise<BattleInfo | null> {
+    return (await this.listBattles()).find((b) => b.id === battleId) ?? null;
+  }
+
+  canonicalBranchId(battleId: string): Promise<string | null> {
+    let p = this.canonical.get(battleId);
+    if (!p) {
+      p = this.call<string | null>('canonicalBranchId', battleId);
+      p.catch(() => this.canonical.delete(battleId));
+      this.canonical.set(battleId, p);
+    }
+    return p;
+  }
+
+  timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null> {
+    return this.call('timeline', battleId, branchId, decisions);
+  }
+
+  fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline> {
+    return this.call('fork', battleId, parentBranchId, choice, parentDecisions);
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+}
+
+function toError(code: string | null, message: string): Error {
+  if (code === 'NOT_FOUND') return new UnknownBattleError(message);
+  if (code === 'BAD_REQUEST') return new BadChoiceError(message);
+  if (code) return new AppError(code as AppError['code'], message);
+  return new Error(message);
+}
