@@ -1,6 +1,8 @@
 import { io as ioc } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
+import type { Annotation } from '../../shared/protocol/events.js';
+import { MemoryStore } from '../../server/store/memory.js';
 import { boot, clientId, sleep, spread, until, type Booted } from './helpers.js';
 import { buildFixtureTimeline } from './fixtures/timeline.js';
 
@@ -152,6 +154,21 @@ describe('rooms: synchronized playback', () => {
     raw.close();
     expect((await other.ping()) >= 0).toBe(true);
     expect((await inst.seek(1000)).ok).toBe(true);
+  });
+
+  it('a failing backend becomes INTERNAL for that command only', async () => {
+    class BrokenAnnotations extends MemoryStore {
+      override async addAnnotation(_a: Annotation): Promise<{ created: boolean; annotation: Annotation }> {
+        throw new Error('disk on fire');
+      }
+    }
+    await s.close();
+    s = await boot({ store: new BrokenAnnotations() });
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    await inst.ready;
+    expect(await inst.addAnnotation({ id: 'broken-note', positionMs: 1, text: 'x' })).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+    expect((await inst.seek(5000)).ok).toBe(true);
   });
 
   it('rate-limits a flooding socket without affecting others', async () => {
