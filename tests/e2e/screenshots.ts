@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       const stats = await page.evaluate(() => window.__wardroom?.frameStats());
       await page.screenshot({ path: join(outDir, `${b.id}.png`) });
       console.log(`${b.id}: ${JSON.stringify(stats)}`);
+      if (i === 0) await closeUp(page, join(outDir, `${b.id}-closeup.png`));
       if (i === 0) {
         // One tablet-width capture: the side panel collapses under the map.
         await page.setViewportSize({ width: 900, height: 1100 });
@@ -56,6 +57,31 @@ async function main(): Promise<void> {
     await browser.close();
     await server.close();
   }
+}
+
+/** Zoom onto the biggest unit on screen (a station) and hover a ship next to it: tooltip, hull bars, labels. */
+async function closeUp(page: Page, path: string): Promise<void> {
+  const canvas = await page.getByTestId('tactical-canvas').boundingBox();
+  if (!canvas) return;
+  const drawn = await page.evaluate(() => window.__wardroom?.drawnUnits() ?? []);
+  const big = [...drawn].sort((a, b) => b.r - a.r)[0];
+  if (!big) return;
+  await page.mouse.move(canvas.x + big.x, canvas.y + big.y);
+  for (let k = 0; k < 4; k++) {
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(60);
+  }
+  await page.waitForTimeout(300);
+  const near = await page.evaluate(() => window.__wardroom?.drawnUnits() ?? []);
+  const cx = canvas.width / 2;
+  const cy = canvas.height / 2;
+  const pick = near
+    .filter((u) => u.x > 40 && u.y > 40 && u.x < canvas.width - 260 && u.y < canvas.height - 120 && u.r <= 20)
+    .sort((a, b) => Math.hypot(a.x - cx, a.y - cy) - Math.hypot(b.x - cx, b.y - cy))[0];
+  if (pick) await page.mouse.move(canvas.x + pick.x, canvas.y + pick.y);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path });
+  await page.getByRole('button', { name: 'Fit map' }).click();
 }
 
 async function seekAndPlay(page: Page, positionMs: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { getBattle } from '../api.js';
 import { clear, el, setText } from '../dom.js';
 import { clientId, getInstructorKey, nameOrGuest } from '../prefs.js';
+import { roomFeatures } from './features.js';
 import { bindKeyboard } from './keyboard.js';
 import { SidePanel } from './panel/sidePanel.js';
 import { seriesFromPoints } from './panel/strengthChart.js';
@@ -204,6 +205,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     get connection() {
       return session.connection();
     },
+    drawnUnits: () => tactical.drawnUnits(),
     frameStats: () => {
       const st = session.stateNow();
       return meter.stats(st ? Object.keys(st.units).length : 0);
@@ -211,7 +213,16 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     resetFrameStats: () => meter.reset(),
   };
 
-  return { session, client: session.client, tactical, timeline, side, battle: () => battle };
+  const ctx: RoomContext = { session, client: session.client, tactical, timeline, side, battle: () => battle };
+  for (const feature of roomFeatures) {
+    try {
+      feature(ctx);
+    } catch (err) {
+      // One broken feature must not take the tactical view down with it.
+      console.error('room feature failed', err);
+    }
+  }
+  return ctx;
 }
 
 function inviteMenu(roomId: string): HTMLElement {

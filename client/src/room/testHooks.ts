@@ -29,6 +29,8 @@ export interface WardroomHooks {
   readonly role: string | null;
   readonly controlsEnabled: boolean;
   readonly connection: string;
+  /** Units drawn in the last frame: screen position (CSS px, relative to the canvas) and radius. */
+  drawnUnits(): { id: string; x: number; y: number; r: number }[];
   frameStats(): FrameStats;
   resetFrameStats(): void;
 }

@@ -19,6 +19,9 @@ export interface TacticalFrame {
   rate: number;
 }
 
+/** Extra drawing on top of the map each frame (annotation pins, branch ghosts...). */
+export type MapOverlay = (ctx: CanvasRenderingContext2D, cam: Camera, frame: TacticalFrame) => void;
+
 export class TacticalView {
   readonly root: HTMLElement;
   readonly canvas: HTMLCanvasElement;
@@ -40,6 +43,7 @@ export class TacticalView {
   private dpr = 1;
   private unitsCache: { src: Record<string, Unit> | null; list: Unit[] } = { src: null, list: [] };
   private lastState: WorldState | null = null;
+  private overlays: MapOverlay[] = [];
   private pointers = new Map<number, { x: number; y: number }>();
 
   constructor() {
@@ -136,11 +140,16 @@ export class TacticalView {
       const fx = this.fx.range(t - fxWindowMs(frame.rate), t);
       drawFx(ctx, cam, fx, state.units, t, frame.rate);
     }
+    for (const o of this.overlays) {
+      ctx.save();
+      o(ctx, cam, frame);
+      ctx.restore();
+    }
     drawScaleBar(ctx, cam, info.map.scaleLabel);
     this.updateTooltip(state);
   }
 
-  /** Nearest drawn unit within its radius (+4 px) of a screen point. */
+  /** The drawn unit under a screen point (within its radius + 4 px), nearest relative to its size. */
   private pick(x: number, y: number): string | null {
     const h = this.hit;
     let best: string | null = null;
@@ -150,8 +159,10 @@ export class TacticalView {
       const dy = h.y[i] - y;
       const d = dx * dx + dy * dy;
       const r = h.r[i] + 4;
-      if (d <= r * r && d < bestD) {
-        bestD = d;
+      // Score by distance relative to size, so a ship in front of a station wins when pointed at.
+      const score = d / (r * r);
+      if (score <= 1 && score < bestD) {
+        bestD = score;
         best = h.ids[i];
       }
     }
@@ -168,7 +179,7 @@ export class TacticalView {
     const side = this.sideNames.get(u.side) ?? u.side;
     const lines = [
       u.name,
-      `${u.cls} · ${u.kind}`,
+      `${u.cls.replace(/[-_]/g, " ")} · ${u.kind}`,
       side + (u.commander ? ` · ${u.commander}` : ''),
       `Shields ${Math.round(u.shields)}/${Math.round(u.maxShields)} · Hull ${Math.round(u.hull)}/${Math.round(u.maxHull)}`,
       `Status: ${u.status}`,
@@ -223,7 +234,23 @@ export class TacticalView {
     c.addEventListener('dblclick', () => this.fit());
   }
 
-  /** For tests and tools: world->screen of the current camera. */
+  /** Units drawn in the last frame with their screen position and radius (CSS px), for tests/tools. */
+  drawnUnits(): { id: string; x: number; y: number; r: number }[] {
+    const h = this.hit;
+    const out: { id: string; x: number; y: number; r: number }[] = [];
+    for (let i = 0; i < h.count; i++) out.push({ id: h.ids[i], x: h.x[i], y: h.y[i], r: h.r[i] });
+    return out;
+  }
+
+  /** Register an overlay; returns its remover. */
+  addOverlay(o: MapOverlay): () => void {
+    this.overlays.push(o);
+    return () => {
+      this.overlays = this.overlays.filter((x) => x !== o);
+    };
+  }
+
+  /** World <-> screen of the current camera (for overlays and map clicks). */
   get camera(): Camera {
     return this.cam;
   }

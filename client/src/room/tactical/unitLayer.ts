@@ -57,10 +57,12 @@ export interface UnitDrawOptions {
 }
 
 const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 3.5, decoy: 3.2 };
+/** The map is schematic: zoomed far in, symbols stop growing so a fleet stays readable. */
+const MAX_PX: Record<Unit['kind'], number> = { ship: 16, station: 80, platform: 12, decoy: 16 };
 
 /** Drawn half-size in pixels. */
 export function pixelSize(u: Unit, scale: number): number {
-  return Math.max(MIN_PX[u.kind], (u.size * scale) / 2);
+  return Math.min(MAX_PX[u.kind], Math.max(MIN_PX[u.kind], (u.size * scale) / 2));
 }
 
 export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: readonly Unit[], o: UnitDrawOptions): void {
@@ -131,7 +133,8 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
       p.arc(x, y, r, 0, Math.PI * 2);
     }
     const hovered = u.id === o.hoverId;
-    if (hovered || (s >= 9 && u.kind !== 'decoy') || u.kind === 'station') hull.push({ u, x, y, s });
+    // Hull bars: zoomed in, only for damaged units (a fleet of full bars is noise); always when hovered.
+    if (hovered || u.kind === 'station' || (s >= 9 && u.kind !== 'decoy' && u.hull < u.maxHull)) hull.push({ u, x, y, s });
     if (hovered || s >= 11 || u.kind === 'station') labels.push({ u, x, y, s });
   }
 
@@ -235,7 +238,7 @@ function drawHullBars(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number
   for (const { u, x, y, s } of items) {
     if (u.maxHull <= 0) continue;
     const f = Math.max(0, Math.min(1, u.hull / u.maxHull));
-    const w = Math.max(16, s * 1.6);
+    const w = Math.min(u.kind === 'station' ? 80 : 36, Math.max(16, s * 1.6));
     const bx = x - w / 2;
     const by = y + s * (u.kind === 'station' ? 1.6 : 1.4) + 4;
     back.next().rect(bx, by, w, 3);

@@ -1,0 +1,67 @@
+import type { BattleEvent } from '../../../shared/battle/events.js';
+import type { BattleInfo, Outcome } from '../../../shared/battle/timeline.js';
+import { describeEvent, sideName, unitNames } from './describe.js';
+
+// The difference between two branches' outcomes: winner, losses per side, objectives, and the
+// first event that differs. Choices themselves (`decision:made`) are skipped when looking for the
+// first difference: the compare view lists them already; what matters is their first consequence.
+
+export interface DiffRow {
+  label: string;
+  left: string;
+  right: string;
+  same: boolean;
+}
+
+export interface FirstDifference {
+  /** Index into both event lists (events before it are identical). */
+  index: number;
+  t: number;
+  left: string;
+  right: string;
+}
+
+export interface OutcomeDiff {
+  rows: DiffRow[];
+  first: FirstDifference | null;
+}
+
+const sameEvent = (a: BattleEvent, b: BattleEvent): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+export function firstDifference(battle: BattleInfo | null, a: readonly BattleEvent[], b: readonly BattleEvent[], from = 0): FirstDifference | null {
+  const n = Math.max(a.length, b.length);
+  for (let i = from; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x && y && sameEvent(x, y)) continue;
+    if (x?.type === 'decision:made' && y?.type === 'decision:made' && x.decisionId === y.decisionId) continue;
+    const names = unitNames(a.length > b.length ? a : b);
+    const t = Math.min(x?.t ?? Infinity, y?.t ?? Infinity);
+    return { index: i, t, left: describeEvent(battle, x, names), right: describeEvent(battle, y, names) };
+  }
+  return null;
+}
+
+export function outcomeDiff(battle: BattleInfo | null, a: { outcome: Outcome; events: readonly BattleEvent[]; durationMs: number }, b: { outcome: Outcome; events: readonly BattleEvent[]; durationMs: number }, sharedSeq = 0): OutcomeDiff {
+  const rows: DiffRow[] = [];
+  const row = (label: string, left: string, right: string) => rows.push({ label, left, right, same: left === right });
+  row('Winner', sideName(battle, a.outcome.winner), sideName(battle, b.outcome.winner));
+  const sides = [...new Set([...Object.keys(a.outcome.losses), ...Object.keys(b.outcome.losses)])];
+  for (const side of sides) {
+    const fmt = (o: Outcome) => {
+      const l = o.losses[side] ?? { ships: 0, stations: 0 };
+      return l.stations ? `${l.ships} ships, ${l.stations} stations` : `${l.ships} ships`;
+    };
+    row(`${sideName(battle, side)} losses`, fmt(a.outcome), fmt(b.outcome));
+  }
+  const objectives = [...new Set([...Object.keys(a.outcome.objectives), ...Object.keys(b.outcome.objectives)])];
+  for (const id of objectives) {
+    const oa = a.outcome.objectives[id];
+    const ob = b.outcome.objectives[id];
+    const word = (s: string | undefined) => (s === 'complete' ? 'reached' : s === 'failed' ? 'not reached (failed)' : s === 'pending' ? 'not reached' : '—');
+    row(`Objective: ${(oa ?? ob)?.label ?? id}`, word(oa?.status), word(ob?.status));
+  }
+  const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+  row('Duration', secs(a.durationMs), secs(b.durationMs));
+  return { rows, first: firstDifference(battle, a.events, b.events, sharedSeq) };
+}

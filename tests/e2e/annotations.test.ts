@@ -1,0 +1,225 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Annotation } from '../../shared/protocol/events.js';
+import { ensureClientBuilt } from './support/buildClient.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { createRoom, listBattles, openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import { bootServer, type BootedServer } from './support/server.js';
+
+// Annotations in real browsers on a real server: an instructor annotates through the UI, a viewer
+// and a player follow. Annotation text full of markup must show literally and run nothing.
+
+const hasChromium = chromiumAvailable();
+
+const PAYLOAD = [
+  '<img src=x onerror=window.__pwned=1>',
+  '<script>window.__pwned=2</script>',
+  '"><svg onload=window.__pwned=3>',
+  "<iframe srcdoc=\"<script>parent.__pwned=4</script>\"></iframe> & &amp; <b>bold</b> ' --",
+].join(' ');
+
+async function openTab(page: Page): Promise<void> {
+  await page.locator('button.tab[data-tab="annotations"]').click();
+}
+
+/** Nothing from the payload was turned into elements or ran. */
+async function assertInert(page: Page): Promise<void> {
+  const r = await page.evaluate(() => ({
+    pwned: (window as unknown as { __pwned?: unknown }).__pwned,
+    imgs: document.querySelectorAll('img').length,
+    scripts: [...document.querySelectorAll('script')].filter((s) => !s.src).length,
+    svgs: document.querySelectorAll('svg').length,
+    iframes: document.querySelectorAll('iframe').length,
+    bold: document.querySelectorAll('.side-panel b, .timeline-bar b, .autopause-banner b').length,
+  }));
+  expect(r).toEqual({ pwned: undefined, imgs: 0, scripts: 0, svgs: 0, iframes: 0, bold: 0 });
+}
+
+/** Seek the room by clicking the scrubber at `ms` (instructor page). */
+async function clickScrubberAt(page: Page, ms: number): Promise<void> {
+  const box = await page.getByTestId('scrubber').boundingBox();
+  const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
+  if (!box) throw new Error('no scrubber');
+  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
+}
+
+describe.runIf(hasChromium)('annotations in the browser', () => {
+  let server: BootedServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let roomId = '';
+  let instructor: Page;
+  let viewer: Page;
+  let player: Page;
+
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    server = await bootServer();
+    browser = await launchChromium();
+    const battles = await listBattles(server.url);
+    const battle = [...battles].sort((a, b) => a.durationMs - b.durationMs)[0];
+    const room = await createRoom(server.url, battle.id);
+    roomId = room.roomId;
+    const a = await openRoomPage(browser, server.url, roomId, { name: 'Sisko', instructorKey: room.instructorKey });
+    const b = await openRoomPage(browser, server.url, roomId, { name: 'Odo' });
+    const c = await openRoomPage(browser, server.url, roomId, { name: 'Nog', role: 'player' });
+    contexts.push(a.context, b.context, c.context);
+    instructor = a.page;
+    viewer = b.page;
+    player = c.page;
+    for (const p of [instructor, viewer, player]) {
+      await p.waitForFunction(() => window.__wardroom?.timelineLoaded === true && window.__wardroomAnnotations !== undefined);
+      await openTab(p);
+    }
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('gives the add form, settings and import to the instructor only', async () => {
+    expect(await instructor.getByTestId('annotation-form').isVisible()).toBe(true);
+    expect(await instructor.getByTestId('room-settings').isVisible()).toBe(true);
+    expect(await instructor.getByTestId('annotation-import').count()).toBe(1);
+    for (const p of [viewer, player]) {
+      expect(await p.getByTestId('annotation-form').isVisible()).toBe(false);
+      expect(await p.getByTestId('annotation-input').isVisible()).toBe(false);
+      expect(await p.getByTestId('room-settings').isVisible()).toBe(false);
+      expect(await p.getByTestId('annotation-readonly').isVisible()).toBe(true);
+    }
+    expect(await viewer.locator('label:has([data-testid="annotation-import"])').isVisible()).toBe(false);
+  });
+
+  it('shows a markup-laden annotation literally everywhere and runs nothing; stops the room on it', async () => {
+    const duration = await instructor.evaluate(() => window.__wardroom?.durationMs ?? 0);
+    const atMs = Math.round(duration * 0.3);
+    let v = (await sample(viewer)).version;
+    await clickScrubberAt(instructor, atMs);
+    await waitClockVersion(viewer, v + 1);
+
+    // Type the text, pin it on the map (a click in the middle of the canvas), make it a stop.
+    await instructor.getByTestId('annotation-input').fill(PAYLOAD);
+    await instructor.getByTestId('annotation-pin').click();
+    await instructor.getByTestId('annotation-picker').waitFor();
+    const canvas = await instructor.getByTestId('tactical-canvas').boundingBox();
+    if (!canvas) throw new Error('no canvas');
+    await instructor.mouse.click(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+    await instructor.getByTestId('annotation-stop').check();
+    await instructor.getByTestId('annotation-submit').click();
+
+    for (const p of [instructor, viewer, player]) {
+      const item = p.getByTestId('annotation-item');
+      await item.first().waitFor();
+      expect(await item.count()).toBe(1);
+      expect(await p.getByTestId('annotation-text').first().evaluate((n) => n.textContent)).toBe(PAYLOAD);
+      expect(await p.getByTestId('annotation-author').first().textContent()).toBe('Sisko');
+      const markers = p.getByTestId('annotation-marker');
+      expect(await markers.count()).toBe(1);
+      expect(await markers.first().getAttribute('data-stop')).toBe('true');
+      expect(await markers.first().getAttribute('title')).toContain(PAYLOAD.slice(0, 100));
+    }
+    const res = await fetch(`${server.url}/api/rooms/${roomId}/annotations`);
+    const [stored] = ((await res.json()) as { annotations: Annotation[] }).annotations;
+    expect(stored).toMatchObject({ text: PAYLOAD, stop: true, author: 'Sisko', authorRole: 'instructor' });
+    expect(stored.at).toBeDefined();
+    expect(Math.abs(stored.positionMs - atMs)).toBeLessThan(duration / 200 + 50);
+    // The id came from the page and fits the schema.
+    expect(stored.id).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+
+    // Seek 1.5 s before it and play: every page stops exactly there and shows the text in the banner.
+    v = (await sample(viewer)).version;
+    await clickScrubberAt(instructor, Math.max(0, stored.positionMs - 1500));
+    await waitClockVersion(viewer, v + 1);
+    const before = (await sample(instructor)).pos;
+    expect(before).toBeLessThan(stored.positionMs);
+    await instructor.getByTestId('play-pause').click();
+    for (const p of [instructor, viewer, player]) {
+      await p.getByTestId('autopause-banner').waitFor({ timeout: 10_000 });
+      expect(await p.getByTestId('autopause-text').evaluate((n) => n.textContent)).toBe(PAYLOAD);
+      expect((await sample(p)).pos).toBe(stored.positionMs);
+      // At its moment the pin is drawn on the map.
+      expect(await p.evaluate(() => window.__wardroomAnnotations?.drawnPins().map((d) => d.id))).toEqual([stored.id]);
+    }
+    await instructor.waitForTimeout(500); // let any onerror/onload have its chance
+    for (const p of [instructor, viewer, player]) await assertInert(p);
+  });
+
+  it('a viewer clicking a marker peeks without moving the room; the instructor seeks', async () => {
+    const far = await instructor.evaluate(() => Math.round((window.__wardroom?.durationMs ?? 0) * 0.8));
+    let v = (await sample(viewer)).version;
+    await clickScrubberAt(instructor, far);
+    await waitClockVersion(viewer, v + 1);
+    expect(await viewer.evaluate(() => window.__wardroomAnnotations?.drawnPins().length)).toBe(0);
+    v = (await sample(viewer)).version;
+
+    await viewer.getByTestId('annotation-marker').first().click();
+    await viewer.getByTestId('annotation-peek').waitFor();
+    const id = await viewer.getByTestId('annotation-item').first().getAttribute('data-id');
+    expect(await viewer.evaluate(() => window.__wardroomAnnotations?.peekId())).toBe(id);
+    // The peeked pin is drawn although the room is far from its moment.
+    await viewer.waitForFunction((x) => window.__wardroomAnnotations?.drawnPins().some((d) => d.id === x), id);
+    await viewer.waitForTimeout(300);
+    expect((await sample(instructor)).version).toBe(v);
+    expect(Math.abs((await sample(viewer)).pos - far)).toBeLessThan(2000);
+
+    await instructor.getByTestId('annotation-marker').first().click();
+    await waitClockVersion(viewer, v + 1);
+    const pos = (await instructor.evaluate(() => fetch(location.pathname.replace('/room/', '/api/rooms/')).then((r) => r.json()))) as { clock: { positionMs: number } };
+    const list = (await (await fetch(`${server.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
+    expect(pos.clock.positionMs).toBe(list.annotations[0].positionMs);
+  });
+
+  it('lets players annotate once the instructor allows it; edits and deletes reach everyone', async () => {
+    await instructor.getByTestId('setting-playersAnnotate').check();
+    await player.getByTestId('annotation-form').waitFor();
+    expect(await viewer.getByTestId('annotation-form').isVisible()).toBe(false);
+    await player.getByTestId('annotation-input').fill('Nog: the wings turn here');
+    await player.getByTestId('annotation-submit').click();
+    await viewer.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-item"]').length === 2);
+    expect(await viewer.getByTestId('annotation-marker').count()).toBe(2);
+    const mine = player.locator('[data-testid="annotation-item"]', { hasText: 'Nog: the wings' });
+    expect(await mine.getByTestId('annotation-edit').count()).toBe(1);
+    // The player may not touch the instructor's annotation; the viewer touches nothing.
+    const theirs = player.locator('[data-testid="annotation-item"]', { hasText: 'window.__pwned' });
+    expect(await theirs.getByTestId('annotation-edit').count()).toBe(0);
+    expect(await viewer.getByTestId('annotation-edit').count()).toBe(0);
+
+    await mine.getByTestId('annotation-edit').click();
+    await mine.getByTestId('annotation-edit-input').fill('Nog: the attack wings turn here');
+    await mine.getByTestId('annotation-save').click();
+    await viewer.locator('[data-testid="annotation-text"]', { hasText: 'Nog: the attack wings turn here' }).waitFor();
+
+    const inst = instructor.locator('[data-testid="annotation-item"]', { hasText: 'Nog: the attack' });
+    await inst.getByTestId('annotation-delete').click();
+    await viewer.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-marker"]').length === 1);
+    expect(await player.getByTestId('annotation-item').count()).toBe(1);
+  });
+
+  it('exports JSON and Markdown, and imports a lesson into a new room', async () => {
+    const json = await instructor.getByTestId('export-json').getAttribute('href');
+    const md = await instructor.getByTestId('export-md').getAttribute('href');
+    const exported = (await (await fetch(`${server.url}${json}`)).json()) as { annotations: Annotation[] };
+    expect(exported.annotations.map((a) => a.text)).toEqual([PAYLOAD]);
+    const debrief = await (await fetch(`${server.url}${md}`)).text();
+    expect(debrief).toMatch(/^# Debrief/m);
+
+    const battle = (await (await fetch(`${server.url}/api/rooms/${roomId}`)).json()) as { battleId: string };
+    const fresh = await createRoom(server.url, battle.battleId);
+    const page = await openRoomPage(browser, server.url, fresh.roomId, { name: 'Kira', instructorKey: fresh.instructorKey });
+    contexts.push(page.context);
+    await openTab(page.page);
+    await page.page.getByTestId('annotation-import').setInputFiles({ name: 'lesson.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
+    await page.page.getByTestId('annotation-item').first().waitFor();
+    expect(await page.page.getByTestId('annotation-status').textContent()).toContain('Imported 1 annotation');
+    expect(await page.page.getByTestId('annotation-text').first().evaluate((n) => n.textContent)).toBe(PAYLOAD);
+    const again = (await (await fetch(`${server.url}/api/rooms/${fresh.roomId}/annotations`)).json()) as { annotations: Annotation[] };
+    const key = (a: Annotation) => JSON.stringify([a.id, a.positionMs, a.text, a.phaseId, a.at, a.to, a.stop]);
+    expect(again.annotations.map(key)).toEqual(exported.annotations.map(key));
+    // A file that is not a lesson is refused in the page, with a message.
+    await page.page.getByTestId('annotation-import').setInputFiles({ name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"nope": 1}') });
+    await page.page.locator('[data-testid="annotation-status"].error').waitFor();
+    await assertInert(page.page);
+  });
+});
