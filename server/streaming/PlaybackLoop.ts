@@ -110,6 +110,9 @@ export class PlaybackLoop {
     this.tracked.add(roomId);
     this.sync(roomId, ph, tl, keyframe);
     this.stream(roomId, ph, tl);
+    // A stop closer than one tick (e.g. play pressed just before a stop annotation) must not wait for the tick.
+    const cached = this.stops.get(roomId);
+    if (cached) this.scheduleStop(roomId, ph, cached.stops);
   }
 
   /** Keep the cursor in step with the playhead; keyframe local sockets on a discontinuity. */
@@ -214,6 +217,9 @@ export class PlaybackLoop {
       if (!this.tracked.has(roomId)) return;
       // From here on synchronous: nothing can interleave between the checks and the emits.
       this.sync(roomId, ph, tl);
+      const cur = this.cursors.get(roomId);
+      // A command applied while we awaited the store is newer than what we read: leave it to the next tick.
+      if (!cur || cur.branchId !== ph.branchId || cur.clock.version !== ph.clock.version) return;
       this.stream(roomId, ph, tl);
       this.scheduleStop(roomId, ph, stops);
     } catch (err) {
