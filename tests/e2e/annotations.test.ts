@@ -154,7 +154,9 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     expect(await viewer.evaluate(() => window.__wardroomAnnotations?.drawnPins().length)).toBe(0);
     v = (await sample(viewer)).version;
 
-    await viewer.getByTestId('annotation-marker').first().click();
+    // force: the scrubber is aria-disabled for a viewer (it cannot seek), which Playwright extends to
+    // the markers inside it; the real mouse click still lands on the marker.
+    await viewer.getByTestId('annotation-marker').first().click({ force: true });
     await viewer.getByTestId('annotation-peek').waitFor();
     const id = await viewer.getByTestId('annotation-item').first().getAttribute('data-id');
     expect(await viewer.evaluate(() => window.__wardroomAnnotations?.peekId())).toBe(id);
@@ -179,7 +181,8 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     await player.getByTestId('annotation-submit').click();
     await viewer.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-item"]').length === 2);
     expect(await viewer.getByTestId('annotation-marker').count()).toBe(2);
-    const mine = player.locator('[data-testid="annotation-item"]', { hasText: 'Nog: the wings' });
+    const mineId = await player.locator('[data-testid="annotation-item"]', { hasText: 'Nog: the wings' }).getAttribute('data-id');
+    const mine = player.locator(`[data-testid="annotation-item"][data-id="${mineId}"]`);
     expect(await mine.getByTestId('annotation-edit').count()).toBe(1);
     // The player may not touch the instructor's annotation; the viewer touches nothing.
     const theirs = player.locator('[data-testid="annotation-item"]', { hasText: 'window.__pwned' });
