@@ -2,7 +2,7 @@ import type { PlaybackClock } from '../clock/playback.js';
 import type { BattleEvent } from '../battle/events.js';
 import type { WorldState } from '../battle/state.js';
 import type { DecisionChoice, SideId, Vec2 } from '../battle/types.js';
-import type { Outcome } from '../battle/timeline.js';
+import type { DecisionPointInfo, Outcome } from '../battle/timeline.js';
 import type {
   AnnotationAddPayload,
   AnnotationDeletePayload,
@@ -76,6 +76,28 @@ export interface BranchInfo {
   outcome: Outcome;
   createdBy: string | null;
   createdAt: number;
+}
+
+/** One branch in a room's branch tree (`GET /api/rooms/:roomId/branches`). */
+export interface BranchTreeNode extends BranchInfo {
+  /** True for the historical trunk. */
+  history: boolean;
+  /** 0 for history, 1 for its forks, 2 for forks of forks... */
+  depth: number;
+  /** Ids of the branches forked from this one in the room (ordered by fork time). */
+  children: string[];
+  /** The branch's decision points: when each is reached on it and what was chosen. */
+  decisionPoints: DecisionPointInfo[];
+}
+
+export interface BranchTree {
+  roomId: string;
+  battleId: string;
+  /** The branch the room follows now. */
+  currentBranchId: string;
+  historyBranchId: string;
+  /** Depth-first, history first: a parent always comes before its children. */
+  branches: BranchTreeNode[];
 }
 
 export interface RoomState {

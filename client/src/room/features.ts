@@ -1,4 +1,5 @@
 import { mountAnnotations } from './annotations/index.js';
+import { mountBranches } from './branches/mountBranches.js';
 import type { RoomContext } from './roomView.js';
 
 // Room features built by other modules (annotations, branches, compare view...). Each gets the
@@ -11,4 +12,4 @@ import type { RoomContext } from './roomView.js';
 
 export type RoomFeature = (ctx: RoomContext) => void;
 
-export const roomFeatures: RoomFeature[] = [mountAnnotations];
+export const roomFeatures: RoomFeature[] = [mountAnnotations, mountBranches];
