@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Timeline } from '../../shared/battle/timeline.js';
+import type { Annotation } from '../../shared/protocol/events.js';
+import { StaticTimelineService } from '../../server/timelines/StaticTimelineService.js';
+import { FIXTURE_BATTLE, FIXTURE_BRANCH, buildFixtureTimeline, fixtureInfo } from './fixtures/timeline.js';
+import { boot, clientId, sleep, until, type Booted } from './helpers.js';
+
+// Annotation rules beyond the basics in annotations.test.ts, with real sockets: annotations belong
+// to the branch they were made on (and only that branch's stops pause it), an id taken by another
+// author is a CONFLICT, and editing or deleting a stop moves or removes the auto-pause.
+
+const WHATIF = 'fixture-whatif';
+
+/** The fixture battle plus one precompiled what-if (Blue retreats at the 30 s decision). */
+function timelinesWithWhatIf(): StaticTimelineService {
+  const base = buildFixtureTimeline(WHATIF);
+  const whatIf: Timeline = {
+    ...base,
+    parentBranchId: FIXTURE_BRANCH,
+    decisions: [{ decisionId: 'hold', optionId: 'retreat' }],
+    fork: { decisionId: 'hold', atMs: 30_000, seq: base.events.find((e) => e.type === 'decision:point')!.seq },
+  };
+  return new StaticTimelineService().add(fixtureInfo(), buildFixtureTimeline(), [whatIf]);
+}
+
+let s: Booted | null = null;
+afterEach(async () => {
+  await s?.close();
+  s = null;
+});
+
+const wall = () => performance.timeOrigin + performance.now();
+
+describe('annotation rules', () => {
+  it('an annotation stays with the branch it was made on; only that branch’s stops pause it', async () => {
+    s = await boot({ timelines: timelinesWithWhatIf() });
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const viewer = s.client({ roomId, name: 'Odo' });
+    await Promise.all([inst.ready, viewer.ready]);
+
+    const onHistory = await inst.addAnnotation({ id: 'hist-0001', positionMs: 10_000, text: 'history note' });
+    expect(onHistory).toMatchObject({ ok: true, annotation: { branchId: FIXTURE_BRANCH } });
+    const fork = await inst.fork({ decisionId: 'hold', optionId: 'retreat' });
+    expect(fork).toMatchObject({ ok: true, branch: { branchId: WHATIF } });
+    await inst.seek(20_000);
+    expect(await inst.switchBranch(WHATIF)).toMatchObject({ ok: true, branchId: WHATIF });
+    const onWhatIf = await inst.addAnnotation({ id: 'whatif-0001', positionMs: 40_000, text: 'what-if stop', stop: true });
+    expect(onWhatIf).toMatchObject({ ok: true, annotation: { branchId: WHATIF, phaseId: 'withdrawal' } });
+    await until(() => viewer.room()?.annotations.length === 2, 2000, 'both annotations at the viewer');
+
+    // Exports: per branch on request; the debrief is the room's current branch.
+    const list = async (q: string) => ((await (await fetch(`${s!.url}/api/rooms/${roomId}/annotations${q}`)).json()) as { annotations: Annotation[] }).annotations;
+    expect((await list('')).map((a) => [a.id, a.branchId])).toEqual([
+      ['hist-0001', FIXTURE_BRANCH],
+      ['whatif-0001', WHATIF],
+    ]);
+    expect((await list(`?branch=${FIXTURE_BRANCH}`)).map((a) => a.id)).toEqual(['hist-0001']);
+    expect((await list(`?branch=${WHATIF}`)).map((a) => a.id)).toEqual(['whatif-0001']);
+    const md = await (await fetch(`${s.url}/api/rooms/${roomId}/annotations?format=md`)).text();
+    expect(md).toContain('what-if stop');
+    expect(md).not.toContain('history note');
+
+    // On the what-if, its stop pauses the room.
+    await inst.seek(38_000);
+    await inst.setRate(4);
+    await inst.play();
+    await until(() => viewer.clock()?.state === 'paused' && viewer.clock()?.reason === 'autopause', 3000, 'what-if autopause');
+    expect(viewer.positionNow(wall())).toBe(40_000);
+
+    // Back on history (after the divergence, so the room lands on it), that stop is not there.
+    expect(await inst.switchBranch(FIXTURE_BRANCH)).toMatchObject({ ok: true, clock: { positionMs: 30_000 } });
+    await inst.seek(38_000);
+    await inst.play();
+    await sleep(1200); // ~4.8 s of playback at 4x: well past 40 s
+    expect(inst.clock()).toMatchObject({ state: 'playing' });
+    expect(inst.positionNow()).toBeGreaterThan(40_500);
+  });
+
+  it('an id already used by another author is a CONFLICT; the original stays untouched', async () => {
+    s = await boot();
+    const { roomId, instructorKey } = await s.createRoom({ battleId: FIXTURE_BATTLE, settings: { playersAnnotate: true } });
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const jake = s.client({ roomId, name: 'Jake', role: 'player', clientId: clientId() });
+    const nog = s.client({ roomId, name: 'Nog', role: 'player', clientId: clientId() });
+    await Promise.all([inst.ready, jake.ready, nog.ready]);
+    const added: string[] = [];
+    inst.socket.on('annotation:added', (a) => added.push(a.id));
+
+    expect(await jake.addAnnotation({ id: 'shared-0001', positionMs: 5_000, text: 'Jake was here' })).toMatchObject({ ok: true });
+    expect(await nog.addAnnotation({ id: 'shared-0001', positionMs: 6_000, text: 'Nog was here' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    // Not even the instructor takes over an id through add (edit is the way to change it).
+    expect(await inst.addAnnotation({ id: 'shared-0001', positionMs: 7_000, text: 'Sisko' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    await sleep(150);
+    expect(added).toEqual(['shared-0001']);
+    const res = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
+    expect(res.annotations).toHaveLength(1);
+    expect(res.annotations[0]).toMatchObject({ text: 'Jake was here', author: 'Jake', positionMs: 5_000, authorRole: 'player' });
+    // Ids outside the schema never reach the store.
+    expect(await inst.addAnnotation({ id: 'bad id!', positionMs: 1, text: 'x' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
+  it('moving a stop moves the auto-pause; deleting it lets playback through', async () => {
+    s = await boot();
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const others = [1, 2].map((i) => s!.client({ roomId, name: `v${i}` }));
+    const all = [inst, ...others];
+    await Promise.all(all.map((c) => c.ready));
+    expect(await inst.addAnnotation({ id: 'stop-0001', positionMs: 10_000, text: 'stop', stop: true })).toMatchObject({ ok: true });
+    expect(await inst.editAnnotation({ id: 'stop-0001', positionMs: 12_000 })).toMatchObject({ ok: true, annotation: { positionMs: 12_000, stop: true } });
+    await inst.seek(9_000);
+    await inst.setRate(4);
+    await inst.play();
+    await until(() => all.every((c) => c.clock()?.state === 'paused' && c.clock()?.reason === 'autopause'), 3000, 'autopause at the moved stop');
+    const t = wall();
+    expect(all.map((c) => c.positionNow(t))).toEqual(all.map(() => 12_000));
+
+    expect(await inst.deleteAnnotation('stop-0001')).toMatchObject({ ok: true });
+    await inst.seek(11_000);
+    await inst.play();
+    await sleep(800); // ~3.2 s of playback at 4x
+    expect(inst.clock()).toMatchObject({ state: 'playing' });
+    expect(inst.positionNow()).toBeGreaterThan(13_000);
+  });
+});
