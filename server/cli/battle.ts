@@ -145,7 +145,7 @@ function cmdStudy(def: BattleDefinition, decisions: DecisionChoice[], base: numb
   bar.stop();
   const label = decisions.map((d) => `${d.decisionId}=${d.optionId}${d.value !== undefined ? `:${d.value}` : ''}`).join(' ') || '(history)';
   console.log(`${def.info.title}: history vs branch ${label}, ${runs} seeds from ${base}`);
-  const row = (name: string, h: string, b: string) => console.log(`  ${name.padEnd(44)} ${h.padStart(12)} ${b.padStart(12)}`);
+  const row = (name: string, h: string, b: string) => console.log(`  ${(name.length > 56 ? name.slice(0, 53) + '...' : name).padEnd(56)} ${h.padStart(12)} ${b.padStart(12)}`);
   row('', 'history', 'branch');
   const winners = [...new Set([...hist.winners.keys(), ...branch.winners.keys()])].sort();
   for (const w of winners) row(`winner ${w}`, `${hist.winners.get(w) ?? 0}/${runs}`, `${branch.winners.get(w) ?? 0}/${runs}`);
@@ -158,7 +158,7 @@ function cmdStudy(def: BattleDefinition, decisions: DecisionChoice[], base: numb
   const objectives = [...new Set([...hist.objectives.keys(), ...branch.objectives.keys()])].sort();
   for (const o of objectives) row(`${o}: complete`, `${hist.objectives.get(o) ?? 0}/${runs}`, `${branch.objectives.get(o) ?? 0}/${runs}`);
   const facts = [...new Set([...hist.facts.keys(), ...branch.facts.keys()])].sort();
-  for (const f of facts) row(f.length > 44 ? f.slice(0, 41) + '...' : f, `${hist.facts.get(f) ?? 0}/${runs}`, `${branch.facts.get(f) ?? 0}/${runs}`);
+  for (const f of facts) row(f, `${hist.facts.get(f) ?? 0}/${runs}`, `${branch.facts.get(f) ?? 0}/${runs}`);
   row('mean compile ms', (hist.ms / runs).toFixed(0), (branch.ms / runs).toFixed(0));
 }
 
