@@ -18,7 +18,7 @@ let adapter: ReturnType<typeof createAdapter> | undefined;
 const closers: (() => Promise<unknown>)[] = [];
 
 if (config.REDIS_URL) {
-  const redisStore = await RedisStore.connect(config.REDIS_URL, config.REDIS_PREFIX);
+  const redisStore = await RedisStore.connect(config.REDIS_URL, config.REDIS_PREFIX, (err) => logger.warn({ err }, 'redis store error'));
   store = redisStore;
   const pub = createClient({ url: config.REDIS_URL });
   const sub = pub.duplicate();

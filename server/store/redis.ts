@@ -38,9 +38,10 @@ export class RedisStore implements Store {
   ) {}
 
   /** Connect a dedicated client; close() will quit it. */
-  static async connect(url: string, prefix = 'wardroom:'): Promise<RedisStore> {
+  static async connect(url: string, prefix = 'wardroom:', onError: (err: unknown) => void = () => {}): Promise<RedisStore> {
     const client = createClient({ url });
-    client.on('error', () => {}); // reconnects by itself; commands reject meanwhile and handlers report it
+    // node-redis reconnects by itself; meanwhile commands reject and handlers answer INTERNAL.
+    client.on('error', onError);
     await client.connect();
     return new RedisStore(client, prefix, true);
   }
