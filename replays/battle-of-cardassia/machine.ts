@@ -31,6 +31,8 @@ export const PHASE_MS = {
   extermination: 45_000,
   cardassiansLoyal: 25_000,
   encirclement: 90_000,
+  /** Into the encirclement: the far groups leave the wide arc and close the ring. */
+  closeRing: 28_000,
   surrender: 30_000,
   finalBattleMax: 330_000,
 } as const;
@@ -244,10 +246,14 @@ export const machine = setup({
           'Late 2375 · day 5',
           'Though projected to lose over 40% of its ships, the Alliance presses on and surrounds the homeworld, facing the Dominion and Breen fleet, Cardassian stations and the orbital weapons platforms.',
         ),
-        ...orders.coreStandFast(),
+        ...orders.coreReturn(),
         ...orders.encircle(),
       ),
-      after: { [PHASE_MS.encirclement]: 'surrenderDecision' },
+      after: {
+        // Second leg of the encirclement: a targetless delayed transition only runs its actions.
+        [PHASE_MS.closeRing]: { actions: say(...orders.closeRing()) },
+        [PHASE_MS.encirclement]: 'surrenderDecision',
+      },
     },
 
     surrenderDecision: {

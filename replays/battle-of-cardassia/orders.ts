@@ -10,6 +10,7 @@ import {
   COLUMN_WAYPOINT,
   COMMS_GROUPS,
   ENCIRCLE_RADIUS,
+  SWING_RADIUS,
   FORWARD,
   FORWARD_GROUPS,
   JEMHADAR_CORE,
@@ -129,16 +130,16 @@ export function cardassiansSwitch(): BattleCommand[] {
   ];
 }
 
-/** The Jem'Hadar turn on the Cardassians: the home-defence groups hunt the turncoat fleets. */
+/**
+ * The Jem'Hadar turn on the Cardassians: the home-defence groups next to each turncoat fleet hunt it,
+ * while the western screen (facing the Alliance columns) stays put.
+ */
 export function extermination(): BattleCommand[] {
-  const prey: Record<(typeof JEMHADAR_CORE)[number], string> = {
-    'dom-jh-w': 'card-galor-n',
-    'dom-jh-n': 'card-galor-n',
-    'dom-jh-s': 'card-galor-s',
-    'dom-jh-e': 'card-keldon-e',
-    'dom-bc-n': 'card-galor-n',
-    'dom-bc-s': 'card-galor-s',
-  };
+  const hunts: [string, string][] = [
+    ['dom-jh-n', 'card-galor-n'],
+    ['dom-jh-s', 'card-galor-s'],
+    ['dom-jh-e', 'card-keldon-e'],
+  ];
   const strikes = [-120, -30, 60, 150].map((deg) => ({
     type: 'effect' as const,
     kind: 'strike' as const,
@@ -147,20 +148,33 @@ export function extermination(): BattleCommand[] {
     label: 'Extermination',
   }));
   return [
-    ...JEMHADAR_CORE.map((g) => order({ kind: 'attack', group: g, target: prey[g], range: 'close' })),
+    ...hunts.map(([g, prey]) => order({ kind: 'attack', group: g, target: prey, range: 'close' })),
     ...strikes,
     { type: 'fact', text: "The Founder ordered the Jem'Hadar to exterminate the Cardassians" },
   ];
 }
 
-/** Core groups return to their stations around the homeworld. */
-export function coreStandFast(): BattleCommand[] {
-  return JEMHADAR_CORE.map((g) => order({ kind: 'hold', group: g }));
+/** Core groups go back to their stations around the homeworld (the extermination scattered them). */
+export function coreReturn(): BattleCommand[] {
+  return JEMHADAR_CORE.map((g) => {
+    const at = forces.find((f) => f.group === g)?.at ?? CARDASSIA;
+    return order({ kind: 'move', group: g, to: at });
+  });
 }
 
-/** Every Alliance group takes its station on the ring around Cardassia Prime. */
+/** Encirclement, first leg: near groups take their stations, far groups swing out along a wider arc. */
 export function encircle(): BattleCommand[] {
-  return ALLIANCE_GROUPS.map((g) => order({ kind: 'move', group: g, to: aroundCardassia(ALLIANCE[g].ring, ENCIRCLE_RADIUS) }));
+  return ALLIANCE_GROUPS.map((g) => {
+    const { ring, via } = ALLIANCE[g];
+    return order({ kind: 'move', group: g, to: via === undefined ? aroundCardassia(ring, ENCIRCLE_RADIUS) : aroundCardassia(via, SWING_RADIUS) });
+  });
+}
+
+/** Encirclement, second leg: the far groups close the ring. */
+export function closeRing(): BattleCommand[] {
+  return ALLIANCE_GROUPS.filter((g) => ALLIANCE[g].via !== undefined).map((g) =>
+    order({ kind: 'move', group: g, to: aroundCardassia(ALLIANCE[g].ring, ENCIRCLE_RADIUS) }),
+  );
 }
 
 export function surrender(): BattleCommand[] {
@@ -177,7 +191,8 @@ export function finalBattle(switched: boolean, forwardHold: number | null): Batt
   const dominion = [...dominionMobile(forwardHold), ...(switched ? [] : CARDASSIAN_GROUPS)];
   return [
     ...alliance.map((g) => order({ kind: 'attack', group: g, target: 'side:dominion', range: 'close' })),
-    ...dominion.map((g) => order({ kind: 'attack', group: g, target: 'side:alliance', range: 'close' })),
+    // The defenders fight from their stations under the platforms' guns rather than sallying out.
+    ...dominion.map((g) => order({ kind: 'hold', group: g })),
     order({ kind: 'attack', group: 'orbital-platforms', target: 'side:alliance' }),
     order({ kind: 'attack', group: 'card-stations', target: 'side:alliance' }),
     { type: 'fact', text: 'The Founder refused to surrender; the battle for Cardassia Prime was fought to the end' },

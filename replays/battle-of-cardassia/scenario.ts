@@ -87,23 +87,28 @@ export const CARDASSIAN_GROUPS = ['card-galor-n', 'card-galor-s', 'card-keldon-e
 export const JEMHADAR_CORE = ['dom-jh-w', 'dom-jh-n', 'dom-jh-s', 'dom-jh-e', 'dom-bc-n', 'dom-bc-s'] as const;
 export const BREEN_GROUPS = ['breen-ne', 'breen-se'] as const;
 
-/** Alliance columns and their encirclement stations (degrees around Cardassia, radius in units). */
-export const ALLIANCE = {
+/**
+ * Alliance columns and their encirclement stations: `ring` is the final bearing (degrees clockwise
+ * from east) on the ring around Cardassia; `via`, when given, a first bearing on a wider arc so the
+ * group swings round the defences instead of cutting through them.
+ */
+export const ALLIANCE: Record<string, { column: 'fed' | 'kl' | 'rom'; ring: number; via?: number }> = {
   'fed-defiant': { column: 'fed', ring: 180 },
-  'fed-galaxy': { column: 'fed', ring: 152 },
-  'fed-akira': { column: 'fed', ring: 208 },
-  'fed-excelsior': { column: 'fed', ring: 124 },
-  'fed-miranda': { column: 'fed', ring: 236 },
-  'kl-negh-var': { column: 'kl', ring: 262 },
-  'kl-vorcha': { column: 'kl', ring: 292 },
-  'kl-bop': { column: 'kl', ring: 328 },
-  'rom-warbird-1': { column: 'rom', ring: 96 },
-  'rom-warbird-2': { column: 'rom', ring: 56 },
-} as const;
-export type AllianceGroup = keyof typeof ALLIANCE;
-export const ALLIANCE_GROUPS = Object.keys(ALLIANCE) as AllianceGroup[];
+  'fed-galaxy': { column: 'fed', ring: 144 },
+  'fed-akira': { column: 'fed', ring: 216 },
+  'fed-excelsior': { column: 'fed', ring: 108, via: 140 },
+  'fed-miranda': { column: 'fed', ring: 252, via: 220 },
+  'kl-negh-var': { column: 'kl', ring: 288, via: 262 },
+  'kl-vorcha': { column: 'kl', ring: 324, via: 278 },
+  'kl-bop': { column: 'kl', ring: 0, via: 296 },
+  'rom-warbird-1': { column: 'rom', ring: 72, via: 98 },
+  'rom-warbird-2': { column: 'rom', ring: 36, via: 82 },
+};
+export const ALLIANCE_GROUPS = Object.keys(ALLIANCE);
 export const REBEL_GROUPS = COMMS_SITES.map((_, i) => `rebel-${i + 1}`);
-export const ENCIRCLE_RADIUS = 305;
+export const ENCIRCLE_RADIUS = 300;
+/** Radius of the wider arc the far groups swing along first. */
+export const SWING_RADIUS = 328;
 
 /** Where each Alliance column crosses the pre-war border on the advance. */
 export const COLUMN_WAYPOINT: Record<'fed' | 'kl' | 'rom', Vec2> = {
@@ -179,18 +184,18 @@ export const forces: ForceGroupSpec[] = [
   ),
 
   // Dominion forward lines (withdrawn to the perimeter under the historical decision).
-  dom({ group: 'dom-fwd-fed', cls: 'jemhadar-attack-ship', count: 250, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-fed'].line, spread: 40, heading: Math.PI }),
-  dom({ group: 'dom-fwd-kl', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-kl'].line, spread: 36, heading: Math.PI }),
-  dom({ group: 'dom-fwd-rom', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-rom'].line, spread: 36, heading: Math.PI }),
+  dom({ group: 'dom-fwd-fed', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-fed'].line, spread: 40, heading: Math.PI }),
+  dom({ group: 'dom-fwd-kl', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-kl'].line, spread: 36, heading: Math.PI }),
+  dom({ group: 'dom-fwd-rom', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-rom'].line, spread: 36, heading: Math.PI }),
   // Home defence around Cardassia Prime.
-  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
-  dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
-  dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
-  dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
-  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 90, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
-  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 90, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
-  dom({ group: 'breen-ne', cls: 'breen-warship', count: 200, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
-  dom({ group: 'breen-se', cls: 'breen-warship', count: 200, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
+  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
+  dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
+  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 120, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
+  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 120, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
+  dom({ group: 'breen-ne', cls: 'breen-warship', count: 260, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
+  dom({ group: 'breen-se', cls: 'breen-warship', count: 260, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
   // Cardassian collaborator fleets guard the far side of the perimeter, away from the Alliance approach.
   dom({ group: 'card-galor-n', cls: 'galor', count: 150, namePrefix: 'Galor', commander: 'Legate Broca', at: aroundCardassia(-70, 190), spread: 20 }),
   dom({ group: 'card-galor-s', cls: 'galor', count: 100, namePrefix: 'Galor', at: aroundCardassia(70, 190), spread: 18 }),
