@@ -176,6 +176,12 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
   it('lets players annotate once the instructor allows it; edits and deletes reach everyone', async () => {
     await instructor.getByTestId('setting-playersAnnotate').check();
     await player.getByTestId('annotation-form').waitFor();
+    // Step mode is a room setting too; it reaches the server (the pause itself is tested server-side).
+    await instructor.getByTestId('setting-stepMode').check();
+    await instructor.waitForFunction(() => !(document.querySelector('[data-testid="setting-stepMode"]') as HTMLInputElement).disabled);
+    const settings = ((await (await fetch(`${server.url}/api/rooms/${roomId}`)).json()) as { settings: { stepMode: boolean; playersAnnotate: boolean } }).settings;
+    expect(settings).toMatchObject({ stepMode: true, playersAnnotate: true });
+    await instructor.getByTestId('setting-stepMode').uncheck();
     expect(await viewer.getByTestId('annotation-form').isVisible()).toBe(false);
     await player.getByTestId('annotation-input').fill('Nog: the wings turn here');
     await player.getByTestId('annotation-submit').click();

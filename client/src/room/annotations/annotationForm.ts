@@ -34,7 +34,7 @@ export class AnnotationForm {
     this.stop = el('input', { type: 'checkbox', 'data-testid': 'annotation-stop' });
     this.moment = el('span', { class: 'annotation-moment', 'data-testid': 'annotation-moment' });
     const now = el('button', { type: 'button', class: 'small', title: 'Use the current moment', text: '↻ now' });
-    this.pinBtn = el('button', { type: 'button', class: 'small', 'data-testid': 'annotation-pin', text: '📍 Pin on map' });
+    this.pinBtn = el('button', { type: 'button', class: 'small', 'data-testid': 'annotation-pin', text: '● Pin on map' });
     this.clearPin = el('button', { type: 'button', class: 'small', hidden: true, text: '✕', 'aria-label': 'Remove the pin' });
     this.pinLabel = el('span', { class: 'annotation-pin-label', text: 'no pin' });
     this.submitBtn = el('button', { type: 'submit', class: 'primary', 'data-testid': 'annotation-submit', text: 'Add annotation' });

@@ -57,7 +57,7 @@ export class AnnotationList {
       time,
       phase ? el('span', { class: 'annotation-phase', text: phase }) : null,
       a.stop ? el('span', { class: 'annotation-stop-badge', title: 'The room pauses here', text: 'stop' }) : null,
-      a.at ? el('span', { class: 'annotation-map-badge', title: a.to ? 'Arrow on the map' : 'Pin on the map', text: a.to ? '↗' : '📍' }) : null,
+      a.at ? el('span', { class: 'annotation-map-badge', title: a.to ? 'Arrow on the map' : 'Pin on the map', text: a.to ? '↗' : '●' }) : null,
       el('span', { class: 'spacer' }),
       el('span', { class: 'annotation-author', 'data-testid': 'annotation-author', text: a.author }),
     );

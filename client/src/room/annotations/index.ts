@@ -35,7 +35,7 @@ declare global {
 const SETTINGS: { key: keyof RoomSettings; label: string }[] = [
   { key: 'playersAnnotate', label: 'Players may annotate' },
   { key: 'openControl', label: 'Everyone controls playback' },
-  { key: 'stepMode', label: 'Step mode (pause at the end of each phase)' },
+  { key: 'stepMode', label: 'Step mode: pause at each phase end' },
 ];
 
 export function mountAnnotations(ctx: RoomContext): void {
@@ -200,8 +200,14 @@ export function mountAnnotations(ctx: RoomContext): void {
   render(true);
   onClock();
 
+  let battleSeen = ctx.battle();
   tactical.addOverlay((g, cam, frame) => {
-    // Per-frame bits ride on the map's frame: the live moment in the form, marker placement.
+    // Per-frame bits ride on the map's frame: the live moment in the form, marker placement,
+    // phase titles once the battle info has arrived.
+    if (ctx.battle() !== battleSeen) {
+      battleSeen = ctx.battle();
+      render(true);
+    }
     form.tick();
     markers.tick();
     drawn = drawAnnotationPins(g, cam, list, frame.positionMs, peekId, picker.draft);

@@ -98,6 +98,7 @@ function drawMark(ctx: CanvasRenderingContext2D, cam: Camera, at: Vec2, to: Vec2
 
 function bubble(ctx: CanvasRenderingContext2D, x: number, y: number, text: string, color: string): void {
   ctx.font = '12px system-ui, sans-serif';
+  ctx.textAlign = 'left'; // the map's labels leave it centred
   const w = ctx.measureText(text).width + 12;
   const h = 20;
   const bx = x + 10;
