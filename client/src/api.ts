@@ -50,10 +50,15 @@ export async function getBattle(battleId: string): Promise<{ battle: BattleInfo;
   return 'battle' in body ? { battle: body.battle, history: body.timeline ?? null } : { battle: body, history: null };
 }
 
-export async function getTimeline(battleId: string, branchId: string): Promise<Timeline> {
-  const body = await getJson<Timeline | { timeline: Timeline }>(
-    `/api/battles/${encodeURIComponent(battleId)}/timeline?branch=${encodeURIComponent(branchId)}`,
-  );
+/**
+ * A branch's full timeline. `keyframes: 'none'` leaves out the keyframes (most of a big battle's
+ * bytes); `room` lets any server process rebuild a what-if branch that room recorded.
+ */
+export async function getTimeline(battleId: string, branchId: string, opts: { keyframes?: 'all' | 'none'; room?: string } = {}): Promise<Timeline> {
+  const q = new URLSearchParams({ branch: branchId });
+  if (opts.keyframes) q.set('keyframes', opts.keyframes);
+  if (opts.room) q.set('room', opts.room);
+  const body = await getJson<Timeline | { timeline: Timeline }>(`/api/battles/${encodeURIComponent(battleId)}/timeline?${q.toString()}`);
   return 'timeline' in body ? body.timeline : body;
 }
 

@@ -18,6 +18,8 @@ describe.runIf(hasChromium)('lobby', () => {
     await ensureClientBuilt();
     server = await bootServer();
     browser = await launchChromium();
+    // Warm the server (the first listing compiles the battles) inside the hook's longer timeout.
+    await fetch(`${server.url}/api/battles`);
   });
 
   afterAll(async () => {

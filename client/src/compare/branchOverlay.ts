@@ -190,9 +190,11 @@ export class BranchOverlay {
       body.append(el('tr', { class: 'same' }, el('th', { text: 'First difference' }), el('td', { text: 'none: identical events' }), el('td', {})));
     }
     table.append(body);
-    const choices = (tl: typeof a) => (tl.decisions.length ? tl.decisions.map((d) => describeChoice(battle, d)).join('; ') : 'history');
+    // Every decision of each side (a nested branch carries its parent's too), then its outcome in words.
+    const choices = (tl: typeof a) => (tl.decisions.length ? tl.decisions.map((d) => describeChoice(battle, d)).join('; ') : 'every decision as it happened');
+    const side = (tl: typeof a) => el('span', { text: `${choices(tl)} — ${outcomeText(battle, tl.outcome)}. ${tl.outcome.summary}` });
     this.diffBox.append(
-      el('div', { class: 'diff-choices' }, el('span', { text: `${this.panes[0].spec.label}: ${choices(a)} — ${outcomeText(battle, a.outcome)}` }), el('span', { text: `${this.panes[1].spec.label}: ${choices(b)} — ${outcomeText(battle, b.outcome)}` })),
+      el('div', { class: 'diff-choices' }, side(a), side(b)),
       table,
     );
     this.diffBox.hidden = false;

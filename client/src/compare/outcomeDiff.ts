@@ -50,7 +50,8 @@ export function outcomeDiff(battle: BattleInfo | null, a: { outcome: Outcome; ev
   for (const side of sides) {
     const fmt = (o: Outcome) => {
       const l = o.losses[side] ?? { ships: 0, stations: 0 };
-      return l.stations ? `${l.ships} ships, ${l.stations} stations` : `${l.ships} ships`;
+      const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+      return l.stations ? `${n(l.ships, 'ship')}, ${n(l.stations, 'station')}` : n(l.ships, 'ship');
     };
     row(`${sideName(battle, side)} losses`, fmt(a.outcome), fmt(b.outcome));
   }

@@ -104,7 +104,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
   }
 
   async function loadTimeline(bId: string, brId: string): Promise<void> {
-    const [tl, info] = await Promise.all([loadTimelineDigest(bId, brId), battleLoaded]);
+    const [tl, info] = await Promise.all([loadTimelineDigest(bId, brId, route.roomId), battleLoaded]);
     if (brId !== branchId || !info) return;
     timeline.setTimeline(tl.durationMs, tl.phases, tl.decisionPoints);
     side.setSides(info.sides, tl.forces);

@@ -1,9 +1,9 @@
 import type { DecisionPointInfo, PhaseSpan } from '../../../shared/battle/timeline.js';
 import type { SideId } from '../../../shared/battle/types.js';
 
-// What the room page keeps from a branch's full timeline. The full Timeline JSON carries every
-// keyframe's world (Battle of Cardassia: 90+ keyframes x 3,000+ units, >100 MB of JSON), so it is
-// fetched and digested in a worker (timelineWorker.ts) and only this summary crosses to the page.
+// What the room page keeps from a branch's full timeline. Even without keyframes a big battle's
+// timeline is tens of MB of JSON (Battle of Cardassia: ~50,000 events), so it is fetched, parsed
+// and digested in a worker (timelineWorker.ts) and only this summary crosses to the page.
 
 export interface StrengthPoint {
   t: number;
@@ -21,12 +21,12 @@ export interface TimelineDigest {
   strength: StrengthPoint[];
 }
 
-export type WorkerRequest = { battleId: string; branchId: string };
+export type WorkerRequest = { battleId: string; branchId: string; roomId?: string };
 export type WorkerReply = { ok: true; digest: TimelineDigest } | { ok: false; branchId: string; message: string };
 
 /** Load a branch's digest off the main thread (falls back to the main thread without Worker support). */
-export function loadTimelineDigest(battleId: string, branchId: string): Promise<TimelineDigest> {
-  if (typeof Worker === 'undefined') return import('./timelineDigest.js').then((m) => m.fetchDigest(battleId, branchId));
+export function loadTimelineDigest(battleId: string, branchId: string, roomId?: string): Promise<TimelineDigest> {
+  if (typeof Worker === 'undefined') return import('./timelineDigest.js').then((m) => m.fetchDigest(battleId, branchId, roomId));
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./timelineWorker.ts', import.meta.url), { type: 'module' });
     w.onmessage = (e: MessageEvent<WorkerReply>) => {
@@ -38,7 +38,7 @@ export function loadTimelineDigest(battleId: string, branchId: string): Promise<
       w.terminate();
       reject(new Error(e.message || 'timeline worker failed'));
     };
-    const req: WorkerRequest = { battleId, branchId };
+    const req: WorkerRequest = { battleId, branchId, roomId };
     w.postMessage(req);
   });
 }

@@ -11,8 +11,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 scope.onmessage = (e) => {
-  const { battleId, branchId } = e.data;
-  fetchDigest(battleId, branchId).then(
+  const { battleId, branchId, roomId } = e.data;
+  fetchDigest(battleId, branchId, roomId).then(
     (digest) => scope.postMessage({ ok: true, digest }),
     (err: unknown) => scope.postMessage({ ok: false, branchId, message: err instanceof Error ? err.message : String(err) }),
   );
