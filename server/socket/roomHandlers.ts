@@ -56,8 +56,8 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
     await socket.join(p.roomId);
     const room = await d.rooms.state(p.roomId);
     const tl = await d.rooms.timelineOf(p.roomId, room.battleId, room.branchId);
-    // After the ack has gone out (same socket, so in order), send the timeline data.
-    queueMicrotask(() => {
+    // setImmediate: after the ack has been written (same socket, so the client sees the ack first).
+    setImmediate(() => {
       if (socket.connected && socket.data.roomId === p.roomId) d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl);
       void broadcastPresence(d, p.roomId).catch((err: unknown) => d.logger.warn({ err }, 'presence failed'));
     });
