@@ -43,7 +43,15 @@ async function main(): Promise<void> {
       await page.waitForTimeout(2500);
       const stats = await page.evaluate(() => window.__wardroom?.frameStats());
       await page.screenshot({ path: join(outDir, `${b.id}.png`) });
-      console.log(`${b.id}: ${JSON.stringify(stats)}`);
+      console.log(`${b.id} at 1x: ${fmtStats(stats)}`);
+      // The same stretch at 16x: many more events folded and beams drawn per frame.
+      await page.getByTestId('rate').selectOption('16');
+      await page.waitForFunction(() => (window.__wardroom?.clockVersion ?? 0) > 0);
+      await page.waitForTimeout(300);
+      await page.evaluate(() => window.__wardroom?.resetFrameStats());
+      await page.waitForTimeout(2500);
+      console.log(`${b.id} at 16x: ${fmtStats(await page.evaluate(() => window.__wardroom?.frameStats()))}`);
+      await page.getByTestId('rate').selectOption('1');
       if (i === 0) await closeUp(page, join(outDir, `${b.id}-closeup.png`));
       if (i === 0) {
         // One tablet-width capture: the side panel collapses under the map.
@@ -82,6 +90,12 @@ async function closeUp(page: Page, path: string): Promise<void> {
   await page.waitForTimeout(400);
   await page.screenshot({ path });
   await page.getByRole('button', { name: 'Fit map' }).click();
+}
+
+function fmtStats(s: { frames: number; drawMeanMs: number; drawP95Ms: number; drawMaxMs: number; foldMeanMs: number; intervalMeanMs: number; intervalP95Ms: number; units: number } | undefined): string {
+  if (!s) return 'n/a';
+  const f = (n: number): string => n.toFixed(1);
+  return `${s.units} units, ${s.frames} frames: frame work mean ${f(s.drawMeanMs)} ms (fold ${f(s.foldMeanMs)}), p95 ${f(s.drawP95Ms)}, max ${f(s.drawMaxMs)}; rAF interval mean ${f(s.intervalMeanMs)} ms, p95 ${f(s.intervalP95Ms)}`;
 }
 
 async function seekAndPlay(page: Page, positionMs: number): Promise<void> {
