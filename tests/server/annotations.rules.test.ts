@@ -4,6 +4,7 @@ import type { Annotation } from '../../shared/protocol/events.js';
 import { StaticTimelineService } from '../../server/timelines/StaticTimelineService.js';
 import { FIXTURE_BATTLE, FIXTURE_BRANCH, buildFixtureTimeline, fixtureInfo } from './fixtures/timeline.js';
 import { boot, clientId, sleep, until, type Booted } from './helpers.js';
+import { redisAvailable, redisStore } from './redis.js';
 
 // Annotation rules beyond the basics in annotations.test.ts, with real sockets: annotations belong
 // to the branch they were made on (and only that branch's stops pause it), an id taken by another
@@ -23,6 +24,7 @@ function timelinesWithWhatIf(): StaticTimelineService {
   return new StaticTimelineService().add(fixtureInfo(), buildFixtureTimeline(), [whatIf]);
 }
 
+const hasRedis = await redisAvailable();
 let s: Booted | null = null;
 afterEach(async () => {
   await s?.close();
@@ -75,6 +77,31 @@ describe('annotation rules', () => {
     await sleep(1200); // ~4.8 s of playback at 4x: well past 40 s
     expect(inst.clock()).toMatchObject({ state: 'playing' });
     expect(inst.positionNow()).toBeGreaterThan(40_500);
+  });
+
+  it.each([
+    ['memory', false],
+    ['Redis', true],
+  ] as const)('concurrent resends of one add store and broadcast it once (%s store)', async (_name, redis) => {
+    if (redis && !hasRedis) return;
+    const store = redis ? await redisStore() : undefined;
+    s = await boot(store ? { store, ownsStore: true } : {});
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const viewer = s.client({ roomId, name: 'Odo' });
+    await Promise.all([inst.ready, viewer.ready]);
+    const seen: string[] = [];
+    viewer.socket.on('annotation:added', (a) => seen.push(a.id));
+    // A resend fired before the first ack came back (e.g. a flaky link): all in flight at once.
+    const p = { id: 'burst-0001', positionMs: 4_000, text: 'once', stop: true };
+    const acks = await Promise.all(Array.from({ length: 8 }, () => inst.addAnnotation(p)));
+    expect(acks.every((a) => a.ok)).toBe(true);
+    expect(new Set(acks.map((a) => JSON.stringify(a))).size).toBe(1);
+    await sleep(200);
+    expect(seen).toEqual(['burst-0001']);
+    const res = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
+    expect(res.annotations.map((a) => a.id)).toEqual(['burst-0001']);
+    if (store) await store.clearPrefix();
   });
 
   it('an id already used by another author is a CONFLICT; the original stays untouched', async () => {
