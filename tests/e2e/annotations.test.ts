@@ -184,9 +184,24 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     await instructor.getByTestId('setting-stepMode').uncheck();
     expect(await viewer.getByTestId('annotation-form').isVisible()).toBe(false);
     await player.getByTestId('annotation-input').fill('Nog: the wings turn here');
+    // A drag on the map makes an arrow.
+    await player.getByTestId('annotation-pin').click();
+    const box = await player.getByTestId('tactical-canvas').boundingBox();
+    if (!box) throw new Error('no canvas');
+    await player.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await player.mouse.down();
+    await player.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4, { steps: 5 });
+    await player.mouse.up();
+    expect(await player.getByTestId('annotation-picker').isVisible()).toBe(false);
     await player.getByTestId('annotation-submit').click();
     await viewer.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-item"]').length === 2);
     expect(await viewer.getByTestId('annotation-marker').count()).toBe(2);
+    const stored = ((await (await fetch(`${server.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] }).annotations;
+    const arrow = stored.find((a) => a.author === 'Nog');
+    expect(arrow?.at).toBeDefined();
+    expect(arrow?.to).toBeDefined();
+    expect(arrow!.to!.x).toBeGreaterThan(arrow!.at!.x); // dragged right on screen = +x on the map
+    expect(arrow!.to!.y).toBeLessThan(arrow!.at!.y);
     const mineId = await player.locator('[data-testid="annotation-item"]', { hasText: 'Nog: the wings' }).getAttribute('data-id');
     const mine = player.locator(`[data-testid="annotation-item"][data-id="${mineId}"]`);
     expect(await mine.getByTestId('annotation-edit').count()).toBe(1);
