@@ -221,6 +221,21 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     expect(await player.getByTestId('annotation-item').count()).toBe(1);
   });
 
+  it('step mode pauses the room at the end of a phase and says so', async () => {
+    const room = (await (await fetch(`${server.url}/api/rooms/${roomId}`)).json()) as { battleId: string };
+    const info = (await (await fetch(`${server.url}/api/battles/${room.battleId}`)).json()) as { timeline: { phases: { endMs: number }[] } };
+    const end = info.timeline.phases[0].endMs;
+    await instructor.getByTestId('setting-stepMode').check();
+    await instructor.waitForFunction(() => !(document.querySelector('[data-testid="setting-stepMode"]') as HTMLInputElement).disabled);
+    const v = (await sample(viewer)).version;
+    await clickScrubberAt(instructor, Math.max(0, end - 1500));
+    await waitClockVersion(viewer, v + 1);
+    await instructor.getByTestId('play-pause').click();
+    await viewer.locator('[data-testid="autopause-banner"]', { hasText: 'step mode' }).waitFor({ timeout: 10_000 });
+    expect((await sample(viewer)).pos).toBe(end);
+    await instructor.getByTestId('setting-stepMode').uncheck();
+  });
+
   it('exports JSON and Markdown, and imports a lesson into a new room', async () => {
     const json = await instructor.getByTestId('export-json').getAttribute('href');
     const md = await instructor.getByTestId('export-md').getAttribute('href');

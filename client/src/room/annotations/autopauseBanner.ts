@@ -35,6 +35,16 @@ export class AutopauseBanner {
     this.root.hidden = false;
   }
 
+  /** A pause that is not an annotation's (step mode's end of a phase). */
+  note(head: string, text: string, version: number): void {
+    this.shownFor = version;
+    this.time.textContent = head;
+    this.author.textContent = '';
+    this.text.textContent = text;
+    delete this.root.dataset.id;
+    this.root.hidden = false;
+  }
+
   hide(): void {
     this.root.hidden = true;
   }

@@ -1,7 +1,7 @@
 import './annotations.css';
 import type { Annotation } from '../../../../shared/protocol/events.js';
 import type { RoomSettings } from '../../../../shared/protocol/schemas.js';
-import { clear, el } from '../../dom.js';
+import { clear, el, formatMs } from '../../dom.js';
 import type { RoomContext } from '../roomView.js';
 import { canControl } from '../session.js';
 import { AnnotationForm } from './annotationForm.js';
@@ -190,6 +190,9 @@ export function mountAnnotations(ctx: RoomContext): void {
         banner.show(here, c.version);
         listView.reveal(here.id);
       }
+    } else if (c.state === 'paused' && c.reason === 'phase-end') {
+      if (c.version === banner.shownFor) return;
+      banner.note(`End of a phase at ${formatMs(c.positionMs)} (step mode)`, 'Press play to go on with the next phase.', c.version);
     } else if (banner.visible) banner.hide();
   }
 
