@@ -96,8 +96,12 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
       const shown = decisions.find((x) => x.id === d.id)!;
       expect(shown.sliders).toEqual(d.params.map((p) => ({ min: String(p.min), max: String(p.max), value: String(p.default) })));
     }
-    await viewer.getByRole('tab', { name: 'Branches' }).click();
-    await viewer.waitForSelector('[data-testid="decision-point"]');
+    // A decision diamond on the scrubber opens the Branches tab at that decision.
+    const marker = viewer.locator('.decision-marker').first();
+    const markerId = await marker.getAttribute('data-decision');
+    await marker.click();
+    await viewer.waitForSelector(`[data-testid="decision-point"][data-decision-id="${markerId}"].focused`);
+    expect(await viewer.getByRole('tab', { name: 'Branches' }).getAttribute('aria-selected')).toBe('true');
     expect(await viewer.$$eval('[data-testid="fork-button"]', (els) => els.every((b) => (b as HTMLButtonElement).disabled))).toBe(true);
   });
 

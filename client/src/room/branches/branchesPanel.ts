@@ -38,6 +38,8 @@ export class BranchesPanel {
   private current: HTMLElement;
   private view: PanelView = { battle: null, tree: null, role: null };
   private busy = false;
+  /** What the user picked but has not forked yet, per branch and decision: survives re-renders (a new branch elsewhere). */
+  private drafts = new Map<string, { selected: string; values: Map<string, number> }>();
 
   constructor(private readonly actions: BranchActions) {
     this.current = el('p', { class: 'branch-current', 'data-testid': 'branch-current' });
@@ -104,9 +106,12 @@ export class BranchesPanel {
     if (!isCurrent && !node.history && current.branchId !== history.branchId && current.branchId !== node.parentBranchId) btn('Compare with room', 'branch-compare-room', () => this.actions.compare(current, node));
 
     const o = node.outcome;
+    // The label names the fork's choice; a nested branch also carries its ancestors' choices.
     const decisions = node.history
       ? 'Every decision as it happened.'
-      : node.decisions.map((d) => describeChoice(battle, d)).join(' · ');
+      : node.decisions.length > 1
+        ? `All its decisions: ${node.decisions.map((d) => describeChoice(battle, d)).join(' · ')}`
+        : 'Otherwise as it happened.';
     const li = el(
       'li',
       {
@@ -142,15 +147,18 @@ export class BranchesPanel {
     const canFork = this.view.role === 'player' || this.view.role === 'instructor';
     const points = [...node.decisionPoints].sort((a, b) => (a.atMs ?? Infinity) - (b.atMs ?? Infinity));
     if (!points.length) this.decisionsBox.append(el('p', { class: 'slot-empty', text: 'This battle has no decision points.' }));
-    for (const dp of points) this.decisionsBox.append(this.decisionItem(dp, canFork));
+    for (const dp of points) this.decisionsBox.append(this.decisionItem(node.branchId, dp, canFork));
   }
 
-  private decisionItem(dp: DecisionPointInfo, canFork: boolean): HTMLElement {
+  private decisionItem(branchId: string, dp: DecisionPointInfo, canFork: boolean): HTMLElement {
     const reached = dp.atMs !== null;
     const name = `dp-${dp.id}`;
     const chosen = dp.chosen;
-    let selected = chosen?.optionId ?? dp.options.find((o) => o.historical)?.id ?? dp.options[0]?.id;
-    const values = new Map<string, number>();
+    const key = `${branchId}/${dp.id}`;
+    const draft = this.drafts.get(key) ?? { selected: chosen?.optionId ?? dp.options.find((o) => o.historical)?.id ?? dp.options[0]?.id ?? '', values: new Map<string, number>() };
+    this.drafts.set(key, draft);
+    let selected = draft.selected;
+    const values = draft.values;
     const forkBtn = el('button', { type: 'button', class: 'primary small', 'data-testid': 'fork-button', text: 'Fork here' });
     const hint = el('span', { class: 'fork-hint' });
     const options = el('ul', { class: 'options' });
@@ -168,7 +176,7 @@ export class BranchesPanel {
       const radio = el('input', { type: 'radio', name, id, value: opt.id, 'data-option-id': opt.id, disabled: !canFork || !reached });
       radio.checked = opt.id === selected;
       radio.addEventListener('change', () => {
-        selected = opt.id;
+        selected = draft.selected = opt.id;
         refresh();
       });
       const isChosen = chosen?.optionId === opt.id;
@@ -184,8 +192,8 @@ export class BranchesPanel {
           isChosen ? el('span', { class: 'badge chosen-badge', text: chosen?.value !== undefined ? `chosen: ${chosen.value}` : 'chosen here' }) : null,
         ),
       );
-      if (opt.param) li.append(this.slider(opt, isChosen ? chosen?.value : undefined, values, () => {
-        selected = opt.id;
+      if (opt.param) li.append(this.slider(opt, values.get(opt.id) ?? (isChosen ? chosen?.value : undefined), values, () => {
+        selected = draft.selected = opt.id;
         radio.checked = true;
         refresh();
       }, !canFork || !reached));

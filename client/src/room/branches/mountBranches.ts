@@ -140,19 +140,20 @@ export function mountBranches(ctx: RoomContext): void {
   }
 
   // Keep the tree fresh: new branches, and switches (the highlighted branch and its decision list).
+  // Re-render only when something the panel shows changed (not on every presence blip).
   let roomBranch: string | null = null;
   let battleSeen: BattleInfo | null = null;
+  let roleSeen: string | null = null;
   session.subscribe((change) => {
     const room = session.room();
     if (change === 'branch') void refresh();
     if (room && room.branchId !== roomBranch) {
       roomBranch = room.branchId;
       void refresh();
-    } else if (change === 'room' || change === 'presence') {
-      if (ctx.battle() !== battleSeen) {
-        battleSeen = ctx.battle();
-        render();
-      } else if (tree && session.you()?.role) render();
+    } else if (ctx.battle() !== battleSeen || (session.you()?.role ?? null) !== roleSeen) {
+      battleSeen = ctx.battle();
+      roleSeen = session.you()?.role ?? null;
+      render();
     }
   });
   void refresh();
