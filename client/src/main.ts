@@ -1,5 +1,6 @@
 import './styles.css';
 import { renderLobby } from './lobby/lobbyView.js';
+import { setInstructorKey } from './prefs.js';
 import { mountRoom } from './room/roomView.js';
 
 // Two pages, routed by path: `/` is the lobby, `/room/:id` a room. The server's SPA fallback serves
@@ -10,6 +11,13 @@ if (!app) throw new Error('#app missing');
 
 const m = /^\/room\/([A-Za-z0-9_-]{1,128})\/?$/.exec(window.location.pathname);
 if (m) {
+  // An instructor link (`/room/<id>#key=<instructorKey>`) moves the instructor role to this browser:
+  // keep the key, then drop it from the address bar so it is not shared by accident.
+  const key = /^#key=([^&]+)$/.exec(window.location.hash)?.[1];
+  if (key) {
+    setInstructorKey(m[1], decodeURIComponent(key));
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
   const params = new URLSearchParams(window.location.search);
   const role = params.get('role');
   mountRoom(app, { roomId: m[1], role: role === 'player' || role === 'viewer' || role === 'instructor' ? role : undefined });

@@ -46,10 +46,12 @@ describe.runIf(hasChromium)('lobby', () => {
     await cards.nth(0).getByRole('button', { name: 'Create room' }).click();
     const viewerLink = await page.getByTestId('viewer-link').inputValue();
     const playerLink = await page.getByTestId('player-link').inputValue();
+    const instructorLink = await page.getByTestId('instructor-link').inputValue();
     const m = /\/room\/([A-Za-z0-9_-]+)$/.exec(viewerLink);
     expect(m).not.toBeNull();
     const roomId = m?.[1] ?? '';
     expect(playerLink).toBe(`${viewerLink}?role=player`);
+    expect(instructorLink.startsWith(`${viewerLink}#key=`)).toBe(true);
     expect(await page.evaluate((id) => localStorage.getItem(`wardroom:instructorKey:${id}`), roomId)).toBeTruthy();
     const res = await fetch(`${server.url}/api/rooms/${roomId}`);
     expect(res.status).toBe(200);
@@ -75,6 +77,15 @@ describe.runIf(hasChromium)('lobby', () => {
     expect(lit).toBeGreaterThan(50);
     expect(errors).toEqual([]);
     await context.close();
+
+    // The private instructor link hands the role to another browser, and leaves the address bar clean.
+    const other = await browser.newContext();
+    const page2 = await other.newPage();
+    await page2.goto(instructorLink);
+    await waitReady(page2);
+    expect(await page2.evaluate(() => window.__wardroom?.role)).toBe('instructor');
+    expect(new URL(page2.url()).hash).toBe('');
+    await other.close();
   });
 
   it('joins a room from a pasted player link', async () => {

@@ -60,7 +60,7 @@ function battleCard(b: BattleListItem, nameInput: HTMLInputElement, created: HTM
     createRoom(b.id)
       .then((r) => {
         setInstructorKey(r.roomId, r.instructorKey);
-        showCreated(created, b, r.roomId);
+        showCreated(created, b, r.roomId, r.instructorKey);
       })
       .catch((err: Error) => {
         status.textContent = `Could not create a room: ${err.message}`;
@@ -79,7 +79,7 @@ function battleCard(b: BattleListItem, nameInput: HTMLInputElement, created: HTM
   );
 }
 
-function showCreated(box: HTMLElement, b: BattleListItem, roomId: string): void {
+function showCreated(box: HTMLElement, b: BattleListItem, roomId: string, instructorKey: string): void {
   clear(box);
   box.hidden = false;
   const origin = window.location.origin;
@@ -90,6 +90,8 @@ function showCreated(box: HTMLElement, b: BattleListItem, roomId: string): void 
     el('p', { text: 'You are the instructor of this room (the key is kept in this browser).' }),
     shareRow('Viewers', viewerLink, 'viewer-link'),
     shareRow('Players', playerLink, 'player-link'),
+    el('p', { class: 'hint', text: 'To instruct from another browser, open this private link there (it carries the instructor key; do not share it):' }),
+    shareRow('Instructor', `${viewerLink}#key=${encodeURIComponent(instructorKey)}`, 'instructor-link'),
     el('a', { class: 'button primary', href: `/room/${roomId}`, 'data-testid': 'enter-room', text: 'Enter the room' }),
   );
 }

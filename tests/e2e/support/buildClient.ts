@@ -1,10 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 // Build client/dist once when it is missing or older than its sources. Test files run in parallel
-// workers, so the build is guarded by a lock directory (mkdir is atomic).
+// workers (and other suites may be serving client/dist at that moment), so the build is guarded by a
+// lock directory (mkdir is atomic), goes to a scratch directory, and is then merged into client/dist
+// without deleting anything: hashed assets side by side, index.html swapped in last by a rename.
+// A page loaded from the previous build keeps finding its scripts and its lazily loaded worker.
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const dist = join(repo, 'client/dist/index.html');
@@ -45,7 +48,16 @@ export async function ensureClientBuilt(): Promise<void> {
     }
     if (locked) {
       try {
-        await build({ configFile: join(repo, 'client/vite.config.ts'), logLevel: 'warn' });
+        const scratch = join(repo, `node_modules/.cache/wardroom-client-${process.pid}`);
+        await build({ configFile: join(repo, 'client/vite.config.ts'), logLevel: 'warn', build: { outDir: scratch, emptyOutDir: true } });
+        const distDir = join(repo, 'client/dist');
+        mkdirSync(distDir, { recursive: true });
+        for (const entry of readdirSync(scratch)) {
+          if (entry !== 'index.html') cpSync(join(scratch, entry), join(distDir, entry), { recursive: true });
+        }
+        cpSync(join(scratch, 'index.html'), join(distDir, 'index.html.next'));
+        renameSync(join(distDir, 'index.html.next'), dist);
+        rmSync(scratch, { recursive: true, force: true });
       } finally {
         rmSync(lock, { recursive: true, force: true });
       }
