@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { BattleEvent } from '../../shared/battle/events.js';
+import type { Timeline } from '../../shared/battle/timeline.js';
+import type { Unit } from '../../shared/battle/types.js';
+import { seriesFromPoints } from '../../client/src/room/panel/strengthChart.js';
+import { Camera } from '../../client/src/room/tactical/camera.js';
+import { FxIndex } from '../../client/src/room/tactical/fxIndex.js';
+import { LabelPlacer } from '../../client/src/room/tactical/labels.js';
+import { niceStep, scaleText } from '../../client/src/room/tactical/mapLayer.js';
+import { digest } from '../../client/src/room/timelineDigest.js';
+import { nextRate } from '../../client/src/room/timeline/timelineBar.js';
+
+// The browser client's pure parts (no DOM): camera math, the fire/effect index, label placement,
+// the scale bar, speed steps, and the strength chart digest.
+
+describe('Camera', () => {
+  it('fits the map and keeps the point under the cursor fixed while zooming', () => {
+    const cam = new Camera();
+    cam.resize(800, 600);
+    cam.fit({ width: 1000, height: 500, scaleLabel: '', features: [] }, 0);
+    expect(cam.scale).toBeCloseTo(0.8);
+    expect(cam.toScreenX(500)).toBeCloseTo(400);
+    expect(cam.toScreenY(250)).toBeCloseTo(300);
+    const before = cam.toWorld(123, 456);
+    cam.zoomAt(123, 456, 3);
+    const after = cam.toWorld(123, 456);
+    expect(after.x).toBeCloseTo(before.x, 9);
+    expect(after.y).toBeCloseTo(before.y, 9);
+    expect(cam.scale).toBeCloseTo(2.4);
+    cam.panBy(10, -20);
+    expect(cam.toScreenX(after.x)).toBeCloseTo(133);
+    expect(cam.toScreenY(after.y)).toBeCloseTo(436);
+    cam.zoomAt(0, 0, 1e-9);
+    expect(cam.scale).toBeCloseTo(cam.minScale);
+  });
+});
+
+function fire(seq: number, t: number): BattleEvent {
+  return { seq, t, type: 'unit:fire', from: 'a', to: 'b', weapon: 'phaser', hit: true, shields: 0, hull: 0 };
+}
+
+describe('FxIndex', () => {
+  it('keeps fire/effect events sorted, drops duplicates and other events, slices by time', () => {
+    const fx = new FxIndex();
+    fx.reset('b1', [fire(1, 100), fire(3, 300), { seq: 2, t: 200, type: 'caption', text: 'x' }]);
+    fx.add([fire(3, 300), fire(0, 50), fire(5, 500)]);
+    expect(fx.size).toBe(4);
+    expect(fx.range(100, 500).map((e) => e.seq)).toEqual([3, 5]);
+    expect(fx.range(0, 300).map((e) => e.seq)).toEqual([0, 1, 3]);
+    expect(fx.range(0, 1000, 2).map((e) => e.seq)).toEqual([3, 5]);
+    fx.reset('b2');
+    expect(fx.range(0, 1000)).toEqual([]);
+  });
+});
+
+describe('labels and scale bar', () => {
+  it('places a label only where none is', () => {
+    const p = new LabelPlacer();
+    expect(p.tryPlace(0, 0, 50, 10)).toBe(true);
+    expect(p.tryPlace(40, 5, 50, 10)).toBe(false);
+    expect(p.tryPlace(50, 0, 50, 10)).toBe(true);
+    p.reset();
+    expect(p.tryPlace(40, 5, 50, 10)).toBe(true);
+  });
+
+  it('reads the battle scale label', () => {
+    expect(niceStep(0.04)).toBeCloseTo(0.05);
+    expect(niceStep(0.034)).toBeCloseTo(0.02);
+    expect(niceStep(130)).toBe(100);
+    expect(scaleText(50, '1 unit = 100 km')).toBe('5,000 km');
+    expect(scaleText(100, '1 unit ≈ 2,000 km (distances compressed)')).toBe('≈ 200,000 km');
+    expect(scaleText(20, 'schematic: 1 unit ≈ 0.05 ly (compressed)')).toBe('≈ 1 ly');
+    expect(scaleText(10, 'abstract')).toBe('10 units (abstract)');
+  });
+
+  it('steps the speed within 0.25x..16x', () => {
+    expect(nextRate(1, 1)).toBe(2);
+    expect(nextRate(1, -1)).toBe(0.5);
+    expect(nextRate(16, 1)).toBe(16);
+    expect(nextRate(0.25, -1)).toBe(0.25);
+    expect(nextRate(3, 1)).toBe(8);
+  });
+});
+
+function unit(id: string, side: string): Unit {
+  return {
+    id, side, kind: 'ship', cls: 'c', name: id, group: 'g', pos: { x: 0, y: 0 }, vel: { x: 0, y: 0 }, t0: 0, heading: 0,
+    shields: 10, maxShields: 10, hull: 100, maxHull: 100, weapons: [], status: 'active', size: 1,
+  };
+}
+
+describe('timeline digest (strength chart)', () => {
+  it('folds the events into per-side strength over time, normalised per side', () => {
+    const events: BattleEvent[] = [
+      { seq: 0, t: 0, type: 'unit:spawn', unit: unit('a1', 'A') },
+      { seq: 1, t: 0, type: 'unit:spawn', unit: unit('a2', 'A') },
+      { seq: 2, t: 0, type: 'unit:spawn', unit: unit('b1', 'B') },
+      { seq: 3, t: 4000, type: 'unit:fire', from: 'b1', to: 'a1', weapon: 'disruptor', hit: true, shields: 0, hull: 50 },
+      { seq: 4, t: 7000, type: 'unit:status', id: 'a2', status: 'destroyed' },
+    ];
+    const tl = { battleId: 'x', branchId: 'h', durationMs: 10_000, events, phases: [], decisionPoints: [], forces: {} } as unknown as Timeline;
+    const d = digest(tl);
+    const at = (t: number) => d.strength.filter((p) => p.t <= t).at(-1);
+    expect(at(3000)?.sides.A.strength).toBeCloseTo(2);
+    expect(at(5000)?.sides.A.strength).toBeCloseTo(1.5);
+    expect(at(9000)?.sides.A.strength).toBeCloseTo(0.5);
+    expect(at(9000)?.sides.A.units).toBe(1);
+    expect(at(9000)?.sides.B.strength).toBeCloseTo(1);
+    expect(d.strength.at(-1)?.t).toBe(10_000);
+    const series = seriesFromPoints(d.strength, [
+      { id: 'A', name: 'A', color: '#f00', commanders: [] },
+      { id: 'B', name: 'B', color: '#00f', commanders: [] },
+    ]);
+    expect(Math.max(...(series.bySide.get('A') ?? []))).toBeCloseTo(1);
+    expect(series.bySide.get('A')?.at(-1)).toBeCloseTo(0.25);
+    expect(series.bySide.get('B')?.at(-1)).toBeCloseTo(1);
+  });
+});
