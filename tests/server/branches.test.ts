@@ -8,14 +8,19 @@ import type { RoomClient } from '../../client/lib/roomClient.js';
 import { createWorld } from '../../server/engine/sim/index.js';
 import type { BattleDefinition, DecisionSpec } from '../../server/engine/types.js';
 import { MemoryStore } from '../../server/store/memory.js';
+import type { Store } from '../../server/store/types.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { boot, sleep, spread, until, type Booted } from './helpers.js';
+import { redisAvailable, redisStore } from './redis.js';
 
 // What-if branches through real sockets on the real engine: a player forks, the instructor switches
 // the room, everyone follows in sync; nested forks; the branch tree over HTTP. The battle is the
 // registered one with the fewest units (cheapest to compile), picked without naming it.
 
 const engine = new EngineTimelineService();
+const hasRedis = await redisAvailable();
+const stores: [string, () => Promise<Store>][] = [['memory', async () => new MemoryStore()]];
+if (hasRedis) stores.push(['redis', () => redisStore()]);
 let s: Booted;
 let def: BattleDefinition;
 let history: Timeline;
@@ -169,14 +174,14 @@ describe('what-if branches in a room', () => {
     await expectInSync(all, history);
   }, 120_000);
 
-  it('serves a branch timeline without keyframes, and rebuilds one recorded by a room on another process', async () => {
+  it.each(stores)('serves a branch timeline without keyframes, and rebuilds one recorded by a room on another process (%s store)', async (_name, makeStore) => {
     // Two server processes on one store: the second has never compiled the branch the first forked.
-    const store = new MemoryStore();
+    const store = await makeStore();
     const a = await boot({ timelines: engine, store });
     const b = await boot({ timelines: new EngineTimelineService(), store });
     try {
       const spec = def.decisions[def.decisions.length - 1];
-      const { roomId } = await a.createRoom({ battleId: def.info.id });
+      const { roomId, instructorKey } = await a.createRoom({ battleId: def.info.id });
       const player = a.client({ roomId, name: 'P', role: 'player' });
       await player.ready;
       const forked = await player.fork(alternative(spec));
@@ -194,9 +199,18 @@ describe('what-if branches in a room', () => {
       // The other process lists the same tree.
       const tree = (await (await fetch(`${b.url}/api/rooms/${roomId}/branches`)).json()) as BranchTree;
       expect(tree.branches.map((n) => n.branchId)).toEqual([full.parentBranchId, id]);
+      // ... and its instructor can switch the room there (rebuilt from the recorded decisions).
+      const inst = b.client({ roomId, name: 'I', instructorKey });
+      await inst.ready;
+      const kf = inst.nextKeyframe();
+      const sw = await inst.switchBranch(id);
+      expect(sw.ok && sw.branchId).toBe(id);
+      await kf;
+      expect(inst.stateBranchId()).toBe(id);
     } finally {
       await a.close();
       await b.close();
+      await store.close();
     }
   }, 120_000);
 });
