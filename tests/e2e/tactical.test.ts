@@ -1,0 +1,92 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureClientBuilt } from './support/buildClient.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
+import { bootServer, type BootedServer } from './support/server.js';
+
+// The tactical canvas in a real browser: hover shows a unit's tooltip, drag pans, the wheel zooms
+// about the cursor, Fit restores the whole map.
+
+const hasChromium = chromiumAvailable();
+
+describe.runIf(hasChromium)('tactical view', () => {
+  let server: BootedServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    server = await bootServer();
+    browser = await launchChromium();
+    const battles = await listBattles(server.url);
+    const battle = battles.find((b) => b.id.includes('deep-space-9')) ?? battles[0];
+    const { roomId, instructorKey } = await createRoom(server.url, battle.id);
+    ({ context, page } = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey, viewport: { width: 1280, height: 800 } }));
+    // Somewhere mid-battle, paused.
+    const v = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
+    const box = await page.getByTestId('scrubber').boundingBox();
+    if (!box) throw new Error('no scrubber');
+    await page.mouse.click(box.x + box.width * 0.4, box.y + box.height / 2);
+    await waitClockVersion(page, v + 1);
+    await page.waitForTimeout(500);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  const drawn = () => page.evaluate(() => window.__wardroom?.drawnUnits() ?? []);
+
+  it('shows a tooltip for the unit under the pointer', async () => {
+    const canvas = await page.getByTestId('tactical-canvas').boundingBox();
+    if (!canvas) throw new Error('no canvas');
+    const units = await drawn();
+    expect(units.length).toBeGreaterThan(0);
+    // A unit with no other unit drawn within 12 px, so the pointer picks exactly it.
+    const lone = units.find((u) => units.every((o) => o === u || Math.hypot(o.x - u.x, o.y - u.y) > 12)) ?? units[0];
+    await page.mouse.move(canvas.x + lone.x, canvas.y + lone.y);
+    const tip = page.getByTestId('unit-tooltip');
+    await tip.waitFor({ state: 'visible' });
+    const text = (await tip.textContent()) ?? '';
+    expect(text).toMatch(/Shields \d+\/\d+ · Hull \d+\/\d+/);
+    expect(text).toMatch(/Status: \w+/);
+    await page.mouse.move(canvas.x + 5, canvas.y + canvas.height - 5);
+    await tip.waitFor({ state: 'hidden' });
+  });
+
+  it('pans by dragging, zooms about the cursor, and fits back', async () => {
+    const canvas = await page.getByTestId('tactical-canvas').boundingBox();
+    if (!canvas) throw new Error('no canvas');
+    const before = await drawn();
+    const ref = before[0];
+    const find = (list: typeof before) => list.find((u) => u.id === ref.id);
+
+    await page.mouse.move(canvas.x + 300, canvas.y + 300);
+    await page.mouse.down();
+    await page.mouse.move(canvas.x + 360, canvas.y + 280, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForTimeout(100);
+    const panned = find(await drawn());
+    expect(panned?.x).toBeCloseTo(ref.x + 60, 0);
+    expect(panned?.y).toBeCloseTo(ref.y - 20, 0);
+
+    // Zoom in with the wheel about the reference unit: it stays put, its neighbours spread out.
+    await page.mouse.move(canvas.x + (panned?.x ?? 0), canvas.y + (panned?.y ?? 0));
+    await page.mouse.wheel(0, -400);
+    await page.waitForTimeout(150);
+    const zoomed = await drawn();
+    const z = find(zoomed);
+    expect(Math.abs((z?.x ?? 0) - (panned?.x ?? 0))).toBeLessThan(2);
+    expect(zoomed.length).toBeLessThanOrEqual(before.length);
+
+    await page.getByRole('button', { name: 'Fit map' }).click();
+    await page.waitForTimeout(100);
+    const fitted = find(await drawn());
+    expect(fitted?.x).toBeCloseTo(ref.x, 0);
+    expect(fitted?.y).toBeCloseTo(ref.y, 0);
+  });
+});
