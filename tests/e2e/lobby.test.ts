@@ -106,4 +106,15 @@ describe.runIf(hasChromium)('lobby', () => {
     expect(await page.getByTestId('play-pause').isDisabled()).toBe(true);
     await context.close();
   });
+
+  it('says so when the room does not exist', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/room/no-such-room-here`);
+    const overlay = page.getByTestId('room-overlay');
+    await overlay.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await overlay.textContent()).toMatch(/Cannot join this room/);
+    expect(await page.evaluate(() => window.__wardroom?.ready)).toBe(false);
+    await context.close();
+  });
 });
