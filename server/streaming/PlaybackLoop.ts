@@ -23,9 +23,18 @@ import type { AppSocket, IO } from '../types.js';
 interface Cursor {
   branchId: string;
   clock: PlaybackClock;
-  /** seq of the next event to stream. */
+  /** seq of the next event to stream; PENDING while a coalesced keyframe is due (nothing streams meanwhile). */
   nextSeq: number;
+  /** The branch timeline the pending keyframe will be cut from. */
+  timeline?: Timeline;
 }
+
+const PENDING = -1;
+/**
+ * Keyframes to a room are at most this frequent. A burst of seeks (a held arrow key) costs one keyframe per
+ * interval: the first goes at once, the last one's state follows the interval. A large battle's keyframe is MBs.
+ */
+const KEYFRAME_MIN_INTERVAL_MS = 60;
 
 interface StopCache {
   stops: StopPoint[];
@@ -57,6 +66,8 @@ export class PlaybackLoop {
   /** A room's battle never changes: read it once, then one store read (the playhead) per room per tick. */
   private readonly battleIds = new Map<string, string>();
   private readonly timers = new Map<string, { version: number; timer: NodeJS.Timeout }>();
+  private readonly lastKeyframe = new Map<string, number>();
+  private readonly keyframeTimers = new Map<string, NodeJS.Timeout>();
   private interval: NodeJS.Timeout | null = null;
   private ticking = false;
   private nextTickAt = 0;
@@ -74,6 +85,8 @@ export class PlaybackLoop {
     this.interval = null;
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
+    for (const t of this.keyframeTimers.values()) clearTimeout(t);
+    this.keyframeTimers.clear();
   }
 
   get activeRooms(): number {
@@ -94,7 +107,7 @@ export class PlaybackLoop {
     const kf = this.keyframe(ph, tl);
     socket.emit('playback:clock', ph.clock);
     socket.emit('timeline:keyframe', kf);
-    if (cur.nextSeq > kf.state.nextSeq) {
+    if (cur.nextSeq !== PENDING && cur.nextSeq > kf.state.nextSeq) {
       socket.emit('timeline:events', this.batch(tl, kf.state.nextSeq, cur.nextSeq));
     }
     this.stream(roomId, ph, tl);
@@ -126,13 +139,38 @@ export class PlaybackLoop {
       cur!.clock = ph.clock;
       return;
     }
-    const kf = this.keyframe(ph, tl);
-    this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: kf.state.nextSeq });
-    if (cur) {
-      // Sockets already in the room hold a state to replace; a first join gets its own keyframe.
-      this.o.io.local.to(roomId).emit('timeline:keyframe', kf);
-      this.o.metrics.broadcasts.inc({ kind: 'keyframe' });
+    if (!cur) {
+      // First socket of the room on this process: it gets its own keyframe from joined().
+      this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: this.keyframe(ph, tl).state.nextSeq });
+      return;
     }
+    this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: PENDING, timeline: tl });
+    const wait = (this.lastKeyframe.get(roomId) ?? -Infinity) + KEYFRAME_MIN_INTERVAL_MS - this.o.now();
+    if (wait <= 0) this.flushKeyframe(roomId);
+    else if (!this.keyframeTimers.has(roomId)) {
+      this.keyframeTimers.set(
+        roomId,
+        setTimeout(() => {
+          this.keyframeTimers.delete(roomId);
+          this.flushKeyframe(roomId);
+        }, wait),
+      );
+    }
+  }
+
+  /** Keyframe the room at its latest clock, then resume streaming from it. */
+  private flushKeyframe(roomId: string): void {
+    const cur = this.cursors.get(roomId);
+    if (!cur || cur.nextSeq !== PENDING || !cur.timeline) return;
+    const tl = cur.timeline;
+    const ph = { branchId: cur.branchId, clock: cur.clock };
+    const kf = this.keyframe(ph, tl);
+    cur.nextSeq = kf.state.nextSeq;
+    delete cur.timeline;
+    this.lastKeyframe.set(roomId, this.o.now());
+    this.o.io.local.to(roomId).emit('timeline:keyframe', kf);
+    this.o.metrics.broadcasts.inc({ kind: 'keyframe' });
+    this.stream(roomId, ph, tl);
   }
 
   private discontinuous(cur: Cursor, ph: Playhead): boolean {
@@ -157,7 +195,7 @@ export class PlaybackLoop {
   /** One broadcast with everything new inside the lookahead window. */
   private stream(roomId: string, ph: Playhead, tl: Timeline): void {
     const cur = this.cursors.get(roomId);
-    if (!cur || cur.branchId !== ph.branchId || cur.clock.version !== ph.clock.version) return;
+    if (!cur || cur.nextSeq === PENDING || cur.branchId !== ph.branchId || cur.clock.version !== ph.clock.version) return;
     const c = ph.clock;
     const now = this.o.now();
     const pos = positionAt(c, now);
@@ -199,6 +237,10 @@ export class PlaybackLoop {
     this.cursors.delete(roomId);
     this.stops.delete(roomId);
     this.battleIds.delete(roomId);
+    this.lastKeyframe.delete(roomId);
+    const kt = this.keyframeTimers.get(roomId);
+    if (kt) clearTimeout(kt);
+    this.keyframeTimers.delete(roomId);
     this.clearTimer(roomId);
   }
 

@@ -90,6 +90,31 @@ describe('rooms: synchronized playback', () => {
     expect(new Set(seqs).size).toBe(1);
   });
 
+  it('a burst of seeks costs a few keyframes, and everyone ends on the last one', async () => {
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const viewer = s.client({ roomId, name: 'Garak' });
+    await Promise.all([inst.ready, viewer.ready]);
+    await inst.play();
+    let keyframes = 0;
+    viewer.socket.on('timeline:keyframe', () => keyframes++);
+    let last = 0;
+    for (let i = 1; i <= 20; i++) {
+      const r = await inst.seek(i * 2_000);
+      if (r.ok) last = r.clock.version;
+    }
+    await until(() => viewer.clock()?.version === last, 2000, 'last seek');
+    await sleep(300);
+    console.log(`[burst] 20 seeks -> ${keyframes} keyframes`);
+    expect(keyframes).toBeGreaterThanOrEqual(1);
+    expect(keyframes).toBeLessThan(20);
+    const t = performance.timeOrigin + performance.now();
+    const pos = viewer.positionNow(t);
+    expect(pos).toBeGreaterThanOrEqual(40_000);
+    const truth = stateAt(tl.events, tl.keyframes, pos);
+    expect(Math.abs(viewer.stateNow(t)!.nextSeq - truth.nextSeq)).toBeLessThanOrEqual(2);
+  });
+
   it('phase jump and step move everyone to phase starts', async () => {
     const { roomId, instructorKey } = await s.createRoom();
     const inst = s.client({ roomId, name: 'Sisko', instructorKey });
