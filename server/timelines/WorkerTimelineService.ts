@@ -23,7 +23,11 @@ export class WorkerTimelineService implements TimelineService {
     const url = new URL(`./worker/timelineWorker.${fromTs ? 'ts' : 'js'}`, import.meta.url);
     // Running from TypeScript sources (tsx, vitest): register tsx's loader in the worker, then load the entry.
     const w = fromTs
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true })
+      ? new Worker(
+          // Resolved here, not in the eval'd worker (which resolves bare names from the cwd).
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
+          { eval: true },
+        )
       : new Worker(url);
     w.on('message', (res: Response) => {
       const p = this.pending.get(res.id);
