@@ -143,6 +143,11 @@ describe('annotations', () => {
     const joined = await again.ready;
     expect(joined.room.clock.positionMs).toBe(3_000);
     expect(joined.room.annotations.map((a) => a.id)).toEqual([note('persist', 0).id]);
-    await store2.clearPrefix();
+    await s.close(); // closing still writes (members turn disconnected): clear after it
+    s = null;
+    await sleep(100);
+    const cleaner = await redisStore(prefix);
+    await cleaner.clearPrefix();
+    await cleaner.close();
   });
 });

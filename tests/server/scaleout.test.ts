@@ -31,13 +31,15 @@ async function node(prefix: string): Promise<Booted> {
 describe.runIf(hasRedis)('two processes, one Redis', () => {
   it('members on different processes stay in sync; a killed process loses nothing acknowledged', async () => {
     const prefix = testPrefix();
-    const a = await node(prefix);
-    const b = await node(prefix);
+    // Registered first, so it runs last: closing apps still write (members turn disconnected).
     cleanup.push(async () => {
+      await sleep(100);
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
     });
+    const a = await node(prefix);
+    const b = await node(prefix);
     const { roomId, instructorKey } = await a.createRoom();
     const cid = clientId();
     const instA = a.client({ roomId, name: 'Sisko', instructorKey, clientId: cid });
