@@ -69,7 +69,7 @@ export class PlaybackLoop {
   private readonly lastKeyframe = new Map<string, number>();
   private readonly keyframeTimers = new Map<string, NodeJS.Timeout>();
   private interval: NodeJS.Timeout | null = null;
-  private ticking = false;
+  private readonly inFlight = new Set<string>();
   private nextTickAt = 0;
 
   constructor(private readonly o: LoopOptions) {}
@@ -77,7 +77,7 @@ export class PlaybackLoop {
   start(): void {
     if (this.interval) return;
     this.nextTickAt = this.o.now() + this.o.tickMs;
-    this.interval = setInterval(() => void this.tick(), this.o.tickMs);
+    this.interval = setInterval(() => this.tick(), this.o.tickMs);
   }
 
   stop(): void {
@@ -210,26 +210,28 @@ export class PlaybackLoop {
     }
   }
 
-  private async tick(): Promise<void> {
-    if (this.ticking) return; // a slow store must not stack ticks
-    this.ticking = true;
+  private tick(): void {
     const started = this.o.now();
     this.o.metrics.tickLag.observe(Math.max(0, started - this.nextTickAt));
     this.nextTickAt = started + this.o.tickMs;
     this.o.metrics.ticks.inc();
-    try {
-      const local = this.o.io.of('/').adapter.rooms;
-      for (const roomId of this.tracked) {
-        if (!local.get(roomId)?.size) this.untrack(roomId);
+    const local = this.o.io.of('/').adapter.rooms;
+    for (const roomId of this.tracked) {
+      if (!local.get(roomId)?.size) {
+        this.untrack(roomId);
+        continue;
       }
-      this.o.metrics.rooms.set(this.tracked.size);
-      await Promise.all([...this.tracked].map((roomId) => this.tickRoom(roomId)));
-    } catch (err) {
-      this.o.logger.error({ err }, 'playback loop tick failed');
-    } finally {
-      this.o.metrics.tickDuration.observe(this.o.now() - started);
-      this.ticking = false;
+      // Per room, not per tick: a room whose branch is still compiling (or a slow store read) must not
+      // hold up the other rooms, and must not stack ticks of its own.
+      if (this.inFlight.has(roomId)) continue;
+      this.inFlight.add(roomId);
+      const t0 = this.o.now();
+      void this.tickRoom(roomId).finally(() => {
+        this.inFlight.delete(roomId);
+        this.o.metrics.tickDuration.observe(this.o.now() - t0);
+      });
     }
+    this.o.metrics.rooms.set(this.tracked.size);
   }
 
   private untrack(roomId: string): void {
