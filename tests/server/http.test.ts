@@ -90,3 +90,25 @@ describe('HTTP API', () => {
     expect(m).toContain('wardroom_loop_lag_ms');
   });
 });
+
+describe('static client', () => {
+  it('serves client/dist with SPA fallback for / and /room/:id, JSON 404 for unknown API routes', async () => {
+    const dist = new URL('./fixtures/dist/', import.meta.url).pathname;
+    const web = await boot({ clientDist: dist });
+    try {
+      for (const path of ['/', '/room/abc123']) {
+        const res = await fetch(`${web.url}${path}`);
+        expect(res.status, path).toBe(200);
+        expect(await res.text()).toContain('wardroom test shell');
+      }
+      const js = await fetch(`${web.url}/app.js`);
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      const api = await fetch(`${web.url}/api/nope`);
+      expect(api.status).toBe(404);
+      expect(await api.json()).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    } finally {
+      await web.close();
+    }
+  });
+});
