@@ -25,8 +25,8 @@ interface Cursor {
   clock: PlaybackClock;
   /** seq of the next event to stream; PENDING while a coalesced keyframe is due (nothing streams meanwhile). */
   nextSeq: number;
-  /** The branch timeline the pending keyframe will be cut from. */
-  timeline?: Timeline;
+  /** The branch's timeline. */
+  timeline: Timeline;
 }
 
 const PENDING = -1;
@@ -103,14 +103,16 @@ export class PlaybackLoop {
     this.tracked.add(roomId);
     this.o.metrics.rooms.set(this.tracked.size);
     this.sync(roomId, ph, tl);
+    // The cursor is at least as new as what the join handler read (a command may have landed meanwhile).
     const cur = this.cursors.get(roomId)!;
-    const kf = this.keyframe(ph, tl);
-    socket.emit('playback:clock', ph.clock);
+    const head = { branchId: cur.branchId, clock: cur.clock };
+    const kf = this.keyframe(head, cur.timeline);
+    socket.emit('playback:clock', head.clock);
     socket.emit('timeline:keyframe', kf);
     if (cur.nextSeq !== PENDING && cur.nextSeq > kf.state.nextSeq) {
-      socket.emit('timeline:events', this.batch(tl, kf.state.nextSeq, cur.nextSeq));
+      socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq));
     }
-    this.stream(roomId, ph, tl);
+    this.stream(roomId, head, cur.timeline);
   }
 
   /**
@@ -141,7 +143,7 @@ export class PlaybackLoop {
     }
     if (!cur) {
       // First socket of the room on this process: it gets its own keyframe from joined().
-      this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: this.keyframe(ph, tl).state.nextSeq });
+      this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: this.keyframe(ph, tl).state.nextSeq, timeline: tl });
       return;
     }
     this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: PENDING, timeline: tl });
@@ -161,12 +163,11 @@ export class PlaybackLoop {
   /** Keyframe the room at its latest clock, then resume streaming from it. */
   private flushKeyframe(roomId: string): void {
     const cur = this.cursors.get(roomId);
-    if (!cur || cur.nextSeq !== PENDING || !cur.timeline) return;
+    if (!cur || cur.nextSeq !== PENDING) return;
     const tl = cur.timeline;
     const ph = { branchId: cur.branchId, clock: cur.clock };
     const kf = this.keyframe(ph, tl);
     cur.nextSeq = kf.state.nextSeq;
-    delete cur.timeline;
     this.lastKeyframe.set(roomId, this.o.now());
     this.o.io.local.to(roomId).emit('timeline:keyframe', kf);
     this.o.metrics.broadcasts.inc({ kind: 'keyframe' });
