@@ -12,7 +12,7 @@ import { bootServer } from './support/server.js';
 
 const outDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 /** Where in each battle to take the picture (fraction of its duration). */
-const AT = Number(process.env.SHOT_AT ?? 0.45);
+const AT = Number(process.env.SHOT_AT ?? 0.6);
 
 async function main(): Promise<void> {
   if (!chromiumAvailable()) process.exit(0);

@@ -1,6 +1,7 @@
 import type { Unit, Vec2 } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
 import { ChunkedPath } from './chunkedPath.js';
+import { placeTextNear, type LabelPlacer } from './labels.js';
 import type { EffectEvent, FireEvent, FxEvent } from './fxIndex.js';
 import { BEAM_MS, EFFECT_COLOR, EFFECT_MS, WEAPON_COLOR, withAlpha } from './palette.js';
 
@@ -20,6 +21,7 @@ export function drawFx(
   units: Record<string, Unit>,
   t: number,
   rate: number,
+  labels: LabelPlacer,
 ): void {
   const k = Math.max(1, rate);
   const beamWindow = BEAM_MS * k;
@@ -57,7 +59,7 @@ export function drawFx(
     }
   }
   ctx.restore();
-  for (let i = effects.length - 1; i >= 0; i--) drawEffect(ctx, cam, effects[i], (t - effects[i].t) / (EFFECT_MS[effects[i].kind] * k));
+  for (let i = effects.length - 1; i >= 0; i--) drawEffect(ctx, cam, effects[i], (t - effects[i].t) / (EFFECT_MS[effects[i].kind] * k), labels);
 }
 
 function unitAt(u: Unit, t: number): Vec2 {
@@ -108,7 +110,7 @@ function addBeam(
   return true;
 }
 
-function drawEffect(ctx: CanvasRenderingContext2D, cam: Camera, ev: EffectEvent, f: number): void {
+function drawEffect(ctx: CanvasRenderingContext2D, cam: Camera, ev: EffectEvent, f: number, labels: LabelPlacer): void {
   const x = cam.toScreenX(ev.pos.x);
   const y = cam.toScreenY(ev.pos.y);
   const r = Math.max(4, ev.radius * cam.scale);
@@ -198,12 +200,9 @@ function drawEffect(ctx: CanvasRenderingContext2D, cam: Camera, ev: EffectEvent,
   }
   if (ev.label && f < 0.8) {
     ctx.font = '12px system-ui, sans-serif';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'bottom';
+    ctx.textBaseline = 'top';
     ctx.fillStyle = withAlpha('#ffffff', Math.min(1, a * 1.5));
-    ctx.shadowColor = 'rgba(0,0,0,0.9)';
-    ctx.shadowBlur = 3;
-    ctx.fillText(ev.label, x, y - r - 4);
+    placeTextNear(ctx, labels, ev.label, x, y + r + 4);
   }
   ctx.restore();
 }

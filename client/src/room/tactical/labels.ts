@@ -35,3 +35,9 @@ export function placeText(ctx: CanvasRenderingContext2D, placer: LabelPlacer, te
   ctx.fillText(text, left, y);
   return true;
 }
+
+/** Like placeText, trying a few vertical offsets before giving up (for transient labels). */
+export function placeTextNear(ctx: CanvasRenderingContext2D, placer: LabelPlacer, text: string, x: number, y: number, offsets: readonly number[] = [0, -15, 15, -30]): boolean {
+  for (const dy of offsets) if (placeText(ctx, placer, text, x, y + dy, 'center')) return true;
+  return false;
+}

@@ -163,7 +163,7 @@ function drawBody(ctx: CanvasRenderingContext2D, cam: Camera, f: MapFeature, now
   }
 }
 
-export function drawFields(ctx: CanvasRenderingContext2D, cam: Camera, fields: readonly Field[], nowMs: number): void {
+export function drawFields(ctx: CanvasRenderingContext2D, cam: Camera, fields: readonly Field[], nowMs: number, labels: LabelPlacer): void {
   for (const f of fields) {
     const sx = cam.toScreenX(f.center.x);
     const sy = cam.toScreenY(f.center.y);
@@ -187,12 +187,11 @@ export function drawFields(ctx: CanvasRenderingContext2D, cam: Camera, fields: r
     ctx.stroke();
     ctx.restore();
     ctx.font = '11px system-ui, sans-serif';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'bottom';
+    ctx.textBaseline = 'top';
     ctx.fillStyle = 'rgba(255, 200, 140, 0.9)';
     const state = f.active ? 'active' : `${Math.round(p * 100)}%`;
     const extra = f.replicated > 0 ? ` · ${f.replicated} replicated` : '';
-    ctx.fillText(`${f.label} (${state}${f.cloaked ? ', cloaked' : ''}${extra})`, sx, sy - r - 3);
+    placeText(ctx, labels, `${f.label} (${state}${f.cloaked ? ', cloaked' : ''}${extra})`, sx, sy - r - 16, 'center');
   }
 }
 

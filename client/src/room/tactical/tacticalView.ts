@@ -131,14 +131,18 @@ export class TacticalView {
     this.lastState = state;
     this.labels.reset();
     if (state) this.unitList(state);
+    // Fields first: their labels (with progress) win the space over the map's own labels.
+    if (state) drawFields(ctx, cam, Object.values(state.fields), now, this.labels);
     drawFeatures(ctx, cam, info.map.features, now, this.labels, this.hideFeatureLabel);
     if (state) {
-      drawFields(ctx, cam, Object.values(state.fields), now);
       const t = frame.positionMs;
       if (this.mouse) this.hoverId = this.pick(this.mouse.x, this.mouse.y);
-      drawUnits(ctx, cam, this.unitList(state), { t, colorOf: this.colorOf, hoverId: this.hoverId, hit: this.hit, labels: this.labels });
+      const list = this.unitList(state);
+      // A handful of ships on a big map would be specks: draw small battles' symbols bigger.
+      const boost = list.length < 80 ? 1.6 : 1;
+      drawUnits(ctx, cam, list, { t, colorOf: this.colorOf, hoverId: this.hoverId, hit: this.hit, labels: this.labels, boost });
       const fx = this.fx.range(t - fxWindowMs(frame.rate), t);
-      drawFx(ctx, cam, fx, state.units, t, frame.rate);
+      drawFx(ctx, cam, fx, state.units, t, frame.rate, this.labels);
     }
     for (const o of this.overlays) {
       ctx.save();

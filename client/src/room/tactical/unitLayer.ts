@@ -54,6 +54,8 @@ export interface UnitDrawOptions {
   hoverId: string | null;
   hit: HitGrid;
   labels: LabelPlacer;
+  /** Multiplier on the minimum symbol size (small battles draw bigger). */
+  boost?: number;
 }
 
 const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 3.5, decoy: 3.2 };
@@ -61,8 +63,8 @@ const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 
 const MAX_PX: Record<Unit['kind'], number> = { ship: 16, station: 80, platform: 12, decoy: 16 };
 
 /** Drawn half-size in pixels. */
-export function pixelSize(u: Unit, scale: number): number {
-  return Math.min(MAX_PX[u.kind], Math.max(MIN_PX[u.kind], (u.size * scale) / 2));
+export function pixelSize(u: Unit, scale: number, boost = 1): number {
+  return Math.min(MAX_PX[u.kind], Math.max(MIN_PX[u.kind] * boost, (u.size * scale) / 2));
 }
 
 export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: readonly Unit[], o: UnitDrawOptions): void {
@@ -89,7 +91,7 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
     const x = cam.toScreenX(wx);
     const y = cam.toScreenY(wy);
     if (x < -margin || y < -margin || x > cam.width + margin || y > cam.height + margin) continue;
-    const s = pixelSize(u, cam.scale);
+    const s = pixelSize(u, cam.scale, o.boost);
     const color = o.colorOf(u.side);
     const st = u.status;
     if (st === 'destroyed') {
