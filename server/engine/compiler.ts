@@ -8,7 +8,7 @@ import type { DecisionChoice, Objective, SideId } from '../../shared/battle/type
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
 import { applyOrder, computeFacts, createWorld, step, type SimWorld } from './sim/index.js';
 import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
-import type { BattleCommand, BattleDefinition, MachineEvent } from './types.js';
+import type { BattleCommand, BattleDefinition, Facts, MachineEvent } from './types.js';
 
 // The compiler runs a battle machine against the simulation on a simulated clock and records what
 // happens as a timeline. Each step: advance the world, advance the machine's clock (its `after`
@@ -57,6 +57,8 @@ export interface CompileOptions {
   decisions?: DecisionChoice[];
   seed?: number;
   parentBranchId?: string | null;
+  /** Observe every TICK's facts (tests sample them to drive machine-graph traversal). */
+  onTick?: (facts: Facts) => void;
 }
 
 type BattleActor = Actor<AnyStateMachine>;
@@ -74,6 +76,7 @@ class Run {
   private actor!: BattleActor;
   private clock!: SimulatedClock;
   private readonly choices: Map<string, DecisionChoice>;
+  onTick: ((facts: Facts) => void) | undefined;
 
   constructor(
     readonly def: BattleDefinition,
@@ -257,7 +260,9 @@ class Run {
       this.clock.increment(STEP_MS);
       this.flush();
       if (this.actor.getSnapshot().status === 'active') {
-        this.actor.send({ type: 'TICK', t: this.world.t, facts: computeFacts(this.world, this.def) } satisfies MachineEvent);
+        const facts = computeFacts(this.world, this.def);
+        this.onTick?.(facts);
+        this.actor.send({ type: 'TICK', t: this.world.t, facts } satisfies MachineEvent);
         this.flush();
       }
       this.settle();
@@ -333,6 +338,7 @@ export function compileBattle(def: BattleDefinition, opts: CompileOptions = {}):
   const forces = initialForces(world);
   const state: RunState = { world, phase: null, phases: [], facts: [], objectives: {}, ended: null, reached: {}, fold: emptyWorld(), nextKeyframeT: 0 };
   const run = new Run(def, state, normalized, [], []);
+  run.onTick = opts.onTick;
   // t=0: the opening order of battle and the planned fields, before the machine speaks.
   for (const u of world.units) run.emit({ type: 'unit:spawn', unit: publicUnitOf(u) });
   for (const f of world.fields) run.emit({ type: 'field', field: publicFieldOf(f) });
