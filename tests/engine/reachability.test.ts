@@ -133,7 +133,7 @@ function unreachable(def: BattleDefinition): { states: string[]; unreached: stri
     explore([...decide, ...afterEvents, ...ticks], false);
     // Then with flags and names of the context told apart, over a thin sample of ticks (the
     // context-aware graph is much bigger), for states behind context-dependent guards.
-    explore([...decide, ...afterEvents, ...ticks.filter((_, i) => i % 8 === 0), ...extremes], true);
+    explore([...decide, ...afterEvents, ...ticks.filter((_, i) => i % 20 === 0), ...extremes], true);
   }
   const leaves = nodes.filter((n) => Object.keys(n.states).length === 0 && n.path.length > 0).map((n) => n.path.join('.'));
   return { states: leaves, unreached: leaves.filter((l) => !reached.has(l)) };
