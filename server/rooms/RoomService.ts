@@ -237,15 +237,22 @@ export class RoomService {
   }
 
   /** Compile (or fetch) the what-if branch `choice` from the room's current branch and record it for the room. */
-  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<BranchInfo> {
+  /**
+   * Fork from the room's current branch. `created` is false when the branch was already in the room, or when
+   * the choices lead back to history (the trunk is never stored as a room branch).
+   */
+  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<{ branch: BranchInfo; created: boolean }> {
     const { room, timeline } = await this.load(roomId);
     const tl = await this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions);
     this.timelines.put(tl);
+    if (tl.branchId === (await this.timelines.service.canonicalBranchId(room.battleId))) {
+      return { branch: branchInfoOf(tl, null, this.now()), created: false };
+    }
     const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);
-    if (existing) return existing;
+    if (existing) return { branch: existing, created: false };
     const info = branchInfoOf(tl, member.name, this.now());
     await this.store.addBranch(roomId, info);
-    return info;
+    return { branch: info, created: true };
   }
 
   /** Move the room to a known branch: keep the position while it is in the shared part, else go to the divergence. */

@@ -9,9 +9,8 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
   bind(socket, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const before = new Set((await d.rooms.branches(roomId)).map((b) => b.branchId));
-    const branch = await d.rooms.fork(roomId, member, p);
-    if (!before.has(branch.branchId)) {
+    const { branch, created } = await d.rooms.fork(roomId, member, p);
+    if (created) {
       d.io.to(roomId).emit('branch:created', branch);
       d.metrics.broadcasts.inc({ kind: 'branch' });
     }

@@ -145,6 +145,8 @@ describe('what-if branches in a room', () => {
     const h = spec.options.find((o) => o.historical)!;
     const back = await player.fork(h.param ? { decisionId: spec.id, optionId: h.id, value: h.param.default } : { decisionId: spec.id, optionId: h.id });
     expect(back.ok && back.branch.branchId).toBe(history.branchId);
+    const roomNow = (await (await fetch(`${s.url}/api/rooms/${roomId}`)).json()) as { branches: { branchId: string }[] };
+    expect(roomNow.branches.map((b) => b.branchId)).not.toContain(history.branchId);
 
     // The tree over HTTP: history is the trunk, forks under their parents, the room's branch marked.
     const tree = await branchTree(roomId);
