@@ -372,6 +372,15 @@ export function resumeFromCheckpoint(def: BattleDefinition, parent: CompiledBran
   const valid = validateChoice(def, { ...choice, decisionId });
   // The fork choice wins over whatever allDecisions says about this decision.
   const normalized = normalizeDecisions(def, [...allDecisions.filter((d) => d.decisionId !== decisionId), valid]);
+  // Choices before the fork are baked into the shared prefix: they must be the parent's.
+  for (const [id, r] of Object.entries(cp.run.reached)) {
+    if (id === decisionId || !r.chosen) continue;
+    const spec = def.decisions.find((d) => d.id === id);
+    const want = normalized.find((d) => d.decisionId === id) ?? (spec ? historicalChoice(spec) : null);
+    if (!want || want.optionId !== r.chosen.optionId || want.value !== r.chosen.value) {
+      throw new DecisionError('NOT_REACHED', `Decision '${id}' was made before '${decisionId}' on branch ${parent.timeline.branchId} as ${r.chosen.optionId}; a fork there cannot change it`);
+    }
+  }
   const seed = parent.timeline.seed;
   const run = new Run(
     def,
