@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvents } from '../../shared/battle/reducer.js';
+import { stateAt } from '../../shared/battle/seek.js';
+import { emptyWorld } from '../../shared/battle/state.js';
+import { battles } from '../../replays/index.js';
+import { compileBattle, KEYFRAME_INTERVAL_MS } from '../../server/engine/compiler.js';
+
+// Seeking (nearest keyframe + the events after it) must equal folding from zero, for every battle.
+
+describe('seek over compiled battles', () => {
+  for (const def of battles) {
+    it(`${def.info.id}: stateAt equals folding from zero at random positions`, { timeout: 180_000 }, () => {
+      const tl = compileBattle(def).timeline;
+      expect(tl.keyframes.length).toBe(Math.floor(tl.durationMs / KEYFRAME_INTERVAL_MS) + 1);
+      let x = 987654321;
+      const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+      const positions = [0, tl.durationMs, ...Array.from({ length: 12 }, () => Math.floor(rnd() * tl.durationMs))];
+      for (const ms of positions) {
+        const expected = applyEvents(emptyWorld(), tl.events.filter((e) => e.t <= ms));
+        expect(stateAt(tl.events, tl.keyframes, ms), `at ${ms} ms`).toEqual(expected);
+      }
+      // A keyframe never holds an event from after its time.
+      for (const kf of tl.keyframes) expect(kf.state.t).toBeLessThanOrEqual(kf.t);
+    });
+  }
+});
