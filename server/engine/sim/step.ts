@@ -29,6 +29,8 @@ interface Ctx {
   t: number;
   px: Float64Array;
   py: Float64Array;
+  /** Indices of units living at the start of the step, in index order (the wrecks are skipped). */
+  live: number[];
   grids: Map<string, Grid>;
   threat: ThreatMap;
   groupGrids: Map<string, Grid>;
@@ -57,9 +59,12 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
   const grids = new Map<string, Grid>();
   for (const side of world.sides) grids.set(side, new Grid());
   const threat = new ThreatMap();
+  const live: number[] = [];
   let reach = 0;
   for (let i = 0; i < n; i++) {
     const u = world.units[i];
+    if (!isLiving(u)) continue;
+    live.push(i);
     const dt = (world.t - u.t0) / 1000;
     const x = u.pos.x + u.vel.x * dt;
     const y = u.pos.y + u.vel.y * dt;
@@ -73,7 +78,7 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
     threat.add(u.side, x, y);
   }
   threat.build([...grids.keys()], reach);
-  const ctx: Ctx = { world, t: world.t, px, py, grids, threat, groupGrids: new Map(), shooterSide: '', pred: () => false, index: unitIndex(world), rng, out };
+  const ctx: Ctx = { world, t: world.t, px, py, live, grids, threat, groupGrids: new Map(), shooterSide: '', pred: () => false, index: unitIndex(world), rng, out };
   const units = world.units;
   ctx.pred = (j: number) => units[j].side !== ctx.shooterSide && targetable(units[j]);
   return ctx;
@@ -178,7 +183,7 @@ function planAttack(ctx: Ctx, u: SimUnit, i: number, order: Extract<GroupOrder, 
 
 function navigate(ctx: Ctx, dtMs: number): void {
   const { world } = ctx;
-  for (let i = 0; i < world.units.length; i++) {
+  for (const i of ctx.live) {
     const u = world.units[i];
     if (u.status !== 'active' && u.status !== 'cloaked') continue;
     const order = world.orders[u.group];
@@ -244,7 +249,7 @@ function applyHit(ctx: Ctx, shooter: string, target: SimUnit, weapon: Weapon['ki
 function fireWeapons(ctx: Ctx, dtMs: number): void {
   const { world } = ctx;
   const units = world.units;
-  for (let i = 0; i < units.length; i++) {
+  for (const i of ctx.live) {
     const u = units[i];
     if (u.weapons.length === 0 || u.status !== 'active') continue;
     let ready = false;
@@ -295,7 +300,7 @@ function layMines(ctx: Ctx, dtMs: number): void {
   for (const f of world.fields) {
     if (f.active) continue;
     let rate = 0;
-    for (let i = 0; i < world.units.length; i++) {
+    for (const i of ctx.live) {
       const u = world.units[i];
       if (!isActive(u)) continue;
       const o = world.orders[u.group];
@@ -322,7 +327,7 @@ function strikeMines(ctx: Ctx, dtMs: number): void {
   for (const f of world.fields) {
     if (!f.active) continue;
     const r2f = f.radius * f.radius;
-    for (let i = 0; i < world.units.length; i++) {
+    for (const i of ctx.live) {
       const u = world.units[i];
       if (u.side === f.side || u.kind === 'decoy' || !isLiving(u)) continue;
       const dx = ctx.px[i] - f.center.x;
