@@ -32,8 +32,16 @@ export function setName(name: string): void {
 export function nameOrGuest(): string {
   const n = getName().trim();
   if (n) return n;
-  const guest = `Guest ${Math.floor(100 + Math.random() * 900)}`;
-  return guest;
+  // Same guest name across reloads of this tab (the member keeps its name in the room).
+  try {
+    const kept = sessionStorage.getItem('wardroom:guest');
+    if (kept) return kept;
+    const guest = `Guest ${Math.floor(100 + Math.random() * 900)}`;
+    sessionStorage.setItem('wardroom:guest', guest);
+    return guest;
+  } catch {
+    return `Guest ${Math.floor(100 + Math.random() * 900)}`;
+  }
 }
 
 export function clientId(): string {

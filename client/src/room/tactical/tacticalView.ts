@@ -44,6 +44,7 @@ export class TacticalView {
   private unitsCache: { src: Record<string, Unit> | null; list: Unit[] } = { src: null, list: [] };
   private lastState: WorldState | null = null;
   private overlays: MapOverlay[] = [];
+  private downAt: { x: number; y: number } | null = null;
   private pointers = new Map<number, { x: number; y: number }>();
 
   constructor() {
@@ -207,6 +208,7 @@ export class TacticalView {
     c.addEventListener('pointerdown', (e) => {
       c.setPointerCapture(e.pointerId);
       this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      this.downAt = { x: e.clientX, y: e.clientY };
     });
     c.addEventListener('pointermove', (e) => {
       const r = c.getBoundingClientRect();
@@ -229,6 +231,13 @@ export class TacticalView {
     });
     const up = (e: PointerEvent): void => {
       this.pointers.delete(e.pointerId);
+      // Touch has no hover: a tap (no drag) on a unit shows its tooltip, a tap elsewhere hides it.
+      if (e.pointerType !== 'mouse' && e.type === 'pointerup' && this.downAt && Math.hypot(e.clientX - this.downAt.x, e.clientY - this.downAt.y) < 8) {
+        const r = c.getBoundingClientRect();
+        const p = { x: e.clientX - r.left, y: e.clientY - r.top };
+        this.mouse = this.pick(p.x, p.y) ? p : null;
+      }
+      this.downAt = null;
     };
     c.addEventListener('pointerup', up);
     c.addEventListener('pointercancel', up);

@@ -36,6 +36,7 @@ export class TimelineBar {
   private durationMs = 1;
   private enabled = false;
   private dragMs: number | null = null;
+  private lastDragSeek = 0;
   private clock: PlaybackClock | null = null;
 
   constructor(private readonly actions: TimelineActions) {
@@ -156,10 +157,19 @@ export class TimelineBar {
       if (!this.enabled) return;
       t.setPointerCapture(e.pointerId);
       this.dragMs = this.msAt(e.clientX);
+      this.lastDragSeek = performance.now();
     });
     t.addEventListener('pointermove', (e) => {
       const ms = this.msAt(e.clientX);
-      if (this.dragMs !== null) this.dragMs = ms;
+      if (this.dragMs !== null) {
+        this.dragMs = ms;
+        // The room follows a drag live, a few seeks per second (the release sends the exact one).
+        const now = performance.now();
+        if (now - this.lastDragSeek > 200) {
+          this.lastDragSeek = now;
+          this.actions.seek(ms);
+        }
+      }
       this.hoverLabel.hidden = false;
       setText(this.hoverLabel, formatMs(ms));
       this.hoverLabel.style.left = this.leftPercent(ms);
