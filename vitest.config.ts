@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration and browser tests boot real servers; run files in a few forks, not per-core storms.

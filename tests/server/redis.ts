@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { RedisStore } from '../../server/store/redis.js';
 
-// Redis for tests: REDIS_URL, else the local default. Missing Redis fails under CI and is skipped
-// (with one loud line) elsewhere.
-
+// Redis for tests: REDIS_URL, else the local default. Test workers start after tests/setup/global.ts,
+// which sets REDIS_URL when it had to start a redis-server itself. Missing Redis fails under CI and is
+// skipped elsewhere (the global setup says so once, loudly).
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export async function redisAvailable(): Promise<boolean> {
@@ -17,7 +17,7 @@ export async function redisAvailable(): Promise<boolean> {
     return true;
   } catch {
     if (process.env.CI === 'true') throw new Error(`Redis is required under CI (REDIS_URL=${REDIS_URL})`);
-    console.warn(`\n!!! Redis not reachable at ${REDIS_URL}: skipping Redis tests. apt-get install redis-server chromium\n`);
+    if (!process.env.WARDROOM_MISSING_WARNED) console.warn(`\n!!! Redis not reachable at ${REDIS_URL}: skipping Redis tests. apt-get install redis-server chromium\n`);
     return false;
   }
 }
