@@ -1,5 +1,6 @@
 import type { BattleEvent } from '../../../shared/battle/events.js';
 import { applyEvents } from '../../../shared/battle/reducer.js';
+import { eventIndexAfter } from '../../../shared/battle/seek.js';
 import { emptyWorld, type WorldState } from '../../../shared/battle/state.js';
 import type { Timeline } from '../../../shared/battle/timeline.js';
 
@@ -25,18 +26,6 @@ export async function fetchLeanTimeline(battleId: string, branchId: string, room
   return body as LeanTimeline;
 }
 
-/** Index of the first event with t > ms. */
-function indexAfter(events: readonly BattleEvent[], ms: number): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (events[mid].t <= ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export class LocalTimeline {
   readonly events: readonly BattleEvent[];
   /** keyframes[i] = state after every event with t <= i * LOCAL_KEYFRAME_MS. */
@@ -49,7 +38,7 @@ export class LocalTimeline {
     let state = emptyWorld();
     let i = 0;
     for (let t = 0; ; t += LOCAL_KEYFRAME_MS) {
-      const end = indexAfter(this.events, t);
+      const end = eventIndexAfter(this.events, t);
       if (end > i) state = applyEvents(state, this.events.slice(i, end));
       i = end;
       this.keyframes.push(state);
@@ -67,7 +56,7 @@ export class LocalTimeline {
 
   /** The world at playback time ms (every event with t <= ms folded). */
   stateAt(ms: number): WorldState {
-    const end = indexAfter(this.events, ms);
+    const end = eventIndexAfter(this.events, ms);
     const c = this.cursor;
     // Forward within a keyframe interval of the cursor: fold just the new events.
     if (!c || ms < c.ms || end < c.next || ms - c.ms > LOCAL_KEYFRAME_MS) {
