@@ -14,7 +14,8 @@ export function describeChoice(battle: BattleInfo | null, c: DecisionChoice): st
   const d = battle?.decisions.find((x) => x.id === c.decisionId);
   const o = d?.options.find((x) => x.id === c.optionId);
   const value = c.value === undefined ? '' : ` (${c.value}${o?.param?.unit ? ` ${o.param.unit}` : ''})`;
-  return `${d?.title ?? c.decisionId}: ${o?.label ?? c.optionId}${value}`;
+  // Titles are questions ("… after the Defiant?"), so an arrow reads better than a colon.
+  return `${d?.title ?? c.decisionId} → ${o?.label ?? c.optionId}${value}`;
 }
 
 export function lossesText(battle: BattleInfo | null, outcome: Outcome): string {
