@@ -50,7 +50,8 @@ export interface Unit {
   cls: string;
   name: string;
   commander?: string;
-  /** Force group this unit belongs to (scenario-defined). */
+  /** Force group the unit spawned in (scenario-defined). Later `detach` orders regroup units inside the
+   *  simulation only; no event carries that, as nothing outside the engine addresses groups. */
   group: string;
   /** Position at time t0. */
   pos: Vec2;
