@@ -4,7 +4,7 @@ import { emptyWorld, type WorldState } from './state.js';
 import type { Keyframe } from './timeline.js';
 
 /** Index of the first event with t > ms (events are ordered by t, then seq). */
-export function eventIndexAfter(events: readonly BattleEvent[], ms: number): number {
+export function eventIndexAfter(events: readonly { t: number }[], ms: number): number {
   let lo = 0;
   let hi = events.length;
   while (lo < hi) {

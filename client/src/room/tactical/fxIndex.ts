@@ -1,4 +1,5 @@
 import type { BattleEvent } from '../../../../shared/battle/events.js';
+import { eventIndexAfter } from '../../../../shared/battle/seek.js';
 
 // Short-lived visuals (weapons fire, effects) need the events themselves, not just the folded state.
 // This keeps the fire/effect events of one branch sorted by time so a frame can take the slice of
@@ -43,21 +44,9 @@ export class FxIndex {
 
   /** Events with fromMs < t <= toMs, at most `limit` (the latest ones). */
   range(fromMs: number, toMs: number, limit = Infinity): FxEvent[] {
-    const hi = this.indexAfter(toMs);
-    let lo = this.indexAfter(fromMs);
+    const hi = eventIndexAfter(this.events, toMs);
+    let lo = eventIndexAfter(this.events, fromMs);
     if (hi - lo > limit) lo = hi - limit;
     return this.events.slice(lo, hi);
-  }
-
-  private indexAfter(ms: number): number {
-    const ev = this.events;
-    let lo = 0;
-    let hi = ev.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ev[mid].t <= ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }
