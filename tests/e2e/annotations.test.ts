@@ -1,10 +1,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../shared/protocol/events.js';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { createRoom, listBattles, openRoomPage, sample, waitClockVersion } from './support/rooms.js';
-import { bootServer, type BootedServer } from './support/server.js';
+import { chromiumAvailable } from './support/chromium.js';
+import { createRoom, openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import type { BootedServer } from './support/server.js';
+import { bootStage, type Stage } from './support/stage.js';
 
 // Annotations in real browsers on a real server: an instructor annotates through the UI, a viewer
 // and a player follow. Annotation text full of markup must show literally and run nothing.
@@ -46,6 +46,7 @@ async function clickScrubberAt(page: Page, ms: number): Promise<void> {
 describe.runIf(hasChromium)('annotations in the browser', () => {
   let server: BootedServer;
   let browser: Browser;
+  let stage: Stage | undefined;
   const contexts: BrowserContext[] = [];
   let roomId = '';
   let instructor: Page;
@@ -53,12 +54,9 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
   let player: Page;
 
   beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await bootServer();
-    browser = await launchChromium();
-    const battles = await listBattles(server.url);
-    const battle = [...battles].sort((a, b) => a.durationMs - b.durationMs)[0];
-    const room = await createRoom(server.url, battle.id);
+    stage = await bootStage();
+    ({ server, browser } = stage);
+    const room = stage;
     roomId = room.roomId;
     const a = await openRoomPage(browser, server.url, roomId, { name: 'Sisko', instructorKey: room.instructorKey });
     const b = await openRoomPage(browser, server.url, roomId, { name: 'Odo' });
@@ -75,8 +73,7 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
+    await stage?.close();
   });
 
   it('gives the add form, settings and import to the instructor only', async () => {

@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { createRoom, listBattles, openRoomPage } from './support/rooms.js';
-import { bootServer, type BootedServer } from './support/server.js';
+import { chromiumAvailable } from './support/chromium.js';
+import { openRoomPage } from './support/rooms.js';
+import type { BootedServer } from './support/server.js';
+import { bootStage, type Stage } from './support/stage.js';
 
 // What-if branches in real browsers: a player forks from the Branches tab, previews the branch
 // privately, opens the compare view (two tactical views on one clock, aligned on the fork point,
@@ -41,6 +41,7 @@ function maxMove(a: Record<string, { x: number; y: number }>, b: Record<string, 
 describe.runIf(hasChromium)('what-if branches in the browser', () => {
   let server: BootedServer;
   let browser: Browser;
+  let stage: Stage | undefined;
   const contexts: BrowserContext[] = [];
   let instructor: Page;
   let player: Page;
@@ -49,12 +50,9 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
   let historyId = '';
 
   beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await bootServer();
-    browser = await launchChromium();
-    const battles = await listBattles(server.url);
-    const battle = [...battles].sort((a, b) => a.durationMs - b.durationMs)[0];
-    const { roomId, instructorKey } = await createRoom(server.url, battle.id);
+    stage = await bootStage();
+    ({ server, browser } = stage);
+    const { roomId, instructorKey } = stage;
     const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
     const b = await openRoomPage(browser, server.url, roomId, { name: 'Player', role: 'player' });
     const c = await openRoomPage(browser, server.url, roomId, { name: 'Viewer' });
@@ -66,8 +64,7 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
+    await stage?.close();
   });
 
   it('the Branches tab lists decisions with labels, historical badges and range sliders; viewers cannot fork', async () => {

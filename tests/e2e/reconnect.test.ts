@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { createRoom, listBattles, openRoomPage, sample, waitClockVersion } from './support/rooms.js';
-import { bootServer, type BootedServer } from './support/server.js';
+import { chromiumAvailable } from './support/chromium.js';
+import { openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import type { BootedServer } from './support/server.js';
+import { bootStage, type Stage } from './support/stage.js';
 
 // A viewer whose connection drops shows "reconnecting…", and when it is back it has caught up with
 // what the instructor did meanwhile: same position, same units.
@@ -13,16 +13,15 @@ const hasChromium = chromiumAvailable();
 describe.runIf(hasChromium)('reconnecting browser', () => {
   let server: BootedServer;
   let browser: Browser;
+  let stage: Stage | undefined;
   const contexts: BrowserContext[] = [];
   let instructor: Page;
   let viewer: Page;
 
   beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await bootServer();
-    browser = await launchChromium();
-    const battle = [...(await listBattles(server.url))].sort((a, b) => a.durationMs - b.durationMs)[0];
-    const { roomId, instructorKey } = await createRoom(server.url, battle.id);
+    stage = await bootStage();
+    ({ server, browser } = stage);
+    const { roomId, instructorKey } = stage;
     const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
     const b = await openRoomPage(browser, server.url, roomId, { name: 'Dropper' });
     contexts.push(a.context, b.context);
@@ -32,8 +31,7 @@ describe.runIf(hasChromium)('reconnecting browser', () => {
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
+    await stage?.close();
   });
 
   it('shows the badge while disconnected and catches up after', async () => {

@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { createRoom, listBattles, openRoomPage, sample, waitClockVersion } from './support/rooms.js';
-import { bootServer, type BootedServer } from './support/server.js';
+import { chromiumAvailable } from './support/chromium.js';
+import { openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import type { BootedServer } from './support/server.js';
+import { bootStage, type Stage } from './support/stage.js';
 
 // Two (three) real browsers in one room: the instructor drives playback through the UI; the others
 // must show the same moment and the same unit positions.
@@ -13,19 +13,16 @@ const hasChromium = chromiumAvailable();
 describe.runIf(hasChromium)('synchronized room in the browser', () => {
   let server: BootedServer;
   let browser: Browser;
+  let stage: Stage | undefined;
   const contexts: BrowserContext[] = [];
   let instructor: Page;
   let viewer: Page;
   let player: Page;
 
   beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await bootServer();
-    browser = await launchChromium();
-    const battles = await listBattles(server.url);
-    // The smallest battle keeps the test quick; the sync logic does not depend on size.
-    const battle = [...battles].sort((a, b) => a.durationMs - b.durationMs)[0];
-    const { roomId, instructorKey } = await createRoom(server.url, battle.id);
+    stage = await bootStage();
+    ({ server, browser } = stage);
+    const { roomId, instructorKey } = stage;
     const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
     const b = await openRoomPage(browser, server.url, roomId, { name: 'Viewer' });
     const c = await openRoomPage(browser, server.url, roomId, { name: 'Player', role: 'player' });
@@ -37,8 +34,7 @@ describe.runIf(hasChromium)('synchronized room in the browser', () => {
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
+    await stage?.close();
   });
 
   it('gives controls to the instructor only', async () => {

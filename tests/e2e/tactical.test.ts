@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
-import { bootServer, type BootedServer } from './support/server.js';
+import { chromiumAvailable } from './support/chromium.js';
+import { openRoomPage, waitClockVersion } from './support/rooms.js';
+import type { BootedServer } from './support/server.js';
+import { bootStage, type Stage } from './support/stage.js';
 
 // The tactical canvas in a real browser: hover shows a unit's tooltip, drag pans, the wheel zooms
 // about the cursor, Fit restores the whole map.
@@ -13,16 +13,14 @@ const hasChromium = chromiumAvailable();
 describe.runIf(hasChromium)('tactical view', () => {
   let server: BootedServer;
   let browser: Browser;
+  let stage: Stage | undefined;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await bootServer();
-    browser = await launchChromium();
-    const battles = await listBattles(server.url);
-    const battle = battles.find((b) => b.id.includes('deep-space-9')) ?? battles[0];
-    const { roomId, instructorKey } = await createRoom(server.url, battle.id);
+    stage = await bootStage((battles) => battles.find((b) => b.id.includes('deep-space-9')) ?? battles[0]);
+    ({ server, browser } = stage);
+    const { roomId, instructorKey } = stage;
     ({ context, page } = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey, viewport: { width: 1280, height: 800 } }));
     // Somewhere mid-battle, paused.
     const v = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
@@ -35,8 +33,7 @@ describe.runIf(hasChromium)('tactical view', () => {
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await server?.close();
+    await stage?.close();
   });
 
   const drawn = () => page.evaluate(() => window.__wardroom?.drawnUnits() ?? []);
