@@ -1,4 +1,4 @@
-import type { DecisionSpec } from '../../server/engine/types.js';
+import type { DecisionSpec } from '../engine/index.js';
 
 // Decision points of the Battle of Cardassia. The historical option of each is what the seed
 // (001_20da251821cb360a.txt) reports; the alternatives are simulated, never scripted.

@@ -1,4 +1,4 @@
-import type { BattleDefinition } from '../../server/engine/types.js';
+import type { BattleDefinition } from '../engine/index.js';
 import { decisions } from './decisions.js';
 import { machine } from './machine.js';
 import { forces, map, sides } from './scenario.js';

@@ -1,5 +1,5 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
-import type { BattleCommand, MachineEvent } from '../../server/engine/types.js';
+import type { BattleCommand, MachineEvent } from '../engine/index.js';
 import { FORWARD_SHIPS, FOUNDER_STRATEGY, FOUNDER_SURRENDER, LAKARIAN_CITY } from './decisions.js';
 import * as orders from './orders.js';
 import { emptyTally, foughtEnd, isDecided, surrenderEnd, tally, type Tally } from './outcome.js';

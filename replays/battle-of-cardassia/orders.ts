@@ -1,4 +1,4 @@
-import type { BattleCommand, Order } from '../../server/engine/types.js';
+import type { BattleCommand, Order } from '../engine/index.js';
 import type { Vec2 } from '../../shared/battle/types.js';
 import { FORWARD_SHIPS } from './decisions.js';
 import {

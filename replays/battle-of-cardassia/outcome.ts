@@ -1,4 +1,4 @@
-import type { BattleCommand, Facts } from '../../server/engine/types.js';
+import type { BattleCommand, Facts } from '../engine/index.js';
 import type { SideId } from '../../shared/battle/types.js';
 import { ALLIANCE_GROUPS, CARDASSIAN_GROUPS, COMMS_GROUPS } from './scenario.js';
 

@@ -1,5 +1,4 @@
-import { classStats } from '../../server/engine/classes.js';
-import type { ForceGroupSpec, UnitClassStats } from '../../server/engine/types.js';
+import { classStats, type ForceGroupSpec, type UnitClassStats } from '../engine/index.js';
 import type { BattleMap, SideInfo, Vec2 } from '../../shared/battle/types.js';
 
 // Battle of Cardassia (seed 001_20da251821cb360a.txt), scaled: the seed speaks of "many thousands"

@@ -1,4 +1,4 @@
-import type { DecisionSpec } from '../../server/engine/types.js';
+import type { DecisionSpec } from '../engine/index.js';
 
 // The decision points of the Battle of Terok Nor. Exactly one option of each is historical
 // (the canonical timeline takes it); the basis for each is in notes.md.

@@ -1,4 +1,4 @@
-import type { Facts } from '../../server/engine/types.js';
+import type { Facts } from '../engine/index.js';
 import { BOP_IDS, G, GALOR_IDS, U } from './scenario.js';
 
 // Small readers over the simulation's Facts: the machine's guards and its end summary use them,

@@ -1,5 +1,5 @@
 import { assign, emit, setup } from 'xstate';
-import type { BattleCommand, Facts, MachineEvent, Order } from '../../server/engine/types.js';
+import type { BattleCommand, Facts, MachineEvent, Order } from '../engine/index.js';
 import { D, HISTORICAL_SHADOWS, O } from './decisions.js';
 import { allianceOnMap, bopsDestroyed, destroyed, digest, groupAlive, groupHull, groupShields, verdict, type Digest } from './facts.js';
 import { BOP_COUNT, G, P, SIDES, U } from './scenario.js';

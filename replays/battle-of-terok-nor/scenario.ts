@@ -1,4 +1,4 @@
-import type { FieldSpec, ForceGroupSpec } from '../../server/engine/types.js';
+import type { FieldSpec, ForceGroupSpec } from '../engine/index.js';
 import type { BattleMap, SideInfo, Vec2, Weapon, WeaponKind } from '../../shared/battle/types.js';
 
 function w(kind: WeaponKind, range: number, damage: number, cooldownMs: number, accuracy: number, minRange?: number): Weapon {

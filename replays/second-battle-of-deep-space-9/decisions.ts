@@ -1,4 +1,4 @@
-import type { DecisionSpec } from '../../server/engine/types.js';
+import type { DecisionSpec } from '../engine/index.js';
 
 // Decision points of the battle, in the order the machine reaches them on the historical path.
 // Exactly one option of each is historical; the quantity's param.default is the historical value.

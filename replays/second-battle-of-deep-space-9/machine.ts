@@ -1,5 +1,5 @@
 import { assign, enqueueActions, setup } from 'xstate';
-import type { BattleCommand, Facts, MachineEvent, Order } from '../../server/engine/types.js';
+import type { BattleCommand, Facts, MachineEvent, Order } from '../engine/index.js';
 import { D, HISTORICAL_WINGS } from './decisions.js';
 import { CONVOY, DOM, FED, HALT, MAIN_BODY, MINEFIELD_ID, P, RESERVE, SHIPS_PER_WING } from './scenario.js';
 

@@ -1,5 +1,5 @@
 import type { BattleMap, SideInfo, Vec2, Weapon } from '../../shared/battle/types.js';
-import type { FieldSpec, ForceGroupSpec } from '../../server/engine/types.js';
+import type { FieldSpec, ForceGroupSpec } from '../engine/index.js';
 
 // Scenario data for the Second Battle of Deep Space 9 (seed 000_89db2f5ac4c69b1e.txt).
 // Geography is schematic: distances are compressed so the whole fight fits a 1000x700 map.

@@ -2,10 +2,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { battles, getBattle } from '../../replays/index.js';
-import { compileBattle } from '../engine/compiler.js';
-import { DecisionError, normalizeDecisions, parseChoice } from '../engine/decisions.js';
-import type { BattleDefinition } from '../engine/types.js';
+import { battles, getBattle, compileBattle, DecisionError, normalizeDecisions, parseChoice, type BattleDefinition } from '../../replays/index.js';
 
 // npm run battle -- list | compile <battleId> [--decide d=o[:v]]... [--seed N] [--json]
 //                 | study <battleId> --decide d=o[:v]... [--runs N] [--seed N]

@@ -1,7 +1,6 @@
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { battleInfo, battles, getBattle } from '../../replays/index.js';
-import { BranchCatalog, BranchNotFoundError, DecisionError } from '../engine/branches.js';
+import { battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, DecisionError } from '../../replays/index.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
 
 /** TimelineService over the engine: the battle registry plus a BranchCatalog of compiled branches. */

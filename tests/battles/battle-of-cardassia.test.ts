@@ -7,7 +7,7 @@ import { battle } from '../../replays/battle-of-cardassia/index.js';
 import { FOUNDER_SURRENDER, LAKARIAN_CITY } from '../../replays/battle-of-cardassia/decisions.js';
 import { ALLIANCE_GROUPS, CARDASSIAN_GROUPS, COMMS_GROUPS } from '../../replays/battle-of-cardassia/scenario.js';
 import { getBattle } from '../../replays/index.js';
-import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../server/engine/compiler.js';
+import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../replays/engine/compiler.js';
 
 // Fidelity of the Battle of Cardassia to its seed (001_20da251821cb360a.txt): the canonical compile
 // retells the history (withdrawal, massing, rebels cut communications, Lakarian City, the switch,

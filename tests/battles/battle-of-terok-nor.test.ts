@@ -7,7 +7,7 @@ import { battle } from '../../replays/battle-of-terok-nor/index.js';
 import { D, O } from '../../replays/battle-of-terok-nor/decisions.js';
 import { BOP_IDS, GALOR_IDS, U } from '../../replays/battle-of-terok-nor/scenario.js';
 import { getBattle } from '../../replays/index.js';
-import { compileBattle, resumeFromCheckpoint } from '../../server/engine/compiler.js';
+import { compileBattle, resumeFromCheckpoint } from '../../replays/engine/compiler.js';
 
 // Fidelity of the Battle of Terok Nor to its seed (002_9e990cbe2c332bc1.txt): the canonical compile
 // must retell the history, and changed decisions must change the simulated outcome.

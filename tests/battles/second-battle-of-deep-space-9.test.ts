@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BattleEvent } from '../../shared/battle/events.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
-import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../server/engine/compiler.js';
+import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../replays/engine/compiler.js';
 import { battle } from '../../replays/second-battle-of-deep-space-9/index.js';
 import { getBattle } from '../../replays/index.js';
 

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { battles } from '../../replays/index.js';
-import { compileBattle, resumeFromCheckpoint } from '../../server/engine/compiler.js';
-import { historicalChoice } from '../../server/engine/decisions.js';
-import type { DecisionSpec } from '../../server/engine/types.js';
+import { compileBattle, resumeFromCheckpoint } from '../../replays/engine/compiler.js';
+import { historicalChoice } from '../../replays/engine/decisions.js';
+import type { DecisionSpec } from '../../replays/engine/types.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { applyEvents } from '../../shared/battle/reducer.js';
 import { eventIndexAfter, stateAt } from '../../shared/battle/seek.js';

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { applyEvents } from '../../shared/battle/reducer.js';
 import { stateAt } from '../../shared/battle/seek.js';
 import { emptyWorld } from '../../shared/battle/state.js';
-import { compileBattle, KEYFRAME_INTERVAL_MS, resumeFromCheckpoint, type CompiledBranch } from '../../server/engine/compiler.js';
-import { BranchCatalog, branchIdFor, DecisionError, normalizeDecisions } from '../../server/engine/branches.js';
+import { compileBattle, KEYFRAME_INTERVAL_MS, resumeFromCheckpoint, type CompiledBranch } from '../../replays/engine/compiler.js';
+import { BranchCatalog } from '../../replays/engine/branches.js';
+import { branchIdFor, DecisionError, normalizeDecisions } from '../../replays/engine/decisions.js';
 import { skirmish } from '../fixtures/skirmish.js';
 
 describe('compiler on the fixture battle', () => {

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { battles } from '../../replays/index.js';
-import { compileBattle, resumeFromCheckpoint } from '../../server/engine/compiler.js';
-import { branchIdFor, historicalChoice, normalizeDecisions } from '../../server/engine/branches.js';
-import type { BattleDefinition } from '../../server/engine/types.js';
+import { compileBattle, resumeFromCheckpoint } from '../../replays/engine/compiler.js';
+import { branchIdFor, historicalChoice, normalizeDecisions } from '../../replays/engine/decisions.js';
+import type { BattleDefinition } from '../../replays/engine/types.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 
 // Generic over every registered battle: compiles are identical across processes, branch ids do not

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { BattleEvent } from '../../shared/battle/events.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { battles } from '../../replays/index.js';
-import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../server/engine/compiler.js';
-import { BranchCatalog, DecisionError } from '../../server/engine/branches.js';
-import type { BattleDefinition, DecisionSpec } from '../../server/engine/types.js';
+import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../replays/engine/compiler.js';
+import { BranchCatalog } from '../../replays/engine/branches.js';
+import { DecisionError } from '../../replays/engine/decisions.js';
+import type { BattleDefinition, DecisionSpec } from '../../replays/engine/types.js';
 
 // What-if forks on every registered battle (iterated, never named): a fork at each decision point
 // compiles, shares history's events before the decision and differs after it; the same decisions

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { getShortestPaths } from '@xstate/graph';
 import type { AnyStateMachine, AnyStateNode, StateValue } from 'xstate';
 import { battles } from '../../replays/index.js';
-import { compileBattle } from '../../server/engine/compiler.js';
-import type { BattleDefinition, Facts, MachineEvent } from '../../server/engine/types.js';
+import { compileBattle } from '../../replays/engine/compiler.js';
+import type { BattleDefinition, Facts, MachineEvent } from '../../replays/engine/types.js';
 import { skirmish } from '../fixtures/skirmish.js';
 
 // Every state of every battle machine must be reachable. The machine graph is explored with

@@ -3,7 +3,7 @@ import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js
 import { applyEvent, applyEvents } from '../../shared/battle/reducer.js';
 import { emptyWorld, positionAt, strengthBySide, type WorldState } from '../../shared/battle/state.js';
 import type { Unit } from '../../shared/battle/types.js';
-import { compileBattle } from '../../server/engine/compiler.js';
+import { compileBattle } from '../../replays/engine/compiler.js';
 import { skirmish } from '../fixtures/skirmish.js';
 
 function unit(id: string, patch: Partial<Unit> = {}): Unit {

@@ -3,7 +3,7 @@ import { applyEvents } from '../../shared/battle/reducer.js';
 import { stateAt } from '../../shared/battle/seek.js';
 import { emptyWorld } from '../../shared/battle/state.js';
 import { battles } from '../../replays/index.js';
-import { compileBattle, KEYFRAME_INTERVAL_MS } from '../../server/engine/compiler.js';
+import { compileBattle, KEYFRAME_INTERVAL_MS } from '../../replays/engine/compiler.js';
 
 // Seeking (nearest keyframe + the events after it) must equal folding from zero, for every battle.
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvents } from '../../shared/battle/reducer.js';
 import { emptyWorld, positionAt } from '../../shared/battle/state.js';
-import { computeFacts, getUnit, posAt } from '../../server/engine/sim/index.js';
-import { classStats } from '../../server/engine/classes.js';
+import { computeFacts, getUnit, posAt } from '../../replays/engine/sim/index.js';
+import { classStats } from '../../replays/engine/classes.js';
 import { defWith, Driver } from '../fixtures/worlds.js';
 
 describe('simulation: movement', () => {

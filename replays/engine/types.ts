@@ -12,7 +12,7 @@ import type { DecisionOptionInfo, EffectKind, ObjectiveStatus, SideId, UnitKind,
 // Rules for authors: keep the machine flat (no spawned children, no parallel regions), put no `after`
 // timers on decision states, keep context JSON-serializable.
 
-/** Stats of a unit class; see server/engine/classes.ts for the shared catalogue. */
+/** Stats of a unit class; see replays/engine/classes.ts for the shared catalogue. */
 export interface UnitClassStats {
   kind: UnitKind;
   label: string;
@@ -30,7 +30,7 @@ export interface ForceGroupSpec {
   /** Group id, unique within the battle; orders address groups. */
   group: string;
   side: SideId;
-  /** Key into the class catalogue (server/engine/classes.ts). */
+  /** Key into the class catalogue (replays/engine/classes.ts). */
   cls: string;
   count: number;
   /** Names for the first units (e.g. ['USS Defiant']); the rest are `${namePrefix} ${n}`. */

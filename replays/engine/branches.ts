@@ -3,8 +3,6 @@ import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from './comp
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import type { BattleDefinition } from './types.js';
 
-export { branchIdFor, DecisionError, normalizeDecisions, parseChoice, historicalChoice, isHistorical, validateChoice } from './decisions.js';
-export type { DecisionErrorCode } from './decisions.js';
 
 // Compiled branches by id. A branch id is a hash of battle + seed + normalized decisions, so the same
 // what-if asked twice (or by two rooms) compiles once. Forks resume from the parent's checkpoint,
