@@ -6,11 +6,13 @@ import express from 'express';
 import { pino, type Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Server, type ServerOptions } from 'socket.io';
+import { healthReport, type HealthProbe } from './health.js';
 import { apiRouter, errorHandler } from './http/api.js';
 import { staticClient } from './http/static.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
+import { holdLastKnown } from './store/lastKnown.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
@@ -41,6 +43,8 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Stores the app should close on close(). */
   ownsStore?: boolean;
+  /** Backend checks for /healthz (e.g. the Redis store and adapter connections). */
+  health?: HealthProbe[];
 }
 
 export interface App {
@@ -81,7 +85,7 @@ export function createApp(opts: AppOptions = {}): App {
   const loop = new PlaybackLoop({
     io,
     rooms,
-    store,
+    store: holdLastKnown(store),
     now,
     tickMs: opts.tickMs ?? 100,
     lookaheadMs: opts.lookaheadMs ?? 2000,
@@ -92,7 +96,7 @@ export function createApp(opts: AppOptions = {}): App {
   const limiter = new RateLimiterMemory({ points: rl.points, duration: rl.durationS });
   registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics }, metrics);
 
-  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
+  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => healthReport(opts.health ?? [], { rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);

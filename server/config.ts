@@ -10,6 +10,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TICK_MS: z.coerce.number().int().min(10).max(1000).default(100),
   LOOKAHEAD_MS: z.coerce.number().int().min(200).max(30_000).default(2000),
+  /** Every key of a room expires after this many days without use (refreshed on use). */
+  ROOM_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
+  /** Members disconnected longer than this are pruned from the member list (their annotations stay). */
+  MEMBER_GRACE_S: z.coerce.number().int().min(0).max(30 * 86_400).default(900),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -1,11 +1,11 @@
-import { createAdapter } from '@socket.io/redis-adapter';
-import { createClient } from 'redis';
 import { pino } from 'pino';
+import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
+import type { HealthProbe } from './health.js';
 import { MemoryStore } from './store/memory.js';
-import { RedisStore } from './store/redis.js';
-import type { Store } from './store/types.js';
+import { connectRedisBackend } from './store/redisBackend.js';
+import { DAY_MS, type Store } from './store/types.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
@@ -13,20 +13,18 @@ import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 const config = loadConfig();
 const logger = pino({ level: config.LOG_LEVEL });
 
-let store: Store = new MemoryStore();
-let adapter: ReturnType<typeof createAdapter> | undefined;
+const retention = { roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS, memberGraceMs: config.MEMBER_GRACE_S * 1000 };
+let store: Store = new MemoryStore(retention);
+let adapter: ServerOptions['adapter'] | undefined;
+const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
 if (config.REDIS_URL) {
-  const redisStore = await RedisStore.connect(config.REDIS_URL, config.REDIS_PREFIX, (err) => logger.warn({ err }, 'redis store error'));
-  store = redisStore;
-  const pub = createClient({ url: config.REDIS_URL });
-  const sub = pub.duplicate();
-  pub.on('error', (err: unknown) => logger.warn({ err }, 'redis pub error'));
-  sub.on('error', (err: unknown) => logger.warn({ err }, 'redis sub error'));
-  await Promise.all([pub.connect(), sub.connect()]);
-  adapter = createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}socket.io` });
-  closers.push(() => pub.close(), () => sub.close());
+  const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
+  store = redis.store;
+  adapter = redis.adapter;
+  health.push(...redis.health);
+  closers.push(() => redis.close());
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -40,7 +38,7 @@ void timelines.warm().then(
   (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
 );
 
-const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true });
+const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, health });
 const port = await app.listen(config.PORT, config.HOST);
 logger.info({ port }, `wardroom listening on http://localhost:${port}`);
 

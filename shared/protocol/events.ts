@@ -29,7 +29,9 @@ export type ErrorCode =
   | 'NOT_IN_ROOM'
   | 'RATE_LIMITED'
   | 'CONFLICT'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** A backend (Redis) is unreachable right now; nothing was changed; retry the command. */
+  | 'UNAVAILABLE';
 
 export interface ErrorBody {
   code: ErrorCode;
