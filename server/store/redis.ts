@@ -296,7 +296,10 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient && this.client.isOpen) await this.client.close();
+    if (!this.ownsClient || !this.client.isOpen) return;
+    // close() waits for pending replies; while Redis is away (reconnecting) it would wait forever.
+    if (this.client.isReady) await this.client.close();
+    else this.client.destroy();
   }
 }
 

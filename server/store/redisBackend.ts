@@ -32,7 +32,8 @@ export async function connectRedisBackend(url: string, prefix: string, logger: L
     adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }),
     health: [redisProbe('store', store), redisProbe('pub', pub), redisProbe('sub', sub)],
     async close() {
-      await Promise.all([pub, sub].map((c) => (c.isOpen ? c.close() : undefined)));
+      // close() waits for replies, which never come while Redis is away: destroy() then.
+      await Promise.all([pub, sub].map((c) => (c.isReady ? c.close() : c.isOpen ? c.destroy() : undefined)));
     },
   };
 }
