@@ -14,6 +14,8 @@ const EnvSchema = z.object({
   ROOM_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
   /** Members disconnected longer than this are pruned from the member list (their annotations stay). */
   MEMBER_GRACE_S: z.coerce.number().int().min(0).max(30 * 86_400).default(900),
+  /** Compile every battle's history at startup ('false': on first use; clusters of test processes on a small machine). */
+  COMPILE_ON_START: z.enum(['true', 'false']).default('true'),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

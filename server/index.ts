@@ -33,10 +33,12 @@ if (config.REDIS_URL) {
 const timelines = new WorkerTimelineService();
 closers.push(() => timelines.close());
 const t0 = performance.now();
-void timelines.warm().then(
-  () => logger.info({ ms: Math.round(performance.now() - t0) }, 'battle histories compiled'),
-  (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
-);
+if (config.COMPILE_ON_START === 'true') {
+  void timelines.warm().then(
+    () => logger.info({ ms: Math.round(performance.now() - t0) }, 'battle histories compiled'),
+    (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
+  );
+}
 
 const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, health });
 const port = await app.listen(config.PORT, config.HOST);

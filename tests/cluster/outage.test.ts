@@ -4,7 +4,7 @@ import type { RoomClient } from '../../client/lib/roomClient.js';
 import { connectRedisBackend } from '../../server/store/redisBackend.js';
 import { boot, sleep, silent, until, type Booted } from '../server/helpers.js';
 import { testPrefix } from '../server/redis.js';
-import { RedisServer, waitFor } from './support/redisServer.js';
+import { RedisServer, waitFor } from '../../deploy/processes.js';
 
 // Redis itself goes away for 5 s while a room plays on two server processes (two apps wired exactly as
 // server/index.ts wires REDIS_URL). The test owns its redis-server (never the shared one) and SIGKILLs it.
