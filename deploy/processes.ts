@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +39,9 @@ export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutM
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** nginx lives in /usr/sbin on Debian, which is not on every user's PATH. NGINX overrides. */
+export const NGINX_BIN = process.env.NGINX ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 
 const exited = (p: ChildProcess) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r())));
 
@@ -142,7 +145,7 @@ export async function startNginx(upstreams: number[], port?: number, log?: (line
   w('upstream.conf', upstreams.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n'));
   w('listen.conf', `listen 127.0.0.1:${listen};`);
   w('local.conf', ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `${k}_temp_path ${path.join(dir, k)};`).join('\n'));
-  const proc = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')};`], {
+  const proc = spawn(NGINX_BIN, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')};`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const forward = (b: Buffer) => log?.(`[nginx] ${b.toString().trimEnd()}`);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { RoomClient, type RoomClientOptions } from '../../../client/lib/roomClient.js';
 import type { Cluster } from '../../../deploy/cluster.js';
+import { NGINX_BIN } from '../../../deploy/processes.js';
 
 // Helpers for tests against a real cluster (deploy/cluster.ts: redis-server, server processes, nginx).
 
@@ -8,7 +9,7 @@ const has = (cmd: string, args: string[]) => spawnSync(cmd, args).status === 0;
 
 /** nginx and redis-server present? Under CI their absence is a failure (.ci/run installs them), elsewhere a skip. */
 export function clusterToolsAvailable(): boolean {
-  const missing = [has('nginx', ['-v']) ? null : 'nginx', has('redis-server', ['--version']) ? null : 'redis-server'].filter(Boolean);
+  const missing = [has(NGINX_BIN, ['-v']) ? null : 'nginx', has('redis-server', ['--version']) ? null : 'redis-server'].filter(Boolean);
   if (!missing.length) return true;
   const line = `missing ${missing.join(', ')} for tests/cluster: apt-get install ${missing.join(' ')}`;
   if (process.env.CI === 'true') throw new Error(line);
