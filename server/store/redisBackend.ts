@@ -21,9 +21,8 @@ export interface RedisBackend {
  */
 export async function connectRedisBackend(url: string, prefix: string, logger: Logger, retention: Retention = {}): Promise<RedisBackend> {
   const store = await RedisStore.connect(url, prefix, (err) => logger.warn({ err }, 'redis store error'), retention);
-  const pub = safePublish(
-    redisClient(url, { onError: (err) => logger.warn({ err }, 'redis pub error') }),
-    (err) => logger.warn({ err }, 'redis publish lost'),
+  const pub = safePublish(redisClient(url, { onError: (err) => logger.warn({ err }, 'redis pub error') }), (err) =>
+    logger.warn({ err }, 'redis publish lost'),
   );
   const sub = redisClient(url, { onError: (err) => logger.warn({ err }, 'redis sub error') });
   await Promise.all([pub.connect(), sub.connect()]);

@@ -39,7 +39,11 @@ export function redisClient(url: string, o: RedisClientOptions = {}): RedisClien
  */
 export function safePublish(pub: RedisClient, onError: (err: unknown) => void): RedisClient {
   const publish = pub.publish.bind(pub);
-  const safe = (...args: Parameters<typeof publish>) => publish(...args).catch((err: unknown) => (onError(err), 0));
+  const safe = (...args: Parameters<typeof publish>) =>
+    publish(...args).catch((err: unknown) => {
+      onError(err);
+      return 0;
+    });
   Object.defineProperty(pub, 'publish', { value: safe, configurable: true });
   return pub;
 }

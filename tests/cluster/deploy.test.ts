@@ -32,7 +32,10 @@ describe('docker-compose.yml', () => {
       console.warn('!!! docker-compose missing: compose file not validated (apt-get install docker-compose)');
       return;
     }
-    const r = spawnSync(tool, [...(tool === 'docker' ? ['compose'] : []), '-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(tool, [...(tool === 'docker' ? ['compose'] : []), '-f', 'docker-compose.yml', 'config', '-q'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
@@ -66,6 +69,8 @@ describe.runIf(ok)('npm run cluster', () => {
     // HTTP through the balancer reaches the same room from any process.
     const state = (await (await fetch(`${cluster.url}/api/rooms/${roomId}`)).json()) as { clock: { version: number } };
     expect(state.clock.version).toBe(played.clock.version);
-    console.log(`[cluster] sockets per process ${perProcess.join('/')}, position spread ${(Math.max(...positions) - Math.min(...positions)).toFixed(1)} ms`);
+    console.log(
+      `[cluster] sockets per process ${perProcess.join('/')}, position spread ${(Math.max(...positions) - Math.min(...positions)).toFixed(1)} ms`,
+    );
   });
 });

@@ -106,7 +106,10 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
 
     // The same annotation, retried: lands once, and reaches the other process's sockets (adapter resubscribed).
     let added = await inst.addAnnotation(note);
-    while (!added.ok && added.error.code === 'UNAVAILABLE') (await sleep(50), (added = await inst.addAnnotation(note)));
+    while (!added.ok && added.error.code === 'UNAVAILABLE') {
+      await sleep(50);
+      added = await inst.addAnnotation(note);
+    }
     expect(added.ok).toBe(true);
     await until(() => viewers.every((v) => v.room()?.annotations.some((x) => x.id === note.id)), 2000, 'annotation everywhere');
     const recoveredMs = performance.now() - up;
@@ -122,6 +125,8 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
     // A fresh join works again on the other process.
     const late = b.client({ roomId, name: 'Ezri' });
     expect((await late.ready).room.annotations.map((x) => x.id)).toContain(note.id);
-    console.log(`[outage] ack during outage ${ackMs.toFixed(0)} ms; healthy ${healthyMs.toFixed(0)} ms and cross-process broadcast ${recoveredMs.toFixed(0)} ms after Redis returned`);
+    console.log(
+      `[outage] ack during outage ${ackMs.toFixed(0)} ms; healthy ${healthyMs.toFixed(0)} ms and cross-process broadcast ${recoveredMs.toFixed(0)} ms after Redis returned`,
+    );
   });
 });

@@ -42,7 +42,11 @@ export async function socketsPerProcess(cluster: Cluster): Promise<number[]> {
 }
 
 export async function createRoom(url: string, battleId: string): Promise<{ roomId: string; instructorKey: string }> {
-  const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId }) });
+  const res = await fetch(`${url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ battleId }),
+  });
   if (res.status !== 201) throw new Error(`createRoom ${res.status}: ${await res.text()}`);
   return (await res.json()) as { roomId: string; instructorKey: string };
 }
