@@ -1,4 +1,5 @@
 // `npm run bench`: performance figures for docs/benchmarks.md. Figures, not assertions: run on a quiet machine.
+import { benchCluster, benchRedisMemory } from './cluster.js';
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { printRows, type Row } from './stats.js';
@@ -7,5 +8,7 @@ const rows: Row[] = [];
 const only = process.argv[2];
 if (!only || only === 'compile') rows.push(...benchCompile());
 if (!only || only === 'fanout') for (const n of [50, 250]) rows.push(...(await benchFanout(n)));
+// Multi-process (issue #12): `npm run bench -- cluster` (add `quick` for a short run while tuning).
+if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(await benchCluster(process.argv[3] === 'quick')));
 printRows(rows);
 process.exit(0);
