@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { RoomClient } from '../../client/lib/roomClient.js';
+import { RoomClient, type RoomClientOptions } from '../../client/lib/roomClient.js';
 import { startCluster } from '../../deploy/cluster.js';
 import { RedisServer, startServer } from '../../deploy/processes.js';
 import { initialClock } from '../../shared/clock/playback.js';
@@ -24,6 +24,9 @@ interface Case {
 
 interface Measured {
   seekMs: number[];
+  /** The same receipts split: viewers on the instructor's process, and on the others (through Redis pub/sub). */
+  sameMs: number[];
+  otherMs: number[];
   joinMs: number;
 }
 
@@ -35,6 +38,7 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
   await Promise.all(urls.map((u) => fetch(`${u}/api/battles/${BATTLE}`).then((r) => r.arrayBuffer())));
   const t0 = performance.now();
   let k = 0;
+  const home = new Map<RoomClient, string>();
   for (let r = 0; r < c.rooms; r++) {
     const res = await fetch(`${urls[0]}/api/rooms`, {
       method: 'POST',
@@ -43,8 +47,7 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
     });
     const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
     const mk = (name: string, key?: string) =>
-      new RoomClient({
-        url: urls[k++ % urls.length],
+      track(urls[k++ % urls.length], {
         roomId,
         name,
         instructorKey: key,
@@ -53,6 +56,11 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
         resyncMs: 0,
         socket: { forceNew: true, transports: ['websocket'] },
       });
+    const track = (url: string, o: Omit<RoomClientOptions, 'url'>) => {
+      const client = new RoomClient({ url, ...o });
+      home.set(client, url);
+      return client;
+    };
     const inst = mk('Sisko', instructorKey);
     const viewers = Array.from({ length: c.viewersPerRoom }, (_, i) => mk(`v${i}`));
     clients.push(inst, ...viewers);
@@ -64,6 +72,8 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
   await sleep(1500);
 
   const seekMs: number[] = [];
+  const sameMs: number[] = [];
+  const otherMs: number[] = [];
   for (let s = 0; s < c.seeks; s++) {
     const { inst, viewers } = rooms[s % rooms.length];
     const got = new Map<RoomClient, number>();
@@ -78,12 +88,17 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
     const deadline = Date.now() + 5000;
     while (got.size < viewers.length && Date.now() < deadline) await sleep(2);
     for (const off of offs) off();
-    seekMs.push(...[...got.values()].map((t) => t - sent));
+    for (const [v, t] of got) {
+      seekMs.push(t - sent);
+      (home.get(v) === home.get(inst) ? sameMs : otherMs).push(t - sent);
+    }
     await inst.play();
     await sleep(250);
   }
   return {
     seekMs,
+    sameMs,
+    otherMs,
     joinMs,
     rooms: rooms.length,
     idle: (ms) => sleep(ms),
@@ -158,7 +173,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
         battle: BATTLE,
         value: median(three.seekMs),
         unit: 'ms p50',
-        note: `${fmt(three)}; delta vs 1 process p50 ${(median(three.seekMs) - median(one.seekMs)).toFixed(1)} ms, p99 ${(pct(three.seekMs, 99) - pct(one.seekMs, 99)).toFixed(1)} ms`,
+        note: `${fmt(three)}; on the instructor's process p50 ${pct(three.sameMs, 50).toFixed(1)}, on the others p50 ${pct(three.otherMs, 50).toFixed(1)} ms; delta vs 1 process p50 ${(median(three.seekMs) - median(one.seekMs)).toFixed(1)} ms, p99 ${(pct(three.seekMs, 99) - pct(one.seekMs, 99)).toFixed(1)} ms`,
       },
       {
         bench: `cluster ${label}: Redis commands per playing room`,

@@ -86,6 +86,10 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
     expect(!addDown.ok && addDown.error.code).toBe('UNAVAILABLE');
     expect(joinDown).toMatch(/UNAVAILABLE|unavailable/);
     expect(ackMs).toBeLessThan(3000);
+    // HTTP too: the documented error shape with 503, at once.
+    const created = await fetch(`${b.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"battleId":"fixture-skirmish"}' });
+    expect(created.status).toBe(503);
+    expect(((await created.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
 
     // Playback goes on from the clock each process holds: still playing, and the stream keeps flowing.
     await sleep(5000 - (performance.now() - down));
