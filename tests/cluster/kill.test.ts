@@ -4,7 +4,7 @@ import { startCluster, type Cluster } from '../../deploy/cluster.js';
 import { waitFor } from '../../deploy/processes.js';
 import { pct } from '../bench/stats.js';
 import { sleep, until } from '../server/helpers.js';
-import { clusterToolsAvailable, createRoom, localNow, socketsPerProcess, spreadClient } from './support/cluster.js';
+import { clusterToolsAvailable, createRoom, localNow, socketsPerProcess, spreadClient, warm } from './support/cluster.js';
 
 // kill -9 under load: three processes and one Redis behind nginx, viewers spread over all three, the process
 // holding the instructor SIGKILLed while the instructor keeps annotating. Every client must play again (re-joined,
@@ -29,16 +29,20 @@ describe.runIf(ok)('kill -9 under load', () => {
   it('every client plays again at the right position; no acknowledged annotation or branch is lost', async () => {
     cluster = await startCluster({ env: { COMPILE_ON_START: 'false' } });
     const c = cluster;
+    await warm(
+      c.servers.map((s) => s.url),
+      BATTLE,
+    );
     const { roomId, instructorKey } = await createRoom(c.url, BATTLE);
     // Browser-like reconnection (socket.io defaults: first retry after 0.5-1.5 s), short ack timeout for the load loop.
     const inst = spreadClient(c.url, 0, { roomId, name: 'Sisko', instructorKey, clientId: 'kill-test-instructor', ackTimeoutMs: 2000 });
     clients.push(inst);
     await inst.ready;
-    const instProcess = (await socketsPerProcess(c)).indexOf(1);
+    const instProcess = (await socketsPerProcess(c.servers.map((s) => s.url))).indexOf(1);
     expect(instProcess).toBeGreaterThanOrEqual(0);
     for (let i = 1; i <= VIEWERS; i++) clients.push(spreadClient(c.url, i, { roomId, name: `viewer ${i}` }));
     await Promise.all(clients.map((x) => x.ready));
-    const perProcess = await socketsPerProcess(c);
+    const perProcess = await socketsPerProcess(c.servers.map((s) => s.url));
     expect(perProcess.every((n) => n > 1)).toBe(true);
 
     // A branch, acknowledged before the kill.
@@ -114,5 +118,5 @@ describe.runIf(ok)('kill -9 under load', () => {
         `playing again p50 ${pct(times, 50).toFixed(0)} ms, p95 ${pct(times, 95).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms ` +
         `(all clients p95 ${pct(all, 95).toFixed(0)} ms); ${acked.length} acked annotations, 0 lost`,
     );
-  });
+  }, 300_000); // three processes booting and compiling on a shared 2-core machine
 });

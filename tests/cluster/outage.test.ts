@@ -87,7 +87,11 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
     expect(joinDown).toMatch(/UNAVAILABLE|unavailable/);
     expect(ackMs).toBeLessThan(3000);
     // HTTP too: the documented error shape with 503, at once.
-    const created = await fetch(`${b.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"battleId":"fixture-skirmish"}' });
+    const created = await fetch(`${b.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"battleId":"fixture-skirmish"}',
+    });
     expect(created.status).toBe(503);
     expect(((await created.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
 

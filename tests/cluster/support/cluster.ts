@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { RoomClient, type RoomClientOptions } from '../../../client/lib/roomClient.js';
-import type { Cluster } from '../../../deploy/cluster.js';
 import { NGINX_BIN } from '../../../deploy/processes.js';
 
 // Helpers for tests against a real cluster (deploy/cluster.ts: redis-server, server processes, nginx).
@@ -28,12 +27,12 @@ export function spreadClient(url: string, i: number, o: Omit<RoomClientOptions, 
   return new RoomClient({ url, resyncMs: 0, ...o, socket: { forceNew: true, transports: ['websocket'], ...nodeOnly, ...o.socket } });
 }
 
-/** Sockets connected to each server process (its /healthz). */
-export async function socketsPerProcess(cluster: Cluster): Promise<number[]> {
+/** Sockets connected to each server process (its /healthz); -1 for a dead one. */
+export async function socketsPerProcess(servers: string[]): Promise<number[]> {
   return Promise.all(
-    cluster.servers.map(async (s) => {
+    servers.map(async (url) => {
       try {
-        return ((await (await fetch(`${s.url}/healthz`)).json()) as { sockets: number }).sockets;
+        return ((await (await fetch(`${url}/healthz`)).json()) as { sockets: number }).sockets;
       } catch {
         return -1; // dead process
       }
@@ -52,3 +51,8 @@ export async function createRoom(url: string, battleId: string): Promise<{ roomI
 }
 
 export const localNow = (): number => performance.timeOrigin + performance.now();
+
+/** Compile the battle on every process before clients join (the clusters run with COMPILE_ON_START=false). */
+export async function warm(servers: string[], battleId: string): Promise<void> {
+  await Promise.all(servers.map(async (url) => (await fetch(`${url}/api/battles/${battleId}`)).arrayBuffer()));
+}
