@@ -10,6 +10,7 @@ import { healthReport, type HealthProbe } from './health.js';
 import { apiRouter, errorHandler } from './http/api.js';
 import { staticClient } from './http/static.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startPresenceSweep, type PresenceSweep } from './rooms/presenceSweep.js';
 import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
 import { holdLastKnown } from './store/lastKnown.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   ownsStore?: boolean;
   /** Backend checks for /healthz (e.g. the Redis store and adapter connections). */
   health?: HealthProbe[];
+  /** Period of the presence sweep (members left "connected" by a killed process); default 30 s, 0 disables. */
+  presenceSweepMs?: number;
 }
 
 export interface App {
@@ -52,6 +55,8 @@ export interface App {
   io: IO;
   metrics: Metrics;
   rooms: RoomService;
+  /** null when disabled. */
+  presenceSweep: PresenceSweep | null;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -103,12 +108,15 @@ export function createApp(opts: AppOptions = {}): App {
   web.use(errorHandler(logger));
 
   loop.start();
+  const sweepMs = opts.presenceSweepMs ?? 30_000;
+  const presenceSweep = sweepMs > 0 ? startPresenceSweep(io, rooms, sweepMs, logger) : null;
 
   return {
     httpServer,
     io,
     metrics,
     rooms,
+    presenceSweep,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -120,6 +128,7 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       loop.stop();
+      presenceSweep?.stop();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (opts.ownsStore) await store.close();

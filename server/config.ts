@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   MEMBER_GRACE_S: z.coerce.number().int().min(0).max(30 * 86_400).default(900),
   /** Compile every battle's history at startup ('false': on first use; clusters of test processes on a small machine). */
   COMPILE_ON_START: z.enum(['true', 'false']).default('true'),
+  /** How often each process marks members left "connected" by a killed process as disconnected (0: never). */
+  PRESENCE_SWEEP_S: z.coerce.number().min(0).max(3600).default(30),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -40,7 +40,10 @@ if (config.COMPILE_ON_START === 'true') {
   );
 }
 
-const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, health });
+const app = createApp({
+  ...{ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true },
+  ...{ health, presenceSweepMs: config.PRESENCE_SWEEP_S * 1000 },
+});
 const port = await app.listen(config.PORT, config.HOST);
 logger.info({ port }, `wardroom listening on http://localhost:${port}`);
 
