@@ -1,4 +1,4 @@
-import { assertEvent, assign, emit, setup, type MachineContext } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, setup, type MachineContext } from 'xstate';
 import type { ObjectiveStatus, SideId } from '../../shared/battle/types.js';
 import type { BattleCommand, Facts, MachineEvent, Order } from './types.js';
 
@@ -73,6 +73,18 @@ export const objective = (o: ObjectiveParams) => ({ type: 'objective', params: o
 export const command = (c: BattleCommand) => ({ type: 'command', params: c }) as const;
 /** Guard: the DECIDE event chose `optionId` of `decisionId`. */
 export const decided = (decisionId: string, optionId: string) => ({ type: 'decided', params: { decisionId, optionId } }) as const;
+
+/**
+ * An action emitting the commands `narrate` computes from the context (and event): for phases whose
+ * captions and orders depend on what the simulation left standing. Register it under a name in
+ * `.extend({ actions })`.
+ */
+export function emits<Ctx extends MachineContext>(narrate: (context: Ctx, event: MachineEvent) => readonly BattleCommand[]) {
+  // The one place the generic arguments are spelled out, so that battles never have to.
+  return enqueueActions<Ctx, MachineEvent, undefined, MachineEvent, never, never, never, never, BattleCommand>(({ context, event, enqueue }) => {
+    for (const c of narrate(context, event)) enqueue.emit(c);
+  });
+}
 
 /** A guard over the facts of a TICK (only used on TICK transitions). */
 export const tickGuard =
