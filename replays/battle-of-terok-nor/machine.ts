@@ -29,6 +29,8 @@ export const T = {
   withdrawal: 45_000,
   fightOn: 100_000,
   defiantLost: 70_000,
+  /** How long a phase's caption stays up before the battle may end on it. */
+  captionTime: 6_000,
 } as const;
 
 /** How long each warp shadow fools Alliance sensors, per shadow projected (more shadows, longer ruse). */
@@ -505,7 +507,12 @@ export const machine = s.createMachine({
         'emitHunterPress',
         order({ kind: 'attack', group: G.raider, target: `side:${SIDES.alliance}`, range: 'close' }),
       ],
-      on: { TICK: tick({ guard: 'stationDestroyed', target: 'end' }, { guard: 'allianceGone', target: 'end' }) },
+      // The phase's caption gets its time on screen before the battle can end.
+      initial: 'aftermath',
+      states: {
+        aftermath: { after: { captionTime: 'fighting' } },
+        fighting: { on: { TICK: tick({ guard: 'stationDestroyed', target: '#end' }, { guard: 'allianceGone', target: '#end' }) } },
+      },
       after: { defiantLost: 'end' },
     },
     end: {
