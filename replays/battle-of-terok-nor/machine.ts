@@ -1,5 +1,5 @@
 import { assertEvent, assign, emit } from 'xstate';
-import { battleSetup, decided, fact, objective, order, phase, tick, tickGuard, type BattleCommand, type Facts, type Order } from '../engine/index.js';
+import { battleSetup, caption, decided, fact, objective, order, phase, tick, tickGuard, type BattleCommand, type Facts, type Order } from '../engine/index.js';
 import { D, HISTORICAL_SHADOWS, O } from './decisions.js';
 import { allianceOnMap, bopsDestroyed, destroyed, digest, groupAlive, groupHull, groupShields, verdict, type Digest } from './facts.js';
 import { BOP_COUNT, G, P, SIDES, U } from './scenario.js';
@@ -22,7 +22,8 @@ export const T = {
   hunt: 45_000,
   strafe: 16_000,
   pummel: 18_000,
-  circle: 45_000,
+  /** Fallback only: the flagship calls for help when the Defiant's shields fall (CALL_FOR_HELP_SHIELDS). */
+  circle: 90_000,
   behind: 5_000,
   raiderRescue: 35_000,
   breaches: 120_000,
@@ -38,7 +39,7 @@ export const SHADOW_TTL = { base: 15_000, perShadow: 5_000 } as const;
 /** Flagship hull fraction at which Garak counsels withdrawal ("several major hull breaches"). */
 export const RETREAT_HULL = 0.4;
 /** Defiant shield fraction at which the flagship calls a Bird-of-Prey in for the kill. */
-export const CALL_FOR_HELP_SHIELDS = 0.35;
+export const CALL_FOR_HELP_SHIELDS = 0.45;
 /** Alliance cruising speed on the approach (map units/s): the Regent's "increase speed", compressed. */
 export const APPROACH_SPEED = 8;
 
@@ -318,6 +319,8 @@ export const machine = s.createMachine({
             ),
             order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'standoff' }),
             order({ kind: 'move', group: G.galors, to: P.galorFallback }),
+            // The surviving Birds-of-Prey regroup with them, out of the station's reach (invented).
+            order({ kind: 'move', group: G.bops, to: P.galorFallback }),
             order({ kind: 'attack', group: G.defiant, target: G.flagship, range: 'standoff' }),
           ],
           on: { TICK: tick({ guard: 'defiantHurting', target: 'decideTactic' }) },
@@ -344,6 +347,7 @@ export const machine = s.createMachine({
             'emitDefiantAttack',
             order({ kind: 'attack', group: G.flagship, target: G.defiant, range: 'close' }),
             fact('Sisko took the Defiant in to point-blank range ("pattern suicide")'),
+            caption('Smiley O\'Brien, as Sisko orders the Defiant in close: "Pattern suicide."'),
           ],
           on: { TICK: tick({ guard: 'defiantShieldsFailing', target: 'bopBehind' }) },
           after: { circle: 'bopBehind' },
@@ -488,6 +492,7 @@ export const machine = s.createMachine({
         order({ kind: 'move', group: G.raider, to: P.raiderHome }),
         objective({ id: 'hold-station', label: 'Hold Terok Nor', side: SIDES.rebellion, status: 'complete' }),
         fact("The Regent ordered a full retreat on Garak's advice"),
+        caption('Garak, at the Regent\'s side: perhaps it is time His Majesty took his august person away from the battle.'),
       ],
       on: { TICK: tick({ guard: 'allianceGone', target: 'end' }) },
       after: { withdrawal: 'end' },
