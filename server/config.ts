@@ -25,7 +25,12 @@ const EnvSchema = z.object({
   LOOKAHEAD_MS: z.coerce.number().int().min(200).max(30_000).default(2000),
   // ---- hardening (docs/protocol.md "Limits", docs/security.md) ----
   /** Comma-separated origins allowed to open a socket (besides the server's own and localhost). */
-  ALLOWED_ORIGINS: z.string().max(4000).optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .max(4000)
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   /** Proxy hops to trust for X-Forwarded-For (0: use the socket's peer address). */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   ...limitEnv,
@@ -56,7 +61,3 @@ export function limitsOf(c: Config): LimitSettings {
   };
 }
 
-/** ALLOWED_ORIGINS as a list (empty: only the server's own origin and localhost). */
-export function allowedOriginsOf(c: Config): string[] {
-  return (c.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-}
