@@ -71,7 +71,7 @@ export interface App {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function createApp(opts: AppOptions = {}): App {
-  const logger = opts.logger ?? pino({ level: 'info' });
+  const logger = opts.logger ?? pino({ level: 'info', redact: ['instructorKey', '*.instructorKey'] });
   const now = opts.now ?? Date.now;
   const store = opts.store ?? new MemoryStore();
   const ownTimelines = opts.timelines ? null : new WorkerTimelineService();
