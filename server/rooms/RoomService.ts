@@ -221,7 +221,8 @@ export class RoomService {
         id: item.id,
         roomId,
         branchId: item.branchId ?? playhead.branchId,
-        positionMs: item.positionMs,
+        // Another branch may be longer; on the current one a position past the end is clamped as in addAnnotation.
+        positionMs: item.branchId === undefined || item.branchId === playhead.branchId ? Math.min(item.positionMs, timeline.durationMs) : item.positionMs,
         text: item.text,
         phaseId: item.phaseId ?? (item.branchId === undefined || item.branchId === playhead.branchId ? this.phaseOf(timeline, item.positionMs) : undefined),
         ...(item.at ? { at: item.at } : {}),
