@@ -5,6 +5,7 @@ import { clientEventSchemas, type ClientEventName } from '../../shared/protocol/
 import { AppError } from '../errors.js';
 import type { AddressLimit, AddressLimiter } from '../limits/AddressLimiter.js';
 import type { LimitSettings } from '../limits/settings.js';
+import { holdReads } from '../limits/backpressure.js';
 import { SocketBudget } from '../limits/SocketBudget.js';
 import type { Metrics } from '../metrics.js';
 import type { AppSocket } from '../types.js';
@@ -75,11 +76,13 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
     const last = args[args.length - 1];
     const ackFn = typeof last === 'function' ? (last as Reply) : null;
     // Refusing must stay cheap under a flood: no promise, no log line, one unlabelled counter.
-    const verdict = own.take(performance.now());
+    const now = performance.now();
+    const verdict = own.take(now);
     if (verdict !== 'ok') {
       deps.metrics.refused.inc();
-      if (verdict === 'flood') cutOff(socket, deps);
-      else if (ackFn) safeReply(ackFn, deps.logger)(REFUSED);
+      if (verdict === 'flood') return cutOff(socket, deps);
+      if (ackFn) safeReply(ackFn, deps.logger)(REFUSED);
+      holdReads(socket, own.windowLeft(now)); // read nothing more from it until its window ends
       return;
     }
     const reply: Reply = ackFn ? safeReply(ackFn, deps.logger) : () => {};

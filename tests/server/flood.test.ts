@@ -68,10 +68,13 @@ describe('flood shedding', () => {
     expect(b.take(3002)).toBe('flood'); // refused in every window since t=2: 3000 ms
     const quiet = new SocketBudget(2, 1000, 3000);
     quiet.take(0), quiet.take(0), quiet.take(0); // refused at 0
-    expect(quiet.take(2500)).toBe('ok'); // quiet window: the streak ends
+    expect(quiet.take(2500)).toBe('ok'); // a whole window without refusal: the streak ends
     quiet.take(2500);
     expect(quiet.take(3500)).toBe('ok');
     quiet.take(3500);
     expect(quiet.take(3600)).toBe('refused'); // a new streak, not a flood
+    const held = new SocketBudget(2, 1000, 3000); // a flooder whose reads are held: one refusal per window
+    for (const t of [0, 1100, 2200]) expect([held.take(t), held.take(t), held.take(t)]).toEqual(['ok', 'ok', 'refused']);
+    expect([held.take(3300), held.take(3300), held.take(3300)]).toEqual(['ok', 'ok', 'flood']);
   });
 });
