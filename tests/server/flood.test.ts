@@ -28,8 +28,9 @@ describe('flood shedding', () => {
     flooder.on('disconnect', (why) => (reason = why));
     const started = Date.now();
     // As fast as the client can: batches of 50 per macrotask until the server cuts the socket off.
+    let sent = 0;
     while (flooder.connected && Date.now() - started < 10_000) {
-      for (let i = 0; i < 50; i++) flooder.emit('clock:ping', { clientTime: i }, () => {});
+      for (let i = 0; i < 50; i++, sent++) flooder.emit('clock:ping', { clientTime: i }, () => {});
       await new Promise((r) => setImmediate(r));
     }
     await until(() => reason, 5000, 'flooder disconnected');
@@ -40,7 +41,11 @@ describe('flood shedding', () => {
     expect((await calm.seek(1000)).ok === false).toBe(true); // a viewer: FORBIDDEN, but answered
     const metrics = await s.app.metrics.registry.metrics();
     expect(metrics).toMatch(/^wardroom_flood_disconnects_total 1$/m);
-    expect(Number(/^wardroom_socket_refused_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(100);
+    const refused = Number(/^wardroom_socket_refused_total (\d+)$/m.exec(metrics)?.[1]);
+    const answered = Number(/^wardroom_socket_commands_total\{event="clock:ping",result="ok"\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(refused).toBeGreaterThan(0);
+    // Held reads: the server read only a fraction of what the flooder queued (the rest died in TCP buffers).
+    expect(refused + answered).toBeLessThan(sent / 2);
   });
 
   it('a burst that stops is refused but not cut off', async () => {
