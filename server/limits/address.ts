@@ -8,7 +8,10 @@ export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, 
   const peer = req.socket.remoteAddress ?? 'unknown';
   if (trustProxy <= 0) return normalize(peer);
   const header = req.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   const pick = hops[hops.length - trustProxy] ?? hops[0];
   return normalize(pick ?? peer);
 }

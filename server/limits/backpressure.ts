@@ -26,8 +26,11 @@ export function holdReads(socket: AppSocket, ms: number): void {
   if (!ws) return;
   paused.add(socket);
   ws.pause();
-  setTimeout(() => {
-    paused.delete(socket);
-    if (socket.connected) ws.resume();
-  }, Math.max(1, ms)).unref();
+  setTimeout(
+    () => {
+      paused.delete(socket);
+      if (socket.connected) ws.resume();
+    },
+    Math.max(1, ms),
+  ).unref();
 }

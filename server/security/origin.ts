@@ -24,7 +24,10 @@ export function originCheck(allowedOrigins: string[], onRejected: () => void) {
   const allowed = new Set(allowedOrigins.map((o) => new URL(o).origin));
   return (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void): void => {
     const origin = req.headers.origin;
-    if (originAllowed(origin, req.headers.host, allowed)) return callback(null, true);
+    if (originAllowed(origin, req.headers.host, allowed)) {
+      callback(null, true);
+      return;
+    }
     onRejected();
     callback('origin not allowed', false);
   };

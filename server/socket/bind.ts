@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Ack, AckFn, ClientToServerEvents, ErrorCode, Member } from '../../shared/protocol/events.js';
-import { clientEventSchemas, type ClientEventName } from '../../shared/protocol/schemas.js';
+import type { ClientEventName, clientEventSchemas } from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
 import type { AddressLimit, AddressLimiter } from '../limits/AddressLimiter.js';
-import type { LimitSettings } from '../limits/settings.js';
 import { holdReads } from '../limits/backpressure.js';
 import { SocketBudget } from '../limits/SocketBudget.js';
+import type { LimitSettings } from '../limits/settings.js';
 import type { Metrics } from '../metrics.js';
 import type { AppSocket } from '../types.js';
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
@@ -12,11 +12,24 @@ import { pct, type Row } from './stats.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function child(args: string[], env: Record<string, string>): { proc: ChildProcess; out: () => string } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function child(args: string[], env: Record<string, string>): { proc: ChildProcess; out: () => string; exited: Promise<unknown> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return { proc, out: () => out };
+  const exited = new Promise((r) => proc.once('exit', r));
+  return { proc, out: () => out, exited };
+}
+
+async function waitFor(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
 }
 
 async function pings(sock: Socket, ms: number, every = 10): Promise<number[]> {
@@ -32,7 +45,10 @@ async function pings(sock: Socket, ms: number, every = 10): Promise<number[]> {
 }
 
 async function scenario(label: string, floodDisconnectMs: number, floodForMs: number, quick: boolean): Promise<Row[]> {
-  const server = child(['tests/server/fixtures/shutdownChild.ts'], { LOG_LEVEL: 'info', CHILD_LIMITS: JSON.stringify({ floodDisconnectMs }) });
+  const server = child(['tests/server/fixtures/shutdownChild.ts'], {
+    LOG_LEVEL: 'info',
+    CHILD_LIMITS: JSON.stringify({ floodDisconnectMs }),
+  });
   try {
     let port = 0;
     for (let i = 0; i < 600 && !port; i++) {
@@ -46,9 +62,10 @@ async function scenario(label: string, floodDisconnectMs: number, floodForMs: nu
     await pings(victim, 500); // warm up
     const idle = await pings(victim, quick ? 2000 : 6000);
     const flooder = child(['tests/bench/flooder.ts', url], { FLOOD_FOR_MS: String(floodForMs) });
-    await sleep(200); // the flood is under way
+    await waitFor('the flooder', () => flooder.out().includes('flooding'));
+    await sleep(100); // the flood is under way
     const flooded = await pings(victim, Math.min(floodForMs, floodDisconnectMs) - 400);
-    await new Promise((r) => flooder.proc.once('exit', r));
+    await flooder.exited;
     const f = JSON.parse(flooder.out().trim().split('\n').pop() ?? '{}') as { sent: number; refused: number; ms: number; reason: string };
     const after = await pings(victim, 1000);
     victim.disconnect();

@@ -10,6 +10,7 @@ let sent = 0;
 let acked = 0;
 let refused = 0;
 sock.on('connect', () => {
+  console.log('flooding');
   const t0 = performance.now();
   let reason = 'time';
   sock.on('disconnect', (why) => (reason = why));

@@ -41,8 +41,32 @@ const protoKeys = (keys: string[]) =>
 
 /** One hostile leaf value. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(NaN, Infinity, -Infinity, -0, Number.MAX_VALUE, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e308, null, true, false, '', ' ', '\u0000'),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', '../../etc/passwd', '<script>alert(1)</script>', '%00', '\u202e', '🛸'.repeat(50)),
+  fc.constantFrom(
+    NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    Number.MAX_VALUE,
+    -Number.MAX_SAFE_INTEGER,
+    2 ** 53,
+    1e308,
+    null,
+    true,
+    false,
+    '',
+    ' ',
+    '\u0000',
+  ),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    '../../etc/passwd',
+    '<script>alert(1)</script>',
+    '%00',
+    '\u202e',
+    '🛸'.repeat(50),
+  ),
   fc.integer(),
   fc.double(),
   fc.string({ maxLength: 80 }),
@@ -74,14 +98,16 @@ export type AckMode = 'function' | 'missing' | 'not-a-function';
 
 /** Emit arguments: the payload (or none), maybe extra arguments, and an ack that may be missing or not a function. */
 export function hostileArgs(schema: z.ZodType): fc.Arbitrary<{ args: unknown[]; ack: AckMode }> {
-  return fc.record({
-    payload: fc.option(hostilePayload(schema), { nil: undefined, freq: 8 }),
-    extra: fc.array(hostileValue, { maxLength: 3 }),
-    ack: fc.constantFrom<AckMode>('function', 'function', 'function', 'missing', 'not-a-function'),
-    notFn: fc.constantFrom<unknown>(42, 'ack', { ok: true }, [], null),
-  }).map(({ payload, extra, ack, notFn }) => {
-    const args = payload === undefined ? [...extra] : [payload, ...extra];
-    if (ack === 'not-a-function') args.push(notFn);
-    return { args, ack };
-  });
+  return fc
+    .record({
+      payload: fc.option(hostilePayload(schema), { nil: undefined, freq: 8 }),
+      extra: fc.array(hostileValue, { maxLength: 3 }),
+      ack: fc.constantFrom<AckMode>('function', 'function', 'function', 'missing', 'not-a-function'),
+      notFn: fc.constantFrom<unknown>(42, 'ack', { ok: true }, [], null),
+    })
+    .map(({ payload, extra, ack, notFn }) => {
+      const args = payload === undefined ? [...extra] : [payload, ...extra];
+      if (ack === 'not-a-function') args.push(notFn);
+      return { args, ack };
+    });
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boot, type Booted } from '../server/helpers.js';
+import { type Booted, boot } from '../server/helpers.js';
 import { hostileValue } from './hostile.js';
 
 // Fuzzed HTTP (issue #13 item 5): bodies, query strings and paths, including traversal attempts on the static
@@ -18,7 +18,12 @@ let logged = '';
 let roomId: string;
 
 beforeAll(async () => {
-  const sink = new Writable({ write: (chunk: Buffer, _e, cb) => ((logged += chunk.toString()), cb()) });
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      logged += chunk.toString();
+      cb();
+    },
+  });
   s = await boot({ clientDist: dist, logger: pino({ level: 'warn' }, sink), limits: { roomsPerMin: 100_000 } });
   ({ roomId } = await s.createRoom());
 });
@@ -46,7 +51,10 @@ const segment = fc.oneof(
 );
 const pathArb = fc.array(segment, { minLength: 1, maxLength: 8 }).map((parts) => `/${parts.join('/')}`);
 const queryArb = fc
-  .dictionary(fc.constantFrom('branch', 'room', 'keyframes', 'format', 'x', 'branch[]', '__proto__', 'constructor[prototype]'), fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('all', 'none', 'md', 'json', '%00', '..')))
+  .dictionary(
+    fc.constantFrom('branch', 'room', 'keyframes', 'format', 'x', 'branch[]', '__proto__', 'constructor[prototype]'),
+    fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('all', 'none', 'md', 'json', '%00', '..')),
+  )
   .map((q) => new URLSearchParams(q).toString());
 
 describe('fuzzed HTTP', () => {
@@ -69,7 +77,12 @@ describe('fuzzed HTTP', () => {
   }, 120_000);
 
   it('query strings on every GET route', async () => {
-    const routes = ['/api/battles/fixture-skirmish/timeline', `/api/rooms/${roomId}/annotations`, `/api/rooms/${roomId}/branches`, '/api/battles'];
+    const routes = [
+      '/api/battles/fixture-skirmish/timeline',
+      `/api/rooms/${roomId}/annotations`,
+      `/api/rooms/${roomId}/branches`,
+      '/api/battles',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), queryArb, async (route, q) => {
         await expectSafe(await fetch(`${s.url}${route}?${q}`), `${route}?${q}`);
@@ -81,7 +94,9 @@ describe('fuzzed HTTP', () => {
   it('POST /api/rooms bodies: hostile JSON, malformed JSON, wrong content types', async () => {
     const body = fc.oneof(
       hostileValue.map((v) => JSON.stringify({ battleId: v }) ?? 'null'),
-      fc.dictionary(fc.constantFrom('battleId', 'branchId', 'settings', '__proto__', 'constructor'), hostileValue).map((v) => JSON.stringify(v) ?? 'null'),
+      fc
+        .dictionary(fc.constantFrom('battleId', 'branchId', 'settings', '__proto__', 'constructor'), hostileValue)
+        .map((v) => JSON.stringify(v) ?? 'null'),
       fc.constantFrom('{', '{"battleId":', '[]', 'null', '"x"', '{"__proto__":{"polluted":1},"battleId":"fixture-skirmish"}', '\u0000'),
       fc.string({ maxLength: 200 }),
     );
@@ -93,7 +108,11 @@ describe('fuzzed HTTP', () => {
       }),
       { numRuns: RUNS },
     );
-    const tooBig = await fetch(`${s.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"x":"${'y'.repeat(2_000_000)}"}` });
+    const tooBig = await fetch(`${s.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"x":"${'y'.repeat(2_000_000)}"}`,
+    });
     expect(tooBig.status).toBe(413);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(logged).not.toMatch(/http handler failed/);

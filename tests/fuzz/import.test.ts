@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomClient } from '../../client/lib/roomClient.js';
 import type { AnnotationImportPayload } from '../../shared/protocol/schemas.js';
-import { boot, type Booted } from '../server/helpers.js';
 import { FIXTURE_DURATION } from '../server/fixtures/timeline.js';
+import { type Booted, boot } from '../server/helpers.js';
 
 // `annotation:import` of a hostile file (issue #13 item 5): what a crafted export can and cannot do.
 

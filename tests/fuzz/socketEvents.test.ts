@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorCode, RoomState } from '../../shared/protocol/events.js';
-import { clientEventSchemas, type ClientEventName } from '../../shared/protocol/schemas.js';
 import { HTTP_STATUS } from '../../server/errors.js';
-import { boot, type Booted } from '../server/helpers.js';
+import type { ErrorCode, RoomState } from '../../shared/protocol/events.js';
+import { type ClientEventName, clientEventSchemas } from '../../shared/protocol/schemas.js';
+import { type Booted, boot } from '../server/helpers.js';
 import { hostileArgs } from './hostile.js';
 
 // Property-based fuzzing of every client-to-server event (issue #13 item 5), data-driven from the one
@@ -24,7 +24,12 @@ let logged = '';
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  const sink = new Writable({ write: (chunk: Buffer, _e, cb) => ((logged += chunk.toString()), cb()) });
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      logged += chunk.toString();
+      cb();
+    },
+  });
   s = await boot({
     logger: pino({ level: 'warn' }, sink),
     limits: { socketEventsPerS: 1_000_000, joinsPerMin: 1_000_000, connectionsPerMin: 1_000_000, roomsPerMin: 1000 },
@@ -93,8 +98,13 @@ async function fuzzer(event: string) {
     },
     send(args: unknown[], withAck: boolean): Promise<unknown> {
       return new Promise((resolve, reject) => {
-        const t = withAck ? setTimeout(() => reject(new Error(`no ack for ${event} within ${ACK_TIMEOUT_MS} ms`)), ACK_TIMEOUT_MS) : undefined;
-        const gone = () => (clearTimeout(t), resolve(DROPPED));
+        const t = withAck
+          ? setTimeout(() => reject(new Error(`no ack for ${event} within ${ACK_TIMEOUT_MS} ms`)), ACK_TIMEOUT_MS)
+          : undefined;
+        const gone = () => {
+          clearTimeout(t);
+          resolve(DROPPED);
+        };
         const ack = (res: unknown) => {
           clearTimeout(t);
           sock.off('disconnect', gone);
@@ -120,43 +130,47 @@ async function fuzzer(event: string) {
 const events = Object.keys(clientEventSchemas) as ClientEventName[];
 
 describe('fuzzed socket events', () => {
-  it.concurrent.each(events)('%s: every hostile payload gets the error shape or is ignored; refusals leave the room unchanged', async (event) => {
-    const f = await fuzzer(event);
-    expect((await f.ready()).ok).toBe(true);
-    const stats = { refused: 0, accepted: 0, unacked: 0 };
-    let state = await f.snapshot();
-    let settled = true;
-    await fc.assert(
-      fc.asyncProperty(hostileArgs(clientEventSchemas[event]), async ({ args, ack }) => {
-        if (!settled) {
-          await f.settle();
-          state = await f.snapshot();
-          settled = true;
-        }
-        const res = await f.send(args, ack === 'function');
-        if (ack !== 'function' || res === DROPPED) {
-          stats.unacked++;
-          settled = false;
-          return;
-        }
-        if (isErrorShape(res)) {
-          stats.refused++;
-          expect((res as { error: { code: string } }).error.code).not.toBe('INTERNAL');
-          expect(await f.snapshot()).toBe(state);
-        } else {
-          expect(res).toMatchObject({ ok: true }); // a payload that happened to be valid
-          stats.accepted++;
-          state = await f.snapshot();
-        }
-      }),
-      { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 0x5eed) + events.indexOf(event) },
-    );
-    await f.settle();
-    expect(await f.ping()).toMatchObject({ ok: true, clientTime: 1 }); // still up and answering
-    expect(stats.refused + stats.accepted + stats.unacked).toBe(RUNS);
-    expect(stats.refused).toBeGreaterThan(RUNS * 0.3); // mostly hostile, not mostly valid by accident
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  }, 120_000);
+  it.concurrent.each(events)(
+    '%s: every hostile payload gets the error shape or is ignored; refusals leave the room unchanged',
+    async (event) => {
+      const f = await fuzzer(event);
+      expect((await f.ready()).ok).toBe(true);
+      const stats = { refused: 0, accepted: 0, unacked: 0 };
+      let state = await f.snapshot();
+      let settled = true;
+      await fc.assert(
+        fc.asyncProperty(hostileArgs(clientEventSchemas[event]), async ({ args, ack }) => {
+          if (!settled) {
+            await f.settle();
+            state = await f.snapshot();
+            settled = true;
+          }
+          const res = await f.send(args, ack === 'function');
+          if (ack !== 'function' || res === DROPPED) {
+            stats.unacked++;
+            settled = false;
+            return;
+          }
+          if (isErrorShape(res)) {
+            stats.refused++;
+            expect((res as { error: { code: string } }).error.code).not.toBe('INTERNAL');
+            expect(await f.snapshot()).toBe(state);
+          } else {
+            expect(res).toMatchObject({ ok: true }); // a payload that happened to be valid
+            stats.accepted++;
+            state = await f.snapshot();
+          }
+        }),
+        { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 0x5eed) + events.indexOf(event) },
+      );
+      await f.settle();
+      expect(await f.ping()).toMatchObject({ ok: true, clientTime: 1 }); // still up and answering
+      expect(stats.refused + stats.accepted + stats.unacked).toBe(RUNS);
+      expect(stats.refused).toBeGreaterThan(RUNS * 0.3); // mostly hostile, not mostly valid by accident
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+    120_000,
+  );
 
   it('a message past maxHttpBufferSize drops only that connection; the client reconnects and the server stays up', async () => {
     const big = connect(s.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50 });

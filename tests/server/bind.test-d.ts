@@ -1,8 +1,8 @@
 import { expectTypeOf } from 'vitest';
-import type { BranchInfo, RoomState, Member } from '../../shared/protocol/events.js';
-import { JoinSchema, PingSchema } from '../../shared/protocol/schemas.js';
-import { bind, type AckResult, type BindDeps } from '../../server/socket/bind.js';
+import { type AckResult, type BindDeps, bind } from '../../server/socket/bind.js';
 import type { AppSocket } from '../../server/types.js';
+import type { BranchInfo, Member, RoomState } from '../../shared/protocol/events.js';
+import { JoinSchema, PingSchema } from '../../shared/protocol/schemas.js';
 
 // Pins the typed bind (issue #10 item 3): a handler's result is checked against its event's ack type, and the
 // schema must be the event's entry in clientEventSchemas. Checked by `tsc --noEmit -p .`; never executed.

@@ -1,11 +1,11 @@
 import { createClient } from 'redis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { BranchInfo } from '../../shared/protocol/events.js';
 import { MemoryStore } from '../../server/store/memory.js';
-import { boot, clientId, type Booted } from './helpers.js';
-import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
+import type { BranchInfo } from '../../shared/protocol/events.js';
 import { FIXTURE_BATTLE } from './fixtures/timeline.js';
+import { type Booted, boot, clientId } from './helpers.js';
+import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
 
 // Abuse limits (issue #13 item 2) through real HTTP and real socket.io clients: per address (room creation,
 // connections, joins), in memory and shared by two server processes over Redis; per room (members,
@@ -47,7 +47,11 @@ async function servers(shared: 'memory' | 'redis', opts: Limits): Promise<[Boote
 }
 
 const post = (url: string) =>
-  fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: FIXTURE_BATTLE }) });
+  fetch(`${url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ battleId: FIXTURE_BATTLE }),
+  });
 
 /** Resolves with 'connected' or the connect_error's message and data. */
 function tryConnect(url: string): Promise<{ connected: boolean; message?: string; data?: unknown }> {

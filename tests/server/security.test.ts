@@ -1,14 +1,14 @@
-import { Writable } from 'node:stream';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Member } from '../../shared/protocol/events.js';
 import { keyMatches } from '../../server/rooms/access.js';
-import { MemoryStore } from '../../server/store/memory.js';
 import { originAllowed } from '../../server/security/origin.js';
-import { boot, type Booted } from './helpers.js';
+import { MemoryStore } from '../../server/store/memory.js';
+import type { Member } from '../../shared/protocol/events.js';
+import { type Booted, boot } from './helpers.js';
 
 // Origin allow-list on the socket handshake, security headers on HTML and JSON, the instructor key kept out
 // of the logs (issue #13 item 4). Real server, real socket.io clients sending the Origin a browser would.
@@ -92,7 +92,12 @@ describe('instructor key', () => {
 
   it('never appears in the logs, even at trace level and through failures', async () => {
     let logged = '';
-    const sink = new Writable({ write: (chunk: Buffer, _e, cb) => ((logged += chunk.toString()), cb()) });
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        logged += chunk.toString();
+        cb();
+      },
+    });
     // A store that fails the second write of a member: the join handler's failure is logged (INTERNAL).
     class FlakyMembers extends MemoryStore {
       writes = 0;
@@ -105,11 +110,18 @@ describe('instructor key', () => {
     const { roomId, instructorKey } = await s.createRoom();
     const inst = s.client({ roomId, name: 'Sisko', instructorKey, pings: 1 });
     await inst.ready;
-    expect(await inst.call('room:join', { roomId, name: 'Sisko', instructorKey })).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(await inst.call('room:join', { roomId, name: 'Sisko', instructorKey })).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL' },
+    });
     const wrong = s.client({ roomId, name: 'Dukat', role: 'instructor', instructorKey: `${instructorKey}x`, pings: 0 });
     await expect(wrong.ready).rejects.toThrow(/FORBIDDEN/);
     await inst.call('room:join', { roomId, name: 'x'.repeat(100), instructorKey });
-    await fetch(`${s.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"instructorKey":"${instructorKey}"` });
+    await fetch(`${s.url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"instructorKey":"${instructorKey}"`,
+    });
     expect(logged).toContain('socket handler failed'); // the failure was logged ...
     expect(logged).not.toContain(instructorKey); // ... without the key
   });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,15 +33,24 @@ interface Child {
 }
 
 async function startChild(entry: string, env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(proc);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   let killedAt = 0;
   const origKill = proc.kill.bind(proc);
-  proc.kill = (sig?: NodeJS.Signals | number) => ((killedAt = performance.now()), origKill(sig));
-  const exited = new Promise<{ code: number | null; ms: number }>((r) => proc.on('exit', (code) => r({ code, ms: performance.now() - killedAt })));
+  proc.kill = (sig?: NodeJS.Signals | number) => {
+    killedAt = performance.now();
+    return origKill(sig);
+  };
+  const exited = new Promise<{ code: number | null; ms: number }>((r) =>
+    proc.on('exit', (code) => r({ code, ms: performance.now() - killedAt })),
+  );
   const port = await until(() => Number(/"port":(\d+)/.exec(out)?.[1]) || null, 60_000, `child listening (${out.slice(-300)})`);
   return { proc, port, output: () => out, exited };
 }
@@ -53,7 +62,10 @@ async function balancer(upstreams: () => number[]): Promise<number> {
       const [p, ...rest] = ports;
       if (p === undefined) return client.destroy();
       const up = net.connect(p, '127.0.0.1');
-      up.once('error', () => (up.destroy(), tryNext(rest)));
+      up.once('error', () => {
+        up.destroy();
+        tryNext(rest);
+      });
       up.once('connect', () => {
         up.removeAllListeners('error');
         up.on('error', () => client.destroy());
@@ -84,33 +96,53 @@ describe('graceful shutdown', () => {
     expect(child.output()).toMatch(/"msg":"shut down"/);
   }, 90_000);
 
-  it.runIf(hasRedis)('a client of a SIGTERMed process reconnects through the balancer to another process and re-joins its room', async () => {
-    const env = { CHILD_REDIS_URL: REDIS_URL, CHILD_PREFIX: testPrefix() };
-    const entry = 'tests/server/fixtures/shutdownChild.ts';
-    const [a, b] = await Promise.all([startChild(entry, env), startChild(entry, env)]);
-    const lb = await balancer(() => [a.port, b.port]);
-    const url = `http://127.0.0.1:${lb}`;
-    const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: FIXTURE_BATTLE }) });
-    const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
-    const rc = new RoomClient({ url, roomId, name: 'Sisko', instructorKey, pings: 1, resyncMs: 0, socket: { forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 300 } });
-    cleanups.push(() => rc.close());
-    const joined = await rc.ready;
-    expect((await (await fetch(`http://127.0.0.1:${a.port}/healthz`)).json()).sockets).toBe(1);
+  it.runIf(hasRedis)(
+    'a client of a SIGTERMed process reconnects through the balancer to another process and re-joins its room',
+    async () => {
+      const env = { CHILD_REDIS_URL: REDIS_URL, CHILD_PREFIX: testPrefix() };
+      const entry = 'tests/server/fixtures/shutdownChild.ts';
+      const [a, b] = await Promise.all([startChild(entry, env), startChild(entry, env)]);
+      const lb = await balancer(() => [a.port, b.port]);
+      const url = `http://127.0.0.1:${lb}`;
+      const res = await fetch(`${url}/api/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ battleId: FIXTURE_BATTLE }),
+      });
+      const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+      const rc = new RoomClient({
+        url,
+        roomId,
+        name: 'Sisko',
+        instructorKey,
+        pings: 1,
+        resyncMs: 0,
+        socket: { forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 300 },
+      });
+      cleanups.push(() => rc.close());
+      const joined = await rc.ready;
+      expect((await (await fetch(`http://127.0.0.1:${a.port}/healthz`)).json()).sockets).toBe(1);
 
-    let rejoined = false;
-    rc.subscribe((change) => change === 'room' && (rejoined = true)); // the ack of a fresh room:join
-    a.proc.kill('SIGTERM');
-    const { code, ms } = await a.exited;
-    expect(code).toBe(0);
-    expect(ms).toBeLessThan(10_000);
+      let rejoined = false;
+      rc.subscribe((change) => change === 'room' && (rejoined = true)); // the ack of a fresh room:join
+      a.proc.kill('SIGTERM');
+      const { code, ms } = await a.exited;
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(10_000);
 
-    await until(() => rejoined && rc.connection() === 'connected', 10_000, 're-joined');
-    expect(rc.you()?.memberId).toBe(joined.you.memberId); // same clientId, same member
-    await until(async () => ((await (await fetch(`http://127.0.0.1:${b.port}/healthz`)).json()) as { sockets: number }).sockets === 1, 10_000, 'on b');
-    const seek = await rc.seek(12_000);
-    expect(seek, JSON.stringify(seek)).toMatchObject({ ok: true }); // still the instructor, now served by b
-    expect(rc.you()?.role).toBe('instructor');
-  }, 120_000);
+      await until(() => rejoined && rc.connection() === 'connected', 10_000, 're-joined');
+      expect(rc.you()?.memberId).toBe(joined.you.memberId); // same clientId, same member
+      await until(
+        async () => ((await (await fetch(`http://127.0.0.1:${b.port}/healthz`)).json()) as { sockets: number }).sockets === 1,
+        10_000,
+        'on b',
+      );
+      const seek = await rc.seek(12_000);
+      expect(seek, JSON.stringify(seek)).toMatchObject({ ok: true }); // still the instructor, now served by b
+      expect(rc.you()?.role).toBe('instructor');
+    },
+    120_000,
+  );
 
   it('a stray rejection and an uncaught exception are logged and counted; the process keeps serving', async () => {
     const child = await startChild('tests/server/fixtures/shutdownChild.ts', { CHILD_FAULTS: '1' });
