@@ -1,21 +1,28 @@
 import { pino } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
-import { loadConfig } from './config.js';
+import { limitsOf, loadConfig } from './config.js';
 import type { HealthProbe } from './health.js';
+import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
+import type { RedisClient } from './store/redis.js';
 import { connectRedisBackend } from './store/redisBackend.js';
+import { redisClient } from './store/redisClient.js';
 import { DAY_MS, type Store } from './store/types.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
 
 const config = loadConfig();
-const logger = pino({ level: config.LOG_LEVEL });
+// The instructor key never reaches the logs, whatever object a log line carries.
+const logger = pino({ level: config.LOG_LEVEL, redact: ['instructorKey', '*.instructorKey', 'req.headers.cookie'] });
+let countProcessError: (kind: 'unhandledRejection' | 'uncaughtException') => void = () => {};
+installProcessGuards(logger, (kind) => countProcessError(kind));
 
 const retention = { roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS, memberGraceMs: config.MEMBER_GRACE_S * 1000 };
 let store: Store = new MemoryStore(retention);
 let adapter: ServerOptions['adapter'] | undefined;
+let limiterRedis: RedisClient | undefined;
 const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
@@ -25,6 +32,12 @@ if (config.REDIS_URL) {
   adapter = redis.adapter;
   health.push(...redis.health);
   closers.push(() => redis.close());
+  // Per-address budgets on their own connection, shared by every process on this Redis and prefix. Fail-fast:
+  // during an outage the limiter falls back to its in-memory insurance instead of waiting for Redis.
+  const lr = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis limiter error') });
+  await lr.connect();
+  limiterRedis = lr;
+  closers.push(async () => (lr.isReady ? lr.close() : lr.destroy()));
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -41,20 +54,24 @@ if (config.COMPILE_ON_START === 'true') {
 }
 
 const app = createApp({
-  ...{ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true },
-  ...{ health, presenceSweepMs: config.PRESENCE_SWEEP_S * 1000 },
+  store,
+  timelines,
+  logger,
+  adapter,
+  tickMs: config.TICK_MS,
+  lookaheadMs: config.LOOKAHEAD_MS,
+  defaultMetrics: true,
+  ownsStore: true,
+  limits: limitsOf(config),
+  limiterRedis,
+  limiterPrefix: config.REDIS_PREFIX,
+  allowedOrigins: config.ALLOWED_ORIGINS,
+  trustProxy: config.TRUST_PROXY,
+  health,
+  presenceSweepMs: config.PRESENCE_SWEEP_S * 1000,
 });
+countProcessError = (kind) => app.metrics.processErrors.inc({ kind });
 const port = await app.listen(config.PORT, config.HOST);
 logger.info({ port }, `wardroom listening on http://localhost:${port}`);
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  await app.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
-  for (const c of closers) await c().catch(() => {});
-  process.exit(0);
-};
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+installShutdown({ app, logger, closers, graceMs: config.SHUTDOWN_GRACE_MS });

@@ -30,7 +30,9 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'CONFLICT'
   | 'INTERNAL'
-  /** A backend (Redis) is unreachable right now; nothing was changed; retry the command. */
+  /** A per-room cap (members, annotations, branches) is reached: docs/protocol.md "Limits". */
+  | 'LIMIT_REACHED'
+  /** A backend (Redis) is unreachable right now; retry the command (docs/protocol.md "Errors"). */
   | 'UNAVAILABLE';
 
 export interface ErrorBody {

@@ -74,9 +74,15 @@ describe.runIf(ok)('npm run cluster', () => {
     const { roomId, instructorKey } = await createRoom(cluster.url, BATTLE);
     const inst = spreadClient(cluster.url, 0, { roomId, name: 'Sisko', instructorKey });
     clients.push(inst);
-    for (let i = 1; i <= 11; i++) clients.push(spreadClient(cluster.url, i, { roomId, name: `viewer ${i}` }));
-    await Promise.all(clients.map((c) => c.ready));
-    const perProcess = await socketsPerProcess(cluster.servers);
+    // The balancer's hash ring depends on the processes' (random) ports: add viewers until every process has some.
+    let perProcess: number[] = [];
+    for (let i = 1; i <= 11 || (perProcess.some((n) => n === 0) && i <= 40); i++) {
+      clients.push(spreadClient(cluster.url, i, { roomId, name: `viewer ${i}` }));
+      if (i >= 11) {
+        await Promise.all(clients.map((c) => c.ready));
+        perProcess = await socketsPerProcess(cluster.servers);
+      }
+    }
     expect(perProcess.every((n) => n > 0)).toBe(true);
     expect(perProcess.reduce((a, b) => a + b, 0)).toBe(clients.length);
 

@@ -40,9 +40,15 @@ describe.runIf(ok)('kill -9 under load', () => {
     await inst.ready;
     const instProcess = (await socketsPerProcess(c.servers.map((s) => s.url))).indexOf(1);
     expect(instProcess).toBeGreaterThanOrEqual(0);
-    for (let i = 1; i <= VIEWERS; i++) clients.push(spreadClient(c.url, i, { roomId, name: `viewer ${i}` }));
-    await Promise.all(clients.map((x) => x.ready));
-    const perProcess = await socketsPerProcess(c.servers.map((s) => s.url));
+    // The balancer's hash ring depends on the processes' (random) ports: add viewers until every process has some.
+    let perProcess: number[] = [];
+    for (let i = 1; i <= VIEWERS || (perProcess.some((n) => n < 2) && i <= 3 * VIEWERS); i++) {
+      clients.push(spreadClient(c.url, i, { roomId, name: `viewer ${i}` }));
+      if (i >= VIEWERS) {
+        await Promise.all(clients.map((x) => x.ready));
+        perProcess = await socketsPerProcess(c.servers.map((s) => s.url));
+      }
+    }
     expect(perProcess.every((n) => n > 1)).toBe(true);
 
     // A branch, acknowledged before the kill.
