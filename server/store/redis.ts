@@ -35,8 +35,24 @@ export type RedisClient = RedisClientType;
 //   room:<id>:gone       sorted set memberId -> time it disconnected (pruned after the grace period)
 //   room:<id>:ann        hash annotationId -> JSON Annotation (HSETNX = idempotent add)
 //   room:<id>:branches   hash branchId -> JSON BranchInfo
-/** Every per-room key suffix ('' = the meta key). A new per-room key must be added here to get the TTL. */
-export const ROOM_KEY_PARTS = ['', 'settings', 'ph', 'members', 'gone', 'ann', 'branches'] as const;
+/**
+ * Every per-room key suffix ('' = the meta key): TOUCH refreshes them all. A new per-room key must be listed here
+ * (and get its TTL when created). votes/studies: the vote and study stores' fixed keys (server/votes, server/study);
+ * their per-vote keys (room:<id>:vote:<voteId>:*) must set the TTL themselves.
+ */
+export const ROOM_KEY_PARTS = [
+  '',
+  'settings',
+  'ph',
+  'members',
+  'gone',
+  'ann',
+  'branches',
+  'votes',
+  'votes:status',
+  'votes:open',
+  'studies',
+] as const;
 type Part = (typeof ROOM_KEY_PARTS)[number];
 
 // Writes that may create a key set its TTL in the same script, so no key of a room ever lives without one.
@@ -111,7 +127,12 @@ export class RedisStore implements Store {
   }
 
   /** Connect a dedicated, fail-fast client (commands reject while Redis is away); close() will quit it. */
-  static async connect(url: string, prefix = 'wardroom:', onError: (err: unknown) => void = () => {}, retention: Retention = {}): Promise<RedisStore> {
+  static async connect(
+    url: string,
+    prefix = 'wardroom:',
+    onError: (err: unknown) => void = () => {},
+    retention: Retention = {},
+  ): Promise<RedisStore> {
     const client = redisClient(url, { onError, failFast: true });
     await client.connect();
     return new RedisStore(client, prefix, true, retention);
@@ -137,7 +158,9 @@ export class RedisStore implements Store {
     if (last !== undefined && now - last < touchEveryMs(this.ttlMs)) return;
     if (this.touched.size > 50_000) this.touched.clear(); // bounded; forgetting only costs an early refresh
     this.touched.set(roomId, now);
-    void this.client.eval(TOUCH, { keys: ROOM_KEY_PARTS.map((p) => this.key(roomId, p)), arguments: [this.ttl] }).catch(() => this.touched.delete(roomId));
+    void this.client
+      .eval(TOUCH, { keys: ROOM_KEY_PARTS.map((p) => this.key(roomId, p)), arguments: [this.ttl] })
+      .catch(() => this.touched.delete(roomId));
   }
 
   /** Run a room operation: refresh the room's TTL, and turn a Redis outage into UNAVAILABLE (a retryable ack). */
