@@ -18,6 +18,7 @@ import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
+import { createVoteStudy, type VoteStudyOptions } from './votes/wiring.js';
 
 export interface AppOptions {
   /** Default: MemoryStore. */
@@ -41,6 +42,8 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Stores the app should close on close(). */
   ownsStore?: boolean;
+  /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
+  voteStudy?: VoteStudyOptions;
 }
 
 export interface App {
@@ -90,9 +93,11 @@ export function createApp(opts: AppOptions = {}): App {
   });
   const rl = opts.rateLimit ?? { points: 60, durationS: 1 };
   const limiter = new RateLimiterMemory({ points: rl.points, duration: rl.durationS });
-  registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics }, metrics);
+  const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
+  registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics, ...voteStudy.deps }, metrics);
 
-  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
+  web.use(voteStudy.router);
+  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), roomExtras: voteStudy.extras }));
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);
@@ -118,6 +123,7 @@ export function createApp(opts: AppOptions = {}): App {
       loop.stop();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await voteStudy.close();
       if (opts.ownsStore) await store.close();
       await ownTimelines?.close();
     },

@@ -4,9 +4,12 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { MemoryStore } from './store/memory.js';
-import { RedisStore } from './store/redis.js';
+import { RedisStore, type RedisClient } from './store/redis.js';
 import type { Store } from './store/types.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
+import { RedisStudyStore } from './study/store.js';
+import { RedisVoteStore } from './votes/redis.js';
+import type { VoteStudyOptions } from './votes/wiring.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
 
@@ -16,6 +19,7 @@ const logger = pino({ level: config.LOG_LEVEL });
 let store: Store = new MemoryStore();
 let adapter: ReturnType<typeof createAdapter> | undefined;
 const closers: (() => Promise<unknown>)[] = [];
+let voteStudy: VoteStudyOptions | undefined;
 
 if (config.REDIS_URL) {
   const redisStore = await RedisStore.connect(config.REDIS_URL, config.REDIS_PREFIX, (err) => logger.warn({ err }, 'redis store error'));
@@ -27,6 +31,12 @@ if (config.REDIS_URL) {
   await Promise.all([pub.connect(), sub.connect()]);
   adapter = createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}socket.io` });
   closers.push(() => pub.close(), () => sub.close());
+  // Votes and study results: their own small stores on one more connection.
+  const vs = createClient({ url: config.REDIS_URL });
+  vs.on('error', (err: unknown) => logger.warn({ err }, 'redis votes/studies error'));
+  await vs.connect();
+  voteStudy = { votes: new RedisVoteStore(vs as RedisClient, config.REDIS_PREFIX), studies: new RedisStudyStore(vs as RedisClient, config.REDIS_PREFIX) };
+  closers.push(() => vs.close());
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -40,7 +50,7 @@ void timelines.warm().then(
   (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
 );
 
-const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true });
+const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, voteStudy });
 const port = await app.listen(config.PORT, config.HOST);
 logger.info({ port }, `wardroom listening on http://localhost:${port}`);
 
