@@ -44,7 +44,10 @@ export function mountStudy(ctx: RoomContext): StudyHandle {
   });
   client.socket.on('study:result', (m) => {
     running.delete(m.studyId);
-    if (m.status === 'done') results.set(m.studyId, m);
+    if (m.status === 'done') {
+      results.set(m.studyId, m);
+      if (!m.cached) panel.flash('');
+    }
     else panel.flash(m.status === 'cancelled' ? 'Study cancelled.' : `Study failed: ${m.message ?? ''}`, m.status === 'failed');
     render();
   });

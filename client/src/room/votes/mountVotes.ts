@@ -53,6 +53,7 @@ export function mountVotes(ctx: RoomContext, onForked: () => void): VotesHandle 
   });
 
   client.socket.on('vote:state', (v) => {
+    if (!v.open && votes.get(v.voteId)?.open) panel.flash(''); // "you may change your vote" no longer holds
     take(v);
     render();
   });
