@@ -48,8 +48,14 @@ export function createVoteStudy(io: IO, rooms: RoomService, metrics: Metrics, no
     rooms,
     o.runner ?? new StudyWorker(),
     {
-      progress: (roomId, m) => io.to(roomId).emit('study:progress', m),
-      result: (roomId, m) => io.to(roomId).emit('study:result', m),
+      progress: (roomId, m) => {
+        io.to(roomId).emit('study:progress', m);
+        metrics.broadcasts.inc({ kind: 'study' });
+      },
+      result: (roomId, m) => {
+        io.to(roomId).emit('study:result', m);
+        metrics.broadcasts.inc({ kind: 'study' });
+      },
     },
     now,
     o.limits,
