@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Playhead } from '../store/types.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { RoomService } from '../rooms/RoomService.js';
-import { decide, tallies, validateBallot } from './tally.js';
+import { decide, talliesFromCounts, validateBallot } from './tally.js';
 import type { Ballot, VoteRecord, VoteStore } from './types.js';
 
 // Vote use cases over the VoteStore and the rooms' fork path. No sockets here: handlers check roles,
@@ -27,9 +27,8 @@ export class VoteService {
     private readonly now: () => number,
   ) {}
 
-  /** The vote as `memberId` sees it (their own ballot only); no memberId = the room broadcast. */
-  view(v: VoteRecord, ballots: readonly Ballot[], memberId?: string): VoteState {
-    const mine = memberId ? ballots.find((b) => b.memberId === memberId) : undefined;
+  /** The vote as seen with `mine` as the member's own ballot; no ballot = the room broadcast. */
+  view(v: VoteRecord, counts: Readonly<Record<string, number>>, mine?: Ballot | null): VoteState {
     return {
       voteId: v.voteId,
       decisionId: v.decisionId,
@@ -37,7 +36,7 @@ export class VoteService {
       branchId: v.branchId,
       open: v.status !== 'closed',
       options: v.options,
-      tallies: tallies(v.options, ballots),
+      tallies: talliesFromCounts(v.options, counts),
       ...(mine ? { yourChoice: mine.value !== undefined ? { optionId: mine.optionId, value: mine.value } : { optionId: mine.optionId } } : {}),
       ...(v.result ? { result: v.result } : {}),
       openedBy: v.openedBy,
@@ -45,14 +44,23 @@ export class VoteService {
     };
   }
 
+  /** Counts, not ballots: a state costs the same with 10 or 10,000 voters. */
   async state(roomId: string, voteId: string, memberId?: string): Promise<VoteState> {
     const v = await this.vote(roomId, voteId);
-    return this.view(v, await this.store.ballots(roomId, voteId), memberId);
+    return this.stateOf(v, memberId);
+  }
+
+  private async stateOf(v: VoteRecord, memberId?: string): Promise<VoteState> {
+    const [counts, mine] = await Promise.all([
+      this.store.counts(v.roomId, v.voteId),
+      memberId ? this.store.ballot(v.roomId, v.voteId, memberId) : Promise.resolve(null),
+    ]);
+    return this.view(v, counts, mine);
   }
 
   async list(roomId: string, memberId?: string): Promise<VoteState[]> {
     const votes = await this.store.listVotes(roomId);
-    return Promise.all(votes.map(async (v) => this.view(v, await this.store.ballots(roomId, v.voteId), memberId)));
+    return Promise.all(votes.map((v) => this.stateOf(v, memberId)));
   }
 
   private async vote(roomId: string, voteId: string): Promise<VoteRecord> {
@@ -82,7 +90,7 @@ export class VoteService {
     };
     const res = await this.store.openVote(vote);
     if (!res.ok) throw new AppError('CONFLICT', `vote ${res.openVoteId} is still open in this room; close it first`);
-    return this.view(vote, []);
+    return this.view(vote, {});
   }
 
   async cast(roomId: string, member: Member, p: VoteCastPayload): Promise<VoteState> {

@@ -1,11 +1,12 @@
 import type { VoteResult } from '../../shared/protocol/events.js';
-import type { Ballot, CastResult, OpenVoteResult, VoteRecord, VoteStatus, VoteStore } from './types.js';
+import { countKeys, type Ballot, type CastResult, type OpenVoteResult, type VoteRecord, type VoteStatus, type VoteStore } from './types.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
 interface RoomVotes {
   votes: Map<string, VoteRecord>;
   ballots: Map<string, Map<string, Ballot>>;
+  counts: Map<string, Record<string, number>>;
   open: string | null;
 }
 
@@ -15,7 +16,7 @@ export class MemoryVoteStore implements VoteStore {
 
   private room(roomId: string): RoomVotes {
     let r = this.rooms.get(roomId);
-    if (!r) this.rooms.set(roomId, (r = { votes: new Map(), ballots: new Map(), open: null }));
+    if (!r) this.rooms.set(roomId, (r = { votes: new Map(), ballots: new Map(), counts: new Map(), open: null }));
     return r;
   }
 
@@ -24,6 +25,7 @@ export class MemoryVoteStore implements VoteStore {
     if (r.open) return { ok: false, openVoteId: r.open };
     r.votes.set(vote.voteId, clone({ ...vote, status: 'open' }));
     r.ballots.set(vote.voteId, new Map());
+    r.counts.set(vote.voteId, {});
     r.open = vote.voteId;
     return { ok: true };
   }
@@ -42,12 +44,26 @@ export class MemoryVoteStore implements VoteStore {
     const v = r?.votes.get(voteId);
     if (!r || !v) return 'missing';
     if (v.status !== 'open') return v.status;
-    r.ballots.get(voteId)!.set(ballot.memberId, clone(ballot));
+    const ballots = r.ballots.get(voteId)!;
+    const counts = r.counts.get(voteId)!;
+    const old = ballots.get(ballot.memberId);
+    if (old) for (const k of countKeys(old)) counts[k] = (counts[k] ?? 0) - 1;
+    for (const k of countKeys(ballot)) counts[k] = (counts[k] ?? 0) + 1;
+    ballots.set(ballot.memberId, { ...ballot });
     return 'ok';
   }
 
+  async ballot(roomId: string, voteId: string, memberId: string): Promise<Ballot | null> {
+    const b = this.rooms.get(roomId)?.ballots.get(voteId)?.get(memberId);
+    return b ? { ...b } : null;
+  }
+
+  async counts(roomId: string, voteId: string): Promise<Record<string, number>> {
+    return { ...(this.rooms.get(roomId)?.counts.get(voteId) ?? {}) };
+  }
+
   async ballots(roomId: string, voteId: string): Promise<Ballot[]> {
-    return [...(this.rooms.get(roomId)?.ballots.get(voteId)?.values() ?? [])].map(clone);
+    return [...(this.rooms.get(roomId)?.ballots.get(voteId)?.values() ?? [])].map((b) => ({ ...b }));
   }
 
   async beginClose(roomId: string, voteId: string): Promise<VoteStatus | null> {

@@ -1,12 +1,14 @@
 import type { RedisClient } from '../store/redis.js';
 import type { VoteResult } from '../../shared/protocol/events.js';
-import type { Ballot, CastResult, OpenVoteResult, VoteRecord, VoteStatus, VoteStore } from './types.js';
+import { countKeys, type Ballot, type CastResult, type OpenVoteResult, type VoteRecord, type VoteStatus, type VoteStore } from './types.js';
 
 // Layout (under `prefix`):
 //   room:<id>:votes                 hash voteId -> JSON VoteRecord (status lives in the next hash)
 //   room:<id>:votes:status          hash voteId -> open | closing | closed
 //   room:<id>:votes:open            string: the room's one open (or closing) vote
 //   room:<id>:vote:<voteId>:ballots hash memberId -> JSON Ballot
+//   room:<id>:vote:<voteId>:keys    hash memberId -> the ballot's count keys, newline-separated
+//   room:<id>:vote:<voteId>:counts  hash count key -> ballots (see countKeys)
 // Every transition is one Lua script, so a cast racing a close on another process is either counted
 // before the ballots freeze or refused: an acknowledged ballot is always in the result.
 
@@ -18,11 +20,17 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
 end
 return redis.call('GET', KEYS[1])`;
 
+// A changed ballot moves its counts: the old keys down, the new keys up, in the same script.
 const CAST = `
 local st = redis.call('HGET', KEYS[1], ARGV[1])
 if not st then return 'missing' end
-if st == 'open' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) return 'ok' end
-return st`;
+if st ~= 'open' then return st end
+local old = redis.call('HGET', KEYS[3], ARGV[2])
+if old then for k in string.gmatch(old, '[^\\n]+') do redis.call('HINCRBY', KEYS[4], k, -1) end end
+for k in string.gmatch(ARGV[4], '[^\\n]+') do redis.call('HINCRBY', KEYS[4], k, 1) end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+return 'ok'`;
 
 const BEGIN_CLOSE = `
 local st = redis.call('HGET', KEYS[1], ARGV[1])
@@ -79,10 +87,20 @@ export class RedisVoteStore implements VoteStore {
 
   async cast(roomId: string, voteId: string, ballot: Ballot): Promise<CastResult> {
     const res = await this.client.eval(CAST, {
-      keys: [this.key(roomId, 'votes:status'), this.key(roomId, `vote:${voteId}:ballots`)],
-      arguments: [voteId, ballot.memberId, JSON.stringify(ballot)],
+      keys: [this.key(roomId, 'votes:status'), this.key(roomId, `vote:${voteId}:ballots`), this.key(roomId, `vote:${voteId}:keys`), this.key(roomId, `vote:${voteId}:counts`)],
+      arguments: [voteId, ballot.memberId, JSON.stringify(ballot), countKeys(ballot).join('\n')],
     });
     return String(res) as CastResult;
+  }
+
+  async ballot(roomId: string, voteId: string, memberId: string): Promise<Ballot | null> {
+    const json = await this.client.hGet(this.key(roomId, `vote:${voteId}:ballots`), memberId);
+    return json ? (JSON.parse(json) as Ballot) : null;
+  }
+
+  async counts(roomId: string, voteId: string): Promise<Record<string, number>> {
+    const all = await this.client.hGetAll(this.key(roomId, `vote:${voteId}:counts`));
+    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Number(v)]));
   }
 
   async ballots(roomId: string, voteId: string): Promise<Ballot[]> {

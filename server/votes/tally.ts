@@ -1,7 +1,7 @@
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import type { VoteOption, VoteTally } from '../../shared/protocol/events.js';
 import { AppError } from '../errors.js';
-import type { Ballot } from './types.js';
+import { countKeys, type Ballot } from './types.js';
 
 // Pure vote rules: which ballots are valid, the tallies, and the winner.
 
@@ -25,19 +25,42 @@ export function validateBallot(options: readonly VoteOption[], optionId: string,
   return { optionId, value };
 }
 
-/** One tally per option, in the options' order; values sorted. */
-export function tallies(options: readonly VoteOption[], ballots: readonly Ballot[]): VoteTally[] {
+/** One tally per option, in the options' order, from the running counts (see `countKeys`). */
+export function talliesFromCounts(options: readonly VoteOption[], counts: Readonly<Record<string, number>>): VoteTally[] {
   return options.map((o) => {
-    const mine = ballots.filter((b) => b.optionId === o.optionId);
-    const t: VoteTally = { optionId: o.optionId, count: mine.length };
-    if (o.param) t.values = mine.map((b) => b.value ?? o.param!.default).sort((a, b) => a - b);
+    const t: VoteTally = { optionId: o.optionId, count: counts[`o:${o.optionId}`] ?? 0 };
+    if (o.param) {
+      const prefix = `v:${o.optionId}:`;
+      t.values = Object.entries(counts)
+        .filter(([k, n]) => k.startsWith(prefix) && n > 0)
+        .map(([k, n]) => ({ value: Number(k.slice(prefix.length)), count: n }))
+        .sort((a, b) => a.value - b.value);
+    }
     return t;
   });
 }
 
-/** Lower median: always one of the values cast, so always on a step. */
-export function lowerMedian(sorted: readonly number[]): number | undefined {
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined;
+export function countsOf(ballots: readonly Ballot[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const b of ballots) for (const k of countKeys(b)) c[k] = (c[k] ?? 0) + 1;
+  return c;
+}
+
+export function tallies(options: readonly VoteOption[], ballots: readonly Ballot[]): VoteTally[] {
+  return talliesFromCounts(options, countsOf(ballots));
+}
+
+/** Lower median of a value histogram: always one of the values cast, so always on a step. */
+export function lowerMedian(values: readonly { value: number; count: number }[]): number | undefined {
+  const total = values.reduce((n, v) => n + v.count, 0);
+  if (!total) return undefined;
+  let seen = 0;
+  const target = Math.floor((total - 1) / 2);
+  for (const v of values) {
+    seen += v.count;
+    if (seen > target) return v.value;
+  }
+  return undefined;
 }
 
 export interface Decision {

@@ -40,6 +40,13 @@ export interface VoteStore {
   /** One ballot per member: a second cast replaces the first. Refused unless the vote is open (atomic with close). */
   cast(roomId: string, voteId: string, ballot: Ballot): Promise<CastResult>;
   ballots(roomId: string, voteId: string): Promise<Ballot[]>;
+  /** One member's ballot. */
+  ballot(roomId: string, voteId: string, memberId: string): Promise<Ballot | null>;
+  /**
+   * Running counts kept with every cast (so tallies never re-read every ballot): `countKeys(ballot)`
+   * -> number of ballots. A changed ballot moves its counts atomically.
+   */
+  counts(roomId: string, voteId: string): Promise<Record<string, number>>;
   /** open|closing -> closing (ballots frozen); returns the previous status, null when the vote is missing. */
   beginClose(roomId: string, voteId: string): Promise<VoteStatus | null>;
   /** closing -> open (the close could not finish, e.g. a tie without the instructor's pick). */
@@ -47,4 +54,9 @@ export interface VoteStore {
   /** closing -> closed with its result; frees the room for the next vote. */
   finishClose(roomId: string, voteId: string, result: VoteResult): Promise<VoteRecord | null>;
   close(): Promise<void>;
+}
+
+/** The running-count keys a ballot adds to: its option, and its option + value. */
+export function countKeys(b: Pick<Ballot, 'optionId' | 'value'>): string[] {
+  return b.value === undefined ? [`o:${b.optionId}`] : [`o:${b.optionId}`, `v:${b.optionId}:${b.value}`];
 }

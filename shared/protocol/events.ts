@@ -187,11 +187,11 @@ export interface VoteOption {
   param?: { label: string; min: number; max: number; step: number; default: number; unit: string };
 }
 
-/** Ballots per option; `values` are the values cast for an option that takes one (sorted). */
+/** Ballots per option; `values`: for an option that takes one, how many ballots gave each value (ascending). */
 export interface VoteTally {
   optionId: string;
   count: number;
-  values?: number[];
+  values?: { value: number; count: number }[];
 }
 
 export interface VoteResult {

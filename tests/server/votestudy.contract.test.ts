@@ -85,6 +85,11 @@ describe.each(backends)('vote + study store contract: %s', (_name, make) => {
     expect(await votes.cast('r3', 'nope', { memberId: 'm1', optionId: 'hold', at: 3 })).toBe('missing');
     const sorted = (await votes.ballots('r3', 'v1')).sort((a, b) => a.memberId.localeCompare(b.memberId));
     expect(sorted).toEqual([{ memberId: 'm1', optionId: 'hold', at: 3 }, { memberId: 'm2', optionId: 'hold', at: 2 }]);
+    // Running counts moved with the changed ballot.
+    const c = await votes.counts('r3', 'v1');
+    expect([c['o:hold'], c['o:send'] ?? 0, c['v:send:10'] ?? 0]).toEqual([2, 0, 0]);
+    expect(await votes.ballot('r3', 'v1', 'm2')).toEqual({ memberId: 'm2', optionId: 'hold', at: 2 });
+    expect(await votes.ballot('r3', 'v1', 'zz')).toBeNull();
 
     expect(await votes.beginClose('r3', 'v1')).toBe('open');
     expect(await votes.cast('r3', 'v1', { memberId: 'm3', optionId: 'send', value: 5, at: 4 })).toBe('closing');
@@ -92,6 +97,9 @@ describe.each(backends)('vote + study store contract: %s', (_name, make) => {
     await votes.reopen('r3', 'v1');
     expect((await votes.getVote('r3', 'v1'))?.status).toBe('open');
     expect(await votes.cast('r3', 'v1', { memberId: 'm3', optionId: 'send', value: 5, at: 4 })).toBe('ok');
+    expect(await votes.cast('r3', 'v1', { memberId: 'm1', optionId: 'send', value: 5, at: 5 })).toBe('ok');
+    const c2 = await votes.counts('r3', 'v1');
+    expect([c2['o:hold'], c2['o:send'], c2['v:send:5']]).toEqual([1, 2, 2]);
     expect(await votes.beginClose('nope', 'v1')).toBeNull();
   });
 

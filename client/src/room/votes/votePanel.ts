@@ -124,7 +124,10 @@ export class VotePanel {
       ),
       bar,
     );
-    if (t?.values?.length) row.append(el('p', { class: 'vote-values', text: `${o.param?.label ?? 'values'}: ${t.values.join(', ')}` }));
+    if (t?.values?.length) {
+      const vals = t.values.map((x) => (x.count > 1 ? `${x.value} ×${x.count}` : String(x.value))).join(', ');
+      row.append(el('p', { class: 'vote-values', text: `${o.param?.label ?? 'values'}: ${vals}` }));
+    }
     if (!canVote) return row;
     const controls = el('div', { class: 'vote-controls' });
     let input: HTMLInputElement | null = null;
