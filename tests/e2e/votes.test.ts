@@ -80,7 +80,7 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
       await p.waitForSelector('[data-testid="vote-result"]', { timeout: 60_000 });
       await p.waitForFunction((h) => (window.__wardroomBranches?.tree()?.currentBranchId ?? h) !== h, historyId, { timeout: 30_000 });
     }
-    const result = await viewer.getByTestId('vote-result').innerText();
+    const result = await viewer.getByTestId('vote-result').textContent();
     expect(result).toMatch(/2 of 2 ballots/);
     expect(result).toMatch(/switched/);
     const tree = await viewer.evaluate(() => window.__wardroomBranches!.tree()!);
@@ -91,7 +91,7 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
   it('a player runs N seeds of the room branch; everyone sees progress, then the distribution against history', async () => {
     expect(await viewer.getByTestId('study-run').isDisabled()).toBe(true);
     await player.getByTestId('study-runs').fill('3');
-    expect(await player.getByTestId('study-run').innerText()).toBe('Run 3 seeds');
+    expect(await player.getByTestId('study-run').textContent()).toBe('Run 3 seeds');
     await player.getByTestId('study-run').click();
     for (const p of [player, viewer]) await p.waitForSelector('[data-testid="study-result"] .study-box', { timeout: 90_000 });
     const winners = await viewer.$$eval('[data-testid="study-winner"]', (els) => els.map((e) => e.querySelector('.study-num')?.textContent ?? ''));
@@ -99,7 +99,7 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
     const histos = await viewer.$$eval('[data-testid="study-losses"]', (els) => els.map((e) => e.querySelectorAll('rect.branch').length));
     expect(histos.length).toBeGreaterThanOrEqual(2); // one per side
     expect(histos.every((n) => n > 0)).toBe(true);
-    expect(await viewer.locator('[data-testid="study-result"] .study-meta').innerText()).toMatch(/^3 seeds from/);
+    expect(await viewer.locator('[data-testid="study-result"] .study-meta').textContent()).toMatch(/^3 seeds from/);
     // The same study again is served from the cache.
     await player.getByTestId('study-run').click();
     await player.waitForFunction(() => document.querySelector('[data-testid="study-status"]')?.textContent?.includes('cache'), undefined, { timeout: 10_000 });

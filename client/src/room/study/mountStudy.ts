@@ -1,4 +1,4 @@
-import type { Ack, StudyProgressMsg, StudyResultMsg } from '../../../../shared/protocol/events.js';
+import type { StudyProgressMsg, StudyResultMsg } from '../../../../shared/protocol/events.js';
 import type { RoomContext } from '../roomView.js';
 import { StudyPanel } from './studyPanel.js';
 import './study.css';

@@ -47,7 +47,7 @@ export class VotePanel {
     this.view = v;
     clear(this.body);
     const current = v.votes.at(-1);
-    if (current && current.open) this.body.append(this.voteBox(current));
+    if (current?.open) this.body.append(this.voteBox(current));
     else {
       if (v.role === 'instructor') this.body.append(this.opener());
       else if (!current) this.body.append(el('p', { class: 'vote-hint', text: 'No vote yet. The instructor can put a decision to the room.' }));
