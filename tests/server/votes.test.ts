@@ -199,4 +199,37 @@ describe.runIf(hasRedis)('group votes on Redis', () => {
       for (const c of conns) await c.close();
     }
   });
+
+  it('ballots racing a close on another process are either counted or refused, never lost', async () => {
+    const prefix = testPrefix();
+    const conns: RedisClient[] = [];
+    const node = async () => {
+      const c = createClient({ url: REDIS_URL }) as RedisClient;
+      await c.connect();
+      conns.push(c);
+      return boot({ timelines: engine, store: new RedisStore(c, prefix), voteStudy: { votes: new RedisVoteStore(c, prefix) } });
+    };
+    const [one, two] = [await node(), await node()];
+    try {
+      const { roomId, instructorKey } = await one.createRoom({ battleId: def.info.id });
+      const inst = one.client({ roomId, name: 'Sisko', instructorKey });
+      const voters = Array.from({ length: 12 }, (_, i) => two.client({ roomId, name: `v${i}` }));
+      await Promise.all([inst.ready, ...voters.map((c) => c.ready)]);
+      const { vote } = ok(await open(inst, spec.id));
+      const alt = spec.options.find((o) => !o.historical)!;
+      const ballot = { voteId: vote.voteId, optionId: alt.id, ...(alt.param ? { value: alt.param.default } : {}) };
+      ok(await cast(voters[0], ballot));
+      const [closing, ...acks] = await Promise.all([close(inst, { voteId: vote.voteId }), ...voters.slice(1).map((c) => cast(c, ballot))]);
+      const counted = 1 + acks.filter((a) => a.ok).length;
+      for (const a of acks) if (!a.ok) expect(a.error.code).toBe('CONFLICT');
+      expect(ok(closing).vote.result?.total).toBe(counted);
+      expect(count(ok(closing).vote, alt.id)).toBe(counted);
+    } finally {
+      await one.close();
+      await two.close();
+      const st = new RedisStore(conns[0], prefix);
+      await st.clearPrefix();
+      for (const c of conns) await c.close();
+    }
+  });
 });
