@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage } from './support/rooms.js';
+import { openRoomPage, waitReady } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // Group votes and what-if statistics in real browsers, from the Branches tab: the instructor opens a
@@ -73,6 +73,12 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
     expect((await counts(viewer))[alt]).toBe(2);
     // Each page marks only its own vote.
     expect(await instructor.locator('[data-testid="votes"] .mine').count()).toBe(0);
+    // A reload (same browser, same member) gets the open vote, the tallies and its own vote back.
+    await viewer.reload();
+    await waitReady(viewer);
+    await viewer.getByRole('tab', { name: 'Branches' }).click();
+    await viewer.waitForSelector(`[data-testid="votes"] .vote.open [data-option-id="${alt}"].mine`, { timeout: 15_000 });
+    expect((await counts(viewer))[alt]).toBe(2);
 
     expect(await instructor.getByTestId('vote-switch').isChecked()).toBe(true);
     await instructor.getByTestId('vote-close').click();
