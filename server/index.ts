@@ -2,14 +2,17 @@ import { pino } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
 import { limitsOf, loadConfig } from './config.js';
-import type { HealthProbe } from './health.js';
+import { redisProbe, type HealthProbe } from './health.js';
 import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
-import type { RedisClient } from './store/redis.js';
+import { unavailableOnOutage, type RedisClient } from './store/redis.js';
 import { connectRedisBackend } from './store/redisBackend.js';
 import { redisClient } from './store/redisClient.js';
 import { DAY_MS, type Store } from './store/types.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
+import { RedisStudyStore } from './study/store.js';
+import { RedisVoteStore } from './votes/redis.js';
+import type { VoteStudyOptions } from './votes/wiring.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
 
@@ -25,6 +28,7 @@ let adapter: ServerOptions['adapter'] | undefined;
 let limiterRedis: RedisClient | undefined;
 const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
+let voteStudy: VoteStudyOptions | undefined;
 
 if (config.REDIS_URL) {
   const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
@@ -38,6 +42,16 @@ if (config.REDIS_URL) {
   await lr.connect();
   limiterRedis = lr;
   closers.push(async () => (lr.isReady ? lr.close() : lr.destroy()));
+  // Votes and study results: their own small stores on one more connection, fail-fast like the room store
+  // (UNAVAILABLE during an outage instead of waiting for Redis).
+  const vs = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis votes/studies error') });
+  await vs.connect();
+  voteStudy = {
+    votes: unavailableOnOutage(new RedisVoteStore(vs, config.REDIS_PREFIX), vs),
+    studies: unavailableOnOutage(new RedisStudyStore(vs, config.REDIS_PREFIX), vs),
+  };
+  health.push(redisProbe('votes', vs));
+  closers.push(async () => (vs.isReady ? vs.close() : vs.destroy()));
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -67,6 +81,7 @@ const app = createApp({
   limiterPrefix: config.REDIS_PREFIX,
   allowedOrigins: config.ALLOWED_ORIGINS,
   trustProxy: config.TRUST_PROXY,
+  voteStudy,
   health,
   presenceSweepMs: config.PRESENCE_SWEEP_S * 1000,
 });

@@ -108,6 +108,32 @@ const OUTAGE_ERRORS = [
   TimeoutError,
 ];
 
+/** Is this error a Redis outage (connection down, timed out) rather than a reply or a bug? */
+export function isOutage(err: unknown, client: { isReady: boolean }): boolean {
+  return !client.isReady || OUTAGE_ERRORS.some((E) => err instanceof E);
+}
+
+/**
+ * Wrap another Redis-backed store (votes, studies) so a Redis outage rejects with UNAVAILABLE, like RedisStore,
+ * instead of INTERNAL. Methods are bound to the store itself (its private fields keep working).
+ */
+export function unavailableOnOutage<T extends object>(store: T, client: { isReady: boolean }): T {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]) => {
+        const out = method.apply(target, args);
+        if (!(out instanceof Promise)) return out;
+        return out.catch((err: unknown) => {
+          throw isOutage(err, client) ? new AppError('UNAVAILABLE', 'storage (Redis) unavailable; retry shortly') : err;
+        });
+      };
+    },
+  });
+}
+
 export class RedisStore implements Store {
   private readonly ttlMs: number;
   private readonly graceMs: number;
@@ -169,7 +195,7 @@ export class RedisStore implements Store {
       this.use(roomId);
       return await fn();
     } catch (err) {
-      if (!this.client.isReady || OUTAGE_ERRORS.some((E) => err instanceof E)) {
+      if (isOutage(err, this.client)) {
         throw new AppError('UNAVAILABLE', 'storage (Redis) unavailable; retry shortly');
       }
       throw err;

@@ -4,12 +4,14 @@ import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { benchFlood } from './flood.js';
 import { printRows, type Row } from './stats.js';
+import { benchVotes } from './votes.js';
 
 const rows: Row[] = [];
 const only = process.argv[2];
 if (!only || only === 'compile') rows.push(...benchCompile());
 if (!only || only === 'fanout') for (const n of [50, 250]) rows.push(...(await benchFanout(n)));
 if (!only || only === 'flood' || only === 'flood-quick') rows.push(...(await benchFlood(only === 'flood-quick')));
+if (!only || only === 'votes') for (const n of [200, 1000]) rows.push(...(await benchVotes(n)));
 // Multi-process (issue #12): `npm run bench -- cluster` (add `quick` for a short run while tuning).
 if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(await benchCluster(process.argv[3] === 'quick')));
 printRows(rows);
