@@ -22,11 +22,11 @@ afterAll(async () => {
 });
 
 interface BattleDecisions {
-  battle: { decisions: { id: string; options: { id: string; historical: boolean }[] }[] };
+  battle: { decisions: { id: string; options: { id: string; historical: boolean; param?: { default: number } }[] }[] };
 }
 
 describe.runIf(ok)('kill -9 under load', () => {
-  it('every client plays again at the right position; no acknowledged annotation or branch is lost', async () => {
+  it('every client plays again at the right position; no acknowledged annotation, ballot or branch is lost', async () => {
     cluster = await startCluster({ env: { COMPILE_ON_START: 'false' } });
     const c = cluster;
     await warm(
@@ -56,6 +56,18 @@ describe.runIf(ok)('kill -9 under load', () => {
     const d = battle.decisions.find((x) => x.options.some((o) => !o.historical))!;
     const forked = await inst.fork({ decisionId: d.id, optionId: d.options.find((o) => !o.historical)!.id });
     if (!forked.ok) throw new Error(forked.error.message);
+
+    // A group vote with a ballot from every viewer, acknowledged before the kill (issue #11 votes).
+    const opened = await inst.call<{ vote: { voteId: string } }>('vote:open', { decisionId: d.id });
+    if (!opened.ok) throw new Error(opened.error.message);
+    const ballots = await Promise.all(
+      clients.slice(1).map((x, i) => {
+        const o = d.options[i % d.options.length];
+        return x.call('vote:cast', { voteId: opened.vote.voteId, optionId: o.id, ...(o.param ? { value: o.param.default } : {}) });
+      }),
+    );
+    const ackedBallots = ballots.filter((b) => b.ok).length;
+    expect(ackedBallots).toBe(clients.length - 1);
 
     expect((await inst.seek(30_000)).ok).toBe(true);
     const played = await inst.play();
@@ -112,6 +124,10 @@ describe.runIf(ok)('kill -9 under load', () => {
     expect(acked.filter((id) => !stored.has(id))).toEqual([]);
     const tree = (await (await fetch(`${c.url}/api/rooms/${roomId}/branches`)).json()) as { branches: { branchId: string }[] };
     expect(tree.branches.map((b) => b.branchId)).toContain(forked.branch.branchId);
+    const synced = await inst.call<{ votes: { voteId: string; tallies: { count: number }[] }[] }>('vote:sync', {});
+    if (!synced.ok) throw new Error(synced.error.message);
+    const vote = synced.votes.find((v) => v.voteId === opened.vote.voteId)!;
+    expect(vote.tallies.reduce((sum, t) => sum + t.count, 0)).toBe(ackedBallots);
     const sought = await inst.seek(90_000);
     if (!sought.ok) throw new Error(sought.error.message);
     await until(() => clients.every((x) => x.clock()?.version === sought.clock.version), 3000, 'seek after the kill');
@@ -122,7 +138,7 @@ describe.runIf(ok)('kill -9 under load', () => {
     console.log(
       `[kill -9] ${clients.length} clients over ${perProcess.join('/')}; ${affected.length} on the killed process: ` +
         `playing again p50 ${pct(times, 50).toFixed(0)} ms, p95 ${pct(times, 95).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms ` +
-        `(all clients p95 ${pct(all, 95).toFixed(0)} ms); ${acked.length} acked annotations, 0 lost`,
+        `(all clients p95 ${pct(all, 95).toFixed(0)} ms); ${acked.length} acked annotations and ${ackedBallots} acked ballots, 0 lost`,
     );
   }, 300_000); // three processes booting and compiling on a shared 2-core machine
 });
