@@ -47,8 +47,8 @@ if (config.REDIS_URL) {
   const vs = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis votes/studies error') });
   await vs.connect();
   voteStudy = {
-    votes: unavailableOnOutage(new RedisVoteStore(vs, config.REDIS_PREFIX), vs),
-    studies: unavailableOnOutage(new RedisStudyStore(vs, config.REDIS_PREFIX), vs),
+    votes: unavailableOnOutage(new RedisVoteStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
+    studies: unavailableOnOutage(new RedisStudyStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
   };
   health.push(redisProbe('votes', vs));
   closers.push(async () => (vs.isReady ? vs.close() : vs.destroy()));
