@@ -37,8 +37,8 @@ export type RedisClient = RedisClientType;
 //   room:<id>:branches   hash branchId -> JSON BranchInfo
 /**
  * Every per-room key suffix ('' = the meta key): TOUCH refreshes them all. A new per-room key must be listed here
- * (and get its TTL when created). votes/studies: the vote and study stores' fixed keys (server/votes, server/study);
- * their per-vote keys (room:<id>:vote:<voteId>:*) must set the TTL themselves.
+ * (and get its TTL when created). votes/studies: the vote and study stores' fixed keys (server/votes, server/study),
+ * which set the TTL on what they write, per-vote keys (room:<id>:vote:<voteId>:*) included.
  */
 export const ROOM_KEY_PARTS = [
   '',
