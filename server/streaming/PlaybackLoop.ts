@@ -199,6 +199,7 @@ export class PlaybackLoop {
 
   /** Keep the cursor in step with the playhead; keyframe local socket-delivery sockets on a discontinuity. */
   private sync(rs: RoomStream, ph: Playhead, tl: Timeline, forceKeyframe = false): void {
+    rs.battleId ??= tl.battleId;
     const prev = rs.cursor;
     if (prev && prev.branchId === ph.branchId && prev.clock.version === ph.clock.version && !forceKeyframe) return;
     if (prev && prev.branchId === ph.branchId && prev.clock.version > ph.clock.version) return; // stale
@@ -245,7 +246,9 @@ export class PlaybackLoop {
     const c = cur.clock;
     const tl = cur.timeline;
     const pos = positionAt(c, this.o.now());
-    const until = Math.min(tl.durationMs, pos + this.o.lookaheadMs * (c.state === 'playing' ? c.rate : 1));
+    // Never ahead of the compiled frontier of a branch still compiling.
+    const frontier = (rs.battleId ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null) ?? Infinity;
+    const until = Math.min(tl.durationMs, frontier, pos + this.o.lookaheadMs * (c.state === 'playing' ? c.rate : 1));
     const end = eventIndexAfter(tl.events, until);
     if (end > cur.nextSeq) {
       const msg = this.batch(tl, cur.nextSeq, end);
@@ -335,7 +338,8 @@ export class PlaybackLoop {
     const list: LoopStop[] = rs.stops.list;
     const frontier = rs.battleId ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null;
     if (frontier === null || frontier >= cur.clock.durationMs) return list;
-    return [...list.filter((s) => s.positionMs < frontier), { positionMs: frontier, reason: 'hold' }];
+    // A play head already past the frontier (a seek beyond it) holds where it is: it never runs on uncompiled time.
+    return [...list.filter((s) => s.positionMs < frontier), { positionMs: Math.max(frontier, cur.clock.positionMs), reason: 'hold' }];
   }
 
   /**
