@@ -309,9 +309,11 @@ export class PlaybackLoop {
         if (!ph) return this.untrack(rs);
         rs.reconciledAt = this.o.now();
         const cur = rs.cursor;
-        if (cur && (cur.branchId !== ph.branchId || cur.clock.version < ph.clock.version) && this.o.reconcileMs) {
-          // Only a change message that never arrived leaves us behind the store.
+        if (cur && (cur.branchId !== ph.branchId || cur.clock.version < ph.clock.version)) {
+          // Only a change message that never arrived leaves us behind the store; its clock broadcast was
+          // most likely lost with it, so this process's sockets get the clock again.
           this.o.metrics.clockRepairs.inc();
+          this.o.io.local.to(rs.roomId).emit('playback:clock', ph.clock);
         }
       }
       const tl = await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId);
