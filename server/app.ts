@@ -48,7 +48,7 @@ export interface AppOptions {
   frontier?: FrontierSource;
   /** Clock changes between processes. Default: over the adapter's server-side events when an adapter is given. */
   clockBus?: ClockBus;
-  /** Safety-net re-read of each room's playhead and stop points (ms). Default 5000. */
+  /** Safety-net re-read of each room's playhead (ms; stop points: 6x as long). Default 10000. */
   reconcileMs?: number;
 }
 
@@ -96,8 +96,9 @@ export function createApp(opts: AppOptions = {}): App {
     lookaheadMs: opts.lookaheadMs ?? 2000,
     metrics,
     logger,
-    reconcileMs: opts.reconcileMs ?? 5000,
-    stopsTtlMs: opts.reconcileMs ?? 5000,
+    // Safety nets only (changes arrive by the bus): one playhead read per room per 10 s, stop points per minute.
+    reconcileMs: opts.reconcileMs ?? 10_000,
+    stopsTtlMs: (opts.reconcileMs ?? 10_000) * 6,
     bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
     frontier: opts.frontier,
   });
