@@ -1,0 +1,151 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pct, type Row } from './stats.js';
+
+// `npm run bench -- scale [--quick]`: seek -> every viewer, with light viewers (raw websockets speaking socket.io,
+// tests/bench/scale/lightSocket.ts) in a second process, N viewers in R rooms, every instructor seeking once a
+// second. Three servers side by side in one run, each in its own process, one after the other on the same cases:
+//   - wardroom/segments: viewers join with delivery 'segments' (the socket carries the clock only);
+//   - wardroom/socket: the default socket delivery (keyframe to the room on every seek, event batches);
+//   - floor: a bare socket.io server sending the bytes socket delivery sends (tests/bench/scale/server.ts).
+// Figures go to stdout, docs/benchmarks.json (key "scale") and, by hand, docs/benchmarks.md.
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const DS9 = 'second-battle-of-deep-space-9';
+const CARDASSIA = 'battle-of-cardassia';
+
+interface Case {
+  battle: string;
+  viewers: number;
+  rooms: number;
+  seconds: number;
+}
+type Kind = 'wardroom/segments' | 'wardroom/socket' | 'floor';
+
+export interface ScaleResult extends Case {
+  server: Kind;
+  seeks: number;
+  /** receipt of the seek's clock, ms after clock.serverTime, over every viewer and seek */
+  clockP50: number;
+  clockP99: number;
+  /** socket delivery: receipt of the keyframe after the seek (the world is ready); segments: = clock */
+  worldP50: number;
+  worldP99: number;
+  missing: number;
+  joinMs: number;
+  bytesPerViewerPerSeek: number;
+  rssPerViewerKB: number;
+}
+
+const CASES_FULL: Case[] = [
+  { battle: DS9, viewers: 3000, rooms: 30, seconds: 10 },
+  { battle: CARDASSIA, viewers: 300, rooms: 3, seconds: 10 },
+  { battle: DS9, viewers: 10_000, rooms: 100, seconds: 10 },
+];
+// Quick: a smoke run of every part (Terok Nor compiles in 0.2 s, so three servers start well inside a minute).
+const CASES_QUICK: Case[] = [{ battle: 'battle-of-terok-nor', viewers: 200, rooms: 4, seconds: 2 }];
+
+function child(script: string, args: string[]): ChildProcess {
+  return fork(path.join(HERE, 'scale', script), args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function next<T>(p: ChildProcess, type: string, timeoutMs = 300_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
+    const on = (m: { type: string }) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      p.off('message', on);
+      resolve(m as T);
+    };
+    p.on('message', on);
+    p.once('exit', (code) => reject(new Error(`child exited (${code}) waiting for ${type}`)));
+  });
+}
+
+async function runOne(kind: Kind, c: Case, viewers: ChildProcess): Promise<ScaleResult> {
+  const server = child('server.ts', [kind === 'floor' ? 'floor' : 'wardroom']);
+  try {
+    const { port } = await next<{ port: number }>(server, 'ready');
+    const url = `http://127.0.0.1:${port}`;
+    const rooms: { roomId: string; instructorKey: string }[] = [];
+    for (let i = 0; i < c.rooms; i++) {
+      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: c.battle }) });
+      rooms.push((await res.json()) as { roomId: string; instructorKey: string });
+    }
+    const rss = async () => {
+      server.send({ type: 'rss' });
+      return (await next<{ rss: number }>(server, 'rss')).rss;
+    };
+    const rss0 = await rss();
+    viewers.send({ type: 'join', url, rooms, perRoom: Math.round(c.viewers / c.rooms), delivery: kind === 'wardroom/segments' ? 'segments' : 'socket' });
+    const { joinMs } = await next<{ joinMs: number }>(viewers, 'joined');
+    const rss1 = await rss();
+    viewers.send({ type: 'seek', seconds: c.seconds });
+    const r = await next<{ seeks: number; clockDelays: number[]; worldDelays: number[]; missingKeyframes: number; missingClocks: number; bytesPerViewerPerSeek: number }>(
+      viewers,
+      'seeked',
+    );
+    const world = kind === 'wardroom/segments' ? r.clockDelays : r.worldDelays;
+    return {
+      ...c,
+      server: kind,
+      seeks: r.seeks,
+      clockP50: pct(r.clockDelays, 50),
+      clockP99: pct(r.clockDelays, 99),
+      worldP50: pct(world, 50),
+      worldP99: pct(world, 99),
+      missing: r.missingClocks + r.missingKeyframes,
+      joinMs,
+      bytesPerViewerPerSeek: Math.round(r.bytesPerViewerPerSeek),
+      rssPerViewerKB: Math.round((rss1 - rss0) / 1024 / c.viewers),
+    };
+  } finally {
+    viewers.send({ type: 'reset' });
+    await next(viewers, 'reset', 10_000).catch(() => {});
+    server.kill('SIGKILL');
+  }
+}
+
+export async function benchScale(quick: boolean): Promise<Row[]> {
+  const results: ScaleResult[] = [];
+  // One viewers process for the whole run (reset between servers): its start-up is paid once.
+  const viewers = child('viewers.ts', []);
+  await next(viewers, 'up');
+  try {
+    for (const c of quick ? CASES_QUICK : CASES_FULL) {
+      for (const kind of ['wardroom/segments', 'wardroom/socket', 'floor'] as const) {
+        const r = await runOne(kind, c, viewers);
+        results.push(r);
+        console.error(`[scale] ${kind} ${c.battle} ${c.viewers}/${c.rooms}: world p50 ${r.worldP50} p99 ${r.worldP99} ms, join ${r.joinMs} ms`);
+      }
+    }
+  } finally {
+    viewers.send({ type: 'exit' });
+  }
+  if (!quick) writeJson(results);
+  return results.map((r) => ({
+    bench: `scale ${r.viewers} viewers / ${r.rooms} rooms: ${r.server}`,
+    battle: r.battle,
+    value: r.worldP99,
+    unit: 'ms p99 seek->world',
+    note:
+      `p50 ${r.worldP50} ms (clock alone p50/p99 ${r.clockP50}/${r.clockP99} ms), join ${r.joinMs} ms, ` +
+      `${(r.bytesPerViewerPerSeek / 1024).toFixed(1)} KiB/viewer/seek, ${r.rssPerViewerKB} KiB RSS/viewer, ${r.seeks} seeks, missing ${r.missing}`,
+  }));
+}
+
+function writeJson(results: ScaleResult[]): void {
+  const file = path.join(ROOT, 'docs', 'benchmarks.json');
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first writer
+  }
+  doc.scale = { measuredAt: new Date().toISOString(), note: 'npm run bench -- scale; viewers in a second process', results };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+}
