@@ -8,6 +8,6 @@ const only = process.argv[2];
 if (!only || only === 'compile') rows.push(...benchCompile());
 if (!only || only === 'fanout') for (const n of [50, 250]) rows.push(...(await benchFanout(n)));
 if (only === 'scale') rows.push(...(await (await import('./scale.js')).benchScale(process.argv.includes('--quick'))));
-if (only === 'redis') rows.push(...(await (await import('./redisCommands.js')).benchRedisCommands(Number(process.env.ROOMS ?? 1000), 10_000)));
+if (only === 'redis') rows.push(...(await (await import('./redisCommands.js')).benchRedisCommands(Number(process.env.ROOMS ?? 1000), Number(process.env.WINDOW_MS ?? 10_000))));
 printRows(rows);
 process.exit(0);
