@@ -10,7 +10,7 @@ import { pct, type Row } from './stats.js';
 //   - wardroom/segments: viewers join with delivery 'segments' (the socket carries the clock only);
 //   - wardroom/socket: the default socket delivery (keyframe to the room on every seek, event batches);
 //   - floor: a bare socket.io server sending the bytes socket delivery sends (tests/bench/scale/server.ts).
-// Figures go to stdout, docs/benchmarks.json (key "scale") and, by hand, docs/benchmarks.md.
+// Figures go to stdout, docs/benchmarks.json ("scale"; "scaleQuick" for --quick) and, by hand, docs/benchmarks.md.
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -48,8 +48,12 @@ const CASES_FULL: Case[] = [
 // Quick: a smoke run of every part (Terok Nor compiles in 0.2 s, so three servers start well inside a minute).
 const CASES_QUICK: Case[] = [{ battle: 'battle-of-terok-nor', viewers: 200, rooms: 4, seconds: 2 }];
 
+const children = new Set<ChildProcess>();
 function child(script: string, args: string[]): ChildProcess {
-  return fork(path.join(HERE, 'scale', script), args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const p = fork(path.join(HERE, 'scale', script), args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(p);
+  p.once('exit', () => children.delete(p));
+  return p;
 }
 
 function next<T>(p: ChildProcess, type: string, timeoutMs = 300_000): Promise<T> {
@@ -66,16 +70,29 @@ function next<T>(p: ChildProcess, type: string, timeoutMs = 300_000): Promise<T>
   });
 }
 
-async function runOne(kind: Kind, c: Case, viewers: ChildProcess): Promise<ScaleResult> {
+interface Started {
+  kind: Kind;
+  server: ChildProcess;
+  url: string;
+  rooms: { roomId: string; instructorKey: string }[];
+}
+
+/** Start a server and create its rooms (compiling the battle): done for all three at once, before any is measured. */
+async function start(kind: Kind, c: Case): Promise<Started> {
   const server = child('server.ts', [kind === 'floor' ? 'floor' : 'wardroom']);
+  const { port } = await next<{ port: number }>(server, 'ready');
+  const url = `http://127.0.0.1:${port}`;
+  const rooms: { roomId: string; instructorKey: string }[] = [];
+  for (let i = 0; i < c.rooms; i++) {
+    const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: c.battle }) });
+    rooms.push((await res.json()) as { roomId: string; instructorKey: string });
+  }
+  return { kind, server, url, rooms };
+}
+
+async function runOne(s: Started, c: Case, viewers: ChildProcess): Promise<ScaleResult> {
+  const { kind, server, url, rooms } = s;
   try {
-    const { port } = await next<{ port: number }>(server, 'ready');
-    const url = `http://127.0.0.1:${port}`;
-    const rooms: { roomId: string; instructorKey: string }[] = [];
-    for (let i = 0; i < c.rooms; i++) {
-      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: c.battle }) });
-      rooms.push((await res.json()) as { roomId: string; instructorKey: string });
-    }
     const rss = async () => {
       server.send({ type: 'rss' });
       return (await next<{ rss: number }>(server, 'rss')).rss;
@@ -116,17 +133,21 @@ export async function benchScale(quick: boolean): Promise<Row[]> {
   const viewers = child('viewers.ts', []);
   await next(viewers, 'up');
   try {
-    for (const c of quick ? CASES_QUICK : CASES_FULL) {
-      for (const kind of ['wardroom/segments', 'wardroom/socket', 'floor'] as const) {
-        const r = await runOne(kind, c, viewers);
+    for (const c of cases(quick)) {
+      const servers = await Promise.all(kinds().map((k) => start(k, c)));
+      for (const srv of servers) {
+        const kind = srv.kind;
+        const r = await runOne(srv, c, viewers);
         results.push(r);
         console.error(`[scale] ${kind} ${c.battle} ${c.viewers}/${c.rooms}: world p50 ${r.worldP50} p99 ${r.worldP99} ms, join ${r.joinMs} ms`);
       }
     }
   } finally {
     viewers.send({ type: 'exit' });
+    await new Promise((r) => setTimeout(r, 200));
+    for (const p of children) p.kill('SIGKILL'); // whatever a failure left running
   }
-  if (!quick) writeJson(results);
+  if (!process.env.SCALE_CASES && !process.env.SCALE_SERVERS) writeJson(results, quick);
   return results.map((r) => ({
     bench: `scale ${r.viewers} viewers / ${r.rooms} rooms: ${r.server}`,
     battle: r.battle,
@@ -138,7 +159,25 @@ export async function benchScale(quick: boolean): Promise<Row[]> {
   }));
 }
 
-function writeJson(results: ScaleResult[]): void {
+/** SCALE_CASES="battle:viewers:rooms:seconds,..." replaces the cases (a partial run writes no JSON). */
+function cases(quick: boolean): Case[] {
+  const env = process.env.SCALE_CASES;
+  if (!env) return quick ? CASES_QUICK : CASES_FULL;
+  return env.split(',').map((x) => {
+    const [battle, viewers, rooms, seconds] = x.split(':');
+    return { battle, viewers: Number(viewers), rooms: Number(rooms), seconds: Number(seconds ?? 10) };
+  });
+}
+
+/** SCALE_SERVERS="wardroom/segments,floor" runs only those servers. */
+function kinds(): Kind[] {
+  const all: Kind[] = ['wardroom/segments', 'wardroom/socket', 'floor'];
+  const env = process.env.SCALE_SERVERS;
+  return env ? all.filter((k) => env.split(',').includes(k)) : all;
+}
+
+/** docs/benchmarks.json: the full run under "scale", a quick run under "scaleQuick" (so a smoke run never replaces the figures). */
+function writeJson(results: ScaleResult[], quick: boolean): void {
   const file = path.join(ROOT, 'docs', 'benchmarks.json');
   let doc: Record<string, unknown> = {};
   try {
@@ -146,6 +185,11 @@ function writeJson(results: ScaleResult[]): void {
   } catch {
     // first writer
   }
-  doc.scale = { measuredAt: new Date().toISOString(), note: 'npm run bench -- scale; viewers in a second process', results };
+  doc[quick ? 'scaleQuick' : 'scale'] = {
+    measuredAt: new Date().toISOString(),
+    command: `npm run bench -- scale${quick ? ' --quick' : ''}`,
+    note: 'light viewers in a second process; seek->world = receipt minus clock.serverTime (socket delivery: of the keyframe after the clock)',
+    results,
+  };
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
 }

@@ -77,6 +77,7 @@ async function join(m: Join): Promise<void> {
   await Promise.all(viewers.map((v) => v.socket.call('clock:ping', { clientTime: 0 })));
   const joinMs = Date.now() - tJoin;
   await Promise.all(instructors.map((s) => s.call('playback:play', {})));
+  await sleep(500); // the coalesced presence after the joins is not a seek's bytes
   send({ type: 'joined', joinMs, setupMs: tJoin - t0 });
 }
 
