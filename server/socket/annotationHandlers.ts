@@ -44,7 +44,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
     require(member.role === 'instructor', 'only the instructor imports annotations');
     const created = await d.rooms.importAnnotations(roomId, member, p);
     // Stop points re-planned once for the whole import.
-    created.forEach((a, i) => broadcast(d, { roomId, kind: 'annotation', stops: i === 0 }, 'annotation:added', a));
+    for (const [i, a] of created.entries()) broadcast(d, { roomId, kind: 'annotation', stops: i === 0 }, 'annotation:added', a);
     return { imported: created.length };
   });
 }

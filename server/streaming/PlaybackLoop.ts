@@ -120,7 +120,8 @@ export class PlaybackLoop {
       socket.emit('timeline:keyframe', kf);
       // No stream position (first socket-delivery socket here): the joiner's keyframe is where streaming starts.
       if (cur.nextSeq === null && !rs.keyframeDue) cur.nextSeq = kf.state.nextSeq;
-      else if (cur.nextSeq !== null && cur.nextSeq > kf.state.nextSeq) socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq));
+      else if (cur.nextSeq !== null && cur.nextSeq > kf.state.nextSeq)
+        socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq));
       this.stream(rs);
     }
     this.planStopOrLoad(rs);
@@ -145,8 +146,13 @@ export class PlaybackLoop {
     const rs = this.rooms.get(roomId);
     if (!rs?.cursor) return; // not streamed here, or not loaded yet (the first refresh reads the store)
     if (rs.cursor.branchId === ph.branchId && rs.cursor.clock.version >= ph.clock.version) return;
-    if (rs.cursor.branchId === ph.branchId) return this.advance(rs, ph, rs.cursor.timeline);
-    void this.withTimeline(rs, ph).then((tl) => tl && this.advance(rs, ph, tl));
+    if (rs.cursor.branchId === ph.branchId) {
+      this.advance(rs, ph, rs.cursor.timeline);
+      return;
+    }
+    void this.withTimeline(rs, ph).then((tl) => {
+      if (tl) this.advance(rs, ph, tl);
+    });
   }
 
   private async withTimeline(rs: RoomStream, ph: Playhead): Promise<Timeline | null> {
@@ -318,7 +324,10 @@ export class PlaybackLoop {
       }
       const tl = await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId);
       if (!rs.stops || this.o.now() - rs.stops.loadedAt >= (this.o.stopsTtlMs ?? 1000)) {
-        const [room, annotations] = await Promise.all([this.o.store.getRoom(rs.roomId), this.o.store.listAnnotations(rs.roomId, tl.branchId)]);
+        const [room, annotations] = await Promise.all([
+          this.o.store.getRoom(rs.roomId),
+          this.o.store.listAnnotations(rs.roomId, tl.branchId),
+        ]);
         const settings = room?.settings ?? { openControl: false, playersAnnotate: false, stepMode: false };
         rs.stops = { list: stopPoints(tl, settings, annotations), loadedAt: this.o.now() };
       }
@@ -350,7 +359,7 @@ export class PlaybackLoop {
    */
   private planStop(rs: RoomStream): void {
     const cur = rs.cursor;
-    if (!cur || cur.clock.state !== 'playing' || !rs.stops) return;
+    if (cur?.clock.state !== 'playing' || !rs.stops) return;
     const c = cur.clock;
     const stop = this.stopsOf(rs).find((s) => s.positionMs > c.positionMs || (s.reason === 'hold' && s.positionMs >= c.positionMs));
     if (!stop) return;

@@ -34,8 +34,13 @@ export async function benchRedisCommands(rooms: number, windowMs: number): Promi
       const sub = pub.duplicate();
       await Promise.all([pub.connect(), sub.connect()]);
       const app = createApp({
-        store, ownsStore: true, adapter: createAdapter(pub, sub, { key: 'bench:socket.io' }),
-        timelines: fixtureTimelines(), logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1e6, durationS: 1 },
+        store,
+        ownsStore: true,
+        adapter: createAdapter(pub, sub, { key: 'bench:socket.io' }),
+        timelines: fixtureTimelines(),
+        logger: pino({ level: 'silent' }),
+        clientDist: null,
+        rateLimit: { points: 1e6, durationS: 1 },
       });
       const port = await app.listen(0, '127.0.0.1');
       closers.push(async () => {
@@ -48,7 +53,11 @@ export async function benchRedisCommands(rooms: number, windowMs: number): Promi
     for (let i = 0; i < rooms; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, rooms - i) }, async () => {
-          const res = await fetch(`${a}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: FIXTURE_BATTLE }) });
+          const res = await fetch(`${a}/api/rooms`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ battleId: FIXTURE_BATTLE }),
+          });
           const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
           const inst = await LightSocket.connect(a);
           const viewer = await LightSocket.connect(b);

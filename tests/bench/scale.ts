@@ -50,7 +50,10 @@ const CASES_QUICK: Case[] = [{ battle: 'battle-of-terok-nor', viewers: 200, room
 
 const children = new Set<ChildProcess>();
 function child(script: string, args: string[]): ChildProcess {
-  const p = fork(path.join(HERE, 'scale', script), args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const p = fork(path.join(HERE, 'scale', script), args, {
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   children.add(p);
   p.once('exit', () => children.delete(p));
   return p;
@@ -84,7 +87,11 @@ async function start(kind: Kind, c: Case): Promise<Started> {
   const url = `http://127.0.0.1:${port}`;
   const rooms: { roomId: string; instructorKey: string }[] = [];
   for (let i = 0; i < c.rooms; i++) {
-    const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: c.battle }) });
+    const res = await fetch(`${url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ battleId: c.battle }),
+    });
     rooms.push((await res.json()) as { roomId: string; instructorKey: string });
   }
   return { kind, server, url, rooms };
@@ -98,14 +105,24 @@ async function runOne(s: Started, c: Case, viewers: ChildProcess): Promise<Scale
       return (await next<{ rss: number }>(server, 'rss')).rss;
     };
     const rss0 = await rss();
-    viewers.send({ type: 'join', url, rooms, perRoom: Math.round(c.viewers / c.rooms), delivery: kind === 'wardroom/segments' ? 'segments' : 'socket' });
+    viewers.send({
+      type: 'join',
+      url,
+      rooms,
+      perRoom: Math.round(c.viewers / c.rooms),
+      delivery: kind === 'wardroom/segments' ? 'segments' : 'socket',
+    });
     const { joinMs } = await next<{ joinMs: number }>(viewers, 'joined');
     const rss1 = await rss();
     viewers.send({ type: 'seek', seconds: c.seconds });
-    const r = await next<{ seeks: number; clockDelays: number[]; worldDelays: number[]; missingKeyframes: number; missingClocks: number; bytesPerViewerPerSeek: number }>(
-      viewers,
-      'seeked',
-    );
+    const r = await next<{
+      seeks: number;
+      clockDelays: number[];
+      worldDelays: number[];
+      missingKeyframes: number;
+      missingClocks: number;
+      bytesPerViewerPerSeek: number;
+    }>(viewers, 'seeked');
     const world = kind === 'wardroom/segments' ? r.clockDelays : r.worldDelays;
     return {
       ...c,
@@ -139,7 +156,9 @@ export async function benchScale(quick: boolean): Promise<Row[]> {
         const kind = srv.kind;
         const r = await runOne(srv, c, viewers);
         results.push(r);
-        console.error(`[scale] ${kind} ${c.battle} ${c.viewers}/${c.rooms}: world p50 ${r.worldP50} p99 ${r.worldP99} ms, join ${r.joinMs} ms`);
+        console.error(
+          `[scale] ${kind} ${c.battle} ${c.viewers}/${c.rooms}: world p50 ${r.worldP50} p99 ${r.worldP99} ms, join ${r.joinMs} ms`,
+        );
       }
     }
   } finally {

@@ -44,7 +44,15 @@ async function adapterBuses(n: number): Promise<ClockBus[]> {
   return out;
 }
 
-const clock = { state: 'playing' as const, positionMs: 1234.5, rate: 2, serverTime: 1_700_000_000_000, version: 7, durationMs: 60_000, reason: 'seek' as const };
+const clock = {
+  state: 'playing' as const,
+  positionMs: 1234.5,
+  rate: 2,
+  serverTime: 1_700_000_000_000,
+  version: 7,
+  durationMs: 60_000,
+  reason: 'seek' as const,
+};
 
 for (const [name, make, run] of [
   ['memory', memoryBuses, true],

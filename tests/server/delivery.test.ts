@@ -55,12 +55,16 @@ describe('delivery: segments sockets get the clock only', () => {
     raw.push(inst, ...viewers);
     const emit = <T>(event: 'playback:seek' | 'playback:play', p: object) =>
       new Promise<T>((resolve) => (inst.socket.emit as (e: string, p: object, cb: (r: T) => void) => void)(event, p, resolve));
-    const before = await metric(s.url, 'wardroom_broadcasts_total{kind="events"}') + (await metric(s.url, 'wardroom_broadcasts_total{kind="keyframe"}'));
+    const before =
+      (await metric(s.url, 'wardroom_broadcasts_total{kind="events"}')) +
+      (await metric(s.url, 'wardroom_broadcasts_total{kind="keyframe"}'));
     await emit('playback:seek', { positionMs: 59_500 });
     await emit('playback:play', {});
     await until(() => viewers.every((v) => v.clock()?.reason === 'end'), 3000, 'end of timeline everywhere');
     expect(viewers[0].clock()).toMatchObject({ state: 'paused', positionMs: 60_000 });
-    const after = await metric(s.url, 'wardroom_broadcasts_total{kind="events"}') + (await metric(s.url, 'wardroom_broadcasts_total{kind="keyframe"}'));
+    const after =
+      (await metric(s.url, 'wardroom_broadcasts_total{kind="events"}')) +
+      (await metric(s.url, 'wardroom_broadcasts_total{kind="keyframe"}'));
     expect(after).toBe(before);
     for (const r of [inst, ...viewers]) expect(timelineEvents(r)).toEqual([]);
   });

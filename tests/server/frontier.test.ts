@@ -78,7 +78,9 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
     await until(() => seg.clock()?.reason === 'resume', 2000, 'resume again');
     frontier.set(FIXTURE_BATTLE, FIXTURE_BRANCH, 20_000);
     await until(() => seg.clock()?.reason === 'hold' && seg.clock()!.positionMs === 20_000, 5000, 'hold at the moved frontier');
-    const reasons = seg.received.filter((x) => x.event === 'playback:clock').map((x) => (x.args[0] as { reason: string; positionMs: number }));
+    const reasons = seg.received
+      .filter((x) => x.event === 'playback:clock')
+      .map((x) => x.args[0] as { reason: string; positionMs: number });
     expect(reasons.filter((c) => c.reason === 'hold').map((c) => c.positionMs)).not.toContain(11_000);
 
     // A seek beyond the frontier holds where it lands; it goes on once the frontier passes it.

@@ -53,8 +53,12 @@ describe('ClockReason', () => {
     expect(CLOCK_REASONS).toHaveLength(12);
     for (const r of CLOCK_REASONS) expect(['keyframe', 'soft', 'continuous']).toContain(CLOCK_REASON_KIND[r]);
     const made: (ClockReason | undefined)[] = [
-      initialClock(1000, T0).reason, play(playing, T0).reason, pause(playing, T0).reason, seek(playing, T0, 5).reason,
-      setRate(playing, T0, 2).reason, withDuration(playing, T0, 500, 5).reason,
+      initialClock(1000, T0).reason,
+      play(playing, T0).reason,
+      pause(playing, T0).reason,
+      seek(playing, T0, 5).reason,
+      setRate(playing, T0, 2).reason,
+      withDuration(playing, T0, 500, 5).reason,
     ];
     for (const r of made) expect(CLOCK_REASONS).toContain(r);
     expect(clockReasonKind(undefined)).toBe('continuous');

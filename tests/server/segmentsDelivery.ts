@@ -16,7 +16,11 @@ export interface SegmentsSocket {
   close(): void;
 }
 
-export async function segmentsSocket(url: string, join: Omit<JoinPayload, 'delivery'>, delivery: JoinPayload['delivery'] = 'segments'): Promise<SegmentsSocket> {
+export async function segmentsSocket(
+  url: string,
+  join: Omit<JoinPayload, 'delivery'>,
+  delivery: JoinPayload['delivery'] = 'segments',
+): Promise<SegmentsSocket> {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = ioc(url, { forceNew: true, transports: ['websocket'] });
   const received: SegmentsSocket['received'] = [];
   let clock: PlaybackClock | null = null;

@@ -79,10 +79,16 @@ async function floor(): Promise<number> {
       socket.emit('playback:clock', r.clock);
       socket.emit('timeline:keyframe', keyframe(r));
     });
-    socket.on('playback:seek', (p: { positionMs: number }, ack: (r: object) => void) => ack(change(roomId, seek(rooms.get(roomId)!.clock, Date.now(), p.positionMs))));
+    socket.on('playback:seek', (p: { positionMs: number }, ack: (r: object) => void) =>
+      ack(change(roomId, seek(rooms.get(roomId)!.clock, Date.now(), p.positionMs))),
+    );
     socket.on('playback:play', (_p: object, ack: (r: object) => void) => ack(change(roomId, play(rooms.get(roomId)!.clock, Date.now()))));
-    socket.on('playback:rate', (p: { rate: number }, ack: (r: object) => void) => ack(change(roomId, setRate(rooms.get(roomId)!.clock, Date.now(), p.rate))));
-    socket.on('clock:ping', (p: { clientTime: number }, ack: (r: object) => void) => ack({ ok: true, clientTime: p.clientTime, serverTime: Date.now() }));
+    socket.on('playback:rate', (p: { rate: number }, ack: (r: object) => void) =>
+      ack(change(roomId, setRate(rooms.get(roomId)!.clock, Date.now(), p.rate))),
+    );
+    socket.on('clock:ping', (p: { clientTime: number }, ack: (r: object) => void) =>
+      ack({ ok: true, clientTime: p.clientTime, serverTime: Date.now() }),
+    );
   });
   setInterval(() => {
     const now = Date.now();
@@ -92,7 +98,13 @@ async function floor(): Promise<number> {
       const end = eventIndexAfter(r.tl.events, until);
       if (end <= r.nextSeq) continue;
       const untilMs = end >= r.tl.events.length ? r.tl.durationMs : r.tl.events[end].t;
-      const msg: TimelineEventsMsg = { branchId: r.tl.branchId, fromSeq: r.nextSeq, toSeq: end, untilMs, events: r.tl.events.slice(r.nextSeq, end) };
+      const msg: TimelineEventsMsg = {
+        branchId: r.tl.branchId,
+        fromSeq: r.nextSeq,
+        toSeq: end,
+        untilMs,
+        events: r.tl.events.slice(r.nextSeq, end),
+      };
       r.nextSeq = end;
       io.to(roomId).emit('timeline:events', msg);
     }

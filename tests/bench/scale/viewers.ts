@@ -59,7 +59,11 @@ async function join(m: Join): Promise<void> {
   current = m;
   const t0 = Date.now();
   instructors = await Promise.all(m.rooms.map(() => LightSocket.connect(m.url)));
-  await Promise.all(instructors.map((s, i) => s.call('room:join', { roomId: m.rooms[i].roomId, name: 'inst', instructorKey: m.rooms[i].instructorKey, delivery: 'segments' })));
+  await Promise.all(
+    instructors.map((s, i) =>
+      s.call('room:join', { roomId: m.rooms[i].roomId, name: 'inst', instructorKey: m.rooms[i].instructorKey, delivery: 'segments' }),
+    ),
+  );
   const tJoin = Date.now();
   // Everyone at once, as a class does: connect + join (+ the join keyframe with socket delivery).
   const all = Array.from({ length: m.rooms.length * m.perRoom }, (_, k) => k % m.rooms.length);
@@ -93,7 +97,9 @@ async function seekFor(seconds: number): Promise<void> {
       const target = start + i * (1000 / R) + k * 1000;
       await sleep(Math.max(0, target - Date.now()));
       // Spread over the battle so keyframes are not all the same cached state.
-      const res = await inst.call<{ ok: boolean; clock?: { version: number } }>('playback:seek', { positionMs: ((k * 7919 + i * 104729) % 400) * 1000 });
+      const res = await inst.call<{ ok: boolean; clock?: { version: number } }>('playback:seek', {
+        positionMs: ((k * 7919 + i * 104729) % 400) * 1000,
+      });
       if (res.ok) seeks.push(i);
     }
   });
