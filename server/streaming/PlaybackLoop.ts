@@ -80,7 +80,6 @@ export class PlaybackLoop {
     this.interval = setInterval(() => this.tick(), this.o.tickMs);
     this.unsubscribe.push(
       this.bus.subscribe((m) => (m.kind === 'clock' ? this.observe(m.roomId, m.playhead) : this.invalidateStops(m.roomId, false))),
-      this.frontier.onAdvance((battleId, branchId) => this.frontierMoved(battleId, branchId)),
     );
   }
 
@@ -121,7 +120,7 @@ export class PlaybackLoop {
       // No stream position (first socket-delivery socket here): the joiner's keyframe is where streaming starts.
       if (cur.nextSeq === null && !rs.keyframeDue) cur.nextSeq = kf.state.nextSeq;
       else if (cur.nextSeq !== null && cur.nextSeq > kf.state.nextSeq)
-        socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq));
+        socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq, this.frontierMs(rs)));
       this.stream(rs);
     }
     this.planStopOrLoad(rs);
@@ -216,6 +215,7 @@ export class PlaybackLoop {
     }
     if (prev && prev.branchId !== ph.branchId) rs.stops = null; // stop points are per branch
     rs.cursor = { branchId: ph.branchId, clock: ph.clock, nextSeq: null, timeline: tl };
+    this.watchFrontier(rs);
     // First sight of the room: joined() gives its joiner a keyframe. No socket-delivery socket: nothing to send.
     if (!prev || !this.hasStreamSockets(rs)) return;
     const wait = rs.lastKeyframeAt + KEYFRAME_MIN_INTERVAL_MS - this.o.now();
@@ -240,8 +240,15 @@ export class PlaybackLoop {
     return { branchId: tl.branchId, positionMs, state: stateAt(tl.events, tl.keyframes, positionMs) };
   }
 
-  private batch(tl: Timeline, from: number, to: number): TimelineEventsMsg {
-    const untilMs = to >= tl.events.length ? tl.durationMs : tl.events[to].t;
+  /** How far the room's branch is compiled (Infinity when complete). */
+  private frontierMs(rs: RoomStream): number {
+    const cur = rs.cursor;
+    return (rs.battleId && cur ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null) ?? Infinity;
+  }
+
+  /** A batch covers playback time up to untilMs: never beyond the frontier of a branch still compiling. */
+  private batch(tl: Timeline, from: number, to: number, frontierMs: number): TimelineEventsMsg {
+    const untilMs = Math.min(frontierMs, to >= tl.events.length ? tl.durationMs : tl.events[to].t);
     return { branchId: tl.branchId, fromSeq: from, toSeq: to, untilMs, events: tl.events.slice(from, to) };
   }
 
@@ -253,11 +260,11 @@ export class PlaybackLoop {
     const tl = cur.timeline;
     const pos = positionAt(c, this.o.now());
     // Never ahead of the compiled frontier of a branch still compiling.
-    const frontier = (rs.battleId ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null) ?? Infinity;
+    const frontier = this.frontierMs(rs);
     const until = Math.min(tl.durationMs, frontier, pos + this.o.lookaheadMs * (c.state === 'playing' ? c.rate : 1));
     const end = eventIndexAfter(tl.events, until);
     if (end > cur.nextSeq) {
-      const msg = this.batch(tl, cur.nextSeq, end);
+      const msg = this.batch(tl, cur.nextSeq, end, frontier);
       cur.nextSeq = end;
       this.o.io.local.to(rs.streamRoom).emit('timeline:events', msg);
       this.o.metrics.broadcasts.inc({ kind: 'events' });
@@ -400,13 +407,23 @@ export class PlaybackLoop {
     if (rs?.cursor) this.advance(rs, ph, tl);
   }
 
-  private frontierMoved(battleId: string, branchId: string): void {
-    for (const rs of this.rooms.values()) {
-      if (rs.battleId !== battleId || rs.cursor?.branchId !== branchId) continue;
-      const c = rs.cursor.clock;
-      if (c.state === 'paused' && c.reason === 'hold') this.resumeIfCompiled(rs.roomId);
-      else this.planStop(rs); // a playing room's hold moves further out
+  /** Follow the frontier of the branch the room is on (one subscription per room, moved with the branch). */
+  private watchFrontier(rs: RoomStream): void {
+    const cur = rs.cursor;
+    if (!cur || !rs.battleId) return;
+    const battleId = rs.battleId;
+    rs.watchFrontier(cur.branchId, () => this.frontier.subscribe(battleId, cur.branchId, () => this.frontierMoved(rs)));
+  }
+
+  private frontierMoved(rs: RoomStream): void {
+    const c = rs.cursor?.clock;
+    if (!c || rs.isDisposed) return;
+    if (c.state === 'paused' && c.reason === 'hold') {
+      this.resumeIfCompiled(rs.roomId);
+      return;
     }
+    this.stream(rs); // socket delivery: the newly compiled events inside the lookahead
+    this.planStop(rs); // a playing room's hold moves further out
   }
 
   /** A room held at the frontier goes on by itself once the frontier is past its play head. */

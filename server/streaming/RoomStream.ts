@@ -32,6 +32,7 @@ export class RoomStream {
   lastKeyframeAt = -Infinity;
   private stopTimer: { version: number; positionMs: number; timer: NodeJS.Timeout } | null = null;
   private keyframeTimer: NodeJS.Timeout | null = null;
+  private frontierWatch: { branchId: string; off: () => void } | null = null;
   private disposed = false;
 
   constructor(readonly roomId: string) {
@@ -73,8 +74,17 @@ export class RoomStream {
     }, wait);
   }
 
+  /** Subscribe (once per branch) to the frontier of the branch the room is on, dropping the previous branch's. */
+  watchFrontier(branchId: string, subscribe: () => () => void): void {
+    if (this.disposed || this.frontierWatch?.branchId === branchId) return;
+    this.frontierWatch?.off();
+    this.frontierWatch = { branchId, off: subscribe() };
+  }
+
   dispose(): void {
     this.disposed = true;
+    this.frontierWatch?.off();
+    this.frontierWatch = null;
     this.clearStopTimer();
     if (this.keyframeTimer) clearTimeout(this.keyframeTimer);
     this.keyframeTimer = null;

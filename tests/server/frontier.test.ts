@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FrontierSource } from '../../server/streaming/FrontierSource.js';
+import { frontierSourceOf, type BranchFrontiers } from '../../server/streaming/FrontierSource.js';
 import { boot, sleep, until, type Booted } from './helpers.js';
 import { FIXTURE_BATTLE, FIXTURE_BRANCH } from './fixtures/timeline.js';
 import { segmentsSocket, type SegmentsSocket } from './segmentsDelivery.js';
@@ -8,20 +8,29 @@ import { segmentsSocket, type SegmentsSocket } from './segmentsDelivery.js';
 // on by itself (reason 'resume') when the frontier moves. The frontier source is a test double driven by the
 // test (the compiler is not what is under test here); the loop, the server and the clients are real.
 
-class TestFrontier implements FrontierSource {
+/** Shaped like the segments compiler's SegmentStore (per-branch frontier and subscribe), wrapped by frontierSourceOf. */
+class TestFrontier implements BranchFrontiers {
   private readonly ms = new Map<string, number | null>();
-  private readonly listeners = new Set<(battleId: string, branchId: string) => void>();
-  compiledMs(battleId: string, branchId: string): number | null {
-    return this.ms.get(`${battleId}/${branchId}`) ?? null;
+  private readonly listeners = new Map<string, Set<(f: { compiledMs: number; complete: boolean }) => void>>();
+  frontier(battleId: string, branchId: string): { compiledMs: number; complete: boolean } | undefined {
+    const ms = this.ms.get(`${battleId}/${branchId}`);
+    if (ms === undefined) return undefined;
+    return ms === null ? { compiledMs: 60_000, complete: true } : { compiledMs: ms, complete: false };
   }
-  onAdvance(listener: (battleId: string, branchId: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  subscribe(battleId: string, branchId: string, fn: (f: { compiledMs: number; complete: boolean }) => void): () => void {
+    const k = `${battleId}/${branchId}`;
+    if (!this.listeners.has(k)) this.listeners.set(k, new Set());
+    this.listeners.get(k)!.add(fn);
+    return () => this.listeners.get(k)?.delete(fn);
   }
   /** Move the frontier (null: complete) and tell the listeners, as the compiler would. */
   set(battleId: string, branchId: string, ms: number | null): void {
     this.ms.set(`${battleId}/${branchId}`, ms);
-    for (const l of this.listeners) l(battleId, branchId);
+    const f = this.frontier(battleId, branchId)!;
+    for (const l of this.listeners.get(`${battleId}/${branchId}`) ?? []) l(f);
+  }
+  subscribers(battleId: string, branchId: string): number {
+    return this.listeners.get(`${battleId}/${branchId}`)?.size ?? 0;
   }
 }
 
@@ -36,7 +45,7 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
   it('holds, resumes when the frontier moves, holds again, and plays to the end once complete', async () => {
     const frontier = new TestFrontier();
     frontier.set(FIXTURE_BATTLE, FIXTURE_BRANCH, 5_000);
-    s = await boot({ frontier, tickMs: 50 });
+    s = await boot({ frontier: frontierSourceOf(frontier), tickMs: 50 });
     const { roomId, instructorKey } = await s.createRoom();
     const inst = s.client({ roomId, name: 'Sisko', instructorKey });
     const viewer = s.client({ roomId, name: 'Kira' });
@@ -96,12 +105,18 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
     await inst.seek(58_000);
     await until(() => seg.clock()?.reason === 'end', 3000, 'end');
     expect(viewer.clock()!.positionMs).toBe(60_000);
+
+    // One frontier subscription per room, dropped with the room.
+    expect(frontier.subscribers(FIXTURE_BATTLE, FIXTURE_BRANCH)).toBe(1);
+    for (const c of [inst, viewer]) c.close();
+    seg.close();
+    await until(() => frontier.subscribers(FIXTURE_BATTLE, FIXTURE_BRANCH) === 0, 2000, 'unsubscribed with the room');
   });
 
   it('a paused room is not resumed by a moving frontier (only a hold is)', async () => {
     const frontier = new TestFrontier();
     frontier.set(FIXTURE_BATTLE, FIXTURE_BRANCH, 5_000);
-    s = await boot({ frontier, tickMs: 50 });
+    s = await boot({ frontier: frontierSourceOf(frontier), tickMs: 50 });
     const { roomId, instructorKey } = await s.createRoom();
     const inst = await segmentsSocket(s.url, { roomId, name: 'Sisko', instructorKey });
     raw.push(inst);
