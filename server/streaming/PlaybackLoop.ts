@@ -144,7 +144,8 @@ export class PlaybackLoop {
   private observe(roomId: string, ph: Playhead): void {
     const rs = this.rooms.get(roomId);
     if (!rs?.cursor) return; // not streamed here, or not loaded yet (the first refresh reads the store)
-    if (rs.cursor.branchId === ph.branchId && rs.cursor.clock.version >= ph.clock.version) return;
+    // Versions count every change of the room's playhead, branch switches included: older is stale whatever its branch.
+    if (rs.cursor.clock.version >= ph.clock.version) return;
     if (rs.cursor.branchId === ph.branchId) {
       this.advance(rs, ph, rs.cursor.timeline);
       return;
@@ -207,7 +208,7 @@ export class PlaybackLoop {
     rs.battleId ??= tl.battleId;
     const prev = rs.cursor;
     if (prev && prev.branchId === ph.branchId && prev.clock.version === ph.clock.version && !forceKeyframe) return;
-    if (prev && prev.branchId === ph.branchId && prev.clock.version > ph.clock.version) return; // stale
+    if (prev && prev.clock.version > ph.clock.version) return; // stale (versions span branch switches)
     rs.clearStopTimer();
     if (prev && !forceKeyframe && !needsKeyframe(prev, ph)) {
       prev.clock = ph.clock;
