@@ -24,7 +24,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     tickDuration: new Histogram({
       name: 'wardroom_loop_tick_ms',
-      help: "Wall time of one room's loop tick (store read + broadcast)",
+      help: "Wall time of one room's refresh by the loop (store reads + broadcast); the common tick does no I/O",
       buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250],
       registers: [registry],
     }),
