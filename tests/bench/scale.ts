@@ -38,6 +38,8 @@ export interface ScaleResult extends Case {
   joinMs: number;
   bytesPerViewerPerSeek: number;
   rssPerViewerKB: number;
+  /** Server RSS after the seeks minus after the joins: what the seeking itself retains (e.g. broadcasts kept for recovery). */
+  rssGrowthDuringSeeksMB: number;
 }
 
 const CASES_FULL: Case[] = [
@@ -123,6 +125,7 @@ async function runOne(s: Started, c: Case, viewers: ChildProcess): Promise<Scale
       missingClocks: number;
       bytesPerViewerPerSeek: number;
     }>(viewers, 'seeked');
+    const rss2 = await rss();
     const world = kind === 'wardroom/segments' ? r.clockDelays : r.worldDelays;
     return {
       ...c,
@@ -136,6 +139,7 @@ async function runOne(s: Started, c: Case, viewers: ChildProcess): Promise<Scale
       joinMs,
       bytesPerViewerPerSeek: Math.round(r.bytesPerViewerPerSeek),
       rssPerViewerKB: Math.round((rss1 - rss0) / 1024 / c.viewers),
+      rssGrowthDuringSeeksMB: Math.round((rss2 - rss1) / 1024 / 1024),
     };
   } finally {
     viewers.send({ type: 'reset' });
@@ -174,7 +178,8 @@ export async function benchScale(quick: boolean): Promise<Row[]> {
     unit: 'ms p99 seek->world',
     note:
       `p50 ${r.worldP50} ms (clock alone p50/p99 ${r.clockP50}/${r.clockP99} ms), join ${r.joinMs} ms, ` +
-      `${(r.bytesPerViewerPerSeek / 1024).toFixed(1)} KiB/viewer/seek, ${r.rssPerViewerKB} KiB RSS/viewer, ${r.seeks} seeks, missing ${r.missing}`,
+      `${(r.bytesPerViewerPerSeek / 1024).toFixed(1)} KiB/viewer/seek, ${r.rssPerViewerKB} KiB RSS/viewer ` +
+      `(+${r.rssGrowthDuringSeeksMB} MB while seeking), ${r.seeks} seeks, missing ${r.missing}`,
   }));
 }
 
