@@ -36,6 +36,8 @@ import { RoomStream, type Cursor } from './RoomStream.js';
 const KEYFRAME_MIN_INTERVAL_MS = 60;
 /** setTimeout's ceiling. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A playhead in the store this much older than now, and newer than ours, means its bus message was lost. */
+const REPAIR_GRACE_MS = 1000;
 
 interface LoopStop {
   positionMs: number;
@@ -174,7 +176,7 @@ export class PlaybackLoop {
 
   /** Plan the next stop; with no stop points in hand (new room, new branch, invalidated), load them first. */
   private planStopOrLoad(rs: RoomStream): void {
-    if (rs.stops) this.planStop(rs);
+    if (rs.stops && rs.stops.branchId === rs.cursor?.branchId) this.planStop(rs);
     else if (!rs.inFlight) void this.refresh(rs, false);
   }
 
@@ -290,7 +292,7 @@ export class PlaybackLoop {
       // hold up the other rooms, and must not stack reads of its own.
       if (rs.inFlight) continue;
       const reconcile = !rs.cursor || started - rs.reconciledAt >= reconcileMs;
-      const stale = !rs.stops || started - rs.stops.loadedAt >= stopsTtl;
+      const stale = !rs.stops || rs.stops.branchId !== rs.cursor?.branchId || started - rs.stops.loadedAt >= stopsTtl;
       if (reconcile || stale) {
         void this.refresh(rs, reconcile);
         continue;
@@ -323,21 +325,22 @@ export class PlaybackLoop {
         if (!ph) return this.untrack(rs);
         rs.reconciledAt = this.o.now();
         const cur = rs.cursor;
-        if (cur && (cur.branchId !== ph.branchId || cur.clock.version < ph.clock.version)) {
-          // Only a change message that never arrived leaves us behind the store; its clock broadcast was
-          // most likely lost with it, so this process's sockets get the clock again.
+        // Behind the store with a change old enough that its message should have arrived: the message was lost, and
+        // its clock broadcast most likely with it, so this process's sockets get the clock again. (A younger change
+        // is a message still in flight, or a command of this process between its write and applied().)
+        if (cur && cur.clock.version < ph.clock.version && this.o.now() - ph.clock.serverTime > REPAIR_GRACE_MS) {
           this.o.metrics.clockRepairs.inc();
           this.o.io.local.to(rs.roomId).emit('playback:clock', ph.clock);
         }
       }
       const tl = await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId);
-      if (!rs.stops || this.o.now() - rs.stops.loadedAt >= (this.o.stopsTtlMs ?? 1000)) {
+      if (!rs.stops || rs.stops.branchId !== tl.branchId || this.o.now() - rs.stops.loadedAt >= (this.o.stopsTtlMs ?? 1000)) {
         const [room, annotations] = await Promise.all([
           this.o.store.getRoom(rs.roomId),
           this.o.store.listAnnotations(rs.roomId, tl.branchId),
         ]);
         const settings = room?.settings ?? { openControl: false, playersAnnotate: false, stepMode: false };
-        rs.stops = { list: stopPoints(tl, settings, annotations), loadedAt: this.o.now() };
+        rs.stops = { branchId: tl.branchId, list: stopPoints(tl, settings, annotations), loadedAt: this.o.now() };
       }
       if (rs.isDisposed) return;
       // From here on synchronous: nothing can interleave between the checks and the emits.
@@ -353,7 +356,7 @@ export class PlaybackLoop {
   /** The room's stops for its current branch: the cached ones, cut at the compiled frontier (a hold) when the branch is still compiling. */
   private stopsOf(rs: RoomStream): LoopStop[] {
     const cur = rs.cursor;
-    if (!cur || !rs.stops) return [];
+    if (!cur || rs.stops?.branchId !== cur.branchId) return [];
     const list: LoopStop[] = rs.stops.list;
     const frontier = rs.battleId ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null;
     if (frontier === null || frontier >= cur.clock.durationMs) return list;

@@ -24,7 +24,8 @@ export class RoomStream {
   battleId: string | null = null;
   /** The playhead this process holds (the clock is a value: no store read needed between changes). */
   cursor: Cursor | null = null;
-  stops: { list: StopPoint[]; loadedAt: number } | null = null;
+  /** Stop points of one branch (the cursor's, unless it just moved: then they are reloaded). */
+  stops: { branchId: string; list: StopPoint[]; loadedAt: number } | null = null;
   /** When the playhead was last checked against the store (the safety net for a lost change message). */
   reconciledAt = 0;
   /** A store read or compile is under way: the tick skips the room rather than stacking reads. */

@@ -176,7 +176,9 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
     const silentStore = await redisStore(prefix);
     cleanup.push(() => silentStore.close());
     const ph = (await silentStore.getPlayhead(roomId))!;
-    const next = { ...ph, clock: { ...ph.clock, positionMs: 40_000, version: ph.clock.version + 1, reason: 'seek' as const } };
+    // Written 5 s ago: its message would long have arrived (a younger change may just be in flight, not lost).
+    const lost = { ...ph.clock, positionMs: 40_000, version: ph.clock.version + 1, serverTime: Date.now() - 5000, reason: 'seek' as const };
+    const next = { ...ph, clock: lost };
     expect((await silentStore.casPlayhead(roomId, ph.clock.version, next)).ok).toBe(true);
     await until(() => viewerB.clock()?.version === next.clock.version, 2000, 'repaired clock on B’s client');
     await until(() => viewerB.stateNow()?.phaseId === 'withdrawal', 2000, 'keyframe after the repair');
