@@ -134,7 +134,12 @@ async function run<E extends ClientEventName>(
       return done('BAD_REQUEST', errorAck('BAD_REQUEST', message.slice(0, 500)));
     }
     const addressBudget = ADDRESS_BUDGET[event];
-    if (addressBudget) await deps.addressLimiter.consume(addressBudget, deps.addressOf(socket));
+    if (addressBudget) {
+      await deps.addressLimiter.consume(addressBudget, deps.addressOf(socket)).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'RATE_LIMITED') deps.metrics.limited.inc({ limit: addressBudget });
+        throw err;
+      });
+    }
     const out = await handler(parsed.data, contextOf(socket));
     done('ok', { ok: true, ...out });
   } catch (err) {

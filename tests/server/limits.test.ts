@@ -1,6 +1,7 @@
 import { createClient } from 'redis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { clientAddress } from '../../server/limits/address.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { BranchInfo } from '../../shared/protocol/events.js';
 import { FIXTURE_BATTLE } from './fixtures/timeline.js';
@@ -96,6 +97,18 @@ describe.each(backends)('per-address limits (%s)', (backend) => {
     await Promise.all([j1.ready, j2.ready]);
     const j3 = a.client({ roomId, name: 'Three', pings: 0 });
     await expect(j3.ready).rejects.toThrow(/RATE_LIMITED/);
+    expect(await a.app.metrics.registry.getSingleMetricAsString('wardroom_limits_hit_total')).toMatch(/limit="room:join"\} 1/);
+  });
+});
+
+describe('client address', () => {
+  const req = (xff: string | undefined, peer = '::ffff:10.0.0.9') =>
+    ({ headers: xff ? { 'x-forwarded-for': xff } : {}, socket: { remoteAddress: peer } }) as Parameters<typeof clientAddress>[0];
+  it('is the peer unless TRUST_PROXY hops are trusted; then the entry that many hops from the right', () => {
+    expect(clientAddress(req('6.6.6.6'), 0)).toBe('10.0.0.9'); // a spoofed header is ignored
+    expect(clientAddress(req('6.6.6.6, 203.0.113.7'), 1)).toBe('203.0.113.7'); // what the one trusted proxy saw
+    expect(clientAddress(req('6.6.6.6, 203.0.113.7, 10.0.0.2'), 2)).toBe('203.0.113.7');
+    expect(clientAddress(req(undefined), 1)).toBe('10.0.0.9');
   });
 });
 
