@@ -23,7 +23,11 @@ export class AddressLimiter {
       const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
       // With Redis down, each process falls back to its own in-memory budget instead of refusing everyone.
       return o.redis
-        ? new RateLimiterRedis({ storeClient: o.redis, useRedisPackage: true, keyPrefix, points, duration: 60, insuranceLimiter: memory })
+        ? new RateLimiterRedis({
+            ...{ storeClient: o.redis, useRedisPackage: true, keyPrefix, points, duration: 60 },
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          })
         : memory;
     };
     this.limiters = {
