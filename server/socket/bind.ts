@@ -69,7 +69,11 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
   handler: (payload: z.infer<S>, ctx: Ctx) => Promise<AckResult<E>>,
 ): void {
   let budget = budgets.get(socket);
-  if (!budget) budgets.set(socket, (budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs)));
+  if (!budget)
+    budgets.set(
+      socket,
+      (budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst)),
+    );
   const own = budget;
   (socket as unknown as LooseSocket).on(event, (...args: unknown[]) => {
     // socket.io passes the ack last; `emit('playback:play', ack)` has no payload at all.
