@@ -37,7 +37,11 @@ async function pings(sock: Socket, ms: number, every = 10): Promise<number[]> {
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const t0 = performance.now();
-    await new Promise((r) => sock.emit('clock:ping', { clientTime: t0 }, r));
+    // A lost ping (the victim cut off or stalled for 5 s) is recorded as 5 s instead of hanging the bench.
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 5000);
+      sock.emit('clock:ping', { clientTime: t0 }, () => (clearTimeout(t), r()));
+    });
     rtts.push(performance.now() - t0);
     await sleep(every);
   }
@@ -61,10 +65,12 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
     await new Promise<void>((r) => victim.once('connect', () => r()));
     await pings(victim, 500); // warm up
     const idle = await pings(victim, quick ? 2000 : 6000);
+    console.error(`[flood] ${label}: idle measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
     const flooder = child(['tests/bench/flooder.ts', url], { FLOOD_FOR_MS: String(floodForMs) });
     await waitFor('the flooder', () => flooder.out().includes('flooding'));
     await sleep(100); // the flood is under way
     const flooded = await pings(victim, Math.min(floodForMs, floodDisconnectMs) - 400);
+    console.error(`[flood] ${label}: flood measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
     await flooder.exited;
     const f = JSON.parse(flooder.out().trim().split('\n').pop() ?? '{}') as { sent: number; refused: number; ms: number; reason: string };
     const after = await pings(victim, 1000);
