@@ -5,6 +5,8 @@ import { registerBranchHandlers } from './branchHandlers.js';
 import type { HandlerDeps } from './deps.js';
 import { registerPlaybackHandlers } from './playbackHandlers.js';
 import { registerRoomHandlers } from './roomHandlers.js';
+import { registerStudyHandlers } from './studyHandlers.js';
+import { registerVoteHandlers } from './voteHandlers.js';
 
 export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics): void {
   io.on('connection', (socket) => {
@@ -14,5 +16,7 @@ export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics)
     registerPlaybackHandlers(socket, d);
     registerAnnotationHandlers(socket, d);
     registerBranchHandlers(socket, d);
+    registerVoteHandlers(socket, d);
+    registerStudyHandlers(socket, d);
   });
 }
