@@ -18,6 +18,15 @@ import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
+import { CameraBroadcaster } from './camera/CameraBroadcaster.js';
+import { CameraService } from './camera/CameraService.js';
+import { MemoryCameraStore } from './camera/memoryCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { ChatService, type ChatLimits } from './chat/ChatService.js';
+import { MemoryChatStore } from './chat/memoryChatStore.js';
+import { ReactionBatcher } from './chat/ReactionBatcher.js';
+import type { ChatStore } from './chat/store.js';
+import { chatRouter } from './http/chatRoutes.js';
 
 export interface AppOptions {
   /** Default: MemoryStore. */
@@ -41,6 +50,12 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Stores the app should close on close(). */
   ownsStore?: boolean;
+  /** Chat, mutes and reaction counts (issue #11). Default: MemoryChatStore. */
+  chatStore?: ChatStore;
+  /** The presented camera (issue #11). Default: MemoryCameraStore. */
+  cameraStore?: CameraStore;
+  /** Per-member chat/reaction budgets; reaction batch window (ms). */
+  chat?: { limits?: ChatLimits; reactionWindowMs?: number };
 }
 
 export interface App {
@@ -90,7 +105,18 @@ export function createApp(opts: AppOptions = {}): App {
   });
   const rl = opts.rateLimit ?? { points: 60, durationS: 1 };
   const limiter = new RateLimiterMemory({ points: rl.points, duration: rl.durationS });
-  registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics }, metrics);
+  const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
+  const cameraCast = new CameraBroadcaster((roomId, s) => {
+    io.to(roomId).emit('camera:state', s);
+    metrics.broadcasts.inc({ kind: 'camera' });
+  });
+  const reactions = new ReactionBatcher((roomId, batch) => {
+    io.to(roomId).emit('chat:reaction', batch);
+    metrics.broadcasts.inc({ kind: 'reaction' });
+  }, opts.chat?.reactionWindowMs);
+  const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
+  registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics, camera, cameraCast, chat }, metrics);
+  web.use(chatRouter(chat));
 
   web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
@@ -116,6 +142,8 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       loop.stop();
+      cameraCast.close();
+      reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (opts.ownsStore) await store.close();

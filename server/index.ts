@@ -4,8 +4,12 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { MemoryStore } from './store/memory.js';
-import { RedisStore } from './store/redis.js';
+import { RedisStore, type RedisClient } from './store/redis.js';
 import type { Store } from './store/types.js';
+import { RedisCameraStore } from './camera/redisCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { RedisChatStore } from './chat/redisChatStore.js';
+import type { ChatStore } from './chat/store.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
@@ -30,6 +34,18 @@ if (config.REDIS_URL) {
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
+// Chat and camera (issue #11): their own small stores, on one shared Redis connection.
+let chatStore: ChatStore | undefined;
+let cameraStore: CameraStore | undefined;
+if (config.REDIS_URL) {
+  const together = createClient({ url: config.REDIS_URL });
+  together.on('error', (err: unknown) => logger.warn({ err }, 'redis chat/camera error'));
+  await together.connect();
+  chatStore = new RedisChatStore(together as RedisClient, config.REDIS_PREFIX);
+  cameraStore = new RedisCameraStore(together as RedisClient, config.REDIS_PREFIX);
+  closers.push(() => together.close());
+}
+
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
 // while the server already listens (the first request for a battle waits for its compile).
 const timelines = new WorkerTimelineService();
@@ -40,7 +56,7 @@ void timelines.warm().then(
   (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
 );
 
-const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true });
+const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, chatStore, cameraStore });
 const port = await app.listen(config.PORT, config.HOST);
 logger.info({ port }, `wardroom listening on http://localhost:${port}`);
 
