@@ -244,3 +244,6 @@ export interface ServerToClientEvents {
   'chat:cleared': (m: { at: number }) => void;
   'chat:muted': (m: { memberId: string; muted: boolean }) => void;
 }
+
+/** How each reaction symbol is drawn. */
+export const REACTION_EMOJI: Record<ReactionSymbol, string> = { applause: '👏', alarm: '🚨', question: '❓', fire: '🔥', eyes: '👀' };

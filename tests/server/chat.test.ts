@@ -138,4 +138,21 @@ describe('chat', () => {
     const far = await viewers[3].call<{ reaction: { positionMs: number } }>('chat:react', { id: 'rx-far-aaaa', symbol: 'eyes', positionMs: 1e12 });
     expect(far.ok && far.reaction.positionMs <= viewers[3].clock()!.durationMs).toBe(true);
   });
+
+  it('chat and reactions are in the room export and the Markdown debrief (escaped)', async () => {
+    s = await boot();
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    await inst.ready;
+    await inst.seek(12_000);
+    await inst.call('chat:send', { id: mid(), text: 'look [here](http://evil) <script>' });
+    for (let i = 0; i < 3; i++) await inst.call('chat:react', { id: `dbf-${i}-aaaa`, symbol: 'fire', positionMs: 13_100 });
+    await inst.call('chat:react', { id: 'dbf-x-aaaa', symbol: 'eyes', positionMs: 12_500 });
+    const md = await (await fetch(`${s.url}/api/rooms/${roomId}/annotations?format=md`)).text();
+    expect(md).toContain('Reactions: 🔥 3, 👀 1 (loudest at 00:13: 3)');
+    expect(md).toContain('- 00:12 **Sisko** (instructor): look \\[here\\](http://evil) \\<script\\>');
+    const exp = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { chat: { messages: ChatMessage[]; reactions: unknown[] } };
+    expect(exp.chat.messages).toHaveLength(1);
+    expect(exp.chat.reactions).toHaveLength(2);
+  });
 });
