@@ -1,6 +1,7 @@
 import { createRoom, listBattles, type BattleListItem } from '../api.js';
 import { clear, el, formatMs } from '../dom.js';
 import { getName, parseRoomInput, setInstructorKey, setName } from '../prefs.js';
+import { momentQuery } from '../room/moments/momentLink.js';
 
 // The lobby: pick a battle and create a room (you become its instructor), or join one by link/id.
 
@@ -25,7 +26,8 @@ export async function renderLobby(root: HTMLElement): Promise<void> {
       return;
     }
     setName(nameInput.value);
-    const q = parsed.role ? `?role=${parsed.role}` : '';
+    const moment = momentQuery(joinInput.value); // a moment link keeps its t/branch/annotation
+    const q = [parsed.role ? `role=${parsed.role}` : '', moment].filter(Boolean).join('&').replace(/^(?=.)/, '?');
     window.location.assign(`/room/${encodeURIComponent(parsed.roomId)}${q}`);
   });
 

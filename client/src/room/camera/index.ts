@@ -1,0 +1,149 @@
+import type { CameraState } from '../../../../shared/protocol/events.js';
+import type { CameraView } from '../../../../shared/protocol/schemas.js';
+import { el, setText } from '../../dom.js';
+import { openTab, selectTab } from '../chat/sideTab.js';
+import type { RoomContext } from '../roomView.js';
+import { approach, fitScale, moved, viewOf, type ViewXY } from './follow.js';
+import './camera.css';
+
+// Follow the instructor's camera (issue #11 item 1). The instructor presents: their map view (centre,
+// zoom) and open tab become the room's view, sent at most every SEND_MS (and once more when the motion
+// stops). Everyone else follows it smoothly, steps out with "Free camera" (or simply by panning) and back
+// in with "Follow"; a badge says who leads. A late joiner gets the presented view from the server at join.
+
+const SEND_MS = 100;
+
+export interface CameraHooks {
+  view(): ViewXY | null;
+  state(): CameraState | null;
+  following(): boolean;
+  presenting(): boolean;
+  /** Last view this page sent (presenter) or reached (follower). */
+  target(): ViewXY | null;
+}
+
+declare global {
+  interface Window {
+    __wardroomCamera?: CameraHooks;
+  }
+}
+
+export function mountCamera(ctx: RoomContext): void {
+  const { session, client, tactical } = ctx;
+  let state: CameraState | null = null;
+  let following = true;
+  let lastSent: (ViewXY & { tab?: string }) | null = null;
+  let lastSentAt = 0;
+  let sending = false;
+  let appliedTabVersion = 0;
+
+  const badge = el('span', { class: 'camera-badge', 'data-testid': 'camera-badge' });
+  const followBtn = el('button', { type: 'button', class: 'button small', 'data-testid': 'camera-follow' });
+  const presentBtn = el('button', { type: 'button', class: 'button small', 'data-testid': 'camera-present', hidden: true });
+  const bar = el('div', { class: 'camera-bar', 'data-testid': 'camera-bar' }, badge, followBtn, presentBtn);
+  tactical.root.append(bar);
+
+  const me = () => session.you();
+  const amPresenter = (): boolean => !!state?.presenting && state.presenterId === me()?.memberId;
+  const leading = (): boolean => !!state?.presenting && !amPresenter();
+  const map = () => ctx.battle()?.map ?? null;
+
+  function render(): void {
+    const instructor = me()?.role === 'instructor';
+    presentBtn.hidden = !instructor;
+    setText(presentBtn, amPresenter() ? 'Stop presenting' : 'Present my view');
+    followBtn.hidden = !leading();
+    setText(followBtn, following ? 'Free camera' : 'Follow');
+    followBtn.title = following ? 'Move the map yourself' : `Follow ${state?.presenterName ?? 'the presenter'}'s view`;
+    bar.hidden = !instructor && !state?.presenting;
+    if (amPresenter()) setText(badge, 'You are presenting');
+    else if (state?.presenting) setText(badge, following ? `Following ${state.presenterName ?? 'the instructor'}` : `${state.presenterName ?? 'The instructor'} leads · free camera`);
+    else setText(badge, 'Nobody presents');
+    badge.classList.toggle('free', !state?.presenting || (!following && !amPresenter()));
+  }
+
+  client.socket.on('camera:state', (s) => {
+    if (state && s.version <= state.version) return;
+    const wasPresenting = state?.presenting ?? false;
+    state = s;
+    if (s.presenting && !wasPresenting) following = true; // a new presentation: everyone follows
+    render();
+  });
+  session.subscribe((c) => {
+    if (c === 'room') render();
+  });
+
+  followBtn.addEventListener('click', () => {
+    following = !following;
+    appliedTabVersion = 0; // back in: take the presenter's tab again
+    render();
+  });
+  presentBtn.addEventListener('click', () => {
+    void client.call<{ camera: CameraState }>('camera:present', { on: !amPresenter() }).then((r) => {
+      if (!r.ok) return;
+      if (!state || r.camera.version > state.version) state = r.camera;
+      lastSent = null; // send our view right away
+      render();
+    });
+  });
+
+  // A follower who drags or zooms the map steps out (free camera); "Follow" brings them back.
+  const stepOut = (): void => {
+    if (leading() && following) {
+      following = false;
+      render();
+    }
+  };
+  tactical.canvas.addEventListener('pointermove', (e) => e.buttons && stepOut());
+  tactical.canvas.addEventListener('wheel', stepOut, { passive: true });
+  tactical.root.querySelector('.zoom-controls')?.addEventListener('click', stepOut);
+
+  function sendView(v: ViewXY & { tab?: string }): void {
+    sending = true;
+    lastSent = v;
+    lastSentAt = performance.now();
+    const payload: CameraView = { x: v.x, y: v.y, zoom: v.zoom, ...(v.tab ? { tab: v.tab } : {}) };
+    void client.call('camera:update', payload).finally(() => (sending = false));
+  }
+
+  let lastFrame = performance.now();
+  let reached: ViewXY | null = null;
+  const frame = (now: number): void => {
+    const dt = now - lastFrame;
+    lastFrame = now;
+    const m = map();
+    const cam = tactical.camera;
+    if (m && cam.width > 1) {
+      const fit = fitScale(cam, m);
+      if (amPresenter()) {
+        // Presenter: send the view when it changed, at most every SEND_MS; the last one goes when motion stops.
+        const v = { ...viewOf(cam, fit), tab: openTab(ctx.side) };
+        const changed = moved(lastSent, v, cam.scale) || v.tab !== lastSent?.tab;
+        if (changed && !sending && now - lastSentAt >= SEND_MS) sendView(v);
+      } else if (leading() && following && state?.view) {
+        const target = state.view;
+        const next = approach(viewOf(cam, fit), target, dt, cam.scale);
+        cam.cx = next.x;
+        cam.cy = next.y;
+        cam.scale = Math.min(cam.maxScale, Math.max(cam.minScale, next.zoom * fit));
+        reached = next;
+        if (target.tab && appliedTabVersion !== state.version && openTab(ctx.side) !== target.tab) selectTab(ctx.side, target.tab);
+        appliedTabVersion = state.version;
+      }
+    }
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+
+  window.__wardroomCamera = {
+    view: () => {
+      const m = map();
+      return m ? viewOf(tactical.camera, fitScale(tactical.camera, m)) : null;
+    },
+    state: () => state,
+    following: () => following,
+    presenting: () => amPresenter(),
+    target: () => (amPresenter() ? lastSent : reached),
+  };
+  render();
+}
