@@ -23,16 +23,18 @@ export function moved(a: ViewXY | null, b: ViewXY, scale: number): boolean {
 }
 
 /**
- * One easing step toward the target: exponential approach with time constant tauMs (zoom in log space,
- * so zooming feels even), and a snap once the remaining offset is under a quarter pixel.
+ * The follower's view `elapsedMs` into a glide from `from` to `to` lasting durationMs: eased (smoothstep),
+ * zoom in log space so zooming feels even, and exactly `to` once the glide is over. Updates come every
+ * ~100 ms while the presenter moves, so a glide of about that length keeps the motion continuous and the
+ * follower at most one update behind; when the presenter stops, the follower lands on the last view.
  */
-export function approach(cur: ViewXY, target: ViewXY, dtMs: number, scale: number, tauMs = 70): ViewXY {
-  const k = 1 - Math.exp(-Math.max(0, dtMs) / tauMs);
-  const next = {
-    x: cur.x + (target.x - cur.x) * k,
-    y: cur.y + (target.y - cur.y) * k,
-    zoom: Math.exp(Math.log(cur.zoom) + (Math.log(target.zoom) - Math.log(cur.zoom)) * k),
+export function glide(from: ViewXY, to: ViewXY, elapsedMs: number, durationMs: number): ViewXY {
+  const u = durationMs <= 0 ? 1 : Math.min(1, Math.max(0, elapsedMs / durationMs));
+  if (u >= 1) return { x: to.x, y: to.y, zoom: to.zoom };
+  const k = u * u * (3 - 2 * u);
+  return {
+    x: from.x + (to.x - from.x) * k,
+    y: from.y + (to.y - from.y) * k,
+    zoom: Math.exp(Math.log(from.zoom) + (Math.log(to.zoom) - Math.log(from.zoom)) * k),
   };
-  const close = Math.abs(next.x - target.x) * scale < 0.25 && Math.abs(next.y - target.y) * scale < 0.25 && Math.abs(Math.log(next.zoom / target.zoom)) < 5e-4;
-  return close ? { x: target.x, y: target.y, zoom: target.zoom } : next;
 }

@@ -3,7 +3,7 @@ import type { CameraView } from '../../../../shared/protocol/schemas.js';
 import { el, setText } from '../../dom.js';
 import { openTab, selectTab } from '../chat/sideTab.js';
 import type { RoomContext } from '../roomView.js';
-import { approach, fitScale, moved, viewOf, type ViewXY } from './follow.js';
+import { fitScale, glide, moved, viewOf, type ViewXY } from './follow.js';
 import './camera.css';
 
 // Follow the instructor's camera (issue #11 item 1). The instructor presents: their map view (centre,
@@ -12,6 +12,8 @@ import './camera.css';
 // in with "Follow"; a badge says who leads. A late joiner gets the presented view from the server at join.
 
 const SEND_MS = 100;
+/** A follower glides to each new view over about one update interval. */
+const GLIDE_MS = 110;
 
 export interface CameraHooks {
   view(): ViewXY | null;
@@ -75,6 +77,7 @@ export function mountCamera(ctx: RoomContext): void {
 
   followBtn.addEventListener('click', () => {
     following = !following;
+    glideFrom = null;
     appliedTabVersion = 0; // back in: take the presenter's tab again
     render();
   });
@@ -106,11 +109,9 @@ export function mountCamera(ctx: RoomContext): void {
     void client.call('camera:update', payload).finally(() => (sending = false));
   }
 
-  let lastFrame = performance.now();
   let reached: ViewXY | null = null;
+  let glideFrom: { view: ViewXY; at: number; version: number } | null = null;
   const frame = (now: number): void => {
-    const dt = now - lastFrame;
-    lastFrame = now;
     const m = map();
     const cam = tactical.camera;
     if (m && cam.width > 1) {
@@ -122,7 +123,9 @@ export function mountCamera(ctx: RoomContext): void {
         if (changed && !sending && now - lastSentAt >= SEND_MS) sendView(v);
       } else if (leading() && following && state?.view) {
         const target = state.view;
-        const next = approach(viewOf(cam, fit), target, dt, cam.scale);
+        // A new target: glide to it from wherever we are now (mid-glide included).
+        if (glideFrom?.version !== state.version) glideFrom = { view: viewOf(cam, fit), at: now, version: state.version };
+        const next = glide(glideFrom.view, target, now - glideFrom.at, GLIDE_MS);
         cam.cx = next.x;
         cam.cy = next.y;
         cam.scale = Math.min(cam.maxScale, Math.max(cam.minScale, next.zoom * fit));

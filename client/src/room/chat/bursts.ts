@@ -15,7 +15,8 @@ export class BurstLayer {
 
   constructor(private readonly timeline: TimelineBar) {
     this.root = el('div', { class: 'reaction-bursts', 'data-testid': 'reaction-bursts', 'aria-hidden': 'true' });
-    timeline.annotationLayer.append(this.root);
+    // Beside the annotation markers on the scrubber track, not inside: their layer is re-rendered by clearing it.
+    (timeline.annotationLayer.parentElement ?? timeline.root).append(this.root);
   }
 
   burst(r: ReactionCount): void {
