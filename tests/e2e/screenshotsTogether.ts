@@ -46,9 +46,11 @@ export async function togetherShots(browser: Browser, baseUrl: string, outDir: s
     await say(odo.page, 'They had the mines to worry about first.');
     await say(inst.page, 'Good question, Kira: we will fork at the next decision and see.');
     await odo.page.locator('button.tab[data-tab="chat"]').click();
-    for (const [p, sym] of [[kira.page, 'fire'], [odo.page, 'eyes'], [inst.page, 'alarm'], [kira.page, 'applause'], [odo.page, 'fire']] as const) await p.getByTestId(`react-${sym}`).click();
+    // A burst: several members react within one batch window (clicked in the pages without waiting).
+    const clicks: [Page, string][] = [[kira.page, 'fire'], [odo.page, 'fire'], [inst.page, 'alarm'], [kira.page, 'applause'], [odo.page, 'eyes'], [kira.page, 'fire'], [odo.page, 'question']];
+    await Promise.all(clicks.map(([p, sym]) => p.evaluate((s) => document.querySelector<HTMLButtonElement>(`[data-testid="react-${s}"]`)?.click(), sym)));
     await odo.page.waitForFunction(() => (window.__wardroomChat?.bursts() ?? 0) > 0);
-    await odo.page.waitForTimeout(350);
+    await odo.page.waitForTimeout(300);
     await odo.page.screenshot({ path: join(outDir, 'together-chat.png') });
 
     // 3. A moment link opened by a viewer: a private peek with "Back to the room".

@@ -25,7 +25,9 @@ export class BurstLayer {
     for (let k = 0; k < n && this.root.childElementCount < MAX_LIVE; k++) {
       const span = el('span', { class: 'burst', 'data-symbol': r.symbol, text: k === 0 && r.count > PER_BURST ? `${REACTION_EMOJI[r.symbol]}×${r.count}` : REACTION_EMOJI[r.symbol] });
       span.style.left = this.timeline.leftPercent(r.positionMs);
-      span.style.setProperty('--dx', `${Math.round((k - (n - 1) / 2) * 9)}px`);
+      // Spread a burst's emoji, and successive bursts at one moment, so they do not stack into one glyph.
+      const spread = ((this.shown * 37) % 72) - 36;
+      span.style.setProperty('--dx', `${Math.round(spread + (k - (n - 1) / 2) * 14)}px`);
       span.style.animationDelay = `${k * 70}ms`;
       this.root.append(span);
       window.setTimeout(() => span.remove(), 1800 + k * 70);
