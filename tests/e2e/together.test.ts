@@ -33,6 +33,18 @@ async function wheel(page: Page, dy: number): Promise<void> {
   for (let i = 0; i < 4; i++) await page.mouse.wheel(0, dy / 4);
 }
 
+/** Seek the room by clicking the scrubber (instructor page); waits for the new clock on `also`. */
+async function seekTo(page: Page, ms: number, also: Page): Promise<void> {
+  const box = await page.getByTestId('scrubber').boundingBox();
+  const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
+  if (!box) throw new Error('no scrubber');
+  const { version } = await sample(also);
+  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
+  await waitClockVersion(also, version + 1);
+}
+
+const selectedTab = (p: Page): Promise<string | null> => p.evaluate(() => document.querySelector('.tabs button[aria-selected="true"]')?.getAttribute('data-tab') ?? null);
+
 /** Wait until the presenter's view stops moving and has been sent; return it. */
 async function settled(page: Page): Promise<View> {
   await page.waitForFunction(() => {
@@ -89,6 +101,16 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     await viewer.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     expect(close(await view(viewer), target, 1e3)).toBe(true);
 
+    // The presenter's open tab follows too, but only when the presenter changes it: a follower may look elsewhere.
+    await instructor.locator('button.tab[data-tab="branches"]').click();
+    await drag(instructor, 10, 0);
+    await viewer.waitForFunction(() => document.querySelector('.tabs button[aria-selected="true"]')?.getAttribute('data-tab') === 'branches');
+    await viewer.locator('button.tab[data-tab="overview"]').click();
+    await drag(instructor, 20, 20);
+    await settled(instructor);
+    await viewer.waitForTimeout(300);
+    expect(await selectedTab(viewer)).toBe('overview');
+
     // Free camera: the follower steps out; the presenter moves on without them; Follow brings them back.
     await viewer.getByTestId('camera-follow').click();
     expect(await viewer.evaluate(() => window.__wardroomCamera?.following())).toBe(false);
@@ -134,12 +156,26 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     expect(await item.locator('.role').textContent()).toBe('viewer');
     expect(await instructor.evaluate(() => ({ p: (window as unknown as { __pwned?: number }).__pwned, img: document.querySelectorAll('.chat-list img, .chat-list b').length }))).toEqual({ p: undefined, img: 0 });
 
+    await seekTo(instructor, 20_000, viewer);
+    const reactedAt = await viewer.evaluate(() => window.__wardroom!.positionMs());
     const before = await Promise.all([instructor, viewer].map((p) => p.evaluate(() => window.__wardroomChat!.bursts())));
     await viewer.getByTestId('react-fire').click();
     await viewer.getByTestId('react-applause').click();
     for (const [i, p] of [instructor, viewer].entries()) await p.waitForFunction((n) => window.__wardroomChat!.bursts() > n, before[i]);
     expect(await instructor.locator('.reaction-bursts .burst').count()).toBeGreaterThan(0);
     await instructor.waitForFunction(() => window.__wardroomChat!.reactions() >= 2);
+
+    // Later viewings: playing through that second bursts its reactions again (here and for everyone).
+    const bucket = Math.floor(reactedAt / 1000) * 1000;
+    await seekTo(instructor, bucket - 1500, viewer);
+    const replayBefore = await viewer.evaluate(() => window.__wardroomChat!.bursts());
+    const v = (await sample(viewer)).version;
+    await instructor.getByTestId('play-pause').click();
+    await waitClockVersion(viewer, v + 1);
+    await viewer.waitForFunction((n) => window.__wardroomChat!.bursts() >= n + 2, replayBefore, { timeout: 10_000 });
+    const v2 = (await sample(viewer)).version;
+    await instructor.getByTestId('play-pause').click();
+    await waitClockVersion(viewer, v2 + 1);
 
     await instructor.getByTestId('chat-mute').last().click();
     await viewer.waitForFunction(() => window.__wardroomChat!.muted().length === 1);

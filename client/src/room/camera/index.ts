@@ -37,7 +37,11 @@ export function mountCamera(ctx: RoomContext): void {
   let lastSent: (ViewXY & { tab?: string }) | null = null;
   let lastSentAt = 0;
   let sending = false;
-  let appliedTabVersion = 0;
+  /** The presenter's tab we last switched to: only a change of it moves the follower's tab again. */
+  let appliedTab: string | null = null;
+  /** Follower: where the current glide started, and the last view reached. */
+  let glideFrom: { view: ViewXY; at: number; version: number } | null = null;
+  let reached: ViewXY | null = null;
 
   const badge = el('span', { class: 'camera-badge', 'data-testid': 'camera-badge' });
   const followBtn = el('button', { type: 'button', class: 'button small', 'data-testid': 'camera-follow' });
@@ -59,7 +63,11 @@ export function mountCamera(ctx: RoomContext): void {
     followBtn.title = following ? 'Move the map yourself' : `Follow ${state?.presenterName ?? 'the presenter'}'s view`;
     bar.hidden = !instructor && !state?.presenting;
     if (amPresenter()) setText(badge, 'You are presenting');
-    else if (state?.presenting) setText(badge, following ? `Following ${state.presenterName ?? 'the instructor'}` : `${state.presenterName ?? 'The instructor'} leads · free camera`);
+    else if (state?.presenting) {
+      const who = state.presenterName ?? 'the instructor';
+      const away = session.room()?.members.some((m) => m.memberId === state?.presenterId && !m.connected) ? ' (offline)' : '';
+      setText(badge, following ? `Following ${who}${away}` : `${who}${away} leads · free camera`);
+    }
     else setText(badge, 'Nobody presents');
     badge.classList.toggle('free', !state?.presenting || (!following && !amPresenter()));
   }
@@ -72,13 +80,13 @@ export function mountCamera(ctx: RoomContext): void {
     render();
   });
   session.subscribe((c) => {
-    if (c === 'room') render();
+    if (c === 'room' || c === 'presence') render();
   });
 
   followBtn.addEventListener('click', () => {
     following = !following;
     glideFrom = null;
-    appliedTabVersion = 0; // back in: take the presenter's tab again
+    appliedTab = null; // back in: take the presenter's tab again
     render();
   });
   presentBtn.addEventListener('click', () => {
@@ -109,8 +117,6 @@ export function mountCamera(ctx: RoomContext): void {
     void client.call('camera:update', payload).finally(() => (sending = false));
   }
 
-  let reached: ViewXY | null = null;
-  let glideFrom: { view: ViewXY; at: number; version: number } | null = null;
   const frame = (now: number): void => {
     const m = map();
     const cam = tactical.camera;
@@ -130,8 +136,10 @@ export function mountCamera(ctx: RoomContext): void {
         cam.cy = next.y;
         cam.scale = Math.min(cam.maxScale, Math.max(cam.minScale, next.zoom * fit));
         reached = next;
-        if (target.tab && appliedTabVersion !== state.version && openTab(ctx.side) !== target.tab) selectTab(ctx.side, target.tab);
-        appliedTabVersion = state.version;
+        if (target.tab && target.tab !== appliedTab) {
+          if (openTab(ctx.side) !== target.tab) selectTab(ctx.side, target.tab);
+          appliedTab = target.tab;
+        }
       }
     }
     requestAnimationFrame(frame);
