@@ -25,7 +25,10 @@ export class CameraBroadcaster {
     const slot = this.slot(roomId);
     if (s.version <= slot.lastVersion || (slot.pending && s.version <= slot.pending.version)) return;
     const wait = slot.lastAt + this.intervalMs - this.now();
-    if (wait <= 0 && !slot.timer) return this.emit(roomId, slot, s);
+    if (wait <= 0 && !slot.timer) {
+      this.emit(roomId, slot, s);
+      return;
+    }
     slot.pending = s;
     slot.timer ??= setTimeout(() => this.flush(roomId), Math.max(0, wait));
     slot.timer.unref?.();

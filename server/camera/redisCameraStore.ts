@@ -26,7 +26,10 @@ export class RedisCameraStore implements CameraStore {
   }
 
   async casCamera(roomId: string, expectedVersion: number, next: CameraState): Promise<boolean> {
-    const res = await this.client.eval(CAS, { keys: [this.key(roomId)], arguments: [String(expectedVersion), String(next.version), JSON.stringify(next)] });
+    const res = await this.client.eval(CAS, {
+      keys: [this.key(roomId)],
+      arguments: [String(expectedVersion), String(next.version), JSON.stringify(next)],
+    });
     return res === 1;
   }
 

@@ -36,6 +36,6 @@ export class ReactionBatcher {
     this.timers.delete(roomId);
     const m = this.pending.get(roomId);
     this.pending.delete(roomId);
-    if (m && m.size) this.send(roomId, { reactions: [...m.values()] });
+    if (m?.size) this.send(roomId, { reactions: [...m.values()] });
   }
 }

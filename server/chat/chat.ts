@@ -1,5 +1,5 @@
 import { clampPosition } from '../../shared/clock/playback.js';
-import { REACTION_BUCKET_MS, type ChatMessage, type Member, type ReactionCount } from '../../shared/protocol/events.js';
+import { type ChatMessage, type Member, REACTION_BUCKET_MS, type ReactionCount } from '../../shared/protocol/events.js';
 import type { ChatSendPayload, ReactionSymbol } from '../../shared/protocol/schemas.js';
 import { require } from '../rooms/access.js';
 import type { PinnedReaction } from './store.js';
@@ -7,7 +7,16 @@ import type { PinnedReaction } from './store.js';
 // Chat and reaction rules. Pure: values in, values out (or FORBIDDEN).
 
 export function newMessage(member: Member, p: ChatSendPayload, at: number, branchId: string, positionMs: number): ChatMessage {
-  return { id: p.id, authorId: member.memberId, author: member.name, role: member.role, text: p.text, at, branchId, positionMs: Math.round(positionMs) };
+  return {
+    id: p.id,
+    authorId: member.memberId,
+    author: member.name,
+    role: member.role,
+    text: p.text,
+    at,
+    branchId,
+    positionMs: Math.round(positionMs),
+  };
 }
 
 /** A reaction is pinned to the bucket of its playback moment on the room's branch (clamped to the timeline). */

@@ -1,4 +1,4 @@
-import { REACTION_EMOJI, type ChatMessage, type ReactionCount } from '../../shared/protocol/events.js';
+import { type ChatMessage, REACTION_EMOJI, type ReactionCount } from '../../shared/protocol/events.js';
 
 // The chat's part of a Markdown debrief: per phase, the reactions pinned inside it (totals and the loudest
 // moment) and the messages sent while the room was there. Text is escaped by the caller's escapeMd.

@@ -1,5 +1,5 @@
 import type { ChatMessage, ReactionCount } from '../../shared/protocol/events.js';
-import { parseReactionField, reactionField, sortReactions, type ChatStore, type PinnedReaction } from './store.js';
+import { type ChatStore, type PinnedReaction, parseReactionField, reactionField, sortReactions } from './store.js';
 
 interface RoomChat {
   messages: ChatMessage[];

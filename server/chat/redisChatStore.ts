@@ -1,6 +1,6 @@
 import type { ChatMessage, ReactionCount } from '../../shared/protocol/events.js';
 import type { RedisClient } from '../store/redis.js';
-import { DEDUP_TTL_MS, parseReactionField, reactionField, sortReactions, type ChatStore, type PinnedReaction } from './store.js';
+import { type ChatStore, DEDUP_TTL_MS, type PinnedReaction, parseReactionField, reactionField, sortReactions } from './store.js';
 
 // Layout (under `prefix`):
 //   room:<id>:chat              list of JSON ChatMessage, oldest first, trimmed to `keep`

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApp } from '../../server/app.js';
 import type { ClientToServerEvents, ReactionBatch, ServerToClientEvents } from '../../shared/protocol/events.js';
-import { fixtureTimelines, FIXTURE_BATTLE } from '../server/fixtures/timeline.js';
+import { FIXTURE_BATTLE, fixtureTimelines } from '../server/fixtures/timeline.js';
 import { pct, type Row } from './stats.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -27,10 +27,17 @@ export async function benchReactions(n: number, sustainS = 5): Promise<Row[]> {
   const url = `http://127.0.0.1:${port}`;
   const clients: Client[] = [];
   try {
-    const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: FIXTURE_BATTLE }) });
+    const res = await fetch(`${url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ battleId: FIXTURE_BATTLE }),
+    });
     const { roomId } = (await res.json()) as { roomId: string };
     for (let i = 0; i < n; i += 100) {
-      const wave = Array.from({ length: Math.min(100, n - i) }, (_, k) => connect(url, { transports: ['websocket'], forceNew: true }) as Client);
+      const wave = Array.from(
+        { length: Math.min(100, n - i) },
+        () => connect(url, { transports: ['websocket'], forceNew: true }) as Client,
+      );
       await Promise.all(
         wave.map(
           (c, k) =>
@@ -43,14 +50,23 @@ export async function benchReactions(n: number, sustainS = 5): Promise<Row[]> {
     }
     // Every viewer records when each batch arrives and how many reactions it carried.
     const receipts: { at: number; count: number }[][] = clients.map(() => []);
-    clients.forEach((c, i) => c.on('chat:reaction', (b: ReactionBatch) => receipts[i].push({ at: now(), count: b.reactions.reduce((s, r) => s + r.count, 0) })));
+    clients.forEach((c, i) => {
+      c.on('chat:reaction', (b: ReactionBatch) => receipts[i].push({ at: now(), count: b.reactions.reduce((s, r) => s + r.count, 0) }));
+    });
     const broadcasts = async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
-      return Number(text.split('\n').find((l) => l.startsWith('wardroom_broadcasts_total{kind="reaction"}'))?.split(' ').pop() ?? 0);
+      return Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith('wardroom_broadcasts_total{kind="reaction"}'))
+          ?.split(' ')
+          .pop() ?? 0,
+      );
     };
     const symbols = ['applause', 'alarm', 'question', 'fire', 'eyes'] as const;
     let seq = 0;
-    const react = (c: Client, positionMs: number) => c.emit('chat:react', { id: `bench-${seq++}-xxxx`, symbol: symbols[seq % 5], positionMs }, () => {});
+    const react = (c: Client, positionMs: number) =>
+      c.emit('chat:react', { id: `bench-${seq++}-xxxx`, symbol: symbols[seq % 5], positionMs }, () => {});
 
     // 1) Everyone at once.
     const b0 = await broadcasts();
@@ -76,7 +92,12 @@ export async function benchReactions(n: number, sustainS = 5): Promise<Row[]> {
     for (let s = 0; s < sustainS; s++) {
       for (const c of clients) {
         const at = s * 1000 + Math.random() * 1000;
-        timers.push(setTimeout(() => (sent.push(now()), react(c, 20_000 + s * 1000)), at));
+        timers.push(
+          setTimeout(() => {
+            sent.push(now());
+            react(c, 20_000 + s * 1000);
+          }, at),
+        );
       }
     }
     await sleep(sustainS * 1000 + 1000);

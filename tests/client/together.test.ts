@@ -31,7 +31,16 @@ describe('camera follow', () => {
   });
 });
 
-const msg = (id: string, at = 0): ChatMessage => ({ id, authorId: 'm', author: 'a', role: 'viewer', text: id, at, branchId: 'h', positionMs: 0 });
+const msg = (id: string, at = 0): ChatMessage => ({
+  id,
+  authorId: 'm',
+  author: 'a',
+  role: 'viewer',
+  text: id,
+  at,
+  branchId: 'h',
+  positionMs: 0,
+});
 
 describe('chat model', () => {
   it('merges history with live messages by id and keeps 200', () => {

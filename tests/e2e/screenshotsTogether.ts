@@ -1,3 +1,4 @@
+import './support/togetherHooks.js';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
@@ -15,7 +16,8 @@ export async function togetherShots(browser: Browser, baseUrl: string, outDir: s
   const kira = await openRoomPage(browser, baseUrl, roomId, { name: 'Kira', role: 'player', viewport });
   const odo = await openRoomPage(browser, baseUrl, roomId, { name: 'Odo', viewport });
   const pages = [inst.page, kira.page, odo.page];
-  for (const p of pages) await p.waitForFunction(() => window.__wardroom?.timelineLoaded === true && !!window.__wardroomCamera, undefined, { timeout: 120_000 });
+  for (const p of pages)
+    await p.waitForFunction(() => window.__wardroom?.timelineLoaded === true && !!window.__wardroomCamera, undefined, { timeout: 120_000 });
   try {
     await seek(inst.page, battle.durationMs * 0.45);
 
@@ -47,8 +49,18 @@ export async function togetherShots(browser: Browser, baseUrl: string, outDir: s
     await say(inst.page, 'Good question, Kira: we will fork at the next decision and see.');
     await odo.page.locator('button.tab[data-tab="chat"]').click();
     // A burst: several members react within one batch window (clicked in the pages without waiting).
-    const clicks: [Page, string][] = [[kira.page, 'fire'], [odo.page, 'fire'], [inst.page, 'alarm'], [kira.page, 'applause'], [odo.page, 'eyes'], [kira.page, 'fire'], [odo.page, 'question']];
-    await Promise.all(clicks.map(([p, sym]) => p.evaluate((s) => document.querySelector<HTMLButtonElement>(`[data-testid="react-${s}"]`)?.click(), sym)));
+    const clicks: [Page, string][] = [
+      [kira.page, 'fire'],
+      [odo.page, 'fire'],
+      [inst.page, 'alarm'],
+      [kira.page, 'applause'],
+      [odo.page, 'eyes'],
+      [kira.page, 'fire'],
+      [odo.page, 'question'],
+    ];
+    await Promise.all(
+      clicks.map(([p, sym]) => p.evaluate((s) => document.querySelector<HTMLButtonElement>(`[data-testid="react-${s}"]`)?.click(), sym)),
+    );
     await odo.page.waitForFunction(() => (window.__wardroomChat?.bursts() ?? 0) > 0);
     await odo.page.waitForTimeout(300);
     await odo.page.screenshot({ path: join(outDir, 'together-chat.png') });

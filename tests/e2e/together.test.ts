@@ -1,3 +1,4 @@
+import './support/togetherHooks.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
@@ -43,7 +44,8 @@ async function seekTo(page: Page, ms: number, also: Page): Promise<void> {
   await waitClockVersion(also, version + 1);
 }
 
-const selectedTab = (p: Page): Promise<string | null> => p.evaluate(() => document.querySelector('.tabs button[aria-selected="true"]')?.getAttribute('data-tab') ?? null);
+const selectedTab = (p: Page): Promise<string | null> =>
+  p.evaluate(() => document.querySelector('.tabs button[aria-selected="true"]')?.getAttribute('data-tab') ?? null);
 
 /** Wait until the presenter's view stops moving and has been sent; return it. */
 async function settled(page: Page): Promise<View> {
@@ -69,7 +71,8 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     contexts.push(a.context, b.context);
     instructor = a.page;
     viewer = b.page;
-    for (const p of [instructor, viewer]) await p.waitForFunction(() => window.__wardroom?.timelineLoaded === true && !!window.__wardroomCamera && !!window.__wardroomChat);
+    for (const p of [instructor, viewer])
+      await p.waitForFunction(() => window.__wardroom?.timelineLoaded === true && !!window.__wardroomCamera && !!window.__wardroomChat);
   });
 
   afterAll(async () => {
@@ -104,7 +107,9 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     // The presenter's open tab follows too, but only when the presenter changes it: a follower may look elsewhere.
     await instructor.locator('button.tab[data-tab="branches"]').click();
     await drag(instructor, 10, 0);
-    await viewer.waitForFunction(() => document.querySelector('.tabs button[aria-selected="true"]')?.getAttribute('data-tab') === 'branches');
+    await viewer.waitForFunction(
+      () => document.querySelector('.tabs button[aria-selected="true"]')?.getAttribute('data-tab') === 'branches',
+    );
     await viewer.locator('button.tab[data-tab="overview"]').click();
     await drag(instructor, 20, 20);
     await settled(instructor);
@@ -154,7 +159,12 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     expect(await item.locator('.text').textContent()).toBe(evil);
     expect(await item.locator('strong').textContent()).toBe('Odo');
     expect(await item.locator('.role').textContent()).toBe('viewer');
-    expect(await instructor.evaluate(() => ({ p: (window as unknown as { __pwned?: number }).__pwned, img: document.querySelectorAll('.chat-list img, .chat-list b').length }))).toEqual({ p: undefined, img: 0 });
+    expect(
+      await instructor.evaluate(() => ({
+        p: (window as unknown as { __pwned?: number }).__pwned,
+        img: document.querySelectorAll('.chat-list img, .chat-list b').length,
+      })),
+    ).toEqual({ p: undefined, img: 0 });
 
     await seekTo(instructor, 20_000, viewer);
     const reactedAt = await viewer.evaluate(() => window.__wardroom!.positionMs());

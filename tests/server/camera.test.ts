@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CameraState } from '../../shared/protocol/events.js';
-import { boot, sleep, until, type Booted } from './helpers.js';
+import { type Booted, boot, sleep, until } from './helpers.js';
 
 // Follow-the-instructor camera over real socket.io clients.
 
@@ -28,7 +28,10 @@ describe('camera', () => {
     expect(await viewer.call('camera:present', { on: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await inst.call('camera:update', { x: 1, y: 2, zoom: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const on = await inst.call<{ camera: CameraState }>('camera:present', { on: true });
-    expect(on).toMatchObject({ ok: true, camera: { presenting: true, presenterName: 'Sisko', presenterId: inst.you()!.memberId, version: 1 } });
+    expect(on).toMatchObject({
+      ok: true,
+      camera: { presenting: true, presenterName: 'Sisko', presenterId: inst.you()!.memberId, version: 1 },
+    });
     const up = await inst.call<{ version: number }>('camera:update', { x: 120, y: 80, zoom: 2.5, unitId: 'defiant', tab: 'branches' });
     expect(up).toEqual({ ok: true, version: 2 });
     expect(await viewer.call('camera:update', { x: 0, y: 0, zoom: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -41,7 +44,10 @@ describe('camera', () => {
       version: 2,
     });
     expect(await inst.call('camera:update', { x: 1, y: 2, zoom: -1 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await inst.call('camera:update', { x: 1, y: 2, zoom: 1, tab: '<img>' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await inst.call('camera:update', { x: 1, y: 2, zoom: 1, tab: '<img>' })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
 
     const off = await inst.call<{ camera: CameraState }>('camera:present', { on: false });
     expect(off).toMatchObject({ ok: true, camera: { presenting: false, presenterId: null, version: 3 } });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatHistory, ChatMessage, ReactionBatch } from '../../shared/protocol/events.js';
-import { boot, clientId, sleep, until, type Booted } from './helpers.js';
+import { type Booted, boot, clientId, sleep, until } from './helpers.js';
 
 // Room chat and timed reactions over real socket.io clients.
 
@@ -35,7 +35,13 @@ describe('chat', () => {
     expect(first.ok && retry.ok).toBe(true);
     if (!first.ok) return;
     expect(retry).toEqual(first);
-    expect(first.message).toMatchObject({ id: p.id, author: 'Sisko', role: 'instructor', text: '<b>Watch the left flank</b>', positionMs: 12_000 });
+    expect(first.message).toMatchObject({
+      id: p.id,
+      author: 'Sisko',
+      role: 'instructor',
+      text: '<b>Watch the left flank</b>',
+      positionMs: 12_000,
+    });
     expect(first.message.branchId).toBe(inst.room()!.branchId);
     expect(typeof first.message.at).toBe('number');
     const v = await viewer.call<{ message: ChatMessage }>('chat:send', { id: mid(), text: 'aye' });
@@ -46,7 +52,10 @@ describe('chat', () => {
     const h = await history(s.url, roomId);
     expect(h.messages.map((m) => m.text)).toEqual(['<b>Watch the left flank</b>', 'aye']);
 
-    expect(await viewer.call('chat:send', { id: mid(), text: 'x'.repeat(501) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await viewer.call('chat:send', { id: mid(), text: 'x'.repeat(501) })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
     expect(await viewer.call('chat:send', { id: mid(), text: '   ' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await viewer.call('chat:send', { id: p.id, text: 'hijack' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     expect((await viewer.call('chat:send', { id: mid(), text: 'y'.repeat(500) })).ok).toBe(true);
@@ -54,7 +63,10 @@ describe('chat', () => {
   });
 
   it('keeps the last 200 messages per room', async () => {
-    s = await boot({ rateLimit: { points: 1000, durationS: 1 }, chat: { limits: { messages: { points: 1000, durationS: 1 }, reactions: { points: 10, durationS: 1 } } } });
+    s = await boot({
+      rateLimit: { points: 1000, durationS: 1 },
+      chat: { limits: { messages: { points: 1000, durationS: 1 }, reactions: { points: 10, durationS: 1 } } },
+    });
     const { roomId, instructorKey } = await s.createRoom();
     const inst = s.client({ roomId, name: 'Sisko', instructorKey });
     await inst.ready;
@@ -92,11 +104,17 @@ describe('chat', () => {
 
     expect(await viewer.call('chat:mute', { memberId: target, muted: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await viewer.call('chat:clear', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await inst.call('chat:mute', { memberId: inst.you()!.memberId, muted: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await inst.call('chat:mute', { memberId: inst.you()!.memberId, muted: true })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     expect(await inst.call('chat:mute', { memberId: 'm_nobody', muted: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await inst.call('chat:mute', { memberId: target, muted: true })).toEqual({ ok: true, memberId: target, muted: true });
     expect(await player.call('chat:send', { id: mid(), text: 'hi' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await player.call('chat:react', { id: mid(), symbol: 'fire', positionMs: 0 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await player.call('chat:react', { id: mid(), symbol: 'fire', positionMs: 0 })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     expect((await history(s.url, roomId)).muted).toEqual([target]);
     await inst.call('chat:mute', { memberId: target, muted: false });
     expect((await player.call('chat:send', { id: mid(), text: 'thanks' })).ok).toBe(true);
@@ -114,16 +132,25 @@ describe('chat', () => {
     const batches: ReactionBatch[] = [];
     viewers[0].socket.on('chat:reaction', (b) => batches.push(b));
     await Promise.all(viewers.map((v) => v.ready));
-    const acks = await Promise.all(viewers.map((v, i) => v.call('chat:react', { id: `rx-${i}-aaaa`, symbol: i % 4 ? 'fire' : 'applause', positionMs: 12_345 })));
+    const acks = await Promise.all(
+      viewers.map((v, i) => v.call('chat:react', { id: `rx-${i}-aaaa`, symbol: i % 4 ? 'fire' : 'applause', positionMs: 12_345 })),
+    );
     expect(acks.every((a) => a.ok)).toBe(true);
     expect(acks[0]).toMatchObject({ reaction: { positionMs: 12_000, symbol: 'applause', count: 1 } });
     // a retry of the same reaction id counts nothing
     expect((await viewers[1].call('chat:react', { id: 'rx-1-aaaa', symbol: 'fire', positionMs: 12_345 })).ok).toBe(true);
-    expect(await viewers[1].call('chat:react', { id: 'rx-2-aaaa', symbol: 'heart', positionMs: 1 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await viewers[1].call('chat:react', { id: 'rx-2-aaaa', symbol: 'heart', positionMs: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
     await until(() => batches.reduce((n, b) => n + b.reactions.reduce((m, r) => m + r.count, 0), 0) === 20, 3000, 'batched reactions');
     await sleep(300);
     expect(batches.length).toBeLessThanOrEqual(3);
-    const total = (sym: string) => batches.flatMap((b) => b.reactions).filter((r) => r.symbol === sym).reduce((m, r) => m + r.count, 0);
+    const total = (sym: string) =>
+      batches
+        .flatMap((b) => b.reactions)
+        .filter((r) => r.symbol === sym)
+        .reduce((m, r) => m + r.count, 0);
     expect(total('fire')).toBe(15);
     expect(total('applause')).toBe(5);
 
@@ -135,7 +162,11 @@ describe('chat', () => {
     ]);
     expect((await history(s.url, roomId, '?branch=other')).reactions).toEqual([]);
     // past the end: clamped to the timeline
-    const far = await viewers[3].call<{ reaction: { positionMs: number } }>('chat:react', { id: 'rx-far-aaaa', symbol: 'eyes', positionMs: 1e12 });
+    const far = await viewers[3].call<{ reaction: { positionMs: number } }>('chat:react', {
+      id: 'rx-far-aaaa',
+      symbol: 'eyes',
+      positionMs: 1e12,
+    });
     expect(far.ok && far.reaction.positionMs <= viewers[3].clock()!.durationMs).toBe(true);
   });
 
@@ -151,7 +182,9 @@ describe('chat', () => {
     const md = await (await fetch(`${s.url}/api/rooms/${roomId}/annotations?format=md`)).text();
     expect(md).toContain('Reactions: 🔥 3, 👀 1 (loudest at 00:13: 3)');
     expect(md).toContain('- 00:12 **Sisko** (instructor): look \\[here\\](http://evil) \\<script\\>');
-    const exp = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { chat: { messages: ChatMessage[]; reactions: unknown[] } };
+    const exp = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as {
+      chat: { messages: ChatMessage[]; reactions: unknown[] };
+    };
     expect(exp.chat.messages).toHaveLength(1);
     expect(exp.chat.reactions).toHaveLength(2);
   });

@@ -25,7 +25,8 @@ async function redis(): Promise<RedisClient> {
 }
 afterAll(async () => {
   if (!client) return;
-  for (const p of prefixes) for await (const keys of client.scanIterator({ MATCH: `${p}*`, COUNT: 200 })) if (keys.length) await client.del(keys);
+  for (const p of prefixes)
+    for await (const keys of client.scanIterator({ MATCH: `${p}*`, COUNT: 200 })) if (keys.length) await client.del(keys);
   await client.close();
 });
 const prefix = () => {
@@ -118,7 +119,9 @@ describe.each(chatBackends)('ChatStore contract: %s', (_name, make) => {
   it('counts concurrent reactions exactly', async () => {
     const s = await make();
     const room = randomUUID();
-    await Promise.all(Array.from({ length: 50 }, (_, i) => s.addReaction(room, `c${i % 40}`, { branchId: 'b', positionMs: 0, symbol: 'applause' })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => s.addReaction(room, `c${i % 40}`, { branchId: 'b', positionMs: 0, symbol: 'applause' })),
+    );
     expect(await s.listReactions(room)).toEqual([{ branchId: 'b', positionMs: 0, symbol: 'applause', count: 40 }]);
   });
 });

@@ -36,7 +36,11 @@ describe('camera rules', () => {
     vi.useFakeTimers();
     let t = 0;
     const sent: number[] = [];
-    const b = new CameraBroadcaster((_r, s) => sent.push(s.version), 100, () => t);
+    const b = new CameraBroadcaster(
+      (_r, s) => sent.push(s.version),
+      100,
+      () => t,
+    );
     const st = (version: number): CameraState => ({ ...NO_CAMERA, presenting: true, version });
     b.push('r', st(1));
     for (let v = 2; v <= 9; v++) {
@@ -83,7 +87,10 @@ describe('chat rules', () => {
     vi.advanceTimersByTime(200);
     expect(out).toHaveLength(2);
     const r1 = out.find(([r]) => r === 'r1')![1].reactions;
-    expect(r1.map((r) => [r.symbol, r.count]).sort()).toEqual([['eyes', 500], ['fire', 500]]);
+    expect(r1.map((r) => [r.symbol, r.count]).sort()).toEqual([
+      ['eyes', 500],
+      ['fire', 500],
+    ]);
     vi.advanceTimersByTime(1000);
     expect(out).toHaveLength(2); // a quiet room sends nothing
     b.close();
@@ -100,7 +107,9 @@ describe('chat rules', () => {
   it('writes per-phase reaction totals and escaped chat for the debrief', () => {
     const lines = chatDebriefLines(
       {
-        messages: [{ id: 'x', authorId: 'm', author: 'J*ke', role: 'viewer', text: 'see [this]', at: 0, branchId: 'h', positionMs: 61_000 }],
+        messages: [
+          { id: 'x', authorId: 'm', author: 'J*ke', role: 'viewer', text: 'see [this]', at: 0, branchId: 'h', positionMs: 61_000 },
+        ],
         reactions: [
           { branchId: 'h', positionMs: 61_000, symbol: 'fire', count: 4 },
           { branchId: 'h', positionMs: 62_000, symbol: 'eyes', count: 5 },
@@ -118,7 +127,14 @@ describe('chat rules', () => {
 
 describe('schemas registry', () => {
   it('lists every camera and chat client event with a schema that rejects junk', () => {
-    expect(Object.keys(TOGETHER_CLIENT_SCHEMAS).sort()).toEqual(['camera:present', 'camera:update', 'chat:clear', 'chat:mute', 'chat:react', 'chat:send']);
+    expect(Object.keys(TOGETHER_CLIENT_SCHEMAS).sort()).toEqual([
+      'camera:present',
+      'camera:update',
+      'chat:clear',
+      'chat:mute',
+      'chat:react',
+      'chat:send',
+    ]);
     for (const s of Object.values(TOGETHER_CLIENT_SCHEMAS)) expect(s.safeParse({ junk: [1, 2, 3] }).success).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { RedisCameraStore } from '../../server/camera/redisCameraStore.js';
 import { RedisChatStore } from '../../server/chat/redisChatStore.js';
 import type { RedisClient } from '../../server/store/redis.js';
 import type { CameraState, ChatHistory, ChatMessage, ReactionBatch } from '../../shared/protocol/events.js';
-import { boot, until, type Booted } from './helpers.js';
+import { type Booted, boot, until } from './helpers.js';
 import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
 
 // Camera and chat across two server processes (two apps wired as index.ts does with REDIS_URL):
@@ -67,7 +67,10 @@ describe.runIf(hasRedis)('camera and chat on two processes, one Redis', () => {
     expect(h.reactions).toMatchObject([{ positionMs: 5000, symbol: 'fire', count: 1 }]);
 
     expect((await inst.call('chat:mute', { memberId: viewer.you()!.memberId, muted: true })).ok).toBe(true);
-    expect(await viewer.call('chat:send', { id: 'x-proc-0002', text: 'muted?' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await viewer.call('chat:send', { id: 'x-proc-0002', text: 'muted?' })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
 
     await inst.call('camera:present', { on: true });
     await inst.call('camera:update', { x: 11, y: 22, zoom: 3 });

@@ -3,7 +3,7 @@ import type { CameraView } from '../../../../shared/protocol/schemas.js';
 import { el, setText } from '../../dom.js';
 import { openTab, selectTab } from '../chat/sideTab.js';
 import type { RoomContext } from '../roomView.js';
-import { fitScale, glide, moved, viewOf, type ViewXY } from './follow.js';
+import { fitScale, glide, moved, type ViewXY, viewOf } from './follow.js';
 import './camera.css';
 
 // Follow the instructor's camera (issue #11 item 1). The instructor presents: their map view (centre,
@@ -67,8 +67,7 @@ export function mountCamera(ctx: RoomContext): void {
       const who = state.presenterName ?? 'the instructor';
       const away = session.room()?.members.some((m) => m.memberId === state?.presenterId && !m.connected) ? ' (offline)' : '';
       setText(badge, following ? `Following ${who}${away}` : `${who}${away} leads · free camera`);
-    }
-    else setText(badge, 'Nobody presents');
+    } else setText(badge, 'Nobody presents');
     badge.classList.toggle('free', !state?.presenting || (!following && !amPresenter()));
   }
 

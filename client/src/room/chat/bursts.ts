@@ -23,7 +23,11 @@ export class BurstLayer {
     this.shown++;
     const n = Math.min(PER_BURST, r.count);
     for (let k = 0; k < n && this.root.childElementCount < MAX_LIVE; k++) {
-      const span = el('span', { class: 'burst', 'data-symbol': r.symbol, text: k === 0 && r.count > PER_BURST ? `${REACTION_EMOJI[r.symbol]}×${r.count}` : REACTION_EMOJI[r.symbol] });
+      const span = el('span', {
+        class: 'burst',
+        'data-symbol': r.symbol,
+        text: k === 0 && r.count > PER_BURST ? `${REACTION_EMOJI[r.symbol]}×${r.count}` : REACTION_EMOJI[r.symbol],
+      });
       span.style.left = this.timeline.leftPercent(r.positionMs);
       // Spread a burst's emoji, and successive bursts at one moment, so they do not stack into one glyph.
       const spread = ((this.shown * 37) % 72) - 36;

@@ -1,4 +1,4 @@
-import { REACTION_EMOJI, type ChatHistory, type ChatMessage, type Member } from '../../../../shared/protocol/events.js';
+import { type ChatHistory, type ChatMessage, type Member, REACTION_EMOJI } from '../../../../shared/protocol/events.js';
 import { CHAT_MAX_CHARS, REACTION_SYMBOLS, type ReactionSymbol } from '../../../../shared/protocol/schemas.js';
 import { clear, el, formatMs, setText } from '../../dom.js';
 import type { RoomContext } from '../roomView.js';
@@ -32,9 +32,20 @@ export function mountChat(ctx: RoomContext): void {
   const { panel, tab } = addSideTab(ctx.side, 'chat', 'Chat');
 
   const list = el('ol', { class: 'chat-list', 'data-testid': 'chat-list', 'aria-live': 'polite' });
-  const input = el('input', { type: 'text', maxlength: CHAT_MAX_CHARS, placeholder: 'Message the room', 'aria-label': 'Chat message', 'data-testid': 'chat-input' });
+  const input = el('input', {
+    type: 'text',
+    maxlength: CHAT_MAX_CHARS,
+    placeholder: 'Message the room',
+    'aria-label': 'Chat message',
+    'data-testid': 'chat-input',
+  });
   const count = el('span', { class: 'chat-count', 'data-testid': 'chat-count' });
-  const form = el('form', { class: 'chat-form', 'data-testid': 'chat-form' }, input, el('button', { type: 'submit', class: 'primary', text: 'Send' }));
+  const form = el(
+    'form',
+    { class: 'chat-form', 'data-testid': 'chat-form' },
+    input,
+    el('button', { type: 'submit', class: 'primary', text: 'Send' }),
+  );
   const note = el('p', { class: 'chat-note', 'data-testid': 'chat-note', hidden: true });
   const clearBtn = el('button', { type: 'button', class: 'button small', 'data-testid': 'chat-clear', text: 'Clear chat', hidden: true });
   panel.append(el('h3', { text: 'Room chat' }), list, note, form, el('div', { class: 'chat-tools' }, count, clearBtn));
@@ -72,7 +83,11 @@ export function mountChat(ctx: RoomContext): void {
       el('strong', { text: m.author }),
       el('span', { class: `role role-${m.role}`, text: m.role }),
       muted ? el('span', { class: 'muted-tag', text: 'muted' }) : null,
-      el('span', { class: 'moment', title: `Sent at ${wall}, while the room was at ${formatMs(m.positionMs)}`, text: `${formatMs(m.positionMs)} · ${wall}` }),
+      el('span', {
+        class: 'moment',
+        title: `Sent at ${wall}, while the room was at ${formatMs(m.positionMs)}`,
+        text: `${formatMs(m.positionMs)} · ${wall}`,
+      }),
     );
     if (isInstructor() && m.role !== 'instructor' && m.authorId !== me()?.memberId) {
       const b = el('button', { type: 'button', class: 'button small mute', 'data-testid': 'chat-mute', text: muted ? 'Unmute' : 'Mute' });
@@ -105,8 +120,17 @@ export function mountChat(ctx: RoomContext): void {
 
   // Reaction buttons next to the playback controls: visible whatever tab is open.
   const reactionButtons = REACTION_SYMBOLS.map((symbol: ReactionSymbol) => {
-    const b = el('button', { type: 'button', title: `React: ${symbol}`, 'aria-label': `React ${symbol}`, 'data-testid': `react-${symbol}`, text: REACTION_EMOJI[symbol] });
-    b.addEventListener('click', () => void command('chat:react', { id: newId('r'), symbol, positionMs: Math.max(0, Math.round(session.positionNow())) }));
+    const b = el('button', {
+      type: 'button',
+      title: `React: ${symbol}`,
+      'aria-label': `React ${symbol}`,
+      'data-testid': `react-${symbol}`,
+      text: REACTION_EMOJI[symbol],
+    });
+    b.addEventListener(
+      'click',
+      () => void command('chat:react', { id: newId('r'), symbol, positionMs: Math.max(0, Math.round(session.positionNow())) }),
+    );
     return b;
   });
   const bar = el('span', { class: 'reaction-bar', 'data-testid': 'reaction-bar' }, ...reactionButtons);

@@ -59,6 +59,9 @@ export class ChatModel {
 
 /** Message ids: crypto.randomUUID is missing on plain-http LAN origins. */
 export function newId(prefix: string): string {
-  const rnd = typeof crypto.randomUUID === 'function' ? crypto.randomUUID().replace(/-/g, '') : `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+  const rnd =
+    typeof crypto.randomUUID === 'function'
+      ? crypto.randomUUID().replace(/-/g, '')
+      : `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
   return `${prefix}-${rnd}`.slice(0, 64);
 }

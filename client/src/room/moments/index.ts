@@ -2,7 +2,7 @@ import type { RoomState } from '../../../../shared/protocol/events.js';
 import { BranchOverlay } from '../../compare/branchOverlay.js';
 import { el, formatMs } from '../../dom.js';
 import type { RoomContext } from '../roomView.js';
-import { momentUrl, parseMoment, type Moment } from './momentLink.js';
+import { type Moment, momentUrl, parseMoment } from './momentLink.js';
 import './moments.css';
 
 // Moment links (issue #11 item 5). "Copy link to this moment" by the playback controls gives
@@ -33,7 +33,13 @@ export function mountMoments(ctx: RoomContext): void {
   const field = el('input', { type: 'text', readonly: true, 'aria-label': 'Link to this moment', 'data-testid': 'moment-link' });
   const status = el('span', { class: 'chat-count', 'data-testid': 'moment-status' });
   const pop = el('div', { class: 'moment-pop', hidden: true }, el('strong', { text: 'Link to this moment' }), field, status);
-  const copyBtn = el('button', { type: 'button', class: 'button small', title: 'Copy link to this moment', 'data-testid': 'moment-copy', text: '🔗 Link' });
+  const copyBtn = el('button', {
+    type: 'button',
+    class: 'button small',
+    title: 'Copy link to this moment',
+    'data-testid': 'moment-copy',
+    text: '🔗 Link',
+  });
   const wrap = el('span', { class: 'moment-copy' }, copyBtn, pop);
   (ctx.timeline.root.querySelector('.controls') ?? ctx.timeline.root).append(wrap);
 
@@ -41,7 +47,9 @@ export function mountMoments(ctx: RoomContext): void {
     const room = session.room();
     if (!room) return '';
     const t = Math.round(session.positionNow());
-    const at = room.annotations.filter((a) => a.branchId === room.branchId && Math.abs(a.positionMs - t) <= near).sort((a, b) => Math.abs(a.positionMs - t) - Math.abs(b.positionMs - t))[0];
+    const at = room.annotations
+      .filter((a) => a.branchId === room.branchId && Math.abs(a.positionMs - t) <= near)
+      .sort((a, b) => Math.abs(a.positionMs - t) - Math.abs(b.positionMs - t))[0];
     return momentUrl(window.location.origin, room.roomId, { t, branch: room.branchId, annotation: at?.id });
   }
 
@@ -57,7 +65,11 @@ export function mountMoments(ctx: RoomContext): void {
     status.textContent = '';
     // The clipboard API needs a secure context; elsewhere the selected field is there to copy by hand.
     const clip = navigator.clipboard as Clipboard | undefined;
-    if (clip) clip.writeText(field.value).then(() => (status.textContent = 'Copied to the clipboard'), () => (status.textContent = 'Press Ctrl+C to copy'));
+    if (clip)
+      clip.writeText(field.value).then(
+        () => (status.textContent = 'Copied to the clipboard'),
+        () => (status.textContent = 'Press Ctrl+C to copy'),
+      );
     else status.textContent = 'Press Ctrl+C to copy';
   });
   document.addEventListener('keydown', (e) => e.key === 'Escape' && (pop.hidden = true));
@@ -93,7 +105,8 @@ export function mountMoments(ctx: RoomContext): void {
     const note = room.annotations.find((a) => a.id === m.annotation);
     const head = o.root.querySelector('.overlay-head');
     head?.prepend(back);
-    if (note) head?.append(el('span', { class: 'moment-annotation', 'data-testid': 'moment-annotation', text: `“${note.text}” — ${note.author}` }));
+    if (note)
+      head?.append(el('span', { class: 'moment-annotation', 'data-testid': 'moment-annotation', text: `“${note.text}” — ${note.author}` }));
     peek = o;
     document.body.append(o.root);
   }
@@ -103,7 +116,12 @@ export function mountMoments(ctx: RoomContext): void {
     const room = session.room();
     const other = room && room.branchId !== m.branch;
     const banner = el('div', { class: 'moment-banner', role: 'dialog', 'data-testid': 'moment-offer' });
-    const seek = el('button', { type: 'button', class: 'primary', 'data-testid': 'moment-seek', text: `Take the room to ${formatMs(m.t)}` });
+    const seek = el('button', {
+      type: 'button',
+      class: 'primary',
+      'data-testid': 'moment-seek',
+      text: `Take the room to ${formatMs(m.t)}`,
+    });
     const look = el('button', { type: 'button', class: 'button', 'data-testid': 'moment-peek', text: 'Just look' });
     const dismiss = el('button', { type: 'button', class: 'button', 'aria-label': 'Dismiss', text: '✕' });
     const done = (): void => {
@@ -127,7 +145,9 @@ export function mountMoments(ctx: RoomContext): void {
     });
     dismiss.addEventListener('click', done);
     banner.append(
-      el('span', { text: `This link points to ${formatMs(m.t)}${other ? ` on another branch (${room ? branchLabel(room, m.branch) : m.branch})` : ''}.` }),
+      el('span', {
+        text: `This link points to ${formatMs(m.t)}${other ? ` on another branch (${room ? branchLabel(room, m.branch) : m.branch})` : ''}.`,
+      }),
       el('div', { class: 'row' }, seek, look, dismiss),
     );
     ctx.tactical.root.append(banner);

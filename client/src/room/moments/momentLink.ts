@@ -3,9 +3,17 @@ import { z } from 'zod';
 // Moment links: `/room/<id>?t=<ms>&branch=<branchId>[&annotation=<id>]`. Parsed with zod like every
 // outside input; a malformed link is simply no moment (the room opens as usual).
 
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_:.-]+$/);
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_:.-]+$/);
 export const MomentSchema = z.object({
-  t: z.coerce.number().int().min(0).max(24 * 3600_000),
+  t: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600_000),
   branch: id,
   annotation: id.optional(),
 });
