@@ -166,6 +166,14 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
       })),
     ).toEqual({ p: undefined, img: 0 });
 
+    // A message's time opens that moment like a link: a private look for the viewer, the room stays.
+    const roomBefore = await sample(instructor);
+    await viewer.getByTestId('chat-moment').last().click();
+    await viewer.getByTestId('moment-back').waitFor();
+    await viewer.getByTestId('moment-back').click();
+    expect(await viewer.getByTestId('preview-overlay').count()).toBe(0);
+    expect((await sample(instructor)).version).toBe(roomBefore.version);
+
     await seekTo(instructor, 20_000, viewer);
     const reactedAt = await viewer.evaluate(() => window.__wardroom!.positionMs());
     const before = await Promise.all([instructor, viewer].map((p) => p.evaluate(() => window.__wardroomChat!.bursts())));
@@ -194,6 +202,13 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     expect(await viewer.getByTestId('chat-note').textContent()).toContain('muted');
     await instructor.getByTestId('chat-mute').last().click();
     await viewer.waitForFunction(() => window.__wardroomChat!.muted().length === 0);
+
+    // Someone joining now gets the kept messages and the room's reactions from the history.
+    const late = await openRoomPage(stage!.browser, stage!.server.url, stage!.roomId, { name: 'Quark' });
+    contexts.push(late.context);
+    await late.page.waitForFunction((t) => window.__wardroomChat?.messages().includes(t), evil);
+    expect(await late.page.evaluate(() => window.__wardroomChat!.reactions())).toBeGreaterThanOrEqual(2);
+    await late.context.close();
 
     await instructor.getByTestId('chat-clear').click();
     await viewer.waitForFunction(() => window.__wardroomChat!.messages().length === 0);

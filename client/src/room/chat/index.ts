@@ -1,6 +1,7 @@
 import { type ChatHistory, type ChatMessage, type Member, REACTION_EMOJI } from '../../../../shared/protocol/events.js';
 import { CHAT_MAX_CHARS, REACTION_SYMBOLS, type ReactionSymbol } from '../../../../shared/protocol/schemas.js';
 import { clear, el, formatMs, setText } from '../../dom.js';
+import { requestMoment } from '../moments/momentLink.js';
 import type { RoomContext } from '../roomView.js';
 import { BurstLayer } from './bursts.js';
 import { ChatModel, newId } from './model.js';
@@ -77,17 +78,22 @@ export function mountChat(ctx: RoomContext): void {
   function messageItem(m: ChatMessage): HTMLElement {
     const wall = new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
     const muted = model.muted.has(m.authorId);
+    // The playback moment opens like a moment link: a private look, or (instructor) the offer to take the room there.
+    const moment = el('button', {
+      type: 'button',
+      class: 'moment',
+      'data-testid': 'chat-moment',
+      title: `Sent at ${wall}, while the room was at ${formatMs(m.positionMs)}: look at that moment`,
+      text: `${formatMs(m.positionMs)} · ${wall}`,
+    });
+    moment.addEventListener('click', () => requestMoment({ t: m.positionMs, branch: m.branchId }));
     const meta = el(
       'div',
       { class: 'meta' },
       el('strong', { text: m.author }),
       el('span', { class: `role role-${m.role}`, text: m.role }),
       muted ? el('span', { class: 'muted-tag', text: 'muted' }) : null,
-      el('span', {
-        class: 'moment',
-        title: `Sent at ${wall}, while the room was at ${formatMs(m.positionMs)}`,
-        text: `${formatMs(m.positionMs)} · ${wall}`,
-      }),
+      moment,
     );
     if (isInstructor() && m.role !== 'instructor' && m.authorId !== me()?.memberId) {
       const b = el('button', { type: 'button', class: 'button small mute', 'data-testid': 'chat-mute', text: muted ? 'Unmute' : 'Mute' });

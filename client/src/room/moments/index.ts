@@ -2,7 +2,7 @@ import type { RoomState } from '../../../../shared/protocol/events.js';
 import { BranchOverlay } from '../../compare/branchOverlay.js';
 import { el, formatMs } from '../../dom.js';
 import type { RoomContext } from '../roomView.js';
-import { type Moment, momentUrl, parseMoment } from './momentLink.js';
+import { MOMENT_EVENT, type Moment, momentUrl, parseMoment } from './momentLink.js';
 import './moments.css';
 
 // Moment links (issue #11 item 5). "Copy link to this moment" by the playback controls gives
@@ -111,11 +111,14 @@ export function mountMoments(ctx: RoomContext): void {
     document.body.append(o.root);
   }
 
-  function offerSeek(m: Moment): void {
+  let banner: HTMLElement | null = null;
+  function offerSeek(m: Moment, what = 'This link points to'): void {
+    banner?.remove();
     offered = m;
     const room = session.room();
     const other = room && room.branchId !== m.branch;
-    const banner = el('div', { class: 'moment-banner', role: 'dialog', 'data-testid': 'moment-offer' });
+    const box = el('div', { class: 'moment-banner', role: 'dialog', 'data-testid': 'moment-offer' });
+    banner = box;
     const seek = el('button', {
       type: 'button',
       class: 'primary',
@@ -125,17 +128,18 @@ export function mountMoments(ctx: RoomContext): void {
     const look = el('button', { type: 'button', class: 'button', 'data-testid': 'moment-peek', text: 'Just look' });
     const dismiss = el('button', { type: 'button', class: 'button', 'aria-label': 'Dismiss', text: '✕' });
     const done = (): void => {
-      banner.remove();
+      box.remove();
+      if (banner === box) banner = null;
       offered = null;
     };
     seek.addEventListener('click', () => {
       void (async () => {
         if (session.room()?.branchId !== m.branch) {
           const r = await client.switchBranch(m.branch);
-          if (!r.ok) return void (banner.firstChild!.textContent = `Cannot switch: ${r.error.message}`);
+          if (!r.ok) return void (box.firstChild!.textContent = `Cannot switch: ${r.error.message}`);
         }
         const r = await client.seek(m.t);
-        if (!r.ok) return void (banner.firstChild!.textContent = `Cannot seek: ${r.error.message}`);
+        if (!r.ok) return void (box.firstChild!.textContent = `Cannot seek: ${r.error.message}`);
         done();
       })();
     });
@@ -144,13 +148,13 @@ export function mountMoments(ctx: RoomContext): void {
       openPeek(m);
     });
     dismiss.addEventListener('click', done);
-    banner.append(
+    box.append(
       el('span', {
-        text: `This link points to ${formatMs(m.t)}${other ? ` on another branch (${room ? branchLabel(room, m.branch) : m.branch})` : ''}.`,
+        text: `${what} ${formatMs(m.t)}${other ? ` on another branch (${room ? branchLabel(room, m.branch) : m.branch})` : ''}.`,
       }),
       el('div', { class: 'row' }, seek, look, dismiss),
     );
-    ctx.tactical.root.append(banner);
+    ctx.tactical.root.append(box);
   }
 
   const moment = parseMoment(window.location.search);
@@ -167,6 +171,13 @@ export function mountMoments(ctx: RoomContext): void {
     };
     const timer = window.setInterval(() => go() && window.clearInterval(timer), 100);
   }
+
+  // A chat message's time (or any feature) asks for a moment: same as opening its link.
+  document.addEventListener(MOMENT_EVENT, (e) => {
+    const m = (e as CustomEvent<Moment>).detail;
+    if (session.you()?.role === 'instructor') offerSeek(m, 'That message was sent at');
+    else openPeek(m);
+  });
 
   window.__wardroomMoment = { link: currentLink, peeking: () => peek !== null, offered: () => offered };
 }

@@ -44,3 +44,10 @@ export function momentQuery(input: string): string {
     return '';
   }
 }
+
+/** Another feature (the chat's message times) asks to open a moment as a link would: peek, or offer the seek. */
+export const MOMENT_EVENT = 'wardroom:moment';
+
+export function requestMoment(m: Moment): void {
+  document.dispatchEvent(new CustomEvent<Moment>(MOMENT_EVENT, { detail: m }));
+}
