@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitScale, glide, moved, viewOf } from '../../client/src/room/camera/follow.js';
+import { fitScale, glide, moved, pickUnit, viewOf } from '../../client/src/room/camera/follow.js';
 import { ChatModel, newId } from '../../client/src/room/chat/model.js';
 import { momentQuery, momentUrl, parseMoment } from '../../client/src/room/moments/momentLink.js';
 import type { ChatMessage } from '../../shared/protocol/events.js';
@@ -7,6 +7,16 @@ import type { ChatMessage } from '../../shared/protocol/events.js';
 // The browser's pure parts of watching together: camera glide, chat model, moment links.
 
 describe('camera follow', () => {
+  it('picks the unit under the pointer, the nearest relative to its size', () => {
+    const drawn = [
+      { id: 'station', x: 100, y: 100, r: 30 },
+      { id: 'ship', x: 120, y: 100, r: 4 },
+    ];
+    expect(pickUnit(drawn, 121, 101)).toBe('ship');
+    expect(pickUnit(drawn, 90, 100)).toBe('station');
+    expect(pickUnit(drawn, 300, 300)).toBeNull();
+  });
+
   it('glides eased from one view to the next and lands exactly on it', () => {
     const a = { x: 0, y: 0, zoom: 1 };
     const b = { x: 100, y: -50, zoom: 4 };

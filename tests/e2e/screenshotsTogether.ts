@@ -32,6 +32,11 @@ export async function togetherShots(browser: Browser, baseUrl: string, outDir: s
         await inst.page.waitForTimeout(80);
       }
     }
+    // ... and clicks a ship near it: ringed on every follower's map.
+    await inst.page.waitForTimeout(400);
+    const near = await inst.page.evaluate(() => window.__wardroom?.drawnUnits() ?? []);
+    const ship = near.filter((u) => u.r < 12 && u.x > 80 && u.y > 80 && u.x < 900 && u.y < 650).sort((a, b) => b.r - a.r)[0];
+    if (canvas && ship) await inst.page.mouse.click(canvas.x + ship.x, canvas.y + ship.y);
     await inst.page.locator('button.tab[data-tab="chat"]').click();
     await odo.page.waitForTimeout(1200);
     await odo.page.screenshot({ path: join(outDir, 'together-camera.png') });

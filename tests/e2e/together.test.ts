@@ -145,6 +145,18 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     }, moved);
     await late.context.close();
 
+    // The presenter clicks a unit: it is ringed on the follower's map too.
+    const canvas = await instructor.getByTestId('tactical-canvas').boundingBox();
+    const units = await instructor.evaluate(() => window.__wardroom!.drawnUnits());
+    const unit = units
+      .filter((u) => u.x > 60 && u.y > 60 && u.x < canvas!.width - 60 && u.y < canvas!.height - 60)
+      .sort((a, b) => b.r - a.r)[0];
+    expect(unit).toBeDefined();
+    await instructor.mouse.click(canvas!.x + unit.x, canvas!.y + unit.y);
+    await instructor.waitForFunction((id) => window.__wardroomCamera?.highlighted() === id, unit.id);
+    await viewer.waitForFunction((id) => window.__wardroomCamera?.state()?.view?.unitId === id, unit.id);
+    await viewer.waitForFunction((id) => window.__wardroomCamera?.highlighted() === id, unit.id);
+
     await instructor.getByTestId('camera-present').click();
     await viewer.waitForFunction(() => window.__wardroomCamera?.state()?.presenting === false);
   });

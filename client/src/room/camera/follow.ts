@@ -38,3 +38,18 @@ export function glide(from: ViewXY, to: ViewXY, elapsedMs: number, durationMs: n
     zoom: Math.exp(Math.log(from.zoom) + (Math.log(to.zoom) - Math.log(from.zoom)) * k),
   };
 }
+
+/** The drawn unit under a screen point (within its radius + 4 px), the nearest relative to its size. */
+export function pickUnit(drawn: readonly { id: string; x: number; y: number; r: number }[], x: number, y: number): string | null {
+  let best: string | null = null;
+  let bestScore = Infinity;
+  for (const u of drawn) {
+    const r = u.r + 4;
+    const score = ((u.x - x) ** 2 + (u.y - y) ** 2) / (r * r);
+    if (score <= 1 && score < bestScore) {
+      bestScore = score;
+      best = u.id;
+    }
+  }
+  return best;
+}

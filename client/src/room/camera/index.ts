@@ -3,7 +3,7 @@ import type { CameraView } from '../../../../shared/protocol/schemas.js';
 import { el, setText } from '../../dom.js';
 import { openTab, selectTab } from '../chat/sideTab.js';
 import type { RoomContext } from '../roomView.js';
-import { fitScale, glide, moved, type ViewXY, viewOf } from './follow.js';
+import { fitScale, glide, moved, pickUnit, type ViewXY, viewOf } from './follow.js';
 import './camera.css';
 
 // Follow the instructor's camera (issue #11 item 1). The instructor presents: their map view (centre,
@@ -22,6 +22,8 @@ export interface CameraHooks {
   presenting(): boolean;
   /** Last view this page sent (presenter) or reached (follower). */
   target(): ViewXY | null;
+  /** The unit ringed on this page's map in the last frame (the presenter's selection). */
+  highlighted(): string | null;
 }
 
 declare global {
@@ -34,7 +36,7 @@ export function mountCamera(ctx: RoomContext): void {
   const { session, client, tactical } = ctx;
   let state: CameraState | null = null;
   let following = true;
-  let lastSent: (ViewXY & { tab?: string }) | null = null;
+  let lastSent: (ViewXY & { tab?: string; unitId?: string }) | null = null;
   let lastSentAt = 0;
   let sending = false;
   /** The presenter's tab we last switched to: only a change of it moves the follower's tab again. */
@@ -42,6 +44,9 @@ export function mountCamera(ctx: RoomContext): void {
   /** Follower: where the current glide started, and the last view reached. */
   let glideFrom: { view: ViewXY; at: number; version: number } | null = null;
   let reached: ViewXY | null = null;
+  /** Presenter: the unit they clicked (a ring on every follower's map); null = none. */
+  let selected: string | null = null;
+  let highlighted: string | null = null;
 
   const badge = el('span', { class: 'camera-badge', 'data-testid': 'camera-badge' });
   const followBtn = el('button', { type: 'button', class: 'button small', 'data-testid': 'camera-follow' });
@@ -89,6 +94,7 @@ export function mountCamera(ctx: RoomContext): void {
     render();
   });
   presentBtn.addEventListener('click', () => {
+    selected = null;
     void client.call<{ camera: CameraState }>('camera:present', { on: !amPresenter() }).then((r) => {
       if (!r.ok) return;
       if (!state || r.camera.version > state.version) state = r.camera;
@@ -108,11 +114,41 @@ export function mountCamera(ctx: RoomContext): void {
   tactical.canvas.addEventListener('wheel', stepOut, { passive: true });
   tactical.root.querySelector('.zoom-controls')?.addEventListener('click', stepOut);
 
-  function sendView(v: ViewXY & { tab?: string }): void {
+  // The presenter selects a unit by clicking it (not dragging): followers see it ringed.
+  let downAt: { x: number; y: number } | null = null;
+  tactical.canvas.addEventListener('pointerdown', (e) => {
+    downAt = { x: e.clientX, y: e.clientY };
+  });
+  tactical.canvas.addEventListener('click', (e) => {
+    if (!amPresenter() || !downAt || Math.hypot(e.clientX - downAt.x, e.clientY - downAt.y) > 5) return;
+    const r = tactical.canvas.getBoundingClientRect();
+    const hit = pickUnit(tactical.drawnUnits(), e.clientX - r.left, e.clientY - r.top);
+    selected = hit === selected ? null : hit;
+  });
+  tactical.addOverlay((g) => {
+    const id = amPresenter() ? selected : leading() && following ? (state?.view?.unitId ?? null) : null;
+    const u = id ? tactical.drawnUnits().find((x) => x.id === id) : undefined;
+    highlighted = u ? u.id : null;
+    if (!u) return;
+    g.strokeStyle = '#f5b74f';
+    g.lineWidth = 2;
+    g.setLineDash([6, 4]);
+    g.beginPath();
+    g.arc(u.x, u.y, u.r + 8, 0, Math.PI * 2);
+    g.stroke();
+  });
+
+  function sendView(v: ViewXY & { tab?: string; unitId?: string }): void {
     sending = true;
     lastSent = v;
     lastSentAt = performance.now();
-    const payload: CameraView = { x: v.x, y: v.y, zoom: v.zoom, ...(v.tab ? { tab: v.tab } : {}) };
+    const payload: CameraView = {
+      x: v.x,
+      y: v.y,
+      zoom: v.zoom,
+      ...(v.tab ? { tab: v.tab } : {}),
+      ...(v.unitId ? { unitId: v.unitId } : {}),
+    };
     void client.call('camera:update', payload).finally(() => (sending = false));
   }
 
@@ -123,8 +159,8 @@ export function mountCamera(ctx: RoomContext): void {
       const fit = fitScale(cam, m);
       if (amPresenter()) {
         // Presenter: send the view when it changed, at most every SEND_MS; the last one goes when motion stops.
-        const v = { ...viewOf(cam, fit), tab: openTab(ctx.side) };
-        const changed = moved(lastSent, v, cam.scale) || v.tab !== lastSent?.tab;
+        const v = { ...viewOf(cam, fit), tab: openTab(ctx.side), unitId: selected ?? undefined };
+        const changed = moved(lastSent, v, cam.scale) || v.tab !== lastSent?.tab || v.unitId !== lastSent?.unitId;
         if (changed && !sending && now - lastSentAt >= SEND_MS) sendView(v);
       } else if (leading() && following && state?.view) {
         const target = state.view;
@@ -152,6 +188,7 @@ export function mountCamera(ctx: RoomContext): void {
     },
     state: () => state,
     following: () => following,
+    highlighted: () => highlighted,
     presenting: () => amPresenter(),
     target: () => (amPresenter() ? lastSent : reached),
   };
