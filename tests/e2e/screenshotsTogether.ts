@@ -35,9 +35,15 @@ export async function togetherShots(browser: Browser, baseUrl: string, outDir: s
     // ... and clicks a ship near it: ringed on every follower's map.
     await inst.page.waitForTimeout(400);
     const near = await inst.page.evaluate(() => window.__wardroom?.drawnUnits() ?? []);
-    const ship = near.filter((u) => u.r < 12 && u.x > 80 && u.y > 80 && u.x < 900 && u.y < 650).sort((a, b) => b.r - a.r)[0];
+    // The second biggest on screen: the biggest is the station itself.
+    const ship = near.filter((u) => u.x > 80 && u.y > 80 && u.x < 900 && u.y < 650).sort((a, b) => b.r - a.r)[1];
+    console.log(`together-camera: selecting ${ship?.id ?? 'nothing'} of ${near.length} drawn units`);
     if (canvas && ship) await inst.page.mouse.click(canvas.x + ship.x, canvas.y + ship.y);
     await inst.page.locator('button.tab[data-tab="chat"]').click();
+    if (ship)
+      await odo.page
+        .waitForFunction((id) => window.__wardroomCamera?.highlighted() === id, ship.id, { timeout: 10_000 })
+        .catch(() => undefined);
     await odo.page.waitForTimeout(1200);
     await odo.page.screenshot({ path: join(outDir, 'together-camera.png') });
 
