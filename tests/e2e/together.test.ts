@@ -1,6 +1,7 @@
 import './support/togetherHooks.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoomClient } from '../../client/lib/roomClient.js';
 import { chromiumAvailable } from './support/chromium.js';
 import { openRoomPage, sample, waitClockVersion, waitReady } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
@@ -263,6 +264,23 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     expect((await sample(viewer)).version).toBe(room.version);
     await peek.getByTestId('moment-back').click();
     expect(await peek.getByTestId('preview-overlay').count()).toBe(0);
+
+    // With an annotation id, the peek shows that annotation's text (as text).
+    const teacher = new RoomClient({
+      url: stage!.server.url,
+      roomId: stage!.roomId,
+      name: 'Dax',
+      instructorKey: stage!.instructorKey,
+      resyncMs: 0,
+    });
+    await teacher.ready;
+    const note = await teacher.addAnnotation({ id: 'moment-note-0001', positionMs: linkT, text: 'The <b>line</b> breaks here' });
+    teacher.close();
+    expect(note.ok).toBe(true);
+    await peek.goto(`${link}&annotation=moment-note-0001`);
+    await peek.getByTestId('moment-annotation').waitFor();
+    expect(await peek.getByTestId('moment-annotation').textContent()).toBe('“The <b>line</b> breaks here” — Dax');
+    await peek.getByTestId('moment-back').click();
 
     // The lobby's "Join a room" accepts the link and keeps the moment.
     await peek.goto(stage!.server.url + '/');
