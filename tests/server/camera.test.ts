@@ -99,6 +99,22 @@ describe('camera', () => {
     expect(seen[0]).toMatchObject({ presenting: true, presenterName: 'Sisko', view: { x: 7, y: 8, zoom: 4 }, version: 2 });
   });
 
+  it('a client that reconnects gets the camera again (it forgets it while disconnected)', async () => {
+    s = await boot();
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    const viewer = s.client({ roomId, name: 'Jake' });
+    const seen = states(viewer);
+    await Promise.all([inst.ready, viewer.ready]);
+    await inst.call('camera:present', { on: true });
+    await until(() => seen.length === 1, 2000, 'present');
+    viewer.socket.disconnect();
+    await inst.call('camera:update', { x: 3, y: 4, zoom: 2 });
+    viewer.socket.connect();
+    await until(() => seen.some((x) => x.version === 2), 3000, 'camera after reconnect');
+    expect(seen.at(-1)).toMatchObject({ presenting: true, view: { x: 3, y: 4, zoom: 2 }, version: 2 });
+  });
+
   it('before join a camera command is NOT_IN_ROOM and the server stays up', async () => {
     s = await boot();
     const { roomId } = await s.createRoom();

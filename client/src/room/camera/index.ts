@@ -83,6 +83,13 @@ export function mountCamera(ctx: RoomContext): void {
     if (s.presenting && !wasPresenting) following = true; // a new presentation: everyone follows
     render();
   });
+  // A lost connection may come back to a server that no longer presents (or presents with fresh versions):
+  // forget the camera; the re-join pushes the room's current one.
+  client.socket.on('disconnect', () => {
+    state = null;
+    glideFrom = null;
+    render();
+  });
   session.subscribe((c) => {
     if (c === 'room' || c === 'presence') render();
   });
