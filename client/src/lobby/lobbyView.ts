@@ -26,9 +26,9 @@ export async function renderLobby(root: HTMLElement): Promise<void> {
       return;
     }
     setName(nameInput.value);
-    const moment = momentQuery(joinInput.value); // a moment link keeps its t/branch/annotation
-    const q = [parsed.role ? `role=${parsed.role}` : '', moment].filter(Boolean).join('&').replace(/^(?=.)/, '?');
-    window.location.assign(`/room/${encodeURIComponent(parsed.roomId)}${q}`);
+    // A moment link keeps its t/branch/annotation.
+    const params = [parsed.role ? `role=${parsed.role}` : '', momentQuery(joinInput.value)].filter(Boolean).join('&');
+    window.location.assign(`/room/${encodeURIComponent(parsed.roomId)}${params ? `?${params}` : ''}`);
   });
 
   root.append(
