@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatHistory, ChatMessage, ReactionBatch } from '../../shared/protocol/events.js';
+import { TOGETHER_CLIENT_SCHEMAS } from '../../shared/protocol/schemas.js';
 import { type Booted, boot, clientId, sleep, until } from './helpers.js';
 
 // Room chat and timed reactions over real socket.io clients.
@@ -187,5 +188,33 @@ describe('chat', () => {
     };
     expect(exp.chat.messages).toHaveLength(1);
     expect(exp.chat.reactions).toHaveLength(2);
+  });
+
+  it('junk payloads on every camera/chat event get an error ack; nothing is stored; the server stays up', async () => {
+    s = await boot({ rateLimit: { points: 1000, durationS: 1 } });
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    await inst.ready;
+    const junk: unknown[] = [
+      null,
+      42,
+      'x',
+      [],
+      { id: 7 },
+      { text: 'x'.repeat(10_000) },
+      { id: '../../etc', text: 'a' },
+      { __proto__: { on: true } },
+    ];
+    for (const event of Object.keys(TOGETHER_CLIENT_SCHEMAS)) {
+      for (const p of junk) {
+        const r = await inst.call(event as keyof typeof TOGETHER_CLIENT_SCHEMAS, p);
+        if (event === 'chat:clear' && (p === null || JSON.stringify(p) === '{}')) continue; // an empty clear is valid
+        expect(r, `${event} ${JSON.stringify(p)}`).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      }
+    }
+    const h = await history(s.url, roomId);
+    expect(h.messages).toEqual([]);
+    expect(h.reactions).toEqual([]);
+    expect((await inst.call('chat:send', { id: mid(), text: 'still here' })).ok).toBe(true);
   });
 });
