@@ -12,10 +12,7 @@ export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics)
   sendCameraOnJoin(io, d);
   io.on('connection', (socket) => {
     metrics.sockets.inc();
-    socket.on('disconnect', () => {
-      metrics.sockets.dec();
-      void d.limiter.delete(socket.id).catch(() => {});
-    });
+    socket.on('disconnect', () => metrics.sockets.dec());
     registerRoomHandlers(socket, d);
     registerPlaybackHandlers(socket, d);
     registerAnnotationHandlers(socket, d);

@@ -30,7 +30,9 @@ export type ErrorCode =
   | 'NOT_IN_ROOM'
   | 'RATE_LIMITED'
   | 'CONFLICT'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** A per-room cap (members, annotations, branches) is reached: docs/protocol.md "Limits". */
+  | 'LIMIT_REACHED';
 
 export interface ErrorBody {
   code: ErrorCode;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_RATE, MIN_RATE } from '../clock/playback.js';
+import type { ClientToServerEvents } from './events.js';
 
 // zod schemas for every client-to-server payload. The server parses with these at the edge;
 // the inferred types are the payload types of the socket.io event map.
@@ -146,3 +147,28 @@ export type ReactionSymbol = z.infer<typeof ReactionSymbolSchema>;
 export type ChatSendPayload = z.infer<typeof ChatSendSchema>;
 export type ChatReactPayload = z.infer<typeof ChatReactSchema>;
 export type ChatMutePayload = z.infer<typeof ChatMuteSchema>;
+
+/**
+ * Every client-to-server event and its payload schema, in one registry: the server binds each handler with
+ * its entry (server/socket/bind.ts) and the fuzz tests generate hostile payloads for every entry
+ * (tests/fuzz). The `satisfies` makes an event in `ClientToServerEvents` without a schema a type error.
+ */
+export const clientEventSchemas = {
+  'room:join': JoinSchema,
+  'room:settings': RoomSettingsSchema,
+  'playback:play': EmptySchema,
+  'playback:pause': EmptySchema,
+  'playback:seek': SeekSchema,
+  'playback:rate': RateSchema,
+  'playback:phase': PhaseSchema,
+  'annotation:add': AnnotationAddSchema,
+  'annotation:edit': AnnotationEditSchema,
+  'annotation:delete': AnnotationDeleteSchema,
+  'annotation:import': AnnotationImportSchema,
+  'branch:fork': BranchForkSchema,
+  'branch:switch': BranchSwitchSchema,
+  'clock:ping': PingSchema,
+  ...TOGETHER_CLIENT_SCHEMAS,
+} as const satisfies { [E in keyof ClientToServerEvents]: z.ZodType };
+
+export type ClientEventName = keyof typeof clientEventSchemas;

@@ -1,6 +1,7 @@
 // `npm run bench`: performance figures for docs/benchmarks.md. Figures, not assertions: run on a quiet machine.
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
+import { benchFlood } from './flood.js';
 import { benchReactions } from './reactions.js';
 import { printRows, type Row } from './stats.js';
 
@@ -8,6 +9,7 @@ const rows: Row[] = [];
 const only = process.argv[2];
 if (!only || only === 'compile') rows.push(...benchCompile());
 if (!only || only === 'fanout') for (const n of [50, 250]) rows.push(...(await benchFanout(n)));
+if (!only || only === 'flood' || only === 'flood-quick') rows.push(...(await benchFlood(only === 'flood-quick')));
 // `npm run bench -- reactions [viewers]` (quick: 200)
 if (!only || only === 'reactions') rows.push(...(await benchReactions(Number(process.argv[3] ?? 1000))));
 printRows(rows);
