@@ -74,6 +74,14 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     viewer = b.page;
     for (const p of [instructor, viewer])
       await p.waitForFunction(() => window.__wardroom?.timelineLoaded === true && !!window.__wardroomCamera && !!window.__wardroomChat);
+    // Record Content-Security-Policy violations from here on (bursts, overlays, peeks all run under the CSP).
+    for (const p of [instructor, viewer]) {
+      await p.evaluate(() => {
+        const w = window as unknown as { __csp: string[] };
+        w.__csp = [];
+        document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+    }
   });
 
   afterAll(async () => {
@@ -295,5 +303,9 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     await inst2.getByTestId('moment-seek').click();
     await viewer.waitForFunction((ms) => Math.abs(window.__wardroom!.positionMs() - ms) < 1500, linkT);
     await inst2.close();
+  });
+
+  it('ran all of the above without a CSP violation', async () => {
+    for (const p of [instructor, viewer]) expect(await p.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
   });
 });
