@@ -18,6 +18,9 @@ import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
+import { AdapterClockBus } from './streaming/AdapterClockBus.js';
+import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
+import type { FrontierSource } from './streaming/FrontierSource.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
@@ -32,6 +35,7 @@ import { MemoryChatStore } from './chat/memoryChatStore.js';
 import { ReactionBatcher } from './chat/ReactionBatcher.js';
 import type { ChatStore } from './chat/store.js';
 import { chatRouter } from './http/chatRoutes.js';
+import { createVoteStudy, type VoteStudyOptions } from './votes/wiring.js';
 
 export interface AppOptions {
   /** Default: MemoryStore. */
@@ -70,6 +74,14 @@ export interface AppOptions {
   cameraStore?: CameraStore;
   /** Per-member chat/reaction budgets; reaction batch window (ms). */
   chat?: { limits?: ChatLimits; reactionWindowMs?: number };
+  /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
+  voteStudy?: VoteStudyOptions;
+  /** How far progressive branches are compiled (the loop holds a room's clock at the frontier). Default: all complete. */
+  frontier?: FrontierSource;
+  /** Clock changes between processes. Default: over the adapter's server-side events when an adapter is given. */
+  clockBus?: ClockBus;
+  /** Safety-net re-read of each room's playhead (ms; stop points: 6x as long). Default 10000. */
+  reconcileMs?: number;
 }
 
 export interface App {
@@ -137,6 +149,11 @@ export function createApp(opts: AppOptions = {}): App {
     lookaheadMs: opts.lookaheadMs ?? 2000,
     metrics,
     logger,
+    // Safety nets only (changes arrive by the bus): one playhead read per room per 10 s, stop points per minute.
+    reconcileMs: opts.reconcileMs ?? 10_000,
+    stopsTtlMs: (opts.reconcileMs ?? 10_000) * 6,
+    bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
+    frontier: opts.frontier,
   });
   const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
   const cameraCast = new CameraBroadcaster((roomId, s) => {
@@ -150,9 +167,13 @@ export function createApp(opts: AppOptions = {}): App {
   const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
   web.use(chatRouter(chat));
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
-  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat }, metrics);
+  const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
+  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps }, metrics);
 
-  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), chat }));
+  web.use(voteStudy.router);
+  web.use(
+    apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), roomExtras: voteStudy.extras, chat }),
+  );
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);
@@ -189,6 +210,7 @@ export function createApp(opts: AppOptions = {}): App {
       reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await voteStudy.close();
       if (opts.ownsStore) await store.close();
       await ownTimelines?.close();
     },

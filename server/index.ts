@@ -12,6 +12,9 @@ import type { CameraStore } from './camera/store.js';
 import { RedisChatStore } from './chat/redisChatStore.js';
 import type { ChatStore } from './chat/store.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
+import { RedisStudyStore } from './study/store.js';
+import { RedisVoteStore } from './votes/redis.js';
+import type { VoteStudyOptions } from './votes/wiring.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
 
@@ -25,6 +28,7 @@ let store: Store = new MemoryStore();
 let adapter: ReturnType<typeof createAdapter> | undefined;
 let limiterRedis: ReturnType<typeof createClient> | undefined;
 const closers: (() => Promise<unknown>)[] = [];
+let voteStudy: VoteStudyOptions | undefined;
 
 if (config.REDIS_URL) {
   const redisStore = await RedisStore.connect(config.REDIS_URL, config.REDIS_PREFIX, (err) => logger.warn({ err }, 'redis store error'));
@@ -42,6 +46,12 @@ if (config.REDIS_URL) {
   await limiterRedis.connect();
   const lr = limiterRedis;
   closers.push(() => lr.close());
+  // Votes and study results: their own small stores on one more connection.
+  const vs = createClient({ url: config.REDIS_URL });
+  vs.on('error', (err: unknown) => logger.warn({ err }, 'redis votes/studies error'));
+  await vs.connect();
+  voteStudy = { votes: new RedisVoteStore(vs as RedisClient, config.REDIS_PREFIX), studies: new RedisStudyStore(vs as RedisClient, config.REDIS_PREFIX) };
+  closers.push(() => vs.close());
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -83,6 +93,7 @@ const app = createApp({
   trustProxy: config.TRUST_PROXY,
   chatStore,
   cameraStore,
+  voteStudy,
 });
 countProcessError = (kind) => app.metrics.processErrors.inc({ kind });
 const port = await app.listen(config.PORT, config.HOST);

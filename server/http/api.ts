@@ -38,6 +38,8 @@ export interface ApiDeps {
   health: () => { rooms: number; sockets: number };
   /** Chat and reactions join the export and the debrief (issue #11). */
   chat?: ChatService;
+  /** Votes and what-if statistics appended to the room export and the debrief. */
+  roomExtras?: import('../votes/routes.js').RoomExtras;
 }
 
 export function apiRouter(d: ApiDeps): express.Router {
@@ -111,15 +113,18 @@ export function apiRouter(d: ApiDeps): express.Router {
         d.chat?.history(roomId, branchId),
       ]);
       if (!info) throw new AppError('NOT_FOUND', `unknown battle ${room.battleId}`);
-      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, chat));
+      const extra = d.roomExtras ? await d.roomExtras.markdown(roomId, branchId, (id) => tl.decisionPoints.find((p) => p.id === id)?.atMs ?? null) : [];
+      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, extra, chat));
       return;
     }
+    const extra = d.roomExtras ? await d.roomExtras.json(roomId) : {};
     const chat = d.chat ? await d.chat.history(roomId, q.branch) : undefined;
     res.json({
       roomId,
       battleId: room.battleId,
       branchId: playhead.branchId,
       annotations: await d.rooms.annotations(roomId, q.branch),
+      ...extra,
       ...(chat ? { chat: { messages: chat.messages, reactions: chat.reactions } } : {}),
     });
   });

@@ -260,8 +260,11 @@ export class RoomService {
    * Fork from the room's current branch. `created` is false when the branch was already in the room, or when
    * the choices lead back to history (the trunk is never stored as a room branch).
    */
-  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<{ branch: BranchInfo; created: boolean }> {
-    const { room, timeline } = await this.load(roomId);
+  async fork(roomId: string, member: Member, choice: DecisionChoice, fromBranchId?: string): Promise<{ branch: BranchInfo; created: boolean }> {
+    const loaded = await this.load(roomId);
+    const room = loaded.room;
+    // `fromBranchId`: a vote forks from the branch it was opened on, even if the room moved since.
+    const timeline = fromBranchId && fromBranchId !== loaded.timeline.branchId ? await this.timelineOf(roomId, room.battleId, fromBranchId) : loaded.timeline;
     // Checked before compiling: a full room costs no compile. (At the cap even a fork that names a known branch is refused.)
     if ((await this.store.listBranches(roomId)).length >= this.caps.roomBranches) {
       throw new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomBranches} what-if branches`);

@@ -6,7 +6,7 @@ import type { CameraBroadcaster } from '../camera/CameraBroadcaster.js';
 import type { CameraService } from '../camera/CameraService.js';
 import type { ChatService } from '../chat/ChatService.js';
 
-export interface HandlerDeps extends BindDeps {
+export interface HandlerDeps extends BindDeps, VoteStudyDeps {
   io: IO;
   rooms: RoomService;
   loop: PlaybackLoop;
@@ -16,4 +16,11 @@ export interface HandlerDeps extends BindDeps {
   cameraCast: CameraBroadcaster;
   /** Room chat and timed reactions (issue #11 item 2). */
   chat: ChatService;
+}
+
+/** Group votes and what-if statistics (issue #11 items 3-4). */
+export interface VoteStudyDeps {
+  votes: import('../votes/VoteService.js').VoteService;
+  tallies: import('../votes/TallyBroadcaster.js').TallyBroadcaster;
+  studies: import('../study/StudyService.js').StudyService;
 }

@@ -7,6 +7,8 @@ import { registerChatHandlers } from './chatHandlers.js';
 import type { HandlerDeps } from './deps.js';
 import { registerPlaybackHandlers } from './playbackHandlers.js';
 import { registerRoomHandlers } from './roomHandlers.js';
+import { registerStudyHandlers } from './studyHandlers.js';
+import { registerVoteHandlers } from './voteHandlers.js';
 
 export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics): void {
   sendCameraOnJoin(io, d);
@@ -19,5 +21,7 @@ export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics)
     registerBranchHandlers(socket, d);
     registerCameraHandlers(socket, d);
     registerChatHandlers(socket, d);
+    registerVoteHandlers(socket, d);
+    registerStudyHandlers(socket, d);
   });
 }

@@ -19,6 +19,8 @@ export const JoinSchema = z.object({
   instructorKey: z.string().max(200).optional(),
   /** Stable per-browser id so a reconnect reclaims the same member slot. */
   clientId: z.string().min(1).max(64).optional(),
+  /** 'socket' (default): keyframes and event batches over the socket. 'segments': clock and control only; timeline data over HTTP. */
+  delivery: z.enum(['segments', 'socket']).optional(),
 });
 
 export const EmptySchema = z.object({}).strict().optional();
@@ -89,6 +91,7 @@ export const CreateRoomSchema = z.object({
 });
 
 export type JoinPayload = z.infer<typeof JoinSchema>;
+export type Delivery = NonNullable<JoinPayload['delivery']>;
 export type SeekPayload = z.infer<typeof SeekSchema>;
 export type RatePayload = z.infer<typeof RateSchema>;
 export type PhasePayload = z.infer<typeof PhaseSchema>;
@@ -148,6 +151,48 @@ export type ChatSendPayload = z.infer<typeof ChatSendSchema>;
 export type ChatReactPayload = z.infer<typeof ChatReactSchema>;
 export type ChatMutePayload = z.infer<typeof ChatMuteSchema>;
 
+// ---- group votes on a what-if (issue #11 item 3) ------------------------------------------------
+
+export const VoteOpenSchema = z.object({ decisionId: id });
+export const VoteCastSchema = z.object({ voteId: id, optionId: id, value: z.number().finite().optional() });
+/** `optionId`/`value`: the instructor's pick, needed only when the vote ends in a tie (or has no ballots). */
+export const VoteCloseSchema = z.object({
+  voteId: id,
+  switch: z.boolean().optional(),
+  optionId: id.optional(),
+  value: z.number().finite().optional(),
+});
+/** Ask for the room's votes as this member sees them (tallies + yourChoice), e.g. after a reconnect. */
+export const VoteSyncSchema = EmptySchema;
+
+export type VoteOpenPayload = z.infer<typeof VoteOpenSchema>;
+export type VoteCastPayload = z.infer<typeof VoteCastSchema>;
+export type VoteClosePayload = z.infer<typeof VoteCloseSchema>;
+
+// ---- what-if statistics (issue #11 item 4) ------------------------------------------------------
+
+/** Server-side cap on `study:run {runs}`. */
+export const MAX_STUDY_RUNS = 50;
+/** More than MAX_STUDY_RUNS is accepted and capped (the ack says how many run). */
+export const StudyRunSchema = z.object({ runs: z.number().int().min(1).max(100_000) });
+export const StudyCancelSchema = z.object({ studyId: id });
+/** Ask for the room's study results and the studies still running. */
+export const StudySyncSchema = EmptySchema;
+
+export type StudyRunPayload = z.infer<typeof StudyRunSchema>;
+export type StudyCancelPayload = z.infer<typeof StudyCancelSchema>;
+
+/** Client event -> payload schema for votes and statistics (for the fuzzing registry). */
+export const VOTE_STUDY_SCHEMAS = {
+  'vote:open': VoteOpenSchema,
+  'vote:cast': VoteCastSchema,
+  'vote:close': VoteCloseSchema,
+  'vote:sync': VoteSyncSchema,
+  'study:run': StudyRunSchema,
+  'study:cancel': StudyCancelSchema,
+  'study:sync': StudySyncSchema,
+} as const;
+
 /**
  * Every client-to-server event and its payload schema, in one registry: the server binds each handler with
  * its entry (server/socket/bind.ts) and the fuzz tests generate hostile payloads for every entry
@@ -169,6 +214,7 @@ export const clientEventSchemas = {
   'branch:switch': BranchSwitchSchema,
   'clock:ping': PingSchema,
   ...TOGETHER_CLIENT_SCHEMAS,
+  ...VOTE_STUDY_SCHEMAS,
 } as const satisfies { [E in keyof ClientToServerEvents]: z.ZodType };
 
 export type ClientEventName = keyof typeof clientEventSchemas;
