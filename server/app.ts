@@ -26,6 +26,15 @@ import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
+import { CameraBroadcaster } from './camera/CameraBroadcaster.js';
+import { CameraService } from './camera/CameraService.js';
+import { MemoryCameraStore } from './camera/memoryCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { ChatService, type ChatLimits } from './chat/ChatService.js';
+import { MemoryChatStore } from './chat/memoryChatStore.js';
+import { ReactionBatcher } from './chat/ReactionBatcher.js';
+import type { ChatStore } from './chat/store.js';
+import { chatRouter } from './http/chatRoutes.js';
 import { createVoteStudy, type VoteStudyOptions } from './votes/wiring.js';
 
 export interface AppOptions {
@@ -59,6 +68,12 @@ export interface AppOptions {
   allowedOrigins?: string[];
   /** Proxy hops trusted for X-Forwarded-For (TRUST_PROXY). */
   trustProxy?: number;
+  /** Chat, mutes and reaction counts (issue #11). Default: MemoryChatStore. */
+  chatStore?: ChatStore;
+  /** The presented camera (issue #11). Default: MemoryCameraStore. */
+  cameraStore?: CameraStore;
+  /** Per-member chat/reaction budgets; reaction batch window (ms). */
+  chat?: { limits?: ChatLimits; reactionWindowMs?: number };
   /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
   voteStudy?: VoteStudyOptions;
   /** How far progressive branches are compiled (the loop holds a room's clock at the frontier). Default: all complete. */
@@ -140,12 +155,25 @@ export function createApp(opts: AppOptions = {}): App {
     bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
     frontier: opts.frontier,
   });
+  const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
+  const cameraCast = new CameraBroadcaster((roomId, s) => {
+    io.to(roomId).emit('camera:state', s);
+    metrics.broadcasts.inc({ kind: 'camera' });
+  });
+  const reactions = new ReactionBatcher((roomId, batch) => {
+    io.to(roomId).emit('chat:reaction', batch);
+    metrics.broadcasts.inc({ kind: 'reaction' });
+  }, opts.chat?.reactionWindowMs);
+  const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
+  web.use(chatRouter(chat));
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
-  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, ...voteStudy.deps }, metrics);
+  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps }, metrics);
 
   web.use(voteStudy.router);
-  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), roomExtras: voteStudy.extras }));
+  web.use(
+    apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), roomExtras: voteStudy.extras, chat }),
+  );
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);
@@ -178,6 +206,8 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       loop.stop();
+      cameraCast.close();
+      reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await voteStudy.close();
