@@ -124,9 +124,8 @@ export function createApp(opts: AppOptions = {}): App {
   const httpServer = createServer(web);
   const io: IO = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
-    // A browser that drops for a moment gets its missed packets replayed; the client library
-    // re-joins on every connect anyway, so a process that died (no recovery state) is also covered.
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+    // No connection-state recovery: it buffers every room broadcast (MB keyframes included) for minutes, and the
+    // client re-joins on every connect anyway (clock + keyframe or segments), which also covers a process that died.
     pingInterval: 10_000,
     pingTimeout: 8_000,
     maxHttpBufferSize: 1e6,
