@@ -131,6 +131,10 @@ function endCommands(ctx: Ctx, f: Facts): BattleCommand[] {
   const open: BattleCommand[] = [];
   if (!ctx.boarded) open.push({ type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'failed' });
   if (!fieldActive(f)) open.push({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'failed', progress: ctx.fieldProgress });
+  // Program Sisko 197's point: whatever the Dominion takes must be of no use to it (read from the
+  // station's simulated status: sabotaged or destroyed).
+  const denied = f.units.ds9?.status === 'disabled' || f.units.ds9?.status === 'destroyed';
+  open.push({ type: 'objective', id: 'deny-station', label: 'Leave the Dominion no working station', side: FED, status: denied ? 'complete' : 'failed' });
   return [
     ...open,
     ...v.facts.map((text): BattleCommand => ({ type: 'fact', text })),
