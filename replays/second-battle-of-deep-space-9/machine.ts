@@ -238,7 +238,8 @@ function bombardmentCommands(c: Ctx): BattleCommand[] {
     ...mainBody((g) => (c.focus17
       ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
       : { kind: 'attack', group: g, target: 'ds9', range: 'close' })),
-    { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress },
+    // Progress report, unless the field is already finished (which would undo its 'complete').
+    ...(c.fieldActive ? [] : [{ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress } as BattleCommand]),
   ];
 }
 

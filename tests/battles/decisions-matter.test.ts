@@ -10,10 +10,13 @@ import type { BattleDefinition, DecisionSpec } from '../../replays/engine/index.
 // per battle and one fork per decision, on the canonical seed; `npm run battle -- study` shows the
 // same over 10 seeds (figures in each battle's notes.md).
 
-/** The alternative a viewer would try first: a non-historical option (a quantity at its default). */
-export function alternative(spec: DecisionSpec): DecisionChoice {
-  const o = spec.options.find((x) => !x.historical) ?? spec.options[0];
-  return o.param ? { decisionId: spec.id, optionId: o.id, value: o.historical ? o.param.min : o.param.default } : { decisionId: spec.id, optionId: o.id };
+/** The alternatives a viewer can pick: every non-historical option, and a quantity's far ends. */
+export function alternatives(spec: DecisionSpec): DecisionChoice[] {
+  return spec.options.flatMap((o): DecisionChoice[] => {
+    if (!o.param) return o.historical ? [] : [{ decisionId: spec.id, optionId: o.id }];
+    const values = o.historical ? [o.param.min, o.param.max].filter((v) => v !== o.param?.default) : [o.param.default];
+    return values.map((value) => ({ decisionId: spec.id, optionId: o.id, value }));
+  });
 }
 
 /** What differs between two outcomes, counting a loss difference only when it is not noise. */
@@ -39,12 +42,20 @@ describe('every decision changes the outcome', () => {
     it(`${def.info.id}: each decision's alternative moves a compared figure`, { timeout: 300_000 }, () => {
       const history = compileBattle(def);
       const flat: string[] = [];
+      // A decision matters when at least one of its alternatives does (tried in order, stopping there).
       for (const spec of def.decisions) {
-        const choice = alternative(spec);
-        const branch = resumeFromCheckpoint(def, history, spec.id, choice, [choice]).timeline;
-        const diff = measurableDifferences(def, history.timeline, branch);
-        flat.push(`${spec.id}=${choice.optionId}: ${diff.length ? diff.join('; ') : 'NOTHING'}`);
+        let found = '';
+        for (const choice of alternatives(spec)) {
+          const branch = resumeFromCheckpoint(def, history, spec.id, choice, [choice]).timeline;
+          const diff = measurableDifferences(def, history.timeline, branch);
+          if (diff.length) {
+            found = `${choice.optionId}${choice.value === undefined ? '' : `:${choice.value}`}: ${diff.join('; ')}`;
+            break;
+          }
+        }
+        flat.push(`${spec.id}: ${found || 'NOTHING'}`);
       }
+      console.log(`[decisions] ${def.info.id}\n  ${flat.join('\n  ')}`);
       expect(flat.filter((l) => l.endsWith('NOTHING'))).toEqual([]);
     });
   }
