@@ -293,7 +293,8 @@ function occupationCommands(c: Ctx): BattleCommand[] {
     order({ kind: 'ceasefire', active: true }),
     ...(c.run197
       ? [order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
-         { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand]
+         { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand,
+         { type: 'caption', text: 'Major Kira, now the Bajorans\' representative to the Dominion, at the console: Program Sisko 197 is running.' } as BattleCommand]
       : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
   ];
 }
@@ -440,8 +441,11 @@ export const machine = s.createMachine({
       after: { mining: 'ruse' },
     },
     ruse: {
-      entry: phaseAction('ruse', 'The ruse', 'Late 2373 · the negotiations',
-        'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
+      entry: [
+        phaseAction('ruse', 'The ruse', 'Late 2373 · the negotiations',
+          'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
+        caption('Weyoun, to Sisko: the mining must stop at once. Sisko: it will not.'),
+      ],
       after: { ruse: 'warning' },
     },
     warning: {
