@@ -92,7 +92,8 @@ export function advance(forwardHold: number | null): BattleCommand[] {
   const moves = (['fed', 'kl', 'rom'] as const).flatMap((column) => columnMoves(column, COLUMN_WAYPOINT[column], ADVANCE_SPEED));
   // Ships the Founder kept on the forward lines stand and fight the columns in the open, far from
   // the home defences (invented how: the seed only has the withdrawal).
-  const stand = forwardHold === null ? [] : FORWARD_GROUPS.map((g) => order({ kind: 'attack', group: g, target: 'side:alliance', range: 'close' }));
+  const stand =
+    forwardHold === null ? [] : FORWARD_GROUPS.map((g) => order({ kind: 'attack', group: g, target: 'side:alliance', range: 'close' }));
   return [...moves, ...stand];
 }
 
@@ -146,8 +147,13 @@ export function cardassiansSwitch(): BattleCommand[] {
     ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'side', group: g, side: 'alliance' })),
     ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'attack', group: g, target: 'side:dominion', range: 'close' })),
     // "Greatly aiding the Alliance": the flank columns come in beside the turncoats (invented how).
-    ...SUPPORT.flatMap(({ column, against }) => columnOf(column).map((g) => order({ kind: 'attack', group: g, target: against, range: 'standoff' }))),
-    { type: 'fact', text: 'The Cardassian fleets switched sides and turned on the Dominion; the Klingon and Romulan columns came in beside them' },
+    ...SUPPORT.flatMap(({ column, against }) =>
+      columnOf(column).map((g) => order({ kind: 'attack', group: g, target: against, range: 'standoff' })),
+    ),
+    {
+      type: 'fact',
+      text: 'The Cardassian fleets switched sides and turned on the Dominion; the Klingon and Romulan columns came in beside them',
+    },
     { type: 'fact', text: "Legate Broca, the Dominion's Cardassian figurehead, was killed by the Jem'Hadar" },
   ];
 }

@@ -43,14 +43,17 @@ export function captionScreenTimes(tl: Timeline): { text: string; t: number; ms:
   return shown;
 }
 
-function variants(def: BattleDefinition): { label: string; decisions: { decisionId: string; optionId: string; value?: number }[] }[] {
-  const out: { label: string; decisions: { decisionId: string; optionId: string; value?: number }[] }[] = [{ label: 'history', decisions: [] }];
+type Variant = { label: string; decisions: { decisionId: string; optionId: string; value?: number }[] };
+
+function variants(def: BattleDefinition): Variant[] {
+  const out: Variant[] = [{ label: 'history', decisions: [] }];
   if (!QUICK.has(def.info.id)) return out;
   for (const d of def.decisions) {
     for (const o of d.options) {
       if (o.historical && !o.param) continue;
       const value = o.param ? (o.historical ? o.param.min : o.param.default) : undefined;
-      out.push({ label: `${d.id}=${o.id}${value === undefined ? '' : `:${value}`}`, decisions: [{ decisionId: d.id, optionId: o.id, ...(value === undefined ? {} : { value }) }] });
+      const choice = { decisionId: d.id, optionId: o.id, ...(value === undefined ? {} : { value }) };
+      out.push({ label: `${d.id}=${o.id}${value === undefined ? '' : `:${value}`}`, decisions: [choice] });
     }
   }
   return out;
@@ -61,7 +64,9 @@ describe('caption screen time', () => {
     for (const v of variants(def)) {
       it(`${def.info.id} ${v.label}: every caption shows for >= 3 s`, { timeout: 120_000 }, () => {
         const tl = compileBattle(def, { decisions: v.decisions }).timeline;
-        const short = captionScreenTimes(tl).filter((c) => c.ms < MIN_VISIBLE_MS).map((c) => `${(c.t / 1000).toFixed(1)}s ${c.ms}ms: ${c.text.slice(0, 60)}`);
+        const short = captionScreenTimes(tl)
+          .filter((c) => c.ms < MIN_VISIBLE_MS)
+          .map((c) => `${(c.t / 1000).toFixed(1)}s ${c.ms}ms: ${c.text.slice(0, 60)}`);
         expect(short).toEqual([]);
       });
     }
