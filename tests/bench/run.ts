@@ -1,11 +1,15 @@
 // `npm run bench`: performance figures for docs/benchmarks.md. Figures, not assertions: run on a quiet machine.
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
+import { benchFlood } from './flood.js';
 import { printRows, type Row } from './stats.js';
+import { benchVotes } from './votes.js';
 
 const rows: Row[] = [];
 const only = process.argv[2];
 if (!only || only === 'compile') rows.push(...benchCompile());
 if (!only || only === 'fanout') for (const n of [50, 250]) rows.push(...(await benchFanout(n)));
+if (!only || only === 'flood' || only === 'flood-quick') rows.push(...(await benchFlood(only === 'flood-quick')));
+if (!only || only === 'votes') for (const n of [200, 1000]) rows.push(...(await benchVotes(n)));
 printRows(rows);
 process.exit(0);

@@ -1,0 +1,233 @@
+import type { BattleEvent } from './events.js';
+import { applyEvents } from './reducer.js';
+import { eventIndexAfter, stateAt } from './seek.js';
+import { emptyWorld, strengthBySide, type WorldState } from './state.js';
+import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan } from './timeline.js';
+import type { DecisionChoice, ShieldSection, SideId, Unit, UnitKind, UnitStatus, Weapon } from './types.js';
+
+// The data plane: a branch's timeline as immutable segments of playback time, listed by a manifest.
+// A timeline is deterministic and immutable per branch, so it travels like video (HLS/DASH): segments are
+// fetched around the play head over HTTP, cached forever, and folded by the client with the shared reducer.
+//
+// Segment k covers playback time (k*segmentMs, (k+1)*segmentMs]. It carries the world at its start
+// (stateAt(k*segmentMs), packed) and the events with t in its range. Folding a segment's events onto its
+// start state gives the next segment's start state exactly (tests/engine/segments.test.ts).
+
+/** Default segment length (ms of playback). */
+export const DEFAULT_SEGMENT_MS = 10_000;
+
+/** Samples per side in a manifest's strength series (the chart). */
+export const STRENGTH_SAMPLES = 240;
+
+// ---- compact world encoding --------------------------------------------------------------------
+// A large battle's start state is ~1.5 MB as plain JSON, most of it repeated keys and identical weapon
+// lists. Packed: one row of numbers per unit, strings and weapon lists interned. Lossless, so a client's
+// fold equals the server's.
+
+/** Column order of a packed unit row. String columns hold indexes into `strings` (-1 = absent). */
+export const UNIT_COLUMNS = [
+  'side', 'kind', 'cls', 'name', 'group', 'commander', 'status',
+  'x', 'y', 'vx', 'vy', 't0', 'heading', 'shields', 'maxShields', 'hull', 'maxHull', 'size', 'weapons',
+] as const;
+const WIDTH = UNIT_COLUMNS.length;
+
+export interface PackedUnits {
+  ids: string[];
+  strings: string[];
+  weapons: Weapon[][];
+  /** ids.length rows of UNIT_COLUMNS.length numbers, flattened. */
+  rows: number[];
+  /** Shield sections by unit index (stations only). */
+  sections: Record<number, ShieldSection[]>;
+}
+
+export type PackedWorld = Omit<WorldState, 'units'> & { units: PackedUnits };
+
+export function packWorld(state: WorldState): PackedWorld {
+  const strings: string[] = [];
+  const stringIx = new Map<string, number>();
+  const str = (s: string | undefined): number => {
+    if (s === undefined) return -1;
+    let i = stringIx.get(s);
+    if (i === undefined) stringIx.set(s, (i = strings.push(s) - 1));
+    return i;
+  };
+  const weapons: Weapon[][] = [];
+  const weaponIx = new Map<string, number>();
+  const ids: string[] = [];
+  const rows: number[] = [];
+  const sections: Record<number, ShieldSection[]> = {};
+  for (const u of Object.values(state.units)) {
+    const wkey = JSON.stringify(u.weapons);
+    let wi = weaponIx.get(wkey);
+    if (wi === undefined) weaponIx.set(wkey, (wi = weapons.push(u.weapons) - 1));
+    if (u.sections) sections[ids.length] = u.sections;
+    ids.push(u.id);
+    rows.push(
+      str(u.side), str(u.kind), str(u.cls), str(u.name), str(u.group), str(u.commander), str(u.status),
+      u.pos.x, u.pos.y, u.vel.x, u.vel.y, u.t0, u.heading, u.shields, u.maxShields, u.hull, u.maxHull, u.size, wi,
+    );
+  }
+  const { units: _u, ...rest } = state;
+  return { ...rest, units: { ids, strings, weapons, rows, sections } };
+}
+
+export function unpackWorld(p: PackedWorld): WorldState {
+  const { ids, strings, weapons, rows, sections } = p.units;
+  const units: Record<string, Unit> = {};
+  for (let i = 0; i < ids.length; i++) {
+    const r = i * WIDTH;
+    const s = (c: number) => strings[rows[r + c]];
+    const u: Unit = {
+      id: ids[i],
+      side: s(0),
+      kind: s(1) as UnitKind,
+      cls: s(2),
+      name: s(3),
+      group: s(4),
+      pos: { x: rows[r + 7], y: rows[r + 8] },
+      vel: { x: rows[r + 9], y: rows[r + 10] },
+      t0: rows[r + 11],
+      heading: rows[r + 12],
+      shields: rows[r + 13],
+      maxShields: rows[r + 14],
+      hull: rows[r + 15],
+      maxHull: rows[r + 16],
+      weapons: weapons[rows[r + 18]],
+      status: s(6) as UnitStatus,
+      size: rows[r + 17],
+    };
+    if (rows[r + 5] >= 0) u.commander = s(5);
+    const sec = sections[i];
+    if (sec) u.sections = sec;
+    units[u.id] = u;
+  }
+  const { units: _p, ...rest } = p;
+  return { ...rest, units };
+}
+
+// ---- segments --------------------------------------------------------------------------------------
+
+/** What `GET .../segments/:index` returns (JSON, compressed on the wire). */
+export interface SegmentPayload {
+  battleId: string;
+  branchId: string;
+  index: number;
+  startMs: number;
+  endMs: number;
+  /** seq of the first event in `events` (= start.nextSeq). */
+  firstSeq: number;
+  /** The world at startMs: every event with t <= startMs folded. */
+  start: PackedWorld;
+  /** Events with startMs < t <= endMs, in seq order. */
+  events: BattleEvent[];
+}
+
+/** Index of the segment holding playback time ms (a boundary belongs to the segment it ends, except 0). */
+export function segmentIndexAt(ms: number, segmentMs: number): number {
+  return ms <= 0 ? 0 : Math.ceil(ms / segmentMs) - 1;
+}
+
+export function segmentCount(durationMs: number, segmentMs: number): number {
+  return Math.max(1, Math.ceil(durationMs / segmentMs));
+}
+
+/** Build segment `index` of a (possibly still growing) event list. Pure. */
+export function buildSegment(
+  ids: { battleId: string; branchId: string },
+  events: readonly BattleEvent[],
+  keyframes: readonly Keyframe[],
+  index: number,
+  segmentMs: number,
+): SegmentPayload {
+  const startMs = index * segmentMs;
+  const endMs = startMs + segmentMs;
+  const start = stateAt(events, keyframes, startMs);
+  const end = eventIndexAfter(events, endMs);
+  return {
+    ...ids,
+    index,
+    startMs,
+    endMs,
+    firstSeq: start.nextSeq,
+    start: packWorld(start),
+    events: events.slice(start.nextSeq, end),
+  };
+}
+
+/** The world at ms inside a segment: its start plus its events up to ms. Pure. */
+export function stateInSegment(start: WorldState, seg: Pick<SegmentPayload, 'events'>, ms: number): WorldState {
+  const end = eventIndexAfter(seg.events, ms);
+  return end > 0 ? applyEvents(start, seg.events.slice(0, end)) : start;
+}
+
+// ---- manifest -------------------------------------------------------------------------------------
+
+export interface SegmentInfo {
+  index: number;
+  startMs: number;
+  endMs: number;
+  firstSeq: number;
+  eventCount: number;
+  /** Size of the encoded JSON body (before HTTP compression). */
+  bytes: number;
+  /** Content hash (hex); also the segment's strong ETag. */
+  hash: string;
+}
+
+export interface StrengthSeries {
+  /** Playback time between samples. */
+  stepMs: number;
+  /** Per side: living ships and the summed hull fraction (see strengthBySide), one value per sample. */
+  ships: Record<SideId, number[]>;
+  strength: Record<SideId, number[]>;
+}
+
+/** What `GET .../manifest` returns. */
+export interface BranchManifest {
+  battleId: string;
+  branchId: string;
+  parentBranchId: string | null;
+  decisions: DecisionChoice[];
+  fork: { decisionId: string; atMs: number; seq: number } | null;
+  segmentMs: number;
+  /** False while the branch is still being simulated (a progressive fork); the manifest then grows. */
+  complete: boolean;
+  /** Playback time up to which events are final (= durationMs when complete). Never play past it. */
+  compiledMs: number;
+  /** Known when complete; until then the playback time compiled so far. */
+  durationMs: number;
+  /** Segments whose range is fully compiled, in order. */
+  segments: SegmentInfo[];
+  phases: PhaseSpan[];
+  decisionPoints: DecisionPointInfo[];
+  /** Null until the branch is complete. */
+  outcome: Outcome | null;
+  /** Null until the branch is complete. */
+  eventsSha256: string | null;
+  /** Null until the branch is complete. */
+  strength: StrengthSeries | null;
+}
+
+/** Strength per side sampled evenly over the branch: what the chart draws. Pure; one pass over the events. */
+export function strengthSeries(events: readonly BattleEvent[], durationMs: number, samples = STRENGTH_SAMPLES): StrengthSeries {
+  const stepMs = Math.max(1, Math.ceil(durationMs / Math.max(1, samples - 1)));
+  const ships: Record<SideId, number[]> = {};
+  const strength: Record<SideId, number[]> = {};
+  let state: WorldState | null = null;
+  let from = 0;
+  let i = 0;
+  for (let t = 0; i < samples; t += stepMs, i++) {
+    const end = eventIndexAfter(events, t);
+    if (!state) state = applyEvents(emptyWorld(), events.slice(0, end));
+    else if (end > from) state = applyEvents(state, events.slice(from, end));
+    from = end;
+    const by = strengthBySide(state);
+    for (const [side, s] of Object.entries(by)) {
+      (ships[side] ??= new Array<number>(i).fill(0)).push(s.ships);
+      (strength[side] ??= new Array<number>(i).fill(0)).push(Math.round(s.strength * 100) / 100);
+    }
+    for (const side of Object.keys(ships)) if (ships[side].length < i + 1) ships[side].push(0), strength[side].push(0);
+  }
+  return { stepMs, ships, strength };
+}
