@@ -1,4 +1,4 @@
-import { assertEvent, assign, emit, enqueueActions, setup, type MachineContext } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, type MachineContext, setup } from 'xstate';
 import type { ObjectiveStatus, SideId } from '../../shared/battle/types.js';
 import type { BattleCommand, Facts, MachineEvent, Order } from './types.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { compileBattle, resumeFromCheckpoint } from '../../replays/engine/compiler.js';
+import type { BattleDefinition, DecisionSpec } from '../../replays/engine/index.js';
+import { battles } from '../../replays/index.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { compileBattle, resumeFromCheckpoint } from '../../replays/engine/compiler.js';
-import { battles } from '../../replays/index.js';
-import type { BattleDefinition, DecisionSpec } from '../../replays/engine/index.js';
 
 // Every decision offered changes the outcome measurably on a figure the compare view shows (winner,
 // losses per side, objectives, duration: client/src/compare/outcomeDiff.ts). One compile of history
@@ -11,7 +11,7 @@ import type { BattleDefinition, DecisionSpec } from '../../replays/engine/index.
 // same over 10 seeds (figures in each battle's notes.md).
 
 /** The alternatives a viewer can pick: every non-historical option, and a quantity's far ends. */
-export function alternatives(spec: DecisionSpec): DecisionChoice[] {
+function alternatives(spec: DecisionSpec): DecisionChoice[] {
   return spec.options.flatMap((o): DecisionChoice[] => {
     if (!o.param) return o.historical ? [] : [{ decisionId: spec.id, optionId: o.id }];
     const values = o.historical ? [o.param.min, o.param.max].filter((v) => v !== o.param?.default) : [o.param.default];
@@ -20,7 +20,7 @@ export function alternatives(spec: DecisionSpec): DecisionChoice[] {
 }
 
 /** What differs between two outcomes, counting a loss difference only when it is not noise. */
-export function measurableDifferences(def: BattleDefinition, a: Timeline, b: Timeline): string[] {
+function measurableDifferences(def: BattleDefinition, a: Timeline, b: Timeline): string[] {
   const out: string[] = [];
   if (a.outcome.winner !== b.outcome.winner) out.push(`winner ${a.outcome.winner} -> ${b.outcome.winner}`);
   for (const side of def.info.sides.map((s) => s.id)) {
@@ -39,7 +39,7 @@ export function measurableDifferences(def: BattleDefinition, a: Timeline, b: Tim
 
 describe('every decision changes the outcome', () => {
   for (const def of battles) {
-    it(`${def.info.id}: each decision's alternative moves a compared figure`, { timeout: 300_000 }, () => {
+    it(`${def.info.id}: each decision's alternative moves a compared figure`, { timeout: 900_000 }, () => {
       const history = compileBattle(def);
       const flat: string[] = [];
       // A decision matters when at least one of its alternatives does (tried in order, stopping there).
