@@ -18,6 +18,9 @@ import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
+import { AdapterClockBus } from './streaming/AdapterClockBus.js';
+import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
+import type { FrontierSource } from './streaming/FrontierSource.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
@@ -58,6 +61,12 @@ export interface AppOptions {
   trustProxy?: number;
   /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
   voteStudy?: VoteStudyOptions;
+  /** How far progressive branches are compiled (the loop holds a room's clock at the frontier). Default: all complete. */
+  frontier?: FrontierSource;
+  /** Clock changes between processes. Default: over the adapter's server-side events when an adapter is given. */
+  clockBus?: ClockBus;
+  /** Safety-net re-read of each room's playhead (ms; stop points: 6x as long). Default 10000. */
+  reconcileMs?: number;
 }
 
 export interface App {
@@ -125,6 +134,11 @@ export function createApp(opts: AppOptions = {}): App {
     lookaheadMs: opts.lookaheadMs ?? 2000,
     metrics,
     logger,
+    // Safety nets only (changes arrive by the bus): one playhead read per room per 10 s, stop points per minute.
+    reconcileMs: opts.reconcileMs ?? 10_000,
+    stopsTtlMs: (opts.reconcileMs ?? 10_000) * 6,
+    bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
+    frontier: opts.frontier,
   });
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
