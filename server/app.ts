@@ -29,6 +29,15 @@ import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
+import { CameraBroadcaster } from './camera/CameraBroadcaster.js';
+import { CameraService } from './camera/CameraService.js';
+import { MemoryCameraStore } from './camera/memoryCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { ChatService, type ChatLimits } from './chat/ChatService.js';
+import { MemoryChatStore } from './chat/memoryChatStore.js';
+import { ReactionBatcher } from './chat/ReactionBatcher.js';
+import type { ChatStore } from './chat/store.js';
+import { chatRouter } from './http/chatRoutes.js';
 import { createVoteStudy, type VoteStudyOptions } from './votes/wiring.js';
 
 export interface AppOptions {
@@ -62,6 +71,12 @@ export interface AppOptions {
   allowedOrigins?: string[];
   /** Proxy hops trusted for X-Forwarded-For (TRUST_PROXY). */
   trustProxy?: number;
+  /** Chat, mutes and reaction counts (issue #11). Default: MemoryChatStore. */
+  chatStore?: ChatStore;
+  /** The presented camera (issue #11). Default: MemoryCameraStore. */
+  cameraStore?: CameraStore;
+  /** Per-member chat/reaction budgets; reaction batch window (ms). */
+  chat?: { limits?: ChatLimits; reactionWindowMs?: number };
   /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
   voteStudy?: VoteStudyOptions;
   /** How far progressive branches are compiled (the loop holds a room's clock at the frontier). Default: all complete. */
@@ -118,9 +133,8 @@ export function createApp(opts: AppOptions = {}): App {
   const httpServer = createServer(web);
   const io: IO = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
-    // A browser that drops for a moment gets its missed packets replayed; the client library
-    // re-joins on every connect anyway, so a process that died (no recovery state) is also covered.
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+    // No connection-state recovery: it buffers every room broadcast (MB keyframes included) for minutes, and the
+    // client re-joins on every connect anyway (clock + keyframe or segments), which also covers a process that died.
     pingInterval: 10_000,
     pingTimeout: 8_000,
     maxHttpBufferSize: 1e6,
@@ -149,14 +163,25 @@ export function createApp(opts: AppOptions = {}): App {
     bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
     frontier: opts.frontier,
   });
+  const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
+  const cameraCast = new CameraBroadcaster((roomId, s) => {
+    io.to(roomId).emit('camera:state', s);
+    metrics.broadcasts.inc({ kind: 'camera' });
+  });
+  const reactions = new ReactionBatcher((roomId, batch) => {
+    io.to(roomId).emit('chat:reaction', batch);
+    metrics.broadcasts.inc({ kind: 'reaction' });
+  }, opts.chat?.reactionWindowMs);
+  const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
+  web.use(chatRouter(chat));
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
-  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, ...voteStudy.deps }, metrics);
+  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps }, metrics);
 
   web.use(voteStudy.router);
   web.use(
     apiRouter({
-      ...{ rooms, timelines, metrics, logger, roomExtras: voteStudy.extras },
+      ...{ rooms, timelines, metrics, logger, roomExtras: voteStudy.extras, chat },
       health: () => healthReport(opts.health ?? [], { rooms: loop.activeRooms, sockets: io.of('/').sockets.size }),
     }),
   );
@@ -197,6 +222,8 @@ export function createApp(opts: AppOptions = {}): App {
     async close() {
       loop.stop();
       presenceSweep?.stop();
+      cameraCast.close();
+      reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await voteStudy.close();

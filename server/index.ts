@@ -9,6 +9,10 @@ import { unavailableOnOutage, type RedisClient } from './store/redis.js';
 import { connectRedisBackend } from './store/redisBackend.js';
 import { redisClient } from './store/redisClient.js';
 import { DAY_MS, type Store } from './store/types.js';
+import { RedisCameraStore } from './camera/redisCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { RedisChatStore } from './chat/redisChatStore.js';
+import type { ChatStore } from './chat/store.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { RedisStudyStore } from './study/store.js';
 import { RedisVoteStore } from './votes/redis.js';
@@ -55,6 +59,19 @@ if (config.REDIS_URL) {
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
+// Chat and camera (issue #11): their own small stores, on one shared Redis connection.
+let chatStore: ChatStore | undefined;
+let cameraStore: CameraStore | undefined;
+if (config.REDIS_URL) {
+  // Fail-fast like the room store: UNAVAILABLE during an outage instead of waiting for Redis.
+  const together = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis chat/camera error') });
+  await together.connect();
+  chatStore = unavailableOnOutage(new RedisChatStore(together, config.REDIS_PREFIX), together);
+  cameraStore = unavailableOnOutage(new RedisCameraStore(together, config.REDIS_PREFIX), together);
+  health.push(redisProbe('chat/camera', together));
+  closers.push(async () => (together.isReady ? together.close() : together.destroy()));
+}
+
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
 // while the server already listens (the first request for a battle waits for its compile).
 const timelines = new WorkerTimelineService();
@@ -81,6 +98,8 @@ const app = createApp({
   limiterPrefix: config.REDIS_PREFIX,
   allowedOrigins: config.ALLOWED_ORIGINS,
   trustProxy: config.TRUST_PROXY,
+  chatStore,
+  cameraStore,
   voteStudy,
   health,
   presenceSweepMs: config.PRESENCE_SWEEP_S * 1000,

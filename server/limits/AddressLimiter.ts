@@ -20,17 +20,15 @@ export class AddressLimiter {
   constructor(o: AddressLimiterOptions) {
     const make = (kind: AddressLimit, points: number): RateLimiterAbstract => {
       const keyPrefix = `${o.prefix ?? 'wardroom:'}rl:${kind}`;
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+      // With Redis down, each process falls back to its own in-memory budget instead of refusing everyone.
       return o.redis
         ? new RateLimiterRedis({
-            storeClient: o.redis,
-            useRedisPackage: true,
-            keyPrefix,
-            points,
-            duration: 60,
-            // While Redis is away: per-process budgets instead of failing every connect and join (issue #12 item 3).
-            insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: 60 }),
+            ...{ storeClient: o.redis, useRedisPackage: true, keyPrefix, points, duration: 60 },
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
           })
-        : new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+        : memory;
     };
     this.limiters = {
       'room:create': make('room:create', o.limits.roomsPerMin),
