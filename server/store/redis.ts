@@ -38,20 +38,13 @@ export type RedisClient = RedisClientType;
 /**
  * Every per-room key suffix ('' = the meta key): TOUCH refreshes them all. A new per-room key must be listed here
  * (and get its TTL when created). votes/studies: the vote and study stores' fixed keys (server/votes, server/study),
- * which set the TTL on what they write, per-vote keys (room:<id>:vote:<voteId>:*) included.
+ * which set the TTL on what they write, per-vote keys (room:<id>:vote:<voteId>:*) included; chat/react/camera:
+ * server/chat, server/camera (their dedup keys expire by themselves).
  */
 export const ROOM_KEY_PARTS = [
-  '',
-  'settings',
-  'ph',
-  'members',
-  'gone',
-  'ann',
-  'branches',
-  'votes',
-  'votes:status',
-  'votes:open',
-  'studies',
+  ...['', 'settings', 'ph', 'members', 'gone', 'ann', 'branches'],
+  ...['votes', 'votes:status', 'votes:open', 'studies'],
+  ...['chat', 'chat:muted', 'react', 'camera'],
 ] as const;
 type Part = (typeof ROOM_KEY_PARTS)[number];
 
