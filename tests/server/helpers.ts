@@ -59,6 +59,42 @@ export async function until<T>(fn: () => T | undefined | null | false, timeoutMs
   }
 }
 
+/** Wait until predicate() is truthy; fails after timeoutMs with a message naming `what`. */
+export function waitFor<T>(predicate: () => T | undefined | null | false, o: { what: string; timeoutMs?: number }): Promise<T> {
+  return until(predicate, o.timeoutMs ?? 5000, o.what);
+}
+
+/**
+ * A deliberate fixed wait: the test then checks that nothing (more) happened during it, or counts what a
+ * fixed window produced. Not for waiting on a condition: use waitFor/once/advanced for that.
+ */
+export const quietPeriod = (ms: number): Promise<void> => sleep(ms);
+
+/** Resolves with the first payload of `event` on `emitter` (e.g. a socket); fails after timeoutMs naming the event. */
+export function once<T = unknown>(
+  emitter: { once(event: string, fn: (payload: T) => void): unknown; off(event: string, fn: (payload: T) => void): unknown },
+  event: string,
+  timeoutMs = 5000,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const fn = (payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, fn);
+      reject(new Error(`timed out waiting for ${event}`));
+    }, timeoutMs);
+    emitter.once(event, fn);
+  });
+}
+
+/** Wait until the client's shared play head is `ms` of battle time past where it is now (playback running). */
+export function advanced(c: { positionNow(): number }, ms: number, timeoutMs = 5000): Promise<true> {
+  const target = c.positionNow() + ms;
+  return waitFor(() => c.positionNow() >= target, { what: `play head at ${Math.round(target)} ms`, timeoutMs });
+}
+
 export function spread(values: number[]): number {
   return Math.max(...values) - Math.min(...values);
 }
