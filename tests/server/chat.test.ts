@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatHistory, ChatMessage, ReactionBatch } from '../../shared/protocol/events.js';
 import { TOGETHER_CLIENT_SCHEMAS } from '../../shared/protocol/schemas.js';
-import { type Booted, boot, clientId, sleep, until } from './helpers.js';
+import { type Booted, boot, clientId, quietPeriod, until } from './helpers.js';
 
 // Room chat and timed reactions over real socket.io clients.
 
@@ -48,7 +48,7 @@ describe('chat', () => {
     const v = await viewer.call<{ message: ChatMessage }>('chat:send', { id: mid(), text: 'aye' });
     expect(v).toMatchObject({ ok: true, message: { author: 'Jake', role: 'viewer' } });
     await until(() => got.length === 2, 2000, 'messages');
-    await sleep(100);
+    await quietPeriod(100); // a duplicate delivery would arrive in this window
     expect(got.map((m) => m.text)).toEqual(['<b>Watch the left flank</b>', 'aye']);
     const h = await history(s.url, roomId);
     expect(h.messages.map((m) => m.text)).toEqual(['<b>Watch the left flank</b>', 'aye']);
@@ -145,7 +145,7 @@ describe('chat', () => {
       error: { code: 'BAD_REQUEST' },
     });
     await until(() => batches.reduce((n, b) => n + b.reactions.reduce((m, r) => m + r.count, 0), 0) === 20, 3000, 'batched reactions');
-    await sleep(300);
+    await quietPeriod(300); // longer than the 200 ms reaction window: any further batch or recount would land here
     expect(batches.length).toBeLessThanOrEqual(3);
     const total = (sym: string) =>
       batches

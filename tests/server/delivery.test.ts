@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { boot, sleep, until, type Booted } from './helpers.js';
+import type { PlaybackClock } from '../../shared/protocol/events.js';
+import { boot, until, waitFor, type Booted } from './helpers.js';
 import { segmentsSocket, type SegmentsSocket } from './segmentsDelivery.js';
 
 // room:join {delivery: 'segments'}: the socket gets the clock and the room's control events, never
@@ -34,7 +35,15 @@ describe('delivery: segments sockets get the clock only', () => {
     await until(() => seg.clock()?.reason === 'autopause', 3000, 'autopause on the segments socket');
     await inst.stepPhase(1);
     await until(() => seg.clock()?.reason === 'phase', 2000, 'phase jump clock');
-    await sleep(150);
+    // The socket-delivery socket has the phase jump and its keyframe: anything wrongly sent to seg would be in too.
+    const phaseKeyframe = () => {
+      const from = sock.received.findIndex((x) => x.event === 'playback:clock' && (x.args[0] as PlaybackClock).reason === 'phase');
+      return from >= 0 && sock.received.slice(from).some((x) => x.event === 'timeline:keyframe');
+    };
+    await waitFor(phaseKeyframe, {
+      what: 'phase jump keyframe on the socket-delivery socket',
+      timeoutMs: 2000,
+    });
 
     const events = new Set(seg.received.map((x) => x.event));
     expect(events).toContain('playback:clock');

@@ -4,7 +4,7 @@ import { stateAt } from '../../shared/battle/seek.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { BranchInfo } from '../../shared/protocol/events.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
-import { boot, sleep, spread, until, type Booted } from './helpers.js';
+import { advanced, boot, quietPeriod, spread, until, type Booted } from './helpers.js';
 
 // The server on the real engine and every registered battle (iterated, never named).
 
@@ -40,10 +40,9 @@ describe('server on the real engine', () => {
     expect((await inst.seek(mid)).ok).toBe(true);
     expect((await inst.setRate(8)).ok).toBe(true);
     expect((await inst.play()).ok).toBe(true);
-    await sleep(700);
+    await advanced(inst, 8 * 700); // well into playback before the late join
     const late = s.client({ roomId, name: 'Late' });
-    await late.ready;
-    await sleep(300);
+    await late.ready; // resolves with the keyframe at the head and the events the room already streamed past it
     const t = performance.timeOrigin + performance.now();
     const all = [inst, viewer, late];
     expect(spread(all.map((c) => c.positionNow(t)))).toBeLessThan(10);
@@ -89,7 +88,7 @@ describe('server on the real engine', () => {
     const again = await player.fork(choice);
     expect(again.ok && again.branch.branchId).toBe(branch.branchId);
     await until(() => created.length >= 1, 2000, 'branch:created');
-    await sleep(100);
+    await quietPeriod(100); // a duplicate branch:created would arrive in this window
     expect(created.map((b) => b.branchId)).toEqual([branch.branchId]); // once
 
     // The branch's timeline is served over HTTP.
@@ -99,9 +98,10 @@ describe('server on the real engine', () => {
     // Only the instructor switches; the play head is past the fork point -> it moves to the fork point.
     expect(await player.switchBranch(branch.branchId)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await inst.switchBranch('b-unknown')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const seekKfs = [inst, player, viewer].map((c) => c.nextKeyframe());
     const sought = await inst.seek(Math.min(pick.tl.durationMs, pick.atMs + 5000));
     await until(() => [player, viewer].every((c) => c.clock()?.version === (sought.ok && sought.clock.version)), 2000, 'seek everywhere');
-    await sleep(50); // the seek's keyframe follows its clock
+    await Promise.all(seekKfs); // the seek's keyframe follows its clock
     const kfs = [inst, player, viewer].map((c) => c.nextKeyframe());
     const sw = await inst.switchBranch(branch.branchId);
     if (!sw.ok) throw new Error(sw.error.message);

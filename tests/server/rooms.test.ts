@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { MemoryStore } from '../../server/store/memory.js';
-import { boot, clientId, sleep, spread, until, type Booted } from './helpers.js';
+import { advanced, boot, clientId, quietPeriod, spread, until, waitFor, type Booted } from './helpers.js';
 import { buildFixtureTimeline } from './fixtures/timeline.js';
 
 let s: Booted;
@@ -42,10 +42,9 @@ describe('rooms: synchronized playback', () => {
     await Promise.all([inst.ready, early.ready]);
     expect((await inst.seek(12_345)).ok).toBe(true);
     expect((await inst.play()).ok).toBe(true);
-    await sleep(600);
+    await advanced(inst, 600); // the head has moved on before the late join
     const late = s.client({ roomId, name: 'Jadzia' });
-    await late.ready;
-    await sleep(300);
+    await late.ready; // resolves with the keyframe at the head and the events the room already streamed past it
     const t = performance.timeOrigin + performance.now();
     const pos = [inst, early, late].map((c) => c.positionNow(t));
     expect(spread(pos)).toBeLessThan(10);
@@ -69,12 +68,12 @@ describe('rooms: synchronized playback', () => {
 
     let ack = await inst.play();
     expect(ack.ok).toBe(true);
-    await sleep(300);
+    await advanced(inst, 300);
     ack = await inst.setRate(4);
     if (!ack.ok) throw new Error('rate failed');
     await waitVersion(ack.clock.version);
     expect(spread(positions(all))).toBeLessThan(10);
-    await sleep(250);
+    await advanced(inst, 4 * 250);
     ack = await inst.seek(40_000);
     if (!ack.ok) throw new Error('seek failed');
     await waitVersion(ack.clock.version);
@@ -97,14 +96,19 @@ describe('rooms: synchronized playback', () => {
     await Promise.all([inst.ready, viewer.ready]);
     await inst.play();
     let keyframes = 0;
-    viewer.socket.on('timeline:keyframe', () => keyframes++);
+    let lastKeyframeAt = 0;
+    viewer.socket.on('timeline:keyframe', (kf) => {
+      keyframes++;
+      lastKeyframeAt = kf.positionMs;
+    });
     let last = 0;
     for (let i = 1; i <= 20; i++) {
       const r = await inst.seek(i * 2_000);
       if (r.ok) last = r.clock.version;
     }
     await until(() => viewer.clock()?.version === last, 2000, 'last seek');
-    await sleep(300);
+    // The burst's trailing keyframe follows the throttle interval: wait for the one at the last seek (40 s).
+    await waitFor(() => lastKeyframeAt >= 40_000, { what: 'keyframe at the last seek', timeoutMs: 2000 });
     console.log(`[burst] 20 seeks -> ${keyframes} keyframes`);
     expect(keyframes).toBeGreaterThanOrEqual(1);
     expect(keyframes).toBeLessThan(20);
@@ -224,7 +228,7 @@ describe('rooms: synchronized playback', () => {
     const player = s.client({ roomId, name: 'Jake', role: 'player', clientId: cid });
     const [, joined] = await Promise.all([inst.ready, player.ready]);
     await inst.play();
-    await sleep(200);
+    await advanced(inst, 200);
 
     // Transport killed from the client side: socket.io reconnects by itself.
     const kf = player.nextKeyframe();
@@ -243,7 +247,7 @@ describe('rooms: synchronized playback', () => {
     const sockets = await s.app.io.in(roomId).fetchSockets();
     sockets.find((x) => x.data.memberId === joined.you.memberId)!.disconnect(true);
     // a server-initiated disconnect does not auto-reconnect in socket.io-client: the app reconnects
-    await sleep(50);
+    await waitFor(() => !player.socket.connected, { what: 'server-side disconnect seen by the player', timeoutMs: 2000 });
     player.socket.connect();
     await kf2;
     await until(() => player.clock()?.version === inst.clock()?.version, 2000, 'clock caught up again');
@@ -274,7 +278,7 @@ describe('rooms: synchronized playback', () => {
     const ticks0 = await metric('wardroom_loop_ticks_total');
     const b0 = await metric('wardroom_broadcasts_total', '{kind="events"}');
     for (const c of clients) counts.set(c, 0);
-    await sleep(1000);
+    await quietPeriod(1000); // a fixed window: the test counts the ticks and broadcasts inside it
     const ticks = (await metric('wardroom_loop_ticks_total')) - ticks0;
     const broadcasts = (await metric('wardroom_broadcasts_total', '{kind="events"}')) - b0;
     console.log(`[stream] ${ticks} ticks, ${broadcasts} event broadcasts for 2 rooms x 5 sockets`);
