@@ -10,7 +10,7 @@ import type { BattleDefinition, DecisionSpec } from '../../replays/engine/types.
 import { MemoryStore } from '../../server/store/memory.js';
 import type { Store } from '../../server/store/types.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
-import { boot, sleep, spread, until, type Booted } from './helpers.js';
+import { advanced, boot, spread, until, type Booted } from './helpers.js';
 import { redisAvailable, redisStore } from './redis.js';
 
 // What-if branches through real sockets on the real engine: a player forks, the instructor switches
@@ -118,7 +118,7 @@ describe('what-if branches in a room', () => {
     const tl = (await engine.timeline(def.info.id, branch.branchId))!;
     expect(sw.clock.durationMs).toBe(tl.durationMs);
     for (const c of all) expect(c.clock()?.version).toBe(sw.clock.version);
-    await sleep(600); // playing on the branch
+    await advanced(inst, 600 * inst.clock()!.rate); // playing on the branch
     await expectInSync(all, tl);
     // Past the fork, the room shows the branch, not history.
     await inst.pause();

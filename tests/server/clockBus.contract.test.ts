@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AdapterClockBus } from '../../server/streaming/AdapterClockBus.js';
 import { MemoryClockHub, type ClockBus, type ClockBusMessage } from '../../server/streaming/ClockBus.js';
 import type { IO } from '../../server/types.js';
-import { sleep, until } from './helpers.js';
+import { until, waitFor } from './helpers.js';
 import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
 
 // One contract for every ClockBus: a message reaches every other process's listeners, never the publisher's own,
@@ -26,6 +26,10 @@ async function memoryBuses(n: number): Promise<ClockBus[]> {
 async function adapterBuses(n: number): Promise<ClockBus[]> {
   const key = `${testPrefix()}socket.io`;
   const out: ClockBus[] = [];
+  const probe = createClient({ url: REDIS_URL });
+  probe.on('error', () => {});
+  await probe.connect();
+  cleanup.push(() => probe.close());
   for (let i = 0; i < n; i++) {
     const pub = createClient({ url: REDIS_URL });
     const sub = pub.duplicate();
@@ -40,7 +44,9 @@ async function adapterBuses(n: number): Promise<ClockBus[]> {
     });
     out.push(new AdapterClockBus(io));
   }
-  await sleep(100); // subscriptions in place
+  // Subscriptions in place: every adapter listens on the channel serverSideEmit publishes to.
+  const channel = `${key}-request#/#`;
+  await waitFor(async () => (await probe.pubSubNumSub(channel))[channel] === n, { what: `${n} subscribers on ${channel}`, timeoutMs: 3000 });
   return out;
 }
 
@@ -77,12 +83,15 @@ for (const [name, make, run] of [
     it('stops delivering after unsubscribe', async () => {
       const [a, b] = await make(2);
       const got: ClockBusMessage[] = [];
+      const still: ClockBusMessage[] = [];
       const off = b.subscribe((m) => got.push(m));
+      b.subscribe((m) => still.push(m));
       await a.publish({ kind: 'stops', roomId: 'r2' });
       await until(() => got.length === 1, 2000, 'first');
       off();
       await a.publish({ kind: 'stops', roomId: 'r3' });
-      await sleep(150);
+      // The same message reaches b's other listener: had the unsubscribed one still been called, it would be by now.
+      await until(() => still.length === 2, 2000, 'r3 on the still-subscribed listener');
       expect(got).toEqual([{ kind: 'stops', roomId: 'r2' }]);
     });
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { frontierSourceOf, type BranchFrontiers } from '../../server/streaming/FrontierSource.js';
-import { boot, sleep, until, type Booted } from './helpers.js';
+import { boot, quietPeriod, until, type Booted } from './helpers.js';
 import { FIXTURE_BATTLE, FIXTURE_BRANCH } from './fixtures/timeline.js';
 import { segmentsSocket, type SegmentsSocket } from './segmentsDelivery.js';
 
@@ -64,7 +64,7 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
     await until(() => seg.clock()?.reason === 'hold', 3000, 'hold at the frontier');
     expect(seg.clock()).toMatchObject({ state: 'paused', positionMs: 5_000 });
     await until(() => viewer.clock()?.reason === 'hold', 2000, 'hold on the socket-delivery client');
-    await sleep(300);
+    await quietPeriod(300); // held: the play head must not move in this window
     expect(viewer.positionNow()).toBe(5_000);
     // Socket delivery never streamed an event past the frontier, and the folded world stops there.
     expect(maxEventT).toBeLessThanOrEqual(5_000);
@@ -122,7 +122,7 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
     raw.push(inst);
     const version = inst.clock()!.version;
     frontier.set(FIXTURE_BATTLE, FIXTURE_BRANCH, 8_000);
-    await sleep(200);
+    await quietPeriod(200); // a frontier change alone must not send a clock in this window
     expect(inst.clock()).toMatchObject({ state: 'paused', version, reason: 'init' });
   });
 });

@@ -59,9 +59,17 @@ export async function until<T>(fn: () => T | undefined | null | false, timeoutMs
   }
 }
 
-/** Wait until predicate() is truthy; fails after timeoutMs with a message naming `what`. */
-export function waitFor<T>(predicate: () => T | undefined | null | false, o: { what: string; timeoutMs?: number }): Promise<T> {
-  return until(predicate, o.timeoutMs ?? 5000, o.what);
+type Falsy = undefined | null | false;
+
+/** Wait until predicate() (sync or async) is truthy; fails after timeoutMs with a message naming `what`. */
+export async function waitFor<T>(predicate: () => T | Falsy | Promise<T | Falsy>, o: { what: string; timeoutMs?: number }): Promise<T> {
+  const end = Date.now() + (o.timeoutMs ?? 5000);
+  for (;;) {
+    const v = await predicate();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${o.timeoutMs ?? 5000} ms waiting for ${o.what}`);
+    await sleep(10);
+  }
 }
 
 /**
@@ -69,6 +77,9 @@ export function waitFor<T>(predicate: () => T | undefined | null | false, o: { w
  * fixed window produced. Not for waiting on a condition: use waitFor/once/advanced for that.
  */
 export const quietPeriod = (ms: number): Promise<void> => sleep(ms);
+
+/** Let a fixed time pass where the behaviour under test is itself about time (grace periods, TTLs, a sender's pace). */
+export const elapse = (ms: number): Promise<void> => sleep(ms);
 
 /** Resolves with the first payload of `event` on `emitter` (e.g. a socket); fails after timeoutMs naming the event. */
 export function once<T = unknown>(

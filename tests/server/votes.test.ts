@@ -9,7 +9,7 @@ import type { RoomClient } from '../../client/lib/roomClient.js';
 import { RedisStore, type RedisClient } from '../../server/store/redis.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { RedisVoteStore } from '../../server/votes/redis.js';
-import { boot, clientId, sleep, until, type Booted } from './helpers.js';
+import { boot, clientId, quietPeriod, until, type Booted } from './helpers.js';
 import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
 
 // Group votes through real sockets on the real engine (the registered battle with the fewest units,
@@ -152,7 +152,7 @@ describe('group votes', () => {
     const picked = ok(await close(inst, { voteId: vote.voteId, optionId: o2.id }));
     expect(picked.vote.result).toMatchObject({ optionId: o2.id, decidedBy: 'instructor', switched: false });
     // Not switched: the room stays on history.
-    await sleep(100);
+    await quietPeriod(100); // a wrongly sent switch would reach the room in this window
     expect(inst.room()?.branchId).toBe(history.branchId);
   });
 });
