@@ -3,7 +3,7 @@ import type { Timeline } from '../../shared/battle/timeline.js';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { StaticTimelineService } from '../../server/timelines/StaticTimelineService.js';
 import { FIXTURE_BATTLE, FIXTURE_BRANCH, buildFixtureTimeline, fixtureInfo } from './fixtures/timeline.js';
-import { boot, clientId, sleep, until, type Booted } from './helpers.js';
+import { advanced, boot, clientId, quietPeriod, until, waitFor, type Booted } from './helpers.js';
 import { redisAvailable, redisStore } from './redis.js';
 
 // Annotation rules beyond the basics in annotations.test.ts, with real sockets: annotations belong
@@ -74,7 +74,7 @@ describe('annotation rules', () => {
     expect(await inst.switchBranch(FIXTURE_BRANCH)).toMatchObject({ ok: true, clock: { positionMs: 30_000 } });
     await inst.seek(38_000);
     await inst.play();
-    await sleep(1200); // ~4.8 s of playback at 4x: well past 40 s
+    await advanced(inst, 4_800); // to 42.8 s: well past the what-if stop at 40 s, time for a wrong autopause to arrive
     expect(inst.clock()).toMatchObject({ state: 'playing' });
     expect(inst.positionNow()).toBeGreaterThan(40_500);
   });
@@ -97,7 +97,8 @@ describe('annotation rules', () => {
     const acks = await Promise.all(Array.from({ length: 8 }, () => inst.addAnnotation(p)));
     expect(acks.every((a) => a.ok)).toBe(true);
     expect(new Set(acks.map((a) => JSON.stringify(a))).size).toBe(1);
-    await sleep(200);
+    await waitFor(() => seen.length > 0, { what: 'annotation:added', timeoutMs: 2000 });
+    await quietPeriod(150); // any duplicate broadcast from the resends would arrive in this window
     expect(seen).toEqual(['burst-0001']);
     const res = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
     expect(res.annotations.map((a) => a.id)).toEqual(['burst-0001']);
@@ -118,7 +119,8 @@ describe('annotation rules', () => {
     expect(await nog.addAnnotation({ id: 'shared-0001', positionMs: 6_000, text: 'Nog was here' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     // Not even the instructor takes over an id through add (edit is the way to change it).
     expect(await inst.addAnnotation({ id: 'shared-0001', positionMs: 7_000, text: 'Sisko' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-    await sleep(150);
+    await waitFor(() => added.length > 0, { what: 'annotation:added', timeoutMs: 2000 });
+    await quietPeriod(100); // a broadcast for a refused add would arrive in this window
     expect(added).toEqual(['shared-0001']);
     const res = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
     expect(res.annotations).toHaveLength(1);
@@ -146,7 +148,7 @@ describe('annotation rules', () => {
     expect(await inst.deleteAnnotation('stop-0001')).toMatchObject({ ok: true });
     await inst.seek(11_000);
     await inst.play();
-    await sleep(800); // ~3.2 s of playback at 4x
+    await advanced(inst, 3_200); // to 14.2 s: well past the deleted stop at 12 s, time for a wrong autopause to arrive
     expect(inst.clock()).toMatchObject({ state: 'playing' });
     expect(inst.positionNow()).toBeGreaterThan(13_000);
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../shared/protocol/events.js';
-import { boot, clientId, sleep, until, type Booted } from './helpers.js';
+import { advanced, boot, clientId, elapse, quietPeriod, until, waitFor, type Booted } from './helpers.js';
 import { redisAvailable, redisStore, testPrefix } from './redis.js';
 import { FIXTURE_BATTLE } from './fixtures/timeline.js';
 
@@ -32,7 +32,8 @@ describe('annotations', () => {
     expect(retry).toEqual(first);
     if (!first.ok) return;
     expect(first.annotation).toMatchObject({ id: payload.id, positionMs: 12_000, phaseId: 'approach', author: 'Sisko', authorRole: 'instructor', at: { x: 10, y: 20 } });
-    await sleep(150);
+    await waitFor(() => [...received.values()].every((list) => list.length > 0), { what: 'annotation:added everywhere', timeoutMs: 2000 });
+    await quietPeriod(100); // a second broadcast (from the retry) would arrive in this window
     for (const [, list] of received) expect(list.map((a) => a.id)).toEqual([payload.id]);
     for (const v of viewers) expect(v.room()!.annotations.map((a) => a.id)).toEqual([payload.id]);
 
@@ -81,7 +82,7 @@ describe('annotations', () => {
     for (const c of all) expect(c.stateNow()!.t).toBeLessThanOrEqual(10_500);
     // Playing again moves on past the stop.
     await inst.play();
-    await sleep(300);
+    await advanced(inst, 600);
     expect(inst.clock()?.state).toBe('playing');
     expect(inst.positionNow()).toBeGreaterThan(10_500);
   });
@@ -145,7 +146,7 @@ describe('annotations', () => {
     expect(joined.room.annotations.map((a) => a.id)).toEqual([note('persist', 0).id]);
     await s.close(); // closing still writes (members turn disconnected): clear after it
     s = null;
-    await sleep(100);
+    await elapse(100); // let those last writes land before clearing
     const cleaner = await redisStore(prefix);
     await cleaner.clearPrefix();
     await cleaner.close();

@@ -1,7 +1,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketBudget } from '../../server/limits/SocketBudget.js';
-import { type Booted, boot, sleep, until } from './helpers.js';
+import { type Booted, boot, quietPeriod, until } from './helpers.js';
 
 // Shedding floods (issue #13 item 3): a socket that keeps sending past its budget is cut off, refusals are
 // counted not logged, and another client keeps working. The latency figure is a benchmark (tests/bench/flood.ts).
@@ -35,7 +35,7 @@ describe('flood shedding', () => {
     }
     await until(() => reason, 5000, 'flooder disconnected');
     expect(reason).toBe('io server disconnect'); // a server-side cut: socket.io clients do not auto-reconnect
-    await sleep(300);
+    await quietPeriod(300); // a server-side cut must stay cut: no reconnect in this window
     expect(flooder.connected).toBe(false);
     expect((await calm.call('clock:ping', { clientTime: 1 })).ok).toBe(true);
     expect((await calm.seek(1000)).ok === false).toBe(true); // a viewer: FORBIDDEN, but answered
@@ -71,7 +71,7 @@ describe('flood shedding', () => {
     const ok = acks.filter((a) => a.ok).length;
     expect(ok).toBeGreaterThanOrEqual(20);
     expect(ok).toBeLessThan(60);
-    await sleep(1200);
+    await quietPeriod(1200); // past the 1 s window: one burst must not turn into a flood cut-off later
     expect(sock.connected).toBe(true);
     expect(await new Promise<{ ok: boolean }>((r) => sock.emit('clock:ping', { clientTime: 1 }, r))).toMatchObject({ ok: true });
   });

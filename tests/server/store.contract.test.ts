@@ -5,6 +5,7 @@ import type { Annotation, BranchInfo } from '../../shared/protocol/events.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { RedisStore } from '../../server/store/redis.js';
 import type { Retention, RoomRecord, Store } from '../../server/store/types.js';
+import { elapse, waitFor } from './helpers.js';
 import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
 
 // One contract, every backend: the server must behave the same on memory and on Redis.
@@ -42,7 +43,6 @@ const ann = (roomId: string, id: string, over: Partial<Annotation> = {}): Annota
   id, roomId, branchId: 'h', positionMs: 1000, text: `note ${id}`, author: 'Sisko', authorId: 'm1', authorRole: 'instructor', createdAt: 5, updatedAt: 5, ...over,
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const branch: BranchInfo = {
   branchId: 'w1', battleId: 'b', parentBranchId: 'h', decisions: [{ decisionId: 'd', optionId: 'o' }], fork: { decisionId: 'd', atMs: 10, seq: 3 },
   durationMs: 100, outcome: { winner: null, summary: '', losses: {}, facts: [], objectives: {} }, createdBy: 'Jake', createdAt: 2,
@@ -137,18 +137,19 @@ describe.each(backends)('store contract: %s', (_name, make) => {
     await s.upsertMember('r8', { memberId: 'here', name: 'Dax', role: 'viewer', connected: true });
     await s.upsertMember('r8', { memberId: 'back', name: 'Worf', role: 'player', connected: false });
     await s.addAnnotation(ann('r8', 'byweyoun', { authorId: 'gone', author: 'Weyoun' }));
-    await sleep(60);
+    await elapse(60); // disconnected a while, still within the grace
     await s.upsertMember('r8', { memberId: 'back', name: 'Worf', role: 'player', connected: true }); // back within the grace
     expect((await s.listMembers('r8')).map((m) => m.memberId).sort()).toEqual(['back', 'gone', 'here']);
-    await sleep(450);
+    await waitFor(async () => !(await s.listMembers('r8')).some((m) => m.memberId === 'gone'), { what: 'the pruning of gone', timeoutMs: 3000 });
     expect((await s.listMembers('r8')).map((m) => m.memberId).sort()).toEqual(['back', 'here']);
     expect(await s.getMember('r8', 'gone')).toBeNull();
     expect((await s.getAnnotation('r8', 'byweyoun'))?.author).toBe('Weyoun');
     // Disconnecting twice keeps the first disconnect time (the grace is not extended by bookkeeping).
     await s.upsertMember('r8', { memberId: 'here', name: 'Dax', role: 'viewer', connected: false });
-    await sleep(200);
+    // Timing is the point here: pruned 450 ms after the first disconnect, where an extended grace would keep it until 600.
+    await elapse(200);
     await s.upsertMember('r8', { memberId: 'here', name: 'Dax', role: 'viewer', connected: false });
-    await sleep(250);
+    await elapse(250);
     expect(await s.getMember('r8', 'here')).toBeNull();
   });
 
@@ -165,8 +166,9 @@ describe.each(backends)('store contract: %s', (_name, make) => {
     };
     await fill('used');
     await fill('idle');
+    // Time is the point: past the TTL, with a read of 'used' every 200 ms (reading 'idle' would refresh it).
     for (let i = 0; i < 8; i++) {
-      await sleep(200);
+      await elapse(200);
       expect(await s.getPlayhead('used')).not.toBeNull(); // a read is a use
     }
     expect(await s.getRoom('idle')).toBeNull();
