@@ -100,6 +100,15 @@ export function once<T = unknown>(
   });
 }
 
+/** `p`, or a failure naming `what` if it has not settled within timeoutMs. */
+export function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Wait until the client's shared play head is `ms` of battle time past where it is now (playback running). */
 export function advanced(c: { positionNow(): number }, ms: number, timeoutMs = 5000): Promise<true> {
   const target = c.positionNow() + ms;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomClient } from '../../client/lib/roomClient.js';
-import { boot, sleep, spread, until, type Booted } from './helpers.js';
+import { advanced, boot, elapse, spread, until, waitFor, type Booted } from './helpers.js';
 
 // 200 real socket.io clients on loopback in one room. Figures are printed; assertions are correctness
 // plus generous bounds only (loopback on a shared CI box is noisy).
@@ -9,16 +9,28 @@ const N = 200;
 let s: Booted;
 let clients: RoomClient[];
 let inst: RoomClient;
+/** Completed pings per client (join pings and the settle pings that follow the join). */
+const pings = new Map<RoomClient, number>();
+const JOIN_PINGS = 8;
+const SETTLE_PINGS = 3; // RoomClientOptions.settleMs' default has three
+
+/** Counts c's completed pings; the settle timers call c.ping() too, so they count. */
+function countPings(c: RoomClient): RoomClient {
+  pings.set(c, 0);
+  const ping = c.ping.bind(c);
+  c.ping = () => ping().finally(() => pings.set(c, pings.get(c)! + 1));
+  return c;
+}
 
 beforeAll(async () => {
   s = await boot({ rateLimit: { points: 200, durationS: 1 } });
   const { roomId, instructorKey } = await s.createRoom();
-  inst = s.client({ roomId, name: 'Sisko', instructorKey, pings: 8 });
+  inst = countPings(s.client({ roomId, name: 'Sisko', instructorKey, pings: JOIN_PINGS }));
   await inst.ready;
   clients = [inst];
   // Join in waves so the ping storm stays realistic.
   for (let i = 1; i < N; i += 50) {
-    const wave = Array.from({ length: Math.min(50, N - i) }, (_, k) => s.client({ roomId, name: `viewer${i + k}`, pings: 8 }));
+    const wave = Array.from({ length: Math.min(50, N - i) }, (_, k) => countPings(s.client({ roomId, name: `viewer${i + k}`, pings: JOIN_PINGS })));
     await Promise.all(wave.map((c) => c.ready));
     clients.push(...wave);
   }
@@ -33,7 +45,8 @@ const pct = (xs: number[], p: number) => {
 describe(`${N} clients in one room`, () => {
   it('agree on the playback position and receive clock changes quickly', async () => {
     expect(clients).toHaveLength(N);
-    await sleep(3500); // the clients' settle pings (see RoomClientOptions.settleMs) run after the join storm
+    // The clients' settle pings (see RoomClientOptions.settleMs) run after the join storm.
+    await waitFor(() => clients.every((c) => pings.get(c)! >= JOIN_PINGS + SETTLE_PINGS), { what: 'every client’s settle pings', timeoutMs: 15_000 });
     // Paused, positions agree trivially; the server-clock estimates are what playing positions inherit.
     const lockstepSpread = spread(clients.map((c) => c.sync.offset));
     // 200 clients in this one process ping in near lockstep and queue behind each other; real browsers
@@ -41,7 +54,7 @@ describe(`${N} clients in one room`, () => {
     for (const c of clients) await c.ping();
     const staggeredSpread = spread(clients.map((c) => c.sync.offset));
     await inst.play();
-    await sleep(500);
+    await advanced(inst, 500);
 
     // Emit -> receipt delay of a clock change, per client.
     const received = new Map<RoomClient, number>();
@@ -54,18 +67,19 @@ describe(`${N} clients in one room`, () => {
         }
       });
     }
+    const keyframes = clients.map((c) => c.nextKeyframe());
     const sent = now();
     const ack = await inst.seek(30_000);
     expect(ack.ok).toBe(true);
     await until(() => received.size === N, 10_000, 'all clients got the seek');
     const delays = [...received.values()].map((t) => t - sent);
 
-    await sleep(300); // keyframes and the stream settle
+    await Promise.all(keyframes); // the seek's keyframe everywhere
     const spreads: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = now();
       spreads.push(spread(clients.map((c) => c.positionNow(t))));
-      await sleep(100);
+      await elapse(100); // samples spread over half a second of playing
     }
     const t = now();
     const seqs = clients.map((c) => c.stateNow(t)!.nextSeq);

@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppOptions } from '../../server/app.js';
 import type { Store } from '../../server/store/types.js';
-import { boot, clientId, sleep, spread, until, type Booted } from './helpers.js';
+import { advanced, boot, clientId, elapse, quietPeriod, spread, until, waitFor, within, type Booted } from './helpers.js';
 import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
 import { segmentsSocket } from './segmentsDelivery.js';
 
@@ -38,7 +38,7 @@ describe.runIf(hasRedis)('two processes, one Redis', () => {
     const prefix = testPrefix();
     // Registered first, so it runs last: closing apps still write (members turn disconnected).
     cleanup.push(async () => {
-      await sleep(100);
+      await elapse(100); // let the closing apps' last writes land before clearing
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
@@ -53,11 +53,13 @@ describe.runIf(hasRedis)('two processes, one Redis', () => {
     await Promise.all([instA.ready, viewerB.ready, viewerA.ready]);
 
     // Commands on A reach B's sockets: clock via the adapter, keyframe + stream from B's own loop.
+    const keyframeB = viewerB.nextKeyframe();
     await instA.seek(20_000);
     const played = await instA.play();
     if (!played.ok) throw new Error(played.error.message);
     await until(() => viewerB.clock()?.version === played.clock.version, 2000, 'clock on B');
-    await sleep(400);
+    await keyframeB;
+    await advanced(viewerB, 400); // B streams while playing
     let t = performance.timeOrigin + performance.now();
     expect(spread([instA, viewerA, viewerB].map((c) => c.positionNow(t)))).toBeLessThan(10);
     expect(viewerB.stateNow(t)!.phaseId).toBe('melee');
@@ -83,15 +85,15 @@ describe.runIf(hasRedis)('two processes, one Redis', () => {
     expect(rejoined.room.clock.positionMs).toBe(25_000);
     const again = await instB.play();
     expect(again.ok).toBe(true);
-    await sleep(300);
+    await advanced(instB, 300);
     t = performance.timeOrigin + performance.now();
     expect(spread([instB, viewerB].map((c) => c.positionNow(t)))).toBeLessThan(10);
     expect(instB.positionNow(t)).toBeGreaterThan(25_000);
   });
 });
 
-/** Counts the store calls a process makes (by method), to show what it does NOT read. */
-function counting(counts: Map<string, number>) {
+/** Counts the store calls a process makes (by method), to show what it does NOT read; `pending` counts calls in flight. */
+function counting(counts: Map<string, number>, pending = { calls: 0 }) {
   return (store: Store): Store =>
     new Proxy(store, {
       get(target, key, receiver) {
@@ -99,7 +101,12 @@ function counting(counts: Map<string, number>) {
         if (typeof v !== 'function') return v;
         return (...args: unknown[]) => {
           counts.set(String(key), (counts.get(String(key)) ?? 0) + 1);
-          return (v as (...a: unknown[]) => unknown).apply(target, args);
+          const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+          if (r instanceof Promise) {
+            pending.calls++;
+            r.finally(() => pending.calls--).catch(() => {});
+          }
+          return r;
         };
       },
     });
@@ -112,22 +119,26 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
   it('a clock change on A reaches B’s clients at once, and B reads no playhead while the room plays', async () => {
     const prefix = testPrefix();
     cleanup.push(async () => {
-      await sleep(100);
+      await elapse(100); // let the closing apps' last writes land before clearing
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
     });
     const readsB = new Map<string, number>();
+    const pendingB = { calls: 0 };
     // Reconciliation far away: whatever B learns within the test, it learns from the bus.
     const a = await node(prefix, { reconcileMs: 60_000 });
-    const b = await node(prefix, { reconcileMs: 60_000, wrap: counting(readsB) });
+    const b = await node(prefix, { reconcileMs: 60_000, wrap: counting(readsB, pendingB) });
     const { roomId, instructorKey } = await a.createRoom();
     const instA = a.client({ roomId, name: 'Sisko', instructorKey });
     const viewerB = b.client({ roomId, name: 'Odo' });
     await Promise.all([instA.ready, viewerB.ready]);
     const segB = await segmentsSocket(b.url, { roomId, name: 'Kira' });
     cleanup.push(async () => segB.close());
-    await sleep(200); // B's first load of the room (playhead, stop points) is done
+    await waitFor(() => (readsB.get('listAnnotations') ?? 0) > 0 && pendingB.calls === 0, {
+      what: 'B’s first load of the room (playhead, stop points)',
+      timeoutMs: 3000,
+    });
 
     const playheadReads = () => readsB.get('getPlayhead') ?? 0;
     const before = playheadReads();
@@ -136,7 +147,7 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
     const sent = performance.timeOrigin + performance.now();
     const seeked = await instA.seek(30_000);
     if (!seeked.ok) throw new Error(seeked.error.message);
-    await Promise.race([keyframe, sleep(1000).then(() => Promise.reject(new Error('no keyframe on B within 1 s')))]);
+    await within(keyframe, 1000, 'the keyframe on B');
     const delay = performance.timeOrigin + performance.now() - sent;
     expect(viewerB.stateNow()!.phaseId).toBe('melee');
     console.log(`[scaleout] seek on A -> keyframe on B: ${delay.toFixed(1)} ms`);
@@ -144,7 +155,7 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
     const played = await instA.play();
     if (!played.ok) throw new Error(played.error.message);
     await until(() => segB.clock()?.version === played.clock.version && viewerB.clock()?.version === played.clock.version, 1000, 'play on B');
-    await sleep(600);
+    await quietPeriod(600); // playing for 0.6 s at a 100 ms tick: B must read no playhead in this window
     const t = performance.timeOrigin + performance.now();
     expect(spread([instA, viewerB].map((c) => c.positionNow(t)))).toBeLessThan(10);
     expect(Math.abs(viewerB.stateNow(t)!.nextSeq - instA.stateNow(t)!.nextSeq)).toBeLessThanOrEqual(1);
@@ -162,16 +173,18 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
   it('a lost change message is repaired by the slow reconciliation read, and counted', async () => {
     const prefix = testPrefix();
     cleanup.push(async () => {
-      await sleep(100);
+      await elapse(100); // let the closing apps' last writes land before clearing
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
     });
-    const b = await node(prefix, { reconcileMs: 300 });
+    const readsB = new Map<string, number>();
+    const pendingB = { calls: 0 };
+    const b = await node(prefix, { reconcileMs: 300, wrap: counting(readsB, pendingB) });
     const { roomId } = await b.createRoom();
     const viewerB = b.client({ roomId, name: 'Odo' });
     await viewerB.ready;
-    await sleep(100);
+    await waitFor(() => (readsB.get('listAnnotations') ?? 0) > 0 && pendingB.calls === 0, { what: 'B’s first load of the room', timeoutMs: 3000 });
     // A process whose message never arrived: it writes the playhead and tells nobody.
     const silentStore = await redisStore(prefix);
     cleanup.push(() => silentStore.close());
