@@ -3,7 +3,7 @@ import type { RoomClient } from '../../client/lib/roomClient.js';
 import { startCluster, type Cluster } from '../../deploy/cluster.js';
 import { waitFor } from '../../deploy/processes.js';
 import { pct } from '../bench/stats.js';
-import { sleep, until } from '../server/helpers.js';
+import { elapse, until } from '../server/helpers.js';
 import { clusterToolsAvailable, createRoom, localNow, socketsPerProcess, spreadClient, warm } from './support/cluster.js';
 
 // kill -9 under load: three processes and one Redis behind nginx, viewers spread over all three, the process
@@ -83,10 +83,10 @@ describe.runIf(ok)('kill -9 under load', () => {
         const id = `kill-note-${String(k).padStart(4, '0')}`;
         const res = await inst.addAnnotation({ id, positionMs: 100_000 + k, text: `note ${k}` });
         if (res.ok) acked.push(id);
-        await sleep(50);
+        await elapse(50); // the load's pace
       }
     })();
-    await sleep(1000);
+    await until(() => acked.length >= 10, 5000, 'ten annotations acked under load');
 
     // ---- kill -9 the instructor's process ------------------------------------------------------------
     const gone = new Set<RoomClient>();
@@ -94,7 +94,8 @@ describe.runIf(ok)('kill -9 under load', () => {
     const killedAt = performance.now();
     await c.servers[instProcess].stop('SIGKILL');
     const recovered = new Map<RoomClient, number>();
-    await sleep(300); // the balancer closes the dead process's websockets at once
+    // The balancer closes the dead process's websockets at once.
+    await until(() => gone.size >= perProcess[instProcess], 5000, 'the killed process’s clients disconnected');
     const affected = clients.filter((x) => gone.has(x));
     expect(affected.length).toBe(perProcess[instProcess]);
     await Promise.all(
@@ -104,7 +105,8 @@ describe.runIf(ok)('kill -9 under load', () => {
         recovered.set(x, performance.now() - killedAt);
       }),
     );
-    await sleep(300);
+    const ackedAtRecovery = acked.length;
+    await until(() => acked.length >= ackedAtRecovery + 3, 5000, 'annotations acked after the recovery');
     annotating = false;
     await annotate;
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RoomClient } from '../../client/lib/roomClient.js';
 import { connectRedisBackend } from '../../server/store/redisBackend.js';
-import { boot, sleep, silent, until, type Booted } from '../server/helpers.js';
+import { boot, elapse, silent, until, type Booted } from '../server/helpers.js';
 import { testPrefix } from '../server/redis.js';
 import { RedisServer, waitFor } from '../../deploy/processes.js';
 
@@ -57,7 +57,9 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
     const played = await inst.play();
     if (!played.ok) throw new Error(played.error.message);
     await until(() => viewers.every((v) => v.clock()?.version === played.clock.version), 2000, 'play everywhere');
-    await sleep(300);
+    // Kept fixed: whether the stream flows through the outage depends on where the loops' refreshes fall relative to
+    // the kill, which the test cannot observe (the horizon check below fails now and then on main too).
+    await elapse(300);
 
     // ---- Redis goes away ------------------------------------------------------------------------
     await redis.kill();
@@ -96,7 +98,7 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
     expect(((await created.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
 
     // Playback goes on from the clock each process holds: still playing, and the stream keeps flowing.
-    await sleep(5000 - (performance.now() - down));
+    await elapse(5000 - (performance.now() - down)); // the outage lasts 5 s: that is the scenario
     const t = performance.timeOrigin + performance.now();
     for (const v of viewers) {
       expect(v.clock()?.state).toBe('playing');
@@ -114,10 +116,10 @@ describe.runIf(hasRedisServer)('Redis outage', () => {
 
     // The same annotation, retried: lands once, and reaches the other process's sockets (adapter resubscribed).
     let added = await inst.addAnnotation(note);
-    while (!added.ok && added.error.code === 'UNAVAILABLE') {
-      await sleep(50);
-      added = await inst.addAnnotation(note);
-    }
+    await waitFor('the annotation retry answered other than UNAVAILABLE', async () => {
+      if (!added.ok && added.error.code === 'UNAVAILABLE') added = await inst.addAnnotation(note);
+      return added.ok || added.error.code !== 'UNAVAILABLE';
+    });
     expect(added.ok).toBe(true);
     await until(() => viewers.every((v) => v.room()?.annotations.some((x) => x.id === note.id)), 2000, 'annotation everywhere');
     const recoveredMs = performance.now() - up;

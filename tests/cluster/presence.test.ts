@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRedisBackend } from '../../server/store/redisBackend.js';
 import type { RedisStore } from '../../server/store/redis.js';
-import { boot, silent, sleep, until, type Booted } from '../server/helpers.js';
+import { boot, silent, until, waitFor, type Booted } from '../server/helpers.js';
 import { REDIS_URL, redisAvailable, redisStore, testPrefix } from '../server/redis.js';
 
 // A process killed with SIGKILL never runs its sockets' disconnect handlers: their members stay "connected" in
@@ -56,7 +56,8 @@ describe.runIf(hasRedis)('presence sweep', () => {
         .sort(),
     ).toEqual(['Kira', 'Odo']);
 
-    await sleep(450); // the grace period (400 ms here)
+    // Pruned once the grace period (400 ms here) has passed.
+    await waitFor(async () => !(await store!.listMembers(roomId)).some((m) => m.memberId === 'm_ghost'), { what: 'the ghost pruned', timeoutMs: 3000 });
     expect((await store.listMembers(roomId)).map((m) => m.name).sort()).toEqual(['Kira', 'Odo']);
   });
 });
