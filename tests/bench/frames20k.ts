@@ -1,31 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium.js';
+import { bundleFramePage } from './frames/bundle.js';
 import type { FrameBenchResult } from './frames/page.js';
 import type { Row } from './stats.js';
 
 // Frame work of the tactical unit layer with 20,000 units at "Fit", played at 16x, in headless
 // Chromium (tests/bench/frames/page.ts). Target (issue #14): mean <= 8 ms, p95 <= 12 ms.
 
-async function bundle(): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'wardroom-frames-'));
-  const entry = fileURLToPath(new URL('./frames/page.ts', import.meta.url));
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    build: { outDir: out, emptyOutDir: true, minify: true, lib: { entry, formats: ['iife'], name: 'frameBench', fileName: () => 'page.js' } },
-  });
-  const js = readFileSync(join(out, 'page.js'), 'utf8');
-  rmSync(out, { recursive: true, force: true });
-  return js;
-}
-
 export async function benchFrames(counts: number[], frames: number, mode: 'auto' | 'canvas' = 'auto', extraArgs: string[] = []): Promise<Row[]> {
-  const js = await bundle();
+  const js = await bundleFramePage();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
   const rows: Row[] = [];
   try {

@@ -64,7 +64,8 @@ function webgl2Info(): string {
   return ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
 }
 
-function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' = 'auto'): Promise<FrameBenchResult> {
+/** Draw n units for `frames` frames (or until durationMs of wall time has passed, if sooner). */
+function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' = 'auto', durationMs = Infinity): Promise<FrameBenchResult> {
   setUnitRenderer(mode);
   const canvas = document.createElement('canvas');
   canvas.width = 1280;
@@ -86,9 +87,12 @@ function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' =
   new PerformanceObserver((list) => {
     if (started) for (const e of list.getEntries()) long.push(e.duration);
   }).observe({ type: 'longtask', buffered: false });
+  // Asked before timing starts: creating a WebGL context on SwiftShader is itself a long task.
+  const webgl2 = webgl2Info();
   return new Promise((resolve) => {
     let t = 0;
     let last = 0;
+    let since = 0;
     const frame = (now: number) => {
       const s = performance.now();
       if (last > 0) {
@@ -105,8 +109,9 @@ function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' =
       if (!started) {
         work.length = 0;
         started = true;
+        since = performance.now();
       }
-      if (work.length < frames) {
+      if (work.length < frames && performance.now() - since < durationMs) {
         requestAnimationFrame(frame);
         return;
       }
@@ -121,7 +126,7 @@ function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' =
         intervalMeanMs: mean(intervals),
         longTasks: long.length,
         longestTaskMs: long.length ? Math.max(...long) : 0,
-        webgl2: webgl2Info(),
+        webgl2,
         renderer: lastUnitRenderer,
       });
     };
