@@ -61,6 +61,10 @@ export class StampLayer {
   private canvas: HTMLCanvasElement | OffscreenCanvas | null = null;
   private masks = new Map<number, Int16Array>();
   private colors = new Map<string, number | null>();
+  private lastColor = '';
+  private lastWord: number | null | undefined;
+  private lastKey = -1;
+  private lastMask: Int16Array | undefined;
   /** Pixel rows touched this frame (cleared next frame instead of the whole buffer). */
   private minY = Infinity;
   private maxY = -Infinity;
@@ -91,27 +95,36 @@ export class StampLayer {
 
   /** Stamp a wedge at CSS px (x, y), half-size s, heading (rad); false when the colour is not hex. */
   push(x: number, y: number, s: number, heading: number, color: string): boolean {
-    let word = this.colors.get(color);
+    // Units come side by side: the last colour and mask usually serve again (no Map lookup).
+    let word = color === this.lastColor ? this.lastWord : this.colors.get(color);
     if (word === undefined) this.colors.set(color, (word = packHex(color)));
     if (word === null) return false;
+    this.lastColor = color;
+    this.lastWord = word;
     const k = this.ratio;
     const sp = Math.max(1, Math.round(s * k * 2) / 2);
     let hb = Math.round((heading / (Math.PI * 2)) * HEADINGS) % HEADINGS;
     if (hb < 0) hb += HEADINGS;
     const key = sp * 1024 + hb;
-    let m = this.masks.get(key);
+    let m = key === this.lastKey ? this.lastMask : this.masks.get(key);
     if (!m) this.masks.set(key, (m = mask(sp, hb)));
+    this.lastKey = key;
+    this.lastMask = m;
     const cx = Math.round(x * k);
     const cy = Math.round(y * k);
     const { w, h, px } = this;
+    let lo = h;
+    let hi = -1;
     for (let i = 0; i < m.length; i += 2) {
       const xx = cx + m[i];
       const yy = cy + m[i + 1];
       if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
       px[yy * w + xx] = word;
-      if (yy < this.minY) this.minY = yy;
-      if (yy > this.maxY) this.maxY = yy;
+      if (yy < lo) lo = yy;
+      if (yy > hi) hi = yy;
     }
+    if (lo < this.minY) this.minY = lo;
+    if (hi > this.maxY) this.maxY = hi;
     this.count++;
     return true;
   }
