@@ -6,6 +6,7 @@ import express from 'express';
 import { pino, type Logger } from 'pino';
 import { Server, type ServerOptions } from 'socket.io';
 import { AppError } from './errors.js';
+import { healthReport, type HealthProbe } from './health.js';
 import { apiRouter, errorHandler } from './http/api.js';
 import { staticClient } from './http/static.js';
 import { clientAddress } from './limits/address.js';
@@ -14,15 +15,29 @@ import { DEFAULT_LIMITS, type LimitSettings } from './limits/settings.js';
 import { securityHeaders } from './security/headers.js';
 import { originCheck } from './security/origin.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startPresenceSweep, type PresenceSweep } from './rooms/presenceSweep.js';
 import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
+import { holdLastKnown } from './store/lastKnown.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
+import { AdapterClockBus } from './streaming/AdapterClockBus.js';
+import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
+import type { FrontierSource } from './streaming/FrontierSource.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
+import { CameraBroadcaster } from './camera/CameraBroadcaster.js';
+import { CameraService } from './camera/CameraService.js';
+import { MemoryCameraStore } from './camera/memoryCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { ChatService, type ChatLimits } from './chat/ChatService.js';
+import { MemoryChatStore } from './chat/memoryChatStore.js';
+import { ReactionBatcher } from './chat/ReactionBatcher.js';
+import type { ChatStore } from './chat/store.js';
+import { chatRouter } from './http/chatRoutes.js';
 import { createVoteStudy, type VoteStudyOptions } from './votes/wiring.js';
 
 export interface AppOptions {
@@ -56,8 +71,24 @@ export interface AppOptions {
   allowedOrigins?: string[];
   /** Proxy hops trusted for X-Forwarded-For (TRUST_PROXY). */
   trustProxy?: number;
+  /** Chat, mutes and reaction counts (issue #11). Default: MemoryChatStore. */
+  chatStore?: ChatStore;
+  /** The presented camera (issue #11). Default: MemoryCameraStore. */
+  cameraStore?: CameraStore;
+  /** Per-member chat/reaction budgets; reaction batch window (ms). */
+  chat?: { limits?: ChatLimits; reactionWindowMs?: number };
   /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
   voteStudy?: VoteStudyOptions;
+  /** How far progressive branches are compiled (the loop holds a room's clock at the frontier). Default: all complete. */
+  frontier?: FrontierSource;
+  /** Clock changes between processes. Default: over the adapter's server-side events when an adapter is given. */
+  clockBus?: ClockBus;
+  /** Safety-net re-read of each room's playhead (ms; stop points: 6x as long). Default 10000. */
+  reconcileMs?: number;
+  /** Backend checks for /healthz (e.g. the Redis store and adapter connections). */
+  health?: HealthProbe[];
+  /** Period of the presence sweep (members left "connected" by a killed process); default 30 s, 0 disables. */
+  presenceSweepMs?: number;
 }
 
 export interface App {
@@ -65,6 +96,8 @@ export interface App {
   io: IO;
   metrics: Metrics;
   rooms: RoomService;
+  /** null when disabled. */
+  presenceSweep: PresenceSweep | null;
   listen(port: number, host?: string): Promise<number>;
   /** Graceful stop (SIGTERM): refuse new connections, drop every socket so its client reconnects elsewhere, close. */
   drain(): Promise<void>;
@@ -100,9 +133,8 @@ export function createApp(opts: AppOptions = {}): App {
   const httpServer = createServer(web);
   const io: IO = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
-    // A browser that drops for a moment gets its missed packets replayed; the client library
-    // re-joins on every connect anyway, so a process that died (no recovery state) is also covered.
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+    // No connection-state recovery: it buffers every room broadcast (MB keyframes included) for minutes, and the
+    // client re-joins on every connect anyway (clock + keyframe or segments), which also covers a process that died.
     pingInterval: 10_000,
     pingTimeout: 8_000,
     maxHttpBufferSize: 1e6,
@@ -119,31 +151,55 @@ export function createApp(opts: AppOptions = {}): App {
   const loop = new PlaybackLoop({
     io,
     rooms,
-    store,
+    store: holdLastKnown(store),
     now,
     tickMs: opts.tickMs ?? 100,
     lookaheadMs: opts.lookaheadMs ?? 2000,
     metrics,
     logger,
+    // Safety nets only (changes arrive by the bus): one playhead read per room per 10 s, stop points per minute.
+    reconcileMs: opts.reconcileMs ?? 10_000,
+    stopsTtlMs: (opts.reconcileMs ?? 10_000) * 6,
+    bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
+    frontier: opts.frontier,
   });
+  const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
+  const cameraCast = new CameraBroadcaster((roomId, s) => {
+    io.to(roomId).emit('camera:state', s);
+    metrics.broadcasts.inc({ kind: 'camera' });
+  });
+  const reactions = new ReactionBatcher((roomId, batch) => {
+    io.to(roomId).emit('chat:reaction', batch);
+    metrics.broadcasts.inc({ kind: 'reaction' });
+  }, opts.chat?.reactionWindowMs);
+  const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
+  web.use(chatRouter(chat));
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
-  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, ...voteStudy.deps }, metrics);
+  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps }, metrics);
 
   web.use(voteStudy.router);
-  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), roomExtras: voteStudy.extras }));
+  web.use(
+    apiRouter({
+      ...{ rooms, timelines, metrics, logger, roomExtras: voteStudy.extras, chat },
+      health: () => healthReport(opts.health ?? [], { rooms: loop.activeRooms, sockets: io.of('/').sockets.size }),
+    }),
+  );
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);
   web.use(errorHandler(logger));
 
   loop.start();
+  const sweepMs = opts.presenceSweepMs ?? 30_000;
+  const presenceSweep = sweepMs > 0 ? startPresenceSweep(io, rooms, sweepMs, logger) : null;
 
   return {
     httpServer,
     io,
     metrics,
     rooms,
+    presenceSweep,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -156,6 +212,7 @@ export function createApp(opts: AppOptions = {}): App {
     async drain() {
       draining = true;
       loop.stop();
+      presenceSweep?.stop();
       httpServer.close(); // no new TCP connections; resolves once the last one is gone (not awaited)
       // Close each transport without socket.io's DISCONNECT packet: the client sees "transport close" and
       // reconnects by itself (to another process behind the balancer); after io.disconnect() it would not.
@@ -164,6 +221,9 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       loop.stop();
+      presenceSweep?.stop();
+      cameraCast.close();
+      reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await voteStudy.close();

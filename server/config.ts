@@ -11,6 +11,7 @@ const limitEnv = {
   LIMIT_ROOM_BRANCHES: limit(DEFAULT_LIMITS.roomBranches),
   SOCKET_EVENTS_PER_S: limit(DEFAULT_LIMITS.socketEventsPerS),
   FLOOD_DISCONNECT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_LIMITS.floodDisconnectMs),
+  FLOOD_BURST: limit(DEFAULT_LIMITS.floodBurst),
 };
 
 // Environment, validated once at startup: a typo fails loudly instead of running with a default.
@@ -35,6 +36,14 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   ...limitEnv,
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(9000).default(8000),
+  /** Every key of a room expires after this many days without use (refreshed on use). */
+  ROOM_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
+  /** Members disconnected longer than this are pruned from the member list (their annotations stay). */
+  MEMBER_GRACE_S: z.coerce.number().int().min(0).max(30 * 86_400).default(900),
+  /** Compile every battle's history at startup ('false': on first use; clusters of test processes on a small machine). */
+  COMPILE_ON_START: z.enum(['true', 'false']).default('true'),
+  /** How often each process marks members left "connected" by a killed process as disconnected (0: never). */
+  PRESENCE_SWEEP_S: z.coerce.number().min(0).max(3600).default(30),
 });
 
 export type Config = z.infer<typeof EnvSchema>;
@@ -58,6 +67,7 @@ export function limitsOf(c: Config): LimitSettings {
     roomBranches: c.LIMIT_ROOM_BRANCHES,
     socketEventsPerS: c.SOCKET_EVENTS_PER_S,
     floodDisconnectMs: c.FLOOD_DISCONNECT_MS,
+    floodBurst: c.FLOOD_BURST,
   };
 }
 

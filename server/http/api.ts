@@ -6,11 +6,13 @@ import type { RoomState } from '../../shared/protocol/events.js';
 import { CreateRoomSchema } from '../../shared/protocol/schemas.js';
 import { debriefMarkdown } from '../annotations/debrief.js';
 import { AppError, HTTP_STATUS } from '../errors.js';
+import type { HealthReport } from '../health.js';
 import { roomBranchTree } from './branchTree.js';
 import { sendCachedJson } from './send.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { TimelineService } from '../timelines/TimelineService.js';
+import type { ChatService } from '../chat/ChatService.js';
 
 const idParam = z.string().min(1).max(128);
 const TimelineQuery = z.object({
@@ -33,8 +35,10 @@ export interface ApiDeps {
   timelines: TimelineService;
   metrics: Metrics;
   logger: Logger;
-  /** Live counts for /healthz. */
-  health: () => { rooms: number; sockets: number };
+  /** /healthz: live counts, and whether every backend answers (503 with a reason when not). */
+  health: () => Promise<HealthReport>;
+  /** Chat and reactions join the export and the debrief (issue #11). */
+  chat?: ChatService;
   /** Votes and what-if statistics appended to the room export and the debrief. */
   roomExtras?: import('../votes/routes.js').RoomExtras;
 }
@@ -103,22 +107,32 @@ export function apiRouter(d: ApiDeps): express.Router {
     const { room, playhead } = await d.rooms.load(roomId);
     if (q.format === 'md') {
       const branchId = q.branch ?? playhead.branchId;
-      const [info, tl, annotations] = await Promise.all([
+      const [info, tl, annotations, chat] = await Promise.all([
         d.timelines.battle(room.battleId),
         d.rooms.timelineOf(roomId, room.battleId, branchId),
         d.rooms.annotations(roomId, branchId),
+        d.chat?.history(roomId, branchId),
       ]);
       if (!info) throw new AppError('NOT_FOUND', `unknown battle ${room.battleId}`);
       const extra = d.roomExtras ? await d.roomExtras.markdown(roomId, branchId, (id) => tl.decisionPoints.find((p) => p.id === id)?.atMs ?? null) : [];
-      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, extra));
+      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, extra, chat));
       return;
     }
     const extra = d.roomExtras ? await d.roomExtras.json(roomId) : {};
-    res.json({ roomId, battleId: room.battleId, branchId: playhead.branchId, annotations: await d.rooms.annotations(roomId, q.branch), ...extra });
+    const chat = d.chat ? await d.chat.history(roomId, q.branch) : undefined;
+    res.json({
+      roomId,
+      battleId: room.battleId,
+      branchId: playhead.branchId,
+      annotations: await d.rooms.annotations(roomId, q.branch),
+      ...extra,
+      ...(chat ? { chat: { messages: chat.messages, reactions: chat.reactions } } : {}),
+    });
   });
 
-  r.get('/healthz', (_req, res) => {
-    res.json({ ok: true, ...d.health() });
+  r.get('/healthz', async (_req, res) => {
+    const h = await d.health();
+    res.status(h.ok ? 200 : 503).json(h);
   });
 
   r.get('/metrics', async (_req, res) => {
