@@ -83,6 +83,11 @@ export class RoomService {
     return tl;
   }
 
+  /** Decisions of a branch the room recorded (lets a process that never compiled it rebuild it). */
+  async branchDecisions(roomId: string, branchId: string): Promise<DecisionChoice[] | undefined> {
+    return (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId)?.decisions;
+  }
+
   async load(roomId: string): Promise<Loaded> {
     const [room, playhead] = await Promise.all([this.room(roomId), this.store.getPlayhead(roomId)]);
     if (!playhead) throw new AppError('NOT_FOUND', `no room ${roomId}`);
