@@ -94,7 +94,7 @@ export class BranchCatalog {
   /** Branch off `parentBranchId` at choice.decisionId with the given option. */
   async fork(battleId: string, parentBranchId: string, choice: DecisionChoice): Promise<CompiledBranch> {
     const p = await this.prepareFork(battleId, parentBranchId, choice);
-    return 'branch' in p ? p.branch : this.adopt(battleId, p.compilation.result());
+    return 'branch' in p ? p.branch : this.adopt(battleId, p.start().result());
   }
 
   /** Keep a branch compiled elsewhere (a progressive fork, once its Compilation is over). */
@@ -110,7 +110,7 @@ export class BranchCatalog {
     battleId: string,
     parentBranchId: string,
     choice: DecisionChoice,
-  ): Promise<{ branch: CompiledBranch } | { compilation: Compilation; parent: CompiledBranch }> {
+  ): Promise<{ branch: CompiledBranch } | { branchId: string; start: () => Compilation; parent: CompiledBranch }> {
     const def = this.def(battleId);
     const parent = await this.get(battleId, parentBranchId);
     if (!parent) throw new BranchNotFoundError(`Unknown branch '${parentBranchId}' of battle '${battleId}'`);
@@ -124,6 +124,6 @@ export class BranchCatalog {
       const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
       throw new DecisionError('NOT_REACHED', `Branch ${parentBranchId} never reaches decision '${valid.decisionId}'. Decisions reached on it: ${reached}`);
     }
-    return { compilation: startFork(def, parent, valid.decisionId, valid, all), parent };
+    return { branchId: id, start: () => startFork(def, parent, valid.decisionId, valid, all), parent };
   }
 }

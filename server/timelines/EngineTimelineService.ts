@@ -94,11 +94,11 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       if (onStarted) onStarted(this.segmenter.complete(tl, await this.parentManifest(tl)));
       return tl;
     }
-    const key = `${battleId}/${prepared.compilation.meta.branchId}`;
-    const parent = await this.manifestOf(prepared.parent.timeline);
+    const key = `${battleId}/${prepared.branchId}`;
     let run = this.inflight.get(key);
     if (!run) {
-      run = this.progressive(prepared.compilation, parent);
+      // Synchronous from here to the set: a second ask for the same fork joins this run.
+      run = this.progressive(prepared.start(), this.parentManifestNow(prepared.parent.timeline));
       this.inflight.set(key, run);
       const done = () => this.inflight.delete(key);
       run.done.then(done, done);
@@ -130,6 +130,12 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       return compiled.timeline;
     })();
     return { builder, view, started: startedP, done };
+  }
+
+  /** The parent's manifest, built now if needed (synchronously: the parent is compiled). */
+  private parentManifestNow(parent: Timeline): BranchManifest {
+    const known = this.segmenter.peek(parent.battleId, parent.branchId)?.manifest;
+    return known?.complete ? known : this.segmenter.complete(parent);
   }
 
   /** The parent's manifest (a fork's shared prefix), building it if this worker has its timeline. */
