@@ -108,9 +108,10 @@ export class RoomService {
     return tl;
   }
 
-  /** Decisions of a branch the room recorded (lets a process that never compiled it rebuild it). */
-  async branchDecisions(roomId: string, branchId: string): Promise<DecisionChoice[] | undefined> {
-    return (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId)?.decisions;
+  /** How to rebuild a branch the room recorded (lets a process that never compiled it serve it). */
+  async branchRecipe(roomId: string, branchId: string): Promise<{ decisions: DecisionChoice[]; forkDecisionId?: string } | undefined> {
+    const b = (await this.store.listBranches(roomId)).find((x) => x.branchId === branchId);
+    return b && { decisions: b.decisions, ...(b.fork ? { forkDecisionId: b.fork.decisionId } : {}) };
   }
 
   async load(roomId: string): Promise<Loaded> {

@@ -5,7 +5,8 @@ import { battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, Dec
 import { viewOfTimeline, type BranchView, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
 import { Segmenter } from './segments/Segmenter.js';
-import type { SegmentProgress, SegmentSource } from './segments/types.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
+import { AppError } from '../errors.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
 
 /** A fork being simulated progressively. */
@@ -14,6 +15,8 @@ interface InFlight {
   view: () => BranchView;
   started: Promise<BranchManifest>;
   done: Promise<Timeline>;
+  /** Resolves once segment `index` is built (or the branch is complete). */
+  waitFor(index: number): Promise<void>;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -116,6 +119,15 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const forkIndex = meta.fork ? segmentIndexAt(meta.fork.atMs, S) : 0;
     let started!: (m: BranchManifest) => void;
     const startedP = new Promise<BranchManifest>((resolve) => (started = resolve));
+    let waiters: { index: number; resolve: () => void }[] = [];
+    let over = false;
+    const wake = () => {
+      const n = builder.manifest?.segments.length ?? 0;
+      for (const w of waiters) if (over || w.index < n) w.resolve();
+      waiters = waiters.filter((w) => !(over || w.index < n));
+    };
+    const waitFor = (index: number) =>
+      over || index < (builder.manifest?.segments.length ?? 0) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ index, resolve }));
     const done = (async () => {
       let manifest: BranchManifest | null = null;
       for (;;) {
@@ -123,13 +135,20 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         if (!more) break;
         manifest = this.segmenter.advance(builder, view());
         if (manifest.segments.length > forkIndex) started(manifest);
+        wake();
         await yieldToLoop(); // let other requests (and other forks) in between segments
       }
       const compiled = this.catalog.adopt(meta.battleId, comp.result());
       started(this.segmenter.advance(builder, viewOfTimeline(compiled.timeline)));
+      over = true;
+      wake();
       return compiled.timeline;
     })();
-    return { builder, view, started: startedP, done };
+    done.catch(() => {
+      over = true;
+      wake();
+    });
+    return { builder, view, started: startedP, done, waitFor };
   }
 
   /** The parent's manifest, built now if needed (synchronously: the parent is compiled). */
@@ -156,18 +175,44 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     this.listeners.push(fn);
   }
 
-  async manifest(battleId: string, branchId: string, decisions?: DecisionChoice[]): Promise<BranchManifest | null> {
-    const running = this.inflight.get(`${battleId}/${branchId}`);
-    if (running?.builder.manifest) return running.builder.manifest;
-    const tl = await this.timeline(battleId, branchId, decisions);
+  async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {
+    const running = this.inflight.get(`${battleId}/${branchId}`) ?? (await this.rebuildByFork(battleId, branchId, recipe));
+    if (running) return running.builder.manifest ?? running.started;
+    const tl = await this.timeline(battleId, branchId, recipe?.decisions);
     return tl ? this.manifestOf(tl) : null;
   }
 
-  async segment(battleId: string, branchId: string, index: number, decisions?: DecisionChoice[]): Promise<EncodedSegment | null> {
-    const running = this.inflight.get(`${battleId}/${branchId}`);
-    if (running) return running.builder.rebuild(running.view(), index);
-    const tl = await this.timeline(battleId, branchId, decisions);
+  async segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<EncodedSegment | null> {
+    const running = this.inflight.get(`${battleId}/${branchId}`) ?? (await this.rebuildByFork(battleId, branchId, recipe));
+    if (running) {
+      await running.waitFor(index);
+      if (this.inflight.get(`${battleId}/${branchId}`) === running) return running.builder.rebuild(running.view(), index);
+    }
+    const tl = await this.timeline(battleId, branchId, recipe?.decisions);
     if (!tl) return null;
     return this.segmenter.segment(tl, index, await this.parentManifest(tl));
+  }
+
+  /**
+   * A branch this worker does not hold, recorded as a fork at `recipe.forkDecisionId`: resume it from its
+   * parent's checkpoint (the parent = the same decisions without the fork's; history for a first fork), a
+   * segment at a time, instead of compiling it from zero. undefined when that does not apply.
+   */
+  private async rebuildByFork(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<InFlight | undefined> {
+    if (!recipe?.forkDecisionId || !getBattle(battleId)) return undefined;
+    if (await this.catalog.get(battleId, branchId)) return undefined;
+    const choice = recipe.decisions.find((d) => d.decisionId === recipe.forkDecisionId);
+    if (!choice) return undefined;
+    try {
+      const parent = await this.catalog.compile(battleId, recipe.decisions.filter((d) => d !== choice));
+      let started!: () => void;
+      const first = new Promise<void>((resolve) => (started = resolve));
+      const done = this.fork(battleId, parent.timeline.branchId, choice, undefined, () => started());
+      await Promise.race([first, done]);
+      return this.inflight.get(`${battleId}/${branchId}`); // undefined once complete: then it is in the catalog
+    } catch (err) {
+      if (err instanceof DecisionError || err instanceof AppError) return undefined;
+      throw err;
+    }
   }
 }

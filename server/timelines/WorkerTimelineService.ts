@@ -5,7 +5,7 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
 import type { EncodedSegment } from './segments/encode.js';
-import type { SegmentProgress, SegmentSource } from './segments/types.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { Method, Request, WorkerMessage } from './worker/protocol.js';
 
 /**
@@ -117,12 +117,12 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     this.listeners.push(fn);
   }
 
-  manifest(battleId: string, branchId: string, decisions?: DecisionChoice[]): Promise<BranchManifest | null> {
-    return this.call('manifest', battleId, branchId, decisions);
+  manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {
+    return this.call('manifest', battleId, branchId, recipe);
   }
 
-  segment(battleId: string, branchId: string, index: number, decisions?: DecisionChoice[]): Promise<EncodedSegment | null> {
-    return this.call('segment', battleId, branchId, index, decisions);
+  segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<EncodedSegment | null> {
+    return this.call('segment', battleId, branchId, index, recipe);
   }
 
   async close(): Promise<void> {

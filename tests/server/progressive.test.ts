@@ -96,10 +96,17 @@ describe('progressive fork over the server', () => {
     expect(final.outcome).not.toBeNull();
 
     // A process that never saw the fork rebuilds it from its decisions: the same segments, byte for byte.
-    const fresh = new EngineTimelineService();
-    const rebuilt = await fresh.manifest(def.info.id, branch.branchId, branch.decisions);
-    expect(rebuilt?.segments).toEqual(final.segments);
-    expect(rebuilt?.eventsSha256).toBe(final.eventsSha256);
+    // From zero with its decisions, or resumed from history's checkpoint at its fork decision (progressively).
+    const fromZero = await new EngineTimelineService().manifest(def.info.id, branch.branchId, { decisions: branch.decisions });
+    expect(fromZero?.segments).toEqual(final.segments);
+    expect(fromZero?.eventsSha256).toBe(final.eventsSha256);
+    const other = new EngineTimelineService();
+    const recipe = { decisions: branch.decisions, forkDecisionId: branch.fork!.decisionId };
+    const first = await other.manifest(def.info.id, branch.branchId, recipe);
+    expect(first?.segments.length).toBeGreaterThan(forkIndex);
+    const seg = await other.segment(def.info.id, branch.branchId, final.segments.length - 1, recipe);
+    expect(seg?.info).toEqual(final.segments.at(-1));
+    expect((await other.manifest(def.info.id, branch.branchId, recipe))?.segments).toEqual(final.segments);
     // The segments before the fork point are the parent's own (shared by hash).
     const parent = (await (await fetch(`${s.url}/api/battles/${def.info.id}/branches/${branch.parentBranchId}/manifest`)).json()) as BranchManifest;
     expect(final.segments.slice(0, forkIndex)).toEqual(parent.segments.slice(0, forkIndex));
