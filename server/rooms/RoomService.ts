@@ -33,7 +33,10 @@ export function memberIdFor(roomId: string, clientId: string | undefined): strin
 export interface ForkResult {
   branch: BranchInfo;
   created: boolean;
-  /** A progressive fork: settles when the compile is done and the branch is recorded for the room. */
+  /**
+   * A progressive fork (`branch.complete` false, recorded for the room already): settles with the final info
+   * once the compile is done and the record is updated.
+   */
   completed: Promise<{ branch: BranchInfo; created: boolean }> | null;
 }
 
@@ -271,20 +274,46 @@ export class RoomService {
    * Fork from the room's current branch. `created` is false when the branch was already in the room, or when
    * the choices lead back to history (the trunk is never stored as a room branch). A progressive fork returns
    * as soon as the segment holding the fork point is built: `branch.complete` is false, and `completed`
-   * settles (recording the branch for the room) when the compile is done.
+   * settles when the compile is done.
    */
   async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<ForkResult> {
     const { room, timeline } = await this.load(roomId);
     let onStarted!: (m: BranchManifest) => void;
     const started = new Promise<BranchManifest>((resolve) => (onStarted = resolve));
     const compiled = this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions, onStarted);
-    const recorded = compiled.then((tl) => this.recordBranch(roomId, tl, member));
-    recorded.catch(() => {}); // surfaced through `first` or `completed`
+    compiled.catch(() => {}); // surfaced through `first` or `completed`
     const first = await Promise.race([started, compiled]);
-    if ('events' in first || first.complete) return { ...(await recorded), completed: null };
-    const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === first.branchId);
-    if (existing) return { branch: existing, created: false, completed: null };
-    return { branch: pendingBranchInfo(first, member.name, this.now()), created: false, completed: recorded };
+    if ('events' in first || first.complete) return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null };
+    return this.recordPending(roomId, first, compiled, member);
+  }
+
+  private readonly pendingRecords = new Map<string, Promise<ForkResult>>();
+
+  /**
+   * Record a fork still compiling for the room now (so any process can rebuild it from the record), and
+   * replace the record with the final info when it completes (`completed`).
+   */
+  private recordPending(roomId: string, m: BranchManifest, compiled: Promise<Timeline>, member: Member): Promise<ForkResult> {
+    const k = `${roomId}/${m.branchId}`;
+    const running = this.pendingRecords.get(k);
+    if (running) return running.then((r) => ({ branch: r.branch, created: false, completed: null }));
+    const p = (async (): Promise<ForkResult> => {
+      const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === m.branchId);
+      if (existing) return { branch: existing, created: false, completed: null };
+      const pending = pendingBranchInfo(m, member.name, this.now());
+      await this.store.addBranch(roomId, pending);
+      const completed = compiled.then(async (tl) => {
+        this.timelines.put(tl);
+        const info = branchInfoOf(tl, member.name, pending.createdAt);
+        await this.store.updateBranch(roomId, info);
+        return { branch: info, created: true };
+      });
+      completed.finally(() => this.pendingRecords.delete(k)).catch(() => {});
+      return { branch: pending, created: true, completed };
+    })();
+    this.pendingRecords.set(k, p);
+    p.catch(() => this.pendingRecords.delete(k));
+    return p;
   }
 
   private readonly recording = new Map<string, Promise<{ branch: BranchInfo; created: boolean }>>();

@@ -16,8 +16,14 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
       d.metrics.broadcasts.inc({ kind: 'branch' });
     };
     announce({ branch, created });
-    // A progressive fork acks once its first segment is out; the room hears of it when it is complete.
-    completed?.then(announce, (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'));
+    // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
+    completed?.then(
+      (r) => {
+        d.io.to(roomId).emit('branch:updated', r.branch);
+        d.metrics.broadcasts.inc({ kind: 'branch' });
+      },
+      (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
+    );
     return { branch };
   });
 

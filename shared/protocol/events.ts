@@ -170,6 +170,8 @@ export interface ServerToClientEvents {
   'annotation:removed': (m: { id: string; branchId: string }) => void;
   presence: (m: PresenceMsg) => void;
   'branch:created': (b: BranchInfo) => void;
+  /** A progressive fork finished compiling: its final info (duration, outcome); `complete` is absent. */
+  'branch:updated': (b: BranchInfo) => void;
 }
 
 export interface InterServerEvents {
