@@ -16,6 +16,7 @@ import type {
 import { AppError } from '../errors.js';
 import type { Playhead, RoomRecord, Store } from '../store/types.js';
 import type { TimelineCache } from '../timelines/TimelineCache.js';
+import { ForkQuota } from '../timelines/ForkQuota.js';
 import { keyMatches, resolveRole } from './access.js';
 import { branchInfoOf, divergenceMs } from './branching.js';
 import { phaseIndexAt } from './playback.js';
@@ -72,6 +73,8 @@ export class RoomService {
     private readonly store: Store,
     readonly timelines: TimelineCache,
     private readonly now: () => number,
+    /** Pending forks per room / address / in total (RATE_LIMITED past them). */
+    readonly forkQuota: ForkQuota = new ForkQuota(undefined, now),
   ) {}
 
   async createRoom(body: CreateRoomBody): Promise<{ room: RoomRecord; playhead: Playhead }> {
@@ -276,11 +279,13 @@ export class RoomService {
    * as soon as the segment holding the fork point is built: `branch.complete` is false, and `completed`
    * settles when the compile is done.
    */
-  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<ForkResult> {
+  async fork(roomId: string, member: Member, choice: DecisionChoice, address = 'local'): Promise<ForkResult> {
     const { room, timeline } = await this.load(roomId);
+    const release = this.forkQuota.acquire(roomId, address);
     let onStarted!: (m: BranchManifest) => void;
     const started = new Promise<BranchManifest>((resolve) => (onStarted = resolve));
     const compiled = this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions, onStarted);
+    compiled.then(release, release); // the slot is held until the compile is over
     compiled.catch(() => {}); // surfaced through `first` or `completed`
     const first = await Promise.race([started, compiled]);
     if ('events' in first || first.complete) return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null };

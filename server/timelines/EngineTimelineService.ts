@@ -7,16 +7,28 @@ import type { EncodedSegment } from './segments/encode.js';
 import { Segmenter } from './segments/Segmenter.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import { AppError } from '../errors.js';
+import { Gate } from './Gate.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
 
 /** A fork being simulated progressively. */
 interface InFlight {
-  builder: SegmentBuilder;
-  view: () => BranchView;
+  /** The manifest so far; null while queued. */
+  manifest(): BranchManifest | null;
+  /** Encode a built segment again; null if not built. */
+  rebuild(index: number): EncodedSegment | null;
   started: Promise<BranchManifest>;
   done: Promise<Timeline>;
   /** Resolves once segment `index` is built (or the branch is complete). */
   waitFor(index: number): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** Compiled branches kept (count bound; history always kept). */
+  maxBranches?: number;
+  /** Byte budget of compiled branches: CHECKPOINT_CACHE_MB. */
+  checkpointCacheMb?: number;
+  /** Forks simulated at once (interleaved a segment at a time); the rest wait in FIFO order. */
+  compileConcurrency?: number;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -32,8 +44,21 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly segmenter = new Segmenter((p) => this.listeners.forEach((fn) => fn(p)));
   private readonly inflight = new Map<string, InFlight>();
 
-  constructor(opts: { maxBranches?: number; checkpointCacheMb?: number } = {}) {
-    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64 });
+  private readonly gate: Gate;
+
+  constructor(opts: EngineOptions = {}) {
+    const maxBytes = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
+    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes });
+    this.gate = new Gate(opts.compileConcurrency ?? 2);
+  }
+
+  /** Approximate bytes of compiled branches held, and compiles running / queued (metrics, benchmarks). */
+  async stats(): Promise<{ catalogBytes: number; branches: number; compiling: number; queued: number }> {
+    return this.statsNow();
+  }
+
+  private statsNow(): { catalogBytes: number; branches: number; compiling: number; queued: number } {
+    return { catalogBytes: this.catalog.bytes, branches: this.catalog.size, compiling: this.gate.running, queued: this.gate.waiting };
   }
 
   /** Compile every battle's history up front, and encode its segments, so the first visitor does not wait. */
@@ -101,7 +126,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let run = this.inflight.get(key);
     if (!run) {
       // Synchronous from here to the set: a second ask for the same fork joins this run.
-      run = this.progressive(prepared.start(), this.parentManifestNow(prepared.parent.timeline));
+      run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline));
       this.inflight.set(key, run);
       const done = () => this.inflight.delete(key);
       run.done.then(done, done);
@@ -110,45 +135,60 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     return run.done;
   }
 
-  /** Simulate a fork a segment at a time, publishing each segment as it becomes final. */
-  private progressive(comp: Compilation, parent: BranchManifest | null): InFlight {
-    const meta = comp.meta;
-    const builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork);
-    const view = (): BranchView => ({ ...meta, events: comp.events, keyframes: comp.keyframes, compiledMs: comp.compiledMs, complete: false, ...comp.partial(), final: null });
+  /**
+   * Simulate a fork a segment at a time, publishing each segment as it becomes final. Waits for a compile
+   * slot first (the queue); the fork's run state is only created once it has one.
+   */
+  private progressive(start: () => Compilation, parent: BranchManifest): InFlight {
+    let comp: Compilation | null = null;
+    let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
-    const forkIndex = meta.fork ? segmentIndexAt(meta.fork.atMs, S) : 0;
+    const view = (c: Compilation): BranchView => ({ ...c.meta, events: c.events, keyframes: c.keyframes, compiledMs: c.compiledMs, complete: false, ...c.partial(), final: null });
+    const built = () => builder?.manifest?.segments.length ?? 0;
     let started!: (m: BranchManifest) => void;
     const startedP = new Promise<BranchManifest>((resolve) => (started = resolve));
     let waiters: { index: number; resolve: () => void }[] = [];
     let over = false;
     const wake = () => {
-      const n = builder.manifest?.segments.length ?? 0;
-      for (const w of waiters) if (over || w.index < n) w.resolve();
-      waiters = waiters.filter((w) => !(over || w.index < n));
+      for (const w of waiters) if (over || w.index < built()) w.resolve();
+      waiters = waiters.filter((w) => !(over || w.index < built()));
     };
-    const waitFor = (index: number) =>
-      over || index < (builder.manifest?.segments.length ?? 0) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ index, resolve }));
-    const done = (async () => {
-      let manifest: BranchManifest | null = null;
-      for (;;) {
-        const more = comp.advanceTo((Math.max(builder.manifest?.segments.length ?? 0, forkIndex) + 1) * S);
-        if (!more) break;
-        manifest = this.segmenter.advance(builder, view());
+    const run = async (): Promise<Timeline> => {
+      const c = (comp = start());
+      const meta = c.meta;
+      const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
+      const forkIndex = meta.fork ? segmentIndexAt(meta.fork.atMs, S) : 0;
+      while (c.advanceTo((Math.max(built(), forkIndex) + 1) * S)) {
+        const manifest = this.segmenter.advance(b, view(c));
         if (manifest.segments.length > forkIndex) started(manifest);
         wake();
         await yieldToLoop(); // let other requests (and other forks) in between segments
       }
-      const compiled = this.catalog.adopt(meta.battleId, comp.result());
-      started(this.segmenter.advance(builder, viewOfTimeline(compiled.timeline)));
+      const compiled = this.catalog.adopt(meta.battleId, c.result());
+      started(this.segmenter.advance(b, viewOfTimeline(compiled.timeline)));
       over = true;
       wake();
       return compiled.timeline;
+    };
+    const done = (async () => {
+      const release = await this.gate.acquire();
+      try {
+        return await run();
+      } finally {
+        release();
+      }
     })();
     done.catch(() => {
       over = true;
       wake();
     });
-    return { builder, view, started: startedP, done, waitFor };
+    return {
+      manifest: () => builder?.manifest ?? null,
+      rebuild: (index) => (comp && builder ? builder.rebuild(view(comp), index) : null),
+      started: startedP,
+      done,
+      waitFor: (index) => (over || index < built() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ index, resolve }))),
+    };
   }
 
   /** The parent's manifest, built now if needed (synchronously: the parent is compiled). */
@@ -177,7 +217,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
 
   async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {
     const running = this.inflight.get(`${battleId}/${branchId}`) ?? (await this.rebuildByFork(battleId, branchId, recipe));
-    if (running) return running.builder.manifest ?? running.started;
+    if (running) return running.manifest() ?? running.started;
     const tl = await this.timeline(battleId, branchId, recipe?.decisions);
     return tl ? this.manifestOf(tl) : null;
   }
@@ -186,7 +226,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const running = this.inflight.get(`${battleId}/${branchId}`) ?? (await this.rebuildByFork(battleId, branchId, recipe));
     if (running) {
       await running.waitFor(index);
-      if (this.inflight.get(`${battleId}/${branchId}`) === running) return running.builder.rebuild(running.view(), index);
+      if (this.inflight.get(`${battleId}/${branchId}`) === running) return running.rebuild(index);
     }
     const tl = await this.timeline(battleId, branchId, recipe?.decisions);
     if (!tl) return null;
