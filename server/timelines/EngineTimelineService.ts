@@ -1,4 +1,4 @@
-import { segmentIndexAt, type BranchManifest } from '../../shared/battle/segments.js';
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, DecisionError, type Compilation } from '../../replays/index.js';
@@ -157,10 +157,11 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       const c = (comp = start());
       const meta = c.meta;
       const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
-      const forkIndex = meta.fork ? segmentIndexAt(meta.fork.atMs, S) : 0;
-      while (c.advanceTo((Math.max(built(), forkIndex) + 1) * S)) {
+      const forkMs = meta.fork ? meta.fork.atMs : 0;
+      // The first pass needs no simulation: a segment ends at the fork point (a decision point).
+      for (let target = c.compiledMs; c.advanceTo(target); target = (Math.floor(b.builtMs / S) + 1) * S) {
         const manifest = this.segmenter.advance(b, view(c));
-        if (manifest.segments.length > forkIndex) started(manifest);
+        if (b.builtMs >= forkMs) started(manifest);
         wake();
         await yieldToLoop(); // let other requests (and other forks) in between segments
       }

@@ -20,8 +20,14 @@ export interface Frontier {
 
 /** The compile frontier of branches, for the playback loop (implemented by SegmentStore). */
 export interface FrontierSource {
-  /** Known frontier of a branch on this process; undefined when this process has not seen it (treat as complete). */
+  /** Known frontier of a branch on this process (synchronous); undefined when this process has not loaded it. */
   frontier(battleId: string, branchId: string): Frontier | undefined;
+  /**
+   * Load the branch's manifest if needed (a branch another process forked is resumed here from `recipe`, the
+   * room's record) and return its frontier; null for an unknown branch. After it resolves, frontier() and
+   * subscribe() know the branch.
+   */
+  track(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<Frontier | null>;
   /** Called on each advance of the branch's frontier (last call has complete: true). Returns unsubscribe. */
   subscribe(battleId: string, branchId: string, fn: (f: Frontier) => void): () => void;
 }
@@ -147,6 +153,11 @@ export class SegmentStore implements FrontierSource {
   frontier(battleId: string, branchId: string): Frontier | undefined {
     const e = this.manifests.get(this.key(battleId, branchId));
     return e ? frontierOf(e.manifest) : undefined;
+  }
+
+  async track(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<Frontier | null> {
+    const e = await this.manifest(battleId, branchId, recipe);
+    return e ? frontierOf(e.manifest) : null;
   }
 
   subscribe(battleId: string, branchId: string, fn: (f: Frontier) => void): () => void {

@@ -41,9 +41,9 @@ function alternatives(def: BattleDefinition, max: number): DecisionChoice[] {
   return mixed.slice(0, max);
 }
 
-async function firstFrame(url: string, battleId: string, branchId: string, atMs: number, segmentMs: number, room?: string): Promise<void> {
+async function firstFrame(url: string, battleId: string, branchId: string, atMs: number, m: BranchManifest, room?: string): Promise<void> {
   const q = room ? `?room=${room}` : '';
-  const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(atMs, segmentMs)}${q}`, { headers: { 'accept-encoding': 'br, gzip' } });
+  const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}${q}`, { headers: { 'accept-encoding': 'br, gzip' } });
   if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
   const seg = (await res.json()) as SegmentPayload;
   stateInSegment(unpackWorld(seg.start), seg, atMs);
@@ -81,8 +81,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         const t1 = performance.now();
         const br = r.branch;
         if (br.complete === false) progressive++;
-        const m = a.segments.peekManifest(battleId, br.branchId)?.manifest as BranchManifest;
-        await firstFrame(url, battleId, br.branchId, br.fork!.atMs, m.segmentMs);
+        // The client reads the manifest (it knows the segment list), then the segment at the fork point.
+        const m = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
+        await firstFrame(url, battleId, br.branchId, br.fork!.atMs, m);
         const t2 = performance.now();
         await a.segments.whenCompiled(battleId, br.branchId, Infinity);
         const t3 = performance.now();
@@ -93,7 +94,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         const t4 = performance.now();
         const mb = await fetch(`${urlB}/api/battles/${battleId}/branches/${br.branchId}/manifest?room=${roomId}`);
         if (mb.status !== 200) throw new Error(`manifest on B: ${mb.status} ${await mb.text()}`);
-        await firstFrame(urlB, battleId, br.branchId, br.fork!.atMs, m.segmentMs, roomId);
+        await firstFrame(urlB, battleId, br.branchId, br.fork!.atMs, (await mb.json()) as BranchManifest, roomId);
         other.push(performance.now() - t4);
         await b.segments.whenCompiled(battleId, br.branchId, Infinity);
       }

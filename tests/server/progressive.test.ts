@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BranchManifest, SegmentPayload } from '../../shared/battle/segments.js';
+import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { battles, compileBattle, resumeFromCheckpoint, startFork, type BattleDefinition } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
@@ -63,8 +63,9 @@ describe('progressive fork over the server', () => {
     const base = `${s.url}/api/battles/${def.info.id}/branches/${branch.branchId}`;
     // The segment holding the fork point is there when the ack arrives.
     const atAck = (await (await fetch(`${base}/manifest`)).json()) as BranchManifest;
-    const forkIndex = Math.max(0, Math.ceil(branch.fork!.atMs / atAck.segmentMs) - 1);
+    const forkIndex = segmentIndexAt(atAck.segments, branch.fork!.atMs);
     expect(atAck.segments.length).toBeGreaterThan(forkIndex);
+    expect(atAck.segments[forkIndex].endMs).toBe(branch.fork!.atMs); // a segment ends at the fork point
     expect((await fetch(`${base}/segments/${forkIndex}`)).status).toBe(200);
     if (branch.complete === false) {
       expect(branch.compiledMs).toBeGreaterThanOrEqual(branch.fork!.atMs);
@@ -94,6 +95,13 @@ describe('progressive fork over the server', () => {
     const final = (await (await fetch(`${base}/manifest`)).json()) as BranchManifest;
     expect(final.complete).toBe(true);
     expect(final.outcome).not.toBeNull();
+    // Folding each segment of the fork from its start gives the next one's start.
+    let prev: SegmentPayload | null = null;
+    for (const info of final.segments) {
+      const seg = (await (await fetch(`${base}/segments/${info.index}`)).json()) as SegmentPayload;
+      if (prev) expect(stateInSegment(unpackWorld(prev.start), prev, prev.endMs)).toEqual(unpackWorld(seg.start));
+      prev = seg;
+    }
 
     // A process that never saw the fork rebuilds it from its decisions: the same segments, byte for byte.
     // From zero with its decisions, or resumed from history's checkpoint at its fork decision (progressively).
