@@ -19,7 +19,7 @@ const EnvSchema = z.object({
   /** Pending (compiling or queued) forks per room, per client address, and in total; past them: RATE_LIMITED. */
   FORK_PENDING_PER_ROOM: z.coerce.number().int().min(1).max(1000).default(4),
   FORK_PENDING_PER_ADDRESS: z.coerce.number().int().min(1).max(1000).default(4),
-  FORK_PENDING_MAX: z.coerce.number().int().min(1).max(10_000).default(32),
+  FORK_PENDING_MAX: z.coerce.number().int().min(1).max(10_000).default(8),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

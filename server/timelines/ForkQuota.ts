@@ -10,7 +10,7 @@ export interface ForkLimits {
   total: number;
 }
 
-export const DEFAULT_FORK_LIMITS: ForkLimits = { perRoom: 4, perAddress: 4, total: 32 };
+export const DEFAULT_FORK_LIMITS: ForkLimits = { perRoom: 4, perAddress: 4, total: 8 };
 
 interface Pending {
   roomId: string;

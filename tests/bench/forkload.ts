@@ -59,7 +59,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     const setups = await Promise.all(Array.from({ length: rooms }, async () => {
       const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: BATTLE }) });
       const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
-      const inst = new RoomClient({ url, roomId, name: 'inst', instructorKey, resyncMs: 0, socket: { forceNew: true } });
+      const inst = new RoomClient({ url, roomId, name: 'inst', instructorKey, resyncMs: 0, ackTimeoutMs: 600_000, socket: { forceNew: true } });
       clients.push(inst);
       await inst.ready;
       for (let v = 0; v < viewersPerRoom; v++) {
