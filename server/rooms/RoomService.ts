@@ -16,6 +16,7 @@ import type {
 import { AppError } from '../errors.js';
 import type { Playhead, RoomRecord, Store } from '../store/types.js';
 import type { TimelineCache } from '../timelines/TimelineCache.js';
+import type { ForkedBranch } from '../timelines/TimelineService.js';
 import { ForkQuota } from '../timelines/ForkQuota.js';
 import { keyMatches, resolveRole } from './access.js';
 import { branchInfoOf, divergenceMs } from './branching.js';
@@ -40,6 +41,8 @@ export interface ForkResult {
    */
   completed: Promise<{ branch: BranchInfo; created: boolean }> | null;
 }
+
+const isFull = (tl: ForkedBranch): tl is Timeline => 'events' in tl;
 
 /** BranchInfo of a fork still compiling (from its manifest). */
 function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: number): BranchInfo {
@@ -288,7 +291,7 @@ export class RoomService {
     compiled.then(release, release); // the slot is held until the compile is over
     compiled.catch(() => {}); // surfaced through `first` or `completed`
     const first = await Promise.race([started, compiled]);
-    if ('events' in first || first.complete) return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null };
+    if (!('segments' in first) || first.complete) return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null };
     return this.recordPending(roomId, first, compiled, member);
   }
 
@@ -298,7 +301,7 @@ export class RoomService {
    * Record a fork still compiling for the room now (so any process can rebuild it from the record), and
    * replace the record with the final info when it completes (`completed`).
    */
-  private recordPending(roomId: string, m: BranchManifest, compiled: Promise<Timeline>, member: Member): Promise<ForkResult> {
+  private recordPending(roomId: string, m: BranchManifest, compiled: Promise<ForkedBranch>, member: Member): Promise<ForkResult> {
     const k = `${roomId}/${m.branchId}`;
     const running = this.pendingRecords.get(k);
     if (running) return running.then((r) => ({ branch: r.branch, created: false, completed: null }));
@@ -308,7 +311,7 @@ export class RoomService {
       const pending = pendingBranchInfo(m, member.name, this.now());
       await this.store.addBranch(roomId, pending);
       const completed = compiled.then(async (tl) => {
-        this.timelines.put(tl);
+        if (isFull(tl)) this.timelines.put(tl);
         const info = branchInfoOf(tl, member.name, pending.createdAt);
         await this.store.updateBranch(roomId, info);
         return { branch: info, created: true };
@@ -324,7 +327,7 @@ export class RoomService {
   private readonly recording = new Map<string, Promise<{ branch: BranchInfo; created: boolean }>>();
 
   /** Record a compiled fork for the room, once: concurrent asks for one fork share the first (created once). */
-  private recordBranch(roomId: string, tl: Timeline, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
+  private recordBranch(roomId: string, tl: ForkedBranch, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
     const k = `${roomId}/${tl.branchId}`;
     const running = this.recording.get(k);
     if (running) return running.then((r) => ({ branch: r.branch, created: false }));
@@ -335,8 +338,8 @@ export class RoomService {
     return p;
   }
 
-  private async recordBranchOnce(roomId: string, tl: Timeline, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
-    this.timelines.put(tl);
+  private async recordBranchOnce(roomId: string, tl: ForkedBranch, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
+    if (isFull(tl)) this.timelines.put(tl);
     if (tl.branchId === (await this.timelines.service.canonicalBranchId(tl.battleId))) {
       return { branch: branchInfoOf(tl, null, this.now()), created: false };
     }

@@ -18,6 +18,9 @@ export class BadChoiceError extends AppError {
   }
 }
 
+/** What a fork resolves with: the branch without its bulk (a worker need not copy events and keyframes back). */
+export type ForkedBranch = Omit<Timeline, 'events' | 'keyframes'>;
+
 export interface TimelineService {
   listBattles(): Promise<BattleInfo[]>;
   battle(battleId: string): Promise<BattleInfo | null>;
@@ -31,6 +34,7 @@ export interface TimelineService {
   timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null>;
   /**
    * Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError.
+   * Resolves with the branch (maybe without events and keyframes: fetch those with timeline() when needed).
    * A progressive service calls `onStarted` with the branch's manifest once the segment holding the fork
    * point is built (before resolving), while the rest is still being simulated.
    */
@@ -40,7 +44,7 @@ export interface TimelineService {
     choice: DecisionChoice,
     parentDecisions?: DecisionChoice[],
     onStarted?: (m: BranchManifest) => void,
-  ): Promise<Timeline>;
+  ): Promise<ForkedBranch>;
   /** Release resources (worker threads). */
   close?(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
-import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
+import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineService } from './TimelineService.js';
 import type { EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
@@ -110,7 +110,7 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     choice: DecisionChoice,
     parentDecisions?: DecisionChoice[],
     onStarted?: (m: BranchManifest) => void,
-  ): Promise<Timeline> {
+  ): Promise<ForkedBranch> {
     const interim = onStarted && ((v: unknown) => onStarted(v as BranchManifest));
     return this.callWith(interim, 'fork', battleId, parentBranchId, choice, parentDecisions);
   }

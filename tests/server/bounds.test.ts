@@ -34,7 +34,8 @@ describe('compiled branches in the worker (BranchCatalog, CHECKPOINT_CACHE_MB)',
     const engine = new EngineTimelineService({ checkpointCacheMb: 0.01 }); // ~10 KB: keeps only the newest fork
     const historyId = (await engine.canonicalBranchId(def.info.id))!;
     const [a, b] = alternatives();
-    const first = await engine.fork(def.info.id, historyId, a);
+    const forked = await engine.fork(def.info.id, historyId, a);
+    const first = (await engine.timeline(def.info.id, forked.branchId))!;
     const firstManifest = await engine.manifest(def.info.id, first.branchId);
     await engine.fork(def.info.id, historyId, b);
     const stats = await engine.stats();

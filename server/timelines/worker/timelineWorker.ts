@@ -21,7 +21,14 @@ port.on('message', (req: Request) => {
     try {
       const args = req.method === 'fork' ? [...req.args.slice(0, 4), (interim: unknown) => post({ id: req.id, interim })] : req.args;
       const fn = engine[req.method] as (...args: unknown[]) => Promise<unknown>;
-      res = { id: req.id, ok: true, result: await fn.apply(engine, args) };
+      let result = await fn.apply(engine, args);
+      // A fork's events and keyframes stay here: copying a large timeline stalls the main thread for a while,
+      // and it is fetched (timeline()) only if a room plays it over the socket.
+      if (req.method === 'fork' && result && typeof result === 'object') {
+        const { events: _e, keyframes: _k, ...rest } = result as Record<string, unknown>;
+        result = rest;
+      }
+      res = { id: req.id, ok: true, result };
     } catch (err) {
       res = { id: req.id, ok: false, error: { code: err instanceof AppError ? err.code : null, message: err instanceof Error ? err.message : String(err) } };
     }
