@@ -113,7 +113,7 @@ export function createApp(opts: AppOptions = {}): App {
   registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics }, metrics);
 
   web.use(segmentRouter({ segments, rooms }));
-  web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
+  web.use(apiRouter({ rooms, timelines, metrics, logger, segments, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);

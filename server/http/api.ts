@@ -11,6 +11,7 @@ import { sendCachedJson } from './send.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { TimelineService } from '../timelines/TimelineService.js';
+import type { SegmentStore } from '../timelines/SegmentStore.js';
 
 const idParam = z.string().min(1).max(128);
 const TimelineQuery = z.object({
@@ -35,6 +36,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Live counts for /healthz. */
   health: () => { rooms: number; sockets: number };
+  /** Branch manifests (decision points for the branch tree without copying timelines). */
+  segments?: SegmentStore;
 }
 
 export function apiRouter(d: ApiDeps): express.Router {
@@ -92,7 +95,7 @@ export function apiRouter(d: ApiDeps): express.Router {
   });
 
   r.get('/api/rooms/:roomId/branches', async (req, res) => {
-    res.json(await roomBranchTree(d.rooms, parse(idParam, req.params.roomId)));
+    res.json(await roomBranchTree(d.rooms, parse(idParam, req.params.roomId), d.segments));
   });
 
   r.get('/api/rooms/:roomId/annotations', async (req, res) => {
