@@ -4,11 +4,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pino, type Logger } from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Server, type ServerOptions } from 'socket.io';
+import { AppError } from './errors.js';
 import { apiRouter, errorHandler } from './http/api.js';
 import { segmentRouter } from './http/segments.js';
 import { staticClient } from './http/static.js';
+import { clientAddress } from './limits/address.js';
+import { AddressLimiter } from './limits/AddressLimiter.js';
+import { DEFAULT_LIMITS, type LimitSettings } from './limits/settings.js';
+import { securityHeaders } from './security/headers.js';
+import { originCheck } from './security/origin.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
@@ -23,6 +28,7 @@ import { isSegmentSource } from './timelines/segments/types.js';
 import { TimelineSegmentSource } from './timelines/segments/TimelineSegmentSource.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
+import { createVoteStudy, type VoteStudyOptions } from './votes/wiring.js';
 
 export interface AppOptions {
   /** Default: MemoryStore. */
@@ -46,6 +52,17 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Stores the app should close on close(). */
   ownsStore?: boolean;
+  /** Abuse limits (docs/protocol.md "Limits"); unset ones take DEFAULT_LIMITS. `rateLimit` overrides the per-socket budget. */
+  limits?: Partial<LimitSettings>;
+  /** A connected node-redis client: per-address budgets shared with every process on the same Redis + prefix. */
+  limiterRedis?: unknown;
+  limiterPrefix?: string;
+  /** Origins allowed to open a socket besides the server's own and localhost (ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
+  /** Proxy hops trusted for X-Forwarded-For (TRUST_PROXY). */
+  trustProxy?: number;
+  /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
+  voteStudy?: VoteStudyOptions;
   /** Byte budget of the main thread's timeline caches (TIMELINE_CACHE_MB), in MB: 3/4 timelines, 1/4 segments. Default 256. */
   timelineCacheMb?: number;
   /** For the default worker: byte budget of its compiled branches (CHECKPOINT_CACHE_MB) and compiles at once. */
@@ -63,13 +80,15 @@ export interface App {
   /** Manifests and segments of every branch; also the compile frontier (FrontierSource) for the playback loop. */
   segments: SegmentStore;
   listen(port: number, host?: string): Promise<number>;
+  /** Graceful stop (SIGTERM): refuse new connections, drop every socket so its client reconnects elsewhere, close. */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function createApp(opts: AppOptions = {}): App {
-  const logger = opts.logger ?? pino({ level: 'info' });
+  const logger = opts.logger ?? pino({ level: 'info', redact: ['instructorKey', '*.instructorKey'] });
   const now = opts.now ?? Date.now;
   const store = opts.store ?? new MemoryStore();
   const ownTimelines = opts.timelines
@@ -81,12 +100,23 @@ export function createApp(opts: AppOptions = {}): App {
   // socket delivery's), 1/4 for encoded segments. The engine keeps its own bounded LRU of compiled branches.
   const cacheBytes = (opts.timelineCacheMb ?? 256) * 1024 * 1024;
   const cache = new TimelineCache(timelines, 16, Math.floor(cacheBytes * 0.75));
-  const rooms = new RoomService(store, cache, now, new ForkQuota(opts.forkLimits, now));
+  const rl = opts.rateLimit ?? { points: DEFAULT_LIMITS.socketEventsPerS, durationS: 1 };
+  const limits: LimitSettings = { ...DEFAULT_LIMITS, socketEventsPerS: Math.max(1, Math.round(rl.points / rl.durationS)), ...opts.limits };
+  const trustProxy = opts.trustProxy ?? 0;
+  const addressLimiter = new AddressLimiter({ limits, redis: opts.limiterRedis, prefix: opts.limiterPrefix });
+  const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now));
   const segmentSource = isSegmentSource(timelines) ? timelines : new TimelineSegmentSource(cache.service);
   const segments = new SegmentStore(segmentSource, { maxBytes: Math.floor(cacheBytes * 0.25) });
+  let draining = false;
 
   const web = express();
   web.disable('x-powered-by');
+  if (trustProxy > 0) web.set('trust proxy', trustProxy);
+  web.use(securityHeaders());
+  web.post('/api/rooms', async (req, _res, next) => {
+    await countLimit(metrics, 'room:create', addressLimiter.consume('room:create', clientAddress(req, trustProxy)));
+    next();
+  });
   const httpServer = createServer(web);
   const io: IO = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
@@ -96,6 +126,14 @@ export function createApp(opts: AppOptions = {}): App {
     pingInterval: 10_000,
     pingTimeout: 8_000,
     maxHttpBufferSize: 1e6,
+    allowRequest: (req, cb) => (draining ? cb('shutting down', false) : checkOrigin(req, cb)),
+  });
+  const checkOrigin = originCheck(opts.allowedOrigins ?? [], () => metrics.origins.inc());
+  io.use((socket, next) => {
+    countLimit(metrics, 'connect', addressLimiter.consume('connect', clientAddress(socket.request, trustProxy))).then(
+      () => next(),
+      (err: unknown) => next(connectError(err)),
+    );
   });
 
   const loop = new PlaybackLoop({
@@ -108,12 +146,13 @@ export function createApp(opts: AppOptions = {}): App {
     metrics,
     logger,
   });
-  const rl = opts.rateLimit ?? { points: 60, durationS: 1 };
-  const limiter = new RateLimiterMemory({ points: rl.points, duration: rl.durationS });
-  registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics }, metrics);
+  const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
+  const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
+  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, ...voteStudy.deps }, metrics);
 
+  web.use(voteStudy.router);
   web.use(segmentRouter({ segments, rooms }));
-  web.use(apiRouter({ rooms, timelines, metrics, logger, segments, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
+  web.use(apiRouter({ rooms, timelines, metrics, logger, segments, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), roomExtras: voteStudy.extras }));
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);
@@ -136,12 +175,39 @@ export function createApp(opts: AppOptions = {}): App {
         });
       });
     },
+    async drain() {
+      draining = true;
+      loop.stop();
+      httpServer.close(); // no new TCP connections; resolves once the last one is gone (not awaited)
+      // Close each transport without socket.io's DISCONNECT packet: the client sees "transport close" and
+      // reconnects by itself (to another process behind the balancer); after io.disconnect() it would not.
+      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+      httpServer.closeIdleConnections();
+    },
     async close() {
       loop.stop();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await voteStudy.close();
       if (opts.ownsStore) await store.close();
       await ownTimelines?.close();
     },
   };
+}
+
+/** Count a refusal by an abuse limit in /metrics, then let it propagate. */
+async function countLimit(metrics: Metrics, limit: string, p: Promise<void>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    metrics.limited.inc({ limit });
+    throw err;
+  }
+}
+
+/** socket.io middleware errors reach the client as connect_error with `message` = code and `data` = the error body. */
+function connectError(err: unknown): Error & { data?: unknown } {
+  const e: Error & { data?: unknown } = new Error(err instanceof AppError ? err.code : 'INTERNAL');
+  e.data = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'internal error' };
+  return e;
 }

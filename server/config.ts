@@ -1,4 +1,17 @@
 import { z } from 'zod';
+import { DEFAULT_LIMITS, type LimitSettings } from './limits/settings.js';
+
+const limit = (def: number) => z.coerce.number().int().min(1).max(1_000_000).default(def);
+const limitEnv = {
+  LIMIT_ROOMS_PER_MIN: limit(DEFAULT_LIMITS.roomsPerMin),
+  LIMIT_CONNECTIONS_PER_MIN: limit(DEFAULT_LIMITS.connectionsPerMin),
+  LIMIT_JOINS_PER_MIN: limit(DEFAULT_LIMITS.joinsPerMin),
+  LIMIT_ROOM_MEMBERS: limit(DEFAULT_LIMITS.roomMembers),
+  LIMIT_ROOM_ANNOTATIONS: limit(DEFAULT_LIMITS.roomAnnotations),
+  LIMIT_ROOM_BRANCHES: limit(DEFAULT_LIMITS.roomBranches),
+  SOCKET_EVENTS_PER_S: limit(DEFAULT_LIMITS.socketEventsPerS),
+  FLOOD_DISCONNECT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_LIMITS.floodDisconnectMs),
+};
 
 // Environment, validated once at startup: a typo fails loudly instead of running with a default.
 const EnvSchema = z.object({
@@ -10,6 +23,18 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TICK_MS: z.coerce.number().int().min(10).max(1000).default(100),
   LOOKAHEAD_MS: z.coerce.number().int().min(200).max(30_000).default(2000),
+  // ---- hardening (docs/protocol.md "Limits", docs/security.md) ----
+  /** Comma-separated origins allowed to open a socket (besides the server's own and localhost). */
+  ALLOWED_ORIGINS: z
+    .string()
+    .max(4000)
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  /** Proxy hops to trust for X-Forwarded-For (0: use the socket's peer address). */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  ...limitEnv,
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(9000).default(8000),
   /** Byte budget of every timeline/segment cache on the main thread (encoded segments, timelines). */
   TIMELINE_CACHE_MB: z.coerce.number().int().min(8).max(65_536).default(256),
   /** Byte budget of compiled branches (events, keyframes, checkpoints) in the compile worker. */
@@ -31,3 +56,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return r.data;
 }
+
+/** The abuse limits of a loaded config (for createApp's `limits`). */
+export function limitsOf(c: Config): LimitSettings {
+  return {
+    roomsPerMin: c.LIMIT_ROOMS_PER_MIN,
+    connectionsPerMin: c.LIMIT_CONNECTIONS_PER_MIN,
+    joinsPerMin: c.LIMIT_JOINS_PER_MIN,
+    roomMembers: c.LIMIT_ROOM_MEMBERS,
+    roomAnnotations: c.LIMIT_ROOM_ANNOTATIONS,
+    roomBranches: c.LIMIT_ROOM_BRANCHES,
+    socketEventsPerS: c.SOCKET_EVENTS_PER_S,
+    floodDisconnectMs: c.FLOOD_DISCONNECT_MS,
+  };
+}
+

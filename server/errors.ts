@@ -20,4 +20,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   CONFLICT: 409,
   INTERNAL: 500,
+  LIMIT_REACHED: 409,
 };

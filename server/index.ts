@@ -2,20 +2,29 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { pino } from 'pino';
 import { createApp } from './app.js';
-import { loadConfig } from './config.js';
+import { limitsOf, loadConfig } from './config.js';
+import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
-import { RedisStore } from './store/redis.js';
+import { RedisStore, type RedisClient } from './store/redis.js';
 import type { Store } from './store/types.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
+import { RedisStudyStore } from './study/store.js';
+import { RedisVoteStore } from './votes/redis.js';
+import type { VoteStudyOptions } from './votes/wiring.js';
 
 // Process entry: read config, pick backends (memory by default, Redis store + adapter with REDIS_URL), start.
 
 const config = loadConfig();
-const logger = pino({ level: config.LOG_LEVEL });
+// The instructor key never reaches the logs, whatever object a log line carries.
+const logger = pino({ level: config.LOG_LEVEL, redact: ['instructorKey', '*.instructorKey', 'req.headers.cookie'] });
+let countProcessError: (kind: 'unhandledRejection' | 'uncaughtException') => void = () => {};
+installProcessGuards(logger, (kind) => countProcessError(kind));
 
 let store: Store = new MemoryStore();
 let adapter: ReturnType<typeof createAdapter> | undefined;
+let limiterRedis: ReturnType<typeof createClient> | undefined;
 const closers: (() => Promise<unknown>)[] = [];
+let voteStudy: VoteStudyOptions | undefined;
 
 if (config.REDIS_URL) {
   const redisStore = await RedisStore.connect(config.REDIS_URL, config.REDIS_PREFIX, (err) => logger.warn({ err }, 'redis store error'));
@@ -27,6 +36,18 @@ if (config.REDIS_URL) {
   await Promise.all([pub.connect(), sub.connect()]);
   adapter = createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}socket.io` });
   closers.push(() => pub.close(), () => sub.close());
+  // Per-address budgets on their own connection, shared by every process on this Redis and prefix.
+  limiterRedis = pub.duplicate();
+  limiterRedis.on('error', (err: unknown) => logger.warn({ err }, 'redis limiter error'));
+  await limiterRedis.connect();
+  const lr = limiterRedis;
+  closers.push(() => lr.close());
+  // Votes and study results: their own small stores on one more connection.
+  const vs = createClient({ url: config.REDIS_URL });
+  vs.on('error', (err: unknown) => logger.warn({ err }, 'redis votes/studies error'));
+  await vs.connect();
+  voteStudy = { votes: new RedisVoteStore(vs as RedisClient, config.REDIS_PREFIX), studies: new RedisStudyStore(vs as RedisClient, config.REDIS_PREFIX) };
+  closers.push(() => vs.close());
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -40,19 +61,24 @@ void timelines.warm().then(
   (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
 );
 
-const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, timelineCacheMb: config.TIMELINE_CACHE_MB,
-  forkLimits: { perRoom: config.FORK_PENDING_PER_ROOM, perAddress: config.FORK_PENDING_PER_ADDRESS, total: config.FORK_PENDING_MAX } });
+const app = createApp({
+  store,
+  timelines,
+  logger,
+  adapter,
+  tickMs: config.TICK_MS,
+  lookaheadMs: config.LOOKAHEAD_MS,
+  defaultMetrics: true,
+  ownsStore: true,
+  limits: limitsOf(config),
+  limiterRedis,
+  limiterPrefix: config.REDIS_PREFIX,
+  allowedOrigins: config.ALLOWED_ORIGINS,
+  trustProxy: config.TRUST_PROXY,
+  voteStudy,
+});
+countProcessError = (kind) => app.metrics.processErrors.inc({ kind });
 const port = await app.listen(config.PORT, config.HOST);
 logger.info({ port }, `wardroom listening on http://localhost:${port}`);
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  await app.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
-  for (const c of closers) await c().catch(() => {});
-  process.exit(0);
-};
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+installShutdown({ app, logger, closers, graceMs: config.SHUTDOWN_GRACE_MS });

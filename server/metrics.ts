@@ -29,6 +29,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers: [registry],
     }),
     commands: new Counter({ name: 'wardroom_socket_commands_total', help: 'Socket commands by event and result', labelNames: ['event', 'result'] as const, registers: [registry] }),
+    refused: new Counter({ name: 'wardroom_socket_refused_total', help: 'Socket commands refused by the per-socket budget (RATE_LIMITED)', registers: [registry] }),
+    floodDisconnects: new Counter({ name: 'wardroom_flood_disconnects_total', help: 'Sockets disconnected for flooding past their budget', registers: [registry] }),
+    limited: new Counter({ name: 'wardroom_limits_hit_total', help: 'Requests refused by an abuse limit, by limit', labelNames: ['limit'] as const, registers: [registry] }),
+    origins: new Counter({ name: 'wardroom_origin_rejected_total', help: 'Socket handshakes refused for their Origin', registers: [registry] }),
+    processErrors: new Counter({
+      name: 'wardroom_process_errors_total',
+      help: 'Unhandled rejections and uncaught exceptions caught at the process level (logged, not fatal)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
   };
   return m;
 }

@@ -1,3 +1,4 @@
+import './csp.js';
 import './styles.css';
 import { renderLobby } from './lobby/lobbyView.js';
 import { setInstructorKey } from './prefs.js';

@@ -1,10 +1,10 @@
-import { assign, emit, enqueueActions, setup } from 'xstate';
-import type { BattleCommand, MachineEvent } from '../engine/index.js';
+import { assertEvent, assign, emit } from 'xstate';
+import { battleSetup, caption, decided, emits, fact, phase, tick, tickGuard, type BattleCommand } from '../engine/index.js';
 import { FORWARD_SHIPS, FOUNDER_STRATEGY, FOUNDER_SURRENDER, LAKARIAN_CITY } from './decisions.js';
 import * as orders from './orders.js';
 import { emptyTally, foughtEnd, isDecided, surrenderEnd, tally, type Tally } from './outcome.js';
 
-// The Battle of Cardassia as a flat XState machine: one state per phase, three decision states.
+// The Battle of Cardassia on the authoring kit: one state per phase, three decision states.
 // Phase captions paraphrase seed 001_20da251821cb360a.txt; see notes.md for the mapping.
 
 export interface CardassiaContext {
@@ -18,7 +18,7 @@ export interface CardassiaContext {
   switched: boolean;
 }
 
-/** Playback durations of the timed phases, ms. */
+/** Playback durations of the timed phases, ms: the machine's named delays. */
 export const PHASE_MS = {
   stretchedThin: 30_000,
   withdrawal: 50_000,
@@ -37,43 +37,48 @@ export const PHASE_MS = {
   finalBattleMax: 330_000,
 } as const;
 
-const phase = (phaseId: string, title: string, label: string, caption: string): BattleCommand => ({ type: 'phase', phaseId, title, label, caption });
+type Ctx = CardassiaContext;
 
-const say = (...commands: BattleCommand[]) =>
-  enqueueActions<CardassiaContext, MachineEvent, undefined, MachineEvent, never, never, never, never, BattleCommand>(({ enqueue }) => {
-    for (const c of commands) enqueue.emit(c);
-  });
+/** Commands that need no context, as one entry action (orders.ts builds them). */
+const say = (...commands: BattleCommand[]) => emits<Ctx>(() => commands);
 
-const decided = (decisionId: string, optionId: string) => ({ event }: { event: MachineEvent }) =>
-  event.type === 'DECIDE' && event.decisionId === decisionId && event.optionId === optionId;
-
-export const machine = setup({
-  types: {
-    context: {} as CardassiaContext,
-    events: {} as MachineEvent,
-    emitted: {} as BattleCommand,
-  },
+const s = battleSetup<Ctx>((_, facts) => ({ last: tally(facts) })).extend({
+  delays: PHASE_MS,
   actions: {
-    record: assign({ last: ({ event, context }) => (event.type === 'TICK' ? tally(event.facts) : context.last) }),
+    chooseForwardHold: assign(({ event }) => {
+      assertEvent(event, 'DECIDE');
+      return { forwardHold: event.value ?? FORWARD_SHIPS };
+    }),
+    markCommsCut: assign({ commsCut: true }),
+    markFightStart: assign(({ context }) => ({ fightStart: context.last })),
+    emitSurrenderEnd: emit(({ context }) => surrenderEnd(context.last)),
+    /** Judged on the remembered tally, so on a TICK transition it runs after 'record'. */
+    emitFoughtEnd: emit(({ context }) => foughtEnd(context.fightStart ?? emptyTally(), context.last)),
   },
-}).createMachine({
+  guards: {
+    commsCut: tickGuard<Ctx>((f) => tally(f).commsAlive === 0),
+    battleDecided: tickGuard<Ctx>((f, c) => c.fightStart !== null && isDecided(c.fightStart, tally(f))),
+  },
+});
+
+export const machine = s.createMachine({
   id: 'battle-of-cardassia',
   initial: 'stretchedThin',
   context: { last: emptyTally(), fightStart: null, forwardHold: null, commsCut: false, switched: false },
-  // Every tick refreshes the remembered tally; states with their own TICK transitions record too.
+  // Every tick refreshes the remembered tally; a phase's own TICK transitions record too (tick()).
   on: { TICK: { actions: 'record' } },
   states: {
     stretchedThin: {
-      entry: say(
+      entry: [
         phase(
           'stretched-thin',
           'Stretched thin',
           'Late 2375',
           'Dominion forces are spread along the Federation, Klingon and Romulan borders, harried by hit-and-run raids and by the Cardassian rebellion Damar leads at home.',
         ),
-        ...orders.holdForward(),
-      ),
-      after: { [PHASE_MS.stretchedThin]: 'founderStrategy' },
+        say(...orders.holdForward()),
+      ],
+      after: { stretchedThin: 'founderStrategy' },
     },
 
     founderStrategy: {
@@ -82,94 +87,86 @@ export const machine = setup({
       on: {
         DECIDE: [
           { guard: decided(FOUNDER_STRATEGY, 'withdraw'), target: 'withdrawal' },
-          {
-            guard: decided(FOUNDER_STRATEGY, 'hold-forward'),
-            target: 'holdLines',
-            actions: assign({ forwardHold: ({ event }) => (event.type === 'DECIDE' ? (event.value ?? FORWARD_SHIPS) : FORWARD_SHIPS) }),
-          },
+          { guard: decided(FOUNDER_STRATEGY, 'hold-forward'), target: 'holdLines', actions: 'chooseForwardHold' },
         ],
       },
     },
 
     withdrawal: {
-      entry: say(
+      entry: [
         phase(
           'withdrawal',
           'Back to the pre-war borders',
           'Late 2375 · the withdrawal',
           'Betting that the Alliance lacks the resolve to invade Cardassian space, the Founder pulls every ship back behind the pre-war border: a shorter perimeter, shorter supply lines, time to rebuild.',
         ),
-        ...orders.withdraw(),
-      ),
-      after: { [PHASE_MS.withdrawal]: 'massing' },
+        say(...orders.withdraw()),
+      ],
+      after: { withdrawal: 'massing' },
     },
 
     holdLines: {
-      entry: enqueueActions(({ context, enqueue }) => {
-        enqueue.emit(
-          phase(
-            'hold-the-line',
-            'Holding the forward lines',
-            'Late 2375 · the forward lines',
-            `The Founder refuses to give ground: ${context.forwardHold ?? FORWARD_SHIPS} ships stay on the forward lines in Alliance space while the rest fall back to Cardassia.`,
-          ),
-        );
-        for (const c of orders.holdLines(context.forwardHold ?? FORWARD_SHIPS)) enqueue.emit(c);
-      }),
-      after: { [PHASE_MS.withdrawal]: 'massing' },
+      entry: emits<Ctx>((context) => [
+        {
+          type: 'phase',
+          phaseId: 'hold-the-line',
+          title: 'Holding the forward lines',
+          label: 'Late 2375 · the forward lines',
+          caption: `The Founder refuses to give ground: ${context.forwardHold ?? FORWARD_SHIPS} ships stay on the forward lines in Alliance space while the rest fall back to Cardassia.`,
+        },
+        ...orders.holdLines(context.forwardHold ?? FORWARD_SHIPS),
+      ]),
+      after: { withdrawal: 'massing' },
     },
 
     massing: {
-      entry: say(
+      entry: [
         phase(
           'massing',
           'The fleet masses at Deep Space 9',
           'Late 2375 · Deep Space 9',
           'Seeing the chance to finish the war, the Alliance gathers thousands of Federation, Klingon and Romulan starships at Deep Space 9.',
         ),
-        ...orders.massAtDS9(),
-      ),
-      after: { [PHASE_MS.massing]: 'advance' },
+        say(...orders.massAtDS9()),
+      ],
+      after: { massing: 'advance' },
     },
 
     advance: {
-      entry: say(
+      entry: [
         phase(
           'advance',
           'The advance on Cardassia',
           'Late 2375 · day 1',
           'The invasion fleet sets out in three columns and crosses into Cardassian space toward the homeworld.',
         ),
-        ...orders.advance(),
-      ),
-      after: { [PHASE_MS.advance]: 'spaceBattle' },
+        say(...orders.advance()),
+      ],
+      after: { advance: 'spaceBattle' },
     },
 
     spaceBattle: {
-      entry: say(
+      entry: [
         phase(
           'communications',
           'Rebels strike the communications net',
           'Late 2375 · day 3',
           "As the Alliance columns clash with the Dominion's outer lines, Cardassian rebels go after the communications installations that link Cardassia Prime to the Dominion fleet.",
         ),
-        ...orders.spaceBattle(),
-      ),
+        say(...orders.spaceBattle()),
+      ],
       on: {
-        TICK: {
-          guard: ({ event }) => event.type === 'TICK' && tally(event.facts).commsAlive === 0,
+        TICK: tick({
+          guard: 'commsCut',
           target: 'lakarianDecision',
           actions: [
-            'record',
-            assign({ commsCut: true }),
-            enqueueActions(({ context, enqueue }) => {
-              enqueue.emit({ type: 'caption', text: 'The last relay falls: the Dominion forces around Cardassia are cut off from their fleet command.' });
-              for (const c of orders.commsCut(context.forwardHold)) enqueue.emit(c);
-            }),
+            'markCommsCut',
+            caption('The last relay falls: the Dominion forces around Cardassia are cut off from their fleet command.'),
+            emits<Ctx>((context) => orders.commsCut(context.forwardHold)),
           ],
-        },
+        }),
       },
-      after: { [PHASE_MS.spaceBattleMax]: 'lakarianDecision' },
+      after: { spaceBattleMax: 'lakarianDecision' },
     },
 
     lakarianDecision: {
@@ -184,75 +181,72 @@ export const machine = setup({
     },
 
     lakarianCity: {
-      entry: say(
+      entry: [
         phase(
           'lakarian-city',
           'Lakarian City',
           'Late 2375 · day 3',
           "To punish the uprising, the Founder has the Jem'Hadar wipe out Lakarian City within moments: two million Cardassians die.",
         ),
-        ...orders.lakarianStrike(),
-      ),
-      after: { [PHASE_MS.lakarianCity]: 'cardassiansSwitch' },
+        say(...orders.lakarianStrike()),
+      ],
+      after: { lakarianCity: 'cardassiansSwitch' },
     },
 
     cardassiansSwitch: {
       entry: [
         assign({ switched: true }),
-        say(
-          phase(
-            'cardassians-switch',
-            'The Cardassians change sides',
-            'Late 2375 · day 3',
-            'The massacre backfires. Cardassian forces everywhere turn their guns on the Dominion and fight beside the Alliance.',
-          ),
-          ...orders.cardassiansSwitch(),
+        phase(
+          'cardassians-switch',
+          'The Cardassians change sides',
+          'Late 2375 · day 3',
+          'The massacre backfires. Cardassian forces everywhere turn their guns on the Dominion and fight beside the Alliance.',
         ),
+        say(...orders.cardassiansSwitch()),
       ],
-      after: { [PHASE_MS.cardassiansSwitch]: 'extermination' },
+      after: { cardassiansSwitch: 'extermination' },
     },
 
     extermination: {
-      entry: say(
+      entry: [
         phase(
           'extermination',
           'Extermination order',
           'Late 2375 · day 4',
           "Enraged by the betrayal, the Founder orders the Jem'Hadar to kill every Cardassian; hundreds of millions will die before the war is over.",
         ),
-        ...orders.extermination(),
-      ),
-      after: { [PHASE_MS.extermination]: 'encirclement' },
+        say(...orders.extermination()),
+      ],
+      after: { extermination: 'encirclement' },
     },
 
     cardassiansLoyal: {
-      entry: say(
+      entry: [
         phase(
           'cardassians-loyal',
           'The city is spared',
           'Late 2375 · day 3',
           'Without a massacre to turn them, the Cardassian fleets stay at their posts under Dominion command.',
         ),
-        { type: 'fact', text: 'Lakarian City was spared and the Cardassian fleets stayed loyal to the Dominion' },
-      ),
-      after: { [PHASE_MS.cardassiansLoyal]: 'encirclement' },
+        fact('Lakarian City was spared and the Cardassian fleets stayed loyal to the Dominion'),
+      ],
+      after: { cardassiansLoyal: 'encirclement' },
     },
 
     encirclement: {
-      entry: say(
+      entry: [
         phase(
           'encirclement',
           'Cardassia surrounded',
           'Late 2375 · day 5',
           'Though projected to lose over 40% of its ships, the Alliance presses on and surrounds the homeworld, facing the Dominion and Breen fleet, Cardassian stations and the orbital weapons platforms.',
         ),
-        ...orders.coreReturn(),
-        ...orders.encircle(),
-      ),
+        say(...orders.coreReturn(), ...orders.encircle()),
+      ],
       after: {
         // Second leg of the encirclement: a targetless delayed transition only runs its actions.
-        [PHASE_MS.closeRing]: { actions: say(...orders.closeRing()) },
-        [PHASE_MS.encirclement]: 'surrenderDecision',
+        closeRing: { actions: say(...orders.closeRing()) },
+        encirclement: 'surrenderDecision',
       },
     },
 
@@ -268,45 +262,31 @@ export const machine = setup({
     },
 
     surrender: {
-      entry: say(
+      entry: [
         phase(
           'surrender',
           "Odo's plea",
           'Late 2375 · day 5',
           'Before the battle can be joined, Odo persuades the Founder to surrender. The guns fall silent and the Dominion War is over.',
         ),
-        ...orders.surrender(),
-      ),
-      after: {
-        [PHASE_MS.surrender]: { target: 'done', actions: emit(({ context }) => surrenderEnd(context.last)) },
-      },
+        say(...orders.surrender()),
+      ],
+      after: { surrender: { target: 'done', actions: 'emitSurrenderEnd' } },
     },
 
     finalBattle: {
       entry: [
-        assign({ fightStart: ({ context }) => context.last }),
-        enqueueActions(({ context, enqueue }) => {
-          enqueue.emit(
-            phase(
-              'final-battle',
-              'To the last ship',
-              'Late 2375 · day 5',
-              'The Founder will not yield: the Jem\'Hadar, the Breen and the orbital platforms meet the encircling Alliance fleet in a battle fought to the end.',
-            ),
-          );
-          for (const c of orders.finalBattle(context.switched, context.forwardHold)) enqueue.emit(c);
-        }),
+        'markFightStart',
+        phase(
+          'final-battle',
+          'To the last ship',
+          'Late 2375 · day 5',
+          "The Founder will not yield: the Jem'Hadar, the Breen and the orbital platforms meet the encircling Alliance fleet in a battle fought to the end.",
+        ),
+        emits<Ctx>((context) => orders.finalBattle(context.switched, context.forwardHold)),
       ],
-      on: {
-        TICK: {
-          guard: ({ context, event }) => event.type === 'TICK' && context.fightStart !== null && isDecided(context.fightStart, tally(event.facts)),
-          target: 'done',
-          actions: ['record', emit(({ context, event }) => foughtEnd(context.fightStart ?? emptyTally(), event.type === 'TICK' ? tally(event.facts) : context.last))],
-        },
-      },
-      after: {
-        [PHASE_MS.finalBattleMax]: { target: 'done', actions: emit(({ context }) => foughtEnd(context.fightStart ?? emptyTally(), context.last)) },
-      },
+      on: { TICK: tick({ guard: 'battleDecided', target: 'done', actions: 'emitFoughtEnd' }) },
+      after: { finalBattleMax: { target: 'done', actions: 'emitFoughtEnd' } },
     },
 
     done: { type: 'final' },

@@ -71,7 +71,8 @@ export const sides: SideInfo[] = [
     id: SIDES.rebellion,
     name: 'Terran Rebellion',
     color: '#d8a23a',
-    commanders: ['Benjamin Sisko (mirror)', 'Miles "Smiley" O\'Brien', 'Jennifer Sisko', 'Julian Bashir', 'Jadzia'],
+    // Canon, not the seed's infobox: the Sisko who oversaw Starfleet's Defiant is ours (see notes.md).
+    commanders: ['Miles "Smiley" O\'Brien', 'Benjamin Sisko (from our universe)', 'Jennifer Sisko', 'Julian Bashir', 'Jadzia'],
   },
   {
     id: SIDES.alliance,
@@ -124,7 +125,7 @@ export const forces: ForceGroupSpec[] = [
     count: 1,
     ids: [U.station],
     names: ['Terok Nor'],
-    commander: 'Jennifer Sisko',
+    commander: 'Miles "Smiley" O\'Brien (rebel leader)',
     at: P.station,
     spread: 0,
     // A fortress to ride out a long siege, but with only part of its batteries working after the
@@ -132,7 +133,7 @@ export const forces: ForceGroupSpec[] = [
     stats: {
       shields: 4000,
       hull: 9000,
-      weapons: [w('disruptor', 150, 20, 2000, 0.7), w('torpedo', 150, 45, 5000, 0.6)],
+      weapons: [w('disruptor', 150, 14, 2000, 0.7), w('torpedo', 150, 30, 5000, 0.6)],
     },
   },
   {
@@ -142,7 +143,7 @@ export const forces: ForceGroupSpec[] = [
     count: 1,
     ids: [U.defiant],
     names: ['ISS Defiant'],
-    commander: 'Benjamin Sisko (mirror)',
+    commander: 'Benjamin Sisko (from our universe)',
     // Docked at the station's refit berth, just off the core.
     at: { x: 600, y: 352 },
     spread: 0,

@@ -5,6 +5,7 @@ import { applyEvents } from '../../shared/battle/reducer.js';
 import { emptyWorld, type WorldState } from '../../shared/battle/state.js';
 import type { DecisionPointInfo, ForceCount, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
+import { dueCaptions, newCaptionPace, phaseCaption, type CaptionPace } from './captions.js';
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
 import { applyOrder, computeFacts, createWorld, step, type SimWorld } from './sim/index.js';
 import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
@@ -32,6 +33,8 @@ export interface RunState {
   /** Reducer state after every event so far (what the next keyframe will hold). */
   fold: WorldState;
   nextKeyframeT: number;
+  /** Queued captions (replays/engine/captions.ts); absent until the first caption. */
+  captions?: CaptionPace;
 }
 
 /** The world at a decision point, just before the choice is made: a branch resumes from here. */
@@ -152,16 +155,18 @@ class Run {
     const s = this.state;
     const t = this.world.t;
     switch (cmd.type) {
-      case 'phase':
+      case 'phase': {
         if (s.phase) {
           this.emit({ type: 'phase:end', phaseId: s.phase.id });
           s.phases.push({ ...s.phase, endMs: t });
         }
-        s.phase = { id: cmd.phaseId, title: cmd.title, label: cmd.label, caption: cmd.caption, startMs: t };
-        this.emit({ type: 'phase:start', phaseId: cmd.phaseId, title: cmd.title, label: cmd.label, caption: cmd.caption });
+        const caption = phaseCaption((s.captions ??= newCaptionPace()), t, cmd.caption);
+        s.phase = { id: cmd.phaseId, title: cmd.title, label: cmd.label, caption, startMs: t };
+        this.emit({ type: 'phase:start', phaseId: cmd.phaseId, title: cmd.title, label: cmd.label, caption });
         return;
+      }
       case 'caption':
-        this.emit({ type: 'caption', text: cmd.text });
+        (s.captions ??= newCaptionPace()).queue.push(cmd.text);
         return;
       case 'order': {
         const out: BattleEventBody[] = [];
@@ -262,6 +267,7 @@ class Run {
       if (this.over) return false;
       if (this.world.t >= untilMs) return true;
       const s = this.state;
+      if (s.captions) for (const text of dueCaptions(s.captions, this.world.t)) this.emit({ type: 'caption', text });
       if (s.ended && this.world.t >= s.ended.t + END_GRACE_MS) break;
       if (this.world.t >= max) {
         if (!s.ended) {

@@ -9,7 +9,8 @@ import type { DecisionOptionInfo, EffectKind, ObjectiveStatus, SideId, UnitKind,
 //  - receives DECIDE events at decision points (states tagged 'decision' with meta {decisionId}),
 //  - emits BattleCommands (phases, captions, orders for the simulation, objectives, effects, the end).
 // It never computes combat itself: outcomes come from the simulation under the orders it gives.
-// Rules for authors: keep the machine flat (no spawned children, no parallel regions), put no `after`
+// Build it on the authoring kit (kit.ts, battleSetup). Rules for authors: no spawned children and no
+// parallel regions (compound parent states are fine), put no `after`
 // timers on decision states, keep context JSON-serializable.
 
 /** Stats of a unit class; see replays/engine/classes.ts for the shared catalogue. */

@@ -1,10 +1,14 @@
-import { assign, enqueueActions, setup } from 'xstate';
-import type { BattleCommand, Facts, MachineEvent, Order } from '../engine/index.js';
+import { assertEvent, assign, enqueueActions } from 'xstate';
+import {
+  battleSetup, caption, command, decided, emits, fact, objective, order as orderAction, phase as phaseAction, tick, tickGuard,
+  type BattleCommand, type Facts, type Order,
+} from '../engine/index.js';
 import { D, HISTORICAL_WINGS } from './decisions.js';
 import { CONVOY, DOM, FED, HALT, MAIN_BODY, MINEFIELD_ID, P, RESERVE, SHIPS_PER_WING } from './scenario.js';
 
-// The battle's phases as a flat XState machine. It only gives orders and narrates; every outcome
-// (field finished or not, shields down or not, who survives) is read back from simulation Facts.
+// The battle's phases as an XState machine on the authoring kit. It only gives orders and narrates;
+// every outcome (field finished or not, shields down or not, who survives) is read back from
+// simulation Facts. Commands whose words depend on the context are built by the *Commands functions.
 
 /** Playback time the Gamma Quadrant convoy reaches the wormhole mouth (fixed: it does not wait). */
 export const CONVOY_AT_MS = 345_000;
@@ -54,8 +58,6 @@ const initialContext: Ctx = {
   boarded: false,
 };
 
-type Out = (ctx: Ctx, ev: MachineEvent) => BattleCommand[];
-
 const order = (o: Order): BattleCommand => ({ type: 'order', order: o });
 const phase = (phaseId: string, title: string, label: string, caption: string): BattleCommand => ({
   type: 'phase', phaseId, title, label, caption,
@@ -83,10 +85,6 @@ export function stationShieldsDown(f: Facts): boolean {
 
 function newlyLost(c: Ctx, f: Facts): string[] {
   return ['defiant', 'rotarran'].filter((id) => f.units[id]?.status === 'destroyed' && !c.lost.includes(id));
-}
-
-function tickFacts(ev: MachineEvent): Facts | null {
-  return ev.type === 'TICK' ? ev.facts : null;
 }
 
 // ---- outcome -----------------------------------------------------------------------------------
@@ -190,41 +188,180 @@ function departureCaption(c: Ctx): string {
   return `${who} Deep Space 9 is left to the Bajoran Militia under Major Kira.`;
 }
 
+// ---- narration of the phases whose words and orders depend on the context ----------------------
+
+function splitCommands(c: Ctx): BattleCommand[] {
+  return [
+    phase('split', 'Dukat splits his fleet', 'Late 2373 · hour 0:45',
+      c.wings > 0
+        ? `The battle opens. Dukat sends ${c.wings} Jem'Hadar attack wing${c.wings === 1 ? '' : 's'} after the Defiant and throws the rest of the fleet at the station. The Rotarran moves to cover the Defiant.`
+        : 'The battle opens. Dukat ignores the Defiant and throws his whole fleet at the station. The Rotarran stays by the Defiant.'),
+    order({ kind: 'ceasefire', active: false }),
+    ...(c.wings > 0
+      ? [
+          order({ kind: 'detach', from: 'jemhadar-main', to: WINGS_GROUP, count: c.wings * SHIPS_PER_WING }),
+          order({ kind: 'attack', group: WINGS_GROUP, target: 'defiant', range: 'close' }),
+        ]
+      : []),
+    // The Rotarran waits by the Defiant for the wings rather than charging the fleet.
+    order({ kind: 'hold', group: 'rotarran' }),
+    ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
+    order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
+    { type: 'fact', text: c.wings > 0 ? `Dukat sends ${c.wings} attack wings after the Defiant` : 'Dukat sends no ships after the Defiant' },
+  ];
+}
+
+function shieldsHoldCommands(c: Ctx): BattleCommand[] {
+  return [
+    phase('shields-hold', 'The shields hold', 'Late 2373 · hour 0:50',
+      "The station's shields hold under the barrage, to Dukat's and Weyoun's surprise: Federation shields had been no match for Jem'Hadar polaron weapons. Dukat orders more ships to fire on the station."),
+    ...(c.cover && c.wings > 0
+      ? [order({ kind: 'attack', group: 'ds9', target: WINGS_GROUP }),
+         { type: 'caption', text: 'Sisko turns part of the station\'s weapons on the attack wings hunting the Defiant.' } as BattleCommand]
+      : [order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` })]),
+    ...(c.wings > 0 ? [order({ kind: 'attack', group: 'rotarran', target: WINGS_GROUP, range: 'close' })] : []),
+    ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
+  ];
+}
+
+function bombardmentCommands(c: Ctx): BattleCommand[] {
+  return [
+    c.focus17
+      ? phase('bombardment', 'Section 17', 'Late 2373 · hour 1:10',
+          `Dukat, who once commanded the station, knows where its shield grid is weakest: he directs all fire into section 17 of the outer docking ring.${layingNote(c)}`)
+      : phase('bombardment', 'Broad bombardment', 'Late 2373 · hour 1:10',
+          `Dukat keeps his fire spread across the whole station, waiting for the shields to give.${layingNote(c)}`),
+    ...mainBody((g) => (c.focus17
+      ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
+      : { kind: 'attack', group: g, target: 'ds9', range: 'close' })),
+    { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress },
+  ];
+}
+
+function shieldsFallCommands(c: Ctx): BattleCommand[] {
+  return [
+    phase('shields-fall', 'Shields fall', 'Late 2373 · hour 1:35',
+      c.focus17
+        ? 'Section 17 gives way and main power to the shields is cut. With the station\'s shields down it can no longer be held.'
+        : 'Worn down by the bombardment, the station\'s shields finally collapse.'),
+    { type: 'effect', kind: 'explosion', pos: P.ds9, radius: 30, label: 'Shields down' },
+    { type: 'fact', text: c.focus17 ? 'Station shields collapse: section 17 breached' : 'Station shields collapse under broad bombardment' },
+  ];
+}
+
+function evacuationCommands(c: Ctx): BattleCommand[] {
+  return [
+    phase('evacuation', 'Evacuation', 'Late 2373 · hour 1:40', evacuationCaption(c)),
+    // Crew and equipment beam across to ships standing off east of the station, away from the fleet.
+    order({ kind: 'move', group: 'rotarran', to: P.evacRotarran }),
+    ...(c.fieldActive ? [order({ kind: 'move', group: 'defiant', to: P.evacDefiant })] : []),
+    order({ kind: 'progress', counter: 'evacuation', ratePerSec: 1 / 25 }),
+    { type: 'effect', kind: 'beam-down', pos: P.ds9, radius: 20, label: 'Evacuation' },
+    ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
+    { type: 'fact', text: 'Sisko orders Starfleet personnel to evacuate' },
+    ...(!c.defiantUp && !c.rotarranUp ? [{ type: 'fact', text: 'No ship left to take the crew off the station' } as BattleCommand] : []),
+  ];
+}
+
+function departureCommands(c: Ctx): BattleCommand[] {
+  return [
+    { type: 'caption', text: departureCaption(c) },
+    order({ kind: 'progress', counter: 'evacuation', ratePerSec: 0 }),
+    order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
+    order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
+    order({ kind: 'status', group: 'ds9', status: 'surrendered', reason: 'Starfleet evacuated; left to the Bajoran Militia' }),
+    ...[...MAIN_BODY, ...RESERVE].map((g) => order({ kind: 'hold', group: g })),
+    ...(c.wings > 0 ? [order({ kind: 'hold', group: WINGS_GROUP })] : []),
+    crewShips(c)
+      ? { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'complete', progress: 1 }
+      : { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'failed', progress: 0 },
+  ];
+}
+
+function occupationCommands(c: Ctx): BattleCommand[] {
+  return [
+    phase('occupation', 'Program Sisko 197 and the occupation', 'Late 2373 · hour 2:10',
+      c.run197
+        ? `${crewShips(c) ? 'Once the ships are clear, ' : ''}Kira runs Program Sisko 197. It wrecks the station's computers and power, leaving a near-lifeless hulk for the Dominion.`
+        : 'Kira hands the station over intact, its computers and power systems working.'),
+    // The fighting is over: Starfleet is gone and the Bajorans, bound by their pact, do not resist.
+    order({ kind: 'ceasefire', active: true }),
+    ...(c.run197
+      ? [order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
+         { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand]
+      : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
+  ];
+}
+
+function lastStandCommands(c: Ctx): BattleCommand[] {
+  return [
+    phase('last-stand', 'A last stand', 'Late 2373 · hour 1:40',
+      c.fieldActive
+        ? 'Sisko keeps his people aboard. The Defiant and the Rotarran fall back on the station to fight beside it, and Dukat commits his reserve.'
+        : 'Sisko keeps his people aboard. The Rotarran falls back on the station while the Defiant keeps laying mines, and Dukat commits his reserve.'),
+    // The Defiant does not abandon an unfinished minefield.
+    ...(c.fieldActive ? [order({ kind: 'attack', group: 'defiant', target: `side:${DOM}`, range: 'close' })] : []),
+    order({ kind: 'attack', group: 'rotarran', target: `side:${DOM}`, range: 'close' }),
+    order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
+    ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: `side:${FED}`, range: 'close' })),
+    ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
+    { type: 'fact', text: 'Sisko refuses to abandon the station' },
+  ];
+}
+
+function flightCommands(c: Ctx): BattleCommand[] {
+  return [
+    { type: 'caption', text: c.defiantUp || c.rotarranUp
+      ? 'Deep Space 9 is destroyed. The surviving ships break off and run for Federation space.'
+      : 'Deep Space 9 is destroyed with its defenders.' },
+    order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
+    order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
+  ];
+}
+
 // ---- the machine -------------------------------------------------------------------------------
 
-const s = setup({
-  types: {
-    context: {} as Ctx,
-    events: {} as MachineEvent,
-    emitted: {} as BattleCommand,
-  },
+/** Named playback timings (ms) of the timed phases. */
+export const DELAYS = {
+  mining: 55_000,
+  ruse: 50_000,
+  warning: 55_000,
+  surrender: 30_000,
+  split: 12_000,
+  shieldsHold: 60_000,
+  shieldsFall: 20_000,
+  evacuationMax: 70_000,
+  departure: 40_000,
+  occupation: 30_000,
+  boarding: 35_000,
+  lastStandMax: 120_000,
+  flight: 25_000,
+} as const;
+
+const when = (pred: (f: Facts) => boolean) => tickGuard<Ctx>(pred);
+
+const s = battleSetup<Ctx>((context, f, t) => {
+  const fld = f.fields[MINEFIELD_ID];
+  return {
+    t,
+    fieldProgress: fld?.progress ?? context.fieldProgress,
+    fieldActive: fld?.active === true,
+    defiantUp: alive(f, 'defiant'),
+    rotarranUp: alive(f, 'rotarran'),
+    shieldsDownAt: context.shieldsDownAt ?? (stationShieldsDown(f) ? t : null),
+  };
+}).extend({
+  delays: DELAYS,
   actions: {
-    out: enqueueActions(({ enqueue, context, event }, params: { f: Out }) => {
-      for (const c of params.f(context, event)) enqueue.emit(c);
-    }),
-    remember: assign(({ context, event }) => {
-      if (event.type !== 'TICK') return {};
-      const f = event.facts;
-      const fld = f.fields[MINEFIELD_ID];
-      const active = fld?.active === true;
-      return {
-        t: event.t,
-        fieldProgress: fld?.progress ?? context.fieldProgress,
-        fieldActive: active,
-        defiantUp: alive(f, 'defiant'),
-        rotarranUp: alive(f, 'rotarran'),
-        shieldsDownAt: context.shieldsDownAt ?? (stationShieldsDown(f) ? event.t : null),
-      };
-    }),
     announceField: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== 'TICK') return;
+      assertEvent(event, 'TICK');
       enqueue.assign({ fieldActiveAt: event.t });
       enqueue.emit({ type: 'effect', kind: 'wormhole-blocked', pos: P.wormhole, radius: 60, label: 'Minefield active' });
       enqueue.emit({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'complete', progress: 1 });
       enqueue.emit({ type: 'fact', text: context.convoy === 'through' ? 'Minefield activated after the convoy came through' : 'Minefield activated: the wormhole is sealed' });
     }),
     announceLosses: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== 'TICK') return;
+      assertEvent(event, 'TICK');
       const lost = newlyLost(context, event.facts);
       for (const id of lost) {
         const name = id === 'defiant' ? 'USS Defiant' : 'IKS Rotarran';
@@ -237,131 +374,103 @@ const s = setup({
       enqueue.assign({ lost: [...context.lost, ...lost] });
     }),
     convoy: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== 'TICK') return;
+      assertEvent(event, 'TICK');
       for (const c of convoyArrives(context, event.facts)) enqueue.emit(c);
       enqueue.assign({ convoy: fieldActive(event.facts) ? 'blocked' : 'through' });
     }),
     end: enqueueActions(({ enqueue, context, event }) => {
-      if (event.type !== 'TICK') return;
+      assertEvent(event, 'TICK');
       for (const c of endCommands(context, event.facts)) enqueue.emit(c);
+    }),
+    recallDefiant: assign({ defiantRecalled: true }),
+    chooseWings: assign(({ event }) => {
+      assertEvent(event, 'DECIDE');
+      return { wings: Math.max(1, Math.min(40, Math.round(event.value ?? HISTORICAL_WINGS))) };
     }),
   },
   guards: {
-    convoyDue: ({ context, event }) => event.type === 'TICK' && context.convoy === 'waiting' && event.t >= CONVOY_AT_MS,
-    fieldActive: ({ event }) => event.type === 'TICK' && fieldActive(event.facts),
-    crewShipLost: ({ context, event }) => event.type === 'TICK' && newlyLost(context, event.facts).length > 0,
-    fieldJustActive: ({ context, event }) => event.type === 'TICK' && context.fieldActiveAt === null && fieldActive(event.facts),
-    shieldsDown: ({ event }) => event.type === 'TICK' && stationShieldsDown(event.facts),
-    evacuated: ({ event }) => {
-      const f = tickFacts(event);
-      if (!f) return false;
+    convoyDue: tickGuard<Ctx>((_, c, t) => c.convoy === 'waiting' && t >= CONVOY_AT_MS),
+    fieldActive: when(fieldActive),
+    crewShipLost: tickGuard<Ctx>((f, c) => newlyLost(c, f).length > 0),
+    fieldJustActive: tickGuard<Ctx>((f, c) => c.fieldActiveAt === null && fieldActive(f)),
+    shieldsDown: when(stationShieldsDown),
+    /** The field is finished while the Defiant still waits at the wormhole to evacuate. */
+    defiantFreed: tickGuard<Ctx>((f, c) => !c.defiantRecalled && fieldActive(f)),
+    evacuated: when((f) => {
       if (!alive(f, 'defiant') && !alive(f, 'rotarran')) return true;
       return (f.counters.evacuation ?? 0) >= 1 && (fieldActive(f) || !alive(f, 'defiant'));
-    },
-    stationGone: ({ event }) => {
-      const f = tickFacts(event);
-      return f !== null && f.units.ds9?.status === 'destroyed';
-    },
+    }),
+    stationGone: when((f) => f.units.ds9?.status === 'destroyed'),
   },
 });
-
-const out = (f: Out) => ({ type: 'out' as const, params: { f } });
-const decided = (id: string, option: string) => ({ event }: { event: MachineEvent }) =>
-  event.type === 'DECIDE' && event.decisionId === id && event.optionId === option;
 
 export const machine = s.createMachine({
   id: 'second-battle-of-deep-space-9',
   context: initialContext,
   initial: 'mining',
   // Every TICK: remember the facts we narrate from, announce the minefield once it is active (in
-  // whatever phase), and bring the convoy when its time comes.
-  // Child TICK transitions also run 'remember' so no tick is lost when they fire.
+  // whatever phase), and bring the convoy when its time comes. A phase's own TICK transition wins
+  // over these for that tick; the announcements then come on the next one.
   on: {
-    TICK: [
-      { guard: 'convoyDue', actions: ['remember', 'convoy'] },
-      { guard: 'fieldJustActive', actions: ['remember', 'announceField'] },
-      { guard: 'crewShipLost', actions: ['remember', 'announceLosses'] },
-      { actions: 'remember' },
-    ],
+    TICK: tick(
+      { guard: 'convoyDue', actions: 'convoy' },
+      { guard: 'fieldJustActive', actions: 'announceField' },
+      { guard: 'crewShipLost', actions: 'announceLosses' },
+      {},
+    ),
   },
   states: {
     mining: {
-      entry: out(() => [
-        phase('mining', 'Mining the wormhole', 'Late 2373 · days before the attack',
+      entry: [
+        phaseAction('mining', 'Mining the wormhole', 'Late 2373 · days before the attack',
           'With war close, Starfleet decides to mine the mouth of the Bajoran wormhole. Rom\'s self-replicating, cloaked mines are built by O\'Brien and Dax, and the Defiant starts laying them.'),
-        order({ kind: 'ceasefire', active: true }),
-        order({ kind: 'layMines', group: 'defiant', field: MINEFIELD_ID }),
-        order({ kind: 'move', group: 'rotarran', to: P.borderPatrol }),
-        { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: 0 },
-        { type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'pending', progress: 0 },
-        { type: 'objective', id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'pending', progress: 0 },
-        { type: 'caption', text: 'The IKS Rotarran heads out to patrol the Cardassian border and give warning of any attack.' },
-      ]),
-      after: { 55_000: 'ruse' },
+        orderAction({ kind: 'ceasefire', active: true }),
+        orderAction({ kind: 'layMines', group: 'defiant', field: MINEFIELD_ID }),
+        orderAction({ kind: 'move', group: 'rotarran', to: P.borderPatrol }),
+        objective({ id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: 0 }),
+        objective({ id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'pending', progress: 0 }),
+        objective({ id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'pending', progress: 0 }),
+        caption('The IKS Rotarran heads out to patrol the Cardassian border and give warning of any attack.'),
+      ],
+      after: { mining: 'ruse' },
     },
     ruse: {
-      entry: out(() => [
-        phase('ruse', 'The ruse', 'Late 2373 · the negotiations',
-          'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
-      ]),
-      after: { 50_000: 'warning' },
+      entry: phaseAction('ruse', 'The ruse', 'Late 2373 · the negotiations',
+        'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
+      after: { ruse: 'warning' },
     },
     warning: {
-      entry: out(() => [
-        phase('warning', "Rotarran's warning", 'Late 2373 · hour 0:00',
+      entry: [
+        phaseAction('warning', "Rotarran's warning", 'Late 2373 · hour 0:00',
           "The Rotarran reports a huge Dominion and Cardassian fleet crossing the border under Dukat. No reinforcements are coming: Starfleet is striking the Torros III shipyards instead."),
         // A slow, deliberate advance: the fleet reaches the station just as the warning phase ends.
-        ...MAIN_BODY.map((g) => order({ kind: 'move', group: g, speed: 5, to: HALT[g] })),
-        order({ kind: 'move', group: 'rotarran', to: P.screen }),
-        { type: 'fact', text: 'The Rotarran gives early warning of the fleet' },
-      ]),
-      after: { 55_000: 'surrender' },
+        ...MAIN_BODY.map((g) => orderAction({ kind: 'move', group: g, speed: 5, to: HALT[g] })),
+        orderAction({ kind: 'move', group: 'rotarran', to: P.screen }),
+        fact('The Rotarran gives early warning of the fleet'),
+      ],
+      after: { warning: 'surrender' },
     },
     surrender: {
-      entry: out(() => [
-        phase('surrender', 'Surrender refused', 'Late 2373 · hour 0:30',
+      entry: [
+        phaseAction('surrender', 'Surrender refused', 'Late 2373 · hour 0:30',
           'Nearly 300 Jem\'Hadar and Cardassian warships halt before the station. Dukat offers terms; Sisko refuses them, and both sides ready for the assault.'),
-        ...mainBody((g) => ({ kind: 'hold', group: g })),
-      ]),
-      after: { 30_000: 'decideWings' },
+        ...MAIN_BODY.map((g) => orderAction({ kind: 'hold', group: g })),
+      ],
+      after: { surrender: 'decideWings' },
     },
     decideWings: {
       tags: ['decision'],
       meta: { decisionId: D.wings },
       on: {
         DECIDE: [
-          {
-            guard: decided(D.wings, 'wings'),
-            target: 'split',
-            actions: assign({
-              wings: ({ event }) => event.type === 'DECIDE'
-                ? Math.max(1, Math.min(40, Math.round(event.value ?? HISTORICAL_WINGS))) : HISTORICAL_WINGS,
-            }),
-          },
+          { guard: decided(D.wings, 'wings'), target: 'split', actions: 'chooseWings' },
           { guard: decided(D.wings, 'ignore'), target: 'split', actions: assign({ wings: 0 }) },
         ],
       },
     },
     split: {
-      entry: out((c) => [
-        phase('split', 'Dukat splits his fleet', 'Late 2373 · hour 0:45',
-          c.wings > 0
-            ? `The battle opens. Dukat sends ${c.wings} Jem'Hadar attack wing${c.wings === 1 ? '' : 's'} after the Defiant and throws the rest of the fleet at the station. The Rotarran moves to cover the Defiant.`
-            : 'The battle opens. Dukat ignores the Defiant and throws his whole fleet at the station. The Rotarran stays by the Defiant.'),
-        order({ kind: 'ceasefire', active: false }),
-        ...(c.wings > 0
-          ? [
-              order({ kind: 'detach', from: 'jemhadar-main', to: WINGS_GROUP, count: c.wings * SHIPS_PER_WING }),
-              order({ kind: 'attack', group: WINGS_GROUP, target: 'defiant', range: 'close' }),
-            ]
-          : []),
-        // The Rotarran waits by the Defiant for the wings rather than charging the fleet.
-        order({ kind: 'hold', group: 'rotarran' }),
-        ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
-        order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
-        { type: 'fact', text: c.wings > 0 ? `Dukat sends ${c.wings} attack wings after the Defiant` : 'Dukat sends no ships after the Defiant' },
-      ]),
-      after: { 12_000: 'decideCover' },
+      entry: emits(splitCommands),
+      after: { split: 'decideCover' },
     },
     decideCover: {
       tags: ['decision'],
@@ -374,67 +483,40 @@ export const machine = s.createMachine({
       },
     },
     shieldsHold: {
-      entry: out((c) => [
-        phase('shields-hold', 'The shields hold', 'Late 2373 · hour 0:50',
-          "The station's shields hold under the barrage, to Dukat's and Weyoun's surprise: Federation shields had been no match for Jem'Hadar polaron weapons. Dukat orders more ships to fire on the station."),
-        ...(c.cover && c.wings > 0
-          ? [order({ kind: 'attack', group: 'ds9', target: WINGS_GROUP }),
-             { type: 'caption', text: 'Sisko turns part of the station\'s weapons on the attack wings hunting the Defiant.' } as BattleCommand]
-          : [order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` })]),
-        ...(c.wings > 0 ? [order({ kind: 'attack', group: 'rotarran', target: WINGS_GROUP, range: 'close' })] : []),
-        ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
-      ]),
-      after: { 60_000: 'decideTarget' },
+      entry: emits(shieldsHoldCommands),
+      after: { shieldsHold: 'decideTarget' },
     },
     decideTarget: {
       tags: ['decision'],
       meta: { decisionId: D.target },
       on: {
         DECIDE: [
-          { guard: decided(D.target, 'section-17'), target: 'bombardment', actions: assign({ focus17: true }) },
-          { guard: decided(D.target, 'broad'), target: 'bombardment', actions: assign({ focus17: false }) },
+          { guard: decided(D.target, 'section-17'), target: 'siege', actions: assign({ focus17: true }) },
+          { guard: decided(D.target, 'broad'), target: 'siege', actions: assign({ focus17: false }) },
         ],
       },
     },
-    bombardment: {
-      entry: out((c) => [
-        c.focus17
-          ? phase('bombardment', 'Section 17', 'Late 2373 · hour 1:10',
-              `Dukat, who once commanded the station, knows where its shield grid is weakest: he directs all fire into section 17 of the outer docking ring.${layingNote(c)}`)
-          : phase('bombardment', 'Broad bombardment', 'Late 2373 · hour 1:10',
-              `Dukat keeps his fire spread across the whole station, waiting for the shields to give.${layingNote(c)}`),
-        ...mainBody((g) => (c.focus17
-          ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
-          : { kind: 'attack', group: g, target: 'ds9', range: 'close' })),
-        { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress },
-      ]),
-      on: {
-        TICK: [
-          { guard: 'fieldActive', target: 'sealed', actions: 'remember' },
-          { guard: 'shieldsDown', target: 'shieldsFall', actions: 'remember' },
-        ],
-      },
-    },
-    sealed: {
-      entry: out(() => [
-        phase('sealed', 'The wormhole sealed', 'Late 2373 · hour 1:20',
-          'Covered by the Rotarran, the Defiant finishes the minefield and activates it. The cloaked mines close the wormhole: no more Dominion ships can come from the Gamma Quadrant.'),
-        order({ kind: 'hold', group: 'defiant' }),
-      ]),
-      on: {
-        TICK: { guard: 'shieldsDown', target: 'shieldsFall', actions: 'remember' },
+    // Under bombardment, with or without the field finished: the phase ends when the shields fall.
+    siege: {
+      initial: 'bombardment',
+      on: { TICK: tick({ guard: 'shieldsDown', target: 'shieldsFall' }) },
+      states: {
+        bombardment: {
+          entry: emits(bombardmentCommands),
+          on: { TICK: tick({ guard: 'fieldActive', target: 'sealed' }) },
+        },
+        sealed: {
+          entry: [
+            phaseAction('sealed', 'The wormhole sealed', 'Late 2373 · hour 1:20',
+              'Covered by the Rotarran, the Defiant finishes the minefield and activates it. The cloaked mines close the wormhole: no more Dominion ships can come from the Gamma Quadrant.'),
+            orderAction({ kind: 'hold', group: 'defiant' }),
+          ],
+        },
       },
     },
     shieldsFall: {
-      entry: out((c) => [
-        phase('shields-fall', 'Shields fall', 'Late 2373 · hour 1:35',
-          c.focus17
-            ? 'Section 17 gives way and main power to the shields is cut. With the station\'s shields down it can no longer be held.'
-            : 'Worn down by the bombardment, the station\'s shields finally collapse.'),
-        { type: 'effect', kind: 'explosion', pos: P.ds9, radius: 30, label: 'Shields down' },
-        { type: 'fact', text: c.focus17 ? 'Station shields collapse: section 17 breached' : 'Station shields collapse under broad bombardment' },
-      ]),
-      after: { 20_000: 'decideEvacuate' },
+      entry: emits(shieldsFallCommands),
+      after: { shieldsFall: 'decideEvacuate' },
     },
     decideEvacuate: {
       tags: ['decision'],
@@ -447,46 +529,19 @@ export const machine = s.createMachine({
       },
     },
     evacuation: {
-      entry: [
-        out((c) => [
-          phase('evacuation', 'Evacuation', 'Late 2373 · hour 1:40', evacuationCaption(c)),
-          // Crew and equipment beam across to ships standing off east of the station, away from the fleet.
-          order({ kind: 'move', group: 'rotarran', to: P.evacRotarran }),
-          ...(c.fieldActive ? [order({ kind: 'move', group: 'defiant', to: P.evacDefiant })] : []),
-          order({ kind: 'progress', counter: 'evacuation', ratePerSec: 1 / 25 }),
-          { type: 'effect', kind: 'beam-down', pos: P.ds9, radius: 20, label: 'Evacuation' },
-          ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
-          { type: 'fact', text: 'Sisko orders Starfleet personnel to evacuate' },
-          ...(!c.defiantUp && !c.rotarranUp ? [{ type: 'fact', text: 'No ship left to take the crew off the station' } as BattleCommand] : []),
-        ]),
-        assign(({ context }) => ({ defiantRecalled: context.fieldActive })),
-      ],
+      entry: [emits(evacuationCommands), assign(({ context }) => ({ defiantRecalled: context.fieldActive }))],
       on: {
-        TICK: [
-          {
-            // The Defiant leaves the wormhole only once the field is finished.
-            guard: ({ context, event }) => event.type === 'TICK' && !context.defiantRecalled && fieldActive(event.facts),
-            actions: ['remember', assign({ defiantRecalled: true }), out(() => [order({ kind: 'move', group: 'defiant', to: P.evacDefiant })])],
-          },
-          { guard: 'evacuated', target: 'departure', actions: 'remember' },
-        ],
+        TICK: tick(
+          // The Defiant leaves the wormhole only once the field is finished.
+          { guard: 'defiantFreed', actions: ['recallDefiant', orderAction({ kind: 'move', group: 'defiant', to: P.evacDefiant })] },
+          { guard: 'evacuated', target: 'departure' },
+        ),
       },
-      after: { 70_000: 'departure' },
+      after: { evacuationMax: 'departure' },
     },
     departure: {
-      entry: out((c) => [
-        { type: 'caption', text: departureCaption(c) },
-        order({ kind: 'progress', counter: 'evacuation', ratePerSec: 0 }),
-        order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
-        order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
-        order({ kind: 'status', group: 'ds9', status: 'surrendered', reason: 'Starfleet evacuated; left to the Bajoran Militia' }),
-        ...[...MAIN_BODY, ...RESERVE].map((g) => order({ kind: 'hold', group: g })),
-        ...(c.wings > 0 ? [order({ kind: 'hold', group: WINGS_GROUP })] : []),
-        crewShips(c)
-          ? { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'complete', progress: 1 }
-          : { type: 'objective', id: 'evacuate', label: 'Evacuate Starfleet personnel', side: FED, status: 'failed', progress: 0 },
-      ]),
-      after: { 40_000: 'decide197' },
+      entry: emits(departureCommands),
+      after: { departure: 'decide197' },
     },
     decide197: {
       tags: ['decision'],
@@ -499,67 +554,36 @@ export const machine = s.createMachine({
       },
     },
     occupation: {
-      entry: out((c) => [
-        phase('occupation', 'Program Sisko 197 and the occupation', 'Late 2373 · hour 2:10',
-          c.run197
-            ? `${crewShips(c) ? 'Once the ships are clear, ' : ''}Kira runs Program Sisko 197. It wrecks the station's computers and power, leaving a near-lifeless hulk for the Dominion.`
-            : 'Kira hands the station over intact, its computers and power systems working.'),
-        // The fighting is over: Starfleet is gone and the Bajorans, bound by their pact, do not resist.
-        order({ kind: 'ceasefire', active: true }),
-        ...(c.run197
-          ? [order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
-             { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand]
-          : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
-      ]),
-      after: { 30_000: 'boarding' },
+      entry: emits(occupationCommands),
+      after: { occupation: 'boarding' },
     },
     boarding: {
       entry: [
-        out(() => [
-          { type: 'caption', text: 'Dominion and Cardassian troops board the station without resistance. Terok Nor, abandoned five years before, is theirs again.' },
-          { type: 'effect', kind: 'beam-down', pos: P.ds9, radius: 25, label: 'Troops board' },
-          order({ kind: 'side', group: 'ds9', side: DOM }),
-          { type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'complete', progress: 1 },
-          { type: 'fact', text: 'Dominion troops board the station unopposed' },
-        ]),
+        caption('Dominion and Cardassian troops board the station without resistance. Terok Nor, abandoned five years before, is theirs again.'),
+        command({ type: 'effect', kind: 'beam-down', pos: P.ds9, radius: 25, label: 'Troops board' }),
+        orderAction({ kind: 'side', group: 'ds9', side: DOM }),
+        objective({ id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'complete', progress: 1 }),
+        fact('Dominion troops board the station unopposed'),
         assign({ boarded: true }),
       ],
-      after: { 35_000: 'tally' },
+      after: { boarding: 'tally' },
     },
     lastStand: {
-      entry: out((c) => [
-        phase('last-stand', 'A last stand', 'Late 2373 · hour 1:40',
-          c.fieldActive
-            ? 'Sisko keeps his people aboard. The Defiant and the Rotarran fall back on the station to fight beside it, and Dukat commits his reserve.'
-            : 'Sisko keeps his people aboard. The Rotarran falls back on the station while the Defiant keeps laying mines, and Dukat commits his reserve.'),
-        // The Defiant does not abandon an unfinished minefield.
-        ...(c.fieldActive ? [order({ kind: 'attack', group: 'defiant', target: `side:${DOM}`, range: 'close' })] : []),
-        order({ kind: 'attack', group: 'rotarran', target: `side:${DOM}`, range: 'close' }),
-        order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
-        ...RESERVE.map((g) => order({ kind: 'attack', group: g, target: `side:${FED}`, range: 'close' })),
-        ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
-        { type: 'fact', text: 'Sisko refuses to abandon the station' },
-      ]),
+      entry: emits(lastStandCommands),
       on: {
-        TICK: { guard: 'stationGone', target: 'flight', actions: 'remember' },
+        TICK: tick({ guard: 'stationGone', target: 'flight' }),
       },
-      after: { 120_000: 'tally' },
+      after: { lastStandMax: 'tally' },
     },
     flight: {
       // The station is gone: whatever ships survive run for Federation space.
-      entry: out((c) => [
-        { type: 'caption', text: c.defiantUp || c.rotarranUp
-          ? 'Deep Space 9 is destroyed. The surviving ships break off and run for Federation space.'
-          : 'Deep Space 9 is destroyed with its defenders.' },
-        order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
-        order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
-      ]),
-      after: { 25_000: 'tally' },
+      entry: emits(flightCommands),
+      after: { flight: 'tally' },
     },
     tally: {
       // The verdict needs the world's facts, so it waits for the next TICK.
       on: {
-        TICK: { target: 'done', actions: ['remember', 'end'] },
+        TICK: tick({ target: 'done', actions: 'end' }),
       },
     },
     done: { type: 'final' },

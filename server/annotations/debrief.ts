@@ -63,7 +63,8 @@ export function keyEvents(events: readonly BattleEvent[], info?: Pick<BattleInfo
   return out;
 }
 
-export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: readonly Annotation[], roomId: string): string {
+/** `extra`: further sections (group votes, what-if statistics) appended after the phases. */
+export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: readonly Annotation[], roomId: string, extra: readonly string[] = []): string {
   const lines: string[] = [];
   const branch = tl.parentBranchId === null && tl.decisions.length === 0 ? 'history' : `what-if ${tl.branchId}`;
   lines.push(`# Debrief: ${escapeMd(info.title)}`, '');
@@ -95,5 +96,6 @@ export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: rea
   };
   section('Before the first phase', -1);
   tl.phases.forEach((p, i) => section(`${i + 1}. ${escapeMd(p.title)} (${fmtTime(p.startMs)}–${fmtTime(p.endMs)}${p.label ? `, ${escapeMd(p.label)}` : ''})`, i));
+  lines.push(...extra);
   return lines.join('\n');
 }

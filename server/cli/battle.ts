@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
+import type { StudyStats } from '../../shared/protocol/events.js';
+import { aggregate, mean, sampleOf, type RunSample } from '../study/core.js';
 import { battles, getBattle, compileBattle, DecisionError, normalizeDecisions, parseChoice, type BattleDefinition } from '../../replays/index.js';
 
 // npm run battle -- list | compile <battleId> [--decide d=o[:v]]... [--seed N] [--json]
@@ -97,66 +99,42 @@ function cmdCompile(def: BattleDefinition, decisions: DecisionChoice[], seed: nu
   for (const f of tl.outcome.facts) console.log(`  - ${f}`);
 }
 
-interface Tally {
-  winners: Map<string, number>;
-  losses: Map<string, { ships: number; stations: number }>;
-  objectives: Map<string, number>;
-  facts: Map<string, number>;
-  ms: number;
-}
-
-function tally(): Tally {
-  return { winners: new Map(), losses: new Map(), objectives: new Map(), facts: new Map(), ms: 0 };
-}
-
-function add(t: Tally, tl: Timeline): void {
-  const w = tl.outcome.winner ?? 'none';
-  t.winners.set(w, (t.winners.get(w) ?? 0) + 1);
-  for (const [side, l] of Object.entries(tl.outcome.losses)) {
-    const acc = t.losses.get(side) ?? { ships: 0, stations: 0 };
-    acc.ships += l.ships;
-    acc.stations += l.stations;
-    t.losses.set(side, acc);
-  }
-  for (const o of Object.values(tl.outcome.objectives)) {
-    if (!t.objectives.has(o.label)) t.objectives.set(o.label, 0);
-    if (o.status === 'complete') t.objectives.set(o.label, (t.objectives.get(o.label) ?? 0) + 1);
-  }
-  for (const f of new Set(tl.outcome.facts)) t.facts.set(f, (t.facts.get(f) ?? 0) + 1);
-}
-
 function cmdStudy(def: BattleDefinition, decisions: DecisionChoice[], base: number, runs: number): void {
-  const hist = tally();
-  const branch = tally();
+  const histSamples: RunSample[] = [];
+  const branchSamples: RunSample[] = [];
+  const ms = { hist: 0, branch: 0 };
   const bar = new cliProgress.SingleBar({ format: 'study [{bar}] {value}/{total} runs', stream: process.stderr }, cliProgress.Presets.shades_classic);
   bar.start(runs, 0);
   for (let i = 0; i < runs; i++) {
     let t0 = performance.now();
-    add(hist, compileBattle(def, { seed: base + i }).timeline);
-    hist.ms += performance.now() - t0;
+    histSamples.push(sampleOf(compileBattle(def, { seed: base + i }).timeline.outcome));
+    ms.hist += performance.now() - t0;
     t0 = performance.now();
-    add(branch, compileBattle(def, { seed: base + i, decisions }).timeline);
-    branch.ms += performance.now() - t0;
+    branchSamples.push(sampleOf(compileBattle(def, { seed: base + i, decisions }).timeline.outcome));
+    ms.branch += performance.now() - t0;
     bar.increment();
   }
   bar.stop();
+  const hist = aggregate(histSamples);
+  const branch = aggregate(branchSamples);
   const label = decisions.map((d) => `${d.decisionId}=${d.optionId}${d.value !== undefined ? `:${d.value}` : ''}`).join(' ') || '(history)';
   console.log(`${def.info.title}: history vs branch ${label}, ${runs} seeds from ${base}`);
   const row = (name: string, h: string, b: string) => console.log(`  ${(name.length > 56 ? name.slice(0, 53) + '...' : name).padEnd(56)} ${h.padStart(12)} ${b.padStart(12)}`);
   row('', 'history', 'branch');
-  const winners = [...new Set([...hist.winners.keys(), ...branch.winners.keys()])].sort();
-  for (const w of winners) row(`winner ${w}`, `${hist.winners.get(w) ?? 0}/${runs}`, `${branch.winners.get(w) ?? 0}/${runs}`);
-  for (const side of [...hist.losses.keys()].sort()) {
-    const h = hist.losses.get(side) ?? { ships: 0, stations: 0 };
-    const b = branch.losses.get(side) ?? { ships: 0, stations: 0 };
-    row(`mean ${side} ships lost`, (h.ships / runs).toFixed(1), (b.ships / runs).toFixed(1));
-    if (h.stations || b.stations) row(`mean ${side} stations lost`, (h.stations / runs).toFixed(1), (b.stations / runs).toFixed(1));
+  const winners = [...new Set([...Object.keys(hist.winners), ...Object.keys(branch.winners)])].sort();
+  for (const w of winners) row(`winner ${w}`, `${hist.winners[w] ?? 0}/${runs}`, `${branch.winners[w] ?? 0}/${runs}`);
+  for (const side of Object.keys(hist.losses).sort()) {
+    const h = hist.losses[side];
+    const b = branch.losses[side] ?? { ships: [], stations: [] };
+    row(`mean ${side} ships lost`, mean(h.ships).toFixed(1), mean(b.ships).toFixed(1));
+    if (mean(h.stations) || mean(b.stations)) row(`mean ${side} stations lost`, mean(h.stations).toFixed(1), mean(b.stations).toFixed(1));
   }
-  const objectives = [...new Set([...hist.objectives.keys(), ...branch.objectives.keys()])].sort();
-  for (const o of objectives) row(`${o}: complete`, `${hist.objectives.get(o) ?? 0}/${runs}`, `${branch.objectives.get(o) ?? 0}/${runs}`);
-  const facts = [...new Set([...hist.facts.keys(), ...branch.facts.keys()])].sort();
-  for (const f of facts) row(f, `${hist.facts.get(f) ?? 0}/${runs}`, `${branch.facts.get(f) ?? 0}/${runs}`);
-  row('mean compile ms', (hist.ms / runs).toFixed(0), (branch.ms / runs).toFixed(0));
+  const complete = (s: StudyStats, label: string) => s.objectives.filter((o) => o.label === label).reduce((n, o) => n + o.complete, 0);
+  const objectives = [...new Set([...hist.objectives, ...branch.objectives].map((o) => o.label))].sort();
+  for (const o of objectives) row(`${o}: complete`, `${complete(hist, o)}/${runs}`, `${complete(branch, o)}/${runs}`);
+  const facts = [...new Set([...Object.keys(hist.facts), ...Object.keys(branch.facts)])].sort();
+  for (const f of facts) row(f, `${hist.facts[f] ?? 0}/${runs}`, `${branch.facts[f] ?? 0}/${runs}`);
+  row('mean compile ms', (ms.hist / runs).toFixed(0), (ms.branch / runs).toFixed(0));
 }
 
 function main(argv: string[]): void {

@@ -36,6 +36,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Live counts for /healthz. */
   health: () => { rooms: number; sockets: number };
+  /** Votes and what-if statistics appended to the room export and the debrief. */
+  roomExtras?: import('../votes/routes.js').RoomExtras;
   /** Branch manifests (decision points for the branch tree without copying timelines). */
   segments?: SegmentStore;
 }
@@ -110,10 +112,12 @@ export function apiRouter(d: ApiDeps): express.Router {
         d.rooms.annotations(roomId, branchId),
       ]);
       if (!info) throw new AppError('NOT_FOUND', `unknown battle ${room.battleId}`);
-      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId));
+      const extra = d.roomExtras ? await d.roomExtras.markdown(roomId, branchId, (id) => tl.decisionPoints.find((p) => p.id === id)?.atMs ?? null) : [];
+      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, extra));
       return;
     }
-    res.json({ roomId, battleId: room.battleId, branchId: playhead.branchId, annotations: await d.rooms.annotations(roomId, q.branch) });
+    const extra = d.roomExtras ? await d.roomExtras.json(roomId) : {};
+    res.json({ roomId, battleId: room.battleId, branchId: playhead.branchId, annotations: await d.rooms.annotations(roomId, q.branch), ...extra });
   });
 
   r.get('/healthz', (_req, res) => {

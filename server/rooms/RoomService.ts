@@ -21,6 +21,9 @@ import { ForkQuota } from '../timelines/ForkQuota.js';
 import { keyMatches, resolveRole } from './access.js';
 import { branchInfoOf, divergenceMs } from './branching.js';
 import { phaseIndexAt } from './playback.js';
+import { DEFAULT_LIMITS, type LimitSettings } from '../limits/settings.js';
+
+export type RoomCaps = Pick<LimitSettings, 'roomMembers' | 'roomAnnotations' | 'roomBranches'>;
 
 export const DEFAULT_SETTINGS: RoomSettings = { openControl: false, playersAnnotate: false, stepMode: false };
 
@@ -76,6 +79,8 @@ export class RoomService {
     private readonly store: Store,
     readonly timelines: TimelineCache,
     private readonly now: () => number,
+    /** Per-room caps (LIMIT_REACHED past them). */
+    private readonly caps: RoomCaps = DEFAULT_LIMITS,
     /** Pending forks per room / address / in total (RATE_LIMITED past them). */
     readonly forkQuota: ForkQuota = new ForkQuota(undefined, now),
   ) {}
@@ -143,6 +148,9 @@ export class RoomService {
     const loaded = await this.load(p.roomId);
     const memberId = memberIdFor(p.roomId, p.clientId);
     const existing = p.clientId ? await this.store.getMember(p.roomId, memberId) : null;
+    if (!existing && (await this.store.listMembers(p.roomId)).length >= this.caps.roomMembers) {
+      throw new AppError('LIMIT_REACHED', `room is full (${this.caps.roomMembers} members)`);
+    }
     const role = resolveRole(p.role, keyMatches(p.instructorKey, loaded.room.instructorKey), existing);
     const member: Member = { memberId, name: p.name, role, connected: true };
     await this.store.upsertMember(p.roomId, member);
@@ -194,6 +202,8 @@ export class RoomService {
 
   async addAnnotation(roomId: string, member: Member, p: AnnotationAddPayload): Promise<{ created: boolean; annotation: Annotation }> {
     const { playhead, timeline } = await this.load(roomId);
+    const stored = await this.store.listAnnotations(roomId);
+    if (stored.length >= this.caps.roomAnnotations && !stored.some((a) => a.id === p.id)) throw this.annotationCap();
     const now = this.now();
     const positionMs = Math.min(p.positionMs, timeline.durationMs);
     const a: Annotation = {
@@ -240,6 +250,10 @@ export class RoomService {
   /** Import an export (GET /api/rooms/:id/annotations): ids are kept, so importing twice is harmless. */
   async importAnnotations(roomId: string, member: Member, p: AnnotationImportPayload): Promise<Annotation[]> {
     const { playhead, timeline } = await this.load(roomId);
+    // All or nothing: an import that would pass the cap imports none of its new annotations.
+    const ids = new Set((await this.store.listAnnotations(roomId)).map((a) => a.id));
+    const fresh = new Set(p.annotations.map((a) => a.id).filter((id) => !ids.has(id)));
+    if (ids.size + fresh.size > this.caps.roomAnnotations) throw this.annotationCap();
     const now = this.now();
     const created: Annotation[] = [];
     for (const item of p.annotations) {
@@ -247,7 +261,8 @@ export class RoomService {
         id: item.id,
         roomId,
         branchId: item.branchId ?? playhead.branchId,
-        positionMs: item.positionMs,
+        // Another branch may be longer; on the current one a position past the end is clamped as in addAnnotation.
+        positionMs: item.branchId === undefined || item.branchId === playhead.branchId ? Math.min(item.positionMs, timeline.durationMs) : item.positionMs,
         text: item.text,
         phaseId: item.phaseId ?? (item.branchId === undefined || item.branchId === playhead.branchId ? this.phaseOf(timeline, item.positionMs) : undefined),
         ...(item.at ? { at: item.at } : {}),
@@ -266,6 +281,10 @@ export class RoomService {
     return created;
   }
 
+  private annotationCap(): AppError {
+    return new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomAnnotations} annotations`);
+  }
+
   annotations(roomId: string, branchId?: string): Promise<Annotation[]> {
     return this.store.listAnnotations(roomId, branchId);
   }
@@ -282,8 +301,15 @@ export class RoomService {
    * as soon as the segment holding the fork point is built: `branch.complete` is false, and `completed`
    * settles when the compile is done.
    */
-  async fork(roomId: string, member: Member, choice: DecisionChoice, address = 'local'): Promise<ForkResult> {
-    const { room, timeline } = await this.load(roomId);
+  async fork(roomId: string, member: Member, choice: DecisionChoice, fromBranchId?: string, address = 'local'): Promise<ForkResult> {
+    const loaded = await this.load(roomId);
+    const room = loaded.room;
+    // `fromBranchId`: a vote forks from the branch it was opened on, even if the room moved since.
+    const timeline = fromBranchId && fromBranchId !== loaded.timeline.branchId ? await this.timelineOf(roomId, room.battleId, fromBranchId) : loaded.timeline;
+    // Checked before compiling: a full room costs no compile. (At the cap even a fork that names a known branch is refused.)
+    if ((await this.store.listBranches(roomId)).length >= this.caps.roomBranches) {
+      throw new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomBranches} what-if branches`);
+    }
     const release = this.forkQuota.acquire(roomId, address);
     let onStarted!: (m: BranchManifest) => void;
     const started = new Promise<BranchManifest>((resolve) => (onStarted = resolve));

@@ -1,22 +1,33 @@
 import type { Logger } from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { z } from 'zod';
-import type { Ack, ErrorCode, Member } from '../../shared/protocol/events.js';
+import type { Ack, AckFn, ClientToServerEvents, ErrorCode, Member } from '../../shared/protocol/events.js';
+import type { ClientEventName, clientEventSchemas } from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
+import type { AddressLimit, AddressLimiter } from '../limits/AddressLimiter.js';
+import { holdReads } from '../limits/backpressure.js';
+import { SocketBudget } from '../limits/SocketBudget.js';
+import type { LimitSettings } from '../limits/settings.js';
 import type { Metrics } from '../metrics.js';
 import type { AppSocket } from '../types.js';
 
 // The one place a socket event becomes a handler call: normalize the ack callback (it may be missing,
-// not a function, or passed in the payload's position), rate-limit, zod-parse, run, and turn any
-// failure into an error ack. No handler can crash the process or leave a client's ack hanging.
+// not a function, or passed in the payload's position), spend the socket's budget (a flood is cut off),
+// spend the address budget of the events that have one, zod-parse with the event's registered schema,
+// run, and turn any failure into an error ack. No handler can crash the process or leave a client's ack hanging.
 
 type Reply = (res: Ack) => void;
 type LooseSocket = { on(event: string, listener: (...args: unknown[]) => void): unknown };
 
+/** What a handler of `E` returns: the ack type of `E` without its `ok: true`. */
+export type AckResult<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends AckFn<infer T> ? T : never;
+
 export interface BindDeps {
-  limiter: RateLimiterMemory;
   logger: Logger;
   metrics: Metrics;
+  limits: LimitSettings;
+  addressLimiter: AddressLimiter;
+  /** The client address of a socket (TRUST_PROXY-aware), for per-address budgets. */
+  addressOf(socket: AppSocket): string;
 }
 
 export interface Ctx {
@@ -40,20 +51,52 @@ export function errorAck(code: ErrorCode, message: string): Ack {
   return { ok: false, error: { code, message } };
 }
 
-export function bind<S extends z.ZodType, R extends object>(
+/** Events that also spend a per-address budget (shared across processes with Redis). */
+const ADDRESS_BUDGET: Partial<Record<ClientEventName, AddressLimit>> = { 'room:join': 'room:join' };
+
+const REFUSED: Ack = Object.freeze(errorAck('RATE_LIMITED', 'too many requests; slow down'));
+const budgets = new WeakMap<AppSocket, SocketBudget>();
+
+/**
+ * Bind `event`'s handler. `schema` must be the event's entry in `clientEventSchemas` (a type error otherwise),
+ * and the handler's result must be the event's ack type.
+ */
+export function bind<E extends ClientEventName, S extends (typeof clientEventSchemas)[E]>(
   socket: AppSocket,
   deps: BindDeps,
-  event: string,
+  event: E,
   schema: S,
-  handler: (payload: z.infer<S>, ctx: Ctx) => Promise<R>,
+  handler: (payload: z.infer<S>, ctx: Ctx) => Promise<AckResult<E>>,
 ): void {
+  let budget = budgets.get(socket);
+  if (!budget) budgets.set(socket, (budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs)));
+  const own = budget;
   (socket as unknown as LooseSocket).on(event, (...args: unknown[]) => {
     // socket.io passes the ack last; `emit('playback:play', ack)` has no payload at all.
     const last = args[args.length - 1];
-    const reply: Reply = typeof last === 'function' ? safeReply(last as Reply, deps.logger) : () => {};
+    const ackFn = typeof last === 'function' ? (last as Reply) : null;
+    // Refusing must stay cheap under a flood: no promise, no log line, one unlabelled counter.
+    const now = performance.now();
+    const verdict = own.take(now);
+    if (verdict !== 'ok') {
+      deps.metrics.refused.inc();
+      if (verdict === 'flood') return cutOff(socket, deps);
+      if (ackFn) safeReply(ackFn, deps.logger)(REFUSED);
+      holdReads(socket, own.windowLeft(now)); // read nothing more from it until its window ends
+      return;
+    }
+    const reply: Reply = ackFn ? safeReply(ackFn, deps.logger) : () => {};
     const raw = typeof args[0] === 'function' ? undefined : args[0];
-    void run(socket, deps, event, schema, handler, raw, reply);
+    // The handler gets exactly what `schema` parsed, so erasing its payload type here is safe.
+    void run(socket, deps, event, schema, handler as unknown as Handler<E>, raw, reply);
   });
+}
+
+function cutOff(socket: AppSocket, deps: BindDeps): void {
+  if (!socket.connected) return;
+  deps.metrics.floodDisconnects.inc();
+  deps.logger.warn({ socket: socket.id, address: deps.addressOf(socket) }, 'socket flooded past its budget: disconnected');
+  socket.disconnect(true);
 }
 
 function safeReply(fn: Reply, logger: Logger): Reply {
@@ -69,12 +112,14 @@ function safeReply(fn: Reply, logger: Logger): Reply {
   };
 }
 
-async function run<S extends z.ZodType, R extends object>(
+type Handler<E extends ClientEventName> = (payload: unknown, ctx: Ctx) => Promise<AckResult<E>>;
+
+async function run<E extends ClientEventName>(
   socket: AppSocket,
   deps: BindDeps,
-  event: string,
-  schema: S,
-  handler: (payload: z.infer<S>, ctx: Ctx) => Promise<R>,
+  event: E,
+  schema: z.ZodType,
+  handler: Handler<E>,
   raw: unknown,
   reply: Reply,
 ): Promise<void> {
@@ -83,16 +128,13 @@ async function run<S extends z.ZodType, R extends object>(
     reply(res);
   };
   try {
-    await deps.limiter.consume(socket.id);
-  } catch {
-    return done('RATE_LIMITED', errorAck('RATE_LIMITED', 'too many requests; slow down'));
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
-    return done('BAD_REQUEST', errorAck('BAD_REQUEST', message));
-  }
-  try {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+      return done('BAD_REQUEST', errorAck('BAD_REQUEST', message.slice(0, 500)));
+    }
+    const addressBudget = ADDRESS_BUDGET[event];
+    if (addressBudget) await deps.addressLimiter.consume(addressBudget, deps.addressOf(socket));
     const out = await handler(parsed.data, contextOf(socket));
     done('ok', { ok: true, ...out });
   } catch (err) {

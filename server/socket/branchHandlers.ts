@@ -9,7 +9,7 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
   bind(socket, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, socket.handshake.address);
+    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, socket.handshake.address);
     const announce = (r: { branch: typeof branch; created: boolean }) => {
       if (!r.created) return;
       d.io.to(roomId).emit('branch:created', r.branch);

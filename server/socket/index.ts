@@ -5,17 +5,18 @@ import { registerBranchHandlers } from './branchHandlers.js';
 import type { HandlerDeps } from './deps.js';
 import { registerPlaybackHandlers } from './playbackHandlers.js';
 import { registerRoomHandlers } from './roomHandlers.js';
+import { registerStudyHandlers } from './studyHandlers.js';
+import { registerVoteHandlers } from './voteHandlers.js';
 
 export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics): void {
   io.on('connection', (socket) => {
     metrics.sockets.inc();
-    socket.on('disconnect', () => {
-      metrics.sockets.dec();
-      void d.limiter.delete(socket.id).catch(() => {});
-    });
+    socket.on('disconnect', () => metrics.sockets.dec());
     registerRoomHandlers(socket, d);
     registerPlaybackHandlers(socket, d);
     registerAnnotationHandlers(socket, d);
     registerBranchHandlers(socket, d);
+    registerVoteHandlers(socket, d);
+    registerStudyHandlers(socket, d);
   });
 }

@@ -45,9 +45,10 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
   // Join (or re-join after a reconnect: the same clientId reclaims the member). The joiner gets the
   // room state in the ack, then the clock, a keyframe at the play head and the events already streamed.
   bind(socket, d, 'room:join', JoinSchema, async (p) => {
+    // Join first: a refused join (unknown room, wrong key, full room) leaves the socket where it was.
+    const { member } = await d.rooms.join(p);
     if (socket.data.roomId && socket.data.roomId !== p.roomId) await leaveCurrent(d, socket);
     const previous = socket.data.memberId;
-    const { member } = await d.rooms.join(p);
     if (previous && previous !== member.memberId && !(await memberStillConnected(d, p.roomId, previous, socket.id))) {
       // Re-joined under another identity: the old member is gone, not a ghost "connected" forever.
       await d.rooms.setConnected(p.roomId, previous, false);

@@ -29,7 +29,9 @@ export type ErrorCode =
   | 'NOT_IN_ROOM'
   | 'RATE_LIMITED'
   | 'CONFLICT'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** A per-room cap (members, annotations, branches) is reached: docs/protocol.md "Limits". */
+  | 'LIMIT_REACHED';
 
 export interface ErrorBody {
   code: ErrorCode;
@@ -186,3 +188,111 @@ export interface SocketData {
 }
 
 export type { SideId };
+
+// ---- group votes on a what-if (issue #11 item 3) ------------------------------------------------
+
+/** One option of a vote (a decision point's option); `param` when the option takes a value. */
+export interface VoteOption {
+  optionId: string;
+  label: string;
+  historical: boolean;
+  param?: { label: string; min: number; max: number; step: number; default: number; unit: string };
+}
+
+/** Ballots per option; `values`: for an option that takes one, how many ballots gave each value (ascending). */
+export interface VoteTally {
+  optionId: string;
+  count: number;
+  values?: { value: number; count: number }[];
+}
+
+export interface VoteResult {
+  optionId: string;
+  /** For an option with a value: the median of the values its voters cast, snapped to the option's step. */
+  value?: number;
+  votes: number;
+  total: number;
+  /** `instructor`: a tie (or no ballots) the instructor broke. */
+  decidedBy: 'votes' | 'instructor';
+  /** The forked branch (history's id when the winner is what history did). */
+  branchId: string;
+  switched: boolean;
+  closedBy: string;
+  closedAt: number;
+}
+
+/** `vote:state`: the whole vote as one socket sees it. */
+export interface VoteState {
+  voteId: string;
+  decisionId: string;
+  title: string;
+  /** The branch the vote forks from (the room's branch when it opened). */
+  branchId: string;
+  open: boolean;
+  options: VoteOption[];
+  tallies: VoteTally[];
+  /** This socket's own ballot (never others'). */
+  yourChoice?: { optionId: string; value?: number };
+  result?: VoteResult;
+  openedBy: string;
+  openedAt: number;
+}
+
+// ---- what-if statistics (issue #11 item 4) ------------------------------------------------------
+
+/** Outcome distribution over a study's runs. */
+export interface StudyStats {
+  /** Runs won, by side id (`none` = no winner). */
+  winners: Record<string, number>;
+  /** Per side, one entry per run (histogram input). */
+  losses: Record<string, { ships: number[]; stations: number[] }>;
+  /** Each objective: in how many runs it was completed / failed. */
+  objectives: { id: string; label: string; complete: number; failed: number }[];
+  /** Each outcome fact (e.g. "the minefield held"): in how many runs it was true. */
+  facts: Record<string, number>;
+}
+
+export interface StudyProgressMsg {
+  studyId: string;
+  branchId: string;
+  done: number;
+  runs: number;
+  /** Position in the server's queue (0 = running). */
+  queued: number;
+}
+
+export interface StudyResultMsg extends StudyStats {
+  studyId: string;
+  battleId: string;
+  branchId: string;
+  decisions: DecisionChoice[];
+  runs: number;
+  /** Seeds used: seed, seed+1, ..., seed+runs-1 (the same ones for history). */
+  seed: number;
+  /** History's distribution over the same seeds. */
+  history: StudyStats;
+  status: 'done' | 'cancelled' | 'failed';
+  /** Why, for cancelled or failed. */
+  message?: string;
+  requestedBy: string;
+  finishedAt: number;
+  /** Served from the (branch, runs, seed) cache. */
+  cached: boolean;
+}
+
+// Declaration merging adds the vote:* and study:* events to the socket.io maps above.
+export interface ClientToServerEvents {
+  'vote:open': (p: import('./schemas.js').VoteOpenPayload, ack: AckFn<{ vote: VoteState }>) => void;
+  'vote:cast': (p: import('./schemas.js').VoteCastPayload, ack: AckFn<{ vote: VoteState }>) => void;
+  'vote:close': (p: import('./schemas.js').VoteClosePayload, ack: AckFn<{ vote: VoteState; branch: BranchInfo }>) => void;
+  'vote:sync': (p: Record<string, never> | undefined, ack: AckFn<{ votes: VoteState[] }>) => void;
+  'study:run': (p: import('./schemas.js').StudyRunPayload, ack: AckFn<{ studyId: string; runs: number; cached: boolean }>) => void;
+  'study:cancel': (p: import('./schemas.js').StudyCancelPayload, ack: AckFn<{ studyId: string }>) => void;
+  'study:sync': (p: Record<string, never> | undefined, ack: AckFn<{ results: StudyResultMsg[]; running: StudyProgressMsg[] }>) => void;
+}
+
+export interface ServerToClientEvents {
+  'vote:state': (v: VoteState) => void;
+  'study:progress': (m: StudyProgressMsg) => void;
+  'study:result': (m: StudyResultMsg) => void;
+}

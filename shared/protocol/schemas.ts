@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_RATE, MIN_RATE } from '../clock/playback.js';
+import type { ClientToServerEvents } from './events.js';
 
 // zod schemas for every client-to-server payload. The server parses with these at the edge;
 // the inferred types are the payload types of the socket.io event map.
@@ -101,3 +102,70 @@ export type BranchForkPayload = z.infer<typeof BranchForkSchema>;
 export type BranchSwitchPayload = z.infer<typeof BranchSwitchSchema>;
 export type PingPayload = z.infer<typeof PingSchema>;
 export type CreateRoomBody = z.infer<typeof CreateRoomSchema>;
+
+// ---- group votes on a what-if (issue #11 item 3) ------------------------------------------------
+
+export const VoteOpenSchema = z.object({ decisionId: id });
+export const VoteCastSchema = z.object({ voteId: id, optionId: id, value: z.number().finite().optional() });
+/** `optionId`/`value`: the instructor's pick, needed only when the vote ends in a tie (or has no ballots). */
+export const VoteCloseSchema = z.object({
+  voteId: id,
+  switch: z.boolean().optional(),
+  optionId: id.optional(),
+  value: z.number().finite().optional(),
+});
+/** Ask for the room's votes as this member sees them (tallies + yourChoice), e.g. after a reconnect. */
+export const VoteSyncSchema = EmptySchema;
+
+export type VoteOpenPayload = z.infer<typeof VoteOpenSchema>;
+export type VoteCastPayload = z.infer<typeof VoteCastSchema>;
+export type VoteClosePayload = z.infer<typeof VoteCloseSchema>;
+
+// ---- what-if statistics (issue #11 item 4) ------------------------------------------------------
+
+/** Server-side cap on `study:run {runs}`. */
+export const MAX_STUDY_RUNS = 50;
+/** More than MAX_STUDY_RUNS is accepted and capped (the ack says how many run). */
+export const StudyRunSchema = z.object({ runs: z.number().int().min(1).max(100_000) });
+export const StudyCancelSchema = z.object({ studyId: id });
+/** Ask for the room's study results and the studies still running. */
+export const StudySyncSchema = EmptySchema;
+
+export type StudyRunPayload = z.infer<typeof StudyRunSchema>;
+export type StudyCancelPayload = z.infer<typeof StudyCancelSchema>;
+
+/** Client event -> payload schema for votes and statistics (for the fuzzing registry). */
+export const VOTE_STUDY_SCHEMAS = {
+  'vote:open': VoteOpenSchema,
+  'vote:cast': VoteCastSchema,
+  'vote:close': VoteCloseSchema,
+  'vote:sync': VoteSyncSchema,
+  'study:run': StudyRunSchema,
+  'study:cancel': StudyCancelSchema,
+  'study:sync': StudySyncSchema,
+} as const;
+
+/**
+ * Every client-to-server event and its payload schema, in one registry: the server binds each handler with
+ * its entry (server/socket/bind.ts) and the fuzz tests generate hostile payloads for every entry
+ * (tests/fuzz). The `satisfies` makes an event in `ClientToServerEvents` without a schema a type error.
+ */
+export const clientEventSchemas = {
+  'room:join': JoinSchema,
+  'room:settings': RoomSettingsSchema,
+  'playback:play': EmptySchema,
+  'playback:pause': EmptySchema,
+  'playback:seek': SeekSchema,
+  'playback:rate': RateSchema,
+  'playback:phase': PhaseSchema,
+  'annotation:add': AnnotationAddSchema,
+  'annotation:edit': AnnotationEditSchema,
+  'annotation:delete': AnnotationDeleteSchema,
+  'annotation:import': AnnotationImportSchema,
+  'branch:fork': BranchForkSchema,
+  'branch:switch': BranchSwitchSchema,
+  'clock:ping': PingSchema,
+  ...VOTE_STUDY_SCHEMAS,
+} as const satisfies { [E in keyof ClientToServerEvents]: z.ZodType };
+
+export type ClientEventName = keyof typeof clientEventSchemas;

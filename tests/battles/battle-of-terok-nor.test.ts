@@ -8,6 +8,8 @@ import { D, O } from '../../replays/battle-of-terok-nor/decisions.js';
 import { BOP_IDS, GALOR_IDS, U } from '../../replays/battle-of-terok-nor/scenario.js';
 import { getBattle } from '../../replays/index.js';
 import { compileBattle, resumeFromCheckpoint } from '../../replays/engine/compiler.js';
+import { CALL_FOR_HELP_SHIELDS, T } from '../../replays/battle-of-terok-nor/machine.js';
+import { stateAt } from '../../shared/battle/seek.js';
 
 // Fidelity of the Battle of Terok Nor to its seed (002_9e990cbe2c332bc1.txt): the canonical compile
 // must retell the history, and changed decisions must change the simulated outcome.
@@ -193,6 +195,30 @@ describe('Battle of Terok Nor: the canonical (historical) compile', () => {
       expect(BOP_IDS.filter((id) => end.units[id]?.status === 'destroyed').length, `seed ${seed}`).toBeGreaterThanOrEqual(3);
       expect(hunterKill(tl)?.by, `seed ${seed}`).toBe(U.raider);
     }
+  });
+});
+
+describe('Battle of Terok Nor: who destroys whom (issue #15)', () => {
+  it('the Defiant hunts down "several" of the smaller ships and some remain; the station only holds off the larger craft', () => {
+    const k = kills(H);
+    const bops = k.filter((x) => BOP_IDS.includes(x.id));
+    // "several" destroyed, and "one of the few remaining" answers the flagship's call: some remain.
+    expect(bops.length).toBeGreaterThanOrEqual(3);
+    expect(bops.length).toBeLessThanOrEqual(6);
+    // The Defiant (and the raider, on the hunter) do the hunting, not the station.
+    expect(bops.filter((x) => x.by === U.defiant || x.by === U.raider).length).toBeGreaterThanOrEqual(Math.ceil(bops.length * 0.75));
+    expect(bops.filter((x) => x.by === U.station).length).toBeLessThanOrEqual(1);
+    // The station's batteries hold the Galors off: at most one is destroyed.
+    expect(k.filter((x) => GALOR_IDS.includes(x.id)).length).toBeLessThanOrEqual(1);
+  });
+
+  it("the flagship calls for help when the Defiant's simulated shields fall, not on a timer", () => {
+    const duel = phaseSpan(H, 'pattern-suicide');
+    const call = phaseSpan(H, 'bop-behind');
+    expect(call.startMs - duel.startMs).toBeLessThan(T.circle);
+    const s = stateAt(H.events, H.keyframes, call.startMs);
+    const d = s.units[U.defiant];
+    expect(d.shields / d.maxShields).toBeLessThan(CALL_FOR_HELP_SHIELDS);
   });
 });
 

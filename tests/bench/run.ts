@@ -1,14 +1,18 @@
 // `npm run bench`: performance figures for docs/benchmarks.md. Figures, not assertions: run on a quiet machine.
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
+import { benchFlood } from './flood.js';
 import { benchForks } from './forks.js';
 import { benchForkLoad } from './forkload.js';
 import { printRows, type Row } from './stats.js';
+import { benchVotes } from './votes.js';
 
 const rows: Row[] = [];
 const only = process.argv[2];
 if (!only || only === 'compile') rows.push(...benchCompile());
 if (!only || only === 'fanout') for (const n of [50, 250]) rows.push(...(await benchFanout(n)));
+if (!only || only === 'flood' || only === 'flood-quick') rows.push(...(await benchFlood(only === 'flood-quick')));
+if (!only || only === 'votes') for (const n of [200, 1000]) rows.push(...(await benchVotes(n)));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));
 // `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.

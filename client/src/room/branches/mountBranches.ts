@@ -4,6 +4,8 @@ import { BranchOverlay, type PaneSpec } from '../../compare/branchOverlay.js';
 import { describeChoice } from '../../compare/describe.js';
 import { clear } from '../../dom.js';
 import type { RoomContext } from '../roomView.js';
+import { mountStudy } from '../study/mountStudy.js';
+import { mountVotes } from '../votes/mountVotes.js';
 import { branchLabel, BranchesPanel } from './branchesPanel.js';
 import './branches.css';
 
@@ -55,8 +57,16 @@ export function mountBranches(ctx: RoomContext): void {
   const slot = ctx.side.slot('branches');
   clear(slot);
   slot.append(panel.root);
+  // Group vote and what-if statistics (client/src/room/votes, client/src/room/study) under the tree.
+  const votes = mountVotes(ctx, () => void refresh());
+  const study = mountStudy(ctx);
+  slot.append(votes.root, study.root);
 
-  const render = (): void => panel.render({ battle: ctx.battle(), tree, role: session.you()?.role ?? null });
+  const render = (): void => {
+    panel.render({ battle: ctx.battle(), tree, role: session.you()?.role ?? null });
+    votes.refresh(tree?.branches.find((b) => b.branchId === tree?.currentBranchId)?.decisionPoints ?? []);
+    study.refresh();
+  };
 
   async function load(): Promise<BranchTree | null> {
     const res = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/branches`);

@@ -40,7 +40,16 @@ function pushHit(h: HitGrid, id: string, x: number, y: number, r: number): void 
   h.count++;
 }
 
-type Style = 'fill' | 'ghost' | 'cloak' | 'disabled' | 'station' | 'shield0' | 'shield1' | 'shield2' | 'shield3' | 'wreck';
+type Style = 'fill' | 'ghost' | 'cloak' | 'disabled' | 'station' | 'shield0' | 'shield1' | 'shield2' | 'shield3' | 'wreck' | 'halo';
+
+/**
+ * The story's named units (the Defiant, the Rotarran, the Regent's flagship...): a battle gives them
+ * an explicit id in its scenario, while the rest of a group are numbered `<group>-<n>`. They are
+ * always labelled and ringed with a halo, so they can be found at any zoom.
+ */
+export function isHero(u: Pick<Unit, 'id' | 'kind'>): boolean {
+  return u.kind !== 'decoy' && !/-\d+$/.test(u.id);
+}
 
 interface Bucket {
   color: string;
@@ -135,9 +144,16 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
       p.arc(x, y, r, 0, Math.PI * 2);
     }
     const hovered = u.id === o.hoverId;
+    const hero = u.kind !== 'station' && isHero(u);
+    if (hero) {
+      const r = s * 1.35 + 5;
+      const p = bucket(color, 'halo');
+      p.moveTo(x + r, y);
+      p.arc(x, y, r, 0, Math.PI * 2);
+    }
     // Hull bars: zoomed in, only for damaged units (a fleet of full bars is noise); always when hovered.
     if (hovered || u.kind === 'station' || (s >= 9 && u.kind !== 'decoy' && u.hull < u.maxHull)) hull.push({ u, x, y, s });
-    if (hovered || s >= 11 || u.kind === 'station') labels.push({ u, x, y, s });
+    if (hovered || hero || s >= 11 || u.kind === 'station') labels.push({ u, x, y, s });
   }
 
   for (const b of buckets.values()) paint(ctx, b);
@@ -200,6 +216,11 @@ function paint(ctx: CanvasRenderingContext2D, b: Bucket): void {
       ctx.lineWidth = 2.5;
       b.path.stroke(ctx);
       break;
+    case 'halo':
+      ctx.strokeStyle = 'rgba(255, 214, 102, 0.85)';
+      ctx.lineWidth = 1.5;
+      b.path.stroke(ctx);
+      break;
     case 'wreck':
       ctx.strokeStyle = 'rgba(125, 133, 144, 0.45)';
       ctx.lineWidth = 1;
@@ -257,13 +278,16 @@ function drawHullBars(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number
 }
 
 function drawLabels(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; y: number; s: number }[], placer: LabelPlacer): void {
-  if (items.length === 0 || items.length > 400) return;
+  // A crowd of labels is noise; the named heroes and stations keep theirs.
+  if (items.length > 400) items = items.filter((i) => i.u.kind === 'station' || isHero(i.u));
+  if (items.length === 0) return;
   ctx.save();
   ctx.font = '11px system-ui, sans-serif';
   ctx.textBaseline = 'top';
   ctx.fillStyle = UNIT_LABEL;
-  // Stations, then bigger units first: they win the label space.
-  items.sort((a, b) => (b.u.kind === 'station' ? 1 : 0) - (a.u.kind === 'station' ? 1 : 0) || b.s - a.s);
+  // Stations, then heroes, then bigger units first: they win the label space.
+  const rank = (u: Unit) => (u.kind === 'station' ? 2 : isHero(u) ? 1 : 0);
+  items.sort((a, b) => rank(b.u) - rank(a.u) || b.s - a.s);
   for (const { u, x, y, s } of items) placeText(ctx, placer, u.name, x + s * (u.kind === 'station' ? 1.6 : 1.2) + 4, y - s * 0.6 - 6, 'left');
   ctx.restore();
 }

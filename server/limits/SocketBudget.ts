@@ -1,0 +1,41 @@
+// One socket's command budget: a fixed window of `points` per `windowMs`, checked synchronously so that
+// refusing a flood costs a comparison, not a promise. A socket lives on one process, so no shared store
+// is needed (the shared, per-address budgets are in AddressLimiter). A socket refused in every window for
+// `floodMs` is a flood: the caller disconnects it.
+
+export type Verdict = 'ok' | 'refused' | 'flood';
+
+export class SocketBudget {
+  private windowStart = -Infinity;
+  private used = 0;
+  private refusingSince: number | null = null;
+  private lastRefusal = -Infinity;
+
+  constructor(
+    private readonly points: number,
+    private readonly windowMs: number,
+    private readonly floodMs: number,
+  ) {}
+
+  /** Ms until the current window ends (when a refused socket may send again). */
+  windowLeft(now: number): number {
+    return Math.max(0, this.windowStart + this.windowMs - now);
+  }
+
+  take(now: number): Verdict {
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    if (this.used < this.points) {
+      this.used++;
+      // A whole window without a refusal ends the streak (a burst now and then is not a flood). A flooder whose
+      // reads are held is refused about once per window, so the gap between its refusals is one window and a bit.
+      if (this.refusingSince !== null && now - this.lastRefusal > 2 * this.windowMs) this.refusingSince = null;
+      return 'ok';
+    }
+    this.refusingSince ??= now;
+    this.lastRefusal = now;
+    return now - this.refusingSince >= this.floodMs ? 'flood' : 'refused';
+  }
+}

@@ -1,0 +1,36 @@
+import type { AppSocket } from '../types.js';
+
+// Refusing a flood message by message still costs the event loop a parse and a reply each. Over budget, a
+// websocket stops being read until its window ends: TCP flow control then holds the flood in the sender's
+// buffers, so the server handles at most what one read already brought in. (Polling transports are paced by
+// their own HTTP requests.) ws's pause()/resume() are public; engine.io's transport exposes the ws socket.
+
+interface Pausable {
+  pause(): void;
+  resume(): void;
+  readyState: number;
+}
+
+const paused = new WeakSet<AppSocket>();
+
+function wsOf(socket: AppSocket): Pausable | null {
+  const transport = socket.conn.transport as unknown as { name?: string; socket?: Partial<Pausable> };
+  const ws = transport.name === 'websocket' ? transport.socket : undefined;
+  return ws && typeof ws.pause === 'function' && typeof ws.resume === 'function' ? (ws as Pausable) : null;
+}
+
+/** Stop reading `socket` for `ms` (once per window: further calls while paused do nothing). */
+export function holdReads(socket: AppSocket, ms: number): void {
+  if (paused.has(socket)) return;
+  const ws = wsOf(socket);
+  if (!ws) return;
+  paused.add(socket);
+  ws.pause();
+  setTimeout(
+    () => {
+      paused.delete(socket);
+      if (socket.connected) ws.resume();
+    },
+    Math.max(1, ms),
+  ).unref();
+}

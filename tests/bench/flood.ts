@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import { pct, type Row } from './stats.js';
+
+// The flood figure (issue #13 item 3): a well-behaved client's clock:ping round trip, idle and while another
+// process floods the server with clock:ping. Server, flooder and measuring client are three processes, as in
+// the issue's report. Two server settings: the default cut-off (FLOOD_DISCONNECT_MS 3 s) and none (the cost of
+// refusing alone).
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function child(args: string[], env: Record<string, string>): { proc: ChildProcess; out: () => string; exited: Promise<unknown> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((r) => proc.once('exit', r));
+  return { proc, out: () => out, exited };
+}
+
+async function waitFor(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function pings(sock: Socket, ms: number, every = 10): Promise<number[]> {
+  const rtts: number[] = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    await new Promise((r) => sock.emit('clock:ping', { clientTime: t0 }, r));
+    rtts.push(performance.now() - t0);
+    await sleep(every);
+  }
+  return rtts;
+}
+
+async function scenario(label: string, floodDisconnectMs: number, floodForMs: number, quick: boolean): Promise<Row[]> {
+  const server = child(['tests/server/fixtures/shutdownChild.ts'], {
+    LOG_LEVEL: 'info',
+    CHILD_LIMITS: JSON.stringify({ floodDisconnectMs }),
+  });
+  try {
+    let port = 0;
+    for (let i = 0; i < 600 && !port; i++) {
+      port = Number(/"port":(\d+)/.exec(server.out())?.[1] ?? 0);
+      await sleep(50);
+    }
+    if (!port) throw new Error('server did not start');
+    const url = `http://127.0.0.1:${port}`;
+    const victim = io(url, { transports: ['websocket'], forceNew: true });
+    await new Promise<void>((r) => victim.once('connect', () => r()));
+    await pings(victim, 500); // warm up
+    const idle = await pings(victim, quick ? 2000 : 6000);
+    const flooder = child(['tests/bench/flooder.ts', url], { FLOOD_FOR_MS: String(floodForMs) });
+    await waitFor('the flooder', () => flooder.out().includes('flooding'));
+    await sleep(100); // the flood is under way
+    const flooded = await pings(victim, Math.min(floodForMs, floodDisconnectMs) - 400);
+    await flooder.exited;
+    const f = JSON.parse(flooder.out().trim().split('\n').pop() ?? '{}') as { sent: number; refused: number; ms: number; reason: string };
+    const after = await pings(victim, 1000);
+    victim.disconnect();
+    const note = `${label}; flooder sent ${f.sent} in ${f.ms} ms (${f.refused} refused), ended by: ${f.reason}`;
+    return [
+      { bench: 'flood', battle: '-', value: pct(idle, 50), unit: 'ms', note: `ping p50 idle (${idle.length} pings)` },
+      { bench: 'flood', battle: '-', value: pct(idle, 99), unit: 'ms', note: 'ping p99 idle' },
+      { bench: 'flood', battle: '-', value: pct(flooded, 50), unit: 'ms', note: `ping p50 under flood (${flooded.length} pings); ${note}` },
+      { bench: 'flood', battle: '-', value: pct(flooded, 99), unit: 'ms', note: `ping p99 under flood; ${label}` },
+      { bench: 'flood', battle: '-', value: pct(after, 99), unit: 'ms', note: `ping p99 in the second after the flood; ${label}` },
+    ];
+  } finally {
+    server.proc.kill('SIGTERM');
+  }
+}
+
+export async function benchFlood(quick = false): Promise<Row[]> {
+  return [
+    ...(await scenario('default cut-off (3 s)', 3000, 10_000, quick)),
+    ...(await scenario('no cut-off (refusing only)', 600_000, quick ? 3000 : 8000, quick)),
+  ];
+}

@@ -1,0 +1,88 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SocketBudget } from '../../server/limits/SocketBudget.js';
+import { type Booted, boot, sleep, until } from './helpers.js';
+
+// Shedding floods (issue #13 item 3): a socket that keeps sending past its budget is cut off, refusals are
+// counted not logged, and another client keeps working. The latency figure is a benchmark (tests/bench/flood.ts).
+
+let s: Booted | null = null;
+let raw: Socket[] = [];
+afterEach(async () => {
+  for (const x of raw) x.disconnect();
+  raw = [];
+  await s?.close();
+  s = null;
+});
+
+describe('flood shedding', () => {
+  it('disconnects a socket refused without a pause for FLOOD_DISCONNECT_MS; another client keeps working', async () => {
+    s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600 } });
+    const { roomId } = await s.createRoom();
+    const calm = s.client({ roomId, name: 'Calm', pings: 1 });
+    await calm.ready;
+    const flooder = connect(s.url, { transports: ['websocket'], forceNew: true });
+    raw.push(flooder);
+    await new Promise<void>((r) => flooder.on('connect', () => r()));
+    let reason = '';
+    flooder.on('disconnect', (why) => (reason = why));
+    const started = Date.now();
+    // As fast as the client can: batches of 50 per macrotask until the server cuts the socket off.
+    let sent = 0;
+    while (flooder.connected && Date.now() - started < 10_000) {
+      for (let i = 0; i < 50; i++, sent++) flooder.emit('clock:ping', { clientTime: i }, () => {});
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => reason, 5000, 'flooder disconnected');
+    expect(reason).toBe('io server disconnect'); // a server-side cut: socket.io clients do not auto-reconnect
+    await sleep(300);
+    expect(flooder.connected).toBe(false);
+    expect((await calm.call('clock:ping', { clientTime: 1 })).ok).toBe(true);
+    expect((await calm.seek(1000)).ok === false).toBe(true); // a viewer: FORBIDDEN, but answered
+    const metrics = await s.app.metrics.registry.metrics();
+    expect(metrics).toMatch(/^wardroom_flood_disconnects_total 1$/m);
+    const refused = Number(/^wardroom_socket_refused_total (\d+)$/m.exec(metrics)?.[1]);
+    const answered = Number(/^wardroom_socket_commands_total\{event="clock:ping",result="ok"\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(refused).toBeGreaterThan(0);
+    // Held reads: the server read only a fraction of what the flooder queued (the rest died in TCP buffers).
+    expect(refused + answered).toBeLessThan(sent / 2);
+  });
+
+  it('a burst that stops is refused but not cut off', async () => {
+    s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600 } });
+    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
+    raw.push(sock);
+    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const acks = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => new Promise<{ ok: boolean }>((r) => sock.emit('clock:ping', { clientTime: i }, r))),
+    );
+    // 20 fit the window; the rest are refused, or (when they arrive after the held reads resume) fit the next one.
+    const ok = acks.filter((a) => a.ok).length;
+    expect(ok).toBeGreaterThanOrEqual(20);
+    expect(ok).toBeLessThan(60);
+    await sleep(1200);
+    expect(sock.connected).toBe(true);
+    expect(await new Promise<{ ok: boolean }>((r) => sock.emit('clock:ping', { clientTime: 1 }, r))).toMatchObject({ ok: true });
+  });
+
+  it('SocketBudget: refused within the window, flood only after a sustained streak', () => {
+    const b = new SocketBudget(2, 1000, 3000);
+    expect([b.take(0), b.take(1), b.take(2)]).toEqual(['ok', 'ok', 'refused']);
+    expect(b.take(1000)).toBe('ok'); // new window
+    expect(b.take(1001)).toBe('ok');
+    expect(b.take(1002)).toBe('refused'); // streak continues (last refusal < 1 window ago)
+    expect([b.take(2000), b.take(2001), b.take(2002)]).toEqual(['ok', 'ok', 'refused']);
+    expect([b.take(3000), b.take(3001)]).toEqual(['ok', 'ok']);
+    expect(b.take(3002)).toBe('flood'); // refused in every window since t=2: 3000 ms
+    const quiet = new SocketBudget(2, 1000, 3000);
+    for (let i = 0; i < 3; i++) quiet.take(0); // refused at 0
+    expect(quiet.take(2500)).toBe('ok'); // a whole window without refusal: the streak ends
+    quiet.take(2500);
+    expect(quiet.take(3500)).toBe('ok');
+    quiet.take(3500);
+    expect(quiet.take(3600)).toBe('refused'); // a new streak, not a flood
+    const held = new SocketBudget(2, 1000, 3000); // a flooder whose reads are held: one refusal per window
+    for (const t of [0, 1100, 2200]) expect([held.take(t), held.take(t), held.take(t)]).toEqual(['ok', 'ok', 'refused']);
+    expect([held.take(3300), held.take(3300), held.take(3300)]).toEqual(['ok', 'ok', 'flood']);
+  });
+});
