@@ -20,6 +20,15 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
 
   constructor(private readonly options: WorkerOptions = {}) {}
+
+  /**
+   * The worker's old-generation heap is capped near its branch budget (CHECKPOINT_CACHE_MB), plus room for the
+   * histories and the forks being simulated, so V8 collects before the process grows far past the bound.
+   */
+  private limits(): { maxOldGenerationSizeMb: number } | undefined {
+    const mb = this.options.checkpointCacheMb;
+    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb + 256)) } : undefined;
+  }
   private battles: Promise<BattleInfo[]> | null = null;
   private readonly canonical = new Map<string, Promise<string | null>>();
 
@@ -32,9 +41,9 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
       ? new Worker(
           // Resolved here, not in the eval'd worker (which resolves bare names from the cwd).
           `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
-          { eval: true, workerData: this.options },
+          { eval: true, workerData: this.options, resourceLimits: this.limits() },
         )
-      : new Worker(url, { workerData: this.options });
+      : new Worker(url, { workerData: this.options, resourceLimits: this.limits() });
     w.on('message', (res: WorkerMessage) => {
       if ('progress' in res) {
         for (const fn of this.listeners) fn(res.progress);
