@@ -1,15 +1,32 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { pino } from 'pino';
+import { fork as forkProcess, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { battles, historicalChoice } from '../../replays/index.js';
-import { createApp } from '../../server/app.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import type { Row } from './stats.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
 // each). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
 // and the main thread's event-loop lag (p99), i.e. whether playback keeps being served. Forks past the
-// per-room/address quotas are refused with RATE_LIMITED and retried after the time the refusal names.
+// per-room/address quotas are refused with RATE_LIMITED and retried after the time the refusal names. The server
+// runs in its own process (forkloadServer.ts): RSS and loop lag are the server's, not the clients'.
+
+interface Report {
+  port?: number;
+  rss: number;
+  rssPeak?: number;
+  lagP50?: number;
+  lagP99?: number;
+  lagMax?: number;
+}
+
+function ask(child: ChildProcess, msg: string): Promise<Report> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as Report));
+    child.send(msg);
+  });
+}
 
 const BATTLE = 'battle-of-cardassia';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -42,16 +59,13 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const rooms = quick ? 3 : 10;
   const forks = quick ? 9 : 200;
   const viewersPerRoom = quick ? 3 : 10;
-  const app = createApp({
-    logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1000, durationS: 1 },
-    timelineCacheMb: timelineMb, checkpointCacheMb: checkpointMb, compileConcurrency: 2,
-  });
-  const url = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
+  const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
+  const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const started = await new Promise<Report>((resolve) => child.once('message', (m) => resolve(m as Report)));
+  const url = `http://127.0.0.1:${started.port}`;
   const clients: RoomClient[] = [];
   const all = paths();
-  const rssStart = process.memoryUsage().rss;
-  let rssPeak = rssStart;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
+  const rssStart = started.rss;
   let refused = 0;
   let done = 0;
   try {
@@ -70,8 +84,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
       await inst.play();
       return { inst, history: inst.room()!.branchId };
     }));
-    const lag = monitorEventLoopDelay({ resolution: 10 });
-    lag.enable();
+    child.send('lag:start');
     const t0 = performance.now();
     /** Fork, retrying after the time a RATE_LIMITED refusal names. */
     const fork = async (inst: RoomClient, c: DecisionChoice): Promise<string> => {
@@ -97,16 +110,16 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
       }
     }));
     const wall = performance.now() - t0;
-    lag.disable();
+    const r = await ask(child, 'report');
     const mb = (b: number) => b / 1e6;
     const bound = timelineMb + checkpointMb + 300;
     return [
-      { bench: 'fork load: peak RSS', battle: BATTLE, value: mb(rssPeak), unit: 'MB', note: `${done} fork requests (${all.length} distinct branches exist), ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB` },
-      { bench: 'fork load: loop lag p99', battle: BATTLE, value: lag.percentile(99) / 1e6, unit: 'ms', note: `p50 ${(lag.percentile(50) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s` },
+      { bench: 'fork load: server peak RSS', battle: BATTLE, value: mb(r.rssPeak ?? 0), unit: 'MB', note: `${done} fork requests (${all.length} distinct branches exist), ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB` },
+      { bench: 'fork load: server loop lag p99', battle: BATTLE, value: r.lagP99 ?? 0, unit: 'ms', note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s` },
     ];
   } finally {
-    clearInterval(sampler);
     for (const c of clients) c.close();
-    await app.close();
+    child.send('exit');
+    await new Promise((resolve) => child.once('exit', resolve));
   }
 }
