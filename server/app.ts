@@ -19,6 +19,9 @@ import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
+import { AdapterClockBus } from './streaming/AdapterClockBus.js';
+import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
+import { frontierSourceOf, type FrontierSource } from './streaming/FrontierSource.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
@@ -28,6 +31,15 @@ import { isSegmentSource } from './timelines/segments/types.js';
 import { TimelineSegmentSource } from './timelines/segments/TimelineSegmentSource.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
+import { CameraBroadcaster } from './camera/CameraBroadcaster.js';
+import { CameraService } from './camera/CameraService.js';
+import { MemoryCameraStore } from './camera/memoryCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { ChatService, type ChatLimits } from './chat/ChatService.js';
+import { MemoryChatStore } from './chat/memoryChatStore.js';
+import { ReactionBatcher } from './chat/ReactionBatcher.js';
+import type { ChatStore } from './chat/store.js';
+import { chatRouter } from './http/chatRoutes.js';
 import { createVoteStudy, type VoteStudyOptions } from './votes/wiring.js';
 
 export interface AppOptions {
@@ -61,8 +73,20 @@ export interface AppOptions {
   allowedOrigins?: string[];
   /** Proxy hops trusted for X-Forwarded-For (TRUST_PROXY). */
   trustProxy?: number;
+  /** Chat, mutes and reaction counts (issue #11). Default: MemoryChatStore. */
+  chatStore?: ChatStore;
+  /** The presented camera (issue #11). Default: MemoryCameraStore. */
+  cameraStore?: CameraStore;
+  /** Per-member chat/reaction budgets; reaction batch window (ms). */
+  chat?: { limits?: ChatLimits; reactionWindowMs?: number };
   /** Group votes and what-if statistics: stores (default memory), study runner and limits. */
   voteStudy?: VoteStudyOptions;
+  /** How far progressive branches are compiled (the loop holds a room's clock at the frontier). Default: all complete. */
+  frontier?: FrontierSource;
+  /** Clock changes between processes. Default: over the adapter's server-side events when an adapter is given. */
+  clockBus?: ClockBus;
+  /** Safety-net re-read of each room's playhead (ms; stop points: 6x as long). Default 10000. */
+  reconcileMs?: number;
   /** Byte budget of the main thread's timeline caches (TIMELINE_CACHE_MB), in MB: 3/4 timelines, 1/4 segments. Default 256. */
   timelineCacheMb?: number;
   /** For the default worker: byte budget of its compiled branches (CHECKPOINT_CACHE_MB) and compiles at once. */
@@ -120,9 +144,8 @@ export function createApp(opts: AppOptions = {}): App {
   const httpServer = createServer(web);
   const io: IO = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
-    // A browser that drops for a moment gets its missed packets replayed; the client library
-    // re-joins on every connect anyway, so a process that died (no recovery state) is also covered.
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+    // No connection-state recovery: it buffers every room broadcast (MB keyframes included) for minutes, and the
+    // client re-joins on every connect anyway (clock + keyframe or segments), which also covers a process that died.
     pingInterval: 10_000,
     pingTimeout: 8_000,
     maxHttpBufferSize: 1e6,
@@ -145,14 +168,36 @@ export function createApp(opts: AppOptions = {}): App {
     lookaheadMs: opts.lookaheadMs ?? 2000,
     metrics,
     logger,
+    // Safety nets only (changes arrive by the bus): one playhead read per room per 10 s, stop points per minute.
+    reconcileMs: opts.reconcileMs ?? 10_000,
+    stopsTtlMs: (opts.reconcileMs ?? 10_000) * 6,
+    bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
+    // The segments store knows how far each progressive fork is compiled: the loop holds clocks there.
+    frontier: opts.frontier ?? frontierSourceOf(segments),
   });
+  const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
+  const cameraCast = new CameraBroadcaster((roomId, s) => {
+    io.to(roomId).emit('camera:state', s);
+    metrics.broadcasts.inc({ kind: 'camera' });
+  });
+  const reactions = new ReactionBatcher((roomId, batch) => {
+    io.to(roomId).emit('chat:reaction', batch);
+    metrics.broadcasts.inc({ kind: 'reaction' });
+  }, opts.chat?.reactionWindowMs);
+  const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
+  web.use(chatRouter(chat));
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
-  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, ...voteStudy.deps }, metrics);
+  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps }, metrics);
 
   web.use(voteStudy.router);
   web.use(segmentRouter({ segments, rooms }));
-  web.use(apiRouter({ rooms, timelines, metrics, logger, segments, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }), roomExtras: voteStudy.extras }));
+  web.use(
+    apiRouter({
+      rooms, timelines, metrics, logger, segments, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }),
+      roomExtras: voteStudy.extras, chat,
+    }),
+  );
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
   if (client) web.use(client);
@@ -186,6 +231,8 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       loop.stop();
+      cameraCast.close();
+      reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await voteStudy.close();

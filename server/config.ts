@@ -11,6 +11,7 @@ const limitEnv = {
   LIMIT_ROOM_BRANCHES: limit(DEFAULT_LIMITS.roomBranches),
   SOCKET_EVENTS_PER_S: limit(DEFAULT_LIMITS.socketEventsPerS),
   FLOOD_DISCONNECT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_LIMITS.floodDisconnectMs),
+  FLOOD_BURST: limit(DEFAULT_LIMITS.floodBurst),
 };
 
 // Environment, validated once at startup: a typo fails loudly instead of running with a default.
@@ -68,6 +69,7 @@ export function limitsOf(c: Config): LimitSettings {
     roomBranches: c.LIMIT_ROOM_BRANCHES,
     socketEventsPerS: c.SOCKET_EVENTS_PER_S,
     floodDisconnectMs: c.FLOOD_DISCONNECT_MS,
+    floodBurst: c.FLOOD_BURST,
   };
 }
 

@@ -7,6 +7,10 @@ import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore, type RedisClient } from './store/redis.js';
 import type { Store } from './store/types.js';
+import { RedisCameraStore } from './camera/redisCameraStore.js';
+import type { CameraStore } from './camera/store.js';
+import { RedisChatStore } from './chat/redisChatStore.js';
+import type { ChatStore } from './chat/store.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { RedisStudyStore } from './study/store.js';
 import { RedisVoteStore } from './votes/redis.js';
@@ -51,6 +55,18 @@ if (config.REDIS_URL) {
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
+// Chat and camera (issue #11): their own small stores, on one shared Redis connection.
+let chatStore: ChatStore | undefined;
+let cameraStore: CameraStore | undefined;
+if (config.REDIS_URL) {
+  const together = createClient({ url: config.REDIS_URL });
+  together.on('error', (err: unknown) => logger.warn({ err }, 'redis chat/camera error'));
+  await together.connect();
+  chatStore = new RedisChatStore(together as RedisClient, config.REDIS_PREFIX);
+  cameraStore = new RedisCameraStore(together as RedisClient, config.REDIS_PREFIX);
+  closers.push(() => together.close());
+}
+
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
 // while the server already listens (the first request for a battle waits for its compile).
 const timelines = new WorkerTimelineService({ checkpointCacheMb: config.CHECKPOINT_CACHE_MB, compileConcurrency: config.COMPILE_CONCURRENCY });
@@ -75,6 +91,8 @@ const app = createApp({
   limiterPrefix: config.REDIS_PREFIX,
   allowedOrigins: config.ALLOWED_ORIGINS,
   trustProxy: config.TRUST_PROXY,
+  chatStore,
+  cameraStore,
   voteStudy,
 });
 countProcessError = (kind) => app.metrics.processErrors.inc({ kind });

@@ -24,8 +24,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     tickDuration: new Histogram({
       name: 'wardroom_loop_tick_ms',
-      help: "Wall time of one room's loop tick (store read + broadcast)",
+      help: "Wall time of one room's refresh by the loop (store reads + broadcast); the common tick does no I/O",
       buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250],
+      registers: [registry],
+    }),
+    clockRepairs: new Counter({
+      name: 'wardroom_clock_repairs_total',
+      help: "Playheads the loop's slow reconciliation read found newer than it held (a clock change message was lost)",
       registers: [registry],
     }),
     commands: new Counter({ name: 'wardroom_socket_commands_total', help: 'Socket commands by event and result', labelNames: ['event', 'result'] as const, registers: [registry] }),

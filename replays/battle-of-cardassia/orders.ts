@@ -74,20 +74,27 @@ export function massAtDS9(): BattleCommand[] {
 /** Three columns leave Deep Space 9 and cross the pre-war border. */
 const ADVANCE_SPEED = 5;
 
-export function advance(): BattleCommand[] {
-  const out: BattleCommand[] = [];
-  for (const column of ['fed', 'kl', 'rom'] as const) {
-    const groups = columnOf(column);
-    groups.forEach((g, i) => {
-      const wp = COLUMN_WAYPOINT[column];
-      // Fan the groups of a column out across the lane so they do not stack on one point.
-      const lane = (i - (groups.length - 1) / 2) * 45;
-      const to: Vec2 = column === 'fed' ? { x: wp.x, y: wp.y + lane } : { x: wp.x + lane, y: wp.y };
-      // A slow, deliberate advance: the fleet crosses the border over most of the phase.
-      out.push(order({ kind: 'move', group: g, to, speed: ADVANCE_SPEED }));
-    });
-  }
-  return out;
+/** Where each column stands off the outer lines in the space battle. */
+const CONTACT: Record<'fed' | 'kl' | 'rom', Vec2> = { fed: { x: 305, y: 350 }, kl: { x: 421, y: 142 }, rom: { x: 421, y: 558 } };
+
+/** Move a column's groups to `wp`, fanned out across the lane so they do not stack on one point. */
+function columnMoves(column: 'fed' | 'kl' | 'rom', wp: Vec2, speed?: number): BattleCommand[] {
+  const groups = columnOf(column);
+  return groups.map((g, i) => {
+    const lane = (i - (groups.length - 1) / 2) * 45;
+    const to: Vec2 = column === 'fed' ? { x: wp.x, y: wp.y + lane } : { x: wp.x + lane, y: wp.y };
+    return order(speed === undefined ? { kind: 'move', group: g, to } : { kind: 'move', group: g, to, speed });
+  });
+}
+
+export function advance(forwardHold: number | null): BattleCommand[] {
+  // A slow, deliberate advance: the fleet crosses the border over most of the phase.
+  const moves = (['fed', 'kl', 'rom'] as const).flatMap((column) => columnMoves(column, COLUMN_WAYPOINT[column], ADVANCE_SPEED));
+  // Ships the Founder kept on the forward lines stand and fight the columns in the open, far from
+  // the home defences (invented how: the seed only has the withdrawal).
+  const stand =
+    forwardHold === null ? [] : FORWARD_GROUPS.map((g) => order({ kind: 'attack', group: g, target: 'side:alliance', range: 'close' }));
+  return [...moves, ...stand];
 }
 
 /** The outer space battle: each column engages the forward group facing it; rebels hit the relays. */
@@ -95,8 +102,11 @@ export function spaceBattle(): BattleCommand[] {
   const facing = { fed: 'dom-fwd-fed', kl: 'dom-fwd-kl', rom: 'dom-fwd-rom' } as const;
   const out: BattleCommand[] = [];
   for (const column of ['fed', 'kl', 'rom'] as const) {
-    for (const g of columnOf(column)) out.push(order({ kind: 'attack', group: g, target: facing[column], range: 'standoff' }));
-    out.push(order({ kind: 'attack', group: facing[column], target: 'side:alliance', range: 'standoff' }));
+    // The columns close up to the outer lines and trade fire across them (only the front ranks are in
+    // reach), rather than charge in and grind them down: the defence keeps its numbers (invented how).
+    out.push(...columnMoves(column, CONTACT[column]));
+    // The outer lines hold the perimeter they were withdrawn to, under orders to build up the defence.
+    out.push(order({ kind: 'hold', group: facing[column] }));
   }
   REBEL_GROUPS.forEach((g, i) => {
     out.push(order({ kind: 'spawn', group: g }));
@@ -105,10 +115,14 @@ export function spaceBattle(): BattleCommand[] {
   return out;
 }
 
-/** Cut off from command, the outer groups stop manoeuvring and hold where they are. */
+/**
+ * Cut off from command, the outer groups stop manoeuvring and hold where they are; the Alliance
+ * columns break contact and regroup for the push on the homeworld rather than chase them.
+ */
 export function commsCut(forwardHold: number | null): BattleCommand[] {
   return [
     ...[...FORWARD_GROUPS, ...recalledGroups(forwardHold)].map((g) => order({ kind: 'hold', group: g })),
+    ...FLEET_GROUPS.map((g) => order({ kind: 'hold', group: g })),
     ...REBEL_GROUPS.map((g) => order({ kind: 'retreat', group: g, to: { x: 1000, y: 350 } })),
     { type: 'fact', text: 'Cardassian rebels destroyed the Dominion communications installations around Cardassia Prime' },
   ];
@@ -122,11 +136,25 @@ export function lakarianStrike(): BattleCommand[] {
   ];
 }
 
+/** Which Alliance column comes to the aid of which turncoat fleet (the nearest flank), and whom it hits. */
+export const SUPPORT: { column: 'kl' | 'rom'; fleet: string; against: string }[] = [
+  { column: 'kl', fleet: 'card-galor-n', against: 'dom-jh-n' },
+  { column: 'rom', fleet: 'card-galor-s', against: 'dom-jh-s' },
+];
+
 export function cardassiansSwitch(): BattleCommand[] {
   return [
     ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'side', group: g, side: 'alliance' })),
     ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'attack', group: g, target: 'side:dominion', range: 'close' })),
-    { type: 'fact', text: 'The Cardassian fleets switched sides and turned on the Dominion' },
+    // "Greatly aiding the Alliance": the flank columns come in beside the turncoats (invented how).
+    ...SUPPORT.flatMap(({ column, against }) =>
+      columnOf(column).map((g) => order({ kind: 'attack', group: g, target: against, range: 'standoff' })),
+    ),
+    {
+      type: 'fact',
+      text: 'The Cardassian fleets switched sides and turned on the Dominion; the Klingon and Romulan columns came in beside them',
+    },
+    { type: 'fact', text: "Legate Broca, the Dominion's Cardassian figurehead, was killed by the Jem'Hadar" },
   ];
 }
 
@@ -134,6 +162,13 @@ export function cardassiansSwitch(): BattleCommand[] {
  * The Jem'Hadar turn on the Cardassians: the home-defence groups next to each turncoat fleet hunt it,
  * while the western screen (facing the Alliance columns) stays put.
  */
+/** Hunted, the turncoat fleets fall back on the Alliance flank columns that came to their aid (invented). */
+const REFUGE: Record<(typeof CARDASSIAN_GROUPS)[number], Vec2> = {
+  'card-galor-n': aroundCardassia(-80, 300),
+  'card-galor-s': aroundCardassia(80, 300),
+  'card-keldon-e': aroundCardassia(20, 300),
+};
+
 export function extermination(): BattleCommand[] {
   const hunts: [string, string][] = [
     ['dom-jh-n', 'card-galor-n'],
@@ -149,6 +184,7 @@ export function extermination(): BattleCommand[] {
   }));
   return [
     ...hunts.map(([g, prey]) => order({ kind: 'attack', group: g, target: prey, range: 'close' })),
+    ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'move', group: g, to: REFUGE[g] })),
     ...strikes,
     { type: 'fact', text: "The Founder ordered the Jem'Hadar to exterminate the Cardassians" },
   ];

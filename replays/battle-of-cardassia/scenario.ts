@@ -62,21 +62,21 @@ export const sides: SideInfo[] = [
     id: 'alliance',
     name: 'Federation Alliance (Federation, Klingon, Romulan) and Cardassian rebels',
     color: '#4f8fe8',
-    commanders: ['Benjamin Sisko', 'General Velal', 'Legate Damar'],
+    commanders: ['Benjamin Sisko', 'General Velal', 'Legate Damar (leads the uprising on the ground, killed)'],
   },
   {
     id: 'dominion',
     name: 'Dominion, Breen Confederacy and Cardassian collaborators',
     color: '#b05cd6',
-    commanders: ['Female Shapeshifter', 'Legate Broca'],
+    commanders: ['Female Shapeshifter', 'Legate Broca (Cardassian figurehead, killed)'],
   },
 ];
 
 // Dominion groups that start on the forward lines inside Alliance space.
 export const FORWARD = {
-  'dom-fwd-fed': { line: { x: 215, y: 350 }, perimeter: aroundCardassia(180, 190) },
-  'dom-fwd-kl': { line: { x: 330, y: 80 }, perimeter: aroundCardassia(-115, 190) },
-  'dom-fwd-rom': { line: { x: 330, y: 620 }, perimeter: aroundCardassia(115, 190) },
+  'dom-fwd-fed': { line: { x: 215, y: 350 }, perimeter: aroundCardassia(180, 150) },
+  'dom-fwd-kl': { line: { x: 330, y: 80 }, perimeter: aroundCardassia(-115, 150) },
+  'dom-fwd-rom': { line: { x: 330, y: 620 }, perimeter: aroundCardassia(115, 150) },
 } as const;
 export type ForwardGroup = keyof typeof FORWARD;
 export const FORWARD_GROUPS = Object.keys(FORWARD) as ForwardGroup[];
@@ -174,7 +174,6 @@ export const forces: ForceGroupSpec[] = [
       cls: 'galor',
       count: 5,
       namePrefix: `Rebel Galor ${'ABC'[i]}`,
-      commander: i === 1 ? 'Legate Damar' : undefined,
       at: { x: 975, y: site.y + (site.y - CARDASSIA.y) * 0.3 },
       spread: 8,
       heading: Math.PI,
@@ -187,16 +186,16 @@ export const forces: ForceGroupSpec[] = [
   dom({ group: 'dom-fwd-kl', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-kl'].line, spread: 36, heading: Math.PI }),
   dom({ group: 'dom-fwd-rom', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-rom'].line, spread: 36, heading: Math.PI }),
   // Home defence around Cardassia Prime.
-  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
-  dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
-  dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
-  dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 180, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
-  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 120, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
-  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 120, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
-  dom({ group: 'breen-ne', cls: 'breen-warship', count: 260, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
-  dom({ group: 'breen-se', cls: 'breen-warship', count: 260, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
+  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
+  dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
+  dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
+  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 135, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
+  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 135, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
+  dom({ group: 'breen-ne', cls: 'breen-warship', count: 310, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
+  dom({ group: 'breen-se', cls: 'breen-warship', count: 310, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
   // Cardassian collaborator fleets guard the far side of the perimeter, away from the Alliance approach.
-  dom({ group: 'card-galor-n', cls: 'galor', count: 150, namePrefix: 'Galor', commander: 'Legate Broca', at: aroundCardassia(-70, 190), spread: 20 }),
+  dom({ group: 'card-galor-n', cls: 'galor', count: 150, namePrefix: 'Galor', at: aroundCardassia(-70, 190), spread: 20 }),
   dom({ group: 'card-galor-s', cls: 'galor', count: 100, namePrefix: 'Galor', at: aroundCardassia(70, 190), spread: 18 }),
   dom({ group: 'card-keldon-e', cls: 'keldon', count: 100, namePrefix: 'Keldon', at: aroundCardassia(0, 168), spread: 16 }),
   // Fixed defences.

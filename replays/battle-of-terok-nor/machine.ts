@@ -1,5 +1,7 @@
 import { assertEvent, assign, emit } from 'xstate';
-import { battleSetup, caption, decided, fact, objective, order, phase, tick, tickGuard, type BattleCommand, type Facts, type Order } from '../engine/index.js';
+import {
+  battleSetup, caption, decided, fact, objective, order, phase, tick, tickGuard, type BattleCommand, type Facts, type Order,
+} from '../engine/index.js';
 import { D, HISTORICAL_SHADOWS, O } from './decisions.js';
 import { allianceOnMap, bopsDestroyed, destroyed, digest, groupAlive, groupHull, groupShields, verdict, type Digest } from './facts.js';
 import { BOP_COUNT, G, P, SIDES, U } from './scenario.js';

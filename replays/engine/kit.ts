@@ -1,4 +1,4 @@
-import { assertEvent, assign, emit, enqueueActions, setup, type MachineContext } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, type MachineContext, setup } from 'xstate';
 import type { ObjectiveStatus, SideId } from '../../shared/battle/types.js';
 import type { BattleCommand, Facts, MachineEvent, Order } from './types.js';
 
@@ -57,7 +57,8 @@ export function battleSetup<Ctx extends MachineContext>(record: Recorder<Ctx>) {
       }),
     },
     guards: {
-      decided: ({ event }, p: DecidedParams) => event.type === 'DECIDE' && event.decisionId === p.decisionId && event.optionId === p.optionId,
+      decided: ({ event }, p: DecidedParams) =>
+        event.type === 'DECIDE' && event.decisionId === p.decisionId && event.optionId === p.optionId,
     },
   });
 }
@@ -81,9 +82,11 @@ export const decided = (decisionId: string, optionId: string) => ({ type: 'decid
  */
 export function emits<Ctx extends MachineContext>(narrate: (context: Ctx, event: MachineEvent) => readonly BattleCommand[]) {
   // The one place the generic arguments are spelled out, so that battles never have to.
-  return enqueueActions<Ctx, MachineEvent, undefined, MachineEvent, never, never, never, never, BattleCommand>(({ context, event, enqueue }) => {
-    for (const c of narrate(context, event)) enqueue.emit(c);
-  });
+  return enqueueActions<Ctx, MachineEvent, undefined, MachineEvent, never, never, never, never, BattleCommand>(
+    ({ context, event, enqueue }) => {
+      for (const c of narrate(context, event)) enqueue.emit(c);
+    },
+  );
 }
 
 /** A guard over the facts of a TICK (only used on TICK transitions). */

@@ -131,6 +131,10 @@ function endCommands(ctx: Ctx, f: Facts): BattleCommand[] {
   const open: BattleCommand[] = [];
   if (!ctx.boarded) open.push({ type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'failed' });
   if (!fieldActive(f)) open.push({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'failed', progress: ctx.fieldProgress });
+  // Program Sisko 197's point: whatever the Dominion takes must be of no use to it (read from the
+  // station's simulated status: sabotaged or destroyed).
+  const denied = f.units.ds9?.status === 'disabled' || f.units.ds9?.status === 'destroyed';
+  open.push({ type: 'objective', id: 'deny-station', label: 'Leave the Dominion no working station', side: FED, status: denied ? 'complete' : 'failed' });
   return [
     ...open,
     ...v.facts.map((text): BattleCommand => ({ type: 'fact', text })),
@@ -234,7 +238,8 @@ function bombardmentCommands(c: Ctx): BattleCommand[] {
     ...mainBody((g) => (c.focus17
       ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
       : { kind: 'attack', group: g, target: 'ds9', range: 'close' })),
-    { type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress },
+    // Progress report, unless the field is already finished (which would undo its 'complete').
+    ...(c.fieldActive ? [] : [{ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress } as BattleCommand]),
   ];
 }
 
@@ -288,7 +293,8 @@ function occupationCommands(c: Ctx): BattleCommand[] {
     order({ kind: 'ceasefire', active: true }),
     ...(c.run197
       ? [order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
-         { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand]
+         { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand,
+         { type: 'caption', text: 'Major Kira, now the Bajorans\' representative to the Dominion, at the console: Program Sisko 197 is running.' } as BattleCommand]
       : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
   ];
 }
@@ -435,8 +441,11 @@ export const machine = s.createMachine({
       after: { mining: 'ruse' },
     },
     ruse: {
-      entry: phaseAction('ruse', 'The ruse', 'Late 2373 · the negotiations',
-        'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
+      entry: [
+        phaseAction('ruse', 'The ruse', 'Late 2373 · the negotiations',
+          'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
+        caption('Weyoun, to Sisko: the mining must stop at once. Sisko: it will not.'),
+      ],
       after: { ruse: 'warning' },
     },
     warning: {

@@ -2,6 +2,7 @@ import type { BattleEvent } from '../../shared/battle/events.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { phaseIndexAt } from '../rooms/playback.js';
+import { chatDebriefLines, type TogetherDebrief } from '../chat/debrief.js';
 
 // Markdown debrief of a room: the battle, the branch, then each phase in order with its key events
 // and the annotations pinned inside it. Annotation text is user input: it is escaped so it cannot
@@ -63,8 +64,18 @@ export function keyEvents(events: readonly BattleEvent[], info?: Pick<BattleInfo
   return out;
 }
 
-/** `extra`: further sections (group votes, what-if statistics) appended after the phases. */
-export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: readonly Annotation[], roomId: string, extra: readonly string[] = []): string {
+/**
+ * `extra`: further sections (group votes, what-if statistics) appended after the phases; `together`: the chat and
+ * reactions, listed inside each phase.
+ */
+export function debriefMarkdown(
+  info: BattleInfo,
+  tl: Timeline,
+  annotations: readonly Annotation[],
+  roomId: string,
+  extra: readonly string[] = [],
+  together?: TogetherDebrief,
+): string {
   const lines: string[] = [];
   const branch = tl.parentBranchId === null && tl.decisions.length === 0 ? 'history' : `what-if ${tl.branchId}`;
   lines.push(`# Debrief: ${escapeMd(info.title)}`, '');
@@ -81,7 +92,8 @@ export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: rea
   const section = (title: string, i: number) => {
     const ev = bucket(events, i);
     const an = bucket(notes, i);
-    if (i < 0 && ev.length === 0 && an.length === 0) return;
+    const chat = chatDebriefLines(together, tl.branchId, (t) => phaseIndexAt(tl.phases, t) === i, fmtTime, escapeMd);
+    if (i < 0 && ev.length === 0 && an.length === 0 && chat.length === 0) return;
     lines.push(`## ${title}`, '');
     if (ev.length) {
       lines.push('Key events:', '');
@@ -93,6 +105,7 @@ export function debriefMarkdown(info: BattleInfo, tl: Timeline, annotations: rea
       for (const a of an) lines.push(`- ${fmtTime(a.positionMs)} **${escapeMd(a.author)}**${a.stop ? ' (stop)' : ''}: ${escapeMd(a.text)}`);
       lines.push('');
     }
+    lines.push(...chat);
   };
   section('Before the first phase', -1);
   tl.phases.forEach((p, i) => section(`${i + 1}. ${escapeMd(p.title)} (${fmtTime(p.startMs)}–${fmtTime(p.endMs)}${p.label ? `, ${escapeMd(p.label)}` : ''})`, i));

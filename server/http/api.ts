@@ -11,6 +11,7 @@ import { sendCachedJson } from './send.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { TimelineService } from '../timelines/TimelineService.js';
+import type { ChatService } from '../chat/ChatService.js';
 import type { SegmentStore } from '../timelines/SegmentStore.js';
 
 const idParam = z.string().min(1).max(128);
@@ -36,6 +37,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Live counts for /healthz. */
   health: () => { rooms: number; sockets: number };
+  /** Chat and reactions join the export and the debrief (issue #11). */
+  chat?: ChatService;
   /** Votes and what-if statistics appended to the room export and the debrief. */
   roomExtras?: import('../votes/routes.js').RoomExtras;
   /** Branch manifests (decision points for the branch tree without copying timelines). */
@@ -106,18 +109,27 @@ export function apiRouter(d: ApiDeps): express.Router {
     const { room, playhead } = await d.rooms.load(roomId);
     if (q.format === 'md') {
       const branchId = q.branch ?? playhead.branchId;
-      const [info, tl, annotations] = await Promise.all([
+      const [info, tl, annotations, chat] = await Promise.all([
         d.timelines.battle(room.battleId),
         d.rooms.timelineOf(roomId, room.battleId, branchId),
         d.rooms.annotations(roomId, branchId),
+        d.chat?.history(roomId, branchId),
       ]);
       if (!info) throw new AppError('NOT_FOUND', `unknown battle ${room.battleId}`);
       const extra = d.roomExtras ? await d.roomExtras.markdown(roomId, branchId, (id) => tl.decisionPoints.find((p) => p.id === id)?.atMs ?? null) : [];
-      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, extra));
+      res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, extra, chat));
       return;
     }
     const extra = d.roomExtras ? await d.roomExtras.json(roomId) : {};
-    res.json({ roomId, battleId: room.battleId, branchId: playhead.branchId, annotations: await d.rooms.annotations(roomId, q.branch), ...extra });
+    const chat = d.chat ? await d.chat.history(roomId, q.branch) : undefined;
+    res.json({
+      roomId,
+      battleId: room.battleId,
+      branchId: playhead.branchId,
+      annotations: await d.rooms.annotations(roomId, q.branch),
+      ...extra,
+      ...(chat ? { chat: { messages: chat.messages, reactions: chat.reactions } } : {}),
+    });
   });
 
   r.get('/healthz', (_req, res) => {

@@ -20,9 +20,15 @@ export class AddressLimiter {
   constructor(o: AddressLimiterOptions) {
     const make = (kind: AddressLimit, points: number): RateLimiterAbstract => {
       const keyPrefix = `${o.prefix ?? 'wardroom:'}rl:${kind}`;
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+      // With Redis down, each process falls back to its own in-memory budget instead of refusing everyone.
       return o.redis
-        ? new RateLimiterRedis({ storeClient: o.redis, useRedisPackage: true, keyPrefix, points, duration: 60 })
-        : new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+        ? new RateLimiterRedis({
+            ...{ storeClient: o.redis, useRedisPackage: true, keyPrefix, points, duration: 60 },
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          })
+        : memory;
     };
     this.limiters = {
       'room:create': make('room:create', o.limits.roomsPerMin),

@@ -1,7 +1,8 @@
 // One socket's command budget: a fixed window of `points` per `windowMs`, checked synchronously so that
 // refusing a flood costs a comparison, not a promise. A socket lives on one process, so no shared store
 // is needed (the shared, per-address budgets are in AddressLimiter). A socket refused in every window for
-// `floodMs` is a flood: the caller disconnects it.
+// `floodMs`, or refused more than `burstRefusals` times within one window, is a flood: the caller disconnects it.
+// (No client library sends ten times its budget in one second; a flooder's first read already does.)
 
 export type Verdict = 'ok' | 'refused' | 'flood';
 
@@ -10,11 +11,13 @@ export class SocketBudget {
   private used = 0;
   private refusingSince: number | null = null;
   private lastRefusal = -Infinity;
+  private refusedInWindow = 0;
 
   constructor(
     private readonly points: number,
     private readonly windowMs: number,
     private readonly floodMs: number,
+    private readonly burstRefusals = Infinity,
   ) {}
 
   /** Ms until the current window ends (when a refused socket may send again). */
@@ -26,6 +29,7 @@ export class SocketBudget {
     if (now - this.windowStart >= this.windowMs) {
       this.windowStart = now;
       this.used = 0;
+      this.refusedInWindow = 0;
     }
     if (this.used < this.points) {
       this.used++;
@@ -36,6 +40,7 @@ export class SocketBudget {
     }
     this.refusingSince ??= now;
     this.lastRefusal = now;
-    return now - this.refusingSince >= this.floodMs ? 'flood' : 'refused';
+    this.refusedInWindow++;
+    return now - this.refusingSince >= this.floodMs || this.refusedInWindow > this.burstRefusals ? 'flood' : 'refused';
   }
 }

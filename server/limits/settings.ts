@@ -18,6 +18,8 @@ export interface LimitSettings {
   socketEventsPerS: number;
   /** A socket refused for this long without a pause is disconnected. */
   floodDisconnectMs: number;
+  /** A socket refused more often than this within one second is disconnected at once. */
+  floodBurst: number;
 }
 
 export const DEFAULT_LIMITS: LimitSettings = {
@@ -29,4 +31,5 @@ export const DEFAULT_LIMITS: LimitSettings = {
   roomBranches: 100,
   socketEventsPerS: 60,
   floodDisconnectMs: 3000,
+  floodBurst: 600,
 };

@@ -69,7 +69,11 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
   handler: (payload: z.infer<S>, ctx: Ctx) => Promise<AckResult<E>>,
 ): void {
   let budget = budgets.get(socket);
-  if (!budget) budgets.set(socket, (budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs)));
+  if (!budget)
+    budgets.set(
+      socket,
+      (budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst)),
+    );
   const own = budget;
   (socket as unknown as LooseSocket).on(event, (...args: unknown[]) => {
     // socket.io passes the ack last; `emit('playback:play', ack)` has no payload at all.
@@ -134,7 +138,12 @@ async function run<E extends ClientEventName>(
       return done('BAD_REQUEST', errorAck('BAD_REQUEST', message.slice(0, 500)));
     }
     const addressBudget = ADDRESS_BUDGET[event];
-    if (addressBudget) await deps.addressLimiter.consume(addressBudget, deps.addressOf(socket));
+    if (addressBudget) {
+      await deps.addressLimiter.consume(addressBudget, deps.addressOf(socket)).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'RATE_LIMITED') deps.metrics.limited.inc({ limit: addressBudget });
+        throw err;
+      });
+    }
     const out = await handler(parsed.data, contextOf(socket));
     done('ok', { ok: true, ...out });
   } catch (err) {

@@ -2,6 +2,7 @@ import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/sche
 import { canFork, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
+import { broadcast } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
 export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void {
@@ -10,18 +11,10 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
     const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, socket.handshake.address);
-    const announce = (r: { branch: typeof branch; created: boolean }) => {
-      if (!r.created) return;
-      d.io.to(roomId).emit('branch:created', r.branch);
-      d.metrics.broadcasts.inc({ kind: 'branch' });
-    };
-    announce({ branch, created });
+    if (created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', branch);
     // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
     completed?.then(
-      (r) => {
-        d.io.to(roomId).emit('branch:updated', r.branch);
-        d.metrics.broadcasts.inc({ kind: 'branch' });
-      },
+      (r) => broadcast(d, { roomId, kind: 'branch' }, 'branch:updated', r.branch),
       (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
     );
     return { branch };
@@ -31,10 +24,8 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
     const { roomId, member } = ctx.member();
     require(member.role === 'instructor', 'only the instructor switches the room to another branch');
     const res = await d.rooms.switchBranch(roomId, p.branchId);
-    if (res.changed) {
-      d.loop.invalidateStops(roomId);
-      d.loop.applied(roomId, res.playhead, res.timeline, true);
-    }
+    // The loop drops the old branch's stop points itself when the branch changes.
+    if (res.changed) d.loop.applied(roomId, res.playhead, res.timeline, true);
     return { branchId: res.playhead.branchId, clock: res.playhead.clock };
   });
 }

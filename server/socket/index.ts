@@ -2,6 +2,8 @@ import type { Metrics } from '../metrics.js';
 import type { IO } from '../types.js';
 import { registerAnnotationHandlers } from './annotationHandlers.js';
 import { registerBranchHandlers } from './branchHandlers.js';
+import { registerCameraHandlers, sendCameraOnJoin } from './cameraHandlers.js';
+import { registerChatHandlers } from './chatHandlers.js';
 import type { HandlerDeps } from './deps.js';
 import { registerPlaybackHandlers } from './playbackHandlers.js';
 import { registerRoomHandlers } from './roomHandlers.js';
@@ -9,6 +11,7 @@ import { registerStudyHandlers } from './studyHandlers.js';
 import { registerVoteHandlers } from './voteHandlers.js';
 
 export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics): void {
+  sendCameraOnJoin(io, d);
   io.on('connection', (socket) => {
     metrics.sockets.inc();
     socket.on('disconnect', () => metrics.sockets.dec());
@@ -16,6 +19,8 @@ export function registerSocketHandlers(io: IO, d: HandlerDeps, metrics: Metrics)
     registerPlaybackHandlers(socket, d);
     registerAnnotationHandlers(socket, d);
     registerBranchHandlers(socket, d);
+    registerCameraHandlers(socket, d);
+    registerChatHandlers(socket, d);
     registerVoteHandlers(socket, d);
     registerStudyHandlers(socket, d);
   });

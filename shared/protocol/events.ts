@@ -4,6 +4,7 @@ import type { WorldState } from '../battle/state.js';
 import type { DecisionChoice, SideId, Vec2 } from '../battle/types.js';
 import type { DecisionPointInfo, Outcome } from '../battle/timeline.js';
 import type {
+  Delivery,
   AnnotationAddPayload,
   AnnotationDeletePayload,
   AnnotationEditPayload,
@@ -19,6 +20,7 @@ import type {
   RoomSettingsPatch,
   SeekPayload,
 } from './schemas.js';
+import type { CameraPresentPayload, CameraUpdatePayload, CameraView, ChatMutePayload, ChatReactPayload, ChatSendPayload, ReactionSymbol } from './schemas.js';
 
 // The socket.io contract. Names are public (other clients are written against them): extend, never rename.
 
@@ -176,8 +178,14 @@ export interface ServerToClientEvents {
   'branch:updated': (b: BranchInfo) => void;
 }
 
+/** Between server processes' playback loops (server/streaming/ClockBus.ts): a playhead written, or stop points changed. */
+export type LoopMessage =
+  | { kind: 'clock'; roomId: string; playhead: { branchId: string; clock: PlaybackClock } }
+  | { kind: 'stops'; roomId: string };
+
 export interface InterServerEvents {
   ping: () => void;
+  'loop:message': (m: LoopMessage) => void;
 }
 
 export interface SocketData {
@@ -185,9 +193,81 @@ export interface SocketData {
   memberId?: string;
   role?: Role;
   name?: string;
+  /** From room:join: 'segments' sockets get the clock and control events, no timeline data. */
+  delivery?: Delivery;
 }
 
 export type { SideId };
+
+// ---- Together (issue #11 items 1, 2): camera, chat, reactions. Declaration merging keeps this block additive. ----
+
+/** The room's presented view. `version` grows with every present/update; clients ignore older versions. */
+export interface CameraState {
+  presenting: boolean;
+  presenterId: string | null;
+  /** Display name of the presenter (the "who leads" badge). */
+  presenterName: string | null;
+  view: CameraView | null;
+  version: number;
+}
+
+export interface ChatMessage {
+  /** Client-chosen id (idempotent send). */
+  id: string;
+  authorId: string;
+  author: string;
+  role: Role;
+  text: string;
+  /** Server time the message was stored. */
+  at: number;
+  /** Where the room's playback was when it was sent (for the debrief). */
+  branchId: string;
+  positionMs: number;
+}
+
+/** Reactions counted per (branch, second of playback, symbol). */
+export interface ReactionCount {
+  branchId: string;
+  /** Start of the REACTION_BUCKET_MS bucket the reactions are pinned to. */
+  positionMs: number;
+  symbol: ReactionSymbol;
+  count: number;
+}
+
+/** Coalesced reactions: counts added since the previous batch (at most a few batches per second per room). */
+export interface ReactionBatch {
+  reactions: ReactionCount[];
+}
+
+/** `GET /api/rooms/:roomId/chat`. */
+export interface ChatHistory {
+  roomId: string;
+  messages: ChatMessage[];
+  muted: string[];
+  reactions: ReactionCount[];
+}
+
+export const REACTION_BUCKET_MS = 1000;
+
+export interface ClientToServerEvents {
+  'camera:present': (p: CameraPresentPayload, ack: AckFn<{ camera: CameraState }>) => void;
+  'camera:update': (p: CameraUpdatePayload, ack: AckFn<{ version: number }>) => void;
+  'chat:send': (p: ChatSendPayload, ack: AckFn<{ message: ChatMessage }>) => void;
+  'chat:react': (p: ChatReactPayload, ack: AckFn<{ reaction: ReactionCount }>) => void;
+  'chat:mute': (p: ChatMutePayload, ack: AckFn<{ memberId: string; muted: boolean }>) => void;
+  'chat:clear': (p: Record<string, never> | undefined, ack: AckFn) => void;
+}
+
+export interface ServerToClientEvents {
+  'camera:state': (s: CameraState) => void;
+  'chat:message': (m: ChatMessage) => void;
+  'chat:reaction': (b: ReactionBatch) => void;
+  'chat:cleared': (m: { at: number }) => void;
+  'chat:muted': (m: { memberId: string; muted: boolean }) => void;
+}
+
+/** How each reaction symbol is drawn. */
+export const REACTION_EMOJI: Record<ReactionSymbol, string> = { applause: '👏', alarm: '🚨', question: '❓', fire: '🔥', eyes: '👀' };
 
 // ---- group votes on a what-if (issue #11 item 3) ------------------------------------------------
 

@@ -19,6 +19,8 @@ export const JoinSchema = z.object({
   instructorKey: z.string().max(200).optional(),
   /** Stable per-browser id so a reconnect reclaims the same member slot. */
   clientId: z.string().min(1).max(64).optional(),
+  /** 'socket' (default): keyframes and event batches over the socket. 'segments': clock and control only; timeline data over HTTP. */
+  delivery: z.enum(['segments', 'socket']).optional(),
 });
 
 export const EmptySchema = z.object({}).strict().optional();
@@ -89,6 +91,7 @@ export const CreateRoomSchema = z.object({
 });
 
 export type JoinPayload = z.infer<typeof JoinSchema>;
+export type Delivery = NonNullable<JoinPayload['delivery']>;
 export type SeekPayload = z.infer<typeof SeekSchema>;
 export type RatePayload = z.infer<typeof RateSchema>;
 export type PhasePayload = z.infer<typeof PhaseSchema>;
@@ -102,6 +105,51 @@ export type BranchForkPayload = z.infer<typeof BranchForkSchema>;
 export type BranchSwitchPayload = z.infer<typeof BranchSwitchSchema>;
 export type PingPayload = z.infer<typeof PingSchema>;
 export type CreateRoomBody = z.infer<typeof CreateRoomSchema>;
+
+// ---- Together (issue #11 items 1, 2): follow-the-instructor camera, room chat and timed reactions ----
+// Listed in TOGETHER_CLIENT_SCHEMAS (client event -> schema) so a registry (fuzzing, bind) can pick them up.
+
+/** A map view: world centre, zoom relative to "whole map fits" (1), selected unit, open side-panel tab. */
+export const CameraViewSchema = z.object({
+  x: z.number().finite(),
+  y: z.number().finite(),
+  zoom: z.number().finite().positive().max(10_000),
+  unitId: id.optional(),
+  tab: z.string().min(1).max(32).regex(/^[a-z0-9-]+$/).optional(),
+});
+export const CameraPresentSchema = z.object({ on: z.boolean() });
+export const CameraUpdateSchema = CameraViewSchema;
+
+export const CHAT_MAX_CHARS = 500;
+export const CHAT_KEEP = 200;
+export const REACTION_SYMBOLS = ['applause', 'alarm', 'question', 'fire', 'eyes'] as const;
+export const ReactionSymbolSchema = z.enum(REACTION_SYMBOLS);
+const clientMsgId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
+
+/** `id` is client-chosen: a retried send with the same id is stored and broadcast once. */
+export const ChatSendSchema = z.object({ id: clientMsgId, text: z.string().trim().min(1).max(CHAT_MAX_CHARS) });
+/** A reaction pinned to the playback moment `positionMs` of the room's current branch; `id` dedupes retries. */
+export const ChatReactSchema = z.object({ id: clientMsgId, symbol: ReactionSymbolSchema, positionMs: z.number().finite().min(0) });
+export const ChatMuteSchema = z.object({ memberId: id, muted: z.boolean() });
+export const ChatClearSchema = EmptySchema;
+export const ChatHistoryQuerySchema = z.object({ branch: id.optional() });
+
+export const TOGETHER_CLIENT_SCHEMAS = {
+  'camera:present': CameraPresentSchema,
+  'camera:update': CameraUpdateSchema,
+  'chat:send': ChatSendSchema,
+  'chat:react': ChatReactSchema,
+  'chat:mute': ChatMuteSchema,
+  'chat:clear': ChatClearSchema,
+} as const;
+
+export type CameraView = z.infer<typeof CameraViewSchema>;
+export type CameraPresentPayload = z.infer<typeof CameraPresentSchema>;
+export type CameraUpdatePayload = z.infer<typeof CameraUpdateSchema>;
+export type ReactionSymbol = z.infer<typeof ReactionSymbolSchema>;
+export type ChatSendPayload = z.infer<typeof ChatSendSchema>;
+export type ChatReactPayload = z.infer<typeof ChatReactSchema>;
+export type ChatMutePayload = z.infer<typeof ChatMuteSchema>;
 
 // ---- group votes on a what-if (issue #11 item 3) ------------------------------------------------
 
@@ -165,6 +213,7 @@ export const clientEventSchemas = {
   'branch:fork': BranchForkSchema,
   'branch:switch': BranchSwitchSchema,
   'clock:ping': PingSchema,
+  ...TOGETHER_CLIENT_SCHEMAS,
   ...VOTE_STUDY_SCHEMAS,
 } as const satisfies { [E in keyof ClientToServerEvents]: z.ZodType };
 

@@ -204,4 +204,33 @@ describe('Battle of Cardassia: what if', () => {
     expect(cardassians.length).toBeGreaterThan(200);
     expect(cardassians.every((u) => u.side === 'dominion')).toBe(true);
   }, LONG);
+
+  it('issue #15: the defection greatly aids the Alliance, and the defence still outnumbers it at the surrender', () => {
+    const spared = resumeFromCheckpoint(battle, history, LAKARIAN_CITY, { decisionId: LAKARIAN_CITY, optionId: 'spare' }, [
+      { decisionId: LAKARIAN_CITY, optionId: 'spare' },
+    ]).timeline;
+    const end = endState(H);
+    const living = (side: string) => Object.values(end.units).filter((u) => u.side === side && isAlive(u) && u.kind !== 'decoy').length;
+    // The turncoats, with the Klingon and Romulan columns beside them, live to see the surrender...
+    const turncoats = Object.values(end.units).filter((u) => isCardassianFleet(u.id) && isAlive(u));
+    expect(turncoats.length).toBeGreaterThan(100);
+    expect(turncoats.every((u) => u.side === 'alliance')).toBe(true);
+    // ...and the Dominion loses far more than it would have with the city spared.
+    expect(H.outcome.losses.dominion.ships).toBeGreaterThan(spared.outcome.losses.dominion.ships + 300);
+    // "Before the battle could be joined": the invasion fleet is nearly intact at the surrender...
+    const fleetTotal = H.events.filter((e) => e.type === 'unit:spawn' && inGroups(ALLIANCE_GROUPS)(e.unit.id)).length;
+    expect(fleetLosses(H) / fleetTotal).toBeLessThan(0.1);
+    // ...facing a "much larger" defence that still outnumbers everything on the Alliance side.
+    expect(living('dominion')).toBeGreaterThan(living('alliance'));
+    // The fight it avoided costs the Alliance more than the projected 40%.
+    expect(fleetLosses(F) / fleetTotal).toBeGreaterThan(0.4);
+  }, LONG);
+
+  it('issue #15: Broca stays on the Dominion side, Damar leads the uprising on the ground', () => {
+    const commanders = battle.forces.filter((f) => f.commander).map((f) => `${f.group}: ${f.commander}`);
+    expect(commanders.some((c) => /Broca|Damar/.test(c))).toBe(false);
+    expect(battle.info.sides.find((x) => x.id === 'dominion')?.commanders.join(' ')).toMatch(/Broca/);
+    expect(battle.info.sides.find((x) => x.id === 'alliance')?.commanders.join(' ')).toMatch(/Damar/);
+  });
 });
+

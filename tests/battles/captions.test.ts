@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Timeline } from '../../shared/battle/timeline.js';
 import { compileBattle } from '../../replays/engine/compiler.js';
-import { battles } from '../../replays/index.js';
 import type { BattleDefinition } from '../../replays/engine/index.js';
+import { battles } from '../../replays/index.js';
+import type { Timeline } from '../../shared/battle/timeline.js';
 
 // Every caption of every battle is on screen for at least 3 s of playback at 1x. The screen shows
 // one line (the room's timeline bar): the caption of the latest phase:start or caption event, and
@@ -16,7 +16,7 @@ const QUICK = new Set(['battle-of-terok-nor', 'second-battle-of-deep-space-9']);
  * How long each caption is on screen. A caption cut short by a phase is merged into that phase's
  * caption (replays/engine/captions.ts): it stays on screen as the start of the new line.
  */
-export function captionScreenTimes(tl: Timeline): { text: string; t: number; ms: number }[] {
+function captionScreenTimes(tl: Timeline): { text: string; t: number; ms: number }[] {
   const shown: { text: string; t: number; ms: number }[] = [];
   let onLine: { text: string; t: number; ms: number }[] = [];
   const close = (t: number) => {
@@ -43,14 +43,17 @@ export function captionScreenTimes(tl: Timeline): { text: string; t: number; ms:
   return shown;
 }
 
-function variants(def: BattleDefinition): { label: string; decisions: { decisionId: string; optionId: string; value?: number }[] }[] {
-  const out: { label: string; decisions: { decisionId: string; optionId: string; value?: number }[] }[] = [{ label: 'history', decisions: [] }];
+type Variant = { label: string; decisions: { decisionId: string; optionId: string; value?: number }[] };
+
+function variants(def: BattleDefinition): Variant[] {
+  const out: Variant[] = [{ label: 'history', decisions: [] }];
   if (!QUICK.has(def.info.id)) return out;
   for (const d of def.decisions) {
     for (const o of d.options) {
       if (o.historical && !o.param) continue;
       const value = o.param ? (o.historical ? o.param.min : o.param.default) : undefined;
-      out.push({ label: `${d.id}=${o.id}${value === undefined ? '' : `:${value}`}`, decisions: [{ decisionId: d.id, optionId: o.id, ...(value === undefined ? {} : { value }) }] });
+      const choice = { decisionId: d.id, optionId: o.id, ...(value === undefined ? {} : { value }) };
+      out.push({ label: `${d.id}=${o.id}${value === undefined ? '' : `:${value}`}`, decisions: [choice] });
     }
   }
   return out;
@@ -59,9 +62,11 @@ function variants(def: BattleDefinition): { label: string; decisions: { decision
 describe('caption screen time', () => {
   for (const def of battles) {
     for (const v of variants(def)) {
-      it(`${def.info.id} ${v.label}: every caption shows for >= 3 s`, { timeout: 120_000 }, () => {
+      it(`${def.info.id} ${v.label}: every caption shows for >= 3 s`, { timeout: 600_000 }, () => {
         const tl = compileBattle(def, { decisions: v.decisions }).timeline;
-        const short = captionScreenTimes(tl).filter((c) => c.ms < MIN_VISIBLE_MS).map((c) => `${(c.t / 1000).toFixed(1)}s ${c.ms}ms: ${c.text.slice(0, 60)}`);
+        const short = captionScreenTimes(tl)
+          .filter((c) => c.ms < MIN_VISIBLE_MS)
+          .map((c) => `${(c.t / 1000).toFixed(1)}s ${c.ms}ms: ${c.text.slice(0, 60)}`);
         expect(short).toEqual([]);
       });
     }

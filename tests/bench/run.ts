@@ -2,6 +2,7 @@
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { benchFlood } from './flood.js';
+import { benchReactions } from './reactions.js';
 import { benchForks } from './forks.js';
 import { benchForkLoad } from './forkload.js';
 import { printRows, type Row } from './stats.js';
@@ -12,7 +13,11 @@ const only = process.argv[2];
 if (!only || only === 'compile') rows.push(...benchCompile());
 if (!only || only === 'fanout') for (const n of [50, 250]) rows.push(...(await benchFanout(n)));
 if (!only || only === 'flood' || only === 'flood-quick') rows.push(...(await benchFlood(only === 'flood-quick')));
+// `npm run bench -- reactions [viewers]` (quick: 200)
+if (!only || only === 'reactions') rows.push(...(await benchReactions(Number(process.argv[3] ?? 1000))));
 if (!only || only === 'votes') for (const n of [200, 1000]) rows.push(...(await benchVotes(n)));
+if (only === 'scale') rows.push(...(await (await import('./scale.js')).benchScale(process.argv.includes('--quick'))));
+if (only === 'redis') rows.push(...(await (await import('./redisCommands.js')).benchRedisCommands(Number(process.env.ROOMS ?? 1000), Number(process.env.WINDOW_MS ?? 10_000))));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));
 // `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.

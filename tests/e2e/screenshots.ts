@@ -6,6 +6,7 @@ import { ensureClientBuilt } from './support/buildClient.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
 import { bootServer } from './support/server.js';
+import { togetherShots } from './screenshotsTogether.js';
 import { captureVotesAndStudy } from './screenshotsVotes.js';
 
 // `npm run screenshots`: boots the server, captures the lobby and each battle mid-playback into
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
       }
       await context.close();
     }
+    if (!process.env.SHOT_ONLY || process.env.SHOT_ONLY === 'together') await togetherShots(browser, server.url, outDir);
     if (!process.env.SHOT_ONLY) await captureVotesAndStudy(browser, server.url, outDir);
   } finally {
     await browser.close();

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createActor, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock } from 'xstate';
 import { compileBattle } from '../../replays/engine/compiler.js';
-import { tick, type BattleCommand, type Facts } from '../../replays/engine/index.js';
+import { type BattleCommand, type Facts, tick } from '../../replays/engine/index.js';
 import { convoyRun, machine } from '../fixtures/kitExample.js';
 
 // The authoring kit: the example battle of docs/authoring.md compiles, its decision matters, and

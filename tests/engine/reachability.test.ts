@@ -147,7 +147,7 @@ describe('machine reachability', () => {
   });
 
   for (const def of battles) {
-    it(`every state of ${def.info.id} is reachable`, { timeout: 300_000 }, () => {
+    it(`every state of ${def.info.id} is reachable`, { timeout: 900_000 }, () => {
       const r = unreachable(def);
       expect(r.states.length).toBeGreaterThan(3);
       expect(r.unreached, `unreachable states of ${def.info.id}`).toEqual([]);

@@ -13,7 +13,8 @@ import { hostileArgs } from './hostile.js';
 // registry `clientEventSchemas`: an event is fuzzed as soon as it is registered. Per event, a joined
 // instructor (the role that reaches the most code) in its own room sends >= 1,000 hostile argument lists;
 // each must be answered with the error shape (or, without a usable ack, ignored), the room must be
-// unchanged by every refusal, the server must stay up and log no handler failure.
+// unchanged by every refusal, the server must stay up and log no handler failure. (socket.io encodes arguments as
+// JSON, so NaN and ±Infinity reach the server as null; Buffers travel as binary attachments.)
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 const CODES = new Set(Object.keys(HTTP_STATUS) as ErrorCode[]);
@@ -65,6 +66,7 @@ async function fuzzer(event: string) {
     (await s.app.metrics.commands.get()).values.filter((v) => v.labels.event === event).reduce((n, v) => n + v.value, 0);
 
   return {
+    sock,
     ready: () => joined,
     /** Room state without what time alone changes (members' connected flags). */
     async snapshot(): Promise<string> {
@@ -171,6 +173,27 @@ describe('fuzzed socket events', () => {
     },
     120_000,
   );
+
+  it('unregistered event names are ignored (no listener, no reply), the socket keeps working', async () => {
+    const f = await fuzzer('room:join');
+    expect((await f.ready()).ok).toBe(true);
+    const { sock } = f;
+    const names = fc.sample(
+      fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('__proto__', 'constructor', 'connect', 'disconnect', 'error', 'newListener')),
+      {
+        numRuns: RUNS,
+        seed: 7,
+      },
+    );
+    const reserved = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
+    let replies = 0;
+    for (const name of names) {
+      if (reserved.has(name) || name in clientEventSchemas) continue; // the client library refuses reserved names
+      sock.emit(name, { x: 1 }, () => replies++);
+    }
+    expect(await f.ping()).toMatchObject({ ok: true });
+    expect(replies).toBe(0);
+  });
 
   it('a message past maxHttpBufferSize drops only that connection; the client reconnects and the server stays up', async () => {
     const big = connect(s.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50 });

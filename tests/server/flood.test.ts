@@ -48,6 +48,17 @@ describe('flood shedding', () => {
     expect(refused + answered).toBeLessThan(sent / 2);
   });
 
+  it('more than FLOOD_BURST refusals within one second are cut off at once', async () => {
+    s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600_000, floodBurst: 50 } });
+    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
+    raw.push(sock);
+    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const reason = new Promise<string>((r) => sock.once('disconnect', (why) => r(why)));
+    for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
+    expect(await reason).toBe('io server disconnect');
+    expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_flood_disconnects_total')).toMatch(/ 1$/m);
+  });
+
   it('a burst that stops is refused but not cut off', async () => {
     s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600 } });
     const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
@@ -81,6 +92,9 @@ describe('flood shedding', () => {
     expect(quiet.take(3500)).toBe('ok');
     quiet.take(3500);
     expect(quiet.take(3600)).toBe('refused'); // a new streak, not a flood
+    const burst = new SocketBudget(2, 1000, 3000, 3);
+    expect([0, 1, 2, 3, 4].map((t) => burst.take(t))).toEqual(['ok', 'ok', 'refused', 'refused', 'refused']);
+    expect(burst.take(5)).toBe('flood'); // the 4th refusal within one window
     const held = new SocketBudget(2, 1000, 3000); // a flooder whose reads are held: one refusal per window
     for (const t of [0, 1100, 2200]) expect([held.take(t), held.take(t), held.take(t)]).toEqual(['ok', 'ok', 'refused']);
     expect([held.take(3300), held.take(3300), held.take(3300)]).toEqual(['ok', 'ok', 'flood']);

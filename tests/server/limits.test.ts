@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { createClient } from 'redis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { clientAddress } from '../../server/limits/address.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { BranchInfo } from '../../shared/protocol/events.js';
 import { FIXTURE_BATTLE } from './fixtures/timeline.js';
-import { type Booted, boot, clientId } from './helpers.js';
+import { type Booted, boot, clientId, until } from './helpers.js';
 import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
 
 // Abuse limits (issue #13 item 2) through real HTTP and real socket.io clients: per address (room creation,
@@ -63,6 +66,15 @@ function tryConnect(url: string): Promise<{ connected: boolean; message?: string
   });
 }
 
+/** A free port: bind to 0, read it, close (redis-server refuses --port 0). */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 const backends: ('memory' | 'redis')[] = hasRedis ? ['memory', 'redis'] : ['memory'];
 
 describe.each(backends)('per-address limits (%s)', (backend) => {
@@ -96,6 +108,52 @@ describe.each(backends)('per-address limits (%s)', (backend) => {
     await Promise.all([j1.ready, j2.ready]);
     const j3 = a.client({ roomId, name: 'Three', pings: 0 });
     await expect(j3.ready).rejects.toThrow(/RATE_LIMITED/);
+    expect(await a.app.metrics.registry.getSingleMetricAsString('wardroom_limits_hit_total')).toMatch(/limit="room:join"\} 1/);
+  });
+});
+
+describe('per-address limits without Redis', () => {
+  it('fall back to an in-memory budget per process while Redis is unreachable', async () => {
+    const port = await freePort();
+    const own = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    try {
+      const redis = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: () => 200 } });
+      redis.on('error', () => {});
+      redisClosers.push(async () => redis.destroy());
+      for (
+        let i = 0;
+        !(await redis.connect().then(
+          () => true,
+          () => false,
+        ));
+        i++
+      ) {
+        if (i > 50) throw new Error('own redis-server did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const s = await boot({ limits: { roomsPerMin: 2 }, limiterRedis: redis, limiterPrefix: testPrefix() });
+      booted.push(s);
+      expect((await post(s.url)).status).toBe(201);
+      own.kill('SIGKILL');
+      await until(() => !redis.isReady, 5000, 'redis down');
+      const statuses = [(await post(s.url)).status, (await post(s.url)).status, (await post(s.url)).status];
+      expect(statuses).toEqual([201, 201, 429]); // answered at once, by the memory insurance's own budget
+    } finally {
+      own.kill('SIGKILL');
+    }
+  });
+});
+
+describe('client address', () => {
+  const req = (xff: string | undefined, peer = '::ffff:10.0.0.9') =>
+    ({ headers: xff ? { 'x-forwarded-for': xff } : {}, socket: { remoteAddress: peer } }) as Parameters<typeof clientAddress>[0];
+  it('is the peer unless TRUST_PROXY hops are trusted; then the entry that many hops from the right', () => {
+    expect(clientAddress(req('6.6.6.6'), 0)).toBe('10.0.0.9'); // a spoofed header is ignored
+    expect(clientAddress(req('6.6.6.6, 203.0.113.7'), 1)).toBe('203.0.113.7'); // what the one trusted proxy saw
+    expect(clientAddress(req('6.6.6.6, 203.0.113.7, 10.0.0.2'), 2)).toBe('203.0.113.7');
+    expect(clientAddress(req(undefined), 1)).toBe('10.0.0.9');
   });
 });
 

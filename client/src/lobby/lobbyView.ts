@@ -1,6 +1,7 @@
 import { createRoom, listBattles, type BattleListItem } from '../api.js';
 import { clear, el, formatMs } from '../dom.js';
 import { getName, parseRoomInput, setInstructorKey, setName } from '../prefs.js';
+import { momentQuery } from '../room/moments/momentLink.js';
 
 // The lobby: pick a battle and create a room (you become its instructor), or join one by link/id.
 
@@ -25,8 +26,9 @@ export async function renderLobby(root: HTMLElement): Promise<void> {
       return;
     }
     setName(nameInput.value);
-    const q = parsed.role ? `?role=${parsed.role}` : '';
-    window.location.assign(`/room/${encodeURIComponent(parsed.roomId)}${q}`);
+    // A moment link keeps its t/branch/annotation.
+    const params = [parsed.role ? `role=${parsed.role}` : '', momentQuery(joinInput.value)].filter(Boolean).join('&');
+    window.location.assign(`/room/${encodeURIComponent(parsed.roomId)}${params ? `?${params}` : ''}`);
   });
 
   root.append(

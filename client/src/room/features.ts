@@ -1,5 +1,8 @@
 import { mountAnnotations } from './annotations/index.js';
 import { mountBranches } from './branches/mountBranches.js';
+import { mountCamera } from './camera/index.js';
+import { mountChat } from './chat/index.js';
+import { mountMoments } from './moments/index.js';
 import type { RoomContext } from './roomView.js';
 
 // Room features built by other modules (annotations, branches, compare view...). Each gets the
@@ -12,4 +15,4 @@ import type { RoomContext } from './roomView.js';
 
 export type RoomFeature = (ctx: RoomContext) => void;
 
-export const roomFeatures: RoomFeature[] = [mountAnnotations, mountBranches];
+export const roomFeatures: RoomFeature[] = [mountAnnotations, mountBranches, mountChat, mountCamera, mountMoments];

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { Server } from 'socket.io';
+import { compileBattle, getBattle } from '../../../replays/index.js';
+import { eventIndexAfter, stateAt } from '../../../shared/battle/seek.js';
+import type { Timeline } from '../../../shared/battle/timeline.js';
+import { initialClock, play, positionAt, seek, setRate, type PlaybackClock } from '../../../shared/clock/playback.js';
+import type { KeyframeMsg, TimelineEventsMsg } from '../../../shared/protocol/events.js';
+import { createApp } from '../../../server/app.js';
+
+// One benchmark server in its own process (so its RSS is its own), driven over IPC by tests/bench/scale.ts:
+//   argv[2] = 'wardroom': the real app (memory store, engine on its worker thread);
+//   argv[2] = 'floor': a bare socket.io server that sends what Wardroom's socket delivery sends (clock, keyframe at
+//   the play head to the room on every seek, one event batch per room per 100 ms tick) and nothing else: no store,
+//   no roles, no validation. It is the floor of the old design: the cost of the bytes themselves.
+// IPC: -> {type:'ready', port}; <- {type:'rss'} -> {type:'rss', rss} (after a full GC when --expose-gc).
+
+const kind = process.argv[2];
+const gc = (globalThis as { gc?: () => void }).gc;
+const send = (m: object) => process.send?.(m);
+
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'rss') {
+    gc?.();
+    gc?.();
+    send({ type: 'rss', rss: process.memoryUsage().rss });
+  }
+});
+
+if (kind === 'wardroom') {
+  const app = createApp({ logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1e6, durationS: 1 } });
+  const port = await app.listen(0, '127.0.0.1');
+  send({ type: 'ready', port });
+} else {
+  const port = await floor();
+  send({ type: 'ready', port });
+}
+
+async function floor(): Promise<number> {
+  const timelines = new Map<string, Timeline>();
+  const rooms = new Map<string, { tl: Timeline; clock: PlaybackClock; nextSeq: number }>();
+  const http = createServer((req, res) => {
+    // POST /api/rooms {battleId}: compile once per battle, answer like Wardroom's route (only the fields used).
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const { battleId } = JSON.parse(body || '{}') as { battleId: string };
+      let tl = timelines.get(battleId);
+      if (!tl) timelines.set(battleId, (tl = compileBattle(getBattle(battleId)!).timeline));
+      const roomId = randomBytes(6).toString('base64url');
+      rooms.set(roomId, { tl, clock: initialClock(tl.durationMs, Date.now()), nextSeq: 0 });
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ roomId, instructorKey: 'k' }));
+    });
+  });
+  const io = new Server(http, { pingInterval: 10_000, pingTimeout: 8_000, maxHttpBufferSize: 1e6 });
+  const keyframe = (r: { tl: Timeline; clock: PlaybackClock }): KeyframeMsg => {
+    const positionMs = positionAt(r.clock, Date.now());
+    return { branchId: r.tl.branchId, positionMs, state: stateAt(r.tl.events, r.tl.keyframes, positionMs) };
+  };
+  const change = (roomId: string, clock: PlaybackClock) => {
+    const r = rooms.get(roomId)!;
+    r.clock = clock;
+    const kf = keyframe(r);
+    r.nextSeq = kf.state.nextSeq;
+    io.to(roomId).emit('playback:clock', clock);
+    io.to(roomId).emit('timeline:keyframe', kf);
+    return { ok: true, clock };
+  };
+  io.on('connection', (socket) => {
+    let roomId = '';
+    socket.on('room:join', (p: { roomId: string }, ack: (r: object) => void) => {
+      roomId = p.roomId;
+      const r = rooms.get(roomId)!;
+      void socket.join(roomId);
+      ack({ ok: true, room: { roomId, clock: r.clock } });
+      socket.emit('playback:clock', r.clock);
+      socket.emit('timeline:keyframe', keyframe(r));
+    });
+    socket.on('playback:seek', (p: { positionMs: number }, ack: (r: object) => void) =>
+      ack(change(roomId, seek(rooms.get(roomId)!.clock, Date.now(), p.positionMs))),
+    );
+    socket.on('playback:play', (_p: object, ack: (r: object) => void) => ack(change(roomId, play(rooms.get(roomId)!.clock, Date.now()))));
+    socket.on('playback:rate', (p: { rate: number }, ack: (r: object) => void) =>
+      ack(change(roomId, setRate(rooms.get(roomId)!.clock, Date.now(), p.rate))),
+    );
+    socket.on('clock:ping', (p: { clientTime: number }, ack: (r: object) => void) =>
+      ack({ ok: true, clientTime: p.clientTime, serverTime: Date.now() }),
+    );
+  });
+  setInterval(() => {
+    const now = Date.now();
+    for (const [roomId, r] of rooms) {
+      if (!io.of('/').adapter.rooms.get(roomId)?.size) continue;
+      const until = Math.min(r.tl.durationMs, positionAt(r.clock, now) + 2000 * (r.clock.state === 'playing' ? r.clock.rate : 1));
+      const end = eventIndexAfter(r.tl.events, until);
+      if (end <= r.nextSeq) continue;
+      const untilMs = end >= r.tl.events.length ? r.tl.durationMs : r.tl.events[end].t;
+      const msg: TimelineEventsMsg = {
+        branchId: r.tl.branchId,
+        fromSeq: r.nextSeq,
+        toSeq: end,
+        untilMs,
+        events: r.tl.events.slice(r.nextSeq, end),
+      };
+      r.nextSeq = end;
+      io.to(roomId).emit('timeline:events', msg);
+    }
+  }, 100);
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return (http.address() as AddressInfo).port;
+}
