@@ -65,6 +65,12 @@ export class SegmentStore implements FrontierSource {
     this.segments = new ByteLru(opts.maxBytes, encodedBytes);
     this.maxManifests = opts.maxManifests ?? 2048;
     source.onProgress((p) => this.ingest(p));
+    source.onReset?.(() => this.dropIncomplete());
+  }
+
+  /** The builder lost its compiles in progress: forget their growing manifests (the next ask restarts them). */
+  private dropIncomplete(): void {
+    for (const [k, e] of this.manifests) if (!e.manifest.complete) this.manifests.delete(k);
   }
 
   /** Bytes of encoded segments held. */

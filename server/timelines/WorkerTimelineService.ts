@@ -60,6 +60,7 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
       else p.reject(toError(res.error.code, res.error.message));
     });
     const fail = (err: Error) => {
+      if (this.worker === w) for (const fn of this.resetListeners) fn();
       this.worker = null; // respawn on the next call
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
@@ -131,6 +132,12 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
 
   onProgress(fn: (p: SegmentProgress) => void): void {
     this.listeners.push(fn);
+  }
+
+  private readonly resetListeners: (() => void)[] = [];
+
+  onReset(fn: () => void): void {
+    this.resetListeners.push(fn);
   }
 
   manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {

@@ -29,6 +29,8 @@ export interface SegmentSource {
   /** One encoded segment; null when unknown or not compiled yet. */
   segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<EncodedSegment | null>;
   onProgress(fn: (p: SegmentProgress) => void): void;
+  /** Optional: `fn` runs when the builder lost its compiles in progress (the worker died); they restart on demand. */
+  onReset?(fn: () => void): void;
 }
 
 export function isSegmentSource(x: object): x is SegmentSource {
