@@ -104,9 +104,12 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
     if (!found.ok) {
       if (found.reason === 'branch') throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
       const m = found.manifest;
-      if (found.reason === 'index') throw new AppError('NOT_FOUND', `segment ${index} is past the end of branch ${branchId} (${m?.segments.length ?? 0} segments)`);
+      if (found.reason === 'index') {
+        throw new AppError('NOT_FOUND', `segment ${index} is past the end of branch ${branchId} (${m?.segments.length ?? 0} segments)`);
+      }
       res.setHeader('Retry-After', '1');
-      throw new AppError('NOT_FOUND', `segment ${index} of branch ${branchId} is not compiled yet (compiled to ${m?.compiledMs ?? 0} ms); retry`);
+      const upTo = m?.compiledMs ?? 0;
+      throw new AppError('NOT_FOUND', `segment ${index} of branch ${branchId} is not compiled yet (compiled to ${upTo} ms); retry`);
     }
     const etag = `"${found.segment.info.hash}"`;
     res.setHeader('Cache-Control', IMMUTABLE);

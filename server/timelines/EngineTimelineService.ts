@@ -1,7 +1,9 @@
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, DecisionError, type Compilation } from '../../replays/index.js';
+import {
+  battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, DecisionError, type Compilation,
+} from '../../replays/index.js';
 import { viewOfTimeline, type BranchView, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
 import { Segmenter } from './segments/Segmenter.js';
@@ -143,7 +145,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let comp: Compilation | null = null;
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
-    const view = (c: Compilation): BranchView => ({ ...c.meta, events: c.events, keyframes: c.keyframes, compiledMs: c.compiledMs, complete: false, ...c.partial(), final: null });
+    const view = (c: Compilation): BranchView => ({
+      ...c.meta, events: c.events, keyframes: c.keyframes, compiledMs: c.compiledMs, complete: false, ...c.partial(), final: null,
+    });
     const built = () => builder?.manifest?.segments.length ?? 0;
     let started!: (m: BranchManifest) => void;
     const startedP = new Promise<BranchManifest>((resolve) => (started = resolve));

@@ -35,15 +35,18 @@ export class ForkQuota {
   /** Take a slot, or throw RATE_LIMITED naming when to retry. The returned release is idempotent. */
   acquire(roomId: string, address: string): () => void {
     const all = [...this.pending];
+    const inRoom = all.filter((p) => p.roomId === roomId);
+    const fromAddress = all.filter((p) => p.address === address);
     const full =
       (all.length >= this.limits.total && { what: 'forks are compiling on this server', of: all }) ||
-      (this.count(all, (p) => p.roomId === roomId) >= this.limits.perRoom && { what: 'forks are compiling for this room', of: all.filter((p) => p.roomId === roomId) }) ||
-      (this.count(all, (p) => p.address === address) >= this.limits.perAddress && { what: 'of your forks are compiling', of: all.filter((p) => p.address === address) });
+      (inRoom.length >= this.limits.perRoom && { what: 'forks are compiling for this room', of: inRoom }) ||
+      (fromAddress.length >= this.limits.perAddress && { what: 'of your forks are compiling', of: fromAddress });
     if (full) {
       const t = this.now();
       const oldest = Math.min(...full.of.map((p) => p.startedAt));
       const retryMs = Math.max(250, Math.min(60_000, Math.round(this.typicalMs - (t - oldest))));
-      throw new AppError('RATE_LIMITED', `${full.of.length} ${full.what}; retry in ${(retryMs / 1000).toFixed(1)} s (retryAfterMs=${retryMs})`);
+      const when = `retry in ${(retryMs / 1000).toFixed(1)} s (retryAfterMs=${retryMs})`;
+      throw new AppError('RATE_LIMITED', `${full.of.length} ${full.what}; ${when}`);
     }
     const entry: Pending = { roomId, address, startedAt: this.now() };
     this.pending.add(entry);
@@ -51,11 +54,5 @@ export class ForkQuota {
       if (!this.pending.delete(entry)) return;
       this.typicalMs = 0.8 * this.typicalMs + 0.2 * (this.now() - entry.startedAt);
     };
-  }
-
-  private count(all: Pending[], fn: (p: Pending) => boolean): number {
-    let n = 0;
-    for (const p of all) if (fn(p)) n++;
-    return n;
   }
 }

@@ -95,7 +95,8 @@ export class SegmentStore implements FrontierSource {
     if (old && (old.manifest.complete || old.manifest.compiledMs > m.compiledMs) && !m.complete) return old;
     if (old?.manifest.complete) return old;
     const json = Buffer.from(JSON.stringify(m));
-    const entry: ManifestEntry = { manifest: m, etag: `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`, json, gzip: gzipSync(json) };
+    const etag = `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`;
+    const entry: ManifestEntry = { manifest: m, etag, json, gzip: gzipSync(json) };
     this.manifests.delete(k);
     this.manifests.set(k, entry);
     for (const [key, e] of this.manifests) {
@@ -143,7 +144,8 @@ export class SegmentStore implements FrontierSource {
     const fk = `${this.key(battleId, branchId)}#${index}`;
     let p = this.fetching.get(fk);
     if (!p) {
-      p = this.source.segment(battleId, branchId, index, recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) }).then((s) => {
+      const how = recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) };
+      p = this.source.segment(battleId, branchId, index, how).then((s) => {
         if (s && s.info.hash !== info.hash) throw new Error(`segment ${index} of ${branchId} rebuilt with different bytes`);
         if (s) this.segments.set(s.info.hash, s);
         return s;

@@ -8,6 +8,12 @@ import type { EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
 
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  interim?: (v: unknown) => void;
+}
+
 /**
  * EngineTimelineService on a worker thread, so compiles (seconds for a large battle) never block the
  * playback loop. Static facts (battle list, history ids) are memoised on this side; timelines are cached
@@ -16,7 +22,7 @@ import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/pro
 export class WorkerTimelineService implements TimelineService, SegmentSource {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; interim?: (v: unknown) => void }>();
+  private readonly pending = new Map<number, Pending>();
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
 
   constructor(private readonly options: WorkerOptions = {}) {}

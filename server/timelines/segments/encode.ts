@@ -29,7 +29,9 @@ export function encodeSegment(seg: SegmentPayload): EncodedSegment {
   });
   const events = seg.events;
   return {
-    info: { index: seg.index, startMs: seg.startMs, endMs: seg.endMs, firstSeq: seg.firstSeq, eventCount: events.length, bytes: json.length, hash },
+    info: {
+      index: seg.index, startMs: seg.startMs, endMs: seg.endMs, firstSeq: seg.firstSeq, eventCount: events.length, bytes: json.length, hash,
+    },
     gzip,
     br,
   };
