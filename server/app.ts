@@ -6,6 +6,7 @@ import express from 'express';
 import { pino, type Logger } from 'pino';
 import { Server, type ServerOptions } from 'socket.io';
 import { AppError } from './errors.js';
+import { healthReport, type HealthProbe } from './health.js';
 import { apiRouter, errorHandler } from './http/api.js';
 import { segmentRouter } from './http/segments.js';
 import { staticClient } from './http/static.js';
@@ -15,8 +16,10 @@ import { DEFAULT_LIMITS, type LimitSettings } from './limits/settings.js';
 import { securityHeaders } from './security/headers.js';
 import { originCheck } from './security/origin.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startPresenceSweep, type PresenceSweep } from './rooms/presenceSweep.js';
 import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
+import { holdLastKnown } from './store/lastKnown.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
 import { AdapterClockBus } from './streaming/AdapterClockBus.js';
@@ -87,6 +90,10 @@ export interface AppOptions {
   clockBus?: ClockBus;
   /** Safety-net re-read of each room's playhead (ms; stop points: 6x as long). Default 10000. */
   reconcileMs?: number;
+  /** Backend checks for /healthz (e.g. the Redis store and adapter connections). */
+  health?: HealthProbe[];
+  /** Period of the presence sweep (members left "connected" by a killed process); default 30 s, 0 disables. */
+  presenceSweepMs?: number;
   /** Byte budget of the main thread's timeline caches (TIMELINE_CACHE_MB), in MB: 3/4 timelines, 1/4 segments. Default 256. */
   timelineCacheMb?: number;
   /** For the default worker: byte budget of its compiled branches (CHECKPOINT_CACHE_MB) and compiles at once. */
@@ -103,6 +110,8 @@ export interface App {
   rooms: RoomService;
   /** Manifests and segments of every branch; also the compile frontier (FrontierSource) for the playback loop. */
   segments: SegmentStore;
+  /** null when disabled. */
+  presenceSweep: PresenceSweep | null;
   listen(port: number, host?: string): Promise<number>;
   /** Graceful stop (SIGTERM): refuse new connections, drop every socket so its client reconnects elsewhere, close. */
   drain(): Promise<void>;
@@ -162,7 +171,7 @@ export function createApp(opts: AppOptions = {}): App {
   const loop = new PlaybackLoop({
     io,
     rooms,
-    store,
+    store: holdLastKnown(store),
     now,
     tickMs: opts.tickMs ?? 100,
     lookaheadMs: opts.lookaheadMs ?? 2000,
@@ -194,8 +203,8 @@ export function createApp(opts: AppOptions = {}): App {
   web.use(segmentRouter({ segments, rooms }));
   web.use(
     apiRouter({
-      rooms, timelines, metrics, logger, segments, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }),
-      roomExtras: voteStudy.extras, chat,
+      ...{ rooms, timelines, metrics, logger, segments, roomExtras: voteStudy.extras, chat },
+      health: () => healthReport(opts.health ?? [], { rooms: loop.activeRooms, sockets: io.of('/').sockets.size }),
     }),
   );
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
@@ -204,6 +213,8 @@ export function createApp(opts: AppOptions = {}): App {
   web.use(errorHandler(logger));
 
   loop.start();
+  const sweepMs = opts.presenceSweepMs ?? 30_000;
+  const presenceSweep = sweepMs > 0 ? startPresenceSweep(io, rooms, sweepMs, logger) : null;
 
   return {
     httpServer,
@@ -211,6 +222,7 @@ export function createApp(opts: AppOptions = {}): App {
     metrics,
     rooms,
     segments,
+    presenceSweep,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -223,6 +235,7 @@ export function createApp(opts: AppOptions = {}): App {
     async drain() {
       draining = true;
       loop.stop();
+      presenceSweep?.stop();
       httpServer.close(); // no new TCP connections; resolves once the last one is gone (not awaited)
       // Close each transport without socket.io's DISCONNECT packet: the client sees "transport close" and
       // reconnects by itself (to another process behind the balancer); after io.disconnect() it would not.
@@ -231,6 +244,7 @@ export function createApp(opts: AppOptions = {}): App {
     },
     async close() {
       loop.stop();
+      presenceSweep?.stop();
       cameraCast.close();
       reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets

@@ -36,6 +36,14 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   ...limitEnv,
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(9000).default(8000),
+  /** Every key of a room expires after this many days without use (refreshed on use). */
+  ROOM_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
+  /** Members disconnected longer than this are pruned from the member list (their annotations stay). */
+  MEMBER_GRACE_S: z.coerce.number().int().min(0).max(30 * 86_400).default(900),
+  /** Compile every battle's history at startup ('false': on first use; clusters of test processes on a small machine). */
+  COMPILE_ON_START: z.enum(['true', 'false']).default('true'),
+  /** How often each process marks members left "connected" by a killed process as disconnected (0: never). */
+  PRESENCE_SWEEP_S: z.coerce.number().min(0).max(3600).default(30),
   /** Byte budget of every timeline/segment cache on the main thread (encoded segments, timelines). */
   TIMELINE_CACHE_MB: z.coerce.number().int().min(8).max(65_536).default(256),
   /** Byte budget of compiled branches (events, keyframes, checkpoints) in the compile worker. */

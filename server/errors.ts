@@ -21,4 +21,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   INTERNAL: 500,
   LIMIT_REACHED: 409,
+  UNAVAILABLE: 503,
 };

@@ -1,12 +1,14 @@
-import { createAdapter } from '@socket.io/redis-adapter';
-import { createClient } from 'redis';
 import { pino } from 'pino';
+import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
 import { limitsOf, loadConfig } from './config.js';
+import { redisProbe, type HealthProbe } from './health.js';
 import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
-import { RedisStore, type RedisClient } from './store/redis.js';
-import type { Store } from './store/types.js';
+import { unavailableOnOutage, type RedisClient } from './store/redis.js';
+import { connectRedisBackend } from './store/redisBackend.js';
+import { redisClient } from './store/redisClient.js';
+import { DAY_MS, type Store } from './store/types.js';
 import { RedisCameraStore } from './camera/redisCameraStore.js';
 import type { CameraStore } from './camera/store.js';
 import { RedisChatStore } from './chat/redisChatStore.js';
@@ -24,34 +26,36 @@ const logger = pino({ level: config.LOG_LEVEL, redact: ['instructorKey', '*.inst
 let countProcessError: (kind: 'unhandledRejection' | 'uncaughtException') => void = () => {};
 installProcessGuards(logger, (kind) => countProcessError(kind));
 
-let store: Store = new MemoryStore();
-let adapter: ReturnType<typeof createAdapter> | undefined;
-let limiterRedis: ReturnType<typeof createClient> | undefined;
+const retention = { roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS, memberGraceMs: config.MEMBER_GRACE_S * 1000 };
+let store: Store = new MemoryStore(retention);
+let adapter: ServerOptions['adapter'] | undefined;
+let limiterRedis: RedisClient | undefined;
+const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 let voteStudy: VoteStudyOptions | undefined;
 
 if (config.REDIS_URL) {
-  const redisStore = await RedisStore.connect(config.REDIS_URL, config.REDIS_PREFIX, (err) => logger.warn({ err }, 'redis store error'));
-  store = redisStore;
-  const pub = createClient({ url: config.REDIS_URL });
-  const sub = pub.duplicate();
-  pub.on('error', (err: unknown) => logger.warn({ err }, 'redis pub error'));
-  sub.on('error', (err: unknown) => logger.warn({ err }, 'redis sub error'));
-  await Promise.all([pub.connect(), sub.connect()]);
-  adapter = createAdapter(pub, sub, { key: `${config.REDIS_PREFIX}socket.io` });
-  closers.push(() => pub.close(), () => sub.close());
-  // Per-address budgets on their own connection, shared by every process on this Redis and prefix.
-  limiterRedis = pub.duplicate();
-  limiterRedis.on('error', (err: unknown) => logger.warn({ err }, 'redis limiter error'));
-  await limiterRedis.connect();
-  const lr = limiterRedis;
-  closers.push(() => lr.close());
-  // Votes and study results: their own small stores on one more connection.
-  const vs = createClient({ url: config.REDIS_URL });
-  vs.on('error', (err: unknown) => logger.warn({ err }, 'redis votes/studies error'));
+  const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
+  store = redis.store;
+  adapter = redis.adapter;
+  health.push(...redis.health);
+  closers.push(() => redis.close());
+  // Per-address budgets on their own connection, shared by every process on this Redis and prefix. Fail-fast:
+  // during an outage the limiter falls back to its in-memory insurance instead of waiting for Redis.
+  const lr = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis limiter error') });
+  await lr.connect();
+  limiterRedis = lr;
+  closers.push(async () => (lr.isReady ? lr.close() : lr.destroy()));
+  // Votes and study results: their own small stores on one more connection, fail-fast like the room store
+  // (UNAVAILABLE during an outage instead of waiting for Redis).
+  const vs = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis votes/studies error') });
   await vs.connect();
-  voteStudy = { votes: new RedisVoteStore(vs as RedisClient, config.REDIS_PREFIX), studies: new RedisStudyStore(vs as RedisClient, config.REDIS_PREFIX) };
-  closers.push(() => vs.close());
+  voteStudy = {
+    votes: unavailableOnOutage(new RedisVoteStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
+    studies: unavailableOnOutage(new RedisStudyStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
+  };
+  health.push(redisProbe('votes', vs));
+  closers.push(async () => (vs.isReady ? vs.close() : vs.destroy()));
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -59,12 +63,13 @@ if (config.REDIS_URL) {
 let chatStore: ChatStore | undefined;
 let cameraStore: CameraStore | undefined;
 if (config.REDIS_URL) {
-  const together = createClient({ url: config.REDIS_URL });
-  together.on('error', (err: unknown) => logger.warn({ err }, 'redis chat/camera error'));
+  // Fail-fast like the room store: UNAVAILABLE during an outage instead of waiting for Redis.
+  const together = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis chat/camera error') });
   await together.connect();
-  chatStore = new RedisChatStore(together as RedisClient, config.REDIS_PREFIX);
-  cameraStore = new RedisCameraStore(together as RedisClient, config.REDIS_PREFIX);
-  closers.push(() => together.close());
+  chatStore = unavailableOnOutage(new RedisChatStore(together, config.REDIS_PREFIX), together);
+  cameraStore = unavailableOnOutage(new RedisCameraStore(together, config.REDIS_PREFIX), together);
+  health.push(redisProbe('chat/camera', together));
+  closers.push(async () => (together.isReady ? together.close() : together.destroy()));
 }
 
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
@@ -72,10 +77,12 @@ if (config.REDIS_URL) {
 const timelines = new WorkerTimelineService({ checkpointCacheMb: config.CHECKPOINT_CACHE_MB, compileConcurrency: config.COMPILE_CONCURRENCY });
 closers.push(() => timelines.close());
 const t0 = performance.now();
-void timelines.warm().then(
-  () => logger.info({ ms: Math.round(performance.now() - t0) }, 'battle histories compiled'),
-  (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
-);
+if (config.COMPILE_ON_START === 'true') {
+  void timelines.warm().then(
+    () => logger.info({ ms: Math.round(performance.now() - t0) }, 'battle histories compiled'),
+    (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
+  );
+}
 
 const app = createApp({
   store,
@@ -94,6 +101,8 @@ const app = createApp({
   chatStore,
   cameraStore,
   voteStudy,
+  health,
+  presenceSweepMs: config.PRESENCE_SWEEP_S * 1000,
 });
 countProcessError = (kind) => app.metrics.processErrors.inc({ kind });
 const port = await app.listen(config.PORT, config.HOST);

@@ -6,6 +6,7 @@ import type { RoomState } from '../../shared/protocol/events.js';
 import { CreateRoomSchema } from '../../shared/protocol/schemas.js';
 import { debriefMarkdown } from '../annotations/debrief.js';
 import { AppError, HTTP_STATUS } from '../errors.js';
+import type { HealthReport } from '../health.js';
 import { roomBranchTree } from './branchTree.js';
 import { sendCachedJson } from './send.js';
 import type { Metrics } from '../metrics.js';
@@ -35,8 +36,8 @@ export interface ApiDeps {
   timelines: TimelineService;
   metrics: Metrics;
   logger: Logger;
-  /** Live counts for /healthz. */
-  health: () => { rooms: number; sockets: number };
+  /** /healthz: live counts, and whether every backend answers (503 with a reason when not). */
+  health: () => Promise<HealthReport>;
   /** Chat and reactions join the export and the debrief (issue #11). */
   chat?: ChatService;
   /** Votes and what-if statistics appended to the room export and the debrief. */
@@ -132,8 +133,9 @@ export function apiRouter(d: ApiDeps): express.Router {
     });
   });
 
-  r.get('/healthz', (_req, res) => {
-    res.json({ ok: true, ...d.health() });
+  r.get('/healthz', async (_req, res) => {
+    const h = await d.health();
+    res.status(h.ok ? 200 : 503).json(h);
   });
 
   r.get('/metrics', async (_req, res) => {

@@ -1,8 +1,21 @@
 import type { Annotation, BranchInfo, Member } from '../../shared/protocol/events.js';
 import type { RoomSettings } from '../../shared/protocol/schemas.js';
-import { sortAnnotations, type CasResult, type Playhead, type RoomRecord, type Store } from './types.js';
+import {
+  DEFAULT_MEMBER_GRACE_MS,
+  DEFAULT_ROOM_TTL_MS,
+  sortAnnotations,
+  type CasResult,
+  type Playhead,
+  type Retention,
+  type RoomRecord,
+  type Store,
+} from './types.js';
 
 interface RoomData {
+  /** Last use (any read or write): the room is dropped roomTtlMs after it. */
+  usedAt: number;
+  /** memberId -> when it disconnected; pruned from `members` after the grace period. */
+  gone: Map<string, number>;
   room: RoomRecord;
   playhead: Playhead;
   members: Map<string, Member>;
@@ -14,33 +27,82 @@ interface RoomData {
 // (the Redis store serializes; the memory store must behave the same).
 const clone = <T>(v: T): T => structuredClone(v);
 
-/** Default single-process store. */
+/** Default single-process store. Same retention as Redis: rooms expire unused, gone members are pruned. */
 export class MemoryStore implements Store {
-  private readonly rooms = new Map<string, RoomData>();
+  private readonly roomsById = new Map<string, RoomData>();
+  private readonly ttlMs: number;
+  private readonly graceMs: number;
+  private readonly now: () => number;
+  private sweptAt = 0;
+
+  constructor(retention: Retention = {}) {
+    this.ttlMs = retention.roomTtlMs ?? DEFAULT_ROOM_TTL_MS;
+    this.graceMs = retention.memberGraceMs ?? DEFAULT_MEMBER_GRACE_MS;
+    this.now = retention.now ?? Date.now;
+  }
+
+  /** The live room (its use refreshes it), or undefined when absent or expired. */
+  private live(roomId: string): RoomData | undefined {
+    const r = this.roomsById.get(roomId);
+    if (!r) return undefined;
+    const now = this.now();
+    if (now - r.usedAt > this.ttlMs) {
+      this.roomsById.delete(roomId);
+      return undefined;
+    }
+    r.usedAt = now;
+    return r;
+  }
+
+  /** Rooms nobody asks for again must not stay in memory: sweep them now and then (on creation). */
+  private sweep(): void {
+    const now = this.now();
+    if (now - this.sweptAt < Math.min(this.ttlMs, 60_000)) return;
+    this.sweptAt = now;
+    for (const [id, r] of this.roomsById) if (now - r.usedAt > this.ttlMs) this.roomsById.delete(id);
+  }
+
+  private prune(r: RoomData): void {
+    const cutoff = this.now() - this.graceMs;
+    for (const [id, at] of r.gone) {
+      if (at > cutoff) continue;
+      r.gone.delete(id);
+      r.members.delete(id);
+    }
+  }
 
   async createRoom(room: RoomRecord, playhead: Playhead): Promise<void> {
-    this.rooms.set(room.roomId, { room: clone(room), playhead: clone(playhead), members: new Map(), annotations: new Map(), branches: new Map() });
+    this.sweep();
+    this.roomsById.set(room.roomId, {
+      usedAt: this.now(),
+      gone: new Map(),
+      room: clone(room),
+      playhead: clone(playhead),
+      members: new Map(),
+      annotations: new Map(),
+      branches: new Map(),
+    });
   }
 
   async getRoom(roomId: string): Promise<RoomRecord | null> {
-    const r = this.rooms.get(roomId);
+    const r = this.live(roomId);
     return r ? clone(r.room) : null;
   }
 
   async updateSettings(roomId: string, patch: Partial<RoomSettings>): Promise<RoomRecord | null> {
-    const r = this.rooms.get(roomId);
+    const r = this.live(roomId);
     if (!r) return null;
     r.room = { ...r.room, settings: { ...r.room.settings, ...patch } };
     return clone(r.room);
   }
 
   async getPlayhead(roomId: string): Promise<Playhead | null> {
-    const r = this.rooms.get(roomId);
+    const r = this.live(roomId);
     return r ? clone(r.playhead) : null;
   }
 
   async casPlayhead(roomId: string, expectedVersion: number, next: Playhead): Promise<CasResult> {
-    const r = this.rooms.get(roomId);
+    const r = this.live(roomId);
     if (!r) return { ok: false, current: null };
     if (r.playhead.clock.version !== expectedVersion) return { ok: false, current: clone(r.playhead) };
     r.playhead = clone(next);
@@ -48,20 +110,28 @@ export class MemoryStore implements Store {
   }
 
   async upsertMember(roomId: string, member: Member): Promise<void> {
-    this.rooms.get(roomId)?.members.set(member.memberId, clone(member));
+    const r = this.live(roomId);
+    if (!r) return;
+    r.members.set(member.memberId, clone(member));
+    if (member.connected) r.gone.delete(member.memberId);
+    else if (!r.gone.has(member.memberId)) r.gone.set(member.memberId, this.now());
   }
 
   async getMember(roomId: string, memberId: string): Promise<Member | null> {
-    const m = this.rooms.get(roomId)?.members.get(memberId);
+    const r = this.live(roomId);
+    if (r) this.prune(r);
+    const m = r?.members.get(memberId);
     return m ? clone(m) : null;
   }
 
   async listMembers(roomId: string): Promise<Member[]> {
-    return [...(this.rooms.get(roomId)?.members.values() ?? [])].map(clone);
+    const r = this.live(roomId);
+    if (r) this.prune(r);
+    return [...(r?.members.values() ?? [])].map(clone);
   }
 
   async addAnnotation(a: Annotation): Promise<{ created: boolean; annotation: Annotation }> {
-    const r = this.rooms.get(a.roomId);
+    const r = this.live(a.roomId);
     if (!r) throw new Error(`room ${a.roomId} does not exist`);
     const existing = r.annotations.get(a.id);
     if (existing) return { created: false, annotation: clone(existing) };
@@ -70,28 +140,28 @@ export class MemoryStore implements Store {
   }
 
   async getAnnotation(roomId: string, id: string): Promise<Annotation | null> {
-    const a = this.rooms.get(roomId)?.annotations.get(id);
+    const a = this.live(roomId)?.annotations.get(id);
     return a ? clone(a) : null;
   }
 
   async updateAnnotation(a: Annotation): Promise<boolean> {
-    const r = this.rooms.get(a.roomId);
+    const r = this.live(a.roomId);
     if (!r?.annotations.has(a.id)) return false;
     r.annotations.set(a.id, clone(a));
     return true;
   }
 
   async deleteAnnotation(roomId: string, id: string): Promise<boolean> {
-    return this.rooms.get(roomId)?.annotations.delete(id) ?? false;
+    return this.live(roomId)?.annotations.delete(id) ?? false;
   }
 
   async listAnnotations(roomId: string, branchId?: string): Promise<Annotation[]> {
-    const all = [...(this.rooms.get(roomId)?.annotations.values() ?? [])];
+    const all = [...(this.live(roomId)?.annotations.values() ?? [])];
     return sortAnnotations(all.filter((a) => branchId === undefined || a.branchId === branchId).map(clone));
   }
 
   async addBranch(roomId: string, branch: BranchInfo): Promise<void> {
-    const r = this.rooms.get(roomId);
+    const r = this.live(roomId);
     if (r && !r.branches.has(branch.branchId)) r.branches.set(branch.branchId, clone(branch));
   }
 
@@ -101,7 +171,7 @@ export class MemoryStore implements Store {
   }
 
   async listBranches(roomId: string): Promise<BranchInfo[]> {
-    return [...(this.rooms.get(roomId)?.branches.values() ?? [])].map(clone).sort((a, b) => a.createdAt - b.createdAt);
+    return [...(this.live(roomId)?.branches.values() ?? [])].map(clone).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async close(): Promise<void> {}

@@ -55,6 +55,26 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Bounded retention, the same on every backend. Every key of a room expires after `roomTtlMs` without use
+ * (any read or write of the room refreshes it); a member disconnected for longer than `memberGraceMs` is
+ * dropped from the member list (their annotations stay). Branch records live in their room, so a branch is
+ * kept exactly as long as a room that references it.
+ */
+export interface Retention {
+  roomTtlMs?: number;
+  memberGraceMs?: number;
+  /** Wall clock for disconnect times and (memory) expiry; injectable for tests. */
+  now?: () => number;
+}
+
+export const DAY_MS = 86_400_000;
+export const DEFAULT_ROOM_TTL_MS = 30 * DAY_MS;
+export const DEFAULT_MEMBER_GRACE_MS = 15 * 60_000;
+
+/** How often a room's TTL is refreshed at most (per process): 1% of the TTL, at most hourly. */
+export const touchEveryMs = (ttlMs: number): number => Math.min(ttlMs / 100, 3_600_000);
+
 export function sortAnnotations(list: Annotation[]): Annotation[] {
   return list.sort((a, b) => a.positionMs - b.positionMs || a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }

@@ -43,6 +43,8 @@ export class RedisStudyStore implements StudyStore {
   constructor(
     private readonly client: RedisClient,
     private readonly prefix = 'wardroom:',
+    /** The room TTL (issue #12): the hash expires with its room. */
+    private readonly ttlMs?: number,
   ) {}
 
   private key(roomId: string): string {
@@ -50,7 +52,8 @@ export class RedisStudyStore implements StudyStore {
   }
 
   async putResult(roomId: string, key: string, result: StudyResultMsg): Promise<void> {
-    await this.client.hSetNX(this.key(roomId), key, JSON.stringify(result));
+    if (this.ttlMs === undefined) await this.client.hSetNX(this.key(roomId), key, JSON.stringify(result));
+    else await this.client.multi().hSetNX(this.key(roomId), key, JSON.stringify(result)).pExpire(this.key(roomId), this.ttlMs).exec();
   }
 
   async getResult(roomId: string, key: string): Promise<StudyResultMsg | null> {
@@ -60,7 +63,9 @@ export class RedisStudyStore implements StudyStore {
 
   async listResults(roomId: string): Promise<StudyResultMsg[]> {
     const all = await this.client.hGetAll(this.key(roomId));
-    return Object.values(all).map((j) => JSON.parse(j) as StudyResultMsg).sort(byTime);
+    return Object.values(all)
+      .map((j) => JSON.parse(j) as StudyResultMsg)
+      .sort(byTime);
   }
 
   async close(): Promise<void> {}

@@ -56,7 +56,17 @@ export class RedisVoteStore implements VoteStore {
   constructor(
     private readonly client: RedisClient,
     private readonly prefix = 'wardroom:',
+    /** The room TTL (issue #12): keys written here expire with the room; the room store refreshes the fixed ones. */
+    private readonly ttlMs?: number,
   ) {}
+
+  /** Give the keys just written the room's TTL (no key of a room may live without one). */
+  private async expire(keys: string[]): Promise<void> {
+    if (this.ttlMs === undefined) return;
+    const multi = this.client.multi();
+    for (const k of keys) multi.pExpire(k, this.ttlMs);
+    await multi.exec();
+  }
 
   private key(roomId: string, part: string): string {
     return `${this.prefix}room:${roomId}:${part}`;
@@ -64,21 +74,26 @@ export class RedisVoteStore implements VoteStore {
 
   async openVote(vote: VoteRecord): Promise<OpenVoteResult> {
     const { status: _s, ...rest } = vote;
-    const res = await this.client.eval(OPEN, {
-      keys: [this.key(vote.roomId, 'votes:open'), this.key(vote.roomId, 'votes'), this.key(vote.roomId, 'votes:status')],
-      arguments: [vote.voteId, JSON.stringify(rest)],
-    });
+    const keys = [this.key(vote.roomId, 'votes:open'), this.key(vote.roomId, 'votes'), this.key(vote.roomId, 'votes:status')];
+    const res = await this.client.eval(OPEN, { keys, arguments: [vote.voteId, JSON.stringify(rest)] });
+    await this.expire(keys);
     return res === '' ? { ok: true } : { ok: false, openVoteId: String(res) };
   }
 
   async getVote(roomId: string, voteId: string): Promise<VoteRecord | null> {
-    const [json, status] = await Promise.all([this.client.hGet(this.key(roomId, 'votes'), voteId), this.client.hGet(this.key(roomId, 'votes:status'), voteId)]);
+    const [json, status] = await Promise.all([
+      this.client.hGet(this.key(roomId, 'votes'), voteId),
+      this.client.hGet(this.key(roomId, 'votes:status'), voteId),
+    ]);
     if (!json || !status) return null;
     return { ...(JSON.parse(json) as Omit<VoteRecord, 'status'>), status: status as VoteStatus };
   }
 
   async listVotes(roomId: string): Promise<VoteRecord[]> {
-    const [all, status] = await Promise.all([this.client.hGetAll(this.key(roomId, 'votes')), this.client.hGetAll(this.key(roomId, 'votes:status'))]);
+    const [all, status] = await Promise.all([
+      this.client.hGetAll(this.key(roomId, 'votes')),
+      this.client.hGetAll(this.key(roomId, 'votes:status')),
+    ]);
     return Object.entries(all)
       .filter(([id]) => status[id])
       .map(([id, json]) => ({ ...(JSON.parse(json) as Omit<VoteRecord, 'status'>), status: status[id] as VoteStatus }))
@@ -86,10 +101,17 @@ export class RedisVoteStore implements VoteStore {
   }
 
   async cast(roomId: string, voteId: string, ballot: Ballot): Promise<CastResult> {
+    const keys = [
+      this.key(roomId, 'votes:status'),
+      this.key(roomId, `vote:${voteId}:ballots`),
+      this.key(roomId, `vote:${voteId}:keys`),
+      this.key(roomId, `vote:${voteId}:counts`),
+    ];
     const res = await this.client.eval(CAST, {
-      keys: [this.key(roomId, 'votes:status'), this.key(roomId, `vote:${voteId}:ballots`), this.key(roomId, `vote:${voteId}:keys`), this.key(roomId, `vote:${voteId}:counts`)],
+      keys,
       arguments: [voteId, ballot.memberId, JSON.stringify(ballot), countKeys(ballot).join('\n')],
     });
+    await this.expire(keys);
     return String(res) as CastResult;
   }
 
@@ -122,10 +144,9 @@ export class RedisVoteStore implements VoteStore {
     if (!current) return null;
     const { status: _s, ...rest } = current;
     const json = JSON.stringify({ ...rest, result: current.status === 'closed' ? current.result : result });
-    await this.client.eval(FINISH, {
-      keys: [this.key(roomId, 'votes:status'), this.key(roomId, 'votes'), this.key(roomId, 'votes:open')],
-      arguments: [voteId, json],
-    });
+    const keys = [this.key(roomId, 'votes:status'), this.key(roomId, 'votes'), this.key(roomId, 'votes:open')];
+    await this.client.eval(FINISH, { keys, arguments: [voteId, json] });
+    await this.expire(keys);
     return this.getVote(roomId, voteId);
   }
 

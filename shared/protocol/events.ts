@@ -33,7 +33,9 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'INTERNAL'
   /** A per-room cap (members, annotations, branches) is reached: docs/protocol.md "Limits". */
-  | 'LIMIT_REACHED';
+  | 'LIMIT_REACHED'
+  /** A backend (Redis) is unreachable right now; retry the command (docs/protocol.md "Errors"). */
+  | 'UNAVAILABLE';
 
 export interface ErrorBody {
   code: ErrorCode;

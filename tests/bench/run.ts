@@ -1,4 +1,5 @@
 // `npm run bench`: performance figures for docs/benchmarks.md. Figures, not assertions: run on a quiet machine.
+import { benchCluster, benchRedisMemory } from './cluster.js';
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { benchFlood } from './flood.js';
@@ -18,6 +19,8 @@ if (!only || only === 'reactions') rows.push(...(await benchReactions(Number(pro
 if (!only || only === 'votes') for (const n of [200, 1000]) rows.push(...(await benchVotes(n)));
 if (only === 'scale') rows.push(...(await (await import('./scale.js')).benchScale(process.argv.includes('--quick'))));
 if (only === 'redis') rows.push(...(await (await import('./redisCommands.js')).benchRedisCommands(Number(process.env.ROOMS ?? 1000), Number(process.env.WINDOW_MS ?? 10_000))));
+// Multi-process (issue #12): `npm run bench -- cluster` (add `quick` for a short run while tuning).
+if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(await benchCluster(process.argv[3] === 'quick')));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));
 // `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.

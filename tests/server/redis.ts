@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { RedisStore } from '../../server/store/redis.js';
+import type { Retention } from '../../server/store/types.js';
 
 // Redis for tests: REDIS_URL, else the local default. Test workers start after tests/setup/global.ts,
 // which sets REDIS_URL when it had to start a redis-server itself. Missing Redis fails under CI and is
@@ -25,6 +26,6 @@ export async function redisAvailable(): Promise<boolean> {
 /** A unique key prefix per test run, so runs never see each other's data. */
 export const testPrefix = (): string => `wardroom-test:${randomUUID()}:`;
 
-export async function redisStore(prefix = testPrefix()): Promise<RedisStore> {
-  return RedisStore.connect(REDIS_URL, prefix);
+export async function redisStore(prefix = testPrefix(), retention?: Retention): Promise<RedisStore> {
+  return RedisStore.connect(REDIS_URL, prefix, () => {}, retention);
 }

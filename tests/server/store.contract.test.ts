@@ -1,10 +1,11 @@
+import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initialClock, play, seek } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo } from '../../shared/protocol/events.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { RedisStore } from '../../server/store/redis.js';
-import type { RoomRecord, Store } from '../../server/store/types.js';
-import { redisAvailable, redisStore } from './redis.js';
+import type { Retention, RoomRecord, Store } from '../../server/store/types.js';
+import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
 
 // One contract, every backend: the server must behave the same on memory and on Redis.
 
@@ -17,12 +18,12 @@ afterAll(async () => {
   }
 });
 
-const backends: [string, () => Promise<Store>][] = [['memory', async () => new MemoryStore()]];
+const backends: [string, (retention?: Retention) => Promise<Store>][] = [['memory', async (retention) => new MemoryStore(retention)]];
 if (hasRedis) {
   backends.push([
     'redis',
-    async () => {
-      const s = await redisStore();
+    async (retention) => {
+      const s = await redisStore(testPrefix(), retention);
       redisStores.push(s);
       return s;
     },
@@ -40,6 +41,12 @@ const room = (roomId: string): RoomRecord => ({
 const ann = (roomId: string, id: string, over: Partial<Annotation> = {}): Annotation => ({
   id, roomId, branchId: 'h', positionMs: 1000, text: `note ${id}`, author: 'Sisko', authorId: 'm1', authorRole: 'instructor', createdAt: 5, updatedAt: 5, ...over,
 });
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const branch: BranchInfo = {
+  branchId: 'w1', battleId: 'b', parentBranchId: 'h', decisions: [{ decisionId: 'd', optionId: 'o' }], fork: { decisionId: 'd', atMs: 10, seq: 3 },
+  durationMs: 100, outcome: { winner: null, summary: '', losses: {}, facts: [], objectives: {} }, createdBy: 'Jake', createdAt: 2,
+};
 
 describe.each(backends)('store contract: %s', (_name, make) => {
   it('creates and reads rooms; unknown rooms are null', async () => {
@@ -126,5 +133,77 @@ describe.each(backends)('store contract: %s', (_name, make) => {
     const r = (await s.getRoom('r7'))!;
     r.settings.openControl = true;
     expect((await s.getRoom('r7'))!.settings.openControl).toBe(false);
+  });
+
+  it('prunes members disconnected longer than the grace period; their annotations stay', async () => {
+    const s = await make({ memberGraceMs: 400 }); // generous: a loaded machine may stall for 100s of ms
+    await s.createRoom(room('r8'), { branchId: 'h', clock: initialClock(1, 0) });
+    await s.upsertMember('r8', { memberId: 'gone', name: 'Weyoun', role: 'player', connected: false });
+    await s.upsertMember('r8', { memberId: 'here', name: 'Dax', role: 'viewer', connected: true });
+    await s.upsertMember('r8', { memberId: 'back', name: 'Worf', role: 'player', connected: false });
+    await s.addAnnotation(ann('r8', 'byweyoun', { authorId: 'gone', author: 'Weyoun' }));
+    await sleep(60);
+    await s.upsertMember('r8', { memberId: 'back', name: 'Worf', role: 'player', connected: true }); // back within the grace
+    expect((await s.listMembers('r8')).map((m) => m.memberId).sort()).toEqual(['back', 'gone', 'here']);
+    await sleep(450);
+    expect((await s.listMembers('r8')).map((m) => m.memberId).sort()).toEqual(['back', 'here']);
+    expect(await s.getMember('r8', 'gone')).toBeNull();
+    expect((await s.getAnnotation('r8', 'byweyoun'))?.author).toBe('Weyoun');
+    // Disconnecting twice keeps the first disconnect time (the grace is not extended by bookkeeping).
+    await s.upsertMember('r8', { memberId: 'here', name: 'Dax', role: 'viewer', connected: false });
+    await sleep(200);
+    await s.upsertMember('r8', { memberId: 'here', name: 'Dax', role: 'viewer', connected: false });
+    await sleep(250);
+    expect(await s.getMember('r8', 'here')).toBeNull();
+  });
+
+  it('expires every record of an unused room; using a room refreshes it; branches live while their room does', async () => {
+    const ttl = { roomTtlMs: 1000 };
+    const s = await make(ttl);
+    const fill = async (id: string) => {
+      await s.createRoom(room(id), { branchId: 'h', clock: initialClock(1, 0) });
+      await s.upsertMember(id, { memberId: 'm1', name: 'Kira', role: 'player', connected: true });
+      await s.upsertMember(id, { memberId: 'm2', name: 'Nog', role: 'viewer', connected: false });
+      await s.addAnnotation(ann(id, 'keepme'));
+      await s.addBranch(id, { ...branch, branchId: `w-${id}` });
+      await s.updateSettings(id, { stepMode: true });
+    };
+    await fill('used');
+    await fill('idle');
+    for (let i = 0; i < 8; i++) {
+      await sleep(200);
+      expect(await s.getPlayhead('used')).not.toBeNull(); // a read is a use
+    }
+    expect(await s.getRoom('idle')).toBeNull();
+    expect(await s.getPlayhead('idle')).toBeNull();
+    expect(await s.listMembers('idle')).toEqual([]);
+    expect(await s.listAnnotations('idle')).toEqual([]);
+    expect(await s.listBranches('idle')).toEqual([]);
+    expect((await s.getRoom('used'))?.settings.stepMode).toBe(true);
+    expect((await s.listAnnotations('used')).map((a) => a.id)).toEqual(['keepme']);
+    expect((await s.listBranches('used')).map((b) => b.branchId)).toEqual(['w-used']);
+    expect((await s.listMembers('used')).length).toBe(2);
+  });
+});
+
+describe.runIf(hasRedis)('redis retention', () => {
+  it('gives every key of a room a TTL, refreshed by use', async () => {
+    const s = await redisStore(testPrefix(), { roomTtlMs: 60_000 });
+    redisStores.push(s);
+    await s.createRoom(room('t1'), { branchId: 'h', clock: initialClock(1, 0) });
+    await s.upsertMember('t1', { memberId: 'm1', name: 'Kira', role: 'player', connected: false });
+    await s.addAnnotation(ann('t1', 'a1'));
+    await s.addBranch('t1', branch);
+    await s.casPlayhead('t1', 1, { branchId: 'h', clock: play(initialClock(1, 0), 5) });
+    const c = createClient({ url: REDIS_URL });
+    await c.connect();
+    try {
+      const ttls = await Promise.all(s.roomKeys('t1').map((k) => c.pTTL(k)));
+      const existing = ttls.filter((t) => t !== -2); // -2: no such key (no votes or studies in this room)
+      expect(existing).toHaveLength(7);
+      expect(existing.every((t) => t > 50_000 && t <= 60_000)).toBe(true); // and every one expires
+    } finally {
+      await c.close();
+    }
   });
 });

@@ -38,7 +38,8 @@ if (hasRedis) {
     'redis',
     async () => {
       const { client, prefix } = await redisClient();
-      return { votes: new RedisVoteStore(client, prefix), studies: new RedisStudyStore(client, prefix) };
+      // With the room TTL (issue #12): every write also sets the keys' expiry.
+      return { votes: new RedisVoteStore(client, prefix, 3_600_000), studies: new RedisStudyStore(client, prefix, 3_600_000) };
     },
   ]);
 }

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectRedisBackend } from '../../server/store/redisBackend.js';
+import type { RedisStore } from '../../server/store/redis.js';
+import { boot, silent, sleep, until, type Booted } from '../server/helpers.js';
+import { REDIS_URL, redisAvailable, redisStore, testPrefix } from '../server/redis.js';
+
+// A process killed with SIGKILL never runs its sockets' disconnect handlers: their members stay "connected" in
+// Redis. The presence sweep (server/rooms/presenceSweep.ts) finds them on a surviving process; then the
+// pruning grace applies to them like to anyone who left.
+
+const hasRedis = await redisAvailable();
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
+});
+
+async function node(prefix: string): Promise<Booted> {
+  const backend = await connectRedisBackend(REDIS_URL, prefix, silent, { memberGraceMs: 400 });
+  const s = await boot({ store: backend.store, ownsStore: true, adapter: backend.adapter, presenceSweepMs: 3_600_000 }); // passes run by hand
+  cleanup.push(async () => {
+    await s.close();
+    await backend.close();
+  });
+  return s;
+}
+
+describe.runIf(hasRedis)('presence sweep', () => {
+  it('marks members left "connected" by a dead process as disconnected, then they are pruned', async () => {
+    const prefix = testPrefix();
+    let store: RedisStore | null = null;
+    cleanup.push(async () => {
+      await store?.clearPrefix();
+      await store?.close();
+    });
+    const a = await node(prefix);
+    const b = await node(prefix);
+    const { roomId } = await a.createRoom();
+    const onA = a.client({ roomId, name: 'Kira' });
+    const onB = b.client({ roomId, name: 'Odo' });
+    await Promise.all([onA.ready, onB.ready]);
+    // What a SIGKILLed third process leaves behind: a member stored as connected, with no socket anywhere.
+    store = await redisStore(prefix, { memberGraceMs: 400 });
+    await store.upsertMember(roomId, { memberId: 'm_ghost', name: 'Weyoun', role: 'viewer', connected: true });
+
+    await b.app.presenceSweep!.run(); // first sighting: only suspected (a join may be half-way)
+    expect((await store.getMember(roomId, 'm_ghost'))?.connected).toBe(true);
+    await b.app.presenceSweep!.run(); // second: marked disconnected, presence re-broadcast to every process
+    expect((await store.getMember(roomId, 'm_ghost'))?.connected).toBe(false);
+    await until(() => onA.room()?.members.find((m) => m.memberId === 'm_ghost')?.connected === false, 2000, 'presence on A');
+    // Live members on either process are never touched.
+    const members = await store.listMembers(roomId);
+    expect(
+      members
+        .filter((m) => m.connected)
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['Kira', 'Odo']);
+
+    await sleep(450); // the grace period (400 ms here)
+    expect((await store.listMembers(roomId)).map((m) => m.name).sort()).toEqual(['Kira', 'Odo']);
+  });
+});
