@@ -103,6 +103,8 @@ const app = createApp({
   voteStudy,
   health,
   presenceSweepMs: config.PRESENCE_SWEEP_S * 1000,
+  timelineCacheMb: config.TIMELINE_CACHE_MB,
+  forkLimits: { perRoom: config.FORK_PENDING_PER_ROOM, perAddress: config.FORK_PENDING_PER_ADDRESS, total: config.FORK_PENDING_MAX },
 });
 countProcessError = (kind) => app.metrics.processErrors.inc({ kind });
 const port = await app.listen(config.PORT, config.HOST);

@@ -166,7 +166,7 @@ export class MemoryStore implements Store {
   }
 
   async updateBranch(roomId: string, branch: BranchInfo): Promise<void> {
-    const r = this.rooms.get(roomId);
+    const r = this.live(roomId);
     if (r && r.branches.has(branch.branchId)) r.branches.set(branch.branchId, clone(branch));
   }
 
