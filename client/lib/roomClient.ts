@@ -182,6 +182,12 @@ export class RoomClient {
       this._room = { ...this._room, branches: [...this._room.branches, b] };
       this.emit('branch');
     });
+    // A progressive fork completed: its final duration and outcome replace the placeholder.
+    this.socket.on('branch:updated', (b) => {
+      if (!this._room) return;
+      this._room = { ...this._room, branches: this._room.branches.map((x) => (x.branchId === b.branchId ? b : x)) };
+      this.emit('branch');
+    });
 
     const resyncMs = o.resyncMs ?? 20_000;
     if (resyncMs > 0) this.resyncTimer = setInterval(() => void this.ping().catch(() => {}), resyncMs);

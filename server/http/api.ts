@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { TimelineService } from '../timelines/TimelineService.js';
 import type { ChatService } from '../chat/ChatService.js';
+import type { SegmentStore } from '../timelines/SegmentStore.js';
 
 const idParam = z.string().min(1).max(128);
 const TimelineQuery = z.object({
@@ -41,6 +42,8 @@ export interface ApiDeps {
   chat?: ChatService;
   /** Votes and what-if statistics appended to the room export and the debrief. */
   roomExtras?: import('../votes/routes.js').RoomExtras;
+  /** Branch manifests (decision points for the branch tree without copying timelines). */
+  segments?: SegmentStore;
 }
 
 export function apiRouter(d: ApiDeps): express.Router {
@@ -98,7 +101,7 @@ export function apiRouter(d: ApiDeps): express.Router {
   });
 
   r.get('/api/rooms/:roomId/branches', async (req, res) => {
-    res.json(await roomBranchTree(d.rooms, parse(idParam, req.params.roomId)));
+    res.json(await roomBranchTree(d.rooms, parse(idParam, req.params.roomId), d.segments));
   });
 
   r.get('/api/rooms/:roomId/annotations', async (req, res) => {

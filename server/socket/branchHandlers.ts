@@ -10,8 +10,13 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
   bind(socket, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const { branch, created } = await d.rooms.fork(roomId, member, p);
+    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, socket.handshake.address);
     if (created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', branch);
+    // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
+    completed?.then(
+      (r) => broadcast(d, { roomId, kind: 'branch' }, 'branch:updated', r.branch),
+      (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
+    );
     return { branch };
   });
 
