@@ -1,5 +1,5 @@
 import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/schemas.js';
-import { canFork, require } from '../rooms/access.js';
+import { canFork, canSwitchBranch, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
 import type { HandlerDeps } from './deps.js';
@@ -19,7 +19,7 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
 
   bind(socket, d, 'branch:switch', BranchSwitchSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
-    require(member.role === 'instructor', 'only the instructor switches the room to another branch');
+    require(canSwitchBranch(member.role), 'only the instructor switches the room to another branch');
     const res = await d.rooms.switchBranch(roomId, p.branchId);
     if (res.changed) {
       d.loop.invalidateStops(roomId);

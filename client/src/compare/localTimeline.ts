@@ -3,6 +3,7 @@ import { applyEvents } from '../../../shared/battle/reducer.js';
 import { eventIndexAfter } from '../../../shared/battle/seek.js';
 import { emptyWorld, type WorldState } from '../../../shared/battle/state.js';
 import type { Timeline } from '../../../shared/battle/timeline.js';
+import { getTimeline } from '../api.js';
 
 // A branch's timeline held in the page, for a private preview or a compare view: the events come
 // from `GET /api/battles/:id/timeline?branch=ID&keyframes=none` (the server's keyframes of a big
@@ -15,15 +16,11 @@ export const LOCAL_KEYFRAME_MS = 5000;
 export type LeanTimeline = Omit<Timeline, 'keyframes'> & { keyframes?: unknown[] };
 
 export async function fetchLeanTimeline(battleId: string, branchId: string, roomId?: string): Promise<LeanTimeline> {
-  const q = new URLSearchParams({ branch: branchId, keyframes: 'none' });
-  if (roomId) q.set('room', roomId);
-  const res = await fetch(`/api/battles/${encodeURIComponent(battleId)}/timeline?${q.toString()}`);
-  const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const msg = body && typeof body === 'object' && 'error' in body ? String((body as { error: { message?: unknown } }).error.message) : `${res.status}`;
-    throw new Error(`Could not load branch ${branchId}: ${msg}`);
+  try {
+    return await getTimeline(battleId, branchId, { keyframes: 'none', room: roomId });
+  } catch (err) {
+    throw new Error(`Could not load branch ${branchId}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return body as LeanTimeline;
 }
 
 export class LocalTimeline {

@@ -3,7 +3,9 @@ import type { BranchTree, BranchTreeNode } from '../../../../shared/protocol/eve
 import { BranchOverlay, type PaneSpec } from '../../compare/branchOverlay.js';
 import { describeChoice } from '../../compare/describe.js';
 import { clear } from '../../dom.js';
-import type { RoomContext } from '../roomView.js';
+import { getBranchTree } from '../../api.js';
+import type { RoomContext } from '../context.js';
+import { permissions } from '../roomHandle.js';
 import { branchLabel, BranchesPanel } from './branchesPanel.js';
 import './branches.css';
 
@@ -26,8 +28,8 @@ declare global {
 }
 
 export function mountBranches(ctx: RoomContext): void {
-  const { session, client } = ctx;
-  const roomId = session.roomId;
+  const { room } = ctx;
+  const roomId = room.roomId;
   let tree: BranchTree | null = null;
   let overlay: BranchOverlay | null = null;
   let loading: Promise<BranchTree | null> | null = null;
@@ -36,14 +38,14 @@ export function mountBranches(ctx: RoomContext): void {
   const panel = new BranchesPanel({
     fork: async (choice) => {
       panel.flash(`Compiling the what-if: ${describeChoice(ctx.battle(), choice)}…`);
-      const r = await client.fork(choice);
+      const r = await room.fork(choice);
       if (!r.ok) throw new Error(r.error.message);
       await refresh();
       const known = tree?.branches.find((b) => b.branchId === r.branch.branchId);
       panel.flash(known?.history ? 'That is what happened: the branch is history itself.' : `Branch ready: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. Preview it, or the instructor can switch the room to it.`);
     },
     switchTo: async (branchId) => {
-      const r = await client.switchBranch(branchId);
+      const r = await room.switchBranch(branchId);
       if (!r.ok) throw new Error(r.error.message);
       await refresh();
       panel.flash('The room switched branch.');
@@ -56,12 +58,10 @@ export function mountBranches(ctx: RoomContext): void {
   clear(slot);
   slot.append(panel.root);
 
-  const render = (): void => panel.render({ battle: ctx.battle(), tree, role: session.you()?.role ?? null });
+  const render = (): void => panel.render({ battle: ctx.battle(), tree, may: permissions(room) });
 
   async function load(): Promise<BranchTree | null> {
-    const res = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/branches`);
-    if (!res.ok) throw new Error(`branches: HTTP ${res.status}`);
-    return (await res.json()) as BranchTree;
+    return getBranchTree(roomId);
   }
 
   /** Fetch the tree; concurrent calls share one request, and a call during a request runs once after it. */
@@ -108,9 +108,9 @@ export function mountBranches(ctx: RoomContext): void {
       panes: nodes.map(paneSpec),
       startMs: startMs ?? undefined,
       room: {
-        positionNow: () => session.positionNow(),
-        playing: () => session.clock()?.state === 'playing',
-        rate: () => session.clock()?.rate ?? 1,
+        positionNow: () => room.positionNow(),
+        playing: () => room.clock()?.state === 'playing',
+        rate: () => room.clock()?.rate ?? 1,
       },
       onClose: () => {
         if (overlay === o) overlay = null;
@@ -144,15 +144,15 @@ export function mountBranches(ctx: RoomContext): void {
   let roomBranch: string | null = null;
   let battleSeen: BattleInfo | null = null;
   let roleSeen: string | null = null;
-  session.subscribe((change) => {
-    const room = session.room();
+  room.subscribe((change) => {
+    const state = room.room();
     if (change === 'branch') void refresh();
-    if (room && room.branchId !== roomBranch) {
-      roomBranch = room.branchId;
+    if (state && state.branchId !== roomBranch) {
+      roomBranch = state.branchId;
       void refresh();
-    } else if (ctx.battle() !== battleSeen || (session.you()?.role ?? null) !== roleSeen) {
+    } else if (ctx.battle() !== battleSeen || (room.you()?.role ?? null) !== roleSeen) {
       battleSeen = ctx.battle();
-      roleSeen = session.you()?.role ?? null;
+      roleSeen = room.you()?.role ?? null;
       render();
     }
   });
