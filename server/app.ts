@@ -13,6 +13,9 @@ import { RoomService } from './rooms/RoomService.js';
 import { registerSocketHandlers } from './socket/index.js';
 import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
+import { AdapterClockBus } from './streaming/AdapterClockBus.js';
+import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
+import type { FrontierSource } from './streaming/FrontierSource.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
@@ -41,6 +44,12 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Stores the app should close on close(). */
   ownsStore?: boolean;
+  /** How far progressive branches are compiled (the loop holds a room's clock at the frontier). Default: all complete. */
+  frontier?: FrontierSource;
+  /** Clock changes between processes. Default: over the adapter's server-side events when an adapter is given. */
+  clockBus?: ClockBus;
+  /** Safety-net re-read of each room's playhead and stop points (ms). Default 5000. */
+  reconcileMs?: number;
 }
 
 export interface App {
@@ -87,6 +96,10 @@ export function createApp(opts: AppOptions = {}): App {
     lookaheadMs: opts.lookaheadMs ?? 2000,
     metrics,
     logger,
+    reconcileMs: opts.reconcileMs ?? 5000,
+    stopsTtlMs: opts.reconcileMs ?? 5000,
+    bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
+    frontier: opts.frontier,
   });
   const rl = opts.rateLimit ?? { points: 60, durationS: 1 };
   const limiter = new RateLimiterMemory({ points: rl.points, duration: rl.durationS });

@@ -28,6 +28,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250],
       registers: [registry],
     }),
+    clockRepairs: new Counter({
+      name: 'wardroom_clock_repairs_total',
+      help: "Playheads the loop's slow reconciliation read found newer than it held (a clock change message was lost)",
+      registers: [registry],
+    }),
     commands: new Counter({ name: 'wardroom_socket_commands_total', help: 'Socket commands by event and result', labelNames: ['event', 'result'] as const, registers: [registry] }),
   };
   return m;

@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { canAnnotate, canChangeAnnotation, canImportAnnotations, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
+import { broadcast } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
 export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): void {
@@ -14,11 +15,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
     require(canAnnotate(member.role, await settingsOf(roomId)), 'your role may not annotate in this room');
     const { created, annotation } = await d.rooms.addAnnotation(roomId, member, p);
     if (annotation.authorId !== member.memberId) throw new AppError('CONFLICT', `annotation id ${p.id} is taken`);
-    if (created) {
-      d.loop.invalidateStops(roomId);
-      d.io.to(roomId).emit('annotation:added', annotation);
-      d.metrics.broadcasts.inc({ kind: 'annotation' });
-    }
+    if (created) broadcast(d, { roomId, kind: 'annotation', stops: true }, 'annotation:added', annotation);
     return { annotation };
   });
 
@@ -27,9 +24,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
     const current = await d.rooms.annotation(roomId, p.id);
     require(canChangeAnnotation(member.role, member.memberId, current), 'only the instructor or the author edits an annotation');
     const annotation = await d.rooms.editAnnotation(current, p);
-    d.loop.invalidateStops(roomId);
-    d.io.to(roomId).emit('annotation:updated', annotation);
-    d.metrics.broadcasts.inc({ kind: 'annotation' });
+    broadcast(d, { roomId, kind: 'annotation', stops: true }, 'annotation:updated', annotation);
     return { annotation };
   });
 
@@ -38,9 +33,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
     const current = await d.rooms.annotation(roomId, p.id);
     require(canChangeAnnotation(member.role, member.memberId, current), 'only the instructor or the author deletes an annotation');
     if (await d.rooms.deleteAnnotation(roomId, p.id)) {
-      d.loop.invalidateStops(roomId);
-      d.io.to(roomId).emit('annotation:removed', { id: p.id, branchId: current.branchId });
-      d.metrics.broadcasts.inc({ kind: 'annotation' });
+      broadcast(d, { roomId, kind: 'annotation', stops: true }, 'annotation:removed', { id: p.id, branchId: current.branchId });
     }
     return { id: p.id };
   });
@@ -50,9 +43,8 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
     const { roomId, member } = ctx.member();
     require(canImportAnnotations(member.role), 'only the instructor imports annotations');
     const created = await d.rooms.importAnnotations(roomId, member, p);
-    if (created.length) d.loop.invalidateStops(roomId);
-    for (const a of created) d.io.to(roomId).emit('annotation:added', a);
-    d.metrics.broadcasts.inc({ kind: 'annotation' }, created.length);
+    // Stop points re-planned once for the whole import.
+    created.forEach((a, i) => broadcast(d, { roomId, kind: 'annotation', stops: i === 0 }, 'annotation:added', a));
     return { imported: created.length };
   });
 }

@@ -2,6 +2,7 @@ import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/sche
 import { canFork, canSwitchBranch, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
+import { broadcast } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
 export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void {
@@ -10,10 +11,7 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
     const { branch, created } = await d.rooms.fork(roomId, member, p);
-    if (created) {
-      d.io.to(roomId).emit('branch:created', branch);
-      d.metrics.broadcasts.inc({ kind: 'branch' });
-    }
+    if (created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', branch);
     return { branch };
   });
 
@@ -21,10 +19,8 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
     const { roomId, member } = ctx.member();
     require(canSwitchBranch(member.role), 'only the instructor switches the room to another branch');
     const res = await d.rooms.switchBranch(roomId, p.branchId);
-    if (res.changed) {
-      d.loop.invalidateStops(roomId);
-      d.loop.applied(roomId, res.playhead, res.timeline, true);
-    }
+    // The loop drops the old branch's stop points itself when the branch changes.
+    if (res.changed) d.loop.applied(roomId, res.playhead, res.timeline, true);
     return { branchId: res.playhead.branchId, clock: res.playhead.clock };
   });
 }

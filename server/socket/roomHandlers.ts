@@ -1,7 +1,9 @@
 import { JoinSchema, PingSchema, RoomSettingsSchema } from '../../shared/protocol/schemas.js';
 import { canChangeSettings, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
+import { streamRoomOf } from '../streaming/RoomStream.js';
 import { bind } from './bind.js';
+import { broadcast } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
 // Presence carries the whole member list, so a broadcast per join would cost O(members^2) when a class
@@ -18,10 +20,7 @@ export async function broadcastPresence(d: HandlerDeps, roomId: string): Promise
     pending.delete(roomId);
     d.rooms
       .members(roomId)
-      .then((members) => {
-        d.io.to(roomId).emit('presence', { members });
-        d.metrics.broadcasts.inc({ kind: 'presence' });
-      })
+      .then((members) => broadcast(d, { roomId, kind: 'presence' }, 'presence', { members }))
       .catch((err: unknown) => d.logger.warn({ err, roomId }, 'presence failed'));
   }, PRESENCE_MS).unref();
 }
@@ -36,6 +35,7 @@ async function leaveCurrent(d: HandlerDeps, socket: AppSocket): Promise<void> {
   const { roomId, memberId } = socket.data;
   if (!roomId || !memberId) return;
   await socket.leave(roomId);
+  await socket.leave(streamRoomOf(roomId));
   socket.data = {};
   if (!(await memberStillConnected(d, roomId, memberId, socket.id))) await d.rooms.setConnected(roomId, memberId, false);
   await broadcastPresence(d, roomId);
@@ -43,7 +43,7 @@ async function leaveCurrent(d: HandlerDeps, socket: AppSocket): Promise<void> {
 
 export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
   // Join (or re-join after a reconnect: the same clientId reclaims the member). The joiner gets the
-  // room state in the ack, then the clock, a keyframe at the play head and the events already streamed.
+  // room state in the ack, then the clock and (socket delivery) a keyframe at the play head and the events already streamed.
   bind(socket, d, 'room:join', JoinSchema, async (p) => {
     if (socket.data.roomId && socket.data.roomId !== p.roomId) await leaveCurrent(d, socket);
     const previous = socket.data.memberId;
@@ -52,13 +52,17 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
       // Re-joined under another identity: the old member is gone, not a ghost "connected" forever.
       await d.rooms.setConnected(p.roomId, previous, false);
     }
-    socket.data = { roomId: p.roomId, memberId: member.memberId, role: member.role, name: member.name };
+    const delivery = p.delivery ?? 'socket';
+    socket.data = { roomId: p.roomId, memberId: member.memberId, role: member.role, name: member.name, delivery };
     await socket.join(p.roomId);
+    // Timeline data goes to the stream sub-room only: segments sockets never get keyframes or event batches.
+    if (delivery === 'socket') await socket.join(streamRoomOf(p.roomId));
+    else await socket.leave(streamRoomOf(p.roomId));
     const room = await d.rooms.state(p.roomId);
     const tl = await d.rooms.timelineOf(p.roomId, room.battleId, room.branchId);
     // setImmediate: after the ack has been written (same socket, so the client sees the ack first).
     setImmediate(() => {
-      if (socket.connected && socket.data.roomId === p.roomId) d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl);
+      if (socket.connected && socket.data.roomId === p.roomId) d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl, delivery);
       void broadcastPresence(d, p.roomId).catch((err: unknown) => d.logger.warn({ err }, 'presence failed'));
     });
     return { room, you: member };
@@ -68,9 +72,7 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
     const { roomId, member } = ctx.member();
     require(canChangeSettings(member.role), 'only the instructor changes room settings');
     const settings = await d.rooms.updateSettings(roomId, patch);
-    d.loop.invalidateStops(roomId);
-    d.io.to(roomId).emit('room:state', await d.rooms.state(roomId));
-    d.metrics.broadcasts.inc({ kind: 'state' });
+    broadcast(d, { roomId, kind: 'state', stops: true }, 'room:state', await d.rooms.state(roomId));
     return { settings };
   });
 

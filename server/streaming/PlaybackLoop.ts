@@ -1,50 +1,46 @@
 import type { Logger } from 'pino';
 import { eventIndexAfter, stateAt } from '../../shared/battle/seek.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
-import { pause, positionAt, serverTimeAtPosition, type PlaybackClock } from '../../shared/clock/playback.js';
+import { pause, play, positionAt, serverTimeAtPosition } from '../../shared/clock/playback.js';
+import type { StopReason } from '../../shared/clock/reason.js';
 import type { KeyframeMsg, TimelineEventsMsg } from '../../shared/protocol/events.js';
+import type { Delivery } from '../../shared/protocol/schemas.js';
 import type { Metrics } from '../metrics.js';
-import { nextStop, stopPoints, type StopPoint } from '../rooms/playback.js';
+import { stopPoints } from '../rooms/playback.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { Playhead, Store } from '../store/types.js';
 import type { AppSocket, IO } from '../types.js';
+import { noClockBus, type ClockBus } from './ClockBus.js';
+import { completeFrontier, type FrontierSource } from './FrontierSource.js';
+import { needsKeyframe } from './needsKeyframe.js';
+import { RoomStream, type Cursor } from './RoomStream.js';
 
-// One interval per process streams every room that has sockets on this process.
+// One interval per process; one RoomStream per room that has sockets on this process.
 //
-// Per room and tick it sends ONE `timeline:events` broadcast holding every event between what was
-// already sent (the cursor) and play head + lookahead * rate. socket.io encodes a broadcast once
-// for all its sockets, so cost is per room, not per member.
+// The clock is a value: between changes a room needs no store read. Changes reach the loop three ways:
+// this process's commands (`applied`), another process's (`ClockBus` message -> `observe`), and, as the
+// safety net for a lost message, a slow reconciliation read every `reconcileMs` (repairs are counted).
 //
-// Timeline data (keyframes, events) goes to this process's sockets only (`io.local`): each process keeps
-// its own cursor, so with the Redis adapter several processes can stream one room without duplicates.
-// Clock changes go to the whole room through the adapter, as they happen. A process that sees a clock
-// version it did not produce (another process handled the command) sends its sockets the keyframe itself.
+// Socket-delivery sockets also sit in the room's stream sub-room (RoomStream.streamRoom): keyframes and event
+// batches go there only, from this process to its own sockets (`io.local`), so several processes can stream one
+// room without duplicates. Segments sockets get the clock and control events only. A room with no
+// socket-delivery socket on this process costs the tick nothing but its stop points.
+//
+// Per room and tick a socket-delivery room gets ONE `timeline:events` broadcast holding every event between
+// what was already sent (the cursor) and play head + lookahead * rate. socket.io encodes a broadcast once.
 
-interface Cursor {
-  branchId: string;
-  clock: PlaybackClock;
-  /** seq of the next event to stream; PENDING while a coalesced keyframe is due (nothing streams meanwhile). */
-  nextSeq: number;
-  /** The branch's timeline. */
-  timeline: Timeline;
-}
-
-const PENDING = -1;
 /**
  * Keyframes to a room are at most this frequent. A burst of seeks (a held arrow key) costs one keyframe per
  * interval: the first goes at once, the last one's state follows the interval. A large battle's keyframe is MBs.
  */
 const KEYFRAME_MIN_INTERVAL_MS = 60;
+/** setTimeout's ceiling. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-interface StopCache {
-  stops: StopPoint[];
-  loadedAt: number;
+interface LoopStop {
+  positionMs: number;
+  reason: StopReason;
 }
-
-/** Reasons whose clock change moves the play head discontinuously (clients need a keyframe). */
-const KEYFRAME_REASONS = new Set(['seek', 'phase', 'rate', 'branch', 'init']);
-/** The loop's own stops land at or just behind the play head: clients refold from their keyframe. */
-const SOFT_REASONS = new Set(['autopause', 'phase-end', 'end']);
 
 export interface LoopOptions {
   io: IO;
@@ -57,130 +53,180 @@ export interface LoopOptions {
   logger: Logger;
   /** How long stop points (annotations, settings) may be cached before a refresh from the store. */
   stopsTtlMs?: number;
+  /** How often a tracked room's playhead is re-read from the store in case a change message was lost. */
+  reconcileMs?: number;
+  /** Clock changes between processes. Default: none (one process). */
+  bus?: ClockBus;
+  /** How far progressive branches are compiled. Default: every branch is complete. */
+  frontier?: FrontierSource;
 }
 
 export class PlaybackLoop {
-  private readonly tracked = new Set<string>();
-  private readonly cursors = new Map<string, Cursor>();
-  private readonly stops = new Map<string, StopCache>();
-  /** A room's battle never changes: read it once, then one store read (the playhead) per room per tick. */
-  private readonly battleIds = new Map<string, string>();
-  private readonly timers = new Map<string, { version: number; timer: NodeJS.Timeout }>();
-  private readonly lastKeyframe = new Map<string, number>();
-  private readonly keyframeTimers = new Map<string, NodeJS.Timeout>();
+  private readonly rooms = new Map<string, RoomStream>();
   private interval: NodeJS.Timeout | null = null;
-  private readonly inFlight = new Set<string>();
   private nextTickAt = 0;
+  private readonly bus: ClockBus;
+  private readonly frontier: FrontierSource;
+  private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(private readonly o: LoopOptions) {}
+  constructor(private readonly o: LoopOptions) {
+    this.bus = o.bus ?? noClockBus;
+    this.frontier = o.frontier ?? completeFrontier;
+  }
 
   start(): void {
     if (this.interval) return;
     this.nextTickAt = this.o.now() + this.o.tickMs;
     this.interval = setInterval(() => this.tick(), this.o.tickMs);
+    this.unsubscribe.push(
+      this.bus.subscribe((m) => (m.kind === 'clock' ? this.observe(m.roomId, m.playhead) : this.invalidateStops(m.roomId, false))),
+      this.frontier.onAdvance((battleId, branchId) => this.frontierMoved(battleId, branchId)),
+    );
   }
 
   stop(): void {
     if (this.interval) clearInterval(this.interval);
     this.interval = null;
-    for (const t of this.timers.values()) clearTimeout(t.timer);
-    this.timers.clear();
-    for (const t of this.keyframeTimers.values()) clearTimeout(t);
-    this.keyframeTimers.clear();
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const rs of this.rooms.values()) rs.dispose();
+    this.rooms.clear();
   }
 
   get activeRooms(): number {
-    return this.tracked.size;
-  }
-
-  /** Forget cached stop points (annotation or settings change on this process). */
-  invalidateStops(roomId: string): void {
-    this.stops.delete(roomId);
-  }
-
-  /** A socket joined: keyframe at the play head plus the events the room already streamed past it. */
-  joined(socket: AppSocket, roomId: string, ph: Playhead, tl: Timeline): void {
-    this.tracked.add(roomId);
-    this.o.metrics.rooms.set(this.tracked.size);
-    this.sync(roomId, ph, tl);
-    // The cursor is at least as new as what the join handler read (a command may have landed meanwhile).
-    const cur = this.cursors.get(roomId)!;
-    const head = { branchId: cur.branchId, clock: cur.clock };
-    const kf = this.keyframe(head, cur.timeline);
-    socket.emit('playback:clock', head.clock);
-    socket.emit('timeline:keyframe', kf);
-    if (cur.nextSeq !== PENDING && cur.nextSeq > kf.state.nextSeq) {
-      socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq));
-    }
-    this.stream(roomId, head, cur.timeline);
+    return this.rooms.size;
   }
 
   /**
-   * This process changed the playhead: broadcast the clock to the whole room now, then keyframe and
-   * stream to local sockets. `keyframe` forces a keyframe even for continuous changes.
+   * Forget cached stop points (an annotation or settings change). `publish`: also tell the other processes
+   * (false when the message came from one).
+   */
+  invalidateStops(roomId: string, publish = true): void {
+    const rs = this.rooms.get(roomId);
+    if (rs) rs.stops = null;
+    if (publish) this.publish({ kind: 'stops', roomId });
+    // Re-plan at once: a new stop may be closer than the next tick.
+    if (rs?.cursor) this.planStopOrLoad(rs);
+  }
+
+  /** A socket joined: the clock, and for socket delivery a keyframe at the play head plus what the room already streamed past it. */
+  joined(socket: AppSocket, roomId: string, ph: Playhead, tl: Timeline, delivery: Delivery = 'socket'): void {
+    const rs = this.track(roomId);
+    this.sync(rs, ph, tl);
+    // The cursor is at least as new as what the join handler read (a command may have landed meanwhile).
+    const cur = rs.cursor!;
+    socket.emit('playback:clock', cur.clock);
+    if (delivery === 'socket') {
+      const kf = this.keyframe(cur, cur.timeline);
+      socket.emit('timeline:keyframe', kf);
+      // No stream position (first socket-delivery socket here): the joiner's keyframe is where streaming starts.
+      if (cur.nextSeq === null && !rs.keyframeDue) cur.nextSeq = kf.state.nextSeq;
+      else if (cur.nextSeq !== null && cur.nextSeq > kf.state.nextSeq) socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq));
+      this.stream(rs);
+    }
+    this.planStopOrLoad(rs);
+  }
+
+  /**
+   * This process changed the playhead: broadcast the clock to the whole room now (every process's sockets),
+   * tell the other processes' loops, then keyframe and stream to local sockets. `keyframe` forces one.
    */
   applied(roomId: string, ph: Playhead, tl: Timeline, keyframe = false): void {
     this.o.io.to(roomId).emit('playback:clock', ph.clock);
     this.o.metrics.broadcasts.inc({ kind: 'clock' });
-    this.tracked.add(roomId);
-    this.sync(roomId, ph, tl, keyframe);
-    this.stream(roomId, ph, tl);
-    // A stop closer than one tick (e.g. play pressed just before a stop annotation) must not wait for the tick.
-    const cached = this.stops.get(roomId);
-    if (cached) this.scheduleStop(roomId, ph, cached.stops);
+    this.publish({ kind: 'clock', roomId, playhead: ph });
+    const rs = this.track(roomId);
+    this.sync(rs, ph, tl, keyframe);
+    this.stream(rs);
+    this.planStopOrLoad(rs);
   }
 
-  /** Keep the cursor in step with the playhead; keyframe local sockets on a discontinuity. */
-  private sync(roomId: string, ph: Playhead, tl: Timeline, forceKeyframe = false): void {
-    const cur = this.cursors.get(roomId);
-    if (cur && cur.branchId === ph.branchId && cur.clock.version === ph.clock.version && !forceKeyframe) return;
-    if (cur && cur.branchId === ph.branchId && cur.clock.version > ph.clock.version) return; // stale read
-    this.clearTimer(roomId);
-    const needKeyframe = forceKeyframe || !cur || this.discontinuous(cur, ph);
-    if (!needKeyframe) {
-      cur!.clock = ph.clock;
-      return;
-    }
-    if (!cur) {
-      // First socket of the room on this process: it gets its own keyframe from joined().
-      this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: this.keyframe(ph, tl).state.nextSeq, timeline: tl });
-      return;
-    }
-    this.cursors.set(roomId, { branchId: ph.branchId, clock: ph.clock, nextSeq: PENDING, timeline: tl });
-    const wait = (this.lastKeyframe.get(roomId) ?? -Infinity) + KEYFRAME_MIN_INTERVAL_MS - this.o.now();
-    if (wait <= 0) this.flushKeyframe(roomId);
-    else if (!this.keyframeTimers.has(roomId)) {
-      this.keyframeTimers.set(
-        roomId,
-        setTimeout(() => {
-          this.keyframeTimers.delete(roomId);
-          this.flushKeyframe(roomId);
-        }, wait),
-      );
+  /** Another process changed the playhead (a bus message): its clock already reached our sockets through the adapter. */
+  private observe(roomId: string, ph: Playhead): void {
+    const rs = this.rooms.get(roomId);
+    if (!rs?.cursor) return; // not streamed here, or not loaded yet (the first refresh reads the store)
+    if (rs.cursor.branchId === ph.branchId && rs.cursor.clock.version >= ph.clock.version) return;
+    if (rs.cursor.branchId === ph.branchId) return this.advance(rs, ph, rs.cursor.timeline);
+    void this.withTimeline(rs, ph).then((tl) => tl && this.advance(rs, ph, tl));
+  }
+
+  private async withTimeline(rs: RoomStream, ph: Playhead): Promise<Timeline | null> {
+    try {
+      const battleId = await this.battleOf(rs);
+      return battleId ? await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId) : null;
+    } catch (err) {
+      this.o.logger.warn({ err, roomId: rs.roomId }, 'timeline for a clock change failed');
+      return null;
     }
   }
 
-  /** Keyframe the room at its latest clock, then resume streaming from it. */
-  private flushKeyframe(roomId: string): void {
-    const cur = this.cursors.get(roomId);
-    if (!cur || cur.nextSeq !== PENDING) return;
-    const tl = cur.timeline;
-    const ph = { branchId: cur.branchId, clock: cur.clock };
-    const kf = this.keyframe(ph, tl);
+  private advance(rs: RoomStream, ph: Playhead, tl: Timeline): void {
+    if (rs.isDisposed) return;
+    this.sync(rs, ph, tl);
+    this.stream(rs);
+    this.planStopOrLoad(rs);
+  }
+
+  /** Plan the next stop; with no stop points in hand (new room, new branch, invalidated), load them first. */
+  private planStopOrLoad(rs: RoomStream): void {
+    if (rs.stops) this.planStop(rs);
+    else if (!rs.inFlight) void this.refresh(rs, false);
+  }
+
+  private publish(m: Parameters<ClockBus['publish']>[0]): void {
+    void this.bus.publish(m).catch((err: unknown) => this.o.logger.warn({ err, roomId: m.roomId }, 'clock bus publish failed'));
+  }
+
+  private track(roomId: string): RoomStream {
+    let rs = this.rooms.get(roomId);
+    if (!rs) {
+      rs = new RoomStream(roomId);
+      // Spread the rooms' reconciliation reads over the interval instead of one burst.
+      rs.reconciledAt = this.o.now() - Math.random() * (this.o.reconcileMs ?? 0);
+      this.rooms.set(roomId, rs);
+      this.o.metrics.rooms.set(this.rooms.size);
+    }
+    return rs;
+  }
+
+  private untrack(rs: RoomStream): void {
+    rs.dispose();
+    this.rooms.delete(rs.roomId);
+  }
+
+  private hasStreamSockets(rs: RoomStream): boolean {
+    return (this.o.io.of('/').adapter.rooms.get(rs.streamRoom)?.size ?? 0) > 0;
+  }
+
+  /** Keep the cursor in step with the playhead; keyframe local socket-delivery sockets on a discontinuity. */
+  private sync(rs: RoomStream, ph: Playhead, tl: Timeline, forceKeyframe = false): void {
+    rs.battleId ??= tl.battleId;
+    const prev = rs.cursor;
+    if (prev && prev.branchId === ph.branchId && prev.clock.version === ph.clock.version && !forceKeyframe) return;
+    if (prev && prev.branchId === ph.branchId && prev.clock.version > ph.clock.version) return; // stale
+    rs.clearStopTimer();
+    if (prev && !forceKeyframe && !needsKeyframe(prev, ph)) {
+      prev.clock = ph.clock;
+      return;
+    }
+    if (prev && prev.branchId !== ph.branchId) rs.stops = null; // stop points are per branch
+    rs.cursor = { branchId: ph.branchId, clock: ph.clock, nextSeq: null, timeline: tl };
+    // First sight of the room: joined() gives its joiner a keyframe. No socket-delivery socket: nothing to send.
+    if (!prev || !this.hasStreamSockets(rs)) return;
+    const wait = rs.lastKeyframeAt + KEYFRAME_MIN_INTERVAL_MS - this.o.now();
+    if (wait <= 0) this.flushKeyframe(rs);
+    else rs.setKeyframeTimer(wait, () => this.flushKeyframe(rs));
+  }
+
+  /** Keyframe the stream sub-room at the latest clock, then resume streaming from it. */
+  private flushKeyframe(rs: RoomStream): void {
+    const cur = rs.cursor;
+    if (!cur || cur.nextSeq !== null || rs.isDisposed || !this.hasStreamSockets(rs)) return;
+    const kf = this.keyframe(cur, cur.timeline);
     cur.nextSeq = kf.state.nextSeq;
-    this.lastKeyframe.set(roomId, this.o.now());
-    this.o.io.local.to(roomId).emit('timeline:keyframe', kf);
+    rs.lastKeyframeAt = this.o.now();
+    this.o.io.local.to(rs.streamRoom).emit('timeline:keyframe', kf);
     this.o.metrics.broadcasts.inc({ kind: 'keyframe' });
-    this.stream(roomId, ph, tl);
-  }
-
-  private discontinuous(cur: Cursor, ph: Playhead): boolean {
-    const c = ph.clock;
-    if (cur.branchId !== ph.branchId) return true;
-    if (c.version !== cur.clock.version + 1) return !SOFT_REASONS.has(c.reason ?? '') || Math.abs(positionAt(cur.clock, c.serverTime) - c.positionMs) > 1;
-    if (KEYFRAME_REASONS.has(c.reason ?? '')) return true;
-    if (SOFT_REASONS.has(c.reason ?? '')) return false;
-    return Math.abs(positionAt(cur.clock, c.serverTime) - c.positionMs) > 1;
+    this.stream(rs);
   }
 
   private keyframe(ph: Playhead, tl: Timeline): KeyframeMsg {
@@ -193,19 +239,21 @@ export class PlaybackLoop {
     return { branchId: tl.branchId, fromSeq: from, toSeq: to, untilMs, events: tl.events.slice(from, to) };
   }
 
-  /** One broadcast with everything new inside the lookahead window. */
-  private stream(roomId: string, ph: Playhead, tl: Timeline): void {
-    const cur = this.cursors.get(roomId);
-    if (!cur || cur.nextSeq === PENDING || cur.branchId !== ph.branchId || cur.clock.version !== ph.clock.version) return;
-    const c = ph.clock;
-    const now = this.o.now();
-    const pos = positionAt(c, now);
-    const until = Math.min(tl.durationMs, pos + this.o.lookaheadMs * (c.state === 'playing' ? c.rate : 1));
+  /** One broadcast to the stream sub-room with everything new inside the lookahead window. */
+  private stream(rs: RoomStream): void {
+    const cur: Cursor | null = rs.cursor;
+    if (!cur || cur.nextSeq === null) return;
+    const c = cur.clock;
+    const tl = cur.timeline;
+    const pos = positionAt(c, this.o.now());
+    // Never ahead of the compiled frontier of a branch still compiling.
+    const frontier = (rs.battleId ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null) ?? Infinity;
+    const until = Math.min(tl.durationMs, frontier, pos + this.o.lookaheadMs * (c.state === 'playing' ? c.rate : 1));
     const end = eventIndexAfter(tl.events, until);
     if (end > cur.nextSeq) {
       const msg = this.batch(tl, cur.nextSeq, end);
       cur.nextSeq = end;
-      this.o.io.local.to(roomId).emit('timeline:events', msg);
+      this.o.io.local.to(rs.streamRoom).emit('timeline:events', msg);
       this.o.metrics.broadcasts.inc({ kind: 'events' });
       this.o.metrics.eventsSent.inc(msg.events.length);
     }
@@ -217,96 +265,111 @@ export class PlaybackLoop {
     this.nextTickAt = started + this.o.tickMs;
     this.o.metrics.ticks.inc();
     const local = this.o.io.of('/').adapter.rooms;
-    for (const roomId of this.tracked) {
-      if (!local.get(roomId)?.size) {
-        this.untrack(roomId);
+    const reconcileMs = this.o.reconcileMs ?? 0;
+    const stopsTtl = this.o.stopsTtlMs ?? 1000;
+    for (const rs of this.rooms.values()) {
+      if (!local.get(rs.roomId)?.size) {
+        this.untrack(rs);
         continue;
       }
       // Per room, not per tick: a room whose branch is still compiling (or a slow store read) must not
-      // hold up the other rooms, and must not stack ticks of its own.
-      if (this.inFlight.has(roomId)) continue;
-      this.inFlight.add(roomId);
-      const t0 = this.o.now();
-      void this.tickRoom(roomId).finally(() => {
-        this.inFlight.delete(roomId);
-        this.o.metrics.tickDuration.observe(this.o.now() - t0);
-      });
-    }
-    this.o.metrics.rooms.set(this.tracked.size);
-  }
-
-  private untrack(roomId: string): void {
-    this.tracked.delete(roomId);
-    this.cursors.delete(roomId);
-    this.stops.delete(roomId);
-    this.battleIds.delete(roomId);
-    this.lastKeyframe.delete(roomId);
-    const kt = this.keyframeTimers.get(roomId);
-    if (kt) clearTimeout(kt);
-    this.keyframeTimers.delete(roomId);
-    this.clearTimer(roomId);
-  }
-
-  private async tickRoom(roomId: string): Promise<void> {
-    try {
-      const ph = await this.o.store.getPlayhead(roomId);
-      if (!ph) return this.untrack(roomId);
-      let battleId = this.battleIds.get(roomId);
-      if (!battleId) {
-        const room = await this.o.store.getRoom(roomId);
-        if (!room) return this.untrack(roomId);
-        this.battleIds.set(roomId, (battleId = room.battleId));
+      // hold up the other rooms, and must not stack reads of its own.
+      if (rs.inFlight) continue;
+      const reconcile = !rs.cursor || started - rs.reconciledAt >= reconcileMs;
+      const stale = !rs.stops || started - rs.stops.loadedAt >= stopsTtl;
+      if (reconcile || stale) {
+        void this.refresh(rs, reconcile);
+        continue;
       }
-      const tl = await this.o.rooms.timelineOf(roomId, battleId, ph.branchId);
-      const stops = await this.stopsFor(roomId, tl);
-      if (!this.tracked.has(roomId)) return;
+      // The common case: no I/O at all.
+      if (rs.cursor && rs.cursor.nextSeq !== null && !local.get(rs.streamRoom)?.size) rs.cursor.nextSeq = null; // last streamer left
+      this.stream(rs);
+      this.planStop(rs);
+    }
+    this.o.metrics.rooms.set(this.rooms.size);
+  }
+
+  private async battleOf(rs: RoomStream): Promise<string | null> {
+    if (rs.battleId) return rs.battleId;
+    const room = await this.o.store.getRoom(rs.roomId);
+    if (room) rs.battleId = room.battleId;
+    return rs.battleId;
+  }
+
+  /** Re-read what may be stale: the playhead (`reconcile`) and/or the stop points. */
+  private async refresh(rs: RoomStream, reconcile: boolean): Promise<void> {
+    rs.inFlight = true;
+    const t0 = this.o.now();
+    try {
+      const battleId = await this.battleOf(rs);
+      if (!battleId) return this.untrack(rs);
+      let ph: Playhead | null = rs.cursor && !reconcile ? { branchId: rs.cursor.branchId, clock: rs.cursor.clock } : null;
+      if (!ph) {
+        ph = await this.o.store.getPlayhead(rs.roomId);
+        if (!ph) return this.untrack(rs);
+        rs.reconciledAt = this.o.now();
+        const cur = rs.cursor;
+        if (cur && (cur.branchId !== ph.branchId || cur.clock.version < ph.clock.version)) {
+          // Only a change message that never arrived leaves us behind the store; its clock broadcast was
+          // most likely lost with it, so this process's sockets get the clock again.
+          this.o.metrics.clockRepairs.inc();
+          this.o.io.local.to(rs.roomId).emit('playback:clock', ph.clock);
+        }
+      }
+      const tl = await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId);
+      if (!rs.stops || this.o.now() - rs.stops.loadedAt >= (this.o.stopsTtlMs ?? 1000)) {
+        const [room, annotations] = await Promise.all([this.o.store.getRoom(rs.roomId), this.o.store.listAnnotations(rs.roomId, tl.branchId)]);
+        const settings = room?.settings ?? { openControl: false, playersAnnotate: false, stepMode: false };
+        rs.stops = { list: stopPoints(tl, settings, annotations), loadedAt: this.o.now() };
+      }
+      if (rs.isDisposed) return;
       // From here on synchronous: nothing can interleave between the checks and the emits.
-      this.sync(roomId, ph, tl);
-      const cur = this.cursors.get(roomId);
-      // A command applied while we awaited the store is newer than what we read: leave it to the next tick.
-      if (!cur || cur.branchId !== ph.branchId || cur.clock.version !== ph.clock.version) return;
-      this.stream(roomId, ph, tl);
-      this.scheduleStop(roomId, ph, stops);
+      this.advance(rs, ph, tl);
     } catch (err) {
-      this.o.logger.warn({ err, roomId }, 'room tick failed');
+      this.o.logger.warn({ err, roomId: rs.roomId }, 'room refresh failed');
+    } finally {
+      rs.inFlight = false;
+      this.o.metrics.tickDuration.observe(this.o.now() - t0);
     }
   }
 
-  private async stopsFor(roomId: string, tl: Timeline): Promise<StopPoint[]> {
-    const hit = this.stops.get(roomId);
-    const ttl = this.o.stopsTtlMs ?? 1000;
-    if (hit && this.o.now() - hit.loadedAt < ttl) return hit.stops;
-    const [room, annotations] = await Promise.all([this.o.store.getRoom(roomId), this.o.store.listAnnotations(roomId, tl.branchId)]);
-    const stops = stopPoints(tl, room?.settings ?? { openControl: false, playersAnnotate: false, stepMode: false }, annotations);
-    this.stops.set(roomId, { stops, loadedAt: this.o.now() });
-    return stops;
+  /** The room's stops for its current branch: the cached ones, cut at the compiled frontier (a hold) when the branch is still compiling. */
+  private stopsOf(rs: RoomStream): LoopStop[] {
+    const cur = rs.cursor;
+    if (!cur || !rs.stops) return [];
+    const list: LoopStop[] = rs.stops.list;
+    const frontier = rs.battleId ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null;
+    if (frontier === null || frontier >= cur.clock.durationMs) return list;
+    // A play head already past the frontier (a seek beyond it) holds where it is: it never runs on uncompiled time.
+    return [...list.filter((s) => s.positionMs < frontier), { positionMs: Math.max(frontier, cur.clock.positionMs), reason: 'hold' }];
   }
 
-  /** Pause exactly at the next stop: now when it is already due, else with a timer when due before the next tick. */
-  private scheduleStop(roomId: string, ph: Playhead, stops: StopPoint[]): void {
-    const stop = nextStop(ph.clock, stops);
+  /**
+   * Pause exactly at the next stop: now when it is already due, else with a timer. A hold at the frontier is due
+   * as soon as the play head is on it (play pressed at the frontier holds again at once).
+   */
+  private planStop(rs: RoomStream): void {
+    const cur = rs.cursor;
+    if (!cur || cur.clock.state !== 'playing' || !rs.stops) return;
+    const c = cur.clock;
+    const stop = this.stopsOf(rs).find((s) => s.positionMs > c.positionMs || (s.reason === 'hold' && s.positionMs >= c.positionMs));
     if (!stop) return;
-    const due = serverTimeAtPosition(ph.clock, stop.positionMs);
-    const wait = due - this.o.now();
-    if (wait <= 0) return void this.autopause(roomId, ph.clock.version, stop);
-    if (wait > this.o.tickMs * 1.5) return;
-    const existing = this.timers.get(roomId);
-    if (existing?.version === ph.clock.version) return;
-    this.clearTimer(roomId);
-    const timer = setTimeout(() => {
-      this.timers.delete(roomId);
-      void this.autopause(roomId, ph.clock.version, stop);
-    }, wait);
-    this.timers.set(roomId, { version: ph.clock.version, timer });
+    const wait = serverTimeAtPosition(c, Math.max(stop.positionMs, c.positionMs)) - this.o.now();
+    if (wait <= 0) {
+      rs.clearStopTimer();
+      return void this.autopause(rs.roomId, c.version, stop);
+    }
+    if (rs.stopTimerFor(c.version, stop.positionMs)) return;
+    rs.setStopTimer(c.version, stop.positionMs, Math.min(wait, MAX_TIMER_MS), () => void this.autopause(rs.roomId, c.version, stop));
   }
 
-  private clearTimer(roomId: string): void {
-    const t = this.timers.get(roomId);
-    if (t) clearTimeout(t.timer);
-    this.timers.delete(roomId);
-  }
-
-  private async autopause(roomId: string, version: number, stop: StopPoint): Promise<void> {
+  private async autopause(roomId: string, version: number, stop: LoopStop): Promise<void> {
+    const rs = this.rooms.get(roomId);
+    if (stop.reason === 'hold' && rs?.battleId && rs.cursor) {
+      // The frontier may have moved on since this hold was planned: plan against where it is now.
+      const frontier = this.frontier.compiledMs(rs.battleId, rs.cursor.branchId);
+      if (frontier === null || frontier > stop.positionMs) return this.planStop(rs);
+    }
     try {
       const res = await this.o.rooms.updatePlayhead(roomId, (ph) => {
         // Only the clock we planned against: any command in between wins over the stop.
@@ -314,8 +377,43 @@ export class PlaybackLoop {
         return { ...ph, clock: pause(ph.clock, this.o.now(), stop.reason, stop.positionMs) };
       });
       if (res.changed) this.applied(roomId, res.playhead, res.timeline);
+      else this.catchUp(roomId, res.playhead, res.timeline);
+      // The frontier may have moved while the pause was being written.
+      if (res.changed && stop.reason === 'hold') this.resumeIfCompiled(roomId);
     } catch (err) {
       this.o.logger.warn({ err, roomId }, 'autopause failed');
     }
+  }
+
+  /** A lost race (another process or command won): take the winner's playhead we just read. */
+  private catchUp(roomId: string, ph: Playhead, tl: Timeline): void {
+    const rs = this.rooms.get(roomId);
+    if (rs?.cursor) this.advance(rs, ph, tl);
+  }
+
+  private frontierMoved(battleId: string, branchId: string): void {
+    for (const rs of this.rooms.values()) {
+      if (rs.battleId !== battleId || rs.cursor?.branchId !== branchId) continue;
+      const c = rs.cursor.clock;
+      if (c.state === 'paused' && c.reason === 'hold') this.resumeIfCompiled(rs.roomId);
+      else this.planStop(rs); // a playing room's hold moves further out
+    }
+  }
+
+  /** A room held at the frontier goes on by itself once the frontier is past its play head. */
+  private resumeIfCompiled(roomId: string): void {
+    const rs = this.rooms.get(roomId);
+    const cur = rs?.cursor;
+    if (!rs?.battleId || !cur || cur.clock.state !== 'paused' || cur.clock.reason !== 'hold') return;
+    const frontier = this.frontier.compiledMs(rs.battleId, cur.branchId);
+    if (frontier !== null && frontier <= cur.clock.positionMs) return;
+    const version = cur.clock.version;
+    void this.o.rooms
+      .updatePlayhead(roomId, (ph) => {
+        if (ph.clock.version !== version || ph.clock.state !== 'paused' || ph.clock.reason !== 'hold') return null;
+        return { ...ph, clock: play(ph.clock, this.o.now(), 'resume') };
+      })
+      .then((res) => (res.changed ? this.applied(roomId, res.playhead, res.timeline) : this.catchUp(roomId, res.playhead, res.timeline)))
+      .catch((err: unknown) => this.o.logger.warn({ err, roomId }, 'resume after hold failed'));
   }
 }

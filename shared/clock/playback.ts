@@ -1,5 +1,8 @@
 // Playback clock math. A clock is a small value any node can evaluate at any instant:
 // position(now) = positionMs + (now - serverTime) * rate while playing, clamped to [0, durationMs].
+import type { ClockReason } from './reason.js';
+
+export type { ClockReason } from './reason.js';
 
 export type PlaybackState = 'playing' | 'paused';
 
@@ -12,8 +15,8 @@ export interface PlaybackClock {
   /** Increments on every change; clients drop clocks older than the one they hold. */
   version: number;
   durationMs: number;
-  /** Why the clock last changed (e.g. 'seek', 'autopause'), for display. */
-  reason?: string;
+  /** Why the clock last changed (e.g. 'seek', 'autopause'); `clockReasonKind` in reason.ts classifies it. */
+  reason?: ClockReason;
 }
 
 export const MIN_RATE = 0.25;
@@ -44,14 +47,14 @@ function rebase(clock: PlaybackClock, now: number): PlaybackClock {
   return { ...clock, positionMs: positionAt(clock, now), serverTime: now, version: clock.version + 1 };
 }
 
-export function play(clock: PlaybackClock, now: number): PlaybackClock {
+export function play(clock: PlaybackClock, now: number, reason: Extract<ClockReason, 'play' | 'resume'> = 'play'): PlaybackClock {
   const c = rebase(clock, now);
   // Playing from the very end restarts from the beginning, as every media player does.
   const positionMs = c.positionMs >= c.durationMs ? 0 : c.positionMs;
-  return { ...c, positionMs, state: 'playing', reason: 'play' };
+  return { ...c, positionMs, state: 'playing', reason };
 }
 
-export function pause(clock: PlaybackClock, now: number, reason = 'pause', atMs?: number): PlaybackClock {
+export function pause(clock: PlaybackClock, now: number, reason: ClockReason = 'pause', atMs?: number): PlaybackClock {
   const c = rebase(clock, now);
   return { ...c, state: 'paused', positionMs: atMs === undefined ? c.positionMs : clampPosition(atMs, c.durationMs), reason };
 }

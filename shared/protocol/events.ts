@@ -4,6 +4,7 @@ import type { WorldState } from '../battle/state.js';
 import type { DecisionChoice, SideId, Vec2 } from '../battle/types.js';
 import type { DecisionPointInfo, Outcome } from '../battle/timeline.js';
 import type {
+  Delivery,
   AnnotationAddPayload,
   AnnotationDeletePayload,
   AnnotationEditPayload,
@@ -164,8 +165,14 @@ export interface ServerToClientEvents {
   'branch:created': (b: BranchInfo) => void;
 }
 
+/** Between server processes' playback loops (server/streaming/ClockBus.ts): a playhead written, or stop points changed. */
+export type LoopMessage =
+  | { kind: 'clock'; roomId: string; playhead: { branchId: string; clock: PlaybackClock } }
+  | { kind: 'stops'; roomId: string };
+
 export interface InterServerEvents {
   ping: () => void;
+  'loop:message': (m: LoopMessage) => void;
 }
 
 export interface SocketData {
@@ -173,6 +180,8 @@ export interface SocketData {
   memberId?: string;
   role?: Role;
   name?: string;
+  /** From room:join: 'segments' sockets get the clock and control events, no timeline data. */
+  delivery?: Delivery;
 }
 
 export type { SideId };

@@ -18,6 +18,8 @@ export const JoinSchema = z.object({
   instructorKey: z.string().max(200).optional(),
   /** Stable per-browser id so a reconnect reclaims the same member slot. */
   clientId: z.string().min(1).max(64).optional(),
+  /** 'socket' (default): keyframes and event batches over the socket. 'segments': clock and control only; timeline data over HTTP. */
+  delivery: z.enum(['segments', 'socket']).optional(),
 });
 
 export const EmptySchema = z.object({}).strict().optional();
@@ -88,6 +90,7 @@ export const CreateRoomSchema = z.object({
 });
 
 export type JoinPayload = z.infer<typeof JoinSchema>;
+export type Delivery = NonNullable<JoinPayload['delivery']>;
 export type SeekPayload = z.infer<typeof SeekSchema>;
 export type RatePayload = z.infer<typeof RateSchema>;
 export type PhasePayload = z.infer<typeof PhaseSchema>;

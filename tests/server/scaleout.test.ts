@@ -1,8 +1,11 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AppOptions } from '../../server/app.js';
+import type { Store } from '../../server/store/types.js';
 import { boot, clientId, sleep, spread, until, type Booted } from './helpers.js';
 import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
+import { segmentsSocket } from './segmentsDelivery.js';
 
 // Two server processes (two apps, as index.ts wires them with REDIS_URL) sharing one Redis:
 // store + socket.io Redis adapter. A room's members may sit on either process.
@@ -13,14 +16,16 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
 });
 
-async function node(prefix: string): Promise<Booted> {
-  const store = await redisStore(prefix);
+async function node(prefix: string, opts: AppOptions & { wrap?: (s: Store) => Store } = {}): Promise<Booted> {
+  const { wrap, ...appOpts } = opts;
+  const redis = await redisStore(prefix);
+  const store = wrap ? wrap(redis) : redis;
   const pub = createClient({ url: REDIS_URL });
   const sub = pub.duplicate();
   pub.on('error', () => {});
   sub.on('error', () => {});
   await Promise.all([pub.connect(), sub.connect()]);
-  const s = await boot({ store, ownsStore: true, adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }) });
+  const s = await boot({ store, ownsStore: true, adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }), ...appOpts });
   cleanup.push(async () => {
     await s.close();
     await Promise.all([pub.close(), sub.close()]);
@@ -82,5 +87,99 @@ describe.runIf(hasRedis)('two processes, one Redis', () => {
     t = performance.timeOrigin + performance.now();
     expect(spread([instB, viewerB].map((c) => c.positionNow(t)))).toBeLessThan(10);
     expect(instB.positionNow(t)).toBeGreaterThan(25_000);
+  });
+});
+
+/** Counts the store calls a process makes (by method), to show what it does NOT read. */
+function counting(counts: Map<string, number>) {
+  return (store: Store): Store =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        const v: unknown = Reflect.get(target, key, receiver);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          counts.set(String(key), (counts.get(String(key)) ?? 0) + 1);
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+}
+
+const metricOf = async (url: string, name: string) =>
+  Number((await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? NaN);
+
+describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling', () => {
+  it('a clock change on A reaches B’s clients at once, and B reads no playhead while the room plays', async () => {
+    const prefix = testPrefix();
+    cleanup.push(async () => {
+      await sleep(100);
+      const s = await redisStore(prefix);
+      await s.clearPrefix();
+      await s.close();
+    });
+    const readsB = new Map<string, number>();
+    // Reconciliation far away: whatever B learns within the test, it learns from the bus.
+    const a = await node(prefix, { reconcileMs: 60_000 });
+    const b = await node(prefix, { reconcileMs: 60_000, wrap: counting(readsB) });
+    const { roomId, instructorKey } = await a.createRoom();
+    const instA = a.client({ roomId, name: 'Sisko', instructorKey });
+    const viewerB = b.client({ roomId, name: 'Odo' });
+    await Promise.all([instA.ready, viewerB.ready]);
+    const segB = await segmentsSocket(b.url, { roomId, name: 'Kira' });
+    cleanup.push(async () => segB.close());
+    await sleep(200); // B's first load of the room (playhead, stop points) is done
+
+    const playheadReads = () => readsB.get('getPlayhead') ?? 0;
+    const before = playheadReads();
+    // A seek made on A: B's loop keyframes its socket-delivery client itself, straight from the bus message.
+    const keyframe = viewerB.nextKeyframe();
+    const sent = performance.timeOrigin + performance.now();
+    const seeked = await instA.seek(30_000);
+    if (!seeked.ok) throw new Error(seeked.error.message);
+    await Promise.race([keyframe, sleep(1000).then(() => Promise.reject(new Error('no keyframe on B within 1 s')))]);
+    const delay = performance.timeOrigin + performance.now() - sent;
+    expect(viewerB.stateNow()!.phaseId).toBe('melee');
+    console.log(`[scaleout] seek on A -> keyframe on B: ${delay.toFixed(1)} ms`);
+
+    const played = await instA.play();
+    if (!played.ok) throw new Error(played.error.message);
+    await until(() => segB.clock()?.version === played.clock.version && viewerB.clock()?.version === played.clock.version, 1000, 'play on B');
+    await sleep(600);
+    const t = performance.timeOrigin + performance.now();
+    expect(spread([instA, viewerB].map((c) => c.positionNow(t)))).toBeLessThan(10);
+    expect(Math.abs(viewerB.stateNow(t)!.nextSeq - instA.stateNow(t)!.nextSeq)).toBeLessThanOrEqual(1);
+    // Playing for 0.6 s at a 100 ms tick took B no playhead read at all (it used to read one per tick).
+    expect(playheadReads()).toBe(before);
+
+    // A stop annotation added on A: B's loop hears of it by the bus too (its stop cache would last 60 s).
+    const added = await instA.addAnnotation({ id: 'pubsub-note-1', positionMs: 31_500, text: 'Stop here', stop: true });
+    expect(added.ok).toBe(true);
+    await until(() => segB.clock()?.reason === 'autopause', 3000, 'autopause seen on B');
+    expect(segB.clock()!.positionMs).toBe(31_500);
+    expect(await metricOf(b.url, 'wardroom_clock_repairs_total')).toBe(0);
+  });
+
+  it('a lost change message is repaired by the slow reconciliation read, and counted', async () => {
+    const prefix = testPrefix();
+    cleanup.push(async () => {
+      await sleep(100);
+      const s = await redisStore(prefix);
+      await s.clearPrefix();
+      await s.close();
+    });
+    const b = await node(prefix, { reconcileMs: 300 });
+    const { roomId } = await b.createRoom();
+    const viewerB = b.client({ roomId, name: 'Odo' });
+    await viewerB.ready;
+    await sleep(100);
+    // A process whose message never arrived: it writes the playhead and tells nobody.
+    const silentStore = await redisStore(prefix);
+    cleanup.push(() => silentStore.close());
+    const ph = (await silentStore.getPlayhead(roomId))!;
+    const next = { ...ph, clock: { ...ph.clock, positionMs: 40_000, version: ph.clock.version + 1, reason: 'seek' as const } };
+    expect((await silentStore.casPlayhead(roomId, ph.clock.version, next)).ok).toBe(true);
+    await until(() => viewerB.clock()?.version === next.clock.version, 2000, 'repaired clock on B’s client');
+    await until(() => viewerB.stateNow()?.phaseId === 'withdrawal', 2000, 'keyframe after the repair');
+    expect(await metricOf(b.url, 'wardroom_clock_repairs_total')).toBe(1);
   });
 });

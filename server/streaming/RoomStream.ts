@@ -1,0 +1,84 @@
+import type { Timeline } from '../../shared/battle/timeline.js';
+import type { PlaybackClock } from '../../shared/clock/playback.js';
+import type { StopPoint } from '../rooms/playback.js';
+
+/** Where a room's socket-delivery stream stands on this process. */
+export interface Cursor {
+  branchId: string;
+  clock: PlaybackClock;
+  timeline: Timeline;
+  /** seq of the next event to stream; null while nothing streams (a coalesced keyframe is due, or no socket-delivery sockets). */
+  nextSeq: number | null;
+}
+
+/** The sub-room of a room's socket-delivery sockets: timeline data (keyframes, events) goes only there. */
+export const streamRoomOf = (roomId: string): string => `stream:${roomId}`;
+
+/**
+ * Everything the playback loop keeps for one room on this process. One object per room, so forgetting a room
+ * is one `dispose()` (no parallel maps to keep in step).
+ */
+export class RoomStream {
+  readonly streamRoom: string;
+  /** A room's battle never changes: read once. */
+  battleId: string | null = null;
+  /** The playhead this process holds (the clock is a value: no store read needed between changes). */
+  cursor: Cursor | null = null;
+  stops: { list: StopPoint[]; loadedAt: number } | null = null;
+  /** When the playhead was last checked against the store (the safety net for a lost change message). */
+  reconciledAt = 0;
+  /** A store read or compile is under way: the tick skips the room rather than stacking reads. */
+  inFlight = false;
+  lastKeyframeAt = -Infinity;
+  private stopTimer: { version: number; positionMs: number; timer: NodeJS.Timeout } | null = null;
+  private keyframeTimer: NodeJS.Timeout | null = null;
+  private disposed = false;
+
+  constructor(readonly roomId: string) {
+    this.streamRoom = streamRoomOf(roomId);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  get keyframeDue(): boolean {
+    return this.keyframeTimer !== null;
+  }
+
+  /** Is a timer already planned for this stop against this clock version? */
+  stopTimerFor(version: number, positionMs: number): boolean {
+    return this.stopTimer?.version === version && this.stopTimer.positionMs === positionMs;
+  }
+
+  setStopTimer(version: number, positionMs: number, wait: number, fire: () => void): void {
+    this.clearStopTimer();
+    const timer = setTimeout(() => {
+      this.stopTimer = null;
+      fire();
+    }, wait);
+    this.stopTimer = { version, positionMs, timer };
+  }
+
+  clearStopTimer(): void {
+    if (this.stopTimer) clearTimeout(this.stopTimer.timer);
+    this.stopTimer = null;
+  }
+
+  setKeyframeTimer(wait: number, fire: () => void): void {
+    if (this.keyframeTimer) return;
+    this.keyframeTimer = setTimeout(() => {
+      this.keyframeTimer = null;
+      fire();
+    }, wait);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearStopTimer();
+    if (this.keyframeTimer) clearTimeout(this.keyframeTimer);
+    this.keyframeTimer = null;
+    this.cursor = null;
+    this.stops = null;
+  }
+}
