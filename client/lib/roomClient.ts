@@ -45,6 +45,7 @@ import type {
   AnnotationEditPayload,
   AnnotationImportPayload,
   BranchForkPayload,
+  Delivery,
   Role,
   RoomSettingsPatch,
 } from '../../shared/protocol/schemas.js';
@@ -58,7 +59,7 @@ export type RoomChange = 'room' | 'clock' | 'presence' | 'state' | 'connection' 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'error';
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** How the world reaches this client: HTTP segments (clock-only socket) or the socket stream. */
-export type Delivery = 'socket' | 'segments';
+export type { Delivery };
 
 export interface RoomClientOptions {
   /** Server origin, e.g. location.origin or `http://127.0.0.1:${port}`. */
@@ -313,9 +314,7 @@ export class RoomClient {
   async join(): Promise<AckOf<'room:join'>> {
     const { roomId, name, role, instructorKey } = this.o;
     const kf = this.delivery === 'socket' ? this.nextKeyframe() : null;
-    const payload = { roomId, name, role, instructorKey, clientId: this.clientId };
-    // `delivery` is sent only when it differs from the default, so a server without it still accepts the join.
-    const r = await this.call('room:join', (this.delivery === 'socket' ? payload : { ...payload, delivery: this.delivery }) as PayloadOf<'room:join'>);
+    const r = await this.call('room:join', { roomId, name, role, instructorKey, clientId: this.clientId, delivery: this.delivery });
     if (!r.ok) {
       this._error = `${r.error.code}: ${r.error.message}`;
       this.setStatus('error');
