@@ -79,6 +79,22 @@ export class SegmentWorld {
     return this.held.has(index);
   }
 
+  /** Whether stateAt(pos) answers from the segment holding pos (not a last frame kept up meanwhile). */
+  covers(pos: number): boolean {
+    const m = this._manifest;
+    if (!m) return false;
+    const k = this.indexFor(m, Math.min(pos, m.compiledMs));
+    return k !== null && this.held.has(k);
+  }
+
+  /** Segment `index` itself (fetched unless held): for views that need the events (the compare view's diff). */
+  async segment(index: number): Promise<SegmentPayload> {
+    await this.request(index);
+    const seg = this.held.get(index);
+    if (!seg) throw new Error(`segment ${index} of ${this.branchId} is not available`);
+    return seg.payload;
+  }
+
   /** Load the manifest (once; polled on while the branch compiles). */
   loadManifest(): Promise<BranchManifest> {
     if (this._manifest) return Promise.resolve(this._manifest);

@@ -35,3 +35,25 @@ describe('outcome diff', () => {
     expect(firstDifference(null, a, a.slice(0, 28))?.right).toContain('ended');
   });
 });
+
+describe('first difference from segments (the compare view)', () => {
+  it('finds where two branches part from the segments around the fork, by seq', async () => {
+    const { SegmentWorld } = await import('../../client/lib/segmentWorld.js');
+    const { firstDifferenceFromSegments } = await import('../../client/src/compare/segmentDiff.js');
+    const { MemorySegmentSource } = await import('./segmentSource.js');
+    const a = { ...tl, keyframes: [] };
+    // Branch b: the same battle until event 40 (t ~ 23 s), then one shot lands 1 ms later.
+    const cut = a.events.findIndex((e) => e.t > 23_000 && e.type === 'unit:fire');
+    const b = { ...a, branchId: 'other', events: a.events.map((e, i) => (i === cut ? { ...e, t: e.t + 1 } : e)) };
+    const wa = new SegmentWorld(new MemorySegmentSource(a), a.battleId, a.branchId);
+    const wb = new SegmentWorld(new MemorySegmentSource(b), b.battleId, b.branchId);
+    const forkMs = a.events[cut - 3].t;
+    const f = await firstDifferenceFromSegments(fixtureInfo(), wa, wb, forkMs, cut - 3);
+    expect(f?.index).toBe(cut);
+    expect(f?.t).toBe(a.events[cut].t);
+    expect(f?.left).not.toMatch(/^(alpha|bravo)\b/); // unit ids are named from the segment's start state
+    // Identical branches: no difference in the pairs looked at.
+    const same = new SegmentWorld(new MemorySegmentSource(a), a.battleId, a.branchId);
+    expect(await firstDifferenceFromSegments(fixtureInfo(), wa, same, forkMs, cut - 3)).toBeNull();
+  });
+});
