@@ -21,3 +21,26 @@ export const noClockBus: ClockBus = {
   publish: async () => {},
   subscribe: () => () => {},
 };
+
+/** Several processes in one (tests, benchmarks): each `bus()` is one process's end; nobody hears itself. */
+export class MemoryClockHub {
+  private readonly ends = new Set<Set<(m: ClockBusMessage) => void>>();
+
+  bus(): ClockBus {
+    const mine = new Set<(m: ClockBusMessage) => void>();
+    this.ends.add(mine);
+    return {
+      publish: async (m) => {
+        // Asynchronous like a real bus: a publisher never re-enters a listener on its own stack.
+        const copy = structuredClone(m);
+        queueMicrotask(() => {
+          for (const end of this.ends) if (end !== mine) for (const l of end) l(copy);
+        });
+      },
+      subscribe: (listener) => {
+        mine.add(listener);
+        return () => void mine.delete(listener);
+      },
+    };
+  }
+}
