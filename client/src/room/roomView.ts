@@ -202,6 +202,9 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     get stateBranchId() {
       return session.stateBranchId();
     },
+    get worldT() {
+      return session.stateNow()?.t ?? null;
+    },
     get ready() {
       return battle !== null && session.room() !== null && session.stateNow() !== null && session.connection() === 'connected';
     },

@@ -32,6 +32,8 @@ export interface WardroomHooks {
   segments(): { branchId: string | null; fetched: number[]; compiledMs: number | null; complete: boolean | null };
   /** The branch the drawn world belongs to. */
   readonly stateBranchId: string | null;
+  /** Playback time of the last event folded into the drawn world (null before the first world). */
+  readonly worldT: number | null;
   readonly role: string | null;
   readonly controlsEnabled: boolean;
   readonly connection: string;
