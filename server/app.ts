@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Server, type ServerOptions } from 'socket.io';
 import { apiRouter, errorHandler } from './http/api.js';
+import { segmentRouter } from './http/segments.js';
 import { staticClient } from './http/static.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RoomService } from './rooms/RoomService.js';
@@ -16,9 +17,13 @@ import type { Store } from './store/types.js';
 import { AdapterClockBus } from './streaming/AdapterClockBus.js';
 import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
 import type { FrontierSource } from './streaming/FrontierSource.js';
+import { loopFrontierOf } from './streaming/segmentFrontier.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
+import { SegmentStore } from './timelines/SegmentStore.js';
+import { isSegmentSource } from './timelines/segments/types.js';
+import { TimelineSegmentSource } from './timelines/segments/TimelineSegmentSource.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
 
@@ -50,6 +55,8 @@ export interface AppOptions {
   clockBus?: ClockBus;
   /** Safety-net re-read of each room's playhead and stop points (ms). Default 5000. */
   reconcileMs?: number;
+  /** Byte budget of the main thread's segment cache (TIMELINE_CACHE_MB), in MB. Default 256. */
+  timelineCacheMb?: number;
 }
 
 export interface App {
@@ -57,6 +64,8 @@ export interface App {
   io: IO;
   metrics: Metrics;
   rooms: RoomService;
+  /** Manifests and segments of every branch; also the compile frontier (FrontierSource) for the playback loop. */
+  segments: SegmentStore;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -73,6 +82,8 @@ export function createApp(opts: AppOptions = {}): App {
   // Small: a large battle's timeline is tens of MB, and the engine keeps its own LRU of compiled branches.
   const cache = new TimelineCache(timelines, 16);
   const rooms = new RoomService(store, cache, now);
+  const segmentSource = isSegmentSource(timelines) ? timelines : new TimelineSegmentSource(cache.service);
+  const segments = new SegmentStore(segmentSource, { maxBytes: (opts.timelineCacheMb ?? 256) * 1024 * 1024 });
 
   const web = express();
   web.disable('x-powered-by');
@@ -99,12 +110,13 @@ export function createApp(opts: AppOptions = {}): App {
     reconcileMs: opts.reconcileMs ?? 5000,
     stopsTtlMs: opts.reconcileMs ?? 5000,
     bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
-    frontier: opts.frontier,
+    frontier: opts.frontier ?? loopFrontierOf(segments),
   });
   const rl = opts.rateLimit ?? { points: 60, durationS: 1 };
   const limiter = new RateLimiterMemory({ points: rl.points, duration: rl.durationS });
   registerSocketHandlers(io, { io, rooms, loop, now, limiter, logger, metrics }, metrics);
 
+  web.use(segmentRouter({ segments, rooms }));
   web.use(apiRouter({ rooms, timelines, metrics, logger, health: () => ({ rooms: loop.activeRooms, sockets: io.of('/').sockets.size }) }));
   const dist = opts.clientDist === undefined ? path.join(ROOT, 'client', 'dist') : opts.clientDist;
   const client = dist ? staticClient(dist) : null;
@@ -118,6 +130,7 @@ export function createApp(opts: AppOptions = {}): App {
     io,
     metrics,
     rooms,
+    segments,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

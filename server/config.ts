@@ -10,6 +10,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TICK_MS: z.coerce.number().int().min(10).max(1000).default(100),
   LOOKAHEAD_MS: z.coerce.number().int().min(200).max(30_000).default(2000),
+  /** Byte budget of every timeline/segment cache on the main thread (encoded segments, timelines). */
+  TIMELINE_CACHE_MB: z.coerce.number().int().min(8).max(65_536).default(256),
+  /** Byte budget of compiled branches (events, keyframes, checkpoints) in the compile worker. */
+  CHECKPOINT_CACHE_MB: z.coerce.number().int().min(32).max(65_536).default(512),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

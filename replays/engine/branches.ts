@@ -1,5 +1,5 @@
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from './compiler.js';
+import { compileBattle, startFork, type Compilation, type CompiledBranch } from './compiler.js';
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import type { BattleDefinition } from './types.js';
 
@@ -93,6 +93,24 @@ export class BranchCatalog {
 
   /** Branch off `parentBranchId` at choice.decisionId with the given option. */
   async fork(battleId: string, parentBranchId: string, choice: DecisionChoice): Promise<CompiledBranch> {
+    const p = await this.prepareFork(battleId, parentBranchId, choice);
+    return 'branch' in p ? p.branch : this.adopt(battleId, p.start().result());
+  }
+
+  /** Keep a branch compiled elsewhere (a progressive fork, once its Compilation is over). */
+  adopt(battleId: string, b: CompiledBranch): CompiledBranch {
+    return this.remember(battleId, b);
+  }
+
+  /**
+   * fork() without running the simulation: the branch if known, else a Compilation the caller advances (and
+   * publishes as it goes), then hands to adopt(). Same checks and errors as fork().
+   */
+  async prepareFork(
+    battleId: string,
+    parentBranchId: string,
+    choice: DecisionChoice,
+  ): Promise<{ branch: CompiledBranch } | { branchId: string; start: () => Compilation; parent: CompiledBranch }> {
     const def = this.def(battleId);
     const parent = await this.get(battleId, parentBranchId);
     if (!parent) throw new BranchNotFoundError(`Unknown branch '${parentBranchId}' of battle '${battleId}'`);
@@ -100,12 +118,12 @@ export class BranchCatalog {
     const all = normalizeDecisions(def, [...parent.timeline.decisions.filter((d) => d.decisionId !== valid.decisionId), valid]);
     const id = branchIdFor(def.info.id, parent.timeline.seed, all);
     const hit = this.cached(battleId, id);
-    if (hit) return hit;
-    if (all.length === 0) return this.history(battleId);
+    if (hit) return { branch: hit };
+    if (all.length === 0) return { branch: await this.history(battleId) };
     if (!parent.checkpoints[valid.decisionId]) {
       const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
       throw new DecisionError('NOT_REACHED', `Branch ${parentBranchId} never reaches decision '${valid.decisionId}'. Decisions reached on it: ${reached}`);
     }
-    return this.remember(battleId, resumeFromCheckpoint(def, parent, valid.decisionId, valid, all));
+    return { branchId: id, start: () => startFork(def, parent, valid.decisionId, valid, all), parent };
   }
 }

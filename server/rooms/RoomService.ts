@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { initialClock, withDuration, positionAt } from '../../shared/clock/playback.js';
@@ -27,6 +28,30 @@ const token = (bytes: number): string => randomBytes(bytes).toString('base64url'
 export function memberIdFor(roomId: string, clientId: string | undefined): string {
   if (!clientId) return `m_${token(9)}`;
   return `m_${createHash('sha256').update(`${roomId}\0${clientId}`).digest('base64url').slice(0, 16)}`;
+}
+
+export interface ForkResult {
+  branch: BranchInfo;
+  created: boolean;
+  /** A progressive fork: settles when the compile is done and the branch is recorded for the room. */
+  completed: Promise<{ branch: BranchInfo; created: boolean }> | null;
+}
+
+/** BranchInfo of a fork still compiling (from its manifest). */
+function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: number): BranchInfo {
+  return {
+    branchId: m.branchId,
+    battleId: m.battleId,
+    parentBranchId: m.parentBranchId,
+    decisions: m.decisions,
+    fork: m.fork,
+    durationMs: m.compiledMs,
+    outcome: { winner: null, summary: 'Still being simulated.', losses: {}, facts: [], objectives: {} },
+    createdBy,
+    createdAt,
+    complete: false,
+    compiledMs: m.compiledMs,
+  };
 }
 
 export interface Loaded {
@@ -81,6 +106,11 @@ export class RoomService {
     const tl = await this.timelines.get(battleId, branchId, decisions);
     if (!tl) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
     return tl;
+  }
+
+  /** Decisions of a branch the room recorded (lets a process that never compiled it rebuild it). */
+  async branchDecisions(roomId: string, branchId: string): Promise<DecisionChoice[] | undefined> {
+    return (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId)?.decisions;
   }
 
   async load(roomId: string): Promise<Loaded> {
@@ -236,16 +266,43 @@ export class RoomService {
     return this.store.listBranches(roomId);
   }
 
-  /** Compile (or fetch) the what-if branch `choice` from the room's current branch and record it for the room. */
   /**
    * Fork from the room's current branch. `created` is false when the branch was already in the room, or when
-   * the choices lead back to history (the trunk is never stored as a room branch).
+   * the choices lead back to history (the trunk is never stored as a room branch). A progressive fork returns
+   * as soon as the segment holding the fork point is built: `branch.complete` is false, and `completed`
+   * settles (recording the branch for the room) when the compile is done.
    */
-  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<{ branch: BranchInfo; created: boolean }> {
+  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<ForkResult> {
     const { room, timeline } = await this.load(roomId);
-    const tl = await this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions);
+    let onStarted!: (m: BranchManifest) => void;
+    const started = new Promise<BranchManifest>((resolve) => (onStarted = resolve));
+    const compiled = this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions, onStarted);
+    const recorded = compiled.then((tl) => this.recordBranch(roomId, tl, member));
+    recorded.catch(() => {}); // surfaced through `first` or `completed`
+    const first = await Promise.race([started, compiled]);
+    if ('events' in first || first.complete) return { ...(await recorded), completed: null };
+    const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === first.branchId);
+    if (existing) return { branch: existing, created: false, completed: null };
+    return { branch: pendingBranchInfo(first, member.name, this.now()), created: false, completed: recorded };
+  }
+
+  private readonly recording = new Map<string, Promise<{ branch: BranchInfo; created: boolean }>>();
+
+  /** Record a compiled fork for the room, once: concurrent asks for one fork share the first (created once). */
+  private recordBranch(roomId: string, tl: Timeline, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
+    const k = `${roomId}/${tl.branchId}`;
+    const running = this.recording.get(k);
+    if (running) return running.then((r) => ({ branch: r.branch, created: false }));
+    const p = this.recordBranchOnce(roomId, tl, member);
+    this.recording.set(k, p);
+    const done = () => this.recording.delete(k);
+    p.then(done, done);
+    return p;
+  }
+
+  private async recordBranchOnce(roomId: string, tl: Timeline, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
     this.timelines.put(tl);
-    if (tl.branchId === (await this.timelines.service.canonicalBranchId(room.battleId))) {
+    if (tl.branchId === (await this.timelines.service.canonicalBranchId(tl.battleId))) {
       return { branch: branchInfoOf(tl, null, this.now()), created: false };
     }
     const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);

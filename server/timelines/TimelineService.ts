@@ -1,3 +1,4 @@
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
@@ -28,8 +29,18 @@ export interface TimelineService {
    * null when the battle or branch is unknown.
    */
   timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null>;
-  /** Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError. */
-  fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline>;
+  /**
+   * Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError.
+   * A progressive service calls `onStarted` with the branch's manifest once the segment holding the fork
+   * point is built (before resolving), while the rest is still being simulated.
+   */
+  fork(
+    battleId: string,
+    parentBranchId: string,
+    choice: DecisionChoice,
+    parentDecisions?: DecisionChoice[],
+    onStarted?: (m: BranchManifest) => void,
+  ): Promise<Timeline>;
   /** Release resources (worker threads). */
   close?(): Promise<void>;
 }

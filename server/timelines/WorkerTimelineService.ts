@@ -1,19 +1,23 @@
 import { Worker } from 'node:worker_threads';
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
-import type { Method, Request, Response } from './worker/protocol.js';
+import type { EncodedSegment } from './segments/encode.js';
+import type { SegmentProgress, SegmentSource } from './segments/types.js';
+import type { Method, Request, WorkerMessage } from './worker/protocol.js';
 
 /**
  * EngineTimelineService on a worker thread, so compiles (seconds for a large battle) never block the
  * playback loop. Static facts (battle list, history ids) are memoised on this side; timelines are cached
  * by the caller (TimelineCache), since each crossing copies the timeline.
  */
-export class WorkerTimelineService implements TimelineService {
+export class WorkerTimelineService implements TimelineService, SegmentSource {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; interim?: (v: unknown) => void }>();
+  private readonly listeners: ((p: SegmentProgress) => void)[] = [];
   private battles: Promise<BattleInfo[]> | null = null;
   private readonly canonical = new Map<string, Promise<string | null>>();
 
@@ -29,9 +33,17 @@ export class WorkerTimelineService implements TimelineService {
           { eval: true },
         )
       : new Worker(url);
-    w.on('message', (res: Response) => {
+    w.on('message', (res: WorkerMessage) => {
+      if ('progress' in res) {
+        for (const fn of this.listeners) fn(res.progress);
+        return;
+      }
       const p = this.pending.get(res.id);
       if (!p) return;
+      if ('interim' in res) {
+        p.interim?.(res.interim);
+        return;
+      }
       this.pending.delete(res.id);
       if (res.ok) p.resolve(res.result);
       else p.reject(toError(res.error.code, res.error.message));
@@ -49,10 +61,14 @@ export class WorkerTimelineService implements TimelineService {
   }
 
   private call<T>(method: Method, ...args: unknown[]): Promise<T> {
+    return this.callWith<T>(undefined, method, ...args);
+  }
+
+  private callWith<T>(interim: ((v: unknown) => void) | undefined, method: Method, ...args: unknown[]): Promise<T> {
     const w = this.spawn();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, interim });
       w.postMessage({ id, method, args } satisfies Request);
     });
   }
@@ -86,8 +102,27 @@ export class WorkerTimelineService implements TimelineService {
     return this.call('timeline', battleId, branchId, decisions);
   }
 
-  fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline> {
-    return this.call('fork', battleId, parentBranchId, choice, parentDecisions);
+  fork(
+    battleId: string,
+    parentBranchId: string,
+    choice: DecisionChoice,
+    parentDecisions?: DecisionChoice[],
+    onStarted?: (m: BranchManifest) => void,
+  ): Promise<Timeline> {
+    const interim = onStarted && ((v: unknown) => onStarted(v as BranchManifest));
+    return this.callWith(interim, 'fork', battleId, parentBranchId, choice, parentDecisions);
+  }
+
+  onProgress(fn: (p: SegmentProgress) => void): void {
+    this.listeners.push(fn);
+  }
+
+  manifest(battleId: string, branchId: string, decisions?: DecisionChoice[]): Promise<BranchManifest | null> {
+    return this.call('manifest', battleId, branchId, decisions);
+  }
+
+  segment(battleId: string, branchId: string, index: number, decisions?: DecisionChoice[]): Promise<EncodedSegment | null> {
+    return this.call('segment', battleId, branchId, index, decisions);
   }
 
   async close(): Promise<void> {

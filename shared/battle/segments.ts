@@ -108,10 +108,13 @@ export function unpackWorld(p: PackedWorld): WorldState {
 
 // ---- segments --------------------------------------------------------------------------------------
 
-/** What `GET .../segments/:index` returns (JSON, compressed on the wire). */
+/**
+ * What `GET .../segments/:index` returns (JSON, compressed on the wire). It does not name its branch: a
+ * fork's segments before the fork point are byte-identical to its parent's (same hash), so servers and
+ * caches hold them once.
+ */
 export interface SegmentPayload {
   battleId: string;
-  branchId: string;
   index: number;
   startMs: number;
   endMs: number;
@@ -134,7 +137,7 @@ export function segmentCount(durationMs: number, segmentMs: number): number {
 
 /** Build segment `index` of a (possibly still growing) event list. Pure. */
 export function buildSegment(
-  ids: { battleId: string; branchId: string },
+  ids: { battleId: string },
   events: readonly BattleEvent[],
   keyframes: readonly Keyframe[],
   index: number,
@@ -145,7 +148,7 @@ export function buildSegment(
   const start = stateAt(events, keyframes, startMs);
   const end = eventIndexAfter(events, endMs);
   return {
-    ...ids,
+    battleId: ids.battleId,
     index,
     startMs,
     endMs,

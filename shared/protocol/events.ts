@@ -77,6 +77,14 @@ export interface BranchInfo {
   outcome: Outcome;
   createdBy: string | null;
   createdAt: number;
+  /**
+   * False in a `branch:fork` ack while the branch is still being simulated (progressive fork): `durationMs`
+   * is then the compiled part, `outcome` a placeholder; the room gets `branch:created` with the final info
+   * when it completes. Absent = complete.
+   */
+  complete?: boolean;
+  /** With complete: false, playback time compiled so far (the manifest has the live value). */
+  compiledMs?: number;
 }
 
 /** One branch in a room's branch tree (`GET /api/rooms/:roomId/branches`). */

@@ -41,6 +41,6 @@ export class MemorySegmentSource implements SegmentSource {
     this.requests.push(`segment:${index}`);
     await this.gate;
     // JSON round trip: what a client gets over HTTP.
-    return JSON.parse(JSON.stringify(buildSegment({ battleId, branchId }, this.tl.events, this.tl.keyframes, index, this.segmentMs))) as SegmentPayload;
+    return JSON.parse(JSON.stringify(buildSegment({ battleId }, this.tl.events, this.tl.keyframes, index, this.segmentMs))) as SegmentPayload;
   }
 }

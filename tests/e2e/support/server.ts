@@ -1,6 +1,5 @@
 import { pino } from 'pino';
 import { createApp, type App } from '../../../server/app.js';
-import { serveInterimSegments } from './interimSegments.js';
 
 // A real Wardroom server on an ephemeral port, in memory, serving the built client.
 
@@ -13,7 +12,5 @@ export interface BootedServer {
 export async function bootServer(): Promise<BootedServer> {
   const app = createApp({ logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }), rateLimit: { points: 1000, durationS: 1 } });
   const port = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
-  await serveInterimSegments(app, url);
-  return { app, url, close: () => app.close() };
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
