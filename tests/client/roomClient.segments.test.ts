@@ -1,14 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import type { RoomClient } from '../../client/lib/roomClient.js';
-import type { SegmentSource } from '../../client/lib/segmentWorld.js';
 import { boot, until, type Booted } from '../server/helpers.js';
 import { buildFixtureTimeline, FIXTURE_DURATION } from '../server/fixtures/timeline.js';
-import { MemorySegmentSource } from './segmentSource.js';
 
 // The room client over a real socket.io server, segments delivery beside socket delivery in one room:
-// the segments client gets no timeline data on its socket, fetches the segment at the play head,
-// and at the same instant shows the same world as the socket client.
+// the segments client gets no timeline data on its socket, fetches the segment at the play head over the
+// server's real manifest and segment routes, and at the same instant shows the same world as the socket client.
 
 let s: Booted;
 beforeEach(async () => {
@@ -17,10 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await s.close();
 });
-
-function source(): SegmentSource & { requests: string[] } {
-  return new MemorySegmentSource(buildFixtureTimeline());
-}
 
 const same = (a: RoomClient, b: RoomClient): void => {
   const t = performance.timeOrigin + performance.now();
@@ -35,14 +29,14 @@ describe('RoomClient, segments delivery', () => {
     const inst = s.client({ roomId, name: 'Sisko', instructorKey });
     await inst.ready;
     await inst.seek(23_000);
-    const src = source();
-    const seg = s.client({ roomId, name: 'Kira', delivery: 'segments', segments: src });
+    const seg = s.client({ roomId, name: 'Kira', delivery: 'segments' });
     let streamed = 0;
     seg.socket.on('timeline:events', () => streamed++);
     seg.socket.on('timeline:keyframe', () => streamed++);
     const joined = await seg.ready;
     expect(joined.room.roomId).toBe(roomId);
-    expect(src.requests).toEqual(['manifest', 'segment:2']);
+    expect(seg.segmentWorld()?.fetched).toEqual([2]);
+    expect(seg.manifest()?.complete).toBe(true);
     expect(seg.stateNow()).toEqual(inst.stateNow());
     expect(seg.stateNow()).toEqual(stateAt(buildFixtureTimeline().events, buildFixtureTimeline().keyframes, 23_000));
 
@@ -58,16 +52,17 @@ describe('RoomClient, segments delivery', () => {
     expect(seg.stateNow()).toEqual(inst.stateNow());
 
     // A seek while paused costs at most one segment request.
-    const before = src.requests.length;
+    const fetched = () => seg.segmentWorld()?.fetched ?? [];
+    const before = fetched().length;
     await inst.seek(51_000);
     await until(() => seg.clock()?.positionMs === 51_000, 2000, 'seek clock');
     await until(() => seg.stateNow() !== null && seg.segmentWorld()?.has(5), 2000, 'segment 5');
-    expect(src.requests.slice(before)).toEqual(['segment:5']);
+    expect(fetched().slice(before)).toEqual([5]);
     expect(seg.stateNow()).toEqual(inst.stateNow());
     await inst.seek(52_000); // same segment: nothing fetched
     await until(() => seg.clock()?.positionMs === 52_000, 2000, 'seek clock');
     seg.stateNow();
-    expect(src.requests.slice(before)).toEqual(['segment:5']);
+    expect(fetched().slice(before)).toEqual([5]);
     expect(streamed).toBe(0);
     expect(seg.clock()?.durationMs).toBe(FIXTURE_DURATION);
   });
