@@ -53,6 +53,10 @@ export interface PaneHook {
   unitPositions(): Record<string, { x: number; y: number }>;
   /** Units alive (not destroyed) in the last drawn state. */
   liveUnits(): number;
+  /** Playback time of the last event in the drawn state (null before the first frame). */
+  worldT(): number | null;
+  /** The branch's frontier as this page knows it (its latest manifest). */
+  frontier(): { compiledMs: number; complete: boolean } | null;
 }
 
 export interface CompareHooks {
@@ -224,6 +228,7 @@ export class BranchOverlay {
     const pos = this.positionNow();
     this.lastPos = pos;
     const rate = this.source === 'room' ? this.o.room.rate() : this.local.rate;
+    this.followFrontier();
     const playing = this.source === 'room' ? this.o.room.playing() : this.local.playing();
     const states = this.panes.map((p) => p.world.stateAt(pos, { playing, rate }));
     // Draw only when every pane answers for this very position (not a last frame kept while a segment loads).
@@ -242,6 +247,16 @@ export class BranchOverlay {
     setText(this.timeLabel, `${formatMs(pos)} / ${formatMs(Number(this.scrub.max))}${fork}`);
     this.raf = requestAnimationFrame(this.frame);
   };
+
+  /** A compiling branch grows: the own clock's end follows its frontier (it waits there, then goes on). */
+  private followFrontier(): void {
+    if (!this.ready) return;
+    const known = Math.max(...this.panes.map((p) => p.world.manifest?.durationMs ?? 0));
+    if (known > this.local.durationMs) {
+      this.local.setDuration(known);
+      this.scrub.max = String(known);
+    }
+  }
 
   play(): void {
     this.useClock('local');
@@ -285,6 +300,11 @@ export class BranchOverlay {
       positionMs: () => p.drawnAt,
       unitPositions: () => unitPositionsAt(p.view.state, p.drawnAt),
       liveUnits: () => Object.values(p.view.state?.units ?? {}).filter((u) => u.status !== 'destroyed').length,
+      worldT: () => p.view.state?.t ?? null,
+      frontier: () => {
+        const m = p.world.manifest;
+        return m ? { compiledMs: m.compiledMs, complete: m.complete } : null;
+      },
     });
     const self = this;
     window.__wardroomCompare = {

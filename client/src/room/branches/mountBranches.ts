@@ -17,6 +17,8 @@ import './branches.css';
 export interface BranchesHooks {
   tree(): BranchTree | null;
   refresh(): Promise<BranchTree | null>;
+  /** Ids of this page's forks still compiling (previewable, not yet in the tree). */
+  pending(): string[];
   preview(branchId: string): void;
   compare(a: string, b: string): void;
 }
@@ -34,12 +36,19 @@ export function mountBranches(ctx: RoomContext): void {
   let overlay: BranchOverlay | null = null;
   let loading: Promise<BranchTree | null> | null = null;
   let again = false;
+  /** Forks still compiling (acked, not yet in the tree): previewable already, from their segments. */
+  const pending = new Map<string, BranchTreeNode>();
 
   const panel = new BranchesPanel({
     fork: async (choice) => {
       panel.flash(`Compiling the what-if: ${describeChoice(ctx.battle(), choice)}…`);
       const r = await room.fork(choice);
       if (!r.ok) throw new Error(r.error.message);
+      if (r.branch.complete === false) {
+        pending.set(r.branch.branchId, { ...r.branch, history: false, depth: 1, children: [], decisionPoints: [] });
+        panel.flash(`Compiling the what-if: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. It plays as it compiles.`);
+        return;
+      }
       await refresh();
       const known = tree?.branches.find((b) => b.branchId === r.branch.branchId);
       panel.flash(known?.history ? 'That is what happened: the branch is history itself.' : `Branch ready: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. Preview it, or the instructor can switch the room to it.`);
@@ -73,6 +82,7 @@ export function mountBranches(ctx: RoomContext): void {
     loading = load()
       .then((t) => {
         tree = t;
+        for (const b of t?.branches ?? []) pending.delete(b.branchId);
         render();
         return t;
       })
@@ -121,7 +131,7 @@ export function mountBranches(ctx: RoomContext): void {
   }
 
   function byId(id: string): BranchTreeNode | undefined {
-    return tree?.branches.find((b) => b.branchId === id);
+    return tree?.branches.find((b) => b.branchId === id) ?? pending.get(id);
   }
 
   async function openById(mode: 'preview' | 'compare', ids: string[]): Promise<void> {
@@ -185,6 +195,7 @@ export function mountBranches(ctx: RoomContext): void {
   window.__wardroomBranches = {
     tree: () => tree,
     refresh,
+    pending: () => [...pending.keys()],
     preview: (id) => void openById('preview', [id]),
     compare: (a, b) => void openById('compare', [a, b]),
   };
