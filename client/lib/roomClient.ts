@@ -49,10 +49,11 @@ import type {
   Role,
   RoomSettingsPatch,
 } from '../../shared/protocol/schemas.js';
-import { createApi } from '../src/api.js';
+import { createApi, type Api } from '../src/api.js';
 import { NO_ACK, type AckOf, type CallName, type PayloadOf } from './calls.js';
 import * as mirror from './roomMirror.js';
-import { SegmentWorld, type SegmentSource } from './segmentWorld.js';
+import { BranchWorld } from './branchWorld.js';
+import type { SegmentSource, SegmentWorld } from './segmentWorld.js';
 import { WorldBuffer } from './worldBuffer.js';
 
 export type RoomChange = 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch' | 'annotations' | 'manifest';
@@ -125,18 +126,24 @@ export class RoomClient {
   // socket delivery
   private readonly buffer = new WorldBuffer();
   private keyframeWaiters: (() => void)[] = [];
-  // segments delivery: the room's branch, and the previous one until the new one has a frame
-  private readonly source: SegmentSource;
-  private world: SegmentWorld | null = null;
-  private leaving: SegmentWorld | null = null;
-  private worldWaiters: (() => void)[] = [];
+  // segments delivery
+  private readonly http: Api;
+  private readonly worlds: BranchWorld;
 
   constructor(private readonly o: RoomClientOptions) {
     this.now = o.now ?? defaultNow;
     this.roomId = o.roomId;
     this.delivery = o.delivery ?? 'socket';
     this.clientId = o.clientId ?? randomId();
-    this.source = o.segments ?? createApi(o.url.replace(/\/$/, ''));
+    this.http = createApi(o.url.replace(/\/$/, ''));
+    this.worlds = new BranchWorld(o.segments ?? this.http, {
+      room: o.roomId,
+      position: () => this.positionNow(),
+      onChange: (what) => this.emit(what === 'manifest' ? 'manifest' : 'state'),
+      onEvents: (events, branchId) => {
+        for (const fn of this.eventListeners) fn(events, branchId);
+      },
+    });
     this.socket = io(o.url, { transports: ['websocket'], ...o.socket });
     let resolveReady!: (r: JoinResult) => void;
     let rejectReady!: (e: Error) => void;
@@ -203,17 +210,15 @@ export class RoomClient {
   }
   /** The branch the world state belongs to. */
   stateBranchId(): string | null {
-    if (this.delivery === 'socket') return this.buffer.branchId;
-    const w = this.world?.manifest ? this.world : this.leaving;
-    return w?.branchId ?? null;
+    return this.delivery === 'socket' ? this.buffer.branchId : this.worlds.drawnBranchId;
   }
   /** Segments delivery: the manifest of the room's branch (phases, decision points, strength series, frontier). */
   manifest(): BranchManifest | null {
-    return this.world?.manifest ?? null;
+    return this.worlds.manifest;
   }
   /** Segments delivery: the world source of the room's branch (tests read its fetch log). */
   segmentWorld(): SegmentWorld | null {
-    return this.world;
+    return this.worlds.current;
   }
 
   /** Shared playback position (ms) at local time `localNow`. */
@@ -226,12 +231,7 @@ export class RoomClient {
     const pos = this.positionNow(localNow);
     if (this.delivery === 'socket') return this.buffer.stateAt(pos);
     const motion = { playing: this._clock?.state === 'playing', rate: this._clock?.rate ?? 1 };
-    const s = this.world?.stateAt(pos, motion) ?? null;
-    if (s) {
-      if (this.leaving) (this.leaving.dispose(), (this.leaving = null));
-      return s;
-    }
-    return this.leaving?.stateAt(pos) ?? null; // the old branch's last frame until the new one has one
+    return this.worlds.stateAt(pos, motion);
   }
 
   /** Socket delivery: events received but not yet folded (ahead of the play head). */
@@ -241,7 +241,7 @@ export class RoomClient {
 
   /** Resolves at the next keyframe (socket delivery) or once the world at the play head is in (segments). */
   nextKeyframe(): Promise<void> {
-    return new Promise((r) => (this.delivery === 'socket' ? this.keyframeWaiters : this.worldWaiters).push(r));
+    return this.delivery === 'socket' ? new Promise((r) => this.keyframeWaiters.push(r)) : this.worlds.next();
   }
 
   subscribe(fn: (change: RoomChange) => void): () => void {
@@ -327,7 +327,7 @@ export class RoomClient {
     this.emit('room');
     for (let i = 0; i < (this.o.pings ?? 8); i++) await this.ping().catch(() => {});
     if (kf) await kf;
-    else await this.loadWorldAtHead();
+    else await this.worlds.loadAtHead();
     for (const ms of this.o.settleMs ?? [400, 1200, 2500]) {
       const timer = setTimeout(() => void (this.closed || this.ping().catch(() => {})), ms * (0.5 + Math.random()));
       this.settleTimers.push(timer);
@@ -339,8 +339,7 @@ export class RoomClient {
     this.closed = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const t of this.settleTimers) clearTimeout(t);
-    this.world?.dispose();
-    this.leaving?.dispose();
+    this.worlds.close();
     this.socket.disconnect();
     this.listeners.clear();
     this.eventListeners.clear();
@@ -384,8 +383,7 @@ export class RoomClient {
 
   private async refreshRoom(): Promise<void> {
     try {
-      const api = createApi(this.o.url.replace(/\/$/, ''));
-      const room = await api.getRoom(this.roomId);
+      const room = await this.http.getRoom(this.roomId);
       if (!this._room || room.clock.version < (this._clock?.version ?? 0)) return;
       this._room = mirror.withBranchId(this._room, room.branchId);
       this.followBranch();
@@ -397,42 +395,7 @@ export class RoomClient {
 
   /** Segments delivery: make the world follow the room's branch. */
   private followBranch(): void {
-    if (this.delivery !== 'segments' || !this._room) return;
-    const { battleId, branchId } = this._room;
-    if (this.world && this.world.branchId === branchId && this.world.battleId === battleId) return;
-    this.leaving?.dispose();
-    this.leaving = this.world;
-    this.world = new SegmentWorld(this.source, battleId, branchId, {
-      room: this.roomId,
-      onChange: (what) => this.onWorldChange(what),
-      onSegment: (seg) => {
-        for (const fn of this.eventListeners) fn(seg.events, branchId);
-      },
-    });
-    void this.loadWorldAtHead();
-  }
-
-  private onWorldChange(what: 'manifest' | 'segment'): void {
-    if (what === 'manifest') this.emit('manifest');
-    else this.emit('state');
-  }
-
-  private async loadWorldAtHead(): Promise<void> {
-    const w = this.world;
-    if (!w) return;
-    for (let attempt = 0; attempt < 5 && !this.closed; attempt++) {
-      try {
-        await w.load(this.positionNow());
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-      }
-    }
-    if (w !== this.world) return;
-    this.emit('state');
-    const waiters = this.worldWaiters;
-    this.worldWaiters = [];
-    for (const fn of waiters) fn();
+    if (this.delivery === 'segments' && this._room) this.worlds.follow(this._room.battleId, this._room.branchId);
   }
 
   private takeKeyframe(m: KeyframeMsg): void {
