@@ -21,6 +21,7 @@ import { loopFrontierOf } from './streaming/segmentFrontier.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
+import { ForkQuota, type ForkLimits } from './timelines/ForkQuota.js';
 import { SegmentStore } from './timelines/SegmentStore.js';
 import { isSegmentSource } from './timelines/segments/types.js';
 import { TimelineSegmentSource } from './timelines/segments/TimelineSegmentSource.js';
@@ -55,8 +56,13 @@ export interface AppOptions {
   clockBus?: ClockBus;
   /** Safety-net re-read of each room's playhead and stop points (ms). Default 5000. */
   reconcileMs?: number;
-  /** Byte budget of the main thread's segment cache (TIMELINE_CACHE_MB), in MB. Default 256. */
+  /** Byte budget of the main thread's timeline caches (TIMELINE_CACHE_MB), in MB: 3/4 timelines, 1/4 segments. Default 256. */
   timelineCacheMb?: number;
+  /** For the default worker: byte budget of its compiled branches (CHECKPOINT_CACHE_MB) and compiles at once. */
+  checkpointCacheMb?: number;
+  compileConcurrency?: number;
+  /** Pending forks per room / address / in total (FORK_PENDING_*). */
+  forkLimits?: ForkLimits;
 }
 
 export interface App {
@@ -76,14 +82,18 @@ export function createApp(opts: AppOptions = {}): App {
   const logger = opts.logger ?? pino({ level: 'info' });
   const now = opts.now ?? Date.now;
   const store = opts.store ?? new MemoryStore();
-  const ownTimelines = opts.timelines ? null : new WorkerTimelineService();
+  const ownTimelines = opts.timelines
+    ? null
+    : new WorkerTimelineService({ checkpointCacheMb: opts.checkpointCacheMb ?? 512, compileConcurrency: opts.compileConcurrency ?? 2 });
   const timelines = opts.timelines ?? ownTimelines!;
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
-  // Small: a large battle's timeline is tens of MB, and the engine keeps its own LRU of compiled branches.
-  const cache = new TimelineCache(timelines, 16);
-  const rooms = new RoomService(store, cache, now);
+  // Bounded in bytes (a large battle's timeline is tens of MB): 3/4 of TIMELINE_CACHE_MB for timelines (the
+  // socket delivery's), 1/4 for encoded segments. The engine keeps its own bounded LRU of compiled branches.
+  const cacheBytes = (opts.timelineCacheMb ?? 256) * 1024 * 1024;
+  const cache = new TimelineCache(timelines, 16, Math.floor(cacheBytes * 0.75));
+  const rooms = new RoomService(store, cache, now, new ForkQuota(opts.forkLimits, now));
   const segmentSource = isSegmentSource(timelines) ? timelines : new TimelineSegmentSource(cache.service);
-  const segments = new SegmentStore(segmentSource, { maxBytes: (opts.timelineCacheMb ?? 256) * 1024 * 1024 });
+  const segments = new SegmentStore(segmentSource, { maxBytes: Math.floor(cacheBytes * 0.25) });
 
   const web = express();
   web.disable('x-powered-by');

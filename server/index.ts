@@ -32,7 +32,7 @@ if (config.REDIS_URL) {
 
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
 // while the server already listens (the first request for a battle waits for its compile).
-const timelines = new WorkerTimelineService();
+const timelines = new WorkerTimelineService({ checkpointCacheMb: config.CHECKPOINT_CACHE_MB, compileConcurrency: config.COMPILE_CONCURRENCY });
 closers.push(() => timelines.close());
 const t0 = performance.now();
 void timelines.warm().then(
@@ -40,7 +40,8 @@ void timelines.warm().then(
   (err: unknown) => logger.error({ err }, 'compiling battle histories failed'),
 );
 
-const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, timelineCacheMb: config.TIMELINE_CACHE_MB });
+const app = createApp({ store, timelines, logger, adapter, tickMs: config.TICK_MS, lookaheadMs: config.LOOKAHEAD_MS, defaultMetrics: true, ownsStore: true, timelineCacheMb: config.TIMELINE_CACHE_MB,
+  forkLimits: { perRoom: config.FORK_PENDING_PER_ROOM, perAddress: config.FORK_PENDING_PER_ADDRESS, total: config.FORK_PENDING_MAX } });
 const port = await app.listen(config.PORT, config.HOST);
 logger.info({ port }, `wardroom listening on http://localhost:${port}`);
 

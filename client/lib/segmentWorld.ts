@@ -142,7 +142,7 @@ export class SegmentWorld {
   /** The segment to show for ms: the one holding it, or the last compiled one before it. */
   private indexFor(m: BranchManifest, ms: number): number | null {
     if (m.segments.length === 0) return null;
-    return Math.min(segmentIndexAt(ms, m.segmentMs), m.segments.length - 1);
+    return Math.min(segmentIndexAt(m.segments, ms), m.segments.length - 1);
   }
 
   private fold(k: number, seg: Held, ms: number): void {

@@ -68,8 +68,8 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
     const battleId = parse(idParam, req.params.battleId, 'battleId');
     const branchId = parse(idParam, req.params.branchId, 'branchId');
     const q = parse(Query, req.query, 'query');
-    const decisions = q.room ? await d.rooms.branchDecisions(q.room, branchId) : undefined;
-    return { battleId, branchId, decisions };
+    const recipe = q.room ? await d.rooms.branchRecipe(q.room, branchId) : undefined;
+    return { battleId, branchId, recipe };
   };
 
   // Errors here are never cached (a branch unknown now may be compiled a moment later).
@@ -80,8 +80,8 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
   });
 
   r.get(`${base}/manifest`, async (req, res) => {
-    const { battleId, branchId, decisions } = await target(req);
-    const entry = await d.segments.manifest(battleId, branchId, decisions);
+    const { battleId, branchId, recipe } = await target(req);
+    const entry = await d.segments.manifest(battleId, branchId, recipe);
     if (!entry) throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
     // Revalidated every time: it grows while a fork compiles.
     res.setHeader('Cache-Control', 'no-cache');
@@ -99,8 +99,8 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
 
   r.get(`${base}/segments/:index`, async (req, res) => {
     const index = Number(parse(indexParam, req.params.index, 'index'));
-    const { battleId, branchId, decisions } = await target(req);
-    const found = await d.segments.segment(battleId, branchId, index, decisions);
+    const { battleId, branchId, recipe } = await target(req);
+    const found = await d.segments.segment(battleId, branchId, index, recipe);
     if (!found.ok) {
       if (found.reason === 'branch') throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
       const m = found.manifest;

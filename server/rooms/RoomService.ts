@@ -16,6 +16,7 @@ import type {
 import { AppError } from '../errors.js';
 import type { Playhead, RoomRecord, Store } from '../store/types.js';
 import type { TimelineCache } from '../timelines/TimelineCache.js';
+import { ForkQuota } from '../timelines/ForkQuota.js';
 import { keyMatches, resolveRole } from './access.js';
 import { branchInfoOf, divergenceMs } from './branching.js';
 import { phaseIndexAt } from './playback.js';
@@ -33,7 +34,10 @@ export function memberIdFor(roomId: string, clientId: string | undefined): strin
 export interface ForkResult {
   branch: BranchInfo;
   created: boolean;
-  /** A progressive fork: settles when the compile is done and the branch is recorded for the room. */
+  /**
+   * A progressive fork (`branch.complete` false, recorded for the room already): settles with the final info
+   * once the compile is done and the record is updated.
+   */
   completed: Promise<{ branch: BranchInfo; created: boolean }> | null;
 }
 
@@ -69,6 +73,8 @@ export class RoomService {
     private readonly store: Store,
     readonly timelines: TimelineCache,
     private readonly now: () => number,
+    /** Pending forks per room / address / in total (RATE_LIMITED past them). */
+    readonly forkQuota: ForkQuota = new ForkQuota(undefined, now),
   ) {}
 
   async createRoom(body: CreateRoomBody): Promise<{ room: RoomRecord; playhead: Playhead }> {
@@ -108,9 +114,10 @@ export class RoomService {
     return tl;
   }
 
-  /** Decisions of a branch the room recorded (lets a process that never compiled it rebuild it). */
-  async branchDecisions(roomId: string, branchId: string): Promise<DecisionChoice[] | undefined> {
-    return (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId)?.decisions;
+  /** How to rebuild a branch the room recorded (lets a process that never compiled it serve it). */
+  async branchRecipe(roomId: string, branchId: string): Promise<{ decisions: DecisionChoice[]; forkDecisionId?: string } | undefined> {
+    const b = (await this.store.listBranches(roomId)).find((x) => x.branchId === branchId);
+    return b && { decisions: b.decisions, ...(b.fork ? { forkDecisionId: b.fork.decisionId } : {}) };
   }
 
   async load(roomId: string): Promise<Loaded> {
@@ -270,20 +277,48 @@ export class RoomService {
    * Fork from the room's current branch. `created` is false when the branch was already in the room, or when
    * the choices lead back to history (the trunk is never stored as a room branch). A progressive fork returns
    * as soon as the segment holding the fork point is built: `branch.complete` is false, and `completed`
-   * settles (recording the branch for the room) when the compile is done.
+   * settles when the compile is done.
    */
-  async fork(roomId: string, member: Member, choice: DecisionChoice): Promise<ForkResult> {
+  async fork(roomId: string, member: Member, choice: DecisionChoice, address = 'local'): Promise<ForkResult> {
     const { room, timeline } = await this.load(roomId);
+    const release = this.forkQuota.acquire(roomId, address);
     let onStarted!: (m: BranchManifest) => void;
     const started = new Promise<BranchManifest>((resolve) => (onStarted = resolve));
     const compiled = this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions, onStarted);
-    const recorded = compiled.then((tl) => this.recordBranch(roomId, tl, member));
-    recorded.catch(() => {}); // surfaced through `first` or `completed`
+    compiled.then(release, release); // the slot is held until the compile is over
+    compiled.catch(() => {}); // surfaced through `first` or `completed`
     const first = await Promise.race([started, compiled]);
-    if ('events' in first || first.complete) return { ...(await recorded), completed: null };
-    const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === first.branchId);
-    if (existing) return { branch: existing, created: false, completed: null };
-    return { branch: pendingBranchInfo(first, member.name, this.now()), created: false, completed: recorded };
+    if ('events' in first || first.complete) return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null };
+    return this.recordPending(roomId, first, compiled, member);
+  }
+
+  private readonly pendingRecords = new Map<string, Promise<ForkResult>>();
+
+  /**
+   * Record a fork still compiling for the room now (so any process can rebuild it from the record), and
+   * replace the record with the final info when it completes (`completed`).
+   */
+  private recordPending(roomId: string, m: BranchManifest, compiled: Promise<Timeline>, member: Member): Promise<ForkResult> {
+    const k = `${roomId}/${m.branchId}`;
+    const running = this.pendingRecords.get(k);
+    if (running) return running.then((r) => ({ branch: r.branch, created: false, completed: null }));
+    const p = (async (): Promise<ForkResult> => {
+      const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === m.branchId);
+      if (existing) return { branch: existing, created: false, completed: null };
+      const pending = pendingBranchInfo(m, member.name, this.now());
+      await this.store.addBranch(roomId, pending);
+      const completed = compiled.then(async (tl) => {
+        this.timelines.put(tl);
+        const info = branchInfoOf(tl, member.name, pending.createdAt);
+        await this.store.updateBranch(roomId, info);
+        return { branch: info, created: true };
+      });
+      completed.finally(() => this.pendingRecords.delete(k)).catch(() => {});
+      return { branch: pending, created: true, completed };
+    })();
+    this.pendingRecords.set(k, p);
+    p.catch(() => this.pendingRecords.delete(k));
+    return p;
   }
 
   private readonly recording = new Map<string, Promise<{ branch: BranchInfo; created: boolean }>>();

@@ -10,13 +10,19 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
   bind(socket, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const { branch, created, completed } = await d.rooms.fork(roomId, member, p);
+    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, socket.handshake.address);
     const announce = (r: { branch: typeof branch; created: boolean }) => {
       if (r.created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', r.branch);
     };
     announce({ branch, created });
-    // A progressive fork acks once its first segment is out; the room hears of it when it is complete.
-    completed?.then(announce, (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'));
+    // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
+    completed?.then(
+      (r) => {
+        d.io.to(roomId).emit('branch:updated', r.branch);
+        d.metrics.broadcasts.inc({ kind: 'branch' });
+      },
+      (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
+    );
     return { branch };
   });
 

@@ -131,6 +131,11 @@ export class RedisStore implements Store {
     await this.client.hSetNX(this.key(roomId, 'branches'), branch.branchId, JSON.stringify(branch));
   }
 
+  async updateBranch(roomId: string, branch: BranchInfo): Promise<void> {
+    const key = this.key(roomId, 'branches');
+    if (await this.client.hExists(key, branch.branchId)) await this.client.hSet(key, branch.branchId, JSON.stringify(branch));
+  }
+
   async listBranches(roomId: string): Promise<BranchInfo[]> {
     const all = Object.values(await this.client.hGetAll(this.key(roomId, 'branches'))).map((j) => JSON.parse(j) as BranchInfo);
     return all.sort((a, b) => a.createdAt - b.createdAt);

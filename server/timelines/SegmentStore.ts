@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { BranchManifest } from '../../shared/battle/segments.js';
-import type { DecisionChoice } from '../../shared/battle/types.js';
 import { ByteLru } from './ByteLru.js';
 import { encodedBytes, type EncodedSegment } from './segments/encode.js';
-import type { SegmentProgress, SegmentSource } from './segments/types.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 
 // The main thread's view of every branch's segments: manifests, and encoded segments in a byte-bounded LRU
 // keyed by content hash (a fork's prefix segments are its parent's, held once). Segments arrive pushed by the
@@ -21,8 +20,14 @@ export interface Frontier {
 
 /** The compile frontier of branches, for the playback loop (implemented by SegmentStore). */
 export interface FrontierSource {
-  /** Known frontier of a branch on this process; undefined when this process has not seen it (treat as complete). */
+  /** Known frontier of a branch on this process (synchronous); undefined when this process has not loaded it. */
   frontier(battleId: string, branchId: string): Frontier | undefined;
+  /**
+   * Load the branch's manifest if needed (a branch another process forked is resumed here from `recipe`, the
+   * room's record) and return its frontier; null for an unknown branch. After it resolves, frontier() and
+   * subscribe() know the branch.
+   */
+  track(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<Frontier | null>;
   /** Called on each advance of the branch's frontier (last call has complete: true). Returns unsubscribe. */
   subscribe(battleId: string, branchId: string, fn: (f: Frontier) => void): () => void;
 }
@@ -103,7 +108,7 @@ export class SegmentStore implements FrontierSource {
   }
 
   /** The manifest, from memory or the builder; null for an unknown battle/branch. */
-  async manifest(battleId: string, branchId: string, decisions?: DecisionChoice[]): Promise<ManifestEntry | null> {
+  async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<ManifestEntry | null> {
     const k = this.key(battleId, branchId);
     const hit = this.manifests.get(k);
     if (hit) {
@@ -113,7 +118,7 @@ export class SegmentStore implements FrontierSource {
     }
     let p = this.loading.get(k);
     if (!p) {
-      p = this.source.manifest(battleId, branchId, decisions).then((m) => (m ? this.setManifest(m) : null));
+      p = this.source.manifest(battleId, branchId, recipe).then((m) => (m ? this.setManifest(m) : null));
       const done = () => this.loading.delete(k);
       p.then(done, done);
       this.loading.set(k, p);
@@ -121,8 +126,8 @@ export class SegmentStore implements FrontierSource {
     return p;
   }
 
-  async segment(battleId: string, branchId: string, index: number, decisions?: DecisionChoice[]): Promise<SegmentLookup> {
-    const entry = await this.manifest(battleId, branchId, decisions);
+  async segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<SegmentLookup> {
+    const entry = await this.manifest(battleId, branchId, recipe);
     if (!entry) return { ok: false, reason: 'branch' };
     const m = entry.manifest;
     const info = m.segments[index];
@@ -132,7 +137,7 @@ export class SegmentStore implements FrontierSource {
     const fk = `${this.key(battleId, branchId)}#${index}`;
     let p = this.fetching.get(fk);
     if (!p) {
-      p = this.source.segment(battleId, branchId, index, decisions ?? m.decisions).then((s) => {
+      p = this.source.segment(battleId, branchId, index, recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) }).then((s) => {
         if (s && s.info.hash !== info.hash) throw new Error(`segment ${index} of ${branchId} rebuilt with different bytes`);
         if (s) this.segments.set(s.info.hash, s);
         return s;
@@ -148,6 +153,11 @@ export class SegmentStore implements FrontierSource {
   frontier(battleId: string, branchId: string): Frontier | undefined {
     const e = this.manifests.get(this.key(battleId, branchId));
     return e ? frontierOf(e.manifest) : undefined;
+  }
+
+  async track(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<Frontier | null> {
+    const e = await this.manifest(battleId, branchId, recipe);
+    return e ? frontierOf(e.manifest) : null;
   }
 
   subscribe(battleId: string, branchId: string, fn: (f: Frontier) => void): () => void {

@@ -5,8 +5,8 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
 import type { EncodedSegment } from './segments/encode.js';
-import type { SegmentProgress, SegmentSource } from './segments/types.js';
-import type { Method, Request, WorkerMessage } from './worker/protocol.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
+import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
 
 /**
  * EngineTimelineService on a worker thread, so compiles (seconds for a large battle) never block the
@@ -18,6 +18,8 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; interim?: (v: unknown) => void }>();
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
+
+  constructor(private readonly options: WorkerOptions = {}) {}
   private battles: Promise<BattleInfo[]> | null = null;
   private readonly canonical = new Map<string, Promise<string | null>>();
 
@@ -30,9 +32,9 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
       ? new Worker(
           // Resolved here, not in the eval'd worker (which resolves bare names from the cwd).
           `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
-          { eval: true },
+          { eval: true, workerData: this.options },
         )
-      : new Worker(url);
+      : new Worker(url, { workerData: this.options });
     w.on('message', (res: WorkerMessage) => {
       if ('progress' in res) {
         for (const fn of this.listeners) fn(res.progress);
@@ -113,16 +115,21 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     return this.callWith(interim, 'fork', battleId, parentBranchId, choice, parentDecisions);
   }
 
+  /** The worker's compiled-branch bytes and compile queue. */
+  stats(): Promise<{ catalogBytes: number; branches: number; compiling: number; queued: number }> {
+    return this.call('stats');
+  }
+
   onProgress(fn: (p: SegmentProgress) => void): void {
     this.listeners.push(fn);
   }
 
-  manifest(battleId: string, branchId: string, decisions?: DecisionChoice[]): Promise<BranchManifest | null> {
-    return this.call('manifest', battleId, branchId, decisions);
+  manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {
+    return this.call('manifest', battleId, branchId, recipe);
   }
 
-  segment(battleId: string, branchId: string, index: number, decisions?: DecisionChoice[]): Promise<EncodedSegment | null> {
-    return this.call('segment', battleId, branchId, index, decisions);
+  segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<EncodedSegment | null> {
+    return this.call('segment', battleId, branchId, index, recipe);
   }
 
   async close(): Promise<void> {

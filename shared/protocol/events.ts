@@ -171,6 +171,8 @@ export interface ServerToClientEvents {
   'annotation:removed': (m: { id: string; branchId: string }) => void;
   presence: (m: PresenceMsg) => void;
   'branch:created': (b: BranchInfo) => void;
+  /** A progressive fork finished compiling: its final info (duration, outcome); `complete` is absent. */
+  'branch:updated': (b: BranchInfo) => void;
 }
 
 /** Between server processes' playback loops (server/streaming/ClockBus.ts): a playhead written, or stop points changed. */

@@ -1,4 +1,4 @@
-import { buildSegment, segmentCount, strengthSeries, type BranchManifest, type SegmentInfo, type SegmentPayload } from '../../shared/battle/segments.js';
+import { buildSegment, segmentBounds, strengthSeries, type BranchManifest, type SegmentInfo, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { SegmentSource } from '../../client/lib/segmentWorld.js';
 
@@ -25,10 +25,9 @@ export class MemorySegmentSource implements SegmentSource {
     const tl = this.tl;
     const complete = this.frontierMs >= tl.durationMs;
     const compiledMs = Math.min(this.frontierMs, tl.durationMs);
-    const n = complete ? segmentCount(tl.durationMs, this.segmentMs) : Math.floor(compiledMs / this.segmentMs);
-    const segments: SegmentInfo[] = Array.from({ length: n }, (_, index) => ({
-      index, startMs: index * this.segmentMs, endMs: (index + 1) * this.segmentMs, firstSeq: 0, eventCount: 0, bytes: 0, hash: `h${index}`,
-    }));
+    const segments: SegmentInfo[] = this.bounds()
+      .filter(([, endMs]) => complete || endMs <= compiledMs)
+      .map(([startMs, endMs], index) => ({ index, startMs, endMs, firstSeq: 0, eventCount: 0, bytes: 0, hash: `h${index}` }));
     return {
       battleId, branchId, parentBranchId: tl.parentBranchId, decisions: tl.decisions, fork: tl.fork, segmentMs: this.segmentMs,
       complete, compiledMs, durationMs: complete ? tl.durationMs : compiledMs, segments, phases: tl.phases, decisionPoints: tl.decisionPoints,
@@ -41,6 +40,12 @@ export class MemorySegmentSource implements SegmentSource {
     this.requests.push(`segment:${index}`);
     await this.gate;
     // JSON round trip: what a client gets over HTTP.
-    return JSON.parse(JSON.stringify(buildSegment({ battleId }, this.tl.events, this.tl.keyframes, index, this.segmentMs))) as SegmentPayload;
+    const [startMs, endMs] = this.bounds()[index];
+    return JSON.parse(JSON.stringify(buildSegment({ battleId }, this.tl.events, this.tl.keyframes, index, startMs, endMs))) as SegmentPayload;
+  }
+
+  /** The grid, cut at every decision point too (as the server's segmenter does). */
+  bounds(): [number, number][] {
+    return segmentBounds(this.tl.events, this.tl.durationMs, this.segmentMs);
   }
 }

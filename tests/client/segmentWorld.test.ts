@@ -19,6 +19,14 @@ describe('SegmentWorld', () => {
       await w.load(ms);
       expect(w.stateAt(ms), `at ${ms}`).toEqual(stateAt(tl.events, tl.keyframes, ms));
     }
+    // Uneven segments (a 7 s grid, also cut at the decision point at 30 s, as the server cuts them) fold the same.
+    const uneven = new MemorySegmentSource(tl, 7_000);
+    expect(uneven.bounds().some(([s0, e0]) => e0 - s0 !== 7_000 && e0 === 30_000)).toBe(true);
+    const wu = new SegmentWorld(uneven, tl.battleId, tl.branchId);
+    for (const ms of [0, 6_999, 7_000, 29_000, 30_000, 30_001, 44_000, 60_000, 3_000]) {
+      await wu.load(ms);
+      expect(wu.stateAt(ms), `uneven at ${ms}`).toEqual(stateAt(tl.events, tl.keyframes, ms));
+    }
     // Playing forward through every boundary, in small steps, folds onto the same worlds.
     const fresh = new SegmentWorld(new MemorySegmentSource(tl), tl.battleId, tl.branchId, { cacheSegments: 3 });
     for (let ms = 0; ms <= 60_000; ms += 700) {

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BranchManifest, SegmentPayload } from '../../shared/battle/segments.js';
+import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { battles, compileBattle, resumeFromCheckpoint, startFork, type BattleDefinition } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
@@ -63,8 +63,9 @@ describe('progressive fork over the server', () => {
     const base = `${s.url}/api/battles/${def.info.id}/branches/${branch.branchId}`;
     // The segment holding the fork point is there when the ack arrives.
     const atAck = (await (await fetch(`${base}/manifest`)).json()) as BranchManifest;
-    const forkIndex = Math.max(0, Math.ceil(branch.fork!.atMs / atAck.segmentMs) - 1);
+    const forkIndex = segmentIndexAt(atAck.segments, branch.fork!.atMs);
     expect(atAck.segments.length).toBeGreaterThan(forkIndex);
+    expect(atAck.segments[forkIndex].endMs).toBe(branch.fork!.atMs); // a segment ends at the fork point
     expect((await fetch(`${base}/segments/${forkIndex}`)).status).toBe(200);
     if (branch.complete === false) {
       expect(branch.compiledMs).toBeGreaterThanOrEqual(branch.fork!.atMs);
@@ -94,12 +95,26 @@ describe('progressive fork over the server', () => {
     const final = (await (await fetch(`${base}/manifest`)).json()) as BranchManifest;
     expect(final.complete).toBe(true);
     expect(final.outcome).not.toBeNull();
+    // Folding each segment of the fork from its start gives the next one's start.
+    let prev: SegmentPayload | null = null;
+    for (const info of final.segments) {
+      const seg = (await (await fetch(`${base}/segments/${info.index}`)).json()) as SegmentPayload;
+      if (prev) expect(stateInSegment(unpackWorld(prev.start), prev, prev.endMs)).toEqual(unpackWorld(seg.start));
+      prev = seg;
+    }
 
     // A process that never saw the fork rebuilds it from its decisions: the same segments, byte for byte.
-    const fresh = new EngineTimelineService();
-    const rebuilt = await fresh.manifest(def.info.id, branch.branchId, branch.decisions);
-    expect(rebuilt?.segments).toEqual(final.segments);
-    expect(rebuilt?.eventsSha256).toBe(final.eventsSha256);
+    // From zero with its decisions, or resumed from history's checkpoint at its fork decision (progressively).
+    const fromZero = await new EngineTimelineService().manifest(def.info.id, branch.branchId, { decisions: branch.decisions });
+    expect(fromZero?.segments).toEqual(final.segments);
+    expect(fromZero?.eventsSha256).toBe(final.eventsSha256);
+    const other = new EngineTimelineService();
+    const recipe = { decisions: branch.decisions, forkDecisionId: branch.fork!.decisionId };
+    const first = await other.manifest(def.info.id, branch.branchId, recipe);
+    expect(first?.segments.length).toBeGreaterThan(forkIndex);
+    const seg = await other.segment(def.info.id, branch.branchId, final.segments.length - 1, recipe);
+    expect(seg?.info).toEqual(final.segments.at(-1));
+    expect((await other.manifest(def.info.id, branch.branchId, recipe))?.segments).toEqual(final.segments);
     // The segments before the fork point are the parent's own (shared by hash).
     const parent = (await (await fetch(`${s.url}/api/battles/${def.info.id}/branches/${branch.parentBranchId}/manifest`)).json()) as BranchManifest;
     expect(final.segments.slice(0, forkIndex)).toEqual(parent.segments.slice(0, forkIndex));

@@ -6,15 +6,9 @@ import { describeEvent } from './describe.js';
 import { firstDifference, type FirstDifference } from './outcomeDiff.js';
 
 // The first event where two branches part, found from their segments instead of their whole event lists.
-// Both branches share every event before the later fork point, so the segments holding it start from the
-// same world and their events line up by seq: compare those pairs, at most `maxPairs` of them.
-
-const namesOf = (seg: SegmentPayload): Map<string, string> => {
-  const names = new Map<string, string>();
-  for (const u of Object.values(unpackWorld(seg.start).units)) names.set(u.id, u.name);
-  for (const e of seg.events) if (e.type === 'unit:spawn') names.set(e.unit.id, e.unit.name);
-  return names;
-};
+// Both branches share every event before the later fork point, so the segment holding it starts from the same
+// world (and seq) on both: the events of that segment and a few after it, concatenated per branch, line up by
+// seq from there.
 
 export async function firstDifferenceFromSegments(
   battle: BattleInfo | null,
@@ -22,25 +16,33 @@ export async function firstDifferenceFromSegments(
   b: SegmentWorld,
   forkMs: number,
   sharedSeq: number,
-  maxPairs = 4,
+  maxSegments = 4,
 ): Promise<FirstDifference | null> {
   const [ma, mb] = await Promise.all([a.loadManifest(), b.loadManifest()]);
-  const last = Math.min(ma.segments.length, mb.segments.length);
-  for (let k = segmentIndexAt(forkMs, ma.segmentMs), n = 0; k < last && n < maxPairs; k++, n++) {
-    const [sa, sb] = await Promise.all([a.segment(k), b.segment(k)]);
-    const names = namesOf(sa.events.length >= sb.events.length ? sa : sb);
-    const common = Math.min(sa.events.length, sb.events.length);
-    const from = Math.max(0, sharedSeq - sa.firstSeq);
-    const f = firstDifference(battle, sa.events.slice(0, common), sb.events.slice(0, common), from, names);
-    if (f) return { ...f, index: f.index + sa.firstSeq };
-    if (sa.events.length !== sb.events.length) {
-      // One branch has more events in this stretch: its next one is where they part.
-      const next = async (w: SegmentWorld, s: SegmentPayload): Promise<BattleEvent | undefined> =>
-        s.events[common] ?? (k + 1 < last ? (await w.segment(k + 1)).events[0] : undefined);
-      const [x, y] = await Promise.all([next(a, sa), next(b, sb)]);
-      const t = Math.min(x?.t ?? Infinity, y?.t ?? Infinity);
-      return { index: sa.firstSeq + common, t, left: describeEvent(battle, x, names), right: describeEvent(battle, y, names) };
-    }
-  }
-  return null;
+  const from = segmentIndexAt(ma.segments, forkMs);
+  const gather = async (w: SegmentWorld, count: number): Promise<SegmentPayload[]> =>
+    Promise.all(Array.from({ length: Math.max(0, Math.min(maxSegments, count - from)) }, (_, i) => w.segment(from + i)));
+  const [sa, sb] = await Promise.all([gather(a, ma.segments.length), gather(b, mb.segments.length)]);
+  if (!sa.length || !sb.length || sa[0].firstSeq !== sb[0].firstSeq) return null;
+  const first = sa[0].firstSeq;
+  const ea = sa.flatMap((s) => s.events);
+  const eb = sb.flatMap((s) => s.events);
+  const names = namesOf([...sa, ...sb]);
+  const common = Math.min(ea.length, eb.length);
+  const skip = Math.max(0, sharedSeq - first);
+  const f = firstDifference(battle, ea.slice(0, common), eb.slice(0, common), skip, names);
+  if (f) return { ...f, index: f.index + first };
+  const more = (m: typeof ma, s: SegmentPayload[]) => from + s.length < m.segments.length;
+  // Identical as far as both were read: a difference only if one ended (or was read shorter) inside the window.
+  if (ea.length === eb.length || (ea.length < eb.length ? more(ma, sa) : more(mb, sb))) return null;
+  const x: BattleEvent | undefined = ea[common];
+  const y: BattleEvent | undefined = eb[common];
+  return { index: first + common, t: Math.min(x?.t ?? Infinity, y?.t ?? Infinity), left: describeEvent(battle, x, names), right: describeEvent(battle, y, names) };
+}
+
+function namesOf(segs: SegmentPayload[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const u of Object.values(unpackWorld(segs[0].start).units)) names.set(u.id, u.name);
+  for (const s of segs) for (const e of s.events) if (e.type === 'unit:spawn' && !names.has(e.unit.id)) names.set(e.unit.id, e.unit.name);
+  return names;
 }

@@ -1,9 +1,8 @@
 import type { BranchManifest } from '../../../shared/battle/segments.js';
-import type { DecisionChoice } from '../../../shared/battle/types.js';
 import type { TimelineService } from '../TimelineService.js';
 import type { EncodedSegment } from './encode.js';
 import { Segmenter } from './Segmenter.js';
-import type { SegmentProgress, SegmentSource } from './types.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './types.js';
 
 /** Segments of any TimelineService's finished timelines, built on this thread (static timelines, tests). */
 export class TimelineSegmentSource implements SegmentSource {
@@ -16,13 +15,13 @@ export class TimelineSegmentSource implements SegmentSource {
     this.listeners.push(fn);
   }
 
-  async manifest(battleId: string, branchId: string, decisions?: DecisionChoice[]): Promise<BranchManifest | null> {
-    const tl = await this.timelines.timeline(battleId, branchId, decisions);
+  async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {
+    const tl = await this.timelines.timeline(battleId, branchId, recipe?.decisions);
     return tl ? this.segmenter.complete(tl) : null;
   }
 
-  async segment(battleId: string, branchId: string, index: number, decisions?: DecisionChoice[]): Promise<EncodedSegment | null> {
-    const tl = await this.timelines.timeline(battleId, branchId, decisions);
+  async segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<EncodedSegment | null> {
+    const tl = await this.timelines.timeline(battleId, branchId, recipe?.decisions);
     return tl ? this.segmenter.segment(tl, index) : null;
   }
 }

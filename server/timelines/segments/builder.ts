@@ -1,6 +1,6 @@
 import type { BattleEvent } from '../../../shared/battle/events.js';
 import {
-  buildSegment, segmentCount, segmentIndexAt, strengthSeries, DEFAULT_SEGMENT_MS, type BranchManifest, type SegmentInfo,
+  buildSegment, segmentEnd, strengthSeries, DEFAULT_SEGMENT_MS, type BranchManifest, type SegmentInfo,
 } from '../../../shared/battle/segments.js';
 import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
@@ -38,11 +38,12 @@ export function viewOfTimeline(tl: Timeline): BranchView {
 }
 
 /**
- * Segments a fork shares with its parent: those ending before the fork point hold only shared events, so
- * they are byte-identical (the payload does not name its branch) and need not be built again.
+ * Segments a fork shares with its parent: those ending before the fork point hold only shared events (the
+ * segment ending at the fork point holds the choice), so they are byte-identical (the payload does not name
+ * its branch) and need not be built again.
  */
 export function sharedPrefix(parent: BranchManifest, fork: NonNullable<Timeline['fork']>): SegmentInfo[] {
-  return parent.segments.slice(0, segmentIndexAt(fork.atMs, parent.segmentMs));
+  return parent.segments.filter((s) => s.endMs < fork.atMs);
 }
 
 export class SegmentBuilder {
@@ -56,13 +57,21 @@ export class SegmentBuilder {
     this.infos = [...prefix];
   }
 
+  /** End of the segments built so far. */
+  get builtMs(): number {
+    return this.infos.at(-1)?.endMs ?? 0;
+  }
+
   /** Encode the segments that became final since the last call; returns them (in index order). */
   advance(view: BranchView): EncodedSegment[] {
-    const ms = this.segmentMs;
-    const ready = view.final ? segmentCount(view.final.durationMs, ms) : Math.floor(view.compiledMs / ms);
     const out: EncodedSegment[] = [];
-    while (this.infos.length < ready) {
-      const enc = encodeSegment(buildSegment(view, view.events, view.keyframes, this.infos.length, ms));
+    const compiled = view.final ? Infinity : view.compiledMs;
+    for (;;) {
+      const start = this.builtMs;
+      if (view.final && this.infos.length > 0 && start >= view.final.durationMs) break;
+      const end = segmentEnd(view.events, start, this.segmentMs, compiled);
+      if (end === null) break;
+      const enc = encodeSegment(buildSegment(view, view.events, view.keyframes, this.infos.length, start, end));
       this.infos.push(enc.info);
       out.push(enc);
     }
@@ -70,10 +79,11 @@ export class SegmentBuilder {
     return out;
   }
 
-  /** Encode one segment again (after a cache dropped it); null when it is not final yet. */
+  /** Encode one segment again (after a cache dropped it); null when it is not built yet. */
   rebuild(view: BranchView, index: number): EncodedSegment | null {
-    if (index >= this.infos.length) return null;
-    return encodeSegment(buildSegment(view, view.events, view.keyframes, index, this.segmentMs));
+    const info = this.infos[index];
+    if (!info) return null;
+    return encodeSegment(buildSegment(view, view.events, view.keyframes, index, info.startMs, info.endMs));
   }
 
   get manifest(): BranchManifest | null {

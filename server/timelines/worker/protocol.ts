@@ -4,7 +4,7 @@ import type { SegmentProgress } from '../segments/types.js';
 // Messages between WorkerTimelineService (main thread) and timelineWorker (engine thread).
 
 /** Methods of EngineTimelineService callable from the main thread. */
-export type Method = 'listBattles' | 'battle' | 'canonicalBranchId' | 'timeline' | 'fork' | 'warm' | 'manifest' | 'segment';
+export type Method = 'listBattles' | 'battle' | 'canonicalBranchId' | 'timeline' | 'fork' | 'warm' | 'manifest' | 'segment' | 'stats';
 
 export interface Request {
   id: number;
@@ -28,3 +28,9 @@ export interface InterimMessage {
 }
 
 export type WorkerMessage = Response | ProgressMessage | InterimMessage;
+
+/** Options the main thread passes to the worker (workerData). */
+export interface WorkerOptions {
+  checkpointCacheMb?: number;
+  compileConcurrency?: number;
+}

@@ -1,7 +1,7 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
 import { EngineTimelineService } from '../EngineTimelineService.js';
-import type { Request, WorkerMessage } from './protocol.js';
+import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 // The engine on its own thread: compiling a large battle or fork takes seconds of CPU, which on the
 // main thread would freeze every room's playback. Results go back by structured clone (which keeps the
@@ -11,13 +11,9 @@ import type { Request, WorkerMessage } from './protocol.js';
 const port = parentPort;
 if (!port) throw new Error('timelineWorker must run as a worker thread');
 const post = (m: WorkerMessage) => port.postMessage(m);
-const engine = new EngineTimelineService(workerOptions());
+// Validated by the main thread (server/config.ts) before it starts the worker.
+const engine = new EngineTimelineService((workerData ?? {}) as WorkerOptions);
 engine.onProgress((progress) => post({ progress }));
-
-function workerOptions(): { checkpointCacheMb?: number } {
-  const mb = Number(process.env.CHECKPOINT_CACHE_MB);
-  return Number.isInteger(mb) && mb > 0 ? { checkpointCacheMb: mb } : {};
-}
 
 port.on('message', (req: Request) => {
   void (async () => {
