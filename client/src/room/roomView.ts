@@ -197,7 +197,8 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     segments: () => {
       const w = session.segmentWorld();
       const m = session.manifest();
-      return { branchId: w?.branchId ?? null, fetched: [...(w?.fetched ?? [])], compiledMs: m?.compiledMs ?? null, complete: m?.complete ?? null };
+      const bounds = (m?.segments ?? []).map((s): [number, number] => [s.startMs, s.endMs]);
+      return { branchId: w?.branchId ?? null, fetched: [...(w?.fetched ?? [])], compiledMs: m?.compiledMs ?? null, complete: m?.complete ?? null, bounds };
     },
     get stateBranchId() {
       return session.stateBranchId();
