@@ -186,6 +186,8 @@ export class RoomClient {
     this.socket.on('annotation:updated', (a) => this.update((r) => mirror.upsertAnnotation(r, a), 'annotations'));
     this.socket.on('annotation:removed', (m) => this.update((r) => mirror.removeAnnotation(r, m.id), 'annotations'));
     this.socket.on('branch:created', (b) => this.update((r) => mirror.addBranch(r, b), 'branch'));
+    // A progressive fork completed: its final duration and outcome replace the placeholder.
+    this.socket.on('branch:updated', (b) => this.update((r) => mirror.updateBranch(r, b), 'branch'));
 
     const resyncMs = o.resyncMs ?? 20_000;
     if (resyncMs > 0) this.resyncTimer = setInterval(() => void this.ping().catch(() => {}), resyncMs);

@@ -36,3 +36,8 @@ export function removeAnnotation(room: RoomState, id: string): RoomState {
 export function addBranch(room: RoomState, b: BranchInfo): RoomState {
   return room.branches.some((x) => x.branchId === b.branchId) ? room : { ...room, branches: [...room.branches, b] };
 }
+
+/** A branch's final info replaces its placeholder (a progressive fork completed). */
+export function updateBranch(room: RoomState, b: BranchInfo): RoomState {
+  return room.branches.some((x) => x.branchId === b.branchId) ? { ...room, branches: room.branches.map((x) => (x.branchId === b.branchId ? b : x)) } : room;
+}

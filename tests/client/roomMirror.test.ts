@@ -39,5 +39,8 @@ describe('room mirror', () => {
     expect(mirror.addBranch(r1, b)).toBe(r1);
     expect(mirror.withBranchId(r1, 'h')).toBe(r1);
     expect(mirror.withBranchId(r1, 'f1').branchId).toBe('f1');
+    const done = { branchId: 'f1', complete: true } as BranchInfo;
+    expect(mirror.updateBranch(r1, done).branches).toEqual([done]);
+    expect(mirror.updateBranch(r, done)).toBe(r); // unknown branch: nothing to replace
   });
 });
