@@ -33,6 +33,9 @@ export type RoomHandle = Pick<
   | 'fork'
   | 'switchBranch'
   | 'close'
+  // Features with events of their own: typed `call(event, payload)` and the socket for their server events.
+  | 'call'
+  | 'socket'
 >;
 
 /** A command's ack as a promise that rejects with the server's message (for UIs that show it). */
