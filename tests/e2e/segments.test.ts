@@ -90,6 +90,7 @@ describe.runIf(hasChromium)('segments delivery in the browser', () => {
     expect(await a.evaluate(() => window.__wardroom?.delivery)).toBe('segments');
     expect(await s.evaluate(() => window.__wardroom?.delivery)).toBe('socket');
     await a.waitForFunction(() => window.__wardroom?.timelineLoaded === true);
+    await s.waitForFunction(() => window.__wardroom?.timelineLoaded === true); // the socket page charts from the manifest too
     expect((await segs(a)).fetched).toEqual([0]);
     await sameWorldEverywhere('at join');
   });

@@ -1,4 +1,4 @@
-import { getBattle } from '../api.js';
+import { getBattle, getManifest } from '../api.js';
 import { clear, el, setText } from '../dom.js';
 import { clientId, getInstructorKey, nameOrGuest } from '../prefs.js';
 import type { RoomContext, RoomFeature } from './context.js';
@@ -9,6 +9,7 @@ import { must, permissions } from './roomHandle.js';
 import { TacticalView } from './tactical/tacticalView.js';
 import { FrameMeter, unitPositionsAt } from './testHooks.js';
 import { TimelineBar } from './timeline/timelineBar.js';
+import type { BranchManifest } from '../../../shared/battle/segments.js';
 import type { BattleInfo } from '../../../shared/battle/timeline.js';
 import { RoomClient, type Delivery } from '../../lib/roomClient.js';
 
@@ -101,8 +102,22 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
   }
 
   /** Phase bands, decision markers and the strength chart from the room branch's manifest. */
+  /** Socket delivery holds no manifest: the page reads the room branch's one itself (chart and bands). */
+  let ownManifest: BranchManifest | null = null;
+  function loadOwnManifest(bId: string, brId: string): void {
+    if (session.delivery !== 'socket') return;
+    getManifest(bId, brId, { room: route.roomId }).then(
+      (m) => {
+        ownManifest = m;
+        applyManifest();
+        if (!m.complete && brId === branchId) window.setTimeout(() => brId === branchId && loadOwnManifest(bId, brId), 1000);
+      },
+      (err: Error) => flash(`Could not load the timeline: ${err.message}`),
+    );
+  }
+
   function applyManifest(): void {
-    const m = session.manifest();
+    const m = session.manifest() ?? ownManifest;
     if (!m || !battle || m.branchId !== branchId) return;
     const charted = m.strength !== null;
     if (drawnManifest && drawnManifest.branchId === m.branchId && drawnManifest.compiledMs === m.compiledMs && drawnManifest.charted === charted) return;
@@ -124,6 +139,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     if (room.branchId !== branchId) {
       branchId = room.branchId;
       tactical.fx.reset(branchId);
+      loadOwnManifest(room.battleId, room.branchId);
       applyManifest();
     }
     side.setMembers(room.members, you?.memberId ?? null);
@@ -189,7 +205,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
       return session.clock()?.durationMs ?? battle?.durationMs ?? 0;
     },
     get timelineLoaded() {
-      return drawnManifest !== null && drawnManifest.branchId === branchId && (drawnManifest.charted || session.delivery === 'socket');
+      return drawnManifest !== null && drawnManifest.branchId === branchId && drawnManifest.charted;
     },
     get delivery() {
       return session.delivery;
