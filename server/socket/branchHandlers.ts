@@ -1,5 +1,5 @@
 import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/schemas.js';
-import { canFork, require } from '../rooms/access.js';
+import { canFork, canSwitchBranch, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
 import { broadcast } from './broadcast.js';
@@ -22,7 +22,7 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
 
   bind(socket, d, 'branch:switch', BranchSwitchSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
-    require(member.role === 'instructor', 'only the instructor switches the room to another branch');
+    require(canSwitchBranch(member.role), 'only the instructor switches the room to another branch');
     const res = await d.rooms.switchBranch(roomId, p.branchId);
     // The loop drops the old branch's stop points itself when the branch changes.
     if (res.changed) d.loop.applied(roomId, res.playhead, res.timeline, true);

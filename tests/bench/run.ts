@@ -6,6 +6,7 @@ import { benchFlood } from './flood.js';
 import { benchFrames } from './frames20k.js';
 import { benchReactions } from './reactions.js';
 import { benchSim20k } from './sim20k.js';
+import { benchJoinBytes } from './joinBytes.js';
 import { benchForks } from './forks.js';
 import { benchForkLoad } from './forkload.js';
 import { printRows, type Row } from './stats.js';
@@ -26,6 +27,7 @@ if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(aw
 // Issue #14 at 20,000 units: `npm run bench -- sim20k-quick` (120 s of playback) and `npm run bench -- frames20k`.
 if (!only || only === 'sim20k' || only === 'sim20k-quick') rows.push(...benchSim20k(only === 'sim20k-quick'));
 if (!only || only === 'frames20k') rows.push(...(await benchFrames([3521, 20000], 120)), ...(await benchFrames([3521, 20000], 40, 'canvas')));
+if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));
 // `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.
