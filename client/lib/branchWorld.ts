@@ -58,7 +58,10 @@ export class BranchWorld {
   stateAt(pos: number, motion: Motion): WorldState | null {
     const s = this.world?.stateAt(pos, motion) ?? null;
     if (s) {
-      if (this.leaving) (this.leaving.dispose(), (this.leaving = null));
+      if (this.leaving) {
+        this.leaving.dispose();
+        this.leaving = null;
+      }
       return s;
     }
     return this.leaving?.stateAt(pos) ?? null;

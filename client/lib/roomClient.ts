@@ -147,7 +147,10 @@ export class RoomClient {
     this.socket = io(o.url, { transports: ['websocket'], ...o.socket });
     let resolveReady!: (r: JoinResult) => void;
     let rejectReady!: (e: Error) => void;
-    this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));
+    this.ready = new Promise((res, rej) => {
+      resolveReady = res;
+      rejectReady = rej;
+    });
     this.ready.catch(() => {}); // callers may never await it
     let first = true;
 
@@ -298,7 +301,10 @@ export class RoomClient {
   async switchBranch(branchId: string) {
     const r = await this.call('branch:switch', { branchId });
     // A segments client hears of a switch by its clock only: follow the ack at once.
-    if (r.ok && this._room) (this._room = mirror.withBranchId(this._room, r.branchId)), this.followBranch();
+    if (r.ok && this._room) {
+      this._room = mirror.withBranchId(this._room, r.branchId);
+      this.followBranch();
+    }
     return r;
   }
 

@@ -220,7 +220,7 @@ export class SegmentWorld {
 
   private takeManifest(m: BranchManifest): void {
     const old = this._manifest;
-    if (old && old.complete) return;
+    if (old?.complete) return;
     if (old && m.compiledMs < old.compiledMs) return; // an older answer overtaken by a newer one
     this._manifest = m;
     this.o.onChange?.('manifest');

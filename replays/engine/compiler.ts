@@ -328,7 +328,9 @@ class Run {
     if (s.phase) phases.push({ ...s.phase, endMs: durationMs });
     const hash = createHash('sha256');
     hash.update('[');
-    this.events.forEach((ev, i) => hash.update((i ? ',' : '') + JSON.stringify(ev)));
+    this.events.forEach((ev, i) => {
+      hash.update((i ? ',' : '') + JSON.stringify(ev));
+    });
     hash.update(']');
     const decisionPoints = this.decisionPoints();
     const losses: Record<SideId, SideLosses> = {};

@@ -167,7 +167,7 @@ export class MemoryStore implements Store {
 
   async updateBranch(roomId: string, branch: BranchInfo): Promise<void> {
     const r = this.live(roomId);
-    if (r && r.branches.has(branch.branchId)) r.branches.set(branch.branchId, clone(branch));
+    if (r?.branches.has(branch.branchId)) r.branches.set(branch.branchId, clone(branch));
   }
 
   async listBranches(roomId: string): Promise<BranchInfo[]> {

@@ -43,7 +43,9 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly catalog: BranchCatalog;
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
-  private readonly segmenter = new Segmenter((p) => this.listeners.forEach((fn) => fn(p)));
+  private readonly segmenter = new Segmenter((p) => {
+    for (const fn of this.listeners) fn(p);
+  });
   private readonly inflight = new Map<string, InFlight>();
 
   private readonly gate: Gate;

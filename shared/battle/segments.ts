@@ -263,7 +263,12 @@ export function strengthSeries(events: readonly BattleEvent[], durationMs: numbe
       (ships[side] ??= new Array<number>(i).fill(0)).push(s.ships);
       (strength[side] ??= new Array<number>(i).fill(0)).push(Math.round(s.strength * 100) / 100);
     }
-    for (const side of Object.keys(ships)) if (ships[side].length < i + 1) ships[side].push(0), strength[side].push(0);
+    for (const side of Object.keys(ships)) {
+      if (ships[side].length < i + 1) {
+        ships[side].push(0);
+        strength[side].push(0);
+      }
+    }
   }
   return { stepMs, ships, strength };
 }

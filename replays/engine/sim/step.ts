@@ -3,7 +3,7 @@ import type { Vec2, Weapon } from '../../../shared/battle/types.js';
 import { withRng, type Rng } from '../rng.js';
 import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
-import { isActive, isLiving, posAt, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
+import { isActive, isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
 // One fixed simulation step: navigation, weapons, mines, minefield laying, counters.
 // Everything iterates arrays in index order and draws dice from the world's generator only.
@@ -131,7 +131,7 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
       return best ? best.i : -1;
     }
   }
-  const sideOnly = ref && ref.startsWith('side:') ? ref.slice(5) : null;
+  const sideOnly = ref?.startsWith('side:') ? ref.slice(5) : null;
   ctx.shooterSide = u.side;
   const pred = ctx.pred;
   if (ref && !sideOnly) {
@@ -156,7 +156,7 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
   return best ? best.i : -1;
 }
 
-function inTarget(ctx: Ctx, v: SimUnit, ref: string): boolean {
+function inTarget(_ctx: Ctx, v: SimUnit, ref: string): boolean {
   return ref.startsWith('side:') ? v.side === ref.slice(5) : v.group === ref;
 }
 

@@ -7,7 +7,9 @@ import type { BranchRecipe, SegmentProgress, SegmentSource } from './types.js';
 /** Segments of any TimelineService's finished timelines, built on this thread (static timelines, tests). */
 export class TimelineSegmentSource implements SegmentSource {
   private listeners: ((p: SegmentProgress) => void)[] = [];
-  private readonly segmenter = new Segmenter((p) => this.listeners.forEach((fn) => fn(p)));
+  private readonly segmenter = new Segmenter((p) => {
+    for (const fn of this.listeners) fn(p);
+  });
 
   constructor(private readonly timelines: Pick<TimelineService, 'timeline'>) {}
 

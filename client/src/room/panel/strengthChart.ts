@@ -85,7 +85,10 @@ export class StrengthChart {
       ctx.strokeStyle = side.color;
       ctx.lineWidth = 1.5;
       ctx.beginPath();
-      vals.forEach((v, i) => (i === 0 ? ctx.moveTo(x(s.t[i]), y(v)) : ctx.lineTo(x(s.t[i]), y(v))));
+      vals.forEach((v, i) => {
+        if (i === 0) ctx.moveTo(x(s.t[i]), y(v));
+        else ctx.lineTo(x(s.t[i]), y(v));
+      });
       ctx.stroke();
     }
     ctx.strokeStyle = 'rgba(255,255,255,0.8)';

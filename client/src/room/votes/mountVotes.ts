@@ -1,5 +1,5 @@
 import type { DecisionPointInfo } from '../../../../shared/battle/timeline.js';
-import type { Ack, BranchInfo, VoteState } from '../../../../shared/protocol/events.js';
+import type { Ack, VoteState } from '../../../../shared/protocol/events.js';
 import type { RoomContext } from '../context.js';
 import { VotePanel } from './votePanel.js';
 import './votes.css';
