@@ -8,6 +8,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { AppError } from './errors.js';
 import { healthReport, type HealthProbe } from './health.js';
 import { apiRouter, errorHandler } from './http/api.js';
+import { segmentRouter } from './http/segments.js';
 import { staticClient } from './http/static.js';
 import { clientAddress } from './limits/address.js';
 import { AddressLimiter } from './limits/AddressLimiter.js';
@@ -23,10 +24,14 @@ import { MemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
 import { AdapterClockBus } from './streaming/AdapterClockBus.js';
 import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
-import type { FrontierSource } from './streaming/FrontierSource.js';
+import { frontierSourceOf, type FrontierSource } from './streaming/FrontierSource.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
+import { ForkQuota, type ForkLimits } from './timelines/ForkQuota.js';
+import { SegmentStore } from './timelines/SegmentStore.js';
+import { isSegmentSource } from './timelines/segments/types.js';
+import { TimelineSegmentSource } from './timelines/segments/TimelineSegmentSource.js';
 import type { TimelineService } from './timelines/TimelineService.js';
 import type { IO } from './types.js';
 import { CameraBroadcaster } from './camera/CameraBroadcaster.js';
@@ -89,6 +94,13 @@ export interface AppOptions {
   health?: HealthProbe[];
   /** Period of the presence sweep (members left "connected" by a killed process); default 30 s, 0 disables. */
   presenceSweepMs?: number;
+  /** Byte budget of the main thread's timeline caches (TIMELINE_CACHE_MB), in MB: 3/4 timelines, 1/4 segments. Default 256. */
+  timelineCacheMb?: number;
+  /** For the default worker: byte budget of its compiled branches (CHECKPOINT_CACHE_MB) and compiles at once. */
+  checkpointCacheMb?: number;
+  compileConcurrency?: number;
+  /** Pending forks per room / address / in total (FORK_PENDING_*). */
+  forkLimits?: ForkLimits;
 }
 
 export interface App {
@@ -96,6 +108,8 @@ export interface App {
   io: IO;
   metrics: Metrics;
   rooms: RoomService;
+  /** Manifests and segments of every branch; also the compile frontier (FrontierSource) for the playback loop. */
+  segments: SegmentStore;
   /** null when disabled. */
   presenceSweep: PresenceSweep | null;
   listen(port: number, host?: string): Promise<number>;
@@ -110,16 +124,22 @@ export function createApp(opts: AppOptions = {}): App {
   const logger = opts.logger ?? pino({ level: 'info', redact: ['instructorKey', '*.instructorKey'] });
   const now = opts.now ?? Date.now;
   const store = opts.store ?? new MemoryStore();
-  const ownTimelines = opts.timelines ? null : new WorkerTimelineService();
+  const ownTimelines = opts.timelines
+    ? null
+    : new WorkerTimelineService({ checkpointCacheMb: opts.checkpointCacheMb ?? 512, compileConcurrency: opts.compileConcurrency ?? 2 });
   const timelines = opts.timelines ?? ownTimelines!;
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
-  // Small: a large battle's timeline is tens of MB, and the engine keeps its own LRU of compiled branches.
-  const cache = new TimelineCache(timelines, 16);
+  // Bounded in bytes (a large battle's timeline is tens of MB): 3/4 of TIMELINE_CACHE_MB for timelines (the
+  // socket delivery's), 1/4 for encoded segments. The engine keeps its own bounded LRU of compiled branches.
+  const cacheBytes = (opts.timelineCacheMb ?? 256) * 1024 * 1024;
+  const cache = new TimelineCache(timelines, 16, Math.floor(cacheBytes * 0.75));
   const rl = opts.rateLimit ?? { points: DEFAULT_LIMITS.socketEventsPerS, durationS: 1 };
   const limits: LimitSettings = { ...DEFAULT_LIMITS, socketEventsPerS: Math.max(1, Math.round(rl.points / rl.durationS)), ...opts.limits };
   const trustProxy = opts.trustProxy ?? 0;
   const addressLimiter = new AddressLimiter({ limits, redis: opts.limiterRedis, prefix: opts.limiterPrefix });
-  const rooms = new RoomService(store, cache, now, limits);
+  const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now));
+  const segmentSource = isSegmentSource(timelines) ? timelines : new TimelineSegmentSource(cache.service);
+  const segments = new SegmentStore(segmentSource, { maxBytes: Math.floor(cacheBytes * 0.25) });
   let draining = false;
 
   const web = express();
@@ -161,7 +181,8 @@ export function createApp(opts: AppOptions = {}): App {
     reconcileMs: opts.reconcileMs ?? 10_000,
     stopsTtlMs: (opts.reconcileMs ?? 10_000) * 6,
     bus: opts.clockBus ?? (opts.adapter ? new AdapterClockBus(io) : noClockBus),
-    frontier: opts.frontier,
+    // The segments store knows how far each progressive fork is compiled: the loop holds clocks there.
+    frontier: opts.frontier ?? frontierSourceOf(segments),
   });
   const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
   const cameraCast = new CameraBroadcaster((roomId, s) => {
@@ -179,9 +200,10 @@ export function createApp(opts: AppOptions = {}): App {
   registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps }, metrics);
 
   web.use(voteStudy.router);
+  web.use(segmentRouter({ segments, rooms }));
   web.use(
     apiRouter({
-      ...{ rooms, timelines, metrics, logger, roomExtras: voteStudy.extras, chat },
+      ...{ rooms, timelines, metrics, logger, segments, roomExtras: voteStudy.extras, chat },
       health: () => healthReport(opts.health ?? [], { rooms: loop.activeRooms, sockets: io.of('/').sockets.size }),
     }),
   );
@@ -199,6 +221,7 @@ export function createApp(opts: AppOptions = {}): App {
     io,
     metrics,
     rooms,
+    segments,
     presenceSweep,
     listen(port, host) {
       return new Promise((resolve, reject) => {

@@ -44,6 +44,16 @@ const EnvSchema = z.object({
   COMPILE_ON_START: z.enum(['true', 'false']).default('true'),
   /** How often each process marks members left "connected" by a killed process as disconnected (0: never). */
   PRESENCE_SWEEP_S: z.coerce.number().min(0).max(3600).default(30),
+  /** Byte budget of every timeline/segment cache on the main thread (encoded segments, timelines). */
+  TIMELINE_CACHE_MB: z.coerce.number().int().min(8).max(65_536).default(256),
+  /** Byte budget of compiled branches (events, keyframes, checkpoints) in the compile worker. */
+  CHECKPOINT_CACHE_MB: z.coerce.number().int().min(32).max(65_536).default(512),
+  /** Forks simulated at once in the compile worker (interleaved a segment at a time); the rest queue. */
+  COMPILE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** Pending (compiling or queued) forks per room, per client address, and in total; past them: RATE_LIMITED. */
+  FORK_PENDING_PER_ROOM: z.coerce.number().int().min(1).max(1000).default(4),
+  FORK_PENDING_PER_ADDRESS: z.coerce.number().int().min(1).max(1000).default(4),
+  FORK_PENDING_MAX: z.coerce.number().int().min(1).max(10_000).default(8),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

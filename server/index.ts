@@ -74,7 +74,7 @@ if (config.REDIS_URL) {
 
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
 // while the server already listens (the first request for a battle waits for its compile).
-const timelines = new WorkerTimelineService();
+const timelines = new WorkerTimelineService({ checkpointCacheMb: config.CHECKPOINT_CACHE_MB, compileConcurrency: config.COMPILE_CONCURRENCY });
 closers.push(() => timelines.close());
 const t0 = performance.now();
 if (config.COMPILE_ON_START === 'true') {
@@ -103,6 +103,8 @@ const app = createApp({
   voteStudy,
   health,
   presenceSweepMs: config.PRESENCE_SWEEP_S * 1000,
+  timelineCacheMb: config.TIMELINE_CACHE_MB,
+  forkLimits: { perRoom: config.FORK_PENDING_PER_ROOM, perAddress: config.FORK_PENDING_PER_ADDRESS, total: config.FORK_PENDING_MAX },
 });
 countProcessError = (kind) => app.metrics.processErrors.inc({ kind });
 const port = await app.listen(config.PORT, config.HOST);

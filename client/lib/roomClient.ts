@@ -1,43 +1,37 @@
 /**
- * roomClient: the Wardroom room client library (isomorphic: socket.io-client only, no DOM, no Node APIs).
+ * roomClient: the Wardroom room client library (isomorphic: socket.io-client and fetch, no DOM, no Node APIs).
  * Used by the browser app and by the server's integration tests.
  *
  * ```ts
- * const rc = new RoomClient({ url: location.origin, roomId, name: 'Kira', clientId, instructorKey });
- * const joined = await rc.ready;            // first join + clock sync + keyframe done; rejects on a join error
- * rc.subscribe((change) => redraw());       // 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch' | 'annotations'
+ * const rc = new RoomClient({ url: location.origin, roomId, name: 'Kira', clientId, delivery: 'segments' });
+ * const joined = await rc.ready;            // first join + clock sync + world at the play head; rejects on a join error
+ * rc.subscribe((change) => redraw());       // 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch' | 'annotations' | 'manifest'
  * requestAnimationFrame(function frame() {
  *   const pos = rc.positionNow();           // shared playback ms, the same in every browser of the room
- *   const world = rc.stateNow();            // WorldState folded up to pos (null before the first keyframe)
+ *   const world = rc.stateNow();            // WorldState folded up to pos (null before the first world)
  *   ...
  * });
  * const ack = await rc.pause();             // every command resolves to the server's ack: {ok:true,...} | {ok:false,error}
  * rc.close();
  * ```
  *
- * What it does for you:
- * - Joins on every socket.io `connect` (first connect and every reconnect, recovered or not), so a client
- *   that lost its server (process killed, network drop) always gets the room state, clock and a keyframe again.
- *   Pass a stable `clientId` (e.g. stored in localStorage) so a reconnect reclaims the same member.
- * - Estimates the server clock with NTP-style `clock:ping`s (`pings` at every join, a few more shortly after
- *   (`settleMs`), then one every `resyncMs`); the estimate favours the fastest round trips.
- * - Holds the latest playback clock (older versions are ignored).
- * - Keeps the world: `timeline:keyframe` replaces the state; `timeline:events` batches are buffered ahead of the
- *   play head; `stateNow()` folds those with t <= positionNow() with the shared reducer. A small step back
- *   (e.g. an auto-pause landing a few ms behind the head) refolds from the last keyframe. A gap in the
- *   stream triggers a re-join.
- * - Mirrors room state: presence, settings, annotations (added/updated/removed), branches.
+ * It is a thin connection over three parts that know nothing of sockets:
+ * - clock: `ClockSync` (shared/clock/sync.ts, the one sampling policy) fed by `clock:ping`s: `pings` at every
+ *   join, a few more shortly after (`settleMs`), then one every `resyncMs`;
+ * - the room mirror (roomMirror.ts): presence, settings, annotations, branches, the latest clock;
+ * - the world: with `delivery: 'segments'` a SegmentWorld per branch (segmentWorld.ts: manifest and segments
+ *   over HTTP, folded locally), with `delivery: 'socket'` (the default, the original contract) a WorldBuffer
+ *   (worldBuffer.ts: `timeline:keyframe` + `timeline:events`).
+ * It joins on every socket.io `connect` (first connect and every reconnect), so a client that lost its server
+ * always gets the room state, clock and world again. Pass a stable `clientId` so a reconnect reclaims the member.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { BattleEvent } from '../../shared/battle/events.js';
-import { applyEvents } from '../../shared/battle/reducer.js';
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
 import type { PlaybackClock } from '../../shared/clock/playback.js';
 import { ClockSync } from '../../shared/clock/sync.js';
 import type {
-  Ack,
-  Annotation,
-  BranchInfo,
   ClientToServerEvents,
   JoinResult,
   KeyframeMsg,
@@ -51,14 +45,22 @@ import type {
   AnnotationEditPayload,
   AnnotationImportPayload,
   BranchForkPayload,
+  Delivery,
   Role,
-  RoomSettings,
   RoomSettingsPatch,
 } from '../../shared/protocol/schemas.js';
+import { createApi, type Api } from '../src/api.js';
+import { NO_ACK, type AckOf, type CallName, type PayloadOf } from './calls.js';
+import * as mirror from './roomMirror.js';
+import { BranchWorld } from './branchWorld.js';
+import type { SegmentSource, SegmentWorld } from './segmentWorld.js';
+import { WorldBuffer } from './worldBuffer.js';
 
-export type RoomChange = 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch' | 'annotations';
+export type RoomChange = 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch' | 'annotations' | 'manifest';
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'error';
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** How the world reaches this client: HTTP segments (clock-only socket) or the socket stream. */
+export type { Delivery };
 
 export interface RoomClientOptions {
   /** Server origin, e.g. location.origin or `http://127.0.0.1:${port}`. */
@@ -72,6 +74,10 @@ export interface RoomClientOptions {
    * Default: random per RoomClient, which covers reconnects of this instance but not a page reload.
    */
   clientId?: string;
+  /** Default 'socket' (keyframes and event batches over the socket); the browser app uses 'segments'. */
+  delivery?: Delivery;
+  /** Where segments and manifests come from (default: HTTP on `url` through client/src/api.ts). */
+  segments?: SegmentSource;
   /** Clock pings at every join (default 8). */
   pings?: number;
   /** Background clock ping period (default 20 s; 0 disables). */
@@ -93,16 +99,14 @@ const defaultNow = (): number => performance.timeOrigin + performance.now();
 /** crypto.randomUUID is missing in insecure browser contexts (plain http on a LAN address). */
 const randomId = (): string =>
   typeof globalThis.crypto?.randomUUID === 'function' ? globalThis.crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
-/** Pings kept, and how many of the fastest feed the estimate: a ping's error is bounded by half its round trip. */
-const KEPT_SAMPLES = 32;
-const BEST_SAMPLES = 5;
 
 export class RoomClient {
   readonly socket: ClientSocket;
-  /** Server clock estimate, rebuilt from the fastest recent pings (see ping()). */
-  sync = new ClockSync(BEST_SAMPLES);
-  private samples: { t0: number; serverTime: number; t1: number }[] = [];
-  /** Resolves after the first successful join (state, clock sync and keyframe in hand). */
+  readonly roomId: string;
+  readonly delivery: Delivery;
+  /** Server clock estimate (one sampling policy: shared/clock/sync.ts). */
+  readonly sync = new ClockSync();
+  /** Resolves after the first successful join (state, clock sync and the world at the play head in hand). */
   readonly ready: Promise<JoinResult>;
 
   private readonly now: () => number;
@@ -117,24 +121,36 @@ export class RoomClient {
   private settleTimers: ReturnType<typeof setTimeout>[] = [];
   private lastRejoin = 0;
   private closed = false;
-
-  // World: `base` (last keyframe) + `log` (contiguous events from base.nextSeq) of which `applied` are in `state`.
-  private branchId: string | null = null;
-  private base: WorldState | null = null;
-  private log: BattleEvent[] = [];
-  private applied = 0;
-  private state: WorldState | null = null;
-  private keyframeWaiters: (() => void)[] = [];
-
   private readonly clientId: string;
+
+  // socket delivery
+  private readonly buffer = new WorldBuffer();
+  private keyframeWaiters: (() => void)[] = [];
+  // segments delivery
+  private readonly http: Api;
+  private readonly worlds: BranchWorld;
 
   constructor(private readonly o: RoomClientOptions) {
     this.now = o.now ?? defaultNow;
+    this.roomId = o.roomId;
+    this.delivery = o.delivery ?? 'socket';
     this.clientId = o.clientId ?? randomId();
+    this.http = createApi(o.url.replace(/\/$/, ''));
+    this.worlds = new BranchWorld(o.segments ?? this.http, {
+      room: o.roomId,
+      position: () => this.positionNow(),
+      onChange: (what) => this.emit(what === 'manifest' ? 'manifest' : 'state'),
+      onEvents: (events, branchId) => {
+        for (const fn of this.eventListeners) fn(events, branchId);
+      },
+    });
     this.socket = io(o.url, { transports: ['websocket'], ...o.socket });
     let resolveReady!: (r: JoinResult) => void;
     let rejectReady!: (e: Error) => void;
-    this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));
+    this.ready = new Promise((res, rej) => {
+      resolveReady = res;
+      rejectReady = rej;
+    });
     this.ready.catch(() => {}); // callers may never await it
     let first = true;
 
@@ -158,30 +174,23 @@ export class RoomClient {
     });
 
     this.socket.on('playback:clock', (c) => this.takeClock(c));
-    this.socket.on('timeline:keyframe', (m) => this.takeKeyframe(m));
-    this.socket.on('timeline:events', (m) => this.takeEvents(m));
+    if (this.delivery === 'socket') {
+      this.socket.on('timeline:keyframe', (m) => this.takeKeyframe(m));
+      this.socket.on('timeline:events', (m) => this.takeEvents(m));
+    }
     this.socket.on('room:state', (s) => {
       this._room = s;
       this.takeClock(s.clock);
+      this.followBranch();
       this.emit('room');
     });
-    this.socket.on('presence', (m) => {
-      if (!this._room) return;
-      this._room = { ...this._room, members: m.members };
-      this.emit('presence');
-    });
-    this.socket.on('annotation:added', (a) => this.upsertAnnotation(a));
-    this.socket.on('annotation:updated', (a) => this.upsertAnnotation(a));
-    this.socket.on('annotation:removed', (m) => {
-      if (!this._room) return;
-      this._room = { ...this._room, annotations: this._room.annotations.filter((a) => a.id !== m.id) };
-      this.emit('annotations');
-    });
-    this.socket.on('branch:created', (b) => {
-      if (!this._room || this._room.branches.some((x) => x.branchId === b.branchId)) return;
-      this._room = { ...this._room, branches: [...this._room.branches, b] };
-      this.emit('branch');
-    });
+    this.socket.on('presence', (m) => this.update((r) => mirror.withMembers(r, m.members), 'presence'));
+    this.socket.on('annotation:added', (a) => this.update((r) => mirror.upsertAnnotation(r, a), 'annotations'));
+    this.socket.on('annotation:updated', (a) => this.update((r) => mirror.upsertAnnotation(r, a), 'annotations'));
+    this.socket.on('annotation:removed', (m) => this.update((r) => mirror.removeAnnotation(r, m.id), 'annotations'));
+    this.socket.on('branch:created', (b) => this.update((r) => mirror.addBranch(r, b), 'branch'));
+    // A progressive fork completed: its final duration and outcome replace the placeholder.
+    this.socket.on('branch:updated', (b) => this.update((r) => mirror.updateBranch(r, b), 'branch'));
 
     const resyncMs = o.resyncMs ?? 20_000;
     if (resyncMs > 0) this.resyncTimer = setInterval(() => void this.ping().catch(() => {}), resyncMs);
@@ -204,9 +213,17 @@ export class RoomClient {
   lastError(): string | null {
     return this._error;
   }
-  /** The branch the world state belongs to (the last keyframe's). */
+  /** The branch the world state belongs to. */
   stateBranchId(): string | null {
-    return this.branchId;
+    return this.delivery === 'socket' ? this.buffer.branchId : this.worlds.drawnBranchId;
+  }
+  /** Segments delivery: the manifest of the room's branch (phases, decision points, strength series, frontier). */
+  manifest(): BranchManifest | null {
+    return this.worlds.manifest;
+  }
+  /** Segments delivery: the world source of the room's branch (tests read its fetch log). */
+  segmentWorld(): SegmentWorld | null {
+    return this.worlds.current;
   }
 
   /** Shared playback position (ms) at local time `localNow`. */
@@ -214,34 +231,22 @@ export class RoomClient {
     return this._clock ? this.sync.positionNow(this._clock, localNow) : 0;
   }
 
-  /** The world at positionNow(): folds buffered events up to the play head. */
+  /** The world at positionNow() (null before the first world). Never past a compiling branch's frontier. */
   stateNow(localNow = this.now()): WorldState | null {
-    if (!this.state || !this.base) return null;
     const pos = this.positionNow(localNow);
-    if (this.applied > 0 && this.log[this.applied - 1].t > pos && pos >= this.base.t) {
-      // The head stepped back inside what we hold: refold from the keyframe.
-      this.state = this.base;
-      this.applied = 0;
-    }
-    // Fold the due run as one batch: applyEvents copies the unit map once per batch, where one
-    // applyEvent per event copied it per event (Battle of Cardassia: ~1.4 ms per event, 3,000+ units).
-    let end = this.applied;
-    while (end < this.log.length && this.log[end].t <= pos) end++;
-    if (end > this.applied) {
-      this.state = applyEvents(this.state, this.log.slice(this.applied, end));
-      this.applied = end;
-    }
-    return this.state;
+    if (this.delivery === 'socket') return this.buffer.stateAt(pos);
+    const motion = { playing: this._clock?.state === 'playing', rate: this._clock?.rate ?? 1 };
+    return this.worlds.stateAt(pos, motion);
   }
 
-  /** Events received but not yet folded (ahead of the play head). */
+  /** Socket delivery: events received but not yet folded (ahead of the play head). */
   bufferedEvents(): number {
-    return this.log.length - this.applied;
+    return this.buffer.buffered;
   }
 
-  /** Resolves at the next keyframe (tests and UIs that wait for a resync). */
+  /** Resolves at the next keyframe (socket delivery) or once the world at the play head is in (segments). */
   nextKeyframe(): Promise<void> {
-    return new Promise((r) => this.keyframeWaiters.push(r));
+    return this.delivery === 'socket' ? new Promise((r) => this.keyframeWaiters.push(r)) : this.worlds.next();
   }
 
   subscribe(fn: (change: RoomChange) => void): () => void {
@@ -249,7 +254,7 @@ export class RoomClient {
     return () => this.listeners.delete(fn);
   }
 
-  /** Every newly received streamed event batch (not yet due: use t against positionNow()). */
+  /** Every newly received event batch: a streamed batch (socket delivery) or a fetched segment's events (segments). */
   onEvents(fn: (events: readonly BattleEvent[], branchId: string) => void): () => void {
     this.eventListeners.add(fn);
     return () => this.eventListeners.delete(fn);
@@ -258,69 +263,66 @@ export class RoomClient {
   // ---- commands (each resolves to the server's ack) ---------------------------------------------
 
   play() {
-    return this.call<{ clock: PlaybackClock }>('playback:play', {});
+    return this.call('playback:play', {});
   }
   pause() {
-    return this.call<{ clock: PlaybackClock }>('playback:pause', {});
+    return this.call('playback:pause', {});
   }
   seek(positionMs: number) {
-    return this.call<{ clock: PlaybackClock }>('playback:seek', { positionMs });
+    return this.call('playback:seek', { positionMs });
   }
   setRate(rate: number) {
-    return this.call<{ clock: PlaybackClock }>('playback:rate', { rate });
+    return this.call('playback:rate', { rate });
   }
   phase(phaseId: string) {
-    return this.call<{ clock: PlaybackClock }>('playback:phase', { phaseId });
+    return this.call('playback:phase', { phaseId });
   }
   stepPhase(step: 1 | -1) {
-    return this.call<{ clock: PlaybackClock }>('playback:phase', { step });
+    return this.call('playback:phase', { step });
   }
   settings(patch: RoomSettingsPatch) {
-    return this.call<{ settings: RoomSettings }>('room:settings', patch);
+    return this.call('room:settings', patch);
   }
   addAnnotation(p: AnnotationAddPayload) {
-    return this.call<{ annotation: Annotation }>('annotation:add', p);
+    return this.call('annotation:add', p);
   }
   editAnnotation(p: AnnotationEditPayload) {
-    return this.call<{ annotation: Annotation }>('annotation:edit', p);
+    return this.call('annotation:edit', p);
   }
   deleteAnnotation(id: string) {
-    return this.call<{ id: string }>('annotation:delete', { id });
+    return this.call('annotation:delete', { id });
   }
   importAnnotations(p: AnnotationImportPayload) {
-    return this.call<{ imported: number }>('annotation:import', p);
+    return this.call('annotation:import', p);
   }
   fork(p: BranchForkPayload) {
-    return this.call<{ branch: BranchInfo }>('branch:fork', p);
+    return this.call('branch:fork', p);
   }
-  switchBranch(branchId: string) {
-    return this.call<{ branchId: string; clock: PlaybackClock }>('branch:switch', { branchId });
+  async switchBranch(branchId: string) {
+    const r = await this.call('branch:switch', { branchId });
+    // A segments client hears of a switch by its clock only: follow the ack at once.
+    if (r.ok && this._room) {
+      this._room = mirror.withBranchId(this._room, r.branchId);
+      this.followBranch();
+    }
+    return r;
   }
 
   /** One clock sample; returns the round trip in ms. */
   async ping(): Promise<number> {
     const t0 = this.now();
-    const r = await this.call<{ clientTime: number; serverTime: number }>('clock:ping', { clientTime: t0 });
+    const r = await this.call('clock:ping', { clientTime: t0 });
     const t1 = this.now();
     if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    this.samples.push({ t0: r.clientTime, serverTime: r.serverTime, t1 });
-    if (this.samples.length > KEPT_SAMPLES) this.samples.shift();
-    // Only samples about as fast as the fastest: a slow one's offset error (up to rtt/2) would drag the median.
-    const rtt = (x: { t0: number; t1: number }) => x.t1 - x.t0;
-    const sorted = [...this.samples].sort((a, b) => rtt(a) - rtt(b));
-    const limit = rtt(sorted[0]) * 2 + 1;
-    const best = sorted.filter((x) => rtt(x) <= limit).slice(0, BEST_SAMPLES);
-    const sync = new ClockSync(BEST_SAMPLES);
-    for (const x of best) sync.addSample(x.t0, x.serverTime, x.t1);
-    this.sync = sync;
+    this.sync.addSample(r.clientTime, r.serverTime, t1);
     return t1 - t0;
   }
 
-  /** Join again (resync: fresh state, clock and keyframe). Done automatically on every connect. */
-  async join(): Promise<Ack<JoinResult>> {
+  /** Join again (resync: fresh state, clock and world). Done automatically on every connect. */
+  async join(): Promise<AckOf<'room:join'>> {
     const { roomId, name, role, instructorKey } = this.o;
-    const kf = this.nextKeyframe();
-    const r = await this.call<JoinResult>('room:join', { roomId, name, role, instructorKey, clientId: this.clientId });
+    const kf = this.delivery === 'socket' ? this.nextKeyframe() : null;
+    const r = await this.call('room:join', { roomId, name, role, instructorKey, clientId: this.clientId, delivery: this.delivery });
     if (!r.ok) {
       this._error = `${r.error.code}: ${r.error.message}`;
       this.setStatus('error');
@@ -329,9 +331,11 @@ export class RoomClient {
     this._room = r.room;
     this._you = r.you;
     this.takeClock(r.room.clock);
+    this.followBranch();
     this.emit('room');
     for (let i = 0; i < (this.o.pings ?? 8); i++) await this.ping().catch(() => {});
-    await kf;
+    if (kf) await kf;
+    else await this.worlds.loadAtHead();
     for (const ms of this.o.settleMs ?? [400, 1200, 2500]) {
       const timer = setTimeout(() => void (this.closed || this.ping().catch(() => {})), ms * (0.5 + Math.random()));
       this.settleTimers.push(timer);
@@ -343,45 +347,68 @@ export class RoomClient {
     this.closed = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const t of this.settleTimers) clearTimeout(t);
+    this.worlds.close();
     this.socket.disconnect();
     this.listeners.clear();
     this.eventListeners.clear();
   }
 
-  /** Raw typed emit with ack and timeout; never rejects. */
-  call<T extends object>(event: keyof ClientToServerEvents, payload: unknown): Promise<Ack<T>> {
-    const timeoutMs = this.o.ackTimeoutMs ?? 10_000;
-    return new Promise((resolve) => {
-      // The typed overloads cannot express "any event with its payload" generically; the server validates anyway.
-      const s = this.socket as unknown as { timeout(ms: number): { emit(ev: string, p: unknown, cb: (err: Error | null, res: Ack<T>) => void): void } };
-      s.timeout(timeoutMs).emit(event, payload, (err, res) => {
-        if (err) resolve({ ok: false, error: { code: 'INTERNAL', message: 'no acknowledgement from the server (timeout)' } });
-        else resolve(res);
-      });
-    });
+  /** Typed emit with ack and timeout (socket.io-client's `timeout().emitWithAck`); never rejects. */
+  async call<E extends CallName>(event: E, payload: PayloadOf<E>): Promise<AckOf<E>> {
+    try {
+      const timed = this.socket.timeout(this.o.ackTimeoutMs ?? 10_000);
+      // emitWithAck's rest parameter cannot be spelled for a generic E: the (event, payload) pair is checked by call's signature.
+      return await (timed.emitWithAck.bind(timed) as <K extends CallName>(ev: K, p: PayloadOf<K>) => Promise<AckOf<K>>)(event, payload);
+    } catch {
+      return NO_ACK;
+    }
+  }
+
+  /** Emit with an unchecked payload: for tests of the server's input validation only. */
+  callUnchecked(event: CallName, payload: unknown): Promise<AckOf<CallName>> {
+    return this.call(event as 'clock:ping', payload as PayloadOf<'clock:ping'>);
   }
 
   // ---- incoming ---------------------------------------------------------------------------------
 
+  private update(fn: (r: RoomState) => RoomState, change: RoomChange): void {
+    if (!this._room) return;
+    const next = fn(this._room);
+    if (next === this._room) return;
+    this._room = next;
+    this.emit(change);
+  }
+
   private takeClock(c: PlaybackClock): void {
-    if (this._clock && c.version < this._clock.version) return;
-    if (this._clock && c.version === this._clock.version && c.serverTime === this._clock.serverTime) return;
+    if (!mirror.isNewerClock(this._clock, c)) return;
+    const branchChanged = this._clock !== null && c.reason === 'branch';
     this._clock = c;
-    if (this._room) this._room = { ...this._room, clock: c };
+    if (this._room) this._room = mirror.withClock(this._room, c);
     this.emit('clock');
+    // A clock-only socket learns of a branch switch from the clock: ask the room which branch it is on.
+    if (branchChanged && this.delivery === 'segments') void this.refreshRoom();
+  }
+
+  private async refreshRoom(): Promise<void> {
+    try {
+      const room = await this.http.getRoom(this.roomId);
+      if (!this._room || room.clock.version < (this._clock?.version ?? 0)) return;
+      this._room = mirror.withBranchId(this._room, room.branchId);
+      this.followBranch();
+      this.emit('branch');
+    } catch {
+      // the next room:state or join brings it
+    }
+  }
+
+  /** Segments delivery: make the world follow the room's branch. */
+  private followBranch(): void {
+    if (this.delivery === 'segments' && this._room) this.worlds.follow(this._room.battleId, this._room.branchId);
   }
 
   private takeKeyframe(m: KeyframeMsg): void {
-    const sameBranch = m.branchId === this.branchId;
-    // Events we already hold past the keyframe stay valid (events are immutable facts of a branch).
-    const keep = sameBranch ? this.log.filter((e) => e.seq >= m.state.nextSeq) : [];
-    const contiguous = keep.length > 0 && keep[0].seq === m.state.nextSeq;
-    if (m.branchId !== this.branchId && this._room) this._room = { ...this._room, branchId: m.branchId };
-    this.branchId = m.branchId;
-    this.base = m.state;
-    this.state = m.state;
-    this.log = contiguous ? keep : [];
-    this.applied = 0;
+    if (this._room) this._room = mirror.withBranchId(this._room, m.branchId);
+    this.buffer.takeKeyframe(m);
     this.emit('state');
     const waiters = this.keyframeWaiters;
     this.keyframeWaiters = [];
@@ -389,10 +416,8 @@ export class RoomClient {
   }
 
   private takeEvents(m: TimelineEventsMsg): void {
-    if (!this.base || m.branchId !== this.branchId) return;
-    const expected = this.base.nextSeq + this.log.length;
-    if (m.toSeq <= expected) return; // nothing new
-    if (m.fromSeq > expected) {
+    const r = this.buffer.takeEvents(m);
+    if (r.kind === 'gap') {
       // A hole in the stream: our world can no longer be trusted. Resync (at most every 2 s).
       if (this.now() - this.lastRejoin > 2000 && !this.closed) {
         this.lastRejoin = this.now();
@@ -400,22 +425,7 @@ export class RoomClient {
       }
       return;
     }
-    const fresh = m.events.filter((e) => e.seq >= expected);
-    for (const e of fresh) this.log.push(e);
-    // Keep memory bounded on long sessions: rebase on the folded state once plenty is applied.
-    if (this.applied > 20_000 && this.state) {
-      this.log = this.log.slice(this.applied);
-      this.base = this.state;
-      this.applied = 0;
-    }
-    for (const fn of this.eventListeners) fn(fresh, m.branchId);
-  }
-
-  private upsertAnnotation(a: Annotation): void {
-    if (!this._room) return;
-    const others = this._room.annotations.filter((x) => x.id !== a.id);
-    this._room = { ...this._room, annotations: [...others, a].sort((x, y) => x.positionMs - y.positionMs) };
-    this.emit('annotations');
+    if (r.kind === 'fresh') for (const fn of this.eventListeners) fn(r.events, m.branchId);
   }
 
   private setStatus(s: ConnectionStatus): void {

@@ -1,76 +1,95 @@
-import type { BattleInfo, Timeline, TimelineSummary } from '../../shared/battle/timeline.js';
-import type { RoomState } from '../../shared/protocol/events.js';
+import type {
+  AnnotationsResponse,
+  BattleListItem,
+  BattleListResponse,
+  BattleResponse,
+  BranchTreeResponse,
+  ChatHistoryResponse,
+  CreateRoomResponse,
+  HttpErrorBody,
+  ManifestResponse,
+  RoomResponse,
+  SegmentResponse,
+  TimelineResponse,
+} from '../../shared/protocol/http.js';
 
-// HTTP calls the app makes. Responses are the server's own JSON; errors surface as thrown Errors
-// carrying the server's message so views can show it.
+// Every HTTP call the client makes goes through here, typed by the shared HTTP contract
+// (shared/protocol/http.ts). Isomorphic (fetch only): the browser uses the default instance (same
+// origin); client/lib/roomClient.ts and tests build one on a server URL with createApi(url).
+// Errors surface as HttpError carrying the server's code and message so views can show it.
 
-export interface BattleListItem {
-  id: string;
-  title: string;
-  summary: string;
-  year: string;
-  location: string;
-  durationMs: number;
-}
+export type { BattleListItem, CreateRoomResponse as CreatedRoom };
 
-export interface CreatedRoom {
-  roomId: string;
-  instructorKey: string;
-}
-
-async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const msg = errorMessage(body) ?? `${res.status} ${res.statusText}`;
-    throw new Error(msg);
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
   }
-  return body as T;
 }
 
-function errorMessage(body: unknown): string | null {
-  if (body && typeof body === 'object' && 'error' in body) {
-    const err = (body as { error: unknown }).error;
-    if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
-    if (typeof err === 'string') return err;
+export interface Api {
+  listBattles(): Promise<BattleListItem[]>;
+  getBattle(battleId: string): Promise<BattleResponse>;
+  /** A branch's full timeline: the compare view's fallback; rooms use manifests and segments. */
+  getTimeline(battleId: string, branchId: string, opts?: { keyframes?: 'all' | 'none'; room?: string }): Promise<TimelineResponse>;
+  /** A branch's manifest (`room` lets a process that never compiled a room's fork rebuild it). */
+  getManifest(battleId: string, branchId: string, opts?: { room?: string }): Promise<ManifestResponse>;
+  getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string }): Promise<SegmentResponse>;
+  createRoom(battleId: string): Promise<CreateRoomResponse>;
+  getRoom(roomId: string): Promise<RoomResponse>;
+  getBranchTree(roomId: string): Promise<BranchTreeResponse>;
+  getAnnotations(roomId: string, branchId?: string): Promise<AnnotationsResponse>;
+  getChat(roomId: string, branchId?: string): Promise<ChatHistoryResponse>;
+}
+
+function isErrorBody(body: unknown): body is HttpErrorBody {
+  if (!body || typeof body !== 'object' || !('error' in body)) return false;
+  const err = (body as { error: unknown }).error;
+  return !!err && typeof err === 'object' && 'message' in err && 'code' in err;
+}
+
+const enc = encodeURIComponent;
+const query = (q: Record<string, string | undefined>): string => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+};
+
+/** An API client on `base` ('' = same origin). `fetchFn` defaults to the global fetch. */
+export function createApi(base = '', fetchFn: typeof fetch = (...a) => globalThis.fetch(...a)): Api {
+  async function json<T>(path: string, init?: RequestInit): Promise<T> {
+    const res = await fetchFn(base + path, init);
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      if (isErrorBody(body)) throw new HttpError(res.status, body.error.code, body.error.message);
+      throw new HttpError(res.status, 'INTERNAL', `${res.status} ${res.statusText}`);
+    }
+    // The server checks its bodies against shared/protocol/http.ts (`satisfies`); this is the other end.
+    return body as T;
   }
-  return null;
+  const branch = (battleId: string, branchId: string) => `/api/battles/${enc(battleId)}/branches/${enc(branchId)}`;
+  return {
+    listBattles: async () => (await json<BattleListResponse>('/api/battles')).battles,
+    getBattle: (battleId) => json<BattleResponse>(`/api/battles/${enc(battleId)}`),
+    getTimeline: (battleId, branchId, opts = {}) =>
+      json<TimelineResponse>(`/api/battles/${enc(battleId)}/timeline${query({ branch: branchId, keyframes: opts.keyframes, room: opts.room })}`),
+    getManifest: (battleId, branchId, opts = {}) => json<ManifestResponse>(`${branch(battleId, branchId)}/manifest${query({ room: opts.room })}`),
+    getSegment: (battleId, branchId, index, opts = {}) =>
+      json<SegmentResponse>(`${branch(battleId, branchId)}/segments/${index}${query({ room: opts.room })}`),
+    createRoom: (battleId) =>
+      json<CreateRoomResponse>('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId }) }),
+    getRoom: (roomId) => json<RoomResponse>(`/api/rooms/${enc(roomId)}`),
+    getBranchTree: (roomId) => json<BranchTreeResponse>(`/api/rooms/${enc(roomId)}/branches`),
+    getAnnotations: (roomId, branchId) => json<AnnotationsResponse>(`/api/rooms/${enc(roomId)}/annotations${query({ branch: branchId })}`),
+    getChat: (roomId, branchId) => json<ChatHistoryResponse>(`/api/rooms/${enc(roomId)}/chat${query({ branch: branchId })}`),
+  };
 }
 
-/** The battle list; tolerates either a bare array or `{battles: [...]}`. */
-export async function listBattles(): Promise<BattleListItem[]> {
-  const body = await getJson<unknown>('/api/battles');
-  const arr = Array.isArray(body) ? body : (body as { battles?: unknown }).battles;
-  return Array.isArray(arr) ? (arr as BattleListItem[]) : [];
-}
-
-/** A battle and (when the server includes it) the summary of its historical timeline. */
-export async function getBattle(battleId: string): Promise<{ battle: BattleInfo; history: TimelineSummary | null }> {
-  const body = await getJson<BattleInfo | { battle: BattleInfo; timeline?: TimelineSummary }>(`/api/battles/${encodeURIComponent(battleId)}`);
-  return 'battle' in body ? { battle: body.battle, history: body.timeline ?? null } : { battle: body, history: null };
-}
-
-/**
- * A branch's full timeline. `keyframes: 'none'` leaves out the keyframes (most of a big battle's
- * bytes); `room` lets any server process rebuild a what-if branch that room recorded.
- */
-export async function getTimeline(battleId: string, branchId: string, opts: { keyframes?: 'all' | 'none'; room?: string } = {}): Promise<Timeline> {
-  const q = new URLSearchParams({ branch: branchId });
-  if (opts.keyframes) q.set('keyframes', opts.keyframes);
-  if (opts.room) q.set('room', opts.room);
-  const body = await getJson<Timeline | { timeline: Timeline }>(`/api/battles/${encodeURIComponent(battleId)}/timeline?${q.toString()}`);
-  return 'timeline' in body ? body.timeline : body;
-}
-
-export async function createRoom(battleId: string): Promise<CreatedRoom> {
-  return getJson<CreatedRoom>('/api/rooms', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ battleId }),
-  });
-}
-
-export async function getRoom(roomId: string): Promise<RoomState> {
-  const body = await getJson<RoomState | { room: RoomState }>(`/api/rooms/${encodeURIComponent(roomId)}`);
-  return 'room' in body && typeof (body as { room: unknown }).room === 'object' ? (body as { room: RoomState }).room : (body as RoomState);
-}
+/** The browser's instance (same origin). */
+export const api: Api = createApi();
+export const { listBattles, getBattle, getTimeline, getManifest, getSegment, createRoom, getRoom, getBranchTree, getChat } = api;

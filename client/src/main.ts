@@ -2,10 +2,11 @@ import './csp.js';
 import './styles.css';
 import { renderLobby } from './lobby/lobbyView.js';
 import { setInstructorKey } from './prefs.js';
+import { roomFeatures } from './room/features.js';
 import { mountRoom } from './room/roomView.js';
 
 // Two pages, routed by path: `/` is the lobby, `/room/:id` a room. The server's SPA fallback serves
-// index.html for both.
+// index.html for both. The room view gets its features from here (no import cycle through the features).
 
 const app = document.getElementById('app');
 if (!app) throw new Error('#app missing');
@@ -21,7 +22,8 @@ if (m) {
   }
   const params = new URLSearchParams(window.location.search);
   const role = params.get('role');
-  mountRoom(app, { roomId: m[1], role: role === 'player' || role === 'viewer' || role === 'instructor' ? role : undefined });
+  const delivery = params.get('delivery') === 'socket' ? 'socket' : 'segments';
+  mountRoom(app, { roomId: m[1], role: role === 'player' || role === 'viewer' || role === 'instructor' ? role : undefined, delivery }, roomFeatures);
 } else {
   void renderLobby(app);
 }

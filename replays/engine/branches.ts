@@ -1,5 +1,6 @@
+import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from './compiler.js';
+import { compileBattle, startFork, type Compilation, type CompiledBranch } from './compiler.js';
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import type { BattleDefinition } from './types.js';
 
@@ -19,18 +20,51 @@ export class BranchNotFoundError extends Error {
 export interface BranchCatalogOptions {
   /** Compiled branches kept in memory (history is always kept). */
   maxBranches?: number;
+  /** Byte budget of the kept branches (approxBranchBytes; histories count but are never dropped). */
+  maxBytes?: number;
+}
+
+/**
+ * Approximate heap bytes of a compiled timeline, calibrated on the three battles (node --expose-gc, heap
+ * delta of a compile): ~170 B per event, ~60 B per unit per keyframe (a keyframe copies the unit map and
+ * the units that moved). Conservative for a fork, whose prefix is shared with its parent.
+ */
+export function approxTimelineBytes(tl: Pick<Timeline, 'events' | 'keyframes'>): number {
+  const last = tl.keyframes.at(-1);
+  const units = last ? Object.keys(last.state.units).length : 0;
+  return 4096 + tl.events.length * 170 + tl.keyframes.length * units * 60;
+}
+
+/** approxTimelineBytes plus the checkpoints (each a JSON copy of the world: ~600 B per unit). */
+export function approxBranchBytes(b: CompiledBranch): number {
+  const last = b.timeline.keyframes.at(-1);
+  const units = last ? Object.keys(last.state.units).length : 0;
+  return approxTimelineBytes(b.timeline) + Object.keys(b.checkpoints).length * units * 600;
 }
 
 export class BranchCatalog {
   private readonly cache = new Map<string, CompiledBranch>();
+  private readonly sizes = new Map<string, number>();
   private readonly pinned = new Set<string>();
   private readonly maxBranches: number;
+  private readonly maxBytes: number;
+  private total = 0;
 
   constructor(
     private readonly lookup: (battleId: string) => BattleDefinition | undefined,
     opts: BranchCatalogOptions = {},
   ) {
     this.maxBranches = opts.maxBranches ?? 64;
+    this.maxBytes = opts.maxBytes ?? Infinity;
+  }
+
+  /** Approximate bytes of the branches kept (see approxBranchBytes). */
+  get bytes(): number {
+    return this.total;
+  }
+
+  get size(): number {
+    return this.cache.size;
   }
 
   private def(battleId: string): BattleDefinition {
@@ -45,15 +79,24 @@ export class BranchCatalog {
 
   private remember(battleId: string, b: CompiledBranch, pin = false): CompiledBranch {
     const k = this.key(battleId, b.timeline.branchId);
-    this.cache.delete(k);
+    this.drop(k);
+    const bytes = approxBranchBytes(b);
     this.cache.set(k, b);
+    this.sizes.set(k, bytes);
+    this.total += bytes;
     if (pin) this.pinned.add(k);
-    // Least recently used first; history stays.
+    // Least recently used first; history stays. An evicted branch is compiled again (identically) when asked for.
     for (const old of this.cache.keys()) {
-      if (this.cache.size - this.pinned.size <= this.maxBranches) break;
-      if (!this.pinned.has(old)) this.cache.delete(old);
+      if (this.cache.size - this.pinned.size <= this.maxBranches && this.total <= this.maxBytes) break;
+      if (!this.pinned.has(old) && old !== k) this.drop(old);
     }
     return b;
+  }
+
+  private drop(k: string): void {
+    if (!this.cache.delete(k)) return;
+    this.total -= this.sizes.get(k) ?? 0;
+    this.sizes.delete(k);
   }
 
   private cached(battleId: string, branchId: string): CompiledBranch | undefined {
@@ -93,6 +136,24 @@ export class BranchCatalog {
 
   /** Branch off `parentBranchId` at choice.decisionId with the given option. */
   async fork(battleId: string, parentBranchId: string, choice: DecisionChoice): Promise<CompiledBranch> {
+    const p = await this.prepareFork(battleId, parentBranchId, choice);
+    return 'branch' in p ? p.branch : this.adopt(battleId, p.start().result());
+  }
+
+  /** Keep a branch compiled elsewhere (a progressive fork, once its Compilation is over). */
+  adopt(battleId: string, b: CompiledBranch): CompiledBranch {
+    return this.remember(battleId, b);
+  }
+
+  /**
+   * fork() without running the simulation: the branch if known, else a Compilation the caller advances (and
+   * publishes as it goes), then hands to adopt(). Same checks and errors as fork().
+   */
+  async prepareFork(
+    battleId: string,
+    parentBranchId: string,
+    choice: DecisionChoice,
+  ): Promise<{ branch: CompiledBranch } | { branchId: string; start: () => Compilation; parent: CompiledBranch }> {
     const def = this.def(battleId);
     const parent = await this.get(battleId, parentBranchId);
     if (!parent) throw new BranchNotFoundError(`Unknown branch '${parentBranchId}' of battle '${battleId}'`);
@@ -100,12 +161,12 @@ export class BranchCatalog {
     const all = normalizeDecisions(def, [...parent.timeline.decisions.filter((d) => d.decisionId !== valid.decisionId), valid]);
     const id = branchIdFor(def.info.id, parent.timeline.seed, all);
     const hit = this.cached(battleId, id);
-    if (hit) return hit;
-    if (all.length === 0) return this.history(battleId);
+    if (hit) return { branch: hit };
+    if (all.length === 0) return { branch: await this.history(battleId) };
     if (!parent.checkpoints[valid.decisionId]) {
       const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
       throw new DecisionError('NOT_REACHED', `Branch ${parentBranchId} never reaches decision '${valid.decisionId}'. Decisions reached on it: ${reached}`);
     }
-    return this.remember(battleId, resumeFromCheckpoint(def, parent, valid.decisionId, valid, all));
+    return { branchId: id, start: () => startFork(def, parent, valid.decisionId, valid, all), parent };
   }
 }

@@ -108,7 +108,7 @@ export const UNIT_CLASSES: Record<string, UnitClassStats> = {
 };
 
 export function classStats(cls: string): UnitClassStats {
-  const stats = Object.prototype.hasOwnProperty.call(UNIT_CLASSES, cls) ? UNIT_CLASSES[cls] : undefined;
+  const stats = Object.hasOwn(UNIT_CLASSES, cls) ? UNIT_CLASSES[cls] : undefined;
   if (!stats) {
     throw new Error(`Unknown unit class '${cls}'. Valid classes: ${Object.keys(UNIT_CLASSES).sort().join(', ')}`);
   }

@@ -66,6 +66,16 @@ export interface CompileOptions {
 
 type BattleActor = Actor<AnyStateMachine>;
 
+type FinishMeta = {
+  battleId: string;
+  branchId: string;
+  parentBranchId: string | null;
+  decisions: DecisionChoice[];
+  seed: number;
+  forces: Record<SideId, ForceCount>;
+  fork: Timeline['fork'];
+};
+
 function jsonCopy<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
@@ -244,10 +254,18 @@ class Run {
     this.flush();
   }
 
-  /** Step until the battle ends (plus grace) or the time cap. */
-  runToEnd(): void {
+  /** True once the battle has ended (plus grace) or hit the time cap, and the machine is stopped. */
+  over = false;
+
+  /**
+   * Step until world.t >= untilMs, or the battle ends (plus grace) or reaches the time cap. Returns false once
+   * it is over. Stepping in pieces runs exactly the same steps as one call with Infinity (progressive forks).
+   */
+  advance(untilMs: number): boolean {
     const max = this.def.maxDurationMs;
     for (;;) {
+      if (this.over) return false;
+      if (this.world.t >= untilMs) return true;
       const s = this.state;
       if (s.captions) for (const text of dueCaptions(s.captions, this.world.t)) this.emit({ type: 'caption', text });
       if (s.ended && this.world.t >= s.ended.t + END_GRACE_MS) break;
@@ -274,9 +292,31 @@ class Run {
       this.settle();
     }
     this.actor.stop();
+    this.over = true;
+    return false;
   }
 
-  finish(meta: { battleId: string; branchId: string; parentBranchId: string | null; decisions: DecisionChoice[]; seed: number; forces: Record<SideId, ForceCount>; fork: Timeline['fork'] }): Timeline {
+  /** Step until the battle ends (plus grace) or the time cap. */
+  runToEnd(): void {
+    this.advance(Infinity);
+  }
+
+  /** Phases so far (the open one ends at the current time) and decision points, for a branch still compiling. */
+  partial(): { phases: PhaseSpan[]; decisionPoints: DecisionPointInfo[] } {
+    const s = this.state;
+    const phases = s.phase ? [...s.phases, { ...s.phase, endMs: this.world.t }] : [...s.phases];
+    return { phases, decisionPoints: this.decisionPoints() };
+  }
+
+  private decisionPoints(): DecisionPointInfo[] {
+    const s = this.state;
+    return this.def.decisions.map((d) => {
+      const r = s.reached[d.id];
+      return { id: d.id, title: d.title, prompt: d.prompt, options: d.options, atMs: r ? r.atMs : null, seq: r ? r.seq : null, chosen: r ? r.chosen : null };
+    });
+  }
+
+  finish(meta: FinishMeta): Timeline {
     const s = this.state;
     const durationMs = this.world.t;
     this.foldNow();
@@ -288,12 +328,11 @@ class Run {
     if (s.phase) phases.push({ ...s.phase, endMs: durationMs });
     const hash = createHash('sha256');
     hash.update('[');
-    this.events.forEach((ev, i) => hash.update((i ? ',' : '') + JSON.stringify(ev)));
-    hash.update(']');
-    const decisionPoints: DecisionPointInfo[] = this.def.decisions.map((d) => {
-      const r = s.reached[d.id];
-      return { id: d.id, title: d.title, prompt: d.prompt, options: d.options, atMs: r ? r.atMs : null, seq: r ? r.seq : null, chosen: r ? r.chosen : null };
+    this.events.forEach((ev, i) => {
+      hash.update((i ? ',' : '') + JSON.stringify(ev));
     });
+    hash.update(']');
+    const decisionPoints = this.decisionPoints();
     const losses: Record<SideId, SideLosses> = {};
     for (const side of this.world.sides) losses[side] = { ...(this.world.losses[side] ?? { ships: 0, stations: 0 }) };
     const objectives: Timeline['outcome']['objectives'] = {};
@@ -336,8 +375,62 @@ function initialForces(world: SimWorld): Record<SideId, ForceCount> {
   return forces;
 }
 
+/**
+ * A branch being compiled. Events with t <= compiledMs are final (the simulation never goes back), so a
+ * caller may publish them while the rest is simulated. result() is the same CompiledBranch, byte for byte,
+ * however the run was advanced.
+ */
+export class Compilation {
+  private done: CompiledBranch | null = null;
+
+  constructor(
+    private readonly run: Run,
+    readonly meta: Readonly<FinishMeta>,
+  ) {}
+
+  get events(): readonly BattleEvent[] {
+    return this.run.events;
+  }
+
+  get keyframes(): readonly Keyframe[] {
+    return this.run.keyframes;
+  }
+
+  /** Playback time up to which events are final. */
+  get compiledMs(): number {
+    return this.run.world.t;
+  }
+
+  get complete(): boolean {
+    return this.run.over;
+  }
+
+  /** Simulate until compiledMs >= ms (or the end). Returns false once the run is over. */
+  advanceTo(ms: number): boolean {
+    return this.run.advance(ms);
+  }
+
+  partial(): { phases: PhaseSpan[]; decisionPoints: DecisionPointInfo[] } {
+    return this.run.partial();
+  }
+
+  /** Run to the end (if not there yet) and build the timeline; computed once. */
+  result(): CompiledBranch {
+    if (!this.done) {
+      this.run.runToEnd();
+      this.done = { timeline: this.run.finish(this.meta), checkpoints: this.run.checkpoints };
+    }
+    return this.done;
+  }
+}
+
 /** Compile a battle from t=0 under the given decisions (default: history). */
 export function compileBattle(def: BattleDefinition, opts: CompileOptions = {}): CompiledBranch {
+  return startCompile(def, opts).result();
+}
+
+/** compileBattle in steps: the same run, advanced by the caller (see Compilation). */
+export function startCompile(def: BattleDefinition, opts: CompileOptions = {}): Compilation {
   const seed = opts.seed ?? def.seed;
   const normalized = normalizeDecisions(def, opts.decisions ?? []);
   const world = createWorld(def, seed);
@@ -350,8 +443,7 @@ export function compileBattle(def: BattleDefinition, opts: CompileOptions = {}):
   for (const f of world.fields) run.emit({ type: 'field', field: publicFieldOf(f) });
   run.start(undefined);
   run.settle();
-  run.runToEnd();
-  const timeline = run.finish({
+  return new Compilation(run, {
     battleId: def.info.id,
     branchId: branchIdFor(def.info.id, seed, normalized),
     parentBranchId: opts.parentBranchId ?? null,
@@ -360,7 +452,6 @@ export function compileBattle(def: BattleDefinition, opts: CompileOptions = {}):
     forces,
     fork: null,
   });
-  return { timeline, checkpoints: run.checkpoints };
 }
 
 /**
@@ -370,6 +461,11 @@ export function compileBattle(def: BattleDefinition, opts: CompileOptions = {}):
  * the parent's own objects (same seqs); the result is identical to compiling from zero.
  */
 export function resumeFromCheckpoint(def: BattleDefinition, parent: CompiledBranch, decisionId: string, choice: DecisionChoice, allDecisions: DecisionChoice[]): CompiledBranch {
+  return startFork(def, parent, decisionId, choice, allDecisions).result();
+}
+
+/** resumeFromCheckpoint in steps: a progressive fork publishes its events as the simulation advances. */
+export function startFork(def: BattleDefinition, parent: CompiledBranch, decisionId: string, choice: DecisionChoice, allDecisions: DecisionChoice[]): Compilation {
   const cp = parent.checkpoints[decisionId];
   if (!cp) {
     const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
@@ -400,8 +496,7 @@ export function resumeFromCheckpoint(def: BattleDefinition, parent: CompiledBran
   run.start(jsonCopy(cp.machine));
   run.decide(decisionId, valid);
   run.settle();
-  run.runToEnd();
-  const timeline = run.finish({
+  return new Compilation(run, {
     battleId: def.info.id,
     branchId: branchIdFor(def.info.id, seed, normalized),
     parentBranchId: parent.timeline.branchId,
@@ -410,5 +505,4 @@ export function resumeFromCheckpoint(def: BattleDefinition, parent: CompiledBran
     forces: parent.timeline.forces,
     fork: { decisionId, atMs: cp.t, seq: cp.pointSeq },
   });
-  return { timeline, checkpoints: run.checkpoints };
 }

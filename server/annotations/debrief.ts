@@ -108,7 +108,9 @@ export function debriefMarkdown(
     lines.push(...chat);
   };
   section('Before the first phase', -1);
-  tl.phases.forEach((p, i) => section(`${i + 1}. ${escapeMd(p.title)} (${fmtTime(p.startMs)}–${fmtTime(p.endMs)}${p.label ? `, ${escapeMd(p.label)}` : ''})`, i));
+  tl.phases.forEach((p, i) => {
+    section(`${i + 1}. ${escapeMd(p.title)} (${fmtTime(p.startMs)}–${fmtTime(p.endMs)}${p.label ? `, ${escapeMd(p.label)}` : ''})`, i);
+  });
   lines.push(...extra);
   return lines.join('\n');
 }

@@ -137,22 +137,23 @@ function cmdStudy(def: BattleDefinition, decisions: DecisionChoice[], base: numb
   row('mean compile ms', (ms.hist / runs).toFixed(0), (ms.branch / runs).toFixed(0));
 }
 
-function main(argv: string[]): void {
-  let parsed;
+const CLI_OPTIONS = {
+  decide: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  runs: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function parseCli(argv: string[]) {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        decide: { type: 'string', multiple: true },
-        seed: { type: 'string' },
-        runs: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
+    return parseArgs({ args: argv, allowPositionals: true, options: CLI_OPTIONS });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+function main(argv: string[]): void {
+  const parsed = parseCli(argv);
   const [cmd, battleId] = parsed.positionals;
   const v = parsed.values;
   switch (cmd) {

@@ -2,7 +2,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { summarizeTimeline, type Timeline } from '../../shared/battle/timeline.js';
-import type { RoomState } from '../../shared/protocol/events.js';
+import type {
+  AnnotationsResponse, BattleListResponse, BattleResponse, BranchTreeResponse, CreateRoomResponse, HealthResponse, HttpErrorBody, RoomResponse,
+  TimelineResponse,
+} from '../../shared/protocol/http.js';
 import { CreateRoomSchema } from '../../shared/protocol/schemas.js';
 import { debriefMarkdown } from '../annotations/debrief.js';
 import { AppError, HTTP_STATUS } from '../errors.js';
@@ -13,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { TimelineService } from '../timelines/TimelineService.js';
 import type { ChatService } from '../chat/ChatService.js';
+import type { SegmentStore } from '../timelines/SegmentStore.js';
 
 const idParam = z.string().min(1).max(128);
 const TimelineQuery = z.object({
@@ -41,6 +45,8 @@ export interface ApiDeps {
   chat?: ChatService;
   /** Votes and what-if statistics appended to the room export and the debrief. */
   roomExtras?: import('../votes/routes.js').RoomExtras;
+  /** Branch manifests (decision points for the branch tree without copying timelines). */
+  segments?: SegmentStore;
 }
 
 export function apiRouter(d: ApiDeps): express.Router {
@@ -56,7 +62,7 @@ export function apiRouter(d: ApiDeps): express.Router {
   r.get('/api/battles', async (_req, res) => {
     const battles = await d.timelines.listBattles();
     // The lobby needs no map geometry: leave it out of the listing.
-    res.json({ battles: battles.map(({ map: _m, ...rest }) => rest) });
+    res.json({ battles: battles.map(({ map: _m, ...rest }) => rest) } satisfies BattleListResponse);
   });
 
   r.get('/api/battles/:battleId', async (req, res) => {
@@ -64,7 +70,7 @@ export function apiRouter(d: ApiDeps): express.Router {
     const battle = await d.timelines.battle(battleId);
     const tl = battle && (await timelineOf(battleId));
     if (!battle || !tl) throw new AppError('NOT_FOUND', `unknown battle ${battleId}`);
-    res.json({ battle, timeline: summarizeTimeline(tl) });
+    res.json({ battle, timeline: summarizeTimeline(tl) } satisfies BattleResponse);
   });
 
   r.get('/api/battles/:battleId/timeline', async (req, res) => {
@@ -74,10 +80,10 @@ export function apiRouter(d: ApiDeps): express.Router {
     if (!tl) throw new AppError('NOT_FOUND', q.branch ? `unknown branch ${q.branch} of ${battleId}` : `unknown battle ${battleId}`);
     if (q.keyframes === 'none') {
       const lean = leanTimeline(tl);
-      await sendCachedJson(req, res, lean, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}-nokf`, () => lean);
+      await sendCachedJson(req, res, lean, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}-nokf`, () => lean satisfies TimelineResponse);
       return;
     }
-    await sendCachedJson(req, res, tl, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}`, () => tl);
+    await sendCachedJson(req, res, tl, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}`, () => tl satisfies TimelineResponse);
   });
 
   r.post('/api/rooms', async (req, res) => {
@@ -89,16 +95,15 @@ export function apiRouter(d: ApiDeps): express.Router {
       joinUrl: `/room/${room.roomId}`,
       instructorUrl: `/room/${room.roomId}#key=${room.instructorKey}`,
       room: await d.rooms.state(room.roomId),
-    });
+    } satisfies CreateRoomResponse);
   });
 
   r.get('/api/rooms/:roomId', async (req, res) => {
-    const state: RoomState = await d.rooms.state(parse(idParam, req.params.roomId));
-    res.json(state);
+    res.json((await d.rooms.state(parse(idParam, req.params.roomId))) satisfies RoomResponse);
   });
 
   r.get('/api/rooms/:roomId/branches', async (req, res) => {
-    res.json(await roomBranchTree(d.rooms, parse(idParam, req.params.roomId)));
+    res.json((await roomBranchTree(d.rooms, parse(idParam, req.params.roomId), d.segments)) satisfies BranchTreeResponse);
   });
 
   r.get('/api/rooms/:roomId/annotations', async (req, res) => {
@@ -127,12 +132,12 @@ export function apiRouter(d: ApiDeps): express.Router {
       annotations: await d.rooms.annotations(roomId, q.branch),
       ...extra,
       ...(chat ? { chat: { messages: chat.messages, reactions: chat.reactions } } : {}),
-    });
+    } satisfies AnnotationsResponse);
   });
 
   r.get('/healthz', async (_req, res) => {
     const h = await d.health();
-    res.status(h.ok ? 200 : 503).json(h);
+    res.status(h.ok ? 200 : 503).json(h satisfies HealthResponse);
   });
 
   r.get('/metrics', async (_req, res) => {
@@ -158,16 +163,16 @@ function leanTimeline(tl: Timeline): Timeline {
 export function errorHandler(logger: Logger) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof AppError) {
-      res.status(HTTP_STATUS[err.code]).json({ ok: false, error: { code: err.code, message: err.message } });
+      res.status(HTTP_STATUS[err.code]).json({ ok: false, error: { code: err.code, message: err.message } } satisfies HttpErrorBody);
       return;
     }
     const status = typeof err === 'object' && err && 'status' in err && typeof err.status === 'number' ? err.status : 500;
     if (status >= 400 && status < 500) {
       // body-parser: malformed JSON, payload too large, wrong charset
-      res.status(status).json({ ok: false, error: { code: 'BAD_REQUEST', message: err instanceof Error ? err.message : 'bad request' } });
+      res.status(status).json({ ok: false, error: { code: 'BAD_REQUEST', message: err instanceof Error ? err.message : 'bad request' } } satisfies HttpErrorBody);
       return;
     }
     logger.error({ err }, 'http handler failed');
-    res.status(500).json({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+    res.status(500).json({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } } satisfies HttpErrorBody);
   };
 }

@@ -1,5 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
+import type { ChatHistoryResponse } from '../../shared/protocol/http.js';
 import { ChatHistoryQuerySchema } from '../../shared/protocol/schemas.js';
 import type { ChatService } from '../chat/ChatService.js';
 import { AppError } from '../errors.js';
@@ -13,7 +14,7 @@ export function chatRouter(chat: ChatService): express.Router {
     const roomId = idParam.safeParse(req.params.roomId);
     const q = ChatHistoryQuerySchema.safeParse(req.query);
     if (!roomId.success || !q.success) throw new AppError('BAD_REQUEST', 'bad room id or query');
-    res.json(await chat.history(roomId.data, q.data.branch));
+    res.json((await chat.history(roomId.data, q.data.branch)) satisfies ChatHistoryResponse);
   });
   return r;
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { initialClock, withDuration, positionAt } from '../../shared/clock/playback.js';
@@ -15,6 +16,8 @@ import type {
 import { AppError } from '../errors.js';
 import type { Playhead, RoomRecord, Store } from '../store/types.js';
 import type { TimelineCache } from '../timelines/TimelineCache.js';
+import type { ForkedBranch } from '../timelines/TimelineService.js';
+import { ForkQuota } from '../timelines/ForkQuota.js';
 import { keyMatches, resolveRole } from './access.js';
 import { branchInfoOf, divergenceMs } from './branching.js';
 import { phaseIndexAt } from './playback.js';
@@ -30,6 +33,35 @@ const token = (bytes: number): string => randomBytes(bytes).toString('base64url'
 export function memberIdFor(roomId: string, clientId: string | undefined): string {
   if (!clientId) return `m_${token(9)}`;
   return `m_${createHash('sha256').update(`${roomId}\0${clientId}`).digest('base64url').slice(0, 16)}`;
+}
+
+export interface ForkResult {
+  branch: BranchInfo;
+  created: boolean;
+  /**
+   * A progressive fork (`branch.complete` false, recorded for the room already): settles with the final info
+   * once the compile is done and the record is updated.
+   */
+  completed: Promise<{ branch: BranchInfo; created: boolean }> | null;
+}
+
+const isFull = (tl: ForkedBranch): tl is Timeline => 'events' in tl;
+
+/** BranchInfo of a fork still compiling (from its manifest). */
+function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: number): BranchInfo {
+  return {
+    branchId: m.branchId,
+    battleId: m.battleId,
+    parentBranchId: m.parentBranchId,
+    decisions: m.decisions,
+    fork: m.fork,
+    durationMs: m.compiledMs,
+    outcome: { winner: null, summary: 'Still being simulated.', losses: {}, facts: [], objectives: {} },
+    createdBy,
+    createdAt,
+    complete: false,
+    compiledMs: m.compiledMs,
+  };
 }
 
 export interface Loaded {
@@ -49,6 +81,8 @@ export class RoomService {
     private readonly now: () => number,
     /** Per-room caps (LIMIT_REACHED past them). */
     private readonly caps: RoomCaps = DEFAULT_LIMITS,
+    /** Pending forks per room / address / in total (RATE_LIMITED past them). */
+    readonly forkQuota: ForkQuota = new ForkQuota(undefined, now),
   ) {}
 
   async createRoom(body: CreateRoomBody): Promise<{ room: RoomRecord; playhead: Playhead }> {
@@ -86,6 +120,12 @@ export class RoomService {
     const tl = await this.timelines.get(battleId, branchId, decisions);
     if (!tl) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
     return tl;
+  }
+
+  /** How to rebuild a branch the room recorded (lets a process that never compiled it serve it). */
+  async branchRecipe(roomId: string, branchId: string): Promise<{ decisions: DecisionChoice[]; forkDecisionId?: string } | undefined> {
+    const b = (await this.store.listBranches(roomId)).find((x) => x.branchId === branchId);
+    return b && { decisions: b.decisions, ...(b.fork ? { forkDecisionId: b.fork.decisionId } : {}) };
   }
 
   async load(roomId: string): Promise<Loaded> {
@@ -255,12 +295,13 @@ export class RoomService {
     return this.store.listBranches(roomId);
   }
 
-  /** Compile (or fetch) the what-if branch `choice` from the room's current branch and record it for the room. */
   /**
    * Fork from the room's current branch. `created` is false when the branch was already in the room, or when
-   * the choices lead back to history (the trunk is never stored as a room branch).
+   * the choices lead back to history (the trunk is never stored as a room branch). A progressive fork returns
+   * as soon as the segment holding the fork point is built: `branch.complete` is false, and `completed`
+   * settles when the compile is done.
    */
-  async fork(roomId: string, member: Member, choice: DecisionChoice, fromBranchId?: string): Promise<{ branch: BranchInfo; created: boolean }> {
+  async fork(roomId: string, member: Member, choice: DecisionChoice, fromBranchId?: string, address = 'local'): Promise<ForkResult> {
     const loaded = await this.load(roomId);
     const room = loaded.room;
     // `fromBranchId`: a vote forks from the branch it was opened on, even if the room moved since.
@@ -269,9 +310,63 @@ export class RoomService {
     if ((await this.store.listBranches(roomId)).length >= this.caps.roomBranches) {
       throw new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomBranches} what-if branches`);
     }
-    const tl = await this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions);
-    this.timelines.put(tl);
-    if (tl.branchId === (await this.timelines.service.canonicalBranchId(room.battleId))) {
+    const release = this.forkQuota.acquire(roomId, address);
+    let onStarted!: (m: BranchManifest) => void;
+    const started = new Promise<BranchManifest>((resolve) => (onStarted = resolve));
+    const compiled = this.timelines.service.fork(room.battleId, timeline.branchId, choice, timeline.decisions, onStarted);
+    compiled.then(release, release); // the slot is held until the compile is over
+    compiled.catch(() => {}); // surfaced through `first` or `completed`
+    const first = await Promise.race([started, compiled]);
+    if (!('segments' in first) || first.complete) return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null };
+    return this.recordPending(roomId, first, compiled, member);
+  }
+
+  private readonly pendingRecords = new Map<string, Promise<ForkResult>>();
+
+  /**
+   * Record a fork still compiling for the room now (so any process can rebuild it from the record), and
+   * replace the record with the final info when it completes (`completed`).
+   */
+  private recordPending(roomId: string, m: BranchManifest, compiled: Promise<ForkedBranch>, member: Member): Promise<ForkResult> {
+    const k = `${roomId}/${m.branchId}`;
+    const running = this.pendingRecords.get(k);
+    if (running) return running.then((r) => ({ branch: r.branch, created: false, completed: null }));
+    const p = (async (): Promise<ForkResult> => {
+      const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === m.branchId);
+      if (existing) return { branch: existing, created: false, completed: null };
+      const pending = pendingBranchInfo(m, member.name, this.now());
+      await this.store.addBranch(roomId, pending);
+      const completed = compiled.then(async (tl) => {
+        if (isFull(tl)) this.timelines.put(tl);
+        const info = branchInfoOf(tl, member.name, pending.createdAt);
+        await this.store.updateBranch(roomId, info);
+        return { branch: info, created: true };
+      });
+      completed.finally(() => this.pendingRecords.delete(k)).catch(() => {});
+      return { branch: pending, created: true, completed };
+    })();
+    this.pendingRecords.set(k, p);
+    p.catch(() => this.pendingRecords.delete(k));
+    return p;
+  }
+
+  private readonly recording = new Map<string, Promise<{ branch: BranchInfo; created: boolean }>>();
+
+  /** Record a compiled fork for the room, once: concurrent asks for one fork share the first (created once). */
+  private recordBranch(roomId: string, tl: ForkedBranch, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
+    const k = `${roomId}/${tl.branchId}`;
+    const running = this.recording.get(k);
+    if (running) return running.then((r) => ({ branch: r.branch, created: false }));
+    const p = this.recordBranchOnce(roomId, tl, member);
+    this.recording.set(k, p);
+    const done = () => this.recording.delete(k);
+    p.then(done, done);
+    return p;
+  }
+
+  private async recordBranchOnce(roomId: string, tl: ForkedBranch, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
+    if (isFull(tl)) this.timelines.put(tl);
+    if (tl.branchId === (await this.timelines.service.canonicalBranchId(tl.battleId))) {
       return { branch: branchInfoOf(tl, null, this.now()), created: false };
     }
     const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);

@@ -1,9 +1,14 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Annotation, Member } from '../../shared/protocol/events.js';
-import type { Role, RoomSettings } from '../../shared/protocol/schemas.js';
+import type { Member } from '../../shared/protocol/events.js';
+import type { Role } from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
 
 // Who may do what. Pure functions: the socket handlers call them after parsing and before the store.
+// The rules themselves live in shared/rules/permissions.ts (the client shapes its UI with the same ones).
+
+export {
+  canAnnotate, canChangeAnnotation, canChangeSettings, canControl, canFork, canImportAnnotations, canSwitchBranch,
+} from '../../shared/rules/permissions.js';
 
 export function keyMatches(given: string | undefined, expected: string): boolean {
   if (!given) return false;
@@ -24,22 +29,6 @@ export function resolveRole(requested: Role | undefined, keyOk: boolean, existin
   if (requested) return requested;
   if (keyOk) return 'instructor';
   return existing?.role ?? 'viewer';
-}
-
-export function canControl(role: Role, settings: RoomSettings): boolean {
-  return role === 'instructor' || settings.openControl;
-}
-
-export function canAnnotate(role: Role, settings: RoomSettings): boolean {
-  return role === 'instructor' || (role === 'player' && settings.playersAnnotate);
-}
-
-export function canChangeAnnotation(role: Role, memberId: string, a: Annotation): boolean {
-  return role === 'instructor' || (a.authorId !== undefined && a.authorId === memberId);
-}
-
-export function canFork(role: Role): boolean {
-  return role === 'instructor' || role === 'player';
 }
 
 export function require(ok: boolean, message: string): void {

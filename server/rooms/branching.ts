@@ -25,7 +25,7 @@ export function divergenceMs(a: Timeline, b: Timeline): number {
   return at;
 }
 
-export function branchInfoOf(tl: Timeline, createdBy: string | null, createdAt: number): BranchInfo {
+export function branchInfoOf(tl: Omit<Timeline, 'events' | 'keyframes'>, createdBy: string | null, createdAt: number): BranchInfo {
   return {
     branchId: tl.branchId,
     battleId: tl.battleId,

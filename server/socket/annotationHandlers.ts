@@ -1,6 +1,6 @@
 import { AnnotationAddSchema, AnnotationDeleteSchema, AnnotationEditSchema, AnnotationImportSchema } from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
-import { canAnnotate, canChangeAnnotation, require } from '../rooms/access.js';
+import { canAnnotate, canChangeAnnotation, canImportAnnotations, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
 import { broadcast } from './broadcast.js';
@@ -41,7 +41,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
   // Bulk import of an export; one annotation:added per new annotation (ids already present are skipped).
   bind(socket, d, 'annotation:import', AnnotationImportSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
-    require(member.role === 'instructor', 'only the instructor imports annotations');
+    require(canImportAnnotations(member.role), 'only the instructor imports annotations');
     const created = await d.rooms.importAnnotations(roomId, member, p);
     // Stop points re-planned once for the whole import.
     for (const [i, a] of created.entries()) broadcast(d, { roomId, kind: 'annotation', stops: i === 0 }, 'annotation:added', a);

@@ -1,5 +1,5 @@
 import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/schemas.js';
-import { canFork, require } from '../rooms/access.js';
+import { canFork, canSwitchBranch, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { bind } from './bind.js';
 import { broadcast } from './broadcast.js';
@@ -10,14 +10,19 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
   bind(socket, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const { branch, created } = await d.rooms.fork(roomId, member, p);
+    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, socket.handshake.address);
     if (created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', branch);
+    // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
+    completed?.then(
+      (r) => broadcast(d, { roomId, kind: 'branch' }, 'branch:updated', r.branch),
+      (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
+    );
     return { branch };
   });
 
   bind(socket, d, 'branch:switch', BranchSwitchSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
-    require(member.role === 'instructor', 'only the instructor switches the room to another branch');
+    require(canSwitchBranch(member.role), 'only the instructor switches the room to another branch');
     const res = await d.rooms.switchBranch(roomId, p.branchId);
     // The loop drops the old branch's stop points itself when the branch changes.
     if (res.changed) d.loop.applied(roomId, res.playhead, res.timeline, true);

@@ -1,5 +1,5 @@
 import { JoinSchema, PingSchema, RoomSettingsSchema } from '../../shared/protocol/schemas.js';
-import { require } from '../rooms/access.js';
+import { canChangeSettings, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { streamRoomOf } from '../streaming/RoomStream.js';
 import { bind } from './bind.js';
@@ -71,7 +71,7 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
 
   bind(socket, d, 'room:settings', RoomSettingsSchema, async (patch, ctx) => {
     const { roomId, member } = ctx.member();
-    require(member.role === 'instructor', 'only the instructor changes room settings');
+    require(canChangeSettings(member.role), 'only the instructor changes room settings');
     const settings = await d.rooms.updateSettings(roomId, patch);
     broadcast(d, { roomId, kind: 'state', stops: true }, 'room:state', await d.rooms.state(roomId));
     return { settings };

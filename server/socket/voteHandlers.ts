@@ -32,6 +32,13 @@ export function registerVoteHandlers(socket: AppSocket, d: HandlerDeps): void {
       d.io.to(roomId).emit('branch:created', res.branch);
       d.metrics.broadcasts.inc({ kind: 'branch' });
     }
+    res.completed?.then(
+      (r) => {
+        d.io.to(roomId).emit('branch:updated', r.branch);
+        d.metrics.broadcasts.inc({ kind: 'branch' });
+      },
+      (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
+    );
     if (res.switched) {
       d.loop.invalidateStops(roomId);
       d.loop.applied(roomId, res.switched.playhead, res.switched.timeline, true);

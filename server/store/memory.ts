@@ -165,6 +165,11 @@ export class MemoryStore implements Store {
     if (r && !r.branches.has(branch.branchId)) r.branches.set(branch.branchId, clone(branch));
   }
 
+  async updateBranch(roomId: string, branch: BranchInfo): Promise<void> {
+    const r = this.live(roomId);
+    if (r?.branches.has(branch.branchId)) r.branches.set(branch.branchId, clone(branch));
+  }
+
   async listBranches(roomId: string): Promise<BranchInfo[]> {
     return [...(this.live(roomId)?.branches.values() ?? [])].map(clone).sort((a, b) => a.createdAt - b.createdAt);
   }

@@ -318,6 +318,13 @@ export class RedisStore implements Store {
     });
   }
 
+  updateBranch(roomId: string, branch: BranchInfo): Promise<void> {
+    return this.room(roomId, async () => {
+      const key = this.key(roomId, 'branches');
+      if (await this.client.hExists(key, branch.branchId)) await this.client.hSet(key, branch.branchId, JSON.stringify(branch));
+    });
+  }
+
   listBranches(roomId: string): Promise<BranchInfo[]> {
     return this.room(roomId, async () => {
       const all = Object.values(await this.client.hGetAll(this.key(roomId, 'branches'))).map((j) => JSON.parse(j) as BranchInfo);

@@ -48,6 +48,8 @@ export interface Store {
 
   /** Idempotent by branchId. */
   addBranch(roomId: string, branch: BranchInfo): Promise<void>;
+  /** Replace a recorded branch (a progressive fork recorded at its ack, completed later); no-op if absent. */
+  updateBranch(roomId: string, branch: BranchInfo): Promise<void>;
   listBranches(roomId: string): Promise<BranchInfo[]>;
 
   close(): Promise<void>;

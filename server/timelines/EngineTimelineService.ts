@@ -1,19 +1,73 @@
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, DecisionError } from '../../replays/index.js';
+import {
+  battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, DecisionError, type Compilation,
+} from '../../replays/index.js';
+import { viewOfTimeline, type BranchView, type SegmentBuilder } from './segments/builder.js';
+import type { EncodedSegment } from './segments/encode.js';
+import { Segmenter } from './segments/Segmenter.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
+import { AppError } from '../errors.js';
+import { Gate } from './Gate.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
 
-/** TimelineService over the engine: the battle registry plus a BranchCatalog of compiled branches. */
-export class EngineTimelineService implements TimelineService {
-  private readonly catalog: BranchCatalog;
+/** A fork being simulated progressively. */
+interface InFlight {
+  /** The manifest so far; null while queued. */
+  manifest(): BranchManifest | null;
+  /** Encode a built segment again; null if not built. */
+  rebuild(index: number): EncodedSegment | null;
+  started: Promise<BranchManifest>;
+  done: Promise<Timeline>;
+  /** Resolves once segment `index` is built (or the branch is complete). */
+  waitFor(index: number): Promise<void>;
+}
 
-  constructor(opts: { maxBranches?: number } = {}) {
-    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64 });
+export interface EngineOptions {
+  /** Compiled branches kept (count bound; history always kept). */
+  maxBranches?: number;
+  /** Byte budget of compiled branches: CHECKPOINT_CACHE_MB. */
+  checkpointCacheMb?: number;
+  /** Forks simulated at once (interleaved a segment at a time); the rest wait in FIFO order. */
+  compileConcurrency?: number;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * TimelineService over the engine: the battle registry plus a BranchCatalog of compiled branches. Also the
+ * segment builder (SegmentSource): forks are simulated a segment at a time, and each segment is encoded and
+ * pushed (onProgress) as soon as it is final, so a what-if plays before it is fully compiled.
+ */
+export class EngineTimelineService implements TimelineService, SegmentSource {
+  private readonly catalog: BranchCatalog;
+  private readonly listeners: ((p: SegmentProgress) => void)[] = [];
+  private readonly segmenter = new Segmenter((p) => {
+    for (const fn of this.listeners) fn(p);
+  });
+  private readonly inflight = new Map<string, InFlight>();
+
+  private readonly gate: Gate;
+
+  constructor(opts: EngineOptions = {}) {
+    const maxBytes = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
+    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes });
+    this.gate = new Gate(opts.compileConcurrency ?? 2);
   }
 
-  /** Compile every battle's history up front, so the first visitor does not wait. */
+  /** Approximate bytes of compiled branches held, and compiles running / queued (metrics, benchmarks). */
+  async stats(): Promise<{ catalogBytes: number; branches: number; compiling: number; queued: number }> {
+    return this.statsNow();
+  }
+
+  private statsNow(): { catalogBytes: number; branches: number; compiling: number; queued: number } {
+    return { catalogBytes: this.catalog.bytes, branches: this.catalog.size, compiling: this.gate.running, queued: this.gate.waiting };
+  }
+
+  /** Compile every battle's history up front, and encode its segments, so the first visitor does not wait. */
   async warm(): Promise<void> {
-    for (const def of battles) await this.catalog.history(def.info.id);
+    for (const def of battles) this.segmenter.complete((await this.catalog.history(def.info.id)).timeline);
   }
 
   async listBattles(): Promise<BattleInfo[]> {
@@ -37,6 +91,8 @@ export class EngineTimelineService implements TimelineService {
     if (branchId === undefined) return (await this.catalog.history(battleId)).timeline;
     const hit = await this.catalog.get(battleId, branchId);
     if (hit) return hit.timeline;
+    const running = this.inflight.get(`${battleId}/${branchId}`);
+    if (running) return running.done;
     if (!decisions) return null;
     // Another process created this branch: recompile from its recorded decisions (same id, same events).
     try {
@@ -48,14 +104,161 @@ export class EngineTimelineService implements TimelineService {
     }
   }
 
-  async fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline> {
+  async fork(
+    battleId: string,
+    parentBranchId: string,
+    choice: DecisionChoice,
+    parentDecisions?: DecisionChoice[],
+    onStarted?: (m: BranchManifest) => void,
+  ): Promise<Timeline> {
     if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
+    let prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>>;
     try {
       if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) await this.catalog.compile(battleId, parentDecisions);
-      return (await this.catalog.fork(battleId, parentBranchId, choice)).timeline;
+      prepared = await this.catalog.prepareFork(battleId, parentBranchId, choice);
     } catch (err) {
       if (err instanceof DecisionError) throw new BadChoiceError(err.message);
       if (err instanceof BranchNotFoundError) throw new UnknownBattleError(err.message);
+      throw err;
+    }
+    if ('branch' in prepared) {
+      const tl = prepared.branch.timeline;
+      if (onStarted) onStarted(this.segmenter.complete(tl, await this.parentManifest(tl)));
+      return tl;
+    }
+    const key = `${battleId}/${prepared.branchId}`;
+    let run = this.inflight.get(key);
+    if (!run) {
+      // Synchronous from here to the set: a second ask for the same fork joins this run.
+      run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline));
+      this.inflight.set(key, run);
+      const done = () => this.inflight.delete(key);
+      run.done.then(done, done);
+    }
+    if (onStarted) onStarted(await run.started);
+    return run.done;
+  }
+
+  /**
+   * Simulate a fork a segment at a time, publishing each segment as it becomes final. Waits for a compile
+   * slot first (the queue); the fork's run state is only created once it has one.
+   */
+  private progressive(start: () => Compilation, parent: BranchManifest): InFlight {
+    let comp: Compilation | null = null;
+    let builder: SegmentBuilder | null = null;
+    const S = this.segmenter.segmentMs;
+    const view = (c: Compilation): BranchView => ({
+      ...c.meta, events: c.events, keyframes: c.keyframes, compiledMs: c.compiledMs, complete: false, ...c.partial(), final: null,
+    });
+    const built = () => builder?.manifest?.segments.length ?? 0;
+    let started!: (m: BranchManifest) => void;
+    const startedP = new Promise<BranchManifest>((resolve) => (started = resolve));
+    let waiters: { index: number; resolve: () => void }[] = [];
+    let over = false;
+    const wake = () => {
+      for (const w of waiters) if (over || w.index < built()) w.resolve();
+      waiters = waiters.filter((w) => !(over || w.index < built()));
+    };
+    const run = async (): Promise<Timeline> => {
+      const c = (comp = start());
+      const meta = c.meta;
+      const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
+      const forkMs = meta.fork ? meta.fork.atMs : 0;
+      // The first pass needs no simulation: a segment ends at the fork point (a decision point).
+      for (let target = c.compiledMs; c.advanceTo(target); target = (Math.floor(b.builtMs / S) + 1) * S) {
+        const manifest = this.segmenter.advance(b, view(c));
+        if (b.builtMs >= forkMs) started(manifest);
+        wake();
+        await yieldToLoop(); // let other requests (and other forks) in between segments
+      }
+      const compiled = this.catalog.adopt(meta.battleId, c.result());
+      started(this.segmenter.advance(b, viewOfTimeline(compiled.timeline)));
+      over = true;
+      wake();
+      return compiled.timeline;
+    };
+    const done = (async () => {
+      const release = await this.gate.acquire();
+      try {
+        return await run();
+      } finally {
+        release();
+      }
+    })();
+    done.catch(() => {
+      over = true;
+      wake();
+    });
+    return {
+      manifest: () => builder?.manifest ?? null,
+      rebuild: (index) => (comp && builder ? builder.rebuild(view(comp), index) : null),
+      started: startedP,
+      done,
+      waitFor: (index) => (over || index < built() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ index, resolve }))),
+    };
+  }
+
+  /** The parent's manifest, built now if needed (synchronously: the parent is compiled). */
+  private parentManifestNow(parent: Timeline): BranchManifest {
+    const known = this.segmenter.peek(parent.battleId, parent.branchId)?.manifest;
+    return known?.complete ? known : this.segmenter.complete(parent);
+  }
+
+  /** The parent's manifest (a fork's shared prefix), building it if this worker has its timeline. */
+  private async parentManifest(tl: Timeline): Promise<BranchManifest | null> {
+    if (!tl.parentBranchId) return null;
+    const parent = await this.catalog.get(tl.battleId, tl.parentBranchId);
+    return parent ? this.manifestOf(parent.timeline) : null;
+  }
+
+  private async manifestOf(tl: Timeline): Promise<BranchManifest> {
+    const known = this.segmenter.peek(tl.battleId, tl.branchId)?.manifest;
+    return known?.complete ? known : this.segmenter.complete(tl, await this.parentManifest(tl));
+  }
+
+  // ---- SegmentSource -----------------------------------------------------------------------------
+
+  onProgress(fn: (p: SegmentProgress) => void): void {
+    this.listeners.push(fn);
+  }
+
+  async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {
+    const running = this.inflight.get(`${battleId}/${branchId}`) ?? (await this.rebuildByFork(battleId, branchId, recipe));
+    if (running) return running.manifest() ?? running.started;
+    const tl = await this.timeline(battleId, branchId, recipe?.decisions);
+    return tl ? this.manifestOf(tl) : null;
+  }
+
+  async segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<EncodedSegment | null> {
+    const running = this.inflight.get(`${battleId}/${branchId}`) ?? (await this.rebuildByFork(battleId, branchId, recipe));
+    if (running) {
+      await running.waitFor(index);
+      if (this.inflight.get(`${battleId}/${branchId}`) === running) return running.rebuild(index);
+    }
+    const tl = await this.timeline(battleId, branchId, recipe?.decisions);
+    if (!tl) return null;
+    return this.segmenter.segment(tl, index, await this.parentManifest(tl));
+  }
+
+  /**
+   * A branch this worker does not hold, recorded as a fork at `recipe.forkDecisionId`: resume it from its
+   * parent's checkpoint (the parent = the same decisions without the fork's; history for a first fork), a
+   * segment at a time, instead of compiling it from zero. undefined when that does not apply.
+   */
+  private async rebuildByFork(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<InFlight | undefined> {
+    if (!recipe?.forkDecisionId || !getBattle(battleId)) return undefined;
+    if (await this.catalog.get(battleId, branchId)) return undefined;
+    const choice = recipe.decisions.find((d) => d.decisionId === recipe.forkDecisionId);
+    if (!choice) return undefined;
+    try {
+      const parent = await this.catalog.compile(battleId, recipe.decisions.filter((d) => d !== choice));
+      let started!: () => void;
+      const first = new Promise<void>((resolve) => (started = resolve));
+      const done = this.fork(battleId, parent.timeline.branchId, choice, undefined, () => started());
+      await Promise.race([first, done]);
+      return this.inflight.get(`${battleId}/${branchId}`); // undefined once complete: then it is in the catalog
+    } catch (err) {
+      if (err instanceof DecisionError || err instanceof AppError) return undefined;
       throw err;
     }
   }

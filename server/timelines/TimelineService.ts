@@ -1,3 +1,4 @@
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
@@ -17,6 +18,9 @@ export class BadChoiceError extends AppError {
   }
 }
 
+/** What a fork resolves with: the branch without its bulk (a worker need not copy events and keyframes back). */
+export type ForkedBranch = Omit<Timeline, 'events' | 'keyframes'>;
+
 export interface TimelineService {
   listBattles(): Promise<BattleInfo[]>;
   battle(battleId: string): Promise<BattleInfo | null>;
@@ -28,8 +32,19 @@ export interface TimelineService {
    * null when the battle or branch is unknown.
    */
   timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null>;
-  /** Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError. */
-  fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline>;
+  /**
+   * Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError.
+   * Resolves with the branch (maybe without events and keyframes: fetch those with timeline() when needed).
+   * A progressive service calls `onStarted` with the branch's manifest once the segment holding the fork
+   * point is built (before resolving), while the rest is still being simulated.
+   */
+  fork(
+    battleId: string,
+    parentBranchId: string,
+    choice: DecisionChoice,
+    parentDecisions?: DecisionChoice[],
+    onStarted?: (m: BranchManifest) => void,
+  ): Promise<ForkedBranch>;
   /** Release resources (worker threads). */
   close?(): Promise<void>;
 }

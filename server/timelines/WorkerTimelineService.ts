@@ -1,19 +1,40 @@
 import { Worker } from 'node:worker_threads';
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
-import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
-import type { Method, Request, Response } from './worker/protocol.js';
+import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineService } from './TimelineService.js';
+import type { EncodedSegment } from './segments/encode.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
+import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  interim?: (v: unknown) => void;
+}
 
 /**
  * EngineTimelineService on a worker thread, so compiles (seconds for a large battle) never block the
  * playback loop. Static facts (battle list, history ids) are memoised on this side; timelines are cached
  * by the caller (TimelineCache), since each crossing copies the timeline.
  */
-export class WorkerTimelineService implements TimelineService {
+export class WorkerTimelineService implements TimelineService, SegmentSource {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners: ((p: SegmentProgress) => void)[] = [];
+
+  constructor(private readonly options: WorkerOptions = {}) {}
+
+  /**
+   * The worker's old-generation heap is capped near its branch budget (CHECKPOINT_CACHE_MB), plus room for the
+   * histories and the forks being simulated, so V8 collects before the process grows far past the bound.
+   */
+  private limits(): { maxOldGenerationSizeMb: number } | undefined {
+    const mb = this.options.checkpointCacheMb;
+    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb + 256)) } : undefined;
+  }
   private battles: Promise<BattleInfo[]> | null = null;
   private readonly canonical = new Map<string, Promise<string | null>>();
 
@@ -26,17 +47,26 @@ export class WorkerTimelineService implements TimelineService {
       ? new Worker(
           // Resolved here, not in the eval'd worker (which resolves bare names from the cwd).
           `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
-          { eval: true },
+          { eval: true, workerData: this.options, resourceLimits: this.limits() },
         )
-      : new Worker(url);
-    w.on('message', (res: Response) => {
+      : new Worker(url, { workerData: this.options, resourceLimits: this.limits() });
+    w.on('message', (res: WorkerMessage) => {
+      if ('progress' in res) {
+        for (const fn of this.listeners) fn(res.progress);
+        return;
+      }
       const p = this.pending.get(res.id);
       if (!p) return;
+      if ('interim' in res) {
+        p.interim?.(res.interim);
+        return;
+      }
       this.pending.delete(res.id);
       if (res.ok) p.resolve(res.result);
       else p.reject(toError(res.error.code, res.error.message));
     });
     const fail = (err: Error) => {
+      if (this.worker === w) for (const fn of this.resetListeners) fn();
       this.worker = null; // respawn on the next call
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
@@ -49,10 +79,14 @@ export class WorkerTimelineService implements TimelineService {
   }
 
   private call<T>(method: Method, ...args: unknown[]): Promise<T> {
+    return this.callWith<T>(undefined, method, ...args);
+  }
+
+  private callWith<T>(interim: ((v: unknown) => void) | undefined, method: Method, ...args: unknown[]): Promise<T> {
     const w = this.spawn();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, interim });
       w.postMessage({ id, method, args } satisfies Request);
     });
   }
@@ -86,8 +120,38 @@ export class WorkerTimelineService implements TimelineService {
     return this.call('timeline', battleId, branchId, decisions);
   }
 
-  fork(battleId: string, parentBranchId: string, choice: DecisionChoice, parentDecisions?: DecisionChoice[]): Promise<Timeline> {
-    return this.call('fork', battleId, parentBranchId, choice, parentDecisions);
+  fork(
+    battleId: string,
+    parentBranchId: string,
+    choice: DecisionChoice,
+    parentDecisions?: DecisionChoice[],
+    onStarted?: (m: BranchManifest) => void,
+  ): Promise<ForkedBranch> {
+    const interim = onStarted && ((v: unknown) => onStarted(v as BranchManifest));
+    return this.callWith(interim, 'fork', battleId, parentBranchId, choice, parentDecisions);
+  }
+
+  /** The worker's compiled-branch bytes and compile queue. */
+  stats(): Promise<{ catalogBytes: number; branches: number; compiling: number; queued: number }> {
+    return this.call('stats');
+  }
+
+  onProgress(fn: (p: SegmentProgress) => void): void {
+    this.listeners.push(fn);
+  }
+
+  private readonly resetListeners: (() => void)[] = [];
+
+  onReset(fn: () => void): void {
+    this.resetListeners.push(fn);
+  }
+
+  manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {
+    return this.call('manifest', battleId, branchId, recipe);
+  }
+
+  segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<EncodedSegment | null> {
+    return this.call('segment', battleId, branchId, index, recipe);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import type { VoteClosePayload, VoteCastPayload } from '../../shared/protocol/sc
 import { AppError } from '../errors.js';
 import type { Playhead } from '../store/types.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
-import type { RoomService } from '../rooms/RoomService.js';
+import type { ForkResult, RoomService } from '../rooms/RoomService.js';
 import { decide, talliesFromCounts, validateBallot } from './tally.js';
 import type { Ballot, VoteRecord, VoteStore } from './types.js';
 
@@ -18,6 +18,8 @@ export interface CloseOutcome {
   created: boolean;
   /** Set when the room was switched to the winner. */
   switched: { playhead: Playhead; timeline: Timeline } | null;
+  /** A progressive fork (branch.complete false): settles with its final info (branch:updated). */
+  completed?: ForkResult['completed'];
 }
 
 export class VoteService {
@@ -121,7 +123,7 @@ export class VoteService {
       await this.store.reopen(roomId, p.voteId);
       throw new AppError('BAD_REQUEST', `tie between ${outcome.tied.join(', ')}: close again with optionId (one of them) to pick the winner`);
     }
-    let forked: { branch: BranchInfo; created: boolean };
+    let forked: ForkResult;
     try {
       forked = await this.rooms.fork(roomId, member, outcome.decision.choice, v.branchId);
     } catch (err) {
@@ -145,6 +147,7 @@ export class VoteService {
       vote: await this.state(roomId, p.voteId, member.memberId),
       branch: forked.branch,
       created: forked.created,
+      completed: forked.completed,
       switched: switched?.changed ? { playhead: switched.playhead, timeline: switched.timeline } : null,
     };
   }

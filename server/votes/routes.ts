@@ -6,6 +6,8 @@ import type { StudyService } from '../study/StudyService.js';
 import { studiesMarkdown } from '../study/debrief.js';
 import { votesMarkdown } from './debrief.js';
 import type { VoteService } from './VoteService.js';
+import type { StudyResultMsg, VoteState } from '../../shared/protocol/events.js';
+import type { StudiesResponse, VotesResponse } from '../../shared/protocol/http.js';
 
 // GET /api/rooms/:roomId/votes and /studies (the room's votes and statistics, as exported), and the
 // extras the room export and the Markdown debrief append (server/http/api.ts calls `roomExtras`).
@@ -29,12 +31,12 @@ export function voteStudyRouter(d: VoteStudyHttpDeps): express.Router {
   r.get('/api/rooms/:roomId/votes', async (req, res) => {
     const roomId = roomIdOf(req.params.roomId);
     await d.rooms.room(roomId);
-    res.json({ roomId, votes: await d.votes.list(roomId) });
+    res.json({ roomId, votes: await d.votes.list(roomId) } satisfies VotesResponse);
   });
   r.get('/api/rooms/:roomId/studies', async (req, res) => {
     const roomId = roomIdOf(req.params.roomId);
     await d.rooms.room(roomId);
-    res.json({ roomId, results: await d.studies.results(roomId), running: d.studies.running(roomId) });
+    res.json({ roomId, results: await d.studies.results(roomId), running: d.studies.running(roomId) } satisfies StudiesResponse);
   });
   return r;
 }
@@ -42,7 +44,7 @@ export function voteStudyRouter(d: VoteStudyHttpDeps): express.Router {
 /** What the room export (JSON) and the debrief (Markdown) add for votes and studies. */
 export function voteStudyExtras(d: VoteStudyHttpDeps) {
   return {
-    async json(roomId: string): Promise<Record<string, unknown>> {
+    async json(roomId: string): Promise<{ votes: VoteState[]; studies: StudyResultMsg[] }> {
       const [votes, studies] = await Promise.all([d.votes.list(roomId), d.studies.results(roomId)]);
       return { votes, studies };
     },

@@ -114,11 +114,17 @@ class Draft {
         s.caption = ev.text;
         return;
       case 'objective':
-        if (!this.objectivesCopied) (s.objectives = { ...s.objectives }), (this.objectivesCopied = true);
+        if (!this.objectivesCopied) {
+          s.objectives = { ...s.objectives };
+          this.objectivesCopied = true;
+        }
         s.objectives[ev.objective.id] = ev.objective;
         return;
       case 'field':
-        if (!this.fieldsCopied) (s.fields = { ...s.fields }), (this.fieldsCopied = true);
+        if (!this.fieldsCopied) {
+          s.fields = { ...s.fields };
+          this.fieldsCopied = true;
+        }
         s.fields[ev.field.id] = ev.field;
         return;
       case 'battle:end':

@@ -9,9 +9,13 @@ import type { DecisionChoice, ShieldSection, SideId, Unit, UnitKind, UnitStatus,
 // A timeline is deterministic and immutable per branch, so it travels like video (HLS/DASH): segments are
 // fetched around the play head over HTTP, cached forever, and folded by the client with the shared reducer.
 //
-// Segment k covers playback time (k*segmentMs, (k+1)*segmentMs]. It carries the world at its start
-// (stateAt(k*segmentMs), packed) and the events with t in its range. Folding a segment's events onto its
-// start state gives the next segment's start state exactly (tests/engine/segments.test.ts).
+// Segments cover playback time (startMs, endMs], one after another from 0. Boundaries are the multiples of
+// segmentMs, plus the time of every decision point (a segment ends at a `decision:point`): so a fork's first
+// own segment ends at its fork point and is ready as soon as the choice is made, with no simulation to wait
+// for, and the segments before it are its parent's. Find a segment from the manifest (segmentIndexAt), never
+// by dividing by segmentMs. A segment carries the world at its start (stateAt(startMs), packed) and the events
+// with t in its range. Folding a segment's events onto its start state gives the next segment's start state
+// exactly (tests/engine/segments.test.ts).
 
 /** Default segment length (ms of playback). */
 export const DEFAULT_SEGMENT_MS = 10_000;
@@ -108,10 +112,13 @@ export function unpackWorld(p: PackedWorld): WorldState {
 
 // ---- segments --------------------------------------------------------------------------------------
 
-/** What `GET .../segments/:index` returns (JSON, compressed on the wire). */
+/**
+ * What `GET .../segments/:index` returns (JSON, compressed on the wire). It does not name its branch: a
+ * fork's segments before the fork point are byte-identical to its parent's (same hash), so servers and
+ * caches hold them once.
+ */
 export interface SegmentPayload {
   battleId: string;
-  branchId: string;
   index: number;
   startMs: number;
   endMs: number;
@@ -123,29 +130,58 @@ export interface SegmentPayload {
   events: BattleEvent[];
 }
 
-/** Index of the segment holding playback time ms (a boundary belongs to the segment it ends, except 0). */
-export function segmentIndexAt(ms: number, segmentMs: number): number {
-  return ms <= 0 ? 0 : Math.ceil(ms / segmentMs) - 1;
+/** Index of the segment holding playback time ms (a boundary belongs to the segment it ends, except 0), from a
+ * manifest's segment list; segments.length when ms is past the listed ones. */
+export function segmentIndexAt(segments: readonly Pick<SegmentInfo, 'endMs'>[], ms: number): number {
+  let lo = 0;
+  let hi = segments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segments[mid].endMs < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
-export function segmentCount(durationMs: number, segmentMs: number): number {
-  return Math.max(1, Math.ceil(durationMs / segmentMs));
+/**
+ * End of the segment starting at startMs: the next multiple of segmentMs, or the first decision point before
+ * it. null when that is not known yet (events are final only up to compiledMs). Pure.
+ */
+export function segmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number, compiledMs: number): number | null {
+  const gridEnd = (Math.floor(startMs / segmentMs) + 1) * segmentMs;
+  for (let i = eventIndexAfter(events, startMs); i < events.length; i++) {
+    const ev = events[i];
+    if (ev.t >= gridEnd || ev.t > compiledMs) break;
+    if (ev.type === 'decision:point') return ev.t;
+  }
+  return compiledMs >= gridEnd ? gridEnd : null;
 }
 
-/** Build segment `index` of a (possibly still growing) event list. Pure. */
+/** Every segment's [startMs, endMs] of a complete timeline. Pure. */
+export function segmentBounds(events: readonly BattleEvent[], durationMs: number, segmentMs: number): [number, number][] {
+  const out: [number, number][] = [];
+  let start = 0;
+  do {
+    const end = segmentEnd(events, start, segmentMs, Infinity) as number;
+    out.push([start, end]);
+    start = end;
+  } while (start < durationMs);
+  return out;
+}
+
+/** Build one segment of a (possibly still growing) event list: events in (startMs, endMs] must be final. Pure. */
 export function buildSegment(
-  ids: { battleId: string; branchId: string },
+  ids: { battleId: string },
   events: readonly BattleEvent[],
   keyframes: readonly Keyframe[],
   index: number,
-  segmentMs: number,
+  startMs: number,
+  endMs: number,
 ): SegmentPayload {
-  const startMs = index * segmentMs;
-  const endMs = startMs + segmentMs;
   const start = stateAt(events, keyframes, startMs);
   const end = eventIndexAfter(events, endMs);
   return {
-    ...ids,
+    battleId: ids.battleId,
     index,
     startMs,
     endMs,
@@ -227,7 +263,12 @@ export function strengthSeries(events: readonly BattleEvent[], durationMs: numbe
       (ships[side] ??= new Array<number>(i).fill(0)).push(s.ships);
       (strength[side] ??= new Array<number>(i).fill(0)).push(Math.round(s.strength * 100) / 100);
     }
-    for (const side of Object.keys(ships)) if (ships[side].length < i + 1) ships[side].push(0), strength[side].push(0);
+    for (const side of Object.keys(ships)) {
+      if (ships[side].length < i + 1) {
+        ships[side].push(0);
+        strength[side].push(0);
+      }
+    }
   }
   return { stepMs, ships, strength };
 }

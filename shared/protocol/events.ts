@@ -82,6 +82,14 @@ export interface BranchInfo {
   outcome: Outcome;
   createdBy: string | null;
   createdAt: number;
+  /**
+   * False in a `branch:fork` ack while the branch is still being simulated (progressive fork): `durationMs`
+   * is then the compiled part, `outcome` a placeholder; the room gets `branch:created` with the final info
+   * when it completes. Absent = complete.
+   */
+  complete?: boolean;
+  /** With complete: false, playback time compiled so far (the manifest has the live value). */
+  compiledMs?: number;
 }
 
 /** One branch in a room's branch tree (`GET /api/rooms/:roomId/branches`). */
@@ -168,6 +176,8 @@ export interface ServerToClientEvents {
   'annotation:removed': (m: { id: string; branchId: string }) => void;
   presence: (m: PresenceMsg) => void;
   'branch:created': (b: BranchInfo) => void;
+  /** A progressive fork finished compiling: its final info (duration, outcome); `complete` is absent. */
+  'branch:updated': (b: BranchInfo) => void;
 }
 
 /** Between server processes' playback loops (server/streaming/ClockBus.ts): a playhead written, or stop points changed. */

@@ -3,7 +3,12 @@ import { benchCluster, benchRedisMemory } from './cluster.js';
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { benchFlood } from './flood.js';
+import { benchFrames } from './frames20k.js';
 import { benchReactions } from './reactions.js';
+import { benchSim20k } from './sim20k.js';
+import { benchJoinBytes } from './joinBytes.js';
+import { benchForks } from './forks.js';
+import { benchForkLoad } from './forkload.js';
 import { printRows, type Row } from './stats.js';
 import { benchVotes } from './votes.js';
 
@@ -19,5 +24,13 @@ if (only === 'scale') rows.push(...(await (await import('./scale.js')).benchScal
 if (only === 'redis') rows.push(...(await (await import('./redisCommands.js')).benchRedisCommands(Number(process.env.ROOMS ?? 1000), Number(process.env.WINDOW_MS ?? 10_000))));
 // Multi-process (issue #12): `npm run bench -- cluster` (add `quick` for a short run while tuning).
 if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(await benchCluster(process.argv[3] === 'quick')));
+// Issue #14 at 20,000 units: `npm run bench -- sim20k-quick` (120 s of playback) and `npm run bench -- frames20k`.
+if (!only || only === 'sim20k' || only === 'sim20k-quick') rows.push(...benchSim20k(only === 'sim20k-quick'));
+if (!only || only === 'frames20k') rows.push(...(await benchFrames([3521, 20000], 120)), ...(await benchFrames([3521, 20000], 40, 'canvas')));
+if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));
+// `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
+if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));
+// `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.
+if (only === 'forkload') rows.push(...(await benchForkLoad(process.argv.includes('--quick'))));
 printRows(rows);
 process.exit(0);

@@ -34,7 +34,7 @@ export async function benchVotes(n: number): Promise<Row[]> {
     type Summary = { timeline: { decisionPoints: { id: string; atMs: number | null; options: { id: string; param?: { default: number } }[] }[] } };
     const summary = (await (await fetch(`${url}/api/battles/${battle}`)).json()) as Summary;
     const decisionId = summary.timeline.decisionPoints.find((d) => d.atMs !== null)!;
-    const opened = (await inst.call<{ vote: VoteState }>('vote:open', { decisionId: decisionId.id })) as Ack<{ vote: VoteState }>;
+    const opened = (await inst.call('vote:open', { decisionId: decisionId.id })) as Ack<{ vote: VoteState }>;
     if (!opened.ok) throw new Error(opened.error.message);
     const voteId = opened.vote.voteId;
     const options = decisionId.options;

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { BattleEvent } from '../../shared/battle/events.js';
-import type { Timeline } from '../../shared/battle/timeline.js';
+import { strengthSeries } from '../../shared/battle/segments.js';
 import type { Unit } from '../../shared/battle/types.js';
-import { seriesFromPoints } from '../../client/src/room/panel/strengthChart.js';
+import { seriesFromManifest } from '../../client/src/room/panel/strengthChart.js';
 import { Camera } from '../../client/src/room/tactical/camera.js';
 import { FxIndex } from '../../client/src/room/tactical/fxIndex.js';
 import { LabelPlacer } from '../../client/src/room/tactical/labels.js';
 import { niceStep, scaleText } from '../../client/src/room/tactical/mapLayer.js';
-import { digest } from '../../client/src/room/timelineDigest.js';
 import { nextRate } from '../../client/src/room/timeline/timelineBar.js';
 
 // The browser client's pure parts (no DOM): camera math, the fire/effect index, label placement,
-// the scale bar, speed steps, and the strength chart digest.
+// the scale bar, speed steps, and the strength chart series.
 
 describe('Camera', () => {
   it('fits the map and keeps the point under the cursor fixed while zooming', () => {
@@ -89,8 +88,8 @@ function unit(id: string, side: string): Unit {
   };
 }
 
-describe('timeline digest (strength chart)', () => {
-  it('folds the events into per-side strength over time, normalised per side', () => {
+describe('strength chart (from a manifest series)', () => {
+  it('samples per-side strength over time from the shared series, normalised per side', () => {
     const events: BattleEvent[] = [
       { seq: 0, t: 0, type: 'unit:spawn', unit: unit('a1', 'A') },
       { seq: 1, t: 0, type: 'unit:spawn', unit: unit('a2', 'A') },
@@ -98,21 +97,18 @@ describe('timeline digest (strength chart)', () => {
       { seq: 3, t: 4000, type: 'unit:fire', from: 'b1', to: 'a1', weapon: 'disruptor', hit: true, shields: 0, hull: 50 },
       { seq: 4, t: 7000, type: 'unit:status', id: 'a2', status: 'destroyed' },
     ];
-    const tl = { battleId: 'x', branchId: 'h', durationMs: 10_000, events, phases: [], decisionPoints: [], forces: {} } as unknown as Timeline;
-    const d = digest(tl);
-    const at = (t: number) => d.strength.filter((p) => p.t <= t).at(-1);
-    expect(at(3000)?.sides.A.strength).toBeCloseTo(2);
-    expect(at(5000)?.sides.A.strength).toBeCloseTo(1.5);
-    expect(at(9000)?.sides.A.strength).toBeCloseTo(0.5);
-    expect(at(9000)?.sides.A.units).toBe(1);
-    expect(at(9000)?.sides.B.strength).toBeCloseTo(1);
-    expect(d.strength.at(-1)?.t).toBe(10_000);
-    const series = seriesFromPoints(d.strength, [
+    const m = strengthSeries(events, 10_000, 41);
+    const series = seriesFromManifest(m, 10_000, [
       { id: 'A', name: 'A', color: '#f00', commanders: [] },
       { id: 'B', name: 'B', color: '#00f', commanders: [] },
     ]);
-    expect(Math.max(...(series.bySide.get('A') ?? []))).toBeCloseTo(1);
-    expect(series.bySide.get('A')?.at(-1)).toBeCloseTo(0.25);
+    const at = (t: number) => series.t.filter((x) => x <= t).length - 1;
+    const a = series.bySide.get('A') ?? [];
+    expect(a[at(3000)]).toBeCloseTo(1);
+    expect(a[at(5000)]).toBeCloseTo(0.75);
+    expect(a[at(9000)]).toBeCloseTo(0.25);
     expect(series.bySide.get('B')?.at(-1)).toBeCloseTo(1);
+    expect(series.t.at(-1)).toBe(10_000);
+    expect(series.t).toHaveLength(41);
   });
 });

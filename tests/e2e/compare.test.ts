@@ -121,7 +121,10 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
       await p.waitForFunction((id) => window.__wardroomBranches?.tree()?.branches.some((b) => b.branchId === id), branchId, { timeout: 10_000 });
     }
     await player.waitForSelector(`[data-testid="branch-node"][data-branch-id="${branchId}"][data-depth="1"]`);
-    const row = await player.locator(`[data-branch-id="${branchId}"] [data-testid="branch-outcome"]`).innerText();
+    // A progressive fork is listed at once with a placeholder outcome; its real one follows (branch:updated).
+    const outcomeOf = `[data-branch-id="${branchId}"] [data-testid="branch-outcome"]`;
+    await player.waitForFunction((sel) => /Losses:/.test(document.querySelector(sel)?.textContent ?? ''), outcomeOf, { timeout: 60_000 });
+    const row = await player.locator(outcomeOf).innerText();
     expect(row).toMatch(/Losses:/);
     // The fork did not move the room.
     expect(await instructor.evaluate(() => window.__wardroomBranches!.tree()!.currentBranchId)).toBe(historyId);

@@ -73,14 +73,13 @@ describe('clock sync', () => {
     expect(s.positionNow(clock, 1_900)).toBe(1_000);
   });
 
-  it('averages the two middle offsets for an even count', () => {
+  it('averages the two middle offsets for an even count of equally fast samples', () => {
     const s = new ClockSync(8);
     s.addSample(0, 110, 20); // offset 100
     s.addSample(0, 130, 20); // offset 120
-    expect(s.offset).toBe(100); // fastest half of 2 = 1 sample... both rtt 20: first kept by stable sort
+    expect(s.offset).toBe(110);
     s.addSample(0, 150, 20); // offset 140
     s.addSample(0, 170, 20); // offset 160
-    // fastest half = 2 samples (stable: offsets 100, 120) -> median 110
-    expect(s.offset).toBe(110);
+    expect(s.offset).toBe(130);
   });
 });

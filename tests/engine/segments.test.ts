@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import {
-  buildSegment, packWorld, segmentCount, segmentIndexAt, stateInSegment, strengthSeries, unpackWorld, STRENGTH_SAMPLES,
+  buildSegment, packWorld, segmentBounds, segmentEnd, segmentIndexAt, stateInSegment, strengthSeries, unpackWorld, STRENGTH_SAMPLES,
 } from '../../shared/battle/segments.js';
 import { strengthBySide } from '../../shared/battle/state.js';
 import { battles, compileBattle } from '../../replays/index.js';
@@ -9,12 +9,27 @@ import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 
 describe('segments (shared format)', () => {
   it('segmentIndexAt puts a boundary in the segment it ends', () => {
-    expect(segmentIndexAt(0, 10_000)).toBe(0);
-    expect(segmentIndexAt(1, 10_000)).toBe(0);
-    expect(segmentIndexAt(10_000, 10_000)).toBe(0);
-    expect(segmentIndexAt(10_001, 10_000)).toBe(1);
-    expect(segmentCount(60_000, 10_000)).toBe(6);
-    expect(segmentCount(60_001, 10_000)).toBe(7);
+    const segs = [{ endMs: 10_000 }, { endMs: 14_000 }, { endMs: 20_000 }];
+    expect(segmentIndexAt(segs, 0)).toBe(0);
+    expect(segmentIndexAt(segs, 1)).toBe(0);
+    expect(segmentIndexAt(segs, 10_000)).toBe(0);
+    expect(segmentIndexAt(segs, 10_001)).toBe(1);
+    expect(segmentIndexAt(segs, 14_000)).toBe(1);
+    expect(segmentIndexAt(segs, 20_000)).toBe(2);
+    expect(segmentIndexAt(segs, 20_001)).toBe(3); // past the listed segments
+  });
+
+  it('cuts segments on the grid and at every decision point, only once events are final', () => {
+    const tl = compileBattle(terok).timeline;
+    const points = tl.events.filter((e) => e.type === 'decision:point').map((e) => e.t);
+    const bounds = segmentBounds(tl.events, tl.durationMs, 10_000);
+    const ends = bounds.map(([, end]) => end);
+    for (const t of points) if (t > 0) expect(ends).toContain(t);
+    for (const [start, end] of bounds) expect(end === (Math.floor(start / 10_000) + 1) * 10_000 || points.includes(end)).toBe(true);
+    const p = points.find((t) => t % 10_000 !== 0)!;
+    const start = Math.floor(p / 10_000) * 10_000;
+    expect(segmentEnd(tl.events, start, 10_000, p - 1)).toBeNull(); // not known yet
+    expect(segmentEnd(tl.events, start, 10_000, p)).toBe(p);
   });
 
   it('pack/unpack round-trips a world losslessly', () => {
@@ -29,18 +44,17 @@ describe('segments (shared format)', () => {
     ['battle-of-terok-nor', () => compileBattle(terok).timeline],
   ])('%s: folding segment k from its start equals stateAt at every boundary', (_name, make) => {
     const tl = make();
-    const ms = 10_000;
-    const n = segmentCount(tl.durationMs, ms);
+    const bounds = segmentBounds(tl.events, tl.durationMs, 10_000);
     const ids = { battleId: tl.battleId, branchId: tl.branchId };
     let seen = stateAt(tl.events, tl.keyframes, 0).nextSeq; // events at t = 0 live in segment 0's start state
-    for (let k = 0; k < n; k++) {
-      const seg = JSON.parse(JSON.stringify(buildSegment(ids, tl.events, tl.keyframes, k, ms))) as ReturnType<typeof buildSegment>;
+    for (const [k, [startMs, endMs]] of bounds.entries()) {
+      const seg = JSON.parse(JSON.stringify(buildSegment(ids, tl.events, tl.keyframes, k, startMs, endMs))) as ReturnType<typeof buildSegment>;
       const start = unpackWorld(seg.start);
-      expect(start).toEqual(stateAt(tl.events, tl.keyframes, k * ms));
+      expect(start).toEqual(stateAt(tl.events, tl.keyframes, startMs));
       expect(seg.firstSeq).toBe(seen);
       seen += seg.events.length;
       expect(stateInSegment(start, seg, seg.endMs)).toEqual(stateAt(tl.events, tl.keyframes, seg.endMs));
-      const mid = k * ms + ms / 2;
+      const mid = (startMs + endMs) / 2;
       expect(stateInSegment(start, seg, mid)).toEqual(stateAt(tl.events, tl.keyframes, mid));
     }
     expect(seen).toBe(tl.events.length);

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const importRaw = (json: string) => inst.call<{ imported: number }>('annotation:import', JSON.parse(json) as AnnotationImportPayload);
+const importRaw = (json: string) => inst.call('annotation:import', JSON.parse(json) as AnnotationImportPayload);
 const stored = () => s.app.rooms.annotations(roomId);
 
 describe('hostile annotation:import', () => {

@@ -27,12 +27,12 @@ describe('camera', () => {
 
     expect(await viewer.call('camera:present', { on: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await inst.call('camera:update', { x: 1, y: 2, zoom: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    const on = await inst.call<{ camera: CameraState }>('camera:present', { on: true });
+    const on = await inst.call('camera:present', { on: true });
     expect(on).toMatchObject({
       ok: true,
       camera: { presenting: true, presenterName: 'Sisko', presenterId: inst.you()!.memberId, version: 1 },
     });
-    const up = await inst.call<{ version: number }>('camera:update', { x: 120, y: 80, zoom: 2.5, unitId: 'defiant', tab: 'branches' });
+    const up = await inst.call('camera:update', { x: 120, y: 80, zoom: 2.5, unitId: 'defiant', tab: 'branches' });
     expect(up).toEqual({ ok: true, version: 2 });
     expect(await viewer.call('camera:update', { x: 0, y: 0, zoom: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     await until(() => seen.some((x) => x.version === 2), 2000, 'view');
@@ -49,7 +49,7 @@ describe('camera', () => {
       error: { code: 'BAD_REQUEST' },
     });
 
-    const off = await inst.call<{ camera: CameraState }>('camera:present', { on: false });
+    const off = await inst.call('camera:present', { on: false });
     expect(off).toMatchObject({ ok: true, camera: { presenting: false, presenterId: null, version: 3 } });
     await until(() => seen.some((x) => x.version === 3), 2000, 'present off');
     expect(await inst.call('camera:update', { x: 1, y: 2, zoom: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -122,7 +122,7 @@ describe('camera', () => {
     const c = s.client({ roomId: 'nope-room', name: 'x' });
     await c.ready.catch(() => {});
     expect(await c.call('camera:update', { x: 1, y: 1, zoom: 1 })).toMatchObject({ ok: false, error: { code: 'NOT_IN_ROOM' } });
-    expect(await c.call('camera:present', 'garbage')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await c.callUnchecked('camera:present', 'garbage')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     const ok = s.client({ roomId, name: 'y' });
     await ok.ready;
   });

@@ -75,6 +75,8 @@ describe('server on the real engine', () => {
     await Promise.all([inst.ready, player.ready, viewer.ready]);
     const created: BranchInfo[] = [];
     inst.socket.on('branch:created', (b) => created.push(b));
+    const updated: BranchInfo[] = [];
+    inst.socket.on('branch:updated', (b) => updated.push(b));
 
     const choice = { decisionId: pick.decisionId, optionId: pick.optionId, ...(pick.value !== undefined ? { value: pick.value } : {}) };
     expect(await viewer.fork(choice)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -107,7 +109,9 @@ describe('server on the real engine', () => {
     if (!sw.ok) throw new Error(sw.error.message);
     expect(sw.branchId).toBe(branch.branchId);
     expect(sw.clock.positionMs).toBe(pick.atMs);
-    expect(sw.clock.durationMs).toBe(branch.durationMs);
+    // The ack may come before the fork is fully simulated (progressive); then branch:updated has the final info.
+    const finalInfo = branch.complete === false ? await until(() => updated[0], 10_000, 'branch:updated') : branch;
+    expect(sw.clock.durationMs).toBe(finalInfo.durationMs);
     await Promise.all(kfs);
     for (const c of [inst, player, viewer]) {
       expect(c.stateBranchId()).toBe(branch.branchId);

@@ -166,7 +166,7 @@ describe('rooms: synchronized playback', () => {
       ['clock:ping', 'now'],
     ];
     for (const [event, payload] of bad) {
-      const r = await inst.call(event as 'playback:seek', payload);
+      const r = await inst.callUnchecked(event as 'playback:seek', payload);
       expect(r, event).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }
     // No ack callback at all, a non-function ack, garbage arguments: must not crash the server.
@@ -216,7 +216,7 @@ describe('rooms: synchronized playback', () => {
     const { roomId } = await s.createRoom();
     const c = s.client({ roomId, name: 'Bashir' });
     await c.ready;
-    const r = await c.call<{ clientTime: number; serverTime: number }>('clock:ping', { clientTime: 123 });
+    const r = await c.call('clock:ping', { clientTime: 123 });
     expect(r.ok && r.clientTime).toBe(123);
     expect(r.ok && Math.abs(r.serverTime - Date.now())).toBeLessThan(1000);
   });

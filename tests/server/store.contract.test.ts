@@ -120,6 +120,11 @@ describe.each(backends)('store contract: %s', (_name, make) => {
     await s.addBranch('r6', b);
     await s.addBranch('r6', { ...b, createdBy: 'someone else' });
     expect(await s.listBranches('r6')).toEqual([b]);
+    // A progressive fork is recorded early, then replaced with its final info; unknown branches stay unknown.
+    const final = { ...b, durationMs: 250, outcome: { ...b.outcome, winner: 'x', summary: 'done' } };
+    await s.updateBranch('r6', final);
+    await s.updateBranch('r6', { ...b, branchId: 'never-added' });
+    expect(await s.listBranches('r6')).toEqual([final]);
   });
 
   it('returns copies: mutating a result does not change the store', async () => {

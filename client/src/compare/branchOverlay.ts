@@ -4,16 +4,21 @@ import { TacticalView } from '../room/tactical/tacticalView.js';
 import { unitPositionsAt } from '../room/testHooks.js';
 import { RATES } from '../room/timeline/timelineBar.js';
 import { at, describeChoice, outcomeText } from './describe.js';
+import type { BranchManifest } from '../../../shared/battle/segments.js';
+import { SegmentWorld } from '../../lib/segmentWorld.js';
+import { api } from '../api.js';
 import { LocalClock, type PositionSource } from './localClock.js';
-import { fetchLeanTimeline, LocalTimeline } from './localTimeline.js';
-import { outcomeDiff } from './outcomeDiff.js';
+import { outcomeRows } from './outcomeDiff.js';
+import { firstDifferenceFromSegments } from './segmentDiff.js';
 import './compare.css';
 
 // A full-screen view of one branch (a private preview) or two side by side (compare), rendered in
 // this page only: the room does not move. Each pane has its own tactical view (the room's renderer)
-// over a LocalTimeline; ONE clock drives every pane, either the room's shared clock or a local
-// play/pause clock, so both views always show the same moment. Compare panes are aligned on the
-// fork point: both branches share every event before it, so at equal t they show the same world.
+// over its branch's segments (a SegmentWorld, as the room page); ONE clock drives every pane, either the
+// room's shared clock or a local play/pause clock, and a frame is drawn only once every pane holds the
+// segment at its position, so both views always show the same moment. Compare panes are aligned on the
+// fork point: both branches share every event before it, so at equal t they show the same world. The
+// outcome diff comes from the two manifests and the segments around the fork (no whole branch download).
 
 export interface PaneSpec {
   branchId: string;
@@ -35,7 +40,8 @@ export interface OverlayOptions {
 interface Pane {
   spec: PaneSpec;
   view: TacticalView;
-  timeline: LocalTimeline | null;
+  world: SegmentWorld;
+  manifest: BranchManifest | null;
   drawnAt: number;
   status: HTMLElement;
 }
@@ -47,6 +53,10 @@ export interface PaneHook {
   unitPositions(): Record<string, { x: number; y: number }>;
   /** Units alive (not destroyed) in the last drawn state. */
   liveUnits(): number;
+  /** Playback time of the last event in the drawn state (null before the first frame). */
+  worldT(): number | null;
+  /** The branch's frontier as this page knows it (its latest manifest). */
+  frontier(): { compiledMs: number; complete: boolean } | null;
 }
 
 export interface CompareHooks {
@@ -96,7 +106,9 @@ export class BranchOverlay {
     this.source = o.mode === 'preview' ? 'room' : 'local';
     this.panes = o.panes.map((spec, i) => {
       const view = new TacticalView();
-      return { spec, view, timeline: null, drawnAt: 0, status: el('span', { class: 'pane-status', 'data-testid': `pane-status-${i}`, text: 'loading…' }) };
+      const world = new SegmentWorld(api, o.battle.id, spec.branchId, { room: o.roomId, onSegment: (seg) => view.fx.add(seg.events) });
+      view.fx.reset(spec.branchId);
+      return { spec, view, world, manifest: null, drawnAt: 0, status: el('span', { class: 'pane-status', 'data-testid': `pane-status-${i}`, text: 'loading…' }) };
     });
 
     this.playBtn = el('button', { type: 'button', class: 'ctl play', 'data-testid': 'compare-play', text: '▶' });
@@ -151,31 +163,37 @@ export class BranchOverlay {
 
   private async load(): Promise<void> {
     try {
-      const lean = await Promise.all(this.panes.map((p) => fetchLeanTimeline(this.o.battle.id, p.spec.branchId, this.o.roomId)));
+      const manifests = await Promise.all(this.panes.map((p) => p.world.loadManifest()));
       if (this.closed) return;
-      lean.forEach((tl, i) => {
+      manifests.forEach((m, i) => {
         const p = this.panes[i];
-        const t0 = performance.now();
-        p.timeline = new LocalTimeline(tl);
-        p.view.fx.reset(tl.branchId, tl.events);
-        setText(p.status, `${tl.events.length.toLocaleString()} events · ${formatMs(tl.durationMs)} · folded in ${Math.round(performance.now() - t0)} ms`);
+        p.manifest = m;
+        const events = m.segments.reduce((n, s) => n + s.eventCount, 0);
+        setText(p.status, `${events.toLocaleString()} events · ${formatMs(m.durationMs)}${m.complete ? '' : ' so far (compiling)'}`);
       });
-      const longest = Math.max(...lean.map((t) => t.durationMs));
+      const longest = Math.max(...manifests.map((m) => m.durationMs));
       this.local.setDuration(longest);
       this.scrub.max = String(longest);
-      if (this.o.mode === 'compare' && lean.length === 2) this.renderDiff(lean[0], lean[1]);
+      // The first frame: every pane's segment at the start position.
+      await Promise.all(this.panes.map((p) => p.world.load(this.positionNow())));
+      if (this.closed) return;
       this.ready = true;
+      if (this.o.mode === 'compare' && manifests.length === 2) await this.renderDiff(manifests[0], manifests[1]);
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
       for (const p of this.panes) setText(p.status, this.error);
     }
   }
 
-  private renderDiff(a: LocalTimeline['timeline'], b: LocalTimeline['timeline']): void {
+  private async renderDiff(a: BranchManifest, b: BranchManifest): Promise<void> {
     const battle = this.o.battle;
-    // Shared prefix: the two branches' events are the same objects' copies up to the later fork seq.
+    // Shared prefix: the two branches' events are the same up to the later fork seq.
     const shared = Math.min(a.fork?.seq ?? 0, b.fork?.seq ?? 0);
-    const diff = outcomeDiff(battle, a, b, shared);
+    const forkMs = Math.min(a.fork?.atMs ?? Infinity, b.fork?.atMs ?? Infinity);
+    const first = await firstDifferenceFromSegments(battle, this.panes[0].world, this.panes[1].world, Number.isFinite(forkMs) ? forkMs : 0, shared);
+    if (this.closed) return;
+    const end = (m: BranchManifest) => ({ outcome: m.outcome ?? { winner: null, summary: 'still compiling', losses: {}, facts: [], objectives: {} }, durationMs: m.durationMs });
+    const diff = { rows: outcomeRows(battle, end(a), end(b)), first };
     clear(this.diffBox);
     const table = el('table', { class: 'diff-table' }, el('thead', {}, el('tr', {}, el('th', { text: '' }), el('th', { text: this.panes[0].spec.label }), el('th', { text: this.panes[1].spec.label }))));
     const body = el('tbody');
@@ -191,8 +209,8 @@ export class BranchOverlay {
     }
     table.append(body);
     // Every decision of each side (a nested branch carries its parent's too), then its outcome in words.
-    const choices = (tl: typeof a) => (tl.decisions.length ? tl.decisions.map((d) => describeChoice(battle, d)).join('; ') : 'every decision as it happened');
-    const side = (tl: typeof a) => el('span', { text: `${choices(tl)} — ${outcomeText(battle, tl.outcome)}. ${tl.outcome.summary}` });
+    const choices = (m: BranchManifest) => (m.decisions.length ? m.decisions.map((d) => describeChoice(battle, d)).join('; ') : 'every decision as it happened');
+    const side = (m: BranchManifest) => el('span', { text: m.outcome ? `${choices(m)} — ${outcomeText(battle, m.outcome)}. ${m.outcome.summary}` : `${choices(m)} — still compiling` });
     this.diffBox.append(
       el('div', { class: 'diff-choices' }, side(a), side(b)),
       table,
@@ -210,13 +228,16 @@ export class BranchOverlay {
     const pos = this.positionNow();
     this.lastPos = pos;
     const rate = this.source === 'room' ? this.o.room.rate() : this.local.rate;
-    for (const p of this.panes) {
-      const tl = p.timeline;
-      const state = tl ? tl.stateAt(pos) : null;
-      p.view.draw({ state, positionMs: pos, rate });
-      p.drawnAt = pos;
-    }
+    this.followFrontier();
     const playing = this.source === 'room' ? this.o.room.playing() : this.local.playing();
+    const states = this.panes.map((p) => p.world.stateAt(pos, { playing, rate }));
+    // Draw only when every pane answers for this very position (not a last frame kept while a segment loads).
+    if (this.panes.every((p) => p.world.covers(pos))) {
+      this.panes.forEach((p, i) => {
+        p.view.draw({ state: states[i], positionMs: pos, rate });
+        p.drawnAt = pos;
+      });
+    }
     setText(this.playBtn, playing ? '❚❚' : '▶');
     this.playBtn.disabled = this.source === 'room';
     this.scrub.disabled = this.source === 'room';
@@ -226,6 +247,16 @@ export class BranchOverlay {
     setText(this.timeLabel, `${formatMs(pos)} / ${formatMs(Number(this.scrub.max))}${fork}`);
     this.raf = requestAnimationFrame(this.frame);
   };
+
+  /** A compiling branch grows: the own clock's end follows its frontier (it waits there, then goes on). */
+  private followFrontier(): void {
+    if (!this.ready) return;
+    const known = Math.max(...this.panes.map((p) => p.world.manifest?.durationMs ?? 0));
+    if (known > this.local.durationMs) {
+      this.local.setDuration(known);
+      this.scrub.max = String(known);
+    }
+  }
 
   play(): void {
     this.useClock('local');
@@ -257,6 +288,7 @@ export class BranchOverlay {
     if (this.closed) return;
     this.closed = true;
     cancelAnimationFrame(this.raf);
+    for (const p of this.panes) p.world.dispose();
     this.root.remove();
     if (window.__wardroomCompare?.mode === this.o.mode) delete window.__wardroomCompare;
     this.o.onClose();
@@ -268,6 +300,11 @@ export class BranchOverlay {
       positionMs: () => p.drawnAt,
       unitPositions: () => unitPositionsAt(p.view.state, p.drawnAt),
       liveUnits: () => Object.values(p.view.state?.units ?? {}).filter((u) => u.status !== 'destroyed').length,
+      worldT: () => p.view.state?.t ?? null,
+      frontier: () => {
+        const m = p.world.manifest;
+        return m ? { compiledMs: m.compiledMs, complete: m.complete } : null;
+      },
     });
     const self = this;
     window.__wardroomCompare = {

@@ -28,21 +28,38 @@ export interface OutcomeDiff {
 
 const sameEvent = (a: BattleEvent, b: BattleEvent): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
-export function firstDifference(battle: BattleInfo | null, a: readonly BattleEvent[], b: readonly BattleEvent[], from = 0): FirstDifference | null {
+/** `names`: unit id -> name (default: from the spawn events in the lists). */
+export function firstDifference(
+  battle: BattleInfo | null,
+  a: readonly BattleEvent[],
+  b: readonly BattleEvent[],
+  from = 0,
+  names?: Map<string, string>,
+): FirstDifference | null {
   const n = Math.max(a.length, b.length);
   for (let i = from; i < n; i++) {
     const x = a[i];
     const y = b[i];
     if (x && y && sameEvent(x, y)) continue;
     if (x?.type === 'decision:made' && y?.type === 'decision:made' && x.decisionId === y.decisionId) continue;
-    const names = unitNames(a.length > b.length ? a : b);
+    const known = names ?? unitNames(a.length > b.length ? a : b);
     const t = Math.min(x?.t ?? Infinity, y?.t ?? Infinity);
-    return { index: i, t, left: describeEvent(battle, x, names), right: describeEvent(battle, y, names) };
+    return { index: i, t, left: describeEvent(battle, x, known), right: describeEvent(battle, y, known) };
   }
   return null;
 }
 
-export function outcomeDiff(battle: BattleInfo | null, a: { outcome: Outcome; events: readonly BattleEvent[]; durationMs: number }, b: { outcome: Outcome; events: readonly BattleEvent[]; durationMs: number }, sharedSeq = 0): OutcomeDiff {
+export interface BranchEnd {
+  outcome: Outcome;
+  durationMs: number;
+}
+
+export function outcomeDiff(battle: BattleInfo | null, a: BranchEnd & { events: readonly BattleEvent[] }, b: BranchEnd & { events: readonly BattleEvent[] }, sharedSeq = 0): OutcomeDiff {
+  return { rows: outcomeRows(battle, a, b), first: firstDifference(battle, a.events, b.events, sharedSeq) };
+}
+
+/** Winner, losses per side, objectives, duration: one row each, left and right. */
+export function outcomeRows(battle: BattleInfo | null, a: BranchEnd, b: BranchEnd): DiffRow[] {
   const rows: DiffRow[] = [];
   const row = (label: string, left: string, right: string) => rows.push({ label, left, right, same: left === right });
   row('Winner', sideName(battle, a.outcome.winner), sideName(battle, b.outcome.winner));
@@ -64,5 +81,5 @@ export function outcomeDiff(battle: BattleInfo | null, a: { outcome: Outcome; ev
   }
   const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
   row('Duration', secs(a.durationMs), secs(b.durationMs));
-  return { rows, first: firstDifference(battle, a.events, b.events, sharedSeq) };
+  return rows;
 }

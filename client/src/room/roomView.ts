@@ -1,47 +1,41 @@
-import { getBattle } from '../api.js';
+import { getBattle, getManifest } from '../api.js';
 import { clear, el, setText } from '../dom.js';
 import { clientId, getInstructorKey, nameOrGuest } from '../prefs.js';
-import { roomFeatures } from './features.js';
+import type { RoomContext, RoomFeature } from './context.js';
 import { bindKeyboard } from './keyboard.js';
 import { SidePanel } from './panel/sidePanel.js';
-import { seriesFromPoints } from './panel/strengthChart.js';
-import { loadTimelineDigest } from './timelineData.js';
-import { canControl, type RoomSession } from './session.js';
-import { openSession } from './sessionAdapter.js';
+import { seriesFromManifest } from './panel/strengthChart.js';
+import { must, permissions } from './roomHandle.js';
 import { TacticalView } from './tactical/tacticalView.js';
 import { FrameMeter, unitPositionsAt } from './testHooks.js';
 import { TimelineBar } from './timeline/timelineBar.js';
+import type { BranchManifest } from '../../../shared/battle/segments.js';
 import type { BattleInfo } from '../../../shared/battle/timeline.js';
-import type { RoomClient } from '../../lib/roomClient.js';
+import { RoomClient, type Delivery } from '../../lib/roomClient.js';
 
 // The room page: tactical canvas (main), timeline bar (below), side panel (right; under the map
 // on narrow screens). One requestAnimationFrame loop renders everything at the shared position.
+// The world comes as segments over HTTP (client/lib/segmentWorld.ts); the phase bands, decision
+// markers and strength chart come from the branch's manifest. `?delivery=socket` uses the socket stream.
 
 export interface RoomRoute {
   roomId: string;
   role?: 'instructor' | 'player' | 'viewer';
+  /** Default 'segments'. */
+  delivery?: Delivery;
 }
 
-/** What feature modules (annotations, branches) get to build on. */
-export interface RoomContext {
-  session: RoomSession;
-  /** The shared room client (annotations, branches, settings commands live there). */
-  client: RoomClient;
-  tactical: TacticalView;
-  timeline: TimelineBar;
-  side: SidePanel;
-  battle(): BattleInfo | null;
-}
-
-export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
+export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonly RoomFeature[] = []): RoomContext {
   clear(root);
   const instructorKey = getInstructorKey(route.roomId) ?? undefined;
-  const session = openSession({
+  const session = new RoomClient({
+    url: window.location.origin,
     roomId: route.roomId,
     name: nameOrGuest(),
     role: instructorKey ? undefined : route.role,
     instructorKey,
     clientId: clientId(),
+    delivery: route.delivery ?? 'segments',
   });
 
   const tactical = new TacticalView();
@@ -49,11 +43,11 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     p.catch((err: Error) => flash(err.message));
   };
   const timeline = new TimelineBar({
-    play: () => guard(session.play()),
-    pause: () => guard(session.pause()),
-    seek: (ms) => guard(session.seek(ms)),
-    setRate: (r) => guard(session.setRate(r)),
-    stepPhase: (s) => guard(session.stepPhase(s)),
+    play: () => guard(must(session.play())),
+    pause: () => guard(must(session.pause())),
+    seek: (ms) => guard(must(session.seek(Math.max(0, ms)))),
+    setRate: (r) => guard(must(session.setRate(r))),
+    stepPhase: (s) => guard(must(session.stepPhase(s))),
   });
   const side = new SidePanel();
 
@@ -89,27 +83,47 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
   }
 
   let battleLoaded: Promise<BattleInfo> | null = null;
-  let digestBranch: string | null = null;
+  /** The branch whose manifest drew the phase bands and the chart (and whether its strength series was in). */
+  let drawnManifest: { branchId: string; compiledMs: number; charted: boolean } | null = null;
   async function loadBattle(id: string): Promise<BattleInfo> {
-    const { battle: info, history } = await getBattle(id);
+    const { battle: info, timeline: history } = await getBattle(id);
     battle = info;
     setText(title, info.title);
     document.title = `${info.title} · Wardroom`;
     tactical.setBattle(info);
-    side.setSides(info.sides, history?.forces);
-    // The history summary gives the phase bands at once; the branch digest (below) refines them.
-    if (history && (branchId === null || branchId === history.branchId)) timeline.setTimeline(history.durationMs, history.phases, history.decisionPoints);
+    // Forces at the start are the same on every branch (a fork changes what happens, not who is there).
+    side.setSides(info.sides, history.forces);
+    // The history summary gives the phase bands at once; the branch manifest (below) replaces them.
+    if (branchId === null || branchId === history.branchId) timeline.setTimeline(history.durationMs, history.phases, history.decisionPoints);
     else timeline.setTimeline(info.durationMs, [], []);
+    drawnManifest = null;
+    applyManifest();
     return info;
   }
 
-  async function loadTimeline(bId: string, brId: string): Promise<void> {
-    const [tl, info] = await Promise.all([loadTimelineDigest(bId, brId, route.roomId), battleLoaded]);
-    if (brId !== branchId || !info) return;
-    timeline.setTimeline(tl.durationMs, tl.phases, tl.decisionPoints);
-    side.setSides(info.sides, tl.forces);
-    side.chart.setData(seriesFromPoints(tl.strength, info.sides), info.sides, tl.durationMs);
-    digestBranch = brId;
+  /** Phase bands, decision markers and the strength chart from the room branch's manifest. */
+  /** Socket delivery holds no manifest: the page reads the room branch's one itself (chart and bands). */
+  let ownManifest: BranchManifest | null = null;
+  function loadOwnManifest(bId: string, brId: string): void {
+    if (session.delivery !== 'socket') return;
+    getManifest(bId, brId, { room: route.roomId }).then(
+      (m) => {
+        ownManifest = m;
+        applyManifest();
+        if (!m.complete && brId === branchId) window.setTimeout(() => brId === branchId && loadOwnManifest(bId, brId), 1000);
+      },
+      (err: Error) => flash(`Could not load the timeline: ${err.message}`),
+    );
+  }
+
+  function applyManifest(): void {
+    const m = session.manifest() ?? ownManifest;
+    if (!m || !battle || m.branchId !== branchId) return;
+    const charted = m.strength !== null;
+    if (drawnManifest && drawnManifest.branchId === m.branchId && drawnManifest.compiledMs === m.compiledMs && drawnManifest.charted === charted) return;
+    timeline.setTimeline(m.complete ? m.durationMs : Math.max(m.durationMs, session.clock()?.durationMs ?? 0), m.phases, m.decisionPoints);
+    if (m.strength) side.chart.setData(seriesFromManifest(m.strength, m.durationMs, battle.sides), battle.sides, m.durationMs);
+    drawnManifest = { branchId: m.branchId, compiledMs: m.compiledMs, charted };
   }
 
   function refreshRoom(): void {
@@ -125,12 +139,11 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     if (room.branchId !== branchId) {
       branchId = room.branchId;
       tactical.fx.reset(branchId);
-      const bId = room.battleId;
-      const brId = room.branchId;
-      loadTimeline(bId, brId).catch((err: Error) => flash(`Could not load the timeline: ${err.message}`));
+      loadOwnManifest(room.battleId, room.branchId);
+      applyManifest();
     }
     side.setMembers(room.members, you?.memberId ?? null);
-    const control = canControl(room, you);
+    const control = permissions(session).control;
     timeline.setEnabled(control);
     setText(roleBadge, you ? you.role : '');
     roleBadge.className = `badge role-badge role-${you?.role ?? 'none'}`;
@@ -152,6 +165,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
   session.subscribe((change) => {
     if (change === 'room' || change === 'presence' || change === 'branch' || change === 'state') refreshRoom();
     if (change === 'connection') refreshConnection();
+    if (change === 'manifest' || change === 'branch') applyManifest();
   });
   session.onEvents((events, brId) => {
     if (brId === branchId) tactical.fx.add(events);
@@ -161,7 +175,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
 
   bindKeyboard({
     enabled: () => timeline.controlsEnabled,
-    session,
+    room: session,
     onError: flash,
   });
 
@@ -191,7 +205,22 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
       return session.clock()?.durationMs ?? battle?.durationMs ?? 0;
     },
     get timelineLoaded() {
-      return digestBranch !== null && digestBranch === branchId;
+      return drawnManifest !== null && drawnManifest.branchId === branchId && drawnManifest.charted;
+    },
+    get delivery() {
+      return session.delivery;
+    },
+    segments: () => {
+      const w = session.segmentWorld();
+      const m = session.manifest();
+      const bounds = (m?.segments ?? []).map((s): [number, number] => [s.startMs, s.endMs]);
+      return { branchId: w?.branchId ?? null, fetched: [...(w?.fetched ?? [])], compiledMs: m?.compiledMs ?? null, complete: m?.complete ?? null, bounds };
+    },
+    get stateBranchId() {
+      return session.stateBranchId();
+    },
+    get worldT() {
+      return session.stateNow()?.t ?? null;
     },
     get ready() {
       return battle !== null && session.room() !== null && session.stateNow() !== null && session.connection() === 'connected';
@@ -213,8 +242,8 @@ export function mountRoom(root: HTMLElement, route: RoomRoute): RoomContext {
     resetFrameStats: () => meter.reset(),
   };
 
-  const ctx: RoomContext = { session, client: session.client, tactical, timeline, side, battle: () => battle };
-  for (const feature of roomFeatures) {
+  const ctx: RoomContext = { room: session, tactical, timeline, side, battle: () => battle };
+  for (const feature of features) {
     try {
       feature(ctx);
     } catch (err) {

@@ -24,8 +24,16 @@ export interface WardroomHooks {
   readonly clockVersion: number;
   readonly durationMs: number;
   readonly ready: boolean;
-  /** The branch's timeline digest (phase bands, strength chart) has arrived. */
+  /** The branch's manifest (phase bands, strength chart) has been drawn. */
   readonly timelineLoaded: boolean;
+  /** How the world reaches this page. */
+  readonly delivery: 'socket' | 'segments';
+  /** Segments delivery: the room branch's segment requests so far, its frontier and whether it is complete. */
+  segments(): { branchId: string | null; fetched: number[]; compiledMs: number | null; complete: boolean | null; bounds: [number, number][] };
+  /** The branch the drawn world belongs to. */
+  readonly stateBranchId: string | null;
+  /** Playback time of the last event folded into the drawn world (null before the first world). */
+  readonly worldT: number | null;
   readonly role: string | null;
   readonly controlsEnabled: boolean;
   readonly connection: string;

@@ -23,10 +23,18 @@ export class ThreatMap {
     return key(Math.floor(x / ThreatMap.CELL), Math.floor(y / ThreatMap.CELL));
   }
 
+  private lastSide = '';
+  private lastKey = NaN;
+
   add(side: string, x: number, y: number): void {
+    const k = ThreatMap.key(x, y);
+    // Units arrive group by group, mostly in the cell of the one before: skip the repeat Set insert.
+    if (k === this.lastKey && side === this.lastSide) return;
+    this.lastKey = k;
+    this.lastSide = side;
     let set = this.occupied.get(side);
     if (!set) this.occupied.set(side, (set = new Set()));
-    set.add(ThreatMap.key(x, y));
+    set.add(k);
   }
 
   /** Build the threatened cells of every side for reach `range`. */
@@ -58,7 +66,18 @@ export interface Hit {
 }
 
 export class Grid {
-  private cells = new Map<number, number[]>();
+  // Built in two phases: add() appends (index, cell) pairs; the first query seals them into a dense
+  // cell table over the occupied bounds (counting sort, so each cell keeps insertion order). Same
+  // cells, same order as a Map of lists, without a hash lookup per visited cell or a list per cell.
+  private idx: number[] = [];
+  private cxs: number[] = [];
+  private cys: number[] = [];
+  private sealed = false;
+  private w = 0;
+  /** start[c]..start[c+1] is the slice of `items` in cell c (c = (cx - minCx) * h + (cy - minCy)). */
+  private start: Int32Array = new Int32Array(1);
+  private items: Int32Array = new Int32Array(0);
+  private h = 0;
   private minCx = Infinity;
   private maxCx = -Infinity;
   private minCy = Infinity;
@@ -68,10 +87,10 @@ export class Grid {
   add(i: number, x: number, y: number): void {
     const cx = Math.floor(x / CELL);
     const cy = Math.floor(y / CELL);
-    const k = key(cx, cy);
-    let list = this.cells.get(k);
-    if (!list) this.cells.set(k, (list = []));
-    list.push(i);
+    this.idx.push(i);
+    this.cxs.push(cx);
+    this.cys.push(cy);
+    this.sealed = false;
     this.size++;
     if (cx < this.minCx) this.minCx = cx;
     if (cx > this.maxCx) this.maxCx = cx;
@@ -79,9 +98,32 @@ export class Grid {
     if (cy > this.maxCy) this.maxCy = cy;
   }
 
+  private seal(): void {
+    this.sealed = true;
+    this.w = this.maxCx - this.minCx + 1;
+    this.h = this.maxCy - this.minCy + 1;
+    const cells = this.w * this.h;
+    const start = new Int32Array(cells + 1);
+    const n = this.idx.length;
+    const cell = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      const c = (this.cxs[k] - this.minCx) * this.h + (this.cys[k] - this.minCy);
+      cell[k] = c;
+      start[c + 1]++;
+    }
+    for (let c = 0; c < cells; c++) start[c + 1] += start[c];
+    const fill = start.slice(0, cells);
+    const items = new Int32Array(n);
+    for (let k = 0; k < n; k++) items[fill[cell[k]]++] = this.idx[k];
+    this.start = start;
+    this.items = items;
+  }
+
   /** Nearest index within maxR of (x, y) accepted by pred; improves on `best` (pass null to start). */
   nearest(x: number, y: number, maxR: number, px: Float64Array, py: Float64Array, pred: (i: number) => boolean, best: Hit | null): Hit | null {
     if (this.size === 0) return best;
+    if (!this.sealed) this.seal();
+    const { start, items, h, minCx, maxCx, minCy, maxCy } = this;
     const cx0 = Math.floor(x / CELL);
     const cy0 = Math.floor(y / CELL);
     const maxR2 = maxR * maxR;
@@ -89,18 +131,21 @@ export class Grid {
       const lower = (k - 1) * CELL;
       if (lower > maxR) break;
       if (best && lower > 0 && lower * lower > best.d2) break;
-      if (cx0 - k < this.minCx && cx0 + k > this.maxCx && cy0 - k < this.minCy && cy0 + k > this.maxCy) break;
+      if (cx0 - k < minCx && cx0 + k > maxCx && cy0 - k < minCy && cy0 + k > maxCy) break;
       for (let cx = cx0 - k; cx <= cx0 + k; cx++) {
+        if (cx < minCx || cx > maxCx) continue;
         const edgeX = cx === cx0 - k || cx === cx0 + k;
         const stepY = edgeX ? 1 : 2 * k;
+        const col = (cx - minCx) * h - minCy;
         for (let cy = cy0 - k; cy <= cy0 + k; cy += stepY || 1) {
-          const list = this.cells.get(key(cx, cy));
-          if (!list) continue;
+          if (cy < minCy || cy > maxCy) continue;
+          const c = col + cy;
+          const end = start[c + 1];
           // Look at no more than CELL_SAMPLE eligible units of a crowded cell: in a dense fleet the
           // nearest of a sample is as good a target as the exact nearest, and search stays bounded.
           let eligible = 0;
-          for (let n = 0; n < list.length && eligible < CELL_SAMPLE; n++) {
-            const i = list[n];
+          for (let n = start[c]; n < end && eligible < CELL_SAMPLE; n++) {
+            const i = items[n];
             const dx = px[i] - x;
             const dy = py[i] - y;
             const d2 = dx * dx + dy * dy;

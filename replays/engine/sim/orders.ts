@@ -13,7 +13,7 @@ function knownGroups(world: SimWorld): string {
 }
 
 function requireGroup(world: SimWorld, group: string, kind: string): void {
-  if (!Object.prototype.hasOwnProperty.call(world.groups, group)) {
+  if (!Object.hasOwn(world.groups, group)) {
     throw new Error(`Order '${kind}': unknown group '${group}'. Known groups: ${knownGroups(world)}`);
   }
 }

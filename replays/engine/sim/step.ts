@@ -3,7 +3,7 @@ import type { Vec2, Weapon } from '../../../shared/battle/types.js';
 import { withRng, type Rng } from '../rng.js';
 import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
-import { isActive, isLiving, posAt, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
+import { isActive, isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
 // One fixed simulation step: navigation, weapons, mines, minefield laying, counters.
 // Everything iterates arrays in index order and draws dice from the world's generator only.
@@ -38,6 +38,8 @@ interface Ctx {
   shooterSide: string;
   pred: (j: number) => boolean;
   index: Map<string, number>;
+  /** Longest weapon range of each unit, by index. */
+  reach: Float64Array;
   rng: Rng;
   out: BattleEventBody[];
 }
@@ -46,14 +48,33 @@ function targetable(u: SimUnit): boolean {
   return isLiving(u) && u.status !== 'surrendered' && u.status !== 'cloaked';
 }
 
-function maxRange(u: SimUnit): number {
+function weaponsReach(u: SimUnit): number {
   let r = 0;
   for (const w of u.weapons) if (w.range > r) r = w.range;
   return r;
 }
 
+// A unit's weapons never change after it is created and units are only ever appended, so each
+// unit's reach is worked out once per world (a side table, so the world stays plain JSON).
+const reachCache = new WeakMap<SimWorld, { n: number; reach: Float64Array }>();
+
+function reachTable(world: SimWorld): Float64Array {
+  const n = world.units.length;
+  let c = reachCache.get(world);
+  if (!c || c.n !== n) {
+    const reach = new Float64Array(Math.max(n, 1));
+    const from = c && c.n < n ? c.n : 0;
+    if (c && from > 0) reach.set(c.reach.subarray(0, from));
+    for (let i = from; i < n; i++) reach[i] = weaponsReach(world.units[i]);
+    c = { n, reach };
+    reachCache.set(world, c);
+  }
+  return c.reach;
+}
+
 function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
   const n = world.units.length;
+  const reachOf = reachTable(world);
   const px = new Float64Array(n);
   const py = new Float64Array(n);
   const grids = new Map<string, Grid>();
@@ -63,6 +84,8 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
   let reach = 0;
   for (let i = 0; i < n; i++) {
     const u = world.units[i];
+    // Decoys dissolve first (this used to be a pass of its own; same order of events).
+    if (u.expireT !== null && world.t >= u.expireT && isLiving(u)) setStatus(world, u, 'destroyed', 'dissipated', out);
     if (!isLiving(u)) continue;
     live.push(i);
     const dt = (world.t - u.t0) / 1000;
@@ -71,14 +94,14 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
     px[i] = x;
     py[i] = y;
     if (!targetable(u)) continue;
-    if (u.status === 'active') reach = Math.max(reach, maxRange(u));
+    if (u.status === 'active' && reachOf[i] > reach) reach = reachOf[i];
     let g = grids.get(u.side);
     if (!g) grids.set(u.side, (g = new Grid()));
     g.add(i, x, y);
     threat.add(u.side, x, y);
   }
   threat.build([...grids.keys()], reach);
-  const ctx: Ctx = { world, t: world.t, px, py, live, grids, threat, groupGrids: new Map(), shooterSide: '', pred: () => false, index: unitIndex(world), rng, out };
+  const ctx: Ctx = { world, t: world.t, px, py, live, grids, threat, groupGrids: new Map(), shooterSide: '', pred: () => false, index: unitIndex(world), reach: reachOf, rng, out };
   const units = world.units;
   ctx.pred = (j: number) => units[j].side !== ctx.shooterSide && targetable(units[j]);
   return ctx;
@@ -108,7 +131,7 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
       return best ? best.i : -1;
     }
   }
-  const sideOnly = ref && ref.startsWith('side:') ? ref.slice(5) : null;
+  const sideOnly = ref?.startsWith('side:') ? ref.slice(5) : null;
   ctx.shooterSide = u.side;
   const pred = ctx.pred;
   if (ref && !sideOnly) {
@@ -133,7 +156,7 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
   return best ? best.i : -1;
 }
 
-function inTarget(ctx: Ctx, v: SimUnit, ref: string): boolean {
+function inTarget(_ctx: Ctx, v: SimUnit, ref: string): boolean {
   return ref.startsWith('side:') ? v.side === ref.slice(5) : v.group === ref;
 }
 
@@ -167,7 +190,7 @@ function planAttack(ctx: Ctx, u: SimUnit, i: number, order: Extract<GroupOrder, 
     u.dest = null;
     return;
   }
-  const band = RANGE_BAND[order.range] * maxRange(u);
+  const band = RANGE_BAND[order.range] * ctx.reach[i];
   const dx = ctx.px[i] - ctx.px[j];
   const dy = ctx.py[i] - ctx.py[j];
   const d = Math.hypot(dx, dy);
@@ -266,11 +289,11 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
       if (tj !== undefined && targetable(units[tj]) && units[tj].side !== u.side) {
         j = tj;
         d = Math.hypot(ctx.px[tj] - ctx.px[i], ctx.py[tj] - ctx.py[i]);
-        if (d > maxRange(u)) j = -1;
+        if (d > ctx.reach[i]) j = -1;
       }
     }
     if (j < 0) {
-      j = ctx.threat.threatened(u.side, ctx.px[i], ctx.py[i]) ? nearestEnemy(ctx, i, maxRange(u), null) : -1;
+      j = ctx.threat.threatened(u.side, ctx.px[i], ctx.py[i]) ? nearestEnemy(ctx, i, ctx.reach[i], null) : -1;
       if (j < 0) {
         // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
         for (let k = 0; k < u.cd.length; k++) if (u.cd[k] === 0) u.cd[k] = RESCAN_MS;
@@ -346,12 +369,6 @@ function strikeMines(ctx: Ctx, dtMs: number): void {
   }
 }
 
-function expireDecoys(world: SimWorld, out: BattleEventBody[]): void {
-  for (const u of world.units) {
-    if (u.expireT !== null && world.t >= u.expireT && isLiving(u)) setStatus(world, u, 'destroyed', 'dissipated', out);
-  }
-}
-
 function advanceCounters(world: SimWorld, dtMs: number): void {
   for (const rule of world.progress) {
     if (rule.group !== undefined) {
@@ -369,7 +386,6 @@ function advanceCounters(world: SimWorld, dtMs: number): void {
 /** Advance the world by dtMs; events describing what changed go to `out` (stamped by the caller). */
 export function step(world: SimWorld, dtMs: number, out: BattleEventBody[]): void {
   world.t += dtMs;
-  expireDecoys(world, out);
   const { state } = withRng(world.rng, (rng) => {
     const ctx = buildCtx(world, rng, out);
     navigate(ctx, dtMs);

@@ -246,7 +246,9 @@ export function unitIndex(world: SimWorld): Map<string, number> {
   let c = indexCache.get(world);
   if (!c || c.n !== world.units.length || world.units.length === 0) {
     const map = new Map<string, number>();
-    world.units.forEach((u, i) => map.set(u.id, i));
+    world.units.forEach((u, i) => {
+      map.set(u.id, i);
+    });
     c = { n: world.units.length, map };
     indexCache.set(world, c);
   }

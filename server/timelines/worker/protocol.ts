@@ -1,9 +1,10 @@
 import type { ErrorCode } from '../../../shared/protocol/events.js';
+import type { SegmentProgress } from '../segments/types.js';
 
 // Messages between WorkerTimelineService (main thread) and timelineWorker (engine thread).
 
 /** Methods of EngineTimelineService callable from the main thread. */
-export type Method = 'listBattles' | 'battle' | 'canonicalBranchId' | 'timeline' | 'fork' | 'warm';
+export type Method = 'listBattles' | 'battle' | 'canonicalBranchId' | 'timeline' | 'fork' | 'warm' | 'manifest' | 'segment' | 'stats';
 
 export interface Request {
   id: number;
@@ -14,3 +15,22 @@ export interface Request {
 export type Response =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code: ErrorCode | null; message: string } };
+
+/** Pushed by the worker without a request: segments built (a fork compiling, a branch encoded). */
+export interface ProgressMessage {
+  progress: SegmentProgress;
+}
+
+/** Sent before the Response of a `fork` request: the fork-point segment is available (the compile goes on). */
+export interface InterimMessage {
+  id: number;
+  interim: unknown;
+}
+
+export type WorkerMessage = Response | ProgressMessage | InterimMessage;
+
+/** Options the main thread passes to the worker (workerData). */
+export interface WorkerOptions {
+  checkpointCacheMb?: number;
+  compileConcurrency?: number;
+}

@@ -1,25 +1,37 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
 import { EngineTimelineService } from '../EngineTimelineService.js';
-import type { Request, Response } from './protocol.js';
+import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 // The engine on its own thread: compiling a large battle or fork takes seconds of CPU, which on the
 // main thread would freeze every room's playback. Results go back by structured clone (which keeps the
-// keyframes' shared structure, so a timeline crosses in well under a second).
+// keyframes' shared structure, so a timeline crosses in well under a second). Segments are built and
+// compressed here too, and pushed to the main thread as they are ready (progress messages).
 
-const engine = new EngineTimelineService();
 const port = parentPort;
 if (!port) throw new Error('timelineWorker must run as a worker thread');
+const post = (m: WorkerMessage) => port.postMessage(m);
+// Validated by the main thread (server/config.ts) before it starts the worker.
+const engine = new EngineTimelineService((workerData ?? {}) as WorkerOptions);
+engine.onProgress((progress) => post({ progress }));
 
 port.on('message', (req: Request) => {
   void (async () => {
-    let res: Response;
+    let res: WorkerMessage;
     try {
+      const args = req.method === 'fork' ? [...req.args.slice(0, 4), (interim: unknown) => post({ id: req.id, interim })] : req.args;
       const fn = engine[req.method] as (...args: unknown[]) => Promise<unknown>;
-      res = { id: req.id, ok: true, result: await fn.apply(engine, req.args) };
+      let result = await fn.apply(engine, args);
+      // A fork's events and keyframes stay here: copying a large timeline stalls the main thread for a while,
+      // and it is fetched (timeline()) only if a room plays it over the socket.
+      if (req.method === 'fork' && result && typeof result === 'object') {
+        const { events: _e, keyframes: _k, ...rest } = result as Record<string, unknown>;
+        result = rest;
+      }
+      res = { id: req.id, ok: true, result };
     } catch (err) {
       res = { id: req.id, ok: false, error: { code: err instanceof AppError ? err.code : null, message: err instanceof Error ? err.message : String(err) } };
     }
-    port.postMessage(res);
+    post(res);
   })();
 });

@@ -32,6 +32,8 @@ export interface OpenRoomOptions {
   instructorKey?: string;
   role?: 'player' | 'viewer';
   viewport?: { width: number; height: number };
+  /** How the page gets the world (default: the app's, segments). */
+  delivery?: 'socket' | 'segments';
 }
 
 export async function openRoomPage(browser: Browser, baseUrl: string, roomId: string, o: OpenRoomOptions): Promise<{ context: BrowserContext; page: Page }> {
@@ -45,7 +47,10 @@ export async function openRoomPage(browser: Browser, baseUrl: string, roomId: st
   );
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[page ${o.name}] ${err.message}`));
-  const q = o.role ? `?role=${o.role}` : '';
+  const params = new URLSearchParams();
+  if (o.role) params.set('role', o.role);
+  if (o.delivery) params.set('delivery', o.delivery);
+  const q = params.size ? `?${params.toString()}` : '';
   await page.goto(`${baseUrl}/room/${roomId}${q}`);
   await waitReady(page);
   return { context, page };

@@ -1,9 +1,10 @@
 import './annotations.css';
 import type { Annotation } from '../../../../shared/protocol/events.js';
 import type { RoomSettings } from '../../../../shared/protocol/schemas.js';
+import { permissionsOf } from '../../../../shared/rules/permissions.js';
 import { clear, el, formatMs } from '../../dom.js';
-import type { RoomContext } from '../roomView.js';
-import { canControl } from '../session.js';
+import type { RoomContext } from '../context.js';
+import { permissions } from '../roomHandle.js';
 import { AnnotationForm } from './annotationForm.js';
 import { AnnotationList } from './annotationList.js';
 import { AutopauseBanner } from './autopauseBanner.js';
@@ -39,7 +40,7 @@ const SETTINGS: { key: keyof RoomSettings; label: string }[] = [
 ];
 
 export function mountAnnotations(ctx: RoomContext): void {
-  const { client, session, tactical, timeline, side } = ctx;
+  const { room: client, tactical, timeline, side } = ctx;
   const slot = side.slot('annotations');
   let peekId: string | null = null;
   let list: Annotation[] = [];
@@ -61,9 +62,9 @@ export function mountAnnotations(ctx: RoomContext): void {
   };
 
   function pick(a: Annotation, fromOutside: boolean): void {
-    if (canControl(client.room(), client.you())) {
+    if (permissions(client).control) {
       peekId = null;
-      session.seek(a.positionMs).catch((err: Error) => say(err.message, true));
+      void client.seek(a.positionMs).then((r) => r.ok || say(r.error.message, true));
     } else {
       peekId = peekId === a.id ? null : a.id;
     }
@@ -75,9 +76,9 @@ export function mountAnnotations(ctx: RoomContext): void {
   const picker = new MapPicker(tactical.root, tactical.canvas, () => tactical.camera);
   const form = new AnnotationForm({
     picker,
-    positionNow: () => session.positionNow(),
+    positionNow: () => client.positionNow(),
     phaseNow: () => {
-      const st = session.stateNow();
+      const st = client.stateNow();
       return { id: st?.phaseId ?? null, title: st?.phaseTitle ?? null };
     },
     submit: async (p) => {
@@ -125,7 +126,7 @@ export function mountAnnotations(ctx: RoomContext): void {
   }
 
   // Export links and lesson import.
-  const roomPath = `/api/rooms/${encodeURIComponent(session.roomId)}/annotations`;
+  const roomPath = `/api/rooms/${encodeURIComponent(client.roomId)}/annotations`;
   const importInput = el('input', { type: 'file', accept: '.json,application/json', 'data-testid': 'annotation-import', class: 'visually-hidden' });
   const importLabel = el('label', { class: 'button small', title: 'Load a lesson (a JSON export) into this room' }, el('span', { text: 'Import lesson' }), importInput);
   importInput.addEventListener('change', () => {
@@ -144,8 +145,8 @@ export function mountAnnotations(ctx: RoomContext): void {
   const exportRow = el(
     'div',
     { class: 'annotation-export' },
-    el('a', { class: 'button small', href: roomPath, download: `lesson-${session.roomId}.json`, 'data-testid': 'export-json', text: 'Export JSON' }),
-    el('a', { class: 'button small', href: `${roomPath}?format=md`, download: `debrief-${session.roomId}.md`, 'data-testid': 'export-md', text: 'Debrief (Markdown)' }),
+    el('a', { class: 'button small', href: roomPath, download: `lesson-${client.roomId}.json`, 'data-testid': 'export-json', text: 'Export JSON' }),
+    el('a', { class: 'button small', href: `${roomPath}?format=md`, download: `debrief-${client.roomId}.md`, 'data-testid': 'export-md', text: 'Debrief (Markdown)' }),
     importLabel,
   );
   const readonlyNote = el('p', { class: 'slot-empty', 'data-testid': 'annotation-readonly', hidden: true });
@@ -166,14 +167,14 @@ export function mountAnnotations(ctx: RoomContext): void {
     lastAnnotations = room?.annotations;
     list = branchAnnotations(room);
     if (peekId && !list.some((a) => a.id === peekId)) peekId = null;
-    const instructor = you?.role === 'instructor';
+    const allowed = permissionsOf(room, you);
     const may = mayAnnotate(room, you);
     form.root.hidden = !may;
     if (!may) picker.cancel();
     readonlyNote.hidden = may || !room;
     readonlyNote.textContent = you?.role === 'player' ? 'Only the instructor annotates in this room for now.' : 'Only the instructor annotates in this room.';
-    settingsBox.hidden = !instructor;
-    importLabel.hidden = !instructor;
+    settingsBox.hidden = !allowed.changeSettings;
+    importLabel.hidden = !allowed.importAnnotations;
     if (room) for (const [k, box] of toggles) if (!box.disabled) box.checked = room.settings[k];
     count.textContent = `Annotations (${list.length})`;
     listView.render(list, you, peekId);

@@ -15,8 +15,7 @@ export class MapPicker {
   private onDone: ((d: PinDraft | null) => void) | null = null;
   private start: { sx: number; sy: number; world: Vec2 } | null = null;
 
-  constructor(
-    private readonly host: HTMLElement,
+  constructor(readonly host: HTMLElement,
     private readonly canvas: HTMLCanvasElement,
     private readonly camera: () => Camera,
   ) {

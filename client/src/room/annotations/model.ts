@@ -1,9 +1,10 @@
 import type { Annotation, Member, RoomState } from '../../../../shared/protocol/events.js';
 import { AnnotationImportSchema, type AnnotationAddPayload, type AnnotationImportPayload } from '../../../../shared/protocol/schemas.js';
-import type { RoomClient } from '../../../lib/roomClient.js';
+import { canChangeAnnotation, permissionsOf } from '../../../../shared/rules/permissions.js';
+import type { RoomHandle } from '../roomHandle.js';
 
-// Pure helpers of the annotation feature: who may do what (mirrors server/rooms/access.ts; the
-// server decides, this only shapes the UI), ordering, ids, lesson files.
+// Pure helpers of the annotation feature: who may do what (the shared rules in shared/rules/permissions.ts;
+// the server enforces them, this only shapes the UI), ordering, ids, lesson files.
 
 /** Pins and arrows show on the map while the play head is this close to their moment. */
 export const NEAR_MS = 5000;
@@ -19,13 +20,11 @@ export function newAnnotationId(): string {
 }
 
 export function mayAnnotate(room: RoomState | null, you: Member | null): boolean {
-  if (!room || !you) return false;
-  return you.role === 'instructor' || (you.role === 'player' && room.settings.playersAnnotate);
+  return permissionsOf(room, you).annotate;
 }
 
 export function mayChange(you: Member | null, a: Annotation): boolean {
-  if (!you) return false;
-  return you.role === 'instructor' || (a.authorId !== undefined && a.authorId === you.memberId);
+  return !!you && canChangeAnnotation(you.role, you.memberId, a);
 }
 
 /** The room's annotations on its current branch, in playback order. */
@@ -40,7 +39,7 @@ export function branchAnnotations(room: RoomState | null): Annotation[] {
  * Add with retries on a lost acknowledgement: the same id each time, so the server stores it once
  * whichever attempt got through.
  */
-export async function addWithRetry(client: RoomClient, p: AnnotationAddPayload, attempts = 3): ReturnType<RoomClient['addAnnotation']> {
+export async function addWithRetry(client: Pick<RoomHandle, 'addAnnotation'>, p: AnnotationAddPayload, attempts = 3): ReturnType<RoomHandle['addAnnotation']> {
   let last = await client.addAnnotation(p);
   for (let i = 1; i < attempts && !last.ok && last.error.code === 'INTERNAL'; i++) last = await client.addAnnotation(p);
   return last;

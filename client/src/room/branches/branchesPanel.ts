@@ -3,6 +3,7 @@ import type { DecisionChoice, DecisionOptionInfo } from '../../../../shared/batt
 import type { BranchTree, BranchTreeNode } from '../../../../shared/protocol/events.js';
 import { describeChoice, lossesText, sideName } from '../../compare/describe.js';
 import { clear, el, formatMs, setText } from '../../dom.js';
+import type { Permissions } from '../../../../shared/rules/permissions.js';
 
 // The "Branches" tab: the room's branch tree (history as the trunk, forks indented under their
 // parents, the room's branch highlighted) with each branch's decisions and outcome, and the decision
@@ -19,7 +20,8 @@ export interface BranchActions {
 export interface PanelView {
   battle: BattleInfo | null;
   tree: BranchTree | null;
-  role: string | null;
+  /** What this member may do (shared/rules/permissions.ts); null before joining. */
+  may: Pick<Permissions, 'fork' | 'switchBranch'> | null;
 }
 
 /** A short name for a branch: "History", or the choice it made at its fork. */
@@ -36,7 +38,7 @@ export class BranchesPanel {
   private decisionsBox: HTMLElement;
   private status: HTMLElement;
   private current: HTMLElement;
-  private view: PanelView = { battle: null, tree: null, role: null };
+  private view: PanelView = { battle: null, tree: null, may: null };
   private busy = false;
   /** What the user picked but has not forked yet, per branch and decision: survives re-renders (a new branch elsewhere). */
   private drafts = new Map<string, { selected: string; values: Map<string, number> }>();
@@ -88,7 +90,7 @@ export class BranchesPanel {
   }
 
   private nodeRow(node: BranchTreeNode, tree: BranchTree): HTMLElement {
-    const { battle, role } = this.view;
+    const { battle, may } = this.view;
     const isCurrent = node.branchId === tree.currentBranchId;
     const parent = tree.branches.find((b) => b.branchId === node.parentBranchId) ?? null;
     const history = tree.branches[0];
@@ -99,7 +101,7 @@ export class BranchesPanel {
       b.addEventListener('click', fn);
       buttons.push(b);
     };
-    if (!isCurrent && role === 'instructor') btn('Switch room', 'branch-switch', () => void this.run(() => this.actions.switchTo(node.branchId)), 'Move the whole room to this branch');
+    if (!isCurrent && may?.switchBranch) btn('Switch room', 'branch-switch', () => void this.run(() => this.actions.switchTo(node.branchId)), 'Move the whole room to this branch');
     if (!isCurrent) btn('Preview', 'branch-preview', () => this.actions.preview(node), 'Watch this branch yourself; the room does not move');
     if (!node.history) btn('Compare with history', 'branch-compare-history', () => this.actions.compare(history, node));
     if (parent && !parent.history) btn('Compare with parent', 'branch-compare-parent', () => this.actions.compare(parent, node));
@@ -144,7 +146,7 @@ export class BranchesPanel {
 
   private renderDecisions(node: BranchTreeNode): void {
     clear(this.decisionsBox);
-    const canFork = this.view.role === 'player' || this.view.role === 'instructor';
+    const canFork = this.view.may?.fork === true;
     const points = [...node.decisionPoints].sort((a, b) => (a.atMs ?? Infinity) - (b.atMs ?? Infinity));
     if (!points.length) this.decisionsBox.append(el('p', { class: 'slot-empty', text: 'This battle has no decision points.' }));
     for (const dp of points) this.decisionsBox.append(this.decisionItem(node.branchId, dp, canFork));

@@ -3,7 +3,9 @@ import type { BranchTree, BranchTreeNode } from '../../../../shared/protocol/eve
 import { BranchOverlay, type PaneSpec } from '../../compare/branchOverlay.js';
 import { describeChoice } from '../../compare/describe.js';
 import { clear } from '../../dom.js';
-import type { RoomContext } from '../roomView.js';
+import { getBranchTree } from '../../api.js';
+import type { RoomContext } from '../context.js';
+import { permissions } from '../roomHandle.js';
 import { mountStudy } from '../study/mountStudy.js';
 import { mountVotes } from '../votes/mountVotes.js';
 import { branchLabel, BranchesPanel } from './branchesPanel.js';
@@ -17,6 +19,8 @@ import './branches.css';
 export interface BranchesHooks {
   tree(): BranchTree | null;
   refresh(): Promise<BranchTree | null>;
+  /** Ids of this page's forks still compiling (previewable, not yet in the tree). */
+  pending(): string[];
   preview(branchId: string): void;
   compare(a: string, b: string): void;
 }
@@ -28,24 +32,31 @@ declare global {
 }
 
 export function mountBranches(ctx: RoomContext): void {
-  const { session, client } = ctx;
-  const roomId = session.roomId;
+  const { room } = ctx;
+  const roomId = room.roomId;
   let tree: BranchTree | null = null;
   let overlay: BranchOverlay | null = null;
   let loading: Promise<BranchTree | null> | null = null;
   let again = false;
+  /** Forks still compiling (acked, not yet in the tree): previewable already, from their segments. */
+  const pending = new Map<string, BranchTreeNode>();
 
   const panel = new BranchesPanel({
     fork: async (choice) => {
       panel.flash(`Compiling the what-if: ${describeChoice(ctx.battle(), choice)}…`);
-      const r = await client.fork(choice);
+      const r = await room.fork(choice);
       if (!r.ok) throw new Error(r.error.message);
+      if (r.branch.complete === false) {
+        pending.set(r.branch.branchId, { ...r.branch, history: false, depth: 1, children: [], decisionPoints: [] });
+        panel.flash(`Compiling the what-if: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. It plays as it compiles.`);
+        return;
+      }
       await refresh();
       const known = tree?.branches.find((b) => b.branchId === r.branch.branchId);
       panel.flash(known?.history ? 'That is what happened: the branch is history itself.' : `Branch ready: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. Preview it, or the instructor can switch the room to it.`);
     },
     switchTo: async (branchId) => {
-      const r = await client.switchBranch(branchId);
+      const r = await room.switchBranch(branchId);
       if (!r.ok) throw new Error(r.error.message);
       await refresh();
       panel.flash('The room switched branch.');
@@ -63,15 +74,13 @@ export function mountBranches(ctx: RoomContext): void {
   slot.append(votes.root, study.root);
 
   const render = (): void => {
-    panel.render({ battle: ctx.battle(), tree, role: session.you()?.role ?? null });
+    panel.render({ battle: ctx.battle(), tree, may: permissions(room) });
     votes.refresh(tree?.branches.find((b) => b.branchId === tree?.currentBranchId)?.decisionPoints ?? []);
     study.refresh();
   };
 
   async function load(): Promise<BranchTree | null> {
-    const res = await fetch(`/api/rooms/${encodeURIComponent(roomId)}/branches`);
-    if (!res.ok) throw new Error(`branches: HTTP ${res.status}`);
-    return (await res.json()) as BranchTree;
+    return getBranchTree(roomId);
   }
 
   /** Fetch the tree; concurrent calls share one request, and a call during a request runs once after it. */
@@ -83,6 +92,7 @@ export function mountBranches(ctx: RoomContext): void {
     loading = load()
       .then((t) => {
         tree = t;
+        for (const b of t?.branches ?? []) pending.delete(b.branchId);
         render();
         return t;
       })
@@ -118,9 +128,9 @@ export function mountBranches(ctx: RoomContext): void {
       panes: nodes.map(paneSpec),
       startMs: startMs ?? undefined,
       room: {
-        positionNow: () => session.positionNow(),
-        playing: () => session.clock()?.state === 'playing',
-        rate: () => session.clock()?.rate ?? 1,
+        positionNow: () => room.positionNow(),
+        playing: () => room.clock()?.state === 'playing',
+        rate: () => room.clock()?.rate ?? 1,
       },
       onClose: () => {
         if (overlay === o) overlay = null;
@@ -131,7 +141,7 @@ export function mountBranches(ctx: RoomContext): void {
   }
 
   function byId(id: string): BranchTreeNode | undefined {
-    return tree?.branches.find((b) => b.branchId === id);
+    return tree?.branches.find((b) => b.branchId === id) ?? pending.get(id);
   }
 
   async function openById(mode: 'preview' | 'compare', ids: string[]): Promise<void> {
@@ -154,15 +164,15 @@ export function mountBranches(ctx: RoomContext): void {
   let roomBranch: string | null = null;
   let battleSeen: BattleInfo | null = null;
   let roleSeen: string | null = null;
-  session.subscribe((change) => {
-    const room = session.room();
+  room.subscribe((change) => {
+    const state = room.room();
     if (change === 'branch') void refresh();
-    if (room && room.branchId !== roomBranch) {
-      roomBranch = room.branchId;
+    if (state && state.branchId !== roomBranch) {
+      roomBranch = state.branchId;
       void refresh();
-    } else if (ctx.battle() !== battleSeen || (session.you()?.role ?? null) !== roleSeen) {
+    } else if (ctx.battle() !== battleSeen || (room.you()?.role ?? null) !== roleSeen) {
       battleSeen = ctx.battle();
-      roleSeen = session.you()?.role ?? null;
+      roleSeen = room.you()?.role ?? null;
       render();
     }
   });
@@ -195,6 +205,7 @@ export function mountBranches(ctx: RoomContext): void {
   window.__wardroomBranches = {
     tree: () => tree,
     refresh,
+    pending: () => [...pending.keys()],
     preview: (id) => void openById('preview', [id]),
     compare: (a, b) => void openById('compare', [a, b]),
   };

@@ -2,7 +2,7 @@ import type { CameraState } from '../../../../shared/protocol/events.js';
 import type { CameraView } from '../../../../shared/protocol/schemas.js';
 import { el, setText } from '../../dom.js';
 import { openTab, selectTab } from '../chat/sideTab.js';
-import type { RoomContext } from '../roomView.js';
+import type { RoomContext } from '../context.js';
 import { fitScale, glide, moved, pickUnit, type ViewXY, viewOf } from './follow.js';
 import './camera.css';
 
@@ -33,7 +33,8 @@ declare global {
 }
 
 export function mountCamera(ctx: RoomContext): void {
-  const { session, client, tactical } = ctx;
+  const { room: client, tactical } = ctx;
+  const session = client;
   let state: CameraState | null = null;
   let following = true;
   let lastSent: (ViewXY & { tab?: string; unitId?: string }) | null = null;
@@ -102,7 +103,7 @@ export function mountCamera(ctx: RoomContext): void {
   });
   presentBtn.addEventListener('click', () => {
     selected = null;
-    void client.call<{ camera: CameraState }>('camera:present', { on: !amPresenter() }).then((r) => {
+    void client.call('camera:present', { on: !amPresenter() }).then((r) => {
       if (!r.ok) return;
       if (!state || r.camera.version > state.version) state = r.camera;
       lastSent = null; // send our view right away

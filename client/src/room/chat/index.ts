@@ -1,8 +1,10 @@
-import { type ChatHistory, type ChatMessage, type Member, REACTION_EMOJI } from '../../../../shared/protocol/events.js';
+import { type ChatMessage, type Member, REACTION_EMOJI } from '../../../../shared/protocol/events.js';
 import { CHAT_MAX_CHARS, REACTION_SYMBOLS, type ReactionSymbol } from '../../../../shared/protocol/schemas.js';
 import { clear, el, formatMs, setText } from '../../dom.js';
+import type { PayloadOf } from '../../../lib/calls.js';
+import { getChat } from '../../api.js';
 import { requestMoment } from '../moments/momentLink.js';
-import type { RoomContext } from '../roomView.js';
+import type { RoomContext } from '../context.js';
 import { BurstLayer } from './bursts.js';
 import { ChatModel, newId } from './model.js';
 import { addSideTab } from './sideTab.js';
@@ -27,7 +29,8 @@ declare global {
 }
 
 export function mountChat(ctx: RoomContext): void {
-  const { session, client } = ctx;
+  const { room: client } = ctx;
+  const session = client;
   const model = new ChatModel();
   const bursts = new BurstLayer(ctx.timeline);
   const { panel, tab } = addSideTab(ctx.side, 'chat', 'Chat');
@@ -103,7 +106,7 @@ export function mountChat(ctx: RoomContext): void {
     return el('li', { class: 'chat-msg', 'data-testid': 'chat-message', 'data-id': m.id }, meta, el('p', { class: 'text', text: m.text }));
   }
 
-  async function command(event: 'chat:send' | 'chat:react' | 'chat:mute' | 'chat:clear', payload: object): Promise<boolean> {
+  async function command<E extends 'chat:send' | 'chat:react' | 'chat:mute' | 'chat:clear'>(event: E, payload: PayloadOf<E>): Promise<boolean> {
     const r = await client.call(event, payload);
     if (!r.ok) flash(r.error.message);
     return r.ok;
@@ -170,9 +173,7 @@ export function mountChat(ctx: RoomContext): void {
   // History on every (re)join: the kept messages, mutes and every reaction of the room.
   async function loadHistory(): Promise<void> {
     fetching = [];
-    const res = await fetch(`/api/rooms/${encodeURIComponent(session.roomId)}/chat`);
-    if (!res.ok) throw new Error(`chat history: ${res.status}`);
-    model.takeHistory((await res.json()) as ChatHistory, fetching);
+    model.takeHistory(await getChat(session.roomId), fetching);
     fetching = null;
     render();
   }

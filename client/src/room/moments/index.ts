@@ -1,7 +1,7 @@
 import type { RoomState } from '../../../../shared/protocol/events.js';
 import { BranchOverlay } from '../../compare/branchOverlay.js';
 import { el, formatMs } from '../../dom.js';
-import type { RoomContext } from '../roomView.js';
+import type { RoomContext } from '../context.js';
 import { MOMENT_EVENT, type Moment, momentUrl, parseMoment } from './momentLink.js';
 import './moments.css';
 
@@ -25,7 +25,8 @@ declare global {
 const near = 1000;
 
 export function mountMoments(ctx: RoomContext): void {
-  const { session, client } = ctx;
+  const { room: client } = ctx;
+  const session = client;
   let peek: BranchOverlay | null = null;
   let offered: Moment | null = null;
 

@@ -1,7 +1,7 @@
 import type { SideInfo } from '../../../../shared/battle/types.js';
-import type { StrengthPoint } from '../timelineData.js';
+import type { StrengthSeries as ManifestStrength } from '../../../../shared/battle/segments.js';
 
-// Each side's strength over the battle, from the timeline's keyframes (one sample per keyframe),
+// Each side's strength over the battle, from the branch manifest's strength series (shared/battle/segments.ts),
 // normalised to each side's peak, with a cursor at the current position. Redrawn only when the
 // cursor moves a pixel.
 
@@ -11,11 +11,16 @@ export interface StrengthSeries {
   bySide: Map<string, number[]>;
 }
 
-export function seriesFromPoints(points: readonly StrengthPoint[], sides: readonly SideInfo[]): StrengthSeries {
-  const t = points.map((p) => p.t);
+/**
+ * The chart's series from a manifest's precomputed strength samples (no events needed): sample i is
+ * at i * stepMs (the last one clamped to the branch's end), each side normalised to its own peak.
+ */
+export function seriesFromManifest(m: ManifestStrength, durationMs: number, sides: readonly SideInfo[]): StrengthSeries {
+  const n = Math.max(0, ...Object.values(m.strength).map((v) => v.length));
+  const t = Array.from({ length: n }, (_, i) => Math.min(i * m.stepMs, durationMs));
   const bySide = new Map<string, number[]>();
   for (const side of sides) {
-    const raw = points.map((p) => p.sides[side.id]?.strength ?? 0);
+    const raw = m.strength[side.id] ?? new Array<number>(n).fill(0);
     const peak = Math.max(1e-9, ...raw);
     bySide.set(side.id, raw.map((v) => v / peak));
   }
@@ -80,7 +85,10 @@ export class StrengthChart {
       ctx.strokeStyle = side.color;
       ctx.lineWidth = 1.5;
       ctx.beginPath();
-      vals.forEach((v, i) => (i === 0 ? ctx.moveTo(x(s.t[i]), y(v)) : ctx.lineTo(x(s.t[i]), y(v))));
+      vals.forEach((v, i) => {
+        if (i === 0) ctx.moveTo(x(s.t[i]), y(v));
+        else ctx.lineTo(x(s.t[i]), y(v));
+      });
       ctx.stroke();
     }
     ctx.strokeStyle = 'rgba(255,255,255,0.8)';

@@ -1,5 +1,5 @@
 import type { StudyProgressMsg, StudyResultMsg } from '../../../../shared/protocol/events.js';
-import type { RoomContext } from '../roomView.js';
+import type { RoomContext } from '../context.js';
 import { StudyPanel } from './studyPanel.js';
 import './study.css';
 
@@ -13,7 +13,8 @@ export interface StudyHandle {
 }
 
 export function mountStudy(ctx: RoomContext): StudyHandle {
-  const { client, session } = ctx;
+  const { room: client } = ctx;
+  const session = client;
   const running = new Map<string, StudyProgressMsg>();
   const results = new Map<string, StudyResultMsg>();
 
@@ -28,7 +29,7 @@ export function mountStudy(ctx: RoomContext): StudyHandle {
 
   const panel = new StudyPanel({
     run: async (runs) => {
-      const r = await client.call<{ studyId: string; runs: number; cached: boolean }>('study:run', { runs });
+      const r = await client.call('study:run', { runs });
       if (!r.ok) throw new Error(r.error.message);
       panel.flash(r.cached ? `Served from the cache: ${r.runs} seeds.` : `Running ${r.runs} seeds on the server…`);
     },
@@ -53,7 +54,7 @@ export function mountStudy(ctx: RoomContext): StudyHandle {
   });
 
   const sync = async (): Promise<void> => {
-    const r = await client.call<{ results: StudyResultMsg[]; running: StudyProgressMsg[] }>('study:sync', {});
+    const r = await client.call('study:sync', {});
     if (!r.ok) return;
     running.clear();
     for (const p of r.running) running.set(p.studyId, p);

@@ -1,6 +1,7 @@
 import type { Unit } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
 import { ChunkedPath } from './chunkedPath.js';
+import { STAMP_MAX_PX, StampLayer } from './stampLayer.js';
 import { placeText, type LabelPlacer } from './labels.js';
 import { UNIT_LABEL, withAlpha } from './palette.js';
 
@@ -48,7 +49,12 @@ type Style = 'fill' | 'ghost' | 'cloak' | 'disabled' | 'station' | 'shield0' | '
  * always labelled and ringed with a halo, so they can be found at any zoom.
  */
 export function isHero(u: Pick<Unit, 'id' | 'kind'>): boolean {
-  return u.kind !== 'decoy' && !/-\d+$/.test(u.id);
+  if (u.kind === 'decoy') return false;
+  // Same as !/-\d+$/.test(id), without a regex per unit per frame (20,000 of them in a big battle).
+  const id = u.id;
+  let i = id.length - 1;
+  while (i >= 0 && id.charCodeAt(i) >= 48 && id.charCodeAt(i) <= 57) i--;
+  return !(i < id.length - 1 && i >= 0 && id.charCodeAt(i) === 45);
 }
 
 interface Bucket {
@@ -76,7 +82,28 @@ export function pixelSize(u: Unit, scale: number, boost = 1): number {
   return Math.min(MAX_PX[u.kind], Math.max(MIN_PX[u.kind] * boost, (u.size * scale) / 2));
 }
 
+/** From this many units on, small plain ship wedges are stamped as pixels (stampLayer.ts). */
+export const STAMP_MIN_UNITS = 2000;
+let renderer: 'auto' | 'canvas' = 'auto';
+let stampLayer: StampLayer | null = null;
+
+/** 'canvas' forces the path-only drawing (the benchmark compares the two). */
+export function setUnitRenderer(r: 'auto' | 'canvas'): void {
+  renderer = r;
+}
+
+/** Which path drew the small ship wedges last frame (benchmarks and tests read it). */
+export let lastUnitRenderer: 'stamp' | 'canvas' = 'canvas';
+
+function stampsFor(ctx: CanvasRenderingContext2D, cam: Camera, count: number): StampLayer | null {
+  if (renderer === 'canvas' || count < STAMP_MIN_UNITS) return null;
+  stampLayer ??= new StampLayer();
+  return stampLayer.begin(ctx, cam.width, cam.height) ? stampLayer : null;
+}
+
 export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: readonly Unit[], o: UnitDrawOptions): void {
+  const stamps = stampsFor(ctx, cam, units.length);
+  lastUnitRenderer = stamps ? 'stamp' : 'canvas';
   const buckets = new Map<string, Bucket>();
   const bucket = (color: string, style: Style): Path2D => {
     const key = `${style}|${color}`;
@@ -131,12 +158,13 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
       p.rect(x - k, y - k, k * 2, k * 2);
     } else {
       const style: Style = u.kind === 'decoy' ? 'ghost' : st === 'cloaked' ? 'cloak' : st === 'disabled' || st === 'surrendered' ? 'disabled' : 'fill';
-      const p = bucket(color, style);
-      wedge(p, x, y, s, u.heading);
+      if (style !== 'fill' || !stamps || s > STAMP_MAX_PX || !stamps.push(x, y, s, u.heading, color)) wedge(bucket(color, style), x, y, s, u.heading);
     }
 
     // Shields: one ring per unit, alpha by shield fraction quantised so rings still batch.
-    if (u.maxShields > 0 && u.shields > 0 && u.kind !== 'decoy' && (s >= 7 || u.kind === 'station')) {
+    // In a crowd (stamped wedges) a ring per ship is noise and most of the frame: rings only zoomed in.
+    const ringPx = stamps ? STAMP_MAX_PX : 7;
+    if (u.maxShields > 0 && u.shields > 0 && u.kind !== 'decoy' && (s >= ringPx || u.kind === 'station')) {
       const q = Math.min(3, Math.floor((u.shields / u.maxShields) * 4)) as 0 | 1 | 2 | 3;
       const p = bucket(color, `shield${q}` as Style);
       const r = s * (u.kind === 'station' ? 1.25 : 1.35) + 2;
@@ -152,10 +180,12 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
       p.arc(x, y, r, 0, Math.PI * 2);
     }
     // Hull bars: zoomed in, only for damaged units (a fleet of full bars is noise); always when hovered.
-    if (hovered || u.kind === 'station' || (s >= 9 && u.kind !== 'decoy' && u.hull < u.maxHull)) hull.push({ u, x, y, s });
+    if (hovered || u.kind === 'station' || (s >= (stamps ? STAMP_MAX_PX : 9) && u.kind !== 'decoy' && u.hull < u.maxHull)) hull.push({ u, x, y, s });
     if (hovered || hero || s >= 11 || u.kind === 'station') labels.push({ u, x, y, s });
   }
 
+  // The stamped wedges go down first: rings, halos and the rest are drawn over them.
+  stamps?.flush(ctx, cam.width);
   for (const b of buckets.values()) paint(ctx, b);
   for (const st of stations) drawSections(ctx, st.u, st.x, st.y, st.s);
   drawHullBars(ctx, hull);

@@ -1,6 +1,6 @@
 import type { DecisionPointInfo } from '../../../../shared/battle/timeline.js';
-import type { Ack, BranchInfo, VoteState } from '../../../../shared/protocol/events.js';
-import type { RoomContext } from '../roomView.js';
+import type { Ack, VoteState } from '../../../../shared/protocol/events.js';
+import type { RoomContext } from '../context.js';
 import { VotePanel } from './votePanel.js';
 import './votes.css';
 
@@ -21,7 +21,8 @@ async function ok<T extends object>(p: Promise<Ack<T>>): Promise<T> {
 }
 
 export function mountVotes(ctx: RoomContext, onForked: () => void): VotesHandle {
-  const { client, session } = ctx;
+  const { room: client } = ctx;
+  const session = client;
   const votes = new Map<string, VoteState>();
   let decisions: DecisionPointInfo[] = [];
 
@@ -35,16 +36,16 @@ export function mountVotes(ctx: RoomContext, onForked: () => void): VotesHandle 
 
   const panel = new VotePanel({
     open: async (decisionId) => {
-      take((await ok(client.call<{ vote: VoteState }>('vote:open', { decisionId }))).vote);
+      take((await ok(client.call('vote:open', { decisionId }))).vote);
       render();
     },
     cast: async (voteId, optionId, value) => {
-      take((await ok(client.call<{ vote: VoteState }>('vote:cast', { voteId, optionId, ...(value !== undefined ? { value } : {}) }))).vote);
+      take((await ok(client.call('vote:cast', { voteId, optionId, ...(value !== undefined ? { value } : {}) }))).vote);
       render();
     },
     close: async (voteId, o) => {
       panel.flash('Closing the vote and compiling the winner…');
-      const r = await ok(client.call<{ vote: VoteState; branch: BranchInfo }>('vote:close', { voteId, switch: o.switch, ...(o.optionId ? { optionId: o.optionId } : {}) }));
+      const r = await ok(client.call('vote:close', { voteId, switch: o.switch, ...(o.optionId ? { optionId: o.optionId } : {}) }));
       take(r.vote);
       render();
       panel.flash(o.switch ? 'The room follows the winning branch.' : 'The winner is forked: see the branch tree.');
@@ -58,7 +59,7 @@ export function mountVotes(ctx: RoomContext, onForked: () => void): VotesHandle 
     render();
   });
   const sync = async (): Promise<void> => {
-    const r = await client.call<{ votes: VoteState[] }>('vote:sync', {});
+    const r = await client.call('vote:sync', {});
     if (!r.ok) return;
     votes.clear();
     for (const v of r.votes) take(v);

@@ -1,0 +1,240 @@
+import { applyEvents } from '../../shared/battle/reducer.js';
+import { segmentIndexAt, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
+import type { WorldState } from '../../shared/battle/state.js';
+
+// The world of one branch from its segments (docs/protocol.md, "Segments"): no socket involved.
+// The manifest says which segments exist; the segment at the play head is fetched, its packed start
+// state unpacked, and its events folded up to the head with the shared reducer. Playing forward
+// folds only new events and carries the state across segment boundaries (the end of k is the start
+// of k+1, by the format's contract); a step back refolds from the segment's start. While playing, the
+// next segments due within `prefetchWallMs` of wall time at the current rate are fetched ahead; a
+// seek fetches at most the one segment it lands in (none if cached). A progressive fork's manifest
+// is polled until complete, and nothing past its `compiledMs` is ever folded.
+
+export interface SegmentSource {
+  getManifest(battleId: string, branchId: string, opts?: { room?: string }): Promise<BranchManifest>;
+  getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string }): Promise<SegmentPayload>;
+}
+
+export interface SegmentWorldOptions {
+  /** A room that recorded the branch (lets any server process rebuild a fork). */
+  room?: string;
+  /** Segments kept in memory (least recently used go first; default 8). */
+  cacheSegments?: number;
+  /** How far ahead, in wall-clock ms at the current rate, segments are prefetched while playing (default 6000). */
+  prefetchWallMs?: number;
+  /** Manifest poll period while the branch is still compiling (default 500 ms). */
+  manifestPollMs?: number;
+  /** Something new arrived (manifest, segment): redraw. */
+  onChange?: (what: 'manifest' | 'segment') => void;
+  /** A segment arrived (its events feed short-lived visuals: weapons fire, effects). */
+  onSegment?: (seg: SegmentPayload) => void;
+  onError?: (err: Error) => void;
+  /** Wall clock for retry back-off (default Date.now). */
+  now?: () => number;
+}
+
+export interface Motion {
+  playing: boolean;
+  rate: number;
+}
+
+interface Held {
+  payload: SegmentPayload;
+  start: WorldState | null;
+}
+
+const RETRY_MS = 1000;
+
+export class SegmentWorld {
+  private _manifest: BranchManifest | null = null;
+  private manifestLoad: Promise<BranchManifest> | null = null;
+  private readonly held = new Map<number, Held>();
+  private readonly pending = new Map<number, Promise<void>>();
+  private readonly failedAt = new Map<number, number>();
+  private cursor: { index: number; applied: number; ms: number; state: WorldState } | null = null;
+  private pollTimer: ReturnType<typeof setTimeout> | null = null;
+  private disposed = false;
+  /** Every segment request made, in order (tests and benchmarks read it). */
+  readonly fetched: number[] = [];
+
+  constructor(
+    private readonly source: SegmentSource,
+    readonly battleId: string,
+    readonly branchId: string,
+    private readonly o: SegmentWorldOptions = {},
+  ) {}
+
+  get manifest(): BranchManifest | null {
+    return this._manifest;
+  }
+
+  /** The frontier: playback time up to which events are final (Infinity before the manifest). */
+  get compiledMs(): number {
+    return this._manifest ? this._manifest.compiledMs : Infinity;
+  }
+
+  /** Whether segment `index` is in memory. */
+  has(index: number): boolean {
+    return this.held.has(index);
+  }
+
+  /** Whether stateAt(pos) answers from the segment holding pos (not a last frame kept up meanwhile). */
+  covers(pos: number): boolean {
+    const m = this._manifest;
+    if (!m) return false;
+    const k = this.indexFor(m, Math.min(pos, m.compiledMs));
+    return k !== null && this.held.has(k);
+  }
+
+  /** Segment `index` itself (fetched unless held): for views that need the events (the compare view's diff). */
+  async segment(index: number): Promise<SegmentPayload> {
+    await this.request(index);
+    const seg = this.held.get(index);
+    if (!seg) throw new Error(`segment ${index} of ${this.branchId} is not available`);
+    return seg.payload;
+  }
+
+  /** Load the manifest (once; polled on while the branch compiles). */
+  loadManifest(): Promise<BranchManifest> {
+    if (this._manifest) return Promise.resolve(this._manifest);
+    this.manifestLoad ??= this.fetchManifest().finally(() => (this.manifestLoad = null));
+    return this.manifestLoad;
+  }
+
+  /** Resolves once stateAt(pos) can answer from the segment holding pos. */
+  async load(pos: number): Promise<void> {
+    const m = await this.loadManifest();
+    const k = this.indexFor(m, pos);
+    if (k !== null) await this.request(k);
+  }
+
+  /** The world at playback time pos (null until its segment is in). Schedules fetches; never blocks. */
+  stateAt(pos: number, motion: Motion = { playing: false, rate: 1 }): WorldState | null {
+    const m = this._manifest;
+    if (!m) {
+      void this.loadManifest().catch(() => {});
+      return this.cursor?.state ?? null;
+    }
+    const ms = Math.min(pos, m.compiledMs); // never fold an event past the frontier
+    const k = this.indexFor(m, ms);
+    if (k === null) return null;
+    const seg = this.held.get(k);
+    if (!seg) {
+      void this.request(k).catch(() => {});
+      return this.cursor?.state ?? null; // hold the last frame until the segment arrives
+    }
+    this.held.delete(k); // recency for the LRU
+    this.held.set(k, seg);
+    this.fold(k, seg, Math.min(ms, seg.payload.endMs));
+    if (motion.playing) this.prefetch(m, k, ms, motion.rate);
+    return this.cursor!.state;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.held.clear();
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  /** The segment to show for ms: the one holding it, or the last compiled one before it. */
+  private indexFor(m: BranchManifest, ms: number): number | null {
+    if (m.segments.length === 0) return null;
+    return Math.min(segmentIndexAt(m.segments, ms), m.segments.length - 1);
+  }
+
+  private fold(k: number, seg: Held, ms: number): void {
+    const events = seg.payload.events;
+    let c = this.cursor;
+    if (c && c.index === k - 1) {
+      // Crossing a boundary forward: finish the previous segment, then carry its end state over.
+      const prev = this.held.get(k - 1);
+      if (prev && c.applied < prev.payload.events.length) c.state = applyEvents(c.state, prev.payload.events.slice(c.applied));
+      c = prev ? { index: k, applied: 0, ms: seg.payload.startMs, state: c.state } : null;
+    }
+    if (!c || c.index !== k || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
+      seg.start ??= unpackWorld(seg.payload.start);
+      c = { index: k, applied: 0, ms: seg.payload.startMs, state: seg.start };
+    }
+    // Fold the due run as one batch (applyEvents copies the unit map once per batch).
+    let end = c.applied;
+    while (end < events.length && events[end].t <= ms) end++;
+    if (end > c.applied) {
+      c.state = applyEvents(c.state, events.slice(c.applied, end));
+      c.applied = end;
+    }
+    c.ms = ms;
+    this.cursor = c;
+  }
+
+  private prefetch(m: BranchManifest, k: number, ms: number, rate: number): void {
+    const horizon = ms + Math.max(rate, 0) * (this.o.prefetchWallMs ?? 6000);
+    for (let j = k + 1; j < m.segments.length && m.segments[j].startMs < horizon; j++) void this.request(j).catch(() => {});
+  }
+
+  private request(k: number): Promise<void> {
+    if (this.held.has(k)) return Promise.resolve();
+    const inFlight = this.pending.get(k);
+    if (inFlight) return inFlight;
+    const failed = this.failedAt.get(k);
+    const now = (this.o.now ?? Date.now)();
+    if (failed !== undefined && now - failed < RETRY_MS) return Promise.reject(new Error(`segment ${k} failed recently`));
+    this.fetched.push(k);
+    const p = this.source
+      .getSegment(this.battleId, this.branchId, k, { room: this.o.room })
+      .then((payload) => {
+        if (this.disposed) return;
+        this.failedAt.delete(k);
+        this.held.set(k, { payload, start: null });
+        this.evict(k);
+        this.o.onSegment?.(payload);
+        this.o.onChange?.('segment');
+      })
+      .catch((err: unknown) => {
+        this.failedAt.set(k, (this.o.now ?? Date.now)());
+        const e = err instanceof Error ? err : new Error(String(err));
+        this.o.onError?.(e);
+        throw e;
+      })
+      .finally(() => this.pending.delete(k));
+    this.pending.set(k, p);
+    return p;
+  }
+
+  private evict(keep: number): void {
+    const max = Math.max(2, this.o.cacheSegments ?? 8);
+    for (const idx of this.held.keys()) {
+      if (this.held.size <= max) break;
+      if (idx !== keep && idx !== this.cursor?.index) this.held.delete(idx);
+    }
+  }
+
+  private async fetchManifest(): Promise<BranchManifest> {
+    const m = await this.source.getManifest(this.battleId, this.branchId, { room: this.o.room });
+    if (this.disposed) return m;
+    this.takeManifest(m);
+    return m;
+  }
+
+  private takeManifest(m: BranchManifest): void {
+    const old = this._manifest;
+    if (old?.complete) return;
+    if (old && m.compiledMs < old.compiledMs) return; // an older answer overtaken by a newer one
+    this._manifest = m;
+    this.o.onChange?.('manifest');
+    if (!m.complete && !this.disposed && !this.pollTimer) {
+      this.pollTimer = setTimeout(() => {
+        this.pollTimer = null;
+        this.source.getManifest(this.battleId, this.branchId, { room: this.o.room }).then(
+          (next) => !this.disposed && this.takeManifest(next),
+          (err: unknown) => {
+            this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
+            if (this._manifest) this.takeManifest({ ...this._manifest }); // keep polling
+          },
+        );
+      }, this.o.manifestPollMs ?? 500);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { RoomService } from '../rooms/RoomService.js';
+import type { SegmentStore } from '../timelines/SegmentStore.js';
+
+// The data plane over HTTP: a branch's manifest and its immutable segments (docs/protocol.md, "Segments").
+// Segments are encoded once where they are built and answered from memory; a CDN may cache them forever.
+
+const gunzipAsync = promisify(gunzip);
+const idParam = z.string().min(1).max(128);
+/** A segment index: a plain non-negative integer (no sign, exponent, hex or padding), below a million. */
+const indexParam = z.string().regex(/^(0|[1-9]\d{0,5})$/, 'index must be a non-negative integer below 1000000');
+const Query = z.object({ room: idParam.optional() });
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, name: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AppError('BAD_REQUEST', `${name}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  return r.data;
+}
+
+/** Pick the encoding from Accept-Encoding: brotli, else gzip, else identity (`;q=0` refuses one). */
+export function pickEncoding(header: string | undefined): 'br' | 'gzip' | 'identity' {
+  const accepted = new Set<string>();
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name.trim());
+  }
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
+  return 'identity';
+}
+
+function etagMatches(req: Request, etag: string): boolean {
+  const h = req.headers['if-none-match'];
+  if (!h) return false;
+  return h.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*');
+}
+
+async function sendEncoded(req: Request, res: Response, body: { gzip: Uint8Array; br?: Uint8Array }): Promise<void> {
+  res.type('application/json');
+  const enc = pickEncoding(req.headers['accept-encoding']);
+  if (enc === 'br' && body.br) {
+    res.setHeader('Content-Encoding', 'br');
+    res.end(body.br);
+  } else if (enc !== 'identity') {
+    res.setHeader('Content-Encoding', 'gzip');
+    res.end(body.gzip);
+  } else {
+    res.end(await gunzipAsync(body.gzip));
+  }
+}
+
+export interface SegmentRouteDeps {
+  segments: SegmentStore;
+  rooms: RoomService;
+}
+
+export function segmentRouter(d: SegmentRouteDeps): express.Router {
+  const r = express.Router();
+  const base = '/api/battles/:battleId/branches/:branchId';
+
+  const target = async (req: Request) => {
+    const battleId = parse(idParam, req.params.battleId, 'battleId');
+    const branchId = parse(idParam, req.params.branchId, 'branchId');
+    const q = parse(Query, req.query, 'query');
+    const recipe = q.room ? await d.rooms.branchRecipe(q.room, branchId) : undefined;
+    return { battleId, branchId, recipe };
+  };
+
+  // Errors here are never cached (a branch unknown now may be compiled a moment later).
+  r.use(base, (_req, res, next) => {
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  r.get(`${base}/manifest`, async (req, res) => {
+    const { battleId, branchId, recipe } = await target(req);
+    const entry = await d.segments.manifest(battleId, branchId, recipe);
+    if (!entry) throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
+    // Revalidated every time: it grows while a fork compiles.
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('ETag', entry.etag);
+    if (etagMatches(req, entry.etag)) {
+      res.status(304).end();
+      return;
+    }
+    await sendEncoded(req, res, { gzip: entry.gzip });
+  });
+
+  r.get(`${base}/segments`, () => {
+    throw new AppError('BAD_REQUEST', 'index: missing (GET .../segments/:index)');
+  });
+
+  r.get(`${base}/segments/:index`, async (req, res) => {
+    const index = Number(parse(indexParam, req.params.index, 'index'));
+    const { battleId, branchId, recipe } = await target(req);
+    const found = await d.segments.segment(battleId, branchId, index, recipe);
+    if (!found.ok) {
+      if (found.reason === 'branch') throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
+      const m = found.manifest;
+      if (found.reason === 'index') {
+        throw new AppError('NOT_FOUND', `segment ${index} is past the end of branch ${branchId} (${m?.segments.length ?? 0} segments)`);
+      }
+      res.setHeader('Retry-After', '1');
+      const upTo = m?.compiledMs ?? 0;
+      throw new AppError('NOT_FOUND', `segment ${index} of branch ${branchId} is not compiled yet (compiled to ${upTo} ms); retry`);
+    }
+    const etag = `"${found.segment.info.hash}"`;
+    res.setHeader('Cache-Control', IMMUTABLE);
+    res.setHeader('ETag', etag);
+    if (etagMatches(req, etag)) {
+      res.status(304).end();
+      return;
+    }
+    await sendEncoded(req, res, found.segment);
+  });
+
+  return r;
+}

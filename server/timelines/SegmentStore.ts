@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { BranchManifest } from '../../shared/battle/segments.js';
+import { ByteLru } from './ByteLru.js';
+import { encodedBytes, type EncodedSegment } from './segments/encode.js';
+import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
+
+// The main thread's view of every branch's segments: manifests, and encoded segments in a byte-bounded LRU
+// keyed by content hash (a fork's prefix segments are its parent's, held once). Segments arrive pushed by the
+// builder (a compile in progress publishes them as it goes) or are asked for on a miss; either way the HTTP
+// routes answer from memory. Also the compile frontier of every branch for the playback loop (FrontierSource).
+
+/** How far a branch is compiled: the playback loop never plays past compiledMs. */
+export interface Frontier {
+  compiledMs: number;
+  complete: boolean;
+  /** Final duration when complete; compiledMs until then. */
+  durationMs: number;
+}
+
+/** The compile frontier of branches, for the playback loop (implemented by SegmentStore). */
+export interface FrontierSource {
+  /** Known frontier of a branch on this process (synchronous); undefined when this process has not loaded it. */
+  frontier(battleId: string, branchId: string): Frontier | undefined;
+  /**
+   * Load the branch's manifest if needed (a branch another process forked is resumed here from `recipe`, the
+   * room's record) and return its frontier; null for an unknown branch. After it resolves, frontier() and
+   * subscribe() know the branch.
+   */
+  track(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<Frontier | null>;
+  /** Called on each advance of the branch's frontier (last call has complete: true). Returns unsubscribe. */
+  subscribe(battleId: string, branchId: string, fn: (f: Frontier) => void): () => void;
+}
+
+export interface ManifestEntry {
+  manifest: BranchManifest;
+  etag: string;
+  json: Buffer;
+  gzip: Buffer;
+}
+
+export type SegmentLookup =
+  | { ok: true; segment: EncodedSegment }
+  | { ok: false; reason: 'branch' | 'index' | 'frontier'; manifest?: BranchManifest };
+
+export interface SegmentStoreOptions {
+  /** Byte budget of encoded segments (TIMELINE_CACHE_MB). */
+  maxBytes: number;
+  /** Manifests of finished branches kept (each a few KB). */
+  maxManifests?: number;
+}
+
+export class SegmentStore implements FrontierSource {
+  private readonly manifests = new Map<string, ManifestEntry>();
+  private readonly segments: ByteLru<EncodedSegment>;
+  private readonly loading = new Map<string, Promise<ManifestEntry | null>>();
+  private readonly fetching = new Map<string, Promise<EncodedSegment | null>>();
+  private readonly listeners = new Map<string, Set<(f: Frontier) => void>>();
+  private readonly maxManifests: number;
+
+  constructor(
+    private readonly source: SegmentSource,
+    opts: SegmentStoreOptions,
+  ) {
+    this.segments = new ByteLru(opts.maxBytes, encodedBytes);
+    this.maxManifests = opts.maxManifests ?? 2048;
+    source.onProgress((p) => this.ingest(p));
+    source.onReset?.(() => this.dropIncomplete());
+  }
+
+  /** The builder lost its compiles in progress: forget their growing manifests (the next ask restarts them). */
+  private dropIncomplete(): void {
+    for (const [k, e] of this.manifests) if (!e.manifest.complete) this.manifests.delete(k);
+  }
+
+  /** Bytes of encoded segments held. */
+  get bytes(): number {
+    return this.segments.bytes;
+  }
+
+  private key(battleId: string, branchId: string): string {
+    return `${battleId}/${branchId}`;
+  }
+
+  /** New segments and manifest from the builder. */
+  ingest(p: SegmentProgress): void {
+    for (const s of p.segments) this.segments.set(s.info.hash, s);
+    this.setManifest(p.manifest);
+  }
+
+  private setManifest(m: BranchManifest): ManifestEntry {
+    const k = this.key(m.battleId, m.branchId);
+    const old = this.manifests.get(k);
+    // A late copy of an older state (a fetch racing the pushes) must not move the frontier back.
+    if (old && (old.manifest.complete || old.manifest.compiledMs > m.compiledMs) && !m.complete) return old;
+    if (old?.manifest.complete) return old;
+    const json = Buffer.from(JSON.stringify(m));
+    const etag = `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`;
+    const entry: ManifestEntry = { manifest: m, etag, json, gzip: gzipSync(json) };
+    this.manifests.delete(k);
+    this.manifests.set(k, entry);
+    for (const [key, e] of this.manifests) {
+      if (this.manifests.size <= this.maxManifests) break;
+      if (e.manifest.complete) this.manifests.delete(key);
+    }
+    if (!old || old.manifest.compiledMs !== m.compiledMs || old.manifest.complete !== m.complete) {
+      const f = frontierOf(m);
+      for (const fn of this.listeners.get(k) ?? []) fn(f);
+    }
+    return entry;
+  }
+
+  peekManifest(battleId: string, branchId: string): ManifestEntry | undefined {
+    return this.manifests.get(this.key(battleId, branchId));
+  }
+
+  /** The manifest, from memory or the builder; null for an unknown battle/branch. */
+  async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<ManifestEntry | null> {
+    const k = this.key(battleId, branchId);
+    const hit = this.manifests.get(k);
+    if (hit) {
+      this.manifests.delete(k);
+      this.manifests.set(k, hit);
+      return hit;
+    }
+    let p = this.loading.get(k);
+    if (!p) {
+      p = this.source.manifest(battleId, branchId, recipe).then((m) => (m ? this.setManifest(m) : null));
+      const done = () => this.loading.delete(k);
+      p.then(done, done);
+      this.loading.set(k, p);
+    }
+    return p;
+  }
+
+  async segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<SegmentLookup> {
+    const entry = await this.manifest(battleId, branchId, recipe);
+    if (!entry) return { ok: false, reason: 'branch' };
+    const m = entry.manifest;
+    const info = m.segments[index];
+    if (!info) return { ok: false, reason: m.complete ? 'index' : 'frontier', manifest: m };
+    const hit = this.segments.get(info.hash);
+    if (hit) return { ok: true, segment: hit };
+    const fk = `${this.key(battleId, branchId)}#${index}`;
+    let p = this.fetching.get(fk);
+    if (!p) {
+      const how = recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) };
+      p = this.source.segment(battleId, branchId, index, how).then((s) => {
+        if (s && s.info.hash !== info.hash) throw new Error(`segment ${index} of ${branchId} rebuilt with different bytes`);
+        if (s) this.segments.set(s.info.hash, s);
+        return s;
+      });
+      const done = () => this.fetching.delete(fk);
+      p.then(done, done);
+      this.fetching.set(fk, p);
+    }
+    const s = await p;
+    return s ? { ok: true, segment: s } : { ok: false, reason: 'frontier', manifest: m };
+  }
+
+  frontier(battleId: string, branchId: string): Frontier | undefined {
+    const e = this.manifests.get(this.key(battleId, branchId));
+    return e ? frontierOf(e.manifest) : undefined;
+  }
+
+  async track(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<Frontier | null> {
+    const e = await this.manifest(battleId, branchId, recipe);
+    return e ? frontierOf(e.manifest) : null;
+  }
+
+  subscribe(battleId: string, branchId: string, fn: (f: Frontier) => void): () => void {
+    const k = this.key(battleId, branchId);
+    let set = this.listeners.get(k);
+    if (!set) this.listeners.set(k, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0 && this.listeners.get(k) === set) this.listeners.delete(k);
+    };
+  }
+
+  /** Resolves once `ms` is compiled on the branch (or it is complete); the frontier then. */
+  whenCompiled(battleId: string, branchId: string, ms: number): Promise<Frontier> {
+    const now = this.frontier(battleId, branchId);
+    if (now && (now.complete || now.compiledMs >= ms)) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const off = this.subscribe(battleId, branchId, (f) => {
+        if (f.complete || f.compiledMs >= ms) {
+          off();
+          resolve(f);
+        }
+      });
+    });
+  }
+}
+
+function frontierOf(m: BranchManifest): Frontier {
+  return { compiledMs: m.compiledMs, complete: m.complete, durationMs: m.durationMs };
+}

@@ -1,0 +1,113 @@
+import type { BattleEvent } from '../../../shared/battle/events.js';
+import {
+  buildSegment, segmentEnd, strengthSeries, DEFAULT_SEGMENT_MS, type BranchManifest, type SegmentInfo,
+} from '../../../shared/battle/segments.js';
+import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
+import type { DecisionChoice } from '../../../shared/battle/types.js';
+import { encodeSegment, type EncodedSegment } from './encode.js';
+
+// Cuts a branch into encoded segments as its events become final, and keeps its manifest. Works the same on
+// a finished timeline (all at once) and on a compile in progress (segment by segment as compiledMs passes
+// their end). Runs where the timeline lives: the compile worker (or the main thread for static timelines).
+
+/** What the builder reads: a finished timeline or a compile in progress. */
+export interface BranchView {
+  battleId: string;
+  branchId: string;
+  parentBranchId: string | null;
+  decisions: DecisionChoice[];
+  fork: Timeline['fork'];
+  events: readonly BattleEvent[];
+  keyframes: readonly Keyframe[];
+  /** Events with t <= compiledMs are final. */
+  compiledMs: number;
+  complete: boolean;
+  phases: PhaseSpan[];
+  decisionPoints: DecisionPointInfo[];
+  /** Only when complete. */
+  final: { durationMs: number; outcome: Outcome; eventsSha256: string } | null;
+}
+
+export function viewOfTimeline(tl: Timeline): BranchView {
+  return {
+    ...tl,
+    compiledMs: tl.durationMs,
+    complete: true,
+    final: { durationMs: tl.durationMs, outcome: tl.outcome, eventsSha256: tl.eventsSha256 },
+  };
+}
+
+/**
+ * Segments a fork shares with its parent: those ending before the fork point hold only shared events (the
+ * segment ending at the fork point holds the choice), so they are byte-identical (the payload does not name
+ * its branch) and need not be built again.
+ */
+export function sharedPrefix(parent: BranchManifest, fork: NonNullable<Timeline['fork']>): SegmentInfo[] {
+  return parent.segments.filter((s) => s.endMs < fork.atMs);
+}
+
+export class SegmentBuilder {
+  private readonly infos: SegmentInfo[];
+  private last: BranchManifest | null = null;
+
+  constructor(
+    readonly segmentMs = DEFAULT_SEGMENT_MS,
+    prefix: readonly SegmentInfo[] = [],
+  ) {
+    this.infos = [...prefix];
+  }
+
+  /** End of the segments built so far. */
+  get builtMs(): number {
+    return this.infos.at(-1)?.endMs ?? 0;
+  }
+
+  /** Encode the segments that became final since the last call; returns them (in index order). */
+  advance(view: BranchView): EncodedSegment[] {
+    const out: EncodedSegment[] = [];
+    const compiled = view.final ? Infinity : view.compiledMs;
+    for (;;) {
+      const start = this.builtMs;
+      if (view.final && this.infos.length > 0 && start >= view.final.durationMs) break;
+      const end = segmentEnd(view.events, start, this.segmentMs, compiled);
+      if (end === null) break;
+      const enc = encodeSegment(buildSegment(view, view.events, view.keyframes, this.infos.length, start, end));
+      this.infos.push(enc.info);
+      out.push(enc);
+    }
+    this.last = this.manifestOf(view);
+    return out;
+  }
+
+  /** Encode one segment again (after a cache dropped it); null when it is not built yet. */
+  rebuild(view: BranchView, index: number): EncodedSegment | null {
+    const info = this.infos[index];
+    if (!info) return null;
+    return encodeSegment(buildSegment(view, view.events, view.keyframes, index, info.startMs, info.endMs));
+  }
+
+  get manifest(): BranchManifest | null {
+    return this.last;
+  }
+
+  private manifestOf(view: BranchView): BranchManifest {
+    const f = view.final;
+    return {
+      battleId: view.battleId,
+      branchId: view.branchId,
+      parentBranchId: view.parentBranchId,
+      decisions: view.decisions,
+      fork: view.fork,
+      segmentMs: this.segmentMs,
+      complete: view.complete,
+      compiledMs: f ? f.durationMs : view.compiledMs,
+      durationMs: f ? f.durationMs : view.compiledMs,
+      segments: [...this.infos],
+      phases: view.phases,
+      decisionPoints: view.decisionPoints,
+      outcome: f ? f.outcome : null,
+      eventsSha256: f ? f.eventsSha256 : null,
+      strength: f ? strengthSeries(view.events, f.durationMs) : null,
+    };
+  }
+}

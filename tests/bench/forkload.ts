@@ -1,0 +1,125 @@
+import { fork as forkProcess, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { RoomClient } from '../../client/lib/roomClient.js';
+import { battles, historicalChoice } from '../../replays/index.js';
+import type { DecisionChoice } from '../../shared/battle/types.js';
+import type { Row } from './stats.js';
+
+// #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
+// each). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
+// and the main thread's event-loop lag (p99), i.e. whether playback keeps being served. Forks past the
+// per-room/address quotas are refused with RATE_LIMITED and retried after the time the refusal names. The server
+// runs in its own process (forkloadServer.ts): RSS and loop lag are the server's, not the clients'.
+
+interface Report {
+  port?: number;
+  rss: number;
+  rssPeak?: number;
+  lagP50?: number;
+  lagP99?: number;
+  lagMax?: number;
+}
+
+function ask(child: ChildProcess, msg: string): Promise<Report> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as Report));
+    child.send(msg);
+  });
+}
+
+const BATTLE = 'battle-of-cardassia';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Every fork path of depth 1-2 from history: one alternative at a decision, then one at a later decision. */
+function paths(): DecisionChoice[][] {
+  const def = battles.find((b) => b.info.id === BATTLE)!;
+  const alts = def.decisions.map((spec) => {
+    const hist = historicalChoice(spec);
+    const out: DecisionChoice[] = [];
+    for (const o of spec.options) {
+      if (!o.param) {
+        if (o.id !== hist.optionId) out.push({ decisionId: spec.id, optionId: o.id });
+        continue;
+      }
+      for (let v = o.param.min; v <= o.param.max; v += o.param.step) {
+        if (!(o.id === hist.optionId && v === hist.value)) out.push({ decisionId: spec.id, optionId: o.id, value: v });
+      }
+    }
+    return out;
+  });
+  const out: DecisionChoice[][] = alts.flat().map((c) => [c]);
+  for (let i = 0; i < alts.length; i++) for (const a of alts[i]) for (let j = i + 1; j < alts.length; j++) for (const b of alts[j]) out.push([a, b]);
+  return out;
+}
+
+export async function benchForkLoad(quick: boolean): Promise<Row[]> {
+  const timelineMb = 128;
+  const checkpointMb = 256;
+  const rooms = quick ? 3 : 10;
+  const forks = quick ? 9 : 200;
+  const viewersPerRoom = quick ? 3 : 10;
+  const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
+  const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const started = await new Promise<Report>((resolve) => child.once('message', (m) => resolve(m as Report)));
+  const url = `http://127.0.0.1:${started.port}`;
+  const clients: RoomClient[] = [];
+  const all = paths();
+  const rssStart = started.rss;
+  let refused = 0;
+  let done = 0;
+  try {
+    await fetch(`${url}/api/battles/${BATTLE}`); // compiles history (a server does it at startup)
+    const setups = await Promise.all(Array.from({ length: rooms }, async () => {
+      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: BATTLE }) });
+      const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+      const inst = new RoomClient({ url, roomId, name: 'inst', instructorKey, resyncMs: 0, ackTimeoutMs: 600_000, socket: { forceNew: true } });
+      clients.push(inst);
+      await inst.ready;
+      for (let v = 0; v < viewersPerRoom; v++) {
+        const c = new RoomClient({ url, roomId, name: `v${v}`, resyncMs: 0, socket: { forceNew: true } });
+        clients.push(c);
+        await c.ready;
+      }
+      await inst.play();
+      return { inst, history: inst.room()!.branchId };
+    }));
+    child.send('lag:start');
+    const t0 = performance.now();
+    /** Fork, retrying after the time a RATE_LIMITED refusal names. */
+    const fork = async (inst: RoomClient, c: DecisionChoice): Promise<string> => {
+      for (;;) {
+        const r = await inst.fork(c);
+        if (r.ok) return r.branch.branchId;
+        if (r.error.code !== 'RATE_LIMITED') throw new Error(r.error.message);
+        refused++;
+        await sleep(Number(/retryAfterMs=(\d+)/.exec(r.error.message)?.[1] ?? 1000));
+      }
+    };
+    await Promise.all(setups.map(async ({ inst, history }, r) => {
+      for (let k = r; k < forks; k += rooms) {
+        const path = all[k % all.length];
+        if (path.length === 2) {
+          const first = await fork(inst, path[0]);
+          const sw = await inst.switchBranch(first);
+          if (!sw.ok) throw new Error(sw.error.message);
+          await fork(inst, path[1]);
+          await inst.switchBranch(history);
+        } else await fork(inst, path[0]);
+        done++;
+      }
+    }));
+    const wall = performance.now() - t0;
+    const r = await ask(child, 'report');
+    const mb = (b: number) => b / 1e6;
+    const bound = timelineMb + checkpointMb + 300;
+    return [
+      { bench: 'fork load: server peak RSS', battle: BATTLE, value: mb(r.rssPeak ?? 0), unit: 'MB', note: `${done} fork requests (${all.length} distinct branches exist), ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB` },
+      { bench: 'fork load: server loop lag p99', battle: BATTLE, value: r.lagP99 ?? 0, unit: 'ms', note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s` },
+    ];
+  } finally {
+    for (const c of clients) c.close();
+    child.send('exit');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}

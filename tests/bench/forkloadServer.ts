@@ -1,0 +1,26 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { createApp } from '../../server/app.js';
+
+// The server of the fork-load benchmark, in its own process (started by forkload.ts), so its RSS and event-loop
+// lag are the server's alone, not the benchmark clients'. Speaks to the parent over the IPC channel.
+
+const [timelineMb, checkpointMb] = process.argv.slice(2).map(Number);
+const app = createApp({
+  logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1000, durationS: 1 },
+  limits: { joinsPerMin: 100_000, connectionsPerMin: 100_000, roomsPerMin: 100_000 },
+  timelineCacheMb: timelineMb, checkpointCacheMb: checkpointMb, compileConcurrency: 2,
+});
+const port = await app.listen(0, '127.0.0.1');
+let peak = process.memoryUsage().rss;
+setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100).unref();
+const lag = monitorEventLoopDelay({ resolution: 10 });
+process.on('message', (m: string) => {
+  if (m === 'lag:start') lag.enable();
+  if (m === 'report') {
+    lag.disable();
+    process.send?.({ rssPeak: peak, rss: process.memoryUsage().rss, lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
+  }
+  if (m === 'exit') void app.close().then(() => process.exit(0));
+});
+process.send?.({ port, rss: process.memoryUsage().rss });

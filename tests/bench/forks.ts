@@ -1,0 +1,113 @@
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { RoomClient } from '../../client/lib/roomClient.js';
+import { battles, historicalChoice } from '../../replays/index.js';
+import type { BattleDefinition } from '../../replays/index.js';
+import { createApp, type App } from '../../server/app.js';
+import { MemoryStore } from '../../server/store/memory.js';
+import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
+import type { DecisionChoice } from '../../shared/battle/types.js';
+import { median, pct, type Row } from './stats.js';
+
+// Fork -> first frame of the what-if: a player forks over the socket, waits for the ack, fetches the segment
+// holding the fork point over HTTP (brotli), unpacks it and folds to the fork point. Forks are distinct (no
+// cache hits) and measured one at a time, each after the previous finished compiling. Also: a second server
+// process (own worker, same store) that never compiled the fork serves its manifest and first segment.
+
+/** Distinct alternatives to history at every decision: other options, and several values of a quantity. */
+function alternatives(def: BattleDefinition, max: number): DecisionChoice[] {
+  const out: DecisionChoice[] = [];
+  for (const spec of def.decisions) {
+    const hist = historicalChoice(spec);
+    for (const o of spec.options) {
+      if (!o.param) {
+        if (o.id !== hist.optionId) out.push({ decisionId: spec.id, optionId: o.id });
+        continue;
+      }
+      const { min, max: hi, step } = o.param;
+      const n = Math.floor((hi - min) / step);
+      for (const k of [0, n, n >> 1, n >> 2, (3 * n) >> 2, 1, n - 1]) {
+        const value = min + Math.max(0, Math.min(n, k)) * step;
+        if (o.id === hist.optionId && value === hist.value) continue;
+        if (!out.some((c) => c.decisionId === spec.id && c.optionId === o.id && c.value === value)) out.push({ decisionId: spec.id, optionId: o.id, value });
+      }
+    }
+  }
+  // Interleave decisions so a short run still covers early and late fork points.
+  const byDecision = new Map<string, DecisionChoice[]>();
+  for (const c of out) byDecision.set(c.decisionId, [...(byDecision.get(c.decisionId) ?? []), c]);
+  const mixed: DecisionChoice[] = [];
+  for (let i = 0; mixed.length < out.length; i++) for (const list of byDecision.values()) if (list[i]) mixed.push(list[i]);
+  return mixed.slice(0, max);
+}
+
+async function firstFrame(url: string, battleId: string, branchId: string, atMs: number, m: BranchManifest, room?: string): Promise<void> {
+  const q = room ? `?room=${room}` : '';
+  const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}${q}`, { headers: { 'accept-encoding': 'br, gzip' } });
+  if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
+  const seg = (await res.json()) as SegmentPayload;
+  stateInSegment(unpackWorld(seg.start), seg, atMs);
+}
+
+export async function benchForks(quick: boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const logger = pino({ level: 'silent' });
+  const store = new MemoryStore();
+  const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  const b: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
+  const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
+  const clients: RoomClient[] = [];
+  try {
+    for (const def of battles) {
+      const battleId = def.info.id;
+      const historyId = (await (await fetch(`${url}/api/battles/${battleId}`)).json()) as { timeline: { branchId: string } };
+      // Warm both processes' histories (a server compiles them at startup).
+      for (const u of [url, urlB]) await fetch(`${u}/api/battles/${battleId}/branches/${historyId.timeline.branchId}/manifest`);
+      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId }) });
+      const { roomId } = (await res.json()) as { roomId: string };
+      const player = new RoomClient({ url, roomId, name: 'bench', role: 'player', resyncMs: 0, socket: { forceNew: true } });
+      clients.push(player);
+      await player.ready;
+      const frame: number[] = [];
+      const ack: number[] = [];
+      const full: number[] = [];
+      const other: number[] = [];
+      let progressive = 0;
+      for (const choice of alternatives(def, quick ? 3 : 12)) {
+        const t0 = performance.now();
+        const r = await player.fork(choice);
+        if (!r.ok) throw new Error(`fork ${choice.decisionId}: ${r.error.message}`);
+        const t1 = performance.now();
+        const br = r.branch;
+        if (br.complete === false) progressive++;
+        // The client reads the manifest (it knows the segment list), then the segment at the fork point.
+        const m = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
+        await firstFrame(url, battleId, br.branchId, br.fork!.atMs, m);
+        const t2 = performance.now();
+        await a.segments.whenCompiled(battleId, br.branchId, Infinity);
+        const t3 = performance.now();
+        ack.push(t1 - t0);
+        frame.push(t2 - t0);
+        full.push(t3 - t0);
+        // Another process, which never saw this fork: manifest + the fork-point segment, rebuilt from the room's record.
+        const t4 = performance.now();
+        const mb = await fetch(`${urlB}/api/battles/${battleId}/branches/${br.branchId}/manifest?room=${roomId}`);
+        if (mb.status !== 200) throw new Error(`manifest on B: ${mb.status} ${await mb.text()}`);
+        await firstFrame(urlB, battleId, br.branchId, br.fork!.atMs, (await mb.json()) as BranchManifest, roomId);
+        other.push(performance.now() - t4);
+        await b.segments.whenCompiled(battleId, br.branchId, Infinity);
+      }
+      const n = frame.length;
+      rows.push({ bench: 'fork -> first frame p50', battle: battleId, value: median(frame), unit: 'ms', note: `${n} distinct forks, ${progressive} acked before complete; p95 ${pct(frame, 95).toFixed(0)} ms` });
+      rows.push({ bench: 'fork -> first frame p95', battle: battleId, value: pct(frame, 95), unit: 'ms', note: `ack p50 ${median(ack).toFixed(0)} ms, p95 ${pct(ack, 95).toFixed(0)} ms` });
+      rows.push({ bench: 'fork -> fully compiled p50', battle: battleId, value: median(full), unit: 'ms', note: `max ${Math.max(...full).toFixed(0)} ms (what a fork cost before anything played)` });
+      rows.push({ bench: 'other process: manifest + first segment p50', battle: battleId, value: median(other), unit: 'ms', note: `p95 ${pct(other, 95).toFixed(0)} ms, rebuilt from the room's branch record` });
+    }
+  } finally {
+    for (const c of clients) c.close();
+    await a.close();
+    await b.close();
+  }
+  return rows;
+}

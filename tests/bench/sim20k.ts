@@ -1,0 +1,43 @@
+import { performance } from 'node:perf_hooks';
+import { compileBattle } from '../../replays/engine/compiler.js';
+import { bigBattle } from '../fixtures/bigBattle.js';
+import type { Row } from './stats.js';
+
+// The simulation at issue #14's scale: a synthetic 5,000 vs 15,000 battle (tests/fixtures/bigBattle.ts).
+// Targets: history compiles at >= 30x real time (<= 15 s), and no 10 s stretch of playback takes more
+// than 1/16 of it to simulate (so a fork can play at 16x while it compiles). Quick mode: 120 s of playback.
+
+const WINDOW_MS = 10_000;
+
+export function benchSim20k(quick: boolean): Row[] {
+  const def = bigBattle({ durationMs: quick ? 120_000 : 300_000 });
+  const units = def.forces.reduce((n, g) => n + g.count, 0);
+  const ticks: { t: number; wall: number }[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { timeline } = compileBattle(def, { onTick: (f) => ticks.push({ t: f.t, wall: performance.now() }) });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  // The slowest 10 s of playback (by the ticks' wall clock), as a multiple of real time.
+  let worst = Infinity;
+  let worstAt = 0;
+  for (let a = 0, b = 0; a < ticks.length; a++) {
+    while (b < ticks.length && ticks[b].t - ticks[a].t < WINDOW_MS) b++;
+    if (b >= ticks.length) break;
+    const factor = (ticks[b].t - ticks[a].t) / (ticks[b].wall - ticks[a].wall);
+    if (factor < worst) {
+      worst = factor;
+      worstAt = ticks[a].t;
+    }
+  }
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const label = `synthetic ${units}`;
+  const playS = timeline.durationMs / 1000;
+  return [
+    { bench: 'sim20k compile', battle: label, value: ms / 1000, unit: 's', note: `${playS.toFixed(0)} s playback, ${(timeline.durationMs / ms).toFixed(1)}x real time; CPU ${cpuS.toFixed(1)} s (GC threads included)` },
+    { bench: 'sim20k slowest 10 s', battle: label, value: worst, unit: 'x real time', note: `from t=${(worstAt / 1000).toFixed(0)} s (target >= 16x)` },
+    { bench: 'sim20k events', battle: label, value: timeline.events.length / (ms / 1000), unit: 'events/s', note: `${timeline.events.length} events, eventsSha256 ${timeline.eventsSha256.slice(0, 12)}` },
+    { bench: 'sim20k peak RSS', battle: label, value: rssMb, unit: 'MB', note: quick ? 'quick mode (120 s playback)' : 'full (300 s playback)' },
+  ];
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { BattleEvent } from '../../shared/battle/events.js';
+import type { Outcome } from '../../shared/battle/timeline.js';
+import { firstDifference, outcomeDiff } from '../../client/src/compare/outcomeDiff.js';
+import { buildFixtureTimeline, fixtureInfo } from '../server/fixtures/timeline.js';
+
+// The compare view's outcome diff: rows per winner, losses, objectives and duration, and the first
+// consequence where two branches part (choices themselves are skipped).
+
+const tl = buildFixtureTimeline();
+const outcome = (winner: string | null, blueShips: number, status: 'complete' | 'failed'): Outcome => ({
+  winner, summary: '', facts: [], losses: { blue: { ships: blueShips, stations: 0 } }, objectives: { hold: { label: 'Hold the line', status } },
+});
+
+describe('outcome diff', () => {
+  it('lists what differs and what is the same', () => {
+    const battle = fixtureInfo();
+    const d = outcomeDiff(battle, { outcome: outcome('blue', 0, 'complete'), events: tl.events, durationMs: 60_000 }, { outcome: outcome('red', 1, 'failed'), events: tl.events, durationMs: 42_000 });
+    const row = (label: string) => d.rows.find((r) => r.label.includes(label));
+    expect(row('Winner')).toMatchObject({ same: false });
+    expect(row('losses')).toMatchObject({ left: '0 ships', right: '1 ship', same: false });
+    expect(row('Objective: Hold the line')).toMatchObject({ left: 'reached', right: 'not reached (failed)' });
+    expect(row('Duration')).toMatchObject({ left: '60 s', right: '42 s', same: false });
+    expect(d.first).toBeNull(); // same events
+  });
+
+  it('finds the first differing event after the shared prefix, skipping the choices themselves', () => {
+    const a = tl.events.slice(0, 30);
+    const choice = (seq: number, optionId: string): BattleEvent => ({ seq, t: a[20].t, type: 'decision:made', decisionId: 'd', optionId }) as BattleEvent;
+    const left = [...a.slice(0, 20), choice(20, 'x'), ...a.slice(21)];
+    const right = [...a.slice(0, 20), choice(20, 'y'), ...a.slice(21, 25), { ...a[25], t: a[25].t + 1 }, ...a.slice(26)];
+    const first = firstDifference(null, left, right);
+    expect(first?.index).toBe(25);
+    expect(firstDifference(null, left, right, 26)).toBeNull();
+    expect(firstDifference(null, a, a.slice(0, 28))?.right).toContain('ended');
+  });
+});
+
+describe('first difference from segments (the compare view)', () => {
+  it('finds where two branches part from the segments around the fork, by seq', async () => {
+    const { SegmentWorld } = await import('../../client/lib/segmentWorld.js');
+    const { firstDifferenceFromSegments } = await import('../../client/src/compare/segmentDiff.js');
+    const { MemorySegmentSource } = await import('./segmentSource.js');
+    const a = { ...tl, keyframes: [] };
+    // Branch b: the same battle until event 40 (t ~ 23 s), then one shot lands 1 ms later.
+    const cut = a.events.findIndex((e) => e.t > 23_000 && e.type === 'unit:fire');
+    const b = { ...a, branchId: 'other', events: a.events.map((e, i) => (i === cut ? { ...e, t: e.t + 1 } : e)) };
+    const wa = new SegmentWorld(new MemorySegmentSource(a), a.battleId, a.branchId);
+    const wb = new SegmentWorld(new MemorySegmentSource(b), b.battleId, b.branchId);
+    const forkMs = a.events[cut - 3].t;
+    const f = await firstDifferenceFromSegments(fixtureInfo(), wa, wb, forkMs, cut - 3);
+    expect(f?.index).toBe(cut);
+    expect(f?.t).toBe(a.events[cut].t);
+    expect(f?.left).not.toMatch(/^(alpha|bravo)\b/); // unit ids are named from the segment's start state
+    // Identical branches: no difference in the pairs looked at.
+    const same = new SegmentWorld(new MemorySegmentSource(a), a.battleId, a.branchId);
+    expect(await firstDifferenceFromSegments(fixtureInfo(), wa, same, forkMs, cut - 3)).toBeNull();
+  });
+});

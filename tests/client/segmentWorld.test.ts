@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { stateAt } from '../../shared/battle/seek.js';
+import { SegmentWorld } from '../../client/lib/segmentWorld.js';
+import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
+import { MemorySegmentSource } from './segmentSource.js';
+
+// The client's world from segments, without a socket or a server: the world at any position equals
+// the timeline's stateAt, a seek costs at most one segment, playing prefetches at the rate, and a
+// compiling branch never shows an event past its frontier.
+
+const tl = buildFixtureTimeline(); // 60 s, 6 segments of 10 s
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('SegmentWorld', () => {
+  it('folds to exactly stateAt, forward, backward and across boundaries', async () => {
+    const src = new MemorySegmentSource(tl);
+    const w = new SegmentWorld(src, tl.battleId, tl.branchId);
+    for (const ms of [0, 1, 4_999, 10_000, 10_001, 15_000, 35_500, 12_000, 59_999, 60_000, 0, 20_000]) {
+      await w.load(ms);
+      expect(w.stateAt(ms), `at ${ms}`).toEqual(stateAt(tl.events, tl.keyframes, ms));
+    }
+    // Uneven segments (a 7 s grid, also cut at the decision point at 30 s, as the server cuts them) fold the same.
+    const uneven = new MemorySegmentSource(tl, 7_000);
+    expect(uneven.bounds().some(([s0, e0]) => e0 - s0 !== 7_000 && e0 === 30_000)).toBe(true);
+    const wu = new SegmentWorld(uneven, tl.battleId, tl.branchId);
+    for (const ms of [0, 6_999, 7_000, 29_000, 30_000, 30_001, 44_000, 60_000, 3_000]) {
+      await wu.load(ms);
+      expect(wu.stateAt(ms), `uneven at ${ms}`).toEqual(stateAt(tl.events, tl.keyframes, ms));
+    }
+    // Playing forward through every boundary, in small steps, folds onto the same worlds.
+    const fresh = new SegmentWorld(new MemorySegmentSource(tl), tl.battleId, tl.branchId, { cacheSegments: 3 });
+    for (let ms = 0; ms <= 60_000; ms += 700) {
+      await fresh.load(ms);
+      expect(fresh.stateAt(ms, { playing: true, rate: 1 })).toEqual(stateAt(tl.events, tl.keyframes, ms));
+    }
+  });
+
+  it('a seek fetches at most the one segment it lands in, none if cached', async () => {
+    const src = new MemorySegmentSource(tl);
+    const w = new SegmentWorld(src, tl.battleId, tl.branchId);
+    await w.load(0);
+    expect(w.fetched).toEqual([0]);
+    const first = w.stateAt(0);
+    expect(w.stateAt(35_000)).toBe(first); // not held yet: the last frame stays up, one request made
+    await settle();
+    await w.load(35_000);
+    expect(w.fetched).toEqual([0, 3]);
+    expect(w.stateAt(35_000)).toEqual(stateAt(tl.events, tl.keyframes, 35_000));
+    w.stateAt(2_000); // back into a cached segment: no request
+    w.stateAt(31_000);
+    expect(w.fetched).toEqual([0, 3]);
+  });
+
+  it('while playing, prefetches the next segments due within the horizon at the current rate', async () => {
+    const src = new MemorySegmentSource(tl);
+    const w = new SegmentWorld(src, tl.battleId, tl.branchId, { prefetchWallMs: 5_000 });
+    await w.load(1_000);
+    w.stateAt(1_000, { playing: true, rate: 1 }); // horizon 6 s: nothing beyond segment 0
+    expect(w.fetched).toEqual([0]);
+    w.stateAt(6_000, { playing: true, rate: 1 }); // horizon 11 s: segment 1
+    expect(w.fetched).toEqual([0, 1]);
+    w.stateAt(6_000, { playing: true, rate: 4 }); // horizon 26 s: segments 1 (in flight) and 2
+    expect(w.fetched).toEqual([0, 1, 2]);
+    w.stateAt(6_000, { playing: false, rate: 16 }); // paused: never prefetch
+    expect(w.fetched).toEqual([0, 1, 2]);
+  });
+
+  it('a progressive fork never shows an event past compiledMs, and follows the frontier as the manifest grows', async () => {
+    const src = new MemorySegmentSource(tl, 10_000, 25_000); // segments 0, 1 compiled; 2 in progress
+    const w = new SegmentWorld(src, tl.battleId, tl.branchId, { manifestPollMs: 10 });
+    await w.load(45_000);
+    expect(w.manifest?.complete).toBe(false);
+    const shown = w.stateAt(45_000, { playing: true, rate: 1 })!;
+    // The last compiled segment's end: nothing after 20 s, although the clock says 45 s.
+    expect(shown).toEqual(stateAt(tl.events, tl.keyframes, 20_000));
+    expect(w.fetched.every((i) => i <= 1)).toBe(true);
+    src.frontierMs = Infinity; // the worker finishes
+    const deadline = Date.now() + 2000;
+    while (!w.manifest?.complete && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(w.manifest?.complete).toBe(true);
+    await w.load(45_000);
+    expect(w.stateAt(45_000)).toEqual(stateAt(tl.events, tl.keyframes, 45_000));
+    w.dispose();
+  });
+
+  it('keeps at most cacheSegments in memory', async () => {
+    const src = new MemorySegmentSource(tl);
+    const w = new SegmentWorld(src, tl.battleId, tl.branchId, { cacheSegments: 2 });
+    for (const ms of [5_000, 15_000, 25_000, 35_000]) {
+      await w.load(ms);
+      w.stateAt(ms);
+    }
+    expect([0, 1, 2, 3].filter((i) => w.has(i))).toEqual([2, 3]);
+  });
+});

@@ -1,0 +1,94 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable } from './support/chromium.js';
+import { openRoomPage } from './support/rooms.js';
+import { bootStage, type Stage } from './support/stage.js';
+
+// A progressive fork in the browser: the largest battle's fork is acked as soon as the segment holding the
+// fork point is built, and the page previews it while the server still simulates the rest. Every frame drawn
+// holds no event past the frontier the page knows (its latest manifest's compiledMs), and it plays on as the
+// manifest grows until the branch is complete.
+
+const hasChromium = chromiumAvailable();
+
+interface Sample {
+  t: number | null;
+  compiledMs: number | null;
+  complete: boolean | null;
+  pos: number;
+}
+
+describe.runIf(hasChromium)('progressive fork in the browser', () => {
+  let stage: Stage | undefined;
+  let context: BrowserContext;
+  let player: Page;
+
+  beforeAll(async () => {
+    // The biggest battle: its fork takes long enough to compile to be watched while it does.
+    stage = await bootStage((battles) => [...battles].sort((a, b) => b.durationMs - a.durationMs)[0]);
+    ({ context, page: player } = await openRoomPage(stage.browser, stage.server.url, stage.roomId, { name: 'Player', role: 'player' }));
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await stage?.close();
+  });
+
+  it('plays while it compiles and never shows an event past the frontier', async () => {
+    await player.getByRole('tab', { name: 'Branches' }).click();
+    await player.waitForFunction(() => (window.__wardroomBranches?.tree()?.branches.length ?? 0) >= 1, undefined, { timeout: 60_000 });
+    const target = await player.evaluate(() => {
+      const tree = window.__wardroomBranches!.tree()!;
+      const dp = [...tree.branches[0].decisionPoints].filter((p) => p.atMs !== null).sort((a, b) => a.atMs! - b.atMs!)[0];
+      return { decisionId: dp.id, optionId: dp.options.find((o) => !o.historical)!.id };
+    });
+    // Record every frame of the preview from the moment it opens: what it drew and the frontier it knew.
+    await player.evaluate(() => {
+      const w = window as unknown as { __samples: Sample[]; __stopSampling: boolean };
+      w.__samples = [];
+      w.__stopSampling = false;
+      const tick = (): void => {
+        const c = window.__wardroomCompare;
+        if (c?.mode === 'preview' && c.ready) {
+          const f = c.left.frontier();
+          w.__samples.push({ t: c.left.worldT(), compiledMs: f?.compiledMs ?? null, complete: f?.complete ?? null, pos: c.left.positionMs() });
+        }
+        if (!w.__stopSampling) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const item = player.locator(`[data-decision-id="${target.decisionId}"]`);
+    await item.locator(`input[type="radio"][data-option-id="${target.optionId}"]`).check();
+    await item.getByTestId('fork-button').click();
+    // The ack comes at the fork point's segment: the fork is pending (compiling), and previewable at once.
+    const branchId = await player.waitForFunction(() => window.__wardroomBranches?.pending()[0], undefined, { timeout: 60_000 }).then((h) => h.jsonValue());
+    await player.evaluate((id) => window.__wardroomBranches!.preview(id), branchId as string);
+    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'preview' && window.__wardroomCompare.ready, undefined, { timeout: 30_000 });
+    // Play the preview on its own clock from the fork point.
+    await player.evaluate(() => {
+      const c = window.__wardroomCompare!;
+      c.seek(c.forkMs ?? 0);
+      c.play();
+    });
+    // Until the branch is complete (it then joins the room's tree), and a little after.
+    await player.waitForFunction((id) => window.__wardroomBranches?.tree()?.branches.some((b) => b.branchId === id), branchId, { timeout: 120_000 });
+    await player.waitForFunction(() => window.__wardroomCompare?.left.frontier()?.complete === true, undefined, { timeout: 10_000 });
+    await player.waitForTimeout(500);
+    const samples = await player.evaluate(() => {
+      const w = window as unknown as { __samples: Sample[]; __stopSampling: boolean };
+      w.__stopSampling = true;
+      return w.__samples;
+    });
+    const drawn = samples.filter((s) => s.t !== null && s.compiledMs !== null);
+    expect(drawn.length).toBeGreaterThan(10);
+    // Never an event past the frontier known when the frame was drawn.
+    for (const s of drawn) expect(s.t!).toBeLessThanOrEqual(s.compiledMs!);
+    // It drew frames while the branch was still compiling, moving forward, and ended complete.
+    const whileCompiling = drawn.filter((s) => s.complete === false);
+    console.log(`[progressive] ${drawn.length} frames, ${whileCompiling.length} while compiling; frontier ${whileCompiling[0]?.compiledMs} -> ${drawn.at(-1)?.compiledMs} ms`);
+    expect(whileCompiling.length).toBeGreaterThan(0);
+    expect(new Set(whileCompiling.map((s) => s.compiledMs)).size).toBeGreaterThanOrEqual(1);
+    expect(drawn.at(-1)!.complete).toBe(true);
+    expect(drawn.at(-1)!.pos).toBeGreaterThan(drawn[0].pos);
+  }, 240_000);
+});
