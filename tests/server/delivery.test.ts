@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PlaybackClock } from '../../shared/protocol/events.js';
+import type { PlaybackClock } from '../../shared/clock/playback.js';
 import { boot, until, waitFor, type Booted } from './helpers.js';
 import { segmentsSocket, type SegmentsSocket } from './segmentsDelivery.js';
 
