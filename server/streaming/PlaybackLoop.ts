@@ -290,14 +290,13 @@ export class PlaybackLoop {
       }
       // Per room, not per tick: a room whose branch is still compiling (or a slow store read) must not
       // hold up the other rooms, and must not stack reads of its own.
-      if (rs.inFlight) continue;
-      const reconcile = !rs.cursor || started - rs.reconciledAt >= reconcileMs;
-      const stale = !rs.stops || rs.stops.branchId !== rs.cursor?.branchId || started - rs.stops.loadedAt >= stopsTtl;
-      if (reconcile || stale) {
-        void this.refresh(rs, reconcile);
-        continue;
+      if (!rs.inFlight) {
+        const reconcile = !rs.cursor || started - rs.reconciledAt >= reconcileMs;
+        const stale = !rs.stops || rs.stops.branchId !== rs.cursor?.branchId || started - rs.stops.loadedAt >= stopsTtl;
+        if (reconcile || stale) void this.refresh(rs, reconcile);
       }
-      // The common case: no I/O at all.
+      // Stream from the clock this process holds, also while a refresh is in flight or failing (a slow store, a
+      // Redis outage): the refresh only corrects the cursor when it lands. Otherwise no I/O at all.
       if (rs.cursor && rs.cursor.nextSeq !== null && !local.get(rs.streamRoom)?.size) rs.cursor.nextSeq = null; // last streamer left
       this.stream(rs);
       this.planStop(rs);
@@ -346,6 +345,9 @@ export class PlaybackLoop {
       // From here on synchronous: nothing can interleave between the checks and the emits.
       this.advance(rs, ph, tl);
     } catch (err) {
+      // Back off to the next interval instead of retrying every tick (e.g. while Redis is down).
+      if (reconcile) rs.reconciledAt = this.o.now();
+      if (rs.stops) rs.stops.loadedAt = this.o.now();
       this.o.logger.warn({ err, roomId: rs.roomId }, 'room refresh failed');
     } finally {
       rs.inFlight = false;
