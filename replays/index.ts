@@ -9,7 +9,15 @@ import { battle as battleOfTerokNor } from './battle-of-terok-nor/index.js';
 // tests) iterates `battles` and never names a battle. To add one, import its folder's `battle` here.
 
 export type { BattleDefinition } from './engine/types.js';
-export { compileBattle, resumeFromCheckpoint, startCompile, startFork, Compilation, STEP_MS, KEYFRAME_INTERVAL_MS } from './engine/compiler.js';
+export {
+  compileBattle,
+  resumeFromCheckpoint,
+  startCompile,
+  startFork,
+  Compilation,
+  STEP_MS,
+  KEYFRAME_INTERVAL_MS,
+} from './engine/compiler.js';
 export type { CompiledBranch, Checkpoint, CompileOptions } from './engine/compiler.js';
 export { BranchCatalog, BranchNotFoundError, approxBranchBytes, approxTimelineBytes } from './engine/branches.js';
 export type { BranchCatalogOptions } from './engine/branches.js';

@@ -197,7 +197,11 @@ export function createApp(opts: AppOptions = {}): App {
   web.use(chatRouter(chat));
   const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
-  registerSocketHandlers(io, { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps }, metrics);
+  registerSocketHandlers(
+    io,
+    { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps },
+    metrics,
+  );
 
   web.use(voteStudy.router);
   web.use(segmentRouter({ segments, rooms }));

@@ -30,7 +30,12 @@ const EnvSchema = z.object({
     .string()
     .max(4000)
     .default('')
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   /** Proxy hops to trust for X-Forwarded-For (0: use the socket's peer address). */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
@@ -39,7 +44,12 @@ const EnvSchema = z.object({
   /** Every key of a room expires after this many days without use (refreshed on use). */
   ROOM_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
   /** Members disconnected longer than this are pruned from the member list (their annotations stay). */
-  MEMBER_GRACE_S: z.coerce.number().int().min(0).max(30 * 86_400).default(900),
+  MEMBER_GRACE_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(900),
   /** Compile every battle's history at startup ('false': on first use; clusters of test processes on a small machine). */
   COMPILE_ON_START: z.enum(['true', 'false']).default('true'),
   /** How often each process marks members left "connected" by a killed process as disconnected (0: never). */
@@ -80,4 +90,3 @@ export function limitsOf(c: Config): LimitSettings {
     floodBurst: c.FLOOD_BURST,
   };
 }
-

@@ -74,7 +74,10 @@ if (config.REDIS_URL) {
 
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
 // while the server already listens (the first request for a battle waits for its compile).
-const timelines = new WorkerTimelineService({ checkpointCacheMb: config.CHECKPOINT_CACHE_MB, compileConcurrency: config.COMPILE_CONCURRENCY });
+const timelines = new WorkerTimelineService({
+  checkpointCacheMb: config.CHECKPOINT_CACHE_MB,
+  compileConcurrency: config.COMPILE_CONCURRENCY,
+});
 closers.push(() => timelines.close());
 const t0 = performance.now();
 if (config.COMPILE_ON_START === 'true') {

@@ -15,7 +15,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
-    eventsSent: new Counter({ name: 'wardroom_events_sent_total', help: 'Battle events streamed (per broadcast, not per socket)', registers: [registry] }),
+    eventsSent: new Counter({
+      name: 'wardroom_events_sent_total',
+      help: 'Battle events streamed (per broadcast, not per socket)',
+      registers: [registry],
+    }),
     tickLag: new Histogram({
       name: 'wardroom_loop_lag_ms',
       help: 'How late a playback loop tick ran versus its schedule (event loop lag as the loop sees it)',
@@ -33,11 +37,33 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: "Playheads the loop's slow reconciliation read found newer than it held (a clock change message was lost)",
       registers: [registry],
     }),
-    commands: new Counter({ name: 'wardroom_socket_commands_total', help: 'Socket commands by event and result', labelNames: ['event', 'result'] as const, registers: [registry] }),
-    refused: new Counter({ name: 'wardroom_socket_refused_total', help: 'Socket commands refused by the per-socket budget (RATE_LIMITED)', registers: [registry] }),
-    floodDisconnects: new Counter({ name: 'wardroom_flood_disconnects_total', help: 'Sockets disconnected for flooding past their budget', registers: [registry] }),
-    limited: new Counter({ name: 'wardroom_limits_hit_total', help: 'Requests refused by an abuse limit, by limit', labelNames: ['limit'] as const, registers: [registry] }),
-    origins: new Counter({ name: 'wardroom_origin_rejected_total', help: 'Socket handshakes refused for their Origin', registers: [registry] }),
+    commands: new Counter({
+      name: 'wardroom_socket_commands_total',
+      help: 'Socket commands by event and result',
+      labelNames: ['event', 'result'] as const,
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'wardroom_socket_refused_total',
+      help: 'Socket commands refused by the per-socket budget (RATE_LIMITED)',
+      registers: [registry],
+    }),
+    floodDisconnects: new Counter({
+      name: 'wardroom_flood_disconnects_total',
+      help: 'Sockets disconnected for flooding past their budget',
+      registers: [registry],
+    }),
+    limited: new Counter({
+      name: 'wardroom_limits_hit_total',
+      help: 'Requests refused by an abuse limit, by limit',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
+    origins: new Counter({
+      name: 'wardroom_origin_rejected_total',
+      help: 'Socket handshakes refused for their Origin',
+      registers: [registry],
+    }),
     processErrors: new Counter({
       name: 'wardroom_process_errors_total',
       help: 'Unhandled rejections and uncaught exceptions caught at the process level (logged, not fatal)',

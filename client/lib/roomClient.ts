@@ -98,7 +98,9 @@ export interface RoomClientOptions {
 const defaultNow = (): number => performance.timeOrigin + performance.now();
 /** crypto.randomUUID is missing in insecure browser contexts (plain http on a LAN address). */
 const randomId = (): string =>
-  typeof globalThis.crypto?.randomUUID === 'function' ? globalThis.crypto.randomUUID() : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
+  typeof globalThis.crypto?.randomUUID === 'function'
+    ? globalThis.crypto.randomUUID()
+    : `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
 
 export class RoomClient {
   readonly socket: ClientSocket;

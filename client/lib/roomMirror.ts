@@ -39,5 +39,7 @@ export function addBranch(room: RoomState, b: BranchInfo): RoomState {
 
 /** A branch's final info replaces its placeholder (a progressive fork completed). */
 export function updateBranch(room: RoomState, b: BranchInfo): RoomState {
-  return room.branches.some((x) => x.branchId === b.branchId) ? { ...room, branches: room.branches.map((x) => (x.branchId === b.branchId ? b : x)) } : room;
+  return room.branches.some((x) => x.branchId === b.branchId)
+    ? { ...room, branches: room.branches.map((x) => (x.branchId === b.branchId ? b : x)) }
+    : room;
 }

@@ -77,12 +77,19 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => globalThi
     listBattles: async () => (await json<BattleListResponse>('/api/battles')).battles,
     getBattle: (battleId) => json<BattleResponse>(`/api/battles/${enc(battleId)}`),
     getTimeline: (battleId, branchId, opts = {}) =>
-      json<TimelineResponse>(`/api/battles/${enc(battleId)}/timeline${query({ branch: branchId, keyframes: opts.keyframes, room: opts.room })}`),
-    getManifest: (battleId, branchId, opts = {}) => json<ManifestResponse>(`${branch(battleId, branchId)}/manifest${query({ room: opts.room })}`),
+      json<TimelineResponse>(
+        `/api/battles/${enc(battleId)}/timeline${query({ branch: branchId, keyframes: opts.keyframes, room: opts.room })}`,
+      ),
+    getManifest: (battleId, branchId, opts = {}) =>
+      json<ManifestResponse>(`${branch(battleId, branchId)}/manifest${query({ room: opts.room })}`),
     getSegment: (battleId, branchId, index, opts = {}) =>
       json<SegmentResponse>(`${branch(battleId, branchId)}/segments/${index}${query({ room: opts.room })}`),
     createRoom: (battleId) =>
-      json<CreateRoomResponse>('/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId }) }),
+      json<CreateRoomResponse>('/api/rooms', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ battleId }),
+      }),
     getRoom: (roomId) => json<RoomResponse>(`/api/rooms/${enc(roomId)}`),
     getBranchTree: (roomId) => json<BranchTreeResponse>(`/api/rooms/${enc(roomId)}/branches`),
     getAnnotations: (roomId, branchId) => json<AnnotationsResponse>(`/api/rooms/${enc(roomId)}/annotations${query({ branch: branchId })}`),

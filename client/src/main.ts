@@ -23,7 +23,11 @@ if (m) {
   const params = new URLSearchParams(window.location.search);
   const role = params.get('role');
   const delivery = params.get('delivery') === 'socket' ? 'socket' : 'segments';
-  mountRoom(app, { roomId: m[1], role: role === 'player' || role === 'viewer' || role === 'instructor' ? role : undefined, delivery }, roomFeatures);
+  mountRoom(
+    app,
+    { roomId: m[1], role: role === 'player' || role === 'viewer' || role === 'instructor' ? role : undefined, delivery },
+    roomFeatures,
+  );
 } else {
   void renderLobby(app);
 }

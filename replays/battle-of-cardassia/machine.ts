@@ -188,7 +188,7 @@ export const machine = s.createMachine({
           'Late 2375 · day 3',
           "To punish the uprising, the Founder has the Jem'Hadar wipe out Lakarian City within moments: two million Cardassians die.",
         ),
-        caption('The Founder, to her Jem\'Hadar: make an example of Lakarian City.'),
+        caption("The Founder, to her Jem'Hadar: make an example of Lakarian City."),
         say(...orders.lakarianStrike()),
       ],
       after: { lakarianCity: 'cardassiansSwitch' },

@@ -178,7 +178,10 @@ export function extermination(): BattleCommand[] {
   const strikes = [-120, -30, 60, 150].map((deg) => ({
     type: 'effect' as const,
     kind: 'strike' as const,
-    pos: { x: Math.round(CARDASSIA.x + 20 * Math.cos((deg * Math.PI) / 180)), y: Math.round(CARDASSIA.y + 20 * Math.sin((deg * Math.PI) / 180)) },
+    pos: {
+      x: Math.round(CARDASSIA.x + 20 * Math.cos((deg * Math.PI) / 180)),
+      y: Math.round(CARDASSIA.y + 20 * Math.sin((deg * Math.PI) / 180)),
+    },
     radius: 7,
     label: 'Extermination',
   }));
@@ -202,7 +205,11 @@ export function coreReturn(): BattleCommand[] {
 export function encircle(): BattleCommand[] {
   return ALLIANCE_GROUPS.map((g) => {
     const { ring, via } = ALLIANCE[g];
-    return order({ kind: 'move', group: g, to: via === undefined ? aroundCardassia(ring, ENCIRCLE_RADIUS) : aroundCardassia(via, SWING_RADIUS) });
+    return order({
+      kind: 'move',
+      group: g,
+      to: via === undefined ? aroundCardassia(ring, ENCIRCLE_RADIUS) : aroundCardassia(via, SWING_RADIUS),
+    });
   });
 }
 

@@ -137,13 +137,15 @@ export function adapted(cls: string, extra: Partial<UnitClassStats> = {}): Parti
   };
 }
 
-const group = (side: string, defaults: Partial<ForceGroupSpec>) => (g: Omit<ForceGroupSpec, 'side'>): ForceGroupSpec => ({
-  side,
-  formation: 'grid',
-  ...defaults,
-  ...g,
-  stats: adapted(g.cls, g.stats),
-});
+const group =
+  (side: string, defaults: Partial<ForceGroupSpec>) =>
+  (g: Omit<ForceGroupSpec, 'side'>): ForceGroupSpec => ({
+    side,
+    formation: 'grid',
+    ...defaults,
+    ...g,
+    stats: adapted(g.cls, g.stats),
+  });
 const fed = group('alliance', { heading: 0 });
 
 const platformBase = classStats('orbital-weapons-platform');
@@ -156,7 +158,17 @@ const dom = group('dominion', {});
 
 export const forces: ForceGroupSpec[] = [
   // Alliance: the Federation fleet is at Deep Space 9 from the start; Klingon and Romulan fleets warp in there.
-  fed({ group: 'fed-defiant', cls: 'defiant', count: 40, ids: ['defiant'], names: ['USS Defiant'], namePrefix: 'Defiant-class', commander: 'Benjamin Sisko', at: { x: 95, y: 350 }, spread: 22 }),
+  fed({
+    group: 'fed-defiant',
+    cls: 'defiant',
+    count: 40,
+    ids: ['defiant'],
+    names: ['USS Defiant'],
+    namePrefix: 'Defiant-class',
+    commander: 'Benjamin Sisko',
+    at: { x: 95, y: 350 },
+    spread: 22,
+  }),
   fed({ group: 'fed-galaxy', cls: 'galaxy', count: 50, namePrefix: 'Galaxy-class', at: { x: 80, y: 300 }, spread: 30 }),
   fed({ group: 'fed-akira', cls: 'akira', count: 140, namePrefix: 'Akira-class', at: { x: 80, y: 400 }, spread: 38 }),
   fed({ group: 'fed-excelsior', cls: 'excelsior', count: 130, namePrefix: 'Excelsior-class', at: { x: 60, y: 250 }, spread: 34 }),
@@ -164,8 +176,25 @@ export const forces: ForceGroupSpec[] = [
   fed({ group: 'kl-negh-var', cls: 'negh-var', count: 10, namePrefix: "Negh'Var", at: { x: 110, y: 190 }, spread: 14, reserve: true }),
   fed({ group: 'kl-vorcha', cls: 'vorcha', count: 90, namePrefix: "Vor'cha", at: { x: 80, y: 170 }, spread: 32, reserve: true }),
   fed({ group: 'kl-bop', cls: 'bird-of-prey', count: 260, namePrefix: 'Bird-of-Prey', at: { x: 140, y: 150 }, spread: 40, reserve: true }),
-  fed({ group: 'rom-warbird-1', cls: 'romulan-warbird', count: 120, namePrefix: "D'deridex", commander: 'General Velal', at: { x: 90, y: 540 }, spread: 38, reserve: true }),
-  fed({ group: 'rom-warbird-2', cls: 'romulan-warbird', count: 110, namePrefix: "D'deridex", at: { x: 140, y: 570 }, spread: 36, reserve: true }),
+  fed({
+    group: 'rom-warbird-1',
+    cls: 'romulan-warbird',
+    count: 120,
+    namePrefix: "D'deridex",
+    commander: 'General Velal',
+    at: { x: 90, y: 540 },
+    spread: 38,
+    reserve: true,
+  }),
+  fed({
+    group: 'rom-warbird-2',
+    cls: 'romulan-warbird',
+    count: 110,
+    namePrefix: "D'deridex",
+    at: { x: 140, y: 570 },
+    spread: 36,
+    reserve: true,
+  }),
   // Cardassian rebels: an invented stand-in for the uprising's sabotage of the communications network,
   // one small raiding party per installation, coming in from the far side of the system.
   ...COMMS_SITES.map((site, i) =>
@@ -182,16 +211,63 @@ export const forces: ForceGroupSpec[] = [
   ),
 
   // Dominion forward lines (withdrawn to the perimeter under the historical decision).
-  dom({ group: 'dom-fwd-fed', cls: 'jemhadar-attack-ship', count: 200, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-fed'].line, spread: 40, heading: Math.PI }),
-  dom({ group: 'dom-fwd-kl', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-kl'].line, spread: 36, heading: Math.PI }),
-  dom({ group: 'dom-fwd-rom', cls: 'jemhadar-attack-ship', count: 150, namePrefix: "Jem'Hadar", at: FORWARD['dom-fwd-rom'].line, spread: 36, heading: Math.PI }),
+  dom({
+    group: 'dom-fwd-fed',
+    cls: 'jemhadar-attack-ship',
+    count: 200,
+    namePrefix: "Jem'Hadar",
+    at: FORWARD['dom-fwd-fed'].line,
+    spread: 40,
+    heading: Math.PI,
+  }),
+  dom({
+    group: 'dom-fwd-kl',
+    cls: 'jemhadar-attack-ship',
+    count: 150,
+    namePrefix: "Jem'Hadar",
+    at: FORWARD['dom-fwd-kl'].line,
+    spread: 36,
+    heading: Math.PI,
+  }),
+  dom({
+    group: 'dom-fwd-rom',
+    cls: 'jemhadar-attack-ship',
+    count: 150,
+    namePrefix: "Jem'Hadar",
+    at: FORWARD['dom-fwd-rom'].line,
+    spread: 36,
+    heading: Math.PI,
+  }),
   // Home defence around Cardassia Prime.
-  dom({ group: 'dom-jh-w', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", commander: 'Female Shapeshifter', at: aroundCardassia(180, 128), spread: 22, heading: Math.PI }),
+  dom({
+    group: 'dom-jh-w',
+    cls: 'jemhadar-attack-ship',
+    count: 205,
+    namePrefix: "Jem'Hadar",
+    commander: 'Female Shapeshifter',
+    at: aroundCardassia(180, 128),
+    spread: 22,
+    heading: Math.PI,
+  }),
   dom({ group: 'dom-jh-n', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", at: aroundCardassia(-90, 128), spread: 22 }),
   dom({ group: 'dom-jh-s', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", at: aroundCardassia(90, 128), spread: 22 }),
   dom({ group: 'dom-jh-e', cls: 'jemhadar-attack-ship', count: 205, namePrefix: "Jem'Hadar", at: aroundCardassia(0, 128), spread: 22 }),
-  dom({ group: 'dom-bc-n', cls: 'jemhadar-battlecruiser', count: 135, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(-140, 118), spread: 16 }),
-  dom({ group: 'dom-bc-s', cls: 'jemhadar-battlecruiser', count: 135, namePrefix: "Jem'Hadar battlecruiser", at: aroundCardassia(140, 118), spread: 16 }),
+  dom({
+    group: 'dom-bc-n',
+    cls: 'jemhadar-battlecruiser',
+    count: 135,
+    namePrefix: "Jem'Hadar battlecruiser",
+    at: aroundCardassia(-140, 118),
+    spread: 16,
+  }),
+  dom({
+    group: 'dom-bc-s',
+    cls: 'jemhadar-battlecruiser',
+    count: 135,
+    namePrefix: "Jem'Hadar battlecruiser",
+    at: aroundCardassia(140, 118),
+    spread: 16,
+  }),
   dom({ group: 'breen-ne', cls: 'breen-warship', count: 310, namePrefix: 'Breen warship', at: aroundCardassia(-45, 128), spread: 22 }),
   dom({ group: 'breen-se', cls: 'breen-warship', count: 310, namePrefix: 'Breen warship', at: aroundCardassia(45, 128), spread: 22 }),
   // Cardassian collaborator fleets guard the far side of the perimeter, away from the Alliance approach.
@@ -199,7 +275,16 @@ export const forces: ForceGroupSpec[] = [
   dom({ group: 'card-galor-s', cls: 'galor', count: 100, namePrefix: 'Galor', at: aroundCardassia(70, 190), spread: 18 }),
   dom({ group: 'card-keldon-e', cls: 'keldon', count: 100, namePrefix: 'Keldon', at: aroundCardassia(0, 168), spread: 16 }),
   // Fixed defences.
-  dom({ group: 'card-stations', cls: 'cardassian-station', count: 4, namePrefix: 'Cardassian station', at: CARDASSIA, spread: 95, formation: 'ring', heading: Math.PI / 4 }),
+  dom({
+    group: 'card-stations',
+    cls: 'cardassian-station',
+    count: 4,
+    namePrefix: 'Cardassian station',
+    at: CARDASSIA,
+    spread: 95,
+    formation: 'ring',
+    heading: Math.PI / 4,
+  }),
   // "Formidable" platforms (seed): tougher and better armed than the catalogue's, as at Chin'toka.
   dom({
     group: 'orbital-platforms',

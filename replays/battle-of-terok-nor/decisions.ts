@@ -63,8 +63,7 @@ export const decisions: DecisionSpec[] = [
   {
     id: D.regent,
     title: "Garak's advice to the Regent",
-    prompt:
-      "The flagship is breached in several places: the Regent can take Garak's advice and withdraw, or fight on for the station.",
+    prompt: "The flagship is breached in several places: the Regent can take Garak's advice and withdraw, or fight on for the station.",
     options: [
       { id: O.withdraw, label: "Withdraw on Garak's advice", historical: true },
       { id: O.fightOn, label: 'Fight on', historical: false },

@@ -86,13 +86,17 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
 export function verdict(d: Digest | null): { winner: string | null; summary: string } {
   if (!d) return { winner: null, summary: 'The battle ended before it was joined.' };
   const allianceLosses = `${d.bopsDestroyed} Bird${d.bopsDestroyed === 1 ? '' : 's'}-of-Prey and ${d.galorsDestroyed} Galor${d.galorsDestroyed === 1 ? '' : 's'} destroyed`;
-  const rebel = d.rebelLosses === 0 ? 'the rebellion lost no ships' : `the rebellion lost ${d.rebelLosses} ship${d.rebelLosses === 1 ? '' : 's'}`;
+  const rebel =
+    d.rebelLosses === 0 ? 'the rebellion lost no ships' : `the rebellion lost ${d.rebelLosses} ship${d.rebelLosses === 1 ? '' : 's'}`;
   const defiant = d.defiantStatus === 'destroyed' ? 'the Defiant was destroyed' : `the Defiant survived at ${pct(d.defiantHull)} hull`;
   if (!d.stationAlive) {
     return { winner: 'alliance', summary: `Terok Nor fell to the Alliance; ${defiant}; ${allianceLosses}.` };
   }
   if (d.flagshipStatus === 'destroyed') {
-    return { winner: 'rebellion', summary: `Terok Nor held and the Regent's flagship was destroyed; ${allianceLosses}; ${defiant}; ${rebel}.` };
+    return {
+      winner: 'rebellion',
+      summary: `Terok Nor held and the Regent's flagship was destroyed; ${allianceLosses}; ${defiant}; ${rebel}.`,
+    };
   }
   if (d.flagshipStatus === 'retreated' || d.allianceOnMap === 0) {
     return {
@@ -106,5 +110,8 @@ export function verdict(d: Digest | null): { winner: string | null; summary: str
       summary: `The Defiant was destroyed and the Alliance fleet holds the approaches to a battered Terok Nor (${pct(d.stationHull)} hull); ${allianceLosses}.`,
     };
   }
-  return { winner: null, summary: `No decision: Terok Nor still stands (${pct(d.stationHull)} hull) with the Alliance fleet on station; ${allianceLosses}.` };
+  return {
+    winner: null,
+    summary: `No decision: Terok Nor still stands (${pct(d.stationHull)} hull) with the Alliance fleet on station; ${allianceLosses}.`,
+  };
 }

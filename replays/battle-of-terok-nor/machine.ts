@@ -1,6 +1,17 @@
 import { assertEvent, assign, emit } from 'xstate';
 import {
-  battleSetup, caption, decided, fact, objective, order, phase, tick, tickGuard, type BattleCommand, type Facts, type Order,
+  battleSetup,
+  caption,
+  decided,
+  fact,
+  objective,
+  order,
+  phase,
+  tick,
+  tickGuard,
+  type BattleCommand,
+  type Facts,
+  type Order,
 } from '../engine/index.js';
 import { D, HISTORICAL_SHADOWS, O } from './decisions.js';
 import { allianceOnMap, bopsDestroyed, destroyed, digest, groupAlive, groupHull, groupShields, verdict, type Digest } from './facts.js';
@@ -62,9 +73,13 @@ export interface TerokNorContext {
  * the station opening fire is what starts the battle). `speed` undefined = each group's top speed.
  */
 const approachOrders = (speed?: number) =>
-  ([[G.bops, P.bopsAssault], [G.galors, P.assault], [G.flagship, P.flagshipStandoff]] as const).map(([group, to]) =>
-    order({ kind: 'move', group, to, ...(speed !== undefined ? { speed } : {}) }),
-  );
+  (
+    [
+      [G.bops, P.bopsAssault],
+      [G.galors, P.assault],
+      [G.flagship, P.flagshipStandoff],
+    ] as const
+  ).map(([group, to]) => order({ kind: 'move', group, to, ...(speed !== undefined ? { speed } : {}) }));
 
 /** Orders sending the fleet against the station (escorts lead, the flagship hangs back). */
 const assaultOrders = [
@@ -80,21 +95,25 @@ const when = (pred: (f: Facts) => boolean) => tickGuard<TerokNorContext>(pred);
 const s = battleSetup<TerokNorContext>((context, facts) => ({ last: digest(facts, context.last) })).extend({
   delays: T,
   actions: {
-    emitDecoys: emit(({ context }): BattleCommand => ({
-      type: 'order',
-      order: {
-        kind: 'decoys',
-        group: G.raider,
-        decoyGroup: G.shadows,
-        count: context.shadows,
-        to: P.decoyTarget,
-        ttlMs: SHADOW_TTL.base + SHADOW_TTL.perShadow * context.shadows,
-      },
-    })),
-    emitDecoyFact: emit(({ context }): BattleCommand => ({
-      type: 'fact',
-      text: `Bashir projected ${context.shadows} false warp shadow${context.shadows === 1 ? '' : 's'}`,
-    })),
+    emitDecoys: emit(
+      ({ context }): BattleCommand => ({
+        type: 'order',
+        order: {
+          kind: 'decoys',
+          group: G.raider,
+          decoyGroup: G.shadows,
+          count: context.shadows,
+          to: P.decoyTarget,
+          ttlMs: SHADOW_TTL.base + SHADOW_TTL.perShadow * context.shadows,
+        },
+      }),
+    ),
+    emitDecoyFact: emit(
+      ({ context }): BattleCommand => ({
+        type: 'fact',
+        text: `Bashir projected ${context.shadows} false warp shadow${context.shadows === 1 ? '' : 's'}`,
+      }),
+    ),
     chooseShadows: assign(({ event }) => {
       assertEvent(event, 'DECIDE');
       return { decoyRun: true, shadows: Math.max(0, Math.min(12, Math.round(event.value ?? HISTORICAL_SHADOWS))) };
@@ -103,21 +122,26 @@ const s = battleSetup<TerokNorContext>((context, facts) => ({ last: digest(facts
       assertEvent(event, 'TICK');
       return { bopsAtLaunch: bopsDestroyed(event.facts) };
     }),
-    emitDefiantAttack: emit(({ context }): BattleCommand => ({
-      type: 'order',
-      order: { kind: 'attack', group: G.defiant, target: G.flagship, range: context.tactic === 'pointblank' ? 'pointblank' : 'standoff' },
-    })),
-    emitRaiderAttack: emit(({ context }): BattleCommand =>
-      context.raiderReturns
-        ? { type: 'order', order: { kind: 'attack', group: G.raider, target: G.flagship, range: 'close' } }
-        : { type: 'order', order: { kind: 'hold', group: G.raider } },
+    emitDefiantAttack: emit(
+      ({ context }): BattleCommand => ({
+        type: 'order',
+        order: { kind: 'attack', group: G.defiant, target: G.flagship, range: context.tactic === 'pointblank' ? 'pointblank' : 'standoff' },
+      }),
+    ),
+    emitRaiderAttack: emit(
+      ({ context }): BattleCommand =>
+        context.raiderReturns
+          ? { type: 'order', order: { kind: 'attack', group: G.raider, target: G.flagship, range: 'close' } }
+          : { type: 'order', order: { kind: 'hold', group: G.raider } },
     ),
     // The hunter's group only exists once a Bird-of-Prey was detached; before that the same order
     // goes to the Birds-of-Prey it would have come from (a harmless repeat).
-    emitHunterRetreat: emit(({ context }): BattleCommand => ({
-      type: 'order',
-      order: { kind: 'retreat', group: context.hunterOut ? G.hunter : G.bops, to: P.retreat },
-    })),
+    emitHunterRetreat: emit(
+      ({ context }): BattleCommand => ({
+        type: 'order',
+        order: { kind: 'retreat', group: context.hunterOut ? G.hunter : G.bops, to: P.retreat },
+      }),
+    ),
     emitHunterPress: emit(({ context }): BattleCommand => ({ type: 'order', order: pressAttack(context.hunterOut ? G.hunter : G.bops) })),
     emitEnd: emit(({ context }): BattleCommand => ({ type: 'end', ...verdict(context.last) })),
     emitOutcomeFacts: emit(({ context }): BattleCommand => {
@@ -152,7 +176,15 @@ const s = battleSetup<TerokNorContext>((context, facts) => ({ last: digest(facts
 export const machine = s.createMachine({
   id: 'battle-of-terok-nor',
   initial: 'refit',
-  context: { shadows: HISTORICAL_SHADOWS, decoyRun: true, tactic: 'pointblank', raiderReturns: true, bopsAtLaunch: 0, hunterOut: false, last: null },
+  context: {
+    shadows: HISTORICAL_SHADOWS,
+    decoyRun: true,
+    tactic: 'pointblank',
+    raiderReturns: true,
+    bopsAtLaunch: 0,
+    hunterOut: false,
+    last: null,
+  },
   on: { TICK: { actions: 'record' } },
   states: {
     refit: {
@@ -164,7 +196,13 @@ export const machine = s.createMachine({
           "Terok Nor is in rebel hands, but the rebels' copy of the Defiant shakes itself apart at full power. Smiley O'Brien, Jennifer Sisko and a reluctant Benjamin Sisko overhaul its inertial dampers at the station's berth. Far off in Alliance space, the escaped Garak stands before Regent Worf, who is gathering a fleet to take the station back.",
         ),
         objective({ id: 'hold-station', label: 'Hold Terok Nor', side: SIDES.rebellion, status: 'pending' }),
-        objective({ id: 'defiant-refit', label: "Finish the Defiant's dampers overhaul", side: SIDES.rebellion, status: 'pending', progress: 0 }),
+        objective({
+          id: 'defiant-refit',
+          label: "Finish the Defiant's dampers overhaul",
+          side: SIDES.rebellion,
+          status: 'pending',
+          progress: 0,
+        }),
         order({ kind: 'status', group: G.defiant, status: 'disabled', reason: 'Docked for refit: inertial dampers overhaul' }),
         order({ kind: 'progress', counter: 'refit', ratePerSec: REFIT_RATE, group: G.defiant }),
       ],
@@ -208,7 +246,9 @@ export const machine = s.createMachine({
             order({ kind: 'move', group: G.raider, to: P.decoyLaunch }),
           ],
           // With no shadows to project there is no ruse: the raider slips away and the fleet comes on.
-          after: { raiderRun: [{ guard: 'hasShadows', target: 'lure' }, { actions: order({ kind: 'move', group: G.raider, to: P.raiderHide }) }] },
+          after: {
+            raiderRun: [{ guard: 'hasShadows', target: 'lure' }, { actions: order({ kind: 'move', group: G.raider, to: P.raiderHide }) }],
+          },
           on: { TICK: tick({ guard: 'engaged', target: 'fleetArrives' }) },
         },
         lure: {
@@ -280,7 +320,13 @@ export const machine = s.createMachine({
               'The Defiant sheds its docking scaffold with Sisko in command. Its first phaser-cannon volleys go at the Birds-of-Prey.',
             ),
             order({ kind: 'status', group: G.defiant, status: 'active', reason: 'Docking scaffold jettisoned' }),
-            objective({ id: 'defiant-refit', label: "Finish the Defiant's dampers overhaul", side: SIDES.rebellion, status: 'complete', progress: 1 }),
+            objective({
+              id: 'defiant-refit',
+              label: "Finish the Defiant's dampers overhaul",
+              side: SIDES.rebellion,
+              status: 'complete',
+              progress: 1,
+            }),
             order({ kind: 'attack', group: G.defiant, target: G.bops, range: 'pointblank' }),
           ],
           on: { TICK: tick({ guard: 'firstKill', target: 'hunt' }) },
@@ -494,7 +540,7 @@ export const machine = s.createMachine({
         order({ kind: 'move', group: G.raider, to: P.raiderHome }),
         objective({ id: 'hold-station', label: 'Hold Terok Nor', side: SIDES.rebellion, status: 'complete' }),
         fact("The Regent ordered a full retreat on Garak's advice"),
-        caption('Garak, at the Regent\'s side: perhaps it is time His Majesty took his august person away from the battle.'),
+        caption("Garak, at the Regent's side: perhaps it is time His Majesty took his august person away from the battle."),
       ],
       on: { TICK: tick({ guard: 'allianceGone', target: 'end' }) },
       after: { withdrawal: 'end' },

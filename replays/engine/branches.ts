@@ -4,7 +4,6 @@ import { compileBattle, startFork, type Compilation, type CompiledBranch } from 
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import type { BattleDefinition } from './types.js';
 
-
 // Compiled branches by id. A branch id is a hash of battle + seed + normalized decisions, so the same
 // what-if asked twice (or by two rooms) compiles once. Forks resume from the parent's checkpoint,
 // so a fork costs only the simulation after the decision point.
@@ -165,7 +164,10 @@ export class BranchCatalog {
     if (all.length === 0) return { branch: await this.history(battleId) };
     if (!parent.checkpoints[valid.decisionId]) {
       const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
-      throw new DecisionError('NOT_REACHED', `Branch ${parentBranchId} never reaches decision '${valid.decisionId}'. Decisions reached on it: ${reached}`);
+      throw new DecisionError(
+        'NOT_REACHED',
+        `Branch ${parentBranchId} never reaches decision '${valid.decisionId}'. Decisions reached on it: ${reached}`,
+      );
     }
     return { branchId: id, start: () => startFork(def, parent, valid.decisionId, valid, all), parent };
   }

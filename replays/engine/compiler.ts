@@ -183,7 +183,11 @@ class Run {
         return;
       }
       case 'effect':
-        this.emit(cmd.label === undefined ? { type: 'effect', kind: cmd.kind, pos: cmd.pos, radius: cmd.radius } : { type: 'effect', kind: cmd.kind, pos: cmd.pos, radius: cmd.radius, label: cmd.label });
+        this.emit(
+          cmd.label === undefined
+            ? { type: 'effect', kind: cmd.kind, pos: cmd.pos, radius: cmd.radius }
+            : { type: 'effect', kind: cmd.kind, pos: cmd.pos, radius: cmd.radius, label: cmd.label },
+        );
         return;
       case 'fact':
         s.facts.push(cmd.text);
@@ -249,7 +253,10 @@ class Run {
         : { type: 'decision:made', historical: isHistorical(spec, choice), decisionId: id, optionId: choice.optionId, value: choice.value };
     this.emit(made);
     this.state.reached[id].chosen = choice;
-    const ev: MachineEvent = choice.value === undefined ? { type: 'DECIDE', decisionId: id, optionId: choice.optionId } : { type: 'DECIDE', decisionId: id, optionId: choice.optionId, value: choice.value };
+    const ev: MachineEvent =
+      choice.value === undefined
+        ? { type: 'DECIDE', decisionId: id, optionId: choice.optionId }
+        : { type: 'DECIDE', decisionId: id, optionId: choice.optionId, value: choice.value };
     this.actor.send(ev);
     this.flush();
   }
@@ -312,7 +319,15 @@ class Run {
     const s = this.state;
     return this.def.decisions.map((d) => {
       const r = s.reached[d.id];
-      return { id: d.id, title: d.title, prompt: d.prompt, options: d.options, atMs: r ? r.atMs : null, seq: r ? r.seq : null, chosen: r ? r.chosen : null };
+      return {
+        id: d.id,
+        title: d.title,
+        prompt: d.prompt,
+        options: d.options,
+        atMs: r ? r.atMs : null,
+        seq: r ? r.seq : null,
+        chosen: r ? r.chosen : null,
+      };
     });
   }
 
@@ -435,7 +450,17 @@ export function startCompile(def: BattleDefinition, opts: CompileOptions = {}): 
   const normalized = normalizeDecisions(def, opts.decisions ?? []);
   const world = createWorld(def, seed);
   const forces = initialForces(world);
-  const state: RunState = { world, phase: null, phases: [], facts: [], objectives: {}, ended: null, reached: {}, fold: emptyWorld(), nextKeyframeT: 0 };
+  const state: RunState = {
+    world,
+    phase: null,
+    phases: [],
+    facts: [],
+    objectives: {},
+    ended: null,
+    reached: {},
+    fold: emptyWorld(),
+    nextKeyframeT: 0,
+  };
   const run = new Run(def, state, normalized, [], []);
   run.onTick = opts.onTick;
   // t=0: the opening order of battle and the planned fields, before the machine speaks.
@@ -460,16 +485,31 @@ export function startCompile(def: BattleDefinition, opts: CompileOptions = {}): 
  * decisions the parent already passed must match the parent's. The events before the choice are
  * the parent's own objects (same seqs); the result is identical to compiling from zero.
  */
-export function resumeFromCheckpoint(def: BattleDefinition, parent: CompiledBranch, decisionId: string, choice: DecisionChoice, allDecisions: DecisionChoice[]): CompiledBranch {
+export function resumeFromCheckpoint(
+  def: BattleDefinition,
+  parent: CompiledBranch,
+  decisionId: string,
+  choice: DecisionChoice,
+  allDecisions: DecisionChoice[],
+): CompiledBranch {
   return startFork(def, parent, decisionId, choice, allDecisions).result();
 }
 
 /** resumeFromCheckpoint in steps: a progressive fork publishes its events as the simulation advances. */
-export function startFork(def: BattleDefinition, parent: CompiledBranch, decisionId: string, choice: DecisionChoice, allDecisions: DecisionChoice[]): Compilation {
+export function startFork(
+  def: BattleDefinition,
+  parent: CompiledBranch,
+  decisionId: string,
+  choice: DecisionChoice,
+  allDecisions: DecisionChoice[],
+): Compilation {
   const cp = parent.checkpoints[decisionId];
   if (!cp) {
     const reached = Object.keys(parent.checkpoints).sort().join(', ') || '(none)';
-    throw new DecisionError('NOT_REACHED', `Branch ${parent.timeline.branchId} never reached decision '${decisionId}'. Decisions reached: ${reached}`);
+    throw new DecisionError(
+      'NOT_REACHED',
+      `Branch ${parent.timeline.branchId} never reached decision '${decisionId}'. Decisions reached: ${reached}`,
+    );
   }
   const valid = validateChoice(def, { ...choice, decisionId });
   // The fork choice wins over whatever allDecisions says about this decision.
@@ -480,7 +520,10 @@ export function startFork(def: BattleDefinition, parent: CompiledBranch, decisio
     const spec = def.decisions.find((d) => d.id === id);
     const want = normalized.find((d) => d.decisionId === id) ?? (spec ? historicalChoice(spec) : null);
     if (!want || want.optionId !== r.chosen.optionId || want.value !== r.chosen.value) {
-      throw new DecisionError('NOT_REACHED', `Decision '${id}' was made before '${decisionId}' on branch ${parent.timeline.branchId} as ${r.chosen.optionId}; a fork there cannot change it`);
+      throw new DecisionError(
+        'NOT_REACHED',
+        `Decision '${id}' was made before '${decisionId}' on branch ${parent.timeline.branchId} as ${r.chosen.optionId}; a fork there cannot change it`,
+      );
     }
   }
   const seed = parent.timeline.seed;

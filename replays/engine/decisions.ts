@@ -5,7 +5,16 @@ import type { BattleDefinition, DecisionSpec } from './types.js';
 // Validating and normalizing what-if choices. A branch is named by its normalized choices, so the
 // same decisions, given in any order and with history-equal choices left in or out, name one branch.
 
-export type DecisionErrorCode = 'MALFORMED' | 'UNKNOWN_DECISION' | 'UNKNOWN_OPTION' | 'VALUE_REQUIRED' | 'VALUE_NOT_ALLOWED' | 'VALUE_OUT_OF_RANGE' | 'VALUE_OFF_STEP' | 'DUPLICATE_DECISION' | 'NOT_REACHED';
+export type DecisionErrorCode =
+  | 'MALFORMED'
+  | 'UNKNOWN_DECISION'
+  | 'UNKNOWN_OPTION'
+  | 'VALUE_REQUIRED'
+  | 'VALUE_NOT_ALLOWED'
+  | 'VALUE_OUT_OF_RANGE'
+  | 'VALUE_OFF_STEP'
+  | 'DUPLICATE_DECISION'
+  | 'NOT_REACHED';
 
 export class DecisionError extends Error {
   constructor(
@@ -42,15 +51,24 @@ export function validateChoice(def: BattleDefinition, choice: DecisionChoice): D
   const spec = def.decisions.find((d) => d.id === choice.decisionId);
   if (!spec) {
     const valid = def.decisions.map((d) => d.id).join(', ') || '(none)';
-    throw new DecisionError('UNKNOWN_DECISION', `Unknown decision '${choice.decisionId}' in battle ${def.info.id}. Valid decisions: ${valid}`);
+    throw new DecisionError(
+      'UNKNOWN_DECISION',
+      `Unknown decision '${choice.decisionId}' in battle ${def.info.id}. Valid decisions: ${valid}`,
+    );
   }
   const opt = spec.options.find((o) => o.id === choice.optionId);
   if (!opt) {
-    throw new DecisionError('UNKNOWN_OPTION', `Unknown option '${choice.optionId}' for decision '${spec.id}'. Valid options: ${describeOptions(spec)}`);
+    throw new DecisionError(
+      'UNKNOWN_OPTION',
+      `Unknown option '${choice.optionId}' for decision '${spec.id}'. Valid options: ${describeOptions(spec)}`,
+    );
   }
   if (!opt.param) {
     if (choice.value !== undefined) {
-      throw new DecisionError('VALUE_NOT_ALLOWED', `Option '${opt.id}' of decision '${spec.id}' takes no value. Valid options: ${describeOptions(spec)}`);
+      throw new DecisionError(
+        'VALUE_NOT_ALLOWED',
+        `Option '${opt.id}' of decision '${spec.id}' takes no value. Valid options: ${describeOptions(spec)}`,
+      );
     }
     return { decisionId: spec.id, optionId: opt.id };
   }
@@ -60,11 +78,17 @@ export function validateChoice(def: BattleDefinition, choice: DecisionChoice): D
     throw new DecisionError('VALUE_REQUIRED', `Option '${opt.id}' of decision '${spec.id}' needs a value (${p.label}): ${range}`);
   }
   if (choice.value < p.min || choice.value > p.max) {
-    throw new DecisionError('VALUE_OUT_OF_RANGE', `Value ${choice.value} for '${spec.id}=${opt.id}' is out of range: ${p.label} must be ${range}`);
+    throw new DecisionError(
+      'VALUE_OUT_OF_RANGE',
+      `Value ${choice.value} for '${spec.id}=${opt.id}' is out of range: ${p.label} must be ${range}`,
+    );
   }
   const k = (choice.value - p.min) / p.step;
   if (Math.abs(k - Math.round(k)) > 1e-9) {
-    throw new DecisionError('VALUE_OFF_STEP', `Value ${choice.value} for '${spec.id}=${opt.id}' is not on a step: ${p.label} must be ${range}`);
+    throw new DecisionError(
+      'VALUE_OFF_STEP',
+      `Value ${choice.value} for '${spec.id}=${opt.id}' is not on a step: ${p.label} must be ${range}`,
+    );
   }
   return { decisionId: spec.id, optionId: opt.id, value: choice.value };
 }

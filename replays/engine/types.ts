@@ -1,6 +1,15 @@
 import type { AnyStateMachine } from 'xstate';
 import type { BattleInfo } from '../../shared/battle/timeline.js';
-import type { DecisionOptionInfo, EffectKind, ObjectiveStatus, SideId, UnitKind, UnitStatus, Vec2, Weapon } from '../../shared/battle/types.js';
+import type {
+  DecisionOptionInfo,
+  EffectKind,
+  ObjectiveStatus,
+  SideId,
+  UnitKind,
+  UnitStatus,
+  Vec2,
+  Weapon,
+} from '../../shared/battle/types.js';
 
 // The authoring contract between a battle (replays/<battle>/) and the engine (simulation + compiler).
 //

@@ -1,7 +1,19 @@
 import { assertEvent, assign, enqueueActions } from 'xstate';
 import {
-  battleSetup, caption, command, decided, emits, fact, objective, order as orderAction, phase as phaseAction, tick, tickGuard,
-  type BattleCommand, type Facts, type Order,
+  battleSetup,
+  caption,
+  command,
+  decided,
+  emits,
+  fact,
+  objective,
+  order as orderAction,
+  phase as phaseAction,
+  tick,
+  tickGuard,
+  type BattleCommand,
+  type Facts,
+  type Order,
 } from '../engine/index.js';
 import { D, HISTORICAL_WINGS } from './decisions.js';
 import { CONVOY, DOM, FED, HALT, MAIN_BODY, MINEFIELD_ID, P, RESERVE, SHIPS_PER_WING } from './scenario.js';
@@ -60,7 +72,11 @@ const initialContext: Ctx = {
 
 const order = (o: Order): BattleCommand => ({ type: 'order', order: o });
 const phase = (phaseId: string, title: string, label: string, caption: string): BattleCommand => ({
-  type: 'phase', phaseId, title, label, caption,
+  type: 'phase',
+  phaseId,
+  title,
+  label,
+  caption,
 });
 const mainBody = (f: (group: string) => Order): BattleCommand[] => MAIN_BODY.map((g) => order(f(g)));
 
@@ -97,10 +113,20 @@ export function verdict(ctx: Ctx, f: Facts): { winner: string | null; summary: s
   const defiant = alive(f, 'defiant') || f.units.defiant?.status === 'retreated';
   const rotarran = alive(f, 'rotarran') || f.units.rotarran?.status === 'retreated';
   const facts: string[] = [];
-  facts.push(sealed ? 'Wormhole sealed: Dominion reinforcements stranded in the Gamma Quadrant'
-    : fieldActive(f) ? 'Minefield active, but only after the convoy came through' : 'Wormhole still open: the minefield was never finished');
-  facts.push(ds9?.status === 'destroyed' ? 'Deep Space 9 destroyed'
-    : ctx.boarded ? 'Deep Space 9 in Dominion hands' : 'Deep Space 9 still in Federation hands');
+  facts.push(
+    sealed
+      ? 'Wormhole sealed: Dominion reinforcements stranded in the Gamma Quadrant'
+      : fieldActive(f)
+        ? 'Minefield active, but only after the convoy came through'
+        : 'Wormhole still open: the minefield was never finished',
+  );
+  facts.push(
+    ds9?.status === 'destroyed'
+      ? 'Deep Space 9 destroyed'
+      : ctx.boarded
+        ? 'Deep Space 9 in Dominion hands'
+        : 'Deep Space 9 still in Federation hands',
+  );
   facts.push(defiant ? 'USS Defiant survives' : 'USS Defiant lost');
   facts.push(rotarran ? 'IKS Rotarran survives' : 'IKS Rotarran lost');
   let winner: string | null;
@@ -116,9 +142,10 @@ export function verdict(ctx: Ctx, f: Facts): { winner: string | null; summary: s
   } else if (stationLost) {
     winner = DOM;
     const station = ctx.boarded ? 'the Dominion holds the station' : 'Deep Space 9 is destroyed';
-    summary = ctx.convoy === 'through'
-      ? `The minefield is not finished in time: the convoy comes through the wormhole and ${station}. A clear Dominion victory.`
-      : `The wormhole stays open and ${station}: a Dominion victory.`;
+    summary =
+      ctx.convoy === 'through'
+        ? `The minefield is not finished in time: the convoy comes through the wormhole and ${station}. A clear Dominion victory.`
+        : `The wormhole stays open and ${station}: a Dominion victory.`;
   } else {
     winner = null;
     summary = 'The station holds but the wormhole stays open: the battle is undecided.';
@@ -130,11 +157,25 @@ function endCommands(ctx: Ctx, f: Facts): BattleCommand[] {
   const v = verdict(ctx, f);
   const open: BattleCommand[] = [];
   if (!ctx.boarded) open.push({ type: 'objective', id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'failed' });
-  if (!fieldActive(f)) open.push({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'failed', progress: ctx.fieldProgress });
+  if (!fieldActive(f))
+    open.push({
+      type: 'objective',
+      id: 'seal-wormhole',
+      label: 'Mine the wormhole entrance',
+      side: FED,
+      status: 'failed',
+      progress: ctx.fieldProgress,
+    });
   // Program Sisko 197's point: whatever the Dominion takes must be of no use to it (read from the
   // station's simulated status: sabotaged or destroyed).
   const denied = f.units.ds9?.status === 'disabled' || f.units.ds9?.status === 'destroyed';
-  open.push({ type: 'objective', id: 'deny-station', label: 'Leave the Dominion no working station', side: FED, status: denied ? 'complete' : 'failed' });
+  open.push({
+    type: 'objective',
+    id: 'deny-station',
+    label: 'Leave the Dominion no working station',
+    side: FED,
+    status: denied ? 'complete' : 'failed',
+  });
   return [
     ...open,
     ...v.facts.map((text): BattleCommand => ({ type: 'fact', text })),
@@ -148,7 +189,10 @@ function convoyArrives(ctx: Ctx, f: Facts): BattleCommand[] {
   if (fieldActive(f)) {
     return [
       { type: 'effect', kind: 'wormhole-blocked', pos: P.wormhole, radius: 40, label: 'Convoy blocked' },
-      { type: 'caption', text: 'A Dominion convoy reaches the wormhole from the Gamma Quadrant and finds the way sealed by the minefield.' },
+      {
+        type: 'caption',
+        text: 'A Dominion convoy reaches the wormhole from the Gamma Quadrant and finds the way sealed by the minefield.',
+      },
       { type: 'fact', text: 'Gamma Quadrant convoy stopped by the minefield' },
       { type: 'objective', id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'failed', progress: 0 },
     ];
@@ -157,7 +201,10 @@ function convoyArrives(ctx: Ctx, f: Facts): BattleCommand[] {
     { type: 'effect', kind: 'wormhole-open', pos: P.wormhole, radius: 40, label: 'Convoy through' },
     ...CONVOY.map((g) => order({ kind: 'spawn', group: g })),
     ...CONVOY.map((g) => order({ kind: 'attack', group: g, target: `side:${FED}`, range: 'close' })),
-    { type: 'caption', text: `The minefield is only ${Math.round(ctx.fieldProgress * 100)}% laid: a Dominion convoy comes through the wormhole and joins the attack.` },
+    {
+      type: 'caption',
+      text: `The minefield is only ${Math.round(ctx.fieldProgress * 100)}% laid: a Dominion convoy comes through the wormhole and joins the attack.`,
+    },
     { type: 'fact', text: 'Gamma Quadrant convoy came through the wormhole' },
     { type: 'objective', id: 'reinforce', label: 'Bring reinforcements through the wormhole', side: DOM, status: 'complete', progress: 1 },
   ];
@@ -179,16 +226,18 @@ function layingNote(c: Ctx): string {
 
 function evacuationCaption(c: Ctx): string {
   const ships = crewShips(c);
-  if (!ships) return 'The station is untenable and Sisko orders Starfleet off Deep Space 9, but no ship is left to take them; Dukat commits his reserve.';
-  const laying = !c.fieldActive && c.defiantUp
-    ? ' The minefield is not finished, so the Defiant stays at the wormhole until it is.' : '';
+  if (!ships)
+    return 'The station is untenable and Sisko orders Starfleet off Deep Space 9, but no ship is left to take them; Dukat commits his reserve.';
+  const laying = !c.fieldActive && c.defiantUp ? ' The minefield is not finished, so the Defiant stays at the wormhole until it is.' : '';
   const why = c.fieldActive ? 'With the wormhole blocked and the station untenable' : 'The station is untenable and';
   return `${why}${c.fieldActive ? ',' : ''} Sisko orders Starfleet off Deep Space 9. The crew and sensitive equipment go aboard ${ships}.${laying} Dukat commits his reserve.`;
 }
 
 function departureCaption(c: Ctx): string {
   const ships = crewShips(c);
-  const who = ships ? `${ships[0].toUpperCase()}${ships.slice(1)} pull${c.defiantUp && c.rotarranUp ? '' : 's'} away and head for Federation space.` : 'No Starfleet ship is left to leave.';
+  const who = ships
+    ? `${ships[0].toUpperCase()}${ships.slice(1)} pull${c.defiantUp && c.rotarranUp ? '' : 's'} away and head for Federation space.`
+    : 'No Starfleet ship is left to leave.';
   return `${who} Deep Space 9 is left to the Bajoran Militia under Major Kira.`;
 }
 
@@ -196,10 +245,14 @@ function departureCaption(c: Ctx): string {
 
 function splitCommands(c: Ctx): BattleCommand[] {
   return [
-    phase('split', 'Dukat splits his fleet', 'Late 2373 · hour 0:45',
+    phase(
+      'split',
+      'Dukat splits his fleet',
+      'Late 2373 · hour 0:45',
       c.wings > 0
         ? `The battle opens. Dukat sends ${c.wings} Jem'Hadar attack wing${c.wings === 1 ? '' : 's'} after the Defiant and throws the rest of the fleet at the station. The Rotarran moves to cover the Defiant.`
-        : 'The battle opens. Dukat ignores the Defiant and throws his whole fleet at the station. The Rotarran stays by the Defiant.'),
+        : 'The battle opens. Dukat ignores the Defiant and throws his whole fleet at the station. The Rotarran stays by the Defiant.',
+    ),
     order({ kind: 'ceasefire', active: false }),
     ...(c.wings > 0
       ? [
@@ -211,17 +264,26 @@ function splitCommands(c: Ctx): BattleCommand[] {
     order({ kind: 'hold', group: 'rotarran' }),
     ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'standoff' })),
     order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` }),
-    { type: 'fact', text: c.wings > 0 ? `Dukat sends ${c.wings} attack wings after the Defiant` : 'Dukat sends no ships after the Defiant' },
+    {
+      type: 'fact',
+      text: c.wings > 0 ? `Dukat sends ${c.wings} attack wings after the Defiant` : 'Dukat sends no ships after the Defiant',
+    },
   ];
 }
 
 function shieldsHoldCommands(c: Ctx): BattleCommand[] {
   return [
-    phase('shields-hold', 'The shields hold', 'Late 2373 · hour 0:50',
-      "The station's shields hold under the barrage, to Dukat's and Weyoun's surprise: Federation shields had been no match for Jem'Hadar polaron weapons. Dukat orders more ships to fire on the station."),
+    phase(
+      'shields-hold',
+      'The shields hold',
+      'Late 2373 · hour 0:50',
+      "The station's shields hold under the barrage, to Dukat's and Weyoun's surprise: Federation shields had been no match for Jem'Hadar polaron weapons. Dukat orders more ships to fire on the station.",
+    ),
     ...(c.cover && c.wings > 0
-      ? [order({ kind: 'attack', group: 'ds9', target: WINGS_GROUP }),
-         { type: 'caption', text: 'Sisko turns part of the station\'s weapons on the attack wings hunting the Defiant.' } as BattleCommand]
+      ? [
+          order({ kind: 'attack', group: 'ds9', target: WINGS_GROUP }),
+          { type: 'caption', text: "Sisko turns part of the station's weapons on the attack wings hunting the Defiant." } as BattleCommand,
+        ]
       : [order({ kind: 'attack', group: 'ds9', target: `side:${DOM}` })]),
     ...(c.wings > 0 ? [order({ kind: 'attack', group: 'rotarran', target: WINGS_GROUP, range: 'close' })] : []),
     ...mainBody((g) => ({ kind: 'attack', group: g, target: 'ds9', range: 'close' })),
@@ -231,26 +293,54 @@ function shieldsHoldCommands(c: Ctx): BattleCommand[] {
 function bombardmentCommands(c: Ctx): BattleCommand[] {
   return [
     c.focus17
-      ? phase('bombardment', 'Section 17', 'Late 2373 · hour 1:10',
-          `Dukat, who once commanded the station, knows where its shield grid is weakest: he directs all fire into section 17 of the outer docking ring.${layingNote(c)}`)
-      : phase('bombardment', 'Broad bombardment', 'Late 2373 · hour 1:10',
-          `Dukat keeps his fire spread across the whole station, waiting for the shields to give.${layingNote(c)}`),
-    ...mainBody((g) => (c.focus17
-      ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
-      : { kind: 'attack', group: g, target: 'ds9', range: 'close' })),
+      ? phase(
+          'bombardment',
+          'Section 17',
+          'Late 2373 · hour 1:10',
+          `Dukat, who once commanded the station, knows where its shield grid is weakest: he directs all fire into section 17 of the outer docking ring.${layingNote(c)}`,
+        )
+      : phase(
+          'bombardment',
+          'Broad bombardment',
+          'Late 2373 · hour 1:10',
+          `Dukat keeps his fire spread across the whole station, waiting for the shields to give.${layingNote(c)}`,
+        ),
+    ...mainBody((g) =>
+      c.focus17
+        ? { kind: 'attack', group: g, target: 'ds9', range: 'close', section: 'section-17' }
+        : { kind: 'attack', group: g, target: 'ds9', range: 'close' },
+    ),
     // Progress report, unless the field is already finished (which would undo its 'complete').
-    ...(c.fieldActive ? [] : [{ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'pending', progress: c.fieldProgress } as BattleCommand]),
+    ...(c.fieldActive
+      ? []
+      : [
+          {
+            type: 'objective',
+            id: 'seal-wormhole',
+            label: 'Mine the wormhole entrance',
+            side: FED,
+            status: 'pending',
+            progress: c.fieldProgress,
+          } as BattleCommand,
+        ]),
   ];
 }
 
 function shieldsFallCommands(c: Ctx): BattleCommand[] {
   return [
-    phase('shields-fall', 'Shields fall', 'Late 2373 · hour 1:35',
+    phase(
+      'shields-fall',
+      'Shields fall',
+      'Late 2373 · hour 1:35',
       c.focus17
-        ? 'Section 17 gives way and main power to the shields is cut. With the station\'s shields down it can no longer be held.'
-        : 'Worn down by the bombardment, the station\'s shields finally collapse.'),
+        ? "Section 17 gives way and main power to the shields is cut. With the station's shields down it can no longer be held."
+        : "Worn down by the bombardment, the station's shields finally collapse.",
+    ),
     { type: 'effect', kind: 'explosion', pos: P.ds9, radius: 30, label: 'Shields down' },
-    { type: 'fact', text: c.focus17 ? 'Station shields collapse: section 17 breached' : 'Station shields collapse under broad bombardment' },
+    {
+      type: 'fact',
+      text: c.focus17 ? 'Station shields collapse: section 17 breached' : 'Station shields collapse under broad bombardment',
+    },
   ];
 }
 
@@ -285,26 +375,39 @@ function departureCommands(c: Ctx): BattleCommand[] {
 
 function occupationCommands(c: Ctx): BattleCommand[] {
   return [
-    phase('occupation', 'Program Sisko 197 and the occupation', 'Late 2373 · hour 2:10',
+    phase(
+      'occupation',
+      'Program Sisko 197 and the occupation',
+      'Late 2373 · hour 2:10',
       c.run197
         ? `${crewShips(c) ? 'Once the ships are clear, ' : ''}Kira runs Program Sisko 197. It wrecks the station's computers and power, leaving a near-lifeless hulk for the Dominion.`
-        : 'Kira hands the station over intact, its computers and power systems working.'),
+        : 'Kira hands the station over intact, its computers and power systems working.',
+    ),
     // The fighting is over: Starfleet is gone and the Bajorans, bound by their pact, do not resist.
     order({ kind: 'ceasefire', active: true }),
     ...(c.run197
-      ? [order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
-         { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand,
-         { type: 'caption', text: 'Major Kira, now the Bajorans\' representative to the Dominion, at the console: Program Sisko 197 is running.' } as BattleCommand]
+      ? [
+          order({ kind: 'status', group: 'ds9', status: 'disabled', reason: 'Program Sisko 197' }),
+          { type: 'fact', text: 'Program Sisko 197 activated: the station is sabotaged' } as BattleCommand,
+          {
+            type: 'caption',
+            text: "Major Kira, now the Bajorans' representative to the Dominion, at the console: Program Sisko 197 is running.",
+          } as BattleCommand,
+        ]
       : [{ type: 'fact', text: 'Station handed over with its systems intact' } as BattleCommand]),
   ];
 }
 
 function lastStandCommands(c: Ctx): BattleCommand[] {
   return [
-    phase('last-stand', 'A last stand', 'Late 2373 · hour 1:40',
+    phase(
+      'last-stand',
+      'A last stand',
+      'Late 2373 · hour 1:40',
       c.fieldActive
         ? 'Sisko keeps his people aboard. The Defiant and the Rotarran fall back on the station to fight beside it, and Dukat commits his reserve.'
-        : 'Sisko keeps his people aboard. The Rotarran falls back on the station while the Defiant keeps laying mines, and Dukat commits his reserve.'),
+        : 'Sisko keeps his people aboard. The Rotarran falls back on the station while the Defiant keeps laying mines, and Dukat commits his reserve.',
+    ),
     // The Defiant does not abandon an unfinished minefield.
     ...(c.fieldActive ? [order({ kind: 'attack', group: 'defiant', target: `side:${DOM}`, range: 'close' })] : []),
     order({ kind: 'attack', group: 'rotarran', target: `side:${DOM}`, range: 'close' }),
@@ -317,9 +420,13 @@ function lastStandCommands(c: Ctx): BattleCommand[] {
 
 function flightCommands(c: Ctx): BattleCommand[] {
   return [
-    { type: 'caption', text: c.defiantUp || c.rotarranUp
-      ? 'Deep Space 9 is destroyed. The surviving ships break off and run for Federation space.'
-      : 'Deep Space 9 is destroyed with its defenders.' },
+    {
+      type: 'caption',
+      text:
+        c.defiantUp || c.rotarranUp
+          ? 'Deep Space 9 is destroyed. The surviving ships break off and run for Federation space.'
+          : 'Deep Space 9 is destroyed with its defenders.',
+    },
     order({ kind: 'retreat', group: 'defiant', to: P.federationSpace }),
     order({ kind: 'retreat', group: 'rotarran', to: P.federationSpace }),
   ];
@@ -363,8 +470,21 @@ const s = battleSetup<Ctx>((context, f, t) => {
       assertEvent(event, 'TICK');
       enqueue.assign({ fieldActiveAt: event.t });
       enqueue.emit({ type: 'effect', kind: 'wormhole-blocked', pos: P.wormhole, radius: 60, label: 'Minefield active' });
-      enqueue.emit({ type: 'objective', id: 'seal-wormhole', label: 'Mine the wormhole entrance', side: FED, status: 'complete', progress: 1 });
-      enqueue.emit({ type: 'fact', text: context.convoy === 'through' ? 'Minefield activated after the convoy came through' : 'Minefield activated: the wormhole is sealed' });
+      enqueue.emit({
+        type: 'objective',
+        id: 'seal-wormhole',
+        label: 'Mine the wormhole entrance',
+        side: FED,
+        status: 'complete',
+        progress: 1,
+      });
+      enqueue.emit({
+        type: 'fact',
+        text:
+          context.convoy === 'through'
+            ? 'Minefield activated after the convoy came through'
+            : 'Minefield activated: the wormhole is sealed',
+      });
     }),
     announceLosses: enqueueActions(({ enqueue, context, event }) => {
       assertEvent(event, 'TICK');
@@ -372,9 +492,12 @@ const s = battleSetup<Ctx>((context, f, t) => {
       for (const id of lost) {
         const name = id === 'defiant' ? 'USS Defiant' : 'IKS Rotarran';
         const unfinished = id === 'defiant' && !fieldActive(event.facts);
-        enqueue.emit({ type: 'caption', text: unfinished
-          ? `The ${name} is destroyed with the minefield ${Math.round(context.fieldProgress * 100)}% laid.`
-          : `The ${name} is destroyed.` });
+        enqueue.emit({
+          type: 'caption',
+          text: unfinished
+            ? `The ${name} is destroyed with the minefield ${Math.round(context.fieldProgress * 100)}% laid.`
+            : `The ${name} is destroyed.`,
+        });
         enqueue.emit({ type: 'fact', text: unfinished ? `${name} destroyed before the minefield was finished` : `${name} destroyed` });
       }
       enqueue.assign({ lost: [...context.lost, ...lost] });
@@ -428,8 +551,12 @@ export const machine = s.createMachine({
   states: {
     mining: {
       entry: [
-        phaseAction('mining', 'Mining the wormhole', 'Late 2373 · days before the attack',
-          'With war close, Starfleet decides to mine the mouth of the Bajoran wormhole. Rom\'s self-replicating, cloaked mines are built by O\'Brien and Dax, and the Defiant starts laying them.'),
+        phaseAction(
+          'mining',
+          'Mining the wormhole',
+          'Late 2373 · days before the attack',
+          "With war close, Starfleet decides to mine the mouth of the Bajoran wormhole. Rom's self-replicating, cloaked mines are built by O'Brien and Dax, and the Defiant starts laying them.",
+        ),
         orderAction({ kind: 'ceasefire', active: true }),
         orderAction({ kind: 'layMines', group: 'defiant', field: MINEFIELD_ID }),
         orderAction({ kind: 'move', group: 'rotarran', to: P.borderPatrol }),
@@ -442,16 +569,24 @@ export const machine = s.createMachine({
     },
     ruse: {
       entry: [
-        phaseAction('ruse', 'The ruse', 'Late 2373 · the negotiations',
-          'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.'),
+        phaseAction(
+          'ruse',
+          'The ruse',
+          'Late 2373 · the negotiations',
+          'Weyoun demands the mining stop; Sisko refuses. They act out a deal (mines removed, convoys limited to relief supplies) that neither believes: Weyoun is buying time for the fleet, Sisko for the minefield.',
+        ),
         caption('Weyoun, to Sisko: the mining must stop at once. Sisko: it will not.'),
       ],
       after: { ruse: 'warning' },
     },
     warning: {
       entry: [
-        phaseAction('warning', "Rotarran's warning", 'Late 2373 · hour 0:00',
-          "The Rotarran reports a huge Dominion and Cardassian fleet crossing the border under Dukat. No reinforcements are coming: Starfleet is striking the Torros III shipyards instead."),
+        phaseAction(
+          'warning',
+          "Rotarran's warning",
+          'Late 2373 · hour 0:00',
+          'The Rotarran reports a huge Dominion and Cardassian fleet crossing the border under Dukat. No reinforcements are coming: Starfleet is striking the Torros III shipyards instead.',
+        ),
         // A slow, deliberate advance: the fleet reaches the station just as the warning phase ends.
         ...MAIN_BODY.map((g) => orderAction({ kind: 'move', group: g, speed: 5, to: HALT[g] })),
         orderAction({ kind: 'move', group: 'rotarran', to: P.screen }),
@@ -461,8 +596,12 @@ export const machine = s.createMachine({
     },
     surrender: {
       entry: [
-        phaseAction('surrender', 'Surrender refused', 'Late 2373 · hour 0:30',
-          'Nearly 300 Jem\'Hadar and Cardassian warships halt before the station. Dukat offers terms; Sisko refuses them, and both sides ready for the assault.'),
+        phaseAction(
+          'surrender',
+          'Surrender refused',
+          'Late 2373 · hour 0:30',
+          "Nearly 300 Jem'Hadar and Cardassian warships halt before the station. Dukat offers terms; Sisko refuses them, and both sides ready for the assault.",
+        ),
         ...MAIN_BODY.map((g) => orderAction({ kind: 'hold', group: g })),
       ],
       after: { surrender: 'decideWings' },
@@ -516,8 +655,12 @@ export const machine = s.createMachine({
         },
         sealed: {
           entry: [
-            phaseAction('sealed', 'The wormhole sealed', 'Late 2373 · hour 1:20',
-              'Covered by the Rotarran, the Defiant finishes the minefield and activates it. The cloaked mines close the wormhole: no more Dominion ships can come from the Gamma Quadrant.'),
+            phaseAction(
+              'sealed',
+              'The wormhole sealed',
+              'Late 2373 · hour 1:20',
+              'Covered by the Rotarran, the Defiant finishes the minefield and activates it. The cloaked mines close the wormhole: no more Dominion ships can come from the Gamma Quadrant.',
+            ),
             orderAction({ kind: 'hold', group: 'defiant' }),
           ],
         },
@@ -568,7 +711,9 @@ export const machine = s.createMachine({
     },
     boarding: {
       entry: [
-        caption('Dominion and Cardassian troops board the station without resistance. Terok Nor, abandoned five years before, is theirs again.'),
+        caption(
+          'Dominion and Cardassian troops board the station without resistance. Terok Nor, abandoned five years before, is theirs again.',
+        ),
         command({ type: 'effect', kind: 'beam-down', pos: P.ds9, radius: 25, label: 'Troops board' }),
         orderAction({ kind: 'side', group: 'ds9', side: DOM }),
         objective({ id: 'take-ds9', label: 'Take Deep Space 9', side: DOM, status: 'complete', progress: 1 }),

@@ -45,7 +45,10 @@ export function keyEvents(events: readonly BattleEvent[], info?: Pick<BattleInfo
         const d = info?.decisions.find((x) => x.id === ev.decisionId);
         const o = d?.options.find((x) => x.id === ev.optionId);
         const value = ev.value !== undefined ? ` (${ev.value}${o?.param ? ` ${o.param.unit}` : ''})` : '';
-        out.push({ t: ev.t, text: `Decision: ${d?.title ?? ev.decisionId}: ${o?.label ?? ev.optionId}${value}${ev.historical ? ' (historical)' : ' (what-if)'}` });
+        out.push({
+          t: ev.t,
+          text: `Decision: ${d?.title ?? ev.decisionId}: ${o?.label ?? ev.optionId}${value}${ev.historical ? ' (historical)' : ' (what-if)'}`,
+        });
         break;
       }
       case 'unit:status': {
@@ -85,8 +88,7 @@ export function debriefMarkdown(
 
   const mine = annotations.filter((a) => a.branchId === tl.branchId);
   const events = keyEvents(tl.events, info);
-  const bucket = <T extends { t: number }>(items: T[], i: number) =>
-    items.filter((x) => phaseIndexAt(tl.phases, x.t) === i);
+  const bucket = <T extends { t: number }>(items: T[], i: number) => items.filter((x) => phaseIndexAt(tl.phases, x.t) === i);
   const notes = mine.map((a) => ({ ...a, t: a.positionMs }));
 
   const section = (title: string, i: number) => {

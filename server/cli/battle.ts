@@ -4,7 +4,15 @@ import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import type { StudyStats } from '../../shared/protocol/events.js';
 import { aggregate, mean, sampleOf, type RunSample } from '../study/core.js';
-import { battles, getBattle, compileBattle, DecisionError, normalizeDecisions, parseChoice, type BattleDefinition } from '../../replays/index.js';
+import {
+  battles,
+  getBattle,
+  compileBattle,
+  DecisionError,
+  normalizeDecisions,
+  parseChoice,
+  type BattleDefinition,
+} from '../../replays/index.js';
 
 // npm run battle -- list | compile <battleId> [--decide d=o[:v]]... [--seed N] [--json]
 //                 | study <battleId> --decide d=o[:v]... [--runs N] [--seed N]
@@ -69,7 +77,9 @@ function cmdList(): void {
     console.log(`  duration ${fmtMs(tl.durationMs)}, ${tl.events.length} events, compiled in ${ms.toFixed(0)} ms`);
     console.log(`  phases: ${tl.phases.map((p) => p.id).join(' > ')}`);
     for (const d of def.decisions) {
-      const opts = d.options.map((o) => `${o.id}${o.historical ? '*' : ''}${o.param ? `[${o.param.min}..${o.param.max}]` : ''}`).join(' | ');
+      const opts = d.options
+        .map((o) => `${o.id}${o.historical ? '*' : ''}${o.param ? `[${o.param.min}..${o.param.max}]` : ''}`)
+        .join(' | ');
       console.log(`  decision ${d.id}: ${opts}`);
     }
   }
@@ -84,7 +94,9 @@ function cmdCompile(def: BattleDefinition, decisions: DecisionChoice[], seed: nu
     return;
   }
   console.log(`${def.info.title}  branch ${tl.branchId}  seed ${seed}`);
-  console.log(`compiled in ${ms.toFixed(0)} ms: ${tl.events.length} events over ${fmtMs(tl.durationMs)}, sha256 ${tl.eventsSha256.slice(0, 16)}`);
+  console.log(
+    `compiled in ${ms.toFixed(0)} ms: ${tl.events.length} events over ${fmtMs(tl.durationMs)}, sha256 ${tl.eventsSha256.slice(0, 16)}`,
+  );
   console.log('forces at start:');
   for (const [side, f] of Object.entries(tl.forces)) console.log(`  ${side}: ${f.ships} ships, ${f.stations} stations`);
   console.log('phases:');
@@ -103,7 +115,10 @@ function cmdStudy(def: BattleDefinition, decisions: DecisionChoice[], base: numb
   const histSamples: RunSample[] = [];
   const branchSamples: RunSample[] = [];
   const ms = { hist: 0, branch: 0 };
-  const bar = new cliProgress.SingleBar({ format: 'study [{bar}] {value}/{total} runs', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'study [{bar}] {value}/{total} runs', stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(runs, 0);
   for (let i = 0; i < runs; i++) {
     let t0 = performance.now();
@@ -119,7 +134,8 @@ function cmdStudy(def: BattleDefinition, decisions: DecisionChoice[], base: numb
   const branch = aggregate(branchSamples);
   const label = decisions.map((d) => `${d.decisionId}=${d.optionId}${d.value !== undefined ? `:${d.value}` : ''}`).join(' ') || '(history)';
   console.log(`${def.info.title}: history vs branch ${label}, ${runs} seeds from ${base}`);
-  const row = (name: string, h: string, b: string) => console.log(`  ${(name.length > 56 ? name.slice(0, 53) + '...' : name).padEnd(56)} ${h.padStart(12)} ${b.padStart(12)}`);
+  const row = (name: string, h: string, b: string) =>
+    console.log(`  ${(name.length > 56 ? name.slice(0, 53) + '...' : name).padEnd(56)} ${h.padStart(12)} ${b.padStart(12)}`);
   row('', 'history', 'branch');
   const winners = [...new Set([...Object.keys(hist.winners), ...Object.keys(branch.winners)])].sort();
   for (const w of winners) row(`winner ${w}`, `${hist.winners[w] ?? 0}/${runs}`, `${branch.winners[w] ?? 0}/${runs}`);
@@ -173,7 +189,9 @@ function main(argv: string[]): void {
       return;
     }
     default:
-      throw new UsageError(cmd ? `unknown command '${cmd}'. Commands: list, compile, study` : 'missing command. Commands: list, compile, study');
+      throw new UsageError(
+        cmd ? `unknown command '${cmd}'. Commands: list, compile, study` : 'missing command. Commands: list, compile, study',
+      );
   }
 }
 

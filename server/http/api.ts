@@ -3,7 +3,14 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { summarizeTimeline, type Timeline } from '../../shared/battle/timeline.js';
 import type {
-  AnnotationsResponse, BattleListResponse, BattleResponse, BranchTreeResponse, CreateRoomResponse, HealthResponse, HttpErrorBody, RoomResponse,
+  AnnotationsResponse,
+  BattleListResponse,
+  BattleResponse,
+  BranchTreeResponse,
+  CreateRoomResponse,
+  HealthResponse,
+  HttpErrorBody,
+  RoomResponse,
   TimelineResponse,
 } from '../../shared/protocol/http.js';
 import { CreateRoomSchema } from '../../shared/protocol/schemas.js';
@@ -119,7 +126,9 @@ export function apiRouter(d: ApiDeps): express.Router {
         d.chat?.history(roomId, branchId),
       ]);
       if (!info) throw new AppError('NOT_FOUND', `unknown battle ${room.battleId}`);
-      const extra = d.roomExtras ? await d.roomExtras.markdown(roomId, branchId, (id) => tl.decisionPoints.find((p) => p.id === id)?.atMs ?? null) : [];
+      const extra = d.roomExtras
+        ? await d.roomExtras.markdown(roomId, branchId, (id) => tl.decisionPoints.find((p) => p.id === id)?.atMs ?? null)
+        : [];
       res.type('text/markdown; charset=utf-8').send(debriefMarkdown(info, tl, annotations, roomId, extra, chat));
       return;
     }
@@ -169,7 +178,10 @@ export function errorHandler(logger: Logger) {
     const status = typeof err === 'object' && err && 'status' in err && typeof err.status === 'number' ? err.status : 500;
     if (status >= 400 && status < 500) {
       // body-parser: malformed JSON, payload too large, wrong charset
-      res.status(status).json({ ok: false, error: { code: 'BAD_REQUEST', message: err instanceof Error ? err.message : 'bad request' } } satisfies HttpErrorBody);
+      res.status(status).json({
+        ok: false,
+        error: { code: 'BAD_REQUEST', message: err instanceof Error ? err.message : 'bad request' },
+      } satisfies HttpErrorBody);
       return;
     }
     logger.error({ err }, 'http handler failed');

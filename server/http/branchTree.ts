@@ -30,7 +30,8 @@ export async function roomBranchTree(rooms: RoomService, roomId: string, segment
 
   const infos: BranchInfo[] = [branchInfoOf(historyTl, null, room.createdAt), ...records];
   const known = new Set(infos.map((b) => b.branchId));
-  const parentOf = (b: BranchInfo): string | null => (b.branchId === historyId ? null : b.parentBranchId && known.has(b.parentBranchId) ? b.parentBranchId : historyId);
+  const parentOf = (b: BranchInfo): string | null =>
+    b.branchId === historyId ? null : b.parentBranchId && known.has(b.parentBranchId) ? b.parentBranchId : historyId;
   const kids = new Map<string, BranchInfo[]>();
   for (const b of infos) {
     const p = parentOf(b);

@@ -141,7 +141,16 @@ export class RoomService {
       this.store.listAnnotations(roomId),
       this.store.listBranches(roomId),
     ]);
-    return { roomId, battleId: room.battleId, branchId: playhead.branchId, settings: room.settings, clock: playhead.clock, members, annotations, branches };
+    return {
+      roomId,
+      battleId: room.battleId,
+      branchId: playhead.branchId,
+      settings: room.settings,
+      clock: playhead.clock,
+      members,
+      annotations,
+      branches,
+    };
   }
 
   async join(p: JoinPayload): Promise<{ member: Member; loaded: Loaded }> {
@@ -262,9 +271,14 @@ export class RoomService {
         roomId,
         branchId: item.branchId ?? playhead.branchId,
         // Another branch may be longer; on the current one a position past the end is clamped as in addAnnotation.
-        positionMs: item.branchId === undefined || item.branchId === playhead.branchId ? Math.min(item.positionMs, timeline.durationMs) : item.positionMs,
+        positionMs:
+          item.branchId === undefined || item.branchId === playhead.branchId
+            ? Math.min(item.positionMs, timeline.durationMs)
+            : item.positionMs,
         text: item.text,
-        phaseId: item.phaseId ?? (item.branchId === undefined || item.branchId === playhead.branchId ? this.phaseOf(timeline, item.positionMs) : undefined),
+        phaseId:
+          item.phaseId ??
+          (item.branchId === undefined || item.branchId === playhead.branchId ? this.phaseOf(timeline, item.positionMs) : undefined),
         ...(item.at ? { at: item.at } : {}),
         ...(item.to ? { to: item.to } : {}),
         ...(item.stop ? { stop: true } : {}),
@@ -305,7 +319,10 @@ export class RoomService {
     const loaded = await this.load(roomId);
     const room = loaded.room;
     // `fromBranchId`: a vote forks from the branch it was opened on, even if the room moved since.
-    const timeline = fromBranchId && fromBranchId !== loaded.timeline.branchId ? await this.timelineOf(roomId, room.battleId, fromBranchId) : loaded.timeline;
+    const timeline =
+      fromBranchId && fromBranchId !== loaded.timeline.branchId
+        ? await this.timelineOf(roomId, room.battleId, fromBranchId)
+        : loaded.timeline;
     // Checked before compiling: a full room costs no compile. (At the cap even a fork that names a known branch is refused.)
     if ((await this.store.listBranches(roomId)).length >= this.caps.roomBranches) {
       throw new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomBranches} what-if branches`);

@@ -7,7 +7,13 @@ import { AppError } from '../errors.js';
 // The rules themselves live in shared/rules/permissions.ts (the client shapes its UI with the same ones).
 
 export {
-  canAnnotate, canChangeAnnotation, canChangeSettings, canControl, canFork, canImportAnnotations, canSwitchBranch,
+  canAnnotate,
+  canChangeAnnotation,
+  canChangeSettings,
+  canControl,
+  canFork,
+  canImportAnnotations,
+  canSwitchBranch,
 } from '../../shared/rules/permissions.js';
 
 export function keyMatches(given: string | undefined, expected: string): boolean {

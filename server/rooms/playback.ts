@@ -70,7 +70,8 @@ export interface StopPoint {
  */
 export function stopPoints(tl: Timeline, settings: RoomSettings, annotations: readonly Annotation[]): StopPoint[] {
   const out: StopPoint[] = [];
-  for (const a of annotations) if (a.stop && a.branchId === tl.branchId) out.push({ positionMs: Math.min(a.positionMs, tl.durationMs), reason: 'autopause' });
+  for (const a of annotations)
+    if (a.stop && a.branchId === tl.branchId) out.push({ positionMs: Math.min(a.positionMs, tl.durationMs), reason: 'autopause' });
   if (settings.stepMode) for (const p of tl.phases) if (p.endMs < tl.durationMs) out.push({ positionMs: p.endMs, reason: 'phase-end' });
   out.push({ positionMs: tl.durationMs, reason: 'end' });
   // At equal positions an annotation stop wins (its reason is the more specific one).

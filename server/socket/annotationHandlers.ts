@@ -1,4 +1,9 @@
-import { AnnotationAddSchema, AnnotationDeleteSchema, AnnotationEditSchema, AnnotationImportSchema } from '../../shared/protocol/schemas.js';
+import {
+  AnnotationAddSchema,
+  AnnotationDeleteSchema,
+  AnnotationEditSchema,
+  AnnotationImportSchema,
+} from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
 import { canAnnotate, canChangeAnnotation, canImportAnnotations, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';

@@ -19,7 +19,9 @@ export function registerPlaybackHandlers(socket: AppSocket, d: HandlerDeps): voi
 
   bind(socket, d, 'playback:play', EmptySchema, (_p, ctx) => command(ctx, { kind: 'play' }));
   bind(socket, d, 'playback:pause', EmptySchema, (_p, ctx) => command(ctx, { kind: 'pause' }));
-  bind(socket, d, 'playback:seek', SeekSchema, (p: z.infer<typeof SeekSchema>, ctx) => command(ctx, { kind: 'seek', positionMs: p.positionMs }));
+  bind(socket, d, 'playback:seek', SeekSchema, (p: z.infer<typeof SeekSchema>, ctx) =>
+    command(ctx, { kind: 'seek', positionMs: p.positionMs }),
+  );
   bind(socket, d, 'playback:rate', RateSchema, (p: z.infer<typeof RateSchema>, ctx) => command(ctx, { kind: 'rate', rate: p.rate }));
   bind(socket, d, 'playback:phase', PhaseSchema, (p: z.infer<typeof PhaseSchema>, ctx) => command(ctx, { kind: 'phase', payload: p }));
 }

@@ -63,7 +63,8 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
     const tl = await d.rooms.timelineOf(p.roomId, room.battleId, room.branchId);
     // setImmediate: after the ack has been written (same socket, so the client sees the ack first).
     setImmediate(() => {
-      if (socket.connected && socket.data.roomId === p.roomId) d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl, delivery);
+      if (socket.connected && socket.data.roomId === p.roomId)
+        d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl, delivery);
       void broadcastPresence(d, p.roomId).catch((err: unknown) => d.logger.warn({ err }, 'presence failed'));
     });
     return { room, you: member };

@@ -60,12 +60,20 @@ export class StudyService {
   }
 
   private progressOf(j: Job): StudyProgressMsg {
-    return { studyId: j.studyId, branchId: j.branchId, done: j.done, runs: j.runs, queued: j === this.active ? 0 : this.queue.indexOf(j) + 1 };
+    return {
+      studyId: j.studyId,
+      branchId: j.branchId,
+      done: j.done,
+      runs: j.runs,
+      queued: j === this.active ? 0 : this.queue.indexOf(j) + 1,
+    };
   }
 
   /** Studies queued or running for a room, in queue order. */
   running(roomId: string): StudyProgressMsg[] {
-    return this.jobs().filter((j) => j.roomId === roomId).map((j) => this.progressOf(j));
+    return this.jobs()
+      .filter((j) => j.roomId === roomId)
+      .map((j) => this.progressOf(j));
   }
 
   results(roomId: string): Promise<StudyResultMsg[]> {
@@ -90,10 +98,22 @@ export class StudyService {
     if (this.jobs().filter((j) => j.roomId === roomId).length >= this.limits.perRoom) {
       throw new AppError('RATE_LIMITED', `this room already has ${this.limits.perRoom} studies queued or running; wait or cancel one`);
     }
-    if (this.jobs().length >= this.limits.total) throw new AppError('RATE_LIMITED', 'the server is busy with other studies; try again later');
+    if (this.jobs().length >= this.limits.total)
+      throw new AppError('RATE_LIMITED', 'the server is busy with other studies; try again later');
     const job: Job = {
-      studyId, roomId, key, battleId: room.battleId, branchId: timeline.branchId, decisions: timeline.decisions, seed: timeline.seed, runs,
-      requestedBy: member.name, memberId: member.memberId, done: 0, handle: null, cancelled: false,
+      studyId,
+      roomId,
+      key,
+      battleId: room.battleId,
+      branchId: timeline.branchId,
+      decisions: timeline.decisions,
+      seed: timeline.seed,
+      runs,
+      requestedBy: member.name,
+      memberId: member.memberId,
+      done: 0,
+      handle: null,
+      cancelled: false,
     };
     this.queue.push(job);
     this.out.progress(roomId, this.progressOf(job));
@@ -105,7 +125,8 @@ export class StudyService {
   cancel(roomId: string, member: Member, studyId: string): void {
     const job = this.jobs().find((j) => j.roomId === roomId && j.studyId === studyId);
     if (!job) throw new AppError('NOT_FOUND', `no study ${studyId} queued or running in this room (on this server)`);
-    if (member.role !== 'instructor' && member.memberId !== job.memberId) throw new AppError('FORBIDDEN', 'only who asked for the study, or the instructor, may cancel it');
+    if (member.role !== 'instructor' && member.memberId !== job.memberId)
+      throw new AppError('FORBIDDEN', 'only who asked for the study, or the instructor, may cancel it');
     job.cancelled = true;
     if (job === this.active) {
       job.handle?.cancel();
@@ -144,7 +165,12 @@ export class StudyService {
       });
   }
 
-  private async finish(job: Job, status: StudyResultMsg['status'], r: { branch: StudyStats; history: StudyStats } | null, message?: string): Promise<void> {
+  private async finish(
+    job: Job,
+    status: StudyResultMsg['status'],
+    r: { branch: StudyStats; history: StudyStats } | null,
+    message?: string,
+  ): Promise<void> {
     const result: StudyResultMsg = {
       ...(r?.branch ?? emptyStats()),
       studyId: job.studyId,

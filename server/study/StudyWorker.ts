@@ -10,14 +10,24 @@ export interface StudyJobHandle {
 }
 
 export interface StudyRunner {
-  run(job: { jobId: string; battleId: string; decisions: DecisionChoice[]; seed: number; runs: number }, onProgress: (done: number) => void): StudyJobHandle;
+  run(
+    job: { jobId: string; battleId: string; decisions: DecisionChoice[]; seed: number; runs: number },
+    onProgress: (done: number) => void,
+  ): StudyJobHandle;
   close(): Promise<void>;
 }
 
 /** The study engine on a worker thread (spawned on first use, respawned after a crash). */
 export class StudyWorker implements StudyRunner {
   private worker: Worker | null = null;
-  private readonly jobs = new Map<string, { progress: (done: number) => void; resolve: (v: { branch: StudyStats; history: StudyStats } | null) => void; reject: (e: Error) => void }>();
+  private readonly jobs = new Map<
+    string,
+    {
+      progress: (done: number) => void;
+      resolve: (v: { branch: StudyStats; history: StudyStats } | null) => void;
+      reject: (e: Error) => void;
+    }
+  >();
 
   private spawn(): Worker {
     if (this.worker) return this.worker;
@@ -25,7 +35,10 @@ export class StudyWorker implements StudyRunner {
     const url = new URL(`./worker/studyWorker.${fromTs ? 'ts' : 'js'}`, import.meta.url);
     // From TypeScript sources (tsx, vitest): register tsx's loader in the worker first (as WorkerTimelineService does).
     const w = fromTs
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true })
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
+          { eval: true },
+        )
       : new Worker(url);
     w.on('message', (m: StudyReply) => {
       const job = this.jobs.get(m.jobId);
@@ -48,7 +61,10 @@ export class StudyWorker implements StudyRunner {
     return w;
   }
 
-  run(job: { jobId: string; battleId: string; decisions: DecisionChoice[]; seed: number; runs: number }, onProgress: (done: number) => void): StudyJobHandle {
+  run(
+    job: { jobId: string; battleId: string; decisions: DecisionChoice[]; seed: number; runs: number },
+    onProgress: (done: number) => void,
+  ): StudyJobHandle {
     const w = this.spawn();
     const result = new Promise<{ branch: StudyStats; history: StudyStats } | null>((resolve, reject) => {
       this.jobs.set(job.jobId, { progress: onProgress, resolve, reject });

@@ -49,4 +49,3 @@ export function aggregate(samples: readonly RunSample[]): StudyStats {
 }
 
 export const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-

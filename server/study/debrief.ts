@@ -5,8 +5,13 @@ import { mean } from './core.js';
 // The debrief's "What-if statistics" section: each finished study of the branch against history.
 
 function summary(s: StudyStats, runs: number): string {
-  const winners = Object.entries(s.winners).sort((a, b) => b[1] - a[1]).map(([w, n]) => `${escapeMd(w)} ${Math.round((100 * n) / runs)}%`).join(', ');
-  const losses = Object.entries(s.losses).map(([side, l]) => `${escapeMd(side)} ${mean(l.ships).toFixed(1)} ships`).join(', ');
+  const winners = Object.entries(s.winners)
+    .sort((a, b) => b[1] - a[1])
+    .map(([w, n]) => `${escapeMd(w)} ${Math.round((100 * n) / runs)}%`)
+    .join(', ');
+  const losses = Object.entries(s.losses)
+    .map(([side, l]) => `${escapeMd(side)} ${mean(l.ships).toFixed(1)} ships`)
+    .join(', ');
   return `winners ${winners || 'none'}; mean losses ${losses || 'none'}`;
 }
 

@@ -2,7 +2,13 @@ import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import {
-  battleInfo, battles, getBattle, BranchCatalog, BranchNotFoundError, DecisionError, type Compilation,
+  battleInfo,
+  battles,
+  getBattle,
+  BranchCatalog,
+  BranchNotFoundError,
+  DecisionError,
+  type Compilation,
 } from '../../replays/index.js';
 import { viewOfTimeline, type BranchView, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
@@ -148,7 +154,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
     const view = (c: Compilation): BranchView => ({
-      ...c.meta, events: c.events, keyframes: c.keyframes, compiledMs: c.compiledMs, complete: false, ...c.partial(), final: null,
+      ...c.meta,
+      events: c.events,
+      keyframes: c.keyframes,
+      compiledMs: c.compiledMs,
+      complete: false,
+      ...c.partial(),
+      final: null,
     });
     const built = () => builder?.manifest?.segments.length ?? 0;
     let started!: (m: BranchManifest) => void;
@@ -251,7 +263,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const choice = recipe.decisions.find((d) => d.decisionId === recipe.forkDecisionId);
     if (!choice) return undefined;
     try {
-      const parent = await this.catalog.compile(battleId, recipe.decisions.filter((d) => d !== choice));
+      const parent = await this.catalog.compile(
+        battleId,
+        recipe.decisions.filter((d) => d !== choice),
+      );
       let started!: () => void;
       const first = new Promise<void>((resolve) => (started = resolve));
       const done = this.fork(battleId, parent.timeline.branchId, choice, undefined, () => started());

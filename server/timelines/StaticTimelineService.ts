@@ -36,7 +36,9 @@ export class StaticTimelineService implements TimelineService {
 
   async fork(battleId: string, _parent: string, choice: DecisionChoice): Promise<Timeline> {
     const b = this.battles.get(battleId);
-    const hit = b && [...b.branches.values()].find((t) => t.decisions.some((d) => d.decisionId === choice.decisionId && d.optionId === choice.optionId));
+    const hit =
+      b &&
+      [...b.branches.values()].find((t) => t.decisions.some((d) => d.decisionId === choice.decisionId && d.optionId === choice.optionId));
     if (!hit) throw new BadChoiceError(`no precompiled branch for ${choice.decisionId}=${choice.optionId}`);
     return hit;
   }

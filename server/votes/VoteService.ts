@@ -39,7 +39,9 @@ export class VoteService {
       open: v.status !== 'closed',
       options: v.options,
       tallies: talliesFromCounts(v.options, counts),
-      ...(mine ? { yourChoice: mine.value !== undefined ? { optionId: mine.optionId, value: mine.value } : { optionId: mine.optionId } } : {}),
+      ...(mine
+        ? { yourChoice: mine.value !== undefined ? { optionId: mine.optionId, value: mine.value } : { optionId: mine.optionId } }
+        : {}),
       ...(v.result ? { result: v.result } : {}),
       openedBy: v.openedBy,
       openedAt: v.openedAt,
@@ -76,7 +78,11 @@ export class VoteService {
     const { timeline } = await this.rooms.load(roomId);
     const dp = timeline.decisionPoints.find((d) => d.id === decisionId);
     if (!dp || dp.atMs === null) {
-      const valid = timeline.decisionPoints.filter((d) => d.atMs !== null).map((d) => d.id).join(', ') || '(none)';
+      const valid =
+        timeline.decisionPoints
+          .filter((d) => d.atMs !== null)
+          .map((d) => d.id)
+          .join(', ') || '(none)';
       throw new AppError('BAD_REQUEST', `decision '${decisionId}' is not reached on this branch. Valid decisions: ${valid}`);
     }
     const vote: VoteRecord = {
@@ -85,7 +91,12 @@ export class VoteService {
       decisionId,
       title: dp.title,
       branchId: timeline.branchId,
-      options: dp.options.map((o) => ({ optionId: o.id, label: o.label, historical: o.historical, ...(o.param ? { param: { ...o.param } } : {}) })),
+      options: dp.options.map((o) => ({
+        optionId: o.id,
+        label: o.label,
+        historical: o.historical,
+        ...(o.param ? { param: { ...o.param } } : {}),
+      })),
       openedBy: member.name,
       openedAt: this.now(),
       status: 'open',
@@ -114,14 +125,22 @@ export class VoteService {
     if (prev === null) throw new AppError('NOT_FOUND', `no vote ${p.voteId} in this room`);
     if (prev === 'closed' && v.result) {
       // Same decisions = same branch id: the fork path returns the recorded branch without compiling again.
-      const again = await this.rooms.fork(roomId, member, { decisionId: v.decisionId, optionId: v.result.optionId, value: v.result.value }, v.branchId);
+      const again = await this.rooms.fork(
+        roomId,
+        member,
+        { decisionId: v.decisionId, optionId: v.result.optionId, value: v.result.value },
+        v.branchId,
+      );
       return { vote: await this.state(roomId, p.voteId, member.memberId), branch: again.branch, created: false, switched: null };
     }
     const ballots = await this.store.ballots(roomId, p.voteId);
     const outcome = decide(v.decisionId, v.options, ballots, { optionId: p.optionId, value: p.value });
     if (!outcome.ok) {
       await this.store.reopen(roomId, p.voteId);
-      throw new AppError('BAD_REQUEST', `tie between ${outcome.tied.join(', ')}: close again with optionId (one of them) to pick the winner`);
+      throw new AppError(
+        'BAD_REQUEST',
+        `tie between ${outcome.tied.join(', ')}: close again with optionId (one of them) to pick the winner`,
+      );
     }
     let forked: ForkResult;
     try {

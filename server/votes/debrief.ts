@@ -14,9 +14,14 @@ export function votesMarkdown(votes: readonly VoteState[], decisionAtMs: (decisi
     const r = v.result;
     if (!r) lines.push('  - still open');
     else {
-      const value = r.value !== undefined ? ` (${r.value}${(o => (o?.param ? ` ${escapeMd(o.param.unit)}` : ''))(v.options.find((o) => o.optionId === r.optionId))})` : '';
+      const value =
+        r.value !== undefined
+          ? ` (${r.value}${((o) => (o?.param ? ` ${escapeMd(o.param.unit)}` : ''))(v.options.find((o) => o.optionId === r.optionId))})`
+          : '';
       const how = r.decidedBy === 'instructor' ? `a tie broken by ${escapeMd(r.closedBy)}` : `${r.votes} of ${r.total} ballots`;
-      lines.push(`  - Result: ${escapeMd(label(r.optionId))}${value}, ${how}; what-if ${r.branchId}${r.switched ? ', the room switched to it' : ''}`);
+      lines.push(
+        `  - Result: ${escapeMd(label(r.optionId))}${value}, ${how}; what-if ${r.branchId}${r.switched ? ', the room switched to it' : ''}`,
+      );
     }
   }
   lines.push('');

@@ -36,7 +36,9 @@ export class MemoryVoteStore implements VoteStore {
   }
 
   async listVotes(roomId: string): Promise<VoteRecord[]> {
-    return [...(this.rooms.get(roomId)?.votes.values() ?? [])].map(clone).sort((a, b) => a.openedAt - b.openedAt || a.voteId.localeCompare(b.voteId));
+    return [...(this.rooms.get(roomId)?.votes.values() ?? [])]
+      .map(clone)
+      .sort((a, b) => a.openedAt - b.openedAt || a.voteId.localeCompare(b.voteId));
   }
 
   async cast(roomId: string, voteId: string, ballot: Ballot): Promise<CastResult> {

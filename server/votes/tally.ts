@@ -6,11 +6,17 @@ import { countKeys, type Ballot } from './types.js';
 // Pure vote rules: which ballots are valid, the tallies, and the winner.
 
 function describe(options: readonly VoteOption[]): string {
-  return options.map((o) => (o.param ? `${o.optionId} (value ${o.param.min}..${o.param.max} step ${o.param.step})` : o.optionId)).join(', ');
+  return options
+    .map((o) => (o.param ? `${o.optionId} (value ${o.param.min}..${o.param.max} step ${o.param.step})` : o.optionId))
+    .join(', ');
 }
 
 /** The ballot as stored, or BAD_REQUEST naming the valid options. */
-export function validateBallot(options: readonly VoteOption[], optionId: string, value: number | undefined): { optionId: string; value?: number } {
+export function validateBallot(
+  options: readonly VoteOption[],
+  optionId: string,
+  value: number | undefined,
+): { optionId: string; value?: number } {
   const o = options.find((x) => x.optionId === optionId);
   if (!o) throw new AppError('BAD_REQUEST', `unknown option '${optionId}'. Valid options: ${describe(options)}`);
   if (!o.param) {
@@ -18,7 +24,8 @@ export function validateBallot(options: readonly VoteOption[], optionId: string,
     return { optionId };
   }
   const p = o.param;
-  if (value === undefined) throw new AppError('BAD_REQUEST', `option '${optionId}' needs a value: ${p.label} ${p.min}..${p.max} step ${p.step}`);
+  if (value === undefined)
+    throw new AppError('BAD_REQUEST', `option '${optionId}' needs a value: ${p.label} ${p.min}..${p.max} step ${p.step}`);
   if (value < p.min || value > p.max) throw new AppError('BAD_REQUEST', `value ${value} is out of range: ${p.label} ${p.min}..${p.max}`);
   const k = (value - p.min) / p.step;
   if (Math.abs(k - Math.round(k)) > 1e-9) throw new AppError('BAD_REQUEST', `value ${value} is not on a step of ${p.step}`);
@@ -97,7 +104,8 @@ export function decide(
   const opt = options.find((o) => o.optionId === winner.optionId)!;
   const choice: DecisionChoice = { decisionId, optionId: opt.optionId };
   if (opt.param) {
-    const picked = decidedBy === 'instructor' && pick?.value !== undefined ? validateBallot(options, opt.optionId, pick.value).value : undefined;
+    const picked =
+      decidedBy === 'instructor' && pick?.value !== undefined ? validateBallot(options, opt.optionId, pick.value).value : undefined;
     choice.value = picked ?? lowerMedian(winner.values ?? []) ?? opt.param.default;
   }
   return { ok: true, decision: { choice, votes: winner.count, total: ballots.length, decidedBy } };

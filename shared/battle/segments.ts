@@ -30,8 +30,25 @@ export const STRENGTH_SAMPLES = 240;
 
 /** Column order of a packed unit row. String columns hold indexes into `strings` (-1 = absent). */
 export const UNIT_COLUMNS = [
-  'side', 'kind', 'cls', 'name', 'group', 'commander', 'status',
-  'x', 'y', 'vx', 'vy', 't0', 'heading', 'shields', 'maxShields', 'hull', 'maxHull', 'size', 'weapons',
+  'side',
+  'kind',
+  'cls',
+  'name',
+  'group',
+  'commander',
+  'status',
+  'x',
+  'y',
+  'vx',
+  'vy',
+  't0',
+  'heading',
+  'shields',
+  'maxShields',
+  'hull',
+  'maxHull',
+  'size',
+  'weapons',
 ] as const;
 const WIDTH = UNIT_COLUMNS.length;
 
@@ -68,8 +85,25 @@ export function packWorld(state: WorldState): PackedWorld {
     if (u.sections) sections[ids.length] = u.sections;
     ids.push(u.id);
     rows.push(
-      str(u.side), str(u.kind), str(u.cls), str(u.name), str(u.group), str(u.commander), str(u.status),
-      u.pos.x, u.pos.y, u.vel.x, u.vel.y, u.t0, u.heading, u.shields, u.maxShields, u.hull, u.maxHull, u.size, wi,
+      str(u.side),
+      str(u.kind),
+      str(u.cls),
+      str(u.name),
+      str(u.group),
+      str(u.commander),
+      str(u.status),
+      u.pos.x,
+      u.pos.y,
+      u.vel.x,
+      u.vel.y,
+      u.t0,
+      u.heading,
+      u.shields,
+      u.maxShields,
+      u.hull,
+      u.maxHull,
+      u.size,
+      wi,
     );
   }
   const { units: _u, ...rest } = state;

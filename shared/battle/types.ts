@@ -11,14 +11,7 @@ export interface Vec2 {
 
 export type UnitKind = 'ship' | 'station' | 'platform' | 'decoy';
 
-export type UnitStatus =
-  | 'active'
-  | 'destroyed'
-  | 'retreated'
-  | 'disabled'
-  | 'surrendered'
-  | 'evacuated'
-  | 'cloaked';
+export type UnitStatus = 'active' | 'destroyed' | 'retreated' | 'disabled' | 'surrendered' | 'evacuated' | 'cloaked';
 
 export type WeaponKind = 'phaser' | 'disruptor' | 'polaron' | 'torpedo' | 'cannon' | 'plasma';
 

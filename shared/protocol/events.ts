@@ -20,7 +20,15 @@ import type {
   RoomSettingsPatch,
   SeekPayload,
 } from './schemas.js';
-import type { CameraPresentPayload, CameraUpdatePayload, CameraView, ChatMutePayload, ChatReactPayload, ChatSendPayload, ReactionSymbol } from './schemas.js';
+import type {
+  CameraPresentPayload,
+  CameraUpdatePayload,
+  CameraView,
+  ChatMutePayload,
+  ChatReactPayload,
+  ChatSendPayload,
+  ReactionSymbol,
+} from './schemas.js';
 
 // The socket.io contract. Names are public (other clients are written against them): extend, never rename.
 

@@ -1,7 +1,16 @@
 import type { BranchManifest, SegmentPayload } from '../battle/segments.js';
 import type { BattleInfo, Timeline, TimelineSummary } from '../battle/timeline.js';
 import type {
-  Annotation, BranchTree, ChatHistory, ChatMessage, ErrorBody, ReactionCount, RoomState, StudyProgressMsg, StudyResultMsg, VoteState,
+  Annotation,
+  BranchTree,
+  ChatHistory,
+  ChatMessage,
+  ErrorBody,
+  ReactionCount,
+  RoomState,
+  StudyProgressMsg,
+  StudyResultMsg,
+  VoteState,
 } from './events.js';
 
 // The HTTP contract: what each JSON route returns. The server checks its responses against these

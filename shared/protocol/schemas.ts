@@ -26,10 +26,7 @@ export const JoinSchema = z.object({
 export const EmptySchema = z.object({}).strict().optional();
 export const SeekSchema = z.object({ positionMs: z.number().finite().min(0) });
 export const RateSchema = z.object({ rate: z.number().finite().min(MIN_RATE).max(MAX_RATE) });
-export const PhaseSchema = z.union([
-  z.object({ phaseId: id }),
-  z.object({ step: z.union([z.literal(1), z.literal(-1)]) }),
-]);
+export const PhaseSchema = z.union([z.object({ phaseId: id }), z.object({ step: z.union([z.literal(1), z.literal(-1)]) })]);
 
 export const RoomSettingsSchema = z
   .object({
@@ -44,7 +41,11 @@ export const RoomSettingsSchema = z
 
 export const AnnotationAddSchema = z.object({
   /** Client-chosen stable id: a retried add with the same id is stored once. */
-  id: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/),
+  id: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
   positionMs: z.number().finite().min(0),
   text: z.string().trim().min(1).max(2000),
   phaseId: id.optional(),
@@ -69,9 +70,7 @@ export const AnnotationEditSchema = z.object({
 export const AnnotationDeleteSchema = z.object({ id: z.string().min(1).max(64) });
 
 export const AnnotationImportSchema = z.object({
-  annotations: z
-    .array(AnnotationAddSchema.extend({ branchId: id.optional(), author: z.string().max(40).optional() }))
-    .max(500),
+  annotations: z.array(AnnotationAddSchema.extend({ branchId: id.optional(), author: z.string().max(40).optional() })).max(500),
 });
 
 export const DecisionChoiceSchema = z.object({
@@ -115,7 +114,12 @@ export const CameraViewSchema = z.object({
   y: z.number().finite(),
   zoom: z.number().finite().positive().max(10_000),
   unitId: id.optional(),
-  tab: z.string().min(1).max(32).regex(/^[a-z0-9-]+$/).optional(),
+  tab: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[a-z0-9-]+$/)
+    .optional(),
 });
 export const CameraPresentSchema = z.object({ on: z.boolean() });
 export const CameraUpdateSchema = CameraViewSchema;
@@ -124,7 +128,11 @@ export const CHAT_MAX_CHARS = 500;
 export const CHAT_KEEP = 200;
 export const REACTION_SYMBOLS = ['applause', 'alarm', 'question', 'fire', 'eyes'] as const;
 export const ReactionSymbolSchema = z.enum(REACTION_SYMBOLS);
-const clientMsgId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
+const clientMsgId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 /** `id` is client-chosen: a retried send with the same id is stored and broadcast once. */
 export const ChatSendSchema = z.object({ id: clientMsgId, text: z.string().trim().min(1).max(CHAT_MAX_CHARS) });

@@ -53,7 +53,15 @@ export interface Permissions {
 
 export function permissionsOf(room: Pick<RoomState, 'settings'> | null, you: Pick<Member, 'role' | 'memberId'> | null): Permissions {
   if (!room || !you) {
-    return { control: false, annotate: false, importAnnotations: false, fork: false, switchBranch: false, changeSettings: false, changeAnnotation: () => false };
+    return {
+      control: false,
+      annotate: false,
+      importAnnotations: false,
+      fork: false,
+      switchBranch: false,
+      changeSettings: false,
+      changeAnnotation: () => false,
+    };
   }
   const { role, memberId } = you;
   return {

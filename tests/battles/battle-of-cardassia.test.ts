@@ -53,7 +53,9 @@ const isCardassianFleet = inGroups(CARDASSIAN_GROUPS);
 /** Playback times of the named moments of the history, -1 when they never happen. */
 function moments(tl: Timeline) {
   const ev = tl.events;
-  const commsDown = ev.filter((e): e is Extract<BattleEvent, { type: 'unit:status' }> => e.type === 'unit:status' && e.status === 'destroyed' && isComms(e.id));
+  const commsDown = ev.filter(
+    (e): e is Extract<BattleEvent, { type: 'unit:status' }> => e.type === 'unit:status' && e.status === 'destroyed' && isComms(e.id),
+  );
   const commsTotal = COMMS_GROUPS.length * 2;
   return {
     commsCut: commsDown.length === commsTotal ? commsDown[commsDown.length - 1].t : -1,
@@ -148,18 +150,22 @@ describe('Battle of Cardassia: history', () => {
     expect(fleetLosses(H) / fleetTotal).toBeLessThan(0.25);
   });
 
-  it('reproduces the history for other seeds', () => {
-    for (const seed of [1, 42]) {
-      const tl = timed(`history seed ${seed}`, () => compileBattle(battle, { seed })).timeline;
-      const m = moments(tl);
-      expect(tl.phases.map((p) => p.id)).toEqual(HISTORY_PHASES);
-      expect(m.commsCut).toBeGreaterThan(0);
-      expect(m.commsCut).toBeLessThanOrEqual(m.lakarianStrike);
-      expect(m.lakarianStrike).toBeLessThan(m.cardassiansSwitch);
-      expect(m.cardassiansSwitch).toBeLessThan(m.surrender);
-      expect(tl.outcome.winner).toBe('alliance');
-    }
-  }, LONG);
+  it(
+    'reproduces the history for other seeds',
+    () => {
+      for (const seed of [1, 42]) {
+        const tl = timed(`history seed ${seed}`, () => compileBattle(battle, { seed })).timeline;
+        const m = moments(tl);
+        expect(tl.phases.map((p) => p.id)).toEqual(HISTORY_PHASES);
+        expect(m.commsCut).toBeGreaterThan(0);
+        expect(m.commsCut).toBeLessThanOrEqual(m.lakarianStrike);
+        expect(m.lakarianStrike).toBeLessThan(m.cardassiansSwitch);
+        expect(m.cardassiansSwitch).toBeLessThan(m.surrender);
+        expect(tl.outcome.winner).toBe('alliance');
+      }
+    },
+    LONG,
+  );
 });
 
 describe('Battle of Cardassia: what if', () => {
@@ -188,43 +194,55 @@ describe('Battle of Cardassia: what if', () => {
     // a few seconds before the timeline stops).
     const quoted = Number(/\((\d+)%\)/.exec(F.outcome.summary)?.[1] ?? NaN);
     expect(Math.abs(quoted - 100 * fightFleetLoss)).toBeLessThanOrEqual(5);
-    console.log(`[battle-of-cardassia] fight: winner ${F.outcome.winner}, invasion fleet lost ${(100 * fightFleetLoss).toFixed(0)}%; ${F.outcome.summary}`);
+    console.log(
+      `[battle-of-cardassia] fight: winner ${F.outcome.winner}, invasion fleet lost ${(100 * fightFleetLoss).toFixed(0)}%; ${F.outcome.summary}`,
+    );
   });
 
-  it('sparing Lakarian City keeps the Cardassian fleets on the Dominion side', () => {
-    const spared = timed('spare Lakarian City (resumed)', () =>
-      resumeFromCheckpoint(battle, history, LAKARIAN_CITY, { decisionId: LAKARIAN_CITY, optionId: 'spare' }, [{ decisionId: LAKARIAN_CITY, optionId: 'spare' }]),
-    ).timeline;
-    expect(spared.phases.map((p) => p.id)).toContain('cardassians-loyal');
-    expect(spared.phases.map((p) => p.id)).not.toContain('cardassians-switch');
-    expect(spared.events.some((e) => e.type === 'unit:side')).toBe(false);
-    expect(spared.events.some((e) => e.type === 'effect' && e.label === 'Lakarian City')).toBe(false);
-    const end = endState(spared);
-    const cardassians = Object.values(end.units).filter((u) => isCardassianFleet(u.id) && isAlive(u));
-    expect(cardassians.length).toBeGreaterThan(200);
-    expect(cardassians.every((u) => u.side === 'dominion')).toBe(true);
-  }, LONG);
+  it(
+    'sparing Lakarian City keeps the Cardassian fleets on the Dominion side',
+    () => {
+      const spared = timed('spare Lakarian City (resumed)', () =>
+        resumeFromCheckpoint(battle, history, LAKARIAN_CITY, { decisionId: LAKARIAN_CITY, optionId: 'spare' }, [
+          { decisionId: LAKARIAN_CITY, optionId: 'spare' },
+        ]),
+      ).timeline;
+      expect(spared.phases.map((p) => p.id)).toContain('cardassians-loyal');
+      expect(spared.phases.map((p) => p.id)).not.toContain('cardassians-switch');
+      expect(spared.events.some((e) => e.type === 'unit:side')).toBe(false);
+      expect(spared.events.some((e) => e.type === 'effect' && e.label === 'Lakarian City')).toBe(false);
+      const end = endState(spared);
+      const cardassians = Object.values(end.units).filter((u) => isCardassianFleet(u.id) && isAlive(u));
+      expect(cardassians.length).toBeGreaterThan(200);
+      expect(cardassians.every((u) => u.side === 'dominion')).toBe(true);
+    },
+    LONG,
+  );
 
-  it('issue #15: the defection greatly aids the Alliance, and the defence still outnumbers it at the surrender', () => {
-    const spared = resumeFromCheckpoint(battle, history, LAKARIAN_CITY, { decisionId: LAKARIAN_CITY, optionId: 'spare' }, [
-      { decisionId: LAKARIAN_CITY, optionId: 'spare' },
-    ]).timeline;
-    const end = endState(H);
-    const living = (side: string) => Object.values(end.units).filter((u) => u.side === side && isAlive(u) && u.kind !== 'decoy').length;
-    // The turncoats, with the Klingon and Romulan columns beside them, live to see the surrender...
-    const turncoats = Object.values(end.units).filter((u) => isCardassianFleet(u.id) && isAlive(u));
-    expect(turncoats.length).toBeGreaterThan(100);
-    expect(turncoats.every((u) => u.side === 'alliance')).toBe(true);
-    // ...and the Dominion loses far more than it would have with the city spared.
-    expect(H.outcome.losses.dominion.ships).toBeGreaterThan(spared.outcome.losses.dominion.ships + 300);
-    // "Before the battle could be joined": the invasion fleet is nearly intact at the surrender...
-    const fleetTotal = H.events.filter((e) => e.type === 'unit:spawn' && inGroups(ALLIANCE_GROUPS)(e.unit.id)).length;
-    expect(fleetLosses(H) / fleetTotal).toBeLessThan(0.1);
-    // ...facing a "much larger" defence that still outnumbers everything on the Alliance side.
-    expect(living('dominion')).toBeGreaterThan(living('alliance'));
-    // The fight it avoided costs the Alliance more than the projected 40%.
-    expect(fleetLosses(F) / fleetTotal).toBeGreaterThan(0.4);
-  }, LONG);
+  it(
+    'issue #15: the defection greatly aids the Alliance, and the defence still outnumbers it at the surrender',
+    () => {
+      const spared = resumeFromCheckpoint(battle, history, LAKARIAN_CITY, { decisionId: LAKARIAN_CITY, optionId: 'spare' }, [
+        { decisionId: LAKARIAN_CITY, optionId: 'spare' },
+      ]).timeline;
+      const end = endState(H);
+      const living = (side: string) => Object.values(end.units).filter((u) => u.side === side && isAlive(u) && u.kind !== 'decoy').length;
+      // The turncoats, with the Klingon and Romulan columns beside them, live to see the surrender...
+      const turncoats = Object.values(end.units).filter((u) => isCardassianFleet(u.id) && isAlive(u));
+      expect(turncoats.length).toBeGreaterThan(100);
+      expect(turncoats.every((u) => u.side === 'alliance')).toBe(true);
+      // ...and the Dominion loses far more than it would have with the city spared.
+      expect(H.outcome.losses.dominion.ships).toBeGreaterThan(spared.outcome.losses.dominion.ships + 300);
+      // "Before the battle could be joined": the invasion fleet is nearly intact at the surrender...
+      const fleetTotal = H.events.filter((e) => e.type === 'unit:spawn' && inGroups(ALLIANCE_GROUPS)(e.unit.id)).length;
+      expect(fleetLosses(H) / fleetTotal).toBeLessThan(0.1);
+      // ...facing a "much larger" defence that still outnumbers everything on the Alliance side.
+      expect(living('dominion')).toBeGreaterThan(living('alliance'));
+      // The fight it avoided costs the Alliance more than the projected 40%.
+      expect(fleetLosses(F) / fleetTotal).toBeGreaterThan(0.4);
+    },
+    LONG,
+  );
 
   it('issue #15: Broca stays on the Dominion side, Damar leads the uprising on the ground', () => {
     const commanders = battle.forces.filter((f) => f.commander).map((f) => `${f.group}: ${f.commander}`);
@@ -233,4 +251,3 @@ describe('Battle of Cardassia: what if', () => {
     expect(battle.info.sides.find((x) => x.id === 'alliance')?.commanders.join(' ')).toMatch(/Damar/);
   });
 });
-

@@ -76,7 +76,9 @@ function hullFraction(state: WorldState, id: string): number {
 /** The Bird-of-Prey that answered the flagship's call: the one the raider killed in 'raider-strikes'. */
 function hunterKill(tl: Timeline): Kill | undefined {
   const span = phaseSpan(tl, 'raider-strikes');
-  return kills(tl).find((k) => BOP_IDS.includes(k.id) && k.t >= span.startMs && k.t <= span.endMs && k.t === phaseSpan(tl, 'hull-breaches').startMs);
+  return kills(tl).find(
+    (k) => BOP_IDS.includes(k.id) && k.t >= span.startMs && k.t <= span.endMs && k.t === phaseSpan(tl, 'hull-breaches').startMs,
+  );
 }
 
 describe('Battle of Terok Nor: definition', () => {
@@ -100,7 +102,9 @@ describe('Battle of Terok Nor: definition', () => {
     expect(count('alliance', 'galor')).toBeLessThanOrEqual(4);
     expect(count('alliance', 'bird-of-prey')).toBeGreaterThanOrEqual(4);
     // Every unit that takes the field in history, per side (decoys excluded).
-    const spawned = H.events.filter((e): e is Extract<BattleEvent, { type: 'unit:spawn' }> => e.type === 'unit:spawn' && e.unit.kind !== 'decoy');
+    const spawned = H.events.filter(
+      (e): e is Extract<BattleEvent, { type: 'unit:spawn' }> => e.type === 'unit:spawn' && e.unit.kind !== 'decoy',
+    );
     const bySide = (side: string, kind: string) => spawned.filter((e) => e.unit.side === side && e.unit.kind === kind).length;
     expect(bySide('rebellion', 'station')).toBe(1);
     expect(bySide('rebellion', 'ship')).toBe(2);
@@ -188,7 +192,10 @@ describe('Battle of Terok Nor: the canonical (historical) compile', () => {
     for (const seed of [1, 2, 3]) {
       const tl = compileBattle(battle, { seed }).timeline;
       const end = finalState(tl);
-      expect(tl.phases.map((p) => p.id), `seed ${seed}`).toEqual(HISTORY_PHASES);
+      expect(
+        tl.phases.map((p) => p.id),
+        `seed ${seed}`,
+      ).toEqual(HISTORY_PHASES);
       expect(tl.outcome.winner, `seed ${seed}`).toBe('rebellion');
       expect(end.units[U.defiant].status, `seed ${seed}`).not.toBe('destroyed');
       expect(end.units[U.flagship].status, `seed ${seed}`).toBe('retreated');
@@ -252,7 +259,8 @@ describe('Battle of Terok Nor: what-if branches', () => {
 
   it('more warp shadows hold the fleet off longer', () => {
     const arrival = (value: number) =>
-      phaseSpan(compileBattle(battle, { decisions: [{ decisionId: D.decoys, optionId: O.shadows, value }] }).timeline, 'fleet-arrives').startMs;
+      phaseSpan(compileBattle(battle, { decisions: [{ decisionId: D.decoys, optionId: O.shadows, value }] }).timeline, 'fleet-arrives')
+        .startMs;
     const few = arrival(2);
     const many = arrival(12);
     expect(few).toBeLessThan(phaseSpan(H, 'fleet-arrives').startMs);

@@ -17,8 +17,7 @@ const fieldActiveAt = (tl: Timeline) => firstT(tl, (e) => e.type === 'field' && 
 const phaseStart = (tl: Timeline, id: string) => tl.phases.find((p) => p.id === id)?.startMs;
 const statusAt = (tl: Timeline, id: string, status: string) =>
   firstT(tl, (e) => e.type === 'unit:status' && e.id === id && e.status === status);
-const spawned = (tl: Timeline, group: string) =>
-  tl.events.filter((e) => e.type === 'unit:spawn' && e.unit.group === group).length;
+const spawned = (tl: Timeline, group: string) => tl.events.filter((e) => e.type === 'unit:spawn' && e.unit.group === group).length;
 function lastFieldProgress(tl: Timeline): number {
   let p = 0;
   for (const e of tl.events) if (e.type === 'field' && e.field.id === FIELD) p = e.field.progress;
@@ -43,8 +42,17 @@ describe('Second Battle of Deep Space 9: history', () => {
   it('plays the phases of the seed in order', () => {
     const ids = tl.phases.map((p) => p.id);
     expect(ids).toEqual([
-      'mining', 'ruse', 'warning', 'surrender', 'split', 'shields-hold', 'bombardment', 'sealed',
-      'shields-fall', 'evacuation', 'occupation',
+      'mining',
+      'ruse',
+      'warning',
+      'surrender',
+      'split',
+      'shields-hold',
+      'bombardment',
+      'sealed',
+      'shields-fall',
+      'evacuation',
+      'occupation',
     ]);
     for (let i = 1; i < tl.phases.length; i++) expect(tl.phases[i].startMs).toBeGreaterThanOrEqual(tl.phases[i - 1].startMs);
     for (const p of tl.phases) {
@@ -112,7 +120,9 @@ describe('Second Battle of Deep Space 9: history', () => {
   });
 
   it('lasts 4 to 15 minutes of playback', () => {
-    console.log(`[ds9] history: ${(tl.durationMs / 1000).toFixed(0)} s, ${tl.events.length} events, field active at ${((fieldActiveAt(tl) ?? 0) / 1000).toFixed(0)} s, shields fall at ${((phaseStart(tl, 'shields-fall') ?? 0) / 1000).toFixed(0)} s`);
+    console.log(
+      `[ds9] history: ${(tl.durationMs / 1000).toFixed(0)} s, ${tl.events.length} events, field active at ${((fieldActiveAt(tl) ?? 0) / 1000).toFixed(0)} s, shields fall at ${((phaseStart(tl, 'shields-fall') ?? 0) / 1000).toFixed(0)} s`,
+    );
     expect(tl.durationMs).toBeGreaterThanOrEqual(4 * 60_000);
     expect(tl.durationMs).toBeLessThanOrEqual(15 * 60_000);
   });

@@ -276,7 +276,10 @@ export async function benchRedisMemory(): Promise<Row[]> {
         battle: '-',
         value: total / 1024,
         unit: 'KiB',
-        note: sizes.filter(([, n]) => n > 0).map(([k, n]) => `${k} ${(n / 1024).toFixed(1)}`).join(', '),
+        note: sizes
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${k} ${(n / 1024).toFixed(1)}`)
+          .join(', '),
       },
     ];
   } finally {

@@ -7,7 +7,7 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { applyEvents } from '../../shared/battle/reducer.js';
 import { eventIndexAfter, stateAt } from '../../shared/battle/seek.js';
 import { emptyWorld } from '../../shared/battle/state.js';
-import { median, type Row } from './stats.js';
+import type { Row } from './stats.js';
 
 /** An alternative to history for a decision: another option, or the historical one with another value. */
 function alternative(spec: DecisionSpec): DecisionChoice {
@@ -27,7 +27,13 @@ export function benchCompile(): Row[] {
     const compileMs = performance.now() - t0;
     const tl = hist.timeline;
     const jsonBytes = Buffer.byteLength(JSON.stringify(tl.events));
-    rows.push({ bench: 'compile history', battle: id, value: compileMs, unit: 'ms', note: `${tl.events.length} events, ${(tl.durationMs / 60000).toFixed(1)} min playback, events JSON ${(jsonBytes / 1e6).toFixed(1)} MB` });
+    rows.push({
+      bench: 'compile history',
+      battle: id,
+      value: compileMs,
+      unit: 'ms',
+      note: `${tl.events.length} events, ${(tl.durationMs / 60000).toFixed(1)} min playback, events JSON ${(jsonBytes / 1e6).toFixed(1)} MB`,
+    });
 
     // Fork at the LAST decision point: resume from the checkpoint vs compile the same decisions from zero.
     const reached = tl.decisionPoints.filter((d) => d.atMs !== null);
@@ -40,7 +46,13 @@ export function benchCompile(): Row[] {
     const t2 = performance.now();
     compileBattle(def, { decisions: [choice] });
     const fullMs = performance.now() - t2;
-    rows.push({ bench: `fork at last decision (${last.id})`, battle: id, value: resumeMs, unit: 'ms', note: `from zero ${fullMs.toFixed(0)} ms: resume is ${(fullMs / Math.max(resumeMs, 0.01)).toFixed(1)}x faster` });
+    rows.push({
+      bench: `fork at last decision (${last.id})`,
+      battle: id,
+      value: resumeMs,
+      unit: 'ms',
+      note: `from zero ${fullMs.toFixed(0)} ms: resume is ${(fullMs / Math.max(resumeMs, 0.01)).toFixed(1)}x faster`,
+    });
 
     // Seek: state at the play head from the nearest keyframe, by decile of the timeline (25 positions each).
     const deciles: number[] = [];
@@ -58,7 +70,13 @@ export function benchCompile(): Row[] {
     applyEvents(emptyWorld(), tl.events.slice(0, eventIndexAfter(tl.events, tl.durationMs * 0.9)));
     const fromZero = performance.now() - s1;
     const worst = Math.max(...deciles);
-    rows.push({ bench: 'seek (keyframe + fold), worst decile mean', battle: id, value: worst, unit: 'ms', note: `first decile ${deciles[0].toFixed(2)} ms, last ${deciles[9].toFixed(2)} ms; no keyframes (batched fold from zero to 90%): ${fromZero.toFixed(1)} ms = ${(fromZero / Math.max(worst, 0.001)).toFixed(0)}x` });
+    rows.push({
+      bench: 'seek (keyframe + fold), worst decile mean',
+      battle: id,
+      value: worst,
+      unit: 'ms',
+      note: `first decile ${deciles[0].toFixed(2)} ms, last ${deciles[9].toFixed(2)} ms; no keyframes (batched fold from zero to 90%): ${fromZero.toFixed(1)} ms = ${(fromZero / Math.max(worst, 0.001)).toFixed(0)}x`,
+    });
   }
   return rows;
 }

@@ -21,9 +21,16 @@ export async function benchFanout(n: number): Promise<Row[]> {
   const url = `http://127.0.0.1:${port}`;
   const clients: RoomClient[] = [];
   try {
-    const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: BATTLE }) });
+    const res = await fetch(`${url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ battleId: BATTLE }),
+    });
     const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
-    const tl = (await (await fetch(`${url}/api/battles/${BATTLE}/timeline?keyframes=none`)).json()) as Pick<Timeline, 'events' | 'branchId'>;
+    const tl = (await (await fetch(`${url}/api/battles/${BATTLE}/timeline?keyframes=none`)).json()) as Pick<
+      Timeline,
+      'events' | 'branchId'
+    >;
     const mk = (name: string, key?: string) =>
       new RoomClient({ url, roomId, name, instructorKey: key, pings: 6, resyncMs: 0, socket: { forceNew: true } });
     const inst = mk('Sisko', instructorKey);
@@ -51,7 +58,7 @@ export async function benchFanout(n: number): Promise<Row[]> {
       await inst.seek(60_000 + round * 30_000);
       const deadline = Date.now() + 10_000;
       while (got.size < clients.length && Date.now() < deadline) await sleep(5);
-      offs.forEach((off) => off());
+      for (const off of offs) off();
       delaysAll.push(...[...got.values()].map((t) => t - sent));
       await sleep(400);
       const t = now();
@@ -61,7 +68,13 @@ export async function benchFanout(n: number): Promise<Row[]> {
     // A representative batch: 2 s of playback from the middle of the battle at 4x (what one tick sends at most).
     const mid = tl.events.findIndex((e) => e.t > 240_000);
     const end = tl.events.findIndex((e) => e.t > 248_000);
-    const batch: TimelineEventsMsg = { branchId: tl.branchId, fromSeq: mid, toSeq: end, untilMs: 248_000, events: tl.events.slice(mid, end) };
+    const batch: TimelineEventsMsg = {
+      branchId: tl.branchId,
+      fromSeq: mid,
+      toSeq: end,
+      untilMs: 248_000,
+      events: tl.events.slice(mid, end),
+    };
     const bytes = Buffer.byteLength(JSON.stringify(batch));
     const sockets = [...app.io.sockets.sockets.values()].filter((s) => s.rooms.has(roomId));
     const K = 10;
@@ -82,11 +95,36 @@ export async function benchFanout(n: number): Promise<Row[]> {
     });
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const metric = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? NaN);
+    const metric = (name: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(name))
+          ?.split(' ')
+          .pop() ?? NaN,
+      );
     return [
-      { bench: `fan-out ${n} clients: one broadcast`, battle: BATTLE, value: once, unit: 'ms', note: `${batch.events.length} events, ${(bytes / 1024).toFixed(0)} KiB batch; one emit per socket: ${perSocket.toFixed(2)} ms (${(perSocket / Math.max(once, 0.001)).toFixed(1)}x more server time)` },
-      { bench: `fan-out ${n} clients: seek delivery`, battle: BATTLE, value: pct(delaysAll, 50), unit: 'ms p50', note: `p95 ${pct(delaysAll, 95).toFixed(1)} ms, max ${Math.max(...delaysAll).toFixed(1)} ms (clients share one process with the server)` },
-      { bench: `fan-out ${n} clients: position spread`, battle: BATTLE, value: Math.max(...spreads), unit: 'ms max', note: `positionNow() across all clients at one instant, playing at 1x; loop ticks ${metric('wardroom_loop_ticks_total')}, event broadcasts ${metric('wardroom_broadcasts_total{kind="events"}')}` },
+      {
+        bench: `fan-out ${n} clients: one broadcast`,
+        battle: BATTLE,
+        value: once,
+        unit: 'ms',
+        note: `${batch.events.length} events, ${(bytes / 1024).toFixed(0)} KiB batch; one emit per socket: ${perSocket.toFixed(2)} ms (${(perSocket / Math.max(once, 0.001)).toFixed(1)}x more server time)`,
+      },
+      {
+        bench: `fan-out ${n} clients: seek delivery`,
+        battle: BATTLE,
+        value: pct(delaysAll, 50),
+        unit: 'ms p50',
+        note: `p95 ${pct(delaysAll, 95).toFixed(1)} ms, max ${Math.max(...delaysAll).toFixed(1)} ms (clients share one process with the server)`,
+      },
+      {
+        bench: `fan-out ${n} clients: position spread`,
+        battle: BATTLE,
+        value: Math.max(...spreads),
+        unit: 'ms max',
+        note: `positionNow() across all clients at one instant, playing at 1x; loop ticks ${metric('wardroom_loop_ticks_total')}, event broadcasts ${metric('wardroom_broadcasts_total{kind="events"}')}`,
+      },
     ];
   } finally {
     for (const c of clients) c.close();

@@ -49,7 +49,8 @@ function paths(): DecisionChoice[][] {
     return out;
   });
   const out: DecisionChoice[][] = alts.flat().map((c) => [c]);
-  for (let i = 0; i < alts.length; i++) for (const a of alts[i]) for (let j = i + 1; j < alts.length; j++) for (const b of alts[j]) out.push([a, b]);
+  for (let i = 0; i < alts.length; i++)
+    for (const a of alts[i]) for (let j = i + 1; j < alts.length; j++) for (const b of alts[j]) out.push([a, b]);
   return out;
 }
 
@@ -60,7 +61,10 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const forks = quick ? 9 : 200;
   const viewersPerRoom = quick ? 3 : 10;
   const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
-  const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const started = await new Promise<Report>((resolve) => child.once('message', (m) => resolve(m as Report)));
   const url = `http://127.0.0.1:${started.port}`;
   const clients: RoomClient[] = [];
@@ -70,20 +74,34 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   let done = 0;
   try {
     await fetch(`${url}/api/battles/${BATTLE}`); // compiles history (a server does it at startup)
-    const setups = await Promise.all(Array.from({ length: rooms }, async () => {
-      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: BATTLE }) });
-      const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
-      const inst = new RoomClient({ url, roomId, name: 'inst', instructorKey, resyncMs: 0, ackTimeoutMs: 600_000, socket: { forceNew: true } });
-      clients.push(inst);
-      await inst.ready;
-      for (let v = 0; v < viewersPerRoom; v++) {
-        const c = new RoomClient({ url, roomId, name: `v${v}`, resyncMs: 0, socket: { forceNew: true } });
-        clients.push(c);
-        await c.ready;
-      }
-      await inst.play();
-      return { inst, history: inst.room()!.branchId };
-    }));
+    const setups = await Promise.all(
+      Array.from({ length: rooms }, async () => {
+        const res = await fetch(`${url}/api/rooms`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ battleId: BATTLE }),
+        });
+        const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+        const inst = new RoomClient({
+          url,
+          roomId,
+          name: 'inst',
+          instructorKey,
+          resyncMs: 0,
+          ackTimeoutMs: 600_000,
+          socket: { forceNew: true },
+        });
+        clients.push(inst);
+        await inst.ready;
+        for (let v = 0; v < viewersPerRoom; v++) {
+          const c = new RoomClient({ url, roomId, name: `v${v}`, resyncMs: 0, socket: { forceNew: true } });
+          clients.push(c);
+          await c.ready;
+        }
+        await inst.play();
+        return { inst, history: inst.room()!.branchId };
+      }),
+    );
     child.send('lag:start');
     const t0 = performance.now();
     /** Fork, retrying after the time a RATE_LIMITED refusal names. */
@@ -96,26 +114,40 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         await sleep(Number(/retryAfterMs=(\d+)/.exec(r.error.message)?.[1] ?? 1000));
       }
     };
-    await Promise.all(setups.map(async ({ inst, history }, r) => {
-      for (let k = r; k < forks; k += rooms) {
-        const path = all[k % all.length];
-        if (path.length === 2) {
-          const first = await fork(inst, path[0]);
-          const sw = await inst.switchBranch(first);
-          if (!sw.ok) throw new Error(sw.error.message);
-          await fork(inst, path[1]);
-          await inst.switchBranch(history);
-        } else await fork(inst, path[0]);
-        done++;
-      }
-    }));
+    await Promise.all(
+      setups.map(async ({ inst, history }, r) => {
+        for (let k = r; k < forks; k += rooms) {
+          const path = all[k % all.length];
+          if (path.length === 2) {
+            const first = await fork(inst, path[0]);
+            const sw = await inst.switchBranch(first);
+            if (!sw.ok) throw new Error(sw.error.message);
+            await fork(inst, path[1]);
+            await inst.switchBranch(history);
+          } else await fork(inst, path[0]);
+          done++;
+        }
+      }),
+    );
     const wall = performance.now() - t0;
     const r = await ask(child, 'report');
     const mb = (b: number) => b / 1e6;
     const bound = timelineMb + checkpointMb + 300;
     return [
-      { bench: 'fork load: server peak RSS', battle: BATTLE, value: mb(r.rssPeak ?? 0), unit: 'MB', note: `${done} fork requests (${all.length} distinct branches exist), ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB` },
-      { bench: 'fork load: server loop lag p99', battle: BATTLE, value: r.lagP99 ?? 0, unit: 'ms', note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s` },
+      {
+        bench: 'fork load: server peak RSS',
+        battle: BATTLE,
+        value: mb(r.rssPeak ?? 0),
+        unit: 'MB',
+        note: `${done} fork requests (${all.length} distinct branches exist), ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB`,
+      },
+      {
+        bench: 'fork load: server loop lag p99',
+        battle: BATTLE,
+        value: r.lagP99 ?? 0,
+        unit: 'ms',
+        note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s`,
+      },
     ];
   } finally {
     for (const c of clients) c.close();

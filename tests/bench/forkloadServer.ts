@@ -7,9 +7,13 @@ import { createApp } from '../../server/app.js';
 
 const [timelineMb, checkpointMb] = process.argv.slice(2).map(Number);
 const app = createApp({
-  logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1000, durationS: 1 },
+  logger: pino({ level: 'silent' }),
+  clientDist: null,
+  rateLimit: { points: 1000, durationS: 1 },
   limits: { joinsPerMin: 100_000, connectionsPerMin: 100_000, roomsPerMin: 100_000 },
-  timelineCacheMb: timelineMb, checkpointCacheMb: checkpointMb, compileConcurrency: 2,
+  timelineCacheMb: timelineMb,
+  checkpointCacheMb: checkpointMb,
+  compileConcurrency: 2,
 });
 const port = await app.listen(0, '127.0.0.1');
 let peak = process.memoryUsage().rss;
@@ -19,7 +23,13 @@ process.on('message', (m: string) => {
   if (m === 'lag:start') lag.enable();
   if (m === 'report') {
     lag.disable();
-    process.send?.({ rssPeak: peak, rss: process.memoryUsage().rss, lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
+    process.send?.({
+      rssPeak: peak,
+      rss: process.memoryUsage().rss,
+      lagP50: lag.percentile(50) / 1e6,
+      lagP99: lag.percentile(99) / 1e6,
+      lagMax: lag.max / 1e6,
+    });
   }
   if (m === 'exit') void app.close().then(() => process.exit(0));
 });

@@ -29,7 +29,8 @@ function alternatives(def: BattleDefinition, max: number): DecisionChoice[] {
       for (const k of [0, n, n >> 1, n >> 2, (3 * n) >> 2, 1, n - 1]) {
         const value = min + Math.max(0, Math.min(n, k)) * step;
         if (o.id === hist.optionId && value === hist.value) continue;
-        if (!out.some((c) => c.decisionId === spec.id && c.optionId === o.id && c.value === value)) out.push({ decisionId: spec.id, optionId: o.id, value });
+        if (!out.some((c) => c.decisionId === spec.id && c.optionId === o.id && c.value === value))
+          out.push({ decisionId: spec.id, optionId: o.id, value });
       }
     }
   }
@@ -43,7 +44,9 @@ function alternatives(def: BattleDefinition, max: number): DecisionChoice[] {
 
 async function firstFrame(url: string, battleId: string, branchId: string, atMs: number, m: BranchManifest, room?: string): Promise<void> {
   const q = room ? `?room=${room}` : '';
-  const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}${q}`, { headers: { 'accept-encoding': 'br, gzip' } });
+  const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}${q}`, {
+    headers: { 'accept-encoding': 'br, gzip' },
+  });
   if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
   const seg = (await res.json()) as SegmentPayload;
   stateInSegment(unpackWorld(seg.start), seg, atMs);
@@ -64,7 +67,11 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const historyId = (await (await fetch(`${url}/api/battles/${battleId}`)).json()) as { timeline: { branchId: string } };
       // Warm both processes' histories (a server compiles them at startup).
       for (const u of [url, urlB]) await fetch(`${u}/api/battles/${battleId}/branches/${historyId.timeline.branchId}/manifest`);
-      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId }) });
+      const res = await fetch(`${url}/api/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ battleId }),
+      });
       const { roomId } = (await res.json()) as { roomId: string };
       const player = new RoomClient({ url, roomId, name: 'bench', role: 'player', resyncMs: 0, socket: { forceNew: true } });
       clients.push(player);
@@ -99,10 +106,34 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         await b.segments.whenCompiled(battleId, br.branchId, Infinity);
       }
       const n = frame.length;
-      rows.push({ bench: 'fork -> first frame p50', battle: battleId, value: median(frame), unit: 'ms', note: `${n} distinct forks, ${progressive} acked before complete; p95 ${pct(frame, 95).toFixed(0)} ms` });
-      rows.push({ bench: 'fork -> first frame p95', battle: battleId, value: pct(frame, 95), unit: 'ms', note: `ack p50 ${median(ack).toFixed(0)} ms, p95 ${pct(ack, 95).toFixed(0)} ms` });
-      rows.push({ bench: 'fork -> fully compiled p50', battle: battleId, value: median(full), unit: 'ms', note: `max ${Math.max(...full).toFixed(0)} ms (what a fork cost before anything played)` });
-      rows.push({ bench: 'other process: manifest + first segment p50', battle: battleId, value: median(other), unit: 'ms', note: `p95 ${pct(other, 95).toFixed(0)} ms, rebuilt from the room's branch record` });
+      rows.push({
+        bench: 'fork -> first frame p50',
+        battle: battleId,
+        value: median(frame),
+        unit: 'ms',
+        note: `${n} distinct forks, ${progressive} acked before complete; p95 ${pct(frame, 95).toFixed(0)} ms`,
+      });
+      rows.push({
+        bench: 'fork -> first frame p95',
+        battle: battleId,
+        value: pct(frame, 95),
+        unit: 'ms',
+        note: `ack p50 ${median(ack).toFixed(0)} ms, p95 ${pct(ack, 95).toFixed(0)} ms`,
+      });
+      rows.push({
+        bench: 'fork -> fully compiled p50',
+        battle: battleId,
+        value: median(full),
+        unit: 'ms',
+        note: `max ${Math.max(...full).toFixed(0)} ms (what a fork cost before anything played)`,
+      });
+      rows.push({
+        bench: 'other process: manifest + first segment p50',
+        battle: battleId,
+        value: median(other),
+        unit: 'ms',
+        note: `p95 ${pct(other, 95).toFixed(0)} ms, rebuilt from the room's branch record`,
+      });
     }
   } finally {
     for (const c of clients) c.close();

@@ -7,7 +7,12 @@ import type { Row } from './stats.js';
 // Frame work of the tactical unit layer with 20,000 units at "Fit", played at 16x, in headless
 // Chromium (tests/bench/frames/page.ts). Target (issue #14): mean <= 8 ms, p95 <= 12 ms.
 
-export async function benchFrames(counts: number[], frames: number, mode: 'auto' | 'canvas' = 'auto', extraArgs: string[] = []): Promise<Row[]> {
+export async function benchFrames(
+  counts: number[],
+  frames: number,
+  mode: 'auto' | 'canvas' = 'auto',
+  extraArgs: string[] = [],
+): Promise<Row[]> {
   const js = await bundleFramePage();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
   const rows: Row[] = [];
@@ -16,7 +21,11 @@ export async function benchFrames(counts: number[], frames: number, mode: 'auto'
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.setContent('<!doctype html><html><body style="margin:0;background:#000"></body></html>');
       await page.addScriptTag({ content: js });
-      const r = await page.evaluate(([units, f, m]) => window.__frameBench!.run(units, f, 16, m), [n, frames, mode] as const) as FrameBenchResult;
+      const r = (await page.evaluate(([units, f, m]) => window.__frameBench!.run(units, f, 16, m), [
+        n,
+        frames,
+        mode,
+      ] as const)) as FrameBenchResult;
       rows.push({
         bench: `unit layer frame work at 16x, Fit (${r.renderer})`,
         battle: `synthetic ${n}`,

@@ -1,7 +1,7 @@
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { ensureClientBuilt } from '../e2e/support/buildClient.js';
 import { launchChromium } from '../e2e/support/chromium.js';
-import { createRoom, listBattles, openRoomPage } from '../e2e/support/rooms.js';
+import { createRoom, listBattles } from '../e2e/support/rooms.js';
 import { bootServer } from '../e2e/support/server.js';
 import type { Row } from './stats.js';
 
@@ -36,7 +36,8 @@ async function joinOnce(url: string, battleId: string, atMs: number, delivery: '
       if (u.includes('/socket.io/')) return;
       if (u.includes('/api/')) {
         bytes.api += e.encodedDataLength;
-        const path = new URL(u).pathname.replace(/^\/api\/battles\/[^/]+(\/branches\/[^/]+)?/, '').replace(/^\/api\/rooms\/[^/]+/, 'room') || 'battle';
+        const path =
+          new URL(u).pathname.replace(/^\/api\/battles\/[^/]+(\/branches\/[^/]+)?/, '').replace(/^\/api\/rooms\/[^/]+/, 'room') || 'battle';
         bytes.requests.push(`${path} ${(e.encodedDataLength / 1024).toFixed(1)} KB`);
       } else bytes.bundle += e.encodedDataLength;
     });
@@ -65,7 +66,13 @@ export async function benchJoinBytes(quick = false): Promise<Row[]> {
         for (const at of quick ? [Math.floor(b.durationMs / 2)] : [0, Math.floor(b.durationMs / 2)]) {
           const r = await joinOnce(server.url, b.id, at, delivery);
           const where = at === 0 ? 'at 0' : 'mid-battle';
-          rows.push({ bench: `join-bytes ${delivery}`, battle: b.id, value: (r.api + r.socket) / 1024, unit: 'KB', note: `${where}: http ${(r.api / 1024).toFixed(1)} KB + socket ${(r.socket / 1024).toFixed(1)} KB (bundle ${(r.bundle / 1024).toFixed(0)} KB); ${r.requests.join(', ')}` });
+          rows.push({
+            bench: `join-bytes ${delivery}`,
+            battle: b.id,
+            value: (r.api + r.socket) / 1024,
+            unit: 'KB',
+            note: `${where}: http ${(r.api / 1024).toFixed(1)} KB + socket ${(r.socket / 1024).toFixed(1)} KB (bundle ${(r.bundle / 1024).toFixed(0)} KB); ${r.requests.join(', ')}`,
+          });
         }
       }
     }

@@ -21,12 +21,18 @@ if (!only || only === 'flood' || only === 'flood-quick') rows.push(...(await ben
 if (!only || only === 'reactions') rows.push(...(await benchReactions(Number(process.argv[3] ?? 1000))));
 if (!only || only === 'votes') for (const n of [200, 1000]) rows.push(...(await benchVotes(n)));
 if (only === 'scale') rows.push(...(await (await import('./scale.js')).benchScale(process.argv.includes('--quick'))));
-if (only === 'redis') rows.push(...(await (await import('./redisCommands.js')).benchRedisCommands(Number(process.env.ROOMS ?? 1000), Number(process.env.WINDOW_MS ?? 10_000))));
+if (only === 'redis')
+  rows.push(
+    ...(await (
+      await import('./redisCommands.js')
+    ).benchRedisCommands(Number(process.env.ROOMS ?? 1000), Number(process.env.WINDOW_MS ?? 10_000))),
+  );
 // Multi-process (issue #12): `npm run bench -- cluster` (add `quick` for a short run while tuning).
 if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(await benchCluster(process.argv[3] === 'quick')));
 // Issue #14 at 20,000 units: `npm run bench -- sim20k-quick` (120 s of playback) and `npm run bench -- frames20k`.
 if (!only || only === 'sim20k' || only === 'sim20k-quick') rows.push(...benchSim20k(only === 'sim20k-quick'));
-if (!only || only === 'frames20k') rows.push(...(await benchFrames([3521, 20000], 120)), ...(await benchFrames([3521, 20000], 40, 'canvas')));
+if (!only || only === 'frames20k')
+  rows.push(...(await benchFrames([3521, 20000], 120)), ...(await benchFrames([3521, 20000], 40, 'canvas')));
 if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));

@@ -35,9 +35,33 @@ export function benchSim20k(quick: boolean): Row[] {
   const label = `synthetic ${units}`;
   const playS = timeline.durationMs / 1000;
   return [
-    { bench: 'sim20k compile', battle: label, value: ms / 1000, unit: 's', note: `${playS.toFixed(0)} s playback, ${(timeline.durationMs / ms).toFixed(1)}x real time; CPU ${cpuS.toFixed(1)} s (GC threads included)` },
-    { bench: 'sim20k slowest 10 s', battle: label, value: worst, unit: 'x real time', note: `from t=${(worstAt / 1000).toFixed(0)} s (target >= 16x)` },
-    { bench: 'sim20k events', battle: label, value: timeline.events.length / (ms / 1000), unit: 'events/s', note: `${timeline.events.length} events, eventsSha256 ${timeline.eventsSha256.slice(0, 12)}` },
-    { bench: 'sim20k peak RSS', battle: label, value: rssMb, unit: 'MB', note: quick ? 'quick mode (120 s playback)' : 'full (300 s playback)' },
+    {
+      bench: 'sim20k compile',
+      battle: label,
+      value: ms / 1000,
+      unit: 's',
+      note: `${playS.toFixed(0)} s playback, ${(timeline.durationMs / ms).toFixed(1)}x real time; CPU ${cpuS.toFixed(1)} s (GC threads included)`,
+    },
+    {
+      bench: 'sim20k slowest 10 s',
+      battle: label,
+      value: worst,
+      unit: 'x real time',
+      note: `from t=${(worstAt / 1000).toFixed(0)} s (target >= 16x)`,
+    },
+    {
+      bench: 'sim20k events',
+      battle: label,
+      value: timeline.events.length / (ms / 1000),
+      unit: 'events/s',
+      note: `${timeline.events.length} events, eventsSha256 ${timeline.eventsSha256.slice(0, 12)}`,
+    },
+    {
+      bench: 'sim20k peak RSS',
+      battle: label,
+      value: rssMb,
+      unit: 'MB',
+      note: quick ? 'quick mode (120 s playback)' : 'full (300 s playback)',
+    },
   ];
 }

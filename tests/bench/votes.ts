@@ -21,9 +21,24 @@ export async function benchVotes(n: number): Promise<Row[]> {
     // The shortest battle: joins (keyframe each) stay cheap; votes do not depend on the battle.
     const listed = (await (await fetch(`${url}/api/battles`)).json()) as { battles: { id: string; durationMs: number }[] };
     const battle = [...listed.battles].sort((a, b) => a.durationMs - b.durationMs)[0].id;
-    const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: battle }) });
+    const res = await fetch(`${url}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ battleId: battle }),
+    });
     const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
-    const mk = (name: string, key?: string) => new RoomClient({ url, roomId, name, instructorKey: key, role: key ? undefined : 'viewer', pings: 1, settleMs: [], resyncMs: 0, socket: { forceNew: true } });
+    const mk = (name: string, key?: string) =>
+      new RoomClient({
+        url,
+        roomId,
+        name,
+        instructorKey: key,
+        role: key ? undefined : 'viewer',
+        pings: 1,
+        settleMs: [],
+        resyncMs: 0,
+        socket: { forceNew: true },
+      });
     const inst = mk('Sisko', instructorKey);
     await inst.ready;
     for (let i = 0; i < n; i += 50) {
@@ -31,7 +46,9 @@ export async function benchVotes(n: number): Promise<Row[]> {
       await Promise.all(wave.map((c) => c.ready));
       clients.push(...wave);
     }
-    type Summary = { timeline: { decisionPoints: { id: string; atMs: number | null; options: { id: string; param?: { default: number } }[] }[] } };
+    type Summary = {
+      timeline: { decisionPoints: { id: string; atMs: number | null; options: { id: string; param?: { default: number } }[] }[] };
+    };
     const summary = (await (await fetch(`${url}/api/battles/${battle}`)).json()) as Summary;
     const decisionId = summary.timeline.decisionPoints.find((d) => d.atMs !== null)!;
     const opened = (await inst.call('vote:open', { decisionId: decisionId.id })) as Ack<{ vote: VoteState }>;
@@ -60,9 +77,27 @@ export async function benchVotes(n: number): Promise<Row[]> {
     const after = (await app.metrics.broadcasts.get()).values.find((v) => v.labels.kind === 'vote')?.value ?? 0;
     const settle = [...done.values()].map((t) => t - t0);
     return [
-      { bench: 'votes', battle: `${n} voters`, value: after - before, unit: 'broadcasts', note: 'vote:state room broadcasts for the whole burst' },
-      { bench: 'votes', battle: `${n} voters`, value: median(acks), unit: 'ms', note: `ballot ack p50 (p95 ${pct(acks, 95).toFixed(0)} ms)` },
-      { bench: 'votes', battle: `${n} voters`, value: settle.length ? Math.max(...settle) : NaN, unit: 'ms', note: `burst start -> last client holds the final tallies (${done.size}/${n} did)` },
+      {
+        bench: 'votes',
+        battle: `${n} voters`,
+        value: after - before,
+        unit: 'broadcasts',
+        note: 'vote:state room broadcasts for the whole burst',
+      },
+      {
+        bench: 'votes',
+        battle: `${n} voters`,
+        value: median(acks),
+        unit: 'ms',
+        note: `ballot ack p50 (p95 ${pct(acks, 95).toFixed(0)} ms)`,
+      },
+      {
+        bench: 'votes',
+        battle: `${n} voters`,
+        value: settle.length ? Math.max(...settle) : NaN,
+        unit: 'ms',
+        note: `burst start -> last client holds the final tallies (${done.size}/${n} did)`,
+      },
     ];
   } finally {
     for (const c of clients) c.close();

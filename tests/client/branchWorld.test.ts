@@ -13,7 +13,10 @@ describe('BranchWorld', () => {
     // Branch b: the same battle with every event after 25 s a little later (another world from then on).
     const b = { ...buildFixtureTimeline('branch-b'), keyframes: [] };
     b.events = b.events.map((e) => (e.t > 25_000 ? { ...e, t: Math.min(e.t + 137, b.durationMs) } : e));
-    const sources = new Map([[a.branchId, new MemorySegmentSource(a)], [b.branchId, new MemorySegmentSource(b)]]);
+    const sources = new Map([
+      [a.branchId, new MemorySegmentSource(a)],
+      [b.branchId, new MemorySegmentSource(b)],
+    ]);
     let gateB!: () => void;
     sources.get(b.branchId)!.gate = new Promise<void>((r) => (gateB = r));
     const source = {

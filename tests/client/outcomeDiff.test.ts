@@ -9,13 +9,21 @@ import { buildFixtureTimeline, fixtureInfo } from '../server/fixtures/timeline.j
 
 const tl = buildFixtureTimeline();
 const outcome = (winner: string | null, blueShips: number, status: 'complete' | 'failed'): Outcome => ({
-  winner, summary: '', facts: [], losses: { blue: { ships: blueShips, stations: 0 } }, objectives: { hold: { label: 'Hold the line', status } },
+  winner,
+  summary: '',
+  facts: [],
+  losses: { blue: { ships: blueShips, stations: 0 } },
+  objectives: { hold: { label: 'Hold the line', status } },
 });
 
 describe('outcome diff', () => {
   it('lists what differs and what is the same', () => {
     const battle = fixtureInfo();
-    const d = outcomeDiff(battle, { outcome: outcome('blue', 0, 'complete'), events: tl.events, durationMs: 60_000 }, { outcome: outcome('red', 1, 'failed'), events: tl.events, durationMs: 42_000 });
+    const d = outcomeDiff(
+      battle,
+      { outcome: outcome('blue', 0, 'complete'), events: tl.events, durationMs: 60_000 },
+      { outcome: outcome('red', 1, 'failed'), events: tl.events, durationMs: 42_000 },
+    );
     const row = (label: string) => d.rows.find((r) => r.label.includes(label));
     expect(row('Winner')).toMatchObject({ same: false });
     expect(row('losses')).toMatchObject({ left: '0 ships', right: '1 ship', same: false });
@@ -26,7 +34,8 @@ describe('outcome diff', () => {
 
   it('finds the first differing event after the shared prefix, skipping the choices themselves', () => {
     const a = tl.events.slice(0, 30);
-    const choice = (seq: number, optionId: string): BattleEvent => ({ seq, t: a[20].t, type: 'decision:made', decisionId: 'd', optionId }) as BattleEvent;
+    const choice = (seq: number, optionId: string): BattleEvent =>
+      ({ seq, t: a[20].t, type: 'decision:made', decisionId: 'd', optionId }) as BattleEvent;
     const left = [...a.slice(0, 20), choice(20, 'x'), ...a.slice(21)];
     const right = [...a.slice(0, 20), choice(20, 'y'), ...a.slice(21, 25), { ...a[25], t: a[25].t + 1 }, ...a.slice(26)];
     const first = firstDifference(null, left, right);

@@ -38,7 +38,14 @@ describe('permission rules (shared)', () => {
 
   it('permissionsOf answers for a member of a room, and nothing before joining', () => {
     const p = rules.permissionsOf(room({ playersAnnotate: true }), member('player'));
-    expect(p).toMatchObject({ control: false, annotate: true, importAnnotations: false, fork: true, switchBranch: false, changeSettings: false });
+    expect(p).toMatchObject({
+      control: false,
+      annotate: true,
+      importAnnotations: false,
+      fork: true,
+      switchBranch: false,
+      changeSettings: false,
+    });
     expect(p.changeAnnotation(note('m1'))).toBe(true);
     const none = rules.permissionsOf(null, null);
     expect(Object.values(none).filter((v) => v === true)).toEqual([]);

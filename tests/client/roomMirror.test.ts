@@ -4,11 +4,27 @@ import type { Annotation, BranchInfo, RoomState } from '../../shared/protocol/ev
 import * as mirror from '../../client/lib/roomMirror.js';
 
 const room = (): RoomState => ({
-  roomId: 'r', battleId: 'b', branchId: 'h', settings: { openControl: false, playersAnnotate: false, stepMode: false },
-  clock: initialClock(60_000, 0), members: [], annotations: [], branches: [],
+  roomId: 'r',
+  battleId: 'b',
+  branchId: 'h',
+  settings: { openControl: false, playersAnnotate: false, stepMode: false },
+  clock: initialClock(60_000, 0),
+  members: [],
+  annotations: [],
+  branches: [],
 });
 const note = (id: string, positionMs: number): Annotation =>
-  ({ id, roomId: 'r', branchId: 'h', positionMs, text: id, author: 'a', authorRole: 'instructor', createdAt: 0, updatedAt: 0 }) as Annotation;
+  ({
+    id,
+    roomId: 'r',
+    branchId: 'h',
+    positionMs,
+    text: id,
+    author: 'a',
+    authorRole: 'instructor',
+    createdAt: 0,
+    updatedAt: 0,
+  }) as Annotation;
 
 describe('room mirror', () => {
   it('drops older clocks and exact repeats', () => {
@@ -25,7 +41,10 @@ describe('room mirror', () => {
     r = mirror.upsertAnnotation(r, note('b', 2000));
     r = mirror.upsertAnnotation(r, note('a', 1000));
     r = mirror.upsertAnnotation(r, { ...note('b', 500), text: 'moved' });
-    expect(r.annotations.map((a) => [a.id, a.positionMs])).toEqual([['b', 500], ['a', 1000]]);
+    expect(r.annotations.map((a) => [a.id, a.positionMs])).toEqual([
+      ['b', 500],
+      ['a', 1000],
+    ]);
     const same = mirror.removeAnnotation(r, 'zzz');
     expect(same).toBe(r);
     expect(mirror.removeAnnotation(r, 'b').annotations.map((a) => a.id)).toEqual(['a']);

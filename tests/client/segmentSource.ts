@@ -1,4 +1,11 @@
-import { buildSegment, segmentBounds, strengthSeries, type BranchManifest, type SegmentInfo, type SegmentPayload } from '../../shared/battle/segments.js';
+import {
+  buildSegment,
+  segmentBounds,
+  strengthSeries,
+  type BranchManifest,
+  type SegmentInfo,
+  type SegmentPayload,
+} from '../../shared/battle/segments.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { SegmentSource } from '../../client/lib/segmentWorld.js';
 
@@ -29,19 +36,32 @@ export class MemorySegmentSource implements SegmentSource {
       .filter(([, endMs]) => complete || endMs <= compiledMs)
       .map(([startMs, endMs], index) => ({ index, startMs, endMs, firstSeq: 0, eventCount: 0, bytes: 0, hash: `h${index}` }));
     return {
-      battleId, branchId, parentBranchId: tl.parentBranchId, decisions: tl.decisions, fork: tl.fork, segmentMs: this.segmentMs,
-      complete, compiledMs, durationMs: complete ? tl.durationMs : compiledMs, segments, phases: tl.phases, decisionPoints: tl.decisionPoints,
-      outcome: complete ? tl.outcome : null, eventsSha256: complete ? tl.eventsSha256 : null,
+      battleId,
+      branchId,
+      parentBranchId: tl.parentBranchId,
+      decisions: tl.decisions,
+      fork: tl.fork,
+      segmentMs: this.segmentMs,
+      complete,
+      compiledMs,
+      durationMs: complete ? tl.durationMs : compiledMs,
+      segments,
+      phases: tl.phases,
+      decisionPoints: tl.decisionPoints,
+      outcome: complete ? tl.outcome : null,
+      eventsSha256: complete ? tl.eventsSha256 : null,
       strength: complete ? strengthSeries(tl.events, tl.durationMs) : null,
     };
   }
 
-  async getSegment(battleId: string, branchId: string, index: number): Promise<SegmentPayload> {
+  async getSegment(battleId: string, _branchId: string, index: number): Promise<SegmentPayload> {
     this.requests.push(`segment:${index}`);
     await this.gate;
     // JSON round trip: what a client gets over HTTP.
     const [startMs, endMs] = this.bounds()[index];
-    return JSON.parse(JSON.stringify(buildSegment({ battleId }, this.tl.events, this.tl.keyframes, index, startMs, endMs))) as SegmentPayload;
+    return JSON.parse(
+      JSON.stringify(buildSegment({ battleId }, this.tl.events, this.tl.keyframes, index, startMs, endMs)),
+    ) as SegmentPayload;
   }
 
   /** The grid, cut at every decision point too (as the server's segmenter does). */

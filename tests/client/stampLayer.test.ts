@@ -7,7 +7,7 @@ import { isHero } from '../../client/src/room/tactical/unitLayer.js';
 
 describe('stamped unit drawing', () => {
   it('packs hex colours as opaque little-endian RGBA words and refuses anything else', () => {
-    expect(packHex('#4a90e2')).toBe((0xff << 24 >>> 0) + (0xe2 << 16) + (0x90 << 8) + 0x4a);
+    expect(packHex('#4a90e2')).toBe(((0xff << 24) >>> 0) + (0xe2 << 16) + (0x90 << 8) + 0x4a);
     expect(packHex('#f00')).toBe(0xff0000ff);
     expect(packHex('rgb(1, 2, 3)')).toBeNull();
     expect(packHex('#12345')).toBeNull();

@@ -83,8 +83,23 @@ describe('labels and scale bar', () => {
 
 function unit(id: string, side: string): Unit {
   return {
-    id, side, kind: 'ship', cls: 'c', name: id, group: 'g', pos: { x: 0, y: 0 }, vel: { x: 0, y: 0 }, t0: 0, heading: 0,
-    shields: 10, maxShields: 10, hull: 100, maxHull: 100, weapons: [], status: 'active', size: 1,
+    id,
+    side,
+    kind: 'ship',
+    cls: 'c',
+    name: id,
+    group: 'g',
+    pos: { x: 0, y: 0 },
+    vel: { x: 0, y: 0 },
+    t0: 0,
+    heading: 0,
+    shields: 10,
+    maxShields: 10,
+    hull: 100,
+    maxHull: 100,
+    weapons: [],
+    status: 'active',
+    size: 1,
   };
 }
 

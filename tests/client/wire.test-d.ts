@@ -38,7 +38,9 @@ describe('socket calls', () => {
 
 describe('HTTP calls', () => {
   it('return the bodies of the shared HTTP contract', () => {
-    expectTypeOf<Api['getManifest']>().returns.toEqualTypeOf<Promise<HttpRoutes['GET /api/battles/:battleId/branches/:branchId/manifest']>>();
+    expectTypeOf<Api['getManifest']>().returns.toEqualTypeOf<
+      Promise<HttpRoutes['GET /api/battles/:battleId/branches/:branchId/manifest']>
+    >();
     expectTypeOf<HttpRoutes['GET /api/battles/:battleId/branches/:branchId/manifest']>().toEqualTypeOf<BranchManifest>();
     expectTypeOf<Api['getSegment']>().returns.toEqualTypeOf<Promise<SegmentPayload>>();
     expectTypeOf<Api['getRoom']>().returns.toEqualTypeOf<Promise<RoomState>>();

@@ -7,7 +7,13 @@ import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 
 const tl = buildFixtureTimeline();
 const keyframe = (ms: number) => ({ branchId: tl.branchId, positionMs: ms, state: stateAt(tl.events, tl.keyframes, ms) });
-const batch = (from: number, to: number) => ({ branchId: tl.branchId, fromSeq: from, toSeq: to, untilMs: tl.events[to - 1].t, events: tl.events.slice(from, to) });
+const batch = (from: number, to: number) => ({
+  branchId: tl.branchId,
+  fromSeq: from,
+  toSeq: to,
+  untilMs: tl.events[to - 1].t,
+  events: tl.events.slice(from, to),
+});
 
 describe('WorldBuffer', () => {
   it('folds buffered events up to the head, and refolds on a step back', () => {

@@ -57,7 +57,10 @@ describe.runIf(hasRedis)('presence sweep', () => {
     ).toEqual(['Kira', 'Odo']);
 
     // Pruned once the grace period (400 ms here) has passed.
-    await waitFor(async () => !(await store!.listMembers(roomId)).some((m) => m.memberId === 'm_ghost'), { what: 'the ghost pruned', timeoutMs: 3000 });
+    await waitFor(async () => !(await store!.listMembers(roomId)).some((m) => m.memberId === 'm_ghost'), {
+      what: 'the ghost pruned',
+      timeoutMs: 3000,
+    });
     expect((await store.listMembers(roomId)).map((m) => m.name).sort()).toEqual(['Kira', 'Odo']);
   });
 });

@@ -15,7 +15,7 @@ const PAYLOAD = [
   '<img src=x onerror=window.__pwned=1>',
   '<script>window.__pwned=2</script>',
   '"><svg onload=window.__pwned=3>',
-  "<iframe srcdoc=\"<script>parent.__pwned=4</script>\"></iframe> & &amp; <b>bold</b> ' --",
+  '<iframe srcdoc="<script>parent.__pwned=4</script>"></iframe> & &amp; <b>bold</b> \' --',
 ].join(' ');
 
 async function openTab(page: Page): Promise<void> {
@@ -110,7 +110,12 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
       const item = p.getByTestId('annotation-item');
       await item.first().waitFor();
       expect(await item.count()).toBe(1);
-      expect(await p.getByTestId('annotation-text').first().evaluate((n) => n.textContent)).toBe(PAYLOAD);
+      expect(
+        await p
+          .getByTestId('annotation-text')
+          .first()
+          .evaluate((n) => n.textContent),
+      ).toBe(PAYLOAD);
       expect(await p.getByTestId('annotation-author').first().textContent()).toBe('Sisko');
       const markers = p.getByTestId('annotation-marker');
       expect(await markers.count()).toBe(1);
@@ -165,7 +170,9 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
 
     await instructor.getByTestId('annotation-marker').first().click();
     await waitClockVersion(viewer, v + 1);
-    const pos = (await instructor.evaluate(() => fetch(location.pathname.replace('/room/', '/api/rooms/')).then((r) => r.json()))) as { clock: { positionMs: number } };
+    const pos = (await instructor.evaluate(() => fetch(location.pathname.replace('/room/', '/api/rooms/')).then((r) => r.json()))) as {
+      clock: { positionMs: number };
+    };
     const list = (await (await fetch(`${server.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
     expect(pos.clock.positionMs).toBe(list.annotations[0].positionMs);
   });
@@ -176,7 +183,9 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     // Step mode is a room setting too; it reaches the server (the pause itself is tested server-side).
     await instructor.getByTestId('setting-stepMode').check();
     await instructor.waitForFunction(() => !(document.querySelector('[data-testid="setting-stepMode"]') as HTMLInputElement).disabled);
-    const settings = ((await (await fetch(`${server.url}/api/rooms/${roomId}`)).json()) as { settings: { stepMode: boolean; playersAnnotate: boolean } }).settings;
+    const settings = (
+      (await (await fetch(`${server.url}/api/rooms/${roomId}`)).json()) as { settings: { stepMode: boolean; playersAnnotate: boolean } }
+    ).settings;
     expect(settings).toMatchObject({ stepMode: true, playersAnnotate: true });
     await instructor.getByTestId('setting-stepMode').uncheck();
     expect(await viewer.getByTestId('annotation-form').isVisible()).toBe(false);
@@ -193,7 +202,8 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     await player.getByTestId('annotation-submit').click();
     await viewer.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-item"]').length === 2);
     expect(await viewer.getByTestId('annotation-marker').count()).toBe(2);
-    const stored = ((await (await fetch(`${server.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] }).annotations;
+    const stored = ((await (await fetch(`${server.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] })
+      .annotations;
     const arrow = stored.find((a) => a.author === 'Nog');
     expect(arrow?.at).toBeDefined();
     expect(arrow?.to).toBeDefined();
@@ -220,7 +230,9 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
 
   it('step mode pauses the room at the end of a phase and says so', async () => {
     const room = (await (await fetch(`${server.url}/api/rooms/${roomId}`)).json()) as { battleId: string };
-    const info = (await (await fetch(`${server.url}/api/battles/${room.battleId}`)).json()) as { timeline: { phases: { endMs: number }[] } };
+    const info = (await (await fetch(`${server.url}/api/battles/${room.battleId}`)).json()) as {
+      timeline: { phases: { endMs: number }[] };
+    };
     const end = info.timeline.phases[0].endMs;
     await instructor.getByTestId('setting-stepMode').check();
     await instructor.waitForFunction(() => !(document.querySelector('[data-testid="setting-stepMode"]') as HTMLInputElement).disabled);
@@ -246,15 +258,24 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     const page = await openRoomPage(browser, server.url, fresh.roomId, { name: 'Kira', instructorKey: fresh.instructorKey });
     contexts.push(page.context);
     await openTab(page.page);
-    await page.page.getByTestId('annotation-import').setInputFiles({ name: 'lesson.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
+    await page.page
+      .getByTestId('annotation-import')
+      .setInputFiles({ name: 'lesson.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
     await page.page.getByTestId('annotation-item').first().waitFor();
     expect(await page.page.getByTestId('annotation-status').textContent()).toContain('Imported 1 annotation');
-    expect(await page.page.getByTestId('annotation-text').first().evaluate((n) => n.textContent)).toBe(PAYLOAD);
+    expect(
+      await page.page
+        .getByTestId('annotation-text')
+        .first()
+        .evaluate((n) => n.textContent),
+    ).toBe(PAYLOAD);
     const again = (await (await fetch(`${server.url}/api/rooms/${fresh.roomId}/annotations`)).json()) as { annotations: Annotation[] };
     const key = (a: Annotation) => JSON.stringify([a.id, a.positionMs, a.text, a.phaseId, a.at, a.to, a.stop]);
     expect(again.annotations.map(key)).toEqual(exported.annotations.map(key));
     // A file that is not a lesson is refused in the page, with a message.
-    await page.page.getByTestId('annotation-import').setInputFiles({ name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"nope": 1}') });
+    await page.page
+      .getByTestId('annotation-import')
+      .setInputFiles({ name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"nope": 1}') });
     await page.page.locator('[data-testid="annotation-status"].error').waitFor();
     await assertInert(page.page);
   });

@@ -21,8 +21,13 @@ interface Snap {
 function snap(page: Page): Promise<Snap> {
   return page.evaluate(() => {
     const c = window.__wardroomCompare;
-    if (!c || !c.right) throw new Error('no compare view');
-    const side = (p: NonNullable<typeof c.right>) => ({ pos: p.positionMs(), branchId: p.branchId, units: p.unitPositions(), live: p.liveUnits() });
+    if (!c?.right) throw new Error('no compare view');
+    const side = (p: NonNullable<typeof c.right>) => ({
+      pos: p.positionMs(),
+      branchId: p.branchId,
+      units: p.unitPositions(),
+      live: p.liveUnits(),
+    });
     return { pos: c.positionMs(), left: side(c.left), right: side(c.right) };
   });
 }
@@ -87,7 +92,9 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
     // Every quantity shows its range, starting at the historical value.
     const battleDecisions = await player.evaluate(async () => {
       const tree = window.__wardroomBranches?.tree();
-      return tree?.branches[0].decisionPoints.map((p) => ({ id: p.id, params: p.options.filter((o) => o.param).map((o) => o.param!) })) ?? [];
+      return (
+        tree?.branches[0].decisionPoints.map((p) => ({ id: p.id, params: p.options.filter((o) => o.param).map((o) => o.param!) })) ?? []
+      );
     });
     for (const d of battleDecisions) {
       const shown = decisions.find((x) => x.id === d.id)!;
@@ -116,15 +123,23 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
     await player.waitForFunction(() => (window.__wardroomBranches?.tree()?.branches.length ?? 0) >= 2, undefined, { timeout: 60_000 });
     const node = await player.evaluate(() => window.__wardroomBranches!.tree()!.branches[1]);
     branchId = node.branchId;
-    expect(node).toMatchObject({ depth: 1, parentBranchId: historyId, history: false, createdBy: 'Player', decisions: [{ decisionId: target.decisionId, optionId: target.optionId }] });
+    expect(node).toMatchObject({
+      depth: 1,
+      parentBranchId: historyId,
+      history: false,
+      createdBy: 'Player',
+      decisions: [{ decisionId: target.decisionId, optionId: target.optionId }],
+    });
     for (const p of [instructor, viewer]) {
-      await p.waitForFunction((id) => window.__wardroomBranches?.tree()?.branches.some((b) => b.branchId === id), branchId, { timeout: 10_000 });
+      await p.waitForFunction((id) => window.__wardroomBranches?.tree()?.branches.some((b) => b.branchId === id), branchId, {
+        timeout: 10_000,
+      });
     }
     await player.waitForSelector(`[data-testid="branch-node"][data-branch-id="${branchId}"][data-depth="1"]`);
     // A progressive fork is listed at once with a placeholder outcome; its real one follows (branch:updated).
     const outcomeOf = `[data-branch-id="${branchId}"] [data-testid="branch-outcome"]`;
     await player.waitForFunction((sel) => /Losses:/.test(document.querySelector(sel)?.textContent ?? ''), outcomeOf, { timeout: 60_000 });
-    const row = await player.locator(outcomeOf).innerText();
+    const row = await player.locator(outcomeOf).textContent();
     expect(row).toMatch(/Losses:/);
     // The fork did not move the room.
     expect(await instructor.evaluate(() => window.__wardroomBranches!.tree()!.currentBranchId)).toBe(historyId);
@@ -132,8 +147,10 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
 
   it('a preview is private and labelled: the room stays on its branch', async () => {
     await player.locator(`[data-branch-id="${branchId}"]`).getByTestId('branch-preview').click();
-    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'preview' && window.__wardroomCompare.ready, undefined, { timeout: 30_000 });
-    expect(await player.getByTestId('preview-label').innerText()).toMatch(/preview/i);
+    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'preview' && window.__wardroomCompare.ready, undefined, {
+      timeout: 30_000,
+    });
+    expect(await player.getByTestId('preview-label').textContent()).toMatch(/preview/i);
     expect(await player.evaluate(() => window.__wardroomCompare!.left.branchId)).toBe(branchId);
     // Following the room's clock by default.
     expect(await player.evaluate(() => window.__wardroomCompare!.clock)).toBe('room');
@@ -147,7 +164,9 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
 
   it('the compare view shows both branches at the same moment, aligned on the fork, with an outcome diff', async () => {
     await player.locator(`[data-branch-id="${branchId}"]`).getByTestId('branch-compare-history').click();
-    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'compare' && window.__wardroomCompare.ready, undefined, { timeout: 60_000 });
+    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'compare' && window.__wardroomCompare.ready, undefined, {
+      timeout: 60_000,
+    });
     const forkMs = (await player.evaluate(() => window.__wardroomCompare!.forkMs))!;
     expect(forkMs).toBeGreaterThan(0);
     // Opens at the fork point on its own clock, both panes at the same position.
@@ -179,7 +198,12 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
     let differs = false;
     for (const dt of [30_000, 60_000, 120_000, 180_000]) {
       await player.evaluate((ms) => window.__wardroomCompare!.seek(ms), forkMs + dt);
-      await player.waitForFunction((ms) => window.__wardroomCompare!.left.positionMs() === ms || window.__wardroomCompare!.left.positionMs() === window.__wardroomCompare!.positionMs(), forkMs + dt);
+      await player.waitForFunction(
+        (ms) =>
+          window.__wardroomCompare!.left.positionMs() === ms ||
+          window.__wardroomCompare!.left.positionMs() === window.__wardroomCompare!.positionMs(),
+        forkMs + dt,
+      );
       s = await snap(player);
       expect(s.left.pos).toBe(s.right.pos);
       if (maxMove(s.left.units, s.right.units) > 1 || s.left.live !== s.right.live) {
@@ -190,7 +214,7 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
     expect(differs).toBe(true);
 
     // The outcome diff: winner, losses per side, objectives, the first differing event.
-    const diff = await player.getByTestId('compare-diff').innerText();
+    const diff = await player.getByTestId('compare-diff').textContent();
     expect(diff).toMatch(/Winner/);
     expect(diff).toMatch(/losses/);
     expect(diff).toMatch(/First difference \(\d+:\d\d\)/);

@@ -93,7 +93,11 @@ describe.runIf(hasChromium)('lobby', () => {
     const body = (await res.json()) as unknown;
     const battles = (Array.isArray(body) ? body : (body as { battles: { id: string }[] }).battles) as { id: string }[];
     const created = (await (
-      await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ battleId: battles[1].id }) })
+      await fetch(`${server.url}/api/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ battleId: battles[1].id }),
+      })
     ).json()) as { roomId: string };
     const context = await browser.newContext();
     const page = await context.newPage();

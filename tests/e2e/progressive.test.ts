@@ -51,7 +51,12 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
         const c = window.__wardroomCompare;
         if (c?.mode === 'preview' && c.ready) {
           const f = c.left.frontier();
-          w.__samples.push({ t: c.left.worldT(), compiledMs: f?.compiledMs ?? null, complete: f?.complete ?? null, pos: c.left.positionMs() });
+          w.__samples.push({
+            t: c.left.worldT(),
+            compiledMs: f?.compiledMs ?? null,
+            complete: f?.complete ?? null,
+            pos: c.left.positionMs(),
+          });
         }
         if (!w.__stopSampling) requestAnimationFrame(tick);
       };
@@ -61,9 +66,13 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
     await item.locator(`input[type="radio"][data-option-id="${target.optionId}"]`).check();
     await item.getByTestId('fork-button').click();
     // The ack comes at the fork point's segment: the fork is pending (compiling), and previewable at once.
-    const branchId = await player.waitForFunction(() => window.__wardroomBranches?.pending()[0], undefined, { timeout: 60_000 }).then((h) => h.jsonValue());
+    const branchId = await player
+      .waitForFunction(() => window.__wardroomBranches?.pending()[0], undefined, { timeout: 60_000 })
+      .then((h) => h.jsonValue());
     await player.evaluate((id) => window.__wardroomBranches!.preview(id), branchId as string);
-    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'preview' && window.__wardroomCompare.ready, undefined, { timeout: 30_000 });
+    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'preview' && window.__wardroomCompare.ready, undefined, {
+      timeout: 30_000,
+    });
     // Play the preview on its own clock from the fork point.
     await player.evaluate(() => {
       const c = window.__wardroomCompare!;
@@ -71,7 +80,9 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
       c.play();
     });
     // Until the branch is complete (it then joins the room's tree), and a little after.
-    await player.waitForFunction((id) => window.__wardroomBranches?.tree()?.branches.some((b) => b.branchId === id), branchId, { timeout: 120_000 });
+    await player.waitForFunction((id) => window.__wardroomBranches?.tree()?.branches.some((b) => b.branchId === id), branchId, {
+      timeout: 120_000,
+    });
     await player.waitForFunction(() => window.__wardroomCompare?.left.frontier()?.complete === true, undefined, { timeout: 10_000 });
     await player.waitForTimeout(500);
     const samples = await player.evaluate(() => {
@@ -85,7 +96,9 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
     for (const s of drawn) expect(s.t!).toBeLessThanOrEqual(s.compiledMs!);
     // It drew frames while the branch was still compiling, moving forward, and ended complete.
     const whileCompiling = drawn.filter((s) => s.complete === false);
-    console.log(`[progressive] ${drawn.length} frames, ${whileCompiling.length} while compiling; frontier ${whileCompiling[0]?.compiledMs} -> ${drawn.at(-1)?.compiledMs} ms`);
+    console.log(
+      `[progressive] ${drawn.length} frames, ${whileCompiling.length} while compiling; frontier ${whileCompiling[0]?.compiledMs} -> ${drawn.at(-1)?.compiledMs} ms`,
+    );
     expect(whileCompiling.length).toBeGreaterThan(0);
     expect(new Set(whileCompiling.map((s) => s.compiledMs)).size).toBeGreaterThanOrEqual(1);
     expect(drawn.at(-1)!.complete).toBe(true);

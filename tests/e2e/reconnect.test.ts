@@ -57,7 +57,9 @@ describe.runIf(hasChromium)('reconnecting browser', () => {
     await waitClockVersion(instructor, v + 1);
 
     await viewer.context().setOffline(false);
-    await viewer.waitForFunction(() => window.__wardroom?.connection === 'connected' && window.__wardroom.ready, undefined, { timeout: 20_000 });
+    await viewer.waitForFunction(() => window.__wardroom?.connection === 'connected' && window.__wardroom.ready, undefined, {
+      timeout: 20_000,
+    });
     await waitClockVersion(viewer, v + 1, 20_000);
     expect(await badge.isHidden()).toBe(true);
     await viewer.waitForTimeout(500);

@@ -96,7 +96,20 @@ async function closeUp(page: Page, path: string): Promise<void> {
   await page.getByRole('button', { name: 'Fit map' }).click();
 }
 
-function fmtStats(s: { frames: number; drawMeanMs: number; drawP95Ms: number; drawMaxMs: number; foldMeanMs: number; intervalMeanMs: number; intervalP95Ms: number; units: number } | undefined): string {
+function fmtStats(
+  s:
+    | {
+        frames: number;
+        drawMeanMs: number;
+        drawP95Ms: number;
+        drawMaxMs: number;
+        foldMeanMs: number;
+        intervalMeanMs: number;
+        intervalP95Ms: number;
+        units: number;
+      }
+    | undefined,
+): string {
   if (!s) return 'n/a';
   const f = (n: number): string => n.toFixed(1);
   return `${s.units} units, ${s.frames} frames: frame work mean ${f(s.drawMeanMs)} ms (fold ${f(s.foldMeanMs)}), p95 ${f(s.drawP95Ms)}, max ${f(s.drawMaxMs)}; rAF interval mean ${f(s.intervalMeanMs)} ms, p95 ${f(s.intervalP95Ms)}`;

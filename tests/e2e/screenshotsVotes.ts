@@ -18,7 +18,9 @@ export async function captureVotesAndStudy(browser: Browser, baseUrl: string, di
   const { roomId, instructorKey } = await createRoom(baseUrl, battle.id);
   const viewport = { width: 1440, height: 900 };
   const inst = await openRoomPage(browser, baseUrl, roomId, { name: 'Instructor', instructorKey, viewport });
-  const players = await Promise.all(['Kira', 'Dax', 'Nog'].map((name) => openRoomPage(browser, baseUrl, roomId, { name, role: 'player', viewport })));
+  const players = await Promise.all(
+    ['Kira', 'Dax', 'Nog'].map((name) => openRoomPage(browser, baseUrl, roomId, { name, role: 'player', viewport })),
+  );
   try {
     for (const p of [inst.page, ...players.map((x) => x.page)]) {
       await p.getByRole('tab', { name: 'Branches' }).click();
@@ -27,7 +29,9 @@ export async function captureVotesAndStudy(browser: Browser, baseUrl: string, di
     await inst.page.getByTestId('vote-open').click();
     const page = players[0].page;
     await page.waitForSelector('[data-testid="votes"] .vote.open');
-    const ids = await page.$$eval('[data-testid="votes"] .vote.open [data-option-id]', (els) => els.map((e) => e.getAttribute('data-option-id')!));
+    const ids = await page.$$eval('[data-testid="votes"] .vote.open [data-option-id]', (els) =>
+      els.map((e) => e.getAttribute('data-option-id')!),
+    );
     for (const [i, p] of players.entries()) {
       const id = ids[i === 2 ? 0 : Math.min(1, ids.length - 1)];
       await p.page.locator(`[data-testid="votes"] .vote.open [data-option-id="${id}"] [data-testid="vote-cast"]`).click();

@@ -154,7 +154,8 @@ describe.runIf(hasChromium)('segments delivery in the browser', () => {
     if (!fork.ok) return;
     const branchId = fork.branch.branchId;
     // A progressive fork joins the room's branches once complete (branch:created); then the room may switch.
-    for (let i = 0; i < 600 && !driver.room()?.branches.some((x) => x.branchId === branchId); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && !driver.room()?.branches.some((x) => x.branchId === branchId); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const sw = await driver.switchBranch(branchId);
     expect(sw.ok).toBe(true);
     await settled(sw.ok ? sw.clock.version : Infinity);

@@ -21,7 +21,11 @@ describe.runIf(hasChromium)('tactical view', () => {
     stage = await bootStage((battles) => battles.find((b) => b.id.includes('deep-space-9')) ?? battles[0]);
     ({ server, browser } = stage);
     const { roomId, instructorKey } = stage;
-    ({ context, page } = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey, viewport: { width: 1280, height: 800 } }));
+    ({ context, page } = await openRoomPage(browser, server.url, roomId, {
+      name: 'Instructor',
+      instructorKey,
+      viewport: { width: 1280, height: 800 },
+    }));
     // Somewhere mid-battle, paused.
     const v = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
     const box = await page.getByTestId('scrubber').boundingBox();

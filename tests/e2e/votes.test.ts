@@ -13,7 +13,11 @@ const hasChromium = chromiumAvailable();
 
 const roomBranch = (p: Page) => p.evaluate(() => window.__wardroomBranches?.tree()?.currentBranchId ?? null);
 const counts = (p: Page) =>
-  p.$$eval('[data-testid="votes"] .vote.open [data-option-id]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-option-id'), Number(e.querySelector('[data-testid="vote-count"]')?.textContent)])));
+  p.$$eval('[data-testid="votes"] .vote.open [data-option-id]', (els) =>
+    Object.fromEntries(
+      els.map((e) => [e.getAttribute('data-option-id'), Number(e.querySelector('[data-testid="vote-count"]')?.textContent)]),
+    ),
+  );
 
 describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
   let stage: Stage | undefined;
@@ -50,7 +54,9 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
     for (const p of [instructor, player, viewer]) await p.waitForSelector('[data-testid="votes"] .vote.open');
     expect(await instructor.locator('[data-testid="vote-cast"]').count()).toBe(0); // the instructor breaks ties instead
 
-    const options = await player.$$eval('[data-testid="votes"] .vote.open [data-option-id]', (els) => els.map((e) => ({ id: e.getAttribute('data-option-id')!, historical: !!e.querySelector('.historical-badge') })));
+    const options = await player.$$eval('[data-testid="votes"] .vote.open [data-option-id]', (els) =>
+      els.map((e) => ({ id: e.getAttribute('data-option-id')!, historical: !!e.querySelector('.historical-badge') })),
+    );
     const alt = options.find((o) => !o.historical)!.id;
     const hist = options.find((o) => o.historical)!.id;
     const castOn = async (p: Page, optionId: string) => {
@@ -63,7 +69,10 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
     for (const p of [instructor, player, viewer]) {
       await p.waitForFunction(
         ([a, h]) => {
-          const n = (id: string) => Number(document.querySelector(`[data-testid="votes"] .vote.open [data-option-id="${id}"] [data-testid="vote-count"]`)?.textContent);
+          const n = (id: string) =>
+            Number(
+              document.querySelector(`[data-testid="votes"] .vote.open [data-option-id="${id}"] [data-testid="vote-count"]`)?.textContent,
+            );
           return n(a) === 2 && n(h) === 0;
         },
         [alt, hist] as const,
@@ -100,7 +109,9 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
     expect(await player.getByTestId('study-run').textContent()).toBe('Run 3 seeds');
     await player.getByTestId('study-run').click();
     for (const p of [player, viewer]) await p.waitForSelector('[data-testid="study-result"] .study-box', { timeout: 90_000 });
-    const winners = await viewer.$$eval('[data-testid="study-winner"]', (els) => els.map((e) => e.querySelector('.study-num')?.textContent ?? ''));
+    const winners = await viewer.$$eval('[data-testid="study-winner"]', (els) =>
+      els.map((e) => e.querySelector('.study-num')?.textContent ?? ''),
+    );
     expect(winners.length).toBeGreaterThan(0);
     const histos = await viewer.$$eval('[data-testid="study-losses"]', (els) => els.map((e) => e.querySelectorAll('rect.branch').length));
     expect(histos.length).toBeGreaterThanOrEqual(2); // one per side
@@ -108,6 +119,8 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
     expect(await viewer.locator('[data-testid="study-result"] .study-meta').textContent()).toMatch(/^3 seeds from/);
     // The same study again is served from the cache.
     await player.getByTestId('study-run').click();
-    await player.waitForFunction(() => document.querySelector('[data-testid="study-status"]')?.textContent?.includes('cache'), undefined, { timeout: 10_000 });
+    await player.waitForFunction(() => document.querySelector('[data-testid="study-status"]')?.textContent?.includes('cache'), undefined, {
+      timeout: 10_000,
+    });
   }, 120_000);
 });

@@ -25,17 +25,29 @@ describe('module boundaries', () => {
   });
 
   it('replays/ never imports server/ or client/', () => {
-    const bad = files('replays').flatMap((f) => importsOf(f).filter((i) => /^(server|client)\//.test(i)).map((i) => `${f} -> ${i}`));
+    const bad = files('replays').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => /^(server|client)\//.test(i))
+        .map((i) => `${f} -> ${i}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it('server/ reaches replays/ only through the registry and compile API (replays/index.ts)', () => {
-    const bad = files('server').flatMap((f) => importsOf(f).filter((i) => i.startsWith('replays/') && i !== 'replays/index.js').map((i) => `${f} -> ${i}`));
+    const bad = files('server').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.startsWith('replays/') && i !== 'replays/index.js')
+        .map((i) => `${f} -> ${i}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it('shared/ imports nothing outside shared/', () => {
-    const bad = files('shared').flatMap((f) => importsOf(f).filter((i) => !i.startsWith('shared/')).map((i) => `${f} -> ${i}`));
+    const bad = files('shared').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => !i.startsWith('shared/'))
+        .map((i) => `${f} -> ${i}`),
+    );
     expect(bad).toEqual([]);
   });
 });

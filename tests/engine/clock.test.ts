@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { initialClock, pause, play, positionAt, seek, serverTimeAtPosition, setRate, withDuration, MAX_RATE, MIN_RATE } from '../../shared/clock/playback.js';
+import {
+  initialClock,
+  pause,
+  play,
+  positionAt,
+  seek,
+  serverTimeAtPosition,
+  setRate,
+  withDuration,
+  MAX_RATE,
+  MIN_RATE,
+} from '../../shared/clock/playback.js';
 import { ClockSync } from '../../shared/clock/sync.js';
 
 describe('playback clock math', () => {

@@ -51,7 +51,10 @@ describe('compiler on the fixture battle', () => {
   });
 
   it('a branch from the checkpoint equals a compile from zero with the same decisions', () => {
-    for (const choice of [{ decisionId: 'escort', optionId: 'hold' }, { decisionId: 'escort', optionId: 'send', value: 4 }]) {
+    for (const choice of [
+      { decisionId: 'escort', optionId: 'hold' },
+      { decisionId: 'escort', optionId: 'send', value: 4 },
+    ]) {
       const full = compileBattle(skirmish, { decisions: [choice] }).timeline;
       const fork = resumeFromCheckpoint(skirmish, history, 'escort', choice, [choice]).timeline;
       expect(fork.eventsSha256).toBe(full.eventsSha256);
@@ -83,10 +86,15 @@ describe('compiler on the fixture battle', () => {
 
   it('seek (keyframe + tail) equals folding from zero at random positions', () => {
     let x = 12345;
-    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let i = 0; i < 40; i++) {
       const ms = Math.floor(rnd() * (tl.durationMs + 2000));
-      expect(stateAt(tl.events, tl.keyframes, ms)).toEqual(applyEvents(emptyWorld(), tl.events.filter((e) => e.t <= ms)));
+      expect(stateAt(tl.events, tl.keyframes, ms)).toEqual(
+        applyEvents(
+          emptyWorld(),
+          tl.events.filter((e) => e.t <= ms),
+        ),
+      );
     }
   });
 });
@@ -94,7 +102,9 @@ describe('compiler on the fixture battle', () => {
 describe('decisions and branch ids', () => {
   it('normalizes: validates, drops history-equal choices, sorts', () => {
     expect(normalizeDecisions(skirmish, [{ decisionId: 'escort', optionId: 'send', value: 2 }])).toEqual([]);
-    expect(normalizeDecisions(skirmish, [{ decisionId: 'escort', optionId: 'send', value: 3 }])).toEqual([{ decisionId: 'escort', optionId: 'send', value: 3 }]);
+    expect(normalizeDecisions(skirmish, [{ decisionId: 'escort', optionId: 'send', value: 3 }])).toEqual([
+      { decisionId: 'escort', optionId: 'send', value: 3 },
+    ]);
     const h = branchIdFor('x', 1, []);
     expect(h).toMatch(/^b[0-9a-f]{16}$/);
     const a = [
@@ -123,7 +133,12 @@ describe('decisions and branch ids', () => {
     bad({ decisionId: 'escort', optionId: 'send', value: 9 }, 'VALUE_OUT_OF_RANGE', /0\.\.4/);
     bad({ decisionId: 'escort', optionId: 'send', value: 1.5 }, 'VALUE_OFF_STEP', /steps of 1/);
     bad({ decisionId: 'escort', optionId: 'hold', value: 1 }, 'VALUE_NOT_ALLOWED', /takes no value/);
-    expect(() => normalizeDecisions(skirmish, [{ decisionId: 'escort', optionId: 'hold' }, { decisionId: 'escort', optionId: 'hold' }])).toThrow(DecisionError);
+    expect(() =>
+      normalizeDecisions(skirmish, [
+        { decisionId: 'escort', optionId: 'hold' },
+        { decisionId: 'escort', optionId: 'hold' },
+      ]),
+    ).toThrow(DecisionError);
   });
 });
 
@@ -138,12 +153,16 @@ describe('branch catalog', () => {
     expect(f1.timeline.parentBranchId).toBe(h.timeline.branchId);
     expect(await cat.get(skirmish.info.id, f1.timeline.branchId)).toBe(f1);
     // Same decisions compiled from zero name the same branch.
-    expect((await cat.compile(skirmish.info.id, [{ decisionId: 'escort', optionId: 'hold' }])).timeline.branchId).toBe(f1.timeline.branchId);
+    expect((await cat.compile(skirmish.info.id, [{ decisionId: 'escort', optionId: 'hold' }])).timeline.branchId).toBe(
+      f1.timeline.branchId,
+    );
     // Forking back to history from a branch gives history.
     const back = await cat.fork(skirmish.info.id, f1.timeline.branchId, { decisionId: 'escort', optionId: 'send', value: 2 });
     expect(back.timeline.branchId).toBe(h.timeline.branchId);
     await expect(cat.fork(skirmish.info.id, 'bdeadbeef', { decisionId: 'escort', optionId: 'hold' })).rejects.toThrow(/Unknown branch/);
     await expect(cat.history('nope')).rejects.toThrow(/Unknown battle/);
-    await expect(cat.fork(skirmish.info.id, h.timeline.branchId, { decisionId: 'escort', optionId: 'zzz' })).rejects.toBeInstanceOf(DecisionError);
+    await expect(cat.fork(skirmish.info.id, h.timeline.branchId, { decisionId: 'escort', optionId: 'zzz' })).rejects.toBeInstanceOf(
+      DecisionError,
+    );
   });
 });

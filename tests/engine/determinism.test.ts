@@ -21,7 +21,10 @@ interface CompileJson {
 }
 
 async function cliCompile(args: string[]): Promise<CompileJson> {
-  const { stdout } = await run('npx', ['tsx', 'server/cli/battle.ts', 'compile', ...args, '--json'], { maxBuffer: 1 << 24, timeout: 240_000 });
+  const { stdout } = await run('npx', ['tsx', 'server/cli/battle.ts', 'compile', ...args, '--json'], {
+    maxBuffer: 1 << 24,
+    timeout: 240_000,
+  });
   return JSON.parse(stdout) as CompileJson;
 }
 
@@ -29,7 +32,8 @@ async function cliCompile(args: string[]): Promise<CompileJson> {
 function alternatives(def: BattleDefinition): DecisionChoice[] {
   return def.decisions.map((d) => {
     const other = d.options.find((o) => !o.historical);
-    if (other) return other.param ? { decisionId: d.id, optionId: other.id, value: other.param.default } : { decisionId: d.id, optionId: other.id };
+    if (other)
+      return other.param ? { decisionId: d.id, optionId: other.id, value: other.param.default } : { decisionId: d.id, optionId: other.id };
     const h = historicalChoice(d);
     const p = d.options.find((o) => o.id === h.optionId)!.param!;
     return { decisionId: d.id, optionId: h.optionId, value: p.max === p.default ? p.min : p.max };

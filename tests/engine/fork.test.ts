@@ -30,7 +30,8 @@ const digest = (events: readonly BattleEvent[]): string => {
 /** An alternative to history at a decision: another option (its default value when it takes one). */
 function alternative(spec: DecisionSpec): DecisionChoice {
   const opt = spec.options.find((o) => !o.historical);
-  if (opt) return opt.param ? { decisionId: spec.id, optionId: opt.id, value: opt.param.default } : { decisionId: spec.id, optionId: opt.id };
+  if (opt)
+    return opt.param ? { decisionId: spec.id, optionId: opt.id, value: opt.param.default } : { decisionId: spec.id, optionId: opt.id };
   // Only one option: a different quantity of it.
   const h = spec.options[0];
   if (!h.param) throw new Error(`decision ${spec.id} has no alternative`);
@@ -52,38 +53,45 @@ describe.each(battles.map((def) => [def.info.id, def] as const))('forks of %s', 
     }
   }, 120_000);
 
-  it.each(def.decisions.map((d) => [d.id, d] as const))('a fork at %s compiles, equals history before the decision and differs after it', async (_d, spec) => {
-    history ??= await cat.history(def.info.id);
-    const H = history.timeline;
-    const choice = alternative(spec);
-    const t0 = performance.now();
-    const fork = await cat.fork(def.info.id, H.branchId, choice);
-    const ms = performance.now() - t0;
-    forks.set(spec.id, fork);
-    const tl = fork.timeline;
-    const cp = history.checkpoints[spec.id];
-    console.log(`[fork] ${def.info.id} ${fmt(choice)}: ${tl.events.length} events (history ${H.events.length}), resumed at ${cp.t} ms in ${ms.toFixed(0)} ms`);
+  it.each(def.decisions.map((d) => [d.id, d] as const))(
+    'a fork at %s compiles, equals history before the decision and differs after it',
+    async (_d, spec) => {
+      history ??= await cat.history(def.info.id);
+      const H = history.timeline;
+      const choice = alternative(spec);
+      const t0 = performance.now();
+      const fork = await cat.fork(def.info.id, H.branchId, choice);
+      const ms = performance.now() - t0;
+      forks.set(spec.id, fork);
+      const tl = fork.timeline;
+      const cp = history.checkpoints[spec.id];
+      console.log(
+        `[fork] ${def.info.id} ${fmt(choice)}: ${tl.events.length} events (history ${H.events.length}), resumed at ${cp.t} ms in ${ms.toFixed(0)} ms`,
+      );
 
-    expect(tl.branchId).not.toBe(H.branchId);
-    expect(tl.parentBranchId).toBe(H.branchId);
-    expect(tl.decisions).toEqual([choice]);
-    expect(tl.fork).toEqual({ decisionId: spec.id, atMs: cp.t, seq: cp.pointSeq });
-    // Before the fork: the same events, the same keyframes.
-    expect(digest(tl.events.slice(0, cp.seq))).toBe(digest(H.events.slice(0, cp.seq)));
-    const kfBefore = (k: { t: number }) => k.t < cp.t;
-    expect(JSON.stringify(tl.keyframes.filter(kfBefore))).toBe(JSON.stringify(H.keyframes.filter(kfBefore)));
-    // At the fork: the alternative choice, then a simulation that goes another way (not just the label).
-    expect(tl.events[cp.seq]).toMatchObject({ type: 'decision:made', decisionId: spec.id, optionId: choice.optionId, historical: false });
-    expect(H.events[cp.seq]).toMatchObject({ type: 'decision:made', decisionId: spec.id, historical: true });
-    expect(digest(tl.events.slice(cp.seq + 1))).not.toBe(digest(H.events.slice(cp.seq + 1)));
-    expect(tl.eventsSha256).not.toBe(H.eventsSha256);
-    // The branch records its own choice at that point.
-    expect(tl.decisionPoints.find((p) => p.id === spec.id)?.chosen).toEqual(choice);
-    for (const e of tl.events.slice(cp.seq)) if (e.t < cp.t) throw new Error(`event ${e.seq} at ${e.t} ms is before the fork (${cp.t} ms)`);
-    tl.events.forEach((e, i) => {
-      if (e.seq !== i) throw new Error(`seq ${e.seq} at index ${i}`);
-    });
-  }, 180_000);
+      expect(tl.branchId).not.toBe(H.branchId);
+      expect(tl.parentBranchId).toBe(H.branchId);
+      expect(tl.decisions).toEqual([choice]);
+      expect(tl.fork).toEqual({ decisionId: spec.id, atMs: cp.t, seq: cp.pointSeq });
+      // Before the fork: the same events, the same keyframes.
+      expect(digest(tl.events.slice(0, cp.seq))).toBe(digest(H.events.slice(0, cp.seq)));
+      const kfBefore = (k: { t: number }) => k.t < cp.t;
+      expect(JSON.stringify(tl.keyframes.filter(kfBefore))).toBe(JSON.stringify(H.keyframes.filter(kfBefore)));
+      // At the fork: the alternative choice, then a simulation that goes another way (not just the label).
+      expect(tl.events[cp.seq]).toMatchObject({ type: 'decision:made', decisionId: spec.id, optionId: choice.optionId, historical: false });
+      expect(H.events[cp.seq]).toMatchObject({ type: 'decision:made', decisionId: spec.id, historical: true });
+      expect(digest(tl.events.slice(cp.seq + 1))).not.toBe(digest(H.events.slice(cp.seq + 1)));
+      expect(tl.eventsSha256).not.toBe(H.eventsSha256);
+      // The branch records its own choice at that point.
+      expect(tl.decisionPoints.find((p) => p.id === spec.id)?.chosen).toEqual(choice);
+      for (const e of tl.events.slice(cp.seq))
+        if (e.t < cp.t) throw new Error(`event ${e.seq} at ${e.t} ms is before the fork (${cp.t} ms)`);
+      tl.events.forEach((e, i) => {
+        if (e.seq !== i) throw new Error(`seq ${e.seq} at index ${i}`);
+      });
+    },
+    180_000,
+  );
 
   it('the same decisions give the same branch: cached, and recompiled identically', async () => {
     history ??= await cat.history(def.info.id);
@@ -135,7 +143,11 @@ describe.each(battles.map((def) => [def.info.id, def] as const))('forks of %s', 
     };
     const spec = def.decisions[0];
     await refused({ decisionId: 'no-such-decision', optionId: 'x' }, 'UNKNOWN_DECISION', new RegExp(`Valid decisions: .*${spec.id}`));
-    await refused({ decisionId: spec.id, optionId: 'no-such-option' }, 'UNKNOWN_OPTION', new RegExp(`Valid options: .*${spec.options[0].id}`));
+    await refused(
+      { decisionId: spec.id, optionId: 'no-such-option' },
+      'UNKNOWN_OPTION',
+      new RegExp(`Valid options: .*${spec.options[0].id}`),
+    );
     const withParam = def.decisions.flatMap((d) => d.options.filter((o) => o.param).map((o) => ({ d, o })))[0];
     if (withParam) {
       const p = withParam.o.param!;
@@ -154,7 +166,11 @@ describe.each(battles.map((def) => [def.info.id, def] as const))('forks of %s', 
 describe('nested forks', () => {
   it('keep every earlier decision and equal a compile from zero with all of them', async () => {
     // The smallest battle with two decisions (histories are compiled and cached by now).
-    const sized = await Promise.all(battles.filter((b) => b.decisions.length >= 2).map(async (b) => ({ b, n: (await catalogOf(b).history(b.info.id)).timeline.events.length })));
+    const sized = await Promise.all(
+      battles
+        .filter((b) => b.decisions.length >= 2)
+        .map(async (b) => ({ b, n: (await catalogOf(b).history(b.info.id)).timeline.events.length })),
+    );
     const def = sized.sort((x, y) => x.n - y.n)[0].b;
     const cat = catalogOf(def);
     const history = await cat.history(def.info.id);

@@ -16,7 +16,8 @@ describe('determinism hygiene', () => {
     const offenders: string[] = [];
     for (const f of files('replays')) {
       const src = readFileSync(f, 'utf8');
-      for (const re of [/Math\.random\s*\(/, /Date\.now\s*\(/, /performance\.now\s*\(/, /new Date\s*\(/]) if (re.test(src)) offenders.push(`${f}: ${re.source}`);
+      for (const re of [/Math\.random\s*\(/, /Date\.now\s*\(/, /performance\.now\s*\(/, /new Date\s*\(/])
+        if (re.test(src)) offenders.push(`${f}: ${re.source}`);
     }
     expect(offenders).toEqual([]);
   });

@@ -22,7 +22,9 @@ function allNodes(node: AnyStateNode, out: AnyStateNode[] = []): AnyStateNode[] 
 
 function leafPaths(value: StateValue, prefix: string[] = []): string[] {
   if (typeof value === 'string') return [[...prefix, value].join('.')];
-  return Object.entries(value).flatMap(([k, v]) => (v === undefined ? [[...prefix, k].join('.')] : leafPaths(v as StateValue, [...prefix, k])));
+  return Object.entries(value).flatMap(([k, v]) =>
+    v === undefined ? [[...prefix, k].join('.')] : leafPaths(v as StateValue, [...prefix, k]),
+  );
 }
 
 /** DECIDE variants per decision: every option, and for a quantity its min, history and max. */
@@ -30,7 +32,12 @@ function decideVariants(def: BattleDefinition): MachineEvent[][] {
   return def.decisions.map((d) =>
     d.options.flatMap((o): MachineEvent[] =>
       o.param
-        ? [...new Set([o.param.default, o.param.min, o.param.max])].map((value) => ({ type: 'DECIDE', decisionId: d.id, optionId: o.id, value }))
+        ? [...new Set([o.param.default, o.param.min, o.param.max])].map((value) => ({
+            type: 'DECIDE',
+            decisionId: d.id,
+            optionId: o.id,
+            value,
+          }))
         : [{ type: 'DECIDE', decisionId: d.id, optionId: o.id }],
     ),
   );
@@ -53,7 +60,11 @@ function sampledTicks(def: BattleDefinition): { ticks: MachineEvent[]; extremes:
   const runs: { decisionId: string; optionId: string; value?: number }[][] = [[]];
   for (const d of def.decisions) {
     const alt = d.options.find((o) => !o.historical) ?? d.options[0];
-    runs.push([alt.param ? { decisionId: d.id, optionId: alt.id, value: alt.historical ? alt.param.max : alt.param.default } : { decisionId: d.id, optionId: alt.id }]);
+    runs.push([
+      alt.param
+        ? { decisionId: d.id, optionId: alt.id, value: alt.historical ? alt.param.max : alt.param.default }
+        : { decisionId: d.id, optionId: alt.id },
+    ]);
   }
   let last: Facts | null = null;
   for (const decisions of runs) {
@@ -110,7 +121,7 @@ function unreachable(def: BattleDefinition): { states: string[]; unreached: stri
   const afterEvents = nodes.flatMap((n) => n.after.map((a) => ({ type: String(a.eventType) })));
   const { ticks, extremes } = sampledTicks(def);
   const eventIds = new WeakMap<object, string>();
-  [...ticks, ...extremes].forEach((t, i) => eventIds.set(t, `TICK#${i}`));
+  for (const [i, t] of [...ticks, ...extremes].entries()) eventIds.set(t, `TICK#${i}`);
   const variants = decideVariants(def);
   const rounds = Math.max(1, ...variants.map((v) => v.length));
   const reached = new Set<string>();
@@ -122,7 +133,12 @@ function unreachable(def: BattleDefinition): { states: string[]; unreached: stri
   const explore = (events: GraphEvent[], withContext: boolean) => {
     const paths = getShortestPaths(machine, {
       events: events as never,
-      serializeState: (s) => JSON.stringify(withContext ? [(s as { value: StateValue }).value, digest((s as { context?: unknown }).context, 0)] : (s as { value: StateValue }).value),
+      serializeState: (s) =>
+        JSON.stringify(
+          withContext
+            ? [(s as { value: StateValue }).value, digest((s as { context?: unknown }).context, 0)]
+            : (s as { value: StateValue }).value,
+        ),
       // Facts are big: name each sampled TICK by its index instead of serializing it per edge.
       serializeEvent: (e) => eventIds.get(e as object) ?? JSON.stringify(e),
     });

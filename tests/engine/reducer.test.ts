@@ -8,8 +8,24 @@ import { skirmish } from '../fixtures/skirmish.js';
 
 function unit(id: string, patch: Partial<Unit> = {}): Unit {
   return {
-    id, side: 'blue', kind: 'ship', cls: 'galor', name: id, group: 'g', pos: { x: 0, y: 0 }, vel: { x: 0, y: 0 }, t0: 0, heading: 0,
-    shields: 100, maxShields: 100, hull: 200, maxHull: 200, weapons: [], status: 'active', size: 10, ...patch,
+    id,
+    side: 'blue',
+    kind: 'ship',
+    cls: 'galor',
+    name: id,
+    group: 'g',
+    pos: { x: 0, y: 0 },
+    vel: { x: 0, y: 0 },
+    t0: 0,
+    heading: 0,
+    shields: 100,
+    maxShields: 100,
+    hull: 200,
+    maxHull: 200,
+    weapons: [],
+    status: 'active',
+    size: 10,
+    ...patch,
   };
 }
 
@@ -36,7 +52,20 @@ describe('reducer', () => {
       { type: 'unit:status', id: 'a', status: 'disabled', reason: 'sabotage' },
       { type: 'unit:side', ids: ['b'], side: 'blue' },
       { type: 'phase:start', phaseId: 'p', title: 'P', label: 'L', caption: 'C' },
-      { type: 'field', field: { id: 'f', kind: 'minefield', label: 'F', center: { x: 0, y: 0 }, radius: 5, progress: 0.5, active: false, cloaked: true, replicated: 0 } },
+      {
+        type: 'field',
+        field: {
+          id: 'f',
+          kind: 'minefield',
+          label: 'F',
+          center: { x: 0, y: 0 },
+          radius: 5,
+          progress: 0.5,
+          active: false,
+          cloaked: true,
+          replicated: 0,
+        },
+      },
       { type: 'battle:end', winner: 'blue', summary: 'done' },
     ],
     [0, 0, 1000, 1500, 1600, 3000, 3500, 4000, 4000, 5000],

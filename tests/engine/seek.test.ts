@@ -16,7 +16,10 @@ describe('seek over compiled battles', () => {
       const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
       const positions = [0, tl.durationMs, ...Array.from({ length: 12 }, () => Math.floor(rnd() * tl.durationMs))];
       for (const ms of positions) {
-        const expected = applyEvents(emptyWorld(), tl.events.filter((e) => e.t <= ms));
+        const expected = applyEvents(
+          emptyWorld(),
+          tl.events.filter((e) => e.t <= ms),
+        );
         expect(stateAt(tl.events, tl.keyframes, ms), `at ${ms} ms`).toEqual(expected);
       }
       // A keyframe never holds an event from after its time.

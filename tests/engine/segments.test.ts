@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import {
-  buildSegment, packWorld, segmentBounds, segmentEnd, segmentIndexAt, stateInSegment, strengthSeries, unpackWorld, STRENGTH_SAMPLES,
+  buildSegment,
+  packWorld,
+  segmentBounds,
+  segmentEnd,
+  segmentIndexAt,
+  stateInSegment,
+  strengthSeries,
+  unpackWorld,
+  STRENGTH_SAMPLES,
 } from '../../shared/battle/segments.js';
 import { strengthBySide } from '../../shared/battle/state.js';
 import { battles, compileBattle } from '../../replays/index.js';
@@ -48,7 +56,9 @@ describe('segments (shared format)', () => {
     const ids = { battleId: tl.battleId, branchId: tl.branchId };
     let seen = stateAt(tl.events, tl.keyframes, 0).nextSeq; // events at t = 0 live in segment 0's start state
     for (const [k, [startMs, endMs]] of bounds.entries()) {
-      const seg = JSON.parse(JSON.stringify(buildSegment(ids, tl.events, tl.keyframes, k, startMs, endMs))) as ReturnType<typeof buildSegment>;
+      const seg = JSON.parse(JSON.stringify(buildSegment(ids, tl.events, tl.keyframes, k, startMs, endMs))) as ReturnType<
+        typeof buildSegment
+      >;
       const start = unpackWorld(seg.start);
       expect(start).toEqual(stateAt(tl.events, tl.keyframes, startMs));
       expect(seg.firstSeq).toBe(seen);

@@ -90,8 +90,28 @@ describe('simulation: weapons', () => {
     const rate = (dist: number) => {
       const d = new Driver(
         defWith([
-          { group: 'a', side: 'blue', cls: 'galor', count: 10, at: { x: 100, y: 300 }, spread: 60, formation: 'line', heading: 0, stats: huge },
-          { group: 'b', side: 'red', cls: 'galor', count: 10, at: { x: 100 + dist, y: 300 }, spread: 60, formation: 'line', heading: 0, stats: { ...huge, weapons: [] } },
+          {
+            group: 'a',
+            side: 'blue',
+            cls: 'galor',
+            count: 10,
+            at: { x: 100, y: 300 },
+            spread: 60,
+            formation: 'line',
+            heading: 0,
+            stats: huge,
+          },
+          {
+            group: 'b',
+            side: 'red',
+            cls: 'galor',
+            count: 10,
+            at: { x: 100 + dist, y: 300 },
+            spread: 60,
+            formation: 'line',
+            heading: 0,
+            stats: { ...huge, weapons: [] },
+          },
         ]),
       );
       d.run(120_000);
@@ -108,7 +128,15 @@ describe('simulation: weapons', () => {
     const d = new Driver(
       defWith([
         { group: 'a', side: 'blue', cls: 'galaxy', count: 3, at: { x: 100, y: 100 }, spread: 10 },
-        { group: 'b', side: 'red', cls: 'bird-of-prey', count: 1, at: { x: 150, y: 100 }, spread: 0, stats: { shields: 20, hull: 30, weapons: [] } },
+        {
+          group: 'b',
+          side: 'red',
+          cls: 'bird-of-prey',
+          count: 1,
+          at: { x: 150, y: 100 },
+          spread: 0,
+          stats: { shields: 20, hull: 30, weapons: [] },
+        },
       ]),
     );
     d.run(20_000);
@@ -124,7 +152,17 @@ describe('simulation: weapons', () => {
   it('focused fire on a station section collapses the station shields when the section fails', () => {
     const d = new Driver(
       defWith([
-        { group: 'st', side: 'blue', cls: 'ds9-station', count: 1, ids: ['st'], at: { x: 300, y: 300 }, spread: 0, stats: { weapons: [] }, sections: [{ id: 's17', label: 'Section 17', maxShields: 200 }] },
+        {
+          group: 'st',
+          side: 'blue',
+          cls: 'ds9-station',
+          count: 1,
+          ids: ['st'],
+          at: { x: 300, y: 300 },
+          spread: 0,
+          stats: { weapons: [] },
+          sections: [{ id: 's17', label: 'Section 17', maxShields: 200 }],
+        },
         { group: 'b', side: 'red', cls: 'galor', count: 6, at: { x: 380, y: 300 }, spread: 15 },
       ]),
     );
@@ -177,8 +215,27 @@ describe('simulation: minefields', () => {
   const field = { id: 'mf', label: 'Mines', center: { x: 300, y: 300 }, radius: 50, workSeconds: 30, cloaked: true, side: 'blue' };
 
   function laying(underFire: boolean): number {
-    const forces = [{ group: 'layer', side: 'blue', cls: 'defiant', count: 1, at: { x: 300, y: 300 }, spread: 0, stats: { hull: 1e6, shields: 0, weapons: [] } }];
-    if (underFire) forces.push({ group: 'gunner', side: 'red', cls: 'galor', count: 2, at: { x: 360, y: 300 }, spread: 5, stats: { hull: 1e6, shields: 0 } as never });
+    const forces = [
+      {
+        group: 'layer',
+        side: 'blue',
+        cls: 'defiant',
+        count: 1,
+        at: { x: 300, y: 300 },
+        spread: 0,
+        stats: { hull: 1e6, shields: 0, weapons: [] },
+      },
+    ];
+    if (underFire)
+      forces.push({
+        group: 'gunner',
+        side: 'red',
+        cls: 'galor',
+        count: 2,
+        at: { x: 360, y: 300 },
+        spread: 5,
+        stats: { hull: 1e6, shields: 0 } as never,
+      });
     const d = new Driver(defWith(forces as never, [field]));
     d.order({ kind: 'layMines', group: 'layer', field: 'mf' });
     d.run(15_000);
@@ -193,7 +250,12 @@ describe('simulation: minefields', () => {
   });
 
   it('announces progress in >= 2% steps and activation', () => {
-    const d = new Driver(defWith([{ group: 'layer', side: 'blue', cls: 'defiant', count: 2, at: { x: 300, y: 300 }, spread: 10 }], [{ ...field, workSeconds: 10 }]));
+    const d = new Driver(
+      defWith(
+        [{ group: 'layer', side: 'blue', cls: 'defiant', count: 2, at: { x: 300, y: 300 }, spread: 10 }],
+        [{ ...field, workSeconds: 10 }],
+      ),
+    );
     d.order({ kind: 'layMines', group: 'layer', field: 'mf' });
     d.run(10_000);
     const ev = d.ofType('field');
@@ -252,7 +314,9 @@ describe('simulation: orders', () => {
   });
 
   it('detach moves exactly N living units into a new group', () => {
-    const d = new Driver(defWith([{ group: 'wing', side: 'red', cls: 'jemhadar-attack-ship', count: 10, at: { x: 300, y: 300 }, spread: 30 }]));
+    const d = new Driver(
+      defWith([{ group: 'wing', side: 'red', cls: 'jemhadar-attack-ship', count: 10, at: { x: 300, y: 300 }, spread: 30 }]),
+    );
     d.order({ kind: 'detach', from: 'wing', to: 'hunters', count: 3 });
     let f = computeFacts(d.world);
     expect(f.groups.hunters.alive).toBe(3);
@@ -287,7 +351,9 @@ describe('simulation: orders', () => {
     const d = new Driver(defWith([{ group: 'home', side: 'blue', cls: 'miranda', count: 1, at: { x: 100, y: 100 }, spread: 0 }]));
     expect(() => d.order({ kind: 'move', group: 'nope', to: { x: 0, y: 0 } })).toThrow(/unknown group 'nope'.*home/);
     expect(() => defWith([{ group: 'x', side: 'blue', cls: 'enterprise-e', count: 1, at: { x: 0, y: 0 }, spread: 0 }])).not.toThrow();
-    expect(() => new Driver(defWith([{ group: 'x', side: 'blue', cls: 'enterprise-e', count: 1, at: { x: 0, y: 0 }, spread: 0 }]))).toThrow(/Valid classes: .*defiant/);
+    expect(() => new Driver(defWith([{ group: 'x', side: 'blue', cls: 'enterprise-e', count: 1, at: { x: 0, y: 0 }, spread: 0 }]))).toThrow(
+      /Valid classes: .*defiant/,
+    );
   });
 
   it('counters advance while their group lives', () => {

@@ -52,7 +52,8 @@ describe('annotation rules', () => {
     await until(() => viewer.room()?.annotations.length === 2, 2000, 'both annotations at the viewer');
 
     // Exports: per branch on request; the debrief is the room's current branch.
-    const list = async (q: string) => ((await (await fetch(`${s!.url}/api/rooms/${roomId}/annotations${q}`)).json()) as { annotations: Annotation[] }).annotations;
+    const list = async (q: string) =>
+      ((await (await fetch(`${s!.url}/api/rooms/${roomId}/annotations${q}`)).json()) as { annotations: Annotation[] }).annotations;
     expect((await list('')).map((a) => [a.id, a.branchId])).toEqual([
       ['hist-0001', FIXTURE_BRANCH],
       ['whatif-0001', WHATIF],
@@ -116,9 +117,15 @@ describe('annotation rules', () => {
     inst.socket.on('annotation:added', (a) => added.push(a.id));
 
     expect(await jake.addAnnotation({ id: 'shared-0001', positionMs: 5_000, text: 'Jake was here' })).toMatchObject({ ok: true });
-    expect(await nog.addAnnotation({ id: 'shared-0001', positionMs: 6_000, text: 'Nog was here' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await nog.addAnnotation({ id: 'shared-0001', positionMs: 6_000, text: 'Nog was here' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
     // Not even the instructor takes over an id through add (edit is the way to change it).
-    expect(await inst.addAnnotation({ id: 'shared-0001', positionMs: 7_000, text: 'Sisko' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await inst.addAnnotation({ id: 'shared-0001', positionMs: 7_000, text: 'Sisko' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
     await waitFor(() => added.length > 0, { what: 'annotation:added', timeoutMs: 2000 });
     await quietPeriod(100); // a broadcast for a refused add would arrive in this window
     expect(added).toEqual(['shared-0001']);
@@ -126,7 +133,10 @@ describe('annotation rules', () => {
     expect(res.annotations).toHaveLength(1);
     expect(res.annotations[0]).toMatchObject({ text: 'Jake was here', author: 'Jake', positionMs: 5_000, authorRole: 'player' });
     // Ids outside the schema never reach the store.
-    expect(await inst.addAnnotation({ id: 'bad id!', positionMs: 1, text: 'x' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await inst.addAnnotation({ id: 'bad id!', positionMs: 1, text: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
   });
 
   it('moving a stop moves the auto-pause; deleting it lets playback through', async () => {
@@ -137,11 +147,18 @@ describe('annotation rules', () => {
     const all = [inst, ...others];
     await Promise.all(all.map((c) => c.ready));
     expect(await inst.addAnnotation({ id: 'stop-0001', positionMs: 10_000, text: 'stop', stop: true })).toMatchObject({ ok: true });
-    expect(await inst.editAnnotation({ id: 'stop-0001', positionMs: 12_000 })).toMatchObject({ ok: true, annotation: { positionMs: 12_000, stop: true } });
+    expect(await inst.editAnnotation({ id: 'stop-0001', positionMs: 12_000 })).toMatchObject({
+      ok: true,
+      annotation: { positionMs: 12_000, stop: true },
+    });
     await inst.seek(9_000);
     await inst.setRate(4);
     await inst.play();
-    await until(() => all.every((c) => c.clock()?.state === 'paused' && c.clock()?.reason === 'autopause'), 3000, 'autopause at the moved stop');
+    await until(
+      () => all.every((c) => c.clock()?.state === 'paused' && c.clock()?.reason === 'autopause'),
+      3000,
+      'autopause at the moved stop',
+    );
     const t = wall();
     expect(all.map((c) => c.positionNow(t))).toEqual(all.map(() => 12_000));
 

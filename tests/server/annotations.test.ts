@@ -11,7 +11,12 @@ afterEach(async () => {
   s = null;
 });
 
-const note = (id: string, positionMs: number, extra: Record<string, unknown> = {}) => ({ id: `note-${id}-${'x'.repeat(4)}`, positionMs, text: `note ${id}`, ...extra });
+const note = (id: string, positionMs: number, extra: Record<string, unknown> = {}) => ({
+  id: `note-${id}-${'x'.repeat(4)}`,
+  positionMs,
+  text: `note ${id}`,
+  ...extra,
+});
 
 describe('annotations', () => {
   it('an instructor add reaches every client once with the same id; viewers are FORBIDDEN; retries store once', async () => {
@@ -31,7 +36,14 @@ describe('annotations', () => {
     expect(first.ok).toBe(true);
     expect(retry).toEqual(first);
     if (!first.ok) return;
-    expect(first.annotation).toMatchObject({ id: payload.id, positionMs: 12_000, phaseId: 'approach', author: 'Sisko', authorRole: 'instructor', at: { x: 10, y: 20 } });
+    expect(first.annotation).toMatchObject({
+      id: payload.id,
+      positionMs: 12_000,
+      phaseId: 'approach',
+      author: 'Sisko',
+      authorRole: 'instructor',
+      at: { x: 10, y: 20 },
+    });
     await waitFor(() => [...received.values()].every((list) => list.length > 0), { what: 'annotation:added everywhere', timeoutMs: 2000 });
     await quietPeriod(100); // a second broadcast (from the retry) would arrive in this window
     for (const [, list] of received) expect(list.map((a) => a.id)).toEqual([payload.id]);
@@ -113,7 +125,10 @@ describe('annotations', () => {
     const inst2 = s.client({ roomId: b.roomId, name: 'Kira', instructorKey: b.instructorKey });
     const viewer = s.client({ roomId: b.roomId, name: 'Odo' });
     await Promise.all([inst2.ready, viewer.ready]);
-    expect(await viewer.importAnnotations({ annotations: exported.annotations })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await viewer.importAnnotations({ annotations: exported.annotations })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     expect(await inst2.importAnnotations({ annotations: exported.annotations })).toEqual({ ok: true, imported: 3 });
     expect(await inst2.importAnnotations({ annotations: exported.annotations })).toEqual({ ok: true, imported: 0 });
     await until(() => viewer.room()!.annotations.length === 3, 2000, 'import broadcast');

@@ -21,7 +21,8 @@ function alternatives(): DecisionChoice[] {
     for (const o of spec.options) {
       if (o.historical && !o.param) continue;
       if (o.param) {
-        for (const value of [o.param.min, o.param.max]) if (!(o.historical && value === o.param.default)) out.push({ decisionId: spec.id, optionId: o.id, value });
+        for (const value of [o.param.min, o.param.max])
+          if (!(o.historical && value === o.param.default)) out.push({ decisionId: spec.id, optionId: o.id, value });
       } else out.push({ decisionId: spec.id, optionId: o.id });
     }
   }

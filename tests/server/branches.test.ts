@@ -46,7 +46,8 @@ async function branchTree(roomId: string): Promise<BranchTree> {
 
 /** Every client at the same instant: same branch, same position (10 ms), world = the branch's own state there. */
 async function expectInSync(clients: RoomClient[], branch: Timeline): Promise<void> {
-  for (const c of clients) await until(() => c.stateBranchId() === branch.branchId && c.room()?.branchId === branch.branchId, 3000, 'branch everywhere');
+  for (const c of clients)
+    await until(() => c.stateBranchId() === branch.branchId && c.room()?.branchId === branch.branchId, 3000, 'branch everywhere');
   const t = wallNow();
   const pos = clients.map((c) => c.positionNow(t));
   expect(spread(pos)).toBeLessThan(10);
@@ -86,7 +87,10 @@ describe('what-if branches in a room', () => {
       expect(badValue).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       expect(!badValue.ok && badValue.error.message).toMatch(/out of range/);
     }
-    expect(await player.fork({ decisionId: spec.id, optionId: 42 } as unknown as DecisionChoice)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await player.fork({ decisionId: spec.id, optionId: 42 } as unknown as DecisionChoice)).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
 
     // The room plays on, past the decision, while the player forks.
     await inst.seek(Math.min(history.durationMs - 1000, first.atMs! + 4000));
@@ -101,7 +105,11 @@ describe('what-if branches in a room', () => {
     console.log(`[branches] ${def.info.id} fork ${spec.id}: compiled in ${forkMs.toFixed(0)} ms, asked again ${againMs.toFixed(1)} ms`);
     expect(again.ok && again.branch.branchId).toBe(forked.branch.branchId);
     const branch = forked.branch;
-    expect(branch).toMatchObject({ parentBranchId: history.branchId, decisions: [choice], fork: { decisionId: spec.id, atMs: first.atMs } });
+    expect(branch).toMatchObject({
+      parentBranchId: history.branchId,
+      decisions: [choice],
+      fork: { decisionId: spec.id, atMs: first.atMs },
+    });
     expect(branch.createdBy).toBe('Player');
     for (const c of all) await until(() => created.get(c)!.length === 1, 2000, 'branch:created');
     // The fork did not move the room.
@@ -143,7 +151,9 @@ describe('what-if branches in a room', () => {
     }
     // Forking back to the historical option names history: no new branch, no duplicate trunk.
     const h = spec.options.find((o) => o.historical)!;
-    const back = await player.fork(h.param ? { decisionId: spec.id, optionId: h.id, value: h.param.default } : { decisionId: spec.id, optionId: h.id });
+    const back = await player.fork(
+      h.param ? { decisionId: spec.id, optionId: h.id, value: h.param.default } : { decisionId: spec.id, optionId: h.id },
+    );
     expect(back.ok && back.branch.branchId).toBe(history.branchId);
     const roomNow = (await (await fetch(`${s.url}/api/rooms/${roomId}`)).json()) as { branches: { branchId: string }[] };
     expect(roomNow.branches.map((b) => b.branchId)).not.toContain(history.branchId);
@@ -176,43 +186,47 @@ describe('what-if branches in a room', () => {
     await expectInSync(all, history);
   }, 120_000);
 
-  it.each(stores)('serves a branch timeline without keyframes, and rebuilds one recorded by a room on another process (%s store)', async (_name, makeStore) => {
-    // Two server processes on one store: the second has never compiled the branch the first forked.
-    const store = await makeStore();
-    const a = await boot({ timelines: engine, store });
-    const b = await boot({ timelines: new EngineTimelineService(), store });
-    try {
-      const spec = def.decisions[def.decisions.length - 1];
-      const { roomId, instructorKey } = await a.createRoom({ battleId: def.info.id });
-      const player = a.client({ roomId, name: 'P', role: 'player' });
-      await player.ready;
-      const forked = await player.fork(alternative(spec));
-      if (!forked.ok) throw new Error(forked.error.message);
-      const id = forked.branch.branchId;
-      const lean = (await (await fetch(`${a.url}/api/battles/${def.info.id}/timeline?branch=${id}&keyframes=none`)).json()) as Timeline;
-      const full = (await engine.timeline(def.info.id, id))!;
-      expect(lean.keyframes).toEqual([]);
-      expect(lean.events.length).toBe(full.events.length);
-      expect(lean.eventsSha256).toBe(full.eventsSha256);
-      expect((await fetch(`${b.url}/api/battles/${def.info.id}/timeline?branch=${id}&keyframes=none`)).status).toBe(404);
-      const res = await fetch(`${b.url}/api/battles/${def.info.id}/timeline?branch=${id}&keyframes=none&room=${roomId}`);
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as Timeline).eventsSha256).toBe(full.eventsSha256);
-      // The other process lists the same tree.
-      const tree = (await (await fetch(`${b.url}/api/rooms/${roomId}/branches`)).json()) as BranchTree;
-      expect(tree.branches.map((n) => n.branchId)).toEqual([full.parentBranchId, id]);
-      // ... and its instructor can switch the room there (rebuilt from the recorded decisions).
-      const inst = b.client({ roomId, name: 'I', instructorKey });
-      await inst.ready;
-      const kf = inst.nextKeyframe();
-      const sw = await inst.switchBranch(id);
-      expect(sw.ok && sw.branchId).toBe(id);
-      await kf;
-      expect(inst.stateBranchId()).toBe(id);
-    } finally {
-      await a.close();
-      await b.close();
-      await store.close();
-    }
-  }, 120_000);
+  it.each(stores)(
+    'serves a branch timeline without keyframes, and rebuilds one recorded by a room on another process (%s store)',
+    async (_name, makeStore) => {
+      // Two server processes on one store: the second has never compiled the branch the first forked.
+      const store = await makeStore();
+      const a = await boot({ timelines: engine, store });
+      const b = await boot({ timelines: new EngineTimelineService(), store });
+      try {
+        const spec = def.decisions[def.decisions.length - 1];
+        const { roomId, instructorKey } = await a.createRoom({ battleId: def.info.id });
+        const player = a.client({ roomId, name: 'P', role: 'player' });
+        await player.ready;
+        const forked = await player.fork(alternative(spec));
+        if (!forked.ok) throw new Error(forked.error.message);
+        const id = forked.branch.branchId;
+        const lean = (await (await fetch(`${a.url}/api/battles/${def.info.id}/timeline?branch=${id}&keyframes=none`)).json()) as Timeline;
+        const full = (await engine.timeline(def.info.id, id))!;
+        expect(lean.keyframes).toEqual([]);
+        expect(lean.events.length).toBe(full.events.length);
+        expect(lean.eventsSha256).toBe(full.eventsSha256);
+        expect((await fetch(`${b.url}/api/battles/${def.info.id}/timeline?branch=${id}&keyframes=none`)).status).toBe(404);
+        const res = await fetch(`${b.url}/api/battles/${def.info.id}/timeline?branch=${id}&keyframes=none&room=${roomId}`);
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as Timeline).eventsSha256).toBe(full.eventsSha256);
+        // The other process lists the same tree.
+        const tree = (await (await fetch(`${b.url}/api/rooms/${roomId}/branches`)).json()) as BranchTree;
+        expect(tree.branches.map((n) => n.branchId)).toEqual([full.parentBranchId, id]);
+        // ... and its instructor can switch the room there (rebuilt from the recorded decisions).
+        const inst = b.client({ roomId, name: 'I', instructorKey });
+        await inst.ready;
+        const kf = inst.nextKeyframe();
+        const sw = await inst.switchBranch(id);
+        expect(sw.ok && sw.branchId).toBe(id);
+        await kf;
+        expect(inst.stateBranchId()).toBe(id);
+      } finally {
+        await a.close();
+        await b.close();
+        await store.close();
+      }
+    },
+    120_000,
+  );
 });

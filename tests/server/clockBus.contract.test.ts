@@ -46,7 +46,10 @@ async function adapterBuses(n: number): Promise<ClockBus[]> {
   }
   // Subscriptions in place: every adapter listens on the channel serverSideEmit publishes to.
   const channel = `${key}-request#/#`;
-  await waitFor(async () => (await probe.pubSubNumSub(channel))[channel] === n, { what: `${n} subscribers on ${channel}`, timeoutMs: 3000 });
+  await waitFor(async () => (await probe.pubSubNumSub(channel))[channel] === n, {
+    what: `${n} subscribers on ${channel}`,
+    timeoutMs: 3000,
+  });
   return out;
 }
 

@@ -35,10 +35,26 @@ describe('phase navigation', () => {
 
 describe('stop points', () => {
   const ann = (positionMs: number, stop: boolean, branchId = tl.branchId) =>
-    ({ id: `a${positionMs}`, roomId: 'r', branchId, positionMs, text: 't', stop, author: 'x', authorRole: 'instructor', createdAt: 0, updatedAt: 0 }) as Annotation;
+    ({
+      id: `a${positionMs}`,
+      roomId: 'r',
+      branchId,
+      positionMs,
+      text: 't',
+      stop,
+      author: 'x',
+      authorRole: 'instructor',
+      createdAt: 0,
+      updatedAt: 0,
+    }) as Annotation;
 
   it('collects stop annotations of the branch, phase ends in step mode, and the end', () => {
-    const stops = stopPoints(tl, { ...off, stepMode: true }, [ann(30_000, true), ann(10_000, false), ann(5_000, true, 'other-branch'), ann(40_000, true)]);
+    const stops = stopPoints(tl, { ...off, stepMode: true }, [
+      ann(30_000, true),
+      ann(10_000, false),
+      ann(5_000, true, 'other-branch'),
+      ann(40_000, true),
+    ]);
     expect(stops).toEqual([
       { positionMs: 20_000, reason: 'phase-end' },
       { positionMs: 30_000, reason: 'autopause' },

@@ -80,7 +80,10 @@ describe('server on the real engine', () => {
 
     const choice = { decisionId: pick.decisionId, optionId: pick.optionId, ...(pick.value !== undefined ? { value: pick.value } : {}) };
     expect(await viewer.fork(choice)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await player.fork({ decisionId: pick.decisionId, optionId: 'no-such-option' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await player.fork({ decisionId: pick.decisionId, optionId: 'no-such-option' })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
     const forked = await player.fork(choice);
     if (!forked.ok) throw new Error(`fork failed: ${forked.error.message}`);
     const branch = forked.branch;

@@ -33,7 +33,11 @@ export async function boot(opts: AppOptions = {}): Promise<Booted> {
       return c;
     },
     async createRoom(body = { battleId: FIXTURE_BATTLE }) {
-      const res = await fetch(`${url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${url}/api/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (res.status !== 201) throw new Error(`createRoom ${res.status}: ${await res.text()}`);
       return (await res.json()) as { roomId: string; instructorKey: string };
     },

@@ -10,7 +10,11 @@ afterAll(() => s.close());
 
 const get = (path: string, init?: RequestInit) => fetch(`${s.url}${path}`, init);
 const post = (path: string, body: unknown) =>
-  fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${s.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('HTTP API', () => {
   it('lists battles without map geometry, with durations', async () => {
@@ -46,7 +50,14 @@ describe('HTTP API', () => {
   });
 
   it('404s unknown battles and branches with the error shape', async () => {
-    for (const path of ['/api/battles/nope', '/api/battles/nope/timeline', `/api/battles/${FIXTURE_BATTLE}/timeline?branch=nope`, '/api/rooms/nope', '/api/rooms/nope/annotations', '/api/whatever']) {
+    for (const path of [
+      '/api/battles/nope',
+      '/api/battles/nope/timeline',
+      `/api/battles/${FIXTURE_BATTLE}/timeline?branch=nope`,
+      '/api/rooms/nope',
+      '/api/rooms/nope/annotations',
+      '/api/whatever',
+    ]) {
       const res = await get(path);
       expect(res.status, path).toBe(404);
       expect(await res.json()).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
@@ -63,7 +74,12 @@ describe('HTTP API', () => {
     const room = await get(`/api/rooms/${created.roomId}`);
     const text = await room.text();
     expect(text).not.toContain(created.instructorKey);
-    const state = JSON.parse(text) as { battleId: string; branchId: string; settings: { openControl: boolean; stepMode: boolean }; clock: { state: string; durationMs: number } };
+    const state = JSON.parse(text) as {
+      battleId: string;
+      branchId: string;
+      settings: { openControl: boolean; stepMode: boolean };
+      clock: { state: string; durationMs: number };
+    };
     expect(state).toMatchObject({ battleId: FIXTURE_BATTLE, branchId: FIXTURE_BRANCH, settings: { openControl: true, stepMode: false } });
     expect(state.clock).toMatchObject({ state: 'paused', durationMs: FIXTURE_DURATION });
   });

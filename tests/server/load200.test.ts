@@ -30,7 +30,9 @@ beforeAll(async () => {
   clients = [inst];
   // Join in waves so the ping storm stays realistic.
   for (let i = 1; i < N; i += 50) {
-    const wave = Array.from({ length: Math.min(50, N - i) }, (_, k) => countPings(s.client({ roomId, name: `viewer${i + k}`, pings: JOIN_PINGS })));
+    const wave = Array.from({ length: Math.min(50, N - i) }, (_, k) =>
+      countPings(s.client({ roomId, name: `viewer${i + k}`, pings: JOIN_PINGS })),
+    );
     await Promise.all(wave.map((c) => c.ready));
     clients.push(...wave);
   }
@@ -46,7 +48,10 @@ describe(`${N} clients in one room`, () => {
   it('agree on the playback position and receive clock changes quickly', async () => {
     expect(clients).toHaveLength(N);
     // The clients' settle pings (see RoomClientOptions.settleMs) run after the join storm.
-    await waitFor(() => clients.every((c) => pings.get(c)! >= JOIN_PINGS + SETTLE_PINGS), { what: 'every client’s settle pings', timeoutMs: 15_000 });
+    await waitFor(() => clients.every((c) => pings.get(c)! >= JOIN_PINGS + SETTLE_PINGS), {
+      what: 'every client’s settle pings',
+      timeoutMs: 15_000,
+    });
     // Paused, positions agree trivially; the server-clock estimates are what playing positions inherit.
     const lockstepSpread = spread(clients.map((c) => c.sync.offset));
     // 200 clients in this one process ping in near lockstep and queue behind each other; real browsers

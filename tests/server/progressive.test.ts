@@ -17,7 +17,8 @@ const def = [...battles].sort((a, b) => unitCount(a) - unitCount(b))[0];
 function firstAlternative(): DecisionChoice {
   for (const spec of def.decisions) {
     const opt = spec.options.find((o) => !o.historical);
-    if (opt) return opt.param ? { decisionId: spec.id, optionId: opt.id, value: opt.param.default } : { decisionId: spec.id, optionId: opt.id };
+    if (opt)
+      return opt.param ? { decisionId: spec.id, optionId: opt.id, value: opt.param.default } : { decisionId: spec.id, optionId: opt.id };
   }
   throw new Error(`${def.info.id} has no alternative option`);
 }
@@ -116,7 +117,9 @@ describe('progressive fork over the server', () => {
     expect(seg?.info).toEqual(final.segments.at(-1));
     expect((await other.manifest(def.info.id, branch.branchId, recipe))?.segments).toEqual(final.segments);
     // The segments before the fork point are the parent's own (shared by hash).
-    const parent = (await (await fetch(`${s.url}/api/battles/${def.info.id}/branches/${branch.parentBranchId}/manifest`)).json()) as BranchManifest;
+    const parent = (await (
+      await fetch(`${s.url}/api/battles/${def.info.id}/branches/${branch.parentBranchId}/manifest`)
+    ).json()) as BranchManifest;
     expect(final.segments.slice(0, forkIndex)).toEqual(parent.segments.slice(0, forkIndex));
     expect(final.segments[forkIndex].hash).not.toBe(parent.segments[forkIndex].hash);
   });

@@ -18,7 +18,8 @@ export async function redisAvailable(): Promise<boolean> {
     return true;
   } catch {
     if (process.env.CI === 'true') throw new Error(`Redis is required under CI (REDIS_URL=${REDIS_URL})`);
-    if (!process.env.WARDROOM_MISSING_WARNED) console.warn(`\n!!! Redis not reachable at ${REDIS_URL}: skipping Redis tests. apt-get install redis-server chromium\n`);
+    if (!process.env.WARDROOM_MISSING_WARNED)
+      console.warn(`\n!!! Redis not reachable at ${REDIS_URL}: skipping Redis tests. apt-get install redis-server chromium\n`);
     return false;
   }
 }

@@ -196,7 +196,10 @@ describe('rooms: synchronized playback', () => {
     const { roomId, instructorKey } = await s.createRoom();
     const inst = s.client({ roomId, name: 'Sisko', instructorKey });
     await inst.ready;
-    expect(await inst.addAnnotation({ id: 'broken-note', positionMs: 1, text: 'x' })).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(await inst.addAnnotation({ id: 'broken-note', positionMs: 1, text: 'x' })).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'internal error' },
+    });
     expect((await inst.seek(5000)).ok).toBe(true);
   });
 

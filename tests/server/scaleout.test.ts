@@ -113,7 +113,13 @@ function counting(counts: Map<string, number>, pending = { calls: 0 }) {
 }
 
 const metricOf = async (url: string, name: string) =>
-  Number((await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith(name))?.split(' ').pop() ?? NaN);
+  Number(
+    (await (await fetch(`${url}/metrics`)).text())
+      .split('\n')
+      .find((l) => l.startsWith(name))
+      ?.split(' ')
+      .pop() ?? NaN,
+  );
 
 describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling', () => {
   it('a clock change on A reaches B’s clients at once, and B reads no playhead while the room plays', async () => {
@@ -154,7 +160,11 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
 
     const played = await instA.play();
     if (!played.ok) throw new Error(played.error.message);
-    await until(() => segB.clock()?.version === played.clock.version && viewerB.clock()?.version === played.clock.version, 1000, 'play on B');
+    await until(
+      () => segB.clock()?.version === played.clock.version && viewerB.clock()?.version === played.clock.version,
+      1000,
+      'play on B',
+    );
     await quietPeriod(600); // playing for 0.6 s at a 100 ms tick: B must read no playhead in this window
     const t = performance.timeOrigin + performance.now();
     expect(spread([instA, viewerB].map((c) => c.positionNow(t)))).toBeLessThan(10);
@@ -184,7 +194,10 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
     const { roomId } = await b.createRoom();
     const viewerB = b.client({ roomId, name: 'Odo' });
     await viewerB.ready;
-    await waitFor(() => (readsB.get('listAnnotations') ?? 0) > 0 && pendingB.calls === 0, { what: 'B’s first load of the room', timeoutMs: 3000 });
+    await waitFor(() => (readsB.get('listAnnotations') ?? 0) > 0 && pendingB.calls === 0, {
+      what: 'B’s first load of the room',
+      timeoutMs: 3000,
+    });
     // A process whose message never arrived: it writes the playhead and tells nobody.
     const silentStore = await redisStore(prefix);
     cleanup.push(() => silentStore.close());

@@ -42,10 +42,16 @@ describe('GET .../manifest', () => {
     const etag = res.headers.get('etag')!;
     expect(etag).toMatch(/^"m-[0-9a-f]+"$/);
     const m = JSON.parse(gunzipSync(res.body).toString()) as BranchManifest;
-    expect(m).toMatchObject({ battleId: FIXTURE_BATTLE, branchId: FIXTURE_BRANCH, complete: true, compiledMs: FIXTURE_DURATION, durationMs: FIXTURE_DURATION });
+    expect(m).toMatchObject({
+      battleId: FIXTURE_BATTLE,
+      branchId: FIXTURE_BRANCH,
+      complete: true,
+      compiledMs: FIXTURE_DURATION,
+      durationMs: FIXTURE_DURATION,
+    });
     expect(m.segments.length).toBeGreaterThanOrEqual(Math.ceil(FIXTURE_DURATION / m.segmentMs));
     expect(m.segments.map((x) => x.index)).toEqual(m.segments.map((_x, i) => i));
-    m.segments.forEach((x, i) => expect(x.startMs).toBe(i ? m.segments[i - 1].endMs : 0)); // contiguous
+    for (const [i, x] of m.segments.entries()) expect(x.startMs).toBe(i ? m.segments[i - 1].endMs : 0); // contiguous
     expect(m.segments.at(-1)!.endMs).toBeGreaterThanOrEqual(FIXTURE_DURATION);
     expect(m.strength).not.toBeNull();
     expect(m.phases.length).toBeGreaterThan(0);

@@ -40,12 +40,29 @@ const room = (roomId: string): RoomRecord => ({
 });
 
 const ann = (roomId: string, id: string, over: Partial<Annotation> = {}): Annotation => ({
-  id, roomId, branchId: 'h', positionMs: 1000, text: `note ${id}`, author: 'Sisko', authorId: 'm1', authorRole: 'instructor', createdAt: 5, updatedAt: 5, ...over,
+  id,
+  roomId,
+  branchId: 'h',
+  positionMs: 1000,
+  text: `note ${id}`,
+  author: 'Sisko',
+  authorId: 'm1',
+  authorRole: 'instructor',
+  createdAt: 5,
+  updatedAt: 5,
+  ...over,
 });
 
 const branch: BranchInfo = {
-  branchId: 'w1', battleId: 'b', parentBranchId: 'h', decisions: [{ decisionId: 'd', optionId: 'o' }], fork: { decisionId: 'd', atMs: 10, seq: 3 },
-  durationMs: 100, outcome: { winner: null, summary: '', losses: {}, facts: [], objectives: {} }, createdBy: 'Jake', createdAt: 2,
+  branchId: 'w1',
+  battleId: 'b',
+  parentBranchId: 'h',
+  decisions: [{ decisionId: 'd', optionId: 'o' }],
+  fork: { decisionId: 'd', atMs: 10, seq: 3 },
+  durationMs: 100,
+  outcome: { winner: null, summary: '', losses: {}, facts: [], objectives: {} },
+  createdBy: 'Jake',
+  createdAt: 2,
 };
 
 describe.each(backends)('store contract: %s', (_name, make) => {
@@ -61,8 +78,16 @@ describe.each(backends)('store contract: %s', (_name, make) => {
   it('merges settings patches', async () => {
     const s = await make();
     await s.createRoom(room('r2'), { branchId: 'h', clock: initialClock(1000, 0) });
-    expect((await s.updateSettings('r2', { openControl: true }))?.settings).toEqual({ openControl: true, playersAnnotate: false, stepMode: false });
-    expect((await s.updateSettings('r2', { stepMode: true }))?.settings).toEqual({ openControl: true, playersAnnotate: false, stepMode: true });
+    expect((await s.updateSettings('r2', { openControl: true }))?.settings).toEqual({
+      openControl: true,
+      playersAnnotate: false,
+      stepMode: false,
+    });
+    expect((await s.updateSettings('r2', { stepMode: true }))?.settings).toEqual({
+      openControl: true,
+      playersAnnotate: false,
+      stepMode: true,
+    });
     expect(await s.updateSettings('nope', { stepMode: true })).toBeNull();
   });
 
@@ -114,8 +139,15 @@ describe.each(backends)('store contract: %s', (_name, make) => {
     const s = await make();
     await s.createRoom(room('r6'), { branchId: 'h', clock: initialClock(1, 0) });
     const b: BranchInfo = {
-      branchId: 'w1', battleId: 'b', parentBranchId: 'h', decisions: [{ decisionId: 'd', optionId: 'o' }], fork: { decisionId: 'd', atMs: 10, seq: 3 },
-      durationMs: 100, outcome: { winner: null, summary: '', losses: {}, facts: [], objectives: {} }, createdBy: 'Jake', createdAt: 2,
+      branchId: 'w1',
+      battleId: 'b',
+      parentBranchId: 'h',
+      decisions: [{ decisionId: 'd', optionId: 'o' }],
+      fork: { decisionId: 'd', atMs: 10, seq: 3 },
+      durationMs: 100,
+      outcome: { winner: null, summary: '', losses: {}, facts: [], objectives: {} },
+      createdBy: 'Jake',
+      createdAt: 2,
     };
     await s.addBranch('r6', b);
     await s.addBranch('r6', { ...b, createdBy: 'someone else' });
@@ -145,7 +177,10 @@ describe.each(backends)('store contract: %s', (_name, make) => {
     await elapse(60); // disconnected a while, still within the grace
     await s.upsertMember('r8', { memberId: 'back', name: 'Worf', role: 'player', connected: true }); // back within the grace
     expect((await s.listMembers('r8')).map((m) => m.memberId).sort()).toEqual(['back', 'gone', 'here']);
-    await waitFor(async () => !(await s.listMembers('r8')).some((m) => m.memberId === 'gone'), { what: 'the pruning of gone', timeoutMs: 3000 });
+    await waitFor(async () => !(await s.listMembers('r8')).some((m) => m.memberId === 'gone'), {
+      what: 'the pruning of gone',
+      timeoutMs: 3000,
+    });
     expect((await s.listMembers('r8')).map((m) => m.memberId).sort()).toEqual(['back', 'here']);
     expect(await s.getMember('r8', 'gone')).toBeNull();
     expect((await s.getAnnotation('r8', 'byweyoun'))?.author).toBe('Weyoun');

@@ -63,7 +63,14 @@ describe('what-if statistics', () => {
     const started = ok(await run(inst, 3));
     expect(started).toMatchObject({ runs: 3, cached: false });
     const result = await until(() => seen.results.find((r) => r.studyId === started.studyId), 60_000, 'study:result');
-    expect(result).toMatchObject({ status: 'done', branchId: forked.branch.branchId, runs: 3, seed: history.seed, battleId: def.info.id, cached: false });
+    expect(result).toMatchObject({
+      status: 'done',
+      branchId: forked.branch.branchId,
+      runs: 3,
+      seed: history.seed,
+      battleId: def.info.id,
+      cached: false,
+    });
     expect(result.decisions).toEqual(forked.branch.decisions);
     expect(total(result.winners)).toBe(3);
     expect(total(result.history.winners)).toBe(3);

@@ -35,7 +35,10 @@ afterAll(() => s.close());
 type Res<T extends object> = Promise<Ack<T>>;
 const open = (c: RoomClient, decisionId: string): Res<{ vote: VoteState }> => c.call('vote:open', { decisionId });
 const cast = (c: RoomClient, p: { voteId: string; optionId: string; value?: number }): Res<{ vote: VoteState }> => c.call('vote:cast', p);
-const close = (c: RoomClient, p: { voteId: string; switch?: boolean; optionId?: string; value?: number }): Res<{ vote: VoteState; branch: BranchInfo }> => c.call('vote:close', p);
+const close = (
+  c: RoomClient,
+  p: { voteId: string; switch?: boolean; optionId?: string; value?: number },
+): Res<{ vote: VoteState; branch: BranchInfo }> => c.call('vote:close', p);
 const sync = (c: RoomClient): Res<{ votes: VoteState[] }> => c.call('vote:sync', {});
 
 function ok<T extends object>(r: Ack<T>): T {
@@ -76,14 +79,19 @@ describe('group votes', () => {
 
     const alt = spec.options.find((o) => !o.historical)!;
     const hist = spec.options.find((o) => o.historical)!;
-    const ballot = (o: typeof alt, value?: number) => ({ voteId: vote.voteId, optionId: o.id, ...(o.param ? { value: value ?? o.param.default } : {}) });
+    const ballot = (o: typeof alt, value?: number) => ({
+      voteId: vote.voteId,
+      optionId: o.id,
+      ...(o.param ? { value: value ?? o.param.default } : {}),
+    });
 
     // Refused: the instructor (breaks ties instead), unknown options, values where none or the wrong one.
     expect(await cast(inst, ballot(alt))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const bad = await cast(p1, { voteId: vote.voteId, optionId: 'nope' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(!bad.ok && bad.error.message).toContain(spec.options[0].id);
-    if (alt.param) expect(await cast(p1, ballot(alt, alt.param.max + alt.param.step))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    if (alt.param)
+      expect(await cast(p1, ballot(alt, alt.param.max + alt.param.step))).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await cast(p1, { voteId: 'v_nope', optionId: alt.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
 
     // Ballots: the player first for history, then changes to the alternative.
@@ -106,13 +114,25 @@ describe('group votes', () => {
     expect(await close(v1, { voteId: vote.voteId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const closed = ok(await close(inst, { voteId: vote.voteId, switch: true }));
     const expectValue = alt.param ? alt.param.min : undefined; // lower median of {min, max}
-    expect(closed.vote.result).toMatchObject({ optionId: alt.id, votes: 2, total: 3, decidedBy: 'votes', switched: true, closedBy: 'Sisko' });
+    expect(closed.vote.result).toMatchObject({
+      optionId: alt.id,
+      votes: 2,
+      total: 3,
+      decidedBy: 'votes',
+      switched: true,
+      closedBy: 'Sisko',
+    });
     expect(closed.vote.result?.value).toBe(expectValue);
-    expect(closed.branch.decisions).toContainEqual({ decisionId: spec.id, optionId: alt.id, ...(expectValue !== undefined ? { value: expectValue } : {}) });
+    expect(closed.branch.decisions).toContainEqual({
+      decisionId: spec.id,
+      optionId: alt.id,
+      ...(expectValue !== undefined ? { value: expectValue } : {}),
+    });
     expect(closed.branch.parentBranchId).toBe(history.branchId);
     for (const c of all) await until(() => c.room()?.branchId === closed.branch.branchId, 5000, 'room switched');
     await until(() => created.some((b) => b.branchId === closed.branch.branchId), 3000, 'branch:created');
-    for (const c of all) await until(() => last(seen, c)?.open === false && last(seen, c)?.result?.branchId === closed.branch.branchId, 3000, 'closed state');
+    for (const c of all)
+      await until(() => last(seen, c)?.open === false && last(seen, c)?.result?.branchId === closed.branch.branchId, 3000, 'closed state');
 
     // Closed: no more ballots; closing again returns the same result; a new vote may open.
     expect(await cast(v1, ballot(hist))).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
@@ -148,7 +168,8 @@ describe('group votes', () => {
     // Still open: ballots count again.
     ok(await cast(b, { voteId: vote.voteId, optionId: o2.id, ...val(o2) }));
     const third = spec.options[2];
-    if (third) expect(await close(inst, { voteId: vote.voteId, optionId: third.id })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    if (third)
+      expect(await close(inst, { voteId: vote.voteId, optionId: third.id })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     const picked = ok(await close(inst, { voteId: vote.voteId, optionId: o2.id }));
     expect(picked.vote.result).toMatchObject({ optionId: o2.id, decidedBy: 'instructor', switched: false });
     // Not switched: the room stays on history.

@@ -45,7 +45,14 @@ if (hasRedis) {
 }
 
 const vote = (roomId: string, voteId: string, openedAt = 1): VoteRecord => ({
-  voteId, roomId, decisionId: 'd1', title: 'Send the wings?', branchId: 'h', openedBy: 'Sisko', openedAt, status: 'open',
+  voteId,
+  roomId,
+  decisionId: 'd1',
+  title: 'Send the wings?',
+  branchId: 'h',
+  openedBy: 'Sisko',
+  openedAt,
+  status: 'open',
   options: [
     { optionId: 'send', label: 'Send', historical: true, param: { label: 'wings', min: 1, max: 40, step: 1, default: 20, unit: 'wings' } },
     { optionId: 'hold', label: 'Hold', historical: false },
@@ -53,12 +60,32 @@ const vote = (roomId: string, voteId: string, openedAt = 1): VoteRecord => ({
 });
 
 const result = (over: Partial<VoteResult> = {}): VoteResult => ({
-  optionId: 'hold', votes: 2, total: 3, decidedBy: 'votes', branchId: 'w1', switched: false, closedBy: 'Sisko', closedAt: 9, ...over,
+  optionId: 'hold',
+  votes: 2,
+  total: 3,
+  decidedBy: 'votes',
+  branchId: 'w1',
+  switched: false,
+  closedBy: 'Sisko',
+  closedAt: 9,
+  ...over,
 });
 
 const study = (studyId: string, branchId: string, finishedAt: number): StudyResultMsg => ({
-  studyId, battleId: 'b', branchId, decisions: [], runs: 3, seed: 7, status: 'done', requestedBy: 'Kira', finishedAt, cached: false,
-  winners: { blue: 2, none: 1 }, losses: { blue: { ships: [1, 2, 3], stations: [0, 0, 0] } }, objectives: [{ id: 'o', label: 'Hold', complete: 2, failed: 1 }], facts: { x: 3 },
+  studyId,
+  battleId: 'b',
+  branchId,
+  decisions: [],
+  runs: 3,
+  seed: 7,
+  status: 'done',
+  requestedBy: 'Kira',
+  finishedAt,
+  cached: false,
+  winners: { blue: 2, none: 1 },
+  losses: { blue: { ships: [1, 2, 3], stations: [0, 0, 0] } },
+  objectives: [{ id: 'o', label: 'Hold', complete: 2, failed: 1 }],
+  facts: { x: 3 },
   history: { winners: { blue: 3 }, losses: {}, objectives: [], facts: {} },
 });
 
@@ -74,7 +101,10 @@ describe.each(backends)('vote + study store contract: %s', (_name, make) => {
     await votes.beginClose('r1', 'v1');
     await votes.finishClose('r1', 'v1', result());
     expect(await votes.openVote(vote('r1', 'v2', 6))).toEqual({ ok: true });
-    expect((await votes.listVotes('r1')).map((v) => [v.voteId, v.status])).toEqual([['v1', 'closed'], ['v2', 'open']]);
+    expect((await votes.listVotes('r1')).map((v) => [v.voteId, v.status])).toEqual([
+      ['v1', 'closed'],
+      ['v2', 'open'],
+    ]);
   });
 
   it('keeps one ballot per member, the latest; refuses ballots once closing; reopens', async () => {
@@ -85,7 +115,10 @@ describe.each(backends)('vote + study store contract: %s', (_name, make) => {
     expect(await votes.cast('r3', 'v1', { memberId: 'm1', optionId: 'hold', at: 3 })).toBe('ok');
     expect(await votes.cast('r3', 'nope', { memberId: 'm1', optionId: 'hold', at: 3 })).toBe('missing');
     const sorted = (await votes.ballots('r3', 'v1')).sort((a, b) => a.memberId.localeCompare(b.memberId));
-    expect(sorted).toEqual([{ memberId: 'm1', optionId: 'hold', at: 3 }, { memberId: 'm2', optionId: 'hold', at: 2 }]);
+    expect(sorted).toEqual([
+      { memberId: 'm1', optionId: 'hold', at: 3 },
+      { memberId: 'm2', optionId: 'hold', at: 2 },
+    ]);
     // Running counts moved with the changed ballot.
     const c = await votes.counts('r3', 'v1');
     expect([c['o:hold'], c['o:send'] ?? 0, c['v:send:10'] ?? 0]).toEqual([2, 0, 0]);

@@ -12,8 +12,12 @@ function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();
     s.setTimeout(800);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once('connect', () => done(true));
+    s.once('timeout', () => done(false));
     s.once('error', () => resolve(false));
     s.connect(port, host);
   });
@@ -37,7 +41,9 @@ export default async function setup(): Promise<() => void> {
   if (!process.env.REDIS_URL && !(await reachable('127.0.0.1', 6379))) {
     if (spawnSync('redis-server', ['--version']).status === 0) {
       const port = await freePort();
-      started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
       for (let i = 0; i < 50 && !(await reachable('127.0.0.1', port)); i++) await new Promise((r) => setTimeout(r, 100));
       process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
       console.log(`[tests] started redis-server on ${process.env.REDIS_URL}`);

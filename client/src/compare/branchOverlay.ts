@@ -108,15 +108,35 @@ export class BranchOverlay {
       const view = new TacticalView();
       const world = new SegmentWorld(api, o.battle.id, spec.branchId, { room: o.roomId, onSegment: (seg) => view.fx.add(seg.events) });
       view.fx.reset(spec.branchId);
-      return { spec, view, world, manifest: null, drawnAt: 0, status: el('span', { class: 'pane-status', 'data-testid': `pane-status-${i}`, text: 'loading…' }) };
+      return {
+        spec,
+        view,
+        world,
+        manifest: null,
+        drawnAt: 0,
+        status: el('span', { class: 'pane-status', 'data-testid': `pane-status-${i}`, text: 'loading…' }),
+      };
     });
 
     this.playBtn = el('button', { type: 'button', class: 'ctl play', 'data-testid': 'compare-play', text: '▶' });
     this.playBtn.addEventListener('click', () => (this.local.playing() ? this.pause() : this.play()));
-    this.scrub = el('input', { type: 'range', min: 0, max: o.battle.durationMs, step: 100, value: o.startMs ?? 0, 'data-testid': 'compare-scrub', 'aria-label': 'Compare position' });
+    this.scrub = el('input', {
+      type: 'range',
+      min: 0,
+      max: o.battle.durationMs,
+      step: 100,
+      value: o.startMs ?? 0,
+      'data-testid': 'compare-scrub',
+      'aria-label': 'Compare position',
+    });
     this.scrub.addEventListener('input', () => this.seek(Number(this.scrub.value)));
     this.timeLabel = el('span', { class: 'time', 'data-testid': 'compare-time' });
-    this.clockSel = el('select', { 'data-testid': 'compare-clock', 'aria-label': 'Clock' }, el('option', { value: 'local', text: 'Own clock' }), el('option', { value: 'room', text: "Room's clock" }));
+    this.clockSel = el(
+      'select',
+      { 'data-testid': 'compare-clock', 'aria-label': 'Clock' },
+      el('option', { value: 'local', text: 'Own clock' }),
+      el('option', { value: 'room', text: "Room's clock" }),
+    );
     this.clockSel.value = this.source;
     this.clockSel.addEventListener('change', () => this.useClock(this.clockSel.value === 'room' ? 'room' : 'local'));
     this.rateSel = el('select', { 'aria-label': 'Speed' });
@@ -130,7 +150,13 @@ export class BranchOverlay {
 
     const title =
       o.mode === 'preview'
-        ? el('h2', {}, el('span', { class: 'preview-tag', 'data-testid': 'preview-label', text: 'Preview' }), ` ${o.panes[0].label}`, el('small', { text: ' — only you see this; the room stays where it is' }))
+        ? el(
+            'h2',
+            {},
+            el('span', { class: 'preview-tag', 'data-testid': 'preview-label', text: 'Preview' }),
+            ` ${o.panes[0].label}`,
+            el('small', { text: ' — only you see this; the room stays where it is' }),
+          )
         : el('h2', { text: 'Compare branches' });
     const grid = el('div', { class: `branch-panes panes-${this.panes.length}` });
     this.panes.forEach((p, i) => {
@@ -138,7 +164,13 @@ export class BranchOverlay {
         el(
           'div',
           { class: 'branch-pane', 'data-testid': `compare-pane-${i}`, 'data-branch-id': p.spec.branchId },
-          el('div', { class: 'pane-head' }, o.mode === 'preview' ? el('span', { class: 'preview-tag small', text: 'preview' }) : null, el('strong', { text: p.spec.label }), p.status),
+          el(
+            'div',
+            { class: 'pane-head' },
+            o.mode === 'preview' ? el('span', { class: 'preview-tag small', text: 'preview' }) : null,
+            el('strong', { text: p.spec.label }),
+            p.status,
+          ),
           p.view.root,
         ),
       );
@@ -147,7 +179,12 @@ export class BranchOverlay {
     this.diffBox = el('div', { class: 'compare-diff', 'data-testid': 'compare-diff', hidden: o.mode !== 'compare' });
     this.root = el(
       'div',
-      { class: `branch-overlay mode-${o.mode}`, role: 'dialog', 'aria-label': o.mode === 'preview' ? 'Branch preview' : 'Compare branches', 'data-testid': o.mode === 'preview' ? 'preview-overlay' : 'compare-overlay' },
+      {
+        class: `branch-overlay mode-${o.mode}`,
+        role: 'dialog',
+        'aria-label': o.mode === 'preview' ? 'Branch preview' : 'Compare branches',
+        'data-testid': o.mode === 'preview' ? 'preview-overlay' : 'compare-overlay',
+      },
       el('header', { class: 'overlay-head' }, title, el('span', { class: 'spacer' }), close),
       grid,
       el('div', { class: 'controls compare-controls' }, this.clockSel, toFork, this.playBtn, this.rateSel, this.scrub, this.timeLabel),
@@ -190,31 +227,66 @@ export class BranchOverlay {
     // Shared prefix: the two branches' events are the same up to the later fork seq.
     const shared = Math.min(a.fork?.seq ?? 0, b.fork?.seq ?? 0);
     const forkMs = Math.min(a.fork?.atMs ?? Infinity, b.fork?.atMs ?? Infinity);
-    const first = await firstDifferenceFromSegments(battle, this.panes[0].world, this.panes[1].world, Number.isFinite(forkMs) ? forkMs : 0, shared);
+    const first = await firstDifferenceFromSegments(
+      battle,
+      this.panes[0].world,
+      this.panes[1].world,
+      Number.isFinite(forkMs) ? forkMs : 0,
+      shared,
+    );
     if (this.closed) return;
-    const end = (m: BranchManifest) => ({ outcome: m.outcome ?? { winner: null, summary: 'still compiling', losses: {}, facts: [], objectives: {} }, durationMs: m.durationMs });
+    const end = (m: BranchManifest) => ({
+      outcome: m.outcome ?? { winner: null, summary: 'still compiling', losses: {}, facts: [], objectives: {} },
+      durationMs: m.durationMs,
+    });
     const diff = { rows: outcomeRows(battle, end(a), end(b)), first };
     clear(this.diffBox);
-    const table = el('table', { class: 'diff-table' }, el('thead', {}, el('tr', {}, el('th', { text: '' }), el('th', { text: this.panes[0].spec.label }), el('th', { text: this.panes[1].spec.label }))));
+    const table = el(
+      'table',
+      { class: 'diff-table' },
+      el(
+        'thead',
+        {},
+        el('tr', {}, el('th', { text: '' }), el('th', { text: this.panes[0].spec.label }), el('th', { text: this.panes[1].spec.label })),
+      ),
+    );
     const body = el('tbody');
-    for (const r of diff.rows) body.append(el('tr', { class: r.same ? 'same' : 'differs', 'data-row': r.label }, el('th', { text: r.label }), el('td', { text: r.left }), el('td', { text: r.right })));
+    for (const r of diff.rows)
+      body.append(
+        el(
+          'tr',
+          { class: r.same ? 'same' : 'differs', 'data-row': r.label },
+          el('th', { text: r.label }),
+          el('td', { text: r.left }),
+          el('td', { text: r.right }),
+        ),
+      );
     if (diff.first) {
       const f = diff.first;
-      const row = el('tr', { class: 'differs first-diff', 'data-testid': 'first-difference' }, el('th', { text: `First difference (${at(f.t)})` }), el('td', { text: f.left }), el('td', { text: f.right }));
+      const row = el(
+        'tr',
+        { class: 'differs first-diff', 'data-testid': 'first-difference' },
+        el('th', { text: `First difference (${at(f.t)})` }),
+        el('td', { text: f.left }),
+        el('td', { text: f.right }),
+      );
       row.addEventListener('click', () => this.seek(Math.max(0, f.t - 1000)));
       row.title = 'Go there';
       body.append(row);
     } else {
-      body.append(el('tr', { class: 'same' }, el('th', { text: 'First difference' }), el('td', { text: 'none: identical events' }), el('td', {})));
+      body.append(
+        el('tr', { class: 'same' }, el('th', { text: 'First difference' }), el('td', { text: 'none: identical events' }), el('td', {})),
+      );
     }
     table.append(body);
     // Every decision of each side (a nested branch carries its parent's too), then its outcome in words.
-    const choices = (m: BranchManifest) => (m.decisions.length ? m.decisions.map((d) => describeChoice(battle, d)).join('; ') : 'every decision as it happened');
-    const side = (m: BranchManifest) => el('span', { text: m.outcome ? `${choices(m)} — ${outcomeText(battle, m.outcome)}. ${m.outcome.summary}` : `${choices(m)} — still compiling` });
-    this.diffBox.append(
-      el('div', { class: 'diff-choices' }, side(a), side(b)),
-      table,
-    );
+    const choices = (m: BranchManifest) =>
+      m.decisions.length ? m.decisions.map((d) => describeChoice(battle, d)).join('; ') : 'every decision as it happened';
+    const side = (m: BranchManifest) =>
+      el('span', {
+        text: m.outcome ? `${choices(m)} — ${outcomeText(battle, m.outcome)}. ${m.outcome.summary}` : `${choices(m)} — still compiling`,
+      });
+    this.diffBox.append(el('div', { class: 'diff-choices' }, side(a), side(b)), table);
     this.diffBox.hidden = false;
   }
 

@@ -1,4 +1,14 @@
-import { clampPosition, initialClock, pause, play, positionAt, seek, setRate, withDuration, type PlaybackClock } from '../../../shared/clock/playback.js';
+import {
+  clampPosition,
+  initialClock,
+  pause,
+  play,
+  positionAt,
+  seek,
+  setRate,
+  withDuration,
+  type PlaybackClock,
+} from '../../../shared/clock/playback.js';
 
 // A clock that only this page follows (preview and compare views that do not move the room):
 // the same PlaybackClock math as the room's, evaluated against the local clock.

@@ -54,7 +54,12 @@ export interface BranchEnd {
   durationMs: number;
 }
 
-export function outcomeDiff(battle: BattleInfo | null, a: BranchEnd & { events: readonly BattleEvent[] }, b: BranchEnd & { events: readonly BattleEvent[] }, sharedSeq = 0): OutcomeDiff {
+export function outcomeDiff(
+  battle: BattleInfo | null,
+  a: BranchEnd & { events: readonly BattleEvent[] },
+  b: BranchEnd & { events: readonly BattleEvent[] },
+  sharedSeq = 0,
+): OutcomeDiff {
   return { rows: outcomeRows(battle, a, b), first: firstDifference(battle, a.events, b.events, sharedSeq) };
 }
 
@@ -76,7 +81,8 @@ export function outcomeRows(battle: BattleInfo | null, a: BranchEnd, b: BranchEn
   for (const id of objectives) {
     const oa = a.outcome.objectives[id];
     const ob = b.outcome.objectives[id];
-    const word = (s: string | undefined) => (s === 'complete' ? 'reached' : s === 'failed' ? 'not reached (failed)' : s === 'pending' ? 'not reached' : '—');
+    const word = (s: string | undefined) =>
+      s === 'complete' ? 'reached' : s === 'failed' ? 'not reached (failed)' : s === 'pending' ? 'not reached' : '—';
     row(`Objective: ${(oa ?? ob)?.label ?? id}`, word(oa?.status), word(ob?.status));
   }
   const secs = (ms: number) => `${Math.round(ms / 1000)} s`;

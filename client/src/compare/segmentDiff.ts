@@ -37,7 +37,12 @@ export async function firstDifferenceFromSegments(
   if (ea.length === eb.length || (ea.length < eb.length ? more(ma, sa) : more(mb, sb))) return null;
   const x: BattleEvent | undefined = ea[common];
   const y: BattleEvent | undefined = eb[common];
-  return { index: first + common, t: Math.min(x?.t ?? Infinity, y?.t ?? Infinity), left: describeEvent(battle, x, names), right: describeEvent(battle, y, names) };
+  return {
+    index: first + common,
+    t: Math.min(x?.t ?? Infinity, y?.t ?? Infinity),
+    left: describeEvent(battle, x, names),
+    right: describeEvent(battle, y, names),
+  };
 }
 
 function namesOf(segs: SegmentPayload[]): Map<string, string> {

@@ -35,7 +35,12 @@ export async function renderLobby(root: HTMLElement): Promise<void> {
     el(
       'main',
       { class: 'lobby' },
-      el('header', { class: 'lobby-head' }, el('h1', { text: 'Wardroom' }), el('p', { class: 'tagline', text: 'Replay Dominion War battles together, in sync. Pause, annotate, and ask "what if".' })),
+      el(
+        'header',
+        { class: 'lobby-head' },
+        el('h1', { text: 'Wardroom' }),
+        el('p', { class: 'tagline', text: 'Replay Dominion War battles together, in sync. Pause, annotate, and ask "what if".' }),
+      ),
       el('section', { class: 'who' }, el('label', { for: 'name', text: 'Name' }), nameInput),
       el('section', {}, el('h2', { text: 'Battles' }), list),
       created,
@@ -92,7 +97,10 @@ function showCreated(box: HTMLElement, b: BattleListItem, roomId: string, instru
     el('p', { text: 'You are the instructor of this room (the key is kept in this browser).' }),
     shareRow('Viewers', viewerLink, 'viewer-link'),
     shareRow('Players', playerLink, 'player-link'),
-    el('p', { class: 'hint', text: 'To instruct from another browser, open this private link there (it carries the instructor key; do not share it):' }),
+    el('p', {
+      class: 'hint',
+      text: 'To instruct from another browser, open this private link there (it carries the instructor key; do not share it):',
+    }),
     shareRow('Instructor', `${viewerLink}#key=${encodeURIComponent(instructorKey)}`, 'instructor-link'),
     el('a', { class: 'button primary', href: `/room/${roomId}`, 'data-testid': 'enter-room', text: 'Enter the room' }),
   );

@@ -94,7 +94,8 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     // Forces at the start are the same on every branch (a fork changes what happens, not who is there).
     side.setSides(info.sides, history.forces);
     // The history summary gives the phase bands at once; the branch manifest (below) replaces them.
-    if (branchId === null || branchId === history.branchId) timeline.setTimeline(history.durationMs, history.phases, history.decisionPoints);
+    if (branchId === null || branchId === history.branchId)
+      timeline.setTimeline(history.durationMs, history.phases, history.decisionPoints);
     else timeline.setTimeline(info.durationMs, [], []);
     drawnManifest = null;
     applyManifest();
@@ -120,7 +121,13 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     const m = session.manifest() ?? ownManifest;
     if (!m || !battle || m.branchId !== branchId) return;
     const charted = m.strength !== null;
-    if (drawnManifest && drawnManifest.branchId === m.branchId && drawnManifest.compiledMs === m.compiledMs && drawnManifest.charted === charted) return;
+    if (
+      drawnManifest &&
+      drawnManifest.branchId === m.branchId &&
+      drawnManifest.compiledMs === m.compiledMs &&
+      drawnManifest.charted === charted
+    )
+      return;
     timeline.setTimeline(m.complete ? m.durationMs : Math.max(m.durationMs, session.clock()?.durationMs ?? 0), m.phases, m.decisionPoints);
     if (m.strength) side.chart.setData(seriesFromManifest(m.strength, m.durationMs, battle.sides), battle.sides, m.durationMs);
     drawnManifest = { branchId: m.branchId, compiledMs: m.compiledMs, charted };
@@ -157,7 +164,15 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     const err = session.lastError();
     if (c === 'error' && err && !session.room()) {
       clear(overlay);
-      overlay.append(el('div', { class: 'overlay-box' }, el('h2', { text: 'Cannot join this room' }), el('p', { text: err }), el('a', { href: '/', class: 'button primary', text: 'Back to the lobby' })));
+      overlay.append(
+        el(
+          'div',
+          { class: 'overlay-box' },
+          el('h2', { text: 'Cannot join this room' }),
+          el('p', { text: err }),
+          el('a', { href: '/', class: 'button primary', text: 'Back to the lobby' }),
+        ),
+      );
       overlay.hidden = false;
     } else if (session.room()) overlay.hidden = true;
   }
@@ -214,7 +229,13 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
       const w = session.segmentWorld();
       const m = session.manifest();
       const bounds = (m?.segments ?? []).map((s): [number, number] => [s.startMs, s.endMs]);
-      return { branchId: w?.branchId ?? null, fetched: [...(w?.fetched ?? [])], compiledMs: m?.compiledMs ?? null, complete: m?.complete ?? null, bounds };
+      return {
+        branchId: w?.branchId ?? null,
+        fetched: [...(w?.fetched ?? [])],
+        compiledMs: m?.compiledMs ?? null,
+        complete: m?.complete ?? null,
+        bounds,
+      };
     },
     get stateBranchId() {
       return session.stateBranchId();
@@ -266,6 +287,11 @@ function inviteMenu(roomId: string): HTMLElement {
     'details',
     { class: 'invite' },
     el('summary', { text: 'Invite' }),
-    el('div', { class: 'invite-box' }, row('Viewers', `${origin}/room/${roomId}`, 'invite-viewer'), row('Players', `${origin}/room/${roomId}?role=player`, 'invite-player')),
+    el(
+      'div',
+      { class: 'invite-box' },
+      row('Viewers', `${origin}/room/${roomId}`, 'invite-viewer'),
+      row('Players', `${origin}/room/${roomId}?role=player`, 'invite-player'),
+    ),
   );
 }

@@ -29,7 +29,13 @@ export interface WardroomHooks {
   /** How the world reaches this page. */
   readonly delivery: 'socket' | 'segments';
   /** Segments delivery: the room branch's segment requests so far, its frontier and whether it is complete. */
-  segments(): { branchId: string | null; fetched: number[]; compiledMs: number | null; complete: boolean | null; bounds: [number, number][] };
+  segments(): {
+    branchId: string | null;
+    fetched: number[];
+    compiledMs: number | null;
+    complete: boolean | null;
+    bounds: [number, number][];
+  };
   /** The branch the drawn world belongs to. */
   readonly stateBranchId: string | null;
   /** Playback time of the last event folded into the drawn world (null before the first world). */

@@ -24,11 +24,20 @@ export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'nota
   for (const g of Object.keys(world.groups).sort()) {
     const a = acc.get(g);
     const alive = a?.alive ?? 0;
-    groups[g] = { alive, total: world.groups[g].length, hull: a && alive ? a.hull / alive : 0, shields: a && alive ? a.shields / alive : 0 };
+    groups[g] = {
+      alive,
+      total: world.groups[g].length,
+      hull: a && alive ? a.hull / alive : 0,
+      shields: a && alive ? a.shields / alive : 0,
+    };
   }
   const units: Record<string, UnitFacts> = {};
   for (const id of def?.notable ?? world.notable) {
-    const u = getUnit(world, id) ?? Object.values(world.reserves).flat().find((r) => r.id === id);
+    const u =
+      getUnit(world, id) ??
+      Object.values(world.reserves)
+        .flat()
+        .find((r) => r.id === id);
     if (!u) continue;
     const sections: Record<string, number> = {};
     for (const s of u.sections ?? []) sections[s.id] = s.maxShields > 0 ? s.shields / s.maxShields : 0;

@@ -120,7 +120,15 @@ export class Grid {
   }
 
   /** Nearest index within maxR of (x, y) accepted by pred; improves on `best` (pass null to start). */
-  nearest(x: number, y: number, maxR: number, px: Float64Array, py: Float64Array, pred: (i: number) => boolean, best: Hit | null): Hit | null {
+  nearest(
+    x: number,
+    y: number,
+    maxR: number,
+    px: Float64Array,
+    py: Float64Array,
+    pred: (i: number) => boolean,
+    best: Hit | null,
+  ): Hit | null {
     if (this.size === 0) return best;
     if (!this.sealed) this.seal();
     const { start, items, h, minCx, maxCx, minCy, maxCy } = this;

@@ -1,5 +1,17 @@
 // The deterministic tactical simulation: a plain-JSON world, orders, a fixed step, facts.
-export { createWorld, cloneWorld, publicUnit, getUnit, groupUnits, isLiving, posAt, type SimWorld, type SimUnit, type SimField, type GroupOrder } from './world.js';
+export {
+  createWorld,
+  cloneWorld,
+  publicUnit,
+  getUnit,
+  groupUnits,
+  isLiving,
+  posAt,
+  type SimWorld,
+  type SimUnit,
+  type SimField,
+  type GroupOrder,
+} from './world.js';
 export { applyOrder } from './orders.js';
 export { step } from './step.js';
 export { computeFacts } from './facts.js';

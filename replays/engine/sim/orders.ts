@@ -72,7 +72,9 @@ export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]
       const reserve = world.reserves[order.group];
       if (!reserve) {
         if (world.groups[order.group]?.length) throw new Error(`Order 'spawn': group '${order.group}' is already on the map`);
-        throw new Error(`Order 'spawn': '${order.group}' is not a reserve group. Reserve groups: ${Object.keys(world.reserves).sort().join(', ') || '(none)'}`);
+        throw new Error(
+          `Order 'spawn': '${order.group}' is not a reserve group. Reserve groups: ${Object.keys(world.reserves).sort().join(', ') || '(none)'}`,
+        );
       }
       delete world.reserves[order.group];
       let c = { x: 0, y: 0 };
@@ -151,7 +153,10 @@ export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]
     case 'layMines': {
       requireGroup(world, order.group, 'layMines');
       const field = world.fields.find((f) => f.id === order.field);
-      if (!field) throw new Error(`Order 'layMines': unknown field '${order.field}'. Fields: ${world.fields.map((f) => f.id).join(', ') || '(none)'}`);
+      if (!field)
+        throw new Error(
+          `Order 'layMines': unknown field '${order.field}'. Fields: ${world.fields.map((f) => f.id).join(', ') || '(none)'}`,
+        );
       world.orders[order.group] = { kind: 'layMines', field: order.field };
       const units = mobile(groupUnits(world, order.group));
       setFormation(units, t);
@@ -246,7 +251,8 @@ export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]
     }
     case 'side': {
       requireGroup(world, order.group, 'side');
-      if (!world.sides.includes(order.side)) throw new Error(`Order 'side': unknown side '${order.side}'. Sides: ${world.sides.join(', ')}`);
+      if (!world.sides.includes(order.side))
+        throw new Error(`Order 'side': unknown side '${order.side}'. Sides: ${world.sides.join(', ')}`);
       const ids: string[] = [];
       for (const u of groupUnits(world, order.group)) {
         if (!isLiving(u) || u.side === order.side) continue;
@@ -258,7 +264,8 @@ export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]
       return;
     }
     case 'surrender': {
-      if (!world.sides.includes(order.side)) throw new Error(`Order 'surrender': unknown side '${order.side}'. Sides: ${world.sides.join(', ')}`);
+      if (!world.sides.includes(order.side))
+        throw new Error(`Order 'surrender': unknown side '${order.side}'. Sides: ${world.sides.join(', ')}`);
       for (const u of world.units) {
         if (u.side !== order.side || !isLiving(u) || u.kind === 'decoy' || u.status === 'surrendered') continue;
         setStatus(world, u, 'surrendered', 'surrendered', out);
@@ -273,7 +280,11 @@ export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]
       world.progress = world.progress.filter((p) => p.counter !== order.counter);
       world.counters[order.counter] ??= 0;
       if (order.ratePerSec !== 0) {
-        world.progress.push({ counter: order.counter, ratePerSec: order.ratePerSec, ...(order.group !== undefined ? { group: order.group } : {}) });
+        world.progress.push({
+          counter: order.counter,
+          ratePerSec: order.ratePerSec,
+          ...(order.group !== undefined ? { group: order.group } : {}),
+        });
       }
       return;
     }

@@ -101,7 +101,22 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
     threat.add(u.side, x, y);
   }
   threat.build([...grids.keys()], reach);
-  const ctx: Ctx = { world, t: world.t, px, py, live, grids, threat, groupGrids: new Map(), shooterSide: '', pred: () => false, index: unitIndex(world), reach: reachOf, rng, out };
+  const ctx: Ctx = {
+    world,
+    t: world.t,
+    px,
+    py,
+    live,
+    grids,
+    threat,
+    groupGrids: new Map(),
+    shooterSide: '',
+    pred: () => false,
+    index: unitIndex(world),
+    reach: reachOf,
+    rng,
+    out,
+  };
   const units = world.units;
   ctx.pred = (j: number) => units[j].side !== ctx.shooterSide && targetable(units[j]);
   return ctx;
@@ -238,7 +253,15 @@ function navigate(ctx: Ctx, dtMs: number): void {
   }
 }
 
-function applyHit(ctx: Ctx, shooter: string, target: SimUnit, weapon: Weapon['kind'], hit: boolean, damage: number, section: string | undefined): void {
+function applyHit(
+  ctx: Ctx,
+  shooter: string,
+  target: SimUnit,
+  weapon: Weapon['kind'],
+  hit: boolean,
+  damage: number,
+  section: string | undefined,
+): void {
   const ev: Extract<BattleEventBody, { type: 'unit:fire' }> = {
     type: 'unit:fire',
     from: shooter,
@@ -374,10 +397,13 @@ function advanceCounters(world: SimWorld, dtMs: number): void {
     if (rule.group !== undefined) {
       const ids = world.groups[rule.group] ?? [];
       const index = unitIndex(world);
-      if (!ids.some((id) => {
-        const j = index.get(id);
-        return j !== undefined && isLiving(world.units[j]);
-      })) continue;
+      if (
+        !ids.some((id) => {
+          const j = index.get(id);
+          return j !== undefined && isLiving(world.units[j]);
+        })
+      )
+        continue;
     }
     world.counters[rule.counter] = (world.counters[rule.counter] ?? 0) + (rule.ratePerSec * dtMs) / 1000;
   }

@@ -132,7 +132,8 @@ function buildGroupUnits(spec: ForceGroupSpec): SimUnit[] {
       expireT: null,
     };
     if (spec.commander && i === 0) u.commander = spec.commander;
-    if (spec.sections) u.sections = spec.sections.map((s) => ({ id: s.id, label: s.label, shields: s.maxShields, maxShields: s.maxShields }));
+    if (spec.sections)
+      u.sections = spec.sections.map((s) => ({ id: s.id, label: s.label, shields: s.maxShields, maxShields: s.maxShields }));
     units.push(u);
   }
   return units;

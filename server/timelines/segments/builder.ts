@@ -1,6 +1,11 @@
 import type { BattleEvent } from '../../../shared/battle/events.js';
 import {
-  buildSegment, segmentEnd, strengthSeries, DEFAULT_SEGMENT_MS, type BranchManifest, type SegmentInfo,
+  buildSegment,
+  segmentEnd,
+  strengthSeries,
+  DEFAULT_SEGMENT_MS,
+  type BranchManifest,
+  type SegmentInfo,
 } from '../../../shared/battle/segments.js';
 import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';

@@ -30,7 +30,13 @@ export function encodeSegment(seg: SegmentPayload): EncodedSegment {
   const events = seg.events;
   return {
     info: {
-      index: seg.index, startMs: seg.startMs, endMs: seg.endMs, firstSeq: seg.firstSeq, eventCount: events.length, bytes: json.length, hash,
+      index: seg.index,
+      startMs: seg.startMs,
+      endMs: seg.endMs,
+      firstSeq: seg.firstSeq,
+      eventCount: events.length,
+      bytes: json.length,
+      hash,
     },
     gzip,
     br,

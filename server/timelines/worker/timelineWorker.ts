@@ -30,7 +30,11 @@ port.on('message', (req: Request) => {
       }
       res = { id: req.id, ok: true, result };
     } catch (err) {
-      res = { id: req.id, ok: false, error: { code: err instanceof AppError ? err.code : null, message: err instanceof Error ? err.message : String(err) } };
+      res = {
+        id: req.id,
+        ok: false,
+        error: { code: err instanceof AppError ? err.code : null, message: err instanceof Error ? err.message : String(err) },
+      };
     }
     post(res);
   })();

@@ -12,7 +12,12 @@ export async function bundleFramePage(): Promise<string> {
     await build({
       configFile: false,
       logLevel: 'warn',
-      build: { outDir: out, emptyOutDir: true, minify: true, lib: { entry, formats: ['iife'], name: 'frameBench', fileName: () => 'page.js' } },
+      build: {
+        outDir: out,
+        emptyOutDir: true,
+        minify: true,
+        lib: { entry, formats: ['iife'], name: 'frameBench', fileName: () => 'page.js' },
+      },
     });
     return readFileSync(join(out, 'page.js'), 'utf8');
   } finally {

@@ -19,7 +19,10 @@ export const CHROMIUM_ARGS = [
 export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
   if (process.env.CI === 'true') throw new Error(`Chromium not found at ${CHROMIUM_PATH} (CI): apt-get install redis-server chromium`);
-  if (!process.env.WARDROOM_MISSING_WARNED) console.warn(`\n!!! SKIPPING browser tests: Chromium not found at ${CHROMIUM_PATH}. Install it: apt-get install redis-server chromium\n`);
+  if (!process.env.WARDROOM_MISSING_WARNED)
+    console.warn(
+      `\n!!! SKIPPING browser tests: Chromium not found at ${CHROMIUM_PATH}. Install it: apt-get install redis-server chromium\n`,
+    );
   return false;
 }
 

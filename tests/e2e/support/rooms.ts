@@ -36,7 +36,12 @@ export interface OpenRoomOptions {
   delivery?: 'socket' | 'segments';
 }
 
-export async function openRoomPage(browser: Browser, baseUrl: string, roomId: string, o: OpenRoomOptions): Promise<{ context: BrowserContext; page: Page }> {
+export async function openRoomPage(
+  browser: Browser,
+  baseUrl: string,
+  roomId: string,
+  o: OpenRoomOptions,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: o.viewport ?? { width: 1280, height: 800 } });
   await context.addInitScript(
     ([rid, key, name]) => {

@@ -30,7 +30,14 @@ export class AnnotationForm {
   private busy = false;
 
   constructor(private readonly host: FormHost) {
-    this.text = el('textarea', { class: 'annotation-input', rows: 3, maxlength: 2000, placeholder: 'What matters at this moment?', 'data-testid': 'annotation-input', 'aria-label': 'Annotation text' });
+    this.text = el('textarea', {
+      class: 'annotation-input',
+      rows: 3,
+      maxlength: 2000,
+      placeholder: 'What matters at this moment?',
+      'data-testid': 'annotation-input',
+      'aria-label': 'Annotation text',
+    });
     this.stop = el('input', { type: 'checkbox', 'data-testid': 'annotation-stop' });
     this.moment = el('span', { class: 'annotation-moment', 'data-testid': 'annotation-moment' });
     const now = el('button', { type: 'button', class: 'small', title: 'Use the current moment', text: '↻ now' });
@@ -83,7 +90,14 @@ export class AnnotationForm {
 
   private showPin(): void {
     const p = this.pin;
-    setText(this.pinLabel, p ? (p.to ? `arrow (${Math.round(p.at.x)}, ${Math.round(p.at.y)}) → (${Math.round(p.to.x)}, ${Math.round(p.to.y)})` : `pin at (${Math.round(p.at.x)}, ${Math.round(p.at.y)})`) : 'no pin');
+    setText(
+      this.pinLabel,
+      p
+        ? p.to
+          ? `arrow (${Math.round(p.at.x)}, ${Math.round(p.at.y)}) → (${Math.round(p.to.x)}, ${Math.round(p.to.y)})`
+          : `pin at (${Math.round(p.at.x)}, ${Math.round(p.at.y)})`
+        : 'no pin',
+    );
     this.clearPin.hidden = !p;
   }
 

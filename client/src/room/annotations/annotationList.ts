@@ -49,7 +49,13 @@ export class AnnotationList {
 
   private item(a: Annotation, you: Member | null, peek: boolean): HTMLElement {
     const phase = this.host.phaseTitle(a.phaseId);
-    const time = el('button', { type: 'button', class: 'annotation-time', 'data-testid': 'annotation-time', title: 'Go to this moment', text: formatMs(a.positionMs) });
+    const time = el('button', {
+      type: 'button',
+      class: 'annotation-time',
+      'data-testid': 'annotation-time',
+      title: 'Go to this moment',
+      text: formatMs(a.positionMs),
+    });
     time.addEventListener('click', () => this.host.pick(a));
     const head = el(
       'div',
@@ -57,11 +63,17 @@ export class AnnotationList {
       time,
       phase ? el('span', { class: 'annotation-phase', text: phase }) : null,
       a.stop ? el('span', { class: 'annotation-stop-badge', title: 'The room pauses here', text: 'stop' }) : null,
-      a.at ? el('span', { class: 'annotation-map-badge', title: a.to ? 'Arrow on the map' : 'Pin on the map', text: a.to ? '↗' : '●' }) : null,
+      a.at
+        ? el('span', { class: 'annotation-map-badge', title: a.to ? 'Arrow on the map' : 'Pin on the map', text: a.to ? '↗' : '●' })
+        : null,
       el('span', { class: 'spacer' }),
       el('span', { class: 'annotation-author', 'data-testid': 'annotation-author', text: a.author }),
     );
-    const li = el('li', { class: `annotation-item${peek ? ' peek' : ''}${a.stop ? ' stop' : ''}`, 'data-testid': 'annotation-item', 'data-id': a.id }, head);
+    const li = el(
+      'li',
+      { class: `annotation-item${peek ? ' peek' : ''}${a.stop ? ' stop' : ''}`, 'data-testid': 'annotation-item', 'data-id': a.id },
+      head,
+    );
     if (this.editing?.id === a.id) {
       li.append(this.editor(a));
       return li;
@@ -69,7 +81,14 @@ export class AnnotationList {
     const body = el('p', { class: 'annotation-text', 'data-testid': 'annotation-text', text: a.text });
     body.addEventListener('click', () => this.host.pick(a));
     li.append(body);
-    if (peek) li.append(el('p', { class: 'annotation-peek', 'data-testid': 'annotation-peek', text: `Showing ${formatMs(a.positionMs)} on the map; the room's playback is not moved.` }));
+    if (peek)
+      li.append(
+        el('p', {
+          class: 'annotation-peek',
+          'data-testid': 'annotation-peek',
+          text: `Showing ${formatMs(a.positionMs)} on the map; the room's playback is not moved.`,
+        }),
+      );
     if (mayChange(you, a)) {
       const edit = el('button', { type: 'button', class: 'small', 'data-testid': 'annotation-edit', text: 'Edit' });
       const del = el('button', { type: 'button', class: 'small danger', 'data-testid': 'annotation-delete', text: 'Delete' });
@@ -88,7 +107,13 @@ export class AnnotationList {
 
   private editor(a: Annotation): HTMLElement {
     const draft = this.editing ?? { id: a.id, text: a.text, stop: a.stop === true };
-    const text = el('textarea', { class: 'annotation-input', rows: 3, maxlength: 2000, 'data-testid': 'annotation-edit-input', 'aria-label': 'Annotation text' });
+    const text = el('textarea', {
+      class: 'annotation-input',
+      rows: 3,
+      maxlength: 2000,
+      'data-testid': 'annotation-edit-input',
+      'aria-label': 'Annotation text',
+    });
     text.value = draft.text;
     text.addEventListener('input', () => (draft.text = text.value));
     const stop = el('input', { type: 'checkbox' });

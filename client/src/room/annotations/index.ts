@@ -107,7 +107,11 @@ export function mountAnnotations(ctx: RoomContext): void {
 
   // Instructor settings.
   const toggles = new Map<keyof RoomSettings, HTMLInputElement>();
-  const settingsBox = el('fieldset', { class: 'annotation-settings', 'data-testid': 'room-settings', hidden: true }, el('legend', { text: 'Room settings' }));
+  const settingsBox = el(
+    'fieldset',
+    { class: 'annotation-settings', 'data-testid': 'room-settings', hidden: true },
+    el('legend', { text: 'Room settings' }),
+  );
   for (const s of SETTINGS) {
     const box = el('input', { type: 'checkbox', 'data-testid': `setting-${s.key}` });
     box.addEventListener('change', () => {
@@ -127,8 +131,18 @@ export function mountAnnotations(ctx: RoomContext): void {
 
   // Export links and lesson import.
   const roomPath = `/api/rooms/${encodeURIComponent(client.roomId)}/annotations`;
-  const importInput = el('input', { type: 'file', accept: '.json,application/json', 'data-testid': 'annotation-import', class: 'visually-hidden' });
-  const importLabel = el('label', { class: 'button small', title: 'Load a lesson (a JSON export) into this room' }, el('span', { text: 'Import lesson' }), importInput);
+  const importInput = el('input', {
+    type: 'file',
+    accept: '.json,application/json',
+    'data-testid': 'annotation-import',
+    class: 'visually-hidden',
+  });
+  const importLabel = el(
+    'label',
+    { class: 'button small', title: 'Load a lesson (a JSON export) into this room' },
+    el('span', { text: 'Import lesson' }),
+    importInput,
+  );
   importInput.addEventListener('change', () => {
     const file = importInput.files?.[0];
     importInput.value = '';
@@ -145,8 +159,20 @@ export function mountAnnotations(ctx: RoomContext): void {
   const exportRow = el(
     'div',
     { class: 'annotation-export' },
-    el('a', { class: 'button small', href: roomPath, download: `lesson-${client.roomId}.json`, 'data-testid': 'export-json', text: 'Export JSON' }),
-    el('a', { class: 'button small', href: `${roomPath}?format=md`, download: `debrief-${client.roomId}.md`, 'data-testid': 'export-md', text: 'Debrief (Markdown)' }),
+    el('a', {
+      class: 'button small',
+      href: roomPath,
+      download: `lesson-${client.roomId}.json`,
+      'data-testid': 'export-json',
+      text: 'Export JSON',
+    }),
+    el('a', {
+      class: 'button small',
+      href: `${roomPath}?format=md`,
+      download: `debrief-${client.roomId}.md`,
+      'data-testid': 'export-md',
+      text: 'Debrief (Markdown)',
+    }),
     importLabel,
   );
   const readonlyNote = el('p', { class: 'slot-empty', 'data-testid': 'annotation-readonly', hidden: true });
@@ -172,7 +198,8 @@ export function mountAnnotations(ctx: RoomContext): void {
     form.root.hidden = !may;
     if (!may) picker.cancel();
     readonlyNote.hidden = may || !room;
-    readonlyNote.textContent = you?.role === 'player' ? 'Only the instructor annotates in this room for now.' : 'Only the instructor annotates in this room.';
+    readonlyNote.textContent =
+      you?.role === 'player' ? 'Only the instructor annotates in this room for now.' : 'Only the instructor annotates in this room.';
     settingsBox.hidden = !allowed.changeSettings;
     importLabel.hidden = !allowed.importAnnotations;
     if (room) for (const [k, box] of toggles) if (!box.disabled) box.checked = room.settings[k];
@@ -186,7 +213,9 @@ export function mountAnnotations(ctx: RoomContext): void {
     if (!c) return;
     if (c.state === 'paused' && c.reason === 'autopause') {
       if (c.version === banner.shownFor) return;
-      const here = list.filter((a) => a.stop).sort((x, y) => Math.abs(x.positionMs - c.positionMs) - Math.abs(y.positionMs - c.positionMs))[0];
+      const here = list
+        .filter((a) => a.stop)
+        .sort((x, y) => Math.abs(x.positionMs - c.positionMs) - Math.abs(y.positionMs - c.positionMs))[0];
       if (here && Math.abs(here.positionMs - c.positionMs) <= 250) {
         banner.show(here, c.version);
         listView.reveal(here.id);

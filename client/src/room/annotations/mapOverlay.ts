@@ -56,7 +56,14 @@ export function drawAnnotationPins(
 }
 
 /** A pin at `at`, or an arrow `at` -> `to`; returns the screen point the bubble hangs from. */
-function drawMark(ctx: CanvasRenderingContext2D, cam: Camera, at: Vec2, to: Vec2 | undefined, color: string, strong: boolean): { x: number; y: number } {
+function drawMark(
+  ctx: CanvasRenderingContext2D,
+  cam: Camera,
+  at: Vec2,
+  to: Vec2 | undefined,
+  color: string,
+  strong: boolean,
+): { x: number; y: number } {
   const x0 = cam.toScreenX(at.x);
   const y0 = cam.toScreenY(at.y);
   ctx.strokeStyle = color;

@@ -15,13 +15,19 @@ export class MapPicker {
   private onDone: ((d: PinDraft | null) => void) | null = null;
   private start: { sx: number; sy: number; world: Vec2 } | null = null;
 
-  constructor(readonly host: HTMLElement,
+  constructor(
+    readonly host: HTMLElement,
     private readonly canvas: HTMLCanvasElement,
     private readonly camera: () => Camera,
   ) {
     this.layer = el(
       'div',
-      { class: 'annotation-picker', 'data-testid': 'annotation-picker', hidden: true, title: 'Click to pin, drag for an arrow (Esc cancels)' },
+      {
+        class: 'annotation-picker',
+        'data-testid': 'annotation-picker',
+        hidden: true,
+        title: 'Click to pin, drag for an arrow (Esc cancels)',
+      },
       el('span', { class: 'annotation-picker-hint', text: 'Click to place a pin, or drag for an arrow · Esc cancels' }),
     );
     host.append(this.layer);

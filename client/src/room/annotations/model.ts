@@ -39,7 +39,11 @@ export function branchAnnotations(room: RoomState | null): Annotation[] {
  * Add with retries on a lost acknowledgement: the same id each time, so the server stores it once
  * whichever attempt got through.
  */
-export async function addWithRetry(client: Pick<RoomHandle, 'addAnnotation'>, p: AnnotationAddPayload, attempts = 3): ReturnType<RoomHandle['addAnnotation']> {
+export async function addWithRetry(
+  client: Pick<RoomHandle, 'addAnnotation'>,
+  p: AnnotationAddPayload,
+  attempts = 3,
+): ReturnType<RoomHandle['addAnnotation']> {
   let last = await client.addAnnotation(p);
   for (let i = 1; i < attempts && !last.ok && last.error.code === 'INTERNAL'; i++) last = await client.addAnnotation(p);
   return last;
@@ -53,7 +57,11 @@ export function parseLesson(text: string): { ok: true; payload: AnnotationImport
   } catch {
     return { ok: false, message: 'not a JSON file' };
   }
-  const list = Array.isArray(raw) ? raw : typeof raw === 'object' && raw !== null ? (raw as { annotations?: unknown }).annotations : undefined;
+  const list = Array.isArray(raw)
+    ? raw
+    : typeof raw === 'object' && raw !== null
+      ? (raw as { annotations?: unknown }).annotations
+      : undefined;
   if (!Array.isArray(list)) return { ok: false, message: 'no "annotations" list in this file' };
   const parsed = AnnotationImportSchema.safeParse({ annotations: list });
   if (!parsed.success) {

@@ -29,7 +29,9 @@ export function branchLabel(battle: BattleInfo | null, node: Pick<BranchTreeNode
   if (node.history) return 'History';
   const forkChoice = node.decisions.find((d) => d.decisionId === node.fork?.decisionId);
   if (forkChoice) return describeChoice(battle, forkChoice);
-  return node.fork ? `${battle?.decisions.find((d) => d.id === node.fork?.decisionId)?.title ?? node.fork.decisionId}: historical choice` : 'What-if';
+  return node.fork
+    ? `${battle?.decisions.find((d) => d.id === node.fork?.decisionId)?.title ?? node.fork.decisionId}: historical choice`
+    : 'What-if';
 }
 
 export class BranchesPanel {
@@ -101,11 +103,19 @@ export class BranchesPanel {
       b.addEventListener('click', fn);
       buttons.push(b);
     };
-    if (!isCurrent && may?.switchBranch) btn('Switch room', 'branch-switch', () => void this.run(() => this.actions.switchTo(node.branchId)), 'Move the whole room to this branch');
-    if (!isCurrent) btn('Preview', 'branch-preview', () => this.actions.preview(node), 'Watch this branch yourself; the room does not move');
+    if (!isCurrent && may?.switchBranch)
+      btn(
+        'Switch room',
+        'branch-switch',
+        () => void this.run(() => this.actions.switchTo(node.branchId)),
+        'Move the whole room to this branch',
+      );
+    if (!isCurrent)
+      btn('Preview', 'branch-preview', () => this.actions.preview(node), 'Watch this branch yourself; the room does not move');
     if (!node.history) btn('Compare with history', 'branch-compare-history', () => this.actions.compare(history, node));
     if (parent && !parent.history) btn('Compare with parent', 'branch-compare-parent', () => this.actions.compare(parent, node));
-    if (!isCurrent && !node.history && current.branchId !== history.branchId && current.branchId !== node.parentBranchId) btn('Compare with room', 'branch-compare-room', () => this.actions.compare(current, node));
+    if (!isCurrent && !node.history && current.branchId !== history.branchId && current.branchId !== node.parentBranchId)
+      btn('Compare with room', 'branch-compare-room', () => this.actions.compare(current, node));
 
     const o = node.outcome;
     // The label names the fork's choice; a nested branch also carries its ancestors' choices.
@@ -129,7 +139,9 @@ export class BranchesPanel {
         el('span', { class: 'branch-name', text: branchLabel(battle, node) }),
         isCurrent ? el('span', { class: 'badge room-badge', text: 'room' }) : null,
       ),
-      node.fork ? el('div', { class: 'branch-meta', text: `forked at ${formatMs(node.fork.atMs)}${node.createdBy ? ` by ${node.createdBy}` : ''}` }) : null,
+      node.fork
+        ? el('div', { class: 'branch-meta', text: `forked at ${formatMs(node.fork.atMs)}${node.createdBy ? ` by ${node.createdBy}` : ''}` })
+        : null,
       el('div', { class: 'branch-decisions', text: decisions }),
       el(
         'div',
@@ -157,7 +169,10 @@ export class BranchesPanel {
     const name = `dp-${dp.id}`;
     const chosen = dp.chosen;
     const key = `${branchId}/${dp.id}`;
-    const draft = this.drafts.get(key) ?? { selected: chosen?.optionId ?? dp.options.find((o) => o.historical)?.id ?? dp.options[0]?.id ?? '', values: new Map<string, number>() };
+    const draft = this.drafts.get(key) ?? {
+      selected: chosen?.optionId ?? dp.options.find((o) => o.historical)?.id ?? dp.options[0]?.id ?? '',
+      values: new Map<string, number>(),
+    };
     this.drafts.set(key, draft);
     let selected = draft.selected;
     const values = draft.values;
@@ -171,7 +186,16 @@ export class BranchesPanel {
     const refresh = (): void => {
       const same = sameAsChosen();
       forkBtn.disabled = !canFork || !reached || same || this.busy;
-      setText(hint, !reached ? 'not reached on this branch' : !canFork ? 'players and the instructor can fork' : same ? 'what this branch already did' : '');
+      setText(
+        hint,
+        !reached
+          ? 'not reached on this branch'
+          : !canFork
+            ? 'players and the instructor can fork'
+            : same
+              ? 'what this branch already did'
+              : '',
+      );
     };
     for (const opt of dp.options) {
       const id = `${name}-${opt.id}`;
@@ -191,33 +215,56 @@ export class BranchesPanel {
           radio,
           el('span', { class: 'option-label', text: opt.label }),
           opt.historical ? el('span', { class: 'badge historical-badge', 'data-testid': 'historical-badge', text: 'historical' }) : null,
-          isChosen ? el('span', { class: 'badge chosen-badge', text: chosen?.value !== undefined ? `chosen: ${chosen.value}` : 'chosen here' }) : null,
+          isChosen
+            ? el('span', { class: 'badge chosen-badge', text: chosen?.value !== undefined ? `chosen: ${chosen.value}` : 'chosen here' })
+            : null,
         ),
       );
-      if (opt.param) li.append(this.slider(opt, values.get(opt.id) ?? (isChosen ? chosen?.value : undefined), values, () => {
-        selected = draft.selected = opt.id;
-        radio.checked = true;
-        refresh();
-      }, !canFork || !reached));
+      if (opt.param)
+        li.append(
+          this.slider(
+            opt,
+            values.get(opt.id) ?? (isChosen ? chosen?.value : undefined),
+            values,
+            () => {
+              selected = draft.selected = opt.id;
+              radio.checked = true;
+              refresh();
+            },
+            !canFork || !reached,
+          ),
+        );
       options.append(li);
     }
     forkBtn.addEventListener('click', () => {
       const value = values.get(selected);
-      const choice: DecisionChoice = value === undefined ? { decisionId: dp.id, optionId: selected } : { decisionId: dp.id, optionId: selected, value };
+      const choice: DecisionChoice =
+        value === undefined ? { decisionId: dp.id, optionId: selected } : { decisionId: dp.id, optionId: selected, value };
       void this.run(() => this.actions.fork(choice));
     });
     refresh();
     return el(
       'section',
       { class: `decision${reached ? '' : ' unreached'}`, 'data-decision-id': dp.id, 'data-testid': 'decision-point' },
-      el('div', { class: 'decision-head' }, el('strong', { text: dp.title }), el('span', { class: 'decision-at', text: reached ? formatMs(dp.atMs ?? 0) : '—' })),
+      el(
+        'div',
+        { class: 'decision-head' },
+        el('strong', { text: dp.title }),
+        el('span', { class: 'decision-at', text: reached ? formatMs(dp.atMs ?? 0) : '—' }),
+      ),
       el('p', { class: 'decision-prompt', text: dp.prompt }),
       options,
       el('div', { class: 'fork-row' }, forkBtn, hint),
     );
   }
 
-  private slider(opt: DecisionOptionInfo, chosenValue: number | undefined, values: Map<string, number>, onInput: () => void, disabled: boolean): HTMLElement {
+  private slider(
+    opt: DecisionOptionInfo,
+    chosenValue: number | undefined,
+    values: Map<string, number>,
+    onInput: () => void,
+    disabled: boolean,
+  ): HTMLElement {
     const p = opt.param!;
     const start = chosenValue ?? p.default;
     values.set(opt.id, start);

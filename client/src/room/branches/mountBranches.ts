@@ -48,12 +48,18 @@ export function mountBranches(ctx: RoomContext): void {
       if (!r.ok) throw new Error(r.error.message);
       if (r.branch.complete === false) {
         pending.set(r.branch.branchId, { ...r.branch, history: false, depth: 1, children: [], decisionPoints: [] });
-        panel.flash(`Compiling the what-if: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. It plays as it compiles.`);
+        panel.flash(
+          `Compiling the what-if: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. It plays as it compiles.`,
+        );
         return;
       }
       await refresh();
       const known = tree?.branches.find((b) => b.branchId === r.branch.branchId);
-      panel.flash(known?.history ? 'That is what happened: the branch is history itself.' : `Branch ready: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. Preview it, or the instructor can switch the room to it.`);
+      panel.flash(
+        known?.history
+          ? 'That is what happened: the branch is history itself.'
+          : `Branch ready: ${branchLabel(ctx.battle(), { history: false, fork: r.branch.fork, decisions: r.branch.decisions })}. Preview it, or the instructor can switch the room to it.`,
+      );
     },
     switchTo: async (branchId) => {
       const r = await room.switchBranch(branchId);
@@ -213,11 +219,18 @@ export function mountBranches(ctx: RoomContext): void {
 
 /** Where two branches of one battle part: the earliest decision point where their choices differ. */
 export function divergenceMs(a: BranchTreeNode, b: BranchTreeNode): number | null {
-  const same = (x?: { optionId: string; value?: number }, y?: { optionId: string; value?: number }) => !!x && !!y && x.optionId === y.optionId && (x.value ?? null) === (y.value ?? null);
+  const same = (x?: { optionId: string; value?: number }, y?: { optionId: string; value?: number }) =>
+    !!x && !!y && x.optionId === y.optionId && (x.value ?? null) === (y.value ?? null);
   let best: number | null = null;
   const ids = new Set([...a.decisions, ...b.decisions].map((d) => d.decisionId));
   for (const id of ids) {
-    if (same(a.decisions.find((d) => d.decisionId === id), b.decisions.find((d) => d.decisionId === id))) continue;
+    if (
+      same(
+        a.decisions.find((d) => d.decisionId === id),
+        b.decisions.find((d) => d.decisionId === id),
+      )
+    )
+      continue;
     const ms = a.decisionPoints.find((p) => p.id === id)?.atMs ?? b.decisionPoints.find((p) => p.id === id)?.atMs ?? null;
     if (ms !== null && (best === null || ms < best)) best = ms;
   }

@@ -106,7 +106,10 @@ export function mountChat(ctx: RoomContext): void {
     return el('li', { class: 'chat-msg', 'data-testid': 'chat-message', 'data-id': m.id }, meta, el('p', { class: 'text', text: m.text }));
   }
 
-  async function command<E extends 'chat:send' | 'chat:react' | 'chat:mute' | 'chat:clear'>(event: E, payload: PayloadOf<E>): Promise<boolean> {
+  async function command<E extends 'chat:send' | 'chat:react' | 'chat:mute' | 'chat:clear'>(
+    event: E,
+    payload: PayloadOf<E>,
+  ): Promise<boolean> {
     const r = await client.call(event, payload);
     if (!r.ok) flash(r.error.message);
     return r.ok;

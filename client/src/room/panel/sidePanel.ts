@@ -44,7 +44,10 @@ export class SidePanel {
       const slot = el(
         'section',
         { class: 'tab-panel slot', 'data-tab': name, 'data-slot': name, hidden: true },
-        el('p', { class: 'slot-empty', text: name === 'annotations' ? 'Annotations will appear here.' : 'What-if branches will appear here.' }),
+        el('p', {
+          class: 'slot-empty',
+          text: name === 'annotations' ? 'Annotations will appear here.' : 'What-if branches will appear here.',
+        }),
       );
       this.slots.set(name, slot);
       panels.push(slot);
@@ -53,7 +56,14 @@ export class SidePanel {
     const labels: Record<string, string> = { overview: 'Overview', annotations: 'Annotations', branches: 'Branches' };
     for (const p of panels) {
       const name = p.dataset.tab ?? '';
-      const btn = el('button', { type: 'button', role: 'tab', class: 'tab', 'data-tab': name, 'aria-selected': name === 'overview' ? 'true' : 'false', text: labels[name] ?? name });
+      const btn = el('button', {
+        type: 'button',
+        role: 'tab',
+        class: 'tab',
+        'data-tab': name,
+        'aria-selected': name === 'overview' ? 'true' : 'false',
+        text: labels[name] ?? name,
+      });
       btn.addEventListener('click', () => {
         for (const q of panels) q.hidden = q !== p;
         for (const b of tabs.querySelectorAll('button')) b.setAttribute('aria-selected', String(b === btn));
@@ -99,7 +109,9 @@ export class SidePanel {
   setMembers(members: readonly Member[], youId: string | null): void {
     clear(this.presence);
     const order = { instructor: 0, player: 1, viewer: 2 } as const;
-    const sorted = [...members].sort((a, b) => Number(b.connected) - Number(a.connected) || order[a.role] - order[b.role] || a.name.localeCompare(b.name));
+    const sorted = [...members].sort(
+      (a, b) => Number(b.connected) - Number(a.connected) || order[a.role] - order[b.role] || a.name.localeCompare(b.name),
+    );
     for (const m of sorted) {
       this.presence.append(
         el(

@@ -22,7 +22,10 @@ export function seriesFromManifest(m: ManifestStrength, durationMs: number, side
   for (const side of sides) {
     const raw = m.strength[side.id] ?? new Array<number>(n).fill(0);
     const peak = Math.max(1e-9, ...raw);
-    bySide.set(side.id, raw.map((v) => v / peak));
+    bySide.set(
+      side.id,
+      raw.map((v) => v / peak),
+    );
   }
   return { t, bySide };
 }

@@ -48,8 +48,7 @@ export function mountStudy(ctx: RoomContext): StudyHandle {
     if (m.status === 'done') {
       results.set(m.studyId, m);
       if (!m.cached) panel.flash('');
-    }
-    else panel.flash(m.status === 'cancelled' ? 'Study cancelled.' : `Study failed: ${m.message ?? ''}`, m.status === 'failed');
+    } else panel.flash(m.status === 'cancelled' ? 'Study cancelled.' : `Study failed: ${m.message ?? ''}`, m.status === 'failed');
     render();
   });
 

@@ -34,7 +34,15 @@ export class StudyPanel {
   private view: StudyView = { battle: null, role: null, branchId: null, running: [], results: [] };
 
   constructor(private readonly actions: StudyActions) {
-    this.runsInput = el('input', { type: 'number', min: 1, max: MAX_STUDY_RUNS, step: 1, value: 10, 'data-testid': 'study-runs', 'aria-label': 'Number of seeds' });
+    this.runsInput = el('input', {
+      type: 'number',
+      min: 1,
+      max: MAX_STUDY_RUNS,
+      step: 1,
+      value: 10,
+      'data-testid': 'study-runs',
+      'aria-label': 'Number of seeds',
+    });
     this.runBtn = el('button', { type: 'button', class: 'small', 'data-testid': 'study-run', text: 'Run seeds' });
     this.runBtn.addEventListener('click', () => void this.start());
     this.runsInput.addEventListener('input', () => setText(this.runBtn, `Run ${this.runs()} seeds`));
@@ -98,8 +106,17 @@ export class StudyPanel {
   private resultView(r: StudyResultMsg): HTMLElement {
     const battle = this.view.battle;
     const box = el('div', { class: 'study-box', 'data-study-id': r.studyId });
-    box.append(el('p', { class: 'study-meta', text: `${r.runs} seeds from ${r.seed}${r.cached ? ' (cached)' : ''} · asked by ${r.requestedBy}` }));
-    box.append(el('div', { class: 'study-legend' }, el('span', { class: 'key branch', text: 'this branch' }), el('span', { class: 'key history', text: 'history' })));
+    box.append(
+      el('p', { class: 'study-meta', text: `${r.runs} seeds from ${r.seed}${r.cached ? ' (cached)' : ''} · asked by ${r.requestedBy}` }),
+    );
+    box.append(
+      el(
+        'div',
+        { class: 'study-legend' },
+        el('span', { class: 'key branch', text: 'this branch' }),
+        el('span', { class: 'key history', text: 'history' }),
+      ),
+    );
 
     // Winner share, side by side.
     box.append(el('h4', { text: 'Winner' }));
@@ -108,7 +125,9 @@ export class StudyPanel {
       const b = r.winners[w] ?? 0;
       const h = r.history.winners[w] ?? 0;
       box.append(
-        el('div', { class: 'study-share', 'data-testid': 'study-winner', 'data-side': w },
+        el(
+          'div',
+          { class: 'study-share', 'data-testid': 'study-winner', 'data-side': w },
           el('span', { class: 'study-name', text: w === 'none' ? 'no winner' : sideName(battle, w) }),
           this.pair(b / r.runs, h / r.runs),
           el('span', { class: 'study-num', text: `${share(b, r.runs)} · ${share(h, r.runs)}` }),
@@ -121,7 +140,14 @@ export class StudyPanel {
     for (const side of Object.keys(r.losses).sort()) {
       const b = r.losses[side].ships;
       const h = r.history.losses[side]?.ships ?? [];
-      box.append(el('div', { class: 'study-hist-row', 'data-testid': 'study-losses', 'data-side': side }, el('span', { class: 'study-name', text: sideName(battle, side) }), this.histogram(b, h)));
+      box.append(
+        el(
+          'div',
+          { class: 'study-hist-row', 'data-testid': 'study-losses', 'data-side': side },
+          el('span', { class: 'study-name', text: sideName(battle, side) }),
+          this.histogram(b, h),
+        ),
+      );
     }
 
     // Objectives reached.
@@ -132,7 +158,9 @@ export class StudyPanel {
         const b = r.objectives.find((o) => o.id === id);
         const h = r.history.objectives.find((o) => o.id === id);
         box.append(
-          el('div', { class: 'study-share', 'data-testid': 'study-objective' },
+          el(
+            'div',
+            { class: 'study-share', 'data-testid': 'study-objective' },
             el('span', { class: 'study-name', text: (b ?? h)!.label }),
             this.pair((b?.complete ?? 0) / r.runs, (h?.complete ?? 0) / r.runs),
             el('span', { class: 'study-num', text: `${b?.complete ?? 0}/${r.runs} · ${h?.complete ?? 0}/${r.runs}` }),

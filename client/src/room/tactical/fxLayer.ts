@@ -59,7 +59,8 @@ export function drawFx(
     }
   }
   ctx.restore();
-  for (let i = effects.length - 1; i >= 0; i--) drawEffect(ctx, cam, effects[i], (t - effects[i].t) / (EFFECT_MS[effects[i].kind] * k), labels);
+  for (let i = effects.length - 1; i >= 0; i--)
+    drawEffect(ctx, cam, effects[i], (t - effects[i].t) / (EFFECT_MS[effects[i].kind] * k), labels);
 }
 
 function unitAt(u: Unit, t: number): Vec2 {
@@ -67,14 +68,7 @@ function unitAt(u: Unit, t: number): Vec2 {
   return { x: u.pos.x + u.vel.x * dt, y: u.pos.y + u.vel.y * dt };
 }
 
-function addBeam(
-  cam: Camera,
-  ev: FireEvent,
-  units: Record<string, Unit>,
-  t: number,
-  f: number,
-  path: (key: string) => Path2D,
-): boolean {
+function addBeam(cam: Camera, ev: FireEvent, units: Record<string, Unit>, t: number, f: number, path: (key: string) => Path2D): boolean {
   const a = units[ev.from];
   const b = units[ev.to];
   if (!a || !b) return false;
@@ -192,7 +186,7 @@ function drawEffect(ctx: CanvasRenderingContext2D, cam: Camera, ev: EffectEvent,
     case 'beam-down': {
       ctx.fillStyle = withAlpha(color, a);
       for (let i = 0; i < 8; i++) {
-        const yy = y - r + ((i * 2 * r) / 8 + f * r) % (2 * r);
+        const yy = y - r + (((i * 2 * r) / 8 + f * r) % (2 * r));
         ctx.fillRect(x - 1 + ((i * 7) % 5) - 2, yy, 2, 2);
       }
       break;

@@ -27,7 +27,15 @@ export class LabelPlacer {
 }
 
 /** Draw text (textBaseline 'top') at (x, y) aligned 'left' | 'center' if its box is free. */
-export function placeText(ctx: CanvasRenderingContext2D, placer: LabelPlacer, text: string, x: number, y: number, align: 'left' | 'center', h = 13): boolean {
+export function placeText(
+  ctx: CanvasRenderingContext2D,
+  placer: LabelPlacer,
+  text: string,
+  x: number,
+  y: number,
+  align: 'left' | 'center',
+  h = 13,
+): boolean {
   const w = ctx.measureText(text).width;
   const left = align === 'center' ? x - w / 2 : x;
   if (!placer.tryPlace(left - 2, y - 1, w + 4, h + 2)) return false;
@@ -37,7 +45,14 @@ export function placeText(ctx: CanvasRenderingContext2D, placer: LabelPlacer, te
 }
 
 /** Like placeText, trying a few vertical offsets before giving up (for transient labels). */
-export function placeTextNear(ctx: CanvasRenderingContext2D, placer: LabelPlacer, text: string, x: number, y: number, offsets: readonly number[] = [0, -15, 15, -30]): boolean {
+export function placeTextNear(
+  ctx: CanvasRenderingContext2D,
+  placer: LabelPlacer,
+  text: string,
+  x: number,
+  y: number,
+  offsets: readonly number[] = [0, -15, 15, -30],
+): boolean {
   for (const dy of offsets) if (placeText(ctx, placer, text, x, y + dy, 'center')) return true;
   return false;
 }

@@ -230,4 +230,3 @@ export function scaleText(units: number, scaleLabel: string): string {
 function fmt(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
 }
-

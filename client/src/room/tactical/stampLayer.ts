@@ -81,7 +81,10 @@ export class StampLayer {
       this.h = h;
       this.image = new ImageData(w, h);
       this.px = new Uint32Array(this.image.data.buffer);
-      this.canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), { width: w, height: h });
+      this.canvas =
+        typeof OffscreenCanvas !== 'undefined'
+          ? new OffscreenCanvas(w, h)
+          : Object.assign(document.createElement('canvas'), { width: w, height: h });
       this.minY = Infinity;
       this.maxY = -Infinity;
     } else if (this.maxY >= this.minY) {

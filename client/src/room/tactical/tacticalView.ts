@@ -184,12 +184,13 @@ export class TacticalView {
     const side = this.sideNames.get(u.side) ?? u.side;
     const lines = [
       u.name,
-      `${u.cls.replace(/[-_]/g, " ")} · ${u.kind}`,
+      `${u.cls.replace(/[-_]/g, ' ')} · ${u.kind}`,
       side + (u.commander ? ` · ${u.commander}` : ''),
       `Shields ${Math.round(u.shields)}/${Math.round(u.maxShields)} · Hull ${Math.round(u.hull)}/${Math.round(u.maxHull)}`,
       `Status: ${u.status}`,
     ];
-    if (u.sections?.length) lines.push(u.sections.map((s) => `${s.label}: ${Math.round((s.shields / Math.max(1, s.maxShields)) * 100)}%`).join(' · '));
+    if (u.sections?.length)
+      lines.push(u.sections.map((s) => `${s.label}: ${Math.round((s.shields / Math.max(1, s.maxShields)) * 100)}%`).join(' · '));
     setText(this.tooltip, lines.join('\n'));
     const w = this.tooltip.offsetWidth;
     const left = Math.min(this.mouse.x + 14, this.cam.width - w - 4);
@@ -199,12 +200,16 @@ export class TacticalView {
   private bindInput(): void {
     const c = this.canvas;
     c.style.touchAction = 'none';
-    c.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      this.userMoved = true;
-      const r = c.getBoundingClientRect();
-      this.cam.zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(-e.deltaY * 0.0015));
-    }, { passive: false });
+    c.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        this.userMoved = true;
+        const r = c.getBoundingClientRect();
+        this.cam.zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(-e.deltaY * 0.0015));
+      },
+      { passive: false },
+    );
     c.addEventListener('pointerdown', (e) => {
       c.setPointerCapture(e.pointerId);
       this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
@@ -232,7 +237,12 @@ export class TacticalView {
     const up = (e: PointerEvent): void => {
       this.pointers.delete(e.pointerId);
       // Touch has no hover: a tap (no drag) on a unit shows its tooltip, a tap elsewhere hides it.
-      if (e.pointerType !== 'mouse' && e.type === 'pointerup' && this.downAt && Math.hypot(e.clientX - this.downAt.x, e.clientY - this.downAt.y) < 8) {
+      if (
+        e.pointerType !== 'mouse' &&
+        e.type === 'pointerup' &&
+        this.downAt &&
+        Math.hypot(e.clientX - this.downAt.x, e.clientY - this.downAt.y) < 8
+      ) {
         const r = c.getBoundingClientRect();
         const p = { x: e.clientX - r.left, y: e.clientY - r.top };
         this.mouse = this.pick(p.x, p.y) ? p : null;

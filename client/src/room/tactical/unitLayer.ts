@@ -17,7 +17,13 @@ export interface HitGrid {
 }
 
 export function newHitGrid(capacity = 1024): HitGrid {
-  return { count: 0, ids: new Array<string>(capacity), x: new Float32Array(capacity), y: new Float32Array(capacity), r: new Float32Array(capacity) };
+  return {
+    count: 0,
+    ids: new Array<string>(capacity),
+    x: new Float32Array(capacity),
+    y: new Float32Array(capacity),
+    r: new Float32Array(capacity),
+  };
 }
 
 function pushHit(h: HitGrid, id: string, x: number, y: number, r: number): void {
@@ -157,8 +163,10 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
       const k = s * 0.8;
       p.rect(x - k, y - k, k * 2, k * 2);
     } else {
-      const style: Style = u.kind === 'decoy' ? 'ghost' : st === 'cloaked' ? 'cloak' : st === 'disabled' || st === 'surrendered' ? 'disabled' : 'fill';
-      if (style !== 'fill' || !stamps || s > STAMP_MAX_PX || !stamps.push(x, y, s, u.heading, color)) wedge(bucket(color, style), x, y, s, u.heading);
+      const style: Style =
+        u.kind === 'decoy' ? 'ghost' : st === 'cloaked' ? 'cloak' : st === 'disabled' || st === 'surrendered' ? 'disabled' : 'fill';
+      if (style !== 'fill' || !stamps || s > STAMP_MAX_PX || !stamps.push(x, y, s, u.heading, color))
+        wedge(bucket(color, style), x, y, s, u.heading);
     }
 
     // Shields: one ring per unit, alpha by shield fraction quantised so rings still batch.
@@ -180,7 +188,8 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
       p.arc(x, y, r, 0, Math.PI * 2);
     }
     // Hull bars: zoomed in, only for damaged units (a fleet of full bars is noise); always when hovered.
-    if (hovered || u.kind === 'station' || (s >= (stamps ? STAMP_MAX_PX : 9) && u.kind !== 'decoy' && u.hull < u.maxHull)) hull.push({ u, x, y, s });
+    if (hovered || u.kind === 'station' || (s >= (stamps ? STAMP_MAX_PX : 9) && u.kind !== 'decoy' && u.hull < u.maxHull))
+      hull.push({ u, x, y, s });
     if (hovered || hero || s >= 11 || u.kind === 'station') labels.push({ u, x, y, s });
   }
 
@@ -318,6 +327,7 @@ function drawLabels(ctx: CanvasRenderingContext2D, items: { u: Unit; x: number; 
   // Stations, then heroes, then bigger units first: they win the label space.
   const rank = (u: Unit) => (u.kind === 'station' ? 2 : isHero(u) ? 1 : 0);
   items.sort((a, b) => rank(b.u) - rank(a.u) || b.s - a.s);
-  for (const { u, x, y, s } of items) placeText(ctx, placer, u.name, x + s * (u.kind === 'station' ? 1.6 : 1.2) + 4, y - s * 0.6 - 6, 'left');
+  for (const { u, x, y, s } of items)
+    placeText(ctx, placer, u.name, x + s * (u.kind === 'station' ? 1.6 : 1.2) + 4, y - s * 0.6 - 6, 'left');
   ctx.restore();
 }

@@ -40,9 +40,30 @@ export class TimelineBar {
   private clock: PlaybackClock | null = null;
 
   constructor(private readonly actions: TimelineActions) {
-    this.prevBtn = el('button', { type: 'button', class: 'ctl', 'data-testid': 'prev-phase', title: 'Previous phase (Shift+←)', 'aria-label': 'Previous phase', text: '|◀' });
-    this.playBtn = el('button', { type: 'button', class: 'ctl play', 'data-testid': 'play-pause', title: 'Play/pause (Space)', 'aria-label': 'Play', text: '▶' });
-    this.nextBtn = el('button', { type: 'button', class: 'ctl', 'data-testid': 'next-phase', title: 'Next phase (Shift+→)', 'aria-label': 'Next phase', text: '▶|' });
+    this.prevBtn = el('button', {
+      type: 'button',
+      class: 'ctl',
+      'data-testid': 'prev-phase',
+      title: 'Previous phase (Shift+←)',
+      'aria-label': 'Previous phase',
+      text: '|◀',
+    });
+    this.playBtn = el('button', {
+      type: 'button',
+      class: 'ctl play',
+      'data-testid': 'play-pause',
+      title: 'Play/pause (Space)',
+      'aria-label': 'Play',
+      text: '▶',
+    });
+    this.nextBtn = el('button', {
+      type: 'button',
+      class: 'ctl',
+      'data-testid': 'next-phase',
+      title: 'Next phase (Shift+→)',
+      'aria-label': 'Next phase',
+      text: '▶|',
+    });
     this.rateSel = el('select', { class: 'rate', 'data-testid': 'rate', title: 'Speed (↑/↓)', 'aria-label': 'Playback speed' });
     for (const r of RATES) this.rateSel.append(el('option', { value: r, text: `${r}×` }));
     this.rateSel.value = '1';
@@ -94,7 +115,11 @@ export class TimelineBar {
     this.durationMs = Math.max(1, durationMs);
     clear(this.bands);
     phases.forEach((p, i) => {
-      const band = el('div', { class: `band band-${i % 2}`, title: `${p.title} — ${p.label}`, 'data-phase': p.id }, el('span', { text: p.title }));
+      const band = el(
+        'div',
+        { class: `band band-${i % 2}`, title: `${p.title} — ${p.label}`, 'data-phase': p.id },
+        el('span', { text: p.title }),
+      );
       band.style.left = this.leftPercent(p.startMs);
       band.style.width = `${(((p.endMs - p.startMs) / this.durationMs) * 100).toFixed(3)}%`;
       band.addEventListener('dblclick', () => this.enabled && this.actions.seek(p.startMs));

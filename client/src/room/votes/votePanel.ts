@@ -50,7 +50,8 @@ export class VotePanel {
     if (current?.open) this.body.append(this.voteBox(current));
     else {
       if (v.role === 'instructor') this.body.append(this.opener());
-      else if (!current) this.body.append(el('p', { class: 'vote-hint', text: 'No vote yet. The instructor can put a decision to the room.' }));
+      else if (!current)
+        this.body.append(el('p', { class: 'vote-hint', text: 'No vote yet. The instructor can put a decision to the room.' }));
       if (current) this.body.append(this.voteBox(current));
     }
   }
@@ -75,11 +76,15 @@ export class VotePanel {
     }
     select.addEventListener('change', () => (this.pickDecision = select.value));
     const btn = el('button', { type: 'button', class: 'small', 'data-testid': 'vote-open', text: 'Open a vote' });
-    btn.addEventListener('click', () => void this.run(async () => {
-      this.tied = null;
-      await this.actions.open(select.value);
-      this.flash('Vote open: the room can vote now.');
-    }));
+    btn.addEventListener(
+      'click',
+      () =>
+        void this.run(async () => {
+          this.tied = null;
+          await this.actions.open(select.value);
+          this.flash('Vote open: the room can vote now.');
+        }),
+    );
     return el('div', { class: 'vote-opener' }, select, btn);
   }
 
@@ -95,13 +100,23 @@ export class VotePanel {
       el('span', { class: 'vote-title', 'data-testid': 'vote-title', text: v.title }),
       el('span', { class: `badge ${v.open ? 'vote-open-badge' : 'vote-closed-badge'}`, text: v.open ? 'open' : 'closed' }),
     );
-    const meta = el('p', { class: 'vote-meta', 'data-testid': 'vote-total', text: `${total} ballot${total === 1 ? '' : 's'} · opened by ${v.openedBy}` });
+    const meta = el('p', {
+      class: 'vote-meta',
+      'data-testid': 'vote-total',
+      text: `${total} ballot${total === 1 ? '' : 's'} · opened by ${v.openedBy}`,
+    });
     const box = el('div', { class: `vote${v.open ? ' open' : ''}`, 'data-vote-id': v.voteId }, head, meta, list);
     if (v.result) {
       const label = v.options.find((o) => o.optionId === v.result!.optionId)?.label ?? v.result.optionId;
       const value = v.result.value !== undefined ? ` (${v.result.value})` : '';
       const how = v.result.decidedBy === 'instructor' ? 'tie broken by the instructor' : `${v.result.votes} of ${v.result.total} ballots`;
-      box.append(el('p', { class: 'vote-result', 'data-testid': 'vote-result', text: `Result: ${label}${value}, ${how}.${v.result.switched ? ' The room switched to it.' : ' Forked as a what-if branch.'}` }));
+      box.append(
+        el('p', {
+          class: 'vote-result',
+          'data-testid': 'vote-result',
+          text: `Result: ${label}${value}, ${how}.${v.result.switched ? ' The room switched to it.' : ' Forked as a what-if branch.'}`,
+        }),
+      );
     }
     if (v.open && role === 'instructor') box.append(this.closer(v));
     return box;
@@ -116,7 +131,9 @@ export class VotePanel {
     const row = el(
       'li',
       { class: `vote-option${mine ? ' mine' : ''}`, 'data-option-id': o.optionId },
-      el('div', { class: 'vote-option-head' },
+      el(
+        'div',
+        { class: 'vote-option-head' },
         el('span', { class: 'vote-label', text: o.label }),
         o.historical ? el('span', { class: 'badge historical-badge', text: 'historical' }) : null,
         mine ? el('span', { class: 'badge chosen-badge', text: 'your vote' }) : null,
@@ -147,10 +164,14 @@ export class VotePanel {
     }
     const btn = el('button', { type: 'button', class: 'small', 'data-testid': 'vote-cast', text: mine ? 'Vote again' : 'Vote' });
     const inp = input;
-    btn.addEventListener('click', () => void this.run(async () => {
-      await this.actions.cast(v.voteId, o.optionId, inp ? Number(inp.value) : undefined);
-      this.flash(`You voted: ${o.label}${inp ? ` (${inp.value})` : ''}. You may change your vote until it closes.`);
-    }));
+    btn.addEventListener(
+      'click',
+      () =>
+        void this.run(async () => {
+          await this.actions.cast(v.voteId, o.optionId, inp ? Number(inp.value) : undefined);
+          this.flash(`You voted: ${o.label}${inp ? ` (${inp.value})` : ''}. You may change your vote until it closes.`);
+        }),
+    );
     controls.append(btn);
     row.append(controls);
     return row;
@@ -161,22 +182,29 @@ export class VotePanel {
     sw.checked = this.switchRoom;
     sw.addEventListener('change', () => (this.switchRoom = sw.checked));
     const row = el('div', { class: 'vote-closer' }, el('label', {}, sw, ' switch the room to the winner'));
-    const close = (optionId?: string) => void this.run(async () => {
-      try {
-        await this.actions.close(v.voteId, { switch: this.switchRoom, optionId });
-        this.tied = null;
-      } catch (err) {
-        const m = /^tie between (.+?):/.exec((err as Error).message);
-        if (!m) throw err;
-        this.tied = m[1].split(', ');
-        this.render(this.view);
-        this.flash('A tie: pick the winner among the tied options.');
-      }
-    });
+    const close = (optionId?: string) =>
+      void this.run(async () => {
+        try {
+          await this.actions.close(v.voteId, { switch: this.switchRoom, optionId });
+          this.tied = null;
+        } catch (err) {
+          const m = /^tie between (.+?):/.exec((err as Error).message);
+          if (!m) throw err;
+          this.tied = m[1].split(', ');
+          this.render(this.view);
+          this.flash('A tie: pick the winner among the tied options.');
+        }
+      });
     if (this.tied) {
       for (const id of this.tied) {
         const label = v.options.find((o) => o.optionId === id)?.label ?? id;
-        const b = el('button', { type: 'button', class: 'small', 'data-testid': 'vote-pick', 'data-option-id': id, text: `Close: ${label} wins` });
+        const b = el('button', {
+          type: 'button',
+          class: 'small',
+          'data-testid': 'vote-pick',
+          'data-option-id': id,
+          text: `Close: ${label} wins`,
+        });
         b.addEventListener('click', () => close(id));
         row.append(b);
       }
