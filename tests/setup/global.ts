@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { freePort, reachable } from '../../deploy/processes.js';
 
 // Runs once before the test workers start (they inherit process.env). It finds Redis — REDIS_URL, else
 // 127.0.0.1:6379, else a redis-server it starts on a free port — and says ONCE, loudly, what is missing.
@@ -8,43 +8,17 @@ import { createServer, Socket } from 'node:net';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.setTimeout(800);
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.once('connect', () => done(true));
-    s.once('timeout', () => done(false));
-    s.once('error', () => resolve(false));
-    s.connect(port, host);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 let started: ChildProcess | null = null;
 
 export default async function setup(): Promise<() => void> {
   const missing: string[] = [];
-  if (!process.env.REDIS_URL && !(await reachable('127.0.0.1', 6379))) {
+  if (!process.env.REDIS_URL && !(await reachable(6379))) {
     if (spawnSync('redis-server', ['--version']).status === 0) {
       const port = await freePort();
       started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
         stdio: 'ignore',
       });
-      for (let i = 0; i < 50 && !(await reachable('127.0.0.1', port)); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !(await reachable(port)); i++) await new Promise((r) => setTimeout(r, 100));
       process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
       console.log(`[tests] started redis-server on ${process.env.REDIS_URL}`);
     } else missing.push('redis-server');
