@@ -30,7 +30,13 @@ process.on('message', (m: { type: string }) => {
 });
 
 if (kind === 'wardroom') {
-  const app = createApp({ logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1e6, durationS: 1 } });
+  // Thousands of viewers come from one address: lift the per-address and per-room abuse limits (docs/protocol.md "Limits").
+  const app = createApp({
+    logger: pino({ level: 'silent' }),
+    clientDist: null,
+    rateLimit: { points: 1e6, durationS: 1 },
+    limits: { connectionsPerMin: 1e6, joinsPerMin: 1e6, roomMembers: 1e6, roomsPerMin: 1e6 },
+  });
   const port = await app.listen(0, '127.0.0.1');
   send({ type: 'ready', port });
 } else {
