@@ -153,7 +153,8 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     let v = (await sample(viewer)).version;
     await clickScrubberAt(instructor, far);
     await waitClockVersion(viewer, v + 1);
-    expect(await viewer.evaluate(() => window.__wardroomAnnotations?.drawnPins().length)).toBe(0);
+    // The clock arrives first; the pin goes once a frame is drawn at the new moment (its segment fetched).
+    await viewer.waitForFunction(() => window.__wardroomAnnotations?.drawnPins().length === 0, undefined, { timeout: 10_000 });
     v = (await sample(viewer)).version;
 
     // force: the scrubber is aria-disabled for a viewer (it cannot seek), which Playwright extends to
