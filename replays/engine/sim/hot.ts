@@ -5,8 +5,9 @@ import { cloneWorld as copyWorld, unitIndex } from './world.js';
 // walking unit objects). The SimUnit objects stay the truth for everything but cooldowns: the step
 // writes both (a course change or status change is rare next to the reads), and reads the arrays.
 // Cooldowns change every step for every armed unit, so the arrays own them between syncs; syncHot()
-// writes them back before anything reads the world as JSON (checkpoints, cloneWorld) or changes it
-// from outside the step (orders drop the store; the next step rebuilds it from the objects).
+// writes them back before the world is serialised (the world's own toJSON calls it, so
+// JSON.stringify(world) is still a checkpoint) or changed from outside the step (orders drop the store;
+// the next step rebuilds it from the objects).
 
 export interface Hot {
   n: number;
@@ -156,6 +157,17 @@ export function hotOf(world: SimWorld): Hot {
     if (hot) syncHot(world);
     hot = build(world);
     store.set(world, hot);
+    // JSON.stringify(world) stays a checkpoint: serialising syncs the cooldowns first. Not enumerable,
+    // so copies and key listings of the world never see it.
+    if (!Object.hasOwn(world, 'toJSON')) {
+      Object.defineProperty(world, 'toJSON', {
+        value: () => {
+          syncHot(world);
+          return { ...world };
+        },
+        enumerable: false,
+      });
+    }
   }
   return hot;
 }
