@@ -165,7 +165,8 @@ function setCourse(ctx: Ctx, u: SimUnit, i: number, vx: number, vy: number): voi
   h.vx[i] = u.vel.x;
   h.vy[i] = u.vel.y;
   h.t0[i] = u.t0;
-  ctx.out.push({ type: 'unit:move', id: u.id, pos: { ...u.pos }, vel: { ...u.vel }, heading: u.heading });
+  // The event shares the new pos/vel objects: nothing writes into a Vec2 once made (courses replace them).
+  ctx.out.push({ type: 'unit:move', id: u.id, pos: u.pos, vel: u.vel, heading: u.heading });
 }
 
 function setTarget(ctx: Ctx, u: SimUnit, i: number, j: number): void {
