@@ -16,8 +16,11 @@ import {
   JEMHADAR_CORE,
   LAKARIAN_CITY,
   REBEL_GROUPS,
+  SHEET,
   aroundCardassia,
+  at,
   forces,
+  len,
 } from './scenario.js';
 
 // Order bundles the machine emits on entering a phase. Pure functions of the machine context, so
@@ -67,21 +70,21 @@ export function holdLines(keep: number): BattleCommand[] {
 export function massAtDS9(): BattleCommand[] {
   return [
     ...FLEET_GROUPS.filter((g) => ALLIANCE[g].column !== 'fed').map((g) => order({ kind: 'spawn', group: g })),
-    order({ kind: 'move', group: 'fed-defiant', to: { x: 120, y: 350 } }),
+    order({ kind: 'move', group: 'fed-defiant', to: at(120, 350) }),
   ];
 }
 
 /** Three columns leave Deep Space 9 and cross the pre-war border. */
-const ADVANCE_SPEED = 5;
+const ADVANCE_SPEED = 5 * SHEET;
 
 /** Where each column stands off the outer lines in the space battle. */
-const CONTACT: Record<'fed' | 'kl' | 'rom', Vec2> = { fed: { x: 305, y: 350 }, kl: { x: 421, y: 142 }, rom: { x: 421, y: 558 } };
+const CONTACT: Record<'fed' | 'kl' | 'rom', Vec2> = { fed: at(305, 350), kl: at(421, 142), rom: at(421, 558) };
 
 /** Move a column's groups to `wp`, fanned out across the lane so they do not stack on one point. */
 function columnMoves(column: 'fed' | 'kl' | 'rom', wp: Vec2, speed?: number): BattleCommand[] {
   const groups = columnOf(column);
   return groups.map((g, i) => {
-    const lane = (i - (groups.length - 1) / 2) * 45;
+    const lane = (i - (groups.length - 1) / 2) * len(45);
     const to: Vec2 = column === 'fed' ? { x: wp.x, y: wp.y + lane } : { x: wp.x + lane, y: wp.y };
     return order(speed === undefined ? { kind: 'move', group: g, to } : { kind: 'move', group: g, to, speed });
   });
@@ -123,15 +126,15 @@ export function commsCut(forwardHold: number | null): BattleCommand[] {
   return [
     ...[...FORWARD_GROUPS, ...recalledGroups(forwardHold)].map((g) => order({ kind: 'hold', group: g })),
     ...FLEET_GROUPS.map((g) => order({ kind: 'hold', group: g })),
-    ...REBEL_GROUPS.map((g) => order({ kind: 'retreat', group: g, to: { x: 1000, y: 350 } })),
+    ...REBEL_GROUPS.map((g) => order({ kind: 'retreat', group: g, to: at(1000, 350) })),
     { type: 'fact', text: 'Cardassian rebels destroyed the Dominion communications installations around Cardassia Prime' },
   ];
 }
 
 export function lakarianStrike(): BattleCommand[] {
   return [
-    { type: 'effect', kind: 'strike', pos: LAKARIAN_CITY, radius: 9, label: 'Lakarian City' },
-    { type: 'effect', kind: 'explosion', pos: LAKARIAN_CITY, radius: 6 },
+    { type: 'effect', kind: 'strike', pos: LAKARIAN_CITY, radius: len(9), label: 'Lakarian City' },
+    { type: 'effect', kind: 'explosion', pos: LAKARIAN_CITY, radius: len(6) },
     { type: 'fact', text: "Lakarian City was destroyed by the Jem'Hadar on the Founder's orders" },
   ];
 }
@@ -179,10 +182,10 @@ export function extermination(): BattleCommand[] {
     type: 'effect' as const,
     kind: 'strike' as const,
     pos: {
-      x: Math.round(CARDASSIA.x + 20 * Math.cos((deg * Math.PI) / 180)),
-      y: Math.round(CARDASSIA.y + 20 * Math.sin((deg * Math.PI) / 180)),
+      x: Math.round(CARDASSIA.x + len(20) * Math.cos((deg * Math.PI) / 180)),
+      y: Math.round(CARDASSIA.y + len(20) * Math.sin((deg * Math.PI) / 180)),
     },
-    radius: 7,
+    radius: len(7),
     label: 'Extermination',
   }));
   return [
