@@ -1,4 +1,4 @@
-import type { BattleCommand, Order } from '../engine/index.js';
+import type { BattleCommand, Order, Reform } from '../engine/index.js';
 import type { Vec2 } from '../../shared/battle/types.js';
 import { FORWARD_SHIPS } from './decisions.js';
 import {
@@ -32,6 +32,25 @@ const FLEET_GROUPS = ALLIANCE_GROUPS;
 const columnOf = (column: 'fed' | 'kl' | 'rom') => FLEET_GROUPS.filter((g) => ALLIANCE[g].column === column);
 
 const sizeOf = (g: string) => forces.find((f) => f.group === g)?.count ?? 0;
+
+/** Facing from `from` toward `to`, radians. */
+const facing = (from: Vec2, to: Vec2) => Math.round(Math.atan2(to.y - from.y, to.x - from.x) * 1000) / 1000;
+
+/**
+ * "Re-form on move" (notes.md): a group that has been fighting closes up again into the grid it
+ * started in (same spacing between neighbours), facing `heading`, so fleets stay readable as fleets.
+ */
+export function reformOf(g: string, heading: number): Reform {
+  const spec = forces.find((f) => f.group === g);
+  const count = spec?.count ?? 1;
+  const cols = Math.ceil(Math.sqrt(count));
+  const rows = Math.ceil(count / cols);
+  const spacing = (2 * (spec?.spread ?? len(20))) / Math.max(cols - 1, rows - 1, 1);
+  return { formation: 'grid', spacing: Math.round(spacing * 100) / 100, heading };
+}
+
+/** Move a group to `to`, re-forming it there facing `face`. */
+const reformTo = (g: string, to: Vec2, face: Vec2) => order({ kind: 'move', group: g, to, reform: reformOf(g, facing(to, face)) });
 const stayingOnLine = (g: string, keep: number) => Math.round((sizeOf(g) * Math.min(keep, FORWARD_SHIPS)) / FORWARD_SHIPS);
 
 /** Groups split off the forward lines when the Founder holds them with fewer than all their ships. */
@@ -190,7 +209,7 @@ export function extermination(): BattleCommand[] {
   }));
   return [
     ...hunts.map(([g, prey]) => order({ kind: 'attack', group: g, target: prey, range: 'close' })),
-    ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'move', group: g, to: REFUGE[g] })),
+    ...CARDASSIAN_GROUPS.map((g) => reformTo(g, REFUGE[g], CARDASSIA)),
     ...strikes,
     { type: 'fact', text: "The Founder ordered the Jem'Hadar to exterminate the Cardassians" },
   ];
@@ -200,7 +219,8 @@ export function extermination(): BattleCommand[] {
 export function coreReturn(): BattleCommand[] {
   return JEMHADAR_CORE.map((g) => {
     const at = forces.find((f) => f.group === g)?.at ?? CARDASSIA;
-    return order({ kind: 'move', group: g, to: at });
+    // Face outward, toward the ring the Alliance is closing.
+    return reformTo(g, at, { x: 2 * at.x - CARDASSIA.x, y: 2 * at.y - CARDASSIA.y });
   });
 }
 
@@ -208,18 +228,14 @@ export function coreReturn(): BattleCommand[] {
 export function encircle(): BattleCommand[] {
   return ALLIANCE_GROUPS.map((g) => {
     const { ring, via } = ALLIANCE[g];
-    return order({
-      kind: 'move',
-      group: g,
-      to: via === undefined ? aroundCardassia(ring, ENCIRCLE_RADIUS) : aroundCardassia(via, SWING_RADIUS),
-    });
+    return reformTo(g, via === undefined ? aroundCardassia(ring, ENCIRCLE_RADIUS) : aroundCardassia(via, SWING_RADIUS), CARDASSIA);
   });
 }
 
 /** Encirclement, second leg: the far groups close the ring. */
 export function closeRing(): BattleCommand[] {
   return ALLIANCE_GROUPS.filter((g) => ALLIANCE[g].via !== undefined).map((g) =>
-    order({ kind: 'move', group: g, to: aroundCardassia(ALLIANCE[g].ring, ENCIRCLE_RADIUS) }),
+    reformTo(g, aroundCardassia(ALLIANCE[g].ring, ENCIRCLE_RADIUS), CARDASSIA),
   );
 }
 
