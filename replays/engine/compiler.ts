@@ -8,7 +8,7 @@ import type { DecisionPointInfo, Keyframe, PhaseSpan, SideLosses, Timeline } fro
 import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
 import { dueCaptions, newCaptionPace, phaseCaption, type CaptionPace } from './captions.js';
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
-import { applyOrder, computeFacts, createWorld, step, type SimWorld } from './sim/index.js';
+import { applyOrder, computeFacts, createWorld, step, syncWorld, type SimWorld } from './sim/index.js';
 import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
 import type { BattleCommand, BattleDefinition, Facts, MachineEvent } from './types.js';
 
@@ -228,6 +228,8 @@ class Run {
       this.emit({ type: 'decision:point', decisionId: id, title: spec.title });
       const pointSeq = this.events.length - 1;
       this.foldNow();
+      // The step keeps cooldowns in its own arrays: put them back in the world before it is copied.
+      syncWorld(this.world);
       this.state.reached[id] = { atMs: this.world.t, seq: pointSeq, chosen: null };
       this.checkpoints[id] = {
         decisionId: id,

@@ -3,6 +3,7 @@ import type { UnitStatus, Vec2 } from '../../../shared/battle/types.js';
 import type { Order, Reform } from '../types.js';
 import { classStats } from '../classes.js';
 import { formationOffsets, reformOffsets } from './formation.js';
+import { dropHot } from './hot.js';
 import { getUnit, groupUnits, isLiving, posAt, publicField, publicUnit, r2, r3, type SimUnit, type SimWorld } from './world.js';
 
 // Orders from the battle machine, applied at world.t. Group-level orders are stored per group and
@@ -76,6 +77,8 @@ function mobile(units: SimUnit[]): SimUnit[] {
 }
 
 export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]): void {
+  // Orders read and write the unit objects: hand the step's cooldowns back, rebuild its arrays next step.
+  dropHot(world);
   const t = world.t;
   switch (order.kind) {
     case 'spawn': {
