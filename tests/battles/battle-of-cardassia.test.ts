@@ -130,7 +130,7 @@ describe('Battle of Cardassia: history', () => {
     console.log(`[battle-of-cardassia] units: ${atStart} at start, ${spawns.length} in all; forces ${JSON.stringify(H.forces)}`);
   });
 
-  it('issue #14: the fleets arrive in the seed\'s order: Federation at Deep Space 9, then Klingon and Romulan, then the rebels', () => {
+  it("issue #14: the fleets arrive in the seed's order: Federation at Deep Space 9, then Klingon and Romulan, then the rebels", () => {
     const arrival = (prefix: string) => {
       const ts = H.events.filter((e) => e.type === 'unit:spawn' && e.unit.group.startsWith(prefix)).map((e) => e.t);
       return { first: Math.min(...ts), last: Math.max(...ts), n: ts.length };

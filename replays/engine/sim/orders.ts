@@ -66,7 +66,11 @@ function setFormation(units: SimUnit[], t: number): void {
 function reform(units: SimUnit[], r: Reform, to: Vec2, t: number): void {
   const c = centroid(units, t);
   const heading = r.heading ?? Math.atan2(to.y - c.y, to.x - c.x);
-  const slots = reformOffsets(r, units.map((u) => u.offset), heading);
+  const slots = reformOffsets(
+    r,
+    units.map((u) => u.offset),
+    heading,
+  );
   units.forEach((u, i) => {
     u.offset = { x: r2(slots[i].x), y: r2(slots[i].y) };
   });
