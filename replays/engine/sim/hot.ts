@@ -5,8 +5,9 @@ import { cloneWorld as copyWorld, unitIndex } from './world.js';
 // walking unit objects). The SimUnit objects stay the truth for everything but cooldowns: the step
 // writes both (a course change or status change is rare next to the reads), and reads the arrays.
 // Cooldowns change every step for every armed unit, so the arrays own them between syncs; syncHot()
-// writes them back before anything reads the world as JSON (checkpoints, cloneWorld) or changes it
-// from outside the step (orders drop the store; the next step rebuilds it from the objects).
+// writes them back before the world is serialised (the world's own toJSON calls it, so
+// JSON.stringify(world) is still a checkpoint) or changed from outside the step (orders drop the store;
+// the next step rebuilds it from the objects).
 
 export interface Hot {
   n: number;
@@ -25,6 +26,14 @@ export interface Hot {
   active: Uint8Array;
   moves: Uint8Array;
   decoy: Uint8Array;
+  /** Ships (not stations, platforms or decoys): the facts count them by side. */
+  ship: Uint8Array;
+  /** Group of each unit, as an index into groupNames (for the facts' per-group sums). */
+  gix: Int32Array;
+  groupNames: string[];
+  /** hull / maxHull and shields / maxShields (0 when the max is 0), kept current by the step's hits. */
+  hullF: Float64Array;
+  shieldF: Float64Array;
   /** Decoys dissolve at this time (Infinity = never). */
   expire: Float64Array;
   /** Longest weapon range. */
@@ -75,6 +84,12 @@ export function refresh(hot: Hot, u: SimUnit, i: number): void {
   hot.moves[i] = s === 'active' || s === 'cloaked' ? 1 : 0;
 }
 
+/** Re-read unit i's hull and shield fractions (after a hit). */
+export function refreshHealth(hot: Hot, u: SimUnit, i: number): void {
+  hot.hullF[i] = u.maxHull > 0 ? u.hull / u.maxHull : 0;
+  hot.shieldF[i] = u.maxShields > 0 ? u.shields / u.maxShields : 0;
+}
+
 function build(world: SimWorld): Hot {
   const units = world.units;
   const n = units.length;
@@ -94,6 +109,11 @@ function build(world: SimWorld): Hot {
     active: new Uint8Array(n),
     moves: new Uint8Array(n),
     decoy: new Uint8Array(n),
+    ship: new Uint8Array(n),
+    gix: new Int32Array(n),
+    groupNames: [],
+    hullF: new Float64Array(n),
+    shieldF: new Float64Array(n),
     expire: new Float64Array(n),
     reach: new Float64Array(n),
     cdOff,
@@ -106,9 +126,19 @@ function build(world: SimWorld): Hot {
     liveN: 0,
   };
   const index = unitIndex(world);
+  const groupIx = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const u = units[i];
     refresh(hot, u, i);
+    refreshHealth(hot, u, i);
+    hot.ship[i] = u.kind === 'ship' ? 1 : 0;
+    let g = groupIx.get(u.group);
+    if (g === undefined) {
+      g = hot.groupNames.length;
+      groupIx.set(u.group, g);
+      hot.groupNames.push(u.group);
+    }
+    hot.gix[i] = g;
     hot.side[i] = sideIndex(hot, u.side);
     hot.decoy[i] = u.kind === 'decoy' ? 1 : 0;
     hot.expire[i] = u.expireT === null ? Infinity : u.expireT;
@@ -127,6 +157,17 @@ export function hotOf(world: SimWorld): Hot {
     if (hot) syncHot(world);
     hot = build(world);
     store.set(world, hot);
+    // JSON.stringify(world) stays a checkpoint: serialising syncs the cooldowns first. Not enumerable,
+    // so copies and key listings of the world never see it.
+    if (!Object.hasOwn(world, 'toJSON')) {
+      Object.defineProperty(world, 'toJSON', {
+        value: () => {
+          syncHot(world);
+          return { ...world };
+        },
+        enumerable: false,
+      });
+    }
   }
   return hot;
 }

@@ -3,7 +3,7 @@ import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
 import { withRng, type Rng } from '../rng.js';
 import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
-import { hotOf, refresh, type Hot } from './hot.js';
+import { hotOf, refresh, refreshHealth, type Hot } from './hot.js';
 import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
 // One fixed simulation step: navigation, weapons, mines, minefield laying, counters.
@@ -282,6 +282,7 @@ function applyHit(
   }
   ev.shields = target.shields;
   ev.hull = target.hull;
+  refreshHealth(ctx.hot, target, j);
   ctx.out.push(ev);
   if (target.hull <= 0 && ctx.hot.living[j] === 1) setStatusHot(ctx, target, j, 'destroyed', `destroyed by ${shooter}`);
 }
