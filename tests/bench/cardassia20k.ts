@@ -35,7 +35,7 @@ export function benchCardassia20k(): Row[] {
           ([side, s]) =>
             `${side} ${s.ships} ships + ${s.stations} stations, ${s.atStart.ships + s.atStart.stations} at start, +${s.joined.ships} joined`,
         )
-        .join('; ')}); ${tl.events.length} events, events JSON ${mb(eventsBytes)}, peak RSS ${mb(process.memoryUsage().rss)}`,
+        .join('; ')}); ${tl.events.length} events, events JSON ${mb(eventsBytes)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
   });
   const sizes: { json: number; gzip: number; br: number }[] = [];
   for (const [i, [startMs, endMs]] of segmentBounds(tl.events, tl.durationMs, DEFAULT_SEGMENT_MS).entries()) {
