@@ -80,6 +80,19 @@ function jsonCopy<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
+/**
+ * The event with its seq and t, keys in the order {seq, t, ...body}. Shots and course changes are most of
+ * a big battle's events: spelled out, they skip the generic spread (a runtime call per event) and share
+ * one object shape, which JSON.stringify also serialises faster. The bytes are the same.
+ */
+function stamp(seq: number, t: number, b: BattleEventBody): BattleEvent {
+  if (b.type === 'unit:fire' && b.section === undefined) {
+    return { seq, t, type: b.type, from: b.from, to: b.to, weapon: b.weapon, hit: b.hit, shields: b.shields, hull: b.hull };
+  }
+  if (b.type === 'unit:move') return { seq, t, type: b.type, id: b.id, pos: b.pos, vel: b.vel, heading: b.heading };
+  return { seq, t, ...b } as BattleEvent;
+}
+
 class Run {
   readonly events: BattleEvent[];
   readonly keyframes: Keyframe[];
@@ -120,7 +133,7 @@ class Run {
   }
 
   emit(body: BattleEventBody): void {
-    const ev = { seq: this.events.length, t: this.world.t, ...body } as BattleEvent;
+    const ev = stamp(this.events.length, this.world.t, body);
     const s = this.state;
     if (ev.t > s.nextKeyframeT) {
       this.foldNow();
