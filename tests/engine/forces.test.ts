@@ -3,6 +3,7 @@ import type { BattleEvent } from '../../shared/battle/events.js';
 import { countForces, formatCount } from '../../shared/battle/forces.js';
 import type { Unit } from '../../shared/battle/types.js';
 import { getUnit, posAt } from '../../replays/engine/sim/world.js';
+import { forcesText } from '../../server/annotations/debrief.js';
 import { battles, compileBattle } from '../../replays/index.js';
 import { defWith, Driver } from '../fixtures/worlds.js';
 
@@ -70,6 +71,30 @@ describe('forces', () => {
       '15,360',
       '1,234,567',
     ]);
+  });
+
+  it('the debrief says it in words: everyone, then the start and the side changes', () => {
+    const none = { ships: 0, stations: 0 };
+    const alliance = {
+      ships: 6795,
+      stations: 0,
+      atStart: { ships: 3240, stations: 0 },
+      joined: { ships: 2100, stations: 0 },
+      defected: none,
+    };
+    expect(forcesText('Alliance', alliance)).toBe(
+      'Alliance: 6,795 ships (3,240 ships at the start; 2,100 ships came over from the other side)',
+    );
+    const dominion = {
+      ships: 15360,
+      stations: 246,
+      atStart: { ships: 15360, stations: 246 },
+      joined: none,
+      defected: { ships: 2100, stations: 0 },
+    };
+    expect(forcesText('Dominion', dominion)).toBe(
+      'Dominion: 15,360 ships and 246 stations and platforms (15,360 ships and 246 stations and platforms at the start; 2,100 ships went over to the other side)',
+    );
   });
 
   it('every compiled timeline counts exactly the units it spawns', () => {
