@@ -1,3 +1,4 @@
+import type { Vec2 } from '../../../shared/battle/types.js';
 import type { SimUnit, SimWorld, GroupOrder } from './world.js';
 import { cloneWorld as copyWorld, unitIndex } from './world.js';
 
@@ -34,6 +35,13 @@ export interface Hot {
   /** hull / maxHull and shields / maxShields (0 when the max is 0), kept current by the step's hits. */
   hullF: Float64Array;
   shieldF: Float64Array;
+  /** Navigation mirrors of SimUnit.speed, cruise, replanT and dest (hasDest 0 = dest null). */
+  speed: Float64Array;
+  cruise: Float64Array;
+  replanT: Float64Array;
+  destX: Float64Array;
+  destY: Float64Array;
+  hasDest: Uint8Array;
   /** Decoys dissolve at this time (Infinity = never). */
   expire: Float64Array;
   /** Longest weapon range. */
@@ -82,12 +90,30 @@ export function refresh(hot: Hot, u: SimUnit, i: number): void {
   hot.tgt[i] = living && s !== 'surrendered' && s !== 'cloaked' ? 1 : 0;
   hot.active[i] = s === 'active' ? 1 : 0;
   hot.moves[i] = s === 'active' || s === 'cloaked' ? 1 : 0;
+  // A status change may stop the unit (freeze clears its destination).
+  if (u.dest === null) hot.hasDest[i] = 0;
+  else {
+    hot.hasDest[i] = 1;
+    hot.destX[i] = u.dest.x;
+    hot.destY[i] = u.dest.y;
+  }
 }
 
 /** Re-read unit i's hull and shield fractions (after a hit). */
 export function refreshHealth(hot: Hot, u: SimUnit, i: number): void {
   hot.hullF[i] = u.maxHull > 0 ? u.hull / u.maxHull : 0;
   hot.shieldF[i] = u.maxShields > 0 ? u.shields / u.maxShields : 0;
+}
+
+/** Set unit i's destination on the object and in the arrays. */
+export function setDest(hot: Hot, u: SimUnit, i: number, dest: Vec2 | null): void {
+  u.dest = dest;
+  if (dest === null) hot.hasDest[i] = 0;
+  else {
+    hot.hasDest[i] = 1;
+    hot.destX[i] = dest.x;
+    hot.destY[i] = dest.y;
+  }
 }
 
 function build(world: SimWorld): Hot {
@@ -113,6 +139,12 @@ function build(world: SimWorld): Hot {
     gix: new Int32Array(n),
     groupNames: [],
     hullF: new Float64Array(n),
+    speed: new Float64Array(n),
+    cruise: new Float64Array(n),
+    replanT: new Float64Array(n),
+    destX: new Float64Array(n),
+    destY: new Float64Array(n),
+    hasDest: new Uint8Array(n),
     shieldF: new Float64Array(n),
     expire: new Float64Array(n),
     reach: new Float64Array(n),
@@ -132,6 +164,9 @@ function build(world: SimWorld): Hot {
     refresh(hot, u, i);
     refreshHealth(hot, u, i);
     hot.ship[i] = u.kind === 'ship' ? 1 : 0;
+    hot.speed[i] = u.speed;
+    hot.cruise[i] = u.cruise;
+    hot.replanT[i] = u.replanT;
     let g = groupIx.get(u.group);
     if (g === undefined) {
       g = hot.groupNames.length;

@@ -3,7 +3,7 @@ import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
 import { withRng, type Rng } from '../rng.js';
 import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
-import { hotOf, refresh, refreshHealth, type Hot } from './hot.js';
+import { hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
 import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
 // One fixed simulation step: navigation, weapons, mines, minefield laying, counters.
@@ -165,7 +165,8 @@ function setCourse(ctx: Ctx, u: SimUnit, i: number, vx: number, vy: number): voi
   h.vx[i] = u.vel.x;
   h.vy[i] = u.vel.y;
   h.t0[i] = u.t0;
-  ctx.out.push({ type: 'unit:move', id: u.id, pos: { ...u.pos }, vel: { ...u.vel }, heading: u.heading });
+  // The event shares the new pos/vel objects: nothing writes into a Vec2 once made (courses replace them).
+  ctx.out.push({ type: 'unit:move', id: u.id, pos: u.pos, vel: u.vel, heading: u.heading });
 }
 
 function setTarget(ctx: Ctx, u: SimUnit, i: number, j: number): void {
@@ -187,9 +188,10 @@ function planAttack(ctx: Ctx, u: SimUnit, i: number, order: Extract<GroupOrder, 
   if (j < 0) j = nearestEnemy(ctx, i, Infinity, order.target);
   setTarget(ctx, u, i, j);
   u.replanT = ctx.t + REPLAN_MS + (i % 5) * 100;
-  if (u.speed <= 0) return;
+  hot.replanT[i] = u.replanT;
+  if (hot.speed[i] <= 0) return;
   if (j < 0) {
-    u.dest = null;
+    setDest(hot, u, i, null);
     return;
   }
   const band = RANGE_BAND[order.range] * hot.reach[i];
@@ -197,52 +199,53 @@ function planAttack(ctx: Ctx, u: SimUnit, i: number, order: Extract<GroupOrder, 
   const dy = ctx.py[i] - ctx.py[j];
   const d = Math.hypot(dx, dy);
   if (d <= band || d === 0) {
-    u.dest = null;
+    setDest(hot, u, i, null);
     return;
   }
   // Aim for the point on the line to the target at 90% of the band, so small target drift
   // does not bounce the unit in and out of range.
   const k = (band * 0.9) / d;
-  u.dest = { x: ctx.px[j] + dx * k, y: ctx.py[j] + dy * k };
+  setDest(hot, u, i, { x: ctx.px[j] + dx * k, y: ctx.py[j] + dy * k });
 }
 
 function navigate(ctx: Ctx, dtMs: number): void {
   const { world, hot } = ctx;
-  const { live, moves, vx, vy } = hot;
+  const { live, moves, vx, vy, speed, cruise, replanT, hasDest, destX, destY, px, py } = hot;
   const units = world.units;
+  const t = ctx.t;
   for (let n = 0; n < hot.liveN; n++) {
     const i = live[n];
     if (moves[i] === 0) continue;
-    const u = units[i];
     const order = hot.order[i];
-    if (order?.kind === 'attack' && ctx.t >= u.replanT) planAttack(ctx, u, i, order);
-    if (u.speed <= 0) continue;
+    if (order?.kind === 'attack' && t >= replanT[i]) planAttack(ctx, units[i], i, order);
+    if (speed[i] <= 0) continue;
     const moving = vx[i] !== 0 || vy[i] !== 0;
-    const dest = u.dest;
-    if (!dest) {
-      if (moving) setCourse(ctx, u, i, 0, 0);
+    if (hasDest[i] === 0) {
+      if (moving) setCourse(ctx, units[i], i, 0, 0);
       continue;
     }
-    const dx = dest.x - ctx.px[i];
-    const dy = dest.y - ctx.py[i];
+    const dx = destX[i] - px[i];
+    const dy = destY[i] - py[i];
     const dist = Math.hypot(dx, dy);
-    const travel = (u.cruise * dtMs) / 1000;
+    const c = cruise[i];
+    const travel = (c * dtMs) / 1000;
     if (dist <= Math.max(travel, 0.5)) {
-      u.dest = null;
+      const u = units[i];
+      setDest(hot, u, i, null);
       if (moving) setCourse(ctx, u, i, 0, 0);
-      if (order?.kind === 'retreat' && u.kind !== 'decoy') setStatusHot(ctx, u, i, 'retreated', 'retreated');
+      if (order?.kind === 'retreat' && hot.decoy[i] === 0) setStatusHot(ctx, u, i, 'retreated', 'retreated');
       continue;
     }
-    const nvx = (dx / dist) * u.cruise;
-    const nvy = (dy / dist) * u.cruise;
+    const nvx = (dx / dist) * c;
+    const nvy = (dy / dist) * c;
     if (!moving) {
-      setCourse(ctx, u, i, nvx, nvy);
+      setCourse(ctx, units[i], i, nvx, nvy);
       continue;
     }
     const cur = Math.hypot(vx[i], vy[i]);
     const turn = angleDiff(Math.atan2(nvy, nvx), Math.atan2(vy[i], vx[i]));
     const eps = order?.kind === 'attack' ? CHASE_TURN_EPS : TURN_EPS;
-    if (turn > eps || Math.abs(cur - u.cruise) > 0.1 * u.cruise) setCourse(ctx, u, i, nvx, nvy);
+    if (turn > eps || Math.abs(cur - c) > 0.1 * c) setCourse(ctx, units[i], i, nvx, nvy);
   }
 }
 
