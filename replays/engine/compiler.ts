@@ -3,7 +3,8 @@ import { createActor, SimulatedClock, type Actor, type AnyStateMachine } from 'x
 import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js';
 import { applyEvents } from '../../shared/battle/reducer.js';
 import { emptyWorld, type WorldState } from '../../shared/battle/state.js';
-import type { DecisionPointInfo, ForceCount, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
+import { countForces } from '../../shared/battle/forces.js';
+import type { DecisionPointInfo, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
 import { dueCaptions, newCaptionPace, phaseCaption, type CaptionPace } from './captions.js';
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
@@ -72,7 +73,6 @@ type FinishMeta = {
   parentBranchId: string | null;
   decisions: DecisionChoice[];
   seed: number;
-  forces: Record<SideId, ForceCount>;
   fork: Timeline['fork'];
 };
 
@@ -386,7 +386,8 @@ class Run {
       decisionPoints,
       keyframeIntervalMs: KEYFRAME_INTERVAL_MS,
       keyframes: this.keyframes,
-      forces: meta.forces,
+      // Everyone who takes part on this branch (reinforcements and side changes included).
+      forces: countForces(this.events, this.state.world.sides),
       outcome: {
         winner: s.ended?.winner ?? null,
         summary: s.ended?.summary ?? '',
@@ -397,18 +398,6 @@ class Run {
       fork: meta.fork,
     };
   }
-}
-
-function initialForces(world: SimWorld): Record<SideId, ForceCount> {
-  const forces: Record<SideId, ForceCount> = {};
-  for (const side of world.sides) forces[side] = { ships: 0, stations: 0 };
-  for (const u of world.units) {
-    if (u.kind === 'decoy') continue;
-    const f = (forces[u.side] ??= { ships: 0, stations: 0 });
-    if (u.kind === 'ship') f.ships++;
-    else f.stations++;
-  }
-  return forces;
 }
 
 /**
@@ -470,7 +459,6 @@ export function startCompile(def: BattleDefinition, opts: CompileOptions = {}): 
   const seed = opts.seed ?? def.seed;
   const normalized = normalizeDecisions(def, opts.decisions ?? []);
   const world = createWorld(def, seed);
-  const forces = initialForces(world);
   const state: RunState = {
     world,
     phase: null,
@@ -495,7 +483,6 @@ export function startCompile(def: BattleDefinition, opts: CompileOptions = {}): 
     parentBranchId: opts.parentBranchId ?? null,
     decisions: normalized,
     seed,
-    forces,
     fork: null,
   });
 }
@@ -566,7 +553,6 @@ export function startFork(
     parentBranchId: parent.timeline.branchId,
     decisions: normalized,
     seed,
-    forces: parent.timeline.forces,
     fork: { decisionId, atMs: cp.t, seq: cp.pointSeq },
   });
 }
