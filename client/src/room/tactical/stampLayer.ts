@@ -7,7 +7,7 @@
 
 /** Wedges at most this many pixels in half-size are stamped; bigger ones are drawn as paths. */
 export const STAMP_MAX_PX = 12;
-const HEADINGS = 48;
+export const HEADINGS = 48;
 
 /** The 2D layer's wedge outline (nose, left wing, notch, right wing) in units of the half-size. */
 const WEDGE: readonly (readonly [number, number])[] = [
@@ -28,7 +28,7 @@ function inside(px: number, py: number, poly: readonly (readonly [number, number
 }
 
 /** Pixel offsets (dx, dy pairs) covered by a wedge of half-size s pointing along heading bucket h. */
-function mask(s: number, h: number): Int16Array {
+export function mask(s: number, h: number): Int16Array {
   const a = (h / HEADINGS) * Math.PI * 2;
   const c = Math.cos(a);
   const n = Math.sin(a);
