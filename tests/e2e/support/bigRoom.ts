@@ -1,0 +1,179 @@
+import type { Browser, Page } from 'playwright-core';
+import { pino } from 'pino';
+import { createApp } from '../../../server/app.js';
+import { StaticTimelineService } from '../../../server/timelines/StaticTimelineService.js';
+import { battleInfo } from '../../../replays/index.js';
+import { compileBattle } from '../../../replays/engine/compiler.js';
+import { bigBattle } from '../../fixtures/bigBattle.js';
+import { ensureClientBuilt } from './buildClient.js';
+import { createRoom, openRoomPage, waitClockVersion } from './rooms.js';
+import type { BootedServer } from './server.js';
+
+// A 20,000-unit world in the real room UI, for tests/e2e/bigWorld.test.ts and `npm run bench -- frames20k`:
+// a real server (HTTP, socket.io, segments) serving the built client, one instructor page at "Fit" that
+// seeks, plays at 16x and reports frame work and the main thread's long tasks.
+// BIG_WORLD picks the world: 'synthetic' compiles tests/fixtures/bigBattle.ts (5,000 vs 15,000) in this
+// process and serves it through a StaticTimelineService; a battle id (e.g. 'battle-of-cardassia', once it
+// is scaled) uses the engine's own registry like the app does.
+
+export const BIG_WORLD: 'synthetic' | string = process.env.BIG_WORLD ?? 'synthetic';
+
+export interface BigWorldServer extends BootedServer {
+  battleId: string;
+  durationMs: number;
+}
+
+/** Boot the server for `world`; the synthetic battle lasts long enough for 10 s at 16x plus a margin. */
+export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
+  await ensureClientBuilt();
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  let battleId = world;
+  let timelines: StaticTimelineService | undefined;
+  let durationMs = 0;
+  if (world === 'synthetic') {
+    const def = bigBattle({ durationMs: 190_000 });
+    const { timeline } = compileBattle(def);
+    timelines = new StaticTimelineService().add(battleInfo(def, timeline), timeline);
+    battleId = def.info.id;
+    durationMs = timeline.durationMs;
+  }
+  const app = createApp({ logger, rateLimit: { points: 1000, durationS: 1 }, ...(timelines ? { timelines } : {}) });
+  const port = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  if (!durationMs) {
+    const res = await fetch(`${url}/api/battles`);
+    const body = (await res.json()) as { id: string; durationMs: number }[] | { battles: { id: string; durationMs: number }[] };
+    const list = Array.isArray(body) ? body : body.battles;
+    durationMs = list.find((b) => b.id === battleId)?.durationMs ?? 0;
+  }
+  return { app, url, battleId, durationMs, close: () => app.close() };
+}
+
+export interface LongTask {
+  startMs: number;
+  durationMs: number;
+  /** It contained (part of) one of the page's animation-frame callbacks. */
+  inFrame: boolean;
+}
+
+export interface PlayWindow {
+  longTasks: LongTask[];
+  frames: number;
+  workMeanMs: number;
+  workP95Ms: number;
+  workMaxMs: number;
+  foldMeanMs: number;
+  intervalMeanMs: number;
+  units: number;
+  renderer: string;
+}
+
+/** Installed before the app loads: long tasks and animation-frame callback spans, from `mark` on. */
+function instrument(): void {
+  const w = window as unknown as { __lt: { s: number; d: number }[]; __frames: number[]; __mark: number };
+  w.__lt = [];
+  w.__frames = [];
+  w.__mark = Infinity;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.startTime >= w.__mark) w.__lt.push({ s: e.startTime, d: e.duration });
+  }).observe({ type: 'longtask', buffered: false });
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (cb) =>
+    raf((t) => {
+      const s = performance.now();
+      try {
+        cb(t);
+      } finally {
+        if (s >= w.__mark) w.__frames.push(s, performance.now());
+      }
+    });
+}
+
+export async function openBigRoom(browser: Browser, server: BigWorldServer): Promise<Page> {
+  const { roomId, instructorKey } = await createRoom(server.url, server.battleId);
+  const { page } = await openRoomPage(browser, server.url, roomId, {
+    name: 'Instructor',
+    instructorKey,
+    viewport: { width: 1280, height: 800 },
+    readyTimeoutMs: 240_000,
+    initScript: instrument,
+  });
+  return page;
+}
+
+/** Seek to `atMs`, play at `rate`, skip the first frame after play, then record `windowMs` of playback. */
+export async function playWindow(page: Page, atMs: number, rate: number, windowMs: number): Promise<PlayWindow> {
+  const v0 = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
+  const box = await page.getByTestId('scrubber').boundingBox();
+  const dur = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
+  if (!box) throw new Error('no scrubber');
+  await page.mouse.click(box.x + (box.width * atMs) / dur, box.y + box.height / 2);
+  await waitClockVersion(page, v0 + 1, 30_000);
+  await page.getByTestId('play-pause').click();
+  await waitClockVersion(page, v0 + 2, 30_000);
+  await page.getByTestId('rate').selectOption(String(rate));
+  await waitClockVersion(page, v0 + 3, 30_000);
+  // The first frame after play folds up to the new position: from the next one on, everything counts.
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) =>
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            (window as unknown as { __mark: number }).__mark = performance.now();
+            window.__wardroom?.resetFrameStats();
+            resolve();
+          }),
+        ),
+      ),
+  );
+  await page.waitForTimeout(windowMs);
+  return page.evaluate(() => {
+    const w = window as unknown as { __lt: { s: number; d: number }[]; __frames: number[]; __mark: number };
+    const frames = w.__frames;
+    const longTasks = w.__lt.map(({ s, d }) => {
+      let inFrame = false;
+      for (let i = 0; i < frames.length && !inFrame; i += 2) inFrame = frames[i] < s + d && frames[i + 1] > s;
+      return { startMs: s, durationMs: d, inFrame };
+    });
+    const st = window.__wardroom?.frameStats();
+    const out = {
+      longTasks,
+      frames: st?.frames ?? 0,
+      workMeanMs: st?.drawMeanMs ?? 0,
+      workP95Ms: st?.drawP95Ms ?? 0,
+      workMaxMs: st?.drawMaxMs ?? 0,
+      foldMeanMs: st?.foldMeanMs ?? 0,
+      intervalMeanMs: st?.intervalMeanMs ?? 0,
+      units: st?.units ?? 0,
+      renderer: window.__wardroom?.unitRenderer ?? '',
+    };
+    w.__lt = [];
+    w.__frames = [];
+    w.__mark = Infinity;
+    return out;
+  });
+}
+
+/** Screen pixels in the side colours over the map, counted once from a screenshot decoded in the page. */
+export async function sideColouredPixels(page: Page, hideUnitCanvas: boolean): Promise<number> {
+  if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = 'hidden'));
+  const png = await page.getByTestId('tactical-canvas').screenshot();
+  if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = ''));
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    if (!g) return 0;
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    // The two sides' colours (#4a90e2, #e24a4a) within a small tolerance.
+    const near = (i: number, r: number, gg: number, b: number) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - gg) + Math.abs(d[i + 2] - b) < 40;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (near(i, 0x4a, 0x90, 0xe2) || near(i, 0xe2, 0x4a, 0x4a)) n++;
+    return n;
+  }, png.toString('base64'));
+}
