@@ -41,3 +41,28 @@ export async function benchFrames(
   }
   return rows;
 }
+
+/** The same world size in the real room UI (tests/e2e/support/bigRoom.ts): 10 s at 16x from 5 s in. */
+export async function benchFramesRoom(): Promise<Row[]> {
+  const { bootBigWorld, openBigRoom, playWindow, BIG_WORLD } = await import('../e2e/support/bigRoom.js');
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const server = await bootBigWorld();
+  try {
+    const page = await openBigRoom(browser, server);
+    const w = await playWindow(page, 5_000, 16, 10_000);
+    const inFrame = w.longTasks.filter((t) => t.inFrame);
+    const longest = (ts: { durationMs: number }[]) => (ts.length ? Math.max(...ts.map((t) => t.durationMs)) : 0);
+    return [
+      {
+        bench: `room frame work at 16x, Fit (${w.renderer})`,
+        battle: `${BIG_WORLD} ${w.units}`,
+        value: w.workMeanMs,
+        unit: 'ms',
+        note: `p95 ${w.workP95Ms.toFixed(1)} ms, max ${w.workMaxMs.toFixed(1)} ms (fold ${w.foldMeanMs.toFixed(1)} ms), ${w.frames} frames in 10 s, rAF interval ${w.intervalMeanMs.toFixed(1)} ms; long tasks ${w.longTasks.length} (longest ${longest(w.longTasks).toFixed(0)} ms), holding a frame ${inFrame.length} (longest ${longest(inFrame).toFixed(0)} ms)`,
+      },
+    ];
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

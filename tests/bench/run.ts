@@ -3,7 +3,7 @@ import { benchCluster, benchRedisMemory } from './cluster.js';
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { benchFlood } from './flood.js';
-import { benchFrames } from './frames20k.js';
+import { benchFrames, benchFramesRoom } from './frames20k.js';
 import { benchReactions } from './reactions.js';
 import { benchSim20k } from './sim20k.js';
 import { benchJoinBytes } from './joinBytes.js';
@@ -32,7 +32,12 @@ if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(aw
 // Issue #14 at 20,000 units: `npm run bench -- sim20k-quick` (120 s of playback) and `npm run bench -- frames20k`.
 if (!only || only === 'sim20k' || only === 'sim20k-quick') rows.push(...benchSim20k(only === 'sim20k-quick'));
 if (!only || only === 'frames20k')
-  rows.push(...(await benchFrames([3521, 20000], 120)), ...(await benchFrames([3521, 20000], 40, 'canvas')));
+  rows.push(
+    ...(await benchFrames([3521, 20000], 300)),
+    ...(await benchFrames([20000], 300, 'stamp')),
+    ...(await benchFrames([20000], 40, 'canvas')),
+    ...(await benchFramesRoom()),
+  );
 if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));

@@ -57,8 +57,8 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     expect(['worker', 'stamp']).toContain(renderer);
     await page.waitForTimeout(300);
     const withUnits = await sideColouredPixels(page, false);
-    // Thousands of wedges of a few pixels each: far more side-coloured pixels than the map alone shows.
-    expect(withUnits).toBeGreaterThan(20_000);
+    // Thousands of wedges of a few pixels each (the map itself has no side colours).
+    expect(withUnits).toBeGreaterThan(5_000);
     if (renderer === 'worker') {
       // The wedges are on the unit canvas: hiding it takes them away.
       const without = await sideColouredPixels(page, true);

@@ -30,12 +30,14 @@ export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
   let battleId = world;
   let timelines: StaticTimelineService | undefined;
   let durationMs = 0;
+  let branchId = '';
   if (world === 'synthetic') {
     const def = bigBattle({ durationMs: 190_000 });
     const { timeline } = compileBattle(def);
     timelines = new StaticTimelineService().add(battleInfo(def, timeline), timeline);
     battleId = def.info.id;
     durationMs = timeline.durationMs;
+    branchId = timeline.branchId;
   }
   const app = createApp({ logger, rateLimit: { points: 1000, durationS: 1 }, ...(timelines ? { timelines } : {}) });
   const port = await app.listen(0, '127.0.0.1');
@@ -46,7 +48,19 @@ export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
     const list = Array.isArray(body) ? body : body.battles;
     durationMs = list.find((b) => b.id === battleId)?.durationMs ?? 0;
   }
+  if (branchId) await warmSegments(url, battleId, branchId);
   return { app, url, battleId, durationMs, close: () => app.close() };
+}
+
+/**
+ * Build (and cache) every segment on the server before a page asks: at 20,000 units each one is several MB
+ * of JSON to compress, and on a loaded machine the page's own first requests would otherwise wait minutes.
+ * The page still fetches, decodes and folds every segment itself.
+ */
+async function warmSegments(url: string, battleId: string, branchId: string): Promise<void> {
+  const base = `${url}/api/battles/${encodeURIComponent(battleId)}/branches/${encodeURIComponent(branchId)}`;
+  const m = (await (await fetch(`${base}/manifest`)).json()) as { segments?: unknown[] };
+  for (let i = 0; i < (m.segments?.length ?? 0); i++) await (await fetch(`${base}/segments/${i}`)).arrayBuffer();
 }
 
 export interface LongTask {
@@ -109,10 +123,16 @@ export async function playWindow(page: Page, atMs: number, rate: number, windowM
   if (!box) throw new Error('no scrubber');
   await page.mouse.click(box.x + (box.width * atMs) / dur, box.y + box.height / 2);
   await waitClockVersion(page, v0 + 1, 30_000);
-  await page.getByTestId('play-pause').click();
-  await waitClockVersion(page, v0 + 2, 30_000);
-  await page.getByTestId('rate').selectOption(String(rate));
-  await waitClockVersion(page, v0 + 3, 30_000);
+  // Play (unless a previous window left it playing), then the rate: each is one new clock.
+  if ((await page.getByTestId('play-pause').getAttribute('aria-label')) === 'Play') {
+    await page.getByTestId('play-pause').click();
+    await waitClockVersion(page, v0 + 2, 30_000);
+  }
+  if ((await page.getByTestId('rate').inputValue()) !== String(rate)) {
+    const v1 = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
+    await page.getByTestId('rate').selectOption(String(rate));
+    await waitClockVersion(page, v1 + 1, 30_000);
+  }
   // The first frame after play folds up to the new position: from the next one on, everything counts.
   await page.evaluate(
     () =>
@@ -157,7 +177,7 @@ export async function playWindow(page: Page, atMs: number, rate: number, windowM
 /** Screen pixels in the side colours over the map, counted once from a screenshot decoded in the page. */
 export async function sideColouredPixels(page: Page, hideUnitCanvas: boolean): Promise<number> {
   if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = 'hidden'));
-  const png = await page.getByTestId('tactical-canvas').screenshot();
+  const png = await page.getByTestId('tactical-canvas').screenshot(process.env.BIG_WORLD_SHOT ? { path: process.env.BIG_WORLD_SHOT } : {});
   if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = ''));
   return page.evaluate(async (b64) => {
     const img = new Image();
