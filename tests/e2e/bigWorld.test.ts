@@ -1,6 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIG_WORLD, bootBigWorld, openBigRoom, playWindow, sideColouredPixels, type BigWorldServer, type PlayWindow } from './support/bigRoom.js';
+import {
+  BIG_WORLD,
+  bootBigWorld,
+  openBigRoom,
+  playWindow,
+  sideColouredPixels,
+  type BigWorldServer,
+  type PlayWindow,
+} from './support/bigRoom.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 
 // Issue #14: a 20,000-unit world in the real room UI (real server, socket.io, segments, built client) at

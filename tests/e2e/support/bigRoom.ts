@@ -191,7 +191,8 @@ export async function sideColouredPixels(page: Page, hideUnitCanvas: boolean): P
     g.drawImage(img, 0, 0);
     const d = g.getImageData(0, 0, c.width, c.height).data;
     // The two sides' colours (#4a90e2, #e24a4a) within a small tolerance.
-    const near = (i: number, r: number, gg: number, b: number) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - gg) + Math.abs(d[i + 2] - b) < 40;
+    const near = (i: number, r: number, gg: number, b: number) =>
+      Math.abs(d[i] - r) + Math.abs(d[i + 1] - gg) + Math.abs(d[i + 2] - b) < 40;
     let n = 0;
     for (let i = 0; i < d.length; i += 4) if (near(i, 0x4a, 0x90, 0xe2) || near(i, 0xe2, 0x4a, 0x4a)) n++;
     return n;

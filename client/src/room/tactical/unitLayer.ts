@@ -104,7 +104,12 @@ export function setUnitRenderer(r: 'auto' | 'canvas'): void {
 /** Which path drew the small ship wedges last frame (benchmarks and tests read it). */
 export let lastUnitRenderer: 'worker' | 'stamp' | 'canvas' = 'canvas';
 
-function stampsFor(ctx: CanvasRenderingContext2D, cam: Camera, count: number, offThread: WorkerStamps | null | undefined): WedgeSink | null {
+function stampsFor(
+  ctx: CanvasRenderingContext2D,
+  cam: Camera,
+  count: number,
+  offThread: WorkerStamps | null | undefined,
+): WedgeSink | null {
   if (renderer === 'canvas' || count < STAMP_MIN_UNITS) {
     offThread?.idle();
     return null;

@@ -47,7 +47,9 @@ export class WorkerStamps implements WedgeSink {
 
   /** Worker + OffscreenCanvas available (else drawUnits stamps on the main thread). */
   static supported(): boolean {
-    return typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined' && 'transferControlToOffscreen' in HTMLCanvasElement.prototype;
+    return (
+      typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined' && 'transferControlToOffscreen' in HTMLCanvasElement.prototype
+    );
   }
 
   private start(): boolean {
