@@ -65,11 +65,11 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     const renderer = await page.evaluate(() => window.__wardroom?.unitRenderer);
     expect(renderer).toBe('worker');
     await page.waitForTimeout(300);
-    const withUnits = await sideColouredPixels(page, false);
+    const withUnits = await sideColouredPixels(page, server.sideColors, false);
     // Thousands of wedges of a few pixels each (the map itself has no side colours).
     expect(withUnits).toBeGreaterThan(5_000);
     // The wedges are on the unit canvas: hiding it takes them away.
-    const without = await sideColouredPixels(page, true);
+    const without = await sideColouredPixels(page, server.sideColors, true);
     expect(without).toBeLessThan(withUnits / 4);
   }, 60_000);
 });

@@ -21,6 +21,8 @@ export const BIG_WORLD: 'synthetic' | string = process.env.BIG_WORLD ?? 'synthet
 export interface BigWorldServer extends BootedServer {
   battleId: string;
   durationMs: number;
+  /** The sides' colours ('#rrggbb'), to find the drawn wedges in a screenshot. */
+  sideColors: string[];
 }
 
 /** Boot the server for `world`; the synthetic battle lasts long enough for 10 s at 16x plus a margin. */
@@ -42,14 +44,19 @@ export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
   const app = createApp({ logger, rateLimit: { points: 1000, durationS: 1 }, ...(timelines ? { timelines } : {}) });
   const port = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
-  if (!durationMs) {
-    const res = await fetch(`${url}/api/battles`);
-    const body = (await res.json()) as { id: string; durationMs: number }[] | { battles: { id: string; durationMs: number }[] };
-    const list = Array.isArray(body) ? body : body.battles;
-    durationMs = list.find((b) => b.id === battleId)?.durationMs ?? 0;
-  }
+  type Listed = { id: string; durationMs: number; sides: { color: string }[] };
+  const body = (await (await fetch(`${url}/api/battles`)).json()) as Listed[] | { battles: Listed[] };
+  const listed = (Array.isArray(body) ? body : body.battles).find((b) => b.id === battleId);
+  if (!listed) throw new Error(`no battle ${battleId}`);
   if (branchId) await warmSegments(url, battleId, branchId);
-  return { app, url, battleId, durationMs, close: () => app.close() };
+  return {
+    app,
+    url,
+    battleId,
+    durationMs: durationMs || listed.durationMs,
+    sideColors: listed.sides.map((x) => x.color),
+    close: () => app.close(),
+  };
 }
 
 /**
@@ -175,26 +182,29 @@ export async function playWindow(page: Page, atMs: number, rate: number, windowM
 }
 
 /** Screen pixels in the side colours over the map, counted once from a screenshot decoded in the page. */
-export async function sideColouredPixels(page: Page, hideUnitCanvas: boolean): Promise<number> {
+export async function sideColouredPixels(page: Page, colors: string[], hideUnitCanvas: boolean): Promise<number> {
   if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = 'hidden'));
   const png = await page.getByTestId('tactical-canvas').screenshot(process.env.BIG_WORLD_SHOT ? { path: process.env.BIG_WORLD_SHOT } : {});
   if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = ''));
-  return page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const g = c.getContext('2d');
-    if (!g) return 0;
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    // The two sides' colours (#4a90e2, #e24a4a) within a small tolerance.
-    const near = (i: number, r: number, gg: number, b: number) =>
-      Math.abs(d[i] - r) + Math.abs(d[i + 1] - gg) + Math.abs(d[i + 2] - b) < 40;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (near(i, 0x4a, 0x90, 0xe2) || near(i, 0xe2, 0x4a, 0x4a)) n++;
-    return n;
-  }, png.toString('base64'));
+  return page.evaluate(
+    async ([b64, cols]) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext('2d');
+      if (!g) return 0;
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      // The sides' colours within a small tolerance.
+      const rgb = cols.map((h) => [1, 3, 5].map((k) => Number.parseInt(h.slice(k, k + 2), 16)));
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (rgb.some(([r, gg, b]) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - gg) + Math.abs(d[i + 2] - b) < 40)) n++;
+      return n;
+    },
+    [png.toString('base64'), colors] as const,
+  );
 }
