@@ -1,5 +1,6 @@
 // Small ship wedges for big battles, written straight into a pixel buffer and copied onto the tactical
-// canvas with one putImageData + drawImage. In headless Chromium (software Skia, no GPU) filling
+// canvas with one putImageData + drawImage. This is the main-thread fallback: where Worker and
+// OffscreenCanvas exist the same masks are stamped on a worker (unitStampWorker.ts). In headless Chromium (software Skia, no GPU) filling
 // 20,000 wedges as paths costs ~44 ms of script and ~180 ms between frames; a wedge a few pixels wide
 // is a precomputed pixel mask (by size and heading), so stamping 20,000 of them is a few ms.
 // WebGL2 was measured too: SwiftShader is there, but copying its canvas back each frame cost ~400 ms
