@@ -1,7 +1,7 @@
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium.js';
-import { bundleFramePage } from './frames/bundle.js';
-import type { FrameBenchResult } from './frames/page.js';
+import { serveFramePage } from './frames/bundle.js';
+import type { FrameBenchMode, FrameBenchResult } from './frames/page.js';
 import type { Row } from './stats.js';
 
 // Frame work of the tactical unit layer with 20,000 units at "Fit", played at 16x, in headless
@@ -10,17 +10,17 @@ import type { Row } from './stats.js';
 export async function benchFrames(
   counts: number[],
   frames: number,
-  mode: 'auto' | 'canvas' = 'auto',
+  mode: FrameBenchMode = 'worker',
   extraArgs: string[] = [],
 ): Promise<Row[]> {
-  const js = await bundleFramePage();
+  const site = await serveFramePage();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
   const rows: Row[] = [];
   try {
     for (const n of counts) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      await page.setContent('<!doctype html><html><body style="margin:0;background:#000"></body></html>');
-      await page.addScriptTag({ content: js });
+      await page.goto(site.url);
+      await page.waitForFunction(() => window.__frameBench !== undefined);
       const r = (await page.evaluate(([units, f, m]) => window.__frameBench!.run(units, f, 16, m), [
         n,
         frames,
@@ -31,12 +31,38 @@ export async function benchFrames(
         battle: `synthetic ${n}`,
         value: r.meanMs,
         unit: 'ms',
-        note: `p95 ${r.p95Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms, ${r.frames} frames, rAF interval ${r.intervalMeanMs.toFixed(1)} ms, long tasks ${r.longTasks} (longest ${r.longestTaskMs.toFixed(0)} ms); WebGL2: ${r.webgl2}`,
+        note: `p95 ${r.p95Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms, ${r.frames} frames, rAF interval ${r.intervalMeanMs.toFixed(1)} ms, long tasks ${r.longTasks} (longest ${r.longestTaskMs.toFixed(0)} ms)${r.renderer === 'worker' ? `, worker frames dropped ${r.dropped}, worker last frame ${r.workerMs.toFixed(1)} ms` : ''}; WebGL2: ${r.webgl2}`,
       });
       await page.close();
     }
   } finally {
     await browser.close();
+    await site.close();
   }
   return rows;
+}
+
+/** The same world size in the real room UI (tests/e2e/support/bigRoom.ts): 10 s at 16x from 5 s in. */
+export async function benchFramesRoom(): Promise<Row[]> {
+  const { bootBigWorld, openBigRoom, playWindow, BIG_WORLD } = await import('../e2e/support/bigRoom.js');
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const server = await bootBigWorld();
+  try {
+    const page = await openBigRoom(browser, server);
+    const w = await playWindow(page, 5_000, 16, 10_000);
+    const inFrame = w.longTasks.filter((t) => t.inFrame);
+    const longest = (ts: { durationMs: number }[]) => (ts.length ? Math.max(...ts.map((t) => t.durationMs)) : 0);
+    return [
+      {
+        bench: `room frame work at 16x, Fit (${w.renderer})`,
+        battle: `${BIG_WORLD} ${w.units}`,
+        value: w.workMeanMs,
+        unit: 'ms',
+        note: `p95 ${w.workP95Ms.toFixed(1)} ms, max ${w.workMaxMs.toFixed(1)} ms (fold ${w.foldMeanMs.toFixed(1)} ms), ${w.frames} frames in 10 s, rAF interval ${w.intervalMeanMs.toFixed(1)} ms; long tasks ${w.longTasks.length} (longest ${longest(w.longTasks).toFixed(0)} ms), holding a frame ${inFrame.length} (longest ${longest(inFrame).toFixed(0)} ms)`,
+      },
+    ];
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }

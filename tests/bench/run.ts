@@ -4,7 +4,7 @@ import { benchCardassia20k } from './cardassia20k.js';
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { benchFlood } from './flood.js';
-import { benchFrames } from './frames20k.js';
+import { benchFrames, benchFramesRoom } from './frames20k.js';
 import { benchReactions } from './reactions.js';
 import { benchSim20k } from './sim20k.js';
 import { benchJoinBytes } from './joinBytes.js';
@@ -35,7 +35,12 @@ if (!only || only === 'sim20k' || only === 'sim20k-quick') rows.push(...benchSim
 // The Battle of Cardassia at the seed's scale: `npm run bench -- cardassia20k`.
 if (!only || only === 'cardassia20k') rows.push(...benchCardassia20k());
 if (!only || only === 'frames20k')
-  rows.push(...(await benchFrames([3521, 20000], 120)), ...(await benchFrames([3521, 20000], 40, 'canvas')));
+  rows.push(
+    ...(await benchFrames([3521, 20000], 300)),
+    ...(await benchFrames([20000], 300, 'stamp')),
+    ...(await benchFrames([20000], 40, 'canvas')),
+    ...(await benchFramesRoom()),
+  );
 if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));

@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ensureClientBuilt } from './support/buildClient.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
 import { bootServer } from './support/server.js';
 import { togetherShots } from './screenshotsTogether.js';
 import { captureVotesAndStudy } from './screenshotsVotes.js';
+import { bootBigWorld, openBigRoom, playWindow } from './support/bigRoom.js';
 
 // `npm run screenshots`: boots the server, captures the lobby and each battle mid-playback into
 // docs/screenshots/*.png, and prints frame timings measured in the page while each battle plays.
@@ -65,9 +66,28 @@ async function main(): Promise<void> {
     }
     if (!process.env.SHOT_ONLY || process.env.SHOT_ONLY === 'together') await togetherShots(browser, server.url, outDir);
     if (!process.env.SHOT_ONLY) await captureVotesAndStudy(browser, server.url, outDir);
+    // Issue #14's scale (slow: compiles the world first), with SHOT_ONLY=big or SHOT_BIG=1.
+    if (process.env.SHOT_ONLY === 'big' || process.env.SHOT_BIG === '1') await bigWorldShot(browser);
   } finally {
     await browser.close();
     await server.close();
+  }
+}
+
+/** 20,000 units (tests/e2e/support/bigRoom.ts) at Fit: the frame timings at 16x and one picture. */
+async function bigWorldShot(browser: Browser): Promise<void> {
+  const big = await bootBigWorld();
+  try {
+    const page = await openBigRoom(browser, big);
+    const w = await playWindow(page, 5_000, 16, 10_000);
+    const inFrame = w.longTasks.filter((t) => t.inFrame).length;
+    console.log(
+      `${big.battleId} at 16x: ${w.units} units (${w.renderer}), ${w.frames} frames: frame work mean ${w.workMeanMs.toFixed(1)} ms (fold ${w.foldMeanMs.toFixed(1)}), p95 ${w.workP95Ms.toFixed(1)}, max ${w.workMaxMs.toFixed(1)}; rAF interval mean ${w.intervalMeanMs.toFixed(1)} ms; long tasks ${w.longTasks.length} (${inFrame} holding a frame)`,
+    );
+    await page.screenshot({ path: join(outDir, `${big.battleId}.png`) });
+    await page.context().close();
+  } finally {
+    await big.close();
   }
 }
 

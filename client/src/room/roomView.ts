@@ -256,6 +256,9 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
       return session.connection();
     },
     drawnUnits: () => tactical.drawnUnits(),
+    get unitRenderer() {
+      return tactical.unitRenderer;
+    },
     frameStats: () => {
       const st = session.stateNow();
       return meter.stats(st ? Object.keys(st.units).length : 0);

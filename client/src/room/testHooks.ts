@@ -45,6 +45,8 @@ export interface WardroomHooks {
   readonly connection: string;
   /** Units drawn in the last frame: screen position (CSS px, relative to the canvas) and radius. */
   drawnUnits(): { id: string; x: number; y: number; r: number }[];
+  /** Which path drew the small ship wedges last frame: 'worker' (off-thread unit canvas), 'stamp' or 'canvas'. */
+  readonly unitRenderer: string;
   frameStats(): FrameStats;
   resetFrameStats(): void;
 }

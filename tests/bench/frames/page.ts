@@ -2,6 +2,7 @@ import type { Unit } from '../../../shared/battle/types.js';
 import { Camera } from '../../../client/src/room/tactical/camera.js';
 import { LabelPlacer } from '../../../client/src/room/tactical/labels.js';
 import { drawUnits, lastUnitRenderer, newHitGrid, setUnitRenderer } from '../../../client/src/room/tactical/unitLayer.js';
+import { WorkerStamps } from '../../../client/src/room/tactical/workerStamps.js';
 
 // Browser side of the frames20k bench: the real tactical unit layer drawing a synthetic world of n
 // moving units at "Fit" on a 1280x800 canvas, advanced at 16x playback, timed per frame like the
@@ -19,7 +20,13 @@ export interface FrameBenchResult {
   longestTaskMs: number;
   webgl2: string;
   renderer: string;
+  /** Off-thread layer: frames not sent because the worker was behind, and its last frame's time. */
+  dropped: number;
+  workerMs: number;
 }
+
+/** 'worker': wedges stamped off the main thread (the room's default); 'stamp': on it; 'canvas': paths. */
+export type FrameBenchMode = 'worker' | 'stamp' | 'canvas';
 
 const CLASSES = ['defiant', 'galaxy', 'galor', 'keldon', 'jemhadar-attack-ship', 'breen-warship'];
 
@@ -65,13 +72,22 @@ function webgl2Info(): string {
 }
 
 /** Draw n units for `frames` frames (or until durationMs of wall time has passed, if sooner). */
-function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' = 'auto', durationMs = Infinity): Promise<FrameBenchResult> {
-  setUnitRenderer(mode);
+function run(n: number, frames: number, speed: number, mode: FrameBenchMode = 'worker', durationMs = Infinity): Promise<FrameBenchResult> {
+  setUnitRenderer(mode === 'canvas' ? 'canvas' : 'auto');
   const canvas = document.createElement('canvas');
   canvas.width = 1280;
   canvas.height = 800;
+  canvas.style.cssText = 'position:absolute;left:0;top:0;width:1280px;height:800px';
   document.body.appendChild(canvas);
   const ctx = canvas.getContext('2d')!;
+  // As in the room: the unit canvas stacked over the 2D one, drawn by a worker.
+  let offThread: WorkerStamps | null = null;
+  if (mode === 'worker') {
+    const uc = document.createElement('canvas');
+    uc.style.cssText = 'position:absolute;left:0;top:0;width:1280px;height:800px;pointer-events:none';
+    document.body.appendChild(uc);
+    offThread = new WorkerStamps(uc);
+  }
   const cam = new Camera();
   cam.resize(1280, 800);
   cam.fit({ width: 1000, height: 700, scaleLabel: '', features: [] });
@@ -103,13 +119,14 @@ function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' =
       ctx.fillStyle = '#0b0f17';
       ctx.fillRect(0, 0, 1280, 800);
       labels.reset();
-      drawUnits(ctx, cam, units, { t, colorOf, hoverId: null, hit, labels });
+      drawUnits(ctx, cam, units, { t, colorOf, hoverId: null, hit, labels, offThread });
       work.push(performance.now() - s);
       // The first frame builds caches and compiles code: measured from the second on, like the e2e.
       if (!started) {
         work.length = 0;
         started = true;
         since = performance.now();
+        if (offThread) offThread.dropped = 0;
       }
       if (work.length < frames && performance.now() - since < durationMs) {
         requestAnimationFrame(frame);
@@ -128,6 +145,8 @@ function run(n: number, frames: number, speed: number, mode: 'auto' | 'canvas' =
         longestTaskMs: long.length ? Math.max(...long) : 0,
         webgl2,
         renderer: lastUnitRenderer,
+        dropped: offThread?.dropped ?? 0,
+        workerMs: offThread?.workerMs ?? 0,
       });
     };
     requestAnimationFrame(frame);

@@ -34,6 +34,10 @@ export interface OpenRoomOptions {
   viewport?: { width: number; height: number };
   /** How the page gets the world (default: the app's, segments). */
   delivery?: 'socket' | 'segments';
+  /** How long to wait for the room to be ready (default 30 s; a 20,000-unit world takes longer). */
+  readyTimeoutMs?: number;
+  /** Run in the page before the app's scripts (test instrumentation). */
+  initScript?: () => void;
 }
 
 export async function openRoomPage(
@@ -50,6 +54,7 @@ export async function openRoomPage(
     },
     [roomId, o.instructorKey ?? '', o.name] as const,
   );
+  if (o.initScript) await context.addInitScript(o.initScript);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[page ${o.name}] ${err.message}`));
   const params = new URLSearchParams();
@@ -57,7 +62,7 @@ export async function openRoomPage(
   if (o.delivery) params.set('delivery', o.delivery);
   const q = params.size ? `?${params.toString()}` : '';
   await page.goto(`${baseUrl}/room/${roomId}${q}`);
-  await waitReady(page);
+  await waitReady(page, o.readyTimeoutMs);
   return { context, page };
 }
 

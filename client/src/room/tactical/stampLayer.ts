@@ -1,5 +1,6 @@
 // Small ship wedges for big battles, written straight into a pixel buffer and copied onto the tactical
-// canvas with one putImageData + drawImage. In headless Chromium (software Skia, no GPU) filling
+// canvas with one putImageData + drawImage. This is the main-thread fallback: where Worker and
+// OffscreenCanvas exist the same masks are stamped on a worker (unitStampWorker.ts). In headless Chromium (software Skia, no GPU) filling
 // 20,000 wedges as paths costs ~44 ms of script and ~180 ms between frames; a wedge a few pixels wide
 // is a precomputed pixel mask (by size and heading), so stamping 20,000 of them is a few ms.
 // WebGL2 was measured too: SwiftShader is there, but copying its canvas back each frame cost ~400 ms
@@ -7,7 +8,7 @@
 
 /** Wedges at most this many pixels in half-size are stamped; bigger ones are drawn as paths. */
 export const STAMP_MAX_PX = 12;
-const HEADINGS = 48;
+export const HEADINGS = 48;
 
 /** The 2D layer's wedge outline (nose, left wing, notch, right wing) in units of the half-size. */
 const WEDGE: readonly (readonly [number, number])[] = [
@@ -28,7 +29,7 @@ function inside(px: number, py: number, poly: readonly (readonly [number, number
 }
 
 /** Pixel offsets (dx, dy pairs) covered by a wedge of half-size s pointing along heading bucket h. */
-function mask(s: number, h: number): Int16Array {
+export function mask(s: number, h: number): Int16Array {
   const a = (h / HEADINGS) * Math.PI * 2;
   const c = Math.cos(a);
   const n = Math.sin(a);

@@ -8,7 +8,8 @@ import { FxIndex } from './fxIndex.js';
 import { drawFeatures, drawFields, drawGrid, drawScaleBar } from './mapLayer.js';
 import { LabelPlacer } from './labels.js';
 import { BG, NEUTRAL_SIDE } from './palette.js';
-import { drawUnits, newHitGrid } from './unitLayer.js';
+import { drawUnits, lastUnitRenderer, newHitGrid } from './unitLayer.js';
+import { WorkerStamps } from './workerStamps.js';
 
 // The tactical canvas: owns the camera and input (pan, zoom, pinch, hover) and draws one frame
 // when asked. No per-unit DOM: the only DOM besides the canvas is the tooltip and zoom buttons.
@@ -46,6 +47,8 @@ export class TacticalView {
   private overlays: MapOverlay[] = [];
   private downAt: { x: number; y: number } | null = null;
   private pointers = new Map<number, { x: number; y: number }>();
+  /** Big battles' small wedges, stamped by a worker on a canvas of their own (workerStamps.ts). */
+  private offThread: WorkerStamps | null = null;
 
   constructor() {
     this.canvas = el('canvas', { class: 'tactical-canvas', 'data-testid': 'tactical-canvas', 'aria-label': 'Tactical map' });
@@ -59,7 +62,17 @@ export class TacticalView {
     zoomIn.addEventListener('click', () => this.zoomCenter(1.5));
     zoomOut.addEventListener('click', () => this.zoomCenter(1 / 1.5));
     fit.addEventListener('click', () => this.fit());
-    this.root = el('div', { class: 'tactical' }, this.canvas, this.tooltip, el('div', { class: 'zoom-controls' }, zoomIn, zoomOut, fit));
+    // The unit canvas lies over the tactical canvas and lets the pointer through; a worker draws it.
+    const units = el('canvas', { class: 'tactical-units', 'data-testid': 'tactical-units', 'aria-hidden': 'true' });
+    if (WorkerStamps.supported()) this.offThread = new WorkerStamps(units);
+    this.root = el(
+      'div',
+      { class: 'tactical' },
+      this.canvas,
+      ...(this.offThread ? [units] : []),
+      this.tooltip,
+      el('div', { class: 'zoom-controls' }, zoomIn, zoomOut, fit),
+    );
     this.bindInput();
     new ResizeObserver(() => this.resize()).observe(this.root);
   }
@@ -141,7 +154,15 @@ export class TacticalView {
       const list = this.unitList(state);
       // A handful of ships on a big map would be specks: draw small battles' symbols bigger.
       const boost = list.length < 80 ? 1.6 : 1;
-      drawUnits(ctx, cam, list, { t, colorOf: this.colorOf, hoverId: this.hoverId, hit: this.hit, labels: this.labels, boost });
+      drawUnits(ctx, cam, list, {
+        t,
+        colorOf: this.colorOf,
+        hoverId: this.hoverId,
+        hit: this.hit,
+        labels: this.labels,
+        boost,
+        offThread: this.offThread,
+      });
       const fx = this.fx.range(t - fxWindowMs(frame.rate), t);
       drawFx(ctx, cam, fx, state.units, t, frame.rate, this.labels);
     }
@@ -263,6 +284,11 @@ export class TacticalView {
     const out: { id: string; x: number; y: number; r: number }[] = [];
     for (let i = 0; i < h.count; i++) out.push({ id: h.ids[i], x: h.x[i], y: h.y[i], r: h.r[i] });
     return out;
+  }
+
+  /** Which path drew the small wedges last frame: 'worker' (off-thread canvas), 'stamp' or 'canvas'. */
+  get unitRenderer(): string {
+    return lastUnitRenderer;
   }
 
   /** Register an overlay; returns its remover. */

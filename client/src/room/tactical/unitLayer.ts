@@ -4,6 +4,7 @@ import { ChunkedPath } from './chunkedPath.js';
 import { STAMP_MAX_PX, StampLayer } from './stampLayer.js';
 import { placeText, type LabelPlacer } from './labels.js';
 import { UNIT_LABEL, withAlpha } from './palette.js';
+import type { WedgeSink, WorkerStamps } from './workerStamps.js';
 
 // Units, batched: one Path2D per (side colour, style) so thousands of ships cost a handful of fill
 // calls per frame. Also records where each unit landed on screen for hover hit-testing.
@@ -77,6 +78,8 @@ export interface UnitDrawOptions {
   labels: LabelPlacer;
   /** Multiplier on the minimum symbol size (small battles draw bigger). */
   boost?: number;
+  /** The off-thread unit layer, when the view has one: stamped wedges go there instead of onto ctx. */
+  offThread?: WorkerStamps | null;
 }
 
 const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 3.5, decoy: 3.2 };
@@ -99,17 +102,26 @@ export function setUnitRenderer(r: 'auto' | 'canvas'): void {
 }
 
 /** Which path drew the small ship wedges last frame (benchmarks and tests read it). */
-export let lastUnitRenderer: 'stamp' | 'canvas' = 'canvas';
+export let lastUnitRenderer: 'worker' | 'stamp' | 'canvas' = 'canvas';
 
-function stampsFor(ctx: CanvasRenderingContext2D, cam: Camera, count: number): StampLayer | null {
-  if (renderer === 'canvas' || count < STAMP_MIN_UNITS) return null;
+function stampsFor(
+  ctx: CanvasRenderingContext2D,
+  cam: Camera,
+  count: number,
+  offThread: WorkerStamps | null | undefined,
+): WedgeSink | null {
+  if (renderer === 'canvas' || count < STAMP_MIN_UNITS) {
+    offThread?.idle();
+    return null;
+  }
+  if (offThread?.begin(ctx, cam.width, cam.height)) return offThread;
   stampLayer ??= new StampLayer();
   return stampLayer.begin(ctx, cam.width, cam.height) ? stampLayer : null;
 }
 
 export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: readonly Unit[], o: UnitDrawOptions): void {
-  const stamps = stampsFor(ctx, cam, units.length);
-  lastUnitRenderer = stamps ? 'stamp' : 'canvas';
+  const stamps = stampsFor(ctx, cam, units.length, o.offThread);
+  lastUnitRenderer = !stamps ? 'canvas' : stamps === o.offThread ? 'worker' : 'stamp';
   const buckets = new Map<string, Bucket>();
   const bucket = (color: string, style: Style): Path2D => {
     const key = `${style}|${color}`;
