@@ -99,6 +99,8 @@ export interface AppOptions {
   /** For the default worker: byte budget of its compiled branches (CHECKPOINT_CACHE_MB) and compiles at once. */
   checkpointCacheMb?: number;
   compileConcurrency?: number;
+  /** Test hook for the default worker: least wall time between a progressive fork's segments (watch a fork compile). */
+  forkSegmentPaceMs?: number;
   /** Pending forks per room / address / in total (FORK_PENDING_*). */
   forkLimits?: ForkLimits;
 }
@@ -126,7 +128,11 @@ export function createApp(opts: AppOptions = {}): App {
   const store = opts.store ?? new MemoryStore();
   const ownTimelines = opts.timelines
     ? null
-    : new WorkerTimelineService({ checkpointCacheMb: opts.checkpointCacheMb ?? 512, compileConcurrency: opts.compileConcurrency ?? 2 });
+    : new WorkerTimelineService({
+        checkpointCacheMb: opts.checkpointCacheMb ?? 512,
+        compileConcurrency: opts.compileConcurrency ?? 2,
+        ...(opts.forkSegmentPaceMs ? { segmentPaceMs: opts.forkSegmentPaceMs } : {}),
+      });
   const timelines = opts.timelines ?? ownTimelines!;
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
   // Bounded in bytes (a large battle's timeline is tens of MB): 3/4 of TIMELINE_CACHE_MB for timelines (the

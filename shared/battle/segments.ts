@@ -12,13 +12,20 @@ import type { DecisionChoice, ShieldSection, SideId, Unit, UnitKind, UnitStatus,
 // Segments cover playback time (startMs, endMs], one after another from 0. Boundaries are the multiples of
 // segmentMs, plus the time of every decision point (a segment ends at a `decision:point`): so a fork's first
 // own segment ends at its fork point and is ready as soon as the choice is made, with no simulation to wait
-// for, and the segments before it are its parent's. Find a segment from the manifest (segmentIndexAt), never
-// by dividing by segmentMs. A segment carries the world at its start (stateAt(startMs), packed) and the events
+// for, and the segments before it are its parent's. After every decision point come short segments (ending
+// 1, 3 and 7 s after it: SEGMENT_RAMP_MS), like low-latency HLS's partial segments: the segment a what-if
+// plays right after its fork point needs 1 s of simulation, not up to 10 s, before it can be served; then
+// the grid again. The ramp follows every decision point, not only a fork's, so the boundaries are a function
+// of the events alone: a branch rebuilt anywhere, and its children's shared prefix, cut the same segments.
+// Find a segment from the manifest (segmentIndexAt), never by dividing by segmentMs. A segment carries the world at its start (stateAt(startMs), packed) and the events
 // with t in its range. Folding a segment's events onto its start state gives the next segment's start state
 // exactly (tests/engine/segments.test.ts).
 
 /** Default segment length (ms of playback). */
 export const DEFAULT_SEGMENT_MS = 10_000;
+
+/** Extra boundaries after every decision point, in ms after it: segments of 1, 2 and 4 s, then the grid. */
+export const SEGMENT_RAMP_MS: readonly number[] = [1_000, 3_000, 7_000];
 
 /** Samples per side in a manifest's strength series (the chart). */
 export const STRENGTH_SAMPLES = 240;
@@ -178,17 +185,35 @@ export function segmentIndexAt(segments: readonly Pick<SegmentInfo, 'endMs'>[], 
 }
 
 /**
- * End of the segment starting at startMs: the next multiple of segmentMs, or the first decision point before
- * it. null when that is not known yet (events are final only up to compiledMs). Pure.
+ * End of the segment starting at startMs: the next multiple of segmentMs or ramp boundary (plannedSegmentEnd),
+ * or the first decision point before it. null when that is not known yet (events are final only up to
+ * compiledMs). Pure.
  */
 export function segmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number, compiledMs: number): number | null {
-  const gridEnd = (Math.floor(startMs / segmentMs) + 1) * segmentMs;
+  const planned = plannedSegmentEnd(events, startMs, segmentMs);
   for (let i = eventIndexAfter(events, startMs); i < events.length; i++) {
     const ev = events[i];
-    if (ev.t >= gridEnd || ev.t > compiledMs) break;
+    if (ev.t >= planned || ev.t > compiledMs) break;
     if (ev.type === 'decision:point') return ev.t;
   }
-  return compiledMs >= gridEnd ? gridEnd : null;
+  return compiledMs >= planned ? planned : null;
+}
+
+/**
+ * Where the segment starting at startMs ends unless a decision point comes first: the next multiple of
+ * segmentMs, or the next ramp boundary of a decision point at or before startMs, whichever is sooner. Reads
+ * only events with t <= startMs, so a compile in progress knows how far to simulate for the next segment. Pure.
+ */
+export function plannedSegmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number): number {
+  let end = (Math.floor(startMs / segmentMs) + 1) * segmentMs;
+  const reach = SEGMENT_RAMP_MS[SEGMENT_RAMP_MS.length - 1];
+  for (let i = eventIndexAfter(events, startMs - reach); i < events.length && events[i].t <= startMs; i++) {
+    const ev = events[i];
+    if (ev.type !== 'decision:point') continue;
+    const next = SEGMENT_RAMP_MS.find((r) => ev.t + r > startMs);
+    if (next !== undefined) end = Math.min(end, ev.t + next);
+  }
+  return end;
 }
 
 /** Every segment's [startMs, endMs] of a complete timeline. Pure. */
