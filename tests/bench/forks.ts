@@ -80,6 +80,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const ack: number[] = [];
       const full: number[] = [];
       const other: number[] = [];
+      const past: number[] = [];
       let progressive = 0;
       for (const choice of alternatives(def, quick ? 3 : 12)) {
         const t0 = performance.now();
@@ -92,6 +93,12 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         const m = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
         await firstFrame(url, battleId, br.branchId, br.fork!.atMs, m);
         const t2 = performance.now();
+        // Playing on: the frame 0.5 s past the fork point (the ramp's first 1 s segment; a 10 s one before).
+        const on = br.fork!.atMs + 500;
+        await a.segments.whenCompiled(battleId, br.branchId, on);
+        const mOn = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
+        await firstFrame(url, battleId, br.branchId, on, mOn);
+        past.push(performance.now() - t0);
         await a.segments.whenCompiled(battleId, br.branchId, Infinity);
         const t3 = performance.now();
         ack.push(t1 - t0);
@@ -121,6 +128,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         note: `ack p50 ${median(ack).toFixed(0)} ms, p95 ${pct(ack, 95).toFixed(0)} ms`,
       });
       rows.push({
+        bench: 'fork -> frame 0.5 s past the fork point p50',
+        battle: battleId,
+        value: median(past),
+        unit: 'ms',
+        note: `p95 ${pct(past, 95).toFixed(0)} ms (the ramp's first 1 s segment simulated, fetched, folded)`,
+      });
+      rows.push({
         bench: 'fork -> fully compiled p50',
         battle: battleId,
         value: median(full),
@@ -139,6 +153,54 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
     for (const c of clients) c.close();
     await a.close();
     await b.close();
+  }
+  return rows;
+}
+
+/**
+ * `npm run bench -- forks20k`: what a fork's first segments cost at issue #14's scale, on the synthetic 20,000-unit
+ * battle (tests/fixtures/bigBattle.ts has no decisions, so it cannot be forked: the same work is timed on its
+ * compile). From a moment mid-battle: pack + encode the segment ending there (the fork-point segment: no
+ * simulation), then simulate and encode the ramp's segments (1, 2, 4 s) and a full 10 s segment.
+ */
+export async function benchForkSegments20k(): Promise<Row[]> {
+  const { bigBattle } = await import('../fixtures/bigBattle.js');
+  const { startCompile } = await import('../../replays/index.js');
+  const { buildSegment } = await import('../../shared/battle/segments.js');
+  const { encodeSegment } = await import('../../server/timelines/segments/encode.js');
+  const def = bigBattle({ durationMs: 180_000 });
+  const units = def.forces.reduce((n, f) => n + f.count, 0);
+  const c = startCompile(def);
+  const atMs = Number(process.env.FORK20K_AT_MS ?? 40_000);
+  c.advanceTo(atMs);
+  const rows: Row[] = [];
+  const encodeAt = (startMs: number, endMs: number): { ms: number; kb: number } => {
+    const t = performance.now();
+    const enc = encodeSegment(buildSegment({ battleId: def.info.id }, c.events, c.keyframes, 0, startMs, endMs));
+    return { ms: performance.now() - t, kb: enc.br.byteLength / 1024 };
+  };
+  const first = encodeAt(atMs - 10_000, atMs);
+  rows.push({
+    bench: 'fork-point segment: build + encode (no simulation)',
+    battle: `bigBattle ${units} units`,
+    value: first.ms,
+    unit: 'ms',
+    note: `${first.kb.toFixed(0)} KiB brotli`,
+  });
+  let from = atMs;
+  for (const len of [1_000, 2_000, 4_000, 10_000]) {
+    const t = performance.now();
+    c.advanceTo(from + len);
+    const sim = performance.now() - t;
+    const enc = encodeAt(from, from + len);
+    rows.push({
+      bench: `next segment of ${len / 1000} s: simulate + encode`,
+      battle: `bigBattle ${units} units`,
+      value: sim + enc.ms,
+      unit: 'ms',
+      note: `simulate ${sim.toFixed(0)} ms, encode ${enc.ms.toFixed(0)} ms, ${enc.kb.toFixed(0)} KiB brotli`,
+    });
+    from += len;
   }
   return rows;
 }
