@@ -81,14 +81,22 @@ export function packWorld(state: WorldState): PackedWorld {
     return i;
   };
   const weapons: Weapon[][] = [];
-  const weaponIx = new Map<string, number>();
+  // Interned by value: a unit's weapon list is compared with those already seen for its class (almost always
+  // the first one matches), instead of a JSON key per unit (which cost most of packing 20,000 units).
+  const weaponIx = new Map<string, number[]>();
   const ids: string[] = [];
   const rows: number[] = [];
   const sections: Record<number, ShieldSection[]> = {};
   for (const u of Object.values(state.units)) {
-    const wkey = JSON.stringify(u.weapons);
-    let wi = weaponIx.get(wkey);
-    if (wi === undefined) weaponIx.set(wkey, (wi = weapons.push(u.weapons) - 1));
+    let seen = weaponIx.get(u.cls);
+    if (!seen) weaponIx.set(u.cls, (seen = []));
+    let wi = seen.find((i) => sameWeapons(weapons[i], u.weapons));
+    if (wi === undefined) {
+      // Another class may carry the same list (a few distinct lists in all): interned once, as by value.
+      wi = weapons.findIndex((w) => sameWeapons(w, u.weapons));
+      if (wi < 0) wi = weapons.push(u.weapons) - 1;
+      seen.push(wi);
+    }
     if (u.sections) sections[ids.length] = u.sections;
     ids.push(u.id);
     rows.push(
@@ -115,6 +123,22 @@ export function packWorld(state: WorldState): PackedWorld {
   }
   const { units: _u, ...rest } = state;
   return { ...rest, units: { ids, strings, weapons, rows, sections } };
+}
+
+/** Equal weapon lists as JSON would see them (key order included), so interning never changes the encoded bytes. */
+function sameWeapons(a: readonly Weapon[], b: readonly Weapon[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as unknown as Record<string, unknown>;
+    const y = b[i] as unknown as Record<string, unknown>;
+    const kx = Object.keys(x);
+    const ky = Object.keys(y);
+    if (kx.length !== ky.length) return false;
+    for (let k = 0; k < kx.length; k++) if (kx[k] !== ky[k] || x[kx[k]] !== y[kx[k]]) return false;
+    if (kx.some((k) => x[k] === undefined || (typeof x[k] === 'object' && x[k] !== null))) return JSON.stringify(x) === JSON.stringify(y);
+  }
+  return true;
 }
 
 export function unpackWorld(p: PackedWorld): WorldState {
