@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { createClient } from 'redis';
 import { pino } from 'pino';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { battles, historicalChoice } from '../../replays/index.js';
 import type { BattleDefinition } from '../../replays/index.js';
 import { createApp, type App } from '../../server/app.js';
 import { MemoryStore } from '../../server/store/memory.js';
+import type { RedisClient } from '../../server/store/redis.js';
+import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSegments.js';
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { median, pct, type Row } from './stats.js';
@@ -56,10 +60,17 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
   const logger = pino({ level: 'silent' });
   const store = new MemoryStore();
-  const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  // A and C share segments through Redis (REDIS_URL or the local default, when it answers), as processes on one
+  // Redis do; B has no shared cache and rebuilds a fork from the room's record.
+  const shared = await sharedSegmentsIfRedis();
+  const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared?.cache });
   const b: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  const cApp: App | null = shared
+    ? createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared.cache })
+    : null;
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
   const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
+  const urlC = cApp ? `http://127.0.0.1:${await cApp.listen(0, '127.0.0.1')}` : null;
   const clients: RoomClient[] = [];
   try {
     for (const def of battles) {
@@ -81,6 +92,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const full: number[] = [];
       const other: number[] = [];
       const past: number[] = [];
+      const viaRedis: number[] = [];
       let progressive = 0;
       for (const choice of alternatives(def, quick ? 3 : 12)) {
         const t0 = performance.now();
@@ -111,6 +123,17 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         await firstFrame(urlB, battleId, br.branchId, br.fork!.atMs, (await mb.json()) as BranchManifest, roomId);
         other.push(performance.now() - t4);
         await b.segments.whenCompiled(battleId, br.branchId, Infinity);
+        if (urlC && shared) {
+          // Another process on the same Redis: manifest + fork-point segment from the shared cache (A's writes
+          // run in the background: wait until its manifest is there, outside the timing).
+          for (let i = 0; i < 200 && !(await shared.cache.manifest(battleId, br.branchId)); i++)
+            await new Promise((r) => setTimeout(r, 10));
+          const t5 = performance.now();
+          const mc = await fetch(`${urlC}/api/battles/${battleId}/branches/${br.branchId}/manifest?room=${roomId}`);
+          if (mc.status !== 200) throw new Error(`manifest on C: ${mc.status} ${await mc.text()}`);
+          await firstFrame(urlC, battleId, br.branchId, br.fork!.atMs, (await mc.json()) as BranchManifest, roomId);
+          viaRedis.push(performance.now() - t5);
+        }
       }
       const n = frame.length;
       rows.push({
@@ -146,15 +169,49 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: median(other),
         unit: 'ms',
-        note: `p95 ${pct(other, 95).toFixed(0)} ms, rebuilt from the room's branch record`,
+        note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, rebuilt from the room's branch record`,
       });
+      if (viaRedis.length)
+        rows.push({
+          bench: 'other process: manifest + first segment from the Redis segment cache p50',
+          battle: battleId,
+          value: median(viaRedis),
+          unit: 'ms',
+          note: `p95 ${pct(viaRedis, 95).toFixed(0)} ms, max ${Math.max(...viaRedis).toFixed(0)} ms`,
+        });
     }
   } finally {
     for (const c of clients) c.close();
     await a.close();
     await b.close();
+    await cApp?.close();
+    await shared?.close();
   }
   return rows;
+}
+
+/** A Redis segment cache under a fresh prefix, or null when no Redis answers. */
+async function sharedSegmentsIfRedis(): Promise<{ cache: RedisSharedSegments; close(): Promise<void> } | null> {
+  const client = createClient({
+    url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    socket: { reconnectStrategy: false },
+  }) as RedisClient;
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch {
+    console.warn('[forks] no Redis: the shared segment cache case is skipped');
+    return null;
+  }
+  const prefix = `wardroom-bench:${randomUUID()}:`;
+  const cache = new RedisSharedSegments(client, { prefix, maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 });
+  return {
+    cache,
+    async close() {
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
+      await client.close();
+    },
+  };
 }
 
 /**
