@@ -26,6 +26,7 @@ import { AdapterClockBus } from './streaming/AdapterClockBus.js';
 import { noClockBus, type ClockBus } from './streaming/ClockBus.js';
 import { frontierSourceOf, type FrontierSource } from './streaming/FrontierSource.js';
 import { PlaybackLoop } from './streaming/PlaybackLoop.js';
+import type { SharedSegments } from './timelines/shared/SharedSegments.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { TimelineCache } from './timelines/TimelineCache.js';
 import { ForkQuota, type ForkLimits } from './timelines/ForkQuota.js';
@@ -99,6 +100,10 @@ export interface AppOptions {
   /** For the default worker: byte budget of its compiled branches (CHECKPOINT_CACHE_MB) and compiles at once. */
   checkpointCacheMb?: number;
   compileConcurrency?: number;
+  /** Segments and manifests shared with other processes (Redis with REDIS_URL); read before rebuilding a branch. */
+  sharedSegments?: SharedSegments;
+  /** Test hook for the default worker: least wall time between a progressive fork's segments (watch a fork compile). */
+  forkSegmentPaceMs?: number;
   /** Pending forks per room / address / in total (FORK_PENDING_*). */
   forkLimits?: ForkLimits;
 }
@@ -126,7 +131,11 @@ export function createApp(opts: AppOptions = {}): App {
   const store = opts.store ?? new MemoryStore();
   const ownTimelines = opts.timelines
     ? null
-    : new WorkerTimelineService({ checkpointCacheMb: opts.checkpointCacheMb ?? 512, compileConcurrency: opts.compileConcurrency ?? 2 });
+    : new WorkerTimelineService({
+        checkpointCacheMb: opts.checkpointCacheMb ?? 512,
+        compileConcurrency: opts.compileConcurrency ?? 2,
+        ...(opts.forkSegmentPaceMs ? { segmentPaceMs: opts.forkSegmentPaceMs } : {}),
+      });
   const timelines = opts.timelines ?? ownTimelines!;
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
   // Bounded in bytes (a large battle's timeline is tens of MB): 3/4 of TIMELINE_CACHE_MB for timelines (the
@@ -139,7 +148,11 @@ export function createApp(opts: AppOptions = {}): App {
   const addressLimiter = new AddressLimiter({ limits, redis: opts.limiterRedis, prefix: opts.limiterPrefix });
   const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now));
   const segmentSource = isSegmentSource(timelines) ? timelines : new TimelineSegmentSource(cache.service);
-  const segments = new SegmentStore(segmentSource, { maxBytes: Math.floor(cacheBytes * 0.25) });
+  const segments = new SegmentStore(segmentSource, {
+    maxBytes: Math.floor(cacheBytes * 0.25),
+    shared: opts.sharedSegments,
+    onSharedError: (err) => logger.warn({ err }, 'shared segment cache: read or write failed'),
+  });
   let draining = false;
 
   const web = express();

@@ -56,6 +56,15 @@ const EnvSchema = z.object({
   PRESENCE_SWEEP_S: z.coerce.number().min(0).max(3600).default(30),
   /** Byte budget of every timeline/segment cache on the main thread (encoded segments, timelines). */
   TIMELINE_CACHE_MB: z.coerce.number().int().min(8).max(65_536).default(256),
+  /** With REDIS_URL: byte bound of the segments and manifests shared between processes in Redis. */
+  SEGMENT_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(1024),
+  /** With REDIS_URL: a shared segment expires this long after it was last written. */
+  SEGMENT_CACHE_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
   /** Byte budget of compiled branches (events, keyframes, checkpoints) in the compile worker. */
   CHECKPOINT_CACHE_MB: z.coerce.number().int().min(32).max(65_536).default(512),
   /** Forks simulated at once in the compile worker (interleaved a segment at a time); the rest queue. */

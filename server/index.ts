@@ -13,6 +13,7 @@ import { RedisCameraStore } from './camera/redisCameraStore.js';
 import type { CameraStore } from './camera/store.js';
 import { RedisChatStore } from './chat/redisChatStore.js';
 import type { ChatStore } from './chat/store.js';
+import { RedisSharedSegments } from './timelines/shared/RedisSharedSegments.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { RedisStudyStore } from './study/store.js';
 import { RedisVoteStore } from './votes/redis.js';
@@ -33,6 +34,7 @@ let limiterRedis: RedisClient | undefined;
 const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 let voteStudy: VoteStudyOptions | undefined;
+let sharedSegments: RedisSharedSegments | undefined;
 
 if (config.REDIS_URL) {
   const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
@@ -56,6 +58,16 @@ if (config.REDIS_URL) {
   };
   health.push(redisProbe('votes', vs));
   closers.push(async () => (vs.isReady ? vs.close() : vs.destroy()));
+  // Segments built by any process, shared (bounded, expiring): its own connection, since a segment is up to a few
+  // MB and must not queue ahead of small commands. Fail-fast: a miss falls back to rebuilding.
+  const sc = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis segment cache error') });
+  await sc.connect();
+  sharedSegments = new RedisSharedSegments(sc, {
+    prefix: config.REDIS_PREFIX,
+    maxBytes: config.SEGMENT_CACHE_MB * 1024 * 1024,
+    ttlMs: config.SEGMENT_CACHE_TTL_S * 1000,
+  });
+  closers.push(async () => (sc.isReady ? sc.close() : sc.destroy()));
   logger.info('using Redis store and socket.io Redis adapter');
 }
 
@@ -107,6 +119,7 @@ const app = createApp({
   health,
   presenceSweepMs: config.PRESENCE_SWEEP_S * 1000,
   timelineCacheMb: config.TIMELINE_CACHE_MB,
+  sharedSegments,
   forkLimits: { perRoom: config.FORK_PENDING_PER_ROOM, perAddress: config.FORK_PENDING_PER_ADDRESS, total: config.FORK_PENDING_MAX },
 });
 countProcessError = (kind) => app.metrics.processErrors.inc({ kind });

@@ -13,7 +13,8 @@ import type { WorldState } from '../../shared/battle/state.js';
 
 export interface SegmentSource {
   getManifest(battleId: string, branchId: string, opts?: { room?: string }): Promise<BranchManifest>;
-  getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string }): Promise<SegmentPayload>;
+  /** `hash`: the manifest's hash of the segment, sent so the URL names its content (cacheable across versions). */
+  getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string; hash?: string }): Promise<SegmentPayload>;
 }
 
 export interface SegmentWorldOptions {
@@ -171,7 +172,11 @@ export class SegmentWorld {
 
   private prefetch(m: BranchManifest, k: number, ms: number, rate: number): void {
     const horizon = ms + Math.max(rate, 0) * (this.o.prefetchWallMs ?? 6000);
-    for (let j = k + 1; j < m.segments.length && m.segments[j].startMs < horizon; j++) void this.request(j).catch(() => {});
+    // No more ahead than the cache holds besides the current and the cursor's segments: short segments (the ramp
+    // after a decision point) put several inside one horizon, and fetching past the cache would evict the one in use.
+    const ahead = Math.max(1, this.cacheMax() - 2);
+    for (let j = k + 1; j < m.segments.length && j <= k + ahead && m.segments[j].startMs < horizon; j++)
+      void this.request(j).catch(() => {});
   }
 
   private request(k: number): Promise<void> {
@@ -183,7 +188,7 @@ export class SegmentWorld {
     if (failed !== undefined && now - failed < RETRY_MS) return Promise.reject(new Error(`segment ${k} failed recently`));
     this.fetched.push(k);
     const p = this.source
-      .getSegment(this.battleId, this.branchId, k, { room: this.o.room })
+      .getSegment(this.battleId, this.branchId, k, { room: this.o.room, hash: this._manifest?.segments[k]?.hash })
       .then((payload) => {
         if (this.disposed) return;
         this.failedAt.delete(k);
@@ -203,8 +208,12 @@ export class SegmentWorld {
     return p;
   }
 
+  private cacheMax(): number {
+    return Math.max(2, this.o.cacheSegments ?? 8);
+  }
+
   private evict(keep: number): void {
-    const max = Math.max(2, this.o.cacheSegments ?? 8);
+    const max = this.cacheMax();
     for (const idx of this.held.keys()) {
       if (this.held.size <= max) break;
       if (idx !== keep && idx !== this.cursor?.index) this.held.delete(idx);

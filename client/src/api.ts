@@ -38,7 +38,7 @@ export interface Api {
   getTimeline(battleId: string, branchId: string, opts?: { keyframes?: 'all' | 'none'; room?: string }): Promise<TimelineResponse>;
   /** A branch's manifest (`room` lets a process that never compiled a room's fork rebuild it). */
   getManifest(battleId: string, branchId: string, opts?: { room?: string }): Promise<ManifestResponse>;
-  getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string }): Promise<SegmentResponse>;
+  getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string; hash?: string }): Promise<SegmentResponse>;
   createRoom(battleId: string): Promise<CreateRoomResponse>;
   getRoom(roomId: string): Promise<RoomResponse>;
   getBranchTree(roomId: string): Promise<BranchTreeResponse>;
@@ -83,7 +83,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => globalThi
     getManifest: (battleId, branchId, opts = {}) =>
       json<ManifestResponse>(`${branch(battleId, branchId)}/manifest${query({ room: opts.room })}`),
     getSegment: (battleId, branchId, index, opts = {}) =>
-      json<SegmentResponse>(`${branch(battleId, branchId)}/segments/${index}${query({ room: opts.room })}`),
+      json<SegmentResponse>(`${branch(battleId, branchId)}/segments/${index}${query({ room: opts.room, h: opts.hash })}`),
     createRoom: (battleId) =>
       json<CreateRoomResponse>('/api/rooms', {
         method: 'POST',

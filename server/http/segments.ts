@@ -14,6 +14,14 @@ const idParam = z.string().min(1).max(128);
 /** A segment index: a plain non-negative integer (no sign, exponent, hex or padding), below a million. */
 const indexParam = z.string().regex(/^(0|[1-9]\d{0,5})$/, 'index must be a non-negative integer below 1000000');
 const Query = z.object({ room: idParam.optional() });
+/** `h`: the hash the client's manifest lists for the segment. It makes the URL name content (a CDN key that
+ * never changes meaning, even across server versions that cut segments differently); a mismatch is a 404. */
+const SegmentQuery = Query.extend({
+  h: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'h must be a segment hash (64 hex digits)')
+    .optional(),
+});
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, name: string): z.infer<S> {
@@ -110,6 +118,10 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
       res.setHeader('Retry-After', '1');
       const upTo = m?.compiledMs ?? 0;
       throw new AppError('NOT_FOUND', `segment ${index} of branch ${branchId} is not compiled yet (compiled to ${upTo} ms); retry`);
+    }
+    const h = parse(SegmentQuery, req.query, 'query').h;
+    if (h && h !== found.segment.info.hash) {
+      throw new AppError('NOT_FOUND', `segment ${index} of branch ${branchId} is not ${h} (its manifest changed); re-read the manifest`);
     }
     const etag = `"${found.segment.info.hash}"`;
     res.setHeader('Cache-Control', IMMUTABLE);

@@ -6,16 +6,15 @@ import {
 } from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
 import { canAnnotate, canChangeAnnotation, canImportAnnotations, require } from '../rooms/access.js';
-import type { AppSocket } from '../types.js';
-import { bind } from './bind.js';
+import { bind, type HandlerTable } from './bind.js';
 import { broadcast } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
-export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): void {
+export function registerAnnotationHandlers(table: HandlerTable, d: HandlerDeps): void {
   const settingsOf = async (roomId: string) => (await d.rooms.room(roomId)).settings;
 
   // Idempotent: a retried add (same id) is stored and broadcast once, and acked with the stored annotation.
-  bind(socket, d, 'annotation:add', AnnotationAddSchema, async (p, ctx) => {
+  bind(table, d, 'annotation:add', AnnotationAddSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canAnnotate(member.role, await settingsOf(roomId)), 'your role may not annotate in this room');
     const { created, annotation } = await d.rooms.addAnnotation(roomId, member, p);
@@ -24,7 +23,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
     return { annotation };
   });
 
-  bind(socket, d, 'annotation:edit', AnnotationEditSchema, async (p, ctx) => {
+  bind(table, d, 'annotation:edit', AnnotationEditSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     const current = await d.rooms.annotation(roomId, p.id);
     require(canChangeAnnotation(member.role, member.memberId, current), 'only the instructor or the author edits an annotation');
@@ -33,7 +32,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
     return { annotation };
   });
 
-  bind(socket, d, 'annotation:delete', AnnotationDeleteSchema, async (p, ctx) => {
+  bind(table, d, 'annotation:delete', AnnotationDeleteSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     const current = await d.rooms.annotation(roomId, p.id);
     require(canChangeAnnotation(member.role, member.memberId, current), 'only the instructor or the author deletes an annotation');
@@ -44,7 +43,7 @@ export function registerAnnotationHandlers(socket: AppSocket, d: HandlerDeps): v
   });
 
   // Bulk import of an export; one annotation:added per new annotation (ids already present are skipped).
-  bind(socket, d, 'annotation:import', AnnotationImportSchema, async (p, ctx) => {
+  bind(table, d, 'annotation:import', AnnotationImportSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canImportAnnotations(member.role), 'only the instructor imports annotations');
     const created = await d.rooms.importAnnotations(roomId, member, p);

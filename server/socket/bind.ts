@@ -62,20 +62,19 @@ const budgets = new WeakMap<AppSocket, SocketBudget>();
  * and the handler's result must be the event's ack type.
  */
 export function bind<E extends ClientEventName, S extends (typeof clientEventSchemas)[E]>(
-  socket: AppSocket,
+  target: AppSocket | HandlerTable,
   deps: BindDeps,
   event: E,
   schema: S,
   handler: (payload: z.infer<S>, ctx: Ctx) => Promise<AckResult<E>>,
 ): void {
-  let budget = budgets.get(socket);
-  if (!budget)
-    budgets.set(
-      socket,
-      (budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst)),
-    );
-  const own = budget;
-  (socket as unknown as LooseSocket).on(event, (...args: unknown[]) => {
+  const listener = (socket: AppSocket, args: unknown[]): void => {
+    let own = budgets.get(socket);
+    if (!own)
+      budgets.set(
+        socket,
+        (own = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst)),
+      );
     // socket.io passes the ack last; `emit('playback:play', ack)` has no payload at all.
     const last = args[args.length - 1];
     const ackFn = typeof last === 'function' ? (last as Reply) : null;
@@ -84,7 +83,10 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
     const verdict = own.take(now);
     if (verdict !== 'ok') {
       deps.metrics.refused.inc();
-      if (verdict === 'flood') return cutOff(socket, deps);
+      if (verdict === 'flood') {
+        cutOff(socket, deps);
+        return;
+      }
       if (ackFn) safeReply(ackFn, deps.logger)(REFUSED);
       holdReads(socket, own.windowLeft(now)); // read nothing more from it until its window ends
       return;
@@ -93,7 +95,37 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
     const raw = typeof args[0] === 'function' ? undefined : args[0];
     // The handler gets exactly what `schema` parsed, so erasing its payload type here is safe.
     void run(socket, deps, event, schema, handler as unknown as Handler<E>, raw, reply);
-  });
+  };
+  if (target instanceof HandlerTable) target.set(event, listener);
+  else (target as unknown as LooseSocket).on(event, (...args: unknown[]) => listener(target, args));
+}
+
+/**
+ * Client event handlers registered once per server instead of once per socket: each socket gets one shared
+ * dispatcher (socket.io's onAny listener, called with the socket as `this`), so a connection costs no handler
+ * closures. Per socket that was ~30 events x (listener + handler closure + their contexts): a few KB of heap,
+ * multiplied by every viewer (docs/benchmarks.md, "Scale").
+ */
+export class HandlerTable {
+  private readonly handlers = new Map<string, (socket: AppSocket, args: unknown[]) => void>();
+  private readonly dispatch: (this: AppSocket, event: unknown, ...args: unknown[]) => void;
+
+  constructor() {
+    const handlers = this.handlers;
+    this.dispatch = function (this: AppSocket, event: unknown, ...args: unknown[]): void {
+      if (typeof event === 'string') handlers.get(event)?.(this, args);
+    };
+  }
+
+  set(event: string, listener: (socket: AppSocket, args: unknown[]) => void): void {
+    if (this.handlers.has(event)) throw new Error(`handler for ${event} registered twice`);
+    this.handlers.set(event, listener);
+  }
+
+  /** Route every client event of `socket` through the table. */
+  attach(socket: AppSocket): void {
+    (socket as unknown as { onAny(fn: (...args: unknown[]) => void): void }).onAny(this.dispatch as (...args: unknown[]) => void);
+  }
 }
 
 function cutOff(socket: AppSocket, deps: BindDeps): void {

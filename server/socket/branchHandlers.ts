@@ -1,16 +1,15 @@
 import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/schemas.js';
 import { canFork, canSwitchBranch, require } from '../rooms/access.js';
-import type { AppSocket } from '../types.js';
-import { bind } from './bind.js';
+import { bind, type HandlerTable } from './bind.js';
 import { broadcast } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
-export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void {
+export function registerBranchHandlers(table: HandlerTable, d: HandlerDeps): void {
   // Fork from the room's current branch; the room stays where it is (switch is a separate, instructor step).
-  bind(socket, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
+  bind(table, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, socket.handshake.address);
+    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, ctx.socket.handshake.address);
     if (created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', branch);
     // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
     completed?.then(
@@ -20,7 +19,7 @@ export function registerBranchHandlers(socket: AppSocket, d: HandlerDeps): void 
     return { branch };
   });
 
-  bind(socket, d, 'branch:switch', BranchSwitchSchema, async (p, ctx) => {
+  bind(table, d, 'branch:switch', BranchSwitchSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canSwitchBranch(member.role), 'only the instructor switches the room to another branch');
     const res = await d.rooms.switchBranch(roomId, p.branchId);

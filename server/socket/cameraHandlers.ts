@@ -1,11 +1,11 @@
 import { CameraPresentSchema, CameraUpdateSchema } from '../../shared/protocol/schemas.js';
-import type { AppSocket, IO } from '../types.js';
-import { bind } from './bind.js';
+import type { IO } from '../types.js';
+import { bind, type HandlerTable } from './bind.js';
 import type { HandlerDeps } from './deps.js';
 
-export function registerCameraHandlers(socket: AppSocket, d: HandlerDeps): void {
+export function registerCameraHandlers(table: HandlerTable, d: HandlerDeps): void {
   // Present on/off goes out at once; it is rare and every follower must switch mode.
-  bind(socket, d, 'camera:present', CameraPresentSchema, async (p, ctx) => {
+  bind(table, d, 'camera:present', CameraPresentSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     const camera = await d.camera.present(roomId, member, p.on);
     d.cameraCast.immediate(roomId, camera);
@@ -13,7 +13,7 @@ export function registerCameraHandlers(socket: AppSocket, d: HandlerDeps): void 
   });
 
   // The presenter's view: stored (versioned), broadcast coalesced to <= 10 per second per room.
-  bind(socket, d, 'camera:update', CameraUpdateSchema, async (p, ctx) => {
+  bind(table, d, 'camera:update', CameraUpdateSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     const camera = await d.camera.update(roomId, member, p);
     d.cameraCast.push(roomId, camera);

@@ -1,11 +1,10 @@
 import { ChatClearSchema, ChatMuteSchema, ChatReactSchema, ChatSendSchema } from '../../shared/protocol/schemas.js';
-import type { AppSocket } from '../types.js';
-import { bind } from './bind.js';
+import { bind, type HandlerTable } from './bind.js';
 import type { HandlerDeps } from './deps.js';
 
-export function registerChatHandlers(socket: AppSocket, d: HandlerDeps): void {
+export function registerChatHandlers(table: HandlerTable, d: HandlerDeps): void {
   // Idempotent: a retried send (same id) is stored and broadcast once, and acked with the stored message.
-  bind(socket, d, 'chat:send', ChatSendSchema, async (p, ctx) => {
+  bind(table, d, 'chat:send', ChatSendSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     const { created, message } = await d.chat.send(roomId, member, p);
     if (created) {
@@ -16,12 +15,12 @@ export function registerChatHandlers(socket: AppSocket, d: HandlerDeps): void {
   });
 
   // Counted at once; broadcast later in a coalesced chat:reaction batch (ReactionBatcher).
-  bind(socket, d, 'chat:react', ChatReactSchema, async (p, ctx) => {
+  bind(table, d, 'chat:react', ChatReactSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     return { reaction: await d.chat.react(roomId, member, p) };
   });
 
-  bind(socket, d, 'chat:mute', ChatMuteSchema, async (p, ctx) => {
+  bind(table, d, 'chat:mute', ChatMuteSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     await d.chat.mute(roomId, member, p);
     d.io.to(roomId).emit('chat:muted', { memberId: p.memberId, muted: p.muted });
@@ -29,7 +28,7 @@ export function registerChatHandlers(socket: AppSocket, d: HandlerDeps): void {
     return { memberId: p.memberId, muted: p.muted };
   });
 
-  bind(socket, d, 'chat:clear', ChatClearSchema, async (_p, ctx) => {
+  bind(table, d, 'chat:clear', ChatClearSchema, async (_p, ctx) => {
     const { roomId, member } = ctx.member();
     await d.chat.clear(roomId, member);
     d.io.to(roomId).emit('chat:cleared', { at: d.now() });

@@ -2,11 +2,10 @@ import type { z } from 'zod';
 import { EmptySchema, PhaseSchema, RateSchema, SeekSchema } from '../../shared/protocol/schemas.js';
 import { canControl, require } from '../rooms/access.js';
 import { applyCommand, type PlaybackCommand } from '../rooms/playback.js';
-import type { AppSocket } from '../types.js';
-import { bind, type Ctx } from './bind.js';
+import { bind, type Ctx, type HandlerTable } from './bind.js';
 import type { HandlerDeps } from './deps.js';
 
-export function registerPlaybackHandlers(socket: AppSocket, d: HandlerDeps): void {
+export function registerPlaybackHandlers(table: HandlerTable, d: HandlerDeps): void {
   const command = async (ctx: Ctx, cmd: PlaybackCommand) => {
     const { roomId, member } = ctx.member();
     const res = await d.rooms.updatePlayhead(roomId, (ph, tl, room) => {
@@ -17,11 +16,11 @@ export function registerPlaybackHandlers(socket: AppSocket, d: HandlerDeps): voi
     return { clock: res.playhead.clock };
   };
 
-  bind(socket, d, 'playback:play', EmptySchema, (_p, ctx) => command(ctx, { kind: 'play' }));
-  bind(socket, d, 'playback:pause', EmptySchema, (_p, ctx) => command(ctx, { kind: 'pause' }));
-  bind(socket, d, 'playback:seek', SeekSchema, (p: z.infer<typeof SeekSchema>, ctx) =>
+  bind(table, d, 'playback:play', EmptySchema, (_p, ctx) => command(ctx, { kind: 'play' }));
+  bind(table, d, 'playback:pause', EmptySchema, (_p, ctx) => command(ctx, { kind: 'pause' }));
+  bind(table, d, 'playback:seek', SeekSchema, (p: z.infer<typeof SeekSchema>, ctx) =>
     command(ctx, { kind: 'seek', positionMs: p.positionMs }),
   );
-  bind(socket, d, 'playback:rate', RateSchema, (p: z.infer<typeof RateSchema>, ctx) => command(ctx, { kind: 'rate', rate: p.rate }));
-  bind(socket, d, 'playback:phase', PhaseSchema, (p: z.infer<typeof PhaseSchema>, ctx) => command(ctx, { kind: 'phase', payload: p }));
+  bind(table, d, 'playback:rate', RateSchema, (p: z.infer<typeof RateSchema>, ctx) => command(ctx, { kind: 'rate', rate: p.rate }));
+  bind(table, d, 'playback:phase', PhaseSchema, (p: z.infer<typeof PhaseSchema>, ctx) => command(ctx, { kind: 'phase', payload: p }));
 }

@@ -2,7 +2,7 @@ import { JoinSchema, PingSchema, RoomSettingsSchema } from '../../shared/protoco
 import { canChangeSettings, require } from '../rooms/access.js';
 import type { AppSocket } from '../types.js';
 import { streamRoomOf } from '../streaming/RoomStream.js';
-import { bind } from './bind.js';
+import { bind, type HandlerTable } from './bind.js';
 import { broadcast } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
@@ -41,10 +41,10 @@ async function leaveCurrent(d: HandlerDeps, socket: AppSocket): Promise<void> {
   await broadcastPresence(d, roomId);
 }
 
-export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
+export function registerRoomHandlers(table: HandlerTable, d: HandlerDeps): void {
   // Join (or re-join after a reconnect: the same clientId reclaims the member). The joiner gets the
   // room state in the ack, then the clock and (socket delivery) a keyframe at the play head and the events already streamed.
-  bind(socket, d, 'room:join', JoinSchema, async (p) => {
+  bind(table, d, 'room:join', JoinSchema, async (p, { socket }) => {
     // Join first: a refused join (unknown room, wrong key, full room) leaves the socket where it was.
     const { member } = await d.rooms.join(p);
     if (socket.data.roomId && socket.data.roomId !== p.roomId) await leaveCurrent(d, socket);
@@ -70,7 +70,7 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
     return { room, you: member };
   });
 
-  bind(socket, d, 'room:settings', RoomSettingsSchema, async (patch, ctx) => {
+  bind(table, d, 'room:settings', RoomSettingsSchema, async (patch, ctx) => {
     const { roomId, member } = ctx.member();
     require(canChangeSettings(member.role), 'only the instructor changes room settings');
     const settings = await d.rooms.updateSettings(roomId, patch);
@@ -78,14 +78,20 @@ export function registerRoomHandlers(socket: AppSocket, d: HandlerDeps): void {
     return { settings };
   });
 
-  bind(socket, d, 'clock:ping', PingSchema, async (p) => ({ clientTime: p.clientTime, serverTime: d.now() }));
+  bind(table, d, 'clock:ping', PingSchema, async (p) => ({ clientTime: p.clientTime, serverTime: d.now() }));
+}
 
-  socket.on('disconnect', () => {
-    const { roomId, memberId } = socket.data;
+/**
+ * The disconnect listener of every socket: its member is marked disconnected (unless another socket holds it).
+ * One function for all sockets (EventEmitter calls it with the socket as `this`): no closure per connection.
+ */
+export function roomSocketGone(d: HandlerDeps): (this: AppSocket) => void {
+  return function (this: AppSocket): void {
+    const { roomId, memberId } = this.data;
     if (!roomId || !memberId) return;
     void (async () => {
-      if (!(await memberStillConnected(d, roomId, memberId, socket.id))) await d.rooms.setConnected(roomId, memberId, false);
+      if (!(await memberStillConnected(d, roomId, memberId, this.id))) await d.rooms.setConnected(roomId, memberId, false);
       await broadcastPresence(d, roomId);
     })().catch((err: unknown) => d.logger.warn({ err, roomId }, 'disconnect bookkeeping failed'));
-  });
+  };
 }

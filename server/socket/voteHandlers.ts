@@ -1,14 +1,13 @@
 import { VoteCastSchema, VoteCloseSchema, VoteOpenSchema, VoteSyncSchema } from '../../shared/protocol/schemas.js';
 import { require } from '../rooms/access.js';
-import type { AppSocket } from '../types.js';
-import { bind } from './bind.js';
+import { bind, type HandlerTable } from './bind.js';
 import type { HandlerDeps } from './deps.js';
 
 // Group votes: the instructor opens and closes, players and viewers vote. Tallies go to the room
 // (coalesced); `yourChoice` only ever goes to the member's own socket (acks, vote:sync, the echo).
 
-export function registerVoteHandlers(socket: AppSocket, d: HandlerDeps): void {
-  bind(socket, d, 'vote:open', VoteOpenSchema, async (p, ctx) => {
+export function registerVoteHandlers(table: HandlerTable, d: HandlerDeps): void {
+  bind(table, d, 'vote:open', VoteOpenSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(member.role === 'instructor', 'only the instructor opens a vote');
     const vote = await d.votes.open(roomId, member, p.decisionId);
@@ -16,7 +15,7 @@ export function registerVoteHandlers(socket: AppSocket, d: HandlerDeps): void {
     return { vote };
   });
 
-  bind(socket, d, 'vote:cast', VoteCastSchema, async (p, ctx) => {
+  bind(table, d, 'vote:cast', VoteCastSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(member.role !== 'instructor', 'players and viewers vote; the instructor breaks ties when closing');
     const vote = await d.votes.cast(roomId, member, p);
@@ -24,7 +23,7 @@ export function registerVoteHandlers(socket: AppSocket, d: HandlerDeps): void {
     return { vote };
   });
 
-  bind(socket, d, 'vote:close', VoteCloseSchema, async (p, ctx) => {
+  bind(table, d, 'vote:close', VoteCloseSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(member.role === 'instructor', 'only the instructor closes a vote');
     const res = await d.votes.close(roomId, member, p);
@@ -48,7 +47,7 @@ export function registerVoteHandlers(socket: AppSocket, d: HandlerDeps): void {
     return { vote: res.vote, branch: res.branch };
   });
 
-  bind(socket, d, 'vote:sync', VoteSyncSchema, async (_p, ctx) => {
+  bind(table, d, 'vote:sync', VoteSyncSchema, async (_p, ctx) => {
     const { roomId, member } = ctx.member();
     return { votes: await d.votes.list(roomId, member.memberId) };
   });

@@ -1,4 +1,4 @@
-import type { BranchManifest } from '../../shared/battle/segments.js';
+import { plannedSegmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import {
@@ -37,9 +37,15 @@ export interface EngineOptions {
   checkpointCacheMb?: number;
   /** Forks simulated at once (interleaved a segment at a time); the rest wait in FIFO order. */
   compileConcurrency?: number;
+  /**
+   * Test hook: least wall time (ms) between a progressive fork's segments, so a test can watch a fork compile
+   * however fast this machine simulates it. 0 (default): only yield to other work between segments.
+   */
+  segmentPaceMs?: number;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * TimelineService over the engine: the battle registry plus a BranchCatalog of compiled branches. Also the
@@ -55,8 +61,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly inflight = new Map<string, InFlight>();
 
   private readonly gate: Gate;
+  private readonly paceMs: number;
 
   constructor(opts: EngineOptions = {}) {
+    this.paceMs = opts.segmentPaceMs ?? 0;
     const maxBytes = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
     this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes });
     this.gate = new Gate(opts.compileConcurrency ?? 2);
@@ -177,11 +185,14 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
       const forkMs = meta.fork ? meta.fork.atMs : 0;
       // The first pass needs no simulation: a segment ends at the fork point (a decision point).
-      for (let target = c.compiledMs; c.advanceTo(target); target = (Math.floor(b.builtMs / S) + 1) * S) {
+      // Then each step simulates to the next planned boundary: right after the fork point the ramp's short
+      // segments (1, 2, 4 s), so the play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
+      for (let target = c.compiledMs; c.advanceTo(target); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
         const manifest = this.segmenter.advance(b, view(c));
         if (b.builtMs >= forkMs) started(manifest);
         wake();
-        await yieldToLoop(); // let other requests (and other forks) in between segments
+        // Let other requests (and other forks) in between segments.
+        await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());
       }
       const compiled = this.catalog.adopt(meta.battleId, c.result());
       started(this.segmenter.advance(b, viewOfTimeline(compiled.timeline)));

@@ -4,6 +4,7 @@ import type { BranchManifest } from '../../shared/battle/segments.js';
 import { ByteLru } from './ByteLru.js';
 import { encodedBytes, type EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
+import type { SharedSegments } from './shared/SharedSegments.js';
 
 // The main thread's view of every branch's segments: manifests, and encoded segments in a byte-bounded LRU
 // keyed by content hash (a fork's prefix segments are its parent's, held once). Segments arrive pushed by the
@@ -46,6 +47,13 @@ export type SegmentLookup =
 export interface SegmentStoreOptions {
   /** Byte budget of encoded segments (TIMELINE_CACHE_MB). */
   maxBytes: number;
+  /**
+   * Segments and complete manifests shared with other processes (Redis): written as they are built here, read
+   * before asking the builder for a branch or segment this process does not hold.
+   */
+  shared?: SharedSegments;
+  /** A shared read or write failed (the builder answers instead). */
+  onSharedError?: (err: unknown) => void;
   /** Manifests of finished branches kept (each a few KB). */
   maxManifests?: number;
 }
@@ -57,6 +65,8 @@ export class SegmentStore implements FrontierSource {
   private readonly fetching = new Map<string, Promise<EncodedSegment | null>>();
   private readonly listeners = new Map<string, Set<(f: Frontier) => void>>();
   private readonly maxManifests: number;
+  private readonly shared: SharedSegments | null;
+  private readonly sharedError: (err: unknown) => void;
 
   constructor(
     private readonly source: SegmentSource,
@@ -64,6 +74,8 @@ export class SegmentStore implements FrontierSource {
   ) {
     this.segments = new ByteLru(opts.maxBytes, encodedBytes);
     this.maxManifests = opts.maxManifests ?? 2048;
+    this.shared = opts.shared ?? null;
+    this.sharedError = opts.onSharedError ?? (() => {});
     source.onProgress((p) => this.ingest(p));
     source.onReset?.(() => this.dropIncomplete());
   }
@@ -86,6 +98,28 @@ export class SegmentStore implements FrontierSource {
   ingest(p: SegmentProgress): void {
     for (const s of p.segments) this.segments.set(s.info.hash, s);
     this.setManifest(p.manifest);
+    this.share(p.segments, p.manifest);
+  }
+
+  /** Hand what was built here to the other processes (in the background: a slow Redis never holds a fork). */
+  private share(segments: readonly EncodedSegment[], m: BranchManifest | null): void {
+    const shared = this.shared;
+    if (!shared) return;
+    void (async () => {
+      for (const s of segments) await shared.putSegment(s);
+      if (m?.complete) await shared.putManifest(m);
+    })().catch(this.sharedError);
+  }
+
+  /** A read from the shared cache; a failure counts as a miss. */
+  private async fromShared<T>(read: (s: SharedSegments) => Promise<T | null>): Promise<T | null> {
+    if (!this.shared) return null;
+    try {
+      return await read(this.shared);
+    } catch (err) {
+      this.sharedError(err);
+      return null;
+    }
   }
 
   private setManifest(m: BranchManifest): ManifestEntry {
@@ -125,7 +159,11 @@ export class SegmentStore implements FrontierSource {
     }
     let p = this.loading.get(k);
     if (!p) {
-      p = this.source.manifest(battleId, branchId, recipe).then((m) => (m ? this.setManifest(m) : null));
+      p = (async () => {
+        const m =
+          (await this.fromShared((s) => s.manifest(battleId, branchId))) ?? (await this.source.manifest(battleId, branchId, recipe));
+        return m ? this.setManifest(m) : null;
+      })();
       const done = () => this.loading.delete(k);
       p.then(done, done);
       this.loading.set(k, p);
@@ -145,11 +183,14 @@ export class SegmentStore implements FrontierSource {
     let p = this.fetching.get(fk);
     if (!p) {
       const how = recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) };
-      p = this.source.segment(battleId, branchId, index, how).then((s) => {
+      p = (async () => {
+        const held = await this.fromShared((sh) => sh.segment(info.hash));
+        const s = held ?? (await this.source.segment(battleId, branchId, index, how));
         if (s && s.info.hash !== info.hash) throw new Error(`segment ${index} of ${branchId} rebuilt with different bytes`);
         if (s) this.segments.set(s.info.hash, s);
+        if (s && !held) this.share([s], null);
         return s;
-      });
+      })();
       const done = () => this.fetching.delete(fk);
       p.then(done, done);
       this.fetching.set(fk, p);

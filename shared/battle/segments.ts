@@ -12,13 +12,20 @@ import type { DecisionChoice, ShieldSection, SideId, Unit, UnitKind, UnitStatus,
 // Segments cover playback time (startMs, endMs], one after another from 0. Boundaries are the multiples of
 // segmentMs, plus the time of every decision point (a segment ends at a `decision:point`): so a fork's first
 // own segment ends at its fork point and is ready as soon as the choice is made, with no simulation to wait
-// for, and the segments before it are its parent's. Find a segment from the manifest (segmentIndexAt), never
-// by dividing by segmentMs. A segment carries the world at its start (stateAt(startMs), packed) and the events
+// for, and the segments before it are its parent's. After every decision point come short segments (ending
+// 1, 3 and 7 s after it: SEGMENT_RAMP_MS), like low-latency HLS's partial segments: the segment a what-if
+// plays right after its fork point needs 1 s of simulation, not up to 10 s, before it can be served; then
+// the grid again. The ramp follows every decision point, not only a fork's, so the boundaries are a function
+// of the events alone: a branch rebuilt anywhere, and its children's shared prefix, cut the same segments.
+// Find a segment from the manifest (segmentIndexAt), never by dividing by segmentMs. A segment carries the world at its start (stateAt(startMs), packed) and the events
 // with t in its range. Folding a segment's events onto its start state gives the next segment's start state
 // exactly (tests/engine/segments.test.ts).
 
 /** Default segment length (ms of playback). */
 export const DEFAULT_SEGMENT_MS = 10_000;
+
+/** Extra boundaries after every decision point, in ms after it: segments of 1, 2 and 4 s, then the grid. */
+export const SEGMENT_RAMP_MS: readonly number[] = [1_000, 3_000, 7_000];
 
 /** Samples per side in a manifest's strength series (the chart). */
 export const STRENGTH_SAMPLES = 240;
@@ -74,14 +81,22 @@ export function packWorld(state: WorldState): PackedWorld {
     return i;
   };
   const weapons: Weapon[][] = [];
-  const weaponIx = new Map<string, number>();
+  // Interned by value: a unit's weapon list is compared with those already seen for its class (almost always
+  // the first one matches), instead of a JSON key per unit (which cost most of packing 20,000 units).
+  const weaponIx = new Map<string, number[]>();
   const ids: string[] = [];
   const rows: number[] = [];
   const sections: Record<number, ShieldSection[]> = {};
   for (const u of Object.values(state.units)) {
-    const wkey = JSON.stringify(u.weapons);
-    let wi = weaponIx.get(wkey);
-    if (wi === undefined) weaponIx.set(wkey, (wi = weapons.push(u.weapons) - 1));
+    let seen = weaponIx.get(u.cls);
+    if (!seen) weaponIx.set(u.cls, (seen = []));
+    let wi = seen.find((i) => sameWeapons(weapons[i], u.weapons));
+    if (wi === undefined) {
+      // Another class may carry the same list (a few distinct lists in all): interned once, as by value.
+      wi = weapons.findIndex((w) => sameWeapons(w, u.weapons));
+      if (wi < 0) wi = weapons.push(u.weapons) - 1;
+      seen.push(wi);
+    }
     if (u.sections) sections[ids.length] = u.sections;
     ids.push(u.id);
     rows.push(
@@ -108,6 +123,22 @@ export function packWorld(state: WorldState): PackedWorld {
   }
   const { units: _u, ...rest } = state;
   return { ...rest, units: { ids, strings, weapons, rows, sections } };
+}
+
+/** Equal weapon lists as JSON would see them (key order included), so interning never changes the encoded bytes. */
+function sameWeapons(a: readonly Weapon[], b: readonly Weapon[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as unknown as Record<string, unknown>;
+    const y = b[i] as unknown as Record<string, unknown>;
+    const kx = Object.keys(x);
+    const ky = Object.keys(y);
+    if (kx.length !== ky.length) return false;
+    for (let k = 0; k < kx.length; k++) if (kx[k] !== ky[k] || x[kx[k]] !== y[kx[k]]) return false;
+    if (kx.some((k) => x[k] === undefined || (typeof x[k] === 'object' && x[k] !== null))) return JSON.stringify(x) === JSON.stringify(y);
+  }
+  return true;
 }
 
 export function unpackWorld(p: PackedWorld): WorldState {
@@ -178,17 +209,35 @@ export function segmentIndexAt(segments: readonly Pick<SegmentInfo, 'endMs'>[], 
 }
 
 /**
- * End of the segment starting at startMs: the next multiple of segmentMs, or the first decision point before
- * it. null when that is not known yet (events are final only up to compiledMs). Pure.
+ * End of the segment starting at startMs: the next multiple of segmentMs or ramp boundary (plannedSegmentEnd),
+ * or the first decision point before it. null when that is not known yet (events are final only up to
+ * compiledMs). Pure.
  */
 export function segmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number, compiledMs: number): number | null {
-  const gridEnd = (Math.floor(startMs / segmentMs) + 1) * segmentMs;
+  const planned = plannedSegmentEnd(events, startMs, segmentMs);
   for (let i = eventIndexAfter(events, startMs); i < events.length; i++) {
     const ev = events[i];
-    if (ev.t >= gridEnd || ev.t > compiledMs) break;
+    if (ev.t >= planned || ev.t > compiledMs) break;
     if (ev.type === 'decision:point') return ev.t;
   }
-  return compiledMs >= gridEnd ? gridEnd : null;
+  return compiledMs >= planned ? planned : null;
+}
+
+/**
+ * Where the segment starting at startMs ends unless a decision point comes first: the next multiple of
+ * segmentMs, or the next ramp boundary of a decision point at or before startMs, whichever is sooner. Reads
+ * only events with t <= startMs, so a compile in progress knows how far to simulate for the next segment. Pure.
+ */
+export function plannedSegmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number): number {
+  let end = (Math.floor(startMs / segmentMs) + 1) * segmentMs;
+  const reach = SEGMENT_RAMP_MS[SEGMENT_RAMP_MS.length - 1];
+  for (let i = eventIndexAfter(events, startMs - reach); i < events.length && events[i].t <= startMs; i++) {
+    const ev = events[i];
+    if (ev.type !== 'decision:point') continue;
+    const next = SEGMENT_RAMP_MS.find((r) => ev.t + r > startMs);
+    if (next !== undefined) end = Math.min(end, ev.t + next);
+  }
+  return end;
 }
 
 /** Every segment's [startMs, endMs] of a complete timeline. Pure. */

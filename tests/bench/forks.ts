@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { createClient } from 'redis';
 import { pino } from 'pino';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { battles, historicalChoice } from '../../replays/index.js';
 import type { BattleDefinition } from '../../replays/index.js';
 import { createApp, type App } from '../../server/app.js';
 import { MemoryStore } from '../../server/store/memory.js';
+import type { RedisClient } from '../../server/store/redis.js';
+import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSegments.js';
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { median, pct, type Row } from './stats.js';
@@ -56,10 +60,17 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
   const logger = pino({ level: 'silent' });
   const store = new MemoryStore();
-  const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  // A and C share segments through Redis (REDIS_URL or the local default, when it answers), as processes on one
+  // Redis do; B has no shared cache and rebuilds a fork from the room's record.
+  const shared = await sharedSegmentsIfRedis();
+  const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared?.cache });
   const b: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  const cApp: App | null = shared
+    ? createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared.cache })
+    : null;
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
   const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
+  const urlC = cApp ? `http://127.0.0.1:${await cApp.listen(0, '127.0.0.1')}` : null;
   const clients: RoomClient[] = [];
   try {
     for (const def of battles) {
@@ -80,6 +91,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const ack: number[] = [];
       const full: number[] = [];
       const other: number[] = [];
+      const past: number[] = [];
+      const viaRedis: number[] = [];
       let progressive = 0;
       for (const choice of alternatives(def, quick ? 3 : 12)) {
         const t0 = performance.now();
@@ -92,6 +105,12 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         const m = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
         await firstFrame(url, battleId, br.branchId, br.fork!.atMs, m);
         const t2 = performance.now();
+        // Playing on: the frame 0.5 s past the fork point (the ramp's first 1 s segment; a 10 s one before).
+        const on = br.fork!.atMs + 500;
+        await a.segments.whenCompiled(battleId, br.branchId, on);
+        const mOn = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
+        await firstFrame(url, battleId, br.branchId, on, mOn);
+        past.push(performance.now() - t0);
         await a.segments.whenCompiled(battleId, br.branchId, Infinity);
         const t3 = performance.now();
         ack.push(t1 - t0);
@@ -104,6 +123,17 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         await firstFrame(urlB, battleId, br.branchId, br.fork!.atMs, (await mb.json()) as BranchManifest, roomId);
         other.push(performance.now() - t4);
         await b.segments.whenCompiled(battleId, br.branchId, Infinity);
+        if (urlC && shared) {
+          // Another process on the same Redis: manifest + fork-point segment from the shared cache (A's writes
+          // run in the background: wait until its manifest is there, outside the timing).
+          for (let i = 0; i < 200 && !(await shared.cache.manifest(battleId, br.branchId)); i++)
+            await new Promise((r) => setTimeout(r, 10));
+          const t5 = performance.now();
+          const mc = await fetch(`${urlC}/api/battles/${battleId}/branches/${br.branchId}/manifest?room=${roomId}`);
+          if (mc.status !== 200) throw new Error(`manifest on C: ${mc.status} ${await mc.text()}`);
+          await firstFrame(urlC, battleId, br.branchId, br.fork!.atMs, (await mc.json()) as BranchManifest, roomId);
+          viaRedis.push(performance.now() - t5);
+        }
       }
       const n = frame.length;
       rows.push({
@@ -121,6 +151,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         note: `ack p50 ${median(ack).toFixed(0)} ms, p95 ${pct(ack, 95).toFixed(0)} ms`,
       });
       rows.push({
+        bench: 'fork -> frame 0.5 s past the fork point p50',
+        battle: battleId,
+        value: median(past),
+        unit: 'ms',
+        note: `p95 ${pct(past, 95).toFixed(0)} ms (the ramp's first 1 s segment simulated, fetched, folded)`,
+      });
+      rows.push({
         bench: 'fork -> fully compiled p50',
         battle: battleId,
         value: median(full),
@@ -132,13 +169,95 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: median(other),
         unit: 'ms',
-        note: `p95 ${pct(other, 95).toFixed(0)} ms, rebuilt from the room's branch record`,
+        note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, rebuilt from the room's branch record`,
       });
+      if (viaRedis.length)
+        rows.push({
+          bench: 'other process: manifest + first segment from the Redis segment cache p50',
+          battle: battleId,
+          value: median(viaRedis),
+          unit: 'ms',
+          note: `p95 ${pct(viaRedis, 95).toFixed(0)} ms, max ${Math.max(...viaRedis).toFixed(0)} ms`,
+        });
     }
   } finally {
     for (const c of clients) c.close();
     await a.close();
     await b.close();
+    await cApp?.close();
+    await shared?.close();
+  }
+  return rows;
+}
+
+/** A Redis segment cache under a fresh prefix, or null when no Redis answers. */
+async function sharedSegmentsIfRedis(): Promise<{ cache: RedisSharedSegments; close(): Promise<void> } | null> {
+  const client = createClient({
+    url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    socket: { reconnectStrategy: false },
+  }) as RedisClient;
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch {
+    console.warn('[forks] no Redis: the shared segment cache case is skipped');
+    return null;
+  }
+  const prefix = `wardroom-bench:${randomUUID()}:`;
+  const cache = new RedisSharedSegments(client, { prefix, maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 });
+  return {
+    cache,
+    async close() {
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
+      await client.close();
+    },
+  };
+}
+
+/**
+ * `npm run bench -- forks20k`: what a fork's first segments cost at issue #14's scale, on the synthetic 20,000-unit
+ * battle (tests/fixtures/bigBattle.ts has no decisions, so it cannot be forked: the same work is timed on its
+ * compile). From a moment mid-battle: pack + encode the segment ending there (the fork-point segment: no
+ * simulation), then simulate and encode the ramp's segments (1, 2, 4 s) and a full 10 s segment.
+ */
+export async function benchForkSegments20k(): Promise<Row[]> {
+  const { bigBattle } = await import('../fixtures/bigBattle.js');
+  const { startCompile } = await import('../../replays/index.js');
+  const { buildSegment } = await import('../../shared/battle/segments.js');
+  const { encodeSegment } = await import('../../server/timelines/segments/encode.js');
+  const def = bigBattle({ durationMs: 180_000 });
+  const units = def.forces.reduce((n, f) => n + f.count, 0);
+  const c = startCompile(def);
+  const atMs = Number(process.env.FORK20K_AT_MS ?? 40_000);
+  c.advanceTo(atMs);
+  const rows: Row[] = [];
+  const encodeAt = (startMs: number, endMs: number): { ms: number; kb: number } => {
+    const t = performance.now();
+    const enc = encodeSegment(buildSegment({ battleId: def.info.id }, c.events, c.keyframes, 0, startMs, endMs));
+    return { ms: performance.now() - t, kb: enc.br.byteLength / 1024 };
+  };
+  const first = encodeAt(atMs - 10_000, atMs);
+  rows.push({
+    bench: 'fork-point segment: build + encode (no simulation)',
+    battle: `bigBattle ${units} units`,
+    value: first.ms,
+    unit: 'ms',
+    note: `${first.kb.toFixed(0)} KiB brotli`,
+  });
+  let from = atMs;
+  for (const len of [1_000, 2_000, 4_000, 10_000]) {
+    const t = performance.now();
+    c.advanceTo(from + len);
+    const sim = performance.now() - t;
+    const enc = encodeAt(from, from + len);
+    rows.push({
+      bench: `next segment of ${len / 1000} s: simulate + encode`,
+      battle: `bigBattle ${units} units`,
+      value: sim + enc.ms,
+      unit: 'ms',
+      note: `simulate ${sim.toFixed(0)} ms, encode ${enc.ms.toFixed(0)} ms, ${enc.kb.toFixed(0)} KiB brotli`,
+    });
+    from += len;
   }
   return rows;
 }

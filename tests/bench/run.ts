@@ -8,7 +8,7 @@ import { benchFrames, benchFramesRoom } from './frames20k.js';
 import { benchReactions } from './reactions.js';
 import { benchSim20k } from './sim20k.js';
 import { benchJoinBytes } from './joinBytes.js';
-import { benchForks } from './forks.js';
+import { benchForkSegments20k, benchForks } from './forks.js';
 import { benchForkLoad } from './forkload.js';
 import { printRows, type Row } from './stats.js';
 import { benchVotes } from './votes.js';
@@ -44,6 +44,8 @@ if (!only || only === 'frames20k')
 if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));
+// `npm run bench -- forks20k`: a fork's first segments (fork point, ramp, 10 s) at 20,000 units.
+if (only === 'forks20k') rows.push(...(await benchForkSegments20k()));
 // `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.
 if (only === 'forkload') rows.push(...(await benchForkLoad(process.argv.includes('--quick'))));
 printRows(rows);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
+import { segmentIndexAt } from '../../shared/battle/segments.js';
 import { SegmentWorld } from '../../client/lib/segmentWorld.js';
 import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 import { MemorySegmentSource } from './segmentSource.js';
@@ -8,7 +9,13 @@ import { MemorySegmentSource } from './segmentSource.js';
 // the timeline's stateAt, a seek costs at most one segment, playing prefetches at the rate, and a
 // compiling branch never shows an event past its frontier.
 
-const tl = buildFixtureTimeline(); // 60 s, 6 segments of 10 s
+const tl = buildFixtureTimeline(); // 60 s: the 10 s grid, cut at the decision point at 30 s and on its ramp (31, 33, 37 s)
+/** The segment holding ms, as a client finds it (from the segment list, never by division). */
+const at = (ms: number): number =>
+  segmentIndexAt(
+    new MemorySegmentSource(tl).bounds().map(([, endMs]) => ({ endMs })),
+    ms,
+  );
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe('SegmentWorld', () => {
@@ -44,11 +51,11 @@ describe('SegmentWorld', () => {
     expect(w.stateAt(35_000)).toBe(first); // not held yet: the last frame stays up, one request made
     await settle();
     await w.load(35_000);
-    expect(w.fetched).toEqual([0, 3]);
+    expect(w.fetched).toEqual([0, at(35_000)]);
     expect(w.stateAt(35_000)).toEqual(stateAt(tl.events, tl.keyframes, 35_000));
     w.stateAt(2_000); // back into a cached segment: no request
-    w.stateAt(31_000);
-    expect(w.fetched).toEqual([0, 3]);
+    w.stateAt(34_000);
+    expect(w.fetched).toEqual([0, at(35_000)]);
   });
 
   it('while playing, prefetches the next segments due within the horizon at the current rate', async () => {
@@ -90,6 +97,7 @@ describe('SegmentWorld', () => {
       await w.load(ms);
       w.stateAt(ms);
     }
-    expect([0, 1, 2, 3].filter((i) => w.has(i))).toEqual([2, 3]);
+    const loaded = [5_000, 15_000, 25_000, 35_000].map(at);
+    expect(loaded.filter((i) => w.has(i))).toEqual(loaded.slice(-2));
   });
 });

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { stateAt } from '../../shared/battle/seek.js';
+import { eventIndexAfter, stateAt } from '../../shared/battle/seek.js';
 import {
   buildSegment,
   packWorld,
+  plannedSegmentEnd,
   segmentBounds,
   segmentEnd,
   segmentIndexAt,
   stateInSegment,
   strengthSeries,
   unpackWorld,
+  SEGMENT_RAMP_MS,
   STRENGTH_SAMPLES,
 } from '../../shared/battle/segments.js';
 import { strengthBySide } from '../../shared/battle/state.js';
@@ -27,13 +29,30 @@ describe('segments (shared format)', () => {
     expect(segmentIndexAt(segs, 20_001)).toBe(3); // past the listed segments
   });
 
-  it('cuts segments on the grid and at every decision point, only once events are final', () => {
+  it('cuts segments on the grid, at every decision point and on its ramp, only once events are final', () => {
     const tl = compileBattle(terok).timeline;
     const points = tl.events.filter((e) => e.type === 'decision:point').map((e) => e.t);
     const bounds = segmentBounds(tl.events, tl.durationMs, 10_000);
     const ends = bounds.map(([, end]) => end);
     for (const t of points) if (t > 0) expect(ends).toContain(t);
-    for (const [start, end] of bounds) expect(end === (Math.floor(start / 10_000) + 1) * 10_000 || points.includes(end)).toBe(true);
+    // After every decision point: short segments ending 1, 3 and 7 s after it (when inside the battle).
+    const ramp = points.flatMap((t) => SEGMENT_RAMP_MS.map((r) => t + r)).filter((t) => t < tl.durationMs);
+    for (const t of ramp) expect(ends).toContain(t);
+    for (const [start, end] of bounds) {
+      expect(end === (Math.floor(start / 10_000) + 1) * 10_000 || points.includes(end) || ramp.includes(end) || end === tl.durationMs).toBe(
+        true,
+      );
+    }
+    // The segment right after a decision point is the ramp's first (1 s) unless the grid or the end comes first.
+    for (const t of points) {
+      const after = bounds.find(([s]) => s === t);
+      if (after) expect(after[1]).toBe(Math.min(t + SEGMENT_RAMP_MS[0], (Math.floor(t / 10_000) + 1) * 10_000));
+    }
+    // plannedSegmentEnd needs no event past its start: what a compile in progress simulates up to.
+    for (const [start, end] of bounds) {
+      const known = tl.events.slice(0, eventIndexAfter(tl.events, start));
+      expect(plannedSegmentEnd(known, start, 10_000)).toBeGreaterThanOrEqual(end);
+    }
     const p = points.find((t) => t % 10_000 !== 0)!;
     const start = Math.floor(p / 10_000) * 10_000;
     expect(segmentEnd(tl.events, start, 10_000, p - 1)).toBeNull(); // not known yet

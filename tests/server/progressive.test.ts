@@ -1,6 +1,13 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
+import {
+  SEGMENT_RAMP_MS,
+  segmentIndexAt,
+  stateInSegment,
+  unpackWorld,
+  type BranchManifest,
+  type SegmentPayload,
+} from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { battles, compileBattle, resumeFromCheckpoint, startFork, type BattleDefinition } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
@@ -95,6 +102,9 @@ describe('progressive fork over the server', () => {
     }
     const final = (await (await fetch(`${base}/manifest`)).json()) as BranchManifest;
     expect(final.complete).toBe(true);
+    // The first segment after the fork point is short (the ramp: 1 s, unless the grid comes sooner).
+    const atMs = branch.fork!.atMs;
+    expect(final.segments[forkIndex + 1].endMs).toBe(Math.min(atMs + SEGMENT_RAMP_MS[0], (Math.floor(atMs / 10_000) + 1) * 10_000));
     expect(final.outcome).not.toBeNull();
     // Folding each segment of the fork from its start gives the next one's start.
     let prev: SegmentPayload | null = null;

@@ -89,6 +89,12 @@ describe('GET .../segments/:index', () => {
       expect(plain.body).toEqual(json);
       const noBr = await raw(`${base}/segments/${info.index}`, { 'accept-encoding': 'br;q=0, gzip' });
       expect(noBr.headers.get('content-encoding')).toBe('gzip');
+      // Named by its hash (what clients send): the same segment; another hash is refused, a malformed one is 400.
+      expect((await raw(`${base}/segments/${info.index}?h=${info.hash}`, { 'accept-encoding': 'gzip' })).body).toEqual(gz.body);
+      const stale = await raw(`${base}/segments/${info.index}?h=${'0'.repeat(64)}`, {});
+      expect(stale.status).toBe(404);
+      expect(JSON.parse(stale.body.toString())).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect((await raw(`${base}/segments/${info.index}?h=xyz`, {})).status).toBe(400);
       const cached = await raw(`${base}/segments/${info.index}`, { 'if-none-match': `"${info.hash}"` });
       expect(cached.status).toBe(304);
       expect(cached.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');

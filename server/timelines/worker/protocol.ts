@@ -33,4 +33,6 @@ export type WorkerMessage = Response | ProgressMessage | InterimMessage;
 export interface WorkerOptions {
   checkpointCacheMb?: number;
   compileConcurrency?: number;
+  /** Test hook (EngineOptions.segmentPaceMs). */
+  segmentPaceMs?: number;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { Server } from 'socket.io';
 import { compileBattle, getBattle } from '../../../replays/index.js';
@@ -21,11 +22,17 @@ const kind = process.argv[2];
 const gc = (globalThis as { gc?: () => void }).gc;
 const send = (m: object) => process.send?.(m);
 
-process.on('message', (m: { type: string }) => {
+process.on('message', (m: { type: string; file?: string }) => {
   if (m.type === 'rss') {
     gc?.();
     gc?.();
-    send({ type: 'rss', rss: process.memoryUsage().rss });
+    const u = process.memoryUsage();
+    send({ type: 'rss', rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers });
+  }
+  // Investigation (what a socket costs): a heap snapshot to diff before/after the joins.
+  if (m.type === 'snapshot' && m.file) {
+    gc?.();
+    send({ type: 'snapshot', file: writeHeapSnapshot(m.file) });
   }
 });
 

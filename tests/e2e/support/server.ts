@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { createApp, type App } from '../../../server/app.js';
+import { createApp, type App, type AppOptions } from '../../../server/app.js';
 
 // A real Wardroom server on an ephemeral port, in memory, serving the built client.
 
@@ -9,8 +9,8 @@ export interface BootedServer {
   close(): Promise<void>;
 }
 
-export async function bootServer(): Promise<BootedServer> {
-  const app = createApp({ logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }), rateLimit: { points: 1000, durationS: 1 } });
+export async function bootServer(opts: Pick<AppOptions, 'forkSegmentPaceMs'> = {}): Promise<BootedServer> {
+  const app = createApp({ logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }), rateLimit: { points: 1000, durationS: 1 }, ...opts });
   const port = await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }

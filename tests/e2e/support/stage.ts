@@ -18,9 +18,12 @@ export interface Stage {
 /** The smallest battle keeps a suite quick; room logic does not depend on battle size. */
 const smallest = (battles: BattleListItem[]): BattleListItem => [...battles].sort((a, b) => a.durationMs - b.durationMs)[0];
 
-export async function bootStage(pick: (battles: BattleListItem[]) => BattleListItem = smallest): Promise<Stage> {
+export async function bootStage(
+  pick: (battles: BattleListItem[]) => BattleListItem = smallest,
+  serverOpts: Parameters<typeof bootServer>[0] = {},
+): Promise<Stage> {
   await ensureClientBuilt();
-  const server = await bootServer();
+  const server = await bootServer(serverOpts);
   const browser = await launchChromium();
   const battle = pick(await listBattles(server.url));
   const { roomId, instructorKey } = await createRoom(server.url, battle.id);
