@@ -56,6 +56,8 @@ export interface AppOptions {
   now?: () => number;
   /** Playback loop period. */
   tickMs?: number;
+  /** Largest keyframe list (estimated JSON bytes) `GET .../timeline` builds before answering 413 TOO_LARGE. */
+  maxKeyframeJsonBytes?: number;
   /** How far ahead of the play head events are streamed, in playback ms at rate 1. */
   lookaheadMs?: number;
   /** Per-socket command budget. */
@@ -221,6 +223,7 @@ export function createApp(opts: AppOptions = {}): App {
   web.use(
     apiRouter({
       ...{ rooms, timelines, metrics, logger, segments, roomExtras: voteStudy.extras, chat },
+      ...(opts.maxKeyframeJsonBytes === undefined ? {} : { maxKeyframeJsonBytes: opts.maxKeyframeJsonBytes }),
       health: () => healthReport(opts.health ?? [], { rooms: loop.activeRooms, sockets: io.of('/').sockets.size }),
     }),
   );

@@ -22,4 +22,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
   LIMIT_REACHED: 409,
   UNAVAILABLE: 503,
+  TOO_LARGE: 413,
 };

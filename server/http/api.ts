@@ -54,6 +54,8 @@ export interface ApiDeps {
   roomExtras?: import('../votes/routes.js').RoomExtras;
   /** Branch manifests (decision points for the branch tree without copying timelines). */
   segments?: SegmentStore;
+  /** Largest keyframe list (estimated JSON bytes) the full-timeline route builds; default MAX_KEYFRAME_JSON_BYTES. */
+  maxKeyframeJsonBytes?: number;
 }
 
 export function apiRouter(d: ApiDeps): express.Router {
@@ -90,6 +92,13 @@ export function apiRouter(d: ApiDeps): express.Router {
       await sendCachedJson(req, res, lean, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}-nokf`, () => lean satisfies TimelineResponse);
       return;
     }
+    // Keyframes of a 20,000-unit battle are ~10 MB of JSON each: the whole list would not fit in one string.
+    const kfBytes = estimatedKeyframeBytes(tl);
+    if (kfBytes > (d.maxKeyframeJsonBytes ?? MAX_KEYFRAME_JSON_BYTES))
+      throw new AppError(
+        'TOO_LARGE',
+        `this timeline's keyframes are ~${Math.round(kfBytes / 2 ** 20)} MB of JSON; ask with keyframes=none, or read its segments (/api/battles/${battleId}/branches/${tl.branchId}/manifest)`,
+      );
     await sendCachedJson(req, res, tl, `${tl.branchId}-${tl.eventsSha256.slice(0, 16)}`, () => tl satisfies TimelineResponse);
   });
 
@@ -158,6 +167,16 @@ export function apiRouter(d: ApiDeps): express.Router {
   });
 
   return r;
+}
+
+/** Largest keyframe list the full-timeline route serves (JSON bytes, estimated). */
+export const MAX_KEYFRAME_JSON_BYTES = 256 * 2 ** 20;
+/** A unit is ~450-500 bytes of keyframe JSON (measured on the three battles); an estimate, so nothing is built to know. */
+const KEYFRAME_BYTES_PER_UNIT = 500;
+function estimatedKeyframeBytes(tl: Timeline): number {
+  let units = 0;
+  for (const k of tl.keyframes) units += Object.keys(k.state.units).length;
+  return units * KEYFRAME_BYTES_PER_UNIT;
 }
 
 // One events-only copy per timeline object, so its encoded JSON is cached like the full one.

@@ -43,7 +43,9 @@ export type ErrorCode =
   /** A per-room cap (members, annotations, branches) is reached: docs/protocol.md "Limits". */
   | 'LIMIT_REACHED'
   /** A backend (Redis) is unreachable right now; retry the command (docs/protocol.md "Errors"). */
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  /** The response would be too large to build (a 20,000-unit battle's full timeline with keyframes): ask for less. */
+  | 'TOO_LARGE';
 
 export interface ErrorBody {
   code: ErrorCode;

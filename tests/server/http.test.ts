@@ -49,6 +49,23 @@ describe('HTTP API', () => {
     expect(again.status).toBe(304);
   });
 
+  it('answers 413 TOO_LARGE for keyframes too big to build, and still serves keyframes=none', async () => {
+    const small = await boot({ maxKeyframeJsonBytes: 1000 });
+    try {
+      const res = await fetch(`${small.url}/api/battles/${FIXTURE_BATTLE}/timeline`);
+      expect(res.status).toBe(413);
+      const body = (await res.json()) as { ok: boolean; error: { code: string; message: string } };
+      expect(body.ok).toBe(false);
+      expect(body.error.code).toBe('TOO_LARGE');
+      expect(body.error.message).toContain('keyframes=none');
+      const lean = await fetch(`${small.url}/api/battles/${FIXTURE_BATTLE}/timeline?keyframes=none`);
+      expect(lean.status).toBe(200);
+      expect(((await lean.json()) as { events: unknown[] }).events.length).toBeGreaterThan(100);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('404s unknown battles and branches with the error shape', async () => {
     for (const path of [
       '/api/battles/nope',
