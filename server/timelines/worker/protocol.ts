@@ -33,4 +33,6 @@ export type WorkerMessage = Response | ProgressMessage | InterimMessage;
 export interface WorkerOptions {
   checkpointCacheMb?: number;
   compileConcurrency?: number;
+  /** Module URLs the worker imports before its engine starts (benchmarks: a battle variant); none in production. */
+  preload?: string[];
 }
