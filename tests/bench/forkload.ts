@@ -70,6 +70,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
           socket: { forceNew: true },
         });
         clients.push(inst);
+        inst.socket.on('disconnect', (why) => console.error(`[forkload] instructor of ${roomId} disconnected: ${why}`));
         await inst.ready;
         for (let v = 0; v < viewersPerRoom; v++) {
           const c = new RoomClient({ url, roomId, name: `v${v}`, resyncMs: 0, socket: { forceNew: true } });
