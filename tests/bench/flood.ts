@@ -55,6 +55,23 @@ async function pings(sock: Socket, ms: number, every = 25): Promise<number[]> {
 
 let victimRefusals = 0;
 
+/** The server's playback-loop lag histogram (a tick every 100 ms, rooms or not): cumulative count per bucket. */
+async function lagBuckets(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^wardroom_loop_lag_ms_bucket\{le="([^"]+)"\} (\d+)$/gm)) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/** Server loop lag over a window (two snapshots): the smallest bucket bound holding 99% of the ticks, and the ticks. */
+function lagP99(before: Map<string, number>, after: Map<string, number>): { bound: string; ticks: number; late50: number } {
+  const delta = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const);
+  const ticks = delta.find(([le]) => le === '+Inf')?.[1] ?? 0;
+  const bound = delta.find(([, n]) => n >= ticks * 0.99)?.[0] ?? '+Inf';
+  const within50 = delta.find(([le]) => le === '50')?.[1] ?? 0;
+  return { bound, ticks, late50: ticks - within50 };
+}
+
 type FloodLimits = { floodDisconnectMs: number; floodBurst?: number };
 
 async function scenario(label: string, limits: FloodLimits, floodForMs: number, quick: boolean, mode = 'flood'): Promise<Row[]> {
@@ -72,12 +89,17 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
     const victim = io(url, { transports: ['websocket'], forceNew: true });
     await new Promise<void>((r) => victim.once('connect', () => r()));
     await pings(victim, 500); // warm up
+    const lag0 = await lagBuckets(url);
     const idle = await pings(victim, quick ? 2000 : 6000);
+    const lag1 = await lagBuckets(url);
     console.error(`[flood] ${label}: idle measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
     const flooder = child(['tests/bench/flooder.ts', url], { FLOOD_FOR_MS: String(floodForMs), FLOOD_MODE: mode });
     await waitFor('the flooder', () => flooder.out().includes('flooding'));
     await sleep(100); // the flood is under way
+    const lag2 = await lagBuckets(url);
     const flooded = await pings(victim, Math.min(floodForMs, floodDisconnectMs) - 400);
+    const lag3 = await lagBuckets(url);
+    const [lagIdle, lagFlood] = [lagP99(lag0, lag1), lagP99(lag2, lag3)];
     console.error(`[flood] ${label}: flood measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
     await flooder.exited;
     const f = JSON.parse(flooder.out().trim().split('\n').pop() ?? '{}') as { sent: number; refused: number; ms: number; reason: string };
@@ -96,6 +118,13 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
       { bench: 'flood', battle: '-', value: idle99, unit: 'ms', note: `ping p99 idle; ${label}` },
       { bench: 'flood', battle: '-', value: pct(flooded, 50), unit: 'ms', note: `ping p50 under flood (${flooded.length} pings); ${note}` },
       { bench: 'flood', battle: '-', value: flood99, unit: 'ms', note: `ping p99 under flood; ${label}` },
+      {
+        bench: 'flood',
+        battle: '-',
+        value: lagFlood.bound === '+Inf' ? Number.POSITIVE_INFINITY : Number(lagFlood.bound),
+        unit: 'ms',
+        note: `server loop lag p99 (bucket bound) under flood: ${lagFlood.late50} of ${lagFlood.ticks} ticks later than 50 ms; idle: p99 <= ${lagIdle.bound} ms, ${lagIdle.late50} of ${lagIdle.ticks} late; ${label}`,
+      },
       {
         bench: 'flood',
         battle: '-',
