@@ -20,6 +20,11 @@ export class SocketBudget {
     private readonly burstRefusals = Infinity,
   ) {}
 
+  /** Refusals in the current window so far. */
+  get refusals(): number {
+    return this.refusedInWindow;
+  }
+
   /** Ms until the current window ends (when a refused socket may send again). */
   windowLeft(now: number): number {
     return Math.max(0, this.windowStart + this.windowMs - now);

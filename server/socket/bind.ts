@@ -85,7 +85,10 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
     if (verdict !== 'ok') {
       deps.metrics.refused.inc();
       if (verdict === 'flood') return cutOff(socket, deps);
-      if (ackFn) safeReply(ackFn, deps.logger)(REFUSED);
+      // Every answer is a write: refusals are answered up to the budget again per window (a client bursting to
+      // twice its budget hears about each one); past that the socket floods and the rest of the read batch is
+      // dropped unanswered, with no closure or write per message.
+      if (ackFn && own.refusals <= deps.limits.socketEventsPerS) answerRefused(ackFn);
       holdReads(socket, own.windowLeft(now)); // read nothing more from it until its window ends
       return;
     }
@@ -94,6 +97,14 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
     // The handler gets exactly what `schema` parsed, so erasing its payload type here is safe.
     void run(socket, deps, event, schema, handler as unknown as Handler<E>, raw, reply);
   });
+}
+
+function answerRefused(ack: Reply): void {
+  try {
+    ack(REFUSED);
+  } catch {
+    // A client ack that throws is its own problem; a refusal stays silent in the logs.
+  }
 }
 
 function cutOff(socket: AppSocket, deps: BindDeps): void {
