@@ -69,11 +69,11 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
   handler: (payload: z.infer<S>, ctx: Ctx) => Promise<AckResult<E>>,
 ): void {
   let budget = budgets.get(socket);
-  if (!budget)
-    budgets.set(
-      socket,
-      (budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst)),
-    );
+  if (!budget) {
+    budget = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst);
+    budgets.set(socket, budget);
+    shedBeforeDecoding(socket, deps, budget);
+  }
   const own = budget;
   (socket as unknown as LooseSocket).on(event, (...args: unknown[]) => {
     // socket.io passes the ack last; `emit('playback:play', ack)` has no payload at all.
@@ -96,6 +96,26 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
     const raw = typeof args[0] === 'function' ? undefined : args[0];
     // The handler gets exactly what `schema` parsed, so erasing its payload type here is safe.
     void run(socket, deps, event, schema, handler as unknown as Handler<E>, raw, reply);
+  });
+}
+
+/**
+ * A flood's messages are dropped before socket.io decodes them once the socket is past its budget and past the
+ * refusals it gets answered in this window: socket.io's client reads engine.io's `data` events, so this filter
+ * sits in front of that listener. (The messages of one TCP read arrive together, so a read held back by
+ * holdReads still brings a batch; decoding it cost most of a flood's remaining stall.) The dropped messages still
+ * count toward the cut-off.
+ */
+function shedBeforeDecoding(socket: AppSocket, deps: BindDeps, budget: SocketBudget): void {
+  const client = socket.client as unknown as { ondata?: (data: unknown) => void };
+  const decode = client.ondata;
+  if (typeof decode !== 'function' || !socket.conn.listeners('data').includes(decode)) return; // socket.io changed: stay correct
+  socket.conn.off('data', decode);
+  socket.conn.on('data', (data: unknown) => {
+    const now = performance.now();
+    if (!budget.shedding(now, deps.limits.socketEventsPerS)) return decode(data);
+    deps.metrics.refused.inc();
+    if (budget.take(now) === 'flood') cutOff(socket, deps);
   });
 }
 

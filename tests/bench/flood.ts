@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { writeBenchJson } from './benchJson.js';
 import { pct, type Row } from './stats.js';
 
 // The flood figure (issue #13 item 3): a well-behaved client's clock:ping round trip, idle and while another
@@ -140,10 +141,14 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
 }
 
 export async function benchFlood(quick = false): Promise<Row[]> {
-  return [
+  const rows = [
     ...(await scenario('default cut-offs (600 refusals in 1 s, or 3 s sustained)', { floodDisconnectMs: 3000 }, 10_000, quick)),
     ...(await scenario('sustained cut-off only (3 s)', { floodDisconnectMs: 3000, floodBurst: 1e6 }, 10_000, quick)),
     ...(await scenario('no cut-off (refusing only)', { floodDisconnectMs: 600_000, floodBurst: 1e6 }, quick ? 3000 : 8000, quick)),
     ...(await scenario('control: a CPU hog, no flood', { floodDisconnectMs: 3000 }, 10_000, quick, 'hog')),
   ];
+  writeBenchJson(quick ? 'floodQuick' : 'flood', `npm run bench -- ${quick ? 'flood-quick' : 'flood'}`, rows, {
+    target: "another client's ping p99 under flood <= 2x its idle p99 and < 50 ms",
+  });
+  return rows;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { BATTLE, distinctPaths } from './forkloadVariant.js';
+import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
@@ -114,7 +115,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     const r = await ask(child, 'report');
     const mb = (b: number) => b / 1e6;
     const bound = timelineMb + checkpointMb + 300;
-    return [
+    const rows: Row[] = [
       {
         bench: 'fork load: server peak RSS',
         battle: BATTLE,
@@ -130,6 +131,17 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s`,
       },
     ];
+    const goals = { rssBoundMb: bound, rssMet: mb(r.rssPeak ?? 0) < bound, lagP99TargetMs: 50, lagMet: (r.lagP99 ?? 0) <= 50 };
+    console.error(
+      `[forkload] ${made.size} distinct forks; RSS ${goals.rssMet ? 'met' : 'MISSED'}, loop lag ${goals.lagMet ? 'met' : 'MISSED'}`,
+    );
+    writeBenchJson(quick ? 'forkloadQuick' : 'forkload', `npm run bench -- forkload${quick ? ' --quick' : ''}`, rows, {
+      rooms,
+      forks: done,
+      distinct: made.size,
+      goals,
+    });
+    return rows;
   } finally {
     for (const c of clients) c.close();
     child.send('exit');
