@@ -1,8 +1,8 @@
 import { io as ioc } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
-import type { Annotation } from '../../shared/protocol/events.js';
 import { MemoryStore } from '../../server/store/memory.js';
+import type { CappedAdd } from '../../server/store/types.js';
 import { advanced, boot, clientId, quietPeriod, spread, until, waitFor, type Booted } from './helpers.js';
 import { buildFixtureTimeline } from './fixtures/timeline.js';
 
@@ -187,7 +187,7 @@ describe('rooms: synchronized playback', () => {
 
   it('a failing backend becomes INTERNAL for that command only', async () => {
     class BrokenAnnotations extends MemoryStore {
-      override async addAnnotation(_a: Annotation): Promise<{ created: boolean; annotation: Annotation }> {
+      override async addAnnotationsCapped(): Promise<CappedAdd> {
         throw new Error('disk on fire');
       }
     }
