@@ -1,5 +1,6 @@
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
+import { ByteLru } from '../../shared/cache/ByteLru.js';
 import { compileBattle, startFork, type Compilation, type CompiledBranch } from './compiler.js';
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import type { BattleDefinition } from './types.js';
@@ -17,7 +18,7 @@ export class BranchNotFoundError extends Error {
 }
 
 export interface BranchCatalogOptions {
-  /** Compiled branches kept in memory (history is always kept). */
+  /** Compiled branches kept in memory, histories included (a history is always kept). */
   maxBranches?: number;
   /** Byte budget of the kept branches (approxBranchBytes; histories count but are never dropped). */
   maxBytes?: number;
@@ -42,24 +43,20 @@ export function approxBranchBytes(b: CompiledBranch): number {
 }
 
 export class BranchCatalog {
-  private readonly cache = new Map<string, CompiledBranch>();
-  private readonly sizes = new Map<string, number>();
-  private readonly pinned = new Set<string>();
-  private readonly maxBranches: number;
-  private readonly maxBytes: number;
-  private total = 0;
+  // One LRU (shared/cache/ByteLru.ts): least recently used first, histories pinned. An evicted branch is
+  // compiled again (identically) when asked for.
+  private readonly cache: ByteLru<CompiledBranch>;
 
   constructor(
     private readonly lookup: (battleId: string) => BattleDefinition | undefined,
     opts: BranchCatalogOptions = {},
   ) {
-    this.maxBranches = opts.maxBranches ?? 64;
-    this.maxBytes = opts.maxBytes ?? Infinity;
+    this.cache = new ByteLru({ maxEntries: opts.maxBranches ?? 64, maxBytes: opts.maxBytes, sizeOf: approxBranchBytes });
   }
 
   /** Approximate bytes of the branches kept (see approxBranchBytes). */
   get bytes(): number {
-    return this.total;
+    return this.cache.bytes;
   }
 
   get size(): number {
@@ -77,35 +74,12 @@ export class BranchCatalog {
   }
 
   private remember(battleId: string, b: CompiledBranch, pin = false): CompiledBranch {
-    const k = this.key(battleId, b.timeline.branchId);
-    this.drop(k);
-    const bytes = approxBranchBytes(b);
-    this.cache.set(k, b);
-    this.sizes.set(k, bytes);
-    this.total += bytes;
-    if (pin) this.pinned.add(k);
-    // Least recently used first; history stays. An evicted branch is compiled again (identically) when asked for.
-    for (const old of this.cache.keys()) {
-      if (this.cache.size - this.pinned.size <= this.maxBranches && this.total <= this.maxBytes) break;
-      if (!this.pinned.has(old) && old !== k) this.drop(old);
-    }
+    this.cache.set(this.key(battleId, b.timeline.branchId), b, pin ? { pinned: true } : {});
     return b;
-  }
-
-  private drop(k: string): void {
-    if (!this.cache.delete(k)) return;
-    this.total -= this.sizes.get(k) ?? 0;
-    this.sizes.delete(k);
   }
 
   private cached(battleId: string, branchId: string): CompiledBranch | undefined {
-    const k = this.key(battleId, branchId);
-    const b = this.cache.get(k);
-    if (b) {
-      this.cache.delete(k);
-      this.cache.set(k, b);
-    }
-    return b;
+    return this.cache.get(this.key(battleId, branchId));
   }
 
   historyBranchId(battleId: string): string {

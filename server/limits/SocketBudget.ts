@@ -20,6 +20,19 @@ export class SocketBudget {
     private readonly burstRefusals = Infinity,
   ) {}
 
+  /** Refusals in the current window so far. */
+  get refusals(): number {
+    return this.refusedInWindow;
+  }
+
+  /**
+   * Is the socket past its budget and past `answered` refusals in the current window? Then further messages of
+   * the window can be dropped before they are even decoded (they would be refused unanswered anyway).
+   */
+  shedding(now: number, answered: number): boolean {
+    return now - this.windowStart < this.windowMs && this.used >= this.points && this.refusedInWindow >= answered;
+  }
+
   /** Ms until the current window ends (when a refused socket may send again). */
   windowLeft(now: number): number {
     return Math.max(0, this.windowStart + this.windowMs - now);

@@ -157,12 +157,12 @@ export class RoomService {
     const loaded = await this.load(p.roomId);
     const memberId = memberIdFor(p.roomId, p.clientId);
     const existing = p.clientId ? await this.store.getMember(p.roomId, memberId) : null;
-    if (!existing && (await this.store.listMembers(p.roomId)).length >= this.caps.roomMembers) {
-      throw new AppError('LIMIT_REACHED', `room is full (${this.caps.roomMembers} members)`);
-    }
     const role = resolveRole(p.role, keyMatches(p.instructorKey, loaded.room.instructorKey), existing);
     const member: Member = { memberId, name: p.name, role, connected: true };
-    await this.store.upsertMember(p.roomId, member);
+    // Atomic check-and-add: only present members fill places, so departed ones never keep a class out.
+    if (!(await this.store.admitMember(p.roomId, member, this.caps.roomMembers))) {
+      throw new AppError('LIMIT_REACHED', `room is full (${this.caps.roomMembers} members present)`);
+    }
     return { member, loaded };
   }
 
@@ -211,8 +211,6 @@ export class RoomService {
 
   async addAnnotation(roomId: string, member: Member, p: AnnotationAddPayload): Promise<{ created: boolean; annotation: Annotation }> {
     const { playhead, timeline } = await this.load(roomId);
-    const stored = await this.store.listAnnotations(roomId);
-    if (stored.length >= this.caps.roomAnnotations && !stored.some((a) => a.id === p.id)) throw this.annotationCap();
     const now = this.now();
     const positionMs = Math.min(p.positionMs, timeline.durationMs);
     const a: Annotation = {
@@ -231,7 +229,9 @@ export class RoomService {
       createdAt: now,
       updatedAt: now,
     };
-    return this.store.addAnnotation(a);
+    const res = await this.store.addAnnotationsCapped(roomId, [a], this.caps.roomAnnotations);
+    if (res.full) throw this.annotationCap();
+    return res.results[0];
   }
 
   async annotation(roomId: string, id: string): Promise<Annotation> {
@@ -259,13 +259,8 @@ export class RoomService {
   /** Import an export (GET /api/rooms/:id/annotations): ids are kept, so importing twice is harmless. */
   async importAnnotations(roomId: string, member: Member, p: AnnotationImportPayload): Promise<Annotation[]> {
     const { playhead, timeline } = await this.load(roomId);
-    // All or nothing: an import that would pass the cap imports none of its new annotations.
-    const ids = new Set((await this.store.listAnnotations(roomId)).map((a) => a.id));
-    const fresh = new Set(p.annotations.map((a) => a.id).filter((id) => !ids.has(id)));
-    if (ids.size + fresh.size > this.caps.roomAnnotations) throw this.annotationCap();
     const now = this.now();
-    const created: Annotation[] = [];
-    for (const item of p.annotations) {
+    const list = p.annotations.map((item): Annotation => {
       const a: Annotation = {
         id: item.id,
         roomId,
@@ -289,14 +284,20 @@ export class RoomService {
         updatedAt: now,
       };
       if (a.phaseId === undefined) delete a.phaseId;
-      const res = await this.store.addAnnotation(a);
-      if (res.created) created.push(res.annotation);
-    }
-    return created;
+      return a;
+    });
+    // All or nothing: an import that would pass the cap imports none of its new annotations.
+    const res = await this.store.addAnnotationsCapped(roomId, list, this.caps.roomAnnotations);
+    if (res.full) throw this.annotationCap();
+    return res.results.filter((r) => r.created).map((r) => r.annotation);
   }
 
   private annotationCap(): AppError {
     return new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomAnnotations} annotations`);
+  }
+
+  private branchCap(): AppError {
+    return new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomBranches} what-if branches`);
   }
 
   annotations(roomId: string, branchId?: string): Promise<Annotation[]> {
@@ -324,9 +325,8 @@ export class RoomService {
         ? await this.timelineOf(roomId, room.battleId, fromBranchId)
         : loaded.timeline;
     // Checked before compiling: a full room costs no compile. (At the cap even a fork that names a known branch is refused.)
-    if ((await this.store.listBranches(roomId)).length >= this.caps.roomBranches) {
-      throw new AppError('LIMIT_REACHED', `room holds its maximum of ${this.caps.roomBranches} what-if branches`);
-    }
+    // The exact check is atomic, when the branch is recorded (two processes may both pass this one).
+    if ((await this.store.listBranches(roomId)).length >= this.caps.roomBranches) throw this.branchCap();
     const release = this.forkQuota.acquire(roomId, address);
     let onStarted!: (m: BranchManifest) => void;
     const started = new Promise<BranchManifest>((resolve) => (onStarted = resolve));
@@ -352,7 +352,7 @@ export class RoomService {
       const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === m.branchId);
       if (existing) return { branch: existing, created: false, completed: null };
       const pending = pendingBranchInfo(m, member.name, this.now());
-      await this.store.addBranch(roomId, pending);
+      if ((await this.store.addBranch(roomId, pending, this.caps.roomBranches)) === 'full') throw this.branchCap();
       const completed = compiled.then(async (tl) => {
         if (isFull(tl)) this.timelines.put(tl);
         const info = branchInfoOf(tl, member.name, pending.createdAt);
@@ -389,7 +389,12 @@ export class RoomService {
     const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);
     if (existing) return { branch: existing, created: false };
     const info = branchInfoOf(tl, member.name, this.now());
-    await this.store.addBranch(roomId, info);
+    const added = await this.store.addBranch(roomId, info, this.caps.roomBranches);
+    if (added === 'full') throw this.branchCap();
+    if (added === 'exists') {
+      const raced = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);
+      if (raced) return { branch: raced, created: false };
+    }
     return { branch: info, created: true };
   }
 

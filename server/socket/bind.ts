@@ -70,11 +70,11 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
 ): void {
   const listener = (socket: AppSocket, args: unknown[]): void => {
     let own = budgets.get(socket);
-    if (!own)
-      budgets.set(
-        socket,
-        (own = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst)),
-      );
+    if (!own) {
+      own = new SocketBudget(deps.limits.socketEventsPerS, 1000, deps.limits.floodDisconnectMs, deps.limits.floodBurst);
+      budgets.set(socket, own);
+      shedBeforeDecoding(socket, deps, own);
+    }
     // socket.io passes the ack last; `emit('playback:play', ack)` has no payload at all.
     const last = args[args.length - 1];
     const ackFn = typeof last === 'function' ? (last as Reply) : null;
@@ -87,7 +87,10 @@ export function bind<E extends ClientEventName, S extends (typeof clientEventSch
         cutOff(socket, deps);
         return;
       }
-      if (ackFn) safeReply(ackFn, deps.logger)(REFUSED);
+      // Every answer is a write: refusals are answered up to the budget again per window (a client bursting to
+      // twice its budget hears about each one); past that the socket floods and the rest of the read batch is
+      // dropped unanswered, with no closure or write per message.
+      if (ackFn && own.refusals <= deps.limits.socketEventsPerS) answerRefused(ackFn);
       holdReads(socket, own.windowLeft(now)); // read nothing more from it until its window ends
       return;
     }
@@ -125,6 +128,34 @@ export class HandlerTable {
   /** Route every client event of `socket` through the table. */
   attach(socket: AppSocket): void {
     (socket as unknown as { onAny(fn: (...args: unknown[]) => void): void }).onAny(this.dispatch as (...args: unknown[]) => void);
+  }
+}
+
+/**
+ * A flood's messages are dropped before socket.io decodes them once the socket is past its budget and past the
+ * refusals it gets answered in this window: socket.io's client reads engine.io's `data` events, so this filter
+ * sits in front of that listener. (The messages of one TCP read arrive together, so a read held back by
+ * holdReads still brings a batch; decoding it cost most of a flood's remaining stall.) The dropped messages still
+ * count toward the cut-off.
+ */
+function shedBeforeDecoding(socket: AppSocket, deps: BindDeps, budget: SocketBudget): void {
+  const client = socket.client as unknown as { ondata?: (data: unknown) => void };
+  const decode = client.ondata;
+  if (typeof decode !== 'function' || !socket.conn.listeners('data').includes(decode)) return; // socket.io changed: stay correct
+  socket.conn.off('data', decode);
+  socket.conn.on('data', (data: unknown) => {
+    const now = performance.now();
+    if (!budget.shedding(now, deps.limits.socketEventsPerS)) return decode(data);
+    deps.metrics.refused.inc();
+    if (budget.take(now) === 'flood') cutOff(socket, deps);
+  });
+}
+
+function answerRefused(ack: Reply): void {
+  try {
+    ack(REFUSED);
+  } catch {
+    // A client ack that throws is its own problem; a refusal stays silent in the logs.
   }
 }
 

@@ -4,6 +4,8 @@ import {
   DEFAULT_MEMBER_GRACE_MS,
   DEFAULT_ROOM_TTL_MS,
   sortAnnotations,
+  type BranchAdd,
+  type CappedAdd,
   type CasResult,
   type Playhead,
   type Retention,
@@ -117,6 +119,16 @@ export class MemoryStore implements Store {
     else if (!r.gone.has(member.memberId)) r.gone.set(member.memberId, this.now());
   }
 
+  // Check and write with no await between them: atomic on one event loop, like the Redis scripts.
+  async admitMember(roomId: string, member: Member, cap: number): Promise<boolean> {
+    const r = this.live(roomId);
+    if (!r) return false;
+    const present = r.members.has(member.memberId) && !r.gone.has(member.memberId);
+    if (!present && r.members.size - r.gone.size >= cap) return false;
+    await this.upsertMember(roomId, { ...member, connected: true });
+    return true;
+  }
+
   async getMember(roomId: string, memberId: string): Promise<Member | null> {
     const r = this.live(roomId);
     if (r) this.prune(r);
@@ -137,6 +149,20 @@ export class MemoryStore implements Store {
     if (existing) return { created: false, annotation: clone(existing) };
     r.annotations.set(a.id, clone(a));
     return { created: true, annotation: clone(a) };
+  }
+
+  async addAnnotationsCapped(roomId: string, list: Annotation[], cap: number): Promise<CappedAdd> {
+    const r = this.live(roomId);
+    if (!r) throw new Error(`room ${roomId} does not exist`);
+    const fresh = new Set(list.map((a) => a.id).filter((id) => !r.annotations.has(id)));
+    if (r.annotations.size + fresh.size > cap) return { full: true };
+    const results = list.map((a) => {
+      const existing = r.annotations.get(a.id);
+      if (existing) return { created: false, annotation: clone(existing) };
+      r.annotations.set(a.id, clone(a));
+      return { created: true, annotation: clone(a) };
+    });
+    return { full: false, results };
   }
 
   async getAnnotation(roomId: string, id: string): Promise<Annotation | null> {
@@ -160,9 +186,13 @@ export class MemoryStore implements Store {
     return sortAnnotations(all.filter((a) => branchId === undefined || a.branchId === branchId).map(clone));
   }
 
-  async addBranch(roomId: string, branch: BranchInfo): Promise<void> {
+  async addBranch(roomId: string, branch: BranchInfo, cap = Number.POSITIVE_INFINITY): Promise<BranchAdd> {
     const r = this.live(roomId);
-    if (r && !r.branches.has(branch.branchId)) r.branches.set(branch.branchId, clone(branch));
+    if (!r) return 'full';
+    if (r.branches.has(branch.branchId)) return 'exists';
+    if (r.branches.size >= cap) return 'full';
+    r.branches.set(branch.branchId, clone(branch));
+    return 'created';
   }
 
   async updateBranch(roomId: string, branch: BranchInfo): Promise<void> {

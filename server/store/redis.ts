@@ -18,6 +18,8 @@ import {
   DEFAULT_ROOM_TTL_MS,
   sortAnnotations,
   touchEveryMs,
+  type BranchAdd,
+  type CappedAdd,
   type CasResult,
   type Playhead,
   type Retention,
@@ -76,6 +78,41 @@ if ARGV[3] == '1' then redis.call('ZREM', KEYS[2], ARGV[1]) else redis.call('ZAD
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
 return 1`;
+
+// KEYS: members, gone. ARGV: memberId, json (connected), cap, ttl. Present members = members not in `gone`
+// (gone holds exactly the disconnected ones), so the count is O(1). 1 = admitted, 0 = room full.
+const ADMIT_MEMBER = `
+local present = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 and not redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not present and redis.call('HLEN', KEYS[1]) - redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+// KEYS: ann. ARGV: cap, ttl, then id, json pairs. All or nothing: {0} when the new ids would pass the cap;
+// else {1, r1, r2, ...} with ri = 1 (created) or the stored JSON (the id was there).
+const ADD_ANNOTATIONS_CAPPED = `
+local fresh, n = {}, 0
+for i = 3, #ARGV, 2 do
+  local id = ARGV[i]
+  if not fresh[id] and redis.call('HEXISTS', KEYS[1], id) == 0 then fresh[id] = true; n = n + 1 end
+end
+if redis.call('HLEN', KEYS[1]) + n > tonumber(ARGV[1]) then return {0} end
+local out = {1}
+for i = 3, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then out[#out + 1] = 1
+  else out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i]) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return out`;
+
+// KEYS: branches. ARGV: branchId, json, cap ('' = none), ttl.
+const ADD_BRANCH = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'exists' end
+if ARGV[3] ~= '' and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'full' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 'created'`;
 
 // KEYS: members, gone. ARGV: cutoff (disconnected at or before it = pruned), memberId or ''.
 // Returns the member's JSON (memberId given) or every remaining member's JSON.
@@ -255,6 +292,16 @@ export class RedisStore implements Store {
     });
   }
 
+  admitMember(roomId: string, member: Member, cap: number): Promise<boolean> {
+    return this.room(roomId, async () => {
+      const res = await this.client.eval(ADMIT_MEMBER, {
+        keys: [this.key(roomId, 'members'), this.key(roomId, 'gone')],
+        arguments: [member.memberId, JSON.stringify({ ...member, connected: true }), String(cap), this.ttl],
+      });
+      return res === 1;
+    });
+  }
+
   private pruneAndRead(roomId: string, memberId: string): Promise<unknown> {
     return this.client.eval(PRUNE_AND_READ, {
       keys: [this.key(roomId, 'members'), this.key(roomId, 'gone')],
@@ -286,6 +333,21 @@ export class RedisStore implements Store {
     });
   }
 
+  addAnnotationsCapped(roomId: string, list: Annotation[], cap: number): Promise<CappedAdd> {
+    return this.room(roomId, async () => {
+      const res = (await this.client.eval(ADD_ANNOTATIONS_CAPPED, {
+        keys: [this.key(roomId, 'ann')],
+        arguments: [String(cap), this.ttl, ...list.flatMap((a) => [a.id, JSON.stringify(a)])],
+      })) as (number | string)[];
+      if (res[0] === 0) return { full: true };
+      const results = list.map((a, i) => {
+        const r = res[i + 1];
+        return typeof r === 'string' ? { created: false, annotation: JSON.parse(r) as Annotation } : { created: true, annotation: a };
+      });
+      return { full: false, results };
+    });
+  }
+
   getAnnotation(roomId: string, id: string): Promise<Annotation | null> {
     return this.room(roomId, async () => {
       const json = await this.client.hGet(this.key(roomId, 'ann'), id);
@@ -311,10 +373,13 @@ export class RedisStore implements Store {
     });
   }
 
-  addBranch(roomId: string, branch: BranchInfo): Promise<void> {
+  addBranch(roomId: string, branch: BranchInfo, cap?: number): Promise<BranchAdd> {
     return this.room(roomId, async () => {
-      const key = this.key(roomId, 'branches');
-      await this.client.multi().hSetNX(key, branch.branchId, JSON.stringify(branch)).pExpire(key, this.ttlMs).exec();
+      const res = await this.client.eval(ADD_BRANCH, {
+        keys: [this.key(roomId, 'branches')],
+        arguments: [branch.branchId, JSON.stringify(branch), cap === undefined || !Number.isFinite(cap) ? '' : String(cap), this.ttl],
+      });
+      return res as BranchAdd;
     });
   }
 

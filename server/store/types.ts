@@ -21,6 +21,10 @@ export interface Playhead {
   clock: PlaybackClock;
 }
 
+export type BranchAdd = 'created' | 'exists' | 'full';
+
+export type CappedAdd = { full: true } | { full: false; results: { created: boolean; annotation: Annotation }[] };
+
 export type CasResult = { ok: true } | { ok: false; current: Playhead | null };
 
 export interface Store {
@@ -34,11 +38,23 @@ export interface Store {
   casPlayhead(roomId: string, expectedVersion: number, next: Playhead): Promise<CasResult>;
 
   upsertMember(roomId: string, member: Member): Promise<void>;
+  /**
+   * Store `member` (connected) if the room has a place for it, in one atomic step (two processes racing for the
+   * last place: one gets it). Only present (connected) members fill places; a member already present keeps its
+   * own. False (nothing written) when `cap` present members are there already.
+   */
+  admitMember(roomId: string, member: Member, cap: number): Promise<boolean>;
   getMember(roomId: string, memberId: string): Promise<Member | null>;
   listMembers(roomId: string): Promise<Member[]>;
 
   /** Idempotent by (roomId, id): the first stored annotation wins and is returned with created=false on retries. */
   addAnnotation(a: Annotation): Promise<{ created: boolean; annotation: Annotation }>;
+  /**
+   * Add several annotations of one room, all or nothing and atomically: when the ids not stored yet would take
+   * the room past `cap` annotations, nothing is written (`full`). Otherwise each is added as by addAnnotation
+   * (a stored id keeps its first version).
+   */
+  addAnnotationsCapped(roomId: string, list: Annotation[], cap: number): Promise<CappedAdd>;
   getAnnotation(roomId: string, id: string): Promise<Annotation | null>;
   /** Overwrite an existing annotation; false when it no longer exists. */
   updateAnnotation(a: Annotation): Promise<boolean>;
@@ -46,8 +62,11 @@ export interface Store {
   /** Ordered by positionMs, then createdAt. */
   listAnnotations(roomId: string, branchId?: string): Promise<Annotation[]>;
 
-  /** Idempotent by branchId. */
-  addBranch(roomId: string, branch: BranchInfo): Promise<void>;
+  /**
+   * Idempotent by branchId. With `cap`, atomic: a new branch is refused (`full`, nothing written) when the
+   * room holds `cap` branches already.
+   */
+  addBranch(roomId: string, branch: BranchInfo, cap?: number): Promise<BranchAdd>;
   /** Replace a recorded branch (a progressive fork recorded at its ack, completed later); no-op if absent. */
   updateBranch(roomId: string, branch: BranchInfo): Promise<void>;
   listBranches(roomId: string): Promise<BranchInfo[]>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { BranchManifest } from '../../shared/battle/segments.js';
-import { ByteLru } from './ByteLru.js';
+import { ByteLru } from '../../shared/cache/ByteLru.js';
 import { encodedBytes, type EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { SharedSegments } from './shared/SharedSegments.js';
@@ -59,12 +59,12 @@ export interface SegmentStoreOptions {
 }
 
 export class SegmentStore implements FrontierSource {
-  private readonly manifests = new Map<string, ManifestEntry>();
+  /** Manifests: a compile in progress is pinned (its frontier is live); finished ones past maxManifests go. */
+  private readonly manifests: ByteLru<ManifestEntry>;
   private readonly segments: ByteLru<EncodedSegment>;
   private readonly loading = new Map<string, Promise<ManifestEntry | null>>();
   private readonly fetching = new Map<string, Promise<EncodedSegment | null>>();
   private readonly listeners = new Map<string, Set<(f: Frontier) => void>>();
-  private readonly maxManifests: number;
   private readonly shared: SharedSegments | null;
   private readonly sharedError: (err: unknown) => void;
 
@@ -72,8 +72,8 @@ export class SegmentStore implements FrontierSource {
     private readonly source: SegmentSource,
     opts: SegmentStoreOptions,
   ) {
-    this.segments = new ByteLru(opts.maxBytes, encodedBytes);
-    this.maxManifests = opts.maxManifests ?? 2048;
+    this.segments = new ByteLru({ maxBytes: opts.maxBytes, sizeOf: encodedBytes });
+    this.manifests = new ByteLru({ maxEntries: opts.maxManifests ?? 2048 });
     this.shared = opts.shared ?? null;
     this.sharedError = opts.onSharedError ?? (() => {});
     source.onProgress((p) => this.ingest(p));
@@ -82,7 +82,7 @@ export class SegmentStore implements FrontierSource {
 
   /** The builder lost its compiles in progress: forget their growing manifests (the next ask restarts them). */
   private dropIncomplete(): void {
-    for (const [k, e] of this.manifests) if (!e.manifest.complete) this.manifests.delete(k);
+    for (const [k, e] of [...this.manifests.entries()]) if (!e.manifest.complete) this.manifests.delete(k);
   }
 
   /** Bytes of encoded segments held. */
@@ -124,19 +124,14 @@ export class SegmentStore implements FrontierSource {
 
   private setManifest(m: BranchManifest): ManifestEntry {
     const k = this.key(m.battleId, m.branchId);
-    const old = this.manifests.get(k);
+    const old = this.manifests.peek(k);
     // A late copy of an older state (a fetch racing the pushes) must not move the frontier back.
     if (old && (old.manifest.complete || old.manifest.compiledMs > m.compiledMs) && !m.complete) return old;
     if (old?.manifest.complete) return old;
     const json = Buffer.from(JSON.stringify(m));
     const etag = `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`;
     const entry: ManifestEntry = { manifest: m, etag, json, gzip: gzipSync(json) };
-    this.manifests.delete(k);
-    this.manifests.set(k, entry);
-    for (const [key, e] of this.manifests) {
-      if (this.manifests.size <= this.maxManifests) break;
-      if (e.manifest.complete) this.manifests.delete(key);
-    }
+    this.manifests.set(k, entry, { pinned: !m.complete });
     if (!old || old.manifest.compiledMs !== m.compiledMs || old.manifest.complete !== m.complete) {
       const f = frontierOf(m);
       for (const fn of this.listeners.get(k) ?? []) fn(f);
@@ -145,18 +140,14 @@ export class SegmentStore implements FrontierSource {
   }
 
   peekManifest(battleId: string, branchId: string): ManifestEntry | undefined {
-    return this.manifests.get(this.key(battleId, branchId));
+    return this.manifests.peek(this.key(battleId, branchId));
   }
 
   /** The manifest, from memory or the builder; null for an unknown battle/branch. */
   async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<ManifestEntry | null> {
     const k = this.key(battleId, branchId);
     const hit = this.manifests.get(k);
-    if (hit) {
-      this.manifests.delete(k);
-      this.manifests.set(k, hit);
-      return hit;
-    }
+    if (hit) return hit;
     let p = this.loading.get(k);
     if (!p) {
       p = (async () => {
@@ -200,7 +191,7 @@ export class SegmentStore implements FrontierSource {
   }
 
   frontier(battleId: string, branchId: string): Frontier | undefined {
-    const e = this.manifests.get(this.key(battleId, branchId));
+    const e = this.manifests.peek(this.key(battleId, branchId));
     return e ? frontierOf(e.manifest) : undefined;
   }
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { writeBenchJson } from './benchJson.js';
 import { pct, type Row } from './stats.js';
 
 // The flood figure (issue #13 item 3): a well-behaved client's clock:ping round trip, idle and while another
@@ -55,9 +56,26 @@ async function pings(sock: Socket, ms: number, every = 25): Promise<number[]> {
 
 let victimRefusals = 0;
 
+/** The server's playback-loop lag histogram (a tick every 100 ms, rooms or not): cumulative count per bucket. */
+async function lagBuckets(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^wardroom_loop_lag_ms_bucket\{le="([^"]+)"\} (\d+)$/gm)) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/** Server loop lag over a window (two snapshots): the smallest bucket bound holding 99% of the ticks, and the ticks. */
+function lagP99(before: Map<string, number>, after: Map<string, number>): { bound: string; ticks: number; late50: number } {
+  const delta = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const);
+  const ticks = delta.find(([le]) => le === '+Inf')?.[1] ?? 0;
+  const bound = delta.find(([, n]) => n >= ticks * 0.99)?.[0] ?? '+Inf';
+  const within50 = delta.find(([le]) => le === '50')?.[1] ?? 0;
+  return { bound, ticks, late50: ticks - within50 };
+}
+
 type FloodLimits = { floodDisconnectMs: number; floodBurst?: number };
 
-async function scenario(label: string, limits: FloodLimits, floodForMs: number, quick: boolean): Promise<Row[]> {
+async function scenario(label: string, limits: FloodLimits, floodForMs: number, quick: boolean, mode = 'flood'): Promise<Row[]> {
   const { floodDisconnectMs } = limits;
   victimRefusals = 0;
   const server = child(['tests/server/fixtures/shutdownChild.ts'], { LOG_LEVEL: 'info', CHILD_LIMITS: JSON.stringify(limits) });
@@ -72,23 +90,49 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
     const victim = io(url, { transports: ['websocket'], forceNew: true });
     await new Promise<void>((r) => victim.once('connect', () => r()));
     await pings(victim, 500); // warm up
+    const lag0 = await lagBuckets(url);
     const idle = await pings(victim, quick ? 2000 : 6000);
+    const lag1 = await lagBuckets(url);
     console.error(`[flood] ${label}: idle measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
-    const flooder = child(['tests/bench/flooder.ts', url], { FLOOD_FOR_MS: String(floodForMs) });
+    const flooder = child(['tests/bench/flooder.ts', url], { FLOOD_FOR_MS: String(floodForMs), FLOOD_MODE: mode });
     await waitFor('the flooder', () => flooder.out().includes('flooding'));
     await sleep(100); // the flood is under way
+    const lag2 = await lagBuckets(url);
     const flooded = await pings(victim, Math.min(floodForMs, floodDisconnectMs) - 400);
+    const lag3 = await lagBuckets(url);
+    const [lagIdle, lagFlood] = [lagP99(lag0, lag1), lagP99(lag2, lag3)];
     console.error(`[flood] ${label}: flood measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
     await flooder.exited;
     const f = JSON.parse(flooder.out().trim().split('\n').pop() ?? '{}') as { sent: number; refused: number; ms: number; reason: string };
     const after = await pings(victim, 1000);
     victim.disconnect();
+    const [idle99, flood99] = [pct(idle, 99), pct(flooded, 99)];
+    const ratio = flood99 / Math.max(idle99, 0.001);
+    // The issue's target: another client's p99 under flood within 2x its idle p99, and under 50 ms.
+    const met = ratio <= 2 && flood99 < 50;
+    console.error(
+      `[flood] ${label}: p99 idle ${idle99.toFixed(2)} ms, under flood ${flood99.toFixed(2)} ms, x${ratio.toFixed(2)}: ${met ? 'MET' : 'MISSED'}`,
+    );
     const note = `${label}; victim refused or lost ${victimRefusals} pings; flooder sent ${f.sent} in ${f.ms} ms (${f.refused} refused), ended by: ${f.reason}`;
     return [
       { bench: 'flood', battle: '-', value: pct(idle, 50), unit: 'ms', note: `ping p50 idle (${idle.length} pings)` },
-      { bench: 'flood', battle: '-', value: pct(idle, 99), unit: 'ms', note: 'ping p99 idle' },
+      { bench: 'flood', battle: '-', value: idle99, unit: 'ms', note: `ping p99 idle; ${label}` },
       { bench: 'flood', battle: '-', value: pct(flooded, 50), unit: 'ms', note: `ping p50 under flood (${flooded.length} pings); ${note}` },
-      { bench: 'flood', battle: '-', value: pct(flooded, 99), unit: 'ms', note: `ping p99 under flood; ${label}` },
+      { bench: 'flood', battle: '-', value: flood99, unit: 'ms', note: `ping p99 under flood; ${label}` },
+      {
+        bench: 'flood',
+        battle: '-',
+        value: lagFlood.bound === '+Inf' ? Number.POSITIVE_INFINITY : Number(lagFlood.bound),
+        unit: 'ms',
+        note: `server loop lag p99 (bucket bound) under flood: ${lagFlood.late50} of ${lagFlood.ticks} ticks later than 50 ms; idle: p99 <= ${lagIdle.bound} ms, ${lagIdle.late50} of ${lagIdle.ticks} late; ${label}`,
+      },
+      {
+        bench: 'flood',
+        battle: '-',
+        value: ratio,
+        unit: 'x',
+        note: `p99 under flood / p99 idle (target <= 2x and p99 < 50 ms: ${met ? 'met' : 'MISSED'}); ${label}`,
+      },
       { bench: 'flood', battle: '-', value: pct(after, 99), unit: 'ms', note: `ping p99 in the second after the flood; ${label}` },
     ];
   } finally {
@@ -97,9 +141,14 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
 }
 
 export async function benchFlood(quick = false): Promise<Row[]> {
-  return [
+  const rows = [
     ...(await scenario('default cut-offs (600 refusals in 1 s, or 3 s sustained)', { floodDisconnectMs: 3000 }, 10_000, quick)),
     ...(await scenario('sustained cut-off only (3 s)', { floodDisconnectMs: 3000, floodBurst: 1e6 }, 10_000, quick)),
     ...(await scenario('no cut-off (refusing only)', { floodDisconnectMs: 600_000, floodBurst: 1e6 }, quick ? 3000 : 8000, quick)),
+    ...(await scenario('control: a CPU hog, no flood', { floodDisconnectMs: 3000 }, 10_000, quick, 'hog')),
   ];
+  writeBenchJson(quick ? 'floodQuick' : 'flood', `npm run bench -- ${quick ? 'flood-quick' : 'flood'}`, rows, {
+    target: "another client's ping p99 under flood <= 2x its idle p99 and < 50 ms",
+  });
+  return rows;
 }

@@ -5,6 +5,15 @@ import { io } from 'socket.io-client';
 
 const url = process.argv[2];
 const forMs = Number(process.env.FLOOD_FOR_MS ?? 10_000);
+// FLOOD_MODE=hog: the control. Burn one core for as long, sending nothing, to tell the machine's own noise (a
+// loaded 2-core box) from what the flood costs the server.
+if (process.env.FLOOD_MODE === 'hog') {
+  console.log('flooding');
+  const t0 = performance.now();
+  while (performance.now() - t0 < forMs) {}
+  console.log(JSON.stringify({ sent: 0, acked: 0, refused: 0, ms: Math.round(performance.now() - t0), reason: 'cpu hog, no traffic' }));
+  process.exit(0);
+}
 const sock = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
 let sent = 0;
 let acked = 0;

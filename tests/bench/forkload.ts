@@ -2,15 +2,17 @@ import { fork as forkProcess, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { RoomClient } from '../../client/lib/roomClient.js';
-import { battles, historicalChoice } from '../../replays/index.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
+import { BATTLE, distinctPaths } from './forkloadVariant.js';
+import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
 // each). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
 // and the main thread's event-loop lag (p99), i.e. whether playback keeps being served. Forks past the
 // per-room/address quotas are refused with RATE_LIMITED and retried after the time the refusal names. The server
-// runs in its own process (forkloadServer.ts): RSS and loop lag are the server's, not the clients'.
+// runs in its own process (forkloadServer.ts): RSS and loop lag are the server's, not the clients'. Every fork
+// request makes a new, distinct branch (forkloadVariant.ts: finer quantities, and chains of two decisions).
 
 interface Report {
   port?: number;
@@ -28,31 +30,7 @@ function ask(child: ChildProcess, msg: string): Promise<Report> {
   });
 }
 
-const BATTLE = 'battle-of-cardassia';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Every fork path of depth 1-2 from history: one alternative at a decision, then one at a later decision. */
-function paths(): DecisionChoice[][] {
-  const def = battles.find((b) => b.info.id === BATTLE)!;
-  const alts = def.decisions.map((spec) => {
-    const hist = historicalChoice(spec);
-    const out: DecisionChoice[] = [];
-    for (const o of spec.options) {
-      if (!o.param) {
-        if (o.id !== hist.optionId) out.push({ decisionId: spec.id, optionId: o.id });
-        continue;
-      }
-      for (let v = o.param.min; v <= o.param.max; v += o.param.step) {
-        if (!(o.id === hist.optionId && v === hist.value)) out.push({ decisionId: spec.id, optionId: o.id, value: v });
-      }
-    }
-    return out;
-  });
-  const out: DecisionChoice[][] = alts.flat().map((c) => [c]);
-  for (let i = 0; i < alts.length; i++)
-    for (const a of alts[i]) for (let j = i + 1; j < alts.length; j++) for (const b of alts[j]) out.push([a, b]);
-  return out;
-}
 
 export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const timelineMb = 128;
@@ -68,7 +46,8 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const started = await new Promise<Report>((resolve) => child.once('message', (m) => resolve(m as Report)));
   const url = `http://127.0.0.1:${started.port}`;
   const clients: RoomClient[] = [];
-  const all = paths();
+  const all = distinctPaths(forks);
+  const made = new Set<string>();
   const rssStart = started.rss;
   let refused = 0;
   let done = 0;
@@ -92,6 +71,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
           socket: { forceNew: true },
         });
         clients.push(inst);
+        inst.socket.on('disconnect', (why) => console.error(`[forkload] instructor of ${roomId} disconnected: ${why}`));
         await inst.ready;
         for (let v = 0; v < viewersPerRoom; v++) {
           const c = new RoomClient({ url, roomId, name: `v${v}`, resyncMs: 0, socket: { forceNew: true } });
@@ -114,17 +94,19 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         await sleep(Number(/retryAfterMs=(\d+)/.exec(r.error.message)?.[1] ?? 1000));
       }
     };
+    // Room r takes paths r, r + rooms, ... A two-step path forks its first step (the path before it, another
+    // room's: compiled once, shared by branch id) then the second from there: one new branch per path.
     await Promise.all(
       setups.map(async ({ inst, history }, r) => {
-        for (let k = r; k < forks; k += rooms) {
-          const path = all[k % all.length];
+        for (let k = r; k < all.length; k += rooms) {
+          const path = all[k];
           if (path.length === 2) {
             const first = await fork(inst, path[0]);
             const sw = await inst.switchBranch(first);
             if (!sw.ok) throw new Error(sw.error.message);
-            await fork(inst, path[1]);
+            made.add(await fork(inst, path[1]));
             await inst.switchBranch(history);
-          } else await fork(inst, path[0]);
+          } else made.add(await fork(inst, path[0]));
           done++;
         }
       }),
@@ -133,13 +115,13 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     const r = await ask(child, 'report');
     const mb = (b: number) => b / 1e6;
     const bound = timelineMb + checkpointMb + 300;
-    return [
+    const rows: Row[] = [
       {
         bench: 'fork load: server peak RSS',
         battle: BATTLE,
         value: mb(r.rssPeak ?? 0),
         unit: 'MB',
-        note: `${done} fork requests (${all.length} distinct branches exist), ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB`,
+        note: `${done} forks, ${made.size} distinct branches, ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB`,
       },
       {
         bench: 'fork load: server loop lag p99',
@@ -149,6 +131,17 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s`,
       },
     ];
+    const goals = { rssBoundMb: bound, rssMet: mb(r.rssPeak ?? 0) < bound, lagP99TargetMs: 50, lagMet: (r.lagP99 ?? 0) <= 50 };
+    console.error(
+      `[forkload] ${made.size} distinct forks; RSS ${goals.rssMet ? 'met' : 'MISSED'}, loop lag ${goals.lagMet ? 'met' : 'MISSED'}`,
+    );
+    writeBenchJson(quick ? 'forkloadQuick' : 'forkload', `npm run bench -- forkload${quick ? ' --quick' : ''}`, rows, {
+      rooms,
+      forks: done,
+      distinct: made.size,
+      goals,
+    });
+    return rows;
   } finally {
     for (const c of clients) c.close();
     child.send('exit');

@@ -1,6 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
+import { WorkerTimelineService } from '../../server/timelines/WorkerTimelineService.js';
+import './forkloadVariant.js'; // the main thread sees the same decision steps as the worker
 
 // The server of the fork-load benchmark, in its own process (started by forkload.ts), so its RSS and event-loop
 // lag are the server's alone, not the benchmark clients'. Speaks to the parent over the IPC channel.
@@ -12,8 +14,12 @@ const app = createApp({
   rateLimit: { points: 1000, durationS: 1 },
   limits: { joinsPerMin: 100_000, connectionsPerMin: 100_000, roomsPerMin: 100_000 },
   timelineCacheMb: timelineMb,
-  checkpointCacheMb: checkpointMb,
-  compileConcurrency: 2,
+  // As createApp builds it, plus the variant preloaded in the compile worker.
+  timelines: new WorkerTimelineService({
+    checkpointCacheMb: checkpointMb,
+    compileConcurrency: 2,
+    preload: [new URL('./forkloadVariant.ts', import.meta.url).href],
+  }),
 });
 const port = await app.listen(0, '127.0.0.1');
 let peak = process.memoryUsage().rss;

@@ -7,8 +7,8 @@ import { clientAddress } from '../../server/limits/address.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { BranchInfo } from '../../shared/protocol/events.js';
 import { FIXTURE_BATTLE } from './fixtures/timeline.js';
-import { type Booted, boot, clientId, until } from './helpers.js';
-import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
+import { type Booted, boot, clientId, until, waitFor } from './helpers.js';
+import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
 
 // Abuse limits (issue #13 item 2) through real HTTP and real socket.io clients: per address (room creation,
 // connections, joins), in memory and shared by two server processes over Redis; per room (members,
@@ -210,5 +210,40 @@ describe('per-room limits', () => {
     await inst.ready;
     expect(await inst.fork({ decisionId: 'hold', optionId: 'fall-back' })).toMatchObject({ ok: false, error: { code: 'LIMIT_REACHED' } });
     expect((await s.app.rooms.branches(roomId)).length).toBe(1);
+  });
+});
+
+describe.runIf(hasRedis)('per-room caps across two processes on one Redis', () => {
+  it('hold exactly when joins and annotations race on both; departed members free their places', async () => {
+    const prefix = testPrefix();
+    const limits = { roomMembers: 5, roomAnnotations: 6, joinsPerMin: 10_000 };
+    const make = async () => {
+      const b = await boot({ store: await redisStore(prefix), ownsStore: true, limits });
+      booted.push(b);
+      return b;
+    };
+    const [a, b] = [await make(), await make()];
+    const { roomId, instructorKey } = await a.createRoom();
+    const on = (i: number) => (i % 2 ? a : b);
+    const joiners = Array.from({ length: 14 }, (_, i) => on(i).client({ roomId, name: `Cadet ${i}`, pings: 0 }));
+    const joined = await Promise.allSettled(joiners.map((c) => c.ready));
+    expect(joined.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    expect(joined.filter((r) => r.status === 'rejected').every((r) => /LIMIT_REACHED/.test(String(r.reason)))).toBe(true);
+    for (const c of joiners) c.close();
+    const present = async () => (await a.app.rooms.members(roomId)).filter((m) => m.connected).length;
+    await waitFor(async () => (await present()) === 0, { what: 'the disconnects bookkept' });
+    // Departed members stay listed (grace period) but fill no place: new ones get in again, on both processes.
+    expect((await a.app.rooms.members(roomId)).length).toBe(5);
+    const insts = [
+      a.client({ roomId, name: 'Sisko', instructorKey, pings: 0 }),
+      b.client({ roomId, name: 'Kira', instructorKey, pings: 0 }),
+    ];
+    await Promise.all(insts.map((c) => c.ready));
+    const acks = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => insts[i % 2].addAnnotation({ id: `race-note-${i}`, positionMs: 10, text: `${i}` })),
+    );
+    expect(acks.filter((r) => r.ok)).toHaveLength(6);
+    expect(acks.filter((r) => !r.ok).every((r) => !r.ok && r.error.code === 'LIMIT_REACHED')).toBe(true);
+    expect(await b.app.rooms.annotations(roomId)).toHaveLength(6);
   });
 });

@@ -1,5 +1,6 @@
 import { DEFAULT_SEGMENT_MS, type BranchManifest } from '../../../shared/battle/segments.js';
 import type { Timeline } from '../../../shared/battle/timeline.js';
+import { ByteLru } from '../../../shared/cache/ByteLru.js';
 import { SegmentBuilder, sharedPrefix, viewOfTimeline, type BranchView } from './builder.js';
 import type { EncodedSegment } from './encode.js';
 import type { SegmentProgress } from './types.js';
@@ -8,31 +9,26 @@ import type { SegmentProgress } from './types.js';
 // maxBranches; a dropped branch's segments are encoded again, identically, when next asked for.
 
 export class Segmenter {
-  private readonly builders = new Map<string, SegmentBuilder>();
+  private readonly builders: ByteLru<SegmentBuilder>;
 
   constructor(
     private readonly publish: (p: SegmentProgress) => void,
     readonly segmentMs = DEFAULT_SEGMENT_MS,
-    private readonly maxBranches = 1024,
-  ) {}
+    maxBranches = 1024,
+  ) {
+    this.builders = new ByteLru({ maxEntries: maxBranches });
+  }
 
   private key(battleId: string, branchId: string): string {
     return `${battleId}/${branchId}`;
   }
 
   peek(battleId: string, branchId: string): SegmentBuilder | undefined {
-    const k = this.key(battleId, branchId);
-    const b = this.builders.get(k);
-    if (b) {
-      this.builders.delete(k);
-      this.builders.set(k, b);
-    }
-    return b;
+    return this.builders.get(this.key(battleId, branchId));
   }
 
   private keep(battleId: string, branchId: string, b: SegmentBuilder): SegmentBuilder {
     this.builders.set(this.key(battleId, branchId), b);
-    while (this.builders.size > this.maxBranches) this.builders.delete(this.builders.keys().next().value as string);
     return b;
   }
 

@@ -1,5 +1,5 @@
 import type { BranchManifest } from '../../../shared/battle/segments.js';
-import { ByteLru } from '../ByteLru.js';
+import { ByteLru } from '../../../shared/cache/ByteLru.js';
 import type { EncodedSegment } from '../segments/encode.js';
 import { packSegment, unpackSegment, type SharedSegments } from './SharedSegments.js';
 
@@ -15,7 +15,7 @@ export class MemorySharedSegments implements SharedSegments {
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.lru = new ByteLru(maxBytes, (e) => e.value.byteLength);
+    this.lru = new ByteLru({ maxBytes, sizeOf: (e) => e.value.byteLength });
   }
 
   private read(key: string): Buffer | null {

@@ -35,4 +35,6 @@ export interface WorkerOptions {
   compileConcurrency?: number;
   /** Test hook (EngineOptions.segmentPaceMs). */
   segmentPaceMs?: number;
+  /** Module URLs the worker imports before its engine starts (benchmarks: a battle variant); none in production. */
+  preload?: string[];
 }

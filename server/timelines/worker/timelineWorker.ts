@@ -12,7 +12,10 @@ const port = parentPort;
 if (!port) throw new Error('timelineWorker must run as a worker thread');
 const post = (m: WorkerMessage) => port.postMessage(m);
 // Validated by the main thread (server/config.ts) before it starts the worker.
-const engine = new EngineTimelineService((workerData ?? {}) as WorkerOptions);
+const options = (workerData ?? {}) as WorkerOptions;
+// Messages wait in the port's queue meanwhile (it starts with the 'message' listener below).
+for (const url of options.preload ?? []) await import(url);
+const engine = new EngineTimelineService(options);
 engine.onProgress((progress) => post({ progress }));
 
 port.on('message', (req: Request) => {
