@@ -43,7 +43,7 @@ function horizon(c: RoomClient): () => number {
 
 describe.runIf(hasRedisServer)('Redis outage', () => {
   it('processes stay up, /healthz turns 503, commands ack UNAVAILABLE, playback goes on; all recovers when Redis returns', async () => {
-    const redis = await RedisServer.start();
+    const redis = await RedisServer.start({ fsync: 'always' });
     cleanup.push(() => redis.close());
     const prefix = testPrefix();
     const a = await node(redis.url, prefix);
