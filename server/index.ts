@@ -13,6 +13,7 @@ import { RedisCameraStore } from './camera/redisCameraStore.js';
 import type { CameraStore } from './camera/store.js';
 import { RedisChatStore } from './chat/redisChatStore.js';
 import type { ChatStore } from './chat/store.js';
+import type { ClockBus } from './streaming/ClockBus.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { RedisStudyStore } from './study/store.js';
 import { RedisVoteStore } from './votes/redis.js';
@@ -29,6 +30,7 @@ installProcessGuards(logger, (kind) => countProcessError(kind));
 const retention = { roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS, memberGraceMs: config.MEMBER_GRACE_S * 1000 };
 let store: Store = new MemoryStore(retention);
 let adapter: ServerOptions['adapter'] | undefined;
+let clockBus: ClockBus | undefined;
 let limiterRedis: RedisClient | undefined;
 const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
@@ -38,6 +40,7 @@ if (config.REDIS_URL) {
   const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
   store = redis.store;
   adapter = redis.adapter;
+  clockBus = redis.clockBus;
   health.push(...redis.health);
   closers.push(() => redis.close());
   // Per-address budgets on their own connection, shared by every process on this Redis and prefix. Fail-fast:
@@ -92,6 +95,7 @@ const app = createApp({
   timelines,
   logger,
   adapter,
+  clockBus,
   tickMs: config.TICK_MS,
   lookaheadMs: config.LOOKAHEAD_MS,
   defaultMetrics: true,

@@ -2,12 +2,15 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Logger } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { redisProbe, type HealthProbe } from '../health.js';
+import { RedisClockBus } from '../streaming/RedisClockBus.js';
 import { RedisStore } from './redis.js';
 import { redisClient, safePublish } from './redisClient.js';
 import type { Retention } from './types.js';
 
 export interface RedisBackend {
   store: RedisStore;
+  /** Clock changes between processes, on the adapter's connections; the store announces its playhead writes on it. */
+  clockBus: RedisClockBus;
   adapter: ServerOptions['adapter'];
   health: HealthProbe[];
   /** Quit the adapter's clients (the app closes the store it owns). */
@@ -26,8 +29,11 @@ export async function connectRedisBackend(url: string, prefix: string, logger: L
   );
   const sub = redisClient(url, { onError: (err) => logger.warn({ err }, 'redis sub error') });
   await Promise.all([pub.connect(), sub.connect()]);
+  const clockBus = new RedisClockBus(pub, sub, `${prefix}clock`, (err) => logger.warn({ err }, 'clock bus message dropped'));
+  store.announceClocks(clockBus);
   return {
     store,
+    clockBus,
     adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }),
     health: [redisProbe('store', store), redisProbe('pub', pub), redisProbe('sub', sub)],
     async close() {

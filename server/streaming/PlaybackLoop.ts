@@ -133,18 +133,28 @@ export class PlaybackLoop {
    * tell the other processes' loops, then keyframe and stream to local sockets. `keyframe` forces one.
    */
   applied(roomId: string, ph: Playhead, tl: Timeline, keyframe = false): void {
-    this.o.io.to(roomId).emit('playback:clock', ph.clock);
-    this.o.metrics.broadcasts.inc({ kind: 'clock' });
-    this.publish({ kind: 'clock', roomId, playhead: ph });
+    // This process's sockets at once; the other processes' get it from their own process when the bus delivers
+    // (published by the store with the write itself where it can: see RedisClockBus).
+    this.emitClock(roomId, ph, 'local');
+    if (!this.bus.publishedByStore) this.publish({ kind: 'clock', roomId, playhead: ph });
     const rs = this.track(roomId);
     this.sync(rs, ph, tl, keyframe);
     this.stream(rs);
     this.planStopOrLoad(rs);
   }
 
-  /** Another process changed the playhead (a bus message): its clock already reached our sockets through the adapter. */
+  /** The clock to this process's sockets in the room (the whole room's share on this process). */
+  private emitClock(roomId: string, ph: Playhead, path: 'local' | 'bus'): void {
+    this.o.io.local.to(roomId).emit('playback:clock', ph.clock);
+    this.o.metrics.broadcasts.inc({ kind: 'clock' });
+    this.o.metrics.clockDelivery.observe({ path }, Math.max(0, this.o.now() - ph.clock.serverTime));
+  }
+
+  /** Another process changed the playhead (a bus message): the clock to our sockets first, then the stream. */
   private observe(roomId: string, ph: Playhead): void {
     const rs = this.rooms.get(roomId);
+    // Clients drop clocks older than theirs; skipping known-stale ones only saves the send.
+    if (!rs?.cursor || rs.cursor.clock.version < ph.clock.version) this.emitClock(roomId, ph, 'bus');
     if (!rs?.cursor) return; // not streamed here, or not loaded yet (the first refresh reads the store)
     // Versions count every change of the room's playhead, branch switches included: older is stale whatever its branch.
     if (rs.cursor.clock.version >= ph.clock.version) return;

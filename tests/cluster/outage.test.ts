@@ -19,7 +19,13 @@ afterEach(async () => {
 
 async function node(url: string, prefix: string): Promise<Booted> {
   const backend = await connectRedisBackend(url, prefix, silent);
-  const s = await boot({ store: backend.store, ownsStore: true, adapter: backend.adapter, health: backend.health });
+  const s = await boot({
+    store: backend.store,
+    ownsStore: true,
+    adapter: backend.adapter,
+    clockBus: backend.clockBus,
+    health: backend.health,
+  });
   cleanup.push(async () => {
     await s.close();
     await backend.close();
