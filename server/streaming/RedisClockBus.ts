@@ -71,7 +71,8 @@ export class RedisClockBus implements ClockBus {
     try {
       parsed = Envelope.parse(JSON.parse(raw));
     } catch (err) {
-      return this.onError(err);
+      this.onError(err);
+      return;
     }
     if (parsed.from === this.origin) return;
     const m = parsed.m as ClockBusMessage;
