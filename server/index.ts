@@ -2,12 +2,11 @@ import { pino } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
 import { limitsOf, loadConfig } from './config.js';
-import { redisProbe, type HealthProbe } from './health.js';
+import type { HealthProbe } from './health.js';
 import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
 import { unavailableOnOutage, type RedisClient } from './store/redis.js';
 import { connectRedisBackend } from './store/redisBackend.js';
-import { redisClient } from './store/redisClient.js';
 import { DAY_MS, type Store } from './store/types.js';
 import { RedisCameraStore } from './camera/redisCameraStore.js';
 import type { CameraStore } from './camera/store.js';
@@ -35,7 +34,12 @@ let limiterRedis: RedisClient | undefined;
 const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 let voteStudy: VoteStudyOptions | undefined;
+// Chat and camera (issue #11).
+let chatStore: ChatStore | undefined;
+let cameraStore: CameraStore | undefined;
 
+// With REDIS_URL: two Redis connections per process, one for commands and publishes, one subscriber
+// (server/store/redisBackend.ts).
 if (config.REDIS_URL) {
   const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
   store = redis.store;
@@ -43,36 +47,17 @@ if (config.REDIS_URL) {
   clockBus = redis.clockBus;
   health.push(...redis.health);
   closers.push(() => redis.close());
-  // Per-address budgets on their own connection, shared by every process on this Redis and prefix. Fail-fast:
-  // during an outage the limiter falls back to its in-memory insurance instead of waiting for Redis.
-  const lr = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis limiter error') });
-  await lr.connect();
-  limiterRedis = lr;
-  closers.push(async () => (lr.isReady ? lr.close() : lr.destroy()));
-  // Votes and study results: their own small stores on one more connection, fail-fast like the room store
-  // (UNAVAILABLE during an outage instead of waiting for Redis).
-  const vs = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis votes/studies error') });
-  await vs.connect();
+  // Everything else on the same command connection (fail-fast: UNAVAILABLE during an outage instead of waiting
+  // for Redis; the limiter falls back to its in-memory insurance). Per-address budgets are shared by every process
+  // on this Redis and prefix.
+  limiterRedis = redis.client;
   voteStudy = {
-    votes: unavailableOnOutage(new RedisVoteStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
-    studies: unavailableOnOutage(new RedisStudyStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
+    votes: unavailableOnOutage(new RedisVoteStore(redis.client, config.REDIS_PREFIX, retention.roomTtlMs), redis.client),
+    studies: unavailableOnOutage(new RedisStudyStore(redis.client, config.REDIS_PREFIX, retention.roomTtlMs), redis.client),
   };
-  health.push(redisProbe('votes', vs));
-  closers.push(async () => (vs.isReady ? vs.close() : vs.destroy()));
+  chatStore = unavailableOnOutage(new RedisChatStore(redis.client, config.REDIS_PREFIX), redis.client);
+  cameraStore = unavailableOnOutage(new RedisCameraStore(redis.client, config.REDIS_PREFIX), redis.client);
   logger.info('using Redis store and socket.io Redis adapter');
-}
-
-// Chat and camera (issue #11): their own small stores, on one shared Redis connection.
-let chatStore: ChatStore | undefined;
-let cameraStore: CameraStore | undefined;
-if (config.REDIS_URL) {
-  // Fail-fast like the room store: UNAVAILABLE during an outage instead of waiting for Redis.
-  const together = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis chat/camera error') });
-  await together.connect();
-  chatStore = unavailableOnOutage(new RedisChatStore(together, config.REDIS_PREFIX), together);
-  cameraStore = unavailableOnOutage(new RedisCameraStore(together, config.REDIS_PREFIX), together);
-  health.push(redisProbe('chat/camera', together));
-  closers.push(async () => (together.isReady ? together.close() : together.destroy()));
 }
 
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background

@@ -151,7 +151,12 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
   const label = `${c.rooms} rooms x ${c.viewersPerRoom + 1} clients`;
 
   // Both topologies up for the whole bench; the one not being measured has no clients (its loop is idle).
-  const [single, cluster] = await Promise.all([startServer(env), startCluster({ env })]);
+  // Started one after the other: four servers booting at once on a loaded machine can miss their start timeout.
+  const single = await startServer(env);
+  const cluster = await startCluster({ env }).catch(async (err: unknown) => {
+    await single.stop();
+    throw err;
+  });
   const urls3 = cluster.servers.map((s) => s.url);
   const one: number[] = [];
   const three: Measured = { seekMs: [], sameMs: [], otherMs: [], joinMs: 0 };
