@@ -1,7 +1,10 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
 import { createClient } from 'redis';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { startCluster } from '../../deploy/cluster.js';
-import { RedisServer, startServer } from '../../deploy/processes.js';
+import { RedisServer, ROOT, startServer } from '../../deploy/processes.js';
 import { initialClock } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo } from '../../shared/protocol/events.js';
 import { RedisStore } from '../../server/store/redis.js';
@@ -140,6 +143,26 @@ async function driveWithHosts(urls: string[], c: Case): Promise<{ run: Awaited<R
   }
 }
 
+const summary = (xs: number[]) => ({ p50: Number(pct(xs, 50).toFixed(2)), p99: Number(pct(xs, 99).toFixed(2)), n: xs.length });
+
+/** docs/benchmarks.json: the full run under "cluster", a quick run under "clusterQuick" (a smoke run never replaces the figures). */
+function writeJson(quick: boolean, figures: Record<string, unknown>): void {
+  const file = path.join(ROOT, 'docs', 'benchmarks.json');
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first writer
+  }
+  doc[quick ? 'clusterQuick' : 'cluster'] = {
+    measuredAt: new Date().toISOString(),
+    command: `npm run bench -- cluster${quick ? ' quick' : ''}`,
+    note: 'seek -> every viewer: clock receipt in the viewer host processes minus the seek emit in the driver (ms, host clock offsets measured); 1 process = memory store, 3 processes = one Redis (fsync everysec as docker-compose.yml); loadAverage at the end (1/5/15 min): above 2 the machine was shared',
+    ...figures,
+  };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+}
+
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} ms`;
 
 export async function benchCluster(quick: boolean): Promise<Row[]> {
@@ -161,6 +184,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
   const one: number[] = [];
   const three: Measured = { seekMs: [], sameMs: [], otherMs: [], joinMs: 0 };
   const pairs: string[] = [];
+  const rows: { one: number[]; three: number[]; other: number[] }[] = [];
   const offsets: string[] = [];
   let commands = { perRoomSec: 0, top: '', windowMs: 0 };
   try {
@@ -189,6 +213,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       }
       b.run.close();
       await Promise.all(b.hosts.map((h) => h.close()));
+      rows.push({ one: a.run.seekMs, three: b.run.seekMs, other: b.run.otherMs });
       one.push(...a.run.seekMs);
       three.seekMs.push(...b.run.seekMs);
       three.sameMs.push(...b.run.sameMs);
@@ -201,6 +226,16 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     await Promise.all([single.stop(), cluster.stop()]);
   }
   for (const p of pairs) console.error(`[cluster] ${p}`);
+  writeJson(quick, {
+    case: c,
+    rounds,
+    loadAverage: loadavg().map((x) => Number(x.toFixed(1))),
+    oneProcess: summary(one),
+    threeProcesses: { all: summary(three.seekMs), instructorsProcess: summary(three.sameMs), otherProcesses: summary(three.otherMs) },
+    perRound: rows.map((r) => ({ oneProcess: summary(r.one), threeProcesses: summary(r.three), otherProcesses: summary(r.other) })),
+    redisCommandsPerRoomPerS: Number(commands.perRoomSec.toFixed(3)),
+    hostClocks: offsets[0],
+  });
   return [
     {
       bench: `cluster ${label}: seek -> every viewer, 1 process`,
