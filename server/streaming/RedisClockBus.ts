@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { CLOCK_REASON_KIND, type ClockReason } from '../../shared/clock/reason.js';
 import type { RedisClient } from '../store/redis.js';
 import type { ClockBus, ClockBusMessage } from './ClockBus.js';
 
@@ -10,12 +11,12 @@ const Clock = z.object({
   serverTime: z.number(),
   version: z.number().int(),
   durationMs: z.number(),
-  reason: z.string().optional(),
+  reason: z.enum(Object.keys(CLOCK_REASON_KIND) as [ClockReason, ...ClockReason[]]).optional(),
 });
 const Envelope = z.object({
   from: z.string(),
   m: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('clock'), roomId: z.string(), playhead: z.object({ branchId: z.string(), clock: Clock.passthrough() }) }),
+    z.object({ kind: z.literal('clock'), roomId: z.string(), playhead: z.object({ branchId: z.string(), clock: Clock }) }),
     z.object({ kind: z.literal('stops'), roomId: z.string() }),
   ]),
 });
@@ -75,7 +76,7 @@ export class RedisClockBus implements ClockBus {
       return;
     }
     if (parsed.from === this.origin) return;
-    const m = parsed.m as ClockBusMessage;
+    const m: ClockBusMessage = parsed.m;
     for (const l of this.listeners) l(m);
   }
 }
