@@ -51,8 +51,9 @@ const exited = (p: ChildProcess) =>
   p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.once('exit', () => r()));
 
 /**
- * A redis-server on a free port (never the shared one at 6379). Append-only file with fsync on every write:
- * a restart after SIGKILL keeps every acknowledged write.
+ * A redis-server on a free port (never the shared one at 6379), append-only like docker-compose.yml's. `fsync`:
+ * 'everysec' (the compose file's, Redis's default) or 'always' (every acknowledged write on disk before its reply;
+ * the outage test's, whose Redis is SIGKILLed; it costs each write a disk flush, milliseconds on a busy disk).
  */
 export class RedisServer {
   private proc: ChildProcess | null = null;
@@ -60,14 +61,15 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly fsync: 'always' | 'everysec',
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const r = new RedisServer(await freePort(), mkdtempSync(path.join(tmpdir(), 'wardroom-redis-')));
+  static async start(o: { fsync?: 'always' | 'everysec' } = {}): Promise<RedisServer> {
+    const r = new RedisServer(await freePort(), mkdtempSync(path.join(tmpdir(), 'wardroom-redis-')), o.fsync ?? 'everysec');
     await r.restart();
     return r;
   }
@@ -86,7 +88,7 @@ export class RedisServer {
       '--appendonly',
       'yes',
       '--appendfsync',
-      'always',
+      this.fsync,
     ];
     this.proc = spawn('redis-server', args, { stdio: 'ignore' });
     await waitFor(`redis-server on ${this.port}`, () => reachable(this.port));

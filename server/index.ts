@@ -2,17 +2,18 @@ import { pino } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
 import { limitsOf, loadConfig } from './config.js';
-import { redisProbe, type HealthProbe } from './health.js';
+import type { HealthProbe } from './health.js';
 import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
 import { unavailableOnOutage, type RedisClient } from './store/redis.js';
-import { connectRedisBackend } from './store/redisBackend.js';
 import { redisClient } from './store/redisClient.js';
+import { connectRedisBackend } from './store/redisBackend.js';
 import { DAY_MS, type Store } from './store/types.js';
 import { RedisCameraStore } from './camera/redisCameraStore.js';
 import type { CameraStore } from './camera/store.js';
 import { RedisChatStore } from './chat/redisChatStore.js';
 import type { ChatStore } from './chat/store.js';
+import type { ClockBus } from './streaming/ClockBus.js';
 import { RedisSharedSegments } from './timelines/shared/RedisSharedSegments.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { RedisStudyStore } from './study/store.js';
@@ -30,36 +31,38 @@ installProcessGuards(logger, (kind) => countProcessError(kind));
 const retention = { roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS, memberGraceMs: config.MEMBER_GRACE_S * 1000 };
 let store: Store = new MemoryStore(retention);
 let adapter: ServerOptions['adapter'] | undefined;
+let clockBus: ClockBus | undefined;
 let limiterRedis: RedisClient | undefined;
 const health: HealthProbe[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 let voteStudy: VoteStudyOptions | undefined;
 let sharedSegments: RedisSharedSegments | undefined;
+// Chat and camera (issue #11).
+let chatStore: ChatStore | undefined;
+let cameraStore: CameraStore | undefined;
 
+// With REDIS_URL: two Redis connections per process, one for commands and publishes, one subscriber
+// (server/store/redisBackend.ts).
 if (config.REDIS_URL) {
   const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
   store = redis.store;
   adapter = redis.adapter;
+  clockBus = redis.clockBus;
   health.push(...redis.health);
   closers.push(() => redis.close());
-  // Per-address budgets on their own connection, shared by every process on this Redis and prefix. Fail-fast:
-  // during an outage the limiter falls back to its in-memory insurance instead of waiting for Redis.
-  const lr = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis limiter error') });
-  await lr.connect();
-  limiterRedis = lr;
-  closers.push(async () => (lr.isReady ? lr.close() : lr.destroy()));
-  // Votes and study results: their own small stores on one more connection, fail-fast like the room store
-  // (UNAVAILABLE during an outage instead of waiting for Redis).
-  const vs = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis votes/studies error') });
-  await vs.connect();
+  // Everything else on the same command connection (fail-fast: UNAVAILABLE during an outage instead of waiting
+  // for Redis; the limiter falls back to its in-memory insurance). Per-address budgets are shared by every process
+  // on this Redis and prefix.
+  limiterRedis = redis.client;
   voteStudy = {
-    votes: unavailableOnOutage(new RedisVoteStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
-    studies: unavailableOnOutage(new RedisStudyStore(vs, config.REDIS_PREFIX, retention.roomTtlMs), vs),
+    votes: unavailableOnOutage(new RedisVoteStore(redis.client, config.REDIS_PREFIX, retention.roomTtlMs), redis.client),
+    studies: unavailableOnOutage(new RedisStudyStore(redis.client, config.REDIS_PREFIX, retention.roomTtlMs), redis.client),
   };
-  health.push(redisProbe('votes', vs));
-  closers.push(async () => (vs.isReady ? vs.close() : vs.destroy()));
-  // Segments built by any process, shared (bounded, expiring): its own connection, since a segment is up to a few
-  // MB and must not queue ahead of small commands. Fail-fast: a miss falls back to rebuilding.
+  chatStore = unavailableOnOutage(new RedisChatStore(redis.client, config.REDIS_PREFIX), redis.client);
+  cameraStore = unavailableOnOutage(new RedisCameraStore(redis.client, config.REDIS_PREFIX), redis.client);
+  // Segments built by any process, shared (bounded, expiring): a connection of their own, since a segment is up to
+  // a few MB and must not queue ahead of the small commands on the command connection. Fail-fast: a miss falls back
+  // to rebuilding.
   const sc = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis segment cache error') });
   await sc.connect();
   sharedSegments = new RedisSharedSegments(sc, {
@@ -69,19 +72,6 @@ if (config.REDIS_URL) {
   });
   closers.push(async () => (sc.isReady ? sc.close() : sc.destroy()));
   logger.info('using Redis store and socket.io Redis adapter');
-}
-
-// Chat and camera (issue #11): their own small stores, on one shared Redis connection.
-let chatStore: ChatStore | undefined;
-let cameraStore: CameraStore | undefined;
-if (config.REDIS_URL) {
-  // Fail-fast like the room store: UNAVAILABLE during an outage instead of waiting for Redis.
-  const together = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis chat/camera error') });
-  await together.connect();
-  chatStore = unavailableOnOutage(new RedisChatStore(together, config.REDIS_PREFIX), together);
-  cameraStore = unavailableOnOutage(new RedisCameraStore(together, config.REDIS_PREFIX), together);
-  health.push(redisProbe('chat/camera', together));
-  closers.push(async () => (together.isReady ? together.close() : together.destroy()));
 }
 
 // The engine runs on a worker thread: compiles never stall playback. Histories compile in the background
@@ -104,6 +94,7 @@ const app = createApp({
   timelines,
   logger,
   adapter,
+  clockBus,
   tickMs: config.TICK_MS,
   lookaheadMs: config.LOOKAHEAD_MS,
   defaultMetrics: true,

@@ -32,6 +32,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.5, 1, 2, 5, 10, 25, 50, 100, 250],
       registers: [registry],
     }),
+    clockDelivery: new Histogram({
+      name: 'wardroom_clock_delivery_ms',
+      help: "From a clock change (its serverTime, set by the commanding process) to this process emitting it to its sockets; path 'local': the commanding process, 'bus': another process (includes the difference between the processes' clocks)",
+      labelNames: ['path'] as const,
+      buckets: [1, 2, 3, 5, 8, 13, 21, 50, 100, 250],
+      registers: [registry],
+    }),
     clockRepairs: new Counter({
       name: 'wardroom_clock_repairs_total',
       help: "Playheads the loop's slow reconciliation read found newer than it held (a clock change message was lost)",

@@ -29,6 +29,13 @@ import {
 
 export type RedisClient = RedisClientType;
 
+/** Where the store announces playhead writes (RedisClockBus). */
+export interface ClockAnnouncer {
+  readonly channel: string;
+  encode(m: { kind: 'clock'; roomId: string; playhead: Playhead }): string;
+  publishedByStore: boolean;
+}
+
 // Layout (all keys under `prefix`; every key of a room carries the room's TTL, see docs/architecture.md):
 //   room:<id>            JSON of RoomRecord minus settings
 //   room:<id>:settings   hash flag -> '1' | '0' (HSET merges patches atomically)
@@ -51,10 +58,13 @@ export const ROOM_KEY_PARTS = [
 type Part = (typeof ROOM_KEY_PARTS)[number];
 
 // Writes that may create a key set its TTL in the same script, so no key of a room ever lives without one.
+// ARGV[5], ARGV[6] (optional): a channel and message announcing the write (the clock bus), published in the same
+// atomic step, so the other processes hear of the new clock as soon as the writer hears its write succeed.
 const CAS_SCRIPT = `
 if redis.call('HGET', KEYS[1], 'v') == ARGV[1] then
   redis.call('HSET', KEYS[1], 'v', ARGV[2], 'json', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  if ARGV[5] then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
   return 1
 end
 return 0`;
@@ -168,6 +178,7 @@ export class RedisStore implements Store {
   private readonly ttlMs: number;
   private readonly graceMs: number;
   private readonly now: () => number;
+  private announcer: ClockAnnouncer | null = null;
   /** roomId -> when this process last refreshed the room's TTL (throttles TOUCH to one per touchEveryMs). */
   private readonly touched = new Map<string, number>();
 
@@ -272,11 +283,22 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * Publish every successful playhead write on `bus`'s channel from inside the compare-and-set (see CAS_SCRIPT);
+   * the bus then leaves clock messages to the store (`publishedByStore`).
+   */
+  announceClocks(bus: ClockAnnouncer): void {
+    this.announcer = bus;
+    bus.publishedByStore = true;
+  }
+
   casPlayhead(roomId: string, expectedVersion: number, next: Playhead): Promise<CasResult> {
     return this.room(roomId, async () => {
+      const a = this.announcer;
+      const announce = a ? [a.channel, a.encode({ kind: 'clock', roomId, playhead: next })] : [];
       const res = await this.client.eval(CAS_SCRIPT, {
         keys: [this.key(roomId, 'ph')],
-        arguments: [String(expectedVersion), String(next.clock.version), JSON.stringify(next), this.ttl],
+        arguments: [String(expectedVersion), String(next.clock.version), JSON.stringify(next), this.ttl, ...announce],
       });
       if (res === 1) return { ok: true } as const;
       return { ok: false, current: await this.getPlayhead(roomId) } as const;

@@ -2,37 +2,51 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Logger } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { redisProbe, type HealthProbe } from '../health.js';
-import { RedisStore } from './redis.js';
+import { RedisClockBus } from '../streaming/RedisClockBus.js';
+import { RedisStore, type RedisClient } from './redis.js';
 import { redisClient, safePublish } from './redisClient.js';
 import type { Retention } from './types.js';
 
 export interface RedisBackend {
+  /**
+   * The process's ONE command connection (fail-fast: commands reject at once while Redis is away, so they ack
+   * UNAVAILABLE instead of hanging): the room store, chat, camera, votes, studies, the address limiter, and the
+   * adapter's and clock bus's publishes all share it. Closed by `close()`, not by the stores.
+   */
+  client: RedisClient;
   store: RedisStore;
+  /** Clock changes between processes, on this backend's connections; the store announces its playhead writes on it. */
+  clockBus: RedisClockBus;
   adapter: ServerOptions['adapter'];
   health: HealthProbe[];
-  /** Quit the adapter's clients (the app closes the store it owns). */
+  /** Quit both connections (after the app has closed). */
   close(): Promise<void>;
 }
 
 /**
- * Everything a process needs for REDIS_URL: the store (fail-fast: UNAVAILABLE acks during an outage), the
- * socket.io adapter on its own pub/sub pair (node-redis resubscribes after a reconnect; publishes never reject
- * into the void) and the /healthz probes of all three connections. server/index.ts and the cluster tests share it.
+ * Everything a process needs for REDIS_URL, on two connections: one for commands and publishes, and the
+ * subscriber (a connection in subscribe mode can do nothing else) shared by the socket.io adapter and the clock
+ * bus; node-redis resubscribes both after a reconnect. Publishes never reject into the void (`safePublish`).
+ * server/index.ts and the cluster tests share it.
  */
 export async function connectRedisBackend(url: string, prefix: string, logger: Logger, retention: Retention = {}): Promise<RedisBackend> {
-  const store = await RedisStore.connect(url, prefix, (err) => logger.warn({ err }, 'redis store error'), retention);
-  const pub = safePublish(redisClient(url, { onError: (err) => logger.warn({ err }, 'redis pub error') }), (err) =>
+  const client = safePublish(redisClient(url, { failFast: true, onError: (err) => logger.warn({ err }, 'redis error') }), (err) =>
     logger.warn({ err }, 'redis publish lost'),
   );
   const sub = redisClient(url, { onError: (err) => logger.warn({ err }, 'redis sub error') });
-  await Promise.all([pub.connect(), sub.connect()]);
+  await Promise.all([client.connect(), sub.connect()]);
+  const store = new RedisStore(client, prefix, false, retention);
+  const clockBus = new RedisClockBus(client, sub, `${prefix}clock`, (err) => logger.warn({ err }, 'clock bus message dropped'));
+  store.announceClocks(clockBus);
   return {
+    client,
     store,
-    adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }),
-    health: [redisProbe('store', store), redisProbe('pub', pub), redisProbe('sub', sub)],
+    clockBus,
+    adapter: createAdapter(client, sub, { key: `${prefix}socket.io` }),
+    health: [redisProbe('store', client), redisProbe('sub', sub)],
     async close() {
       // close() waits for replies, which never come while Redis is away: destroy() then.
-      await Promise.all([pub, sub].map((c) => (c.isReady ? c.close() : c.isOpen ? c.destroy() : undefined)));
+      await Promise.all([client, sub].map((c) => (c.isReady ? c.close() : c.isOpen ? c.destroy() : undefined)));
     },
   };
 }

@@ -14,6 +14,8 @@ export type ClockBusMessage =
 export interface ClockBus {
   publish(m: ClockBusMessage): Promise<void>;
   subscribe(listener: (m: ClockBusMessage) => void): () => void;
+  /** The store publishes every playhead write on this bus itself (RedisStore.announceClocks): the loop publishes only stop changes. */
+  readonly publishedByStore?: boolean;
 }
 
 /** One process: nobody else to tell. */

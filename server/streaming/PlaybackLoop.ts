@@ -133,18 +133,29 @@ export class PlaybackLoop {
    * tell the other processes' loops, then keyframe and stream to local sockets. `keyframe` forces one.
    */
   applied(roomId: string, ph: Playhead, tl: Timeline, keyframe = false): void {
-    this.o.io.to(roomId).emit('playback:clock', ph.clock);
-    this.o.metrics.broadcasts.inc({ kind: 'clock' });
-    this.publish({ kind: 'clock', roomId, playhead: ph });
+    // This process's sockets at once; the other processes' get it from their own process when the bus delivers
+    // (published by the store with the write itself where it can: see RedisClockBus).
     const rs = this.track(roomId);
+    this.emitClock(roomId, ph, 'local', rs);
+    if (!this.bus.publishedByStore) this.publish({ kind: 'clock', roomId, playhead: ph });
     this.sync(rs, ph, tl, keyframe);
     this.stream(rs);
     this.planStopOrLoad(rs);
   }
 
-  /** Another process changed the playhead (a bus message): its clock already reached our sockets through the adapter. */
+  /** The clock to this process's sockets in the room (the whole room's share on this process). */
+  private emitClock(roomId: string, ph: Playhead, path: 'local' | 'bus', rs?: RoomStream): void {
+    if (rs) rs.clockSent = Math.max(rs.clockSent, ph.clock.version);
+    this.o.io.local.to(roomId).emit('playback:clock', ph.clock);
+    this.o.metrics.broadcasts.inc({ kind: 'clock' });
+    this.o.metrics.clockDelivery.observe({ path }, Math.max(0, this.o.now() - ph.clock.serverTime));
+  }
+
+  /** Another process changed the playhead (a bus message): the clock to our sockets first, then the stream. */
   private observe(roomId: string, ph: Playhead): void {
     const rs = this.rooms.get(roomId);
+    if (rs) this.sendClockIfNew(rs, ph);
+    else this.emitClock(roomId, ph, 'bus'); // not tracked here (yet): any sockets of the room still get it
     if (!rs?.cursor) return; // not streamed here, or not loaded yet (the first refresh reads the store)
     // Versions count every change of the room's playhead, branch switches included: older is stale whatever its branch.
     if (rs.cursor.clock.version >= ph.clock.version) return;
@@ -167,8 +178,18 @@ export class PlaybackLoop {
     }
   }
 
+  /**
+   * Another process's change, however it was learnt (bus message, a lost CAS race, a safety-net read): this
+   * process's sockets get it once. Keyed on what was SENT, not on the cursor: a race or read may move the cursor
+   * before the bus message arrives, and that message must not then be dropped as old news.
+   */
+  private sendClockIfNew(rs: RoomStream, ph: Playhead): void {
+    if (ph.clock.version > rs.clockSent) this.emitClock(rs.roomId, ph, 'bus', rs);
+  }
+
   private advance(rs: RoomStream, ph: Playhead, tl: Timeline): void {
     if (rs.isDisposed) return;
+    this.sendClockIfNew(rs, ph);
     this.sync(rs, ph, tl);
     this.stream(rs);
     this.planStopOrLoad(rs);
@@ -218,6 +239,7 @@ export class PlaybackLoop {
     }
     if (prev && prev.branchId !== ph.branchId) rs.stops = null; // stop points are per branch
     rs.cursor = { branchId: ph.branchId, clock: ph.clock, nextSeq: null, timeline: tl };
+    if (!prev) rs.clockSent = Math.max(rs.clockSent, ph.clock.version); // joined() sends the joiner this clock
     this.watchFrontier(rs);
     // First sight of the room: joined() gives its joiner a keyframe. No socket-delivery socket: nothing to send.
     if (!prev || !this.hasStreamSockets(rs)) return;
@@ -328,8 +350,7 @@ export class PlaybackLoop {
         // its clock broadcast most likely with it, so this process's sockets get the clock again. (A younger change
         // is a message still in flight, or a command of this process between its write and applied().)
         if (cur && cur.clock.version < ph.clock.version && this.o.now() - ph.clock.serverTime > REPAIR_GRACE_MS) {
-          this.o.metrics.clockRepairs.inc();
-          this.o.io.local.to(rs.roomId).emit('playback:clock', ph.clock);
+          this.o.metrics.clockRepairs.inc(); // advance() below sends the clock
         }
       }
       const tl = await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId);

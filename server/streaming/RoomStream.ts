@@ -31,6 +31,8 @@ export class RoomStream {
   /** A store read or compile is under way: the tick skips the room rather than stacking reads. */
   inFlight = false;
   lastKeyframeAt = -Infinity;
+  /** Highest clock version this process has sent its sockets in the room (a change learnt by any path is sent once). */
+  clockSent = -1;
   private stopTimer: { version: number; positionMs: number; timer: NodeJS.Timeout } | null = null;
   private keyframeTimer: NodeJS.Timeout | null = null;
   private frontierWatch: { branchId: string; off: () => void } | null = null;

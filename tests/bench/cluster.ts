@@ -1,11 +1,15 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
 import { createClient } from 'redis';
-import { RoomClient, type RoomClientOptions } from '../../client/lib/roomClient.js';
+import { RoomClient } from '../../client/lib/roomClient.js';
 import { startCluster } from '../../deploy/cluster.js';
-import { RedisServer, startServer } from '../../deploy/processes.js';
+import { RedisServer, ROOT, startServer } from '../../deploy/processes.js';
 import { initialClock } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo } from '../../shared/protocol/events.js';
 import { RedisStore } from '../../server/store/redis.js';
 import { median, pct, type Row } from './stats.js';
+import { offsetsNote, ViewerHost } from './viewerHosts.js';
 
 // Multi-process figures (issue #12): the same viewers, rooms and commands on ONE server process (memory store)
 // and on THREE processes sharing one Redis (store + socket.io adapter), every server a real child process
@@ -30,15 +34,23 @@ interface Measured {
   joinMs: number;
 }
 
-/** Rooms playing with viewers spread over `urls`; seeks from each room's instructor in turn. */
-async function drive(urls: string[], c: Case): Promise<Measured & { rooms: number; idle(ms: number): Promise<void>; close(): void }> {
-  const clients: RoomClient[] = [];
-  const rooms: { inst: RoomClient; viewers: RoomClient[] }[] = [];
+/**
+ * Rooms playing with viewers spread over `urls` (round robin, as the balancer spreads browsers) and over the viewer
+ * host processes (viewer k on hosts[k % hosts], so with three processes each host holds one process's viewers);
+ * seeks from each room's instructor (in this process) in turn.
+ */
+async function drive(
+  urls: string[],
+  c: Case,
+  hosts: ViewerHost[],
+): Promise<Measured & { rooms: number; idle(ms: number): Promise<void>; close(): void }> {
+  const instructors: RoomClient[] = [];
+  const rooms: { roomId: string; inst: RoomClient; instUrl: string; viewers: number[] }[] = [];
+  const home = new Map<number, string>();
   // Compile the battle on every process first (COMPILE_ON_START=false): joins then measure serving, not compiling.
   await Promise.all(urls.map((u) => fetch(`${u}/api/battles/${BATTLE}`).then((r) => r.arrayBuffer())));
   const t0 = performance.now();
   let k = 0;
-  const home = new Map<RoomClient, string>();
   for (let r = 0; r < c.rooms; r++) {
     const res = await fetch(`${urls[0]}/api/rooms`, {
       method: 'POST',
@@ -46,26 +58,28 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
       body: JSON.stringify({ battleId: BATTLE }),
     });
     const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
-    const mk = (name: string, key?: string) =>
-      track(urls[k++ % urls.length], {
-        roomId,
-        name,
-        instructorKey: key,
-        pings: 4,
-        settleMs: [],
-        resyncMs: 0,
-        socket: { forceNew: true, transports: ['websocket'] },
-      });
-    const track = (url: string, o: Omit<RoomClientOptions, 'url'>) => {
-      const client = new RoomClient({ url, ...o });
-      home.set(client, url);
-      return client;
-    };
-    const inst = mk('Sisko', instructorKey);
-    const viewers = Array.from({ length: c.viewersPerRoom }, (_, i) => mk(`v${i}`));
-    clients.push(inst, ...viewers);
-    await Promise.all([inst.ready, ...viewers.map((v) => v.ready)]);
-    rooms.push({ inst, viewers });
+    const instUrl = urls[k++ % urls.length];
+    const inst = new RoomClient({
+      url: instUrl,
+      roomId,
+      name: 'Sisko',
+      instructorKey,
+      pings: 4,
+      settleMs: [],
+      resyncMs: 0,
+      socket: { forceNew: true, transports: ['websocket'] },
+    });
+    instructors.push(inst);
+    const joins: Promise<unknown>[] = [inst.ready];
+    const viewers: number[] = [];
+    for (let i = 0; i < c.viewersPerRoom; i++, k++) {
+      const id = k;
+      home.set(id, urls[k % urls.length]);
+      viewers.push(id);
+      joins.push(hosts[k % hosts.length].join(id, urls[k % urls.length], roomId, `v${i}`));
+    }
+    await Promise.all(joins);
+    rooms.push({ roomId, inst, instUrl, viewers });
   }
   const joinMs = performance.now() - t0;
   for (const room of rooms) await room.inst.play();
@@ -75,22 +89,18 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
   const sameMs: number[] = [];
   const otherMs: number[] = [];
   for (let s = 0; s < c.seeks; s++) {
-    const { inst, viewers } = rooms[s % rooms.length];
-    const got = new Map<RoomClient, number>();
+    const { roomId, inst, instUrl, viewers } = rooms[s % rooms.length];
+    const got = new Map<number, number>();
     const target = 60_000 + s * 7_000;
-    const offs = viewers.map((v) =>
-      v.subscribe((ch) => {
-        if (ch === 'clock' && v.clock()?.positionMs === target && !got.has(v)) got.set(v, now());
-      }),
-    );
+    await Promise.all(hosts.map((h) => h.watch(s, roomId, target, (id, t) => got.set(id, t))));
     const sent = now();
     await inst.seek(target);
     const deadline = Date.now() + 5000;
     while (got.size < viewers.length && Date.now() < deadline) await sleep(2);
-    for (const off of offs) off();
-    for (const [v, t] of got) {
+    for (const h of hosts) h.unwatch(s);
+    for (const [id, t] of got) {
       seekMs.push(t - sent);
-      (home.get(v) === home.get(inst) ? sameMs : otherMs).push(t - sent);
+      (home.get(id) === instUrl ? sameMs : otherMs).push(t - sent);
     }
     await inst.play();
     await sleep(250);
@@ -103,10 +113,14 @@ async function drive(urls: string[], c: Case): Promise<Measured & { rooms: numbe
     rooms: rooms.length,
     idle: (ms) => sleep(ms),
     close: () => {
-      for (const x of clients) x.close();
+      for (const x of instructors) x.close();
     },
   };
 }
+
+/** Three viewer host processes for one run (closed by the caller). */
+const HOSTS = 3;
+const startHosts = () => Promise.all(Array.from({ length: HOSTS }, () => ViewerHost.start()));
 
 async function commandStats(url: string): Promise<Map<string, number>> {
   const c = createClient({ url });
@@ -118,74 +132,133 @@ async function commandStats(url: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** One measured drive on fresh viewer host processes. */
+async function driveWithHosts(urls: string[], c: Case): Promise<{ run: Awaited<ReturnType<typeof drive>>; hosts: ViewerHost[] }> {
+  const hosts = await startHosts();
+  try {
+    return { run: await drive(urls, c, hosts), hosts };
+  } catch (err) {
+    await Promise.all(hosts.map((h) => h.close()));
+    throw err;
+  }
+}
+
+const summary = (xs: number[]) => ({ p50: Number(pct(xs, 50).toFixed(2)), p99: Number(pct(xs, 99).toFixed(2)), n: xs.length });
+
+/** docs/benchmarks.json: the full run under "cluster", a quick run under "clusterQuick" (a smoke run never replaces the figures). */
+function writeJson(quick: boolean, figures: Record<string, unknown>): void {
+  const file = path.join(ROOT, 'docs', 'benchmarks.json');
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first writer
+  }
+  doc[quick ? 'clusterQuick' : 'cluster'] = {
+    measuredAt: new Date().toISOString(),
+    command: `npm run bench -- cluster${quick ? ' quick' : ''}`,
+    note: 'seek -> every viewer: clock receipt in the viewer host processes minus the seek emit in the driver (ms, host clock offsets measured); 1 process = memory store, 3 processes = one Redis (fsync everysec as docker-compose.yml); loadAverage at the end (1/5/15 min): above 2 the machine was shared',
+    ...figures,
+  };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} ms`;
+
 export async function benchCluster(quick: boolean): Promise<Row[]> {
   const c: Case = quick ? { rooms: 4, viewersPerRoom: 10, seeks: 12 } : { rooms: 10, viewersPerRoom: 20, seeks: 30 };
+  // Pairs of runs (one process, then three), each pair on fresh rooms and viewer hosts, so the comparison is made
+  // under the same machine load several times in one command.
+  const rounds = Number(process.env.ROUNDS ?? 3);
   const env = { COMPILE_ON_START: 'false', LOG_LEVEL: 'warn' };
   const label = `${c.rooms} rooms x ${c.viewersPerRoom + 1} clients`;
 
-  // One process, memory store.
+  // Both topologies up for the whole bench; the one not being measured has no clients (its loop is idle).
+  // Started one after the other: four servers booting at once on a loaded machine can miss their start timeout.
   const single = await startServer(env);
-  let one: Measured;
-  try {
-    const run = await drive([single.url], c);
-    one = run;
-    run.close();
-  } finally {
+  const cluster = await startCluster({ env }).catch(async (err: unknown) => {
     await single.stop();
-  }
-
-  // Three processes, one Redis.
-  const cluster = await startCluster({ env });
+    throw err;
+  });
+  const urls3 = cluster.servers.map((s) => s.url);
+  const one: number[] = [];
+  const three: Measured = { seekMs: [], sameMs: [], otherMs: [], joinMs: 0 };
+  const pairs: string[] = [];
+  const rows: { one: number[]; three: number[]; other: number[] }[] = [];
+  const offsets: string[] = [];
+  let commands = { perRoomSec: 0, top: '', windowMs: 0 };
   try {
-    const run = await drive(
-      cluster.servers.map((s) => s.url),
-      c,
-    );
-    // Quiet window: every room playing, nothing changing.
-    const windowMs = quick ? 5000 : 10_000;
-    const before = await commandStats(cluster.redis.url);
-    await run.idle(windowMs);
-    const after = await commandStats(cluster.redis.url);
-    run.close();
-    const deltas = [...after]
-      .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
-      .filter(([k, d]) => d > 0 && k !== 'info' && k !== 'hello'); // not the probe's own
-    const total = deltas.reduce((s, [, d]) => s + d, 0);
-    const perRoomSec = total / run.rooms / (windowMs / 1000);
-    const top = deltas
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 4)
-      .map(([k, d]) => `${k} ${(d / run.rooms / (windowMs / 1000)).toFixed(1)}`)
-      .join(', ');
-    const three = run;
-    const fmt = (m: Measured) =>
-      `p50 ${pct(m.seekMs, 50).toFixed(1)} / p99 ${pct(m.seekMs, 99).toFixed(1)} ms (${m.seekMs.length} receipts)`;
-    return [
-      {
-        bench: `cluster ${label}: seek -> every viewer, 1 process`,
-        battle: BATTLE,
-        value: median(one.seekMs),
-        unit: 'ms p50',
-        note: fmt(one),
-      },
-      {
-        bench: `cluster ${label}: seek -> every viewer, 3 processes`,
-        battle: BATTLE,
-        value: median(three.seekMs),
-        unit: 'ms p50',
-        note: `${fmt(three)}; on the instructor's process p50 ${pct(three.sameMs, 50).toFixed(1)}, on the others p50 ${pct(three.otherMs, 50).toFixed(1)} ms; delta vs 1 process p50 ${(median(three.seekMs) - median(one.seekMs)).toFixed(1)} ms, p99 ${(pct(three.seekMs, 99) - pct(one.seekMs, 99)).toFixed(1)} ms`,
-      },
-      {
-        bench: `cluster ${label}: Redis commands per playing room`,
-        battle: BATTLE,
-        value: perRoomSec,
-        unit: 'cmd/room/s',
-        note: `3 processes, nothing changing for ${windowMs / 1000} s; top: ${top}`,
-      },
-    ];
+    for (let r = 0; r < rounds; r++) {
+      const a = await driveWithHosts([single.url], c);
+      a.run.close();
+      await Promise.all(a.hosts.map((h) => h.close()));
+      const b = await driveWithHosts(urls3, c);
+      offsets.push(offsetsNote(b.hosts));
+      if (r === 0) {
+        // Quiet window: every room playing, nothing changing.
+        const windowMs = quick ? 5000 : 10_000;
+        const before = await commandStats(cluster.redis.url);
+        await b.run.idle(windowMs);
+        const after = await commandStats(cluster.redis.url);
+        const deltas = [...after]
+          .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
+          .filter(([k, d]) => d > 0 && k !== 'info' && k !== 'hello'); // not the probe's own
+        const total = deltas.reduce((s, [, d]) => s + d, 0);
+        const top = deltas
+          .sort((x, y) => y[1] - x[1])
+          .slice(0, 4)
+          .map(([k, d]) => `${k} ${(d / b.run.rooms / (windowMs / 1000)).toFixed(2)}`)
+          .join(', ');
+        commands = { perRoomSec: total / b.run.rooms / (windowMs / 1000), top, windowMs };
+      }
+      b.run.close();
+      await Promise.all(b.hosts.map((h) => h.close()));
+      rows.push({ one: a.run.seekMs, three: b.run.seekMs, other: b.run.otherMs });
+      one.push(...a.run.seekMs);
+      three.seekMs.push(...b.run.seekMs);
+      three.sameMs.push(...b.run.sameMs);
+      three.otherMs.push(...b.run.otherMs);
+      pairs.push(
+        `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)})`,
+      );
+    }
   } finally {
-    await cluster.stop();
+    await Promise.all([single.stop(), cluster.stop()]);
   }
+  for (const p of pairs) console.error(`[cluster] ${p}`);
+  writeJson(quick, {
+    case: c,
+    rounds,
+    loadAverage: loadavg().map((x) => Number(x.toFixed(1))),
+    oneProcess: summary(one),
+    threeProcesses: { all: summary(three.seekMs), instructorsProcess: summary(three.sameMs), otherProcesses: summary(three.otherMs) },
+    perRound: rows.map((r) => ({ oneProcess: summary(r.one), threeProcesses: summary(r.three), otherProcesses: summary(r.other) })),
+    redisCommandsPerRoomPerS: Number(commands.perRoomSec.toFixed(3)),
+    hostClocks: offsets[0],
+  });
+  return [
+    {
+      bench: `cluster ${label}: seek -> every viewer, 1 process`,
+      battle: BATTLE,
+      value: median(one),
+      unit: 'ms p50',
+      note: `${fmt(one)} (${one.length} receipts, ${rounds} rounds)`,
+    },
+    {
+      bench: `cluster ${label}: seek -> every viewer, 3 processes`,
+      battle: BATTLE,
+      value: median(three.seekMs),
+      unit: 'ms p50',
+      note: `${fmt(three.seekMs)} (${three.seekMs.length} receipts); on the instructor's process ${fmt(three.sameMs)}, on the others ${fmt(three.otherMs)}; delta vs 1 process p50 ${(median(three.seekMs) - median(one)).toFixed(1)} ms, p99 ${(pct(three.seekMs, 99) - pct(one, 99)).toFixed(1)} ms; per round: ${pairs.join('; ')}; ${offsets[0]}`,
+    },
+    {
+      bench: `cluster ${label}: Redis commands per playing room`,
+      battle: BATTLE,
+      value: commands.perRoomSec,
+      unit: 'cmd/room/s',
+      note: `3 processes, nothing changing for ${commands.windowMs / 1000} s; top: ${commands.top}`,
+    },
+  ];
 }
 
 /** `MEMORY USAGE` of every key of one room with 50 annotations, 5 branch records and 20 members. */

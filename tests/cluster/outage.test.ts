@@ -19,7 +19,13 @@ afterEach(async () => {
 
 async function node(url: string, prefix: string): Promise<Booted> {
   const backend = await connectRedisBackend(url, prefix, silent);
-  const s = await boot({ store: backend.store, ownsStore: true, adapter: backend.adapter, health: backend.health });
+  const s = await boot({
+    store: backend.store,
+    ownsStore: true,
+    adapter: backend.adapter,
+    clockBus: backend.clockBus,
+    health: backend.health,
+  });
   cleanup.push(async () => {
     await s.close();
     await backend.close();
@@ -43,7 +49,7 @@ function horizon(c: RoomClient): () => number {
 
 describe.runIf(hasRedisServer)('Redis outage', () => {
   it('processes stay up, /healthz turns 503, commands ack UNAVAILABLE, playback goes on; all recovers when Redis returns', async () => {
-    const redis = await RedisServer.start();
+    const redis = await RedisServer.start({ fsync: 'always' });
     cleanup.push(() => redis.close());
     const prefix = testPrefix();
     const a = await node(redis.url, prefix);

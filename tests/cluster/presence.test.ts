@@ -16,7 +16,13 @@ afterEach(async () => {
 
 async function node(prefix: string): Promise<Booted> {
   const backend = await connectRedisBackend(REDIS_URL, prefix, silent, { memberGraceMs: 400 });
-  const s = await boot({ store: backend.store, ownsStore: true, adapter: backend.adapter, presenceSweepMs: 3_600_000 }); // passes run by hand
+  const s = await boot({
+    store: backend.store,
+    ownsStore: true,
+    adapter: backend.adapter,
+    clockBus: backend.clockBus,
+    presenceSweepMs: 3_600_000,
+  }); // passes run by hand
   cleanup.push(async () => {
     await s.close();
     await backend.close();

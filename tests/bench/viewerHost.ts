@@ -1,0 +1,74 @@
+import { RoomClient } from '../../client/lib/roomClient.js';
+
+// One "viewer host" of the multi-process benchmark (tests/bench/cluster.ts): a child process holding some of
+// the viewers, so a viewer's receipt is not queued behind other viewers' keyframes in ONE shared client process
+// (each browser has its own). Driven over IPC by viewerHosts.ts; times are this process's
+// performance.timeOrigin + performance.now(), which the driver maps onto its own (measured offset).
+
+export type HostRequest =
+  | { type: 'join'; id: number; url: string; roomId: string; name: string }
+  | { type: 'watch'; seekId: number; roomId: string; positionMs: number }
+  | { type: 'unwatch'; seekId: number }
+  | { type: 'time'; probe: number }
+  | { type: 'close' };
+
+export type HostReply =
+  | { type: 'joined'; id: number }
+  | { type: 'armed'; seekId: number }
+  | { type: 'got'; seekId: number; id: number; t: number }
+  | { type: 'time'; probe: number; t: number }
+  | { type: 'error'; message: string };
+
+const now = () => performance.timeOrigin + performance.now();
+const send = (m: HostReply) => process.send?.(m);
+const viewers = new Map<number, { roomId: string; client: RoomClient }>();
+const watches = new Map<number, (() => void)[]>();
+
+process.on('message', (m: HostRequest) => {
+  switch (m.type) {
+    case 'join': {
+      const client = new RoomClient({
+        url: m.url,
+        roomId: m.roomId,
+        name: m.name,
+        pings: 4,
+        settleMs: [],
+        resyncMs: 0,
+        socket: { forceNew: true, transports: ['websocket'] },
+      });
+      viewers.set(m.id, { roomId: m.roomId, client });
+      client.ready.then(
+        () => send({ type: 'joined', id: m.id }),
+        (err: unknown) => send({ type: 'error', message: String(err) }),
+      );
+      return;
+    }
+    case 'watch': {
+      const offs: (() => void)[] = [];
+      for (const [id, v] of viewers) {
+        if (v.roomId !== m.roomId) continue;
+        let seen = false;
+        // Stamp first, then report: the receipt time is taken in the clock callback itself.
+        const off = v.client.subscribe((ch) => {
+          if (seen || ch !== 'clock' || v.client.clock()?.positionMs !== m.positionMs) return;
+          seen = true;
+          send({ type: 'got', seekId: m.seekId, id, t: now() });
+        });
+        offs.push(off);
+      }
+      watches.set(m.seekId, offs);
+      send({ type: 'armed', seekId: m.seekId });
+      return;
+    }
+    case 'unwatch':
+      for (const off of watches.get(m.seekId) ?? []) off();
+      watches.delete(m.seekId);
+      return;
+    case 'time':
+      send({ type: 'time', probe: m.probe, t: now() });
+      return;
+    case 'close':
+      for (const v of viewers.values()) v.client.close();
+      process.exit(0);
+  }
+});
