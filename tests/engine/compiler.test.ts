@@ -24,7 +24,11 @@ describe('compiler on the fixture battle', () => {
     expect(dp).toMatchObject({ id: 'escort', atMs: 6000, chosen: { decisionId: 'escort', optionId: 'send', value: 2 } });
     expect(tl.events[dp.seq!]).toMatchObject({ type: 'decision:point', decisionId: 'escort' });
     expect(tl.events[dp.seq! + 1]).toMatchObject({ type: 'decision:made', historical: true, optionId: 'send', value: 2 });
-    expect(tl.forces).toEqual({ blue: { ships: 5, stations: 1 }, red: { ships: 5, stations: 0 } });
+    const none = { ships: 0, stations: 0 };
+    expect(tl.forces).toEqual({
+      blue: { ships: 5, stations: 1, atStart: { ships: 5, stations: 1 }, joined: none, defected: none },
+      red: { ships: 5, stations: 0, atStart: { ships: 5, stations: 0 }, joined: none, defected: none },
+    });
     expect(tl.outcome.facts).toContain('The minefield was finished');
     expect(tl.outcome.objectives.minefield.status).toBe('complete');
     expect(tl.events.at(-1)!.t).toBeLessThanOrEqual(tl.durationMs);

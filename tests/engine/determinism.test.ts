@@ -50,8 +50,9 @@ describe('determinism across processes', () => {
       expect(b.eventsSha256).toBe(a.eventsSha256);
       expect(b.branchId).toBe(a.branchId);
       expect(a.branchId).toBe(branchIdFor(def.info.id, def.seed, []));
-      // And in-process it is the same again.
-      expect(compileBattle(def).timeline.eventsSha256).toBe(a.eventsSha256);
+      // And in-process it is the same again (the 20,000-unit Cardassia: the two processes above are the check; a
+      // third compile of it would add ~15 s of CPU to the suite and nothing the others do not show).
+      if (def.forces.reduce((n, g) => n + g.count, 0) < 5_000) expect(compileBattle(def).timeline.eventsSha256).toBe(a.eventsSha256);
     });
   }
 
