@@ -7,8 +7,8 @@ export const FOUNDER_STRATEGY = 'founder-strategy';
 export const LAKARIAN_CITY = 'lakarian-city';
 export const FOUNDER_SURRENDER = 'founder-surrender';
 
-/** Ships on the three forward lines at the start (200 + 150 + 150). */
-export const FORWARD_SHIPS = 500;
+/** Ships on the three forward lines at the start (1,200 + 900 + 900). */
+export const FORWARD_SHIPS = 3000;
 
 export const decisions: DecisionSpec[] = [
   {
@@ -22,7 +22,7 @@ export const decisions: DecisionSpec[] = [
         id: 'hold-forward',
         label: 'Hold the forward lines in Alliance space',
         historical: false,
-        param: { label: 'Ships kept on the forward lines', min: 100, max: FORWARD_SHIPS, step: 50, default: FORWARD_SHIPS, unit: 'ships' },
+        param: { label: 'Ships kept on the forward lines', min: 600, max: FORWARD_SHIPS, step: 300, default: FORWARD_SHIPS, unit: 'ships' },
       },
     ],
   },

@@ -8,7 +8,7 @@ export const battle: BattleDefinition = {
     id: 'battle-of-cardassia',
     title: 'Battle of Cardassia',
     summary:
-      'The last battle of the Dominion War: the Alliance fleet surrounds Cardassia Prime, the Cardassians turn on the Dominion, and the Founder surrenders.',
+      'The last battle of the Dominion War: 6,795 Alliance ships surround Cardassia Prime and its 15,360-ship Dominion, Breen and Cardassian defence with 246 stations and platforms; 2,100 Cardassian ships turn on the Dominion, and the Founder surrenders before the Alliance pays the over 40% of its fleet it was projected to lose.',
     year: '2375',
     location: 'Cardassia Prime',
     seedFile: '001_20da251821cb360a.txt',

@@ -1,4 +1,4 @@
-import type { BattleCommand, Order } from '../engine/index.js';
+import type { BattleCommand, Order, Reform } from '../engine/index.js';
 import type { Vec2 } from '../../shared/battle/types.js';
 import { FORWARD_SHIPS } from './decisions.js';
 import {
@@ -16,8 +16,11 @@ import {
   JEMHADAR_CORE,
   LAKARIAN_CITY,
   REBEL_GROUPS,
+  SHEET,
   aroundCardassia,
+  at,
   forces,
+  len,
 } from './scenario.js';
 
 // Order bundles the machine emits on entering a phase. Pure functions of the machine context, so
@@ -29,6 +32,25 @@ const FLEET_GROUPS = ALLIANCE_GROUPS;
 const columnOf = (column: 'fed' | 'kl' | 'rom') => FLEET_GROUPS.filter((g) => ALLIANCE[g].column === column);
 
 const sizeOf = (g: string) => forces.find((f) => f.group === g)?.count ?? 0;
+
+/** Facing from `from` toward `to`, radians. */
+const facing = (from: Vec2, to: Vec2) => Math.round(Math.atan2(to.y - from.y, to.x - from.x) * 1000) / 1000;
+
+/**
+ * "Re-form on move" (notes.md): a group that has been fighting closes up again into the grid it
+ * started in (same spacing between neighbours), facing `heading`, so fleets stay readable as fleets.
+ */
+export function reformOf(g: string, heading: number): Reform {
+  const spec = forces.find((f) => f.group === g);
+  const count = spec?.count ?? 1;
+  const cols = Math.ceil(Math.sqrt(count));
+  const rows = Math.ceil(count / cols);
+  const spacing = (2 * (spec?.spread ?? len(20))) / Math.max(cols - 1, rows - 1, 1);
+  return { formation: 'grid', spacing: Math.round(spacing * 100) / 100, heading };
+}
+
+/** Move a group to `to`, re-forming it there facing `face`. */
+const reformTo = (g: string, to: Vec2, face: Vec2) => order({ kind: 'move', group: g, to, reform: reformOf(g, facing(to, face)) });
 const stayingOnLine = (g: string, keep: number) => Math.round((sizeOf(g) * Math.min(keep, FORWARD_SHIPS)) / FORWARD_SHIPS);
 
 /** Groups split off the forward lines when the Founder holds them with fewer than all their ships. */
@@ -67,21 +89,21 @@ export function holdLines(keep: number): BattleCommand[] {
 export function massAtDS9(): BattleCommand[] {
   return [
     ...FLEET_GROUPS.filter((g) => ALLIANCE[g].column !== 'fed').map((g) => order({ kind: 'spawn', group: g })),
-    order({ kind: 'move', group: 'fed-defiant', to: { x: 120, y: 350 } }),
+    order({ kind: 'move', group: 'fed-defiant', to: at(120, 350) }),
   ];
 }
 
 /** Three columns leave Deep Space 9 and cross the pre-war border. */
-const ADVANCE_SPEED = 5;
+const ADVANCE_SPEED = 5 * SHEET;
 
 /** Where each column stands off the outer lines in the space battle. */
-const CONTACT: Record<'fed' | 'kl' | 'rom', Vec2> = { fed: { x: 305, y: 350 }, kl: { x: 421, y: 142 }, rom: { x: 421, y: 558 } };
+const CONTACT: Record<'fed' | 'kl' | 'rom', Vec2> = { fed: at(305, 350), kl: at(421, 142), rom: at(421, 558) };
 
 /** Move a column's groups to `wp`, fanned out across the lane so they do not stack on one point. */
 function columnMoves(column: 'fed' | 'kl' | 'rom', wp: Vec2, speed?: number): BattleCommand[] {
   const groups = columnOf(column);
   return groups.map((g, i) => {
-    const lane = (i - (groups.length - 1) / 2) * 45;
+    const lane = (i - (groups.length - 1) / 2) * len(45);
     const to: Vec2 = column === 'fed' ? { x: wp.x, y: wp.y + lane } : { x: wp.x + lane, y: wp.y };
     return order(speed === undefined ? { kind: 'move', group: g, to } : { kind: 'move', group: g, to, speed });
   });
@@ -123,15 +145,15 @@ export function commsCut(forwardHold: number | null): BattleCommand[] {
   return [
     ...[...FORWARD_GROUPS, ...recalledGroups(forwardHold)].map((g) => order({ kind: 'hold', group: g })),
     ...FLEET_GROUPS.map((g) => order({ kind: 'hold', group: g })),
-    ...REBEL_GROUPS.map((g) => order({ kind: 'retreat', group: g, to: { x: 1000, y: 350 } })),
+    ...REBEL_GROUPS.map((g) => order({ kind: 'retreat', group: g, to: at(1000, 350) })),
     { type: 'fact', text: 'Cardassian rebels destroyed the Dominion communications installations around Cardassia Prime' },
   ];
 }
 
 export function lakarianStrike(): BattleCommand[] {
   return [
-    { type: 'effect', kind: 'strike', pos: LAKARIAN_CITY, radius: 9, label: 'Lakarian City' },
-    { type: 'effect', kind: 'explosion', pos: LAKARIAN_CITY, radius: 6 },
+    { type: 'effect', kind: 'strike', pos: LAKARIAN_CITY, radius: len(9), label: 'Lakarian City' },
+    { type: 'effect', kind: 'explosion', pos: LAKARIAN_CITY, radius: len(6) },
     { type: 'fact', text: "Lakarian City was destroyed by the Jem'Hadar on the Founder's orders" },
   ];
 }
@@ -179,15 +201,15 @@ export function extermination(): BattleCommand[] {
     type: 'effect' as const,
     kind: 'strike' as const,
     pos: {
-      x: Math.round(CARDASSIA.x + 20 * Math.cos((deg * Math.PI) / 180)),
-      y: Math.round(CARDASSIA.y + 20 * Math.sin((deg * Math.PI) / 180)),
+      x: Math.round(CARDASSIA.x + len(20) * Math.cos((deg * Math.PI) / 180)),
+      y: Math.round(CARDASSIA.y + len(20) * Math.sin((deg * Math.PI) / 180)),
     },
-    radius: 7,
+    radius: len(7),
     label: 'Extermination',
   }));
   return [
     ...hunts.map(([g, prey]) => order({ kind: 'attack', group: g, target: prey, range: 'close' })),
-    ...CARDASSIAN_GROUPS.map((g) => order({ kind: 'move', group: g, to: REFUGE[g] })),
+    ...CARDASSIAN_GROUPS.map((g) => reformTo(g, REFUGE[g], CARDASSIA)),
     ...strikes,
     { type: 'fact', text: "The Founder ordered the Jem'Hadar to exterminate the Cardassians" },
   ];
@@ -197,7 +219,8 @@ export function extermination(): BattleCommand[] {
 export function coreReturn(): BattleCommand[] {
   return JEMHADAR_CORE.map((g) => {
     const at = forces.find((f) => f.group === g)?.at ?? CARDASSIA;
-    return order({ kind: 'move', group: g, to: at });
+    // Face outward, toward the ring the Alliance is closing.
+    return reformTo(g, at, { x: 2 * at.x - CARDASSIA.x, y: 2 * at.y - CARDASSIA.y });
   });
 }
 
@@ -205,18 +228,14 @@ export function coreReturn(): BattleCommand[] {
 export function encircle(): BattleCommand[] {
   return ALLIANCE_GROUPS.map((g) => {
     const { ring, via } = ALLIANCE[g];
-    return order({
-      kind: 'move',
-      group: g,
-      to: via === undefined ? aroundCardassia(ring, ENCIRCLE_RADIUS) : aroundCardassia(via, SWING_RADIUS),
-    });
+    return reformTo(g, via === undefined ? aroundCardassia(ring, ENCIRCLE_RADIUS) : aroundCardassia(via, SWING_RADIUS), CARDASSIA);
   });
 }
 
 /** Encirclement, second leg: the far groups close the ring. */
 export function closeRing(): BattleCommand[] {
   return ALLIANCE_GROUPS.filter((g) => ALLIANCE[g].via !== undefined).map((g) =>
-    order({ kind: 'move', group: g, to: aroundCardassia(ALLIANCE[g].ring, ENCIRCLE_RADIUS) }),
+    reformTo(g, aroundCardassia(ALLIANCE[g].ring, ENCIRCLE_RADIUS), CARDASSIA),
   );
 }
 

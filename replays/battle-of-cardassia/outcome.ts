@@ -1,4 +1,5 @@
 import type { BattleCommand, Facts } from '../engine/index.js';
+import { formatCount as n } from '../../shared/battle/forces.js';
 import type { SideId } from '../../shared/battle/types.js';
 import { ALLIANCE_GROUPS, CARDASSIAN_GROUPS, COMMS_GROUPS } from './scenario.js';
 
@@ -52,6 +53,9 @@ export function tally(f: Facts): Tally {
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((100 * part) / whole) : 0);
 
+/** The seed: "the Alliance was projected to lose over 40% of their ships". */
+export const PROJECTED_LOSS_PCT = 40;
+
 /** A side is broken when it keeps less than this share of what it had when the final battle began. */
 export const BROKEN_SHARE = 0.15;
 
@@ -66,9 +70,10 @@ export function surrenderEnd(now: Tally): BattleCommand {
   const fleetLost = now.fleetTotal - now.fleetAlive;
   const winner: SideId | null = now.allianceShips > 0 ? 'alliance' : null;
   const summary =
-    `The Dominion surrendered with ${now.dominionShips} ships and ${now.dominionStations} stations and platforms still intact; ` +
-    `the Alliance held Cardassia Prime, having lost ${fleetLost} of ${now.fleetTotal} invasion ships (${pct(fleetLost, now.fleetTotal)}%) ` +
-    `against ${now.dominionShipsLost} Dominion ships destroyed. The Dominion War was over.`;
+    `The Dominion surrendered with ${n(now.dominionShips)} ships and ${n(now.dominionStations)} stations and platforms still intact; ` +
+    `the Alliance held Cardassia Prime, having lost ${n(fleetLost)} of ${n(now.fleetTotal)} invasion ships (${pct(fleetLost, now.fleetTotal)}%), ` +
+    `far from the over ${PROJECTED_LOSS_PCT}% it had been projected to lose, against ${n(now.dominionShipsLost)} Dominion ships destroyed. ` +
+    'The Dominion War was over.';
   return { type: 'end', winner, summary };
 }
 
@@ -90,8 +95,9 @@ export function foughtEnd(start: Tally, now: Tally): BattleCommand {
         ? 'The Alliance fleet was shattered over Cardassia Prime and the Dominion held its last stronghold'
         : 'Neither fleet could break the other: the battle ended in mutual exhaustion over Cardassia Prime';
   const summary =
-    `${verdict}. After ${minutes} min of full battle the Alliance had lost ${fleetLost} of ${now.fleetTotal} invasion ships ` +
-    `(${pct(fleetLost, now.fleetTotal)}%); the Dominion lost ${now.dominionShipsLost} ships and ${now.dominionStationsLost} stations and platforms, ` +
-    `keeping ${now.dominionShips} ships and ${now.dominionStations} fixed defences.`;
+    `${verdict}. After ${minutes} min of full battle the Alliance had lost ${n(fleetLost)} of ${n(now.fleetTotal)} invasion ships ` +
+    `(${pct(fleetLost, now.fleetTotal)}%), against the over ${PROJECTED_LOSS_PCT}% it had been projected to lose; ` +
+    `the Dominion lost ${n(now.dominionShipsLost)} ships and ${n(now.dominionStationsLost)} stations and platforms, ` +
+    `keeping ${n(now.dominionShips)} ships and ${n(now.dominionStations)} fixed defences.`;
   return { type: 'end', winner, summary };
 }

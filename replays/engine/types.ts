@@ -36,6 +36,15 @@ export interface UnitClassStats {
 
 export type Formation = 'grid' | 'wedge' | 'ring' | 'line' | 'scatter';
 
+/** A formation to re-form into on a move (see Order 'move'). */
+export interface Reform {
+  formation: Formation;
+  /** Distance between neighbouring units, map units. */
+  spacing: number;
+  /** Radians; default: the direction of travel. */
+  heading?: number;
+}
+
 export interface ForceGroupSpec {
   /** Group id, unique within the battle; orders address groups. */
   group: string;
@@ -80,8 +89,12 @@ export type TargetRef = string;
 export type Order =
   /** Bring a reserve group onto the map at its spec position (optionally elsewhere), with a warp-in effect. */
   | { kind: 'spawn'; group: string; at?: Vec2 }
-  /** Move a group keeping formation; units continue to fire at enemies in range. */
-  | { kind: 'move'; group: string; to: Vec2; speed?: number }
+  /**
+   * Move a group keeping formation; units continue to fire at enemies in range. With `reform`, the
+   * survivors close up into a fresh formation at `to` (neighbours `spacing` apart, facing `heading`,
+   * default the way they travel) instead of keeping the shape a fight left them in.
+   */
+  | { kind: 'move'; group: string; to: Vec2; speed?: number; reform?: Reform }
   /**
    * Engage: each unit picks the nearest living target in `target`, closes to a fraction of its weapon
    * range ('standoff' 0.8, 'close' 0.35, 'pointblank' 0.1) and fires. Stations engage without moving

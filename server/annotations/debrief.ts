@@ -1,5 +1,6 @@
 import type { BattleEvent } from '../../shared/battle/events.js';
-import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import { formatCount } from '../../shared/battle/forces.js';
+import type { BattleInfo, SideForces, Timeline } from '../../shared/battle/timeline.js';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { phaseIndexAt } from '../rooms/playback.js';
 import { chatDebriefLines, type TogetherDebrief } from '../chat/debrief.js';
@@ -67,6 +68,18 @@ export function keyEvents(events: readonly BattleEvent[], info?: Pick<BattleInfo
   return out;
 }
 
+/** One side's forces in words: everything that took part, then who was there at the start and who changed sides. */
+export function forcesText(name: string, f: SideForces): string {
+  const count = (c: { ships: number; stations: number }) =>
+    [c.ships ? `${formatCount(c.ships)} ships` : '', c.stations ? `${formatCount(c.stations)} stations and platforms` : '']
+      .filter(Boolean)
+      .join(' and ') || 'none';
+  const notes = [`${count(f.atStart)} at the start`];
+  if (f.joined.ships + f.joined.stations) notes.push(`${count(f.joined)} came over from the other side`);
+  if (f.defected.ships + f.defected.stations) notes.push(`${count(f.defected)} went over to the other side`);
+  return `${name}: ${count(f)} (${notes.join('; ')})`;
+}
+
 /**
  * `extra`: further sections (group votes, what-if statistics) appended after the phases; `together`: the chat and
  * reactions, listed inside each phase.
@@ -84,7 +97,12 @@ export function debriefMarkdown(
   lines.push(`# Debrief: ${escapeMd(info.title)}`, '');
   lines.push(`- Room: ${roomId}`, `- Branch: ${branch}`);
   for (const d of tl.decisions) lines.push(`- Decision: ${d.decisionId} = ${d.optionId}${d.value !== undefined ? ` (${d.value})` : ''}`);
-  lines.push(`- Duration: ${fmtTime(tl.durationMs)}`, `- Outcome: ${escapeMd(tl.outcome.summary)}`, '');
+  lines.push(`- Duration: ${fmtTime(tl.durationMs)}`);
+  for (const s of info.sides) {
+    const f = tl.forces[s.id];
+    if (f) lines.push(`- Forces: ${escapeMd(forcesText(s.name, f))}`);
+  }
+  lines.push(`- Outcome: ${escapeMd(tl.outcome.summary)}`, '');
 
   const mine = annotations.filter((a) => a.branchId === tl.branchId);
   const events = keyEvents(tl.events, info);

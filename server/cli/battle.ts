@@ -97,8 +97,16 @@ function cmdCompile(def: BattleDefinition, decisions: DecisionChoice[], seed: nu
   console.log(
     `compiled in ${ms.toFixed(0)} ms: ${tl.events.length} events over ${fmtMs(tl.durationMs)}, sha256 ${tl.eventsSha256.slice(0, 16)}`,
   );
-  console.log('forces at start:');
-  for (const [side, f] of Object.entries(tl.forces)) console.log(`  ${side}: ${f.ships} ships, ${f.stations} stations`);
+  console.log('forces (every unit that takes part; on the map at the start in brackets):');
+  for (const [side, f] of Object.entries(tl.forces)) {
+    const moved = [
+      f.joined.ships + f.joined.stations ? `${f.joined.ships + f.joined.stations} joined from another side` : '',
+      f.defected.ships + f.defected.stations ? `${f.defected.ships + f.defected.stations} went over` : '',
+    ].filter(Boolean);
+    console.log(
+      `  ${side}: ${f.ships} ships (${f.atStart.ships}), ${f.stations} stations (${f.atStart.stations})${moved.length ? `; ${moved.join(', ')}` : ''}`,
+    );
+  }
   console.log('phases:');
   for (const p of tl.phases) console.log(`  ${fmtMs(p.startMs)}-${fmtMs(p.endMs)}  ${p.title} (${p.label})`);
   console.log('decisions:');

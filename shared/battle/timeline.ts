@@ -51,6 +51,19 @@ export interface ForceCount {
   stations: number;
 }
 
+/**
+ * Everything a side put into a branch (see countForces in forces.ts). `ships`/`stations` count every
+ * unit that entered the battle on this side, at t = 0 or arriving later (decoys excluded), each once.
+ */
+export interface SideForces extends ForceCount {
+  /** The part of them on the map at t = 0. */
+  atStart: ForceCount;
+  /** Units of other sides that came over to this one during the battle (counted on their first side). */
+  joined: ForceCount;
+  /** Units of this side that went over to another. */
+  defected: ForceCount;
+}
+
 /** Static facts about a battle: what the lobby lists and the client needs before any event. */
 export interface BattleInfo {
   id: string;
@@ -82,7 +95,8 @@ export interface Timeline {
   decisionPoints: DecisionPointInfo[];
   keyframeIntervalMs: number;
   keyframes: Keyframe[];
-  forces: Record<SideId, ForceCount>;
+  /** Every unit that takes part, by side, with those on the map at t = 0 in `atStart`. */
+  forces: Record<SideId, SideForces>;
   outcome: Outcome;
   /** Where this branch leaves its parent: shared events are seq < fork.seq. */
   fork: { decisionId: string; atMs: number; seq: number } | null;

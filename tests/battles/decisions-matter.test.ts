@@ -26,7 +26,7 @@ function measurableDifferences(def: BattleDefinition, a: Timeline, b: Timeline):
   for (const side of def.info.sides.map((s) => s.id)) {
     const la = a.outcome.losses[side] ?? { ships: 0, stations: 0 };
     const lb = b.outcome.losses[side] ?? { ships: 0, stations: 0 };
-    const force = (a.forces[side]?.ships ?? 0) + (a.forces[side]?.stations ?? 0);
+    const force = (a.forces[side]?.atStart.ships ?? 0) + (a.forces[side]?.atStart.stations ?? 0);
     const d = Math.abs(la.ships + la.stations - (lb.ships + lb.stations));
     if (d >= Math.max(2, 0.05 * force)) out.push(`${side} losses ${la.ships + la.stations} -> ${lb.ships + lb.stations}`);
   }

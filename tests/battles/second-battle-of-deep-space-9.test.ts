@@ -78,9 +78,14 @@ describe('Second Battle of Deep Space 9: history', () => {
   });
 
   it('opens with nearly 300 Dominion and Cardassian warships against one station and two ships', () => {
-    expect(tl.forces.dominion.ships).toBeGreaterThanOrEqual(280);
-    expect(tl.forces.dominion.ships).toBeLessThanOrEqual(300);
-    expect(tl.forces.federation).toEqual({ ships: 2, stations: 1 });
+    expect(tl.forces.dominion.atStart.ships).toBeGreaterThanOrEqual(280);
+    expect(tl.forces.dominion.atStart.ships).toBeLessThanOrEqual(300);
+    expect(tl.forces.federation.atStart).toEqual({ ships: 2, stations: 1 });
+    // forces counts everyone who takes part: the ships that arrive later too (issue #14).
+    const spawned = (side: string) =>
+      tl.events.filter((e) => e.type === 'unit:spawn' && e.unit.side === side && e.unit.kind !== 'decoy').length;
+    expect(tl.forces.federation.ships + tl.forces.federation.stations).toBe(spawned('federation'));
+    expect(tl.forces.dominion.ships + tl.forces.dominion.stations).toBe(spawned('dominion'));
   });
 
   it('seals the wormhole before the shields fall, then evacuates, then sabotages, then is boarded', () => {

@@ -1,5 +1,6 @@
 // `npm run bench`: performance figures for docs/benchmarks.md. Figures, not assertions: run on a quiet machine.
 import { benchCluster, benchRedisMemory } from './cluster.js';
+import { benchCardassia20k } from './cardassia20k.js';
 import { benchCompile } from './compile.js';
 import { benchFanout } from './fanout.js';
 import { benchFlood } from './flood.js';
@@ -31,6 +32,8 @@ if (only === 'redis')
 if (!only || only === 'cluster') rows.push(...(await benchRedisMemory()), ...(await benchCluster(process.argv[3] === 'quick')));
 // Issue #14 at 20,000 units: `npm run bench -- sim20k-quick` (120 s of playback) and `npm run bench -- frames20k`.
 if (!only || only === 'sim20k' || only === 'sim20k-quick') rows.push(...benchSim20k(only === 'sim20k-quick'));
+// The Battle of Cardassia at the seed's scale: `npm run bench -- cardassia20k`.
+if (!only || only === 'cardassia20k') rows.push(...benchCardassia20k());
 if (!only || only === 'frames20k')
   rows.push(...(await benchFrames([3521, 20000], 120)), ...(await benchFrames([3521, 20000], 40, 'canvas')));
 if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));

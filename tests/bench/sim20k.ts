@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { compileBattle } from '../../replays/engine/compiler.js';
+import { battles } from '../../replays/index.js';
 import { bigBattle } from '../fixtures/bigBattle.js';
 import type { Row } from './stats.js';
 
@@ -32,6 +33,21 @@ export function benchSim20k(quick: boolean): Row[] {
     }
   }
   const rssMb = process.resourceUsage().maxRSS / 1024;
+  // The three battles' histories, timed the same way (CPU time is the steadier figure on a shared machine).
+  const battleRows: Row[] = battles.map((b) => {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    const tl = compileBattle(b).timeline;
+    const wall = performance.now() - w0;
+    const c = process.cpuUsage(c0);
+    return {
+      bench: 'history compile CPU',
+      battle: b.info.id,
+      value: (c.user + c.system) / 1000,
+      unit: 'ms',
+      note: `wall ${wall.toFixed(0)} ms, ${tl.events.length} events, eventsSha256 ${tl.eventsSha256.slice(0, 12)}`,
+    };
+  });
   const label = `synthetic ${units}`;
   const playS = timeline.durationMs / 1000;
   return [
@@ -63,5 +79,13 @@ export function benchSim20k(quick: boolean): Row[] {
       unit: 'MB',
       note: quick ? 'quick mode (120 s playback)' : 'full (300 s playback)',
     },
+    {
+      bench: 'sim20k compile CPU',
+      battle: label,
+      value: cpuS,
+      unit: 's',
+      note: `${(timeline.durationMs / 1000 / cpuS).toFixed(1)}x real time by CPU time`,
+    },
+    ...battleRows,
   ];
 }

@@ -1,34 +1,45 @@
 import type { BattleDefinition, Facts, GroupFacts, UnitFacts } from '../types.js';
-import { getUnit, isLiving, type SimWorld } from './world.js';
+import { hotOf } from './hot.js';
+import { getUnit, type SimWorld } from './world.js';
 
 // What the battle machine may know about the world each tick (its guards read these).
 
 export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'notable'>): Facts {
-  // One pass over the units for group and side figures (this runs every step).
-  const acc = new Map<string, { alive: number; hull: number; shields: number }>();
-  const sides: Facts['sides'] = {};
-  for (const s of world.sides) sides[s] = { ships: 0, stations: 0 };
-  for (const u of world.units) {
-    if (!isLiving(u)) continue;
-    let a = acc.get(u.group);
-    if (!a) acc.set(u.group, (a = { alive: 0, hull: 0, shields: 0 }));
-    a.alive++;
-    a.hull += u.maxHull > 0 ? u.hull / u.maxHull : 0;
-    a.shields += u.maxShields > 0 ? u.shields / u.maxShields : 0;
-    if (u.kind === 'decoy') continue;
-    const s = (sides[u.side] ??= { ships: 0, stations: 0 });
-    if (u.kind === 'ship') s.ships++;
-    else s.stations++;
+  // One pass over the step's arrays for group and side figures (this runs every step; at 20,000
+  // units walking the unit objects here cost as much as a step). Sums run in unit order, as before.
+  const hot = hotOf(world);
+  const ng = hot.groupNames.length;
+  const alive = new Int32Array(ng);
+  const hullSum = new Float64Array(ng);
+  const shieldSum = new Float64Array(ng);
+  const ships = new Int32Array(hot.sides.length);
+  const stations = new Int32Array(hot.sides.length);
+  const { living, gix, hullF, shieldF, decoy, ship, side } = hot;
+  for (let i = 0; i < hot.n; i++) {
+    if (living[i] === 0) continue;
+    const g = gix[i];
+    alive[g]++;
+    hullSum[g] += hullF[i];
+    shieldSum[g] += shieldF[i];
+    if (decoy[i] === 1) continue;
+    if (ship[i] === 1) ships[side[i]]++;
+    else stations[side[i]]++;
   }
+  const sides: Facts['sides'] = {};
+  for (let k = 0; k < hot.sides.length; k++) {
+    if (k < world.sides.length || ships[k] + stations[k] > 0) sides[hot.sides[k]] = { ships: ships[k], stations: stations[k] };
+  }
+  const gi = new Map<string, number>();
+  for (let g = 0; g < ng; g++) gi.set(hot.groupNames[g], g);
   const groups: Record<string, GroupFacts> = {};
-  for (const g of Object.keys(world.groups).sort()) {
-    const a = acc.get(g);
-    const alive = a?.alive ?? 0;
-    groups[g] = {
-      alive,
-      total: world.groups[g].length,
-      hull: a && alive ? a.hull / alive : 0,
-      shields: a && alive ? a.shields / alive : 0,
+  for (const name of Object.keys(world.groups).sort()) {
+    const g = gi.get(name);
+    const n = g === undefined ? 0 : alive[g];
+    groups[name] = {
+      alive: n,
+      total: world.groups[name].length,
+      hull: g !== undefined && n ? hullSum[g] / n : 0,
+      shields: g !== undefined && n ? shieldSum[g] / n : 0,
     };
   }
   const units: Record<string, UnitFacts> = {};

@@ -1,5 +1,5 @@
 import type { Vec2 } from '../../../shared/battle/types.js';
-import type { Formation } from '../types.js';
+import type { Formation, Reform } from '../types.js';
 
 // Deterministic formation layouts (no dice): offsets from the group position, rotated to the heading.
 // Offsets are rounded to 1/100 so positions stay short in events.
@@ -63,5 +63,56 @@ export function formationOffsets(formation: Formation, count: number, spread: nu
       break;
     }
   }
+  return out;
+}
+
+/** The spread that puts `count` units of `formation` about `spacing` apart. */
+export function spreadFor(formation: Formation, count: number, spacing: number): number {
+  if (count <= 1) return 0;
+  switch (formation) {
+    case 'grid': {
+      const cols = Math.ceil(Math.sqrt(count));
+      const rows = Math.ceil(count / cols);
+      return (spacing * Math.max(cols - 1, rows - 1, 1)) / 2;
+    }
+    case 'line':
+      return (spacing * (count - 1)) / 2;
+    case 'ring':
+      return (spacing * count) / (2 * Math.PI);
+    case 'wedge': {
+      let rows = 0;
+      while (((rows + 1) * (rows + 2)) / 2 < count) rows++;
+      return spacing * Math.max(rows, 1);
+    }
+    case 'scatter':
+      return spacing * Math.sqrt(count / Math.PI);
+  }
+}
+
+/**
+ * Slots of a fresh formation for units now at `from` (relative to their centre), matched so that
+ * paths seldom cross: both are cut into bands across the heading, and paired by their order along
+ * it within each band. Deterministic: ties keep input order.
+ */
+export function reformOffsets(reform: Reform, from: readonly Vec2[], heading: number): Vec2[] {
+  const n = from.length;
+  const slots = formationOffsets(reform.formation, n, spreadFor(reform.formation, n, reform.spacing), heading);
+  const c = Math.cos(heading);
+  const s = Math.sin(heading);
+  const across = (p: Vec2) => -p.x * s + p.y * c;
+  const along = (p: Vec2) => p.x * c + p.y * s;
+  const order = (pts: readonly Vec2[]) => {
+    const idx = pts.map((_, i) => i).sort((a, b) => across(pts[a]) - across(pts[b]) || a - b);
+    const band = Math.max(1, Math.ceil(Math.sqrt(n)));
+    const out: number[] = [];
+    for (let k = 0; k < n; k += band) {
+      out.push(...idx.slice(k, k + band).sort((a, b) => along(pts[b]) - along(pts[a]) || a - b));
+    }
+    return out;
+  };
+  const units = order(from);
+  const places = order(slots);
+  const out: Vec2[] = new Array(n);
+  for (let k = 0; k < n; k++) out[units[k]] = slots[places[k]];
   return out;
 }

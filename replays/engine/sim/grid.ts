@@ -69,14 +69,17 @@ export class Grid {
   // Built in two phases: add() appends (index, cell) pairs; the first query seals them into a dense
   // cell table over the occupied bounds (counting sort, so each cell keeps insertion order). Same
   // cells, same order as a Map of lists, without a hash lookup per visited cell or a list per cell.
-  private idx: number[] = [];
-  private cxs: number[] = [];
-  private cys: number[] = [];
+  // reset() keeps the buffers, so one grid per side serves every step without new allocations.
+  private idx = new Int32Array(64);
+  private cxs = new Int32Array(64);
+  private cys = new Int32Array(64);
+  private cell = new Int32Array(64);
   private sealed = false;
   private w = 0;
   /** start[c]..start[c+1] is the slice of `items` in cell c (c = (cx - minCx) * h + (cy - minCy)). */
   private start: Int32Array = new Int32Array(1);
-  private items: Int32Array = new Int32Array(0);
+  private fill: Int32Array = new Int32Array(1);
+  private items: Int32Array = new Int32Array(64);
   private h = 0;
   private minCx = Infinity;
   private maxCx = -Infinity;
@@ -84,14 +87,34 @@ export class Grid {
   private maxCy = -Infinity;
   size = 0;
 
+  reset(): void {
+    this.size = 0;
+    this.sealed = false;
+    this.minCx = Infinity;
+    this.maxCx = -Infinity;
+    this.minCy = Infinity;
+    this.maxCy = -Infinity;
+  }
+
   add(i: number, x: number, y: number): void {
     const cx = Math.floor(x / CELL);
     const cy = Math.floor(y / CELL);
-    this.idx.push(i);
-    this.cxs.push(cx);
-    this.cys.push(cy);
+    const n = this.size;
+    if (n === this.idx.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.idx = grow(this.idx);
+      this.cxs = grow(this.cxs);
+      this.cys = grow(this.cys);
+    }
+    this.idx[n] = i;
+    this.cxs[n] = cx;
+    this.cys[n] = cy;
     this.sealed = false;
-    this.size++;
+    this.size = n + 1;
     if (cx < this.minCx) this.minCx = cx;
     if (cx > this.maxCx) this.maxCx = cx;
     if (cy < this.minCy) this.minCy = cy;
@@ -103,30 +126,40 @@ export class Grid {
     this.w = this.maxCx - this.minCx + 1;
     this.h = this.maxCy - this.minCy + 1;
     const cells = this.w * this.h;
-    const start = new Int32Array(cells + 1);
-    const n = this.idx.length;
-    const cell = new Int32Array(n);
+    if (this.start.length < cells + 1) {
+      this.start = new Int32Array(cells + 1);
+      this.fill = new Int32Array(cells + 1);
+    } else this.start.fill(0, 0, cells + 1);
+    const start = this.start;
+    const n = this.size;
+    if (this.cell.length < n) this.cell = new Int32Array(this.idx.length);
+    if (this.items.length < n) this.items = new Int32Array(this.idx.length);
+    const cell = this.cell;
     for (let k = 0; k < n; k++) {
       const c = (this.cxs[k] - this.minCx) * this.h + (this.cys[k] - this.minCy);
       cell[k] = c;
       start[c + 1]++;
     }
     for (let c = 0; c < cells; c++) start[c + 1] += start[c];
-    const fill = start.slice(0, cells);
-    const items = new Int32Array(n);
+    const fill = this.fill;
+    fill.set(start.subarray(0, cells));
+    const items = this.items;
     for (let k = 0; k < n; k++) items[fill[cell[k]]++] = this.idx[k];
-    this.start = start;
-    this.items = items;
   }
 
-  /** Nearest index within maxR of (x, y) accepted by pred; improves on `best` (pass null to start). */
+  /**
+   * Nearest index within maxR of (x, y) that is targetable (tgt[i]) and not of side `own` (pass -1 when
+   * the grid holds no unit of that side); improves on `best` (pass null to start).
+   */
   nearest(
     x: number,
     y: number,
     maxR: number,
     px: Float64Array,
     py: Float64Array,
-    pred: (i: number) => boolean,
+    tgt: Uint8Array,
+    sideOf: Int8Array,
+    own: number,
     best: Hit | null,
   ): Hit | null {
     if (this.size === 0) return best;
@@ -135,10 +168,12 @@ export class Grid {
     const cx0 = Math.floor(x / CELL);
     const cy0 = Math.floor(y / CELL);
     const maxR2 = maxR * maxR;
+    let bi = best ? best.i : -1;
+    let bd = best ? best.d2 : Infinity;
     for (let k = 0; ; k++) {
       const lower = (k - 1) * CELL;
       if (lower > maxR) break;
-      if (best && lower > 0 && lower * lower > best.d2) break;
+      if (bi >= 0 && lower > 0 && lower * lower > bd) break;
       if (cx0 - k < minCx && cx0 + k > maxCx && cy0 - k < minCy && cy0 + k > maxCy) break;
       for (let cx = cx0 - k; cx <= cx0 + k; cx++) {
         if (cx < minCx || cx > maxCx) continue;
@@ -158,14 +193,15 @@ export class Grid {
             const dy = py[i] - y;
             const d2 = dx * dx + dy * dy;
             if (d2 > maxR2) continue;
-            if (!pred(i)) continue;
+            if (tgt[i] === 0 || sideOf[i] === own) continue;
             eligible++;
-            if (best && (d2 > best.d2 || (d2 === best.d2 && i >= best.i))) continue;
-            best = { i, d2 };
+            if (bi >= 0 && (d2 > bd || (d2 === bd && i >= bi))) continue;
+            bi = i;
+            bd = d2;
           }
         }
       }
     }
-    return best;
+    return bi >= 0 ? { i: bi, d2: bd } : null;
   }
 }

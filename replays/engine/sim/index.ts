@@ -1,7 +1,6 @@
 // The deterministic tactical simulation: a plain-JSON world, orders, a fixed step, facts.
 export {
   createWorld,
-  cloneWorld,
   publicUnit,
   getUnit,
   groupUnits,
@@ -15,3 +14,4 @@ export {
 export { applyOrder } from './orders.js';
 export { step } from './step.js';
 export { computeFacts } from './facts.js';
+export { cloneWorld, syncHot as syncWorld } from './hot.js';

@@ -1,8 +1,9 @@
 import type { BattleEventBody } from '../../../shared/battle/events.js';
 import type { UnitStatus, Vec2 } from '../../../shared/battle/types.js';
-import type { Order } from '../types.js';
+import type { Order, Reform } from '../types.js';
 import { classStats } from '../classes.js';
-import { formationOffsets } from './formation.js';
+import { formationOffsets, reformOffsets } from './formation.js';
+import { dropHot } from './hot.js';
 import { getUnit, groupUnits, isLiving, posAt, publicField, publicUnit, r2, r3, type SimUnit, type SimWorld } from './world.js';
 
 // Orders from the battle machine, applied at world.t. Group-level orders are stored per group and
@@ -61,11 +62,27 @@ function setFormation(units: SimUnit[], t: number): void {
   }
 }
 
+/** Re-form: give the units fresh formation slots around their centre (offsets feed the move's destinations). */
+function reform(units: SimUnit[], r: Reform, to: Vec2, t: number): void {
+  const c = centroid(units, t);
+  const heading = r.heading ?? Math.atan2(to.y - c.y, to.x - c.x);
+  const slots = reformOffsets(
+    r,
+    units.map((u) => u.offset),
+    heading,
+  );
+  units.forEach((u, i) => {
+    u.offset = { x: r2(slots[i].x), y: r2(slots[i].y) };
+  });
+}
+
 function mobile(units: SimUnit[]): SimUnit[] {
   return units.filter((u) => isLiving(u) && u.speed > 0);
 }
 
 export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]): void {
+  // Orders read and write the unit objects: hand the step's cooldowns back, rebuild its arrays next step.
+  dropHot(world);
   const t = world.t;
   switch (order.kind) {
     case 'spawn': {
@@ -99,6 +116,7 @@ export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]
       requireGroup(world, order.group, 'move');
       const units = mobile(groupUnits(world, order.group));
       setFormation(units, t);
+      if (order.reform && units.length > 0) reform(units, order.reform, order.to, t);
       // The group moves at its slowest member's speed so the formation holds.
       let speed = order.speed ?? Infinity;
       for (const u of units) speed = Math.min(speed, u.speed);

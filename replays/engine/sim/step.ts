@@ -1,9 +1,10 @@
 import type { BattleEventBody } from '../../../shared/battle/events.js';
-import type { Vec2, Weapon } from '../../../shared/battle/types.js';
+import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
 import { withRng, type Rng } from '../rng.js';
 import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
-import { isActive, isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
+import { hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
+import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
 // One fixed simulation step: navigation, weapons, mines, minefield laying, counters.
 // Everything iterates arrays in index order and draws dice from the world's generator only.
@@ -26,147 +27,125 @@ const RANGE_BAND = { standoff: 0.8, close: 0.35, pointblank: 0.1 } as const;
 
 interface Ctx {
   world: SimWorld;
+  hot: Hot;
   t: number;
   px: Float64Array;
   py: Float64Array;
-  /** Indices of units living at the start of the step, in index order (the wrecks are skipped). */
-  live: number[];
-  grids: Map<string, Grid>;
+  /** grids[k] holds the targetable units of side hot.sides[k] (reused step to step). */
+  grids: Grid[];
   threat: ThreatMap;
   groupGrids: Map<string, Grid>;
-  /** Side of the unit searching, read by pred (one closure per step, not per search). */
-  shooterSide: string;
-  pred: (j: number) => boolean;
   index: Map<string, number>;
-  /** Longest weapon range of each unit, by index. */
-  reach: Float64Array;
   rng: Rng;
   out: BattleEventBody[];
 }
 
-function targetable(u: SimUnit): boolean {
-  return isLiving(u) && u.status !== 'surrendered' && u.status !== 'cloaked';
+// Per-world side grids, kept between steps so a step allocates no grid buffers.
+const gridStore = new WeakMap<Hot, Grid[]>();
+
+function sideGrids(hot: Hot): Grid[] {
+  let grids = gridStore.get(hot);
+  if (!grids) gridStore.set(hot, (grids = []));
+  while (grids.length < hot.sides.length) grids.push(new Grid());
+  for (const g of grids) g.reset();
+  return grids;
 }
 
-function weaponsReach(u: SimUnit): number {
-  let r = 0;
-  for (const w of u.weapons) if (w.range > r) r = w.range;
-  return r;
-}
-
-// A unit's weapons never change after it is created and units are only ever appended, so each
-// unit's reach is worked out once per world (a side table, so the world stays plain JSON).
-const reachCache = new WeakMap<SimWorld, { n: number; reach: Float64Array }>();
-
-function reachTable(world: SimWorld): Float64Array {
-  const n = world.units.length;
-  let c = reachCache.get(world);
-  if (!c || c.n !== n) {
-    const reach = new Float64Array(Math.max(n, 1));
-    const from = c && c.n < n ? c.n : 0;
-    if (c && from > 0) reach.set(c.reach.subarray(0, from));
-    for (let i = from; i < n; i++) reach[i] = weaponsReach(world.units[i]);
-    c = { n, reach };
-    reachCache.set(world, c);
-  }
-  return c.reach;
+/** setStatus, keeping the hot arrays in step with the unit object. */
+function setStatusHot(ctx: Ctx, u: SimUnit, i: number, status: UnitStatus, reason: string): void {
+  setStatus(ctx.world, u, status, reason, ctx.out);
+  refresh(ctx.hot, u, i);
 }
 
 function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
-  const n = world.units.length;
-  const reachOf = reachTable(world);
-  const px = new Float64Array(n);
-  const py = new Float64Array(n);
-  const grids = new Map<string, Grid>();
-  for (const side of world.sides) grids.set(side, new Grid());
+  const hot = hotOf(world);
+  const n = hot.n;
+  const { px, py, x0, y0, vx, vy, t0, living, tgt, active, side, reach: reachOf, expire, live } = hot;
+  const grids = sideGrids(hot);
   const threat = new ThreatMap();
-  const live: number[] = [];
-  let reach = 0;
-  for (let i = 0; i < n; i++) {
-    const u = world.units[i];
-    // Decoys dissolve first (this used to be a pass of its own; same order of events).
-    if (u.expireT !== null && world.t >= u.expireT && isLiving(u)) setStatus(world, u, 'destroyed', 'dissipated', out);
-    if (!isLiving(u)) continue;
-    live.push(i);
-    const dt = (world.t - u.t0) / 1000;
-    const x = u.pos.x + u.vel.x * dt;
-    const y = u.pos.y + u.vel.y * dt;
-    px[i] = x;
-    py[i] = y;
-    if (!targetable(u)) continue;
-    if (u.status === 'active' && reachOf[i] > reach) reach = reachOf[i];
-    let g = grids.get(u.side);
-    if (!g) grids.set(u.side, (g = new Grid()));
-    g.add(i, x, y);
-    threat.add(u.side, x, y);
-  }
-  threat.build([...grids.keys()], reach);
+  const t = world.t;
   const ctx: Ctx = {
     world,
-    t: world.t,
+    hot,
+    t,
     px,
     py,
-    live,
     grids,
     threat,
     groupGrids: new Map(),
-    shooterSide: '',
-    pred: () => false,
     index: unitIndex(world),
-    reach: reachOf,
     rng,
     out,
   };
-  const units = world.units;
-  ctx.pred = (j: number) => units[j].side !== ctx.shooterSide && targetable(units[j]);
+  let liveN = 0;
+  let reach = 0;
+  for (let i = 0; i < n; i++) {
+    // Decoys dissolve first (this used to be a pass of its own; same order of events).
+    if (t >= expire[i] && living[i] === 1) setStatusHot(ctx, world.units[i], i, 'destroyed', 'dissipated');
+    if (living[i] === 0) continue;
+    live[liveN++] = i;
+    const dt = (t - t0[i]) / 1000;
+    const x = x0[i] + vx[i] * dt;
+    const y = y0[i] + vy[i] * dt;
+    px[i] = x;
+    py[i] = y;
+    if (tgt[i] === 0) continue;
+    if (active[i] === 1 && reachOf[i] > reach) reach = reachOf[i];
+    grids[side[i]].add(i, x, y);
+    threat.add(hot.sides[side[i]], x, y);
+  }
+  hot.liveN = liveN;
+  const present: string[] = [];
+  for (let k = 0; k < grids.length; k++) if (grids[k].size > 0 || k < world.sides.length) present.push(hot.sides[k]);
+  threat.build(present, reach);
   return ctx;
 }
 
 /** Nearest targetable enemy of u within maxR (optionally restricted to a target ref). */
 function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): number {
-  const u = ctx.world.units[i];
-  const units = ctx.world.units;
+  const { hot } = ctx;
+  const own = hot.side[i];
   const x = ctx.px[i];
   const y = ctx.py[i];
-  let best: Hit | null = null;
   if (ref && !ref.startsWith('side:')) {
     const ids = ctx.world.groups[ref] ?? [];
     if (ids.length <= 64) {
+      let bi = -1;
+      let bd = Infinity;
       for (const id of ids) {
         const j = ctx.index.get(id);
         if (j === undefined) continue;
-        const v = units[j];
-        if (v.side === u.side || !targetable(v)) continue;
+        if (hot.side[j] === own || hot.tgt[j] === 0) continue;
         const dx = ctx.px[j] - x;
         const dy = ctx.py[j] - y;
         const d2 = dx * dx + dy * dy;
         if (d2 > maxR * maxR) continue;
-        if (!best || d2 < best.d2 || (d2 === best.d2 && j < best.i)) best = { i: j, d2 };
+        if (bi < 0 || d2 < bd || (d2 === bd && j < bi)) {
+          bi = j;
+          bd = d2;
+        }
       }
-      return best ? best.i : -1;
+      return bi;
     }
-  }
-  const sideOnly = ref?.startsWith('side:') ? ref.slice(5) : null;
-  ctx.shooterSide = u.side;
-  const pred = ctx.pred;
-  if (ref && !sideOnly) {
     // A big target group gets its own grid (built once per step, on first use).
     let g = ctx.groupGrids.get(ref);
     if (!g) {
       g = new Grid();
       for (const id of ctx.world.groups[ref] ?? []) {
         const j = ctx.index.get(id);
-        if (j !== undefined && targetable(units[j])) g.add(j, ctx.px[j], ctx.py[j]);
+        if (j !== undefined && hot.tgt[j] === 1) g.add(j, ctx.px[j], ctx.py[j]);
       }
       ctx.groupGrids.set(ref, g);
     }
-    best = g.nearest(x, y, maxR, ctx.px, ctx.py, pred, null);
-    return best ? best.i : -1;
+    return g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, null)?.i ?? -1;
   }
-  for (const [side, grid] of ctx.grids) {
-    if (side === u.side) continue;
-    if (sideOnly && side !== sideOnly) continue;
-    best = grid.nearest(x, y, maxR, ctx.px, ctx.py, pred, best);
+  const only = ref ? hot.sides.indexOf(ref.slice(5)) : -1;
+  if (ref && only < 0) return -1;
+  let best: Hit | null = null;
+  for (let k = 0; k < ctx.grids.length; k++) {
+    if (k === own) continue;
+    if (ref && k !== only) continue;
+    best = ctx.grids[k].nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, best);
   }
   return best ? best.i : -1;
 }
@@ -175,16 +154,24 @@ function inTarget(_ctx: Ctx, v: SimUnit, ref: string): boolean {
   return ref.startsWith('side:') ? v.side === ref.slice(5) : v.group === ref;
 }
 
-function setCourse(ctx: Ctx, u: SimUnit, i: number, vel: Vec2): void {
+function setCourse(ctx: Ctx, u: SimUnit, i: number, vx: number, vy: number): void {
   u.pos = { x: r2(ctx.px[i]), y: r2(ctx.py[i]) };
-  u.vel = { x: r3(vel.x), y: r3(vel.y) };
+  u.vel = { x: r3(vx), y: r3(vy) };
   u.t0 = ctx.t;
-  if (vel.x !== 0 || vel.y !== 0) u.heading = r3(Math.atan2(vel.y, vel.x));
-  ctx.out.push({ type: 'unit:move', id: u.id, pos: { ...u.pos }, vel: { ...u.vel }, heading: u.heading });
+  if (vx !== 0 || vy !== 0) u.heading = r3(Math.atan2(vy, vx));
+  const h = ctx.hot;
+  h.x0[i] = u.pos.x;
+  h.y0[i] = u.pos.y;
+  h.vx[i] = u.vel.x;
+  h.vy[i] = u.vel.y;
+  h.t0[i] = u.t0;
+  // The event shares the new pos/vel objects: nothing writes into a Vec2 once made (courses replace them).
+  ctx.out.push({ type: 'unit:move', id: u.id, pos: u.pos, vel: u.vel, heading: u.heading });
 }
 
-function moving(u: SimUnit): boolean {
-  return u.vel.x !== 0 || u.vel.y !== 0;
+function setTarget(ctx: Ctx, u: SimUnit, i: number, j: number): void {
+  ctx.hot.target[i] = j;
+  u.targetId = j >= 0 ? ctx.world.units[j].id : null;
 }
 
 function angleDiff(a: number, b: number): number {
@@ -195,61 +182,70 @@ function angleDiff(a: number, b: number): number {
 
 function planAttack(ctx: Ctx, u: SimUnit, i: number, order: Extract<GroupOrder, { kind: 'attack' }>): void {
   const units = ctx.world.units;
-  let j = u.targetId ? (ctx.index.get(u.targetId) ?? -1) : -1;
-  if (j >= 0 && (!targetable(units[j]) || units[j].side === u.side || !inTarget(ctx, units[j], order.target))) j = -1;
+  const hot = ctx.hot;
+  let j = hot.target[i];
+  if (j >= 0 && (hot.tgt[j] === 0 || hot.side[j] === hot.side[i] || !inTarget(ctx, units[j], order.target))) j = -1;
   if (j < 0) j = nearestEnemy(ctx, i, Infinity, order.target);
-  u.targetId = j >= 0 ? units[j].id : null;
+  setTarget(ctx, u, i, j);
   u.replanT = ctx.t + REPLAN_MS + (i % 5) * 100;
-  if (u.speed <= 0) return;
+  hot.replanT[i] = u.replanT;
+  if (hot.speed[i] <= 0) return;
   if (j < 0) {
-    u.dest = null;
+    setDest(hot, u, i, null);
     return;
   }
-  const band = RANGE_BAND[order.range] * ctx.reach[i];
+  const band = RANGE_BAND[order.range] * hot.reach[i];
   const dx = ctx.px[i] - ctx.px[j];
   const dy = ctx.py[i] - ctx.py[j];
   const d = Math.hypot(dx, dy);
   if (d <= band || d === 0) {
-    u.dest = null;
+    setDest(hot, u, i, null);
     return;
   }
   // Aim for the point on the line to the target at 90% of the band, so small target drift
   // does not bounce the unit in and out of range.
   const k = (band * 0.9) / d;
-  u.dest = { x: ctx.px[j] + dx * k, y: ctx.py[j] + dy * k };
+  setDest(hot, u, i, { x: ctx.px[j] + dx * k, y: ctx.py[j] + dy * k });
 }
 
 function navigate(ctx: Ctx, dtMs: number): void {
-  const { world } = ctx;
-  for (const i of ctx.live) {
-    const u = world.units[i];
-    if (u.status !== 'active' && u.status !== 'cloaked') continue;
-    const order = world.orders[u.group];
-    if (order?.kind === 'attack' && ctx.t >= u.replanT) planAttack(ctx, u, i, order);
-    if (u.speed <= 0) continue;
-    if (!u.dest) {
-      if (moving(u)) setCourse(ctx, u, i, { x: 0, y: 0 });
+  const { world, hot } = ctx;
+  const { live, moves, vx, vy, speed, cruise, replanT, hasDest, destX, destY, px, py } = hot;
+  const units = world.units;
+  const t = ctx.t;
+  for (let n = 0; n < hot.liveN; n++) {
+    const i = live[n];
+    if (moves[i] === 0) continue;
+    const order = hot.order[i];
+    if (order?.kind === 'attack' && t >= replanT[i]) planAttack(ctx, units[i], i, order);
+    if (speed[i] <= 0) continue;
+    const moving = vx[i] !== 0 || vy[i] !== 0;
+    if (hasDest[i] === 0) {
+      if (moving) setCourse(ctx, units[i], i, 0, 0);
       continue;
     }
-    const dx = u.dest.x - ctx.px[i];
-    const dy = u.dest.y - ctx.py[i];
+    const dx = destX[i] - px[i];
+    const dy = destY[i] - py[i];
     const dist = Math.hypot(dx, dy);
-    const travel = (u.cruise * dtMs) / 1000;
+    const c = cruise[i];
+    const travel = (c * dtMs) / 1000;
     if (dist <= Math.max(travel, 0.5)) {
-      u.dest = null;
-      if (moving(u)) setCourse(ctx, u, i, { x: 0, y: 0 });
-      if (order?.kind === 'retreat' && u.kind !== 'decoy') setStatus(world, u, 'retreated', 'retreated', ctx.out);
+      const u = units[i];
+      setDest(hot, u, i, null);
+      if (moving) setCourse(ctx, u, i, 0, 0);
+      if (order?.kind === 'retreat' && hot.decoy[i] === 0) setStatusHot(ctx, u, i, 'retreated', 'retreated');
       continue;
     }
-    const vel = { x: (dx / dist) * u.cruise, y: (dy / dist) * u.cruise };
-    if (!moving(u)) {
-      setCourse(ctx, u, i, vel);
+    const nvx = (dx / dist) * c;
+    const nvy = (dy / dist) * c;
+    if (!moving) {
+      setCourse(ctx, units[i], i, nvx, nvy);
       continue;
     }
-    const cur = Math.hypot(u.vel.x, u.vel.y);
-    const turn = angleDiff(Math.atan2(vel.y, vel.x), Math.atan2(u.vel.y, u.vel.x));
+    const cur = Math.hypot(vx[i], vy[i]);
+    const turn = angleDiff(Math.atan2(nvy, nvx), Math.atan2(vy[i], vx[i]));
     const eps = order?.kind === 'attack' ? CHASE_TURN_EPS : TURN_EPS;
-    if (turn > eps || Math.abs(cur - u.cruise) > 0.1 * u.cruise) setCourse(ctx, u, i, vel);
+    if (turn > eps || Math.abs(cur - c) > 0.1 * c) setCourse(ctx, units[i], i, nvx, nvy);
   }
 }
 
@@ -257,6 +253,7 @@ function applyHit(
   ctx: Ctx,
   shooter: string,
   target: SimUnit,
+  j: number,
   weapon: Weapon['kind'],
   hit: boolean,
   damage: number,
@@ -288,55 +285,60 @@ function applyHit(
   }
   ev.shields = target.shields;
   ev.hull = target.hull;
+  refreshHealth(ctx.hot, target, j);
   ctx.out.push(ev);
-  if (target.hull <= 0 && isLiving(target)) setStatus(ctx.world, target, 'destroyed', `destroyed by ${shooter}`, ctx.out);
+  if (target.hull <= 0 && ctx.hot.living[j] === 1) setStatusHot(ctx, target, j, 'destroyed', `destroyed by ${shooter}`);
 }
 
 function fireWeapons(ctx: Ctx, dtMs: number): void {
-  const { world } = ctx;
+  const { world, hot } = ctx;
   const units = world.units;
-  for (const i of ctx.live) {
-    const u = units[i];
-    if (u.weapons.length === 0 || u.status !== 'active') continue;
+  const { live, active, decoy, cd, cdOff, tgt, side, reach, target, px, py } = hot;
+  const ceasefire = world.ceasefire;
+  for (let n = 0; n < hot.liveN; n++) {
+    const i = live[n];
+    const o0 = cdOff[i];
+    const o1 = cdOff[i + 1];
+    if (o0 === o1 || active[i] === 0) continue;
     let ready = false;
-    for (let k = 0; k < u.cd.length; k++) {
-      u.cd[k] = Math.max(0, u.cd[k] - dtMs);
-      if (u.cd[k] === 0) ready = true;
+    for (let o = o0; o < o1; o++) {
+      const c = Math.max(0, cd[o] - dtMs);
+      cd[o] = c;
+      if (c === 0) ready = true;
     }
-    if (!ready || world.ceasefire || !isActive(u) || u.kind === 'decoy') continue;
+    if (!ready || ceasefire || decoy[i] === 1) continue;
     // Priority target (attack order) if it is in range, else the nearest enemy in range.
     let j = -1;
     let d = Infinity;
-    if (u.targetId) {
-      const tj = ctx.index.get(u.targetId);
-      if (tj !== undefined && targetable(units[tj]) && units[tj].side !== u.side) {
-        j = tj;
-        d = Math.hypot(ctx.px[tj] - ctx.px[i], ctx.py[tj] - ctx.py[i]);
-        if (d > ctx.reach[i]) j = -1;
-      }
+    const tj = target[i];
+    if (tj >= 0 && tgt[tj] === 1 && side[tj] !== side[i]) {
+      j = tj;
+      d = Math.hypot(px[tj] - px[i], py[tj] - py[i]);
+      if (d > reach[i]) j = -1;
     }
+    const u = units[i];
+    const order = hot.order[i];
     if (j < 0) {
-      j = ctx.threat.threatened(u.side, ctx.px[i], ctx.py[i]) ? nearestEnemy(ctx, i, ctx.reach[i], null) : -1;
+      j = ctx.threat.threatened(u.side, px[i], py[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
       if (j < 0) {
         // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
-        for (let k = 0; k < u.cd.length; k++) if (u.cd[k] === 0) u.cd[k] = RESCAN_MS;
+        for (let o = o0; o < o1; o++) if (cd[o] === 0) cd[o] = RESCAN_MS;
         continue;
       }
-      d = Math.hypot(ctx.px[j] - ctx.px[i], ctx.py[j] - ctx.py[i]);
+      d = Math.hypot(px[j] - px[i], py[j] - py[i]);
       // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
-      if (world.orders[u.group]?.kind !== 'attack') u.targetId = units[j].id;
+      if (order?.kind !== 'attack') setTarget(ctx, u, i, j);
     }
-    const order = world.orders[u.group];
-    const section = order?.kind === 'attack' && order.section && u.targetId === units[j].id ? order.section : undefined;
-    for (let k = 0; k < u.weapons.length; k++) {
+    const section = order?.kind === 'attack' && order.section && target[i] === j ? order.section : undefined;
+    const tu = units[j];
+    for (let k = 0; k < o1 - o0; k++) {
       const w = u.weapons[k];
-      if (u.cd[k] > 0 || d > w.range || d < (w.minRange ?? 0)) continue;
-      const target = units[j];
-      if (!isLiving(target)) break;
+      if (cd[o0 + k] > 0 || d > w.range || d < (w.minRange ?? 0)) continue;
+      if (hot.living[j] === 0) break;
       const p = w.accuracy * (1 - (0.5 * d) / w.range);
       const hit = ctx.rng.next() < p;
-      applyHit(ctx, u.id, target, w.kind, hit, w.damage, section);
-      u.cd[k] = w.cooldownMs;
+      applyHit(ctx, u.id, tu, j, w.kind, hit, w.damage, section);
+      cd[o0 + k] = w.cooldownMs;
     }
   }
 }
@@ -346,10 +348,11 @@ function layMines(ctx: Ctx, dtMs: number): void {
   for (const f of world.fields) {
     if (f.active) continue;
     let rate = 0;
-    for (const i of ctx.live) {
+    for (let n = 0; n < ctx.hot.liveN; n++) {
+      const i = ctx.hot.live[n];
+      if (ctx.hot.active[i] === 0) continue;
       const u = world.units[i];
-      if (!isActive(u)) continue;
-      const o = world.orders[u.group];
+      const o = ctx.hot.order[i];
       if (o?.kind !== 'layMines' || o.field !== f.id) continue;
       if (Math.hypot(ctx.px[i] - f.center.x, ctx.py[i] - f.center.y) > f.radius) continue;
       rate += ctx.t - u.lastHitT < UNDER_FIRE_MS ? LAY_UNDER_FIRE : 1;
@@ -373,16 +376,19 @@ function strikeMines(ctx: Ctx, dtMs: number): void {
   for (const f of world.fields) {
     if (!f.active) continue;
     const r2f = f.radius * f.radius;
-    for (const i of ctx.live) {
+    const { hot } = ctx;
+    const fside = hot.sides.indexOf(f.side);
+    for (let n = 0; n < hot.liveN; n++) {
+      const i = hot.live[n];
+      if (hot.side[i] === fside || hot.decoy[i] === 1 || hot.living[i] === 0) continue;
       const u = world.units[i];
-      if (u.side === f.side || u.kind === 'decoy' || !isLiving(u)) continue;
       const dx = ctx.px[i] - f.center.x;
       const dy = ctx.py[i] - f.center.y;
       if (dx * dx + dy * dy > r2f) continue;
       if (ctx.rng.next() >= p) continue;
       // The field replaces each detonated mine (self-replicating minefield).
       f.replicated++;
-      applyHit(ctx, f.id, u, 'torpedo', true, MINE_DAMAGE, undefined);
+      applyHit(ctx, f.id, u, i, 'torpedo', true, MINE_DAMAGE, undefined);
     }
     if (f.replicated !== f.sentReplicated && ctx.t - f.sentReplicatedT >= 1000) {
       f.sentReplicated = f.replicated;

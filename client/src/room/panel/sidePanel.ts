@@ -1,4 +1,5 @@
 import { strengthBySide, type WorldState } from '../../../../shared/battle/state.js';
+import type { SideForces } from '../../../../shared/battle/timeline.js';
 import type { SideInfo } from '../../../../shared/battle/types.js';
 import type { Member } from '../../../../shared/protocol/events.js';
 import { clear, el, setText } from '../../dom.js';
@@ -79,7 +80,7 @@ export class SidePanel {
     return s;
   }
 
-  setSides(sides: readonly SideInfo[], forces?: Record<string, { ships: number; stations: number }>): void {
+  setSides(sides: readonly SideInfo[], forces?: Record<string, SideForces>): void {
     clear(this.forces);
     this.rows.clear();
     for (const s of sides) {
@@ -90,7 +91,8 @@ export class SidePanel {
       const bar = el('div', { class: 'bar-fill' });
       bar.style.background = s.color;
       const f = forces?.[s.id];
-      if (f) this.initial.set(s.id, f.ships + f.stations);
+      // The bar measures against everything the side fields over the battle (late arrivals and turncoats too).
+      if (f) this.initial.set(s.id, f.ships + f.stations + f.joined.ships + f.joined.stations);
       this.forces.append(
         el(
           'div',
