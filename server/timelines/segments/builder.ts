@@ -95,7 +95,11 @@ export class SegmentBuilder {
     const known = this.starts?.find(startMs);
     if (known) {
       const events = view.events.slice(known.firstSeq, eventIndexAfter(view.events, endMs));
-      return encodeSegment({ battleId: view.battleId, index, startMs, endMs, firstSeq: known.firstSeq, startJson: known.json, events });
+      // Spliced: a fork's first own segment, which the fork's first frame waits on: compressed fast.
+      return encodeSegment(
+        { battleId: view.battleId, index, startMs, endMs, firstSeq: known.firstSeq, startJson: known.json, events },
+        true,
+      );
     }
     const seg = buildSegment(view, view.events, view.keyframes, index, startMs, endMs);
     if (!this.starts || !endsAtDecision(view.events, endMs)) return encodeSegment(seg);

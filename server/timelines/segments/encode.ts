@@ -9,6 +9,13 @@ import type { SegmentInfo, SegmentPayload } from '../../../shared/battle/segment
 export const BROTLI_QUALITY = 5;
 export const GZIP_LEVEL = 6;
 
+/**
+ * A fork's first own segment is waited on (fork -> first frame): it is compressed at the lowest effort. On a
+ * 20,000-unit start state (1.8 MB of JSON): brotli 1 ~60 ms, 157 KiB; brotli 5 ~550-850 ms, 93 KiB (shared
+ * machine, docs/benchmarks.md). The JSON, its hash and so the ETag are the same either way.
+ */
+export const FAST = { brotli: 1, gzip: 1 } as const;
+
 export interface EncodedSegment {
   info: SegmentInfo;
   gzip: Uint8Array;
@@ -32,12 +39,13 @@ export function startJsonOf(seg: SegmentPayload): Buffer {
   return Buffer.from(JSON.stringify(seg.start));
 }
 
-export function encodeSegment(seg: SegmentPayload | SplicedSegment): EncodedSegment {
+/** `fast`: compress at FAST effort (a segment someone is waiting on); same JSON and hash. */
+export function encodeSegment(seg: SegmentPayload | SplicedSegment, fast = false): EncodedSegment {
   const json = 'startJson' in seg ? splice(seg) : Buffer.from(JSON.stringify(seg));
   const hash = createHash('sha256').update(json).digest('hex');
-  const gzip = gzipSync(json, { level: GZIP_LEVEL });
+  const gzip = gzipSync(json, { level: fast ? FAST.gzip : GZIP_LEVEL });
   const br = brotliCompressSync(json, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
+    params: { [constants.BROTLI_PARAM_QUALITY]: fast ? FAST.brotli : BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
   });
   const events = seg.events;
   return {
