@@ -224,7 +224,7 @@ export async function benchForkSegments20k(): Promise<Row[]> {
   const { bigBattle } = await import('../fixtures/bigBattle.js');
   const { startCompile } = await import('../../replays/index.js');
   const { buildSegment } = await import('../../shared/battle/segments.js');
-  const { encodeSegment } = await import('../../server/timelines/segments/encode.js');
+  const { encodeSegment, startJsonOf } = await import('../../server/timelines/segments/encode.js');
   const def = bigBattle({ durationMs: 180_000 });
   const units = def.forces.reduce((n, f) => n + f.count, 0);
   const c = startCompile(def);
@@ -244,6 +244,25 @@ export async function benchForkSegments20k(): Promise<Row[]> {
     unit: 'ms',
     note: `${first.kb.toFixed(0)} KiB brotli`,
   });
+  // What a fork does instead: its parent kept the serialized start state of that segment when it compiled
+  // (server/timelines/segments/Segmenter.ts); splice it in and compress at FAST effort. Same JSON, same hash.
+  {
+    const seg = buildSegment({ battleId: def.info.id }, c.events, c.keyframes, 0, atMs - 10_000, atMs);
+    const { start: _s, ...rest } = seg;
+    const startJson = startJsonOf(seg);
+    const t = performance.now();
+    const enc = encodeSegment({ ...rest, startJson }, true);
+    const ms = performance.now() - t;
+    const full = encodeSegment(seg);
+    if (enc.info.hash !== full.info.hash) throw new Error('spliced segment differs from a full build');
+    rows.push({
+      bench: 'fork-point segment: parent start state spliced + fast encode',
+      battle: `bigBattle ${units} units`,
+      value: ms,
+      unit: 'ms',
+      note: `${(enc.br.byteLength / 1024).toFixed(0)} KiB brotli 1 (same JSON hash as the full build)`,
+    });
+  }
   let from = atMs;
   for (const len of [1_000, 2_000, 4_000, 10_000]) {
     const t = performance.now();

@@ -1,22 +1,62 @@
 import { DEFAULT_SEGMENT_MS, type BranchManifest } from '../../../shared/battle/segments.js';
 import type { Timeline } from '../../../shared/battle/timeline.js';
 import { ByteLru } from '../../../shared/cache/ByteLru.js';
-import { SegmentBuilder, sharedPrefix, viewOfTimeline, type BranchView } from './builder.js';
+import { SegmentBuilder, sharedPrefix, viewOfTimeline, type BranchView, type SerializedStart, type StartStates } from './builder.js';
 import type { EncodedSegment } from './encode.js';
 import type { SegmentProgress } from './types.js';
 
 // One SegmentBuilder per branch (it holds only the segment list: small), least recently used dropped past
 // maxBranches; a dropped branch's segments are encoded again, identically, when next asked for.
+// Also the serialized start states of segments ending at decision points (a few per branch), bounded in bytes:
+// a fork's first own segment splices its parent's instead of packing the world again (builder.ts, StartStates).
+
+/** Default byte budget of the kept start states (a 20,000-unit world is ~2 MB of JSON; a few per battle). */
+export const START_STATES_MB = 64;
 
 export class Segmenter {
   private readonly builders: ByteLru<SegmentBuilder>;
+  /** Where each fork's builder looks before its fork point: its parent (branch key and fork time). */
+  private readonly lineage = new Map<string, { parent: string; atMs: number }>();
+  private readonly starts: ByteLru<SerializedStart>;
 
   constructor(
     private readonly publish: (p: SegmentProgress) => void,
     readonly segmentMs = DEFAULT_SEGMENT_MS,
     maxBranches = 1024,
+    startStatesBytes = START_STATES_MB * 1024 * 1024,
   ) {
-    this.builders = new ByteLru({ maxEntries: maxBranches });
+    this.builders = new ByteLru({ maxEntries: maxBranches, onEvict: (key) => this.lineage.delete(key) });
+    this.starts = new ByteLru({ maxBytes: startStatesBytes, sizeOf: (s) => s.json.byteLength + 64 });
+  }
+
+  /** Segments built on a kept start state instead of packing the world (metrics, tests). */
+  startStateReuses = 0;
+
+  /** Bytes of kept start states (metrics, tests). */
+  get startStateBytes(): number {
+    return this.starts.bytes;
+  }
+
+  /** The kept start state at startMs of a branch, or of its nearest ancestor sharing the world then. */
+  private findStart(branch: string, startMs: number): SerializedStart | undefined {
+    for (let k: string | undefined = branch; k !== undefined; ) {
+      const hit = this.starts.get(`${k}@${startMs}`);
+      if (hit) return hit;
+      const up = this.lineage.get(k);
+      k = up && startMs < up.atMs ? up.parent : undefined;
+    }
+    return undefined;
+  }
+
+  private startStates(branch: string): StartStates {
+    return {
+      find: (startMs) => {
+        const hit = this.findStart(branch, startMs);
+        if (hit) this.startStateReuses++;
+        return hit;
+      },
+      keep: (startMs, s) => this.starts.set(`${branch}@${startMs}`, s),
+    };
   }
 
   private key(battleId: string, branchId: string): string {
@@ -34,8 +74,12 @@ export class Segmenter {
 
   /** A builder for a branch about to be compiled progressively (prefix shared with the parent's manifest). */
   start(battleId: string, branchId: string, parent: BranchManifest | null, fork: Timeline['fork']): SegmentBuilder {
-    const prefix = parent && fork && parent.segmentMs === this.segmentMs ? sharedPrefix(parent, fork) : [];
-    return this.keep(battleId, branchId, new SegmentBuilder(this.segmentMs, prefix));
+    const shared = parent && fork && parent.segmentMs === this.segmentMs;
+    const prefix = shared ? sharedPrefix(parent, fork) : [];
+    const key = this.key(battleId, branchId);
+    if (shared) this.lineage.set(key, { parent: this.key(battleId, parent.branchId), atMs: fork.atMs });
+    else this.lineage.delete(key);
+    return this.keep(battleId, branchId, new SegmentBuilder(this.segmentMs, prefix, this.startStates(key)));
   }
 
   /** Encode what became final and push it. */

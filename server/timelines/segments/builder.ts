@@ -1,4 +1,5 @@
 import type { BattleEvent } from '../../../shared/battle/events.js';
+import { eventIndexAfter } from '../../../shared/battle/seek.js';
 import {
   buildSegment,
   segmentEnd,
@@ -9,7 +10,7 @@ import {
 } from '../../../shared/battle/segments.js';
 import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
-import { encodeSegment, type EncodedSegment } from './encode.js';
+import { encodeSegment, startJsonOf, type EncodedSegment } from './encode.js';
 
 // Cuts a branch into encoded segments as its events become final, and keeps its manifest. Works the same on
 // a finished timeline (all at once) and on a compile in progress (segment by segment as compiledMs passes
@@ -51,6 +52,29 @@ export function sharedPrefix(parent: BranchManifest, fork: NonNullable<Timeline[
   return parent.segments.filter((s) => s.endMs < fork.atMs);
 }
 
+/** A segment's start state, serialized (JSON bytes of its packed world), and the seq of its first event. */
+export interface SerializedStart {
+  firstSeq: number;
+  json: Buffer;
+}
+
+/**
+ * Start states kept for reuse: those of segments ending at a decision point, the ones a fork's first own
+ * segment starts from (same startMs, same world: the events before the fork point are shared). `find` may
+ * answer from an ancestor's, for times before the fork point.
+ */
+export interface StartStates {
+  find(startMs: number): SerializedStart | undefined;
+  keep(startMs: number, s: SerializedStart): void;
+}
+
+/** Whether the segment (.., endMs] ends at a decision point. */
+function endsAtDecision(events: readonly BattleEvent[], endMs: number): boolean {
+  for (let i = eventIndexAfter(events, endMs) - 1; i >= 0 && events[i].t === endMs; i--)
+    if (events[i].type === 'decision:point') return true;
+  return false;
+}
+
 export class SegmentBuilder {
   private readonly infos: SegmentInfo[];
   private last: BranchManifest | null = null;
@@ -58,8 +82,31 @@ export class SegmentBuilder {
   constructor(
     readonly segmentMs = DEFAULT_SEGMENT_MS,
     prefix: readonly SegmentInfo[] = [],
+    private readonly starts: StartStates | null = null,
   ) {
     this.infos = [...prefix];
+  }
+
+  /**
+   * Build and encode one segment. A start state kept for startMs is spliced in (no stateAt, packWorld or
+   * stringify of the world: most of a 20,000-unit fork's first segment); the bytes are those of a full build.
+   */
+  private encode(view: BranchView, index: number, startMs: number, endMs: number): EncodedSegment {
+    const known = this.starts?.find(startMs);
+    if (known) {
+      const events = view.events.slice(known.firstSeq, eventIndexAfter(view.events, endMs));
+      // Spliced: a fork's first own segment, which the fork's first frame waits on: compressed fast.
+      return encodeSegment(
+        { battleId: view.battleId, index, startMs, endMs, firstSeq: known.firstSeq, startJson: known.json, events },
+        true,
+      );
+    }
+    const seg = buildSegment(view, view.events, view.keyframes, index, startMs, endMs);
+    if (!this.starts || !endsAtDecision(view.events, endMs)) return encodeSegment(seg);
+    const { start: _s, ...rest } = seg;
+    const json = startJsonOf(seg);
+    this.starts.keep(startMs, { firstSeq: seg.firstSeq, json });
+    return encodeSegment({ ...rest, startJson: json });
   }
 
   /** End of the segments built so far. */
@@ -76,7 +123,7 @@ export class SegmentBuilder {
       if (view.final && this.infos.length > 0 && start >= view.final.durationMs) break;
       const end = segmentEnd(view.events, start, this.segmentMs, compiled);
       if (end === null) break;
-      const enc = encodeSegment(buildSegment(view, view.events, view.keyframes, this.infos.length, start, end));
+      const enc = this.encode(view, this.infos.length, start, end);
       this.infos.push(enc.info);
       out.push(enc);
     }
@@ -88,7 +135,7 @@ export class SegmentBuilder {
   rebuild(view: BranchView, index: number): EncodedSegment | null {
     const info = this.infos[index];
     if (!info) return null;
-    return encodeSegment(buildSegment(view, view.events, view.keyframes, index, info.startMs, info.endMs));
+    return this.encode(view, index, info.startMs, info.endMs);
   }
 
   get manifest(): BranchManifest | null {

@@ -9,23 +9,43 @@ import type { SegmentInfo, SegmentPayload } from '../../../shared/battle/segment
 export const BROTLI_QUALITY = 5;
 export const GZIP_LEVEL = 6;
 
+/**
+ * A fork's first own segment is waited on (fork -> first frame): it is compressed at the lowest effort. On a
+ * 20,000-unit start state (1.8 MB of JSON): brotli 1 ~60 ms, 157 KiB; brotli 5 ~550-850 ms, 93 KiB (shared
+ * machine, docs/benchmarks.md). The JSON, its hash and so the ETag are the same either way.
+ */
+export const FAST = { brotli: 1, gzip: 1 } as const;
+
 export interface EncodedSegment {
   info: SegmentInfo;
   gzip: Uint8Array;
   br: Uint8Array;
 }
 
+/**
+ * A segment whose start state is already serialized (`JSON.stringify(payload.start)` as bytes): a fork's first
+ * own segment starts where its parent's segment ending at the same decision point starts, with the same world,
+ * so the parent's bytes are spliced in instead of packing and stringifying 20,000 units again.
+ */
+export type SplicedSegment = Omit<SegmentPayload, 'start'> & { startJson: Buffer };
+
 /** Bytes an encoded segment holds in memory (what the byte-bounded caches count). */
 export function encodedBytes(s: EncodedSegment): number {
   return s.gzip.byteLength + s.br.byteLength + 256;
 }
 
-export function encodeSegment(seg: SegmentPayload): EncodedSegment {
-  const json = Buffer.from(JSON.stringify(seg));
+/** The start state's JSON bytes, as encodeSegment would write them (what a SplicedSegment carries). */
+export function startJsonOf(seg: SegmentPayload): Buffer {
+  return Buffer.from(JSON.stringify(seg.start));
+}
+
+/** `fast`: compress at FAST effort (a segment someone is waiting on); same JSON and hash. */
+export function encodeSegment(seg: SegmentPayload | SplicedSegment, fast = false): EncodedSegment {
+  const json = 'startJson' in seg ? splice(seg) : Buffer.from(JSON.stringify(seg));
   const hash = createHash('sha256').update(json).digest('hex');
-  const gzip = gzipSync(json, { level: GZIP_LEVEL });
+  const gzip = gzipSync(json, { level: fast ? FAST.gzip : GZIP_LEVEL });
   const br = brotliCompressSync(json, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
+    params: { [constants.BROTLI_PARAM_QUALITY]: fast ? FAST.brotli : BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
   });
   const events = seg.events;
   return {
@@ -41,4 +61,15 @@ export function encodeSegment(seg: SegmentPayload): EncodedSegment {
     gzip,
     br,
   };
+}
+
+/** Exactly JSON.stringify(payload) of SegmentPayload (same key order), with the start's bytes spliced in. */
+function splice(seg: SplicedSegment): Buffer {
+  const { battleId, index, startMs, endMs, firstSeq } = seg;
+  const head = JSON.stringify({ battleId, index, startMs, endMs, firstSeq });
+  return Buffer.concat([
+    Buffer.from(`${head.slice(0, -1)},"start":`),
+    seg.startJson,
+    Buffer.from(`,"events":${JSON.stringify(seg.events)}}`),
+  ]);
 }

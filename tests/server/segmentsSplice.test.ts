@@ -1,0 +1,79 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { battles, getBattle, historicalChoice, BranchCatalog, type Compilation } from '../../replays/index.js';
+import { buildSegment } from '../../shared/battle/segments.js';
+import { viewOfTimeline, type BranchView } from '../../server/timelines/segments/builder.js';
+import { encodeSegment, type EncodedSegment } from '../../server/timelines/segments/encode.js';
+import { Segmenter } from '../../server/timelines/segments/Segmenter.js';
+
+// A fork's first own segment (the one ending at its fork point) splices in the start state its parent
+// serialized when it compiled; the bytes must be exactly those of a build from scratch.
+
+const view = (c: Compilation): BranchView => ({
+  ...c.meta,
+  events: c.events,
+  keyframes: c.keyframes,
+  compiledMs: c.compiledMs,
+  complete: false,
+  ...c.partial(),
+  final: null,
+});
+
+describe('fork segments reuse the parent start state', () => {
+  it.each(battles.map((b) => b.info.id))(
+    '%s: the fork-point segment is spliced from the parent and byte-identical to a full build',
+    async (battleId) => {
+      const def = getBattle(battleId)!;
+      const catalog = new BranchCatalog(getBattle, { maxBranches: 4 });
+      const history = (await catalog.history(battleId)).timeline;
+      const published: EncodedSegment[] = [];
+      const segmenter = new Segmenter((p) => published.push(...p.segments));
+      // The first decision reached after t = 0; the parent's segments are built up to it only (as a 20,000-unit
+      // history's all are, at startup, but faster).
+      const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+      const upTo: BranchView = { ...viewOfTimeline(history), compiledMs: point.atMs!, complete: false, final: null };
+      const parent = segmenter.advance(segmenter.start(battleId, history.branchId, null, null), upTo);
+      expect(parent.segments.at(-1)?.endMs).toBe(point.atMs);
+      expect(segmenter.startStateBytes).toBeGreaterThan(0);
+      const spec = def.decisions.find((d) => d.id === point.id)!;
+      const hist = historicalChoice(spec);
+      const other = spec.options.find((o) => o.id !== hist.optionId) ?? spec.options[0];
+      const value = other.param ? (other.param.min === hist.value ? other.param.max : other.param.min) : undefined;
+      const prepared = await catalog.prepareFork(battleId, history.branchId, { decisionId: spec.id, optionId: other.id, value });
+      if ('branch' in prepared) throw new Error('fork already compiled');
+      const c = prepared.start();
+      c.advanceTo(c.compiledMs); // no simulation: the segment ending at the fork point is final already
+      const fork = c.meta.fork!;
+      const before = segmenter.startStateReuses;
+      const b = segmenter.start(battleId, c.meta.branchId, parent, fork);
+      published.length = 0;
+      const m = segmenter.advance(b, view(c));
+      expect(segmenter.startStateReuses).toBe(before + 1);
+      const own = published.find((s) => s.info.endMs === fork.atMs)!;
+      expect(own).toBeDefined();
+      expect(own.info.startMs).toBeLessThan(fork.atMs);
+      // The parent's segment over the same range starts from the same world, but holds other events (no choice).
+      expect(parent.segments.find((s) => s.startMs === own.info.startMs)?.hash).not.toBe(own.info.hash);
+      const scratch = encodeSegment(buildSegment({ battleId }, c.events, c.keyframes, own.info.index, own.info.startMs, fork.atMs));
+      expect(own.info).toEqual(scratch.info);
+      expect(Buffer.from(gunzipSync(own.gzip)).equals(Buffer.from(gunzipSync(scratch.gzip)))).toBe(true);
+      expect(m.segments.at(-1)).toEqual(scratch.info);
+      // Encoded again (a cache dropped it): spliced again, same bytes.
+      expect(b.rebuild(view(c), own.info.index)?.info.hash).toBe(scratch.info.hash);
+      expect(segmenter.startStateReuses).toBe(before + 2);
+    },
+    600_000,
+  );
+
+  it('does not reuse a start state when none is kept (budget 0), with the same bytes', async () => {
+    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+    const catalog = new BranchCatalog(getBattle, { maxBranches: 4 });
+    const history = (await catalog.history(def.info.id)).timeline;
+    const full = new Segmenter(() => {});
+    const none = new Segmenter(() => {}, undefined, undefined, 0);
+    const a = full.complete(history);
+    const b = none.complete(history);
+    expect(none.startStateBytes).toBe(0);
+    expect(b.segments).toEqual(a.segments);
+  });
+});
