@@ -18,6 +18,7 @@ export class Segmenter {
   /** Where each fork's builder looks before its fork point: its parent (branch key and fork time). */
   private readonly lineage = new Map<string, { parent: string; atMs: number }>();
   private readonly starts: ByteLru<SerializedStart>;
+  private readonly startsMaxBytes: number;
 
   constructor(
     private readonly publish: (p: SegmentProgress) => void,
@@ -26,6 +27,7 @@ export class Segmenter {
     startStatesBytes = START_STATES_MB * 1024 * 1024,
   ) {
     this.builders = new ByteLru({ maxEntries: maxBranches, onEvict: (key) => this.lineage.delete(key) });
+    this.startsMaxBytes = startStatesBytes;
     this.starts = new ByteLru({ maxBytes: startStatesBytes, sizeOf: (s) => s.json.byteLength + 64 });
   }
 
@@ -55,7 +57,10 @@ export class Segmenter {
         if (hit) this.startStateReuses++;
         return hit;
       },
-      keep: (startMs, s) => this.starts.set(`${branch}@${startMs}`, s),
+      // The LRU keeps an entry just set even past its budget: one larger than the whole budget is not kept at all.
+      keep: (startMs, s) => {
+        if (s.json.byteLength + 64 <= this.startsMaxBytes) this.starts.set(`${branch}@${startMs}`, s);
+      },
     };
   }
 
