@@ -10,7 +10,7 @@ import {
   DecisionError,
   type Compilation,
 } from '../../replays/index.js';
-import { viewOfTimeline, type BranchView, type SegmentBuilder } from './segments/builder.js';
+import { viewOfCompilation, viewOfTimeline, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
 import { Segmenter } from './segments/Segmenter.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
@@ -161,15 +161,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let comp: Compilation | null = null;
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
-    const view = (c: Compilation): BranchView => ({
-      ...c.meta,
-      events: c.events,
-      keyframes: c.keyframes,
-      compiledMs: c.compiledMs,
-      complete: false,
-      ...c.partial(),
-      final: null,
-    });
+    const view = viewOfCompilation;
     const built = () => builder?.manifest?.segments.length ?? 0;
     let started!: (m: BranchManifest) => void;
     const startedP = new Promise<BranchManifest>((resolve) => (started = resolve));

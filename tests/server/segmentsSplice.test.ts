@@ -1,23 +1,15 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { battles, getBattle, historicalChoice, BranchCatalog, type Compilation } from '../../replays/index.js';
+import { battles, getBattle, historicalChoice, BranchCatalog } from '../../replays/index.js';
 import { buildSegment } from '../../shared/battle/segments.js';
-import { viewOfTimeline, type BranchView } from '../../server/timelines/segments/builder.js';
+import { viewOfCompilation, viewOfTimeline, type BranchView } from '../../server/timelines/segments/builder.js';
 import { encodeSegment, type EncodedSegment } from '../../server/timelines/segments/encode.js';
 import { Segmenter } from '../../server/timelines/segments/Segmenter.js';
 
 // A fork's first own segment (the one ending at its fork point) splices in the start state its parent
 // serialized when it compiled; the bytes must be exactly those of a build from scratch.
 
-const view = (c: Compilation): BranchView => ({
-  ...c.meta,
-  events: c.events,
-  keyframes: c.keyframes,
-  compiledMs: c.compiledMs,
-  complete: false,
-  ...c.partial(),
-  final: null,
-});
+const view = viewOfCompilation;
 
 describe('fork segments reuse the parent start state', () => {
   it.each(battles.map((b) => b.info.id))(

@@ -10,6 +10,7 @@ import {
 } from '../../../shared/battle/segments.js';
 import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
+import type { Compilation } from '../../../replays/index.js';
 import { encodeSegment, startJsonOf, type EncodedSegment } from './encode.js';
 
 // Cuts a branch into encoded segments as its events become final, and keeps its manifest. Works the same on
@@ -32,6 +33,19 @@ export interface BranchView {
   decisionPoints: DecisionPointInfo[];
   /** Only when complete. */
   final: { durationMs: number; outcome: Outcome; eventsSha256: string } | null;
+}
+
+/** The view of a compile in progress (a progressive fork): its events so far, final up to compiledMs. */
+export function viewOfCompilation(c: Compilation): BranchView {
+  return {
+    ...c.meta,
+    events: c.events,
+    keyframes: c.keyframes,
+    compiledMs: c.compiledMs,
+    complete: false,
+    ...c.partial(),
+    final: null,
+  };
 }
 
 export function viewOfTimeline(tl: Timeline): BranchView {
