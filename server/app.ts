@@ -10,7 +10,7 @@ import { healthReport, type HealthProbe } from './health.js';
 import { apiRouter, errorHandler } from './http/api.js';
 import { segmentRouter } from './http/segments.js';
 import { staticClient } from './http/static.js';
-import { clientAddress } from './limits/address.js';
+import { clientAddress, connectionAddresses } from './limits/address.js';
 import { AddressLimiter } from './limits/AddressLimiter.js';
 import { DEFAULT_LIMITS, type LimitSettings } from './limits/settings.js';
 import { securityHeaders } from './security/headers.js';
@@ -176,8 +176,9 @@ export function createApp(opts: AppOptions = {}): App {
     allowRequest: (req, cb) => (draining ? cb('shutting down', false) : checkOrigin(req, cb)),
   });
   const checkOrigin = originCheck(opts.allowedOrigins ?? [], () => metrics.origins.inc());
+  const addressOf = connectionAddresses(io, trustProxy);
   io.use((socket, next) => {
-    countLimit(metrics, 'connect', addressLimiter.consume('connect', clientAddress(socket.request, trustProxy))).then(
+    countLimit(metrics, 'connect', addressLimiter.consume('connect', addressOf(socket))).then(
       () => next(),
       (err: unknown) => next(connectError(err)),
     );
@@ -210,7 +211,6 @@ export function createApp(opts: AppOptions = {}): App {
   }, opts.chat?.reactionWindowMs);
   const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
   web.use(chatRouter(chat));
-  const addressOf = (socket: { request: Parameters<typeof clientAddress>[0] }) => clientAddress(socket.request, trustProxy);
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
   registerSocketHandlers(
     io,

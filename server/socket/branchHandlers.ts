@@ -9,7 +9,7 @@ export function registerBranchHandlers(table: HandlerTable, d: HandlerDeps): voi
   bind(table, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, ctx.socket.handshake.address);
+    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, d.addressOf(ctx.socket));
     if (created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', branch);
     // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
     completed?.then(

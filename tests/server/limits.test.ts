@@ -57,8 +57,9 @@ const post = (url: string) =>
   });
 
 /** Resolves with 'connected' or the connect_error's message and data. */
-function tryConnect(url: string): Promise<{ connected: boolean; message?: string; data?: unknown }> {
-  const s = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+function tryConnect(url: string, forwardedFor?: string): Promise<{ connected: boolean; message?: string; data?: unknown }> {
+  const headers = forwardedFor ? { extraHeaders: { 'x-forwarded-for': forwardedFor } } : {};
+  const s = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false, ...headers });
   sockets.push(s);
   return new Promise((resolve) => {
     s.on('connect', () => resolve({ connected: true }));
@@ -98,6 +99,13 @@ describe.each(backends)('per-address limits (%s)', (backend) => {
     const third = await tryConnect(a.url);
     expect(third).toMatchObject({ connected: false, message: 'RATE_LIMITED', data: { code: 'RATE_LIMITED' } });
     expect((await tryConnect(b.url)).connected).toBe(false);
+  });
+
+  it('connections behind a trusted proxy count per forwarded address (read once from the released handshake request)', async () => {
+    const [a] = await servers(backend, { limits: { connectionsPerMin: 1 }, trustProxy: 1 });
+    expect((await tryConnect(a.url, '203.0.113.7')).connected).toBe(true);
+    expect((await tryConnect(a.url, '203.0.113.7')).connected).toBe(false);
+    expect((await tryConnect(a.url, '198.51.100.9')).connected).toBe(true);
   });
 
   it('joins: past LIMIT_JOINS_PER_MIN room:join acks RATE_LIMITED, on every process', async () => {
