@@ -71,6 +71,31 @@ describe('flood shedding', () => {
     expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_flood_disconnects_total')).toMatch(/ 1$/m);
   });
 
+  it('a cut-off address is refused new sockets for FLOOD_COOLDOWN_MS, then welcome again', async () => {
+    s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600_000, floodBurst: 50, floodCooldownMs: 1500 } });
+    const { roomId } = await s.createRoom();
+    const calm = s.client({ roomId, name: 'Calm', pings: 1 });
+    await calm.ready;
+    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
+    raw.push(sock);
+    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const reason = new Promise<string>((r) => sock.once('disconnect', (why) => r(why)));
+    for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
+    expect(await reason).toBe('io server disconnect');
+    // The flooder comes back at once (by hand, as a hostile client would): refused before the handshake.
+    const again = connect(s.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    raw.push(again);
+    await new Promise<void>((r) => again.once('connect_error', () => r()));
+    expect(again.connected).toBe(false);
+    expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_limits_hit_total')).toMatch(/limit="flood-cooldown"\} [1-9]/);
+    // The socket already connected from that address is untouched.
+    expect((await calm.call('clock:ping', { clientTime: 1 })).ok).toBe(true);
+    // After the cool-down the address may connect again (reconnecting until it is let in).
+    const later = connect(s.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 200 });
+    raw.push(later);
+    await until(() => later.connected, 10_000, 'a socket after the cool-down');
+  });
+
   it('a burst that stops is refused but not cut off', async () => {
     s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600 } });
     const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
