@@ -21,6 +21,8 @@ interface Report {
   lagP50?: number;
   lagP99?: number;
   lagMax?: number;
+  /** Memory by part at the largest RSS sampled (forkloadServer.ts). */
+  atPeak?: Record<string, number>;
 }
 
 function ask(child: ChildProcess, msg: string): Promise<Report> {
@@ -38,6 +40,9 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const rooms = quick ? 3 : 10;
   const forks = quick ? 9 : 200;
   const viewersPerRoom = quick ? 3 : 10;
+  // The browser app's delivery is segments (client/src/room/roomView.ts); FORKLOAD_DELIVERY=socket measures the
+  // original socket stream, whose rooms need each fork's whole timeline on the main thread.
+  const delivery = process.env.FORKLOAD_DELIVERY === 'socket' ? 'socket' : 'segments';
   const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
   const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], {
     execArgv: ['--import', 'tsx'],
@@ -66,6 +71,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
           roomId,
           name: 'inst',
           instructorKey,
+          delivery,
           resyncMs: 0,
           ackTimeoutMs: 600_000,
           socket: { forceNew: true },
@@ -74,7 +80,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         inst.socket.on('disconnect', (why) => console.error(`[forkload] instructor of ${roomId} disconnected: ${why}`));
         await inst.ready;
         for (let v = 0; v < viewersPerRoom; v++) {
-          const c = new RoomClient({ url, roomId, name: `v${v}`, resyncMs: 0, socket: { forceNew: true } });
+          const c = new RoomClient({ url, roomId, name: `v${v}`, delivery, resyncMs: 0, socket: { forceNew: true } });
           clients.push(c);
           await c.ready;
         }
@@ -121,7 +127,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         battle: BATTLE,
         value: mb(r.rssPeak ?? 0),
         unit: 'MB',
-        note: `${done} forks, ${made.size} distinct branches, ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB`,
+        note: `${done} forks, ${made.size} distinct branches, ${rooms} rooms playing (${delivery} delivery), ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB`,
       },
       {
         bench: 'fork load: server loop lag p99',
@@ -131,6 +137,14 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s`,
       },
     ];
+    const parts = Object.entries(r.atPeak ?? {})
+      .map(
+        ([k, v]) =>
+          `${k} ${/Heap|Bytes|rss|external|arrayBuffers|segmentStore|Catalog|StartStates/.test(k) ? `${mb(v).toFixed(0)} MB` : v}`,
+      )
+      .join(', ');
+    rows.push({ bench: 'fork load: memory by part at peak RSS', battle: BATTLE, value: mb(r.atPeak?.rss ?? 0), unit: 'MB', note: parts });
+    console.error(`[forkload] at peak: ${parts}`);
     const goals = { rssBoundMb: bound, rssMet: mb(r.rssPeak ?? 0) < bound, lagP99TargetMs: 50, lagMet: (r.lagP99 ?? 0) <= 50 };
     console.error(
       `[forkload] ${made.size} distinct forks; RSS ${goals.rssMet ? 'met' : 'MISSED'}, loop lag ${goals.lagMet ? 'met' : 'MISSED'}`,
@@ -139,6 +153,8 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
       rooms,
       forks: done,
       distinct: made.size,
+      delivery,
+      atPeak: r.atPeak,
       goals,
     });
     return rows;
