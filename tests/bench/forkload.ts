@@ -39,10 +39,11 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const checkpointMb = 256;
   const rooms = quick ? 3 : 10;
   const forks = quick ? 9 : 200;
-  const viewersPerRoom = quick ? 3 : 10;
-  // The browser app's delivery is segments (client/src/room/roomView.ts); FORKLOAD_DELIVERY=socket measures the
-  // original socket stream, whose rooms need each fork's whole timeline on the main thread.
-  const delivery = process.env.FORKLOAD_DELIVERY === 'socket' ? 'socket' : 'segments';
+  const viewersPerRoom = Number(process.env.FORKLOAD_VIEWERS ?? (quick ? 3 : 10));
+  // Socket delivery (the library default): every room needs each fork's whole timeline on the main thread, the
+  // heavier case for the server. FORKLOAD_DELIVERY=segments: the browser app's delivery (the bench process then
+  // folds every viewer's 20,000-unit world itself, which may stall its own pings).
+  const delivery = process.env.FORKLOAD_DELIVERY === 'segments' ? 'segments' : 'socket';
   const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
   const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], {
     execArgv: ['--import', 'tsx'],
