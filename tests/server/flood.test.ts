@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FloodCooldown } from '../../server/limits/FloodCooldown.js';
 import { SocketBudget } from '../../server/limits/SocketBudget.js';
 import { type Booted, boot, quietPeriod, until } from './helpers.js';
 
@@ -162,5 +163,20 @@ describe('flood shedding', () => {
     const held = new SocketBudget(2, 1000, 3000); // a flooder whose reads are held: one refusal per window
     for (const t of [0, 1100, 2200]) expect([held.take(t), held.take(t), held.take(t)]).toEqual(['ok', 'ok', 'refused']);
     expect([held.take(3300), held.take(3300), held.take(3300)]).toEqual(['ok', 'ok', 'flood']);
+  });
+
+  it('FloodCooldown: an address waits out its time; the map stays bounded; 0 turns it off', () => {
+    const c = new FloodCooldown(1000, 2);
+    c.add('a', 0);
+    expect(c.waitMs('a', 400)).toBe(600);
+    expect(c.waitMs('b', 400)).toBe(0);
+    c.add('b', 10);
+    c.add('c', 20); // full: the oldest entry ('a') makes room
+    expect(c.waitMs('a', 30)).toBe(0);
+    expect([c.waitMs('b', 30), c.waitMs('c', 30)]).toEqual([980, 990]);
+    expect(c.waitMs('c', 1020)).toBe(0); // expired
+    const off = new FloodCooldown(0);
+    off.add('a', 0);
+    expect(off.waitMs('a', 0)).toBe(0);
   });
 });
