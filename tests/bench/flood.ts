@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
@@ -58,6 +59,18 @@ async function pings(sock: Socket, ms: number, every = 25): Promise<number[]> {
 
 let victimRefusals = 0;
 
+/** CPU ms (user + system) a process has used so far, from /proc (Linux): work done, whatever the run queue. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ: 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The server's playback-loop lag histogram (a tick every 100 ms, rooms or not): cumulative count per bucket. */
 async function lagBuckets(url: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -92,15 +105,21 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
     await new Promise<void>((r) => victim.once('connect', () => r()));
     await pings(victim, 500); // warm up
     const lag0 = await lagBuckets(url);
+    const cpu0 = cpuMs(server.proc.pid);
+    const t0 = performance.now();
     const idle = await pings(victim, quick ? 2000 : 6000);
+    const idleCpu = (cpuMs(server.proc.pid) - cpu0) / ((performance.now() - t0) / 1000);
     const lag1 = await lagBuckets(url);
     console.error(`[flood] ${label}: idle measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
     const flooder = child(['tests/bench/flooder.ts', url], { FLOOD_FOR_MS: String(floodForMs), FLOOD_MODE: mode });
     await waitFor('the flooder', () => flooder.out().includes('flooding'));
     await sleep(100); // the flood is under way
     const lag2 = await lagBuckets(url);
+    const cpu2 = cpuMs(server.proc.pid);
+    const t2 = performance.now();
     // The whole flood, cut-offs and reconnects included (not only the time before the first cut-off).
     const flooded = await pings(victim, floodForMs - 300);
+    const floodCpu = (cpuMs(server.proc.pid) - cpu2) / ((performance.now() - t2) / 1000);
     const lag3 = await lagBuckets(url);
     const [lagIdle, lagFlood] = [lagP99(lag0, lag1), lagP99(lag2, lag3)];
     console.error(`[flood] ${label}: flood measured, victim ${victim.connected ? 'connected' : 'DISCONNECTED'}`);
@@ -120,7 +139,7 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
     // The issue's target: another client's p99 under flood within 2x its idle p99, and under 50 ms.
     const met = ratio <= 2 && flood99 < 50;
     console.error(
-      `[flood] ${label}: p99 idle ${idle99.toFixed(2)} ms, under flood ${flood99.toFixed(2)} ms, x${ratio.toFixed(2)}: ${met ? 'MET' : 'MISSED'}`,
+      `[flood] ${label}: p99 idle ${idle99.toFixed(2)} ms, under flood ${flood99.toFixed(2)} ms, x${ratio.toFixed(2)}: ${met ? 'MET' : 'MISSED'}; server CPU ${idleCpu.toFixed(0)} -> ${floodCpu.toFixed(0)} ms/s`,
     );
     const note = `${label}; victim refused or lost ${victimRefusals} pings; flooder sent ${f.sent} in ${f.ms} ms (${f.refused} refused) on ${f.connects ?? 0} sockets, ${f.refusedHandshakes ?? 0} reconnects refused; cut by: ${f.reason}`;
     return [
@@ -143,6 +162,13 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
         note: `p99 under flood / p99 idle (target <= 2x and p99 < 50 ms: ${met ? 'met' : 'MISSED'}); ${label}`,
       },
       { bench: 'flood', battle: '-', value: pct(after, 99), unit: 'ms', note: `ping p99 in the second after the flood; ${label}` },
+      {
+        bench: 'flood',
+        battle: '-',
+        value: floodCpu,
+        unit: 'ms/s',
+        note: `server CPU (user + system, /proc) per second under flood; idle (the victim's pings alone): ${idleCpu.toFixed(0)} ms/s; ${label}`,
+      },
     ];
   } finally {
     server.proc.kill('SIGTERM');

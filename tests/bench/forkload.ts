@@ -103,6 +103,9 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     };
     // Room r takes paths r, r + rooms, ... A two-step path forks its first step (the path before it, another
     // room's: compiled once, shared by branch id) then the second from there: one new branch per path.
+    // A failed fork (e.g. an instructor cut off by a ping timeout while the server's main thread stalled) ends the
+    // run, but the memory and lag figures up to then are still reported, with what stopped it.
+    let stoppedBy = '';
     await Promise.all(
       setups.map(async ({ inst, history }, r) => {
         for (let k = r; k < all.length; k += rooms) {
@@ -117,7 +120,10 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
           done++;
         }
       }),
-    );
+    ).catch((err: unknown) => {
+      stoppedBy = err instanceof Error ? err.message : String(err);
+      console.error(`[forkload] stopped early: ${stoppedBy}`);
+    });
     const wall = performance.now() - t0;
     const r = await ask(child, 'report');
     const mb = (b: number) => b / 1e6;
@@ -135,7 +141,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         battle: BATTLE,
         value: r.lagP99 ?? 0,
         unit: 'ms',
-        note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s`,
+        note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s${stoppedBy ? `; STOPPED EARLY: ${stoppedBy}` : ''}`,
       },
     ];
     const parts = Object.entries(r.atPeak ?? {})
@@ -155,6 +161,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
       forks: done,
       distinct: made.size,
       delivery,
+      stoppedBy: stoppedBy || undefined,
       atPeak: r.atPeak,
       goals,
     });
