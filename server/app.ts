@@ -11,6 +11,7 @@ import { apiRouter, errorHandler } from './http/api.js';
 import { segmentRouter } from './http/segments.js';
 import { staticClient } from './http/static.js';
 import { clientAddress, connectionAddresses } from './limits/address.js';
+import { FloodCooldown } from './limits/FloodCooldown.js';
 import { AddressLimiter } from './limits/AddressLimiter.js';
 import { DEFAULT_LIMITS, type LimitSettings } from './limits/settings.js';
 import { securityHeaders } from './security/headers.js';
@@ -148,6 +149,7 @@ export function createApp(opts: AppOptions = {}): App {
   const limits: LimitSettings = { ...DEFAULT_LIMITS, socketEventsPerS: Math.max(1, Math.round(rl.points / rl.durationS)), ...opts.limits };
   const trustProxy = opts.trustProxy ?? 0;
   const addressLimiter = new AddressLimiter({ limits, redis: opts.limiterRedis, prefix: opts.limiterPrefix });
+  const floodCooldown = new FloodCooldown(limits.floodCooldownMs);
   const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now));
   const segmentSource = isSegmentSource(timelines) ? timelines : new TimelineSegmentSource(cache.service);
   const segments = new SegmentStore(segmentSource, {
@@ -173,7 +175,15 @@ export function createApp(opts: AppOptions = {}): App {
     pingInterval: 10_000,
     pingTimeout: 8_000,
     maxHttpBufferSize: 1e6,
-    allowRequest: (req, cb) => (draining ? cb('shutting down', false) : checkOrigin(req, cb)),
+    allowRequest: (req, cb) => {
+      if (draining) return cb('shutting down', false);
+      // An address just cut off for flooding waits out its cool-down (refused before any handshake work).
+      if (floodCooldown.waitMs(clientAddress(req, trustProxy), performance.now()) > 0) {
+        metrics.limited.inc({ limit: 'flood-cooldown' });
+        return cb('flood cool-down', false);
+      }
+      checkOrigin(req, cb);
+    },
   });
   const checkOrigin = originCheck(opts.allowedOrigins ?? [], () => metrics.origins.inc());
   const addressOf = connectionAddresses(io, trustProxy);
@@ -214,7 +224,22 @@ export function createApp(opts: AppOptions = {}): App {
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
   registerSocketHandlers(
     io,
-    { io, rooms, loop, now, logger, metrics, limits, addressLimiter, addressOf, camera, cameraCast, chat, ...voteStudy.deps },
+    {
+      io,
+      rooms,
+      loop,
+      now,
+      logger,
+      metrics,
+      limits,
+      addressLimiter,
+      addressOf,
+      floodCooldown,
+      camera,
+      cameraCast,
+      chat,
+      ...voteStudy.deps,
+    },
     metrics,
   );
 

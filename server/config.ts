@@ -12,6 +12,7 @@ const limitEnv = {
   SOCKET_EVENTS_PER_S: limit(DEFAULT_LIMITS.socketEventsPerS),
   FLOOD_DISCONNECT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_LIMITS.floodDisconnectMs),
   FLOOD_BURST: limit(DEFAULT_LIMITS.floodBurst),
+  FLOOD_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_LIMITS.floodCooldownMs),
 };
 
 // Environment, validated once at startup: a typo fails loudly instead of running with a default.
@@ -97,5 +98,6 @@ export function limitsOf(c: Config): LimitSettings {
     socketEventsPerS: c.SOCKET_EVENTS_PER_S,
     floodDisconnectMs: c.FLOOD_DISCONNECT_MS,
     floodBurst: c.FLOOD_BURST,
+    floodCooldownMs: c.FLOOD_COOLDOWN_MS,
   };
 }

@@ -6,7 +6,6 @@ import type { HealthProbe } from './health.js';
 import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
 import { unavailableOnOutage, type RedisClient } from './store/redis.js';
-import { redisClient } from './store/redisClient.js';
 import { connectRedisBackend } from './store/redisBackend.js';
 import { DAY_MS, type Store } from './store/types.js';
 import { RedisCameraStore } from './camera/redisCameraStore.js';
@@ -14,7 +13,7 @@ import type { CameraStore } from './camera/store.js';
 import { RedisChatStore } from './chat/redisChatStore.js';
 import type { ChatStore } from './chat/store.js';
 import type { ClockBus } from './streaming/ClockBus.js';
-import { RedisSharedSegments } from './timelines/shared/RedisSharedSegments.js';
+import type { RedisSharedSegments } from './timelines/shared/RedisSharedSegments.js';
 import { WorkerTimelineService } from './timelines/WorkerTimelineService.js';
 import { RedisStudyStore } from './study/store.js';
 import { RedisVoteStore } from './votes/redis.js';
@@ -41,10 +40,13 @@ let sharedSegments: RedisSharedSegments | undefined;
 let chatStore: ChatStore | undefined;
 let cameraStore: CameraStore | undefined;
 
-// With REDIS_URL: two Redis connections per process, one for commands and publishes, one subscriber
-// (server/store/redisBackend.ts).
+// With REDIS_URL: three Redis connections per process, one for commands and publishes, one subscriber, one for
+// the shared segment cache's large values (server/store/redisBackend.ts).
 if (config.REDIS_URL) {
-  const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention);
+  const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention, {
+    maxBytes: config.SEGMENT_CACHE_MB * 1024 * 1024,
+    ttlMs: config.SEGMENT_CACHE_TTL_S * 1000,
+  });
   store = redis.store;
   adapter = redis.adapter;
   clockBus = redis.clockBus;
@@ -60,17 +62,7 @@ if (config.REDIS_URL) {
   };
   chatStore = unavailableOnOutage(new RedisChatStore(redis.client, config.REDIS_PREFIX), redis.client);
   cameraStore = unavailableOnOutage(new RedisCameraStore(redis.client, config.REDIS_PREFIX), redis.client);
-  // Segments built by any process, shared (bounded, expiring): a connection of their own, since a segment is up to
-  // a few MB and must not queue ahead of the small commands on the command connection. Fail-fast: a miss falls back
-  // to rebuilding.
-  const sc = redisClient(config.REDIS_URL, { failFast: true, onError: (err) => logger.warn({ err }, 'redis segment cache error') });
-  await sc.connect();
-  sharedSegments = new RedisSharedSegments(sc, {
-    prefix: config.REDIS_PREFIX,
-    maxBytes: config.SEGMENT_CACHE_MB * 1024 * 1024,
-    ttlMs: config.SEGMENT_CACHE_TTL_S * 1000,
-  });
-  closers.push(async () => (sc.isReady ? sc.close() : sc.destroy()));
+  sharedSegments = redis.sharedSegments;
   logger.info('using Redis store and socket.io Redis adapter');
 }
 

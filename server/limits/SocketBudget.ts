@@ -2,7 +2,8 @@
 // refusing a flood costs a comparison, not a promise. A socket lives on one process, so no shared store
 // is needed (the shared, per-address budgets are in AddressLimiter). A socket refused in every window for
 // `floodMs`, or refused more than `burstRefusals` times within one window, is a flood: the caller disconnects it.
-// (No client library sends ten times its budget in one second; a flooder's first read already does.)
+// (A client bursting to twice its budget collects one budget of refusals; a flooder's first held read brings
+// a few hundred messages at once: FLOOD_BURST sits between the two.)
 
 export type Verdict = 'ok' | 'refused' | 'flood';
 

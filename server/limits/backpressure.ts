@@ -8,6 +8,7 @@ import type { AppSocket } from '../types.js';
 interface Pausable {
   pause(): void;
   resume(): void;
+  terminate(): void;
   readyState: number;
 }
 
@@ -16,7 +17,19 @@ const paused = new WeakSet<AppSocket>();
 function wsOf(socket: AppSocket): Pausable | null {
   const transport = socket.conn.transport as unknown as { name?: string; socket?: Partial<Pausable> };
   const ws = transport.name === 'websocket' ? transport.socket : undefined;
-  return ws && typeof ws.pause === 'function' && typeof ws.resume === 'function' ? (ws as Pausable) : null;
+  return ws && typeof ws.pause === 'function' && typeof ws.resume === 'function' && typeof ws.terminate === 'function'
+    ? (ws as Pausable)
+    : null;
+}
+
+/**
+ * Drop a cut-off socket's TCP connection after `graceMs` (time for the socket.io DISCONNECT already written to
+ * reach the client). A websocket close handshake would keep the connection, and the flood still queued in its
+ * kernel buffers (MBs), until the client's close frame, which waits behind that flood, or ws's 30 s close timer.
+ */
+export function dropConnection(socket: AppSocket, graceMs: number): void {
+  const ws = wsOf(socket);
+  if (ws) setTimeout(() => ws.terminate(), graceMs).unref();
 }
 
 /** Stop reading `socket` for `ms` (once per window: further calls while paused do nothing). */

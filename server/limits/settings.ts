@@ -20,6 +20,8 @@ export interface LimitSettings {
   floodDisconnectMs: number;
   /** A socket refused more often than this within one second is disconnected at once. */
   floodBurst: number;
+  /** After a flood cut-off, new sockets from the same address are refused for this long (0: never). */
+  floodCooldownMs: number;
 }
 
 export const DEFAULT_LIMITS: LimitSettings = {
@@ -31,5 +33,6 @@ export const DEFAULT_LIMITS: LimitSettings = {
   roomBranches: 100,
   socketEventsPerS: 60,
   floodDisconnectMs: 3000,
-  floodBurst: 600,
+  floodBurst: 180,
+  floodCooldownMs: 10_000,
 };

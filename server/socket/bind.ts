@@ -4,7 +4,8 @@ import type { Ack, AckFn, ClientToServerEvents, ErrorCode, Member } from '../../
 import type { ClientEventName, clientEventSchemas } from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
 import type { AddressLimit, AddressLimiter } from '../limits/AddressLimiter.js';
-import { holdReads } from '../limits/backpressure.js';
+import { dropConnection, holdReads } from '../limits/backpressure.js';
+import type { FloodCooldown } from '../limits/FloodCooldown.js';
 import { SocketBudget } from '../limits/SocketBudget.js';
 import type { LimitSettings } from '../limits/settings.js';
 import type { Metrics } from '../metrics.js';
@@ -28,6 +29,8 @@ export interface BindDeps {
   addressLimiter: AddressLimiter;
   /** The client address of a socket (TRUST_PROXY-aware), for per-address budgets. */
   addressOf(socket: AppSocket): string;
+  /** Addresses cut off for flooding, refused new sockets for FLOOD_COOLDOWN_MS (checked in allowRequest). */
+  floodCooldown: FloodCooldown;
 }
 
 export interface Ctx {
@@ -161,9 +164,12 @@ function answerRefused(ack: Reply): void {
 
 function cutOff(socket: AppSocket, deps: BindDeps): void {
   if (!socket.connected) return;
+  const address = deps.addressOf(socket);
   deps.metrics.floodDisconnects.inc();
-  deps.logger.warn({ socket: socket.id, address: deps.addressOf(socket) }, 'socket flooded past its budget: disconnected');
+  deps.logger.warn({ socket: socket.id, address }, 'socket flooded past its budget: disconnected');
+  deps.floodCooldown.add(address, performance.now());
   socket.disconnect(true);
+  dropConnection(socket, 200);
 }
 
 function safeReply(fn: Reply, logger: Logger): Reply {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { redisProbe, type HealthProbe } from '../health.js';
 import { RedisClockBus } from '../streaming/RedisClockBus.js';
+import { RedisSharedSegments } from '../timelines/shared/RedisSharedSegments.js';
 import { RedisStore, type RedisClient } from './redis.js';
 import { redisClient, safePublish } from './redisClient.js';
 import type { Retention } from './types.js';
@@ -19,22 +20,42 @@ export interface RedisBackend {
   clockBus: RedisClockBus;
   adapter: ServerOptions['adapter'];
   health: HealthProbe[];
-  /** Quit both connections (after the app has closed). */
+  /**
+   * The segments built by any process, shared (bounded, expiring), when `segmentCache` was asked for: on a
+   * connection of its own, since a segment is up to a few MB and must not queue ahead of the small commands on
+   * the command connection. Fail-fast: a miss falls back to rebuilding.
+   */
+  sharedSegments?: RedisSharedSegments;
+  /** Quit every connection (after the app has closed). */
   close(): Promise<void>;
 }
 
+export interface SegmentCacheOptions {
+  maxBytes: number;
+  ttlMs: number;
+}
+
 /**
- * Everything a process needs for REDIS_URL, on two connections: one for commands and publishes, and the
- * subscriber (a connection in subscribe mode can do nothing else) shared by the socket.io adapter and the clock
- * bus; node-redis resubscribes both after a reconnect. Publishes never reject into the void (`safePublish`).
- * server/index.ts and the cluster tests share it.
+ * Everything a process needs for REDIS_URL: one connection for commands and publishes, and the subscriber (a
+ * connection in subscribe mode can do nothing else) shared by the socket.io adapter and the clock bus; node-redis
+ * resubscribes both after a reconnect. Publishes never reject into the void (`safePublish`). With `segmentCache`,
+ * a third connection for the shared segment cache's large values. server/index.ts and the cluster tests share it.
  */
-export async function connectRedisBackend(url: string, prefix: string, logger: Logger, retention: Retention = {}): Promise<RedisBackend> {
+export async function connectRedisBackend(
+  url: string,
+  prefix: string,
+  logger: Logger,
+  retention: Retention = {},
+  segmentCache?: SegmentCacheOptions,
+): Promise<RedisBackend> {
   const client = safePublish(redisClient(url, { failFast: true, onError: (err) => logger.warn({ err }, 'redis error') }), (err) =>
     logger.warn({ err }, 'redis publish lost'),
   );
   const sub = redisClient(url, { onError: (err) => logger.warn({ err }, 'redis sub error') });
-  await Promise.all([client.connect(), sub.connect()]);
+  const large = segmentCache
+    ? redisClient(url, { failFast: true, onError: (err) => logger.warn({ err }, 'redis segment cache error') })
+    : undefined;
+  await Promise.all([client.connect(), sub.connect(), large?.connect()]);
   const store = new RedisStore(client, prefix, false, retention);
   const clockBus = new RedisClockBus(client, sub, `${prefix}clock`, (err) => logger.warn({ err }, 'clock bus message dropped'));
   store.announceClocks(clockBus);
@@ -44,9 +65,10 @@ export async function connectRedisBackend(url: string, prefix: string, logger: L
     clockBus,
     adapter: createAdapter(client, sub, { key: `${prefix}socket.io` }),
     health: [redisProbe('store', client), redisProbe('sub', sub)],
+    sharedSegments: large && segmentCache ? new RedisSharedSegments(large, { prefix, ...segmentCache }) : undefined,
     async close() {
       // close() waits for replies, which never come while Redis is away: destroy() then.
-      await Promise.all([client, sub].map((c) => (c.isReady ? c.close() : c.isOpen ? c.destroy() : undefined)));
+      await Promise.all([client, sub, ...(large ? [large] : [])].map((c) => (c.isReady ? c.close() : c.isOpen ? c.destroy() : undefined)));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { plannedSegmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
@@ -12,11 +13,25 @@ import {
 } from '../../replays/index.js';
 import { viewOfCompilation, viewOfTimeline, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
-import { Segmenter } from './segments/Segmenter.js';
+import { START_STATES_MB, Segmenter } from './segments/Segmenter.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import { AppError } from '../errors.js';
 import { Gate } from './Gate.js';
 import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
+
+/** What the engine holds and does (EngineTimelineService.stats). */
+export interface EngineStats {
+  /** Approximate bytes of the compiled branches kept (within CHECKPOINT_CACHE_MB less the start states' share). */
+  catalogBytes: number;
+  /** Bytes of the kept fork-point start states (within their share of CHECKPOINT_CACHE_MB). */
+  startStateBytes: number;
+  /** The engine thread's V8 heap: used, and reserved. */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  branches: number;
+  compiling: number;
+  queued: number;
+}
 
 /** A fork being simulated progressively. */
 interface InFlight {
@@ -55,9 +70,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly catalog: BranchCatalog;
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
-  private readonly segmenter = new Segmenter((p) => {
-    for (const fn of this.listeners) fn(p);
-  });
+  private readonly segmenter: Segmenter;
   private readonly inflight = new Map<string, InFlight>();
 
   private readonly gate: Gate;
@@ -65,18 +78,40 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
 
   constructor(opts: EngineOptions = {}) {
     this.paceMs = opts.segmentPaceMs ?? 0;
-    const maxBytes = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
+    // One budget for everything the worker keeps between compiles: the kept start states (an eighth of it, at most
+    // START_STATES_MB) and the compiled branches (the rest).
+    const budget = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
+    const startBytes =
+      budget === undefined ? START_STATES_MB * 1024 * 1024 : Math.min(START_STATES_MB * 1024 * 1024, Math.floor(budget / 8));
+    this.segmenter = new Segmenter(
+      (p) => {
+        for (const fn of this.listeners) fn(p);
+      },
+      undefined,
+      undefined,
+      startBytes,
+    );
+    const maxBytes = budget === undefined ? undefined : budget - startBytes;
     this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes });
     this.gate = new Gate(opts.compileConcurrency ?? 2);
   }
 
-  /** Approximate bytes of compiled branches held, and compiles running / queued (metrics, benchmarks). */
-  async stats(): Promise<{ catalogBytes: number; branches: number; compiling: number; queued: number }> {
+  /** What the engine holds (approximate bytes of compiled branches and kept start states, its heap), and compiles running / queued (metrics, benchmarks). */
+  async stats(): Promise<EngineStats> {
     return this.statsNow();
   }
 
-  private statsNow(): { catalogBytes: number; branches: number; compiling: number; queued: number } {
-    return { catalogBytes: this.catalog.bytes, branches: this.catalog.size, compiling: this.gate.running, queued: this.gate.waiting };
+  private statsNow(): EngineStats {
+    const heap = getHeapStatistics();
+    return {
+      catalogBytes: this.catalog.bytes,
+      startStateBytes: this.segmenter.startStateBytes,
+      heapUsedBytes: heap.used_heap_size,
+      heapTotalBytes: heap.total_heap_size,
+      branches: this.catalog.size,
+      compiling: this.gate.running,
+      queued: this.gate.waiting,
+    };
   }
 
   /** Compile every battle's history up front, and encode its segments, so the first visitor does not wait. */

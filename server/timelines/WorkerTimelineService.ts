@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineService } from './TimelineService.js';
 import type { EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
+import type { EngineStats } from './EngineTimelineService.js';
 import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
 
 interface Pending {
@@ -132,7 +133,7 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   }
 
   /** The worker's compiled-branch bytes and compile queue. */
-  stats(): Promise<{ catalogBytes: number; branches: number; compiling: number; queued: number }> {
+  stats(): Promise<EngineStats> {
     return this.call('stats');
   }
 

@@ -21,6 +21,8 @@ interface Report {
   lagP50?: number;
   lagP99?: number;
   lagMax?: number;
+  /** Memory by part at the largest RSS sampled (forkloadServer.ts). */
+  atPeak?: Record<string, number>;
 }
 
 function ask(child: ChildProcess, msg: string): Promise<Report> {
@@ -37,7 +39,11 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const checkpointMb = 256;
   const rooms = quick ? 3 : 10;
   const forks = quick ? 9 : 200;
-  const viewersPerRoom = quick ? 3 : 10;
+  const viewersPerRoom = Number(process.env.FORKLOAD_VIEWERS ?? (quick ? 3 : 10));
+  // Socket delivery (the library default): every room needs each fork's whole timeline on the main thread, the
+  // heavier case for the server. FORKLOAD_DELIVERY=segments: the browser app's delivery (the bench process then
+  // folds every viewer's 20,000-unit world itself, which may stall its own pings).
+  const delivery = process.env.FORKLOAD_DELIVERY === 'segments' ? 'segments' : 'socket';
   const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
   const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], {
     execArgv: ['--import', 'tsx'],
@@ -66,6 +72,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
           roomId,
           name: 'inst',
           instructorKey,
+          delivery,
           resyncMs: 0,
           ackTimeoutMs: 600_000,
           socket: { forceNew: true },
@@ -74,7 +81,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         inst.socket.on('disconnect', (why) => console.error(`[forkload] instructor of ${roomId} disconnected: ${why}`));
         await inst.ready;
         for (let v = 0; v < viewersPerRoom; v++) {
-          const c = new RoomClient({ url, roomId, name: `v${v}`, resyncMs: 0, socket: { forceNew: true } });
+          const c = new RoomClient({ url, roomId, name: `v${v}`, delivery, resyncMs: 0, socket: { forceNew: true } });
           clients.push(c);
           await c.ready;
         }
@@ -96,6 +103,9 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     };
     // Room r takes paths r, r + rooms, ... A two-step path forks its first step (the path before it, another
     // room's: compiled once, shared by branch id) then the second from there: one new branch per path.
+    // A failed fork (e.g. an instructor cut off by a ping timeout while the server's main thread stalled) ends the
+    // run, but the memory and lag figures up to then are still reported, with what stopped it.
+    let stoppedBy = '';
     await Promise.all(
       setups.map(async ({ inst, history }, r) => {
         for (let k = r; k < all.length; k += rooms) {
@@ -110,7 +120,10 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
           done++;
         }
       }),
-    );
+    ).catch((err: unknown) => {
+      stoppedBy = err instanceof Error ? err.message : String(err);
+      console.error(`[forkload] stopped early: ${stoppedBy}`);
+    });
     const wall = performance.now() - t0;
     const r = await ask(child, 'report');
     const mb = (b: number) => b / 1e6;
@@ -121,16 +134,24 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         battle: BATTLE,
         value: mb(r.rssPeak ?? 0),
         unit: 'MB',
-        note: `${done} forks, ${made.size} distinct branches, ${rooms} rooms playing, ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB`,
+        note: `${done} forks, ${made.size} distinct branches, ${rooms} rooms playing (${delivery} delivery), ${refused} RATE_LIMITED retries; bound ${bound} MB (${timelineMb} + ${checkpointMb} + 300); start ${mb(rssStart).toFixed(0)} MB, end ${mb(r.rss).toFixed(0)} MB`,
       },
       {
         bench: 'fork load: server loop lag p99',
         battle: BATTLE,
         value: r.lagP99 ?? 0,
         unit: 'ms',
-        note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s`,
+        note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s${stoppedBy ? `; STOPPED EARLY: ${stoppedBy}` : ''}`,
       },
     ];
+    const parts = Object.entries(r.atPeak ?? {})
+      .map(
+        ([k, v]) =>
+          `${k} ${/Heap|Bytes|rss|external|arrayBuffers|segmentStore|Catalog|StartStates/.test(k) ? `${mb(v).toFixed(0)} MB` : v}`,
+      )
+      .join(', ');
+    rows.push({ bench: 'fork load: memory by part at peak RSS', battle: BATTLE, value: mb(r.atPeak?.rss ?? 0), unit: 'MB', note: parts });
+    console.error(`[forkload] at peak: ${parts}`);
     const goals = { rssBoundMb: bound, rssMet: mb(r.rssPeak ?? 0) < bound, lagP99TargetMs: 50, lagMet: (r.lagP99 ?? 0) <= 50 };
     console.error(
       `[forkload] ${made.size} distinct forks; RSS ${goals.rssMet ? 'met' : 'MISSED'}, loop lag ${goals.lagMet ? 'met' : 'MISSED'}`,
@@ -139,6 +160,9 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
       rooms,
       forks: done,
       distinct: made.size,
+      delivery,
+      stoppedBy: stoppedBy || undefined,
+      atPeak: r.atPeak,
       goals,
     });
     return rows;

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FloodCooldown } from '../../server/limits/FloodCooldown.js';
 import { SocketBudget } from '../../server/limits/SocketBudget.js';
 import { type Booted, boot, quietPeriod, until } from './helpers.js';
 
@@ -71,6 +72,31 @@ describe('flood shedding', () => {
     expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_flood_disconnects_total')).toMatch(/ 1$/m);
   });
 
+  it('a cut-off address is refused new sockets for FLOOD_COOLDOWN_MS, then welcome again', async () => {
+    s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600_000, floodBurst: 50, floodCooldownMs: 1500 } });
+    const { roomId } = await s.createRoom();
+    const calm = s.client({ roomId, name: 'Calm', pings: 1 });
+    await calm.ready;
+    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
+    raw.push(sock);
+    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const reason = new Promise<string>((r) => sock.once('disconnect', (why) => r(why)));
+    for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
+    expect(await reason).toBe('io server disconnect');
+    // The flooder comes back at once (by hand, as a hostile client would): refused before the handshake.
+    const again = connect(s.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    raw.push(again);
+    await new Promise<void>((r) => again.once('connect_error', () => r()));
+    expect(again.connected).toBe(false);
+    expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_limits_hit_total')).toMatch(/limit="flood-cooldown"\} [1-9]/);
+    // The socket already connected from that address is untouched.
+    expect((await calm.call('clock:ping', { clientTime: 1 })).ok).toBe(true);
+    // After the cool-down the address may connect again (reconnecting until it is let in).
+    const later = connect(s.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 200 });
+    raw.push(later);
+    await until(() => later.connected, 10_000, 'a socket after the cool-down');
+  });
+
   it('a burst that stops is refused but not cut off', async () => {
     s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600 } });
     const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
@@ -137,5 +163,20 @@ describe('flood shedding', () => {
     const held = new SocketBudget(2, 1000, 3000); // a flooder whose reads are held: one refusal per window
     for (const t of [0, 1100, 2200]) expect([held.take(t), held.take(t), held.take(t)]).toEqual(['ok', 'ok', 'refused']);
     expect([held.take(3300), held.take(3300), held.take(3300)]).toEqual(['ok', 'ok', 'flood']);
+  });
+
+  it('FloodCooldown: an address waits out its time; the map stays bounded; 0 turns it off', () => {
+    const c = new FloodCooldown(1000, 2);
+    c.add('a', 0);
+    expect(c.waitMs('a', 400)).toBe(600);
+    expect(c.waitMs('b', 400)).toBe(0);
+    c.add('b', 10);
+    c.add('c', 20); // full: the oldest entry ('a') makes room
+    expect(c.waitMs('a', 30)).toBe(0);
+    expect([c.waitMs('b', 30), c.waitMs('c', 30)]).toEqual([980, 990]);
+    expect(c.waitMs('c', 1020)).toBe(0); // expired
+    const off = new FloodCooldown(0);
+    off.add('a', 0);
+    expect(off.waitMs('a', 0)).toBe(0);
   });
 });

@@ -1,31 +1,15 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { initialClock } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo, Member } from '../../shared/protocol/events.js';
-import { MemoryStore } from '../../server/store/memory.js';
-import type { RedisStore } from '../../server/store/redis.js';
 import type { RoomRecord, Store } from '../../server/store/types.js';
-import { redisAvailable, redisStore, testPrefix } from './redis.js';
+import { testPrefix } from './redis.js';
+import { storeBackends } from './storeBackends.js';
 
 // Per-room caps (members, annotations, branches) are check-and-add in ONE atomic step on every backend, so
 // racing writers (two processes, or one process's concurrent commands) can never pass a cap. Same contract
-// on memory and Redis; the last part races two Redis connections, as two server processes would.
+// on the store contract suites' backends (storeBackends.ts); the last part races two Redis connections, as two server processes would.
 
-const hasRedis = await redisAvailable();
-const redisStores: RedisStore[] = [];
-afterAll(async () => {
-  for (const s of redisStores) {
-    await s.clearPrefix();
-    await s.close();
-  }
-});
-
-const onRedis = async (prefix = testPrefix()): Promise<RedisStore> => {
-  const s = await redisStore(prefix);
-  redisStores.push(s);
-  return s;
-};
-const backends: [string, () => Promise<Store>][] = [['memory', async () => new MemoryStore()]];
-if (hasRedis) backends.push(['redis', () => onRedis()]);
+const { hasRedis, backends, onRedis } = await storeBackends();
 
 const room = (roomId: string): RoomRecord => ({
   roomId,

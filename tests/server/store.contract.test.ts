@@ -1,35 +1,15 @@
 import { createClient } from 'redis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { initialClock, play, seek } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo } from '../../shared/protocol/events.js';
-import { MemoryStore } from '../../server/store/memory.js';
-import type { RedisStore } from '../../server/store/redis.js';
-import type { Retention, RoomRecord, Store } from '../../server/store/types.js';
+import type { RoomRecord } from '../../server/store/types.js';
 import { elapse, waitFor } from './helpers.js';
-import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
+import { REDIS_URL } from './redis.js';
+import { storeBackends } from './storeBackends.js';
 
 // One contract, every backend: the server must behave the same on memory and on Redis.
 
-const hasRedis = await redisAvailable();
-const redisStores: RedisStore[] = [];
-afterAll(async () => {
-  for (const s of redisStores) {
-    await s.clearPrefix();
-    await s.close();
-  }
-});
-
-const backends: [string, (retention?: Retention) => Promise<Store>][] = [['memory', async (retention) => new MemoryStore(retention)]];
-if (hasRedis) {
-  backends.push([
-    'redis',
-    async (retention) => {
-      const s = await redisStore(testPrefix(), retention);
-      redisStores.push(s);
-      return s;
-    },
-  ]);
-}
+const { hasRedis, backends, onRedis } = await storeBackends();
 
 const room = (roomId: string): RoomRecord => ({
   roomId,
@@ -225,8 +205,7 @@ describe.each(backends)('store contract: %s', (_name, make) => {
 
 describe.runIf(hasRedis)('redis retention', () => {
   it('gives every key of a room a TTL, refreshed by use', async () => {
-    const s = await redisStore(testPrefix(), { roomTtlMs: 60_000 });
-    redisStores.push(s);
+    const s = await onRedis(undefined, { roomTtlMs: 60_000 });
     await s.createRoom(room('t1'), { branchId: 'h', clock: initialClock(1, 0) });
     await s.upsertMember('t1', { memberId: 'm1', name: 'Kira', role: 'player', connected: false });
     await s.addAnnotation(ann('t1', 'a1'));
