@@ -44,7 +44,9 @@ describe('flood shedding', () => {
       await new Promise((r) => setImmediate(r));
     }
     await until(() => reason, 5000, 'flooder disconnected');
-    expect(reason).toBe('io server disconnect'); // a server-side cut: socket.io clients do not auto-reconnect
+    // A server-side cut: socket.io's DISCONNECT, then the TCP drop 200 ms later. A client too busy sending to read the
+    // packet in time sees the drop first ('transport close'); its reconnects then meet the address's cool-down.
+    expect(['io server disconnect', 'transport close']).toContain(reason);
     await quietPeriod(300); // a server-side cut must stay cut: no reconnect in this window
     expect(flooder.connected).toBe(false);
     expect((await calm.call('clock:ping', { clientTime: 1 })).ok).toBe(true);
