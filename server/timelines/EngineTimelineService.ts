@@ -42,6 +42,8 @@ export interface EngineOptions {
    * however fast this machine simulates it. 0 (default): only yield to other work between segments.
    */
   segmentPaceMs?: number;
+  /** Directory of compiled histories shared between processes and restarts (HISTORY_CACHE_DIR); none: compile. */
+  historyCacheDir?: string;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -66,7 +68,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   constructor(opts: EngineOptions = {}) {
     this.paceMs = opts.segmentPaceMs ?? 0;
     const maxBytes = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
-    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes });
+    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes, historyCacheDir: opts.historyCacheDir });
     this.gate = new Gate(opts.compileConcurrency ?? 2);
   }
 

@@ -3,11 +3,12 @@ import { battles } from '../../replays/index.js';
 import { AppError } from '../../server/errors.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { WorkerTimelineService } from '../../server/timelines/WorkerTimelineService.js';
+import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // The engine on a worker thread gives the same timelines as in-process, and the main thread stays
 // responsive while it compiles.
 
-const worker = new WorkerTimelineService();
+const worker = new WorkerTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
 afterAll(() => worker.close());
 
 describe('WorkerTimelineService', () => {
@@ -32,7 +33,7 @@ describe('WorkerTimelineService', () => {
   it('returns what the in-process engine returns, errors included', async () => {
     const size = (d: (typeof battles)[number]) => d.forces.reduce((n, f) => n + f.count, 0);
     const def = battles.reduce((a, b) => (size(a) <= size(b) ? a : b)); // the smallest order of battle compiles fastest
-    const local = new EngineTimelineService();
+    const local = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
     const [w, l] = await Promise.all([worker.timeline(def.info.id), local.timeline(def.info.id)]);
     expect(w!.eventsSha256).toBe(l!.eventsSha256);
     expect(w!.branchId).toBe(await worker.canonicalBranchId(def.info.id));

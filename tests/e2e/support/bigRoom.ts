@@ -8,6 +8,7 @@ import { bigBattle } from '../../fixtures/bigBattle.js';
 import { ensureClientBuilt } from './buildClient.js';
 import { createRoom, openRoomPage, waitClockVersion } from './rooms.js';
 import type { BootedServer } from './server.js';
+import { TEST_HISTORY_CACHE } from '../../support/histories.js';
 
 // A 20,000-unit world in the real room UI, for tests/e2e/bigWorld.test.ts and `npm run bench -- frames20k`:
 // a real server (HTTP, socket.io, segments) serving the built client, one instructor page at "Fit" that
@@ -41,7 +42,13 @@ export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
     durationMs = timeline.durationMs;
     branchId = timeline.branchId;
   }
-  const app = createApp({ logger, rateLimit: { points: 1000, durationS: 1 }, ...(timelines ? { timelines } : {}) });
+  // Cardassia from the shared compiled history (tests/support/histories.ts); the synthetic battle is not in replays/.
+  const app = createApp({
+    logger,
+    rateLimit: { points: 1000, durationS: 1 },
+    historyCacheDir: TEST_HISTORY_CACHE,
+    ...(timelines ? { timelines } : {}),
+  });
   const port = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   type Listed = { id: string; durationMs: number; sides: { color: string }[] };
