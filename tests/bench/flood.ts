@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { writeBenchJson } from './benchJson.js';
 import { pct, type Row } from './stats.js';
+import { sleep } from './time.js';
 
 // The flood figure (issue #13 item 3): a well-behaved client's clock:ping round trip, idle and while another
 // process floods the server with clock:ping. Server, flooder and measuring client are three processes, as in
@@ -11,7 +12,6 @@ import { pct, type Row } from './stats.js';
 // refusing alone).
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function child(args: string[], env: Record<string, string>): { proc: ChildProcess; out: () => string; exited: Promise<unknown> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {

@@ -6,6 +6,7 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { BATTLE, distinctPaths } from './forkloadVariant.js';
 import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
+import { sleep } from './time.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
 // each). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
@@ -29,8 +30,6 @@ function ask(child: ChildProcess, msg: string): Promise<Report> {
     child.send(msg);
   });
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const timelineMb = 128;
