@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { chromiumAvailable } from './support/chromium.js';
-import { createRoom, sample, waitClockVersion } from './support/rooms.js';
+import { clickScrubberAt, createRoom, sample, waitClockVersion } from './support/rooms.js';
 import type { BootedServer } from './support/server.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -33,14 +33,6 @@ async function assertInert(page: Page): Promise<void> {
     bold: document.querySelectorAll('.side-panel b, .timeline-bar b, .autopause-banner b').length,
   }));
   expect(r).toEqual({ pwned: undefined, imgs: 0, scripts: 0, svgs: 0, iframes: 0, bold: 0 });
-}
-
-/** Seek the room by clicking the scrubber at `ms` (instructor page). */
-async function clickScrubberAt(page: Page, ms: number): Promise<void> {
-  const box = await page.getByTestId('scrubber').boundingBox();
-  const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
-  if (!box) throw new Error('no scrubber');
-  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
 }
 
 describe.runIf(hasChromium)('annotations in the browser', () => {

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { chromiumAvailable } from './support/chromium.js';
-import { sample, waitClockVersion, waitReady } from './support/rooms.js';
+import { clickScrubberAt, sample, waitClockVersion, waitReady } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // Watching together in real browsers: follow-the-instructor camera, chat and reactions, moment links.
@@ -37,11 +37,8 @@ async function wheel(page: Page, dy: number): Promise<void> {
 
 /** Seek the room by clicking the scrubber (instructor page); waits for the new clock on `also`. */
 async function seekTo(page: Page, ms: number, also: Page): Promise<void> {
-  const box = await page.getByTestId('scrubber').boundingBox();
-  const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
-  if (!box) throw new Error('no scrubber');
   const { version } = await sample(also);
-  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
+  await clickScrubberAt(page, ms);
   await waitClockVersion(also, version + 1);
 }
 
