@@ -7,7 +7,6 @@ import { TimelineCache } from '../../server/timelines/TimelineCache.js';
 import { TimelineSegmentSource } from '../../server/timelines/segments/TimelineSegmentSource.js';
 import { boot, type Booted } from './helpers.js';
 import { buildFixtureTimeline, fixtureTimelines, FIXTURE_BATTLE, FIXTURE_BRANCH } from './fixtures/timeline.js';
-import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // Every branch cache is bounded in bytes; what a cache drops is rebuilt from its record with the same bytes;
 // pending forks are limited per room (RATE_LIMITED naming when to retry).
@@ -33,7 +32,7 @@ function alternatives(): DecisionChoice[] {
 
 describe('compiled branches in the worker (BranchCatalog, CHECKPOINT_CACHE_MB)', () => {
   it('stay within the byte budget; an evicted fork is rebuilt from its record with the same bytes', async () => {
-    const engine = new EngineTimelineService({ checkpointCacheMb: 0.01, historyCacheDir: TEST_HISTORY_CACHE }); // ~10 KB: keeps only the newest fork
+    const engine = new EngineTimelineService({ checkpointCacheMb: 0.01 }); // ~10 KB: keeps only the newest fork
     const historyId = (await engine.canonicalBranchId(def.info.id))!;
     const [a, b] = alternatives();
     const forked = await engine.fork(def.info.id, historyId, a);
@@ -90,10 +89,7 @@ describe('main-thread caches (TIMELINE_CACHE_MB)', () => {
 describe('fork quotas', () => {
   let s: Booted;
   beforeAll(async () => {
-    s = await boot({
-      timelines: new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE }),
-      forkLimits: { perRoom: 1, perAddress: 10, total: 10 },
-    });
+    s = await boot({ timelines: new EngineTimelineService(), forkLimits: { perRoom: 1, perAddress: 10, total: 10 } });
   });
   afterAll(() => s.close());
 

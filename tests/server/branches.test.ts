@@ -12,13 +12,12 @@ import type { Store } from '../../server/store/types.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { advanced, boot, spread, until, type Booted } from './helpers.js';
 import { redisAvailable, redisStore } from './redis.js';
-import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // What-if branches through real sockets on the real engine: a player forks, the instructor switches
 // the room, everyone follows in sync; nested forks; the branch tree over HTTP. The battle is the
 // registered one with the fewest units (cheapest to compile), picked without naming it.
 
-const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
+const engine = new EngineTimelineService();
 const hasRedis = await redisAvailable();
 const stores: [string, () => Promise<Store>][] = [['memory', async () => new MemoryStore()]];
 if (hasRedis) stores.push(['redis', () => redisStore()]);
@@ -193,7 +192,7 @@ describe('what-if branches in a room', () => {
       // Two server processes on one store: the second has never compiled the branch the first forked.
       const store = await makeStore();
       const a = await boot({ timelines: engine, store });
-      const b = await boot({ timelines: new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE }), store });
+      const b = await boot({ timelines: new EngineTimelineService(), store });
       try {
         const spec = def.decisions[def.decisions.length - 1];
         const { roomId, instructorKey } = await a.createRoom({ battleId: def.info.id });

@@ -13,7 +13,6 @@ import { battles, compileBattle, resumeFromCheckpoint, startFork, type BattleDef
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import type { SegmentProgress } from '../../server/timelines/segments/types.js';
 import { boot, type Booted } from './helpers.js';
-import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // Progressive forks: a fork is simulated a segment at a time and published as it goes. The finished branch
 // is byte-identical to a one-shot compile, and nothing published ever runs past the compiled frontier.
@@ -52,7 +51,7 @@ describe('Compilation (stepped compile)', () => {
 });
 
 describe('progressive fork over the server', () => {
-  const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
+  const engine = new EngineTimelineService();
   const pushed: SegmentProgress[] = [];
   engine.onProgress((p) => pushed.push(p));
   let s: Booted;
@@ -117,12 +116,10 @@ describe('progressive fork over the server', () => {
 
     // A process that never saw the fork rebuilds it from its decisions: the same segments, byte for byte.
     // From zero with its decisions, or resumed from history's checkpoint at its fork decision (progressively).
-    const fromZero = await new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE }).manifest(def.info.id, branch.branchId, {
-      decisions: branch.decisions,
-    });
+    const fromZero = await new EngineTimelineService().manifest(def.info.id, branch.branchId, { decisions: branch.decisions });
     expect(fromZero?.segments).toEqual(final.segments);
     expect(fromZero?.eventsSha256).toBe(final.eventsSha256);
-    const other = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
+    const other = new EngineTimelineService();
     const recipe = { decisions: branch.decisions, forkDecisionId: branch.fork!.decisionId };
     const first = await other.manifest(def.info.id, branch.branchId, recipe);
     expect(first?.segments.length).toBeGreaterThan(forkIndex);

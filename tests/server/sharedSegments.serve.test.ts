@@ -9,7 +9,6 @@ import type { SharedSegments } from '../../server/timelines/shared/SharedSegment
 import type { RedisClient } from '../../server/store/redis.js';
 import { boot } from './helpers.js';
 import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
-import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // Two processes (two apps, two engines) sharing segments: a fork built by one is served by the other from the
 // shared cache, byte for byte, even without the room's record (which a process needs to rebuild a fork itself).
@@ -41,9 +40,9 @@ describe.each(impls)('shared segments between processes: %s', (_name, available,
     'a fork built on A is served by B from the shared cache, with no room record',
     async () => {
       const shared = await make();
-      const a = await boot({ timelines: new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE }), sharedSegments: shared });
-      const b = await boot({ timelines: new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE }), sharedSegments: shared });
-      const alone = await boot({ timelines: new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE }) });
+      const a = await boot({ timelines: new EngineTimelineService(), sharedSegments: shared });
+      const b = await boot({ timelines: new EngineTimelineService(), sharedSegments: shared });
+      const alone = await boot({ timelines: new EngineTimelineService() });
       closers.push(
         () => a.close(),
         () => b.close(),

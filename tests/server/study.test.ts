@@ -7,12 +7,11 @@ import type { Ack, StudyProgressMsg, StudyResultMsg } from '../../shared/protoco
 import type { RoomClient } from '../../client/lib/roomClient.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { boot, until, type Booted } from './helpers.js';
-import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // What-if statistics through real sockets, on the real study worker (a worker thread) and engine.
 // Small: the registered battle with the fewest units, a few runs.
 
-const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
+const engine = new EngineTimelineService();
 let s: Booted;
 let def: BattleDefinition;
 let history: Timeline;

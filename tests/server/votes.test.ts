@@ -11,12 +11,11 @@ import { EngineTimelineService } from '../../server/timelines/EngineTimelineServ
 import { RedisVoteStore } from '../../server/votes/redis.js';
 import { boot, clientId, quietPeriod, until, type Booted } from './helpers.js';
 import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
-import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // Group votes through real sockets on the real engine (the registered battle with the fewest units,
 // picked without naming it): open, live tallies, change of mind, tie-break, fork + switch, export.
 
-const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
+const engine = new EngineTimelineService();
 const hasRedis = await redisAvailable();
 let s: Booted;
 let def: BattleDefinition;
