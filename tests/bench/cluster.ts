@@ -10,6 +10,7 @@ import { median, pct, type Row } from './stats.js';
 import { offsetsNote, ViewerHost } from './viewerHosts.js';
 import { now, sleep } from './time.js';
 import { writeBenchSection } from './benchJson.js';
+import { createRoom } from './rooms.js';
 
 // Multi-process figures (issue #12): the same viewers, rooms and commands on ONE server process (memory store)
 // and on THREE processes sharing one Redis (store + socket.io adapter), every server a real child process
@@ -50,12 +51,7 @@ async function drive(
   const t0 = performance.now();
   let k = 0;
   for (let r = 0; r < c.rooms; r++) {
-    const res = await fetch(`${urls[0]}/api/rooms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ battleId: BATTLE }),
-    });
-    const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+    const { roomId, instructorKey } = await createRoom(urls[0], BATTLE);
     const instUrl = urls[k++ % urls.length];
     const inst = new RoomClient({
       url: instUrl,

@@ -1,7 +1,8 @@
 import { RoomClient } from '../../client/lib/roomClient.js';
 import type { TimelineEventsMsg } from '../../shared/protocol/events.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
-import { benchServer, createRoom } from './harness.js';
+import { benchServer } from './harness.js';
+import { createRoom } from './rooms.js';
 import { now, sleep } from './time.js';
 import { median, pct, type Row } from './stats.js';
 

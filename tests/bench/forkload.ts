@@ -6,6 +6,7 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { BATTLE, distinctPaths } from './forkloadVariant.js';
 import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
+import { createRoom } from './rooms.js';
 import { sleep } from './time.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
@@ -54,12 +55,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     await fetch(`${url}/api/battles/${BATTLE}`); // compiles history (a server does it at startup)
     const setups = await Promise.all(
       Array.from({ length: rooms }, async () => {
-        const res = await fetch(`${url}/api/rooms`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ battleId: BATTLE }),
-        });
-        const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+        const { roomId, instructorKey } = await createRoom(url, BATTLE);
         const inst = new RoomClient({
           url,
           roomId,

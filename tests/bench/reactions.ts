@@ -1,7 +1,8 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ReactionBatch, ServerToClientEvents } from '../../shared/protocol/events.js';
 import { FIXTURE_BATTLE, fixtureTimelines } from '../server/fixtures/timeline.js';
-import { benchServer, createRoom } from './harness.js';
+import { benchServer } from './harness.js';
+import { createRoom } from './rooms.js';
 import { now, sleep } from './time.js';
 import { pct, type Row } from './stats.js';
 

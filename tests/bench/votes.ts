@@ -1,6 +1,7 @@
 import { RoomClient } from '../../client/lib/roomClient.js';
 import type { Ack, VoteState } from '../../shared/protocol/events.js';
-import { benchServer, createRoom } from './harness.js';
+import { benchServer } from './harness.js';
+import { createRoom } from './rooms.js';
 import { now } from './time.js';
 import { median, pct, type Row } from './stats.js';
 
