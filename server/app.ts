@@ -107,6 +107,8 @@ export interface AppOptions {
   sharedSegments?: SharedSegments;
   /** Test hook for the default worker: least wall time between a progressive fork's segments (watch a fork compile). */
   forkSegmentPaceMs?: number;
+  /** For the default worker: directory of compiled histories shared between processes (HISTORY_CACHE_DIR). */
+  historyCacheDir?: string;
   /** Pending forks per room / address / in total (FORK_PENDING_*). */
   forkLimits?: ForkLimits;
 }
@@ -138,6 +140,7 @@ export function createApp(opts: AppOptions = {}): App {
         checkpointCacheMb: opts.checkpointCacheMb ?? 512,
         compileConcurrency: opts.compileConcurrency ?? 2,
         ...(opts.forkSegmentPaceMs ? { segmentPaceMs: opts.forkSegmentPaceMs } : {}),
+        ...(opts.historyCacheDir ? { historyCacheDir: opts.historyCacheDir } : {}),
       });
   const timelines = opts.timelines ?? ownTimelines!;
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });

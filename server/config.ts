@@ -70,6 +70,8 @@ const EnvSchema = z.object({
   CHECKPOINT_CACHE_MB: z.coerce.number().int().min(32).max(65_536).default(512),
   /** Forks simulated at once in the compile worker (interleaved a segment at a time); the rest queue. */
   COMPILE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** Directory for compiled histories, keyed on the compile's sources: a restart reads them instead of compiling. */
+  HISTORY_CACHE_DIR: z.string().min(1).optional(),
   /** Pending (compiling or queued) forks per room, per client address, and in total; past them: RATE_LIMITED. */
   FORK_PENDING_PER_ROOM: z.coerce.number().int().min(1).max(1000).default(4),
   FORK_PENDING_PER_ADDRESS: z.coerce.number().int().min(1).max(1000).default(4),

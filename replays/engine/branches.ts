@@ -3,6 +3,7 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
 import { compileBattle, startFork, type Compilation, type CompiledBranch } from './compiler.js';
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
+import { HistoryCache } from './historyCache.js';
 import type { BattleDefinition } from './types.js';
 
 // Compiled branches by id. A branch id is a hash of battle + seed + normalized decisions, so the same
@@ -22,6 +23,11 @@ export interface BranchCatalogOptions {
   maxBranches?: number;
   /** Byte budget of the kept branches (approxBranchBytes; histories count but are never dropped). */
   maxBytes?: number;
+  /**
+   * Directory of compiled histories shared between processes (historyCache.ts); none: always compile. Only for
+   * battles whose sources are under replays/ (the key's digest covers replays/ and shared/, not a test fixture).
+   */
+  historyCacheDir?: string;
 }
 
 /**
@@ -46,12 +52,14 @@ export class BranchCatalog {
   // One LRU (shared/cache/ByteLru.ts): least recently used first, histories pinned. An evicted branch is
   // compiled again (identically) when asked for.
   private readonly cache: ByteLru<CompiledBranch>;
+  private readonly onDisk: HistoryCache | null;
 
   constructor(
     private readonly lookup: (battleId: string) => BattleDefinition | undefined,
     opts: BranchCatalogOptions = {},
   ) {
     this.cache = new ByteLru({ maxEntries: opts.maxBranches ?? 64, maxBytes: opts.maxBytes, sizeOf: approxBranchBytes });
+    this.onDisk = opts.historyCacheDir ? new HistoryCache(opts.historyCacheDir) : null;
   }
 
   /** Approximate bytes of the branches kept (see approxBranchBytes). */
@@ -89,7 +97,15 @@ export class BranchCatalog {
 
   async history(battleId: string): Promise<CompiledBranch> {
     const id = this.historyBranchId(battleId);
-    return this.cached(battleId, id) ?? this.remember(battleId, compileBattle(this.def(battleId)), true);
+    return this.cached(battleId, id) ?? this.remember(battleId, this.readOrCompile(battleId, id), true);
+  }
+
+  private readOrCompile(battleId: string, id: string): CompiledBranch {
+    const stored = this.onDisk?.get(battleId, id);
+    if (stored) return stored;
+    const b = compileBattle(this.def(battleId));
+    this.onDisk?.put(b);
+    return b;
   }
 
   /** A compiled branch if known (history is compiled on demand); undefined for unknown branch ids. */

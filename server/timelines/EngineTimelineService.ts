@@ -57,6 +57,8 @@ export interface EngineOptions {
    * however fast this machine simulates it. 0 (default): only yield to other work between segments.
    */
   segmentPaceMs?: number;
+  /** Directory of compiled histories shared between processes and restarts (HISTORY_CACHE_DIR); none: compile. */
+  historyCacheDir?: string;
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -92,7 +94,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       startBytes,
     );
     const maxBytes = budget === undefined ? undefined : budget - startBytes;
-    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes });
+    this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes, historyCacheDir: opts.historyCacheDir });
     this.gate = new Gate(opts.compileConcurrency ?? 2);
   }
 

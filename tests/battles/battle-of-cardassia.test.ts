@@ -9,6 +9,7 @@ import { ALLIANCE_GROUPS, CARDASSIAN_GROUPS, COMMS_GROUPS, REBEL_GROUPS } from '
 import { formatCount } from '../../shared/battle/forces.js';
 import { getBattle } from '../../replays/index.js';
 import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../replays/engine/compiler.js';
+import { historyOf } from '../support/histories.js';
 
 // Fidelity of the Battle of Cardassia to its seed (001_20da251821cb360a.txt): the canonical compile
 // retells the history (withdrawal, massing, rebels cut communications, Lakarian City, the switch,
@@ -82,7 +83,8 @@ function fleetLosses(tl: Timeline): number {
 }
 
 beforeAll(() => {
-  history = timed('history', () => compileBattle(battle));
+  // The history is the shared one (tests/support/histories.ts); determinism tests compile it for real.
+  history = timed('history', () => historyOf(battle));
   H = history.timeline;
   // At ~22,000 units every compile counts (issue #14): the fight is resumed from history's checkpoint, which
   // tests/engine/fork.test.ts and determinism.test.ts show equal to a compile from zero.

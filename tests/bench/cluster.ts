@@ -1,15 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import { createClient } from 'redis';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { startCluster } from '../../deploy/cluster.js';
-import { RedisServer, ROOT, startServer } from '../../deploy/processes.js';
+import { RedisServer, startServer } from '../../deploy/processes.js';
 import { initialClock } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo } from '../../shared/protocol/events.js';
 import { RedisStore } from '../../server/store/redis.js';
 import { median, pct, type Row } from './stats.js';
 import { offsetsNote, ViewerHost } from './viewerHosts.js';
+import { now, sleep } from './time.js';
+import { writeBenchSection } from './benchJson.js';
+import { createRoom } from './rooms.js';
 
 // Multi-process figures (issue #12): the same viewers, rooms and commands on ONE server process (memory store)
 // and on THREE processes sharing one Redis (store + socket.io adapter), every server a real child process
@@ -17,8 +18,6 @@ import { offsetsNote, ViewerHost } from './viewerHosts.js';
 // spreads browsers). Plus Redis memory per room.
 
 const BATTLE = 'second-battle-of-deep-space-9';
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Case {
   rooms: number;
@@ -52,12 +51,7 @@ async function drive(
   const t0 = performance.now();
   let k = 0;
   for (let r = 0; r < c.rooms; r++) {
-    const res = await fetch(`${urls[0]}/api/rooms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ battleId: BATTLE }),
-    });
-    const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+    const { roomId, instructorKey } = await createRoom(urls[0], BATTLE);
     const instUrl = urls[k++ % urls.length];
     const inst = new RoomClient({
       url: instUrl,
@@ -147,20 +141,10 @@ const summary = (xs: number[]) => ({ p50: Number(pct(xs, 50).toFixed(2)), p99: N
 
 /** docs/benchmarks.json: the full run under "cluster", a quick run under "clusterQuick" (a smoke run never replaces the figures). */
 function writeJson(quick: boolean, figures: Record<string, unknown>): void {
-  const file = path.join(ROOT, 'docs', 'benchmarks.json');
-  let doc: Record<string, unknown> = {};
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // first writer
-  }
-  doc[quick ? 'clusterQuick' : 'cluster'] = {
-    measuredAt: new Date().toISOString(),
-    command: `npm run bench -- cluster${quick ? ' quick' : ''}`,
+  writeBenchSection(quick ? 'clusterQuick' : 'cluster', `npm run bench -- cluster${quick ? ' quick' : ''}`, {
     note: 'seek -> every viewer: clock receipt in the viewer host processes minus the seek emit in the driver (ms, host clock offsets measured); 1 process = memory store, 3 processes = one Redis (fsync everysec as docker-compose.yml); loadAverage at the end (1/5/15 min): above 2 the machine was shared',
     ...figures,
-  };
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  });
 }
 
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} ms`;

@@ -1,14 +1,12 @@
-import { performance } from 'node:perf_hooks';
-import { pino } from 'pino';
 import { RoomClient } from '../../client/lib/roomClient.js';
-import { createApp } from '../../server/app.js';
 import type { TimelineEventsMsg } from '../../shared/protocol/events.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
+import { benchServer } from './harness.js';
+import { createRoom } from './rooms.js';
+import { now, sleep } from './time.js';
 import { median, pct, type Row } from './stats.js';
 
 const BATTLE = 'second-battle-of-deep-space-9';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const now = () => performance.timeOrigin + performance.now();
 
 /**
  * N real socket.io clients in one room on loopback. Measures:
@@ -16,17 +14,10 @@ const now = () => performance.timeOrigin + performance.now();
  *  - clock-change delivery delay (emit -> every client's receipt) and the spread of positionNow() across clients.
  */
 export async function benchFanout(n: number): Promise<Row[]> {
-  const app = createApp({ logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
-  const port = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
+  const { app, url, close } = await benchServer();
   const clients: RoomClient[] = [];
   try {
-    const res = await fetch(`${url}/api/rooms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ battleId: BATTLE }),
-    });
-    const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+    const { roomId, instructorKey } = await createRoom(url, BATTLE);
     const tl = (await (await fetch(`${url}/api/battles/${BATTLE}/timeline?keyframes=none`)).json()) as Pick<
       Timeline,
       'events' | 'branchId'
@@ -128,6 +119,6 @@ export async function benchFanout(n: number): Promise<Row[]> {
     ];
   } finally {
     for (const c of clients) c.close();
-    await app.close();
+    await close();
   }
 }

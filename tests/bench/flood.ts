@@ -6,6 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { LimitSettings } from '../../server/limits/settings.js';
 import { writeBenchJson } from './benchJson.js';
 import { pct, type Row } from './stats.js';
+import { sleep } from './time.js';
 
 // The flood figure (issue #13 item 3): a well-behaved client's clock:ping round trip, idle and for the whole time
 // another process floods the server with clock:ping. Server, flooder and measuring client are three processes,
@@ -14,7 +15,6 @@ import { pct, type Row } from './stats.js';
 // it still takes, the cut-off, the refused reconnects) AND the flooder's own CPU, which on a 2-core machine
 // competes with the server and the measuring client (the CPU-hog control shows that part alone).
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function child(args: string[], env: Record<string, string>): { proc: ChildProcess; out: () => string; exited: Promise<unknown> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {

@@ -6,6 +6,8 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { BATTLE, distinctPaths } from './forkloadVariant.js';
 import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
+import { createRoom } from './rooms.js';
+import { sleep } from './time.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
 // each). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
@@ -31,8 +33,6 @@ function ask(child: ChildProcess, msg: string): Promise<Report> {
     child.send(msg);
   });
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const timelineMb = 128;
@@ -61,12 +61,7 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     await fetch(`${url}/api/battles/${BATTLE}`); // compiles history (a server does it at startup)
     const setups = await Promise.all(
       Array.from({ length: rooms }, async () => {
-        const res = await fetch(`${url}/api/rooms`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ battleId: BATTLE }),
-        });
-        const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+        const { roomId, instructorKey } = await createRoom(url, BATTLE);
         const inst = new RoomClient({
           url,
           roomId,

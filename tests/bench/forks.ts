@@ -12,6 +12,7 @@ import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSe
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { median, pct, type Row } from './stats.js';
+import { createRoom } from './rooms.js';
 
 // Fork -> first frame of the what-if: a player forks over the socket, waits for the ack, fetches the segment
 // holding the fork point over HTTP (brotli), unpacks it and folds to the fork point. Forks are distinct (no
@@ -78,12 +79,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const historyId = (await (await fetch(`${url}/api/battles/${battleId}`)).json()) as { timeline: { branchId: string } };
       // Warm both processes' histories (a server compiles them at startup).
       for (const u of [url, urlB]) await fetch(`${u}/api/battles/${battleId}/branches/${historyId.timeline.branchId}/manifest`);
-      const res = await fetch(`${url}/api/rooms`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ battleId }),
-      });
-      const { roomId } = (await res.json()) as { roomId: string };
+      const { roomId } = await createRoom(url, battleId);
       const player = new RoomClient({ url, roomId, name: 'bench', role: 'player', resyncMs: 0, socket: { forceNew: true } });
       clients.push(player);
       await player.ready;

@@ -1,14 +1,12 @@
-import { performance } from 'node:perf_hooks';
-import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
-import { createApp } from '../../server/app.js';
 import type { ClientToServerEvents, ReactionBatch, ServerToClientEvents } from '../../shared/protocol/events.js';
 import { FIXTURE_BATTLE, fixtureTimelines } from '../server/fixtures/timeline.js';
+import { benchServer } from './harness.js';
+import { createRoom } from './rooms.js';
+import { now, sleep } from './time.js';
 import { pct, type Row } from './stats.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const now = () => performance.timeOrigin + performance.now();
 
 /**
  * N viewers (plain socket.io clients, joined to one room) react at the same moment, then keep reacting at
@@ -17,24 +15,14 @@ const now = () => performance.timeOrigin + performance.now();
  * The battle is the small test fixture: reactions do not depend on the battle.
  */
 export async function benchReactions(n: number, sustainS = 5): Promise<Row[]> {
-  const app = createApp({
+  const { url, close } = await benchServer({
     timelines: fixtureTimelines(),
-    logger: pino({ level: 'silent' }),
-    clientDist: null,
-    rateLimit: { points: 1000, durationS: 1 },
     // One address opens every viewer, and 1,000 exceeds the default room cap (LIMIT_ROOM_MEMBERS=500).
     limits: { connectionsPerMin: 100_000, joinsPerMin: 100_000, roomMembers: 100_000 },
   });
-  const port = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
   const clients: Client[] = [];
   try {
-    const res = await fetch(`${url}/api/rooms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ battleId: FIXTURE_BATTLE }),
-    });
-    const { roomId } = (await res.json()) as { roomId: string };
+    const { roomId } = await createRoom(url, FIXTURE_BATTLE);
     for (let i = 0; i < n; i += 100) {
       const wave = Array.from(
         { length: Math.min(100, n - i) },
@@ -130,7 +118,7 @@ export async function benchReactions(n: number, sustainS = 5): Promise<Row[]> {
     ];
   } finally {
     for (const c of clients) c.disconnect();
-    await app.close();
+    await close();
   }
 }
 

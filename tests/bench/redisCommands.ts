@@ -6,6 +6,7 @@ import { createClient } from 'redis';
 import { commandStats, resetStats, startRedis } from './ownRedis.js';
 import { LightSocket } from './scale/lightSocket.js';
 import type { Row } from './stats.js';
+import { createRoom } from './rooms.js';
 
 // `npm run bench -- redis`: Redis commands per second with ROOMS playing rooms across two server processes (two apps
 // in this process, each with its own Redis store, adapter and playback loop), each room with a socket on both.
@@ -53,12 +54,7 @@ export async function benchRedisCommands(rooms: number, windowMs: number): Promi
     for (let i = 0; i < rooms; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, rooms - i) }, async () => {
-          const res = await fetch(`${a}/api/rooms`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ battleId: FIXTURE_BATTLE }),
-          });
-          const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+          const { roomId, instructorKey } = await createRoom(a, FIXTURE_BATTLE);
           const inst = await LightSocket.connect(a);
           const viewer = await LightSocket.connect(b);
           sockets.push(inst, viewer);

@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pct, type Row } from './stats.js';
+import { writeBenchSection } from './benchJson.js';
 
 // `npm run bench -- scale [--quick]`: seek -> every viewer, with light viewers (raw websockets speaking socket.io,
 // tests/bench/scale/lightSocket.ts) in a second process, N viewers in R rooms, every instructor seeking once a
@@ -13,7 +13,6 @@ import { pct, type Row } from './stats.js';
 // Figures go to stdout, docs/benchmarks.json ("scale"; "scaleQuick" for --quick) and, by hand, docs/benchmarks.md.
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
 const DS9 = 'second-battle-of-deep-space-9';
 const CARDASSIA = 'battle-of-cardassia';
 
@@ -202,18 +201,8 @@ function kinds(): Kind[] {
 
 /** docs/benchmarks.json: the full run under "scale", a quick run under "scaleQuick" (so a smoke run never replaces the figures). */
 function writeJson(results: ScaleResult[], quick: boolean): void {
-  const file = path.join(ROOT, 'docs', 'benchmarks.json');
-  let doc: Record<string, unknown> = {};
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // first writer
-  }
-  doc[quick ? 'scaleQuick' : 'scale'] = {
-    measuredAt: new Date().toISOString(),
-    command: `npm run bench -- scale${quick ? ' --quick' : ''}`,
+  writeBenchSection(quick ? 'scaleQuick' : 'scale', `npm run bench -- scale${quick ? ' --quick' : ''}`, {
     note: 'light viewers in a second process; seek->world = receipt minus clock.serverTime (socket delivery: of the keyframe after the clock)',
     results,
-  };
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  });
 }

@@ -1,4 +1,5 @@
 import { RoomClient } from '../../client/lib/roomClient.js';
+import { now } from './time.js';
 
 // One "viewer host" of the multi-process benchmark (tests/bench/cluster.ts): a child process holding some of
 // the viewers, so a viewer's receipt is not queued behind other viewers' keyframes in ONE shared client process
@@ -19,7 +20,6 @@ export type HostReply =
   | { type: 'time'; probe: number; t: number }
   | { type: 'error'; message: string };
 
-const now = () => performance.timeOrigin + performance.now();
 const send = (m: HostReply) => process.send?.(m);
 const viewers = new Map<number, { roomId: string; client: RoomClient }>();
 const watches = new Map<number, (() => void)[]>();

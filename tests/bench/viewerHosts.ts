@@ -3,9 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './stats.js';
 import type { HostReply, HostRequest } from './viewerHost.js';
+import { now } from './time.js';
 
 const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'viewerHost.ts');
-const now = () => performance.timeOrigin + performance.now();
 
 /** A viewer host child process seen from the driver. */
 export class ViewerHost {

@@ -1,11 +1,9 @@
-import { performance } from 'node:perf_hooks';
-import { pino } from 'pino';
 import { RoomClient } from '../../client/lib/roomClient.js';
-import { createApp } from '../../server/app.js';
 import type { Ack, VoteState } from '../../shared/protocol/events.js';
+import { benchServer } from './harness.js';
+import { createRoom } from './rooms.js';
+import { now } from './time.js';
 import { median, pct, type Row } from './stats.js';
-
-const now = () => performance.timeOrigin + performance.now();
 
 /**
  * N real socket.io voters in one room cast at the same moment. Measures the room broadcasts the burst
@@ -13,20 +11,13 @@ const now = () => performance.timeOrigin + performance.now();
  * final tallies. Clients and server share one process, so latencies include the clients' own work.
  */
 export async function benchVotes(n: number): Promise<Row[]> {
-  const app = createApp({ logger: pino({ level: 'silent' }), clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
-  const port = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
+  const { app, url, close } = await benchServer();
   const clients: RoomClient[] = [];
   try {
     // The shortest battle: joins (keyframe each) stay cheap; votes do not depend on the battle.
     const listed = (await (await fetch(`${url}/api/battles`)).json()) as { battles: { id: string; durationMs: number }[] };
     const battle = [...listed.battles].sort((a, b) => a.durationMs - b.durationMs)[0].id;
-    const res = await fetch(`${url}/api/rooms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ battleId: battle }),
-    });
-    const { roomId, instructorKey } = (await res.json()) as { roomId: string; instructorKey: string };
+    const { roomId, instructorKey } = await createRoom(url, battle);
     const mk = (name: string, key?: string) =>
       new RoomClient({
         url,
@@ -101,6 +92,6 @@ export async function benchVotes(n: number): Promise<Row[]> {
     ];
   } finally {
     for (const c of clients) c.close();
-    await app.close();
+    await close();
   }
 }

@@ -8,6 +8,7 @@ import { FxIndex } from '../../client/src/room/tactical/fxIndex.js';
 import { LabelPlacer } from '../../client/src/room/tactical/labels.js';
 import { niceStep, scaleText } from '../../client/src/room/tactical/mapLayer.js';
 import { nextRate } from '../../client/src/room/timeline/timelineBar.js';
+import { testUnit } from '../fixtures/units.js';
 
 // The browser client's pure parts (no DOM): camera math, the fire/effect index, label placement,
 // the scale bar, speed steps, and the strength chart series.
@@ -81,27 +82,8 @@ describe('labels and scale bar', () => {
   });
 });
 
-function unit(id: string, side: string): Unit {
-  return {
-    id,
-    side,
-    kind: 'ship',
-    cls: 'c',
-    name: id,
-    group: 'g',
-    pos: { x: 0, y: 0 },
-    vel: { x: 0, y: 0 },
-    t0: 0,
-    heading: 0,
-    shields: 10,
-    maxShields: 10,
-    hull: 100,
-    maxHull: 100,
-    weapons: [],
-    status: 'active',
-    size: 1,
-  };
-}
+const unit = (id: string, side: string): Unit =>
+  testUnit(id, { side, cls: 'c', shields: 10, maxShields: 10, hull: 100, maxHull: 100, size: 1 });
 
 describe('strength chart (from a manifest series)', () => {
   it('samples per-side strength over time from the shared series, normalised per side', () => {

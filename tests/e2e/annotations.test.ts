@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { chromiumAvailable } from './support/chromium.js';
-import { createRoom, openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import { clickScrubberAt, createRoom, sample, waitClockVersion } from './support/rooms.js';
 import type { BootedServer } from './support/server.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -35,19 +35,9 @@ async function assertInert(page: Page): Promise<void> {
   expect(r).toEqual({ pwned: undefined, imgs: 0, scripts: 0, svgs: 0, iframes: 0, bold: 0 });
 }
 
-/** Seek the room by clicking the scrubber at `ms` (instructor page). */
-async function clickScrubberAt(page: Page, ms: number): Promise<void> {
-  const box = await page.getByTestId('scrubber').boundingBox();
-  const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
-  if (!box) throw new Error('no scrubber');
-  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
-}
-
 describe.runIf(hasChromium)('annotations in the browser', () => {
   let server: BootedServer;
-  let browser: Browser;
   let stage: Stage | undefined;
-  const contexts: BrowserContext[] = [];
   let roomId = '';
   let instructor: Page;
   let viewer: Page;
@@ -55,13 +45,11 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
 
   beforeAll(async () => {
     stage = await bootStage();
-    ({ server, browser } = stage);
-    const room = stage;
-    roomId = room.roomId;
-    const a = await openRoomPage(browser, server.url, roomId, { name: 'Sisko', instructorKey: room.instructorKey });
-    const b = await openRoomPage(browser, server.url, roomId, { name: 'Odo' });
-    const c = await openRoomPage(browser, server.url, roomId, { name: 'Nog', role: 'player' });
-    contexts.push(a.context, b.context, c.context);
+    ({ server } = stage);
+    roomId = stage.roomId;
+    const a = await stage.open({ name: 'Sisko', instructorKey: stage.instructorKey });
+    const b = await stage.open({ name: 'Odo' });
+    const c = await stage.open({ name: 'Nog', role: 'player' });
     instructor = a.page;
     viewer = b.page;
     player = c.page;
@@ -72,7 +60,6 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await stage?.close();
   });
 
@@ -256,8 +243,7 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
 
     const battle = (await (await fetch(`${server.url}/api/rooms/${roomId}`)).json()) as { battleId: string };
     const fresh = await createRoom(server.url, battle.battleId);
-    const page = await openRoomPage(browser, server.url, fresh.roomId, { name: 'Kira', instructorKey: fresh.instructorKey });
-    contexts.push(page.context);
+    const page = await stage!.open({ name: 'Kira', instructorKey: fresh.instructorKey }, fresh.roomId);
     await openTab(page.page);
     await page.page
       .getByTestId('annotation-import')

@@ -1,8 +1,6 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage } from './support/rooms.js';
-import type { BootedServer } from './support/server.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // What-if branches in real browsers: a player forks from the Branches tab, previews the branch
@@ -44,10 +42,7 @@ function maxMove(a: Record<string, { x: number; y: number }>, b: Record<string, 
 }
 
 describe.runIf(hasChromium)('what-if branches in the browser', () => {
-  let server: BootedServer;
-  let browser: Browser;
   let stage: Stage | undefined;
-  const contexts: BrowserContext[] = [];
   let instructor: Page;
   let player: Page;
   let viewer: Page;
@@ -56,19 +51,12 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
 
   beforeAll(async () => {
     stage = await bootStage();
-    ({ server, browser } = stage);
-    const { roomId, instructorKey } = stage;
-    const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
-    const b = await openRoomPage(browser, server.url, roomId, { name: 'Player', role: 'player' });
-    const c = await openRoomPage(browser, server.url, roomId, { name: 'Viewer' });
-    contexts.push(a.context, b.context, c.context);
-    instructor = a.page;
-    player = b.page;
-    viewer = c.page;
+    ({ page: instructor } = await stage.open({ name: 'Instructor', instructorKey: stage.instructorKey }));
+    ({ page: player } = await stage.open({ name: 'Player', role: 'player' }));
+    ({ page: viewer } = await stage.open({ name: 'Viewer' }));
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await stage?.close();
   });
 

@@ -1,7 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import { sample, waitClockVersion } from './support/rooms.js';
 import type { BootedServer } from './support/server.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -12,25 +12,18 @@ const hasChromium = chromiumAvailable();
 
 describe.runIf(hasChromium)('reconnecting browser', () => {
   let server: BootedServer;
-  let browser: Browser;
   let stage: Stage | undefined;
-  const contexts: BrowserContext[] = [];
   let instructor: Page;
   let viewer: Page;
 
   beforeAll(async () => {
     stage = await bootStage();
-    ({ server, browser } = stage);
-    const { roomId, instructorKey } = stage;
-    const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
-    const b = await openRoomPage(browser, server.url, roomId, { name: 'Dropper' });
-    contexts.push(a.context, b.context);
-    instructor = a.page;
-    viewer = b.page;
+    ({ server } = stage);
+    ({ page: instructor } = await stage.open({ name: 'Instructor', instructorKey: stage.instructorKey }));
+    ({ page: viewer } = await stage.open({ name: 'Dropper' }));
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await stage?.close();
   });
 

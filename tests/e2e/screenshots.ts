@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { ensureClientBuilt } from './support/buildClient.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
+import { clickScrubberAt, createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
 import { bootServer } from './support/server.js';
 import { togetherShots } from './screenshotsTogether.js';
 import { captureVotesAndStudy } from './screenshotsVotes.js';
@@ -137,10 +137,7 @@ function fmtStats(
 
 async function seekAndPlay(page: Page, positionMs: number): Promise<void> {
   const v0 = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
-  const box = await page.getByTestId('scrubber').boundingBox();
-  const dur = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
-  if (!box) throw new Error('no scrubber');
-  await page.mouse.click(box.x + (box.width * positionMs) / dur, box.y + box.height / 2);
+  await clickScrubberAt(page, positionMs);
   await waitClockVersion(page, v0 + 1);
   await page.getByTestId('play-pause').click();
   await waitClockVersion(page, v0 + 2);

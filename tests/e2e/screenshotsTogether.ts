@@ -1,7 +1,7 @@
 import './support/togetherHooks.js';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
+import { clickScrubberAt, createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
 
 // Screenshots of watching together (issue #11): a follower in the presented view, the chat with
 // reaction bursts, and a viewer peeking at a moment link. Called by screenshots.ts
@@ -97,9 +97,6 @@ export async function togetherShots(browser: Browser, baseUrl: string, outDir: s
 
 async function seek(page: Page, positionMs: number): Promise<void> {
   const v0 = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
-  const box = await page.getByTestId('scrubber').boundingBox();
-  const dur = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
-  if (!box) throw new Error('no scrubber');
-  await page.mouse.click(box.x + (box.width * positionMs) / dur, box.y + box.height / 2);
+  await clickScrubberAt(page, positionMs);
   await waitClockVersion(page, v0 + 1);
 }

@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { createApi } from '../../client/src/api.js';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage, sample, waitClockVersion } from './support/rooms.js';
+import { sample, waitClockVersion } from './support/rooms.js';
 import type { BootedServer } from './support/server.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -29,9 +29,7 @@ function expectSameWorld(a: Units, b: Units, what: string): void {
 
 describe.runIf(hasChromium)('segments delivery in the browser', () => {
   let server: BootedServer;
-  let browser: Browser;
   let stage: Stage | undefined;
-  const contexts: BrowserContext[] = [];
   let a: Page; // instructor, segments
   let b: Page; // viewer, segments
   let s: Page; // viewer, socket delivery
@@ -66,23 +64,18 @@ describe.runIf(hasChromium)('segments delivery in the browser', () => {
 
   beforeAll(async () => {
     stage = await bootStage();
-    ({ server, browser } = stage);
+    ({ server } = stage);
     const { roomId, instructorKey } = stage;
     // The test drives the room from Node (same commands the UI sends), so each step is one known clock change.
     driver = new RoomClient({ url: server.url, roomId, name: 'Driver', instructorKey, resyncMs: 0, socket: { forceNew: true } });
     await driver.ready;
-    const pa = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
-    const pb = await openRoomPage(browser, server.url, roomId, { name: 'Viewer' });
-    const ps = await openRoomPage(browser, server.url, roomId, { name: 'Socket viewer', delivery: 'socket' });
-    contexts.push(pa.context, pb.context, ps.context);
-    ({ page: a } = pa);
-    ({ page: b } = pb);
-    ({ page: s } = ps);
+    ({ page: a } = await stage.open({ name: 'Instructor', instructorKey }));
+    ({ page: b } = await stage.open({ name: 'Viewer' }));
+    ({ page: s } = await stage.open({ name: 'Socket viewer', delivery: 'socket' }));
   });
 
   afterAll(async () => {
     driver?.close();
-    for (const c of contexts) await c.close().catch(() => undefined);
     await stage?.close();
   });
 

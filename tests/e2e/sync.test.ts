@@ -1,8 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage, sample, waitClockVersion } from './support/rooms.js';
-import type { BootedServer } from './support/server.js';
+import { sample, waitClockVersion } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // Two (three) real browsers in one room: the instructor drives playback through the UI; the others
@@ -11,29 +10,19 @@ import { bootStage, type Stage } from './support/stage.js';
 const hasChromium = chromiumAvailable();
 
 describe.runIf(hasChromium)('synchronized room in the browser', () => {
-  let server: BootedServer;
-  let browser: Browser;
   let stage: Stage | undefined;
-  const contexts: BrowserContext[] = [];
   let instructor: Page;
   let viewer: Page;
   let player: Page;
 
   beforeAll(async () => {
     stage = await bootStage();
-    ({ server, browser } = stage);
-    const { roomId, instructorKey } = stage;
-    const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
-    const b = await openRoomPage(browser, server.url, roomId, { name: 'Viewer' });
-    const c = await openRoomPage(browser, server.url, roomId, { name: 'Player', role: 'player' });
-    contexts.push(a.context, b.context, c.context);
-    instructor = a.page;
-    viewer = b.page;
-    player = c.page;
+    ({ page: instructor } = await stage.open({ name: 'Instructor', instructorKey: stage.instructorKey }));
+    ({ page: viewer } = await stage.open({ name: 'Viewer' }));
+    ({ page: player } = await stage.open({ name: 'Player', role: 'player' }));
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await stage?.close();
   });
 

@@ -1,9 +1,9 @@
 import './support/togetherHooks.js';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage, sample, waitClockVersion, waitReady } from './support/rooms.js';
+import { clickScrubberAt, sample, waitClockVersion, waitReady } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // Watching together in real browsers: follow-the-instructor camera, chat and reactions, moment links.
@@ -37,11 +37,8 @@ async function wheel(page: Page, dy: number): Promise<void> {
 
 /** Seek the room by clicking the scrubber (instructor page); waits for the new clock on `also`. */
 async function seekTo(page: Page, ms: number, also: Page): Promise<void> {
-  const box = await page.getByTestId('scrubber').boundingBox();
-  const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
-  if (!box) throw new Error('no scrubber');
   const { version } = await sample(also);
-  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
+  await clickScrubberAt(page, ms);
   await waitClockVersion(also, version + 1);
 }
 
@@ -61,17 +58,13 @@ async function settled(page: Page): Promise<View> {
 
 describe.runIf(hasChromium)('watching together in the browser', () => {
   let stage: Stage | undefined;
-  const contexts: BrowserContext[] = [];
   let instructor: Page;
   let viewer: Page;
 
   beforeAll(async () => {
     stage = await bootStage();
-    const a = await openRoomPage(stage.browser, stage.server.url, stage.roomId, { name: 'Sisko', instructorKey: stage.instructorKey });
-    const b = await openRoomPage(stage.browser, stage.server.url, stage.roomId, { name: 'Odo' });
-    contexts.push(a.context, b.context);
-    instructor = a.page;
-    viewer = b.page;
+    ({ page: instructor } = await stage.open({ name: 'Sisko', instructorKey: stage.instructorKey }));
+    ({ page: viewer } = await stage.open({ name: 'Odo' }));
     for (const p of [instructor, viewer])
       await p.waitForFunction(() => window.__wardroom?.timelineLoaded === true && !!window.__wardroomCamera && !!window.__wardroomChat);
     // Record Content-Security-Policy violations from here on (bursts, overlays, peeks all run under the CSP).
@@ -85,7 +78,6 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await stage?.close();
   });
 
@@ -146,8 +138,7 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     await viewer.getByTestId('camera-follow').click();
 
     // A late joiner starts in the presented view.
-    const late = await openRoomPage(stage!.browser, stage!.server.url, stage!.roomId, { name: 'Kira' });
-    contexts.push(late.context);
+    const late = await stage!.open({ name: 'Kira' });
     await late.page.waitForFunction((t) => {
       const v = window.__wardroomCamera?.view();
       return !!v && Math.abs(v.x - t.x) < 1e-6 && Math.abs(v.zoom - t.zoom) < 1e-6;
@@ -225,8 +216,7 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     await viewer.waitForFunction(() => window.__wardroomChat!.muted().length === 0);
 
     // Someone joining now gets the kept messages and the room's reactions from the history.
-    const late = await openRoomPage(stage!.browser, stage!.server.url, stage!.roomId, { name: 'Quark' });
-    contexts.push(late.context);
+    const late = await stage!.open({ name: 'Quark' });
     await late.page.waitForFunction((t) => window.__wardroomChat?.messages().includes(t), evil);
     expect(await late.page.evaluate(() => window.__wardroomChat!.reactions())).toBeGreaterThanOrEqual(2);
     await late.context.close();
@@ -260,8 +250,7 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     await instructor.mouse.click(box!.x + box!.width * 0.1, box!.y + box!.height / 2);
     await waitClockVersion(viewer, v2 + 1);
     const room = await sample(viewer);
-    const peekCtx = await stage!.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(peekCtx);
+    const peekCtx = stage!.track(await stage!.browser.newContext({ viewport: { width: 1280, height: 800 } }));
     const peek = await peekCtx.newPage();
     await peek.goto(link);
     await waitReady(peek);

@@ -1,7 +1,7 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage, waitReady } from './support/rooms.js';
+import { waitReady } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // Group votes and what-if statistics in real browsers, from the Branches tab: the instructor opens a
@@ -21,19 +21,15 @@ const counts = (p: Page) =>
 
 describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
   let stage: Stage | undefined;
-  const contexts: BrowserContext[] = [];
   let instructor: Page;
   let player: Page;
   let viewer: Page;
 
   beforeAll(async () => {
     stage = await bootStage();
-    const { server, browser, roomId, instructorKey } = stage;
-    const a = await openRoomPage(browser, server.url, roomId, { name: 'Instructor', instructorKey });
-    const b = await openRoomPage(browser, server.url, roomId, { name: 'Player', role: 'player' });
-    const c = await openRoomPage(browser, server.url, roomId, { name: 'Viewer <i>' });
-    contexts.push(a.context, b.context, c.context);
-    [instructor, player, viewer] = [a.page, b.page, c.page];
+    ({ page: instructor } = await stage.open({ name: 'Instructor', instructorKey: stage.instructorKey }));
+    ({ page: player } = await stage.open({ name: 'Player', role: 'player' }));
+    ({ page: viewer } = await stage.open({ name: 'Viewer <i>' }));
     for (const p of [instructor, player, viewer]) {
       await p.getByRole('tab', { name: 'Branches' }).click();
       await p.waitForSelector('[data-testid="branch-node"][data-depth="0"]');
@@ -41,7 +37,6 @@ describe.runIf(hasChromium)('group votes and statistics in the browser', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await stage?.close();
   });
 

@@ -6,6 +6,7 @@ import { compileBattle, resumeFromCheckpoint } from '../../replays/engine/compil
 import { branchIdFor, historicalChoice, normalizeDecisions } from '../../replays/engine/decisions.js';
 import type { BattleDefinition } from '../../replays/engine/types.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
+import { historyOf } from '../support/histories.js';
 
 // Generic over every registered battle: compiles are identical across processes, branch ids do not
 // depend on the order decisions are given in, and a fork from a checkpoint equals a compile from zero.
@@ -74,7 +75,7 @@ describe('determinism across processes', () => {
 describe('forks equal compiles from zero (every registered battle)', () => {
   for (const def of battles) {
     it(`${def.info.id}: fork at the first and last decision reached`, { timeout: 300_000 }, () => {
-      const history = compileBattle(def);
+      const history = historyOf(def); // the shared history; the compiles from zero below are the check
       const reached = history.timeline.decisionPoints.filter((d) => d.atMs !== null).map((d) => d.id);
       expect(reached.length).toBeGreaterThan(0);
       const alts = alternatives(def);

@@ -5,32 +5,14 @@ import type { Unit } from '../../shared/battle/types.js';
 import { getUnit, posAt } from '../../replays/engine/sim/world.js';
 import { forcesText } from '../../server/annotations/debrief.js';
 import { battles, compileBattle } from '../../replays/index.js';
+import { testUnit } from '../fixtures/units.js';
 import { defWith, Driver } from '../fixtures/worlds.js';
 
 // Issue #14: `forces` counts everyone who takes part, by side, not only the units there at t = 0; and the
 // move order's `reform` closes a scattered group up into a formation.
 
-function unit(id: string, side: string, kind: Unit['kind']): Unit {
-  return {
-    id,
-    side,
-    kind,
-    cls: 'test',
-    name: id,
-    group: id,
-    pos: { x: 0, y: 0 },
-    vel: { x: 0, y: 0 },
-    t0: 0,
-    heading: 0,
-    shields: 1,
-    maxShields: 1,
-    hull: 1,
-    maxHull: 1,
-    weapons: [],
-    status: 'active',
-    size: 1,
-  };
-}
+const unit = (id: string, side: string, kind: Unit['kind']): Unit =>
+  testUnit(id, { side, kind, cls: 'test', group: id, shields: 1, maxShields: 1, hull: 1, maxHull: 1, size: 1 });
 
 describe('forces', () => {
   it('counts late arrivals, keeps atStart apart, leaves decoys out and counts a side change once per side joined', () => {

@@ -7,6 +7,7 @@ import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../
 import { BranchCatalog } from '../../replays/engine/branches.js';
 import { DecisionError } from '../../replays/engine/decisions.js';
 import type { BattleDefinition, DecisionSpec } from '../../replays/engine/types.js';
+import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // What-if forks on every registered battle (iterated, never named): a fork at each decision point
 // compiles, shares history's events before the decision and differs after it; the same decisions
@@ -17,7 +18,11 @@ import type { BattleDefinition, DecisionSpec } from '../../replays/engine/types.
 const catalogs = new Map<string, BranchCatalog>();
 const catalogOf = (def: BattleDefinition): BranchCatalog => {
   let c = catalogs.get(def.info.id);
-  if (!c) catalogs.set(def.info.id, (c = new BranchCatalog((id) => (id === def.info.id ? def : undefined))));
+  if (!c)
+    catalogs.set(
+      def.info.id,
+      (c = new BranchCatalog((id) => (id === def.info.id ? def : undefined), { historyCacheDir: TEST_HISTORY_CACHE })),
+    );
   return c;
 };
 

@@ -2,32 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js';
 import { applyEvent, applyEvents } from '../../shared/battle/reducer.js';
 import { emptyWorld, positionAt, strengthBySide, type WorldState } from '../../shared/battle/state.js';
-import type { Unit } from '../../shared/battle/types.js';
 import { compileBattle } from '../../replays/engine/compiler.js';
 import { skirmish } from '../fixtures/skirmish.js';
+import { testUnit } from '../fixtures/units.js';
 
-function unit(id: string, patch: Partial<Unit> = {}): Unit {
-  return {
-    id,
-    side: 'blue',
-    kind: 'ship',
-    cls: 'galor',
-    name: id,
-    group: 'g',
-    pos: { x: 0, y: 0 },
-    vel: { x: 0, y: 0 },
-    t0: 0,
-    heading: 0,
-    shields: 100,
-    maxShields: 100,
-    hull: 200,
-    maxHull: 200,
-    weapons: [],
-    status: 'active',
-    size: 10,
-    ...patch,
-  };
-}
+const unit = testUnit;
 
 function stamp(bodies: BattleEventBody[], times: number[]): BattleEvent[] {
   return bodies.map((b, i) => ({ seq: i, t: times[i] ?? 0, ...b }) as BattleEvent);

@@ -5,10 +5,11 @@ import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { BranchInfo } from '../../shared/protocol/events.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { advanced, boot, quietPeriod, spread, until, type Booted } from './helpers.js';
+import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // The server on the real engine and every registered battle (iterated, never named).
 
-const engine = new EngineTimelineService();
+const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
 let s: Booted;
 let infos: BattleInfo[];
 

@@ -3,12 +3,15 @@ import { battles } from '../../replays/index.js';
 import { AppError } from '../../server/errors.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { WorkerTimelineService } from '../../server/timelines/WorkerTimelineService.js';
+import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // The engine on a worker thread gives the same timelines as in-process, and the main thread stays
-// responsive while it compiles.
+// responsive while it compiles. `compiling` and `local` compile for real; `worker` reads the other histories
+// (listBattles needs them all) from the suite's shared cache (tests/support/histories.ts).
 
-const worker = new WorkerTimelineService();
-afterAll(() => worker.close());
+const compiling = new WorkerTimelineService();
+const worker = new WorkerTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
+afterAll(() => Promise.all([compiling.close(), worker.close()]));
 
 describe('WorkerTimelineService', () => {
   it('compiles off the main thread: the event loop keeps ticking', async () => {
@@ -21,7 +24,7 @@ describe('WorkerTimelineService', () => {
       last = now;
     }, 10);
     const t0 = performance.now();
-    const tl = await worker.timeline(battleId);
+    const tl = await compiling.timeline(battleId);
     const ms = performance.now() - t0;
     clearInterval(timer);
     console.log(`[worker] ${battleId}: compiled + transferred in ${ms.toFixed(0)} ms; longest main-thread stall ${maxGap.toFixed(0)} ms`);

@@ -35,6 +35,8 @@ export interface WorkerOptions {
   compileConcurrency?: number;
   /** Test hook (EngineOptions.segmentPaceMs). */
   segmentPaceMs?: number;
+  /** Directory of compiled histories (HISTORY_CACHE_DIR, EngineOptions.historyCacheDir). */
+  historyCacheDir?: string;
   /** Module URLs the worker imports before its engine starts (benchmarks: a battle variant); none in production. */
   preload?: string[];
 }

@@ -1,4 +1,5 @@
 import { LightSocket } from './lightSocket.js';
+import { sleep } from '../time.js';
 
 // The light viewers of tests/bench/scale.ts, in their own process. Driven over IPC:
 //   <- {type:'join', url, rooms, perRoom, delivery}    -> {type:'joined', joinMs}
@@ -25,7 +26,6 @@ interface Viewer {
 }
 
 const send = (m: object) => process.send?.(m);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const PARSE = new Set(['playback:clock']);
 let viewers: Viewer[] = [];
 let instructors: LightSocket[] = [];

@@ -6,8 +6,9 @@ import { battleInfo } from '../../../replays/index.js';
 import { compileBattle } from '../../../replays/engine/compiler.js';
 import { bigBattle } from '../../fixtures/bigBattle.js';
 import { ensureClientBuilt } from './buildClient.js';
-import { createRoom, openRoomPage, waitClockVersion } from './rooms.js';
+import { clickScrubberAt, createRoom, openRoomPage, waitClockVersion } from './rooms.js';
 import type { BootedServer } from './server.js';
+import { TEST_HISTORY_CACHE } from '../../support/histories.js';
 
 // A 20,000-unit world in the real room UI, for tests/e2e/bigWorld.test.ts and `npm run bench -- frames20k`:
 // a real server (HTTP, socket.io, segments) serving the built client, one instructor page at "Fit" that
@@ -41,7 +42,13 @@ export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
     durationMs = timeline.durationMs;
     branchId = timeline.branchId;
   }
-  const app = createApp({ logger, rateLimit: { points: 1000, durationS: 1 }, ...(timelines ? { timelines } : {}) });
+  // Cardassia from the shared compiled history (tests/support/histories.ts); the synthetic battle is not in replays/.
+  const app = createApp({
+    logger,
+    rateLimit: { points: 1000, durationS: 1 },
+    historyCacheDir: TEST_HISTORY_CACHE,
+    ...(timelines ? { timelines } : {}),
+  });
   const port = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   type Listed = { id: string; durationMs: number; sides: { color: string }[] };
@@ -125,10 +132,7 @@ export async function openBigRoom(browser: Browser, server: BigWorldServer): Pro
 /** Seek to `atMs`, play at `rate`, skip the first frame after play, then record `windowMs` of playback. */
 export async function playWindow(page: Page, atMs: number, rate: number, windowMs: number): Promise<PlayWindow> {
   const v0 = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
-  const box = await page.getByTestId('scrubber').boundingBox();
-  const dur = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
-  if (!box) throw new Error('no scrubber');
-  await page.mouse.click(box.x + (box.width * atMs) / dur, box.y + box.height / 2);
+  await clickScrubberAt(page, atMs);
   await waitClockVersion(page, v0 + 1, 30_000);
   // Play (unless a previous window left it playing), then the rate: each is one new clock.
   if ((await page.getByTestId('play-pause').getAttribute('aria-label')) === 'Play') {

@@ -83,3 +83,11 @@ export async function sample(page: Page): Promise<{ wall: number; pos: number; v
     return { wall: performance.timeOrigin + performance.now(), pos: w.positionMs(), version: w.clockVersion };
   });
 }
+
+/** Seek the room by clicking the scrubber at `ms` of the battle (a page that controls playback). */
+export async function clickScrubberAt(page: Page, ms: number): Promise<void> {
+  const box = await page.getByTestId('scrubber').boundingBox();
+  const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
+  if (!box) throw new Error('no scrubber');
+  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
+}
