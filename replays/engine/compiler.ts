@@ -301,7 +301,7 @@ class Run {
         break;
       }
       const out: BattleEventBody[] = [];
-      step(this.world, STEP_MS, out);
+      step(this.world, STEP_MS, out, this.def.volleys === true);
       this.emitAll(out);
       this.clock.increment(STEP_MS);
       this.flush();
