@@ -54,7 +54,15 @@ export class VolleyBuilder {
   }
 
   /** A shot and the target's shields and hull after it (and a station section's shields when it was aimed at one). */
-  add(from: string, to: string, weapon: WeaponKind, hit: boolean, shields: number, hull: number, section?: { id: string; shields: number }): void {
+  add(
+    from: string,
+    to: string,
+    weapon: WeaponKind,
+    hit: boolean,
+    shields: number,
+    hull: number,
+    section?: { id: string; shields: number },
+  ): void {
     const b = this.body;
     const ti = this.id(to);
     b.from.push(this.id(from));
