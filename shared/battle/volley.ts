@@ -38,6 +38,12 @@ export class VolleyBuilder {
   private readonly idIx = new Map<string, number>();
   private readonly targetIx = new Map<number, number>();
   private readonly sectionIx = new Map<string, number>();
+  // A unit fires all its ready weapons at one target in a step: consecutive shots mostly repeat the last pair.
+  private lastFrom = '';
+  private lastFromIx = -1;
+  private lastTo = '';
+  private lastToIx = -1;
+  private lastSlot = -1;
 
   get size(): number {
     return this.body.from.length;
@@ -64,16 +70,27 @@ export class VolleyBuilder {
     section?: { id: string; shields: number },
   ): void {
     const b = this.body;
-    const ti = this.id(to);
-    b.from.push(this.id(from));
+    // The target is interned before the shooter (the order the columns have always had).
+    if (to !== this.lastTo || this.lastToIx < 0) {
+      this.lastTo = to;
+      this.lastToIx = this.id(to);
+      this.lastSlot = this.targetIx.get(this.lastToIx) ?? -1;
+    }
+    if (from !== this.lastFrom || this.lastFromIx < 0) {
+      this.lastFrom = from;
+      this.lastFromIx = this.id(from);
+    }
+    const ti = this.lastToIx;
+    b.from.push(this.lastFromIx);
     b.to.push(ti);
     let w = b.weapons.indexOf(weapon);
     if (w < 0) w = b.weapons.push(weapon) - 1;
     b.weapon.push(w);
     b.hit.push(hit ? 1 : 0);
-    const slot = this.targetIx.get(ti);
-    if (slot === undefined) {
-      this.targetIx.set(ti, b.targets.length);
+    const slot = this.lastSlot;
+    if (slot < 0) {
+      this.lastSlot = b.targets.length;
+      this.targetIx.set(ti, this.lastSlot);
       b.targets.push(ti);
       b.shields.push(shields);
       b.hull.push(hull);
