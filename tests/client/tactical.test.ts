@@ -74,9 +74,10 @@ describe('FxIndex', () => {
     };
     expect(shots([volley])).toEqual(shots(fires));
     expect(shots([volley])).toEqual(['a>d phaser true 0.2', 'c>b torpedo false 0.2', 'a>b phaser true 0.2']);
-    expect(shots([fire(1, 100), volley], 2)).toHaveLength(2);
+    const old: FxEvent = { seq: 1, t: 100, ...bodies[0] };
+    expect(shots([old, volley], 2)).toHaveLength(2);
     // Too old to draw.
-    expect(shots([fire(1, 100)])).toEqual([]);
+    expect(shots([old])).toEqual([]);
   });
 });
 
