@@ -244,6 +244,9 @@ class Run {
       // The step keeps cooldowns in its own arrays: put them back in the world before it is copied.
       syncWorld(this.world);
       this.state.reached[id] = { atMs: this.world.t, seq: pointSeq, chosen: null };
+      // One JSON text, parsed twice: the checkpoint's copy and the world the run carries on with (the world
+      // is most of it: 22,000 units at Cardassia's scale, so a second stringify was a visible cost).
+      const runJson = JSON.stringify({ ...this.state, fold: null });
       this.checkpoints[id] = {
         decisionId: id,
         t: this.world.t,
@@ -251,10 +254,10 @@ class Run {
         seq: this.events.length,
         machine: jsonCopy(this.actor.getPersistedSnapshot()),
         // fold is immutable (the reducer never mutates), so it is shared, not copied.
-        run: { ...jsonCopy({ ...this.state, fold: null }), fold: this.state.fold },
+        run: { ...(JSON.parse(runJson) as RunState), fold: this.state.fold },
       };
       // Carry on from the JSON copy, exactly as a branch resuming here will (JSON drops -0 etc.).
-      this.state.world = jsonCopy(this.checkpoints[id].run.world);
+      this.state.world = (JSON.parse(runJson) as RunState).world;
       this.decide(id, this.choices.get(id) ?? historicalChoice(spec));
     }
   }
@@ -301,7 +304,7 @@ class Run {
         break;
       }
       const out: BattleEventBody[] = [];
-      step(this.world, STEP_MS, out);
+      step(this.world, STEP_MS, out, this.def.volleys === true);
       this.emitAll(out);
       this.clock.increment(STEP_MS);
       this.flush();

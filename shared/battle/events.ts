@@ -17,6 +17,25 @@ export type BattleEventBody =
       hull: number;
       section?: { id: string; shields: number };
     }
+  /**
+   * Every shot of one simulation step, columnar (battles that opt in: BattleDefinition.volleys; see
+   * shared/battle/volley.ts). Shot k: ids[from[k]] fires weapons[weapon[k]] at ids[to[k]], hit[k] 1 or 0. Then
+   * each unit shot at, once: ids[targets[j]] is left with shields[j] and hull[j] (and `sections`: a station
+   * section's shields, when fire was focused on it). Folding it equals folding the same shots as `unit:fire`.
+   */
+  | {
+      type: 'unit:volley';
+      ids: string[];
+      weapons: WeaponKind[];
+      from: number[];
+      to: number[];
+      weapon: number[];
+      hit: number[];
+      targets: number[];
+      shields: number[];
+      hull: number[];
+      sections?: { target: number; id: string; shields: number }[];
+    }
   | { type: 'unit:status'; id: string; status: UnitStatus; reason?: string }
   /** Units that change sides (e.g. Cardassian forces joining the Alliance). */
   | { type: 'unit:side'; ids: string[]; side: SideId }

@@ -91,6 +91,20 @@ class Draft {
         }
         return;
       }
+      case 'unit:volley': {
+        // Each target's state after its last shot of the volley: what the same shots as unit:fire leave.
+        for (let j = 0; j < ev.targets.length; j++) {
+          const u = this.unit(ev.ids[ev.targets[j]]);
+          if (!u) continue;
+          u.shields = ev.shields[j];
+          u.hull = ev.hull[j];
+        }
+        for (const sec of ev.sections ?? []) {
+          const u = this.unit(ev.ids[sec.target]);
+          if (u?.sections) u.sections = u.sections.map((x) => (x.id === sec.id ? { ...x, shields: sec.shields } : x));
+        }
+        return;
+      }
       case 'unit:status': {
         const u = this.unit(ev.id);
         if (!u) return;

@@ -3,6 +3,8 @@ import { battle } from '../../replays/battle-of-cardassia/index.js';
 import { compileBattle } from '../../replays/engine/compiler.js';
 import { buildSegment, DEFAULT_SEGMENT_MS, segmentBounds } from '../../shared/battle/segments.js';
 import { encodeSegment } from '../../server/timelines/segments/encode.js';
+import { shotCount } from '../../shared/battle/volley.js';
+import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
 
 // Issue #14: the Battle of Cardassia at the seed's scale, end to end on the compile side: units by side,
@@ -22,7 +24,13 @@ export function benchCardassia20k(): Row[] {
   const f = tl.forces;
   const units = Object.values(f).reduce((n, s) => n + s.ships + s.stations, 0);
   let eventsBytes = 2;
-  for (const e of tl.events) eventsBytes += Buffer.byteLength(JSON.stringify(e)) + 1;
+  let shots = 0;
+  let volleys = 0;
+  for (const e of tl.events) {
+    eventsBytes += Buffer.byteLength(JSON.stringify(e)) + 1;
+    shots += shotCount(e);
+    if (e.type === 'unit:volley') volleys++;
+  }
   rows.push({
     bench: 'cardassia20k compile history',
     battle: battle.info.id,
@@ -35,7 +43,9 @@ export function benchCardassia20k(): Row[] {
           ([side, s]) =>
             `${side} ${s.ships} ships + ${s.stations} stations, ${s.atStart.ships + s.atStart.stations} at start, +${s.joined.ships} joined`,
         )
-        .join('; ')}); ${tl.events.length} events, events JSON ${mb(eventsBytes)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+        .join(
+          '; ',
+        )}); ${tl.events.length} events (${shots} shots in ${volleys} volleys), events JSON ${mb(eventsBytes)}, eventsSha256 ${tl.eventsSha256.slice(0, 12)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
   });
   const sizes: { json: number; gzip: number; br: number }[] = [];
   for (const [i, [startMs, endMs]] of segmentBounds(tl.events, tl.durationMs, DEFAULT_SEGMENT_MS).entries()) {
@@ -53,5 +63,6 @@ export function benchCardassia20k(): Row[] {
       `JSON ${mb(sum('json'))} in all (largest ${mb(max('json'))}), gzip ${mb(sum('gzip'))} (largest ${mb(max('gzip'))}), ` +
       `brotli ${mb(sum('br'))} (largest ${mb(max('br'))}); first segment brotli ${mb(sizes[0]?.br ?? 0)}`,
   });
+  writeBenchJson('cardassia20k', 'npm run bench -- cardassia20k', rows);
   return rows;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { BattleEvent } from '../../shared/battle/events.js';
 import type { Outcome } from '../../shared/battle/timeline.js';
+import { describeEvent } from '../../client/src/compare/describe.js';
 import { firstDifference, outcomeDiff } from '../../client/src/compare/outcomeDiff.js';
+import { volleyOf } from '../../shared/battle/volley.js';
 import { buildFixtureTimeline, fixtureInfo } from '../server/fixtures/timeline.js';
 
 // The compare view's outcome diff: rows per winner, losses, objectives and duration, and the first
@@ -64,5 +66,21 @@ describe('first difference from segments (the compare view)', () => {
     // Identical branches: no difference in the pairs looked at.
     const same = new SegmentWorld(new MemorySegmentSource(a), a.battleId, a.branchId);
     expect(await firstDifferenceFromSegments(fixtureInfo(), wa, same, forkMs, cut - 3)).toBeNull();
+  });
+});
+
+describe('describeEvent', () => {
+  it('names a volley by its shots, and a one-shot volley like a unit:fire', () => {
+    const names = new Map([
+      ['a', 'Alpha'],
+      ['b', 'Bravo'],
+    ]);
+    const fire = (from: string, to: string, hit: boolean) =>
+      ({ type: 'unit:fire', from, to, weapon: 'phaser', hit, shields: 0, hull: 10 }) as const;
+    const one: BattleEvent = { seq: 1, t: 0, ...volleyOf([fire('a', 'b', false)]) };
+    expect(describeEvent(null, one, names)).toBe('Alpha fires phaser at Bravo (miss)');
+    expect(describeEvent(null, { seq: 1, t: 0, ...fire('a', 'b', false) }, names)).toBe('Alpha fires phaser at Bravo (miss)');
+    const many: BattleEvent = { seq: 2, t: 0, ...volleyOf([fire('a', 'b', true), fire('a', 'b', false), fire('b', 'a', true)]) };
+    expect(describeEvent(null, many, names)).toBe('volley: 3 shots from 2 units at 2 targets, 2 hits');
   });
 });

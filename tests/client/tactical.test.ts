@@ -4,7 +4,9 @@ import { strengthSeries } from '../../shared/battle/segments.js';
 import type { Unit } from '../../shared/battle/types.js';
 import { seriesFromManifest } from '../../client/src/room/panel/strengthChart.js';
 import { Camera } from '../../client/src/room/tactical/camera.js';
-import { FxIndex } from '../../client/src/room/tactical/fxIndex.js';
+import { FxIndex, type FxEvent } from '../../client/src/room/tactical/fxIndex.js';
+import { forEachShot } from '../../client/src/room/tactical/fxLayer.js';
+import { volleyOf, type FireBody } from '../../shared/battle/volley.js';
 import { LabelPlacer } from '../../client/src/room/tactical/labels.js';
 import { niceStep, scaleText } from '../../client/src/room/tactical/mapLayer.js';
 import { nextRate } from '../../client/src/room/timeline/timelineBar.js';
@@ -50,6 +52,33 @@ describe('FxIndex', () => {
     expect(fx.range(0, 1000, 2).map((e) => e.seq)).toEqual([3, 5]);
     fx.reset('b2');
     expect(fx.range(0, 1000)).toEqual([]);
+  });
+
+  it('keeps volleys, and draws a volley as the shots it holds', () => {
+    const bodies: FireBody[] = [
+      { type: 'unit:fire', from: 'a', to: 'b', weapon: 'phaser', hit: true, shields: 10, hull: 100 },
+      { type: 'unit:fire', from: 'c', to: 'b', weapon: 'torpedo', hit: false, shields: 10, hull: 100 },
+      { type: 'unit:fire', from: 'a', to: 'd', weapon: 'phaser', hit: true, shields: 0, hull: 90 },
+    ];
+    const fires: FxEvent[] = bodies.map((b, i) => ({ seq: 10 + i, t: 1000, ...b }));
+    const volley: FxEvent = { seq: 10, t: 1000, ...volleyOf(bodies) };
+    const fx = new FxIndex();
+    fx.reset('b', [fire(1, 900), volley, { seq: 11, t: 1000, type: 'effect', kind: 'explosion', pos: { x: 0, y: 0 }, radius: 3 }]);
+    expect(fx.range(0, 1000).map((e) => e.type)).toEqual(['unit:fire', 'unit:volley', 'effect']);
+    const shots = (events: FxEvent[], max = Infinity) => {
+      const out: string[] = [];
+      forEachShot(events, 1100, 500, max, (from, to, weapon, hit, _salt, f) => {
+        out.push(`${from}>${to} ${weapon} ${hit} ${f}`);
+        return true;
+      });
+      return out;
+    };
+    expect(shots([volley])).toEqual(shots(fires));
+    expect(shots([volley])).toEqual(['a>d phaser true 0.2', 'c>b torpedo false 0.2', 'a>b phaser true 0.2']);
+    const old: FxEvent = { seq: 1, t: 100, ...bodies[0] };
+    expect(shots([old, volley], 2)).toHaveLength(2);
+    // Too old to draw.
+    expect(shots([old])).toEqual([]);
   });
 });
 

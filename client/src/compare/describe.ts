@@ -1,6 +1,7 @@
 import type { BattleEvent } from '../../../shared/battle/events.js';
 import type { BattleInfo, Outcome } from '../../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
+import { volleyShot } from '../../../shared/battle/volley.js';
 import { formatMs } from '../dom.js';
 
 // Words for branches: a choice, an outcome, an event. Used by the branch panel and the compare view.
@@ -51,6 +52,15 @@ export function describeEvent(battle: BattleInfo | null, ev: BattleEvent | undef
       return `${n(ev.id)} changes course`;
     case 'unit:fire':
       return `${n(ev.from)} fires ${ev.weapon} at ${n(ev.to)}${ev.hit ? '' : ' (miss)'}`;
+    case 'unit:volley': {
+      if (ev.from.length === 1) {
+        const s = volleyShot(ev, 0);
+        return `${n(s.from)} fires ${s.weapon} at ${n(s.to)}${s.hit ? '' : ' (miss)'}`;
+      }
+      const hits = ev.hit.reduce((a, h) => a + h, 0);
+      const shooters = new Set(ev.from).size;
+      return `volley: ${ev.from.length} shots from ${shooters} unit${shooters === 1 ? '' : 's'} at ${ev.targets.length} target${ev.targets.length === 1 ? '' : 's'}, ${hits} hit${hits === 1 ? '' : 's'}`;
+    }
     case 'unit:status':
       return `${n(ev.id)} ${ev.status}${ev.reason ? ` (${ev.reason})` : ''}`;
     case 'unit:side':

@@ -5,6 +5,8 @@
 const CELL = 50;
 const OFF = 32768;
 const CELL_SAMPLE = 12;
+/** Cell distances are taken this much short of the true gap (floor(x / CELL) may round a unit into the next cell). */
+const SLACK = 1e-6;
 
 function key(cx: number, cy: number): number {
   return (cx + OFF) * 65536 + (cy + OFF);
@@ -180,10 +182,22 @@ export class Grid {
         const edgeX = cx === cx0 - k || cx === cx0 + k;
         const stepY = edgeX ? 1 : 2 * k;
         const col = (cx - minCx) * h - minCy;
+        // The cell column's distance from x (0 inside it), a little short so rounding never makes it long.
+        const gx = cx < cx0 ? x - (cx + 1) * CELL - SLACK : cx > cx0 ? cx * CELL - x - SLACK : 0;
+        const gx2 = gx > 0 ? gx * gx : 0;
         for (let cy = cy0 - k; cy <= cy0 + k; cy += stepY || 1) {
           if (cy < minCy || cy > maxCy) continue;
           const c = col + cy;
           const end = start[c + 1];
+          if (end === start[c]) continue;
+          // Skip a cell none of whose units could be taken: every one is out of range, or farther than the
+          // best so far (ties go to the lower index, so only a strictly farther cell is skipped). Exact: the
+          // scan below would pass over each of them.
+          if (k > 0) {
+            const gy = cy < cy0 ? y - (cy + 1) * CELL - SLACK : cy > cy0 ? cy * CELL - y - SLACK : 0;
+            const g2 = gx2 + (gy > 0 ? gy * gy : 0);
+            if (g2 > maxR2 || (bi >= 0 && g2 > bd)) continue;
+          }
           // Look at no more than CELL_SAMPLE eligible units of a crowded cell: in a dense fleet the
           // nearest of a sample is as good a target as the exact nearest, and search stays bounded.
           let eligible = 0;

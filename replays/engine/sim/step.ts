@@ -1,5 +1,6 @@
 import type { BattleEventBody } from '../../../shared/battle/events.js';
 import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
+import { VolleyBuilder } from '../../../shared/battle/volley.js';
 import { withRng, type Rng } from '../rng.js';
 import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
@@ -38,6 +39,8 @@ interface Ctx {
   index: Map<string, number>;
   rng: Rng;
   out: BattleEventBody[];
+  /** The step's volley when the battle sends shots as volleys (null: one unit:fire per shot). */
+  volley: VolleyBuilder | null;
 }
 
 // Per-world side grids, kept between steps so a step allocates no grid buffers.
@@ -57,7 +60,7 @@ function setStatusHot(ctx: Ctx, u: SimUnit, i: number, status: UnitStatus, reaso
   refresh(ctx.hot, u, i);
 }
 
-function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
+function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[], volleys: boolean): Ctx {
   const hot = hotOf(world);
   const n = hot.n;
   const { px, py, x0, y0, vx, vy, t0, living, tgt, active, side, reach: reachOf, expire, live } = hot;
@@ -76,6 +79,7 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[]): Ctx {
     index: unitIndex(world),
     rng,
     out,
+    volley: volleys ? new VolleyBuilder() : null,
   };
   let liveN = 0;
   let reach = 0;
@@ -259,15 +263,7 @@ function applyHit(
   damage: number,
   section: string | undefined,
 ): void {
-  const ev: Extract<BattleEventBody, { type: 'unit:fire' }> = {
-    type: 'unit:fire',
-    from: shooter,
-    to: target.id,
-    weapon,
-    hit,
-    shields: 0,
-    hull: 0,
-  };
+  let sectionNow: { id: string; shields: number } | undefined;
   if (hit && target.kind !== 'decoy') {
     target.lastHitT = ctx.t;
     const sec = section && target.sections ? target.sections.find((s) => s.id === section) : undefined;
@@ -276,17 +272,32 @@ function applyHit(
       // station's shields collapse with it.
       sec.shields = Math.max(0, sec.shields - damage);
       if (sec.shields === 0) target.shields = 0;
-      ev.section = { id: sec.id, shields: sec.shields };
+      sectionNow = { id: sec.id, shields: sec.shields };
     } else {
       const absorbed = Math.min(target.shields, damage);
       target.shields -= absorbed;
       target.hull = Math.max(0, target.hull - (damage - absorbed));
     }
   }
-  ev.shields = target.shields;
-  ev.hull = target.hull;
   refreshHealth(ctx.hot, target, j);
-  ctx.out.push(ev);
+  const v = ctx.volley;
+  if (v) {
+    // The volley takes the event's place at the step's first shot; later shots join it.
+    if (v.size === 0) ctx.out.push(v.body);
+    v.add(shooter, target.id, weapon, hit, target.shields, target.hull, sectionNow);
+  } else {
+    const ev: Extract<BattleEventBody, { type: 'unit:fire' }> = {
+      type: 'unit:fire',
+      from: shooter,
+      to: target.id,
+      weapon,
+      hit,
+      shields: target.shields,
+      hull: target.hull,
+    };
+    if (sectionNow) ev.section = sectionNow;
+    ctx.out.push(ev);
+  }
   if (target.hull <= 0 && ctx.hot.living[j] === 1) setStatusHot(ctx, target, j, 'destroyed', `destroyed by ${shooter}`);
 }
 
@@ -415,11 +426,15 @@ function advanceCounters(world: SimWorld, dtMs: number): void {
   }
 }
 
-/** Advance the world by dtMs; events describing what changed go to `out` (stamped by the caller). */
-export function step(world: SimWorld, dtMs: number, out: BattleEventBody[]): void {
+/**
+ * Advance the world by dtMs; events describing what changed go to `out` (stamped by the caller). With
+ * `volleys`, the step's shots go out as one unit:volley (at the place of its first shot) instead of a
+ * unit:fire each: the same dice, the same world.
+ */
+export function step(world: SimWorld, dtMs: number, out: BattleEventBody[], volleys = false): void {
   world.t += dtMs;
   const { state } = withRng(world.rng, (rng) => {
-    const ctx = buildCtx(world, rng, out);
+    const ctx = buildCtx(world, rng, out, volleys);
     navigate(ctx, dtMs);
     layMines(ctx, dtMs);
     fireWeapons(ctx, dtMs);

@@ -6,11 +6,13 @@ import { eventIndexAfter } from '../../../../shared/battle/seek.js';
 // the last few hundred ms with two binary searches.
 
 export type FireEvent = Extract<BattleEvent, { type: 'unit:fire' }>;
+/** Every shot of one step (battles that send volleys): drawn as its shots, one beam each. */
+export type VolleyEvent = Extract<BattleEvent, { type: 'unit:volley' }>;
 export type EffectEvent = Extract<BattleEvent, { type: 'effect' }>;
-export type FxEvent = FireEvent | EffectEvent;
+export type FxEvent = FireEvent | VolleyEvent | EffectEvent;
 
 export function isFx(ev: BattleEvent): ev is FxEvent {
-  return ev.type === 'unit:fire' || ev.type === 'effect';
+  return ev.type === 'unit:fire' || ev.type === 'unit:volley' || ev.type === 'effect';
 }
 
 export class FxIndex {
@@ -42,7 +44,7 @@ export class FxIndex {
     return this.events.length;
   }
 
-  /** Events with fromMs < t <= toMs, at most `limit` (the latest ones). */
+  /** Events with fromMs < t <= toMs, at most `limit` (the latest ones; a volley counts as one). */
   range(fromMs: number, toMs: number, limit = Infinity): FxEvent[] {
     const hi = eventIndexAfter(this.events, toMs);
     let lo = eventIndexAfter(this.events, fromMs);

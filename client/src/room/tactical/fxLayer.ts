@@ -2,7 +2,8 @@ import type { Unit, Vec2 } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
 import { ChunkedPath } from './chunkedPath.js';
 import { placeTextNear, type LabelPlacer } from './labels.js';
-import type { EffectEvent, FireEvent, FxEvent } from './fxIndex.js';
+import type { EffectEvent, FxEvent } from './fxIndex.js';
+import type { WeaponKind } from '../../../../shared/battle/types.js';
 import { BEAM_MS, EFFECT_COLOR, EFFECT_MS, WEAPON_COLOR, withAlpha } from './palette.js';
 
 // Weapons fire and effects. Both are keyed to playback time (so every browser in a room shows the
@@ -31,23 +32,19 @@ export function drawFx(
     if (!p) beams.set(key, (p = new ChunkedPath()));
     return p.next();
   };
-  let beamCount = 0;
   const effects: EffectEvent[] = [];
   for (let i = events.length - 1; i >= 0; i--) {
     const ev = events[i];
-    if (ev.type === 'effect') {
-      if (t - ev.t <= EFFECT_MS[ev.kind] * k && effects.length < 400) effects.push(ev);
-      continue;
-    }
-    const age = t - ev.t;
-    if (age > beamWindow || beamCount >= MAX_BEAMS) continue;
-    if (addBeam(cam, ev, units, t, age / beamWindow, path)) beamCount++;
+    if (ev.type === 'effect' && t - ev.t <= EFFECT_MS[ev.kind] * k && effects.length < 400) effects.push(ev);
   }
+  forEachShot(events, t, beamWindow, MAX_BEAMS, (from, to, weapon, hit, salt, f) =>
+    addBeam(cam, from, to, weapon, hit, salt, units, t, f, path),
+  );
   ctx.save();
   ctx.lineCap = 'round';
   for (const [key, p] of beams) {
     const [weapon, hit, fade, shape] = key.split('|');
-    const color = WEAPON_COLOR[weapon as FireEvent['weapon']] ?? '#ffffff';
+    const color = WEAPON_COLOR[weapon as WeaponKind] ?? '#ffffff';
     const alpha = (hit === '1' ? 0.95 : 0.32) * (1 - Number(fade) / 3);
     if (shape === 'dot') {
       ctx.fillStyle = withAlpha(color, alpha);
@@ -63,14 +60,55 @@ export function drawFx(
     drawEffect(ctx, cam, effects[i], (t - effects[i].t) / (EFFECT_MS[effects[i].kind] * k), labels);
 }
 
+/**
+ * The shots to draw at t, latest first: those younger than `window` ms, unit:fire and unit:volley alike, until
+ * `max` of them were drawn (`draw` returns false for a shot it did not draw, e.g. off screen). `salt` varies a
+ * miss's offset (the event's seq; seq + k for a volley's shot k); `f` is the shot's age as a fraction of `window`.
+ */
+export function forEachShot(
+  events: readonly FxEvent[],
+  t: number,
+  window: number,
+  max: number,
+  draw: (from: string, to: string, weapon: WeaponKind, hit: boolean, salt: number, f: number) => boolean,
+): void {
+  let n = 0;
+  for (let i = events.length - 1; i >= 0 && n < max; i--) {
+    const ev = events[i];
+    if (ev.type === 'effect') continue;
+    const age = t - ev.t;
+    if (age > window) continue;
+    const f = age / window;
+    if (ev.type === 'unit:fire') {
+      if (draw(ev.from, ev.to, ev.weapon, ev.hit, ev.seq, f)) n++;
+      continue;
+    }
+    for (let k = ev.from.length - 1; k >= 0 && n < max; k--) {
+      if (draw(ev.ids[ev.from[k]], ev.ids[ev.to[k]], ev.weapons[ev.weapon[k]], ev.hit[k] === 1, ev.seq + k, f)) n++;
+    }
+  }
+}
+
 function unitAt(u: Unit, t: number): Vec2 {
   const dt = (t - u.t0) / 1000;
   return { x: u.pos.x + u.vel.x * dt, y: u.pos.y + u.vel.y * dt };
 }
 
-function addBeam(cam: Camera, ev: FireEvent, units: Record<string, Unit>, t: number, f: number, path: (key: string) => Path2D): boolean {
-  const a = units[ev.from];
-  const b = units[ev.to];
+/** One shot's beam (or projectile); `salt` varies a miss's offset deterministically (the event's seq). */
+function addBeam(
+  cam: Camera,
+  from: string,
+  to: string,
+  weapon: WeaponKind,
+  hit: boolean,
+  salt: number,
+  units: Record<string, Unit>,
+  t: number,
+  f: number,
+  path: (key: string) => Path2D,
+): boolean {
+  const a = units[from];
+  const b = units[to];
   if (!a || !b) return false;
   const pa = unitAt(a, t);
   const pb = unitAt(b, t);
@@ -79,25 +117,25 @@ function addBeam(cam: Camera, ev: FireEvent, units: Record<string, Unit>, t: num
   let bx = cam.toScreenX(pb.x);
   let by = cam.toScreenY(pb.y);
   if (Math.max(ax, bx) < 0 || Math.min(ax, bx) > cam.width || Math.max(ay, by) < 0 || Math.min(ay, by) > cam.height) return false;
-  if (!ev.hit) {
+  if (!hit) {
     // A miss passes beside the target: offset the end point sideways, deterministically by seq.
     const dx = bx - ax;
     const dy = by - ay;
     const len = Math.hypot(dx, dy) || 1;
-    const off = (ev.seq % 2 ? 1 : -1) * (6 + (ev.seq % 5));
+    const off = (salt % 2 ? 1 : -1) * (6 + (salt % 5));
     bx += (-dy / len) * off;
     by += (dx / len) * off;
   }
   const fade = Math.min(2, Math.floor(f * 3));
-  if (ev.weapon === 'torpedo' || ev.weapon === 'plasma') {
+  if (weapon === 'torpedo' || weapon === 'plasma') {
     // Projectiles travel: a dot from shooter to target over the beam lifetime.
     const x = ax + (bx - ax) * f;
     const y = ay + (by - ay) * f;
-    const p = path(`${ev.weapon}|${ev.hit ? 1 : 0}|0|dot`);
+    const p = path(`${weapon}|${hit ? 1 : 0}|0|dot`);
     p.moveTo(x + 2, y);
     p.arc(x, y, 2, 0, Math.PI * 2);
   } else {
-    const p = path(`${ev.weapon}|${ev.hit ? 1 : 0}|${fade}|line`);
+    const p = path(`${weapon}|${hit ? 1 : 0}|${fade}|line`);
     p.moveTo(ax, ay);
     p.lineTo(bx, by);
   }
