@@ -237,6 +237,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
         compiledMs: m?.compiledMs ?? null,
         complete: m?.complete ?? null,
         bounds,
+        decodedOffThread: browserSegments().delivered,
       };
     },
     get stateBranchId() {

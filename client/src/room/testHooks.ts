@@ -35,6 +35,8 @@ export interface WardroomHooks {
     compiledMs: number | null;
     complete: boolean | null;
     bounds: [number, number][];
+    /** Segments fetched and parsed by the page's segment worker (client/src/segments), any branch. */
+    decodedOffThread: number;
   };
   /** The branch the drawn world belongs to. */
   readonly stateBranchId: string | null;

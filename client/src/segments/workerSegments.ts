@@ -22,6 +22,8 @@ export class WorkerSegments implements SegmentSource {
   private failed = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Segments the worker delivered (tests check the world really arrives off the main thread). */
+  delivered = 0;
 
   constructor(private readonly http: Api = sameOrigin) {}
 
@@ -68,6 +70,7 @@ export class WorkerSegments implements SegmentSource {
     else for (const ev of m.events) p.events.push(ev);
     if (p.head && p.events.length >= p.head.eventCount) {
       this.pending.delete(m.id);
+      this.delivered++;
       p.resolve({ ...p.head.head, events: p.events });
     }
   }
