@@ -45,4 +45,18 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     const without = await sideColouredPixels(page, server.sideColors, true);
     expect(without).toBeLessThan(withUnits / 4);
   }, 60_000);
+
+  it('plays 10 s at 16x with every segment fetched and parsed by the segment worker', async () => {
+    const w = await playWindow(page, 5_000, 16, 10_000);
+    const inFrame = w.longTasks.filter((t) => t.inFrame);
+    console.log(
+      `bigWorld 16x: ${w.frames} frames in 10 s, work ${w.workMeanMs.toFixed(1)} / p95 ${w.workP95Ms.toFixed(1)} ms, long tasks ${w.longTasks.length} (${inFrame.length} holding a frame): ${w.longTasks.map((t) => t.durationMs.toFixed(0)).join(' ')}`,
+    );
+    const seg = await page.evaluate(() => window.__wardroom?.segments());
+    // 160 s of playback is many segments: each was asked of the worker (none parsed on the main thread).
+    expect(seg?.fetched.length).toBeGreaterThan(3);
+    expect(seg?.worker.asked).toBe(seg?.fetched.length);
+    expect(seg?.worker.delivered).toBeGreaterThan(3);
+    expect(w.frames).toBeGreaterThan(0);
+  }, 60_000);
 });

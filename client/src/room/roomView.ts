@@ -237,7 +237,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
         compiledMs: m?.compiledMs ?? null,
         complete: m?.complete ?? null,
         bounds,
-        decodedOffThread: browserSegments().delivered,
+        worker: { asked: browserSegments().asked, delivered: browserSegments().delivered },
       };
     },
     get stateBranchId() {

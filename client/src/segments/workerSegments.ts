@@ -22,7 +22,8 @@ export class WorkerSegments implements SegmentSource {
   private failed = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** Segments the worker delivered (tests check the world really arrives off the main thread). */
+  /** Segments asked of the worker, and delivered by it (tests check the world really arrives off the main thread). */
+  asked = 0;
   delivered = 0;
 
   constructor(private readonly http: Api = sameOrigin) {}
@@ -41,6 +42,7 @@ export class WorkerSegments implements SegmentSource {
     const get: SegmentGet = { type: 'get', id: this.nextId++, battleId, branchId, index, room: opts.room, hash: opts.hash };
     return new Promise((resolve, reject) => {
       this.pending.set(get.id, { get, resolve, reject, head: null, events: [] });
+      this.asked++;
       worker.postMessage(get);
     });
   }
