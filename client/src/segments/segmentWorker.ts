@@ -15,12 +15,12 @@ const api = createApi(scope.location.origin);
 async function get(m: SegmentGet): Promise<void> {
   try {
     const seg = await api.getSegment(m.battleId, m.branchId, m.index, { room: m.room, hash: m.hash });
-    const { events, ...head } = seg;
+    const { events, ...rest } = seg;
     const rows = Float64Array.from(seg.start.units.rows);
-    head.start = { ...seg.start, units: { ...seg.start.units, rows } };
-    scope.postMessage({ type: 'head', id: m.id, head, eventCount: events.length }, [rows.buffer]);
+    const head = JSON.stringify({ ...rest, start: { ...seg.start, units: { ...seg.start.units, rows: [] } } });
+    scope.postMessage({ type: 'head', id: m.id, head, rows, eventCount: events.length }, [rows.buffer]);
     for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE)
-      scope.postMessage({ type: 'events', id: m.id, events: events.slice(i, i + EVENTS_PER_MESSAGE) });
+      scope.postMessage({ type: 'events', id: m.id, events: JSON.stringify(events.slice(i, i + EVENTS_PER_MESSAGE)) });
   } catch (err) {
     const e = err instanceof HttpError ? err : null;
     scope.postMessage({

@@ -2,7 +2,7 @@ import type { BattleEvent } from '../../../shared/battle/events.js';
 import type { BranchManifest, SegmentPayload } from '../../../shared/battle/segments.js';
 import type { SegmentSource } from '../../lib/segmentWorld.js';
 import { type Api, api as sameOrigin, HttpError } from '../api.js';
-import type { SegmentGet, SegmentHead, SegmentReply } from './segmentWire.js';
+import type { SegmentGet, SegmentReply } from './segmentWire.js';
 
 // The browser's segment source: manifests (small) through the API client, segments through a worker that
 // fetches and parses them (segmentWorker.ts), so a big battle's segments never hold the main thread for long.
@@ -13,7 +13,8 @@ interface Pending {
   get: SegmentGet;
   resolve: (seg: SegmentPayload) => void;
   reject: (err: Error) => void;
-  head: SegmentHead | null;
+  head: Omit<SegmentPayload, 'events'> | null;
+  eventCount: number;
   events: BattleEvent[];
 }
 
@@ -41,7 +42,7 @@ export class WorkerSegments implements SegmentSource {
     if (!worker) return this.http.getSegment(battleId, branchId, index, opts);
     const get: SegmentGet = { type: 'get', id: this.nextId++, battleId, branchId, index, room: opts.room, hash: opts.hash };
     return new Promise((resolve, reject) => {
-      this.pending.set(get.id, { get, resolve, reject, head: null, events: [] });
+      this.pending.set(get.id, { get, resolve, reject, head: null, eventCount: 0, events: [] });
       this.asked++;
       worker.postMessage(get);
     });
@@ -68,12 +69,16 @@ export class WorkerSegments implements SegmentSource {
       p.reject(new HttpError(m.status, m.code, m.message));
       return;
     }
-    if (m.type === 'head') p.head = m;
-    else for (const ev of m.events) p.events.push(ev);
-    if (p.head && p.events.length >= p.head.eventCount) {
+    if (m.type === 'head') {
+      const head = JSON.parse(m.head) as Omit<SegmentPayload, 'events'>;
+      head.start.units.rows = m.rows;
+      p.head = head;
+      p.eventCount = m.eventCount;
+    } else for (const ev of JSON.parse(m.events) as BattleEvent[]) p.events.push(ev);
+    if (p.head && p.events.length >= p.eventCount) {
       this.pending.delete(m.id);
       this.delivered++;
-      p.resolve({ ...p.head.head, events: p.events });
+      p.resolve({ ...p.head, events: p.events });
     }
   }
 
