@@ -1,10 +1,11 @@
-import { applyEvents } from '../../shared/battle/reducer.js';
+import { foldInto } from '../../shared/battle/reducer.js';
 import { segmentIndexAt, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
 
 // The world of one branch from its segments (docs/protocol.md, "Segments"): no socket involved.
 // The manifest says which segments exist; the segment at the play head is fetched, its packed start
-// state unpacked, and its events folded up to the head with the shared reducer. Playing forward
+// state unpacked, and its events folded up to the head with the shared reducer (in place: a returned world is
+// the cursor's own and changes with the next call; each call returns a new top-level object). Playing forward
 // folds only new events and carries the state across segment boundaries (the end of k is the start
 // of k+1, by the format's contract); a step back refolds from the segment's start. While playing, the
 // next segments due within `prefetchWallMs` of wall time at the current rate are fetched ahead; a
@@ -42,7 +43,6 @@ export interface Motion {
 
 interface Held {
   payload: SegmentPayload;
-  start: WorldState | null;
 }
 
 const RETRY_MS = 1000;
@@ -152,18 +152,19 @@ export class SegmentWorld {
     if (c && c.index === k - 1) {
       // Crossing a boundary forward: finish the previous segment, then carry its end state over.
       const prev = this.held.get(k - 1);
-      if (prev && c.applied < prev.payload.events.length) c.state = applyEvents(c.state, prev.payload.events.slice(c.applied));
+      if (prev && c.applied < prev.payload.events.length) c.state = foldInto(c.state, prev.payload.events.slice(c.applied));
       c = prev ? { index: k, applied: 0, ms: seg.payload.startMs, state: c.state } : null;
     }
     if (!c || c.index !== k || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
-      seg.start ??= unpackWorld(seg.payload.start);
-      c = { index: k, applied: 0, ms: seg.payload.startMs, state: seg.start };
+      // A fresh world from the packed start, owned by the cursor alone: folding then updates its units in place
+      // (foldInto), with no copy of a 20,000-unit map per frame. A step back unpacks again.
+      c = { index: k, applied: 0, ms: seg.payload.startMs, state: unpackWorld(seg.payload.start) };
     }
-    // Fold the due run as one batch (applyEvents copies the unit map once per batch).
+    // Fold the due run as one batch.
     let end = c.applied;
     while (end < events.length && events[end].t <= ms) end++;
     if (end > c.applied) {
-      c.state = applyEvents(c.state, events.slice(c.applied, end));
+      c.state = foldInto(c.state, events.slice(c.applied, end));
       c.applied = end;
     }
     c.ms = ms;
@@ -192,7 +193,7 @@ export class SegmentWorld {
       .then((payload) => {
         if (this.disposed) return;
         this.failedAt.delete(k);
-        this.held.set(k, { payload, start: null });
+        this.held.set(k, { payload });
         this.evict(k);
         this.o.onSegment?.(payload);
         this.o.onChange?.('segment');

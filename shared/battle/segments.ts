@@ -63,8 +63,8 @@ export interface PackedUnits {
   ids: string[];
   strings: string[];
   weapons: Weapon[][];
-  /** ids.length rows of UNIT_COLUMNS.length numbers, flattened. */
-  rows: number[];
+  /** ids.length rows of UNIT_COLUMNS.length numbers, flattened (a Float64Array once a browser worker decoded it). */
+  rows: number[] | Float64Array;
   /** Shield sections by unit index (stations only). */
   sections: Record<number, ShieldSection[]>;
 }

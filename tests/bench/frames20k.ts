@@ -1,6 +1,7 @@
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium.js';
 import { serveFramePage } from './frames/bundle.js';
+import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './frames/traceCpu.js';
 import type { FrameBenchMode, FrameBenchResult } from './frames/page.js';
 import type { Row } from './stats.js';
 
@@ -49,9 +50,17 @@ export async function benchFramesRoom(): Promise<Row[]> {
   const server = await bootBigWorld();
   try {
     const page = await openBigRoom(browser, server);
-    const w = await playWindow(page, 5_000, 16, 10_000);
+    // Traced too: on a shared machine wall times stretch, the page's own thread time does not.
+    let cpu: TraceCpu | null = null;
+    const w = await playWindow(page, 5_000, 16, 10_000, {
+      start: () => browser.startTracing(page, { categories: CPU_TRACE_CATEGORIES }),
+      stop: async () => {
+        cpu = mainThreadCpu((await browser.stopTracing()).toString('utf8'));
+      },
+    });
     const inFrame = w.longTasks.filter((t) => t.inFrame);
     const longest = (ts: { durationMs: number }[]) => (ts.length ? Math.max(...ts.map((t) => t.durationMs)) : 0);
+    const c = cpu as TraceCpu | null;
     return [
       {
         bench: `room frame work at 16x, Fit (${w.renderer})`,
@@ -60,6 +69,17 @@ export async function benchFramesRoom(): Promise<Row[]> {
         unit: 'ms',
         note: `p95 ${w.workP95Ms.toFixed(1)} ms, max ${w.workMaxMs.toFixed(1)} ms (fold ${w.foldMeanMs.toFixed(1)} ms), ${w.frames} frames in 10 s, rAF interval ${w.intervalMeanMs.toFixed(1)} ms; long tasks ${w.longTasks.length} (longest ${longest(w.longTasks).toFixed(0)} ms), holding a frame ${inFrame.length} (longest ${longest(inFrame).toFixed(0)} ms)`,
       },
+      ...(c
+        ? [
+            {
+              bench: 'room frame main-thread CPU at 16x, Fit (trace thread time)',
+              battle: `${BIG_WORLD} ${w.units}`,
+              value: c.frameCpuMeanMs,
+              unit: 'ms',
+              note: `p50 ${c.frameCpuP50Ms.toFixed(1)}, p95 ${c.frameCpuP95Ms.toFixed(1)}, max ${c.frameCpuMaxMs.toFixed(1)} ms over ${c.frames} frames; main-thread tasks over 50 ms of CPU ${c.tasksOver50Cpu} (longest ${c.longestTaskCpuMs.toFixed(0)} ms); workers ${c.workerCpuMs.toFixed(0)} ms CPU`,
+            },
+          ]
+        : []),
     ];
   } finally {
     await browser.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js';
-import { applyEvent, applyEvents } from '../../shared/battle/reducer.js';
+import { applyEvent, applyEvents, foldInto } from '../../shared/battle/reducer.js';
 import { emptyWorld, positionAt, strengthBySide, type WorldState } from '../../shared/battle/state.js';
 import { compileBattle } from '../../replays/engine/compiler.js';
 import { skirmish } from '../fixtures/skirmish.js';
@@ -93,5 +93,21 @@ describe('reducer', () => {
     let seq = mid;
     for (const ev of tl.events.slice(100)) seq = applyEvent(seq, ev);
     expect(applyEvents(mid, tl.events.slice(100))).toEqual(seq);
+  });
+
+  it('folding in place (foldInto) gives the same worlds, keeps the unit map until units are added, and never writes an event', () => {
+    const tl = compileBattle(skirmish).timeline;
+    // The events frozen: a spawned unit written in place would throw.
+    const events = tl.events.map((ev) => deepFreeze(structuredClone(ev)));
+    let own = structuredClone(applyEvents(emptyWorld(), events.slice(0, 50)));
+    for (let i = 50; i < events.length; i += 37) {
+      const batch = events.slice(i, i + 37);
+      const before = own.units;
+      const next = foldInto(own, batch);
+      expect(next).not.toBe(own);
+      expect(next).toEqual(applyEvents(emptyWorld(), events.slice(0, i + batch.length)));
+      expect(next.units === before).toBe(!batch.some((ev) => ev.type === 'unit:spawn'));
+      own = next;
+    }
   });
 });

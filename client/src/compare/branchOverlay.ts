@@ -6,7 +6,7 @@ import { RATES } from '../room/timeline/timelineBar.js';
 import { at, describeChoice, outcomeText } from './describe.js';
 import type { BranchManifest } from '../../../shared/battle/segments.js';
 import { SegmentWorld } from '../../lib/segmentWorld.js';
-import { api } from '../api.js';
+import { browserSegments } from '../segments/workerSegments.js';
 import { LocalClock, type PositionSource } from './localClock.js';
 import { outcomeRows } from './outcomeDiff.js';
 import { firstDifferenceFromSegments } from './segmentDiff.js';
@@ -106,7 +106,10 @@ export class BranchOverlay {
     this.source = o.mode === 'preview' ? 'room' : 'local';
     this.panes = o.panes.map((spec, i) => {
       const view = new TacticalView();
-      const world = new SegmentWorld(api, o.battle.id, spec.branchId, { room: o.roomId, onSegment: (seg) => view.fx.add(seg.events) });
+      const world = new SegmentWorld(browserSegments(), o.battle.id, spec.branchId, {
+        room: o.roomId,
+        onSegment: (seg) => view.fx.add(seg.events),
+      });
       view.fx.reset(spec.branchId);
       return {
         spec,

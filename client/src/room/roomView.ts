@@ -9,6 +9,7 @@ import { must, permissions } from './roomHandle.js';
 import { TacticalView } from './tactical/tacticalView.js';
 import { FrameMeter, unitPositionsAt } from './testHooks.js';
 import { TimelineBar } from './timeline/timelineBar.js';
+import { browserSegments } from '../segments/workerSegments.js';
 import type { BranchManifest } from '../../../shared/battle/segments.js';
 import type { BattleInfo } from '../../../shared/battle/timeline.js';
 import { RoomClient, type Delivery } from '../../lib/roomClient.js';
@@ -36,6 +37,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     instructorKey,
     clientId: clientId(),
     delivery: route.delivery ?? 'segments',
+    segments: browserSegments(),
   });
 
   const tactical = new TacticalView();
@@ -235,6 +237,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
         compiledMs: m?.compiledMs ?? null,
         complete: m?.complete ?? null,
         bounds,
+        worker: { asked: browserSegments().asked, delivered: browserSegments().delivered },
       };
     },
     get stateBranchId() {

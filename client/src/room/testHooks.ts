@@ -35,6 +35,8 @@ export interface WardroomHooks {
     compiledMs: number | null;
     complete: boolean | null;
     bounds: [number, number][];
+    /** Segments asked of the page's segment worker (client/src/segments) and delivered by it, any branch. */
+    worker: { asked: number; delivered: number };
   };
   /** The branch the drawn world belongs to. */
   readonly stateBranchId: string | null;

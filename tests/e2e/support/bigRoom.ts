@@ -129,8 +129,17 @@ export async function openBigRoom(browser: Browser, server: BigWorldServer): Pro
   return page;
 }
 
-/** Seek to `atMs`, play at `rate`, skip the first frame after play, then record `windowMs` of playback. */
-export async function playWindow(page: Page, atMs: number, rate: number, windowMs: number): Promise<PlayWindow> {
+/**
+ * Seek to `atMs`, play at `rate`, skip the first frame after play, then record `windowMs` of playback.
+ * `around` runs from the first counted frame to the end of the window (a benchmark's trace).
+ */
+export async function playWindow(
+  page: Page,
+  atMs: number,
+  rate: number,
+  windowMs: number,
+  around?: { start(): Promise<void>; stop(): Promise<void> },
+): Promise<PlayWindow> {
   const v0 = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
   await clickScrubberAt(page, atMs);
   await waitClockVersion(page, v0 + 1, 30_000);
@@ -157,7 +166,9 @@ export async function playWindow(page: Page, atMs: number, rate: number, windowM
         ),
       ),
   );
+  await around?.start();
   await page.waitForTimeout(windowMs);
+  await around?.stop();
   return page.evaluate(() => {
     const w = window as unknown as { __lt: { s: number; d: number }[]; __frames: number[]; __mark: number };
     const frames = w.__frames;

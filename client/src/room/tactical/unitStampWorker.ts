@@ -1,4 +1,4 @@
-import { HEADINGS, mask } from './stampLayer.js';
+import { type RowSpan, stamp, WedgeMasks } from './wedgeStamp.js';
 
 // The stamped ship wedges of a big battle, drawn on a worker into the unit canvas (an OffscreenCanvas
 // stacked over the tactical canvas), so the main thread only packs positions: at 20,000 units stamping
@@ -44,7 +44,7 @@ let px = new Uint32Array(0);
 /** Rows written last frame: cleared and re-put this frame, so the layer stays transparent elsewhere. */
 let prevLo = Infinity;
 let prevHi = -Infinity;
-const masks = new Map<number, Int16Array>();
+const masks = new WedgeMasks();
 
 function draw(m: StampFrameMessage): void {
   if (!canvas) return;
@@ -61,34 +61,12 @@ function draw(m: StampFrameMessage): void {
   }
   if (!ctx || !image) return;
   const { w, h, ratio: k, geo, color } = m;
-  let lo = Infinity;
-  let hi = -Infinity;
-  let lastKey = -1;
-  let mk: Int16Array | undefined;
+  const rows: RowSpan = { lo: Infinity, hi: -Infinity };
   for (let u = 0; u < m.count; u++) {
     const o = u * 4;
-    const sp = Math.max(1, Math.round(geo[o + 2] * k * 2) / 2);
-    let hb = Math.round((geo[o + 3] / (Math.PI * 2)) * HEADINGS) % HEADINGS;
-    if (hb < 0) hb += HEADINGS;
-    const key = sp * 1024 + hb;
-    if (key !== lastKey) {
-      mk = masks.get(key);
-      if (!mk) masks.set(key, (mk = mask(sp, hb)));
-      lastKey = key;
-    }
-    const cx = Math.round(geo[o] * k);
-    const cy = Math.round(geo[o + 1] * k);
-    const word = color[u];
-    const msk = mk as Int16Array;
-    for (let i = 0; i < msk.length; i += 2) {
-      const xx = cx + msk[i];
-      const yy = cy + msk[i + 1];
-      if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-      px[yy * w + xx] = word;
-      if (yy < lo) lo = yy;
-      if (yy > hi) hi = yy;
-    }
+    stamp(px, w, h, Math.round(geo[o] * k), Math.round(geo[o + 1] * k), masks.get(geo[o + 2] * k, geo[o + 3]), color[u], rows);
   }
+  const { lo, hi } = rows;
   // putImageData replaces pixels: the union of last frame's rows and this frame's covers every change.
   const y0 = Math.max(0, Math.min(lo, prevLo));
   const y1 = Math.min(h - 1, Math.max(hi, prevHi));

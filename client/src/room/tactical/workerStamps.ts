@@ -1,4 +1,4 @@
-import { packHex } from './stampLayer.js';
+import { ColorWords } from './wedgeStamp.js';
 import type { StampDoneMessage, StampFrameMessage, StampInitMessage } from './unitStampWorker.js';
 
 // Main-thread side of the off-thread unit layer (unitStampWorker.ts): a canvas of its own, stacked over the
@@ -27,9 +27,7 @@ export class WorkerStamps implements WedgeSink {
   private cur: Buffers | null = null;
   private scratch: Buffers = { geo: new Float32Array(0), color: new Uint32Array(0) };
   private sending = false;
-  private colors = new Map<string, number | null>();
-  private lastColor = '';
-  private lastWord: number | null | undefined;
+  private colors = new ColorWords();
   private w = 0;
   private h = 0;
   private ratio = 1;
@@ -97,11 +95,8 @@ export class WorkerStamps implements WedgeSink {
   }
 
   push(x: number, y: number, s: number, heading: number, color: string): boolean {
-    let word = color === this.lastColor ? this.lastWord : this.colors.get(color);
-    if (word === undefined) this.colors.set(color, (word = packHex(color)));
+    const word = this.colors.word(color);
     if (word === null) return false;
-    this.lastColor = color;
-    this.lastWord = word;
     let b = this.cur as Buffers;
     if (this.count >= b.color.length) b = this.grow(b);
     const o = this.count * 4;
