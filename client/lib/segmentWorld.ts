@@ -132,6 +132,26 @@ export class SegmentWorld {
     return this.cursor!.state;
   }
 
+  // ---- segments obtained without a fetch (a fork's first segment from its parent's: client/lib/forkSeed.ts) ----
+
+  /** Segment `index` as held: its payload and its start state if unpacked (or carried over) yet. */
+  peek(index: number): Readonly<Held> | undefined {
+    return this.held.get(index);
+  }
+
+  /**
+   * Hold a segment this world did not fetch (the same payload the server would send for it). `start`: its start
+   * state already unpacked elsewhere (immutable, so shared). Ignored when held already or not in the manifest.
+   */
+  adopt(payload: SegmentPayload, start: WorldState | null = null): void {
+    const k = payload.index;
+    if (this.disposed || this.held.has(k) || !this._manifest?.segments[k]) return;
+    this.held.set(k, { payload, start });
+    this.evict(k);
+    this.o.onSegment?.(payload);
+    this.o.onChange?.('segment');
+  }
+
   dispose(): void {
     this.disposed = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
@@ -154,6 +174,8 @@ export class SegmentWorld {
       const prev = this.held.get(k - 1);
       if (prev && c.applied < prev.payload.events.length) c.state = applyEvents(c.state, prev.payload.events.slice(c.applied));
       c = prev ? { index: k, applied: 0, ms: seg.payload.startMs, state: c.state } : null;
+      // The state carried over is segment k's start (the format's contract): kept, so nothing unpacks it again.
+      if (c) seg.start ??= c.state;
     }
     if (!c || c.index !== k || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
       seg.start ??= unpackWorld(seg.payload.start);

@@ -8,6 +8,7 @@ import {
   BranchCatalog,
   BranchNotFoundError,
   DecisionError,
+  prepareResume,
   type Compilation,
 } from '../../replays/index.js';
 import { viewOfCompilation, viewOfTimeline, type SegmentBuilder } from './segments/builder.js';
@@ -82,6 +83,36 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   /** Compile every battle's history up front, and encode its segments, so the first visitor does not wait. */
   async warm(): Promise<void> {
     for (const def of battles) this.segmenter.complete((await this.catalog.history(def.info.id)).timeline);
+    this.prepareResumes();
+  }
+
+  private preparing = false;
+
+  /**
+   * In idle time, copy ahead the run state of every compiled history's checkpoints (replays/engine/compiler.ts,
+   * prepareResume): the next fork from history at that decision starts without copying a 20,000-unit world,
+   * which was most of its time to the first segment. One checkpoint per turn of the event loop, and only while no
+   * compile runs or waits (a fork's own simulation goes first); a fork that took a copy triggers the refill when
+   * it completes. Histories only: they are pinned and most forks start there (one copy per decision: at 20,000
+   * units ~15-25 MB each).
+   */
+  private prepareResumes(): void {
+    if (this.preparing) return;
+    this.preparing = true;
+    void (async () => {
+      try {
+        for (const def of battles) {
+          const h = this.catalog.compiledHistory(def.info.id);
+          for (const cp of h ? Object.values(h.checkpoints) : []) {
+            await yieldToLoop();
+            if (this.gate.running > 0 || this.gate.waiting > 0) return; // busy: the next completion retries
+            prepareResume(cp);
+          }
+        }
+      } finally {
+        this.preparing = false;
+      }
+    })();
   }
 
   async listBattles(): Promise<BattleInfo[]> {
@@ -146,7 +177,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // Synchronous from here to the set: a second ask for the same fork joins this run.
       run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline));
       this.inflight.set(key, run);
-      const done = () => this.inflight.delete(key);
+      const done = () => {
+        this.inflight.delete(key);
+        this.prepareResumes(); // refill the copy this fork may have taken
+      };
       run.done.then(done, done);
     }
     if (onStarted) onStarted(await run.started);

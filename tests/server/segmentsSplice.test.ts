@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { battles, getBattle, historicalChoice, BranchCatalog } from '../../replays/index.js';
-import { buildSegment } from '../../shared/battle/segments.js';
+import { buildSegment, forkPointSegment, type SegmentPayload } from '../../shared/battle/segments.js';
 import { viewOfCompilation, viewOfTimeline, type BranchView } from '../../server/timelines/segments/builder.js';
 import { encodeSegment, type EncodedSegment } from '../../server/timelines/segments/encode.js';
 import { Segmenter } from '../../server/timelines/segments/Segmenter.js';
@@ -50,6 +51,17 @@ describe('fork segments reuse the parent start state', () => {
       expect(own.info).toEqual(scratch.info);
       expect(Buffer.from(gunzipSync(own.gzip)).equals(Buffer.from(gunzipSync(scratch.gzip)))).toBe(true);
       expect(m.segments.at(-1)).toEqual(scratch.info);
+      // A client holding the parent's segment over that range makes this one itself from the manifest's forkEvents
+      // (client/lib/forkSeed.ts): the same payload, byte for byte.
+      expect(m.forkEvents?.length).toBeGreaterThan(0);
+      const parentSeg = JSON.parse(
+        JSON.stringify(buildSegment({ battleId }, history.events, history.keyframes, own.info.index, own.info.startMs, fork.atMs)),
+      ) as SegmentPayload;
+      const made = forkPointSegment(parentSeg, m);
+      expect(made).not.toBeNull();
+      expect(createHash('sha256').update(JSON.stringify(made)).digest('hex')).toBe(own.info.hash);
+      // Another range does not line up.
+      expect(forkPointSegment({ ...parentSeg, startMs: parentSeg.startMs - 1 }, m)).toBeNull();
       // Encoded again (a cache dropped it): spliced again, same bytes.
       expect(b.rebuild(view(c), own.info.index)?.info.hash).toBe(scratch.info.hash);
       expect(segmenter.startStateReuses).toBe(before + 2);

@@ -2,6 +2,7 @@ import type { BattleEvent } from '../../../shared/battle/events.js';
 import { eventIndexAfter } from '../../../shared/battle/seek.js';
 import {
   buildSegment,
+  forkEventsOf,
   segmentEnd,
   strengthSeries,
   DEFAULT_SEGMENT_MS,
@@ -158,7 +159,7 @@ export class SegmentBuilder {
 
   private manifestOf(view: BranchView): BranchManifest {
     const f = view.final;
-    return {
+    const m: BranchManifest = {
       battleId: view.battleId,
       branchId: view.branchId,
       parentBranchId: view.parentBranchId,
@@ -175,5 +176,8 @@ export class SegmentBuilder {
       eventsSha256: f ? f.eventsSha256 : null,
       strength: f ? strengthSeries(view.events, f.durationMs) : null,
     };
+    // Once the fork point is compiled (a fork's builder starts there): its own events at that instant.
+    const forkEvents = view.fork && view.compiledMs >= view.fork.atMs ? forkEventsOf(view.events, view.fork) : undefined;
+    return forkEvents ? { ...m, forkEvents } : m;
   }
 }
