@@ -8,6 +8,7 @@ import {
   BranchCatalog,
   BranchNotFoundError,
   DecisionError,
+  hasPreparedResume,
   prepareResume,
   type Compilation,
 } from '../../replays/index.js';
@@ -104,6 +105,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         for (const def of battles) {
           const h = this.catalog.compiledHistory(def.info.id);
           for (const cp of h ? Object.values(h.checkpoints) : []) {
+            if (hasPreparedResume(cp)) continue;
             await yieldToLoop();
             if (this.gate.running > 0 || this.gate.waiting > 0) return; // busy: the next completion retries
             prepareResume(cp);
@@ -261,6 +263,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   }
 
   private async manifestOf(tl: Timeline): Promise<BranchManifest> {
+    if (tl.parentBranchId === null) this.prepareResumes(); // a history compiled on first use (COMPILE_ON_START=false)
     const known = this.segmenter.peek(tl.battleId, tl.branchId)?.manifest;
     return known?.complete ? known : this.segmenter.complete(tl, await this.parentManifest(tl));
   }
