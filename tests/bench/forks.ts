@@ -178,7 +178,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         w.dispose();
         wOn.dispose();
         // A client holding nothing of the fork (another browser): the fork-point segment fetched, parsed, unpacked.
-        const c = await coldFrame(url, battleId, br.branchId, br.fork!.atMs, (await http.getManifest(battleId, br.branchId)) as BranchManifest);
+        const c = await coldFrame(
+          url,
+          battleId,
+          br.branchId,
+          br.fork!.atMs,
+          (await http.getManifest(battleId, br.branchId)) as BranchManifest,
+        );
         cold.push(c.fetch + c.parse + c.fold);
         coldSteps.fetch.push(c.fetch);
         coldSteps.parse.push(c.parse);
