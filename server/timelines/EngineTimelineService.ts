@@ -27,6 +27,8 @@ interface InFlight {
   /** Encode a built segment again; null if not built. */
   rebuild(index: number): EncodedSegment | null;
   started: Promise<BranchManifest>;
+  /** `fn` runs synchronously when the fork-point segment is listed (at once if it is already): the ack. */
+  whenStarted(fn: (m: BranchManifest) => void): void;
   done: Promise<Timeline>;
   /** Resolves once segment `index` is built (or the branch is complete). */
   waitFor(index: number): Promise<void>;
@@ -185,7 +187,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       };
       run.done.then(done, done);
     }
-    if (onStarted) onStarted(await run.started);
+    if (onStarted) run.whenStarted(onStarted);
     return run.done;
   }
 
@@ -199,8 +201,17 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const S = this.segmenter.segmentMs;
     const view = viewOfCompilation;
     const built = () => builder?.manifest?.segments.length ?? 0;
-    let started!: (m: BranchManifest) => void;
-    const startedP = new Promise<BranchManifest>((resolve) => (started = resolve));
+    let resolveStarted!: (m: BranchManifest) => void;
+    const startedP = new Promise<BranchManifest>((resolve) => (resolveStarted = resolve));
+    // Synchronous listeners: the ack is posted while the worker goes on compressing the segment (Segmenter.advance).
+    let startedWith: BranchManifest | null = null;
+    const onStart: ((m: BranchManifest) => void)[] = [];
+    const started = (m: BranchManifest) => {
+      if (startedWith) return;
+      startedWith = m;
+      resolveStarted(m);
+      for (const fn of onStart.splice(0)) fn(m);
+    };
     let waiters: { index: number; resolve: () => void }[] = [];
     let over = false;
     const wake = () => {
@@ -216,7 +227,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // Then each step simulates to the next planned boundary: right after the fork point the ramp's short
       // segments (1, 2, 4 s), so the play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
       for (let target = c.compiledMs; c.advanceTo(target); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
-        const manifest = this.segmenter.advance(b, view(c));
+        const manifest = this.segmenter.advance(b, view(c), (m) => {
+          if (b.builtMs >= forkMs) started(m);
+        });
         if (b.builtMs >= forkMs) started(manifest);
         wake();
         // Let other requests (and other forks) in between segments.
@@ -244,6 +257,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       manifest: () => builder?.manifest ?? null,
       rebuild: (index) => (comp && builder ? builder.rebuild(view(comp), index) : null),
       started: startedP,
+      whenStarted: (fn) => (startedWith ? fn(startedWith) : void onStart.push(fn)),
       done,
       waitFor: (index) => (over || index < built() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ index, resolve }))),
     };
