@@ -110,10 +110,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
   try {
     for (const def of battles) {
       const battleId = def.info.id;
-      const historyId = ((await (await fetch(`${url}/api/battles/${battleId}`)).json()) as { timeline: { branchId: string } }).timeline
-        .branchId;
-      // Warm both processes' histories (a server compiles them at startup).
-      for (const u of [url, urlB]) await fetch(`${u}/api/battles/${battleId}/branches/${historyId}/manifest`);
+      // Warm both processes' histories (a server compiles them at startup): in-process calls, since on a loaded
+      // machine a 20,000-unit history (compile + segments) outlasts fetch's 300 s header timeout.
+      const historyId = (await a.rooms.timelines.service.canonicalBranchId(battleId)) as string;
+      await Promise.all([a.segments.manifest(battleId, historyId), b.segments.manifest(battleId, historyId)]);
       const res = await fetch(`${url}/api/rooms`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
