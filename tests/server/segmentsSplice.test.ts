@@ -69,6 +69,40 @@ describe('fork segments reuse the parent start state', () => {
     600_000,
   );
 
+  it('lists a fork-point segment before compressing it: manifest pushed, then the ack, then the segment', async () => {
+    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+    const battleId = def.info.id;
+    const catalog = new BranchCatalog(getBattle, { maxBranches: 4 });
+    const history = (await catalog.history(battleId)).timeline;
+    const order: string[] = [];
+    const pushed: EncodedSegment[] = [];
+    const segmenter = new Segmenter((p) => {
+      order.push(`push:${p.segments.length}`);
+      pushed.push(...p.segments);
+    });
+    const parent = segmenter.complete(history);
+    const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+    const spec = def.decisions.find((d) => d.id === point.id)!;
+    const other = spec.options.find((o) => !o.historical) ?? spec.options[0];
+    const value = other.param ? other.param.min : undefined;
+    const prepared = await catalog.prepareFork(battleId, history.branchId, { decisionId: spec.id, optionId: other.id, value });
+    if ('branch' in prepared) throw new Error('fork already compiled');
+    const c = prepared.start();
+    c.advanceTo(c.compiledMs);
+    const b = segmenter.start(battleId, c.meta.branchId, parent, c.meta.fork);
+    order.length = 0;
+    pushed.length = 0;
+    const m = segmenter.advance(b, view(c), (listed) => {
+      order.push('listed');
+      expect(listed.segments.at(-1)?.endMs).toBe(point.atMs);
+    });
+    expect(order).toEqual(['push:0', 'listed', 'push:1']);
+    const own = pushed[0];
+    expect(m.segments.at(-1)).toEqual(own.info);
+    // Asked for again while the fork compiles (a request that came in between): the segment kept, not encoded again.
+    expect(b.rebuild(view(c), own.info.index)).toBe(own);
+  }, 120_000);
+
   it('does not reuse a start state when none is kept (budget 0), with the same bytes', async () => {
     const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
     const catalog = new BranchCatalog(getBattle, { maxBranches: 4 });
