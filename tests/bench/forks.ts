@@ -201,6 +201,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
             await new Promise((r) => setTimeout(r, 10));
           viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
         }
+        console.log(
+          `[forks] ${battleId} ${choice.decisionId}: ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+        );
         trace.push({
           battleId,
           decisionId: choice.decisionId,
