@@ -62,9 +62,14 @@ describe('fork segments reuse the parent start state', () => {
       expect(createHash('sha256').update(JSON.stringify(made)).digest('hex')).toBe(own.info.hash);
       // Another range does not line up.
       expect(forkPointSegment({ ...parentSeg, startMs: parentSeg.startMs - 1 }, m)).toBeNull();
-      // Encoded again (a cache dropped it): spliced again, same bytes.
+      // Asked for again while the fork compiles: the compressed segment the builder kept (not encoded again).
       expect(b.rebuild(view(c), own.info.index)?.info.hash).toBe(scratch.info.hash);
+      expect(segmenter.startStateReuses).toBe(before + 1);
+      // A fresh builder (the branch asked for again after its builder was dropped): spliced again, same bytes.
+      const again = segmenter.start(battleId, `${c.meta.branchId}-again`, parent, fork);
+      segmenter.advance(again, view(c));
       expect(segmenter.startStateReuses).toBe(before + 2);
+      expect(again.manifest?.segments.at(-1)?.hash).toBe(scratch.info.hash);
     },
     600_000,
   );
