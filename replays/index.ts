@@ -14,6 +14,8 @@ export {
   resumeFromCheckpoint,
   startCompile,
   startFork,
+  prepareResume,
+  hasPreparedResume,
   Compilation,
   STEP_MS,
   KEYFRAME_INTERVAL_MS,

@@ -1,6 +1,7 @@
 import type { BattleEvent } from '../../shared/battle/events.js';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
+import { seedFork } from './forkSeed.js';
 import { SegmentWorld, type Motion, type SegmentSource } from './segmentWorld.js';
 
 // Segments delivery for a room: the SegmentWorld of the branch the room is on, swapped when the room switches
@@ -47,11 +48,17 @@ export class BranchWorld {
     if (this.closed || (this.world && this.world.branchId === branchId && this.world.battleId === battleId)) return;
     this.leaving?.dispose();
     this.leaving = this.world;
-    this.world = new SegmentWorld(this.source, battleId, branchId, {
+    const world: SegmentWorld = new SegmentWorld(this.source, battleId, branchId, {
       room: this.o.room,
-      onChange: this.o.onChange,
+      onChange: (what) => {
+        // A fork of the branch being left: its fork-point segment is made from the one held there (no fetch),
+        // before anyone reads the new manifest (and would fetch that segment).
+        if (what === 'manifest' && this.leaving) seedFork(world, this.leaving);
+        this.o.onChange(what);
+      },
       onSegment: (seg) => this.o.onEvents(seg.events, branchId),
     });
+    this.world = world;
     void this.loadAtHead();
   }
 

@@ -132,6 +132,27 @@ export class SegmentWorld {
     return this.cursor!.state;
   }
 
+  // ---- segments obtained without a fetch (a fork's first segment from its parent's: client/lib/forkSeed.ts) ----
+
+  /** Segment `index` as held (its payload). */
+  peek(index: number): Readonly<Held> | undefined {
+    return this.held.get(index);
+  }
+
+  /**
+   * Hold a segment this world did not fetch (the same payload the server would send for it). Its start state is
+   * unpacked when folded, like a fetched one's: worlds fold in place (foldInto), so no unpacked state is shared.
+   * Ignored when held already or not in the manifest.
+   */
+  adopt(payload: SegmentPayload): void {
+    const k = payload.index;
+    if (this.disposed || this.held.has(k) || !this._manifest?.segments[k]) return;
+    this.held.set(k, { payload });
+    this.evict(k);
+    this.o.onSegment?.(payload);
+    this.o.onChange?.('segment');
+  }
+
   dispose(): void {
     this.disposed = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);

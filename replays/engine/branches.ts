@@ -108,6 +108,11 @@ export class BranchCatalog {
     return b;
   }
 
+  /** History if it is compiled already (never compiles). */
+  compiledHistory(battleId: string): CompiledBranch | undefined {
+    return this.cached(battleId, this.historyBranchId(battleId));
+  }
+
   /** A compiled branch if known (history is compiled on demand); undefined for unknown branch ids. */
   async get(battleId: string, branchId: string): Promise<CompiledBranch | undefined> {
     if (branchId === this.historyBranchId(battleId)) return this.history(battleId);

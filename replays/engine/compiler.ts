@@ -7,8 +7,9 @@ import { countForces } from '../../shared/battle/forces.js';
 import type { DecisionPointInfo, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
 import { dueCaptions, newCaptionPace, phaseCaption, type CaptionPace } from './captions.js';
+import { cloneJson } from './jsonClone.js';
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
-import { applyOrder, computeFacts, createWorld, step, syncWorld, type SimWorld } from './sim/index.js';
+import { applyOrder, computeFacts, createWorld, step, syncWorld, unitIndex, type SimWorld } from './sim/index.js';
 import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
 import type { BattleCommand, BattleDefinition, Facts, MachineEvent } from './types.js';
 
@@ -244,8 +245,8 @@ class Run {
       // The step keeps cooldowns in its own arrays: put them back in the world before it is copied.
       syncWorld(this.world);
       this.state.reached[id] = { atMs: this.world.t, seq: pointSeq, chosen: null };
-      // One JSON text, parsed twice: the checkpoint's copy and the world the run carries on with (the world
-      // is most of it: 22,000 units at Cardassia's scale, so a second stringify was a visible cost).
+      // One JSON round trip for the checkpoint (the world is most of it: 22,000 units at Cardassia's scale); the
+      // run carries on from a structural copy of that plain-JSON checkpoint, not from a second text.
       const runJson = JSON.stringify({ ...this.state, fold: null });
       this.checkpoints[id] = {
         decisionId: id,
@@ -256,8 +257,9 @@ class Run {
         // fold is immutable (the reducer never mutates), so it is shared, not copied.
         run: { ...(JSON.parse(runJson) as RunState), fold: this.state.fold },
       };
-      // Carry on from the JSON copy, exactly as a branch resuming here will (JSON drops -0 etc.).
-      this.state.world = (JSON.parse(runJson) as RunState).world;
+      // Carry on from the JSON copy, exactly as a branch resuming here will (JSON drops -0 etc.). The checkpoint
+      // is plain JSON already, so a structural copy builds the same world without the text in between.
+      this.state.world = cloneJson(this.checkpoints[id].run.world);
       this.decide(id, this.choices.get(id) ?? historicalChoice(spec));
     }
   }
@@ -538,16 +540,17 @@ export function startFork(
     }
   }
   const seed = parent.timeline.seed;
+  const resume = takeResume(cp);
   const run = new Run(
     def,
-    { ...jsonCopy({ ...cp.run, fold: null }), fold: cp.run.fold },
+    resume.run,
     normalized,
     parent.timeline.events.slice(0, cp.seq),
     parent.timeline.keyframes.filter((k) => k.t < cp.run.nextKeyframeT),
   );
   // Parent checkpoints before this one stay valid for the child (same history up to here).
   for (const [id, c] of Object.entries(parent.checkpoints)) if (c.seq < cp.seq) run.checkpoints[id] = c;
-  run.start(jsonCopy(cp.machine));
+  run.start(resume.machine);
   run.decide(decisionId, valid);
   run.settle();
   return new Compilation(run, {
@@ -558,4 +561,44 @@ export function startFork(
     seed,
     fork: { decisionId, atMs: cp.t, seq: cp.pointSeq },
   });
+}
+
+// ---- resume states ------------------------------------------------------------------------------------
+// A fork resumes a checkpoint on its own copy of the run state (the simulation mutates its world). At 20,000
+// units that copy is most of a fork's time to its first segment, so a copy can be made ahead, when the
+// compile thread is idle (prepareResume), and the next fork at that checkpoint takes it (takeResume). Either
+// way the copy is the checkpoint's plain JSON copied structurally: the same state, byte for byte.
+
+interface ResumeState {
+  run: RunState;
+  machine: unknown;
+}
+
+/** Copies made ahead, by checkpoint (a dropped branch takes its copies with it). */
+const spares = new WeakMap<Checkpoint, ResumeState>();
+
+function copyResume(cp: Checkpoint): ResumeState {
+  // fold is immutable (the reducer never mutates), so it is shared, not copied.
+  return { run: { ...cloneJson({ ...cp.run, fold: null }), fold: cp.run.fold }, machine: cloneJson(cp.machine) };
+}
+
+function takeResume(cp: Checkpoint): ResumeState {
+  const spare = spares.get(cp);
+  if (!spare) return copyResume(cp);
+  spares.delete(cp);
+  return spare;
+}
+
+/** Make the next fork at `cp` start without copying its world (idle time). False if a copy was ready already. */
+export function prepareResume(cp: Checkpoint): boolean {
+  if (spares.has(cp)) return false;
+  const spare = copyResume(cp);
+  unitIndex(spare.run.world); // the id index the choice's orders look units up in, built ahead too
+  spares.set(cp, spare);
+  return true;
+}
+
+/** Whether a fork at `cp` would start on a copy made ahead (tests, metrics). */
+export function hasPreparedResume(cp: Checkpoint): boolean {
+  return spares.has(cp);
 }

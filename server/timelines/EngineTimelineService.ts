@@ -9,6 +9,8 @@ import {
   BranchCatalog,
   BranchNotFoundError,
   DecisionError,
+  hasPreparedResume,
+  prepareResume,
   type Compilation,
 } from '../../replays/index.js';
 import { viewOfCompilation, viewOfTimeline, type SegmentBuilder } from './segments/builder.js';
@@ -40,6 +42,8 @@ interface InFlight {
   /** Encode a built segment again; null if not built. */
   rebuild(index: number): EncodedSegment | null;
   started: Promise<BranchManifest>;
+  /** `fn` runs synchronously when the fork-point segment is listed (at once if it is already): the ack. */
+  whenStarted(fn: (m: BranchManifest) => void): void;
   done: Promise<Timeline>;
   /** Resolves once segment `index` is built (or the branch is complete). */
   waitFor(index: number): Promise<void>;
@@ -119,6 +123,37 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   /** Compile every battle's history up front, and encode its segments, so the first visitor does not wait. */
   async warm(): Promise<void> {
     for (const def of battles) this.segmenter.complete((await this.catalog.history(def.info.id)).timeline);
+    this.prepareResumes();
+  }
+
+  private preparing = false;
+
+  /**
+   * In idle time, copy ahead the run state of every compiled history's checkpoints (replays/engine/compiler.ts,
+   * prepareResume): the next fork from history at that decision starts without copying a 20,000-unit world,
+   * which was most of its time to the first segment. One checkpoint per turn of the event loop, and only while no
+   * compile runs or waits (a fork's own simulation goes first); a fork that took a copy triggers the refill when
+   * it completes. Histories only: they are pinned and most forks start there (one copy per decision: at 20,000
+   * units ~15-25 MB each).
+   */
+  private prepareResumes(): void {
+    if (this.preparing) return;
+    this.preparing = true;
+    void (async () => {
+      try {
+        for (const def of battles) {
+          const h = this.catalog.compiledHistory(def.info.id);
+          for (const cp of h ? Object.values(h.checkpoints) : []) {
+            if (hasPreparedResume(cp)) continue;
+            await yieldToLoop();
+            if (this.gate.running > 0 || this.gate.waiting > 0) return; // busy: the next completion retries
+            prepareResume(cp);
+          }
+        }
+      } finally {
+        this.preparing = false;
+      }
+    })();
   }
 
   async listBattles(): Promise<BattleInfo[]> {
@@ -183,10 +218,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // Synchronous from here to the set: a second ask for the same fork joins this run.
       run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline));
       this.inflight.set(key, run);
-      const done = () => this.inflight.delete(key);
+      const done = () => {
+        this.inflight.delete(key);
+        this.prepareResumes(); // refill the copy this fork may have taken
+      };
       run.done.then(done, done);
     }
-    if (onStarted) onStarted(await run.started);
+    if (onStarted) run.whenStarted(onStarted);
     return run.done;
   }
 
@@ -200,8 +238,17 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const S = this.segmenter.segmentMs;
     const view = viewOfCompilation;
     const built = () => builder?.manifest?.segments.length ?? 0;
-    let started!: (m: BranchManifest) => void;
-    const startedP = new Promise<BranchManifest>((resolve) => (started = resolve));
+    let resolveStarted!: (m: BranchManifest) => void;
+    const startedP = new Promise<BranchManifest>((resolve) => (resolveStarted = resolve));
+    // Synchronous listeners: the ack is posted while the worker goes on compressing the segment (Segmenter.advance).
+    let startedWith: BranchManifest | null = null;
+    const onStart: ((m: BranchManifest) => void)[] = [];
+    const started = (m: BranchManifest) => {
+      if (startedWith) return;
+      startedWith = m;
+      resolveStarted(m);
+      for (const fn of onStart.splice(0)) fn(m);
+    };
     let waiters: { index: number; resolve: () => void }[] = [];
     let over = false;
     const wake = () => {
@@ -217,7 +264,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // Then each step simulates to the next planned boundary: right after the fork point the ramp's short
       // segments (1, 2, 4 s), so the play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
       for (let target = c.compiledMs; c.advanceTo(target); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
-        const manifest = this.segmenter.advance(b, view(c));
+        const manifest = this.segmenter.advance(b, view(c), (m) => {
+          if (b.builtMs >= forkMs) started(m);
+        });
         if (b.builtMs >= forkMs) started(manifest);
         wake();
         // Let other requests (and other forks) in between segments.
@@ -245,6 +294,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       manifest: () => builder?.manifest ?? null,
       rebuild: (index) => (comp && builder ? builder.rebuild(view(comp), index) : null),
       started: startedP,
+      whenStarted: (fn) => (startedWith ? fn(startedWith) : void onStart.push(fn)),
       done,
       waitFor: (index) => (over || index < built() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ index, resolve }))),
     };
@@ -264,6 +314,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   }
 
   private async manifestOf(tl: Timeline): Promise<BranchManifest> {
+    if (tl.parentBranchId === null) this.prepareResumes(); // a history compiled on first use (COMPILE_ON_START=false)
     const known = this.segmenter.peek(tl.battleId, tl.branchId)?.manifest;
     return known?.complete ? known : this.segmenter.complete(tl, await this.parentManifest(tl));
   }

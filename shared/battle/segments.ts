@@ -326,6 +326,53 @@ export interface BranchManifest {
   eventsSha256: string | null;
   /** Null until the branch is complete. */
   strength: StrengthSeries | null;
+  /**
+   * A fork's own events at its fork point: those after its `decision:point` (seq > fork.seq) with t = fork.atMs
+   * (`decision:made` and what the choice set off at once), when at most FORK_EVENTS_MAX. With the parent's segment
+   * ending at the fork point (same start, same events up to fork.seq), they make the fork's segment ending there
+   * without fetching it (forkPointSegment). Absent for a branch that is not a fork, or when more.
+   */
+  forkEvents?: BattleEvent[];
+}
+
+/** Most events a manifest carries as `forkEvents` (a few in practice: the choice and the orders it gives). */
+export const FORK_EVENTS_MAX = 64;
+
+/** `forkEvents` of a fork whose events are final up to its fork point; undefined when not a fork or too many. Pure. */
+export function forkEventsOf(events: readonly BattleEvent[], fork: BranchManifest['fork']): BattleEvent[] | undefined {
+  if (!fork) return undefined;
+  const end = eventIndexAfter(events, fork.atMs);
+  if (end - (fork.seq + 1) > FORK_EVENTS_MAX) return undefined;
+  return events.slice(fork.seq + 1, end);
+}
+
+/**
+ * A fork's segment ending at its fork point, made on the client from its parent's segment over the same range:
+ * the same start state (the world before the fork point is the parent's), the parent's events up to the fork's
+ * `decision:point`, then the manifest's `forkEvents`. The payload is the one the server serves (same JSON, same
+ * hash), so a client that holds the parent's segment shows the what-if's first frame without fetching its
+ * ~2 MB start state again. `parent` must be a segment of the fork's parent branch (m.parentBranchId); null when it
+ * does not line up (another range, no forkEvents). Pure.
+ */
+export function forkPointSegment(parent: SegmentPayload, m: BranchManifest): SegmentPayload | null {
+  const fork = m.fork;
+  const own = m.forkEvents;
+  if (!fork || !own) return null;
+  const info = m.segments[segmentIndexAt(m.segments, fork.atMs)];
+  if (!info || info.endMs !== fork.atMs || parent.endMs !== fork.atMs) return null;
+  if (info.startMs !== parent.startMs || info.firstSeq !== parent.firstSeq || info.index !== parent.index) return null;
+  const shared = fork.seq + 1 - parent.firstSeq;
+  if (shared < 1 || shared > parent.events.length || parent.events[shared - 1].seq !== fork.seq) return null;
+  if (shared + own.length !== info.eventCount) return null;
+  return {
+    battleId: parent.battleId,
+    index: info.index,
+    startMs: info.startMs,
+    endMs: info.endMs,
+    firstSeq: info.firstSeq,
+    start: parent.start,
+    events: [...parent.events.slice(0, shared), ...own],
+  };
 }
 
 /** Strength per side sampled evenly over the branch: what the chart draws. Pure; one pass over the events. */

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { pino } from 'pino';
+import { seedFork } from '../../client/lib/forkSeed.js';
 import { RoomClient } from '../../client/lib/roomClient.js';
+import { SegmentWorld } from '../../client/lib/segmentWorld.js';
+import { createApi } from '../../client/src/api.js';
 import { battles, historicalChoice } from '../../replays/index.js';
 import type { BattleDefinition } from '../../replays/index.js';
 import { createApp, type App } from '../../server/app.js';
@@ -11,6 +14,7 @@ import type { RedisClient } from '../../server/store/redis.js';
 import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSegments.js';
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
+import { writeBenchJson } from './benchJson.js';
 import { median, pct, type Row } from './stats.js';
 import { createRoom } from './rooms.js';
 
@@ -47,15 +51,44 @@ function alternatives(def: BattleDefinition, max: number): DecisionChoice[] {
   return mixed.slice(0, max);
 }
 
-async function firstFrame(url: string, battleId: string, branchId: string, atMs: number, m: BranchManifest, room?: string): Promise<void> {
+/** A client that holds nothing of the branch: fetch the segment holding atMs, parse, unpack, fold (ms of each). */
+async function coldFrame(
+  url: string,
+  battleId: string,
+  branchId: string,
+  atMs: number,
+  m: BranchManifest,
+  room?: string,
+): Promise<{ fetch: number; parse: number; fold: number }> {
   const q = room ? `?room=${room}` : '';
+  const t0 = performance.now();
   const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}${q}`, {
     headers: { 'accept-encoding': 'br, gzip' },
   });
   if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
-  const seg = (await res.json()) as SegmentPayload;
+  const text = await res.text();
+  const t1 = performance.now();
+  const seg = JSON.parse(text) as SegmentPayload;
+  const t2 = performance.now();
   stateInSegment(unpackWorld(seg.start), seg, atMs);
+  return { fetch: t1 - t0, parse: t2 - t1, fold: performance.now() - t2 };
 }
+
+/** Another process serving a branch it never compiled: its manifest and the segment at atMs, received (ms). */
+async function served(url: string, battleId: string, branchId: string, atMs: number, room: string): Promise<number> {
+  const t0 = performance.now();
+  const mr = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/manifest?room=${room}`);
+  if (mr.status !== 200) throw new Error(`manifest: ${mr.status} ${await mr.text()}`);
+  const m = (await mr.json()) as BranchManifest;
+  const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}?room=${room}`, {
+    headers: { 'accept-encoding': 'br, gzip' },
+  });
+  if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+  return performance.now() - t0;
+}
+
+const fmt = (xs: number[]) => `${median(xs).toFixed(0)}/${pct(xs, 95).toFixed(0)}`;
 
 export async function benchForks(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
@@ -72,79 +105,135 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
   const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
   const urlC = cApp ? `http://127.0.0.1:${await cApp.listen(0, '127.0.0.1')}` : null;
+  const http = createApi(url);
   const clients: RoomClient[] = [];
+  const trace: Record<string, unknown>[] = [];
   try {
     for (const def of battles) {
       const battleId = def.info.id;
-      const historyId = (await (await fetch(`${url}/api/battles/${battleId}`)).json()) as { timeline: { branchId: string } };
-      // Warm both processes' histories (a server compiles them at startup).
-      for (const u of [url, urlB]) await fetch(`${u}/api/battles/${battleId}/branches/${historyId.timeline.branchId}/manifest`);
+      // Warm both processes' histories (a server compiles them at startup): in-process calls, since on a loaded
+      // machine a 20,000-unit history (compile + segments) outlasts fetch's 300 s header timeout.
+      const historyId = (await a.rooms.timelines.service.canonicalBranchId(battleId)) as string;
+      await Promise.all([a.segments.manifest(battleId, historyId), b.segments.manifest(battleId, historyId)]);
       const { roomId } = await createRoom(url, battleId);
       const player = new RoomClient({ url, roomId, name: 'bench', role: 'player', resyncMs: 0, socket: { forceNew: true } });
       clients.push(player);
       await player.ready;
+      // The player watches history: its world (the client library's SegmentWorld over HTTP).
+      const watching = new SegmentWorld(http, battleId, historyId, { room: roomId });
+      const hm = await watching.loadManifest();
       const frame: number[] = [];
       const ack: number[] = [];
+      const manifestMs: number[] = [];
+      const cold: number[] = [];
+      const coldSteps = { fetch: [] as number[], parse: [] as number[], fold: [] as number[] };
       const full: number[] = [];
       const other: number[] = [];
       const past: number[] = [];
       const viaRedis: number[] = [];
       let progressive = 0;
+      let seeded = 0;
+      // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
+      await new Promise((r) => setTimeout(r, 3000));
       for (const choice of alternatives(def, quick ? 3 : 12)) {
+        const atMs = hm.decisionPoints.find((p) => p.id === choice.decisionId)?.atMs;
+        if (atMs == null) throw new Error(`history never reaches ${choice.decisionId}`);
+        // Outside the timing: the player has the world at the decision point in front of them (its segment held).
+        await watching.load(atMs);
+        watching.stateAt(atMs);
         const t0 = performance.now();
         const r = await player.fork(choice);
         if (!r.ok) throw new Error(`fork ${choice.decisionId}: ${r.error.message}`);
         const t1 = performance.now();
         const br = r.branch;
         if (br.complete === false) progressive++;
-        // The client reads the manifest (it knows the segment list), then the segment at the fork point.
-        const m = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
-        await firstFrame(url, battleId, br.branchId, br.fork!.atMs, m);
+        // The fork's world: its manifest, then its fork-point segment made from the held one (forkSeed), or fetched.
+        const w = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
+        await w.loadManifest();
         const t2 = performance.now();
-        // Playing on: the frame 0.5 s past the fork point (the ramp's first 1 s segment; a 10 s one before).
-        const on = br.fork!.atMs + 500;
-        await a.segments.whenCompiled(battleId, br.branchId, on);
-        const mOn = (await (await fetch(`${url}/api/battles/${battleId}/branches/${br.branchId}/manifest`)).json()) as BranchManifest;
-        await firstFrame(url, battleId, br.branchId, on, mOn);
-        past.push(performance.now() - t0);
-        await a.segments.whenCompiled(battleId, br.branchId, Infinity);
+        const made = seedFork(w, watching);
+        if (made) seeded++;
+        await w.load(br.fork!.atMs);
+        if (!w.stateAt(br.fork!.atMs)) throw new Error('no first frame');
         const t3 = performance.now();
         ack.push(t1 - t0);
-        frame.push(t2 - t0);
-        full.push(t3 - t0);
+        manifestMs.push(t2 - t1);
+        frame.push(t3 - t0);
+        // Playing on: the frame 0.5 s past the fork point (the ramp's first 1 s segment), folded onto the first.
+        const on = br.fork!.atMs + 500;
+        await a.segments.whenCompiled(battleId, br.branchId, on);
+        // The fork's world as its manifest poll would find it then (a fresh manifest; the made segment again).
+        const wOn = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
+        await wOn.loadManifest();
+        seedFork(wOn, watching);
+        for (const ms of [br.fork!.atMs, on]) {
+          await wOn.load(ms);
+          if (!wOn.stateAt(ms, { playing: true, rate: 1 })) throw new Error('no frame past the fork point');
+        }
+        past.push(performance.now() - t0);
+        w.dispose();
+        wOn.dispose();
+        // A client holding nothing of the fork (another browser): the fork-point segment fetched, parsed, unpacked.
+        const c = await coldFrame(
+          url,
+          battleId,
+          br.branchId,
+          br.fork!.atMs,
+          (await http.getManifest(battleId, br.branchId)) as BranchManifest,
+        );
+        cold.push(c.fetch + c.parse + c.fold);
+        coldSteps.fetch.push(c.fetch);
+        coldSteps.parse.push(c.parse);
+        coldSteps.fold.push(c.fold);
+        await a.segments.whenCompiled(battleId, br.branchId, Infinity);
+        full.push(performance.now() - t0);
         // Another process, which never saw this fork: manifest + the fork-point segment, rebuilt from the room's record.
-        const t4 = performance.now();
-        const mb = await fetch(`${urlB}/api/battles/${battleId}/branches/${br.branchId}/manifest?room=${roomId}`);
-        if (mb.status !== 200) throw new Error(`manifest on B: ${mb.status} ${await mb.text()}`);
-        await firstFrame(urlB, battleId, br.branchId, br.fork!.atMs, (await mb.json()) as BranchManifest, roomId);
-        other.push(performance.now() - t4);
+        other.push(await served(urlB, battleId, br.branchId, br.fork!.atMs, roomId));
         await b.segments.whenCompiled(battleId, br.branchId, Infinity);
         if (urlC && shared) {
           // Another process on the same Redis: manifest + fork-point segment from the shared cache (A's writes
           // run in the background: wait until its manifest is there, outside the timing).
           for (let i = 0; i < 200 && !(await shared.cache.manifest(battleId, br.branchId)); i++)
             await new Promise((r) => setTimeout(r, 10));
-          const t5 = performance.now();
-          const mc = await fetch(`${urlC}/api/battles/${battleId}/branches/${br.branchId}/manifest?room=${roomId}`);
-          if (mc.status !== 200) throw new Error(`manifest on C: ${mc.status} ${await mc.text()}`);
-          await firstFrame(urlC, battleId, br.branchId, br.fork!.atMs, (await mc.json()) as BranchManifest, roomId);
-          viaRedis.push(performance.now() - t5);
+          viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
         }
+        console.log(
+          `[forks] ${battleId} ${choice.decisionId}: ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+        );
+        trace.push({
+          battleId,
+          decisionId: choice.decisionId,
+          ackMs: t1 - t0,
+          manifestMs: t2 - t1,
+          firstFrameMs: t3 - t0,
+          seeded: made,
+          cold: c,
+        });
+        // Let the worker refill the checkpoint copy this fork took (idle time between forks).
+        await new Promise((r) => setTimeout(r, 1000));
       }
+      watching.dispose();
       const n = frame.length;
       rows.push({
         bench: 'fork -> first frame p50',
         battle: battleId,
         value: median(frame),
         unit: 'ms',
-        note: `${n} distinct forks, ${progressive} acked before complete; p95 ${pct(frame, 95).toFixed(0)} ms`,
+        note: `${n} distinct forks, ${progressive} acked before complete, ${seeded} made from the held parent segment; p95 ${pct(frame, 95).toFixed(0)} ms`,
       });
       rows.push({
         bench: 'fork -> first frame p95',
         battle: battleId,
         value: pct(frame, 95),
         unit: 'ms',
-        note: `ack p50 ${median(ack).toFixed(0)} ms, p95 ${pct(ack, 95).toFixed(0)} ms`,
+        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms, then fold`,
+      });
+      rows.push({
+        bench: 'fork -> first frame, client holding nothing p50',
+        battle: battleId,
+        value: median(ack.map((x, i) => x + manifestMs[i] + cold[i])),
+        unit: 'ms',
+        note: `ack + manifest + segment: fetch ${fmt(coldSteps.fetch)}, parse ${fmt(coldSteps.parse)}, unpack + fold ${fmt(coldSteps.fold)} ms (p50/p95)`,
       });
       rows.push({
         bench: 'fork -> frame 0.5 s past the fork point p50',
@@ -161,7 +250,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         note: `max ${Math.max(...full).toFixed(0)} ms (what a fork cost before anything played)`,
       });
       rows.push({
-        bench: 'other process: manifest + first segment p50',
+        bench: 'other process: manifest + first segment served p50',
         battle: battleId,
         value: median(other),
         unit: 'ms',
@@ -169,7 +258,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       });
       if (viaRedis.length)
         rows.push({
-          bench: 'other process: manifest + first segment from the Redis segment cache p50',
+          bench: 'other process: manifest + first segment served from the Redis segment cache p50',
           battle: battleId,
           value: median(viaRedis),
           unit: 'ms',
@@ -183,6 +272,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
     await cApp?.close();
     await shared?.close();
   }
+  writeBenchJson(quick ? 'forksQuick' : 'forks', `npm run bench -- forks${quick ? ' --quick' : ''}`, rows, { trace });
   return rows;
 }
 

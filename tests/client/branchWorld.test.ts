@@ -1,5 +1,9 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { battles } from '../../replays/index.js';
+import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { stateAt } from '../../shared/battle/seek.js';
+import { segmentIndexAt, type SegmentPayload } from '../../shared/battle/segments.js';
 import { BranchWorld } from '../../client/lib/branchWorld.js';
 import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 import { MemorySegmentSource } from './segmentSource.js';
@@ -45,4 +49,48 @@ describe('BranchWorld', () => {
     expect(changes).toContain('manifest');
     w.close();
   });
+});
+
+describe('BranchWorld following a fork of the branch it shows', () => {
+  it('makes the fork-point segment from the parent segment it holds: no fetch, the same world', async () => {
+    // A real engine (the smallest battle) as the source: real manifests (forkEvents) and segments.
+    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+    const engine = new EngineTimelineService();
+    const history = (await engine.timeline(def.info.id))!;
+    const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+    const spec = def.decisions.find((d) => d.id === point.id)!;
+    const opt = spec.options.find((o) => !o.historical) ?? spec.options[0];
+    const choice = { decisionId: spec.id, optionId: opt.id, ...(opt.param ? { value: opt.param.min } : {}) };
+    const fork = await engine.fork(def.info.id, history.branchId, choice);
+    const fetched: string[] = [];
+    const source = {
+      getManifest: async (battleId: string, branchId: string) => (await engine.manifest(battleId, branchId))!,
+      getSegment: async (battleId: string, branchId: string, i: number) => {
+        fetched.push(`${branchId === history.branchId ? 'history' : 'fork'}:${i}`);
+        const enc = (await engine.segment(battleId, branchId, i))!;
+        return JSON.parse(gunzipSync(enc.gzip).toString()) as SegmentPayload;
+      },
+    };
+    const atMs = point.atMs!;
+    let pos = atMs - 1; // watching history just before the decision point
+    const w = new BranchWorld(source, { room: 'r', position: () => pos, onChange: () => {}, onEvents: () => {} });
+    w.follow(def.info.id, history.branchId);
+    await w.next();
+    const still = { playing: false, rate: 1 };
+    expect(w.stateAt(pos, still)).not.toBeNull();
+    const k = segmentIndexAt((await engine.manifest(def.info.id, fork.branchId))!.segments, atMs);
+    fetched.length = 0;
+    // The room switches to the fork at its fork point.
+    pos = atMs;
+    w.follow(def.info.id, fork.branchId);
+    await w.next();
+    expect(fetched).not.toContain(`fork:${k}`);
+    const full = (await engine.timeline(def.info.id, fork.branchId))!;
+    expect(w.stateAt(atMs, still)).toEqual(stateAt(full.events, full.keyframes, atMs));
+    expect(w.drawnBranchId).toBe(fork.branchId);
+    // Playing on past the fork point: the next segment is fetched and folds onto the made one.
+    await w.current!.load(atMs + 500);
+    expect(w.stateAt(atMs + 500, { playing: true, rate: 1 })).toEqual(stateAt(full.events, full.keyframes, atMs + 500));
+    w.close();
+  }, 120_000);
 });

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { BattleEvent } from '../../shared/battle/events.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { battles } from '../../replays/index.js';
-import { compileBattle, resumeFromCheckpoint, type CompiledBranch } from '../../replays/engine/compiler.js';
+import {
+  compileBattle,
+  hasPreparedResume,
+  prepareResume,
+  resumeFromCheckpoint,
+  type CompiledBranch,
+} from '../../replays/engine/compiler.js';
 import { BranchCatalog } from '../../replays/engine/branches.js';
 import { DecisionError } from '../../replays/engine/decisions.js';
 import type { BattleDefinition, DecisionSpec } from '../../replays/engine/types.js';
@@ -115,6 +121,16 @@ describe.each(battles.map((def) => [def.info.id, def] as const))('forks of %s', 
     expect(again.eventsSha256).toBe(first.timeline.eventsSha256);
     expect(digest(again.events)).toBe(digest(first.timeline.events));
     expect(again.outcome).toEqual(first.timeline.outcome);
+    // Resumed on a copy of the checkpoint made ahead (prepareResume, the worker's idle time): the same bytes, and
+    // the copy serves one fork only.
+    const cp = history.checkpoints[spec.id];
+    expect(prepareResume(cp)).toBe(true);
+    expect(prepareResume(cp)).toBe(false);
+    const spared = resumeFromCheckpoint(def, history, spec.id, choice, [choice]).timeline;
+    expect(hasPreparedResume(cp)).toBe(false);
+    expect(spared.eventsSha256).toBe(first.timeline.eventsSha256);
+    expect(digest(spared.events)).toBe(digest(first.timeline.events));
+    expect(JSON.stringify(spared.keyframes.at(-1))).toBe(JSON.stringify(first.timeline.keyframes.at(-1)));
   }, 180_000);
 
   it('a fork resumed from the persisted (JSON) checkpoint matches a compile from zero', async () => {

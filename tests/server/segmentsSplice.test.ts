@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { battles, getBattle, historicalChoice, BranchCatalog } from '../../replays/index.js';
-import { buildSegment } from '../../shared/battle/segments.js';
+import { buildSegment, forkPointSegment, type SegmentPayload } from '../../shared/battle/segments.js';
 import { viewOfCompilation, viewOfTimeline, type BranchView } from '../../server/timelines/segments/builder.js';
 import { encodeSegment, type EncodedSegment } from '../../server/timelines/segments/encode.js';
 import { Segmenter } from '../../server/timelines/segments/Segmenter.js';
@@ -50,12 +51,62 @@ describe('fork segments reuse the parent start state', () => {
       expect(own.info).toEqual(scratch.info);
       expect(Buffer.from(gunzipSync(own.gzip)).equals(Buffer.from(gunzipSync(scratch.gzip)))).toBe(true);
       expect(m.segments.at(-1)).toEqual(scratch.info);
-      // Encoded again (a cache dropped it): spliced again, same bytes.
+      // A client holding the parent's segment over that range makes this one itself from the manifest's forkEvents
+      // (client/lib/forkSeed.ts): the same payload, byte for byte.
+      expect(m.forkEvents?.length).toBeGreaterThan(0);
+      const parentSeg = JSON.parse(
+        JSON.stringify(buildSegment({ battleId }, history.events, history.keyframes, own.info.index, own.info.startMs, fork.atMs)),
+      ) as SegmentPayload;
+      const made = forkPointSegment(parentSeg, m);
+      expect(made).not.toBeNull();
+      expect(createHash('sha256').update(JSON.stringify(made)).digest('hex')).toBe(own.info.hash);
+      // Another range does not line up.
+      expect(forkPointSegment({ ...parentSeg, startMs: parentSeg.startMs - 1 }, m)).toBeNull();
+      // Asked for again while the fork compiles: the compressed segment the builder kept (not encoded again).
       expect(b.rebuild(view(c), own.info.index)?.info.hash).toBe(scratch.info.hash);
+      expect(segmenter.startStateReuses).toBe(before + 1);
+      // A fresh builder (the branch asked for again after its builder was dropped): spliced again, same bytes.
+      const again = segmenter.start(battleId, `${c.meta.branchId}-again`, parent, fork);
+      segmenter.advance(again, view(c));
       expect(segmenter.startStateReuses).toBe(before + 2);
+      expect(again.manifest?.segments.at(-1)?.hash).toBe(scratch.info.hash);
     },
     600_000,
   );
+
+  it('lists a fork-point segment before compressing it: manifest pushed, then the ack, then the segment', async () => {
+    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+    const battleId = def.info.id;
+    const catalog = new BranchCatalog(getBattle, { maxBranches: 4 });
+    const history = (await catalog.history(battleId)).timeline;
+    const order: string[] = [];
+    const pushed: EncodedSegment[] = [];
+    const segmenter = new Segmenter((p) => {
+      order.push(`push:${p.segments.length}`);
+      pushed.push(...p.segments);
+    });
+    const parent = segmenter.complete(history);
+    const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+    const spec = def.decisions.find((d) => d.id === point.id)!;
+    const other = spec.options.find((o) => !o.historical) ?? spec.options[0];
+    const value = other.param ? other.param.min : undefined;
+    const prepared = await catalog.prepareFork(battleId, history.branchId, { decisionId: spec.id, optionId: other.id, value });
+    if ('branch' in prepared) throw new Error('fork already compiled');
+    const c = prepared.start();
+    c.advanceTo(c.compiledMs);
+    const b = segmenter.start(battleId, c.meta.branchId, parent, c.meta.fork);
+    order.length = 0;
+    pushed.length = 0;
+    const m = segmenter.advance(b, view(c), (listed) => {
+      order.push('listed');
+      expect(listed.segments.at(-1)?.endMs).toBe(point.atMs);
+    });
+    expect(order).toEqual(['push:0', 'listed', 'push:1']);
+    const own = pushed[0];
+    expect(m.segments.at(-1)).toEqual(own.info);
+    // Asked for again while the fork compiles (a request that came in between): the segment kept, not encoded again.
+    expect(b.rebuild(view(c), own.info.index)).toBe(own);
+  }, 120_000);
 
   it('does not reuse a start state when none is kept (budget 0), with the same bytes', async () => {
     const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;

@@ -5,6 +5,7 @@ import { unitPositionsAt } from '../room/testHooks.js';
 import { RATES } from '../room/timeline/timelineBar.js';
 import { at, describeChoice, outcomeText } from './describe.js';
 import type { BranchManifest } from '../../../shared/battle/segments.js';
+import { seedFork } from '../../lib/forkSeed.js';
 import { SegmentWorld } from '../../lib/segmentWorld.js';
 import { browserSegments } from '../segments/workerSegments.js';
 import { LocalClock, type PositionSource } from './localClock.js';
@@ -34,6 +35,8 @@ export interface OverlayOptions {
   room: PositionSource & { rate(): number };
   /** Where the branches part (compare) or the preview's fork point: the local clock starts there. */
   startMs?: number;
+  /** The room's own world (the branch it shows): a pane on a fork of it makes its fork-point segment from it. */
+  held?: () => SegmentWorld | null;
   onClose(): void;
 }
 
@@ -211,6 +214,9 @@ export class BranchOverlay {
         const events = m.segments.reduce((n, s) => n + s.eventCount, 0);
         setText(p.status, `${events.toLocaleString()} events · ${formatMs(m.durationMs)}${m.complete ? '' : ' so far (compiling)'}`);
       });
+      // A fork of the branch the room shows: its first frame from the segment the room holds (no fetch).
+      const held = this.o.held?.();
+      if (held) for (const p of this.panes) seedFork(p.world, held);
       const longest = Math.max(...manifests.map((m) => m.durationMs));
       this.local.setDuration(longest);
       this.scrub.max = String(longest);

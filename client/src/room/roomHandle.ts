@@ -16,6 +16,7 @@ export type RoomHandle = Pick<
   | 'positionNow'
   | 'stateNow'
   | 'manifest'
+  | 'segmentWorld'
   | 'stateBranchId'
   | 'onEvents'
   | 'subscribe'

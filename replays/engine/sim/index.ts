@@ -3,6 +3,7 @@ export {
   createWorld,
   publicUnit,
   getUnit,
+  unitIndex,
   groupUnits,
   isLiving,
   posAt,

@@ -87,11 +87,19 @@ export class Segmenter {
     return this.keep(battleId, branchId, new SegmentBuilder(this.segmentMs, prefix, this.startStates(key)));
   }
 
-  /** Encode what became final and push it. */
-  advance(b: SegmentBuilder, view: BranchView): BranchManifest {
-    const segments = b.advance(view);
+  /**
+   * Encode what became final and push it. `onListed`: called with the manifest once the new segments are listed
+   * (serialized and hashed), before they are compressed, and the manifest is pushed then too: a fork's ack goes on
+   * while this thread compresses (its segments follow in a second push).
+   */
+  advance(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void): BranchManifest {
+    const listed = b.list(view);
     const manifest = b.manifest as BranchManifest;
-    this.publish({ manifest, segments });
+    if (onListed && listed.length > 0) {
+      this.publish({ manifest, segments: [] });
+      onListed(manifest);
+    }
+    this.publish({ manifest, segments: listed.map((s) => b.compress(s)) });
     return manifest;
   }
 

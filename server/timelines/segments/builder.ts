@@ -2,20 +2,28 @@ import type { BattleEvent } from '../../../shared/battle/events.js';
 import { eventIndexAfter } from '../../../shared/battle/seek.js';
 import {
   buildSegment,
+  forkEventsOf,
   segmentEnd,
   strengthSeries,
   DEFAULT_SEGMENT_MS,
+  SEGMENT_RAMP_MS,
   type BranchManifest,
   type SegmentInfo,
 } from '../../../shared/battle/segments.js';
 import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
 import type { Compilation } from '../../../replays/index.js';
-import { encodeSegment, startJsonOf, type EncodedSegment } from './encode.js';
+import { compressSegment, serializeSegment, startJsonOf, type EncodedSegment, type SerializedSegment } from './encode.js';
 
 // Cuts a branch into encoded segments as its events become final, and keeps its manifest. Works the same on
 // a finished timeline (all at once) and on a compile in progress (segment by segment as compiledMs passes
 // their end). Runs where the timeline lives: the compile worker (or the main thread for static timelines).
+
+/** Compressed segments a compiling branch's builder keeps (its latest). */
+const RECENT = 4;
+
+/** End of the ramp after a decision point (ms after it). */
+const RAMP_END_MS = SEGMENT_RAMP_MS[SEGMENT_RAMP_MS.length - 1];
 
 /** What the builder reads: a finished timeline or a compile in progress. */
 export interface BranchView {
@@ -102,25 +110,28 @@ export class SegmentBuilder {
   }
 
   /**
-   * Build and encode one segment. A start state kept for startMs is spliced in (no stateAt, packWorld or
+   * Build and serialize one segment. A start state kept for startMs is spliced in (no stateAt, packWorld or
    * stringify of the world: most of a 20,000-unit fork's first segment); the bytes are those of a full build.
    */
-  private encode(view: BranchView, index: number, startMs: number, endMs: number): EncodedSegment {
+  private serialize(view: BranchView, index: number, startMs: number, endMs: number): SerializedSegment {
     const known = this.starts?.find(startMs);
     if (known) {
       const events = view.events.slice(known.firstSeq, eventIndexAfter(view.events, endMs));
       // Spliced: a fork's first own segment, which the fork's first frame waits on: compressed fast.
-      return encodeSegment(
+      return serializeSegment(
         { battleId: view.battleId, index, startMs, endMs, firstSeq: known.firstSeq, startJson: known.json, events },
         true,
       );
     }
     const seg = buildSegment(view, view.events, view.keyframes, index, startMs, endMs);
-    if (!this.starts || !endsAtDecision(view.events, endMs)) return encodeSegment(seg);
+    // A compiling fork's ramp (the short segments right after its fork point): the what-if plays on as soon as
+    // each is out, so it is compressed fast too (brotli 5 on a 20,000-unit start state is ~0.5-0.9 s of it).
+    const fast = !view.final && !!view.fork && startMs >= view.fork.atMs && startMs < view.fork.atMs + RAMP_END_MS;
+    if (!this.starts || !endsAtDecision(view.events, endMs)) return serializeSegment(seg, fast);
     const { start: _s, ...rest } = seg;
     const json = startJsonOf(seg);
     this.starts.keep(startMs, { firstSeq: seg.firstSeq, json });
-    return encodeSegment({ ...rest, startJson: json });
+    return serializeSegment({ ...rest, startJson: json }, fast);
   }
 
   /** End of the segments built so far. */
@@ -128,28 +139,54 @@ export class SegmentBuilder {
     return this.infos.at(-1)?.endMs ?? 0;
   }
 
-  /** Encode the segments that became final since the last call; returns them (in index order). */
-  advance(view: BranchView): EncodedSegment[] {
-    const out: EncodedSegment[] = [];
+  /**
+   * Serialize the segments that became final since the last call and list them in the manifest; returns them (in
+   * index order) for compress(). advance() is the two in one.
+   */
+  list(view: BranchView): SerializedSegment[] {
+    const out: SerializedSegment[] = [];
     const compiled = view.final ? Infinity : view.compiledMs;
     for (;;) {
       const start = this.builtMs;
       if (view.final && this.infos.length > 0 && start >= view.final.durationMs) break;
       const end = segmentEnd(view.events, start, this.segmentMs, compiled);
       if (end === null) break;
-      const enc = this.encode(view, this.infos.length, start, end);
-      this.infos.push(enc.info);
-      out.push(enc);
+      const s = this.serialize(view, this.infos.length, start, end);
+      this.infos.push(s.info);
+      out.push(s);
     }
     this.last = this.manifestOf(view);
+    if (view.final) this.recent.clear();
     return out;
+  }
+
+  /**
+   * Compress a listed segment. While the branch compiles the last few are kept, so a request that comes between
+   * listing and publishing (a fork's ack goes out in between) is not encoded twice.
+   */
+  compress(s: SerializedSegment): EncodedSegment {
+    const enc = compressSegment(s);
+    if (!this.last?.complete) {
+      this.recent.set(enc.info.index, enc);
+      for (const k of this.recent.keys()) if (this.recent.size > RECENT) this.recent.delete(k);
+    }
+    return enc;
+  }
+
+  private readonly recent = new Map<number, EncodedSegment>();
+
+  /** Encode the segments that became final since the last call; returns them (in index order). */
+  advance(view: BranchView): EncodedSegment[] {
+    return this.list(view).map((s) => this.compress(s));
   }
 
   /** Encode one segment again (after a cache dropped it); null when it is not built yet. */
   rebuild(view: BranchView, index: number): EncodedSegment | null {
     const info = this.infos[index];
     if (!info) return null;
-    return this.encode(view, index, info.startMs, info.endMs);
+    const kept = this.recent.get(index);
+    if (kept && kept.info.hash === info.hash) return kept;
+    return compressSegment(this.serialize(view, index, info.startMs, info.endMs));
   }
 
   get manifest(): BranchManifest | null {
@@ -158,7 +195,7 @@ export class SegmentBuilder {
 
   private manifestOf(view: BranchView): BranchManifest {
     const f = view.final;
-    return {
+    const m: BranchManifest = {
       battleId: view.battleId,
       branchId: view.branchId,
       parentBranchId: view.parentBranchId,
@@ -175,5 +212,8 @@ export class SegmentBuilder {
       eventsSha256: f ? f.eventsSha256 : null,
       strength: f ? strengthSeries(view.events, f.durationMs) : null,
     };
+    // Once the fork point is compiled (a fork's builder starts there): its own events at that instant.
+    const forkEvents = view.fork && view.compiledMs >= view.fork.atMs ? forkEventsOf(view.events, view.fork) : undefined;
+    return forkEvents ? { ...m, forkEvents } : m;
   }
 }

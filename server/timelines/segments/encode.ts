@@ -41,26 +41,40 @@ export function startJsonOf(seg: SegmentPayload): Buffer {
 
 /** `fast`: compress at FAST effort (a segment someone is waiting on); same JSON and hash. */
 export function encodeSegment(seg: SegmentPayload | SplicedSegment, fast = false): EncodedSegment {
+  return compressSegment(serializeSegment(seg, fast));
+}
+
+/** A segment serialized and hashed (its SegmentInfo known), not compressed yet. */
+export interface SerializedSegment {
+  info: SegmentInfo;
+  json: Buffer;
+  fast: boolean;
+}
+
+/** encodeSegment's first half: the JSON and its hash (what a manifest lists). */
+export function serializeSegment(seg: SegmentPayload | SplicedSegment, fast = false): SerializedSegment {
   const json = 'startJson' in seg ? splice(seg) : Buffer.from(JSON.stringify(seg));
   const hash = createHash('sha256').update(json).digest('hex');
+  const info: SegmentInfo = {
+    index: seg.index,
+    startMs: seg.startMs,
+    endMs: seg.endMs,
+    firstSeq: seg.firstSeq,
+    eventCount: seg.events.length,
+    bytes: json.length,
+    hash,
+  };
+  return { info, json, fast };
+}
+
+/** encodeSegment's second half: gzip and brotli. */
+export function compressSegment(s: SerializedSegment): EncodedSegment {
+  const { json, fast } = s;
   const gzip = gzipSync(json, { level: fast ? FAST.gzip : GZIP_LEVEL });
   const br = brotliCompressSync(json, {
     params: { [constants.BROTLI_PARAM_QUALITY]: fast ? FAST.brotli : BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
   });
-  const events = seg.events;
-  return {
-    info: {
-      index: seg.index,
-      startMs: seg.startMs,
-      endMs: seg.endMs,
-      firstSeq: seg.firstSeq,
-      eventCount: events.length,
-      bytes: json.length,
-      hash,
-    },
-    gzip,
-    br,
-  };
+  return { info: s.info, gzip, br };
 }
 
 /** Exactly JSON.stringify(payload) of SegmentPayload (same key order), with the start's bytes spliced in. */

@@ -133,6 +133,7 @@ export function mountBranches(ctx: RoomContext): void {
       roomId,
       panes: nodes.map(paneSpec),
       startMs: startMs ?? undefined,
+      held: () => room.segmentWorld(),
       room: {
         positionNow: () => room.positionNow(),
         playing: () => room.clock()?.state === 'playing',
