@@ -13,7 +13,11 @@ export function registerPlaybackHandlers(table: HandlerTable, d: HandlerDeps): v
       require(canControl(member.role, (await d.rooms.room(roomId)).settings), 'only the instructor controls playback in this room');
     }
     // Written against the clock this process holds (no read first; a stale one costs a retry).
-    const res = await d.rooms.updatePlayhead(roomId, (ph, tl) => ({ ...ph, clock: applyCommand(ph.clock, tl, d.now(), cmd) }), d.loop.held(roomId));
+    const res = await d.rooms.updatePlayhead(
+      roomId,
+      (ph, tl) => ({ ...ph, clock: applyCommand(ph.clock, tl, d.now(), cmd) }),
+      d.loop.held(roomId),
+    );
     d.loop.applied(roomId, res.playhead, res.timeline);
     return { clock: res.playhead.clock };
   };

@@ -28,6 +28,10 @@ interface Case {
 
 interface Measured {
   seekMs: number[];
+  /** Control: one bare Redis pub/sub hop (driver PUBLISH -> viewer host process), under the load of the same run. */
+  hopMs: number[];
+  /** The servers' own split (wardroom_clock_delivery_ms, every clock change of the seek loop): change -> emit, by path. */
+  delivery: Delivery;
   /** The same receipts split: viewers on the instructor's process, and on the others (through Redis pub/sub). */
   sameMs: number[];
   otherMs: number[];
@@ -43,6 +47,7 @@ async function drive(
   urls: string[],
   c: Case,
   hosts: ViewerHost[],
+  redisUrl: string,
 ): Promise<Measured & { rooms: number; idle(ms: number): Promise<void>; close(): void }> {
   const instructors: RoomClient[] = [];
   const rooms: { roomId: string; inst: RoomClient; instUrl: string; viewers: number[] }[] = [];
@@ -88,6 +93,7 @@ async function drive(
   const seekMs: number[] = [];
   const sameMs: number[] = [];
   const otherMs: number[] = [];
+  const delivery0 = await deliveryOf(urls);
   for (let s = 0; s < c.seeks; s++) {
     const { roomId, inst, instUrl, viewers } = rooms[s % rooms.length];
     const got = new Map<number, number>();
@@ -105,8 +111,12 @@ async function drive(
     await inst.play();
     await sleep(250);
   }
+  const delivery = minus(await deliveryOf(urls), delivery0);
+  const hopMs = await redisHop(hosts, redisUrl, c.seeks * 2);
   return {
     seekMs,
+    hopMs,
+    delivery,
     sameMs,
     otherMs,
     joinMs,
@@ -116,6 +126,54 @@ async function drive(
       for (const x of instructors) x.close();
     },
   };
+}
+
+type Delivery = Record<'local' | 'bus', { sum: number; count: number }>;
+
+/** wardroom_clock_delivery_ms summed over the processes (prom-client text format). */
+async function deliveryOf(urls: string[]): Promise<Delivery> {
+  const out: Delivery = { local: { sum: 0, count: 0 }, bus: { sum: 0, count: 0 } };
+  for (const u of urls) {
+    const text = await (await fetch(`${u}/metrics`)).text();
+    for (const m of text.matchAll(/^wardroom_clock_delivery_ms_(sum|count)\{path="(local|bus)"\} ([\d.e+-]+)$/gm))
+      out[m[2] as 'local' | 'bus'][m[1] as 'sum' | 'count'] += Number(m[3]);
+  }
+  return out;
+}
+
+const minus = (a: Delivery, b: Delivery): Delivery => ({
+  local: { sum: a.local.sum - b.local.sum, count: a.local.count - b.local.count },
+  bus: { sum: a.bus.sum - b.bus.sum, count: a.bus.count - b.bus.count },
+});
+const meanOf = (d: { sum: number; count: number }) => (d.count ? Number((d.sum / d.count).toFixed(2)) : null);
+
+/**
+ * The control: the machine's own price of one Redis pub/sub hop under this run's load, with no Wardroom code in it.
+ * The driver PUBLISHes `n` messages (spaced like the seeks) and every viewer host process stamps each on receipt.
+ * A clock change on three processes needs at least one such hop more than on one process (the write's reply on
+ * the instructor's process, the published change on the others), so this is the floor under the difference.
+ */
+async function redisHop(hosts: ViewerHost[], url: string, n: number): Promise<number[]> {
+  const channel = `bench:hop:${process.pid}:${Date.now()}`;
+  await Promise.all(hosts.map((h) => h.listen(url, channel)));
+  const pub = createClient({ url });
+  await pub.connect();
+  const sent = new Map<number, number>();
+  const out: number[] = [];
+  for (const h of hosts)
+    h.onHeard = (i, t) => {
+      const s = sent.get(i);
+      if (s !== undefined) out.push(t - s);
+    };
+  for (let i = 0; i < n; i++) {
+    sent.set(i, now());
+    await pub.publish(channel, String(i));
+    await sleep(100);
+  }
+  await sleep(200);
+  await pub.close();
+  for (const h of hosts) h.onHeard = null;
+  return out;
 }
 
 /** Three viewer host processes for one run (closed by the caller). */
@@ -133,10 +191,14 @@ async function commandStats(url: string): Promise<Map<string, number>> {
 }
 
 /** One measured drive on fresh viewer host processes. */
-async function driveWithHosts(urls: string[], c: Case): Promise<{ run: Awaited<ReturnType<typeof drive>>; hosts: ViewerHost[] }> {
+async function driveWithHosts(
+  urls: string[],
+  c: Case,
+  redisUrl: string,
+): Promise<{ run: Awaited<ReturnType<typeof drive>>; hosts: ViewerHost[] }> {
   const hosts = await startHosts();
   try {
-    return { run: await drive(urls, c, hosts), hosts };
+    return { run: await drive(urls, c, hosts, redisUrl), hosts };
   } catch (err) {
     await Promise.all(hosts.map((h) => h.close()));
     throw err;
@@ -182,17 +244,26 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
   });
   const urls3 = cluster.servers.map((s) => s.url);
   const one: number[] = [];
-  const three: Measured = { seekMs: [], sameMs: [], otherMs: [], joinMs: 0 };
+  const three = { seekMs: [] as number[], sameMs: [] as number[], otherMs: [] as number[] };
+  const hop = { one: [] as number[], three: [] as number[] };
+  const zero = (): Delivery => ({ local: { sum: 0, count: 0 }, bus: { sum: 0, count: 0 } });
+  const delivery = { one: zero(), three: zero() };
+  const add = (into: Delivery, d: Delivery) => {
+    for (const k of ['local', 'bus'] as const) {
+      into[k].sum += d[k].sum;
+      into[k].count += d[k].count;
+    }
+  };
   const pairs: string[] = [];
   const rows: { one: number[]; three: number[]; other: number[] }[] = [];
   const offsets: string[] = [];
   let commands = { perRoomSec: 0, top: '', windowMs: 0 };
   try {
     for (let r = 0; r < rounds; r++) {
-      const a = await driveWithHosts([single.url], c);
+      const a = await driveWithHosts([single.url], c, cluster.redis.url);
       a.run.close();
       await Promise.all(a.hosts.map((h) => h.close()));
-      const b = await driveWithHosts(urls3, c);
+      const b = await driveWithHosts(urls3, c, cluster.redis.url);
       offsets.push(offsetsNote(b.hosts));
       if (r === 0) {
         // Quiet window: every room playing, nothing changing.
@@ -218,6 +289,10 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       three.seekMs.push(...b.run.seekMs);
       three.sameMs.push(...b.run.sameMs);
       three.otherMs.push(...b.run.otherMs);
+      hop.one.push(...a.run.hopMs);
+      hop.three.push(...b.run.hopMs);
+      add(delivery.one, a.run.delivery);
+      add(delivery.three, b.run.delivery);
       pairs.push(
         `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)})`,
       );
@@ -234,6 +309,14 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     threeProcesses: { all: summary(three.seekMs), instructorsProcess: summary(three.sameMs), otherProcesses: summary(three.otherMs) },
     perRound: rows.map((r) => ({ oneProcess: summary(r.one), threeProcesses: summary(r.three), otherProcesses: summary(r.other) })),
     redisCommandsPerRoomPerS: Number(commands.perRoomSec.toFixed(3)),
+    // The servers' own split of a clock change (mean ms from the change's serverTime to the emit, every change of the seek loops).
+    serverDeliveryMeanMs: {
+      oneProcess: meanOf(delivery.one.local),
+      threeProcessesInstructors: meanOf(delivery.three.local),
+      threeProcessesOthers: meanOf(delivery.three.bus),
+    },
+    // The control: one bare Redis pub/sub hop to the viewer host processes, during the 1-process and the 3-process runs.
+    redisHopControl: { duringOneProcess: summary(hop.one), duringThreeProcesses: summary(hop.three) },
     hostClocks: offsets[0],
   });
   return [
@@ -250,6 +333,13 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       value: median(three.seekMs),
       unit: 'ms p50',
       note: `${fmt(three.seekMs)} (${three.seekMs.length} receipts); on the instructor's process ${fmt(three.sameMs)}, on the others ${fmt(three.otherMs)}; delta vs 1 process p50 ${(median(three.seekMs) - median(one)).toFixed(1)} ms, p99 ${(pct(three.seekMs, 99) - pct(one, 99)).toFixed(1)} ms; per round: ${pairs.join('; ')}; ${offsets[0]}`,
+    },
+    {
+      bench: `cluster ${label}: control, one bare Redis pub/sub hop`,
+      battle: '-',
+      value: median(hop.three),
+      unit: 'ms p50',
+      note: `driver PUBLISH -> viewer host process, during the 3-process runs ${fmt(hop.three)}, during the 1-process runs ${fmt(hop.one)}; servers' own change -> emit means: 1 process ${meanOf(delivery.one.local)} ms, 3 processes instructor's ${meanOf(delivery.three.local)} ms, others ${meanOf(delivery.three.bus)} ms`,
     },
     {
       bench: `cluster ${label}: Redis commands per playing room`,
