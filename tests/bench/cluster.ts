@@ -32,6 +32,8 @@ interface Measured {
   hopMs: number[];
   /** The servers' own split (wardroom_clock_delivery_ms, every clock change of the seek loop): change -> emit, by path. */
   delivery: Delivery;
+  /** Redis commands per playback command during the seek loop (the seeks and the plays after them), by command. */
+  perCommand: string;
   /** The same receipts split: viewers on the instructor's process, and on the others (through Redis pub/sub). */
   sameMs: number[];
   otherMs: number[];
@@ -94,6 +96,7 @@ async function drive(
   const sameMs: number[] = [];
   const otherMs: number[] = [];
   const delivery0 = await deliveryOf(urls);
+  const stats0 = await commandStats(redisUrl);
   for (let s = 0; s < c.seeks; s++) {
     const { roomId, inst, instUrl, viewers } = rooms[s % rooms.length];
     const got = new Map<number, number>();
@@ -112,11 +115,20 @@ async function drive(
     await sleep(250);
   }
   const delivery = minus(await deliveryOf(urls), delivery0);
+  const stats1 = await commandStats(redisUrl);
+  // Each seek is followed by a play: 2 commands per seek. Background reads (safety net, stop points) are included.
+  const perCommand = [...stats1]
+    .map(([k, v]) => [k, (v - (stats0.get(k) ?? 0)) / (2 * c.seeks)] as const)
+    .filter(([k, d]) => d > 0 && k !== 'info' && k !== 'hello')
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, d]) => `${k} ${d.toFixed(2)}`)
+    .join(', ');
   const hopMs = await redisHop(hosts, redisUrl, c.seeks * 2);
   return {
     seekMs,
     hopMs,
     delivery,
+    perCommand,
     sameMs,
     otherMs,
     joinMs,
@@ -248,6 +260,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
   const hop = { one: [] as number[], three: [] as number[] };
   const zero = (): Delivery => ({ local: { sum: 0, count: 0 }, bus: { sum: 0, count: 0 } });
   const delivery = { one: zero(), three: zero() };
+  const perCommand: string[] = [];
   const add = (into: Delivery, d: Delivery) => {
     for (const k of ['local', 'bus'] as const) {
       into[k].sum += d[k].sum;
@@ -293,6 +306,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       hop.three.push(...b.run.hopMs);
       add(delivery.one, a.run.delivery);
       add(delivery.three, b.run.delivery);
+      perCommand.push(b.run.perCommand);
       pairs.push(
         `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)})`,
       );
@@ -316,6 +330,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       threeProcessesOthers: meanOf(delivery.three.bus),
     },
     // The control: one bare Redis pub/sub hop to the viewer host processes, during the 1-process and the 3-process runs.
+    redisCommandsPerPlaybackCommand: perCommand,
     redisHopControl: { duringOneProcess: summary(hop.one), duringThreeProcesses: summary(hop.three) },
     hostClocks: offsets[0],
   });
@@ -339,7 +354,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       battle: '-',
       value: median(hop.three),
       unit: 'ms p50',
-      note: `driver PUBLISH -> viewer host process, during the 3-process runs ${fmt(hop.three)}, during the 1-process runs ${fmt(hop.one)}; servers' own change -> emit means: 1 process ${meanOf(delivery.one.local)} ms, 3 processes instructor's ${meanOf(delivery.three.local)} ms, others ${meanOf(delivery.three.bus)} ms`,
+      note: `driver PUBLISH -> viewer host process, during the 3-process runs ${fmt(hop.three)}, during the 1-process runs ${fmt(hop.one)}; servers' own change -> emit means: 1 process ${meanOf(delivery.one.local)} ms, 3 processes instructor's ${meanOf(delivery.three.local)} ms, others ${meanOf(delivery.three.bus)} ms; Redis commands per playback command (3 processes, per round): ${perCommand.join(' | ')}`,
     },
     {
       bench: `cluster ${label}: Redis commands per playing room`,
