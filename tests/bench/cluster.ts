@@ -140,23 +140,47 @@ async function drive(
   };
 }
 
-type Delivery = Record<'local' | 'bus', { sum: number; count: number }>;
+/** Per path: sum, count and the cumulative histogram buckets (le -> count). */
+type Delivery = Record<'local' | 'bus', { sum: number; count: number; buckets: Map<number, number> }>;
+const emptyDelivery = (): Delivery => ({
+  local: { sum: 0, count: 0, buckets: new Map() },
+  bus: { sum: 0, count: 0, buckets: new Map() },
+});
 
 /** wardroom_clock_delivery_ms summed over the processes (prom-client text format). */
 async function deliveryOf(urls: string[]): Promise<Delivery> {
-  const out: Delivery = { local: { sum: 0, count: 0 }, bus: { sum: 0, count: 0 } };
+  const out = emptyDelivery();
   for (const u of urls) {
     const text = await (await fetch(`${u}/metrics`)).text();
     for (const m of text.matchAll(/^wardroom_clock_delivery_ms_(sum|count)\{path="(local|bus)"\} ([\d.e+-]+)$/gm))
       out[m[2] as 'local' | 'bus'][m[1] as 'sum' | 'count'] += Number(m[3]);
+    // Label order is the client library's business: read le and path wherever they are.
+    for (const m of text.matchAll(/^wardroom_clock_delivery_ms_bucket\{([^}]*)\} (\d+)$/gm)) {
+      const le = /le="([\d.]+)"/.exec(m[1])?.[1];
+      const path = /path="(local|bus)"/.exec(m[1])?.[1] as 'local' | 'bus' | undefined;
+      if (!le || !path) continue;
+      const b = out[path].buckets;
+      b.set(Number(le), (b.get(Number(le)) ?? 0) + Number(m[2]));
+    }
   }
   return out;
 }
 
-const minus = (a: Delivery, b: Delivery): Delivery => ({
-  local: { sum: a.local.sum - b.local.sum, count: a.local.count - b.local.count },
-  bus: { sum: a.bus.sum - b.bus.sum, count: a.bus.count - b.bus.count },
-});
+const minus = (a: Delivery, b: Delivery): Delivery => {
+  const out = emptyDelivery();
+  for (const k of ['local', 'bus'] as const) {
+    out[k].sum = a[k].sum - b[k].sum;
+    out[k].count = a[k].count - b[k].count;
+    for (const [le, n] of a[k].buckets) out[k].buckets.set(le, n - (b[k].buckets.get(le) ?? 0));
+  }
+  return out;
+};
+/** The histogram's p50 as the bucket bound it falls under ("<= 2" ms), or null with no observations. */
+const p50Of = (d: { count: number; buckets: Map<number, number> }): string | null => {
+  if (!d.count) return null;
+  const le = [...d.buckets].sort((x, y) => x[0] - y[0]).find(([, n]) => n >= d.count / 2)?.[0];
+  return le === undefined ? '> 250' : `<= ${le}`;
+};
 const meanOf = (d: { sum: number; count: number }) => (d.count ? Number((d.sum / d.count).toFixed(2)) : null);
 
 /**
@@ -258,13 +282,13 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
   const one: number[] = [];
   const three = { seekMs: [] as number[], sameMs: [] as number[], otherMs: [] as number[] };
   const hop = { one: [] as number[], three: [] as number[] };
-  const zero = (): Delivery => ({ local: { sum: 0, count: 0 }, bus: { sum: 0, count: 0 } });
-  const delivery = { one: zero(), three: zero() };
+  const delivery = { one: emptyDelivery(), three: emptyDelivery() };
   const perCommand: string[] = [];
   const add = (into: Delivery, d: Delivery) => {
     for (const k of ['local', 'bus'] as const) {
       into[k].sum += d[k].sum;
       into[k].count += d[k].count;
+      for (const [le, n] of d[k].buckets) into[k].buckets.set(le, (into[k].buckets.get(le) ?? 0) + n);
     }
   };
   const pairs: string[] = [];
@@ -324,10 +348,10 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     perRound: rows.map((r) => ({ oneProcess: summary(r.one), threeProcesses: summary(r.three), otherProcesses: summary(r.other) })),
     redisCommandsPerRoomPerS: Number(commands.perRoomSec.toFixed(3)),
     // The servers' own split of a clock change (mean ms from the change's serverTime to the emit, every change of the seek loops).
-    serverDeliveryMeanMs: {
-      oneProcess: meanOf(delivery.one.local),
-      threeProcessesInstructors: meanOf(delivery.three.local),
-      threeProcessesOthers: meanOf(delivery.three.bus),
+    serverDeliveryMs: {
+      oneProcess: { mean: meanOf(delivery.one.local), p50: p50Of(delivery.one.local) },
+      threeProcessesInstructors: { mean: meanOf(delivery.three.local), p50: p50Of(delivery.three.local) },
+      threeProcessesOthers: { mean: meanOf(delivery.three.bus), p50: p50Of(delivery.three.bus) },
     },
     // The control: one bare Redis pub/sub hop to the viewer host processes, during the 1-process and the 3-process runs.
     redisCommandsPerPlaybackCommand: perCommand,
@@ -354,7 +378,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       battle: '-',
       value: median(hop.three),
       unit: 'ms p50',
-      note: `driver PUBLISH -> viewer host process, during the 3-process runs ${fmt(hop.three)}, during the 1-process runs ${fmt(hop.one)}; servers' own change -> emit means: 1 process ${meanOf(delivery.one.local)} ms, 3 processes instructor's ${meanOf(delivery.three.local)} ms, others ${meanOf(delivery.three.bus)} ms; Redis commands per playback command (3 processes, per round): ${perCommand.join(' | ')}`,
+      note: `driver PUBLISH -> viewer host process, during the 3-process runs ${fmt(hop.three)}, during the 1-process runs ${fmt(hop.one)}; servers' own change -> emit p50 (mean): 1 process ${p50Of(delivery.one.local)} (${meanOf(delivery.one.local)}) ms, 3 processes instructor's ${p50Of(delivery.three.local)} (${meanOf(delivery.three.local)}) ms, others ${p50Of(delivery.three.bus)} (${meanOf(delivery.three.bus)}) ms; Redis commands per playback command (3 processes, per round): ${perCommand.join(' | ')}`,
     },
     {
       bench: `cluster ${label}: Redis commands per playing room`,
