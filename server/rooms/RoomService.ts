@@ -23,6 +23,12 @@ import { branchInfoOf, divergenceMs } from './branching.js';
 import { phaseIndexAt } from './playback.js';
 import { DEFAULT_LIMITS, type LimitSettings } from '../limits/settings.js';
 
+/** A room's playhead as a process holds it (with the room's battle, which never changes). */
+export interface HeldPlayhead {
+  battleId: string;
+  playhead: Playhead;
+}
+
 export type RoomCaps = Pick<LimitSettings, 'roomMembers' | 'roomAnnotations' | 'roomBranches'>;
 
 export const DEFAULT_SETTINGS: RoomSettings = { openControl: false, playersAnnotate: false, stepMode: false };
@@ -184,20 +190,49 @@ export class RoomService {
   /**
    * Change the playhead with compare-and-set, retrying on a concurrent change from another
    * command or process. `fn` returns null to leave it unchanged.
+   *
+   * `held`: the playhead this process already holds for the room (the playback loop's), written against
+   * without reading the store first: a command then costs the store one round trip, the write. A stale one only
+   * loses the compare-and-set, which answers with the current playhead for the retry. What `fn` says about a
+   * held playhead (null, or an error) is not trusted until it has been checked against the store.
    */
   async updatePlayhead(
     roomId: string,
-    fn: (ph: Playhead, tl: Timeline, room: RoomRecord) => Playhead | null | Promise<Playhead | null>,
-  ): Promise<{ playhead: Playhead; timeline: Timeline; room: RoomRecord; changed: boolean }> {
+    fn: (ph: Playhead, tl: Timeline) => Playhead | null | Promise<Playhead | null>,
+    held?: HeldPlayhead | null,
+  ): Promise<{ playhead: Playhead; timeline: Timeline; changed: boolean }> {
+    let cur: HeldPlayhead | null = held ?? null;
+    let checked = !held; // a playhead just read (or returned by a lost CAS) is the store's
     for (let attempt = 0; attempt < 5; attempt++) {
-      const { room, playhead, timeline } = await this.load(roomId);
-      const next = await fn(playhead, timeline, room);
-      if (!next) return { playhead, timeline, room, changed: false };
+      if (!cur) {
+        const loaded = await this.load(roomId);
+        cur = { battleId: loaded.room.battleId, playhead: loaded.playhead };
+        checked = true;
+      }
+      const { battleId, playhead } = cur;
+      let next: Playhead | null;
+      let timeline: Timeline;
+      try {
+        timeline = await this.timelineOf(roomId, battleId, playhead.branchId);
+        next = await fn(playhead, timeline);
+      } catch (err) {
+        if (checked) throw err;
+        cur = null; // judged on a possibly stale playhead: judge again on the store's
+        continue;
+      }
+      if (!next) {
+        if (checked) return { playhead, timeline, changed: false };
+        cur = null;
+        continue;
+      }
       const res = await this.store.casPlayhead(roomId, playhead.clock.version, next);
       if (res.ok) {
-        const tl = next.branchId === playhead.branchId ? timeline : await this.timelineOf(roomId, room.battleId, next.branchId);
-        return { playhead: next, timeline: tl, room, changed: true };
+        const tl = next.branchId === playhead.branchId ? timeline : await this.timelineOf(roomId, battleId, next.branchId);
+        return { playhead: next, timeline: tl, changed: true };
       }
+      if (!res.current) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+      cur = { battleId, playhead: res.current };
+      checked = true;
     }
     throw new AppError('CONFLICT', 'the room changed concurrently; retry');
   }

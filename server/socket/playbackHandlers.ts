@@ -8,10 +8,16 @@ import type { HandlerDeps } from './deps.js';
 export function registerPlaybackHandlers(table: HandlerTable, d: HandlerDeps): void {
   const command = async (ctx: Ctx, cmd: PlaybackCommand) => {
     const { roomId, member } = ctx.member();
-    const res = await d.rooms.updatePlayhead(roomId, (ph, tl, room) => {
-      require(canControl(member.role, room.settings), 'only the instructor controls playback in this room');
-      return { ...ph, clock: applyCommand(ph.clock, tl, d.now(), cmd) };
-    });
+    // The instructor always controls: no read of the room's settings. Others need them (openControl).
+    if (member.role !== 'instructor') {
+      require(canControl(member.role, (await d.rooms.room(roomId)).settings), 'only the instructor controls playback in this room');
+    }
+    // Written against the clock this process holds (no read first; a stale one costs a retry).
+    const res = await d.rooms.updatePlayhead(
+      roomId,
+      (ph, tl) => ({ ...ph, clock: applyCommand(ph.clock, tl, d.now(), cmd) }),
+      d.loop.held(roomId),
+    );
     d.loop.applied(roomId, res.playhead, res.timeline);
     return { clock: res.playhead.clock };
   };

@@ -60,6 +60,7 @@ type Part = (typeof ROOM_KEY_PARTS)[number];
 // Writes that may create a key set its TTL in the same script, so no key of a room ever lives without one.
 // ARGV[5], ARGV[6] (optional): a channel and message announcing the write (the clock bus), published in the same
 // atomic step, so the other processes hear of the new clock as soon as the writer hears its write succeed.
+// A lost race returns the winner's playhead JSON (false: no room), so the retry needs no read of its own.
 const CAS_SCRIPT = `
 if redis.call('HGET', KEYS[1], 'v') == ARGV[1] then
   redis.call('HSET', KEYS[1], 'v', ARGV[2], 'json', ARGV[3])
@@ -67,7 +68,7 @@ if redis.call('HGET', KEYS[1], 'v') == ARGV[1] then
   if ARGV[5] then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
   return 1
 end
-return 0`;
+return {redis.call('HGET', KEYS[1], 'json')}`;
 
 // Update only an annotation that still exists (an edit racing a delete must not resurrect it).
 const UPDATE_IF_EXISTS = `
@@ -301,7 +302,8 @@ export class RedisStore implements Store {
         arguments: [String(expectedVersion), String(next.clock.version), JSON.stringify(next), this.ttl, ...announce],
       });
       if (res === 1) return { ok: true } as const;
-      return { ok: false, current: await this.getPlayhead(roomId) } as const;
+      const json = Array.isArray(res) ? res[0] : null;
+      return { ok: false, current: typeof json === 'string' ? (JSON.parse(json) as Playhead) : null } as const;
     });
   }
 

@@ -7,7 +7,7 @@ import type { KeyframeMsg, TimelineEventsMsg } from '../../shared/protocol/event
 import type { Delivery } from '../../shared/protocol/schemas.js';
 import type { Metrics } from '../metrics.js';
 import { stopPoints } from '../rooms/playback.js';
-import type { RoomService } from '../rooms/RoomService.js';
+import type { HeldPlayhead, RoomService } from '../rooms/RoomService.js';
 import type { Playhead, Store } from '../store/types.js';
 import type { AppSocket, IO } from '../types.js';
 import { noClockBus, type ClockBus } from './ClockBus.js';
@@ -107,6 +107,13 @@ export class PlaybackLoop {
     if (publish) this.publish({ kind: 'stops', roomId });
     // Re-plan at once: a new stop may be closer than the next tick.
     if (rs?.cursor) this.planStopOrLoad(rs);
+  }
+
+  /** The playhead this process holds for a room it streams (what a command is written against), or null. */
+  held(roomId: string): HeldPlayhead | null {
+    const rs = this.rooms.get(roomId);
+    const cur = rs?.cursor;
+    return rs?.battleId && cur ? { battleId: rs.battleId, playhead: { branchId: cur.branchId, clock: cur.clock } } : null;
   }
 
   /** A socket joined: the clock, and for socket delivery a keyframe at the play head plus what the room already streamed past it. */

@@ -27,6 +27,12 @@ interface Case {
 
 interface Measured {
   seekMs: number[];
+  /** Control: one bare Redis pub/sub hop (driver PUBLISH -> viewer host process), under the load of the same run. */
+  hopMs: number[];
+  /** The servers' own split (wardroom_clock_delivery_ms, every clock change of the seek loop): change -> emit, by path. */
+  delivery: Delivery;
+  /** Redis commands per playback command during the seek loop (the seeks and the plays after them), by command. */
+  perCommand: string;
   /** The same receipts split: viewers on the instructor's process, and on the others (through Redis pub/sub). */
   sameMs: number[];
   otherMs: number[];
@@ -42,6 +48,7 @@ async function drive(
   urls: string[],
   c: Case,
   hosts: ViewerHost[],
+  redisUrl: string,
 ): Promise<Measured & { rooms: number; idle(ms: number): Promise<void>; close(): void }> {
   const instructors: RoomClient[] = [];
   const rooms: { roomId: string; inst: RoomClient; instUrl: string; viewers: number[] }[] = [];
@@ -82,6 +89,8 @@ async function drive(
   const seekMs: number[] = [];
   const sameMs: number[] = [];
   const otherMs: number[] = [];
+  const delivery0 = await deliveryOf(urls);
+  const stats0 = await commandStats(redisUrl);
   for (let s = 0; s < c.seeks; s++) {
     const { roomId, inst, instUrl, viewers } = rooms[s % rooms.length];
     const got = new Map<number, number>();
@@ -99,8 +108,21 @@ async function drive(
     await inst.play();
     await sleep(250);
   }
+  const delivery = minus(await deliveryOf(urls), delivery0);
+  const stats1 = await commandStats(redisUrl);
+  // Each seek is followed by a play: 2 commands per seek. Background reads (safety net, stop points) are included.
+  const perCommand = [...stats1]
+    .map(([k, v]) => [k, (v - (stats0.get(k) ?? 0)) / (2 * c.seeks)] as const)
+    .filter(([k, d]) => d > 0 && k !== 'info' && k !== 'hello')
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, d]) => `${k} ${d.toFixed(2)}`)
+    .join(', ');
+  const hopMs = await redisHop(hosts, redisUrl, c.seeks * 2);
   return {
     seekMs,
+    hopMs,
+    delivery,
+    perCommand,
     sameMs,
     otherMs,
     joinMs,
@@ -110,6 +132,78 @@ async function drive(
       for (const x of instructors) x.close();
     },
   };
+}
+
+/** Per path: sum, count and the cumulative histogram buckets (le -> count). */
+type Delivery = Record<'local' | 'bus', { sum: number; count: number; buckets: Map<number, number> }>;
+const emptyDelivery = (): Delivery => ({
+  local: { sum: 0, count: 0, buckets: new Map() },
+  bus: { sum: 0, count: 0, buckets: new Map() },
+});
+
+/** wardroom_clock_delivery_ms summed over the processes (prom-client text format). */
+async function deliveryOf(urls: string[]): Promise<Delivery> {
+  const out = emptyDelivery();
+  for (const u of urls) {
+    const text = await (await fetch(`${u}/metrics`)).text();
+    for (const m of text.matchAll(/^wardroom_clock_delivery_ms_(sum|count)\{path="(local|bus)"\} ([\d.e+-]+)$/gm))
+      out[m[2] as 'local' | 'bus'][m[1] as 'sum' | 'count'] += Number(m[3]);
+    // Label order is the client library's business: read le and path wherever they are.
+    for (const m of text.matchAll(/^wardroom_clock_delivery_ms_bucket\{([^}]*)\} (\d+)$/gm)) {
+      const le = /le="([\d.]+)"/.exec(m[1])?.[1];
+      const path = /path="(local|bus)"/.exec(m[1])?.[1] as 'local' | 'bus' | undefined;
+      if (!le || !path) continue;
+      const b = out[path].buckets;
+      b.set(Number(le), (b.get(Number(le)) ?? 0) + Number(m[2]));
+    }
+  }
+  return out;
+}
+
+const minus = (a: Delivery, b: Delivery): Delivery => {
+  const out = emptyDelivery();
+  for (const k of ['local', 'bus'] as const) {
+    out[k].sum = a[k].sum - b[k].sum;
+    out[k].count = a[k].count - b[k].count;
+    for (const [le, n] of a[k].buckets) out[k].buckets.set(le, n - (b[k].buckets.get(le) ?? 0));
+  }
+  return out;
+};
+/** The histogram's p50 as the bucket bound it falls under ("<= 2" ms), or null with no observations. */
+const p50Of = (d: { count: number; buckets: Map<number, number> }): string | null => {
+  if (!d.count) return null;
+  const le = [...d.buckets].sort((x, y) => x[0] - y[0]).find(([, n]) => n >= d.count / 2)?.[0];
+  return le === undefined ? '> 250' : `<= ${le}`;
+};
+const meanOf = (d: { sum: number; count: number }) => (d.count ? Number((d.sum / d.count).toFixed(2)) : null);
+
+/**
+ * The control: the machine's own price of one Redis pub/sub hop under this run's load, with no Wardroom code in it.
+ * The driver PUBLISHes `n` messages (spaced like the seeks) and every viewer host process stamps each on receipt.
+ * A clock change on three processes needs at least one such hop more than on one process (the write's reply on
+ * the instructor's process, the published change on the others), so this is the floor under the difference.
+ */
+async function redisHop(hosts: ViewerHost[], url: string, n: number): Promise<number[]> {
+  const channel = `bench:hop:${process.pid}:${Date.now()}`;
+  await Promise.all(hosts.map((h) => h.listen(url, channel)));
+  const pub = createClient({ url });
+  await pub.connect();
+  const sent = new Map<number, number>();
+  const out: number[] = [];
+  for (const h of hosts)
+    h.onHeard = (i, t) => {
+      const s = sent.get(i);
+      if (s !== undefined) out.push(t - s);
+    };
+  for (let i = 0; i < n; i++) {
+    sent.set(i, now());
+    await pub.publish(channel, String(i));
+    await sleep(100);
+  }
+  await sleep(200);
+  await pub.close();
+  for (const h of hosts) h.onHeard = null;
+  return out;
 }
 
 /** Three viewer host processes for one run (closed by the caller). */
@@ -127,10 +221,14 @@ async function commandStats(url: string): Promise<Map<string, number>> {
 }
 
 /** One measured drive on fresh viewer host processes. */
-async function driveWithHosts(urls: string[], c: Case): Promise<{ run: Awaited<ReturnType<typeof drive>>; hosts: ViewerHost[] }> {
+async function driveWithHosts(
+  urls: string[],
+  c: Case,
+  redisUrl: string,
+): Promise<{ run: Awaited<ReturnType<typeof drive>>; hosts: ViewerHost[] }> {
   const hosts = await startHosts();
   try {
-    return { run: await drive(urls, c, hosts), hosts };
+    return { run: await drive(urls, c, hosts, redisUrl), hosts };
   } catch (err) {
     await Promise.all(hosts.map((h) => h.close()));
     throw err;
@@ -166,17 +264,27 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
   });
   const urls3 = cluster.servers.map((s) => s.url);
   const one: number[] = [];
-  const three: Measured = { seekMs: [], sameMs: [], otherMs: [], joinMs: 0 };
+  const three = { seekMs: [] as number[], sameMs: [] as number[], otherMs: [] as number[] };
+  const hop = { one: [] as number[], three: [] as number[] };
+  const delivery = { one: emptyDelivery(), three: emptyDelivery() };
+  const perCommand: string[] = [];
+  const add = (into: Delivery, d: Delivery) => {
+    for (const k of ['local', 'bus'] as const) {
+      into[k].sum += d[k].sum;
+      into[k].count += d[k].count;
+      for (const [le, n] of d[k].buckets) into[k].buckets.set(le, (into[k].buckets.get(le) ?? 0) + n);
+    }
+  };
   const pairs: string[] = [];
   const rows: { one: number[]; three: number[]; other: number[] }[] = [];
   const offsets: string[] = [];
   let commands = { perRoomSec: 0, top: '', windowMs: 0 };
   try {
     for (let r = 0; r < rounds; r++) {
-      const a = await driveWithHosts([single.url], c);
+      const a = await driveWithHosts([single.url], c, cluster.redis.url);
       a.run.close();
       await Promise.all(a.hosts.map((h) => h.close()));
-      const b = await driveWithHosts(urls3, c);
+      const b = await driveWithHosts(urls3, c, cluster.redis.url);
       offsets.push(offsetsNote(b.hosts));
       if (r === 0) {
         // Quiet window: every room playing, nothing changing.
@@ -202,6 +310,11 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       three.seekMs.push(...b.run.seekMs);
       three.sameMs.push(...b.run.sameMs);
       three.otherMs.push(...b.run.otherMs);
+      hop.one.push(...a.run.hopMs);
+      hop.three.push(...b.run.hopMs);
+      add(delivery.one, a.run.delivery);
+      add(delivery.three, b.run.delivery);
+      perCommand.push(b.run.perCommand);
       pairs.push(
         `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)})`,
       );
@@ -218,6 +331,15 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     threeProcesses: { all: summary(three.seekMs), instructorsProcess: summary(three.sameMs), otherProcesses: summary(three.otherMs) },
     perRound: rows.map((r) => ({ oneProcess: summary(r.one), threeProcesses: summary(r.three), otherProcesses: summary(r.other) })),
     redisCommandsPerRoomPerS: Number(commands.perRoomSec.toFixed(3)),
+    // The servers' own split of a clock change (mean ms from the change's serverTime to the emit, every change of the seek loops).
+    serverDeliveryMs: {
+      oneProcess: { mean: meanOf(delivery.one.local), p50: p50Of(delivery.one.local) },
+      threeProcessesInstructors: { mean: meanOf(delivery.three.local), p50: p50Of(delivery.three.local) },
+      threeProcessesOthers: { mean: meanOf(delivery.three.bus), p50: p50Of(delivery.three.bus) },
+    },
+    // The control: one bare Redis pub/sub hop to the viewer host processes, during the 1-process and the 3-process runs.
+    redisCommandsPerPlaybackCommand: perCommand,
+    redisHopControl: { duringOneProcess: summary(hop.one), duringThreeProcesses: summary(hop.three) },
     hostClocks: offsets[0],
   });
   return [
@@ -234,6 +356,13 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       value: median(three.seekMs),
       unit: 'ms p50',
       note: `${fmt(three.seekMs)} (${three.seekMs.length} receipts); on the instructor's process ${fmt(three.sameMs)}, on the others ${fmt(three.otherMs)}; delta vs 1 process p50 ${(median(three.seekMs) - median(one)).toFixed(1)} ms, p99 ${(pct(three.seekMs, 99) - pct(one, 99)).toFixed(1)} ms; per round: ${pairs.join('; ')}; ${offsets[0]}`,
+    },
+    {
+      bench: `cluster ${label}: control, one bare Redis pub/sub hop`,
+      battle: '-',
+      value: median(hop.three),
+      unit: 'ms p50',
+      note: `driver PUBLISH -> viewer host process, during the 3-process runs ${fmt(hop.three)}, during the 1-process runs ${fmt(hop.one)}; servers' own change -> emit p50 (mean): 1 process ${p50Of(delivery.one.local)} (${meanOf(delivery.one.local)}) ms, 3 processes instructor's ${p50Of(delivery.three.local)} (${meanOf(delivery.three.local)}) ms, others ${p50Of(delivery.three.bus)} (${meanOf(delivery.three.bus)}) ms; Redis commands per playback command (3 processes, per round): ${perCommand.join(' | ')}`,
     },
     {
       bench: `cluster ${label}: Redis commands per playing room`,

@@ -1,3 +1,4 @@
+import { createClient } from 'redis';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { now } from './time.js';
 
@@ -11,6 +12,8 @@ export type HostRequest =
   | { type: 'watch'; seekId: number; roomId: string; positionMs: number }
   | { type: 'unwatch'; seekId: number }
   | { type: 'time'; probe: number }
+  /** Subscribe to a Redis channel and stamp every message (the bench's control: one bare Redis pub/sub hop). */
+  | { type: 'listen'; url: string; channel: string }
   | { type: 'close' };
 
 export type HostReply =
@@ -18,6 +21,8 @@ export type HostReply =
   | { type: 'armed'; seekId: number }
   | { type: 'got'; seekId: number; id: number; t: number }
   | { type: 'time'; probe: number; t: number }
+  | { type: 'listening' }
+  | { type: 'heard'; n: number; t: number }
   | { type: 'error'; message: string };
 
 const send = (m: HostReply) => process.send?.(m);
@@ -67,6 +72,15 @@ process.on('message', (m: HostRequest) => {
     case 'time':
       send({ type: 'time', probe: m.probe, t: now() });
       return;
+    case 'listen': {
+      const sub = createClient({ url: m.url });
+      sub.on('error', () => {});
+      void sub
+        .connect()
+        .then(() => sub.subscribe(m.channel, (raw) => send({ type: 'heard', n: Number(raw), t: now() })))
+        .then(() => send({ type: 'listening' }));
+      return;
+    }
     case 'close':
       for (const v of viewers.values()) v.client.close();
       process.exit(0);

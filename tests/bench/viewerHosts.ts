@@ -11,6 +11,8 @@ const HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'viewerHost
 export class ViewerHost {
   private readonly waiting = new Map<string, (m: HostReply) => void>();
   private onGot: ((m: Extract<HostReply, { type: 'got' }>) => void) | null = null;
+  /** A probe message heard on Redis (`listen`), in DRIVER time. */
+  onHeard: ((n: number, t: number) => void) | null = null;
   /** host time - driver time (ms), from the fastest of several IPC round trips. */
   offsetMs = 0;
   rttMs = 0;
@@ -18,8 +20,16 @@ export class ViewerHost {
   private constructor(private readonly proc: ChildProcess) {
     proc.on('message', (m: HostReply) => {
       if (m.type === 'got') return this.onGot?.(m);
+      if (m.type === 'heard') return this.onHeard?.(m.n, m.t - this.offsetMs);
       if (m.type === 'error') throw new Error(`viewer host: ${m.message}`);
-      const key = m.type === 'joined' ? `joined:${m.id}` : m.type === 'armed' ? `armed:${m.seekId}` : `time:${m.probe}`;
+      const key =
+        m.type === 'joined'
+          ? `joined:${m.id}`
+          : m.type === 'armed'
+            ? `armed:${m.seekId}`
+            : m.type === 'listening'
+              ? 'listening'
+              : `time:${m.probe}`;
       this.waiting.get(key)?.(m);
       this.waiting.delete(key);
     });
@@ -62,6 +72,11 @@ export class ViewerHost {
       if (m.seekId === seekId) got(m.id, m.t - this.offsetMs);
     };
     return this.ask(`armed:${seekId}`, { type: 'watch', seekId, roomId, positionMs });
+  }
+
+  /** Subscribe this host to a Redis channel (see `onHeard`). */
+  listen(url: string, channel: string): Promise<unknown> {
+    return this.ask('listening', { type: 'listen', url, channel });
   }
 
   unwatch(seekId: number): void {

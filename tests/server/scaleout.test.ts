@@ -210,4 +210,32 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
     await until(() => viewerB.stateNow()?.phaseId === 'withdrawal', 2000, 'keyframe after the repair');
     expect(await metricOf(b.url, 'wardroom_clock_repairs_total')).toBe(1);
   });
+
+  it('a command written against a stale held clock (its change message lost) lands once, on the store’s clock', async () => {
+    const prefix = testPrefix();
+    cleanup.push(async () => {
+      await elapse(100);
+      const s = await redisStore(prefix);
+      await s.clearPrefix();
+      await s.close();
+    });
+    const b = await node(prefix, { reconcileMs: 60_000 });
+    const { roomId, instructorKey } = await b.createRoom();
+    const inst = b.client({ roomId, name: 'Sisko', instructorKey });
+    const viewer = b.client({ roomId, name: 'Odo' });
+    await Promise.all([inst.ready, viewer.ready]);
+    // Another process's change that B never hears of: B still holds the older clock.
+    const silentStore = await redisStore(prefix);
+    cleanup.push(() => silentStore.close());
+    const ph = (await silentStore.getPlayhead(roomId))!;
+    const unheard = { ...ph, clock: { ...ph.clock, positionMs: 40_000, version: ph.clock.version + 1 } };
+    expect((await silentStore.casPlayhead(roomId, ph.clock.version, unheard)).ok).toBe(true);
+    // B writes against what it holds, loses the compare-and-set, and retries on the store's clock.
+    const res = await inst.seek(30_000);
+    if (!res.ok) throw new Error(res.error.message);
+    expect(res.clock.version).toBe(unheard.clock.version + 1);
+    expect(res.clock.positionMs).toBe(30_000);
+    expect((await silentStore.getPlayhead(roomId))?.clock).toEqual(res.clock);
+    await until(() => viewer.clock()?.version === res.clock.version, 2000, 'the clock on B’s viewer');
+  });
 });
