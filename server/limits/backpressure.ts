@@ -22,12 +22,15 @@ function wsOf(socket: AppSocket): Pausable | null {
     : null;
 }
 
+/** How long a dropped socket's last packets (socket.io's DISCONNECT) get to reach the client. */
+export const DROP_GRACE_MS = 200;
+
 /**
  * Drop a cut-off socket's TCP connection after `graceMs` (time for the socket.io DISCONNECT already written to
  * reach the client). A websocket close handshake would keep the connection, and the flood still queued in its
  * kernel buffers (MBs), until the client's close frame, which waits behind that flood, or ws's 30 s close timer.
  */
-export function dropConnection(socket: AppSocket, graceMs: number): void {
+export function dropConnection(socket: AppSocket, graceMs = DROP_GRACE_MS): void {
   const ws = wsOf(socket);
   if (ws) setTimeout(() => ws.terminate(), graceMs).unref();
 }
@@ -39,8 +42,16 @@ export function holdReads(socket: AppSocket, ms: number): void {
   if (!ws) return;
   paused.add(socket);
   ws.pause();
+  // Disconnected while held (the server closing, or a cut-off): its close handshake could not read the client's
+  // close frame until ws's 30 s close timer, so app.close() and shutdown waited that long. Drop it instead, after
+  // the grace that lets the DISCONNECT already written reach the client.
+  const onDisconnect = () => {
+    if (paused.delete(socket)) dropConnection(socket, DROP_GRACE_MS);
+  };
+  socket.once('disconnect', onDisconnect);
   setTimeout(
     () => {
+      socket.off('disconnect', onDisconnect);
       paused.delete(socket);
       if (socket.connected) ws.resume();
     },

@@ -169,7 +169,7 @@ function cutOff(socket: AppSocket, deps: BindDeps): void {
   deps.logger.warn({ socket: socket.id, address }, 'socket flooded past its budget: disconnected');
   deps.floodCooldown.add(address, performance.now());
   socket.disconnect(true);
-  dropConnection(socket, 200);
+  dropConnection(socket);
 }
 
 function safeReply(fn: Reply, logger: Logger): Reply {
