@@ -7,39 +7,16 @@ import type { Unit, WeaponKind } from '../../shared/battle/types.js';
 import { shotsIn, volleyOf, volleyShots, type FireBody } from '../../shared/battle/volley.js';
 import { compileBattle } from '../../replays/engine/compiler.js';
 import { getBattle } from '../../replays/index.js';
+import { testUnit } from '../fixtures/units.js';
 import { defWith, Driver } from '../fixtures/worlds.js';
 
 // Volleys (issue #14): a unit:volley folds to the world its shots as unit:fire events fold to, and a battle
 // compiled with volleys simulates exactly the battle compiled without (same dice, same world, same shots).
 
 function unit(id: string, sections: boolean): Unit {
-  return {
-    id,
-    side: 'red',
-    kind: sections ? 'station' : 'ship',
-    cls: 'galor',
-    name: id,
-    group: 'g',
-    pos: { x: 0, y: 0 },
-    vel: { x: 0, y: 0 },
-    t0: 0,
-    heading: 0,
-    shields: 100,
-    maxShields: 100,
-    hull: 200,
-    maxHull: 200,
-    weapons: [],
-    status: 'active',
-    size: 10,
-    ...(sections
-      ? {
-          sections: [
-            { id: 's1', label: 'S1', shields: 50, maxShields: 50 },
-            { id: 's2', label: 'S2', shields: 50, maxShields: 50 },
-          ],
-        }
-      : {}),
-  };
+  if (!sections) return testUnit(id, { side: 'red' });
+  const s = (sid: string) => ({ id: sid, label: sid.toUpperCase(), shields: 50, maxShields: 50 });
+  return testUnit(id, { side: 'red', kind: 'station', sections: [s('s1'), s('s2')] });
 }
 
 function stamped(bodies: BattleEventBody[], t: number, seq0 = 0): BattleEvent[] {
