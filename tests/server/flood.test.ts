@@ -18,6 +18,14 @@ afterEach(async () => {
   s = null;
 });
 
+/** A raw socket.io client on the booted server, connected (tracked for teardown). */
+async function rawSocket(): Promise<Socket> {
+  const sock = connect(s!.url, { transports: ['websocket'], forceNew: true });
+  raw.push(sock);
+  await new Promise<void>((r) => sock.on('connect', () => r()));
+  return sock;
+}
+
 describe('flood shedding', () => {
   it('disconnects a socket refused without a pause for FLOOD_DISCONNECT_MS; another client keeps working', async () => {
     const lines: string[] = [];
@@ -31,9 +39,7 @@ describe('flood shedding', () => {
     const { roomId } = await s.createRoom();
     const calm = s.client({ roomId, name: 'Calm', pings: 1 });
     await calm.ready;
-    const flooder = connect(s.url, { transports: ['websocket'], forceNew: true });
-    raw.push(flooder);
-    await new Promise<void>((r) => flooder.on('connect', () => r()));
+    const flooder = await rawSocket();
     let reason = '';
     flooder.on('disconnect', (why) => (reason = why));
     const started = Date.now();
@@ -65,9 +71,7 @@ describe('flood shedding', () => {
 
   it('more than FLOOD_BURST refusals within one second are cut off at once', async () => {
     s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600_000, floodBurst: 50 } });
-    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
-    raw.push(sock);
-    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const sock = await rawSocket();
     const reason = new Promise<string>((r) => sock.once('disconnect', (why) => r(why)));
     for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
     expect(await reason).toBe('io server disconnect');
@@ -79,9 +83,7 @@ describe('flood shedding', () => {
     const { roomId } = await s.createRoom();
     const calm = s.client({ roomId, name: 'Calm', pings: 1 });
     await calm.ready;
-    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
-    raw.push(sock);
-    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const sock = await rawSocket();
     const reason = new Promise<string>((r) => sock.once('disconnect', (why) => r(why)));
     for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
     expect(await reason).toBe('io server disconnect');
@@ -101,9 +103,7 @@ describe('flood shedding', () => {
 
   it('a burst that stops is refused but not cut off', async () => {
     s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600 } });
-    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
-    raw.push(sock);
-    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const sock = await rawSocket();
     // Twice the budget: every command is answered (refusals are answered up to the budget per window).
     const acks = await Promise.all(
       Array.from({ length: 40 }, (_, i) => new Promise<{ ok: boolean }>((r) => sock.emit('clock:ping', { clientTime: i }, r))),
@@ -119,9 +119,7 @@ describe('flood shedding', () => {
 
   it('past twice the budget in one window, refusals are dropped unanswered (no write per flooded message)', async () => {
     s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600_000 } });
-    const sock = connect(s.url, { transports: ['websocket'], forceNew: true });
-    raw.push(sock);
-    await new Promise<void>((r) => sock.on('connect', () => r()));
+    const sock = await rawSocket();
     const answers = await Promise.all(
       Array.from(
         { length: 200 },
