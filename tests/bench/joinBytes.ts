@@ -42,6 +42,16 @@ async function joinOnce(url: string, battleId: string, atMs: number, delivery: '
       } else bytes.bundle += e.encodedDataLength;
     });
     cdp.on('Network.webSocketFrameReceived', (e) => (bytes.socket += e.response.payloadData.length));
+    // The page's CDP session does not see its segment worker's fetches (client/src/segments): count them here.
+    const seen = new Set<string>();
+    cdp.on('Network.requestWillBeSent', (e) => seen.add(e.request.url));
+    context.on('requestfinished', (req) => {
+      if (seen.has(req.url()) || !req.url().includes('/segments/')) return;
+      void req.sizes().then((z) => {
+        bytes.api += z.responseBodySize;
+        bytes.requests.push(`segment (worker) ${(z.responseBodySize / 1024).toFixed(1)} KB`);
+      });
+    });
     const q = delivery === 'socket' ? '?delivery=socket' : '';
     await page.goto(`${url}/room/${roomId}${q}`);
     await page.waitForFunction(() => window.__wardroom?.ready === true, undefined, { timeout: 120_000 });
