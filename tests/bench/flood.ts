@@ -178,8 +178,18 @@ async function scenario(label: string, limits: FloodLimits, floodForMs: number, 
 export async function benchFlood(quick = false): Promise<Row[]> {
   const forMs = quick ? 4000 : 10_000;
   const rows = [
-    ...(await scenario('default cut-offs (180 refusals in 1 s, or 3 s sustained; no cool-down: the flooder reconnects at once)', {}, forMs, quick)),
-    ...(await scenario('with FLOOD_COOLDOWN_MS=10000 (the address refused new sockets for 10 s)', { floodCooldownMs: 10_000 }, forMs, quick)),
+    ...(await scenario(
+      'default cut-offs (180 refusals in 1 s, or 3 s sustained; no cool-down: the flooder reconnects at once)',
+      {},
+      forMs,
+      quick,
+    )),
+    ...(await scenario(
+      'with FLOOD_COOLDOWN_MS=10000 (the address refused new sockets for 10 s)',
+      { floodCooldownMs: 10_000 },
+      forMs,
+      quick,
+    )),
     ...(await scenario('no cut-off (refusing only)', { floodDisconnectMs: 600_000, floodBurst: 1e6 }, forMs, quick)),
     ...(await scenario('control: a CPU hog, no flood', {}, forMs, quick, 'hog')),
   ];
