@@ -1,9 +1,11 @@
 // One socket's command budget: a fixed window of `points` per `windowMs`, checked synchronously so that
 // refusing a flood costs a comparison, not a promise. A socket lives on one process, so no shared store
 // is needed (the shared, per-address budgets are in AddressLimiter). A socket refused in every window for
-// `floodMs`, or refused more than `burstRefusals` times within one window, is a flood: the caller disconnects it.
-// (A client bursting to twice its budget collects one budget of refusals; a flooder's first held read brings
-// a few hundred messages at once: FLOOD_BURST sits between the two.)
+// `floodMs`, or refused more than `burstRefusals` times within one window after a window already refused, is a
+// flood: the caller disconnects it. A burst in ONE window is never a flood by itself, however large: a well-behaved
+// client's backlog arrives that way (socket.io-client sends every command it buffered while disconnected at once
+// after the reconnect, up to their 10 s ack timeouts), and it stops there. A flooder keeps sending: its second
+// window's held read brings hundreds again, past FLOOD_BURST, and it is cut then (about one window later).
 
 export type Verdict = 'ok' | 'refused' | 'flood';
 
@@ -52,9 +54,12 @@ export class SocketBudget {
       if (this.refusingSince !== null && now - this.lastRefusal > 2 * this.windowMs) this.refusingSince = null;
       return 'ok';
     }
-    this.refusingSince ??= now;
+    // The same rule as above for a socket that was silent since its last refusal: a new streak, not the old one's.
+    if (this.refusingSince === null || now - this.lastRefusal > 2 * this.windowMs) this.refusingSince = now;
     this.lastRefusal = now;
     this.refusedInWindow++;
-    return now - this.refusingSince >= this.floodMs || this.refusedInWindow > this.burstRefusals ? 'flood' : 'refused';
+    const sustained = now - this.refusingSince >= this.floodMs;
+    const burst = this.refusedInWindow > this.burstRefusals && this.refusingSince < this.windowStart;
+    return sustained || burst ? 'flood' : 'refused';
   }
 }

@@ -32,7 +32,11 @@ export const DROP_GRACE_MS = 200;
  */
 export function dropConnection(socket: AppSocket, graceMs = DROP_GRACE_MS): void {
   const ws = wsOf(socket);
-  if (ws) setTimeout(() => ws.terminate(), graceMs).unref();
+  if (!ws) return;
+  // Read nothing more meanwhile: the flood queued behind the cut would be parsed (ws frames, engine.io packets) only
+  // to be thrown away. Writes still go out, so the DISCONNECT reaches the client.
+  ws.pause();
+  setTimeout(() => ws.terminate(), graceMs).unref();
 }
 
 /** Stop reading `socket` for `ms` (once per window: further calls while paused do nothing). */

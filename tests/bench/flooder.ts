@@ -1,73 +1,104 @@
 import { io, type Socket } from 'socket.io-client';
 
-// A hostile client for tests/bench/flood.ts, in its own process: sends `clock:ping` (with an ack, as a client
-// library would) as fast as it can for FLOOD_FOR_MS, and comes back whenever it is cut off: after a server-side
-// cut (which socket.io clients do not follow by themselves) it opens a new socket by hand, retrying every
-// FLOOD_RETRY_MS while the server refuses it. Prints one JSON line at the end.
+// A hostile client for tests/bench/flood.ts, in its own process, driven over IPC so that one process serves every
+// flood window of a run (idle and flood windows alternate; starting a process per window would put its start-up
+// CPU into the idle windows). On `{type:'start', forMs, mode}` it either floods or, as the control, burns one core:
+// - flood: sends `clock:ping` (with an ack, as a client library would) as fast as it can for `forMs`, and comes
+//   back whenever it is cut off: after a server-side cut (which socket.io clients do not follow by themselves) it
+//   opens a new socket by hand, retrying every FLOOD_RETRY_MS while the server refuses it;
+// - hog: burns one core for `forMs`, sending nothing (the machine's own noise, told apart from the flood's cost).
+// It answers `{type:'flooding'}` once under way and `{type:'done', ...stats}` at the end of the window.
+
+export type FlooderRequest = { type: 'start'; forMs: number; mode: 'flood' | 'hog' } | { type: 'exit' };
+export interface FlooderStats {
+  sent: number;
+  acked: number;
+  refused: number;
+  ms: number;
+  connects: number;
+  cuts: number;
+  refusedHandshakes: number;
+  reason: string;
+}
+export type FlooderReply = { type: 'ready' } | { type: 'flooding' } | ({ type: 'done' } & FlooderStats);
 
 const url = process.argv[2];
-const forMs = Number(process.env.FLOOD_FOR_MS ?? 10_000);
 const retryMs = Number(process.env.FLOOD_RETRY_MS ?? 50);
-// FLOOD_MODE=hog: the control. Burn one core for as long, sending nothing, to tell the machine's own noise (a
-// loaded 2-core box) from what the flood costs the server.
-if (process.env.FLOOD_MODE === 'hog') {
-  console.log('flooding');
+const send = (m: FlooderReply) => process.send?.(m);
+
+function hog(forMs: number): void {
+  send({ type: 'flooding' });
   const t0 = performance.now();
   while (performance.now() - t0 < forMs) {}
-  console.log(JSON.stringify({ sent: 0, acked: 0, refused: 0, ms: Math.round(performance.now() - t0), reason: 'cpu hog, no traffic' }));
-  process.exit(0);
-}
-let sent = 0;
-let acked = 0;
-let refused = 0;
-let connects = 0;
-let cuts = 0;
-let refusedHandshakes = 0;
-const reasons = new Set<string>();
-let t0 = 0;
-const over = () => t0 > 0 && performance.now() - t0 > forMs;
-
-function finish(sock?: Socket): void {
   const ms = Math.round(performance.now() - t0);
-  console.log(JSON.stringify({ sent, acked, refused, ms, connects, cuts, refusedHandshakes, reason: [...reasons].join(', ') || 'time' }));
-  sock?.disconnect();
-  process.exit(0);
+  send({ type: 'done', sent: 0, acked: 0, refused: 0, ms, connects: 0, cuts: 0, refusedHandshakes: 0, reason: 'cpu hog, no traffic' });
 }
 
-function open(): void {
-  const sock = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-  sock.on('connect_error', () => {
-    refusedHandshakes++;
-    if (over()) finish(sock);
+function flood(forMs: number): void {
+  const s = { sent: 0, acked: 0, refused: 0, connects: 0, cuts: 0, refusedHandshakes: 0 };
+  const reasons = new Set<string>();
+  const t0 = performance.now();
+  let current: Socket | null = null;
+  let finished = false;
+  let underWay = false;
+  // Under way at the first connect or the first refusal (a cool-down may refuse every socket of the window).
+  const started = () => {
+    if (underWay) return;
+    underWay = true;
+    send({ type: 'flooding' });
+  };
+  const over = () => performance.now() - t0 > forMs;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearInterval(watchdog);
+    current?.disconnect();
+    current = null;
+    send({ type: 'done', ...s, ms: Math.round(performance.now() - t0), reason: [...reasons].join(', ') || 'time' });
+  };
+  const retry = () => {
+    if (over()) finish();
     else setTimeout(open, retryMs);
-  });
-  sock.on('disconnect', (why) => {
-    cuts++;
-    reasons.add(why);
-    if (over()) finish(sock);
-    else setTimeout(open, retryMs);
-  });
-  sock.on('connect', () => {
-    connects++;
-    if (!t0) {
-      t0 = performance.now();
-      console.log('flooding');
-    }
-    const burst = () => {
-      if (!sock.connected) return; // the disconnect handler reconnects
-      if (over()) return finish(sock);
-      // Yield to the event loop only now and then: the socket's write buffer, not our loop, is the bottleneck.
-      for (let i = 0; i < 200; i++) {
-        sent++;
-        sock.emit('clock:ping', { clientTime: i }, (r: { ok: boolean }) => (r.ok ? acked++ : refused++));
-      }
-      setImmediate(burst);
-    };
-    burst();
-  });
+  };
+  function open(): void {
+    if (finished) return;
+    const sock = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    current = sock;
+    sock.on('connect_error', () => {
+      s.refusedHandshakes++;
+      started();
+      retry();
+    });
+    sock.on('disconnect', (why) => {
+      if (finished) return;
+      s.cuts++;
+      reasons.add(why);
+      retry();
+    });
+    sock.on('connect', () => {
+      s.connects++;
+      started();
+      const burst = () => {
+        if (!sock.connected || finished) return; // the disconnect handler reconnects
+        if (over()) return finish();
+        // Yield to the event loop only now and then: the socket's write buffer, not our loop, is the bottleneck.
+        for (let i = 0; i < 200; i++) {
+          s.sent++;
+          sock.emit('clock:ping', { clientTime: i }, (r: { ok: boolean }) => (r.ok ? s.acked++ : s.refused++));
+        }
+        setImmediate(burst);
+      };
+      burst();
+    });
+  }
+  // A refused flooder may be waiting between retries when its time is up.
+  const watchdog = setInterval(() => over() && finish(), 50);
+  open();
 }
-open();
-// A refused flooder may be waiting between retries when its time is up.
-setInterval(() => {
-  if (over()) finish();
-}, 100);
+
+process.on('message', (m: FlooderRequest) => {
+  if (m.type === 'exit') process.exit(0);
+  if (m.mode === 'hog') hog(m.forMs);
+  else flood(m.forMs);
+});
+send({ type: 'ready' });

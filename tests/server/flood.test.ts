@@ -4,7 +4,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FloodCooldown } from '../../server/limits/FloodCooldown.js';
 import { SocketBudget } from '../../server/limits/SocketBudget.js';
-import { type Booted, boot, quietPeriod, until } from './helpers.js';
+import { type Booted, boot, quietPeriod, sleep, until } from './helpers.js';
 
 // Shedding floods (issue #13 item 3): a socket that keeps sending past its budget is cut off, refusals are
 // counted not logged, and another client keeps working. The latency figure is a benchmark (tests/bench/flood.ts).
@@ -24,6 +24,13 @@ async function rawSocket(): Promise<Socket> {
   raw.push(sock);
   await new Promise<void>((r) => sock.on('connect', () => r()));
   return sock;
+}
+
+/** 200 commands now and 200 more a window later: a client that keeps sending past its budget. */
+async function burstTwice(sock: Socket): Promise<void> {
+  for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
+  await sleep(1100);
+  for (let i = 0; i < 200 && sock.connected; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
 }
 
 describe('flood shedding', () => {
@@ -69,11 +76,14 @@ describe('flood shedding', () => {
     expect(lines.filter((l) => l.includes('flooded past its budget'))).toHaveLength(1);
   });
 
-  it('more than FLOOD_BURST refusals within one second are cut off at once', async () => {
+  it('more than FLOOD_BURST refusals in a window after a refused one are cut off at once; one backlog is not', async () => {
     s = await boot({ limits: { socketEventsPerS: 20, floodDisconnectMs: 600_000, floodBurst: 50 } });
     const sock = await rawSocket();
     const reason = new Promise<string>((r) => sock.once('disconnect', (why) => r(why)));
     for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
+    await quietPeriod(1100); // one backlog, however large, then silence: refused, not a flood
+    expect(sock.connected).toBe(true);
+    await burstTwice(sock);
     expect(await reason).toBe('io server disconnect');
     expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_flood_disconnects_total')).toMatch(/ 1$/m);
   });
@@ -85,7 +95,7 @@ describe('flood shedding', () => {
     await calm.ready;
     const sock = await rawSocket();
     const reason = new Promise<string>((r) => sock.once('disconnect', (why) => r(why)));
-    for (let i = 0; i < 200; i++) sock.emit('clock:ping', { clientTime: i }, () => {});
+    await burstTwice(sock);
     expect(await reason).toBe('io server disconnect');
     // The flooder comes back at once (by hand, as a hostile client would): refused before the handshake.
     const again = connect(s.url, { transports: ['websocket'], forceNew: true, reconnection: false });
@@ -141,6 +151,47 @@ describe('flood shedding', () => {
     expect(sock.connected).toBe(true);
   });
 
+  it('a client doing what the browser does is never cut off under the default flood limits', async () => {
+    s = await boot(); // DEFAULT_LIMITS: 60 commands/s, FLOOD_BURST 180, FLOOD_DISCONNECT_MS 3000
+    const { roomId, instructorKey } = await s.createRoom();
+    // The browser app's client: a join with its 8 clock pings, the settle pings, the resync pings (every 20 s in the
+    // app; every 300 ms here to crowd the windows).
+    // (Acks time out after 3 s instead of the app's 10 s, so the test does not wait out the unanswered ones.)
+    const rc = s.client({
+      roomId,
+      name: 'Sisko',
+      role: 'instructor',
+      instructorKey,
+      settleMs: [100, 200, 300],
+      resyncMs: 300,
+      ackTimeoutMs: 3000,
+    });
+    await rc.ready;
+    // A drag on the timeline: a seek every 200 ms (timelineBar.ts), for 2 s.
+    for (let i = 0; i < 10; i++) {
+      void rc.seek(1000 + i * 100);
+      await sleep(200);
+    }
+    // An arrow key held down (keyboard.ts seeks on every keydown; auto-repeat ~30/s), for 2 s, acks not awaited.
+    for (let i = 0; i < 60; i++) {
+      void rc.seek(5000 + i * 10);
+      await sleep(33);
+    }
+    // The connection drops while the arrow key is still held: socket.io-client buffers the commands (up to their
+    // ack timeout: 10 s of a fast key repeat) and sends them all at once after the reconnect, ahead of the re-join
+    // and its pings: a backlog of almost seven times the budget. Refused (partly unanswered), not cut off.
+    const reconnected = new Promise<void>((r) => rc.socket.io.once('reconnect', () => r()));
+    rc.socket.io.engine.close();
+    const buffered = Array.from({ length: 400 }, (_, i) => rc.seek(8000 + i));
+    await reconnected;
+    const acks = await Promise.all(buffered); // each answered or timed out, none left hanging
+    expect(acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED').length).toBeGreaterThan(0); // the backlog was refused
+    await quietPeriod(3500); // past FLOOD_DISCONNECT_MS: a late cut-off would show here
+    expect(rc.socket.connected).toBe(true);
+    expect((await rc.ping()) >= 0).toBe(true);
+    expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_flood_disconnects_total')).toMatch(/ 0$/m);
+  });
+
   it('SocketBudget: refused within the window, flood only after a sustained streak', () => {
     const b = new SocketBudget(2, 1000, 3000);
     expect([b.take(0), b.take(1), b.take(2)]).toEqual(['ok', 'ok', 'refused']);
@@ -158,8 +209,13 @@ describe('flood shedding', () => {
     quiet.take(3500);
     expect(quiet.take(3600)).toBe('refused'); // a new streak, not a flood
     const burst = new SocketBudget(2, 1000, 3000, 3);
-    expect([0, 1, 2, 3, 4].map((t) => burst.take(t))).toEqual(['ok', 'ok', 'refused', 'refused', 'refused']);
-    expect(burst.take(5)).toBe('flood'); // the 4th refusal within one window
+    expect([0, 1, 2, 3, 4, 5, 6].map((t) => burst.take(t))).toEqual(['ok', 'ok', 'refused', 'refused', 'refused', 'refused', 'refused']);
+    // One backlog is not a flood; past the burst again in the next window is.
+    expect([1000, 1001, 1002, 1003, 1004].map((t) => burst.take(t))).toEqual(['ok', 'ok', 'refused', 'refused', 'refused']);
+    expect(burst.take(1005)).toBe('flood'); // the 4th refusal in a window after a refused one
+    const again = new SocketBudget(2, 1000, 3000);
+    for (let i = 0; i < 3; i++) again.take(0); // refused at 0, then silent
+    expect([again.take(3000), again.take(3000), again.take(3000)]).toEqual(['ok', 'ok', 'refused']); // a new streak
     const held = new SocketBudget(2, 1000, 3000); // a flooder whose reads are held: one refusal per window
     for (const t of [0, 1100, 2200]) expect([held.take(t), held.take(t), held.take(t)]).toEqual(['ok', 'ok', 'refused']);
     expect([held.take(3300), held.take(3300), held.take(3300)]).toEqual(['ok', 'ok', 'flood']);
