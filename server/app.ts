@@ -11,6 +11,7 @@ import { apiRouter, errorHandler } from './http/api.js';
 import { segmentRouter } from './http/segments.js';
 import { staticClient } from './http/static.js';
 import { clientAddress, connectionAddresses } from './limits/address.js';
+import { FairWebSocketServer } from './limits/fairReads.js';
 import { FloodCooldown } from './limits/FloodCooldown.js';
 import { AddressLimiter } from './limits/AddressLimiter.js';
 import { DEFAULT_LIMITS, type LimitSettings } from './limits/settings.js';
@@ -73,6 +74,8 @@ export interface AppOptions {
   ownsStore?: boolean;
   /** Abuse limits (docs/protocol.md "Limits"); unset ones take DEFAULT_LIMITS. `rateLimit` overrides the per-socket budget. */
   limits?: Partial<LimitSettings>;
+  /** One websocket message per event-loop turn (server/limits/fairReads.ts). Default true; false only to compare. */
+  fairReads?: boolean;
   /** A connected node-redis client: per-address budgets shared with every process on the same Redis + prefix. */
   limiterRedis?: unknown;
   limiterPrefix?: string;
@@ -178,6 +181,8 @@ export function createApp(opts: AppOptions = {}): App {
     pingInterval: 10_000,
     pingTimeout: 8_000,
     maxHttpBufferSize: 1e6,
+    // One message per event-loop turn per socket: a flood's read batch no longer holds up other sockets' messages.
+    ...(opts.fairReads === false ? {} : { wsEngine: FairWebSocketServer }),
     allowRequest: (req, cb) => {
       if (draining) return cb('shutting down', false);
       // An address just cut off for flooding waits out its cool-down (refused before any handshake work).

@@ -91,6 +91,28 @@ interface Window {
   /** Server CPU ms per second of wall time. */
   cpu: number;
   lag: { bound: string; ticks: number; late50: number };
+  /** The server's CPU ms between two ticks of a 2 ms timer (tests/server/fixtures/turnProbe.ts): the largest step. */
+  turn: TurnProbe;
+}
+
+interface TurnProbe {
+  ticks: number;
+  p99: number;
+  max: number;
+  over5: number;
+  over10: number;
+}
+
+/** Ask the server's turn probe for the ticks since the last ask (and start over). */
+async function turnProbe(server: ReturnType<typeof child>): Promise<TurnProbe> {
+  const seen = server.out().length;
+  server.proc.kill('SIGUSR2');
+  for (let i = 0; i < 500; i++) {
+    const line = /\{"turnProbe":(\{[^}]*\})\}/.exec(server.out().slice(seen));
+    if (line) return JSON.parse(line[1]) as TurnProbe;
+    await sleep(10);
+  }
+  throw new Error('no answer from the turn probe');
 }
 
 /** The flooder process, alive for a whole scenario and told over IPC when to flood. */
@@ -147,9 +169,15 @@ async function scenario(
   rounds: number,
   windowMs: number,
   mode: 'flood' | 'hog' = 'flood',
+  fairReads = true,
 ): Promise<Row[]> {
   victimRefusals = 0;
-  const server = child(['tests/server/fixtures/shutdownChild.ts'], { LOG_LEVEL: 'info', CHILD_LIMITS: JSON.stringify(limits) });
+  const server = child(['tests/server/fixtures/shutdownChild.ts'], {
+    LOG_LEVEL: 'info',
+    CHILD_LIMITS: JSON.stringify(limits),
+    CHILD_FAIR_READS: fairReads ? '1' : '0',
+    CHILD_TURN_PROBE: '1',
+  });
   let flooder: ReturnType<typeof flooderProcess> | null = null;
   try {
     let port = 0;
@@ -167,11 +195,13 @@ async function scenario(
 
     const measure = async (ms: number): Promise<Window> => {
       const lag0 = await lagBuckets(url);
+      await turnProbe(server);
       const cpu0 = cpuMs(server.proc.pid);
       const t0 = performance.now();
       const rtts = await pings(victim, ms);
       const cpu = (cpuMs(server.proc.pid) - cpu0) / ((performance.now() - t0) / 1000);
-      return { rtts, cpu, lag: lagP99(lag0, await lagBuckets(url)) };
+      const turn = await turnProbe(server);
+      return { rtts, cpu, turn, lag: lagP99(lag0, await lagBuckets(url)) };
     };
     const idleWindow = () => measure(windowMs);
     const floodWindow = async (): Promise<{ w: Window; f: FlooderStats; flooderCpu: number }> => {
@@ -201,7 +231,7 @@ async function scenario(
       per.push({ idle, flood: fl.w, f: fl.f, flooderCpu: fl.flooderCpu });
       const ratio = pct(fl.w.rtts, 99) / Math.max(pct(idle.rtts, 99), 0.001);
       console.error(
-        `[flood] ${label}: round ${r + 1}: p99 idle ${pct(idle.rtts, 99).toFixed(1)} / flood ${pct(fl.w.rtts, 99).toFixed(1)} ms (x${ratio.toFixed(2)}); server CPU ${idle.cpu.toFixed(0)} -> ${fl.w.cpu.toFixed(0)} ms/s; flooder: ${fl.f.sent} sent on ${fl.f.connects} sockets, ${fl.f.refusedHandshakes} refused`,
+        `[flood] ${label}: round ${r + 1}: p99 idle ${pct(idle.rtts, 99).toFixed(1)} / flood ${pct(fl.w.rtts, 99).toFixed(1)} ms (x${ratio.toFixed(2)}); server CPU ${idle.cpu.toFixed(0)} -> ${fl.w.cpu.toFixed(0)} ms/s; largest CPU step between 2 ms ticks ${idle.turn.max.toFixed(1)} -> ${fl.w.turn.max.toFixed(1)} ms (${fl.w.turn.over5} > 5 ms); flooder: ${fl.f.sent} sent on ${fl.f.connects} sockets, ${fl.f.refusedHandshakes} refused`,
       );
     }
     const after = await pings(victim, 1000);
@@ -217,6 +247,8 @@ async function scenario(
     const cpuIdle = median(per.map((p) => p.idle.cpu));
     const cpuFlood = median(per.map((p) => p.flood.cpu));
     const extra = median(per.map((p) => p.flood.cpu - p.idle.cpu));
+    const step = (k: 'idle' | 'flood') => median(per.map((p) => p[k].turn.max));
+    const over5 = (k: 'idle' | 'flood') => per.reduce((n, p) => n + p[k].turn.over5, 0);
     const sum = (k: keyof FlooderStats) => per.reduce((s, p) => s + Number(p.f[k]), 0);
     const late = (k: 'idle' | 'flood') =>
       `${per.reduce((s, p) => s + p[k].lag.late50, 0)} of ${per.reduce((s, p) => s + p[k].lag.ticks, 0)}`;
@@ -226,7 +258,7 @@ async function scenario(
       .map((p, i) => `${pct(p.idle.rtts, 99).toFixed(1)}/${pct(p.flood.rtts, 99).toFixed(1)} (x${ratios[i].toFixed(2)})`)
       .join(', ');
     console.error(
-      `[flood] ${label}: ${rounds} rounds: median ratio x${ratio.toFixed(2)}, pooled p99 idle ${idle99.toFixed(1)} / flood ${flood99.toFixed(1)} ms: ${met ? 'MET' : 'MISSED'}; server CPU ${cpuIdle.toFixed(0)} -> ${cpuFlood.toFixed(0)} ms/s (+${extra.toFixed(0)}); victim ${connected ? 'connected' : 'DISCONNECTED'}`,
+      `[flood] ${label}: ${rounds} rounds: median ratio x${ratio.toFixed(2)}, pooled p99 idle ${idle99.toFixed(1)} / flood ${flood99.toFixed(1)} ms: ${met ? 'MET' : 'MISSED'}; server CPU ${cpuIdle.toFixed(0)} -> ${cpuFlood.toFixed(0)} ms/s (+${extra.toFixed(0)}); largest CPU step ${step('idle').toFixed(1)} -> ${step('flood').toFixed(1)} ms; victim ${connected ? 'connected' : 'DISCONNECTED'}`,
     );
     const note = `${label}; ${rounds} rounds of ${windowMs} ms idle + ${windowMs} ms flood; victim refused or lost ${victimRefusals} pings, ${connected ? 'still connected' : 'DISCONNECTED'}; flooder sent ${sum('sent')} (${sum('refused')} answered refused) on ${sum('connects')} sockets, ${sum('refusedHandshakes')} handshakes refused, flooder CPU median ${median(per.map((p) => p.flooderCpu)).toFixed(0)} ms/s`;
     return [
@@ -261,6 +293,13 @@ async function scenario(
       {
         bench: 'flood',
         battle: '-',
+        value: step('flood'),
+        unit: 'ms',
+        note: `server's largest CPU step between two ticks of a 2 ms timer under flood (median over rounds of each window's largest; load-proof: CPU, not wall time); idle ${step('idle').toFixed(1)} ms; steps > 5 ms: flood ${over5('flood')}, idle ${over5('idle')}; ${label}`,
+      },
+      {
+        bench: 'flood',
+        battle: '-',
         value: lagBound('flood'),
         unit: 'ms',
         note: `server loop lag p99 bucket bound under flood (worst window): ${late('flood')} ticks later than 50 ms; idle: <= ${lagBound('idle')} ms, ${late('idle')} late; ${label}`,
@@ -283,6 +322,7 @@ export async function benchFlood(quick = false): Promise<Row[]> {
       rounds,
       windowMs,
     )),
+    ...(await scenario('default cut-offs, ws synchronous reads (before fair reads)', {}, rounds, windowMs, 'flood', false)),
     ...(await scenario(
       'with FLOOD_COOLDOWN_MS=10000 (the address refused new sockets for 10 s)',
       { floodCooldownMs: 10_000 },
@@ -290,6 +330,14 @@ export async function benchFlood(quick = false): Promise<Row[]> {
       windowMs,
     )),
     ...(await scenario('no cut-off (refusing only)', { floodDisconnectMs: 600_000, floodBurst: 1e6 }, rounds, windowMs)),
+    ...(await scenario(
+      'no cut-off, ws synchronous reads',
+      { floodDisconnectMs: 600_000, floodBurst: 1e6 },
+      rounds,
+      windowMs,
+      'flood',
+      false,
+    )),
     ...(await scenario('control: a CPU hog, no flood', {}, rounds, windowMs, 'hog')),
   ];
   writeBenchJson(quick ? 'floodQuick' : 'flood', `npm run bench -- ${quick ? 'flood-quick' : 'flood'}`, rows, {
