@@ -8,10 +8,11 @@ import type { ServerOptions, WebSocketServer as WsServer } from 'ws';
 // sockets between a batch's messages and a well-behaved client's ping is answered in between. The cost is one
 // setImmediate per message, small next to socket.io's decoding of it.
 //
-// The class is the `ws` that engine.io itself depends on (resolved from engine.io's location): no second copy
-// and no new dependency; engine.io constructs it with its own options (noServer, maxPayload...).
+// The class is the `ws` that engine.io itself depends on (resolved from socket.io's engine.io, as socket.io loads
+// it): no second copy and no new dependency; engine.io constructs it with its own options (noServer, maxPayload...).
 
-const fromEngine = createRequire(createRequire(import.meta.url).resolve('engine.io'));
+const fromSocketIo = createRequire(createRequire(import.meta.url).resolve('socket.io'));
+const fromEngine = createRequire(fromSocketIo.resolve('engine.io'));
 const { WebSocketServer } = fromEngine('ws') as { WebSocketServer: typeof WsServer };
 
 export class FairWebSocketServer extends WebSocketServer {

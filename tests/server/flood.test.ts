@@ -192,6 +192,19 @@ describe('flood shedding', () => {
     expect(await s.app.metrics.registry.getSingleMetricAsString('wardroom_flood_disconnects_total')).toMatch(/ 0$/m);
   });
 
+  it("fair reads: another socket's message sent after a batch is handled within a few of the batch's", async () => {
+    // No budget in the way: what is checked is the order in which the server handles the two sockets' messages.
+    s = await boot({ limits: { socketEventsPerS: 1_000_000, floodBurst: 1_000_000 } });
+    const order: string[] = [];
+    s.app.io.on('connection', (sock) => sock.onAny(() => order.push(sock.id ?? '')));
+    const [batch, other] = [await rawSocket(), await rawSocket()];
+    for (let i = 0; i < 5000; i++) batch.emit('clock:ping', { clientTime: i }, () => {});
+    await new Promise((r) => other.emit('clock:ping', { clientTime: -1 }, r));
+    // One message per event-loop turn and socket: handled after ~1 of the batch's. With ws's synchronous reads
+    // (`fairReads: false`) it was handled after all 5,000 (one read holds ~1,300; each read was handled whole).
+    expect(order.indexOf(other.id ?? '')).toBeLessThan(300);
+  });
+
   it('SocketBudget: refused within the window, flood only after a sustained streak', () => {
     const b = new SocketBudget(2, 1000, 3000);
     expect([b.take(0), b.take(1), b.take(2)]).toEqual(['ok', 'ok', 'refused']);
