@@ -133,6 +133,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const viaRedis: number[] = [];
       let progressive = 0;
       let seeded = 0;
+      let spared = 0;
+      const foldMs: number[] = [];
       // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
       await new Promise((r) => setTimeout(r, 3000));
       for (const choice of alternatives(def, quick ? 3 : 12)) {
@@ -141,6 +143,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         // Outside the timing: the player has the world at the decision point in front of them (its segment held).
         await watching.load(atMs);
         watching.stateAt(atMs);
+        // Held there (the room's clock stops at a decision point), the client folds a spare world at the decision
+        // point in idle time (SegmentWorld.prepareSpare, scheduled by stateAt); let that run, as a paused player would.
+        await new Promise((r) => setTimeout(r, 20));
+        const spareReady = watching.spareIndex !== null;
         const t0 = performance.now();
         const r = await player.fork(choice);
         if (!r.ok) throw new Error(`fork ${choice.decisionId}: ${r.error.message}`);
@@ -153,11 +159,15 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         const t2 = performance.now();
         const made = seedFork(w, watching);
         if (made) seeded++;
+        const fromSpare = made && spareReady && watching.spareIndex === null;
+        if (fromSpare) spared++;
+        const tSeed = performance.now();
         await w.load(br.fork!.atMs);
         if (!w.stateAt(br.fork!.atMs)) throw new Error('no first frame');
         const t3 = performance.now();
         ack.push(t1 - t0);
         manifestMs.push(t2 - t1);
+        foldMs.push(t3 - tSeed);
         frame.push(t3 - t0);
         // Playing on: the frame 0.5 s past the fork point (the ramp's first 1 s segment), folded onto the first.
         const on = br.fork!.atMs + 500;
@@ -198,7 +208,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
@@ -206,7 +216,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           ackMs: t1 - t0,
           manifestMs: t2 - t1,
           firstFrameMs: t3 - t0,
+          seedMs: tSeed - t2,
+          foldMs: t3 - tSeed,
           seeded: made,
+          fromSpare,
           cold: c,
         });
         // Let the worker refill the checkpoint copy this fork took (idle time between forks).
@@ -219,14 +232,14 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: median(frame),
         unit: 'ms',
-        note: `${n} distinct forks, ${progressive} acked before complete, ${seeded} made from the held parent segment; p95 ${pct(frame, 95).toFixed(0)} ms`,
+        note: `${n} distinct forks, ${progressive} acked before complete, ${seeded} made from the held parent segment (${spared} on its spare world); p95 ${pct(frame, 95).toFixed(0)} ms`,
       });
       rows.push({
         bench: 'fork -> first frame p95',
         battle: battleId,
         value: pct(frame, 95),
         unit: 'ms',
-        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms, then fold`,
+        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms, then seed + fold (fold ${fmt(foldMs)} ms)`,
       });
       rows.push({
         bench: 'fork -> first frame, client holding nothing p50',
