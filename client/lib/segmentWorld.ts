@@ -116,6 +116,15 @@ export class SegmentWorld {
     return this.manifestLoad;
   }
 
+  /**
+   * A manifest of this branch obtained otherwise (a `branch:fork` ack carries it): used as if fetched, so the
+   * first frame needs no manifest request. Ignored when it is another branch's or older than the one held.
+   */
+  useManifest(m: BranchManifest): void {
+    if (this.disposed || m.battleId !== this.battleId || m.branchId !== this.branchId) return;
+    this.takeManifest(m);
+  }
+
   /** Resolves once stateAt(pos) can answer from the segment holding pos. */
   async load(pos: number): Promise<void> {
     const m = await this.loadManifest();

@@ -65,6 +65,9 @@ export class SegmentStore implements FrontierSource {
   private readonly loading = new Map<string, Promise<ManifestEntry | null>>();
   private readonly fetching = new Map<string, Promise<EncodedSegment | null>>();
   private readonly listeners = new Map<string, Set<(f: Frontier) => void>>();
+  /** Requests waiting on a manifest / an encoded segment the builder is about to push (see manifest(), segment()). */
+  private readonly manifestArrivals = new Map<string, Set<(e: ManifestEntry) => void>>();
+  private readonly segmentArrivals = new Map<string, Set<(s: EncodedSegment) => void>>();
   private readonly shared: SharedSegments | null;
   private readonly sharedError: (err: unknown) => void;
 
@@ -96,7 +99,10 @@ export class SegmentStore implements FrontierSource {
 
   /** New segments and manifest from the builder. */
   ingest(p: SegmentProgress): void {
-    for (const s of p.segments) this.segments.set(s.info.hash, s);
+    for (const s of p.segments) {
+      this.segments.set(s.info.hash, s);
+      notify(this.segmentArrivals, s.info.hash, s);
+    }
     this.setManifest(p.manifest);
     this.share(p.segments, p.manifest);
   }
@@ -132,6 +138,7 @@ export class SegmentStore implements FrontierSource {
     const etag = `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`;
     const entry: ManifestEntry = { manifest: m, etag, json, gzip: gzipSync(json) };
     this.manifests.set(k, entry, { pinned: !m.complete });
+    notify(this.manifestArrivals, k, entry);
     if (!old || old.manifest.compiledMs !== m.compiledMs || old.manifest.complete !== m.complete) {
       const f = frontierOf(m);
       for (const fn of this.listeners.get(k) ?? []) fn(f);
@@ -150,12 +157,20 @@ export class SegmentStore implements FrontierSource {
     if (hit) return hit;
     let p = this.loading.get(k);
     if (!p) {
-      p = (async () => {
+      // The builder pushes a fork's manifest as soon as its first segment is listed, then compresses that segment
+      // before its answer to this ask goes out: the push answers first (another process rebuilding a fork it never
+      // compiled serves the manifest without waiting on the compression).
+      const pushed = arrival(this.manifestArrivals, k);
+      const load = (async () => {
         const m =
           (await this.fromShared((s) => s.manifest(battleId, branchId))) ?? (await this.source.manifest(battleId, branchId, recipe));
         return m ? this.setManifest(m) : null;
       })();
-      const done = () => this.loading.delete(k);
+      p = Promise.race([load, pushed.promise]);
+      const done = () => {
+        pushed.cancel();
+        this.loading.delete(k);
+      };
       p.then(done, done);
       this.loading.set(k, p);
     }
@@ -174,7 +189,10 @@ export class SegmentStore implements FrontierSource {
     let p = this.fetching.get(fk);
     if (!p) {
       const how = recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) };
-      p = (async () => {
+      // A segment listed but not yet pushed (the builder is compressing it: a fork's first, just acked) arrives by
+      // push while an ask to the builder would wait behind that same work: whichever comes first answers.
+      const pushed = m.complete ? null : arrival(this.segmentArrivals, info.hash);
+      const load = (async () => {
         const held = await this.fromShared((sh) => sh.segment(info.hash));
         const s = held ?? (await this.source.segment(battleId, branchId, index, how));
         if (s && s.info.hash !== info.hash) throw new Error(`segment ${index} of ${branchId} rebuilt with different bytes`);
@@ -182,7 +200,12 @@ export class SegmentStore implements FrontierSource {
         if (s && !held) this.share([s], null);
         return s;
       })();
-      const done = () => this.fetching.delete(fk);
+      p = pushed ? Promise.race([load, pushed.promise]) : load;
+      if (pushed) load.catch(() => {}); // the push answered; a late failure of the ask is moot
+      const done = () => {
+        pushed?.cancel();
+        this.fetching.delete(fk);
+      };
       p.then(done, done);
       this.fetching.set(fk, p);
     }
@@ -228,4 +251,29 @@ export class SegmentStore implements FrontierSource {
 
 function frontierOf(m: BranchManifest): Frontier {
   return { compiledMs: m.compiledMs, complete: m.complete, durationMs: m.durationMs };
+}
+
+/** A promise resolved by the next notify(map, key, value); cancel() forgets it (it then never settles). */
+function arrival<T>(map: Map<string, Set<(v: T) => void>>, key: string): { promise: Promise<T>; cancel(): void } {
+  let fn!: (v: T) => void;
+  const promise = new Promise<T>((resolve) => (fn = resolve));
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(fn);
+  return {
+    promise,
+    cancel() {
+      const s = map.get(key);
+      if (!s) return;
+      s.delete(fn);
+      if (s.size === 0) map.delete(key);
+    },
+  };
+}
+
+function notify<T>(map: Map<string, Set<(v: T) => void>>, key: string, value: T): void {
+  const set = map.get(key);
+  if (!set) return;
+  map.delete(key);
+  for (const fn of set) fn(value);
 }

@@ -99,8 +99,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
   const shared = await sharedSegmentsIfRedis();
   const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared?.cache });
   const b: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  // C reads through its own connection, as another process does (on A's, its reads would queue behind A's writes).
   const cApp: App | null = shared
-    ? createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared.cache })
+    ? createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared.other })
     : null;
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
   const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
@@ -134,6 +135,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       let progressive = 0;
       let seeded = 0;
       let spared = 0;
+      let ackWithoutManifest = 0;
       const foldMs: number[] = [];
       // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
       await new Promise((r) => setTimeout(r, 3000));
@@ -155,6 +157,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         if (br.complete === false) progressive++;
         // The fork's world: its manifest, then its fork-point segment made from the held one (forkSeed), or fetched.
         const w = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
+        // The ack carries the manifest (no request); a server without it: fetched.
+        if (r.manifest) w.useManifest(r.manifest);
+        else ackWithoutManifest++;
         await w.loadManifest();
         const t2 = performance.now();
         const made = seedFork(w, watching);
@@ -239,7 +244,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: pct(frame, 95),
         unit: 'ms',
-        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms, then seed + fold (fold ${fmt(foldMs)} ms)`,
+        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms (${n - ackWithoutManifest} of ${n} in the ack), then seed + fold (fold ${fmt(foldMs)} ms)`,
       });
       rows.push({
         bench: 'fork -> first frame, client holding nothing p50',
@@ -290,25 +295,34 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
 }
 
 /** A Redis segment cache under a fresh prefix, or null when no Redis answers. */
-async function sharedSegmentsIfRedis(): Promise<{ cache: RedisSharedSegments; close(): Promise<void> } | null> {
-  const client = createClient({
-    url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    socket: { reconnectStrategy: false },
-  }) as RedisClient;
-  client.on('error', () => {});
+async function sharedSegmentsIfRedis(): Promise<{ cache: RedisSharedSegments; other: RedisSharedSegments; close(): Promise<void> } | null> {
+  const connect = async () => {
+    const c = createClient({
+      url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      socket: { reconnectStrategy: false },
+    }) as RedisClient;
+    c.on('error', () => {});
+    await c.connect();
+    return c;
+  };
+  let client: RedisClient;
+  let second: RedisClient;
   try {
-    await client.connect();
+    client = await connect();
+    second = await connect();
   } catch {
     console.warn('[forks] no Redis: the shared segment cache case is skipped');
     return null;
   }
   const prefix = `wardroom-bench:${randomUUID()}:`;
-  const cache = new RedisSharedSegments(client, { prefix, maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 });
+  const opts = { prefix, maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 };
   return {
-    cache,
+    cache: new RedisSharedSegments(client, opts),
+    other: new RedisSharedSegments(second, opts),
     async close() {
       for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
       await client.close();
+      await second.close();
     },
   };
 }
