@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
-import { encodedBytes, type EncodedSegment } from './segments/encode.js';
+import { encodedBytes, type EarlySegment, type EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { SharedSegments } from './shared/SharedSegments.js';
 
@@ -44,6 +44,12 @@ export type SegmentLookup =
   | { ok: true; segment: EncodedSegment }
   | { ok: false; reason: 'branch' | 'index' | 'frontier'; manifest?: BranchManifest };
 
+/** What the route serves: the full encoding, or a segment someone waits on gzipped only while its brotli is made. */
+export type ServedLookup = { ok: true; segment: EncodedSegment | EarlySegment } | Extract<SegmentLookup, { ok: false }>;
+
+/** Gzip-only segments kept until their full encoding arrives (a few: forks' first segments in flight). */
+const EARLY_MAX = 16;
+
 export interface SegmentStoreOptions {
   /** Byte budget of encoded segments (TIMELINE_CACHE_MB). */
   maxBytes: number;
@@ -68,6 +74,8 @@ export class SegmentStore implements FrontierSource {
   /** Requests waiting on a manifest / an encoded segment the builder is about to push (see manifest(), segment()). */
   private readonly manifestArrivals = new Map<string, Set<(e: ManifestEntry) => void>>();
   private readonly segmentArrivals = new Map<string, Set<(s: EncodedSegment) => void>>();
+  private readonly early = new Map<string, EarlySegment>();
+  private readonly earlyArrivals = new Map<string, Set<(s: EarlySegment) => void>>();
   private readonly shared: SharedSegments | null;
   private readonly sharedError: (err: unknown) => void;
 
@@ -99,8 +107,15 @@ export class SegmentStore implements FrontierSource {
 
   /** New segments and manifest from the builder. */
   ingest(p: SegmentProgress): void {
+    for (const e of p.early ?? []) {
+      if (this.segments.peek(e.info.hash)) continue;
+      this.early.set(e.info.hash, e);
+      for (const k of this.early.keys()) if (this.early.size > EARLY_MAX) this.early.delete(k);
+      notify(this.earlyArrivals, e.info.hash, e);
+    }
     for (const s of p.segments) {
       this.segments.set(s.info.hash, s);
+      this.early.delete(s.info.hash);
       notify(this.segmentArrivals, s.info.hash, s);
     }
     this.setManifest(p.manifest);
@@ -211,6 +226,27 @@ export class SegmentStore implements FrontierSource {
     }
     const s = await p;
     return s ? { ok: true, segment: s } : { ok: false, reason: 'frontier', manifest: m };
+  }
+
+  /**
+   * segment() for the route: a segment someone waits on is served gzipped as soon as that is out (its brotli
+   * follows; later requests get the full encoding). Same JSON, same hash, same ETag.
+   */
+  async serve(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<ServedLookup> {
+    const entry = await this.manifest(battleId, branchId, recipe);
+    const info = entry?.manifest.segments[index];
+    if (!info || this.segments.peek(info.hash)) return this.segment(battleId, branchId, index, recipe);
+    const early = this.early.get(info.hash);
+    if (early) return { ok: true, segment: early };
+    const pushed = entry.manifest.complete ? null : arrival(this.earlyArrivals, info.hash);
+    if (!pushed) return this.segment(battleId, branchId, index, recipe);
+    const full = this.segment(battleId, branchId, index, recipe);
+    full.catch(() => {});
+    try {
+      return await Promise.race([full, pushed.promise.then((segment): ServedLookup => ({ ok: true, segment }))]);
+    } finally {
+      pushed.cancel();
+    }
   }
 
   frontier(battleId: string, branchId: string): Frontier | undefined {
