@@ -66,6 +66,8 @@ export class SegmentWorld {
   private readonly failedAt = new Map<number, number>();
   private cursor: { index: number; applied: number; ms: number; state: WorldState } | null = null;
   private spare: ForkSpare | null = null;
+  /** The segment whose spare a fork took: not made again while the cursor stays there (the world being left). */
+  private spareTaken: number | null = null;
   private spareTimer: ReturnType<typeof setTimeout> | null = null;
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
@@ -176,7 +178,7 @@ export class SegmentWorld {
   private spareIndexDue(): number | null {
     const c = this.cursor;
     const seg = c && this.held.get(c.index);
-    if (!c || !seg || c.ms !== seg.payload.endMs || this.spare?.index === c.index) return null;
+    if (!c || !seg || c.ms !== seg.payload.endMs || this.spare?.index === c.index || this.spareTaken === c.index) return null;
     return decisionCut(seg.payload) === null ? null : c.index;
   }
 
@@ -200,6 +202,7 @@ export class SegmentWorld {
     const s = this.spare;
     if (!s || s.index !== index || s.applied !== applied) return null;
     this.spare = null;
+    this.spareTaken = index;
     return s;
   }
 
@@ -268,6 +271,7 @@ export class SegmentWorld {
     c.ms = ms;
     this.cursor = c;
     if (this.spare && this.spare.index !== k) this.spare = null; // moved on: the decision point is left behind
+    if (this.spareTaken !== k) this.spareTaken = null;
   }
 
   private prefetch(m: BranchManifest, k: number, ms: number, rate: number): void {

@@ -132,6 +132,9 @@ describe('BranchWorld following a fork of the branch it shows', () => {
     fetched.length = 0;
     expect(seedFork(w, parent)).toBe(true);
     expect(parent.spareIndex).toBeNull(); // handed over, not shared
+    parent.stateAt(atMs); // still held there (the world being left draws until the fork's does): not made again
+    await new Promise((r) => setTimeout(r, 5));
+    expect(parent.spareIndex).toBeNull();
     const full = (await engine.timeline(def.info.id, fork.branchId))!;
     expect(w.stateAt(atMs)).toEqual(stateAt(full.events, full.keyframes, atMs));
     expect(fetched).toEqual([]);
