@@ -12,6 +12,7 @@ import { createApp, type App } from '../../server/app.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { RedisClient } from '../../server/store/redis.js';
 import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSegments.js';
+import type { EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { writeBenchJson } from './benchJson.js';
@@ -88,6 +89,12 @@ async function served(url: string, battleId: string, branchId: string, atMs: num
   return performance.now() - t0;
 }
 
+/** The app's engine stats (its worker's), when its timeline service has them. */
+async function engineStats(app: App): Promise<EngineStats | null> {
+  const svc = app.rooms.timelines.service as { stats?: () => Promise<EngineStats> };
+  return svc.stats ? svc.stats() : null;
+}
+
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)}/${pct(xs, 95).toFixed(0)}`;
 
 export async function benchForks(quick: boolean): Promise<Row[]> {
@@ -149,6 +156,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         // point in idle time (SegmentWorld.prepareSpare, scheduled by stateAt); let that run, as a paused player would.
         await new Promise((r) => setTimeout(r, 20));
         const spareReady = watching.spareIndex !== null;
+        // The server's side of the same: history checkpoints with a copy made ahead (a fork there resumes at once).
+        const st = await engineStats(a);
         const t0 = performance.now();
         const r = await player.fork(choice);
         if (!r.ok) throw new Error(`fork ${choice.decisionId}: ${r.error.message}`);
@@ -213,7 +222,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
@@ -222,6 +231,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           manifestMs: t2 - t1,
           firstFrameMs: t3 - t0,
           seedMs: tSeed - t2,
+          serverResumesReady: st ? `${st.resumesReady}/${st.historyCheckpoints}` : null,
           foldMs: t3 - tSeed,
           seeded: made,
           fromSpare,
