@@ -222,7 +222,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
@@ -232,6 +232,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           firstFrameMs: t3 - t0,
           seedMs: tSeed - t2,
           serverResumesReady: st ? `${st.resumesReady}/${st.historyCheckpoints}` : null,
+          workerHeapMb: st ? st.heapUsedBytes / 2 ** 20 : null,
           foldMs: t3 - tSeed,
           seeded: made,
           fromSpare,
