@@ -6,7 +6,9 @@ import type { SegmentWorld } from './segmentWorld.js';
 // decision point; only the few events the choice set off differ, and the fork's manifest lists them
 // (`forkEvents`). A client that holds the parent's segment (it was watching there) makes the fork's segment
 // itself (forkPointSegment: the same payload the server serves, its packed start state the parent's), so the
-// first frame costs an unpack and one fold instead of fetching and parsing a 20,000-unit world as well.
+// first frame costs an unpack and one fold instead of fetching and parsing a 20,000-unit world as well. And when
+// the parent made a spare world at that decision point in idle time (SegmentWorld.prepareSpare: the clock held
+// there), the fork takes it over: its first frame folds only the choice's own events.
 
 /**
  * Give `fork` (its manifest loaded) the segment ending at its fork point, made from `parent`'s held segment.
@@ -21,6 +23,8 @@ export function seedFork(fork: SegmentWorld, parent: SegmentWorld): boolean {
   if (!held) return false;
   const seg = forkPointSegment(held.payload, m);
   if (!seg || fork.has(seg.index)) return false;
-  fork.adopt(seg);
+  // The events both share: the parent's up to and with the fork's decision point (forkPointSegment checked them).
+  const spare = parent.takeSpare(seg.index, m.fork.seq + 1 - seg.firstSeq);
+  fork.adopt(seg, spare ?? undefined);
   return fork.has(seg.index);
 }

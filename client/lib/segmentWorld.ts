@@ -45,6 +45,17 @@ interface Held {
   payload: SegmentPayload;
 }
 
+/**
+ * A second world of a held segment, folded from its start up to (and with) the `decision:point` at its end:
+ * where a fork of this branch at that decision starts (its segment holds the same events up to there).
+ */
+export interface ForkSpare {
+  index: number;
+  /** Events of the segment folded into `state` (up to and with the decision point). */
+  applied: number;
+  state: WorldState;
+}
+
 const RETRY_MS = 1000;
 
 export class SegmentWorld {
@@ -54,6 +65,10 @@ export class SegmentWorld {
   private readonly pending = new Map<number, Promise<void>>();
   private readonly failedAt = new Map<number, number>();
   private cursor: { index: number; applied: number; ms: number; state: WorldState } | null = null;
+  private spare: ForkSpare | null = null;
+  /** The segment whose spare a fork took: not made again while the cursor stays there (the world being left). */
+  private spareTaken: number | null = null;
+  private spareTimer: ReturnType<typeof setTimeout> | null = null;
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
   /** Every segment request made, in order (tests and benchmarks read it). */
@@ -103,6 +118,15 @@ export class SegmentWorld {
     return this.manifestLoad;
   }
 
+  /**
+   * A manifest of this branch obtained otherwise (a `branch:fork` ack carries it): used as if fetched, so the
+   * first frame needs no manifest request. Ignored when it is another branch's or older than the one held.
+   */
+  useManifest(m: BranchManifest): void {
+    if (this.disposed || m.battleId !== this.battleId || m.branchId !== this.branchId) return;
+    this.takeManifest(m);
+  }
+
   /** Resolves once stateAt(pos) can answer from the segment holding pos. */
   async load(pos: number): Promise<void> {
     const m = await this.loadManifest();
@@ -129,7 +153,57 @@ export class SegmentWorld {
     this.held.set(k, seg);
     this.fold(k, seg, Math.min(ms, seg.payload.endMs));
     if (motion.playing) this.prefetch(m, k, ms, motion.rate);
+    this.scheduleSpare(); // a no-op unless held at a decision point
+
     return this.cursor!.state;
+  }
+
+  // ---- a fork's first frame made ahead (client/lib/forkSeed.ts) ----------------------------------------
+
+  /**
+   * Held at a decision point (the end of the cursor's segment, where the room's clock stops for a decision), in
+   * idle time: unpack the segment's start again and fold it up to the decision point, so a fork made there starts
+   * from that world (takeSpare) instead of unpacking and folding a 20,000-unit world on its first frame. The
+   * client's counterpart of the server's checkpoint copy made ahead. One spare at a time (one more world in memory).
+   */
+  private scheduleSpare(): void {
+    if (this.spareTimer || this.disposed || this.spareIndexDue() === null) return;
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = null;
+      this.prepareSpare();
+    }, 0);
+  }
+
+  /** The cursor's segment when it sits at that segment's end on a decision point without a spare yet; else null. */
+  private spareIndexDue(): number | null {
+    const c = this.cursor;
+    const seg = c && this.held.get(c.index);
+    if (!c || !seg || c.ms !== seg.payload.endMs || this.spare?.index === c.index || this.spareTaken === c.index) return null;
+    return decisionCut(seg.payload) === null ? null : c.index;
+  }
+
+  /** Make the spare now (see scheduleSpare); true when one is held for the cursor's segment afterwards. */
+  prepareSpare(): boolean {
+    const k = this.spareIndexDue();
+    if (k === null) return this.spare !== null && this.spare.index === this.cursor?.index;
+    const p = (this.held.get(k) as Held).payload;
+    const cut = decisionCut(p) as number;
+    this.spare = { index: k, applied: cut, state: foldInto(unpackWorld(p.start), p.events.slice(0, cut)) };
+    return true;
+  }
+
+  /** The segment a spare is held for (tests, benchmarks); null when none. */
+  get spareIndex(): number | null {
+    return this.spare?.index ?? null;
+  }
+
+  /** Hand over the spare of segment `index` folded through `applied` events (it is no longer this world's); else null. */
+  takeSpare(index: number, applied: number): ForkSpare | null {
+    const s = this.spare;
+    if (!s || s.index !== index || s.applied !== applied) return null;
+    this.spare = null;
+    this.spareTaken = index;
+    return s;
   }
 
   // ---- segments obtained without a fetch (a fork's first segment from its parent's: client/lib/forkSeed.ts) ----
@@ -144,10 +218,14 @@ export class SegmentWorld {
    * unpacked when folded, like a fetched one's: worlds fold in place (foldInto), so no unpacked state is shared.
    * Ignored when held already or not in the manifest.
    */
-  adopt(payload: SegmentPayload): void {
+  adopt(payload: SegmentPayload, from?: ForkSpare): void {
     const k = payload.index;
     if (this.disposed || this.held.has(k) || !this._manifest?.segments[k]) return;
     this.held.set(k, { payload });
+    // A world already folded through the first `applied` events of this payload (its parent's spare: the same
+    // events up to the fork's decision point): the cursor starts there, and folds only the fork's own events.
+    if (from && from.index === k && from.applied > 0 && from.applied <= payload.events.length)
+      this.cursor = { index: k, applied: from.applied, ms: payload.events[from.applied - 1].t, state: from.state };
     this.evict(k);
     this.o.onSegment?.(payload);
     this.o.onChange?.('segment');
@@ -156,6 +234,8 @@ export class SegmentWorld {
   dispose(): void {
     this.disposed = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.spareTimer) clearTimeout(this.spareTimer);
+    this.spare = null;
     this.held.clear();
   }
 
@@ -190,6 +270,8 @@ export class SegmentWorld {
     }
     c.ms = ms;
     this.cursor = c;
+    if (this.spare && this.spare.index !== k) this.spare = null; // moved on: the decision point is left behind
+    if (this.spareTaken !== k) this.spareTaken = null;
   }
 
   private prefetch(m: BranchManifest, k: number, ms: number, rate: number): void {
@@ -268,4 +350,11 @@ export class SegmentWorld {
       }, this.o.manifestPollMs ?? 500);
     }
   }
+}
+
+/** Events of a segment up to and with a `decision:point` at its end (the last such), or null when none is there. */
+function decisionCut(p: SegmentPayload): number | null {
+  const ev = p.events;
+  for (let i = ev.length - 1; i >= 0 && ev[i].t === p.endMs; i--) if (ev[i].type === 'decision:point') return i + 1;
+  return null;
 }

@@ -108,7 +108,7 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
   r.get(`${base}/segments/:index`, async (req, res) => {
     const index = Number(parse(indexParam, req.params.index, 'index'));
     const { battleId, branchId, recipe } = await target(req);
-    const found = await d.segments.segment(battleId, branchId, index, recipe);
+    const found = await d.segments.serve(battleId, branchId, index, recipe);
     if (!found.ok) {
       if (found.reason === 'branch') throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
       const m = found.manifest;
@@ -130,7 +130,7 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
       res.status(304).end();
       return;
     }
-    await sendEncoded(req, res, found.segment);
+    await sendEncoded(req, res, found.segment); // gzip when only that is out yet (a fork's first segment, briefly)
   });
 
   return r;

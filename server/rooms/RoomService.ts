@@ -49,6 +49,11 @@ export interface ForkResult {
    * once the compile is done and the record is updated.
    */
   completed: Promise<{ branch: BranchInfo; created: boolean }> | null;
+  /**
+   * The branch's manifest when the fork answered (a progressive fork's as its fork-point segment was listed): sent
+   * with the ack, so the forking client folds its first frame without a manifest request first.
+   */
+  manifest?: BranchManifest;
 }
 
 const isFull = (tl: ForkedBranch): tl is Timeline => 'events' in tl;
@@ -369,8 +374,10 @@ export class RoomService {
     compiled.then(release, release); // the slot is held until the compile is over
     compiled.catch(() => {}); // surfaced through `first` or `completed`
     const first = await Promise.race([started, compiled]);
-    if (!('segments' in first) || first.complete) return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null };
-    return this.recordPending(roomId, first, compiled, member);
+    const manifest = 'segments' in first ? { manifest: first } : {};
+    if (!('segments' in first) || first.complete)
+      return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null, ...manifest };
+    return { ...(await this.recordPending(roomId, first, compiled, member)), ...manifest };
   }
 
   private readonly pendingRecords = new Map<string, Promise<ForkResult>>();

@@ -9,14 +9,15 @@ export function registerBranchHandlers(table: HandlerTable, d: HandlerDeps): voi
   bind(table, d, 'branch:fork', BranchForkSchema, async (p, ctx) => {
     const { roomId, member } = ctx.member();
     require(canFork(member.role), 'viewers cannot fork branches');
-    const { branch, created, completed } = await d.rooms.fork(roomId, member, p, undefined, d.addressOf(ctx.socket));
+    const { branch, created, completed, manifest } = await d.rooms.fork(roomId, member, p, undefined, d.addressOf(ctx.socket));
     if (created) broadcast(d, { roomId, kind: 'branch' }, 'branch:created', branch);
     // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
     completed?.then(
       (r) => broadcast(d, { roomId, kind: 'branch' }, 'branch:updated', r.branch),
       (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
     );
-    return { branch };
+    // The manifest rides along (docs/protocol.md, "Progressive forks"): the forking client's first frame needs it.
+    return manifest ? { branch, manifest } : { branch };
   });
 
   bind(table, d, 'branch:switch', BranchSwitchSchema, async (p, ctx) => {

@@ -33,6 +33,9 @@ export interface EngineStats {
   branches: number;
   compiling: number;
   queued: number;
+  /** Checkpoints of compiled histories, and how many of them hold a copy made ahead (a fork there resumes at once). */
+  historyCheckpoints: number;
+  resumesReady: number;
 }
 
 /** A fork being simulated progressively. */
@@ -117,7 +120,21 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       branches: this.catalog.size,
       compiling: this.gate.running,
       queued: this.gate.waiting,
+      ...this.resumeStats(),
     };
+  }
+
+  private resumeStats(): { historyCheckpoints: number; resumesReady: number } {
+    let historyCheckpoints = 0;
+    let resumesReady = 0;
+    for (const def of battles) {
+      const h = this.catalog.compiledHistory(def.info.id);
+      for (const cp of h ? Object.values(h.checkpoints) : []) {
+        historyCheckpoints++;
+        if (hasPreparedResume(cp)) resumesReady++;
+      }
+    }
+    return { historyCheckpoints, resumesReady };
   }
 
   /** Compile every battle's history up front, and encode its segments, so the first visitor does not wait. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
-import { encodedBytes, type EncodedSegment } from './segments/encode.js';
+import { encodedBytes, type EarlySegment, type EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { SharedSegments } from './shared/SharedSegments.js';
 
@@ -44,6 +44,12 @@ export type SegmentLookup =
   | { ok: true; segment: EncodedSegment }
   | { ok: false; reason: 'branch' | 'index' | 'frontier'; manifest?: BranchManifest };
 
+/** What the route serves: the full encoding, or a segment someone waits on gzipped only while its brotli is made. */
+export type ServedLookup = { ok: true; segment: EncodedSegment | EarlySegment } | Extract<SegmentLookup, { ok: false }>;
+
+/** Gzip-only segments kept until their full encoding arrives (a few: forks' first segments in flight). */
+const EARLY_MAX = 16;
+
 export interface SegmentStoreOptions {
   /** Byte budget of encoded segments (TIMELINE_CACHE_MB). */
   maxBytes: number;
@@ -65,6 +71,11 @@ export class SegmentStore implements FrontierSource {
   private readonly loading = new Map<string, Promise<ManifestEntry | null>>();
   private readonly fetching = new Map<string, Promise<EncodedSegment | null>>();
   private readonly listeners = new Map<string, Set<(f: Frontier) => void>>();
+  /** Requests waiting on a manifest / an encoded segment the builder is about to push (see manifest(), segment()). */
+  private readonly manifestArrivals = new Map<string, Set<(e: ManifestEntry) => void>>();
+  private readonly segmentArrivals = new Map<string, Set<(s: EncodedSegment) => void>>();
+  private readonly early = new Map<string, EarlySegment>();
+  private readonly earlyArrivals = new Map<string, Set<(s: EarlySegment) => void>>();
   private readonly shared: SharedSegments | null;
   private readonly sharedError: (err: unknown) => void;
 
@@ -96,7 +107,17 @@ export class SegmentStore implements FrontierSource {
 
   /** New segments and manifest from the builder. */
   ingest(p: SegmentProgress): void {
-    for (const s of p.segments) this.segments.set(s.info.hash, s);
+    for (const e of p.early ?? []) {
+      if (this.segments.peek(e.info.hash)) continue;
+      this.early.set(e.info.hash, e);
+      for (const k of this.early.keys()) if (this.early.size > EARLY_MAX) this.early.delete(k);
+      notify(this.earlyArrivals, e.info.hash, e);
+    }
+    for (const s of p.segments) {
+      this.segments.set(s.info.hash, s);
+      this.early.delete(s.info.hash);
+      notify(this.segmentArrivals, s.info.hash, s);
+    }
     this.setManifest(p.manifest);
     this.share(p.segments, p.manifest);
   }
@@ -132,6 +153,7 @@ export class SegmentStore implements FrontierSource {
     const etag = `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`;
     const entry: ManifestEntry = { manifest: m, etag, json, gzip: gzipSync(json) };
     this.manifests.set(k, entry, { pinned: !m.complete });
+    notify(this.manifestArrivals, k, entry);
     if (!old || old.manifest.compiledMs !== m.compiledMs || old.manifest.complete !== m.complete) {
       const f = frontierOf(m);
       for (const fn of this.listeners.get(k) ?? []) fn(f);
@@ -150,12 +172,20 @@ export class SegmentStore implements FrontierSource {
     if (hit) return hit;
     let p = this.loading.get(k);
     if (!p) {
-      p = (async () => {
+      // The builder pushes a fork's manifest as soon as its first segment is listed, then compresses that segment
+      // before its answer to this ask goes out: the push answers first (another process rebuilding a fork it never
+      // compiled serves the manifest without waiting on the compression).
+      const pushed = arrival(this.manifestArrivals, k);
+      const load = (async () => {
         const m =
           (await this.fromShared((s) => s.manifest(battleId, branchId))) ?? (await this.source.manifest(battleId, branchId, recipe));
         return m ? this.setManifest(m) : null;
       })();
-      const done = () => this.loading.delete(k);
+      p = Promise.race([load, pushed.promise]);
+      const done = () => {
+        pushed.cancel();
+        this.loading.delete(k);
+      };
       p.then(done, done);
       this.loading.set(k, p);
     }
@@ -174,7 +204,10 @@ export class SegmentStore implements FrontierSource {
     let p = this.fetching.get(fk);
     if (!p) {
       const how = recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) };
-      p = (async () => {
+      // A segment listed but not yet pushed (the builder is compressing it: a fork's first, just acked) arrives by
+      // push while an ask to the builder would wait behind that same work: whichever comes first answers.
+      const pushed = m.complete ? null : arrival(this.segmentArrivals, info.hash);
+      const load = (async () => {
         const held = await this.fromShared((sh) => sh.segment(info.hash));
         const s = held ?? (await this.source.segment(battleId, branchId, index, how));
         if (s && s.info.hash !== info.hash) throw new Error(`segment ${index} of ${branchId} rebuilt with different bytes`);
@@ -182,12 +215,38 @@ export class SegmentStore implements FrontierSource {
         if (s && !held) this.share([s], null);
         return s;
       })();
-      const done = () => this.fetching.delete(fk);
+      p = pushed ? Promise.race([load, pushed.promise]) : load;
+      if (pushed) load.catch(() => {}); // the push answered; a late failure of the ask is moot
+      const done = () => {
+        pushed?.cancel();
+        this.fetching.delete(fk);
+      };
       p.then(done, done);
       this.fetching.set(fk, p);
     }
     const s = await p;
     return s ? { ok: true, segment: s } : { ok: false, reason: 'frontier', manifest: m };
+  }
+
+  /**
+   * segment() for the route: a segment someone waits on is served gzipped as soon as that is out (its brotli
+   * follows; later requests get the full encoding). Same JSON, same hash, same ETag.
+   */
+  async serve(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<ServedLookup> {
+    const entry = await this.manifest(battleId, branchId, recipe);
+    const info = entry?.manifest.segments[index];
+    if (!info || this.segments.peek(info.hash)) return this.segment(battleId, branchId, index, recipe);
+    const early = this.early.get(info.hash);
+    if (early) return { ok: true, segment: early };
+    const pushed = entry.manifest.complete ? null : arrival(this.earlyArrivals, info.hash);
+    if (!pushed) return this.segment(battleId, branchId, index, recipe);
+    const full = this.segment(battleId, branchId, index, recipe);
+    full.catch(() => {});
+    try {
+      return await Promise.race([full, pushed.promise.then((segment): ServedLookup => ({ ok: true, segment }))]);
+    } finally {
+      pushed.cancel();
+    }
   }
 
   frontier(battleId: string, branchId: string): Frontier | undefined {
@@ -228,4 +287,29 @@ export class SegmentStore implements FrontierSource {
 
 function frontierOf(m: BranchManifest): Frontier {
   return { compiledMs: m.compiledMs, complete: m.complete, durationMs: m.durationMs };
+}
+
+/** A promise resolved by the next notify(map, key, value); cancel() forgets it (it then never settles). */
+function arrival<T>(map: Map<string, Set<(v: T) => void>>, key: string): { promise: Promise<T>; cancel(): void } {
+  let fn!: (v: T) => void;
+  const promise = new Promise<T>((resolve) => (fn = resolve));
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(fn);
+  return {
+    promise,
+    cancel() {
+      const s = map.get(key);
+      if (!s) return;
+      s.delete(fn);
+      if (s.size === 0) map.delete(key);
+    },
+  };
+}
+
+function notify<T>(map: Map<string, Set<(v: T) => void>>, key: string, value: T): void {
+  const set = map.get(key);
+  if (!set) return;
+  map.delete(key);
+  for (const fn of set) fn(value);
 }

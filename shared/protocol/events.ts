@@ -3,6 +3,7 @@ import type { BattleEvent } from '../battle/events.js';
 import type { WorldState } from '../battle/state.js';
 import type { DecisionChoice, SideId, Vec2 } from '../battle/types.js';
 import type { DecisionPointInfo, Outcome } from '../battle/timeline.js';
+import type { BranchManifest } from '../battle/segments.js';
 import type {
   Delivery,
   AnnotationAddPayload,
@@ -171,7 +172,8 @@ export interface ClientToServerEvents {
   'annotation:edit': (p: AnnotationEditPayload, ack: AckFn<{ annotation: Annotation }>) => void;
   'annotation:delete': (p: AnnotationDeletePayload, ack: AckFn<{ id: string }>) => void;
   'annotation:import': (p: AnnotationImportPayload, ack: AckFn<{ imported: number }>) => void;
-  'branch:fork': (p: BranchForkPayload, ack: AckFn<{ branch: BranchInfo }>) => void;
+  /** `manifest`: the branch's manifest when the fork answered (saves the forking client a request; may be absent). */
+  'branch:fork': (p: BranchForkPayload, ack: AckFn<{ branch: BranchInfo; manifest?: BranchManifest }>) => void;
   'branch:switch': (p: BranchSwitchPayload, ack: AckFn<{ branchId: string; clock: PlaybackClock }>) => void;
   'clock:ping': (p: PingPayload, ack: AckFn<{ clientTime: number; serverTime: number }>) => void;
 }

@@ -12,6 +12,7 @@ import { createApp, type App } from '../../server/app.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { RedisClient } from '../../server/store/redis.js';
 import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSegments.js';
+import type { EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { writeBenchJson } from './benchJson.js';
@@ -88,6 +89,12 @@ async function served(url: string, battleId: string, branchId: string, atMs: num
   return performance.now() - t0;
 }
 
+/** The app's engine stats (its worker's), when its timeline service has them. */
+async function engineStats(app: App): Promise<EngineStats | null> {
+  const svc = app.rooms.timelines.service as { stats?: () => Promise<EngineStats> };
+  return svc.stats ? svc.stats() : null;
+}
+
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)}/${pct(xs, 95).toFixed(0)}`;
 
 export async function benchForks(quick: boolean): Promise<Row[]> {
@@ -99,8 +106,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
   const shared = await sharedSegmentsIfRedis();
   const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared?.cache });
   const b: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  // C reads through its own connection, as another process does (on A's, its reads would queue behind A's writes).
   const cApp: App | null = shared
-    ? createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared.cache })
+    ? createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared.other })
     : null;
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
   const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
@@ -133,6 +141,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const viaRedis: number[] = [];
       let progressive = 0;
       let seeded = 0;
+      let spared = 0;
+      let ackWithoutManifest = 0;
+      const foldMs: number[] = [];
       // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
       await new Promise((r) => setTimeout(r, 3000));
       for (const choice of alternatives(def, quick ? 3 : 12)) {
@@ -141,6 +152,12 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         // Outside the timing: the player has the world at the decision point in front of them (its segment held).
         await watching.load(atMs);
         watching.stateAt(atMs);
+        // Held there (the room's clock stops at a decision point), the client folds a spare world at the decision
+        // point in idle time (SegmentWorld.prepareSpare, scheduled by stateAt); let that run, as a paused player would.
+        await new Promise((r) => setTimeout(r, 20));
+        const spareReady = watching.spareIndex !== null;
+        // The server's side of the same: history checkpoints with a copy made ahead (a fork there resumes at once).
+        const st = await engineStats(a);
         const t0 = performance.now();
         const r = await player.fork(choice);
         if (!r.ok) throw new Error(`fork ${choice.decisionId}: ${r.error.message}`);
@@ -149,15 +166,22 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         if (br.complete === false) progressive++;
         // The fork's world: its manifest, then its fork-point segment made from the held one (forkSeed), or fetched.
         const w = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
+        // The ack carries the manifest (no request); a server without it: fetched.
+        if (r.manifest) w.useManifest(r.manifest);
+        else ackWithoutManifest++;
         await w.loadManifest();
         const t2 = performance.now();
         const made = seedFork(w, watching);
         if (made) seeded++;
+        const fromSpare = made && spareReady && watching.spareIndex === null;
+        if (fromSpare) spared++;
+        const tSeed = performance.now();
         await w.load(br.fork!.atMs);
         if (!w.stateAt(br.fork!.atMs)) throw new Error('no first frame');
         const t3 = performance.now();
         ack.push(t1 - t0);
         manifestMs.push(t2 - t1);
+        foldMs.push(t3 - tSeed);
         frame.push(t3 - t0);
         // Playing on: the frame 0.5 s past the fork point (the ramp's first 1 s segment), folded onto the first.
         const on = br.fork!.atMs + 500;
@@ -198,7 +222,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
@@ -206,7 +230,12 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           ackMs: t1 - t0,
           manifestMs: t2 - t1,
           firstFrameMs: t3 - t0,
+          seedMs: tSeed - t2,
+          serverResumesReady: st ? `${st.resumesReady}/${st.historyCheckpoints}` : null,
+          workerHeapMb: st ? st.heapUsedBytes / 2 ** 20 : null,
+          foldMs: t3 - tSeed,
           seeded: made,
+          fromSpare,
           cold: c,
         });
         // Let the worker refill the checkpoint copy this fork took (idle time between forks).
@@ -219,14 +248,14 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: median(frame),
         unit: 'ms',
-        note: `${n} distinct forks, ${progressive} acked before complete, ${seeded} made from the held parent segment; p95 ${pct(frame, 95).toFixed(0)} ms`,
+        note: `${n} distinct forks, ${progressive} acked before complete, ${seeded} made from the held parent segment (${spared} on its spare world); p95 ${pct(frame, 95).toFixed(0)} ms`,
       });
       rows.push({
         bench: 'fork -> first frame p95',
         battle: battleId,
         value: pct(frame, 95),
         unit: 'ms',
-        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms, then fold`,
+        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms (${n - ackWithoutManifest} of ${n} in the ack), then seed + fold (fold ${fmt(foldMs)} ms)`,
       });
       rows.push({
         bench: 'fork -> first frame, client holding nothing p50',
@@ -277,25 +306,34 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
 }
 
 /** A Redis segment cache under a fresh prefix, or null when no Redis answers. */
-async function sharedSegmentsIfRedis(): Promise<{ cache: RedisSharedSegments; close(): Promise<void> } | null> {
-  const client = createClient({
-    url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    socket: { reconnectStrategy: false },
-  }) as RedisClient;
-  client.on('error', () => {});
+async function sharedSegmentsIfRedis(): Promise<{ cache: RedisSharedSegments; other: RedisSharedSegments; close(): Promise<void> } | null> {
+  const connect = async () => {
+    const c = createClient({
+      url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      socket: { reconnectStrategy: false },
+    }) as RedisClient;
+    c.on('error', () => {});
+    await c.connect();
+    return c;
+  };
+  let client: RedisClient;
+  let second: RedisClient;
   try {
-    await client.connect();
+    client = await connect();
+    second = await connect();
   } catch {
     console.warn('[forks] no Redis: the shared segment cache case is skipped');
     return null;
   }
   const prefix = `wardroom-bench:${randomUUID()}:`;
-  const cache = new RedisSharedSegments(client, { prefix, maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 });
+  const opts = { prefix, maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 };
   return {
-    cache,
+    cache: new RedisSharedSegments(client, opts),
+    other: new RedisSharedSegments(second, opts),
     async close() {
       for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
       await client.close();
+      await second.close();
     },
   };
 }

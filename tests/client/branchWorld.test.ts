@@ -5,6 +5,8 @@ import { EngineTimelineService } from '../../server/timelines/EngineTimelineServ
 import { stateAt } from '../../shared/battle/seek.js';
 import { segmentIndexAt, type SegmentPayload } from '../../shared/battle/segments.js';
 import { BranchWorld } from '../../client/lib/branchWorld.js';
+import { seedFork } from '../../client/lib/forkSeed.js';
+import { SegmentWorld } from '../../client/lib/segmentWorld.js';
 import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 import { MemorySegmentSource } from './segmentSource.js';
 
@@ -92,5 +94,58 @@ describe('BranchWorld following a fork of the branch it shows', () => {
     await w.current!.load(atMs + 500);
     expect(w.stateAt(atMs + 500, { playing: true, rate: 1 })).toEqual(stateAt(full.events, full.keyframes, atMs + 500));
     w.close();
+  }, 120_000);
+
+  it('held at the decision point, the parent folds a spare world there in idle time, and the fork starts from it', async () => {
+    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+    const engine = new EngineTimelineService();
+    const history = (await engine.timeline(def.info.id))!;
+    const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+    const spec = def.decisions.find((d) => d.id === point.id)!;
+    const opt = spec.options.find((o) => !o.historical) ?? spec.options[0];
+    const choice = { decisionId: spec.id, optionId: opt.id, ...(opt.param ? { value: opt.param.max } : {}) };
+    const fork = await engine.fork(def.info.id, history.branchId, choice);
+    const fetched: string[] = [];
+    const source = {
+      getManifest: async (battleId: string, branchId: string) => (await engine.manifest(battleId, branchId))!,
+      getSegment: async (battleId: string, branchId: string, i: number) => {
+        fetched.push(`${branchId === history.branchId ? 'history' : 'fork'}:${i}`);
+        const enc = (await engine.segment(battleId, branchId, i))!;
+        return JSON.parse(gunzipSync(enc.gzip).toString()) as SegmentPayload;
+      },
+    };
+    const atMs = point.atMs!;
+    const parent = new SegmentWorld(source, def.info.id, history.branchId);
+    // Passing by (not at the segment's end): no spare.
+    await parent.load(atMs - 1);
+    parent.stateAt(atMs - 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(parent.spareIndex).toBeNull();
+    // Held at the decision point: a spare is folded there in idle time.
+    parent.stateAt(atMs);
+    expect(parent.spareIndex).toBeNull(); // not in the frame that asked
+    await new Promise((r) => setTimeout(r, 5));
+    const k = segmentIndexAt(parent.manifest!.segments, atMs);
+    expect(parent.spareIndex).toBe(k);
+    const w = new SegmentWorld(source, def.info.id, fork.branchId);
+    await w.loadManifest();
+    fetched.length = 0;
+    expect(seedFork(w, parent)).toBe(true);
+    expect(parent.spareIndex).toBeNull(); // handed over, not shared
+    parent.stateAt(atMs); // still held there (the world being left draws until the fork's does): not made again
+    await new Promise((r) => setTimeout(r, 5));
+    expect(parent.spareIndex).toBeNull();
+    const full = (await engine.timeline(def.info.id, fork.branchId))!;
+    expect(w.stateAt(atMs)).toEqual(stateAt(full.events, full.keyframes, atMs));
+    expect(fetched).toEqual([]);
+    // Both worlds go on right: the parent at and before the point, the fork past it.
+    expect(parent.stateAt(atMs)).toEqual(stateAt(history.events, history.keyframes, atMs));
+    expect(parent.stateAt(atMs - 700)).toEqual(stateAt(history.events, history.keyframes, atMs - 700));
+    await w.load(atMs + 500);
+    expect(w.stateAt(atMs + 500, { playing: true, rate: 1 })).toEqual(stateAt(full.events, full.keyframes, atMs + 500));
+    // A step back on the fork refolds from its segment's start (the spare was not kept as a start).
+    expect(w.stateAt(atMs - 700)).toEqual(stateAt(full.events, full.keyframes, atMs - 700));
+    parent.dispose();
+    w.dispose();
   }, 120_000);
 });

@@ -21,7 +21,7 @@ describe('socket calls', () => {
     expectTypeOf<RoomClient['pause']>().returns.toEqualTypeOf<Promise<Ack<{ clock: PlaybackClock }>>>();
     expectTypeOf<RoomClient['seek']>().returns.toEqualTypeOf<Promise<Ack<{ clock: PlaybackClock }>>>();
     expectTypeOf<RoomClient['addAnnotation']>().returns.toEqualTypeOf<Promise<Ack<{ annotation: Annotation }>>>();
-    expectTypeOf<RoomClient['fork']>().returns.toEqualTypeOf<Promise<Ack<{ branch: BranchInfo }>>>();
+    expectTypeOf<RoomClient['fork']>().returns.toEqualTypeOf<Promise<Ack<{ branch: BranchInfo; manifest?: BranchManifest }>>>();
     expectTypeOf<RoomClient['switchBranch']>().returns.toEqualTypeOf<Promise<Ack<{ branchId: string; clock: PlaybackClock }>>>();
     expectTypeOf<RoomClient['join']>().returns.toEqualTypeOf<Promise<Ack<JoinResult>>>();
   });

@@ -2,13 +2,14 @@ import { expectTypeOf } from 'vitest';
 import { type AckResult, type BindDeps, bind } from '../../server/socket/bind.js';
 import type { AppSocket } from '../../server/types.js';
 import type { BranchInfo, Member, RoomState } from '../../shared/protocol/events.js';
+import type { BranchManifest } from '../../shared/battle/segments.js';
 import { JoinSchema, PingSchema } from '../../shared/protocol/schemas.js';
 
 // Pins the typed bind (issue #10 item 3): a handler's result is checked against its event's ack type, and the
 // schema must be the event's entry in clientEventSchemas. Checked by `tsc --noEmit -p .`; never executed.
 
 expectTypeOf<AckResult<'clock:ping'>>().toEqualTypeOf<{ clientTime: number; serverTime: number }>();
-expectTypeOf<AckResult<'branch:fork'>>().toEqualTypeOf<{ branch: BranchInfo }>();
+expectTypeOf<AckResult<'branch:fork'>>().toEqualTypeOf<{ branch: BranchInfo; manifest?: BranchManifest }>();
 expectTypeOf<AckResult<'room:join'>>().toEqualTypeOf<{ room: RoomState; you: Member }>();
 
 export function typeChecks(socket: AppSocket, deps: BindDeps): void {

@@ -75,6 +75,12 @@ describe('progressive fork over the server', () => {
     expect(atAck.segments.length).toBeGreaterThan(forkIndex);
     expect(atAck.segments[forkIndex].endMs).toBe(branch.fork!.atMs); // a segment ends at the fork point
     expect((await fetch(`${base}/segments/${forkIndex}`)).status).toBe(200);
+    // The ack carries the manifest (the forking client needs no request): the fork-point segment listed, its own events.
+    const inAck = forked.manifest;
+    expect(inAck?.branchId).toBe(branch.branchId);
+    expect(inAck?.fork).toEqual(branch.fork);
+    expect(inAck?.segments[forkIndex]).toEqual(atAck.segments[forkIndex]);
+    expect(inAck?.forkEvents?.length).toBeGreaterThan(0);
     if (branch.complete === false) {
       expect(branch.compiledMs).toBeGreaterThanOrEqual(branch.fork!.atMs);
       const next = await fetch(`${base}/segments/${atAck.segments.length + 50}`);

@@ -74,7 +74,7 @@ describe('fork segments reuse the parent start state', () => {
     600_000,
   );
 
-  it('lists a fork-point segment before compressing it: manifest pushed, then the ack, then the segment', async () => {
+  it('lists a fork-point segment before compressing it: manifest pushed, then the ack, then the segment (gzip first)', async () => {
     const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
     const battleId = def.info.id;
     const catalog = new BranchCatalog(getBattle, { maxBranches: 4 });
@@ -82,7 +82,7 @@ describe('fork segments reuse the parent start state', () => {
     const order: string[] = [];
     const pushed: EncodedSegment[] = [];
     const segmenter = new Segmenter((p) => {
-      order.push(`push:${p.segments.length}`);
+      order.push(p.early ? `early:${p.early.length}` : `push:${p.segments.length}`);
       pushed.push(...p.segments);
     });
     const parent = segmenter.complete(history);
@@ -101,7 +101,8 @@ describe('fork segments reuse the parent start state', () => {
       order.push('listed');
       expect(listed.segments.at(-1)?.endMs).toBe(point.atMs);
     });
-    expect(order).toEqual(['push:0', 'listed', 'push:1']);
+    // The fork-point segment (fast: someone waits on it) goes out gzipped first, then with its brotli.
+    expect(order).toEqual(['push:0', 'listed', 'early:1', 'push:1']);
     const own = pushed[0];
     expect(m.segments.at(-1)).toEqual(own.info);
     // Asked for again while the fork compiles (a request that came in between): the segment kept, not encoded again.

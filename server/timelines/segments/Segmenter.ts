@@ -2,7 +2,7 @@ import { DEFAULT_SEGMENT_MS, type BranchManifest } from '../../../shared/battle/
 import type { Timeline } from '../../../shared/battle/timeline.js';
 import { ByteLru } from '../../../shared/cache/ByteLru.js';
 import { SegmentBuilder, sharedPrefix, viewOfTimeline, type BranchView, type SerializedStart, type StartStates } from './builder.js';
-import type { EncodedSegment } from './encode.js';
+import { gzipFirst, type EncodedSegment } from './encode.js';
 import type { SegmentProgress } from './types.js';
 
 // One SegmentBuilder per branch (it holds only the segment list: small), least recently used dropped past
@@ -99,7 +99,18 @@ export class Segmenter {
       this.publish({ manifest, segments: [] });
       onListed(manifest);
     }
-    this.publish({ manifest, segments: listed.map((s) => b.compress(s)) });
+    // A segment someone waits on (fast: a fork's first, its ramp) goes out gzipped first, then with its brotli.
+    const early = onListed ? listed.filter((s) => s.fast).map(gzipFirst) : [];
+    if (early.length > 0) this.publish({ manifest, segments: [], early });
+    this.publish({
+      manifest,
+      segments: listed.map((s) =>
+        b.compress(
+          s,
+          early.find((e) => e.info.hash === s.info.hash),
+        ),
+      ),
+    });
     return manifest;
   }
 

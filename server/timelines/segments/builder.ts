@@ -13,7 +13,14 @@ import {
 import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
 import type { Compilation } from '../../../replays/index.js';
-import { compressSegment, serializeSegment, startJsonOf, type EncodedSegment, type SerializedSegment } from './encode.js';
+import {
+  compressSegment,
+  serializeSegment,
+  startJsonOf,
+  type EarlySegment,
+  type EncodedSegment,
+  type SerializedSegment,
+} from './encode.js';
 
 // Cuts a branch into encoded segments as its events become final, and keeps its manifest. Works the same on
 // a finished timeline (all at once) and on a compile in progress (segment by segment as compiledMs passes
@@ -164,8 +171,8 @@ export class SegmentBuilder {
    * Compress a listed segment. While the branch compiles the last few are kept, so a request that comes between
    * listing and publishing (a fork's ack goes out in between) is not encoded twice.
    */
-  compress(s: SerializedSegment): EncodedSegment {
-    const enc = compressSegment(s);
+  compress(s: SerializedSegment, early?: EarlySegment): EncodedSegment {
+    const enc = compressSegment(s, early);
     if (!this.last?.complete) {
       this.recent.set(enc.info.index, enc);
       for (const k of this.recent.keys()) if (this.recent.size > RECENT) this.recent.delete(k);

@@ -1,6 +1,6 @@
 import type { BranchManifest } from '../../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
-import type { EncodedSegment } from './encode.js';
+import type { EarlySegment, EncodedSegment } from './encode.js';
 
 /**
  * How to rebuild a branch this process never compiled, from a room's branch record: its decisions, and the
@@ -16,6 +16,8 @@ export interface BranchRecipe {
 export interface SegmentProgress {
   manifest: BranchManifest;
   segments: EncodedSegment[];
+  /** Segments someone waits on (a fork's first), gzipped only: their full encoding follows in a later push. */
+  early?: EarlySegment[];
 }
 
 /**
