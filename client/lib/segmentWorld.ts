@@ -217,9 +217,15 @@ export class SegmentWorld {
     if (!c || c.index !== k || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
       // A fresh world from the packed start, owned by the cursor alone: folding then updates its units in place
       // (foldInto), with no copy of a 20,000-unit map per frame. A step back unpacks again.
-      const fresh = this.unpack(k, seg.payload.start, budget && this.cursor ? budget.units : Infinity);
+      const sliced = budget !== null && this.cursor !== null;
+      const fresh = this.unpack(k, seg.payload.start, sliced ? budget.units : Infinity);
       if (!fresh) return; // still unpacking: the previous world stays up
       c = { index: k, applied: 0, ms: seg.payload.startMs, state: fresh };
+      // Its events from the next call: the views take in a new world (new unit list) in this frame.
+      if (sliced) {
+        this.cursor = c;
+        return;
+      }
     }
     // Fold the due run as one batch.
     let end = c.applied;

@@ -2,15 +2,16 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIG_WORLD, bootBigWorld, openBigRoom, playWindow, sideColouredPixels, type BigWorldServer } from './support/bigRoom.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/traceCpu.js';
 
 // Issue #14: a 20,000-unit world in the real room UI (real server, socket.io, segments, built client) at
-// "Fit", played at 16x: its units are drawn, by the unit canvas's worker. The world is the synthetic 5,000 vs
-// 15,000 battle (tests/fixtures/bigBattle.ts); BIG_WORLD=battle-of-cardassia uses the scaled battle.
-// The issue's frame bar (no main-thread task over 50 ms after the first frame at 16x) is NOT asserted: segments are
-// now fetched and parsed by a worker and the world folds in place, so main-thread tasks over 50 ms of CPU went from
-// 15-16 to 0-1 per 10 s window (Chromium trace, shared machine), but on a loaded 2-core machine 8-30 ms frames still
-// stretch into wall-clock long tasks. The window's long tasks are logged here and measured by `npm run bench -- frames20k` and
-// `SHOT_ONLY=big npm run screenshots` (docs/benchmarks.md); issue #14 stays open until the bar holds here.
+// "Fit", played at 16x: its units are drawn, by the unit canvas's worker, and after the first frame no task holds
+// the main thread for more than 50 ms. The world is the synthetic 5,000 vs 15,000 battle
+// (tests/fixtures/bigBattle.ts); BIG_WORLD=battle-of-cardassia uses the scaled battle.
+// The bar is measured in the page's own thread time (a Chromium trace of the window, support/traceCpu.ts), not on
+// the wall clock: CI runs test files in parallel on 2 cores, and there a frame of 5-15 ms of CPU is routinely
+// descheduled into a 100-300 ms wall-clock "long task" (measured: 80-150 of them per 10 s window at load 14-25,
+// none over 20 ms of CPU). The wall-clock long tasks (PerformanceObserver 'longtask') are logged beside it.
 
 const hasChromium = chromiumAvailable();
 
@@ -47,17 +48,36 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     expect(without).toBeLessThan(withUnits / 4);
   }, 60_000);
 
-  it('plays 10 s at 16x with every segment fetched and parsed by the segment worker', async () => {
-    const w = await playWindow(page, 5_000, 16, 10_000);
+  it('plays 10 s at 16x with no main-thread task over 50 ms after the first frame, segments parsed by the worker', async () => {
+    const t0 = 5_000;
+    let cpu: TraceCpu | null = null;
+    const w = await playWindow(page, t0, 16, 10_000, {
+      start: () => browser.startTracing(page, { categories: CPU_TRACE_CATEGORIES }),
+      stop: async () => {
+        cpu = mainThreadCpu((await browser.stopTracing()).toString('utf8'));
+      },
+    });
+    const c = cpu as TraceCpu | null;
+    const t1 = await page.evaluate(() => window.__wardroom?.worldT ?? 0);
     const inFrame = w.longTasks.filter((t) => t.inFrame);
     console.log(
-      `bigWorld 16x: ${w.frames} frames in 10 s, work ${w.workMeanMs.toFixed(1)} / p95 ${w.workP95Ms.toFixed(1)} ms, long tasks ${w.longTasks.length} (${inFrame.length} holding a frame): ${w.longTasks.map((t) => t.durationMs.toFixed(0)).join(' ')}`,
+      `bigWorld 16x: ${w.frames} frames in 10 s, work ${w.workMeanMs.toFixed(1)} / p95 ${w.workP95Ms.toFixed(1)} ms (wall); ` +
+        `frame CPU ${c?.frameCpuMeanMs.toFixed(1)} / p95 ${c?.frameCpuP95Ms.toFixed(1)} / max ${c?.frameCpuMaxMs.toFixed(1)} ms over ${c?.frames} traced frames; ` +
+        `longest main-thread task ${c?.longestTaskCpuMs.toFixed(0)} ms CPU; world ${t0} -> ${t1} ms; ` +
+        `wall-clock long tasks ${w.longTasks.length} (${inFrame.length} holding a frame): ${w.longTasks.map((t) => t.durationMs.toFixed(0)).join(' ')}`,
     );
+    expect(c).not.toBeNull();
+    expect(c?.frames).toBeGreaterThan(0);
+    // The issue's bar, in the page's own time: nothing on the main thread (frames, segment hand-off, folding,
+    // unpacking, DOM, GC inside a task) took more than 50 ms.
+    expect(c?.tasksOver50Cpu, `main-thread tasks over 50 ms of CPU (longest ${c?.longestTaskCpuMs.toFixed(0)} ms)`).toBe(0);
     const seg = await page.evaluate(() => window.__wardroom?.segments());
     // 160 s of playback is many segments: each was asked of the worker (none parsed on the main thread).
     expect(seg?.fetched.length).toBeGreaterThan(3);
     expect(seg?.worker.asked).toBe(seg?.fetched.length);
     expect(seg?.worker.delivered).toBeGreaterThan(3);
+    // And the world played on from the seek (on a loaded machine it may lag the play head, never stand still).
+    expect(t1).toBeGreaterThan(t0);
     expect(w.frames).toBeGreaterThan(0);
-  }, 60_000);
+  }, 90_000);
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.js';
 import { bootBigWorld, openBigRoom, playWindow } from '../../e2e/support/bigRoom.js';
-import { CPU_TRACE_CATEGORIES, mainThreadCpu } from './traceCpu.js';
+import { CPU_TRACE_CATEGORIES, mainThreadCpu } from '../../e2e/support/traceCpu.js';
 
 // Where the main thread's time goes in the real room at 20,000 units, 10 s at 16x (issue #14): a V8 CPU
 // profile (self time by function) and a Chromium trace (the long tasks and what ran in them).

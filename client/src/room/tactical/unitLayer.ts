@@ -188,11 +188,14 @@ class UnitStatics {
   private words = new ColorWords();
   private worldT = -Infinity;
   private sweep = 0;
-  private colorOf: (side: string) => string = () => '';
+  private colorOf: (side: string) => string;
+  /** Just built: every unit was read. */
+  private fresh = false;
 
-  constructor(units: readonly Unit[]) {
+  constructor(units: readonly Unit[], colorOf: (side: string) => string) {
     const n = units.length;
     this.list = units;
+    this.colorOf = colorOf;
     this.kind = new Uint8Array(n);
     this.hero = new Uint8Array(n);
     this.size = new Float64Array(n);
@@ -201,13 +204,16 @@ class UnitStatics {
     this.word = new Uint32Array(n);
     this.side = new Array<string>(n);
     this.color = new Array<string>(n);
+    // One pass over the units (a new list comes with a new world: that frame has enough to do).
     for (let i = 0; i < n; i++) {
       const u = units[i];
       this.kind[i] = KIND_CODE[u.kind] ?? SHIP;
       this.hero[i] = u.kind !== 'station' && isHero(u) ? 1 : 0;
       this.size[i] = u.size;
       this.index.set(u.id, i);
+      this.read(i);
     }
+    this.fresh = true;
   }
 
   /** Bring the columns up to the list's units as they are now. */
@@ -219,12 +225,15 @@ class UnitStatics {
       this.palette.clear();
     }
     const n = this.list.length;
-    if (all || !touches || worldT === undefined || worldT < this.worldT) for (let i = 0; i < n; i++) this.read(i);
+    if (this.fresh && !all) {
+      // Read in the constructor.
+    } else if (all || !touches || worldT === undefined || worldT < this.worldT) for (let i = 0; i < n; i++) this.read(i);
     else if (worldT > this.worldT)
       touches.forEach(this.worldT, worldT, (id) => {
         const i = this.index.get(id);
         if (i !== undefined) this.read(i);
       });
+    this.fresh = false;
     this.worldT = worldT ?? -Infinity;
     for (let k = 0; k < SWEEP_PER_FRAME && n > 0; k++) {
       this.read(this.sweep);
@@ -270,7 +279,7 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
   const stamps = stampsFor(ctx, cam, units.length, o.offThread);
   lastUnitRenderer = !stamps ? 'canvas' : stamps === o.offThread ? 'worker' : 'stamp';
   let statics = staticsByList.get(units);
-  if (!statics) staticsByList.set(units, (statics = new UnitStatics(units)));
+  if (!statics) staticsByList.set(units, (statics = new UnitStatics(units, o.colorOf)));
   statics.sync(o.colorOf, o.touches, o.worldT);
   const { kind: kinds, hero: heroes, word: words, size: sizes, status: statuses, motion, color: colors } = statics;
   const buckets = new Map<string, Bucket>();
