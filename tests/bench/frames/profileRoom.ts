@@ -26,6 +26,8 @@ try {
   const page = await openBigRoom(browser, server);
   const cdp = await page.context().newCDPSession(page);
   const profiling = process.env.PROFILE !== '0';
+  // WARM=1: play 2 s at 16x first, as the e2e's first test does (the segments it fetched stay cached).
+  if (process.env.WARM === '1') await playWindow(page, 5_000, 16, 2_000);
   let profile: Profile | null = null;
   let trace = '';
   const w = await playWindow(page, 5_000, 16, 10_000, {
