@@ -19,8 +19,8 @@ import { RoomClient, type Delivery } from '../../lib/roomClient.js';
 // The world comes as segments over HTTP (client/lib/segmentWorld.ts); the phase bands, decision
 // markers and strength chart come from the branch's manifest. `?delivery=socket` uses the socket stream.
 
-/** Per frame while playing: ~0.5 s of a 20,000-unit battle's events (16x at 60 fps needs ~1,300), a thirteenth of its start. */
-const FRAME_BUDGET = { events: 2_500, units: 1_500 };
+/** Per frame while playing: ~0.8 s of a 20,000-unit battle's events (16x at 60 fps needs ~1,300), an eighth of its start. */
+const FRAME_BUDGET = { events: 4_000, units: 2_500 };
 
 export interface RoomRoute {
   roomId: string;
