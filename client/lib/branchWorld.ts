@@ -2,7 +2,7 @@ import type { BattleEvent } from '../../shared/battle/events.js';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
 import { seedFork } from './forkSeed.js';
-import { SegmentWorld, type Motion, type SegmentSource } from './segmentWorld.js';
+import { type FoldBudget, SegmentWorld, type Motion, type SegmentSource } from './segmentWorld.js';
 
 // Segments delivery for a room: the SegmentWorld of the branch the room is on, swapped when the room switches
 // branch. The old branch's last frame stays up until the new one can draw, so a switch never blanks the map.
@@ -16,6 +16,8 @@ export interface BranchWorldOptions {
   onChange: (what: 'manifest' | 'segment') => void;
   /** A segment's events (short-lived visuals). */
   onEvents: (events: readonly BattleEvent[], branchId: string) => void;
+  /** While playing, the most work per frame (SegmentWorld's FoldBudget; default none). */
+  budget?: FoldBudget;
 }
 
 export class BranchWorld {
@@ -50,6 +52,7 @@ export class BranchWorld {
     this.leaving = this.world;
     const world: SegmentWorld = new SegmentWorld(this.source, battleId, branchId, {
       room: this.o.room,
+      budget: this.o.budget,
       onChange: (what) => {
         // A fork of the branch being left: its fork-point segment is made from the one held there (no fetch),
         // before anyone reads the new manifest (and would fetch that segment).

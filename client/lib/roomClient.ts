@@ -53,7 +53,7 @@ import { createApi, type Api } from '../src/api.js';
 import { NO_ACK, type AckOf, type CallName, type PayloadOf } from './calls.js';
 import * as mirror from './roomMirror.js';
 import { BranchWorld } from './branchWorld.js';
-import type { SegmentSource, SegmentWorld } from './segmentWorld.js';
+import type { FoldBudget, SegmentSource, SegmentWorld } from './segmentWorld.js';
 import { WorldBuffer } from './worldBuffer.js';
 
 export type RoomChange = 'room' | 'clock' | 'presence' | 'state' | 'connection' | 'branch' | 'annotations' | 'manifest';
@@ -78,6 +78,8 @@ export interface RoomClientOptions {
   delivery?: Delivery;
   /** Where segments and manifests come from (default: HTTP on `url` through client/src/api.ts). */
   segments?: SegmentSource;
+  /** Segments delivery: while playing, the most folding and unpacking per frame (default none: see FoldBudget). */
+  budget?: FoldBudget;
   /** Clock pings at every join (default 8). */
   pings?: number;
   /** Background clock ping period (default 20 s; 0 disables). */
@@ -145,6 +147,7 @@ export class RoomClient {
       onEvents: (events, branchId) => {
         for (const fn of this.eventListeners) fn(events, branchId);
       },
+      budget: o.budget,
     });
     this.socket = io(o.url, { transports: ['websocket'], ...o.socket });
     let resolveReady!: (r: JoinResult) => void;

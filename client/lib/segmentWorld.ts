@@ -1,6 +1,14 @@
 import { foldInto } from '../../shared/battle/reducer.js';
-import { segmentIndexAt, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
+import {
+  segmentIndexAt,
+  UNIT_COLUMNS,
+  unpackWorld,
+  type BranchManifest,
+  type PackedWorld,
+  type SegmentPayload,
+} from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
+import type { Unit } from '../../shared/battle/types.js';
 
 // The world of one branch from its segments (docs/protocol.md, "Segments"): no socket involved.
 // The manifest says which segments exist; the segment at the play head is fetched, its packed start
@@ -34,6 +42,21 @@ export interface SegmentWorldOptions {
   onError?: (err: Error) => void;
   /** Wall clock for retry back-off (default Date.now). */
   now?: () => number;
+  /** While playing, at most this much work per stateAt call (default: none; see FoldBudget). */
+  budget?: FoldBudget;
+}
+
+/**
+ * Work per stateAt call while playing, so no single frame holds the page: at 20,000 units and 16x a segment that
+ * arrives late means unpacking a 20,000-unit start and folding seconds of events at once (tens to hundreds of ms).
+ * With a budget the world catches up over a few frames (it shows the previous world meanwhile). Paused, a seek
+ * or a step always lands in one call.
+ */
+export interface FoldBudget {
+  /** Events folded per call. */
+  events: number;
+  /** Units of a segment's packed start unpacked per call. */
+  units: number;
 }
 
 export interface Motion {
@@ -58,6 +81,12 @@ export interface ForkSpare {
 
 const RETRY_MS = 1000;
 
+/** end, moved past any events at the same time as the one before it: a budget never splits one instant. */
+function runEnd(events: readonly { t: number }[], end: number): number {
+  while (end > 0 && end < events.length && events[end].t === events[end - 1].t) end++;
+  return end;
+}
+
 export class SegmentWorld {
   private _manifest: BranchManifest | null = null;
   private manifestLoad: Promise<BranchManifest> | null = null;
@@ -69,6 +98,8 @@ export class SegmentWorld {
   /** The segment whose spare a fork took: not made again while the cursor stays there (the world being left). */
   private spareTaken: number | null = null;
   private spareTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A segment's start being unpacked a slice per call (while playing with a budget). */
+  private unpacking: { index: number; next: number; units: Record<string, Unit>; state: WorldState | null } | null = null;
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
   /** Every segment request made, in order (tests and benchmarks read it). */
@@ -151,11 +182,10 @@ export class SegmentWorld {
     }
     this.held.delete(k); // recency for the LRU
     this.held.set(k, seg);
-    this.fold(k, seg, Math.min(ms, seg.payload.endMs));
+    this.fold(k, seg, Math.min(ms, seg.payload.endMs), motion.playing ? (this.o.budget ?? null) : null);
     if (motion.playing) this.prefetch(m, k, ms, motion.rate);
     this.scheduleSpare(); // a no-op unless held at a decision point
-
-    return this.cursor!.state;
+    return this.cursor?.state ?? null;
   }
 
   // ---- a fork's first frame made ahead (client/lib/forkSeed.ts) ----------------------------------------
@@ -247,31 +277,78 @@ export class SegmentWorld {
     return Math.min(segmentIndexAt(m.segments, ms), m.segments.length - 1);
   }
 
-  private fold(k: number, seg: Held, ms: number): void {
+  private fold(k: number, seg: Held, ms: number, budget: FoldBudget | null): void {
     const events = seg.payload.events;
+    let left = budget ? budget.events : Infinity;
     let c = this.cursor;
     if (c && c.index === k - 1) {
       // Crossing a boundary forward: finish the previous segment, then carry its end state over.
       const prev = this.held.get(k - 1);
-      if (prev && c.applied < prev.payload.events.length) c.state = foldInto(c.state, prev.payload.events.slice(c.applied));
+      if (prev && c.applied < prev.payload.events.length) {
+        const end = runEnd(prev.payload.events, Math.min(prev.payload.events.length, c.applied + left));
+        c.state = foldInto(c.state, prev.payload.events.slice(c.applied, end));
+        left -= end - c.applied;
+        c.applied = end;
+        if (end < prev.payload.events.length) return; // out of budget: on with it next call
+      }
       c = prev ? { index: k, applied: 0, ms: seg.payload.startMs, state: c.state } : null;
     }
     if (!c || c.index !== k || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
       // A fresh world from the packed start, owned by the cursor alone: folding then updates its units in place
       // (foldInto), with no copy of a 20,000-unit map per frame. A step back unpacks again.
-      c = { index: k, applied: 0, ms: seg.payload.startMs, state: unpackWorld(seg.payload.start) };
+      const sliced = budget !== null && this.cursor !== null;
+      const fresh = this.unpack(k, seg.payload.start, sliced ? budget.units : Infinity);
+      if (!fresh) return; // still unpacking: the previous world stays up
+      c = { index: k, applied: 0, ms: seg.payload.startMs, state: fresh };
+      // Its events from the next call: the views take in a new world (new unit list) in this frame.
+      if (sliced) {
+        this.cursor = c;
+        return;
+      }
     }
     // Fold the due run as one batch.
     let end = c.applied;
-    while (end < events.length && events[end].t <= ms) end++;
+    while (end < events.length && events[end].t <= ms && end - c.applied < left) end++;
+    end = runEnd(events, end);
     if (end > c.applied) {
       c.state = foldInto(c.state, events.slice(c.applied, end));
       c.applied = end;
     }
-    c.ms = ms;
+    c.ms = end < events.length && events[end].t <= ms ? events[Math.max(0, end - 1)].t : ms;
     this.cursor = c;
     if (this.spare && this.spare.index !== k) this.spare = null; // moved on: the decision point is left behind
     if (this.spareTaken !== k) this.spareTaken = null;
+  }
+
+  /**
+   * Segment k's start as a world, unpacked `units` units per call (the shared unpackWorld on slices of the packed
+   * columns); null until the last slice is in.
+   */
+  private unpack(k: number, p: PackedWorld, units: number): WorldState | null {
+    const n = p.units.ids.length;
+    if (units >= n) {
+      this.unpacking = null;
+      return unpackWorld(p);
+    }
+    let job = this.unpacking;
+    if (!job || job.index !== k) job = this.unpacking = { index: k, next: 0, units: {}, state: null };
+    const a = job.next;
+    const b = Math.min(n, a + units);
+    const w = UNIT_COLUMNS.length;
+    const sections: PackedWorld['units']['sections'] = {};
+    for (const key of Object.keys(p.units.sections)) {
+      const i = Number(key);
+      if (i >= a && i < b) sections[i - a] = p.units.sections[i];
+    }
+    const part = unpackWorld({
+      ...p,
+      units: { ...p.units, ids: p.units.ids.slice(a, b), rows: p.units.rows.slice(a * w, b * w), sections },
+    });
+    for (const id in part.units) job.units[id] = part.units[id];
+    job.next = b;
+    if (b < n) return null;
+    this.unpacking = null;
+    return { ...part, units: job.units };
   }
 
   private prefetch(m: BranchManifest, k: number, ms: number, rate: number): void {

@@ -1,7 +1,7 @@
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/chromium.js';
 import { serveFramePage } from './frames/bundle.js';
-import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './frames/traceCpu.js';
+import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from '../e2e/support/traceCpu.js';
 import type { FrameBenchMode, FrameBenchResult } from './frames/page.js';
 import type { Row } from './stats.js';
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual as isEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import { segmentIndexAt } from '../../shared/battle/segments.js';
@@ -40,6 +41,32 @@ describe('SegmentWorld', () => {
       await fresh.load(ms);
       expect(fresh.stateAt(ms, { playing: true, rate: 1 })).toEqual(stateAt(tl.events, tl.keyframes, ms));
     }
+  });
+
+  it('with a budget, playing spreads unpacking and folding over calls and lands on the same worlds', async () => {
+    const budget = { events: 25, units: 3 };
+    const w = new SegmentWorld(new MemorySegmentSource(tl), tl.battleId, tl.branchId, { budget });
+    await w.load(0);
+    expect(w.stateAt(0, { playing: true, rate: 16 })).toEqual(stateAt(tl.events, tl.keyframes, 0)); // the first world at once
+    let spread = 0;
+    // Forward in jumps (a segment landing late at 16x), then a jump into another segment (its start unpacked in slices).
+    for (const ms of [4_000, 9_000, 21_000, 47_000, 59_000]) {
+      await w.load(ms);
+      const want = stateAt(tl.events, tl.keyframes, ms);
+      let calls = 1;
+      let before = w.stateAt(ms, { playing: true, rate: 16 })?.t ?? -1;
+      while (!isEqual(w.stateAt(ms, { playing: true, rate: 16 }), want)) {
+        const t = w.stateAt(ms, { playing: true, rate: 16 })?.t ?? -1;
+        expect(t, `the world never goes back while catching up to ${ms}`).toBeGreaterThanOrEqual(before);
+        before = t;
+        expect(++calls, `caught up with ${ms}`).toBeLessThan(500);
+      }
+      if (calls > 1) spread++;
+    }
+    expect(spread).toBeGreaterThan(0);
+    // Paused (or seeking), no budget: one call lands.
+    await w.load(30_500);
+    expect(w.stateAt(30_500)).toEqual(stateAt(tl.events, tl.keyframes, 30_500));
   });
 
   it('a seek fetches at most the one segment it lands in, none if cached', async () => {

@@ -1,16 +1,24 @@
+import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIG_WORLD, bootBigWorld, openBigRoom, playWindow, sideColouredPixels, type BigWorldServer } from './support/bigRoom.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/traceCpu.js';
 
 // Issue #14: a 20,000-unit world in the real room UI (real server, socket.io, segments, built client) at
-// "Fit", played at 16x: its units are drawn, by the unit canvas's worker. The world is the synthetic 5,000 vs
-// 15,000 battle (tests/fixtures/bigBattle.ts); BIG_WORLD=battle-of-cardassia uses the scaled battle.
-// The issue's frame bar (no main-thread task over 50 ms after the first frame at 16x) is NOT asserted: segments are
-// now fetched and parsed by a worker and the world folds in place, so main-thread tasks over 50 ms of CPU went from
-// 15-16 to 0-1 per 10 s window (Chromium trace, shared machine), but on a loaded 2-core machine 8-30 ms frames still
-// stretch into wall-clock long tasks. The window's long tasks are logged here and measured by `npm run bench -- frames20k` and
-// `SHOT_ONLY=big npm run screenshots` (docs/benchmarks.md); issue #14 stays open until the bar holds here.
+// "Fit", played at 16x: its units are drawn, by the unit canvas's worker, and after the first frame no task holds
+// the main thread for more than 50 ms. The world is the synthetic 5,000 vs 15,000 battle
+// (tests/fixtures/bigBattle.ts); BIG_WORLD=battle-of-cardassia uses the scaled battle.
+// The bar is measured in the page's own thread time (a Chromium trace of the window, support/traceCpu.ts), not on
+// the wall clock: CI runs test files in parallel on 2 cores, and there a frame of 5-15 ms of CPU is routinely
+// descheduled into a 100-300 ms wall-clock "long task" (measured: 64-166 of them per 10 s window at load 22-33,
+// nearly all under 20 ms of CPU). The wall-clock long tasks (PerformanceObserver 'longtask') are logged beside it.
+// Asserted: no main-thread task over MAX_TASK_CPU_MS of CPU, a guard against the old failures (segments parsed on
+// the main thread, 50-1,000 ms tasks; a 20,000-unit start unpacked and folded in one frame). The issue's 50 ms is
+// logged, not asserted: it is not met yet. Where the world keeps up with 16x (load ~10), folding ~78,000 events a
+// second left 12 tasks over 50 ms in a window (longest 115 ms of CPU); where the load stalls the segments it held
+// (docs/benchmarks.md, "Frames at 20,000 units").
+const MAX_TASK_CPU_MS = 200;
 
 const hasChromium = chromiumAvailable();
 
@@ -47,17 +55,39 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     expect(without).toBeLessThan(withUnits / 4);
   }, 60_000);
 
-  it('plays 10 s at 16x with every segment fetched and parsed by the segment worker', async () => {
-    const w = await playWindow(page, 5_000, 16, 10_000);
+  it('plays 10 s at 16x with no main-thread task over MAX_TASK_CPU_MS of CPU after the first frame, segments parsed by the worker', async () => {
+    const t0 = 5_000;
+    let cpu: TraceCpu | null = null;
+    const w = await playWindow(page, t0, 16, 10_000, {
+      start: () => browser.startTracing(page, { categories: CPU_TRACE_CATEGORIES }),
+      stop: async () => {
+        const trace = (await browser.stopTracing()).toString('utf8');
+        // BIG_WORLD_TRACE=<file>: keep the window's trace (what a task over the bar was: chrome://tracing, Perfetto).
+        if (process.env.BIG_WORLD_TRACE) writeFileSync(process.env.BIG_WORLD_TRACE, trace);
+        cpu = mainThreadCpu(trace);
+      },
+    });
+    const c = cpu as TraceCpu | null;
+    const t1 = await page.evaluate(() => window.__wardroom?.worldT ?? 0);
     const inFrame = w.longTasks.filter((t) => t.inFrame);
     console.log(
-      `bigWorld 16x: ${w.frames} frames in 10 s, work ${w.workMeanMs.toFixed(1)} / p95 ${w.workP95Ms.toFixed(1)} ms, long tasks ${w.longTasks.length} (${inFrame.length} holding a frame): ${w.longTasks.map((t) => t.durationMs.toFixed(0)).join(' ')}`,
+      `bigWorld 16x: ${w.frames} frames in 10 s, work ${w.workMeanMs.toFixed(1)} / p95 ${w.workP95Ms.toFixed(1)} ms (wall); ` +
+        `frame CPU ${c?.frameCpuMeanMs.toFixed(1)} / p95 ${c?.frameCpuP95Ms.toFixed(1)} / max ${c?.frameCpuMaxMs.toFixed(1)} ms over ${c?.frames} traced frames; ` +
+        `longest main-thread task ${c?.longestTaskCpuMs.toFixed(0)} ms CPU, ${c?.tasksOver50Cpu} over 50 ms (the issue's bar); world ${t0} -> ${t1} ms; ` +
+        `wall-clock long tasks ${w.longTasks.length} (${inFrame.length} holding a frame): ${w.longTasks.map((t) => t.durationMs.toFixed(0)).join(' ')}`,
     );
+    expect(c).not.toBeNull();
+    expect(c?.frames).toBeGreaterThan(0);
+    // In the page's own time: nothing on the main thread (frames, segment hand-off, folding, unpacking, DOM, GC
+    // inside a task) took more than MAX_TASK_CPU_MS; the issue's 50 ms is in the log line above.
+    expect(c?.longestTaskCpuMs, `longest main-thread task, ms of CPU (${c?.tasksOver50Cpu} over 50 ms)`).toBeLessThan(MAX_TASK_CPU_MS);
     const seg = await page.evaluate(() => window.__wardroom?.segments());
     // 160 s of playback is many segments: each was asked of the worker (none parsed on the main thread).
     expect(seg?.fetched.length).toBeGreaterThan(3);
     expect(seg?.worker.asked).toBe(seg?.fetched.length);
     expect(seg?.worker.delivered).toBeGreaterThan(3);
+    // And the world played on from the seek (on a loaded machine it may lag the play head, never stand still).
+    expect(t1).toBeGreaterThan(t0);
     expect(w.frames).toBeGreaterThan(0);
-  }, 60_000);
+  }, 90_000);
 });

@@ -9,6 +9,7 @@ import { bootServer } from './support/server.js';
 import { togetherShots } from './screenshotsTogether.js';
 import { captureVotesAndStudy } from './screenshotsVotes.js';
 import { bootBigWorld, openBigRoom, playWindow } from './support/bigRoom.js';
+import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/traceCpu.js';
 
 // `npm run screenshots`: boots the server, captures the lobby and each battle mid-playback into
 // docs/screenshots/*.png, and prints frame timings measured in the page while each battle plays.
@@ -79,11 +80,23 @@ async function bigWorldShot(browser: Browser): Promise<void> {
   const big = await bootBigWorld();
   try {
     const page = await openBigRoom(browser, big);
-    const w = await playWindow(page, 5_000, 16, 10_000);
+    // Traced too: the main thread's own CPU per frame and per task, which a loaded machine does not stretch.
+    let cpu: TraceCpu | null = null;
+    const w = await playWindow(page, 5_000, 16, 10_000, {
+      start: () => browser.startTracing(page, { categories: CPU_TRACE_CATEGORIES }),
+      stop: async () => {
+        cpu = mainThreadCpu((await browser.stopTracing()).toString('utf8'));
+      },
+    });
+    const c = cpu as TraceCpu | null;
     const inFrame = w.longTasks.filter((t) => t.inFrame).length;
     console.log(
       `${big.battleId} at 16x: ${w.units} units (${w.renderer}), ${w.frames} frames: frame work mean ${w.workMeanMs.toFixed(1)} ms (fold ${w.foldMeanMs.toFixed(1)}), p95 ${w.workP95Ms.toFixed(1)}, max ${w.workMaxMs.toFixed(1)}; rAF interval mean ${w.intervalMeanMs.toFixed(1)} ms; long tasks ${w.longTasks.length} (${inFrame} holding a frame)`,
     );
+    if (c)
+      console.log(
+        `${big.battleId} at 16x, main-thread CPU (trace): frame mean ${c.frameCpuMeanMs.toFixed(1)} ms, p95 ${c.frameCpuP95Ms.toFixed(1)}, max ${c.frameCpuMaxMs.toFixed(1)} over ${c.frames} frames; tasks over 50 ms of CPU ${c.tasksOver50Cpu} (longest ${c.longestTaskCpuMs.toFixed(0)} ms)`,
+      );
     await page.screenshot({ path: join(outDir, `${big.battleId}.png`) });
     await page.context().close();
   } finally {

@@ -19,6 +19,9 @@ import { RoomClient, type Delivery } from '../../lib/roomClient.js';
 // The world comes as segments over HTTP (client/lib/segmentWorld.ts); the phase bands, decision
 // markers and strength chart come from the branch's manifest. `?delivery=socket` uses the socket stream.
 
+/** Per frame while playing: ~0.8 s of a 20,000-unit battle's events (16x at 60 fps needs ~1,300), an eighth of its start. */
+const FRAME_BUDGET = { events: 4_000, units: 2_500 };
+
 export interface RoomRoute {
   roomId: string;
   role?: 'instructor' | 'player' | 'viewer';
@@ -38,6 +41,9 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     clientId: clientId(),
     delivery: route.delivery ?? 'segments',
     segments: browserSegments(),
+    // Playing a 20,000-unit battle at 16x, a segment that lands late would otherwise be unpacked and folded in
+    // one frame (tens to hundreds of ms): a few ms of it per frame instead (docs/benchmarks.md, issue #14).
+    budget: FRAME_BUDGET,
   });
 
   const tactical = new TacticalView();

@@ -8,8 +8,9 @@
 // and `MIN_PX[u.kind]` in the unit layer became a character compare or a string-table lookup, and a 20,000-unit
 // frame took several times longer (measured, docs/benchmarks.md). The worker knows nothing of event shapes.
 
-/** Events per message: cloning a few thousand small objects into the page is a few ms. */
-export const EVENTS_PER_MESSAGE = 3_000;
+/** Events per message: parsing a thousand events on the page is ~1-2 ms; 3,000 made tasks (with the young-generation
+ * collection they set off) of up to 80 ms of CPU on a loaded machine (docs/benchmarks.md, issue #14). */
+export const EVENTS_PER_MESSAGE = 1_000;
 
 export interface SegmentGet {
   type: 'get';

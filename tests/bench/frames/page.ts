@@ -3,6 +3,7 @@ import { Camera } from '../../../client/src/room/tactical/camera.js';
 import { LabelPlacer } from '../../../client/src/room/tactical/labels.js';
 import { drawUnits, lastUnitRenderer, newHitGrid, setUnitRenderer } from '../../../client/src/room/tactical/unitLayer.js';
 import { WorkerStamps } from '../../../client/src/room/tactical/workerStamps.js';
+import { UnitTouches } from '../../../client/src/room/tactical/unitTouches.js';
 
 // Browser side of the frames20k bench: the real tactical unit layer drawing a synthetic world of n
 // moving units at "Fit" on a 1280x800 canvas, advanced at 16x playback, timed per frame like the
@@ -93,6 +94,8 @@ function run(n: number, frames: number, speed: number, mode: FrameBenchMode = 'w
   cam.fit({ width: 1000, height: 700, scaleLabel: '', features: [] });
   const units = world(n);
   const hit = newHitGrid();
+  // The synthetic units never change (no events): as in the room between events, nothing is re-read but the sweep.
+  const touches = new UnitTouches();
   const labels = new LabelPlacer();
   const colors: Record<string, string> = { blue: '#4a90e2', red: '#e24a4a' };
   const colorOf = (side: string) => colors[side] ?? '#888';
@@ -119,7 +122,7 @@ function run(n: number, frames: number, speed: number, mode: FrameBenchMode = 'w
       ctx.fillStyle = '#0b0f17';
       ctx.fillRect(0, 0, 1280, 800);
       labels.reset();
-      drawUnits(ctx, cam, units, { t, colorOf, hoverId: null, hit, labels, offThread });
+      drawUnits(ctx, cam, units, { t, colorOf, hoverId: null, hit, labels, offThread, touches, worldT: 0 });
       work.push(performance.now() - s);
       // The first frame builds caches and compiles code: measured from the second on, like the e2e.
       if (!started) {

@@ -37,12 +37,21 @@ export class StrengthChart {
   private durationMs = 1;
   private lastCursorPx = -1;
   private dirty = true;
+  private cssW = 0;
+  private cssH = 0;
 
   constructor() {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'strength-chart';
     this.canvas.setAttribute('aria-label', 'Strength of each side over time');
     this.canvas.dataset.testid = 'strength-chart';
+    // The canvas's CSS size, kept by an observer: reading clientWidth in draw() forced a layout every frame
+    // (the timeline and the forces write to the DOM just before).
+    new ResizeObserver(([e]) => {
+      const box = e.contentBoxSize?.[0];
+      this.cssW = Math.max(1, Math.round(box ? box.inlineSize : e.contentRect.width));
+      this.cssH = Math.max(1, Math.round(box ? box.blockSize : e.contentRect.height));
+    }).observe(this.canvas);
   }
 
   setData(series: StrengthSeries, sides: readonly SideInfo[], durationMs: number): void {
@@ -54,8 +63,9 @@ export class StrengthChart {
 
   draw(positionMs: number): void {
     const c = this.canvas;
-    const cssW = Math.max(1, Math.round(c.clientWidth));
-    const cssH = Math.max(1, Math.round(c.clientHeight));
+    // Not laid out yet (or hidden): nothing to draw until the observer reports a size.
+    if (this.cssW === 0 || this.cssH === 0) return;
+    const { cssW, cssH } = this;
     const dpr = Math.min(2, window.devicePixelRatio || 1);
     if (c.width !== Math.round(cssW * dpr) || c.height !== Math.round(cssH * dpr)) {
       c.width = Math.round(cssW * dpr);

@@ -1,5 +1,6 @@
 import type { BattleEvent } from '../../../../shared/battle/events.js';
 import { eventIndexAfter } from '../../../../shared/battle/seek.js';
+import { UnitTouches } from './unitTouches.js';
 
 // Short-lived visuals (weapons fire, effects) need the events themselves, not just the folded state.
 // This keeps the fire/effect events of one branch sorted by time so a frame can take the slice of
@@ -19,16 +20,20 @@ export class FxIndex {
   private events: FxEvent[] = [];
   private seen = new Set<number>();
   branchId: string | null = null;
+  /** The same events' unit changes (moves, statuses, sides), for the unit layer's columns. */
+  readonly touches = new UnitTouches();
 
   reset(branchId: string | null, events: readonly BattleEvent[] = []): void {
     this.branchId = branchId;
     this.events = [];
     this.seen.clear();
+    this.touches.reset();
     this.add(events);
   }
 
   /** Add events (streamed windows may overlap what we have: duplicates by seq are dropped). */
   add(events: readonly BattleEvent[]): void {
+    this.touches.add(events);
     let sorted = true;
     for (const ev of events) {
       if (!isFx(ev) || this.seen.has(ev.seq)) continue;

@@ -51,10 +51,14 @@ export class StampLayer {
   push(x: number, y: number, s: number, heading: number, color: string): boolean {
     const word = this.colors.word(color);
     if (word === null) return false;
+    this.pushWord(x, y, s, heading, word);
+    return true;
+  }
+
+  pushWord(x: number, y: number, s: number, heading: number, word: number): void {
     const k = this.ratio;
     stamp(this.px, this.w, this.h, Math.round(x * k), Math.round(y * k), this.masks.get(s * k, heading), word, this.rows);
     this.count++;
-    return true;
   }
 
   /** Copy the stamped rows onto ctx (blended over what is there). */

@@ -8,7 +8,7 @@ import { FxIndex } from './fxIndex.js';
 import { drawFeatures, drawFields, drawGrid, drawScaleBar } from './mapLayer.js';
 import { LabelPlacer } from './labels.js';
 import { BG, NEUTRAL_SIDE } from './palette.js';
-import { drawUnits, lastUnitRenderer, newHitGrid } from './unitLayer.js';
+import { drawUnits, hitId, lastUnitRenderer, newHitGrid } from './unitLayer.js';
 import { WorkerStamps } from './workerStamps.js';
 
 // The tactical canvas: owns the camera and input (pan, zoom, pinch, hover) and draws one frame
@@ -162,6 +162,8 @@ export class TacticalView {
         labels: this.labels,
         boost,
         offThread: this.offThread,
+        touches: this.fx.touches,
+        worldT: state.t,
       });
       const fx = this.fx.range(t - fxWindowMs(frame.rate), t);
       drawFx(ctx, cam, fx, state.units, t, frame.rate, this.labels);
@@ -189,7 +191,7 @@ export class TacticalView {
       const score = d / (r * r);
       if (score <= 1 && score < bestD) {
         bestD = score;
-        best = h.ids[i];
+        best = hitId(h, i);
       }
     }
     return best;
@@ -282,7 +284,7 @@ export class TacticalView {
   drawnUnits(): { id: string; x: number; y: number; r: number }[] {
     const h = this.hit;
     const out: { id: string; x: number; y: number; r: number }[] = [];
-    for (let i = 0; i < h.count; i++) out.push({ id: h.ids[i], x: h.x[i], y: h.y[i], r: h.r[i] });
+    for (let i = 0; i < h.count; i++) out.push({ id: hitId(h, i), x: h.x[i], y: h.y[i], r: h.r[i] });
     return out;
   }
 

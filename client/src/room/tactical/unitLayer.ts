@@ -5,13 +5,17 @@ import { STAMP_MAX_PX, StampLayer } from './stampLayer.js';
 import { placeText, type LabelPlacer } from './labels.js';
 import { UNIT_LABEL, withAlpha } from './palette.js';
 import type { WedgeSink, WorkerStamps } from './workerStamps.js';
+import { ColorWords } from './wedgeStamp.js';
+import type { UnitTouches } from './unitTouches.js';
 
 // Units, batched: one Path2D per (side colour, style) so thousands of ships cost a handful of fill
 // calls per frame. Also records where each unit landed on screen for hover hit-testing.
 
 export interface HitGrid {
   count: number;
-  ids: string[];
+  /** The list drawn last; hit i is the unit list[idx[i]]. */
+  list: readonly Unit[];
+  idx: Int32Array;
   x: Float32Array;
   y: Float32Array;
   r: Float32Array;
@@ -20,14 +24,20 @@ export interface HitGrid {
 export function newHitGrid(capacity = 1024): HitGrid {
   return {
     count: 0,
-    ids: new Array<string>(capacity),
+    list: [],
+    idx: new Int32Array(capacity),
     x: new Float32Array(capacity),
     y: new Float32Array(capacity),
     r: new Float32Array(capacity),
   };
 }
 
-function pushHit(h: HitGrid, id: string, x: number, y: number, r: number): void {
+/** The id of hit i. */
+export function hitId(h: HitGrid, i: number): string {
+  return h.list[h.idx[i]].id;
+}
+
+function pushHit(h: HitGrid, index: number, x: number, y: number, r: number): void {
   if (h.count >= h.x.length) {
     const cap = h.x.length * 2;
     const nx = new Float32Array(cap);
@@ -39,9 +49,11 @@ function pushHit(h: HitGrid, id: string, x: number, y: number, r: number): void 
     h.x = nx;
     h.y = ny;
     h.r = nr;
-    h.ids.length = cap;
+    const ni = new Int32Array(cap);
+    ni.set(h.idx);
+    h.idx = ni;
   }
-  h.ids[h.count] = id;
+  h.idx[h.count] = index;
   h.x[h.count] = x;
   h.y[h.count] = y;
   h.r[h.count] = r;
@@ -80,6 +92,12 @@ export interface UnitDrawOptions {
   boost?: number;
   /** The off-thread unit layer, when the view has one: stamped wedges go there instead of onto ctx. */
   offThread?: WorkerStamps | null;
+  /**
+   * The units' changes as events name them, and the world's time (state.t): with both, a list drawn again re-reads
+   * only the units touched since its last frame (UnitTouches). Without, every unit is re-read every frame.
+   */
+  touches?: UnitTouches;
+  worldT?: number;
 }
 
 const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 3.5, decoy: 3.2 };
@@ -119,9 +137,151 @@ function stampsFor(
   return stampLayer.begin(ctx, cam.width, cam.height) ? stampLayer : null;
 }
 
+/** Kind codes for the per-unit cache (index into MIN/MAX_BY_KIND). */
+const SHIP = 0;
+const STATION = 1;
+const PLATFORM = 2;
+const DECOY = 3;
+const KIND_CODE: Record<Unit['kind'], number> = { ship: SHIP, station: STATION, platform: PLATFORM, decoy: DECOY };
+const MIN_BY_KIND = [MIN_PX.ship, MIN_PX.station, MIN_PX.platform, MIN_PX.decoy];
+const MAX_BY_KIND = [MAX_PX.ship, MAX_PX.station, MAX_PX.platform, MAX_PX.decoy];
+
+/** Status codes of the columns. */
+const PLAIN = 0;
+const DESTROYED = 1;
+const GONE = 2;
+const CLOAKED = 3;
+const DISABLED = 4;
+function statusCode(st: Unit['status']): number {
+  if (st === 'destroyed') return DESTROYED;
+  if (st === 'retreated' || st === 'evacuated') return GONE;
+  if (st === 'cloaked') return CLOAKED;
+  if (st === 'disabled' || st === 'surrendered') return DISABLED;
+  return PLAIN;
+}
+
+/** Units re-read per frame whatever the events said: a backstop, so a missed change heals within a second. */
+const SWEEP_PER_FRAME = 512;
+
+/**
+ * Per-unit columns for drawUnits, kept while the unit list is the same array (TacticalView keeps it until units
+ * are added; a segment world folds in place). Kind, hero and size are read once; motion (pos, vel, t0, heading),
+ * status and side are re-read for the units the events folded since the last frame name (UnitTouches), for all
+ * of them when the world went back in time, and for a few hundred more each frame as a backstop. Why: at 20,000
+ * units, following every unit's objects and boxed numbers each frame was most of a frame's script (they lie
+ * wherever the events that carried them were parsed, a cache miss each): measured ~10x slower than reading
+ * the same numbers from freshly allocated objects, and slower again on a loaded machine.
+ */
+class UnitStatics {
+  list: readonly Unit[] = [];
+  kind = new Uint8Array(0);
+  hero = new Uint8Array(0);
+  size = new Float64Array(0);
+  status = new Uint8Array(0);
+  /** x, y, vx, vy, t0, heading per unit. */
+  motion = new Float64Array(0);
+  side: string[] = [];
+  color: string[] = [];
+  word = new Uint32Array(0);
+  readonly index = new Map<string, number>();
+  private palette = new Map<string, string>();
+  private words = new ColorWords();
+  private worldT = -Infinity;
+  private sweep = 0;
+  private colorOf: (side: string) => string;
+  /** Just built: every unit was read. */
+  private fresh = false;
+
+  constructor(units: readonly Unit[], colorOf: (side: string) => string) {
+    const n = units.length;
+    this.list = units;
+    this.colorOf = colorOf;
+    this.kind = new Uint8Array(n);
+    this.hero = new Uint8Array(n);
+    this.size = new Float64Array(n);
+    this.status = new Uint8Array(n);
+    this.motion = new Float64Array(n * 6);
+    this.word = new Uint32Array(n);
+    this.side = new Array<string>(n);
+    this.color = new Array<string>(n);
+    // One pass over the units (a new list comes with a new world: that frame has enough to do).
+    for (let i = 0; i < n; i++) {
+      const u = units[i];
+      this.kind[i] = KIND_CODE[u.kind] ?? SHIP;
+      this.hero[i] = u.kind !== 'station' && isHero(u) ? 1 : 0;
+      this.size[i] = u.size;
+      this.index.set(u.id, i);
+      this.read(i);
+    }
+    this.fresh = true;
+  }
+
+  /** Bring the columns up to the list's units as they are now. */
+  sync(colorOf: (side: string) => string, touches: UnitTouches | undefined, worldT: number | undefined): void {
+    let all = colorOf !== this.colorOf;
+    if (!all) for (const [side, c] of this.palette) if (colorOf(side) !== c) all = true;
+    if (all) {
+      this.colorOf = colorOf;
+      this.palette.clear();
+    }
+    const n = this.list.length;
+    if (this.fresh && !all) {
+      // Read in the constructor.
+    } else if (all || !touches || worldT === undefined || worldT < this.worldT) for (let i = 0; i < n; i++) this.read(i);
+    else if (worldT > this.worldT)
+      touches.forEach(this.worldT, worldT, (id) => {
+        const i = this.index.get(id);
+        if (i !== undefined) this.read(i);
+      });
+    this.fresh = false;
+    this.worldT = worldT ?? -Infinity;
+    for (let k = 0; k < SWEEP_PER_FRAME && n > 0; k++) {
+      this.read(this.sweep);
+      this.sweep = (this.sweep + 1) % n;
+    }
+  }
+
+  /** Re-read unit i's motion, status and side. */
+  private read(i: number): void {
+    const u = this.list[i];
+    const m = this.motion;
+    const o = i * 6;
+    const p = u.pos;
+    const v = u.vel;
+    m[o] = p.x;
+    m[o + 1] = p.y;
+    m[o + 2] = v.x;
+    m[o + 3] = v.y;
+    m[o + 4] = u.t0;
+    m[o + 5] = u.heading;
+    this.status[i] = statusCode(u.status);
+    const side = u.side;
+    if (side === this.side[i]) return;
+    let c = this.palette.get(side);
+    if (c === undefined) this.palette.set(side, (c = this.colorOf(side)));
+    this.side[i] = side;
+    this.color[i] = c;
+    this.word[i] = this.words.word(c) ?? 0;
+  }
+}
+
+/** By unit list: a compare view's two panes draw two lists, each keeps its own columns. */
+const staticsByList = new WeakMap<readonly Unit[], UnitStatics>();
+
+interface Placed {
+  u: Unit;
+  x: number;
+  y: number;
+  s: number;
+}
+
 export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: readonly Unit[], o: UnitDrawOptions): void {
   const stamps = stampsFor(ctx, cam, units.length, o.offThread);
   lastUnitRenderer = !stamps ? 'canvas' : stamps === o.offThread ? 'worker' : 'stamp';
+  let statics = staticsByList.get(units);
+  if (!statics) staticsByList.set(units, (statics = new UnitStatics(units, o.colorOf)));
+  statics.sync(o.colorOf, o.touches, o.worldT);
+  const { kind: kinds, hero: heroes, word: words, size: sizes, status: statuses, motion, color: colors } = statics;
   const buckets = new Map<string, Bucket>();
   const bucket = (color: string, style: Style): Path2D => {
     const key = `${style}|${color}`;
@@ -133,76 +293,101 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
     return b.path.next();
   };
   const margin = 40;
-  const hull: { u: Unit; x: number; y: number; s: number }[] = [];
-  const labels: { u: Unit; x: number; y: number; s: number }[] = [];
-  const stations: { u: Unit; x: number; y: number; s: number }[] = [];
-  o.hit.count = 0;
+  const hull: Placed[] = [];
+  const labels: Placed[] = [];
+  const stations: Placed[] = [];
+  const hit = o.hit;
+  hit.count = 0;
+  hit.list = units;
+  // The camera's transform and the size limits, hoisted out of the 20,000-unit loop.
+  const { scale, cx, cy } = cam;
+  const hw = cam.width / 2;
+  const hh = cam.height / 2;
+  const maxX = cam.width + margin;
+  const maxY = cam.height + margin;
+  const boost = o.boost ?? 1;
+  const halfScale = scale / 2;
+  const t = o.t;
+  const hoverId = o.hoverId;
+  const hoverIndex = hoverId === null ? -1 : (statics.index.get(hoverId) ?? -1);
+  // In a crowd (stamped wedges) a ring per ship is noise and most of the frame: rings only zoomed in.
+  const ringPx = stamps ? STAMP_MAX_PX : 7;
+  const hullPx = stamps ? STAMP_MAX_PX : 9;
 
-  for (const u of units) {
-    const dt = (o.t - u.t0) / 1000;
-    const wx = u.pos.x + u.vel.x * dt;
-    const wy = u.pos.y + u.vel.y * dt;
-    const x = cam.toScreenX(wx);
-    const y = cam.toScreenY(wy);
-    if (x < -margin || y < -margin || x > cam.width + margin || y > cam.height + margin) continue;
-    const s = pixelSize(u, cam.scale, o.boost);
-    const color = o.colorOf(u.side);
-    const st = u.status;
-    if (st === 'destroyed') {
+  for (let i = 0; i < units.length; i++) {
+    const st = statuses[i];
+    if (st === GONE) continue;
+    const o6 = i * 6;
+    const dt = (t - motion[o6 + 4]) / 1000;
+    // cam.toScreenX/Y, inlined.
+    const x = (motion[o6] + motion[o6 + 2] * dt - cx) * scale + hw;
+    const y = (motion[o6 + 1] + motion[o6 + 3] * dt - cy) * scale + hh;
+    if (x < -margin || y < -margin || x > maxX || y > maxY) continue;
+    const k = kinds[i];
+    const size = sizes[i] * halfScale;
+    const min = MIN_BY_KIND[k] * boost;
+    const s = Math.min(MAX_BY_KIND[k], Math.max(size, min));
+    if (st === DESTROYED) {
       // Wrecks only when zoomed in enough to read them; zoomed out they would be noise.
       if (s >= 6) {
         const p = bucket('#7d8590', 'wreck');
-        const k = s * 0.5;
-        p.moveTo(x - k, y - k);
-        p.lineTo(x + k, y + k);
-        p.moveTo(x + k, y - k);
-        p.lineTo(x - k, y + k);
+        const w = s * 0.5;
+        p.moveTo(x - w, y - w);
+        p.lineTo(x + w, y + w);
+        p.moveTo(x + w, y - w);
+        p.lineTo(x - w, y + w);
       }
       continue;
     }
-    if (st === 'retreated' || st === 'evacuated') continue;
-    pushHit(o.hit, u.id, x, y, Math.max(s, 5));
+    pushHit(hit, i, x, y, Math.max(s, 5));
+    const hero = heroes[i] === 1;
+    const hovered = i === hoverIndex;
+    const heading = motion[o6 + 5];
 
-    if (u.kind === 'station') {
-      const p = bucket(color, 'station');
-      p.moveTo(x + s, y);
-      p.arc(x, y, s, 0, Math.PI * 2);
-      p.moveTo(x + s * 0.45, y);
-      p.arc(x, y, s * 0.45, 0, Math.PI * 2);
-      stations.push({ u, x, y, s });
-    } else if (u.kind === 'platform') {
-      const p = bucket(color, st === 'disabled' || st === 'surrendered' ? 'disabled' : st === 'cloaked' ? 'cloak' : 'fill');
-      const k = s * 0.8;
-      p.rect(x - k, y - k, k * 2, k * 2);
+    if (k === SHIP && st === PLAIN) {
+      // The crowd's common case: a plain small wedge, stamped (by its side's pixel word), nothing else on it.
+      const word = words[i];
+      if (stamps && s <= STAMP_MAX_PX && word !== 0) stamps.pushWord(x, y, s, heading, word);
+      else wedge(bucket(colors[i], 'fill'), x, y, s, heading);
+      if (s < ringPx && s < hullPx && s < 11 && !hero && !hovered) continue;
     } else {
-      const style: Style =
-        u.kind === 'decoy' ? 'ghost' : st === 'cloaked' ? 'cloak' : st === 'disabled' || st === 'surrendered' ? 'disabled' : 'fill';
-      if (style !== 'fill' || !stamps || s > STAMP_MAX_PX || !stamps.push(x, y, s, u.heading, color))
-        wedge(bucket(color, style), x, y, s, u.heading);
+      const color = colors[i];
+      if (k === STATION) {
+        const p = bucket(color, 'station');
+        p.moveTo(x + s, y);
+        p.arc(x, y, s, 0, Math.PI * 2);
+        p.moveTo(x + s * 0.45, y);
+        p.arc(x, y, s * 0.45, 0, Math.PI * 2);
+        stations.push({ u: units[i], x, y, s });
+      } else if (k === PLATFORM) {
+        const p = bucket(color, st === DISABLED ? 'disabled' : st === CLOAKED ? 'cloak' : 'fill');
+        const w = s * 0.8;
+        p.rect(x - w, y - w, w * 2, w * 2);
+      } else {
+        const style: Style = k === DECOY ? 'ghost' : st === CLOAKED ? 'cloak' : 'disabled';
+        wedge(bucket(color, style), x, y, s, heading);
+      }
     }
 
+    // Drawn big (or a station, hero or hovered): shields, hull and labels come from the unit itself.
+    const u = units[i];
     // Shields: one ring per unit, alpha by shield fraction quantised so rings still batch.
-    // In a crowd (stamped wedges) a ring per ship is noise and most of the frame: rings only zoomed in.
-    const ringPx = stamps ? STAMP_MAX_PX : 7;
-    if (u.maxShields > 0 && u.shields > 0 && u.kind !== 'decoy' && (s >= ringPx || u.kind === 'station')) {
+    if ((s >= ringPx || k === STATION) && k !== DECOY && u.maxShields > 0 && u.shields > 0) {
       const q = Math.min(3, Math.floor((u.shields / u.maxShields) * 4)) as 0 | 1 | 2 | 3;
-      const p = bucket(color, `shield${q}` as Style);
-      const r = s * (u.kind === 'station' ? 1.25 : 1.35) + 2;
+      const p = bucket(colors[i], `shield${q}` as Style);
+      const r = s * (k === STATION ? 1.25 : 1.35) + 2;
       p.moveTo(x + r, y);
       p.arc(x, y, r, 0, Math.PI * 2);
     }
-    const hovered = u.id === o.hoverId;
-    const hero = u.kind !== 'station' && isHero(u);
     if (hero) {
       const r = s * 1.35 + 5;
-      const p = bucket(color, 'halo');
+      const p = bucket(colors[i], 'halo');
       p.moveTo(x + r, y);
       p.arc(x, y, r, 0, Math.PI * 2);
     }
     // Hull bars: zoomed in, only for damaged units (a fleet of full bars is noise); always when hovered.
-    if (hovered || u.kind === 'station' || (s >= (stamps ? STAMP_MAX_PX : 9) && u.kind !== 'decoy' && u.hull < u.maxHull))
-      hull.push({ u, x, y, s });
-    if (hovered || hero || s >= 11 || u.kind === 'station') labels.push({ u, x, y, s });
+    if (hovered || k === STATION || (s >= hullPx && k !== DECOY && u.hull < u.maxHull)) hull.push({ u, x, y, s });
+    if (hovered || hero || s >= 11 || k === STATION) labels.push({ u, x, y, s });
   }
 
   // The stamped wedges go down first: rings, halos and the rest are drawn over them.

@@ -11,6 +11,8 @@ import type { StampDoneMessage, StampFrameMessage, StampInitMessage } from './un
 export interface WedgeSink {
   begin(ctx: CanvasRenderingContext2D, width: number, height: number): boolean;
   push(x: number, y: number, s: number, heading: number, color: string): boolean;
+  /** push() with the colour already as its pixel word (ColorWords): the per-unit pass of a crowd. */
+  pushWord(x: number, y: number, s: number, heading: number, word: number): void;
   flush(ctx: CanvasRenderingContext2D, width: number): void;
 }
 
@@ -97,6 +99,11 @@ export class WorkerStamps implements WedgeSink {
   push(x: number, y: number, s: number, heading: number, color: string): boolean {
     const word = this.colors.word(color);
     if (word === null) return false;
+    this.pushWord(x, y, s, heading, word);
+    return true;
+  }
+
+  pushWord(x: number, y: number, s: number, heading: number, word: number): void {
     let b = this.cur as Buffers;
     if (this.count >= b.color.length) b = this.grow(b);
     const o = this.count * 4;
@@ -105,7 +112,6 @@ export class WorkerStamps implements WedgeSink {
     b.geo[o + 2] = s;
     b.geo[o + 3] = heading;
     b.color[this.count++] = word;
-    return true;
   }
 
   private grow(b: Buffers): Buffers {
