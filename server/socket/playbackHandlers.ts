@@ -2,14 +2,12 @@ import type { z } from 'zod';
 import { EmptySchema, PhaseSchema, RateSchema, SeekSchema } from '../../shared/protocol/schemas.js';
 import { canControl, require } from '../rooms/access.js';
 import { applyCommand, type PlaybackCommand } from '../rooms/playback.js';
-import { trace } from '../streaming/clockTrace.js';
 import { bind, type Ctx, type HandlerTable } from './bind.js';
 import type { HandlerDeps } from './deps.js';
 
 export function registerPlaybackHandlers(table: HandlerTable, d: HandlerDeps): void {
   const command = async (ctx: Ctx, cmd: PlaybackCommand) => {
     const { roomId, member } = ctx.member();
-    trace('cmd', roomId);
     // The instructor always controls: no read of the room's settings. Others need them (openControl).
     if (member.role !== 'instructor') {
       require(canControl(member.role, (await d.rooms.room(roomId)).settings), 'only the instructor controls playback in this room');
@@ -20,7 +18,6 @@ export function registerPlaybackHandlers(table: HandlerTable, d: HandlerDeps): v
       (ph, tl) => ({ ...ph, clock: applyCommand(ph.clock, tl, d.now(), cmd) }),
       d.loop.held(roomId),
     );
-    trace('updRet', roomId, res.playhead.clock.version);
     d.loop.applied(roomId, res.playhead, res.timeline);
     return { clock: res.playhead.clock };
   };

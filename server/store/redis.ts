@@ -27,7 +27,6 @@ import {
   type Store,
 } from './types.js';
 
-import { trace } from '../streaming/clockTrace.js';
 export type RedisClient = RedisClientType;
 
 /** Where the store announces playhead writes (RedisClockBus). */
@@ -298,14 +297,10 @@ export class RedisStore implements Store {
     return this.room(roomId, async () => {
       const a = this.announcer;
       const announce = a ? [a.channel, a.encode({ kind: 'clock', roomId, playhead: next })] : [];
-      trace('casSend', roomId, next.clock.version);
-      const pending = this.client.eval(CAS_SCRIPT, {
+      const res = await this.client.eval(CAS_SCRIPT, {
         keys: [this.key(roomId, 'ph')],
         arguments: [String(expectedVersion), String(next.clock.version), JSON.stringify(next), this.ttl, ...announce],
       });
-      trace('casQueued', roomId, next.clock.version);
-      const res = await pending;
-      trace('casBack', roomId, next.clock.version);
       if (res === 1) return { ok: true } as const;
       const json = Array.isArray(res) ? res[0] : null;
       return { ok: false, current: typeof json === 'string' ? (JSON.parse(json) as Playhead) : null } as const;

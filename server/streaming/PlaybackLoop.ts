@@ -12,7 +12,6 @@ import type { Playhead, Store } from '../store/types.js';
 import type { AppSocket, IO } from '../types.js';
 import { noClockBus, type ClockBus } from './ClockBus.js';
 import { completeFrontier, type FrontierSource } from './FrontierSource.js';
-import { trace } from './clockTrace.js';
 import { needsKeyframe } from './needsKeyframe.js';
 import { RoomStream, type Cursor } from './RoomStream.js';
 
@@ -154,9 +153,7 @@ export class PlaybackLoop {
   /** The clock to this process's sockets in the room (the whole room's share on this process). */
   private emitClock(roomId: string, ph: Playhead, path: 'local' | 'bus', rs?: RoomStream): void {
     if (rs) rs.clockSent = Math.max(rs.clockSent, ph.clock.version);
-    trace(path === 'local' ? 'preEmitL' : 'preEmitB', roomId, ph.clock.version);
     this.o.io.local.to(roomId).emit('playback:clock', ph.clock);
-    trace(path === 'local' ? 'emitL' : 'emitB', roomId, ph.clock.version);
     this.o.metrics.broadcasts.inc({ kind: 'clock' });
     this.o.metrics.clockDelivery.observe({ path }, Math.max(0, this.o.now() - ph.clock.serverTime));
   }
@@ -266,7 +263,6 @@ export class PlaybackLoop {
     cur.nextSeq = kf.state.nextSeq;
     rs.lastKeyframeAt = this.o.now();
     this.o.io.local.to(rs.streamRoom).emit('timeline:keyframe', kf);
-    trace('kf', rs.roomId, cur.clock.version);
     this.o.metrics.broadcasts.inc({ kind: 'keyframe' });
     this.stream(rs);
   }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { traceAt } from './clockTrace.js';
 import { CLOCK_REASON_KIND, type ClockReason } from '../../shared/clock/reason.js';
 import type { RedisClient } from '../store/redis.js';
 import type { ClockBus, ClockBusMessage } from './ClockBus.js';
@@ -74,7 +73,6 @@ export class RedisClockBus implements ClockBus {
     // Our own write's message arrives on our subscriber as the write's reply arrives on the command connection: skip
     // it before any parsing, so it never delays the local emit that reply is waiting for.
     if (raw.startsWith(this.ownPrefix)) return;
-    const t0 = performance.now();
     let parsed: z.infer<typeof Envelope>;
     try {
       parsed = Envelope.parse(JSON.parse(raw));
@@ -82,8 +80,6 @@ export class RedisClockBus implements ClockBus {
       this.onError(err);
       return;
     }
-    if (parsed.m.kind === 'clock')
-      traceAt('busRecv', parsed.m.roomId, parsed.m.playhead.clock.version, t0, parsed.from === this.origin ? 'own' : '');
     if (parsed.from === this.origin) return;
     const m: ClockBusMessage = parsed.m;
     for (const l of this.listeners) l(m);

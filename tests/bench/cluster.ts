@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createClient } from 'redis';
 import { RoomClient } from '../../client/lib/roomClient.js';
@@ -103,11 +102,6 @@ async function drive(
     const deadline = Date.now() + 5000;
     while (got.size < viewers.length && Date.now() < deadline) await sleep(2);
     for (const h of hosts) h.unwatch(s);
-    if (process.env.CLOCK_TRACE_DIR)
-      appendFileSync(
-        `${process.env.CLOCK_TRACE_DIR}/seeks.jsonl`,
-        `${JSON.stringify({ procs: urls.length, roomId, sent, instUrl, got: [...got].map(([id, t]) => ({ id, url: home.get(id), t })) })}\n`,
-      );
     for (const [id, t] of got) {
       seekMs.push(t - sent);
       (home.get(id) === instUrl ? sameMs : otherMs).push(t - sent);
