@@ -29,6 +29,8 @@ const Envelope = z.object({
  */
 export class RedisClockBus implements ClockBus {
   readonly origin = randomUUID();
+  /** How this process's own messages begin (see encode): the writer hears its own PUBLISH and drops it unparsed. */
+  private readonly ownPrefix = `{"from":${JSON.stringify(this.origin)},`;
   private readonly listeners = new Set<(m: ClockBusMessage) => void>();
   private subscribed: Promise<void> | null = null;
   publishedByStore = false;
@@ -68,6 +70,9 @@ export class RedisClockBus implements ClockBus {
   }
 
   private deliver(raw: string): void {
+    // Our own write's message arrives on our subscriber as the write's reply arrives on the command connection: skip
+    // it before any parsing, so it never delays the local emit that reply is waiting for.
+    if (raw.startsWith(this.ownPrefix)) return;
     let parsed: z.infer<typeof Envelope>;
     try {
       parsed = Envelope.parse(JSON.parse(raw));

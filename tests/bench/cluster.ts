@@ -11,6 +11,7 @@ import { offsetsNote, ViewerHost } from './viewerHosts.js';
 import { now, sleep } from './time.js';
 import { writeBenchSection } from './benchJson.js';
 import { createRoom } from './rooms.js';
+import { driveBare, startBare, type BareMeasured, type BareServer } from './clusterControl.js';
 
 // Multi-process figures (issue #12): the same viewers, rooms and commands on ONE server process (memory store)
 // and on THREE processes sharing one Redis (store + socket.io adapter), every server a real child process
@@ -245,6 +246,18 @@ function writeJson(quick: boolean, figures: Record<string, unknown>): void {
   });
 }
 
+const emptyBare = (): BareMeasured => ({ seekMs: [], sameMs: [], otherMs: [] });
+const addBare = (into: BareMeasured, m: BareMeasured) => {
+  into.seekMs.push(...m.seekMs);
+  into.sameMs.push(...m.sameMs);
+  into.otherMs.push(...m.otherMs);
+};
+const bareSummary = (m: BareMeasured) => ({
+  all: summary(m.seekMs),
+  instructorsProcess: summary(m.sameMs),
+  otherProcesses: summary(m.otherMs),
+});
+
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} ms`;
 
 export async function benchCluster(quick: boolean): Promise<Row[]> {
@@ -263,6 +276,18 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     throw err;
   });
   const urls3 = cluster.servers.map((s) => s.url);
+  // The bare control (tests/bench/bareServer.ts): one plain socket.io process, three on the same Redis.
+  const bare: BareServer[] = [];
+  try {
+    bare.push(await startBare({}));
+    const prefix = `bare-${process.pid}:`;
+    for (let i = 0; i < 3; i++) bare.push(await startBare({ REDIS_URL: cluster.redis.url, BARE_PREFIX: prefix }));
+  } catch (err) {
+    await Promise.all([single.stop(), cluster.stop(), ...bare.map((b) => b.stop())]);
+    throw err;
+  }
+  const bareUrls3 = bare.slice(1).map((b) => b.url);
+  const control = { one: emptyBare(), adapter: emptyBare(), cas: emptyBare() };
   const one: number[] = [];
   const three = { seekMs: [] as number[], sameMs: [] as number[], otherMs: [] as number[] };
   const hop = { one: [] as number[], three: [] as number[] };
@@ -284,6 +309,19 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       const a = await driveWithHosts([single.url], c, cluster.redis.url);
       a.run.close();
       await Promise.all(a.hosts.map((h) => h.close()));
+      // The bare control in the same round, each on fresh viewer hosts.
+      for (const [into, urls, mode] of [
+        [control.one, [bare[0].url], 'cas'],
+        [control.adapter, bareUrls3, 'adapter'],
+        [control.cas, bareUrls3, 'cas'],
+      ] as const) {
+        const hosts = await startHosts();
+        try {
+          addBare(into, await driveBare([...urls], c, hosts, mode));
+        } finally {
+          await Promise.all(hosts.map((h) => h.close()));
+        }
+      }
       const b = await driveWithHosts(urls3, c, cluster.redis.url);
       offsets.push(offsetsNote(b.hosts));
       if (r === 0) {
@@ -316,11 +354,11 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       add(delivery.three, b.run.delivery);
       perCommand.push(b.run.perCommand);
       pairs.push(
-        `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)})`,
+        `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)}); bare 1 process p50 ${pct(control.one.seekMs, 50).toFixed(1)}, bare 3 p50 ${pct(control.cas.seekMs, 50).toFixed(1)} (cumulative)`,
       );
     }
   } finally {
-    await Promise.all([single.stop(), cluster.stop()]);
+    await Promise.all([single.stop(), cluster.stop(), ...bare.map((x) => x.stop())]);
   }
   for (const p of pairs) console.error(`[cluster] ${p}`);
   writeJson(quick, {
@@ -340,6 +378,12 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     // The control: one bare Redis pub/sub hop to the viewer host processes, during the 1-process and the 3-process runs.
     redisCommandsPerPlaybackCommand: perCommand,
     redisHopControl: { duringOneProcess: summary(hop.one), duringThreeProcesses: summary(hop.three) },
+    // The bare control: plain socket.io servers (tests/bench/bareServer.ts), the same viewers, hosts, rooms and clock bytes.
+    bareControl: {
+      oneProcess: summary(control.one.seekMs),
+      threeProcessesAdapterBroadcast: bareSummary(control.adapter),
+      threeProcessesWriteThenPublish: bareSummary(control.cas),
+    },
     hostClocks: offsets[0],
   });
   return [
@@ -363,6 +407,13 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       value: median(hop.three),
       unit: 'ms p50',
       note: `driver PUBLISH -> viewer host process, during the 3-process runs ${fmt(hop.three)}, during the 1-process runs ${fmt(hop.one)}; servers' own change -> emit p50 (mean): 1 process ${p50Of(delivery.one.local)} (${meanOf(delivery.one.local)}) ms, 3 processes instructor's ${p50Of(delivery.three.local)} (${meanOf(delivery.three.local)}) ms, others ${p50Of(delivery.three.bus)} (${meanOf(delivery.three.bus)}) ms; Redis commands per playback command (3 processes, per round): ${perCommand.join(' | ')}`,
+    },
+    {
+      bench: `cluster ${label}: control, bare socket.io, 1 vs 3 processes`,
+      battle: '-',
+      value: median(control.cas.seekMs) - median(control.one.seekMs),
+      unit: 'ms p50 delta',
+      note: `same viewers, rooms, clock bytes, no Wardroom code: 1 process ${fmt(control.one.seekMs)}; 3 processes, write+PUBLISH in one EVAL then local emit (Wardroom's path) ${fmt(control.cas.seekMs)} (instructor's process ${fmt(control.cas.sameMs)}, others ${fmt(control.cas.otherMs)}); 3 processes, the Redis adapter's broadcast (no write) ${fmt(control.adapter.seekMs)} (instructor's process ${fmt(control.adapter.sameMs)}, others ${fmt(control.adapter.otherMs)}); Wardroom's delta p50 ${(median(three.seekMs) - median(one)).toFixed(1)} / p99 ${(pct(three.seekMs, 99) - pct(one, 99)).toFixed(1)} ms vs the bare write-then-publish delta p50 ${(median(control.cas.seekMs) - median(control.one.seekMs)).toFixed(1)} / p99 ${(pct(control.cas.seekMs, 99) - pct(control.one.seekMs, 99)).toFixed(1)} ms`,
     },
     {
       bench: `cluster ${label}: Redis commands per playing room`,

@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { io } from 'socket.io-client';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { now } from './time.js';
 
@@ -8,7 +9,8 @@ import { now } from './time.js';
 // performance.timeOrigin + performance.now(), which the driver maps onto its own (measured offset).
 
 export type HostRequest =
-  | { type: 'join'; id: number; url: string; roomId: string; name: string }
+  /** `bare`: a plain socket.io client of tests/bench/bareServer.ts (the control), not a RoomClient. */
+  | { type: 'join'; id: number; url: string; roomId: string; name: string; bare?: boolean }
   | { type: 'watch'; seekId: number; roomId: string; positionMs: number }
   | { type: 'unwatch'; seekId: number }
   | { type: 'time'; probe: number }
@@ -26,21 +28,50 @@ export type HostReply =
   | { type: 'error'; message: string };
 
 const send = (m: HostReply) => process.send?.(m);
-const viewers = new Map<number, { roomId: string; client: RoomClient }>();
+/** What a watch needs of a viewer: its clock, and a callback on each clock change. */
+interface Viewer {
+  clock(): { positionMs: number } | null;
+  subscribe(fn: (change: string) => void): () => void;
+  ready: Promise<unknown>;
+  close(): void;
+}
+const viewers = new Map<number, { roomId: string; client: Viewer }>();
+
+/** A bare socket.io viewer of the control server: joins the room, keeps the last clock it was sent. */
+function bareViewer(url: string, roomId: string): Viewer {
+  const socket = io(url, { forceNew: true, transports: ['websocket'] });
+  let last: { positionMs: number } | null = null;
+  const fns = new Set<(change: string) => void>();
+  socket.on('playback:clock', (c: { positionMs: number }) => {
+    last = c;
+    for (const f of fns) f('clock');
+  });
+  return {
+    clock: () => last,
+    subscribe: (f) => {
+      fns.add(f);
+      return () => void fns.delete(f);
+    },
+    ready: new Promise<void>((resolve) => socket.emit('bare:join', roomId, () => resolve())),
+    close: () => void socket.close(),
+  };
+}
 const watches = new Map<number, (() => void)[]>();
 
 process.on('message', (m: HostRequest) => {
   switch (m.type) {
     case 'join': {
-      const client = new RoomClient({
-        url: m.url,
-        roomId: m.roomId,
-        name: m.name,
-        pings: 4,
-        settleMs: [],
-        resyncMs: 0,
-        socket: { forceNew: true, transports: ['websocket'] },
-      });
+      const client: Viewer = m.bare
+        ? bareViewer(m.url, m.roomId)
+        : new RoomClient({
+            url: m.url,
+            roomId: m.roomId,
+            name: m.name,
+            pings: 4,
+            settleMs: [],
+            resyncMs: 0,
+            socket: { forceNew: true, transports: ['websocket'] },
+          });
       viewers.set(m.id, { roomId: m.roomId, client });
       client.ready.then(
         () => send({ type: 'joined', id: m.id }),

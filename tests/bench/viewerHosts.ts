@@ -62,8 +62,8 @@ export class ViewerHost {
     this.rttMs = best.rtt;
   }
 
-  join(id: number, url: string, roomId: string, name: string): Promise<unknown> {
-    return this.ask(`joined:${id}`, { type: 'join', id, url, roomId, name });
+  join(id: number, url: string, roomId: string, name: string, bare = false): Promise<unknown> {
+    return this.ask(`joined:${id}`, { type: 'join', id, url, roomId, name, bare });
   }
 
   /** Arm the clock watch of this host's viewers in a room; `got` receives receipts in DRIVER time. */
