@@ -276,6 +276,15 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     throw err;
   });
   const urls3 = cluster.servers.map((s) => s.url);
+  // One process on the same Redis (its own key prefix, so not part of the cluster): the store's round trip without a
+  // second process. 3 processes minus this is what a second process costs a room; minus the memory store's single
+  // process it is the cost of Redis as well.
+  const soloRedis = await startServer({ ...env, REDIS_URL: cluster.redis.url, REDIS_PREFIX: `solo-${process.pid}:` }).catch(
+    async (err: unknown) => {
+      await Promise.all([single.stop(), cluster.stop()]);
+      throw err;
+    },
+  );
   // The bare control (tests/bench/bareServer.ts): one plain socket.io process, three on the same Redis.
   const bare: BareServer[] = [];
   try {
@@ -283,12 +292,13 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     const prefix = `bare-${process.pid}:`;
     for (let i = 0; i < 3; i++) bare.push(await startBare({ REDIS_URL: cluster.redis.url, BARE_PREFIX: prefix }));
   } catch (err) {
-    await Promise.all([single.stop(), cluster.stop(), ...bare.map((b) => b.stop())]);
+    await Promise.all([single.stop(), soloRedis.stop(), cluster.stop(), ...bare.map((b) => b.stop())]);
     throw err;
   }
   const bareUrls3 = bare.slice(1).map((b) => b.url);
   const control = { one: emptyBare(), adapter: emptyBare(), cas: emptyBare() };
   const one: number[] = [];
+  const oneRedis: number[] = [];
   const three = { seekMs: [] as number[], sameMs: [] as number[], otherMs: [] as number[] };
   const hop = { one: [] as number[], three: [] as number[] };
   const delivery = { one: emptyDelivery(), three: emptyDelivery() };
@@ -309,6 +319,10 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       const a = await driveWithHosts([single.url], c, cluster.redis.url);
       a.run.close();
       await Promise.all(a.hosts.map((h) => h.close()));
+      const s = await driveWithHosts([soloRedis.url], c, cluster.redis.url);
+      s.run.close();
+      await Promise.all(s.hosts.map((h) => h.close()));
+      oneRedis.push(...s.run.seekMs);
       // The bare control in the same round, each on fresh viewer hosts.
       for (const [into, urls, mode] of [
         [control.one, [bare[0].url], 'cas'],
@@ -358,7 +372,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       );
     }
   } finally {
-    await Promise.all([single.stop(), cluster.stop(), ...bare.map((x) => x.stop())]);
+    await Promise.all([single.stop(), soloRedis.stop(), cluster.stop(), ...bare.map((x) => x.stop())]);
   }
   for (const p of pairs) console.error(`[cluster] ${p}`);
   writeJson(quick, {
@@ -366,6 +380,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     rounds,
     loadAverage: loadavg().map((x) => Number(x.toFixed(1))),
     oneProcess: summary(one),
+    oneProcessOnRedis: summary(oneRedis),
     threeProcesses: { all: summary(three.seekMs), instructorsProcess: summary(three.sameMs), otherProcesses: summary(three.otherMs) },
     perRound: rows.map((r) => ({ oneProcess: summary(r.one), threeProcesses: summary(r.three), otherProcesses: summary(r.other) })),
     redisCommandsPerRoomPerS: Number(commands.perRoomSec.toFixed(3)),
@@ -393,6 +408,13 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       value: median(one),
       unit: 'ms p50',
       note: `${fmt(one)} (${one.length} receipts, ${rounds} rounds)`,
+    },
+    {
+      bench: `cluster ${label}: seek -> every viewer, 1 process on Redis`,
+      battle: BATTLE,
+      value: median(oneRedis),
+      unit: 'ms p50',
+      note: `${fmt(oneRedis)} (${oneRedis.length} receipts): the same store round trip as 3 processes, no second process; 3 processes minus this: p50 ${(median(three.seekMs) - median(oneRedis)).toFixed(1)} / p99 ${(pct(three.seekMs, 99) - pct(oneRedis, 99)).toFixed(1)} ms`,
     },
     {
       bench: `cluster ${label}: seek -> every viewer, 3 processes`,
