@@ -67,11 +67,6 @@ export class ThreatMap {
   }
 }
 
-export interface Hit {
-  i: number;
-  d2: number;
-}
-
 export class Grid {
   // Built in two phases: add() appends (index, cell) pairs; the first query seals them into a dense
   // cell table over the occupied bounds (counting sort, so each cell keeps insertion order). Same
@@ -104,6 +99,8 @@ export class Grid {
   private minCy = Infinity;
   private maxCy = -Infinity;
   size = 0;
+  /** Squared distance of the last nearest() answer (no object per query: a step makes thousands). */
+  bestD2 = Infinity;
 
   reset(): void {
     this.size = 0;
@@ -253,7 +250,8 @@ export class Grid {
 
   /**
    * Nearest index within maxR of (x, y) that is targetable (tgt[i]) and not of side `own` (pass -1 when
-   * the grid holds no unit of that side); improves on `best` (pass null to start).
+   * the grid holds no unit of that side); improves on the best so far (index bestI at squared distance
+   * bestD2; pass -1 and Infinity to start). Returns the index (-1: none), its squared distance in this.bestD2.
    */
   nearest(
     x: number,
@@ -264,16 +262,18 @@ export class Grid {
     tgt: Uint8Array,
     sideOf: Int8Array,
     own: number,
-    best: Hit | null,
-  ): Hit | null {
-    if (this.size === 0) return best;
+    bestI: number,
+    bestD2: number,
+  ): number {
+    this.bestD2 = bestD2;
+    if (this.size === 0) return bestI;
     if (!this.sealed) this.seal();
     const { start, items, h, minCx, maxCx, minCy, maxCy } = this;
     const cx0 = Math.floor(x / CELL);
     const cy0 = Math.floor(y / CELL);
     const maxR2 = maxR * maxR;
-    let bi = best ? best.i : -1;
-    let bd = best ? best.d2 : Infinity;
+    let bi = bestI;
+    let bd = bestI >= 0 ? bestD2 : Infinity;
     for (let k = 0; ; k++) {
       const lower = (k - 1) * CELL;
       if (lower > maxR) break;
@@ -339,6 +339,7 @@ export class Grid {
         }
       }
     }
-    return bi >= 0 ? { i: bi, d2: bd } : null;
+    this.bestD2 = bd;
+    return bi;
   }
 }

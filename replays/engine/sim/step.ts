@@ -2,7 +2,7 @@ import type { BattleEventBody } from '../../../shared/battle/events.js';
 import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
 import { VolleyBuilder } from '../../../shared/battle/volley.js';
 import { withRng, type Rng } from '../rng.js';
-import { Grid, ThreatMap, type Hit } from './grid.js';
+import { Grid, ThreatMap } from './grid.js';
 import { freeze, setStatus } from './orders.js';
 import { cooldownAt, hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
 import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
@@ -47,6 +47,7 @@ interface Ctx {
 
 // Per-world side grids, kept between steps so a step allocates no grid buffers.
 const gridStore = new WeakMap<Hot, Grid[]>();
+const groupGridStore = new WeakMap<Hot, Map<string, Grid>>();
 
 function sideGrids(hot: Hot): Grid[] {
   let grids = gridStore.get(hot);
@@ -133,27 +134,35 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
       }
       return bi;
     }
-    // A big target group gets its own grid (built once per step, on first use).
+    // A big target group gets its own grid (built once per step, on first use; its buffers are kept
+    // from step to step, as the side grids' are).
     let g = ctx.groupGrids.get(ref);
     if (!g) {
-      g = new Grid();
+      let kept = groupGridStore.get(hot);
+      if (!kept) groupGridStore.set(hot, (kept = new Map()));
+      g = kept.get(ref);
+      if (!g) kept.set(ref, (g = new Grid()));
+      g.reset();
       for (const id of ctx.world.groups[ref] ?? []) {
         const j = ctx.index.get(id);
         if (j !== undefined && hot.tgt[j] === 1) g.add(j, ctx.px[j], ctx.py[j]);
       }
       ctx.groupGrids.set(ref, g);
     }
-    return g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, null)?.i ?? -1;
+    return g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, -1, Infinity);
   }
   const only = ref ? hot.sides.indexOf(ref.slice(5)) : -1;
   if (ref && only < 0) return -1;
-  let best: Hit | null = null;
+  let bi = -1;
+  let bd = Infinity;
   for (let k = 0; k < ctx.grids.length; k++) {
     if (k === own) continue;
     if (ref && k !== only) continue;
-    best = ctx.grids[k].nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, best);
+    const g = ctx.grids[k];
+    bi = g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, bi, bd);
+    bd = g.bestD2;
   }
-  return best ? best.i : -1;
+  return bi;
 }
 
 function inTarget(_ctx: Ctx, v: SimUnit, ref: string): boolean {
