@@ -11,7 +11,7 @@ const SLACK = 1e-6;
 const SUB = 4;
 const SUBCELL = CELL / SUB;
 /** A clipped cell with at least this many of its SUB x SUB sub-cells in reach is scanned whole (cheaper). */
-const SUB_WHOLE = 10;
+const SUB_WHOLE = 6;
 
 function key(cx: number, cy: number): number {
   return (cx + OFF) * 65536 + (cy + OFF);
@@ -196,16 +196,7 @@ export class Grid {
    * insertion positions of its units within reach into scratch[0 .. m), ascending, and return m; or -1
    * when enough of the cell is in reach that scanning it whole is cheaper.
    */
-  private clipped(
-    c: number,
-    cx: number,
-    cy: number,
-    x: number,
-    y: number,
-    maxR2: number,
-    px: Float64Array,
-    py: Float64Array,
-  ): number {
+  private clipped(c: number, cx: number, cy: number, x: number, y: number, maxR2: number, px: Float64Array, py: Float64Array): number {
     const x0 = cx * CELL;
     const y0 = cy * CELL;
     // Which sub-cells can hold a unit in reach (bit s of `mask`); their gaps are taken short by SLACK.

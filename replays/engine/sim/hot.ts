@@ -222,7 +222,7 @@ export function hotOf(world: SimWorld): Hot {
 /** A cooldown set to `base` at time `at`, as it stands at time t (see Hot.cdBase). */
 export function cooldownAt(base: number, at: number, t: number): number {
   const c = base - (t - at);
-  return c > 0 ? c : 0;
+  return Math.max(0, c);
 }
 
 /** Write the cooldowns the store owns back into the unit objects (the world is plain JSON again). */
