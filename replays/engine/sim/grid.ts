@@ -7,11 +7,6 @@ const OFF = 32768;
 const CELL_SAMPLE = 12;
 /** Cell distances are taken this much short of the true gap (floor(x / CELL) may round a unit into the next cell). */
 const SLACK = 1e-6;
-/** Each cell is also split SUB x SUB for queries whose circle only clips it (see Grid.nearest). */
-const SUB = 4;
-const SUBCELL = CELL / SUB;
-/** A clipped cell with at least this many of its SUB x SUB sub-cells in reach is scanned whole (cheaper). */
-const SUB_WHOLE = 6;
 
 function key(cx: number, cy: number): number {
   return (cx + OFF) * 65536 + (cy + OFF);
@@ -67,6 +62,11 @@ export class ThreatMap {
   }
 }
 
+export interface Hit {
+  i: number;
+  d2: number;
+}
+
 export class Grid {
   // Built in two phases: add() appends (index, cell) pairs; the first query seals them into a dense
   // cell table over the occupied bounds (counting sort, so each cell keeps insertion order). Same
@@ -76,18 +76,7 @@ export class Grid {
   private cxs = new Int32Array(64);
   private cys = new Int32Array(64);
   private cell = new Int32Array(64);
-  /** Sub-cell of each added unit within its cell (sy * SUB + sx). */
-  private subs = new Int32Array(64);
   private sealed = false;
-  /**
-   * The sub-cell layer, built on the first clipped query after a seal: fineStart[c * SUB² + s] ..
-   * fineStart[c * SUB² + s + 1] is the slice of `fine` holding the insertion positions (not unit
-   * indices) of the units in sub-cell s of cell c, ascending.
-   */
-  private fineBuilt = false;
-  private fineStart: Int32Array = new Int32Array(1);
-  private fine: Int32Array = new Int32Array(64);
-  private scratch: Int32Array = new Int32Array(64);
   private w = 0;
   /** start[c]..start[c+1] is the slice of `items` in cell c (c = (cx - minCx) * h + (cy - minCy)). */
   private start: Int32Array = new Int32Array(1);
@@ -99,8 +88,6 @@ export class Grid {
   private minCy = Infinity;
   private maxCy = -Infinity;
   size = 0;
-  /** Squared distance of the last nearest() answer (no object per query: a step makes thousands). */
-  bestD2 = Infinity;
 
   reset(): void {
     this.size = 0;
@@ -124,17 +111,10 @@ export class Grid {
       this.idx = grow(this.idx);
       this.cxs = grow(this.cxs);
       this.cys = grow(this.cys);
-      this.subs = grow(this.subs);
     }
     this.idx[n] = i;
     this.cxs[n] = cx;
     this.cys[n] = cy;
-    // Clamped: rounding may put x - cx * CELL a hair outside [0, CELL); the sub-cell gaps carry SLACK.
-    let sx = Math.floor((x - cx * CELL) / SUBCELL);
-    let sy = Math.floor((y - cy * CELL) / SUBCELL);
-    sx = sx < 0 ? 0 : sx >= SUB ? SUB - 1 : sx;
-    sy = sy < 0 ? 0 : sy >= SUB ? SUB - 1 : sy;
-    this.subs[n] = sy * SUB + sx;
     this.sealed = false;
     this.size = n + 1;
     if (cx < this.minCx) this.minCx = cx;
@@ -145,7 +125,6 @@ export class Grid {
 
   private seal(): void {
     this.sealed = true;
-    this.fineBuilt = false;
     this.w = this.maxCx - this.minCx + 1;
     this.h = this.maxCy - this.minCy + 1;
     const cells = this.w * this.h;
@@ -170,79 +149,9 @@ export class Grid {
     for (let k = 0; k < n; k++) items[fill[cell[k]]++] = this.idx[k];
   }
 
-  private buildFine(): void {
-    this.fineBuilt = true;
-    const S2 = SUB * SUB;
-    const buckets = this.w * this.h * S2;
-    if (this.fineStart.length < buckets + 1) this.fineStart = new Int32Array(buckets + 1);
-    else this.fineStart.fill(0, 0, buckets + 1);
-    const fs = this.fineStart;
-    const n = this.size;
-    const { cell, subs } = this;
-    for (let k = 0; k < n; k++) fs[cell[k] * S2 + subs[k] + 1]++;
-    for (let b = 0; b < buckets; b++) fs[b + 1] += fs[b];
-    if (this.fine.length < n) this.fine = new Int32Array(this.idx.length);
-    if (this.scratch.length < n) this.scratch = new Int32Array(this.idx.length);
-    // Reuse `fill` as the write cursor (seal is done with it).
-    if (this.fill.length < buckets + 1) this.fill = new Int32Array(buckets + 1);
-    const cur = this.fill;
-    cur.set(fs.subarray(0, buckets));
-    const fine = this.fine;
-    for (let k = 0; k < n; k++) fine[cur[cell[k] * S2 + subs[k]]++] = k;
-  }
-
-  /**
-   * For a cell (c at cx, cy) that the circle of radius² maxR2 around (x, y) only partly covers: put the
-   * insertion positions of its units within reach into scratch[0 .. m), ascending, and return m; or -1
-   * when enough of the cell is in reach that scanning it whole is cheaper.
-   */
-  private clipped(c: number, cx: number, cy: number, x: number, y: number, maxR2: number, px: Float64Array, py: Float64Array): number {
-    const x0 = cx * CELL;
-    const y0 = cy * CELL;
-    // Which sub-cells can hold a unit in reach (bit s of `mask`); their gaps are taken short by SLACK.
-    let mask = 0;
-    let count = 0;
-    for (let sy = 0; sy < SUB; sy++) {
-      const lo = y0 + sy * SUBCELL;
-      const gy = y < lo ? lo - y - SLACK : y > lo + SUBCELL ? y - (lo + SUBCELL) - SLACK : 0;
-      const gy2 = gy > 0 ? gy * gy : 0;
-      for (let sx = 0; sx < SUB; sx++) {
-        const lx = x0 + sx * SUBCELL;
-        const gx = x < lx ? lx - x - SLACK : x > lx + SUBCELL ? x - (lx + SUBCELL) - SLACK : 0;
-        if (gy2 + (gx > 0 ? gx * gx : 0) > maxR2) continue;
-        mask |= 1 << (sy * SUB + sx);
-        count++;
-      }
-    }
-    if (count >= SUB_WHOLE) return -1;
-    if (!this.fineBuilt) this.buildFine();
-    const { fineStart, fine, scratch, idx } = this;
-    const base = c * SUB * SUB;
-    let m = 0;
-    for (let s = 0; s < SUB * SUB; s++) {
-      if ((mask & (1 << s)) === 0) continue;
-      for (let q = fineStart[base + s], e = fineStart[base + s + 1]; q < e; q++) {
-        const k = fine[q];
-        const i = idx[k];
-        const dx = px[i] - x;
-        const dy = py[i] - y;
-        if (dx * dx + dy * dy > maxR2) continue;
-        // Insertion sort by position: the lists are short and each sub-cell's is already ascending.
-        let p = m++;
-        while (p > 0 && scratch[p - 1] > k) {
-          scratch[p] = scratch[p - 1];
-          p--;
-        }
-        scratch[p] = k;
-      }
-    }
-    return m;
-  }
-
   /**
    * Nearest index within maxR of (x, y) that is targetable (tgt[i]) and not of side `own` (pass -1 when
-   * the grid holds no unit of that side); improves on the best so far (index bestI at squared distance
-   * bestD2; pass -1 and Infinity to start). Returns the index (-1: none), its squared distance in this.bestD2.
+   * the grid holds no unit of that side); improves on `best` (pass null to start).
    */
   nearest(
     x: number,
@@ -253,18 +162,16 @@ export class Grid {
     tgt: Uint8Array,
     sideOf: Int8Array,
     own: number,
-    bestI: number,
-    bestD2: number,
-  ): number {
-    this.bestD2 = bestD2;
-    if (this.size === 0) return bestI;
+    best: Hit | null,
+  ): Hit | null {
+    if (this.size === 0) return best;
     if (!this.sealed) this.seal();
     const { start, items, h, minCx, maxCx, minCy, maxCy } = this;
     const cx0 = Math.floor(x / CELL);
     const cy0 = Math.floor(y / CELL);
     const maxR2 = maxR * maxR;
-    let bi = bestI;
-    let bd = bestI >= 0 ? bestD2 : Infinity;
+    let bi = best ? best.i : -1;
+    let bd = best ? best.d2 : Infinity;
     for (let k = 0; ; k++) {
       const lower = (k - 1) * CELL;
       if (lower > maxR) break;
@@ -293,27 +200,6 @@ export class Grid {
           }
           // Look at no more than CELL_SAMPLE eligible units of a crowded cell: in a dense fleet the
           // nearest of a sample is as good a target as the exact nearest, and search stays bounded.
-          // Units out of reach do not count toward the sample, so a circle that only clips a crowded
-          // cell would wade through all of it: then only the sub-cells in reach are read, and their
-          // units in reach taken in the cell's own order (sorted insertion positions). Same sample,
-          // same answer: the units skipped are exactly those the whole scan would pass over.
-          const m = maxR2 === Infinity || end - start[c] <= CELL_SAMPLE ? -1 : this.clipped(c, cx, cy, x, y, maxR2, px, py);
-          if (m >= 0) {
-            const { scratch, idx } = this;
-            let eligible = 0;
-            for (let q = 0; q < m && eligible < CELL_SAMPLE; q++) {
-              const i = idx[scratch[q]];
-              if (tgt[i] === 0 || sideOf[i] === own) continue;
-              eligible++;
-              const dx = px[i] - x;
-              const dy = py[i] - y;
-              const d2 = dx * dx + dy * dy;
-              if (bi >= 0 && (d2 > bd || (d2 === bd && i >= bi))) continue;
-              bi = i;
-              bd = d2;
-            }
-            continue;
-          }
           let eligible = 0;
           for (let n = start[c]; n < end && eligible < CELL_SAMPLE; n++) {
             const i = items[n];
@@ -330,7 +216,6 @@ export class Grid {
         }
       }
     }
-    this.bestD2 = bd;
-    return bi;
+    return bi >= 0 ? { i: bi, d2: bd } : null;
   }
 }

@@ -46,18 +46,9 @@ export interface Hot {
   expire: Float64Array;
   /** Longest weapon range. */
   reach: Float64Array;
-  /**
-   * Cooldowns: unit i's weapons are cdOff[i] .. cdOff[i + 1]). Owned here between syncs. A weapon's
-   * cooldown is kept as the value it was set to (cdBase) at time cdT, not ticked down every step: its
-   * value at time t is max(0, cdBase - (t - cdT)), which is exactly what subtracting the 200 ms steps
-   * one by one gave (each subtraction of a whole number of ms from a positive cooldown is exact), so
-   * a step touches only units with a weapon ready. wake[i] is a little before unit i's first weapon
-   * comes ready (-Infinity: look at it every step).
-   */
+  /** Cooldowns: unit i's weapons are cd[cdOff[i] .. cdOff[i + 1]). Owned here between syncs. */
   cdOff: Int32Array;
-  cdBase: Float64Array;
-  cdT: Float64Array;
-  wake: Float64Array;
+  cd: Float64Array;
   /** Current target's index (-1 = none), mirrors SimUnit.targetId. */
   target: Int32Array;
   /** The group's standing order, by unit (orders change only through applyOrder, which drops the store). */
@@ -158,9 +149,7 @@ function build(world: SimWorld): Hot {
     expire: new Float64Array(n),
     reach: new Float64Array(n),
     cdOff,
-    cdBase: new Float64Array(cdOff[n]),
-    cdT: new Float64Array(cdOff[n]),
-    wake: new Float64Array(n).fill(-Infinity),
+    cd: new Float64Array(cdOff[n]),
     target: new Int32Array(n),
     order: new Array<GroupOrder | undefined>(n),
     px: new Float64Array(n),
@@ -189,8 +178,7 @@ function build(world: SimWorld): Hot {
     hot.decoy[i] = u.kind === 'decoy' ? 1 : 0;
     hot.expire[i] = u.expireT === null ? Infinity : u.expireT;
     hot.reach[i] = weaponsReach(u);
-    hot.cdBase.set(u.cd, cdOff[i]);
-    hot.cdT.fill(world.t, cdOff[i], cdOff[i + 1]);
+    hot.cd.set(u.cd, cdOff[i]);
     hot.target[i] = u.targetId === null ? -1 : (index.get(u.targetId) ?? -1);
     hot.order[i] = world.orders[u.group];
   }
@@ -219,21 +207,14 @@ export function hotOf(world: SimWorld): Hot {
   return hot;
 }
 
-/** A cooldown set to `base` at time `at`, as it stands at time t (see Hot.cdBase). */
-export function cooldownAt(base: number, at: number, t: number): number {
-  const c = base - (t - at);
-  return Math.max(0, c);
-}
-
 /** Write the cooldowns the store owns back into the unit objects (the world is plain JSON again). */
 export function syncHot(world: SimWorld): void {
   const hot = store.get(world);
   if (!hot) return;
-  const { cdBase, cdT, cdOff } = hot;
-  const t = world.t;
+  const { cd, cdOff } = hot;
   for (let i = 0; i < hot.n; i++) {
     const c = world.units[i].cd;
-    for (let k = 0, o = cdOff[i]; k < c.length; k++) c[k] = cooldownAt(cdBase[o + k], cdT[o + k], t);
+    for (let k = 0, o = cdOff[i]; k < c.length; k++) c[k] = cd[o + k];
   }
 }
 

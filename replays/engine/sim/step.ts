@@ -2,9 +2,9 @@ import type { BattleEventBody } from '../../../shared/battle/events.js';
 import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
 import { VolleyBuilder } from '../../../shared/battle/volley.js';
 import { withRng, type Rng } from '../rng.js';
-import { Grid, ThreatMap } from './grid.js';
+import { Grid, ThreatMap, type Hit } from './grid.js';
 import { freeze, setStatus } from './orders.js';
-import { cooldownAt, hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
+import { hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
 import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
 // One fixed simulation step: navigation, weapons, mines, minefield laying, counters.
@@ -17,8 +17,6 @@ const RESCAN_MS = 600;
 /** A course change is announced only past these thresholds. */
 const TURN_EPS = 0.06;
 const CHASE_TURN_EPS = 0.14;
-const COS_TURN_EPS = Math.cos(TURN_EPS);
-const COS_CHASE_TURN_EPS = Math.cos(CHASE_TURN_EPS);
 /** A layer hit within this window lays mines at LAY_UNDER_FIRE of its normal rate. */
 const UNDER_FIRE_MS = 4000;
 const LAY_UNDER_FIRE = 0.15;
@@ -47,7 +45,6 @@ interface Ctx {
 
 // Per-world side grids, kept between steps so a step allocates no grid buffers.
 const gridStore = new WeakMap<Hot, Grid[]>();
-const groupGridStore = new WeakMap<Hot, Map<string, Grid>>();
 
 function sideGrids(hot: Hot): Grid[] {
   let grids = gridStore.get(hot);
@@ -134,35 +131,27 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
       }
       return bi;
     }
-    // A big target group gets its own grid (built once per step, on first use; its buffers are kept
-    // from step to step, as the side grids' are).
+    // A big target group gets its own grid (built once per step, on first use).
     let g = ctx.groupGrids.get(ref);
     if (!g) {
-      let kept = groupGridStore.get(hot);
-      if (!kept) groupGridStore.set(hot, (kept = new Map()));
-      g = kept.get(ref);
-      if (!g) kept.set(ref, (g = new Grid()));
-      g.reset();
+      g = new Grid();
       for (const id of ctx.world.groups[ref] ?? []) {
         const j = ctx.index.get(id);
         if (j !== undefined && hot.tgt[j] === 1) g.add(j, ctx.px[j], ctx.py[j]);
       }
       ctx.groupGrids.set(ref, g);
     }
-    return g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, -1, Infinity);
+    return g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, null)?.i ?? -1;
   }
   const only = ref ? hot.sides.indexOf(ref.slice(5)) : -1;
   if (ref && only < 0) return -1;
-  let bi = -1;
-  let bd = Infinity;
+  let best: Hit | null = null;
   for (let k = 0; k < ctx.grids.length; k++) {
     if (k === own) continue;
     if (ref && k !== only) continue;
-    const g = ctx.grids[k];
-    bi = g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, bi, bd);
-    bd = g.bestD2;
+    best = ctx.grids[k].nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, best);
   }
-  return bi;
+  return best ? best.i : -1;
 }
 
 function inTarget(_ctx: Ctx, v: SimUnit, ref: string): boolean {
@@ -258,22 +247,9 @@ function navigate(ctx: Ctx, dtMs: number): void {
       continue;
     }
     const cur = Math.hypot(vx[i], vy[i]);
-    if (Math.abs(cur - c) > 0.1 * c) {
-      setCourse(ctx, units[i], i, nvx, nvy);
-      continue;
-    }
-    const chase = order?.kind === 'attack';
-    // The turn is compared by its cosine first (no atan2, no fmod); only a cosine within 1e-9 of the
-    // threshold's (turns within ~1e-8 rad of it, far beyond rounding) is decided by the angles, as before.
-    const cosTurn = (nvx * vx[i] + nvy * vy[i]) / (c * cur);
-    const cosEps = chase ? COS_CHASE_TURN_EPS : COS_TURN_EPS;
-    if (cosTurn > cosEps + 1e-9) continue;
-    if (cosTurn < cosEps - 1e-9) {
-      setCourse(ctx, units[i], i, nvx, nvy);
-      continue;
-    }
     const turn = angleDiff(Math.atan2(nvy, nvx), Math.atan2(vy[i], vx[i]));
-    if (turn > (chase ? CHASE_TURN_EPS : TURN_EPS)) setCourse(ctx, units[i], i, nvx, nvy);
+    const eps = order?.kind === 'attack' ? CHASE_TURN_EPS : TURN_EPS;
+    if (turn > eps || Math.abs(cur - c) > 0.1 * c) setCourse(ctx, units[i], i, nvx, nvy);
   }
 }
 
@@ -328,34 +304,19 @@ function applyHit(
 function fireWeapons(ctx: Ctx, dtMs: number): void {
   const { world, hot } = ctx;
   const units = world.units;
-  const { live, active, decoy, cdBase, cdT, wake, cdOff, tgt, side, reach, target, px, py } = hot;
+  const { live, active, decoy, cd, cdOff, tgt, side, reach, target, px, py } = hot;
   const ceasefire = world.ceasefire;
-  const t = ctx.t;
   for (let n = 0; n < hot.liveN; n++) {
     const i = live[n];
     const o0 = cdOff[i];
     const o1 = cdOff[i + 1];
-    if (o0 === o1) continue;
-    if (active[i] === 0) {
-      // An inactive unit's cooldowns do not run: hold them at last step's values.
-      for (let o = o0; o < o1; o++) {
-        cdBase[o] = cooldownAt(cdBase[o], cdT[o], t - dtMs);
-        cdT[o] = t;
-      }
-      wake[i] = -Infinity;
-      continue;
-    }
-    // No weapon ready yet: nothing to do (most units, most steps).
-    if (t < wake[i]) continue;
+    if (o0 === o1 || active[i] === 0) continue;
     let ready = false;
-    let next = Infinity;
     for (let o = o0; o < o1; o++) {
-      const due = cdT[o] + cdBase[o];
-      if (due < next) next = due;
-      if (cooldownAt(cdBase[o], cdT[o], t) === 0) ready = true;
+      const c = Math.max(0, cd[o] - dtMs);
+      cd[o] = c;
+      if (c === 0) ready = true;
     }
-    // A margin of 1 ms absorbs the rounding of cdT + cdBase (steps are 200 ms apart).
-    wake[i] = next - 1;
     if (!ready || ceasefire || decoy[i] === 1) continue;
     // Priority target (attack order) if it is in range, else the nearest enemy in range.
     let j = -1;
@@ -372,13 +333,7 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
       j = ctx.threat.threatened(u.side, px[i], py[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
       if (j < 0) {
         // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
-        for (let o = o0; o < o1; o++) {
-          if (cooldownAt(cdBase[o], cdT[o], t) === 0) {
-            cdBase[o] = RESCAN_MS;
-            cdT[o] = t;
-          }
-        }
-        wake[i] = wakeOf(cdBase, cdT, o0, o1);
+        for (let o = o0; o < o1; o++) if (cd[o] === 0) cd[o] = RESCAN_MS;
         continue;
       }
       d = Math.hypot(px[j] - px[i], py[j] - py[i]);
@@ -389,27 +344,14 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
     const tu = units[j];
     for (let k = 0; k < o1 - o0; k++) {
       const w = u.weapons[k];
-      const o = o0 + k;
-      if (cooldownAt(cdBase[o], cdT[o], t) > 0 || d > w.range || d < (w.minRange ?? 0)) continue;
+      if (cd[o0 + k] > 0 || d > w.range || d < (w.minRange ?? 0)) continue;
       if (hot.living[j] === 0) break;
       const p = w.accuracy * (1 - (0.5 * d) / w.range);
       const hit = ctx.rng.next() < p;
       applyHit(ctx, u.id, tu, j, w.kind, hit, w.damage, section);
-      cdBase[o] = w.cooldownMs;
-      cdT[o] = t;
+      cd[o0 + k] = w.cooldownMs;
     }
-    wake[i] = wakeOf(cdBase, cdT, o0, o1);
   }
-}
-
-/** A little before the first of a unit's weapons comes ready (see Hot.wake). */
-function wakeOf(cdBase: Float64Array, cdT: Float64Array, o0: number, o1: number): number {
-  let next = Infinity;
-  for (let o = o0; o < o1; o++) {
-    const due = cdT[o] + cdBase[o];
-    if (due < next) next = due;
-  }
-  return next - 1;
 }
 
 function layMines(ctx: Ctx, dtMs: number): void {
@@ -490,8 +432,6 @@ function advanceCounters(world: SimWorld, dtMs: number): void {
  * unit:fire each: the same dice, the same world.
  */
 export function step(world: SimWorld, dtMs: number, out: BattleEventBody[], volleys = false): void {
-  // Build (or find) the hot store before the clock moves: the objects' cooldowns stand as of now.
-  hotOf(world);
   world.t += dtMs;
   const { state } = withRng(world.rng, (rng) => {
     const ctx = buildCtx(world, rng, out, volleys);
