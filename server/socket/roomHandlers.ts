@@ -60,7 +60,8 @@ export function registerRoomHandlers(table: HandlerTable, d: HandlerDeps): void 
     if (delivery === 'socket') await socket.join(streamRoomOf(p.roomId));
     else await socket.leave(streamRoomOf(p.roomId));
     const room = await d.rooms.state(p.roomId);
-    const tl = await d.rooms.timelineOf(p.roomId, room.battleId, room.branchId);
+    // Metadata only: a socket-delivery room's loop fetches the events when it first needs them.
+    const tl = await d.rooms.metaOf(p.roomId, room.battleId, room.branchId);
     // setImmediate: after the ack has been written (same socket, so the client sees the ack first).
     setImmediate(() => {
       if (socket.connected && socket.data.roomId === p.roomId)

@@ -1,6 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { plannedSegmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
-import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import { summarizeTimeline, type BattleInfo, type Timeline } from '../../shared/battle/timeline.js';
+import { ByteLru } from '../../shared/cache/ByteLru.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import {
   battleInfo,
@@ -19,7 +20,10 @@ import { START_STATES_MB, Segmenter } from './segments/Segmenter.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import { AppError } from '../errors.js';
 import { Gate } from './Gate.js';
-import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
+import { BadChoiceError, UnknownBattleError, type TimelineMeta, type TimelineService } from './TimelineService.js';
+
+/** Branch metadata kept after the branch itself is evicted (a few KB each): room commands never rebuild a branch. */
+const MAX_METAS = 4096;
 
 /** What the engine holds and does (EngineTimelineService.stats). */
 export interface EngineStats {
@@ -78,6 +82,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
   private readonly segmenter: Segmenter;
   private readonly inflight = new Map<string, InFlight>();
+  private readonly metas = new ByteLru<TimelineMeta>({ maxEntries: MAX_METAS });
 
   private readonly gate: Gate;
   private readonly paceMs: number;
@@ -190,6 +195,25 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     }
   }
 
+  /**
+   * A branch's metadata. Kept for every branch compiled here, beyond the catalogue's eviction of the branch:
+   * the room commands that ask for it never make the worker rebuild (or copy) a whole timeline.
+   */
+  async meta(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<TimelineMeta | null> {
+    if (!getBattle(battleId)) return null;
+    const id = branchId ?? this.catalog.historyBranchId(battleId);
+    const hit = this.metas.get(`${battleId}/${id}`);
+    if (hit) return hit;
+    const tl = await this.timeline(battleId, branchId, decisions);
+    return tl && this.remember(tl);
+  }
+
+  private remember(tl: Timeline): TimelineMeta {
+    const meta = summarizeTimeline(tl);
+    this.metas.set(`${tl.battleId}/${tl.branchId}`, meta);
+    return meta;
+  }
+
   async fork(
     battleId: string,
     parentBranchId: string,
@@ -222,7 +246,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         this.inflight.delete(key);
         this.prepareResumes(); // refill the copy this fork may have taken
       };
-      run.done.then(done, done);
+      run.done.then((tl) => {
+        this.remember(tl);
+        done();
+      }, done);
     }
     if (onStarted) run.whenStarted(onStarted);
     return run.done;

@@ -3,7 +3,7 @@ import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
-import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineService } from './TimelineService.js';
+import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineMeta, type TimelineService } from './TimelineService.js';
 import type { EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { EngineStats } from './EngineTimelineService.js';
@@ -117,8 +117,17 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     return p;
   }
 
+  /** Whole timelines copied from the worker (each a structured clone of every event: tens of MB for a large battle). */
+  timelineTransfers = 0;
+
   timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null> {
+    this.timelineTransfers++;
     return this.call('timeline', battleId, branchId, decisions);
+  }
+
+  /** Answered by the worker without its events: a few KB cross, whatever the branch's size. */
+  meta(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<TimelineMeta | null> {
+    return this.call('meta', battleId, branchId, decisions);
   }
 
   fork(

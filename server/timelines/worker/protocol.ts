@@ -4,7 +4,17 @@ import type { SegmentProgress } from '../segments/types.js';
 // Messages between WorkerTimelineService (main thread) and timelineWorker (engine thread).
 
 /** Methods of EngineTimelineService callable from the main thread. */
-export type Method = 'listBattles' | 'battle' | 'canonicalBranchId' | 'timeline' | 'fork' | 'warm' | 'manifest' | 'segment' | 'stats';
+export type Method =
+  | 'listBattles'
+  | 'battle'
+  | 'canonicalBranchId'
+  | 'timeline'
+  | 'meta'
+  | 'fork'
+  | 'warm'
+  | 'manifest'
+  | 'segment'
+  | 'stats';
 
 export interface Request {
   id: number;
