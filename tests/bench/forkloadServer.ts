@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
@@ -9,9 +11,13 @@ import './forkloadVariant.js'; // the main thread sees the same decision steps a
 
 const [timelineMb, checkpointMb] = process.argv.slice(2).map(Number);
 // As createApp builds it, plus the variant preloaded in the compile worker.
+// Histories on disk between runs (the variant's own folder: its decision options differ from the real battle's),
+// so a re-run starts in seconds instead of compiling Cardassia's history again (before anything is measured).
+const historyCacheDir = process.env.FORKLOAD_HISTORY_DIR ?? join(tmpdir(), 'wardroom-forkload-histories');
 const timelines = new WorkerTimelineService({
   checkpointCacheMb: checkpointMb,
   compileConcurrency: 2,
+  historyCacheDir,
   preload: [new URL('./forkloadVariant.ts', import.meta.url).href],
 });
 const app = createApp({
@@ -52,6 +58,19 @@ setInterval(() => {
   });
 }, 1000).unref();
 const lag = monitorEventLoopDelay({ resolution: 10 });
+// FORKLOAD_TRACE=1: the memory by part and the loop lag so far every 10 s on stderr (a run that stalls still
+// shows where its memory went).
+if (process.env.FORKLOAD_TRACE) {
+  setInterval(() => {
+    void timelines.stats().then((w) => {
+      const m = process.memoryUsage();
+      const mb = (b: number) => (b / 1e6).toFixed(0);
+      console.error(
+        `[forkload server] rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, segments ${mb(app.segments.bytes)} MB, timeline cache ${mb(app.rooms.timelines.bytes)} MB, worker heap ${mb(w.heapUsedBytes)} MB (catalog ${mb(w.catalogBytes)} MB, ${w.branches} branches, ${w.compiling} compiling, ${w.queued} queued), lag max ${(lag.max / 1e6).toFixed(0)} ms p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, timeline transfers ${timelines.timelineTransfers}`,
+      );
+    });
+  }, 10_000).unref();
+}
 process.on('message', (m: string) => {
   if (m === 'lag:start') lag.enable();
   if (m === 'report') {
