@@ -4,6 +4,7 @@ import { summarizeTimeline, type BattleInfo, type Timeline } from '../../shared/
 import { ByteLru } from '../../shared/cache/ByteLru.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import {
+  approxBranchBytes,
   battleInfo,
   battles,
   getBattle,
@@ -104,7 +105,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     );
     const maxBytes = budget === undefined ? undefined : budget - startBytes;
     this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes, historyCacheDir: opts.historyCacheDir });
-    this.gate = new Gate(opts.compileConcurrency ?? 2);
+    // A second compile starts only if its estimated bytes fit, with what is kept and the other compiles', in 3/4 of
+    // the heap's limit (the worker's is capped near CHECKPOINT_CACHE_MB): two 20,000-unit forks beside their pinned
+    // history overran a 512 MB heap, which then spent its time in GC. Small battles still compile side by side.
+    this.gate = new Gate(
+      opts.compileConcurrency ?? 2,
+      (bytes) => this.catalog.bytes + this.segmenter.startStateBytes + bytes <= getHeapStatistics().heap_size_limit * 0.75,
+    );
   }
 
   /** What the engine holds (approximate bytes of compiled branches and kept start states, its heap), and compiles running / queued (metrics, benchmarks). */
@@ -240,7 +247,8 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let run = this.inflight.get(key);
     if (!run) {
       // Synchronous from here to the set: a second ask for the same fork joins this run.
-      run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline));
+      // A fork weighs about what its parent does (same battle, same units): its reservation in the compile queue.
+      run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline), approxBranchBytes(prepared.parent));
       this.inflight.set(key, run);
       const done = () => {
         this.inflight.delete(key);
@@ -259,7 +267,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    * Simulate a fork a segment at a time, publishing each segment as it becomes final. Waits for a compile
    * slot first (the queue); the fork's run state is only created once it has one.
    */
-  private progressive(start: () => Compilation, parent: BranchManifest): InFlight {
+  private progressive(start: () => Compilation, parent: BranchManifest, bytes: number): InFlight {
     let comp: Compilation | null = null;
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
@@ -306,7 +314,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       return compiled.timeline;
     };
     const done = (async () => {
-      const release = await this.gate.acquire();
+      const release = await this.gate.acquire(bytes);
       try {
         return await run();
       } finally {
