@@ -9,8 +9,12 @@ describe('Gate', () => {
     const gate = new Gate(2, (bytes) => bytes <= budget);
     const order: string[] = [];
     const big = await gate.acquire(80); // alone: always runs, even past the budget
-    const other = gate.acquire(80).then((r) => (order.push('other'), r)); // 160 > 100: waits
-    const small = gate.acquire(10).then((r) => (order.push('small'), r)); // fits, but waits its turn (FIFO)
+    const noted = (name: string) => (release: () => void) => {
+      order.push(name);
+      return release;
+    };
+    const other = gate.acquire(80).then(noted('other')); // 160 > 100: waits
+    const small = gate.acquire(10).then(noted('small')); // fits, but waits its turn (FIFO)
     await Promise.resolve();
     expect([gate.running, gate.waiting]).toEqual([1, 2]);
     big(); // the first waiter now runs alone, and the small one fits beside it (90 <= 100)
