@@ -123,11 +123,12 @@ export class PlaybackLoop {
   }
 
   /** A socket joined: the clock, and for socket delivery a keyframe at the play head plus what the room already streamed past it. */
-  joined(socket: AppSocket, roomId: string, ph: Playhead, tl: TimelineMeta, delivery: Delivery = 'socket'): void {
+  joined(socket: AppSocket, roomId: string, ph: Playhead, tl: TimelineMeta, delivery: Delivery = 'socket', events?: Timeline): void {
     const rs = this.track(roomId);
     this.sync(rs, ph, tl);
     // The cursor is at least as new as what the join handler read (a command may have landed meanwhile).
     const cur = rs.cursor!;
+    if (events && !cur.events && events.branchId === cur.branchId) cur.events = events;
     socket.emit('playback:clock', cur.clock);
     // Socket delivery without the branch's events here yet: they are fetched, and the keyframe goes to the stream
     // sub-room (this joiner is in it) when they land (flushKeyframe).
