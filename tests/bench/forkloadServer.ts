@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
+import { installProcessGuards } from '../../server/shutdown.js';
 import { WorkerTimelineService } from '../../server/timelines/WorkerTimelineService.js';
 import './forkloadVariant.js'; // the main thread sees the same decision steps as the worker
 
@@ -28,6 +29,9 @@ const app = createApp({
   timelineCacheMb: timelineMb,
   timelines,
 });
+// As server/index.ts: a stray rejection is logged, not fatal. Without it, the first stats() refused by a dying compile
+// worker (ERR_WORKER_OUT_OF_MEMORY) was an unhandled rejection, and Node's default ended this whole process.
+installProcessGuards(pino({ level: 'error' }, pino.destination(2)), () => {});
 const port = await app.listen(0, '127.0.0.1');
 let peak = process.memoryUsage().rss;
 setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100).unref();
@@ -47,6 +51,7 @@ setInterval(() => {
       external: m.external,
       arrayBuffers: m.arrayBuffers,
       segmentStore: app.segments.bytes,
+      workerRestarts: timelines.restarts,
       workerHeapUsed: w.heapUsedBytes,
       workerHeapTotal: w.heapTotalBytes,
       workerCatalog: w.catalogBytes,
@@ -62,7 +67,7 @@ const lag = monitorEventLoopDelay({ resolution: 10 });
 // shows where its memory went).
 if (process.env.FORKLOAD_TRACE) {
   setInterval(() => {
-    void timelines.stats().then((w) => {
+    timelines.stats().then((w) => {
       const m = process.memoryUsage();
       const mb = (b: number) => (b / 1e6).toFixed(0);
       console.error(
