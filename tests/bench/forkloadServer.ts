@@ -67,7 +67,7 @@ const lag = monitorEventLoopDelay({ resolution: 10 });
 // shows where its memory went).
 if (process.env.FORKLOAD_TRACE) {
   setInterval(() => {
-    timelines.stats().then((w) => {
+    void timelines.stats().then((w) => {
       const m = process.memoryUsage();
       const mb = (b: number) => (b / 1e6).toFixed(0);
       console.error(
