@@ -40,6 +40,8 @@ setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100).unref
 type Parts = Record<string, number>;
 let atPeak: Parts = {};
 let peakSampled = 0;
+// A worker that dies (or restarts) misses a sample; the bench goes on (and says what stopped its forks).
+const noSample = () => {};
 setInterval(() => {
   void timelines.stats().then((w) => {
     const m = process.memoryUsage();
@@ -60,7 +62,7 @@ setInterval(() => {
       compiling: w.compiling,
       queued: w.queued,
     };
-  });
+  }, noSample);
 }, 1000).unref();
 const lag = monitorEventLoopDelay({ resolution: 10 });
 // FORKLOAD_TRACE=1: the memory by part and the loop lag so far every 10 s on stderr (a run that stalls still
@@ -73,7 +75,7 @@ if (process.env.FORKLOAD_TRACE) {
       console.error(
         `[forkload server] rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, segments ${mb(app.segments.bytes)} MB, timeline cache ${mb(app.rooms.timelines.bytes)} MB, worker heap ${mb(w.heapUsedBytes)} MB (catalog ${mb(w.catalogBytes)} MB, ${w.branches} branches, ${w.compiling} compiling, ${w.queued} queued), lag max ${(lag.max / 1e6).toFixed(0)} ms p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, timeline transfers ${timelines.timelineTransfers}`,
       );
-    });
+    }, noSample);
   }, 10_000).unref();
 }
 process.on('message', (m: string) => {
