@@ -112,6 +112,8 @@ export interface AppOptions {
   forkSegmentPaceMs?: number;
   /** For the default worker: directory of compiled histories shared between processes (HISTORY_CACHE_DIR). */
   historyCacheDir?: string;
+  /** For the default worker: its heap cap in MB (WORKER_HEAP_MB); default CHECKPOINT_CACHE_MB + 256, at least 384. */
+  workerHeapMb?: number;
   /** Pending forks per room / address / in total (FORK_PENDING_*). */
   forkLimits?: ForkLimits;
 }
@@ -144,9 +146,13 @@ export function createApp(opts: AppOptions = {}): App {
         compileConcurrency: opts.compileConcurrency ?? 2,
         ...(opts.forkSegmentPaceMs ? { segmentPaceMs: opts.forkSegmentPaceMs } : {}),
         ...(opts.historyCacheDir ? { historyCacheDir: opts.historyCacheDir } : {}),
+        ...(opts.workerHeapMb ? { heapMb: opts.workerHeapMb } : {}),
       });
   const timelines = opts.timelines ?? ownTimelines!;
-  const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
+  const metrics = createMetrics({
+    defaultMetrics: opts.defaultMetrics,
+    workerRestarts: () => (timelines instanceof WorkerTimelineService ? timelines.restarts : 0),
+  });
   // Bounded in bytes (a large battle's timeline is tens of MB): 3/4 of TIMELINE_CACHE_MB for timelines (the
   // socket delivery's), 1/4 for encoded segments. The engine keeps its own bounded LRU of compiled branches.
   const cacheBytes = (opts.timelineCacheMb ?? 256) * 1024 * 1024;

@@ -71,6 +71,7 @@ if (config.REDIS_URL) {
 const timelines = new WorkerTimelineService({
   checkpointCacheMb: config.CHECKPOINT_CACHE_MB,
   compileConcurrency: config.COMPILE_CONCURRENCY,
+  ...(config.WORKER_HEAP_MB ? { heapMb: config.WORKER_HEAP_MB } : {}),
   ...(config.HISTORY_CACHE_DIR ? { historyCacheDir: config.HISTORY_CACHE_DIR } : {}),
 });
 closers.push(() => timelines.close());

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app instance, so several apps in one test process do not collide. */
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+export function createMetrics(opts: { defaultMetrics?: boolean; workerRestarts?: () => number } = {}) {
+  let restartsSeen = 0;
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry }); // includes nodejs_eventloop_lag_*
   const m = {
@@ -70,6 +71,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       name: 'wardroom_origin_rejected_total',
       help: 'Socket handshakes refused for their Origin',
       registers: [registry],
+    }),
+    workerRestarts: new Counter({
+      name: 'wardroom_worker_restarts_total',
+      help: 'Compile workers that died (heap limit, crash) and were replaced; their calls failed with UNAVAILABLE',
+      registers: [registry],
+      collect() {
+        const n = opts.workerRestarts?.() ?? 0;
+        if (n > restartsSeen) this.inc(n - restartsSeen);
+        restartsSeen = n;
+      },
     }),
     processErrors: new Counter({
       name: 'wardroom_process_errors_total',

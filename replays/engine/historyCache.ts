@@ -11,12 +11,49 @@ import type { CompiledBranch } from './compiler.js';
 // AND a digest of every source the compile can depend on (replays/, shared/, the lockfile): an edited battle,
 // engine or dependency gets a new key, so a stale timeline is never read. Used by the test suite and by
 // servers given HISTORY_CACHE_DIR; without a directory nothing is cached.
+//
+// v8.deserialize trusts its input, and a file may be truncated (a full disk, a killed writer on another file
+// system) or altered. So a file is a header (MAGIC, then the SHA-256 of the payload) and the payload; a read
+// checks the hash before deserializing and the shape after, and anything wrong is a miss (the caller compiles,
+// and its put() replaces the file), warned about once per file, never an exception.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCE_DIRS = ['replays', 'shared'];
 const SOURCE_FILES = ['package-lock.json'];
 /** Files kept per battle (other source versions: other worktrees, recent edits); older ones are removed. */
 const KEEP_PER_BATTLE = 3;
+/** File format marker (and version): a file without it is not read. */
+const MAGIC = Buffer.from('WRHC1\n');
+const HASH_BYTES = 32;
+const HEADER_BYTES = MAGIC.length + HASH_BYTES;
+
+/** Files already warned about (one warning per bad file and process). */
+const warned = new Set<string>();
+
+/** Default: one warning on stderr per bad file (replays/ has no logger of its own). */
+function warnOnce(file: string, reason: string): void {
+  if (warned.has(file)) return;
+  warned.add(file);
+  console.warn(`history cache: ignoring ${file} (${reason}); compiling instead`);
+}
+
+/** The shape a history must have to be used (cheap: no walk over the events). */
+function isHistory(v: unknown, battleId: string, branchId: string): v is CompiledBranch {
+  if (!v || typeof v !== 'object') return false;
+  const { timeline: tl, checkpoints } = v as Partial<Record<keyof CompiledBranch, unknown>>;
+  if (!tl || typeof tl !== 'object' || !checkpoints || typeof checkpoints !== 'object') return false;
+  const t = tl as Partial<Record<string, unknown>>;
+  return (
+    t.battleId === battleId &&
+    t.branchId === branchId &&
+    Array.isArray(t.events) &&
+    Array.isArray(t.keyframes) &&
+    Array.isArray(t.phases) &&
+    Array.isArray(t.decisionPoints) &&
+    typeof t.durationMs === 'number' &&
+    typeof t.eventsSha256 === 'string'
+  );
+}
 
 let digest: string | null | undefined;
 
@@ -44,7 +81,11 @@ export function sourcesDigest(): string | null {
 }
 
 export class HistoryCache {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Told of a file that is present but unusable (corrupt, truncated, another format): it is read as a miss. */
+    private readonly onBadFile: (file: string, reason: string) => void = warnOnce,
+  ) {}
 
   private file(battleId: string, branchId: string): string | null {
     const d = sourcesDigest();
@@ -53,16 +94,38 @@ export class HistoryCache {
     return join(this.dir, `${battleId}.${key}.v8`);
   }
 
-  /** The history compiled earlier from these very sources, or undefined (absent, unreadable, not that branch). */
+  /**
+   * The history compiled earlier from these very sources, or undefined: absent, or unusable (its payload's hash
+   * or shape is wrong, another branch), which is reported to onBadFile.
+   */
   get(battleId: string, branchId: string): CompiledBranch | undefined {
     const f = this.file(battleId, branchId);
     if (!f) return undefined;
+    let bytes: Buffer;
     try {
-      const b = deserialize(readFileSync(f)) as CompiledBranch;
-      return b.timeline?.branchId === branchId && b.timeline.battleId === battleId ? b : undefined;
+      bytes = readFileSync(f);
     } catch {
-      return undefined;
+      return undefined; // absent (or unreadable): a plain miss
     }
+    try {
+      if (bytes.length < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return this.bad(f, 'no header');
+      const payload = bytes.subarray(HEADER_BYTES);
+      const want = bytes.subarray(MAGIC.length, HEADER_BYTES);
+      if (!createHash('sha256').update(payload).digest().equals(want)) return this.bad(f, 'checksum mismatch');
+      const b: unknown = deserialize(payload);
+      return isHistory(b, battleId, branchId) ? b : this.bad(f, 'not this history');
+    } catch (err) {
+      return this.bad(f, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private bad(file: string, reason: string): undefined {
+    try {
+      this.onBadFile(file, reason);
+    } catch {
+      // A reporter's failure must not turn a miss into a crash.
+    }
+    return undefined;
   }
 
   /** Store a history (atomically: written aside, then renamed), and drop this battle's oldest files. Best effort. */
@@ -73,7 +136,8 @@ export class HistoryCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       const tmp = `${f}.${process.pid}.${threadId}.tmp`; // one writer per thread: no clash
-      writeFileSync(tmp, serialize(b));
+      const payload = serialize(b);
+      writeFileSync(tmp, Buffer.concat([MAGIC, createHash('sha256').update(payload).digest(), payload]));
       renameSync(tmp, f);
       const mine = readdirSync(this.dir)
         .filter((n) => n.startsWith(`${battleId}.`) && n.endsWith('.v8'))

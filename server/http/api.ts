@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { summarizeTimeline, type Timeline } from '../../shared/battle/timeline.js';
+import type { Timeline } from '../../shared/battle/timeline.js';
 import type {
   AnnotationsResponse,
   BattleListResponse,
@@ -77,9 +77,11 @@ export function apiRouter(d: ApiDeps): express.Router {
   r.get('/api/battles/:battleId', async (req, res) => {
     const battleId = parse(idParam, req.params.battleId);
     const battle = await d.timelines.battle(battleId);
-    const tl = battle && (await timelineOf(battleId));
-    if (!battle || !tl) throw new AppError('NOT_FOUND', `unknown battle ${battleId}`);
-    res.json({ battle, timeline: summarizeTimeline(tl) } satisfies BattleResponse);
+    // Metadata only: the summary has no events, so none are copied to this thread for it.
+    const id = battle && (await d.timelines.canonicalBranchId(battleId));
+    const meta = id ? await d.rooms.timelines.meta(battleId, id) : null;
+    if (!battle || !meta) throw new AppError('NOT_FOUND', `unknown battle ${battleId}`);
+    res.json({ battle, timeline: meta } satisfies BattleResponse);
   });
 
   r.get('/api/battles/:battleId/timeline', async (req, res) => {

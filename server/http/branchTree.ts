@@ -14,9 +14,9 @@ import type { SegmentStore } from '../timelines/SegmentStore.js';
  */
 export async function roomBranchTree(rooms: RoomService, roomId: string, segments?: SegmentStore): Promise<BranchTree> {
   const { room, playhead } = await rooms.load(roomId);
-  // Through the process cache: the timeline service may sit on a worker thread (a copy per call).
+  // Metadata through the process cache: the timeline service may sit on a worker thread (no events cross).
   const historyId = await rooms.timelines.service.canonicalBranchId(room.battleId);
-  const historyTl = historyId ? await rooms.timelines.get(room.battleId, historyId) : null;
+  const historyTl = historyId ? await rooms.timelines.meta(room.battleId, historyId) : null;
   if (!historyId || !historyTl) throw new AppError('NOT_FOUND', `unknown battle ${room.battleId}`);
   // Forking back to the historical choice names history itself: it is the trunk, never a child.
   const records = (await rooms.branches(roomId)).filter((b) => b.branchId !== historyId);
@@ -24,7 +24,7 @@ export async function roomBranchTree(rooms: RoomService, roomId: string, segment
   for (const b of records) {
     const recipe = { decisions: b.decisions, ...(b.fork ? { forkDecisionId: b.fork.decisionId } : {}) };
     const m = segments ? await segments.manifest(room.battleId, b.branchId, recipe) : null;
-    const tl: Pick<Timeline, 'decisionPoints'> = m ? m.manifest : await rooms.timelineOf(roomId, room.battleId, b.branchId);
+    const tl: Pick<Timeline, 'decisionPoints'> = m ? m.manifest : await rooms.metaOf(roomId, room.battleId, b.branchId);
     points.set(b.branchId, tl.decisionPoints);
   }
 

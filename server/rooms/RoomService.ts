@@ -16,7 +16,7 @@ import type {
 import { AppError } from '../errors.js';
 import type { Playhead, RoomRecord, Store } from '../store/types.js';
 import type { TimelineCache } from '../timelines/TimelineCache.js';
-import type { ForkedBranch } from '../timelines/TimelineService.js';
+import type { ForkedBranch, TimelineMeta } from '../timelines/TimelineService.js';
 import { ForkQuota } from '../timelines/ForkQuota.js';
 import { keyMatches, resolveRole } from './access.js';
 import { branchInfoOf, divergenceMs } from './branching.js';
@@ -78,7 +78,8 @@ function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: numb
 export interface Loaded {
   room: RoomRecord;
   playhead: Playhead;
-  timeline: Timeline;
+  /** The branch's metadata (no events: commands never need them). */
+  timeline: TimelineMeta;
 }
 
 /**
@@ -100,7 +101,7 @@ export class RoomService {
     const canonical = await this.timelines.service.canonicalBranchId(body.battleId);
     if (!canonical) throw new AppError('NOT_FOUND', `unknown battle ${body.battleId}`);
     const branchId = body.branchId ?? canonical;
-    const tl = await this.timelines.get(body.battleId, branchId);
+    const tl = await this.timelines.meta(body.battleId, branchId);
     if (!tl) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
     const room: RoomRecord = {
       roomId: token(6),
@@ -121,7 +122,27 @@ export class RoomService {
     return room;
   }
 
-  /** A branch's timeline; decisions for branches this process never compiled come from the room's branch records. */
+  /**
+   * A branch's metadata, what every room command reads: kept on this thread, else asked of the service without
+   * the events. Decisions for branches this process never compiled come from the room's branch records.
+   */
+  async metaOf(roomId: string, battleId: string, branchId: string): Promise<TimelineMeta> {
+    const held = this.timelines.peekMeta(battleId, branchId);
+    const meta = held
+      ? await held
+      : await this.timelines.meta(
+          battleId,
+          branchId,
+          (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId)?.decisions,
+        );
+    if (!meta) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
+    return meta;
+  }
+
+  /**
+   * A branch's whole timeline (events and keyframes), for socket delivery and the HTTP timeline route only;
+   * decisions for branches this process never compiled come from the room's branch records.
+   */
   async timelineOf(roomId: string, battleId: string, branchId: string): Promise<Timeline> {
     const hit = this.timelines.peek(battleId, branchId);
     if (hit) return hit;
@@ -142,7 +163,7 @@ export class RoomService {
   async load(roomId: string): Promise<Loaded> {
     const [room, playhead] = await Promise.all([this.room(roomId), this.store.getPlayhead(roomId)]);
     if (!playhead) throw new AppError('NOT_FOUND', `no room ${roomId}`);
-    return { room, playhead, timeline: await this.timelineOf(roomId, room.battleId, playhead.branchId) };
+    return { room, playhead, timeline: await this.metaOf(roomId, room.battleId, playhead.branchId) };
   }
 
   async state(roomId: string): Promise<RoomState> {
@@ -203,9 +224,9 @@ export class RoomService {
    */
   async updatePlayhead(
     roomId: string,
-    fn: (ph: Playhead, tl: Timeline) => Playhead | null | Promise<Playhead | null>,
+    fn: (ph: Playhead, tl: TimelineMeta) => Playhead | null | Promise<Playhead | null>,
     held?: HeldPlayhead | null,
-  ): Promise<{ playhead: Playhead; timeline: Timeline; changed: boolean }> {
+  ): Promise<{ playhead: Playhead; timeline: TimelineMeta; changed: boolean }> {
     let cur: HeldPlayhead | null = held ?? null;
     let checked = !held; // a playhead just read (or returned by a lost CAS) is the store's
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -216,9 +237,9 @@ export class RoomService {
       }
       const { battleId, playhead } = cur;
       let next: Playhead | null;
-      let timeline: Timeline;
+      let timeline: TimelineMeta;
       try {
-        timeline = await this.timelineOf(roomId, battleId, playhead.branchId);
+        timeline = await this.metaOf(roomId, battleId, playhead.branchId);
         next = await fn(playhead, timeline);
       } catch (err) {
         if (checked) throw err;
@@ -232,7 +253,7 @@ export class RoomService {
       }
       const res = await this.store.casPlayhead(roomId, playhead.clock.version, next);
       if (res.ok) {
-        const tl = next.branchId === playhead.branchId ? timeline : await this.timelineOf(roomId, battleId, next.branchId);
+        const tl = next.branchId === playhead.branchId ? timeline : await this.metaOf(roomId, battleId, next.branchId);
         return { playhead: next, timeline: tl, changed: true };
       }
       if (!res.current) throw new AppError('NOT_FOUND', `no room ${roomId}`);
@@ -244,7 +265,7 @@ export class RoomService {
 
   // ---- annotations -------------------------------------------------------------------------
 
-  private phaseOf(tl: Timeline, positionMs: number): string | undefined {
+  private phaseOf(tl: TimelineMeta, positionMs: number): string | undefined {
     const i = phaseIndexAt(tl.phases, positionMs);
     return i >= 0 ? tl.phases[i].id : undefined;
   }
@@ -361,9 +382,7 @@ export class RoomService {
     const room = loaded.room;
     // `fromBranchId`: a vote forks from the branch it was opened on, even if the room moved since.
     const timeline =
-      fromBranchId && fromBranchId !== loaded.timeline.branchId
-        ? await this.timelineOf(roomId, room.battleId, fromBranchId)
-        : loaded.timeline;
+      fromBranchId && fromBranchId !== loaded.timeline.branchId ? await this.metaOf(roomId, room.battleId, fromBranchId) : loaded.timeline;
     // Checked before compiling: a full room costs no compile. (At the cap even a fork that names a known branch is refused.)
     // The exact check is atomic, when the branch is recorded (two processes may both pass this one).
     if ((await this.store.listBranches(roomId)).length >= this.caps.roomBranches) throw this.branchCap();
@@ -396,7 +415,7 @@ export class RoomService {
       const pending = pendingBranchInfo(m, member.name, this.now());
       if ((await this.store.addBranch(roomId, pending, this.caps.roomBranches)) === 'full') throw this.branchCap();
       const completed = compiled.then(async (tl) => {
-        if (isFull(tl)) this.timelines.put(tl);
+        this.remember(tl);
         const info = branchInfoOf(tl, member.name, pending.createdAt);
         await this.store.updateBranch(roomId, info);
         return { branch: info, created: true };
@@ -424,7 +443,7 @@ export class RoomService {
   }
 
   private async recordBranchOnce(roomId: string, tl: ForkedBranch, member: Member): Promise<{ branch: BranchInfo; created: boolean }> {
-    if (isFull(tl)) this.timelines.put(tl);
+    this.remember(tl);
     if (tl.branchId === (await this.timelines.service.canonicalBranchId(tl.battleId))) {
       return { branch: branchInfoOf(tl, null, this.now()), created: false };
     }
@@ -440,13 +459,19 @@ export class RoomService {
     return { branch: info, created: true };
   }
 
+  /** A compiled fork: its whole timeline when the service gave it (in-process), else its metadata (a worker's). */
+  private remember(tl: ForkedBranch): void {
+    if (isFull(tl)) this.timelines.put(tl);
+    else this.timelines.putMeta(tl);
+  }
+
   /** Move the room to a known branch: keep the position while it is in the shared part, else go to the divergence. */
-  async switchBranch(roomId: string, branchId: string): Promise<{ playhead: Playhead; timeline: Timeline; changed: boolean }> {
+  async switchBranch(roomId: string, branchId: string): Promise<{ playhead: Playhead; timeline: TimelineMeta; changed: boolean }> {
     const room = await this.room(roomId);
     const canonical = await this.timelines.service.canonicalBranchId(room.battleId);
     const known = branchId === canonical || (await this.store.listBranches(roomId)).some((b) => b.branchId === branchId);
     if (!known) throw new AppError('NOT_FOUND', `branch ${branchId} is not in this room; fork it first`);
-    const target = await this.timelineOf(roomId, room.battleId, branchId);
+    const target = await this.metaOf(roomId, room.battleId, branchId);
     const res = await this.updatePlayhead(roomId, (ph, tl) => {
       if (ph.branchId === branchId) return null;
       const now = this.now();

@@ -11,7 +11,7 @@ const same = (a: DecisionChoice | undefined, b: DecisionChoice | undefined): boo
  * Playback time where two branches of one battle stop sharing events: the earliest decision point
  * whose choice differs. Infinity when they make the same decisions.
  */
-export function divergenceMs(a: Timeline, b: Timeline): number {
+export function divergenceMs(a: Pick<Timeline, 'decisions' | 'decisionPoints'>, b: Pick<Timeline, 'decisions' | 'decisionPoints'>): number {
   const ids = new Set([...a.decisions, ...b.decisions].map((d) => d.decisionId));
   let at = Infinity;
   for (const id of ids) {

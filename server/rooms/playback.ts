@@ -42,7 +42,7 @@ export function phaseTarget(phases: readonly PhaseSpan[], pos: number, p: PhaseP
   return prev ? prev.startMs : phases[0].startMs;
 }
 
-export function applyCommand(clock: PlaybackClock, tl: Timeline, now: number, cmd: PlaybackCommand): PlaybackClock {
+export function applyCommand(clock: PlaybackClock, tl: Pick<Timeline, 'phases'>, now: number, cmd: PlaybackCommand): PlaybackClock {
   switch (cmd.kind) {
     case 'play':
       return play(clock, now);
@@ -68,7 +68,11 @@ export interface StopPoint {
  * Where a playing room must pause: annotations with stop:true on the current branch, phase ends in
  * step mode, and the end of the timeline. Sorted by position.
  */
-export function stopPoints(tl: Timeline, settings: RoomSettings, annotations: readonly Annotation[]): StopPoint[] {
+export function stopPoints(
+  tl: Pick<Timeline, 'branchId' | 'durationMs' | 'phases'>,
+  settings: RoomSettings,
+  annotations: readonly Annotation[],
+): StopPoint[] {
   const out: StopPoint[] = [];
   for (const a of annotations)
     if (a.stop && a.branchId === tl.branchId) out.push({ positionMs: Math.min(a.positionMs, tl.durationMs), reason: 'autopause' });

@@ -60,11 +60,14 @@ export function registerRoomHandlers(table: HandlerTable, d: HandlerDeps): void 
     if (delivery === 'socket') await socket.join(streamRoomOf(p.roomId));
     else await socket.leave(streamRoomOf(p.roomId));
     const room = await d.rooms.state(p.roomId);
-    const tl = await d.rooms.timelineOf(p.roomId, room.battleId, room.branchId);
+    const tl = await d.rooms.metaOf(p.roomId, room.battleId, room.branchId);
+    // Socket delivery needs the branch's events for the joiner's keyframe (the loop keeps them while such sockets
+    // are in the room); a segments socket needs only the metadata.
+    const events = delivery === 'socket' ? await d.rooms.timelineOf(p.roomId, room.battleId, room.branchId) : undefined;
     // setImmediate: after the ack has been written (same socket, so the client sees the ack first).
     setImmediate(() => {
       if (socket.connected && socket.data.roomId === p.roomId)
-        d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl, delivery);
+        d.loop.joined(socket, p.roomId, { branchId: room.branchId, clock: room.clock }, tl, delivery, events);
       void broadcastPresence(d, p.roomId).catch((err: unknown) => d.logger.warn({ err }, 'presence failed'));
     });
     return { room, you: member };

@@ -8,6 +8,7 @@ import type { Delivery } from '../../shared/protocol/schemas.js';
 import type { Metrics } from '../metrics.js';
 import { stopPoints } from '../rooms/playback.js';
 import type { HeldPlayhead, RoomService } from '../rooms/RoomService.js';
+import type { TimelineMeta } from '../timelines/TimelineService.js';
 import type { Playhead, Store } from '../store/types.js';
 import type { AppSocket, IO } from '../types.js';
 import { noClockBus, type ClockBus } from './ClockBus.js';
@@ -25,6 +26,11 @@ import { RoomStream, type Cursor } from './RoomStream.js';
 // batches go there only, from this process to its own sockets (`io.local`), so several processes can stream one
 // room without duplicates. Segments sockets get the clock and control events only. A room with no
 // socket-delivery socket on this process costs the tick nothing but its stop points.
+//
+// Commands and stop points read only a branch's metadata (RoomService.metaOf). The whole timeline (every event)
+// is held on this thread only for a room with socket-delivery sockets here (Cursor.events), fetched when first
+// needed (the joiners get their keyframe when it lands) and dropped when the last such socket leaves; rooms on one
+// branch share one copy. A segments-delivery room never needs it.
 //
 // Per room and tick a socket-delivery room gets ONE `timeline:events` broadcast holding every event between
 // what was already sent (the cursor) and play head + lookahead * rate. socket.io encodes a broadcast once.
@@ -117,29 +123,70 @@ export class PlaybackLoop {
   }
 
   /** A socket joined: the clock, and for socket delivery a keyframe at the play head plus what the room already streamed past it. */
-  joined(socket: AppSocket, roomId: string, ph: Playhead, tl: Timeline, delivery: Delivery = 'socket'): void {
+  joined(socket: AppSocket, roomId: string, ph: Playhead, tl: TimelineMeta, delivery: Delivery = 'socket', events?: Timeline): void {
     const rs = this.track(roomId);
     this.sync(rs, ph, tl);
     // The cursor is at least as new as what the join handler read (a command may have landed meanwhile).
     const cur = rs.cursor!;
+    if (events && !cur.events && events.branchId === cur.branchId) cur.events = events;
     socket.emit('playback:clock', cur.clock);
-    if (delivery === 'socket') {
-      const kf = this.keyframe(cur, cur.timeline);
+    // Socket delivery without the branch's events here yet: they are fetched, and the keyframe goes to the stream
+    // sub-room (this joiner is in it) when they land (flushKeyframe).
+    const full = delivery === 'socket' ? this.eventsOf(rs) : null;
+    if (full) {
+      const kf = this.keyframe(cur, full);
       socket.emit('timeline:keyframe', kf);
       // No stream position (first socket-delivery socket here): the joiner's keyframe is where streaming starts.
       if (cur.nextSeq === null && !rs.keyframeDue) cur.nextSeq = kf.state.nextSeq;
       else if (cur.nextSeq !== null && cur.nextSeq > kf.state.nextSeq)
-        socket.emit('timeline:events', this.batch(cur.timeline, kf.state.nextSeq, cur.nextSeq, this.frontierMs(rs)));
+        socket.emit('timeline:events', this.batch(full, kf.state.nextSeq, cur.nextSeq, this.frontierMs(rs)));
       this.stream(rs);
     }
     this.planStopOrLoad(rs);
   }
 
   /**
+   * The cursor's whole timeline (socket delivery): the one held, else one this process already holds (another
+   * room's cursor, the cache), else null while it is fetched; when it lands the stream sub-room gets a keyframe.
+   */
+  private eventsOf(rs: RoomStream): Timeline | null {
+    const cur = rs.cursor;
+    const battleId = rs.battleId;
+    if (!cur || !battleId) return null;
+    if (cur.events) return cur.events;
+    const branchId = cur.branchId;
+    let held = this.o.rooms.timelines.peek(battleId, branchId);
+    for (const other of held ? [] : this.rooms.values()) {
+      const ev = other.cursor?.events;
+      if (ev && ev.branchId === branchId && ev.battleId === battleId) {
+        held = ev;
+        break;
+      }
+    }
+    if (held) return (cur.events = held);
+    if (rs.eventsLoading === branchId) return null;
+    rs.eventsLoading = branchId;
+    void this.o.rooms.timelineOf(rs.roomId, battleId, branchId).then(
+      (tl) => {
+        if (rs.eventsLoading === branchId) rs.eventsLoading = null;
+        const now = rs.cursor;
+        if (rs.isDisposed || !now || now.branchId !== branchId || now.events || !this.hasStreamSockets(rs)) return;
+        now.events = tl;
+        this.flushKeyframe(rs);
+      },
+      (err: unknown) => {
+        if (rs.eventsLoading === branchId) rs.eventsLoading = null;
+        this.o.logger.warn({ err, roomId: rs.roomId }, 'timeline for socket delivery failed');
+      },
+    );
+    return null;
+  }
+
+  /**
    * This process changed the playhead: broadcast the clock to the whole room now (every process's sockets),
    * tell the other processes' loops, then keyframe and stream to local sockets. `keyframe` forces one.
    */
-  applied(roomId: string, ph: Playhead, tl: Timeline, keyframe = false): void {
+  applied(roomId: string, ph: Playhead, tl: TimelineMeta, keyframe = false): void {
     // This process's sockets at once; the other processes' get it from their own process when the bus delivers
     // (published by the store with the write itself where it can: see RedisClockBus).
     const rs = this.track(roomId);
@@ -175,10 +222,10 @@ export class PlaybackLoop {
     });
   }
 
-  private async withTimeline(rs: RoomStream, ph: Playhead): Promise<Timeline | null> {
+  private async withTimeline(rs: RoomStream, ph: Playhead): Promise<TimelineMeta | null> {
     try {
       const battleId = await this.battleOf(rs);
-      return battleId ? await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId) : null;
+      return battleId ? await this.o.rooms.metaOf(rs.roomId, battleId, ph.branchId) : null;
     } catch (err) {
       this.o.logger.warn({ err, roomId: rs.roomId }, 'timeline for a clock change failed');
       return null;
@@ -194,7 +241,7 @@ export class PlaybackLoop {
     if (ph.clock.version > rs.clockSent) this.emitClock(rs.roomId, ph, 'bus', rs);
   }
 
-  private advance(rs: RoomStream, ph: Playhead, tl: Timeline): void {
+  private advance(rs: RoomStream, ph: Playhead, tl: TimelineMeta): void {
     if (rs.isDisposed) return;
     this.sendClockIfNew(rs, ph);
     this.sync(rs, ph, tl);
@@ -234,7 +281,7 @@ export class PlaybackLoop {
   }
 
   /** Keep the cursor in step with the playhead; keyframe local socket-delivery sockets on a discontinuity. */
-  private sync(rs: RoomStream, ph: Playhead, tl: Timeline, forceKeyframe = false): void {
+  private sync(rs: RoomStream, ph: Playhead, tl: TimelineMeta, forceKeyframe = false): void {
     rs.battleId ??= tl.battleId;
     const prev = rs.cursor;
     if (prev && prev.branchId === ph.branchId && prev.clock.version === ph.clock.version && !forceKeyframe) return;
@@ -245,7 +292,8 @@ export class PlaybackLoop {
       return;
     }
     if (prev && prev.branchId !== ph.branchId) rs.stops = null; // stop points are per branch
-    rs.cursor = { branchId: ph.branchId, clock: ph.clock, nextSeq: null, timeline: tl };
+    const events = prev && prev.branchId === ph.branchId ? prev.events : null;
+    rs.cursor = { branchId: ph.branchId, clock: ph.clock, nextSeq: null, timeline: tl, events };
     if (!prev) rs.clockSent = Math.max(rs.clockSent, ph.clock.version); // joined() sends the joiner this clock
     this.watchFrontier(rs);
     // First sight of the room: joined() gives its joiner a keyframe. No socket-delivery socket: nothing to send.
@@ -259,7 +307,9 @@ export class PlaybackLoop {
   private flushKeyframe(rs: RoomStream): void {
     const cur = rs.cursor;
     if (!cur || cur.nextSeq !== null || rs.isDisposed || !this.hasStreamSockets(rs)) return;
-    const kf = this.keyframe(cur, cur.timeline);
+    const full = this.eventsOf(rs);
+    if (!full) return; // fetched: flushed when it lands
+    const kf = this.keyframe(cur, full);
     cur.nextSeq = kf.state.nextSeq;
     rs.lastKeyframeAt = this.o.now();
     this.o.io.local.to(rs.streamRoom).emit('timeline:keyframe', kf);
@@ -287,9 +337,9 @@ export class PlaybackLoop {
   /** One broadcast to the stream sub-room with everything new inside the lookahead window. */
   private stream(rs: RoomStream): void {
     const cur: Cursor | null = rs.cursor;
-    if (!cur || cur.nextSeq === null) return;
+    const tl = cur?.events;
+    if (!cur || cur.nextSeq === null || !tl) return;
     const c = cur.clock;
-    const tl = cur.timeline;
     const pos = positionAt(c, this.o.now());
     // Never ahead of the compiled frontier of a branch still compiling.
     const frontier = this.frontierMs(rs);
@@ -326,7 +376,10 @@ export class PlaybackLoop {
       }
       // Stream from the clock this process holds, also while a refresh is in flight or failing (a slow store, a
       // Redis outage): the refresh only corrects the cursor when it lands. Otherwise no I/O at all.
-      if (rs.cursor && rs.cursor.nextSeq !== null && !local.get(rs.streamRoom)?.size) rs.cursor.nextSeq = null; // last streamer left
+      if (rs.cursor && (rs.cursor.nextSeq !== null || rs.cursor.events) && !local.get(rs.streamRoom)?.size) {
+        rs.cursor.nextSeq = null; // last streamer left: nothing streams, and the events are let go
+        rs.cursor.events = null;
+      }
       this.stream(rs);
       this.planStop(rs);
     }
@@ -360,7 +413,7 @@ export class PlaybackLoop {
           this.o.metrics.clockRepairs.inc(); // advance() below sends the clock
         }
       }
-      const tl = await this.o.rooms.timelineOf(rs.roomId, battleId, ph.branchId);
+      const tl = await this.o.rooms.metaOf(rs.roomId, battleId, ph.branchId);
       if (!rs.stops || rs.stops.branchId !== tl.branchId || this.o.now() - rs.stops.loadedAt >= (this.o.stopsTtlMs ?? 1000)) {
         const [room, annotations] = await Promise.all([
           this.o.store.getRoom(rs.roomId),
@@ -436,7 +489,7 @@ export class PlaybackLoop {
   }
 
   /** A lost race (another process or command won): take the winner's playhead we just read. */
-  private catchUp(roomId: string, ph: Playhead, tl: Timeline): void {
+  private catchUp(roomId: string, ph: Playhead, tl: TimelineMeta): void {
     const rs = this.rooms.get(roomId);
     if (rs?.cursor) this.advance(rs, ph, tl);
   }

@@ -1,12 +1,19 @@
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { PlaybackClock } from '../../shared/clock/playback.js';
 import type { StopPoint } from '../rooms/playback.js';
+import type { TimelineMeta } from '../timelines/TimelineService.js';
 
 /** Where a room's socket-delivery stream stands on this process. */
 export interface Cursor {
   branchId: string;
   clock: PlaybackClock;
-  timeline: Timeline;
+  /** The branch's metadata (duration, phases): all the clock and stop points need. */
+  timeline: TimelineMeta;
+  /**
+   * The branch's whole timeline, only while this process has socket-delivery sockets in the room (keyframes and
+   * event batches are cut from it); fetched when first needed, dropped when the last such socket leaves.
+   */
+  events: Timeline | null;
   /** seq of the next event to stream; null while nothing streams (a coalesced keyframe is due, or no socket-delivery sockets). */
   nextSeq: number | null;
 }
@@ -26,6 +33,8 @@ export class RoomStream {
   cursor: Cursor | null = null;
   /** Stop points of one branch (the cursor's, unless it just moved: then they are reloaded). */
   stops: { branchId: string; list: StopPoint[]; loadedAt: number } | null = null;
+  /** Branch whose whole timeline is being fetched for socket delivery (one fetch at a time). */
+  eventsLoading: string | null = null;
   /** When the playhead was last checked against the store (the safety net for a lost change message). */
   reconciledAt = 0;
   /** A store read or compile is under way: the tick skips the room rather than stacking reads. */

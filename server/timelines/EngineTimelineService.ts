@@ -1,8 +1,10 @@
 import { getHeapStatistics } from 'node:v8';
 import { plannedSegmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
-import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import { summarizeTimeline, type BattleInfo, type Timeline } from '../../shared/battle/timeline.js';
+import { ByteLru } from '../../shared/cache/ByteLru.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import {
+  approxBranchBytes,
   battleInfo,
   battles,
   getBattle,
@@ -19,7 +21,10 @@ import { START_STATES_MB, Segmenter } from './segments/Segmenter.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import { AppError } from '../errors.js';
 import { Gate } from './Gate.js';
-import { BadChoiceError, UnknownBattleError, type TimelineService } from './TimelineService.js';
+import { BadChoiceError, UnknownBattleError, type TimelineMeta, type TimelineService } from './TimelineService.js';
+
+/** Branch metadata kept after the branch itself is evicted (a few KB each): room commands never rebuild a branch. */
+const MAX_METAS = 4096;
 
 /** What the engine holds and does (EngineTimelineService.stats). */
 export interface EngineStats {
@@ -81,6 +86,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
   private readonly segmenter: Segmenter;
   private readonly inflight = new Map<string, InFlight>();
+  private readonly metas = new ByteLru<TimelineMeta>({ maxEntries: MAX_METAS });
 
   private readonly gate: Gate;
   private readonly paceMs: number;
@@ -102,7 +108,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     );
     const maxBytes = budget === undefined ? undefined : budget - startBytes;
     this.catalog = new BranchCatalog(getBattle, { maxBranches: opts.maxBranches ?? 64, maxBytes, historyCacheDir: opts.historyCacheDir });
-    this.gate = new Gate(opts.compileConcurrency ?? 2);
+    // A second compile starts only if its estimated bytes fit, with what is kept and the other compiles', in 3/4 of
+    // the heap's limit (the worker's is capped near CHECKPOINT_CACHE_MB): two 20,000-unit forks beside their pinned
+    // history overran a 512 MB heap, which then spent its time in GC. Small battles still compile side by side.
+    this.gate = new Gate(
+      opts.compileConcurrency ?? 2,
+      (bytes) => this.catalog.bytes + this.segmenter.startStateBytes + bytes <= getHeapStatistics().heap_size_limit * 0.75,
+    );
   }
 
   /** What the engine holds (approximate bytes of compiled branches and kept start states, its heap), and compiles running / queued (metrics, benchmarks). */
@@ -207,6 +219,25 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     }
   }
 
+  /**
+   * A branch's metadata. Kept for every branch compiled here, beyond the catalogue's eviction of the branch:
+   * the room commands that ask for it never make the worker rebuild (or copy) a whole timeline.
+   */
+  async meta(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<TimelineMeta | null> {
+    if (!getBattle(battleId)) return null;
+    const id = branchId ?? this.catalog.historyBranchId(battleId);
+    const hit = this.metas.get(`${battleId}/${id}`);
+    if (hit) return hit;
+    const tl = await this.timeline(battleId, branchId, decisions);
+    return tl && this.remember(tl);
+  }
+
+  private remember(tl: Timeline): TimelineMeta {
+    const meta = summarizeTimeline(tl);
+    this.metas.set(`${tl.battleId}/${tl.branchId}`, meta);
+    return meta;
+  }
+
   async fork(
     battleId: string,
     parentBranchId: string,
@@ -233,13 +264,17 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let run = this.inflight.get(key);
     if (!run) {
       // Synchronous from here to the set: a second ask for the same fork joins this run.
-      run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline));
+      // A fork weighs about what its parent does (same battle, same units): its reservation in the compile queue.
+      run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline), approxBranchBytes(prepared.parent));
       this.inflight.set(key, run);
       const done = () => {
         this.inflight.delete(key);
         this.prepareResumes(); // refill the copy this fork may have taken
       };
-      run.done.then(done, done);
+      run.done.then((tl) => {
+        this.remember(tl);
+        done();
+      }, done);
     }
     if (onStarted) run.whenStarted(onStarted);
     return run.done;
@@ -249,7 +284,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    * Simulate a fork a segment at a time, publishing each segment as it becomes final. Waits for a compile
    * slot first (the queue); the fork's run state is only created once it has one.
    */
-  private progressive(start: () => Compilation, parent: BranchManifest): InFlight {
+  private progressive(start: () => Compilation, parent: BranchManifest, bytes: number): InFlight {
     let comp: Compilation | null = null;
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
@@ -296,7 +331,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       return compiled.timeline;
     };
     const done = (async () => {
-      const release = await this.gate.acquire();
+      const release = await this.gate.acquire(bytes);
       try {
         return await run();
       } finally {

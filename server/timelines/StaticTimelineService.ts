@@ -1,6 +1,6 @@
-import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import { summarizeTimeline, type BattleInfo, type Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { BadChoiceError, type TimelineService } from './TimelineService.js';
+import { BadChoiceError, type TimelineMeta, type TimelineService } from './TimelineService.js';
 
 /**
  * A TimelineService over already-built timelines (tests, or a server started from precompiled data).
@@ -32,6 +32,11 @@ export class StaticTimelineService implements TimelineService {
     const b = this.battles.get(battleId);
     if (!b) return null;
     return branchId === undefined ? b.canonical : (b.branches.get(branchId) ?? null);
+  }
+
+  async meta(battleId: string, branchId?: string): Promise<TimelineMeta | null> {
+    const tl = await this.timeline(battleId, branchId);
+    return tl && summarizeTimeline(tl);
   }
 
   async fork(battleId: string, _parent: string, choice: DecisionChoice): Promise<Timeline> {

@@ -1,5 +1,5 @@
 import type { BranchManifest } from '../../shared/battle/segments.js';
-import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
+import type { BattleInfo, Timeline, TimelineSummary } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
 
@@ -21,6 +21,13 @@ export class BadChoiceError extends AppError {
 /** What a fork resolves with: the branch without its bulk (a worker need not copy events and keyframes back). */
 export type ForkedBranch = Omit<Timeline, 'events' | 'keyframes'>;
 
+/**
+ * A branch's metadata: everything but its events and keyframes (phases, decision points, duration, outcome,
+ * decisions, fork), plus its event count. What room commands need; a few KB where the whole timeline of a
+ * 20,000-unit branch is tens of MB.
+ */
+export type TimelineMeta = TimelineSummary;
+
 export interface TimelineService {
   listBattles(): Promise<BattleInfo[]>;
   battle(battleId: string): Promise<BattleInfo | null>;
@@ -32,6 +39,11 @@ export interface TimelineService {
    * null when the battle or branch is unknown.
    */
   timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null>;
+  /**
+   * A branch's metadata (as timeline(), without events and keyframes): what room commands read. A worker answers
+   * it without copying the events across threads; a branch it evicted is rebuilt only if its metadata is gone too.
+   */
+  meta(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<TimelineMeta | null>;
   /**
    * Compile a what-if branch: parent's decisions plus `choice`. Throws BadChoiceError / UnknownBattleError.
    * Resolves with the branch (maybe without events and keyframes: fetch those with timeline() when needed).

@@ -3,7 +3,7 @@ import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { AppError } from '../errors.js';
-import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineService } from './TimelineService.js';
+import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineMeta, type TimelineService } from './TimelineService.js';
 import type { EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { EngineStats } from './EngineTimelineService.js';
@@ -33,9 +33,18 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
    * histories and the forks being simulated, so V8 collects before the process grows far past the bound.
    */
   private limits(): { maxOldGenerationSizeMb: number } | undefined {
+    if (this.options.heapMb) return { maxOldGenerationSizeMb: this.options.heapMb };
     const mb = this.options.checkpointCacheMb;
     return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb + 256)) } : undefined;
   }
+
+  /** Workers that died (heap limit, crash) and were replaced: wardroom_worker_restarts_total. */
+  restarts = 0;
+  private closed = false;
+  private warmed = false;
+  private deaths: number[] = [];
+  /** While set, the replacement of a dead worker is waiting out its backoff; calls wait for it. */
+  private respawning: Promise<void> | null = null;
   private battles: Promise<BattleInfo[]> | null = null;
   private readonly canonical = new Map<string, Promise<string | null>>();
 
@@ -66,24 +75,52 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
       if (res.ok) p.resolve(res.result);
       else p.reject(toError(res.error.code, res.error.message));
     });
-    const fail = (err: Error) => {
-      if (this.worker === w) for (const fn of this.resetListeners) fn();
-      this.worker = null; // respawn on the next call
+    // A worker that dies (ERR_WORKER_OUT_OF_MEMORY at its heap cap, a crash) takes its calls and its compile queue
+    // with it, never the process: each pending call fails with UNAVAILABLE (docs/protocol.md "Errors"), and a
+    // fresh worker starts after a backoff and reloads the histories (HISTORY_CACHE_DIR makes that quick).
+    const fail = (cause: Error) => {
+      if (this.worker !== w) return; // 'error' is followed by 'exit': handled once
+      this.worker = null;
+      for (const fn of this.resetListeners) fn();
+      const err = new AppError('UNAVAILABLE', `the compile worker stopped (${cause.message}); retry`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      if (!this.closed) this.scheduleRespawn();
     };
     w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`timeline worker exited (${code})`)));
+    w.on('exit', (code) => fail(new Error(`exit code ${code}`)));
     w.unref(); // an idle worker must not keep the process alive
     this.worker = w;
     return w;
+  }
+
+  /**
+   * Backoff before the replacement: 250 ms after one death, doubling with each death in the last minute (at most
+   * 16 s), so a request that kills every worker cannot make the process spin on worker start-ups.
+   */
+  private scheduleRespawn(): void {
+    this.restarts++;
+    const now = performance.now();
+    this.deaths = [...this.deaths.filter((t) => now - t < 60_000), now];
+    const delay = Math.min(16_000, 250 * 2 ** (this.deaths.length - 1));
+    this.respawning = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.respawning = null;
+        resolve();
+        if (this.closed || !this.warmed) return;
+        // The histories again, as at startup: the fork points rooms play from are there before the next fork asks.
+        this.call('warm').catch(() => {}); // a failure here is the next death's, handled by fail()
+      }, delay).unref();
+    });
   }
 
   private call<T>(method: Method, ...args: unknown[]): Promise<T> {
     return this.callWith<T>(undefined, method, ...args);
   }
 
-  private callWith<T>(interim: ((v: unknown) => void) | undefined, method: Method, ...args: unknown[]): Promise<T> {
+  private async callWith<T>(interim: ((v: unknown) => void) | undefined, method: Method, ...args: unknown[]): Promise<T> {
+    if (this.respawning) await this.respawning;
+    if (this.closed) throw new AppError('UNAVAILABLE', 'the compile worker is closed');
     const w = this.spawn();
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -94,6 +131,7 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
 
   /** Compile every history on the worker (startup). */
   warm(): Promise<void> {
+    this.warmed = true;
     return this.call('warm');
   }
 
@@ -103,8 +141,10 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     return this.battles;
   }
 
-  async battle(battleId: string): Promise<BattleInfo | null> {
-    return (await this.listBattles()).find((b) => b.id === battleId) ?? null;
+  /** From the list once it is known; before, the worker loads this battle's history alone (not every battle's). */
+  battle(battleId: string): Promise<BattleInfo | null> {
+    if (this.battles) return this.battles.then((list) => list.find((b) => b.id === battleId) ?? null);
+    return this.call('battle', battleId);
   }
 
   canonicalBranchId(battleId: string): Promise<string | null> {
@@ -117,8 +157,17 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     return p;
   }
 
+  /** Whole timelines copied from the worker (each a structured clone of every event: tens of MB for a large battle). */
+  timelineTransfers = 0;
+
   timeline(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<Timeline | null> {
+    this.timelineTransfers++;
     return this.call('timeline', battleId, branchId, decisions);
+  }
+
+  /** Answered by the worker without its events: a few KB cross, whatever the branch's size. */
+  meta(battleId: string, branchId?: string, decisions?: DecisionChoice[]): Promise<TimelineMeta | null> {
+    return this.call('meta', battleId, branchId, decisions);
   }
 
   fork(
@@ -156,8 +205,11 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const w = this.worker;
     this.worker = null;
+    for (const p of this.pending.values()) p.reject(new AppError('UNAVAILABLE', 'the compile worker is closed'));
+    this.pending.clear();
     if (w) await w.terminate();
   }
 }

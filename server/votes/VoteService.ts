@@ -1,9 +1,9 @@
+import type { TimelineMeta } from '../timelines/TimelineService.js';
 import { randomBytes } from 'node:crypto';
 import type { BranchInfo, Member, VoteState } from '../../shared/protocol/events.js';
 import type { VoteClosePayload, VoteCastPayload } from '../../shared/protocol/schemas.js';
 import { AppError } from '../errors.js';
 import type { Playhead } from '../store/types.js';
-import type { Timeline } from '../../shared/battle/timeline.js';
 import type { ForkResult, RoomService } from '../rooms/RoomService.js';
 import { decide, talliesFromCounts, validateBallot } from './tally.js';
 import type { Ballot, VoteRecord, VoteStore } from './types.js';
@@ -17,7 +17,7 @@ export interface CloseOutcome {
   /** The branch was new to the room (branch:created). */
   created: boolean;
   /** Set when the room was switched to the winner. */
-  switched: { playhead: Playhead; timeline: Timeline } | null;
+  switched: { playhead: Playhead; timeline: TimelineMeta } | null;
   /** A progressive fork (branch.complete false): settles with its final info (branch:updated). */
   completed?: ForkResult['completed'];
 }

@@ -1,6 +1,9 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
+import { installProcessGuards } from '../../server/shutdown.js';
 import { WorkerTimelineService } from '../../server/timelines/WorkerTimelineService.js';
 import './forkloadVariant.js'; // the main thread sees the same decision steps as the worker
 
@@ -9,9 +12,13 @@ import './forkloadVariant.js'; // the main thread sees the same decision steps a
 
 const [timelineMb, checkpointMb] = process.argv.slice(2).map(Number);
 // As createApp builds it, plus the variant preloaded in the compile worker.
+// Histories on disk between runs (the variant's own folder: its decision options differ from the real battle's),
+// so a re-run starts in seconds instead of compiling Cardassia's history again (before anything is measured).
+const historyCacheDir = process.env.FORKLOAD_HISTORY_DIR ?? join(tmpdir(), 'wardroom-forkload-histories');
 const timelines = new WorkerTimelineService({
   checkpointCacheMb: checkpointMb,
   compileConcurrency: 2,
+  historyCacheDir,
   preload: [new URL('./forkloadVariant.ts', import.meta.url).href],
 });
 const app = createApp({
@@ -22,6 +29,9 @@ const app = createApp({
   timelineCacheMb: timelineMb,
   timelines,
 });
+// As server/index.ts: a stray rejection is logged, not fatal. Without it, the first stats() refused by a dying compile
+// worker (ERR_WORKER_OUT_OF_MEMORY) was an unhandled rejection, and Node's default ended this whole process.
+installProcessGuards(pino({ level: 'error' }, pino.destination(2)), () => {});
 const port = await app.listen(0, '127.0.0.1');
 let peak = process.memoryUsage().rss;
 setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100).unref();
@@ -30,6 +40,8 @@ setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100).unref
 type Parts = Record<string, number>;
 let atPeak: Parts = {};
 let peakSampled = 0;
+// A worker that dies (or restarts) misses a sample; the bench goes on (and says what stopped its forks).
+const noSample = () => {};
 setInterval(() => {
   void timelines.stats().then((w) => {
     const m = process.memoryUsage();
@@ -41,6 +53,7 @@ setInterval(() => {
       external: m.external,
       arrayBuffers: m.arrayBuffers,
       segmentStore: app.segments.bytes,
+      workerRestarts: timelines.restarts,
       workerHeapUsed: w.heapUsedBytes,
       workerHeapTotal: w.heapTotalBytes,
       workerCatalog: w.catalogBytes,
@@ -49,9 +62,22 @@ setInterval(() => {
       compiling: w.compiling,
       queued: w.queued,
     };
-  });
+  }, noSample);
 }, 1000).unref();
 const lag = monitorEventLoopDelay({ resolution: 10 });
+// FORKLOAD_TRACE=1: the memory by part and the loop lag so far every 10 s on stderr (a run that stalls still
+// shows where its memory went).
+if (process.env.FORKLOAD_TRACE) {
+  setInterval(() => {
+    void timelines.stats().then((w) => {
+      const m = process.memoryUsage();
+      const mb = (b: number) => (b / 1e6).toFixed(0);
+      console.error(
+        `[forkload server] rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, segments ${mb(app.segments.bytes)} MB, timeline cache ${mb(app.rooms.timelines.bytes)} MB, worker heap ${mb(w.heapUsedBytes)} MB (catalog ${mb(w.catalogBytes)} MB, ${w.branches} branches, ${w.compiling} compiling, ${w.queued} queued), lag max ${(lag.max / 1e6).toFixed(0)} ms p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, timeline transfers ${timelines.timelineTransfers}`,
+      );
+    }, noSample);
+  }, 10_000).unref();
+}
 process.on('message', (m: string) => {
   if (m === 'lag:start') lag.enable();
   if (m === 'report') {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,43 @@ describe('HistoryCache', () => {
     expect(cache.get(battleId, 'not-this-branch')).toBeUndefined();
     for (const f of readdirSync(dir)) writeFileSync(join(dir, f), 'not v8');
     expect(cache.get(battleId, branchId)).toBeUndefined();
+  });
+
+  it('a corrupt or truncated file is a miss and is reported; the catalog recompiles the same history and replaces it', async () => {
+    const own = mkdtempSync(join(dir, 'corrupt-'));
+    const lookup = (id: string) => (id === skirmish.info.id ? skirmish : undefined);
+    await new BranchCatalog(lookup, { historyCacheDir: own }).history(skirmish.info.id);
+    const [name] = readdirSync(own);
+    const file = join(own, name);
+    const good = readFileSync(file);
+    const reports: string[] = [];
+    const cache = new HistoryCache(own, (_f, reason) => reports.push(reason));
+    expect(cache.get(battleId, branchId)?.timeline.eventsSha256).toBe(history.timeline.eventsSha256);
+    // One byte changed in the middle of the payload: the v8 bytes may still deserialize, the hash catches it.
+    const flipped = Buffer.from(good);
+    flipped[Math.floor(flipped.length / 2)] ^= 0xff;
+    writeFileSync(file, flipped);
+    expect(cache.get(battleId, branchId)).toBeUndefined();
+    expect(reports).toEqual(['checksum mismatch']);
+    // Truncated (a writer killed mid-way on a file system without atomic rename), and bare v8 without the header.
+    writeFileSync(file, good.subarray(0, Math.floor(good.length * 0.6)));
+    expect(cache.get(battleId, branchId)).toBeUndefined();
+    writeFileSync(file, good.subarray(38));
+    expect(cache.get(battleId, branchId)).toBeUndefined();
+    expect(reports).toEqual(['checksum mismatch', 'checksum mismatch', 'no header']);
+    // A valid checksum over something that is not this history (a hand-made file) fails the shape check.
+    const other = new HistoryCache(join(own, 'other'));
+    other.put({ ...history, timeline: { ...history.timeline, events: 'no' as unknown as [] } });
+    const forged = readFileSync(join(own, 'other', readdirSync(join(own, 'other'))[0]));
+    writeFileSync(file, forged);
+    expect(cache.get(battleId, branchId)).toBeUndefined();
+    expect(reports.at(-1)).toBe('not this history');
+    // The catalog reads the corrupt file as a miss: compiles, gets the same bytes, and writes a good file back.
+    writeFileSync(file, flipped);
+    const again = await new BranchCatalog(lookup, { historyCacheDir: own }).history(skirmish.info.id);
+    expect(again.timeline.eventsSha256).toBe(history.timeline.eventsSha256);
+    expect(again).toEqual(history);
+    expect(readFileSync(file).equals(good)).toBe(true);
   });
 
   it('BranchCatalog stores its history there and a second catalog reads it back', async () => {

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionChoice } from '../../shared/battle/types.js';
+import type { RoomState } from '../../shared/protocol/events.js';
 import { battles, type BattleDefinition } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { SegmentStore } from '../../server/timelines/SegmentStore.js';
 import { TimelineCache } from '../../server/timelines/TimelineCache.js';
 import { TimelineSegmentSource } from '../../server/timelines/segments/TimelineSegmentSource.js';
+import { WorkerTimelineService } from '../../server/timelines/WorkerTimelineService.js';
+import { TEST_HISTORY_CACHE } from '../support/histories.js';
 import { boot, type Booted } from './helpers.js';
 import { buildFixtureTimeline, fixtureTimelines, FIXTURE_BATTLE, FIXTURE_BRANCH } from './fixtures/timeline.js';
 
@@ -107,5 +110,58 @@ describe('fork quotas', () => {
     if (ra.ok) await s.app.segments.whenCompiled(def.info.id, ra.branch.branchId, Infinity);
     await new Promise((r) => setTimeout(r, 50));
     expect((await player.fork(b)).ok).toBe(true);
+  });
+});
+
+describe('room commands read metadata, not timelines (worker service)', () => {
+  let s: Booted;
+  let worker: WorkerTimelineService;
+  beforeAll(async () => {
+    // Budgets so small that neither thread keeps a fork's timeline: the main thread the newest one fetched, the
+    // worker history and the newest fork.
+    worker = new WorkerTimelineService({ historyCacheDir: TEST_HISTORY_CACHE, checkpointCacheMb: 0.01 });
+    s = await boot({ timelines: worker, timelineCacheMb: 0.001 });
+  });
+  afterAll(() => s.close());
+
+  it('commands on a room whose branch timeline was evicted copy no events from the worker; socket delivery still does', async () => {
+    const { roomId, instructorKey } = await s.createRoom({ battleId: def.info.id });
+    const inst = s.client({ roomId, name: 'Inst', instructorKey, delivery: 'segments' });
+    await inst.ready;
+    const [a, b] = alternatives();
+    const forked = await inst.fork(a);
+    const other = await inst.fork(b);
+    if (!forked.ok || !other.ok) throw new Error('fork refused');
+    const branchA = forked.branch.branchId;
+    const branchB = other.branch.branchId;
+    await s.app.segments.whenCompiled(def.info.id, branchA, Infinity);
+    await s.app.segments.whenCompiled(def.info.id, branchB, Infinity);
+    expect((await inst.switchBranch(branchA)).ok).toBe(true);
+    // A socket-delivery viewer needs the events: they are copied from the worker (the counter sees it).
+    const before = worker.timelineTransfers;
+    const viewer = s.client({ roomId, name: 'Viewer' });
+    await viewer.ready; // its world at the play head: a keyframe cut from the events
+    expect(worker.timelineTransfers).toBeGreaterThan(before);
+    viewer.close();
+    // Evict branch A on both threads: B's timeline in the worker (it keeps the newest fork), history's in the
+    // main-thread cache (it keeps the newest timeline).
+    await worker.timeline(def.info.id, branchB, other.branch.decisions);
+    expect((await worker.stats()).branches).toBeLessThanOrEqual(2);
+    await fetch(`${s.url}/api/battles/${def.info.id}/timeline?keyframes=none`);
+    expect(s.app.rooms.timelines.peek(def.info.id, branchA)).toBeUndefined();
+
+    const transfers = worker.timelineTransfers;
+    expect((await inst.play()).ok).toBe(true);
+    expect((await inst.seek(1000)).ok).toBe(true);
+    expect((await inst.stepPhase(1)).ok).toBe(true);
+    expect((await inst.pause()).ok).toBe(true);
+    expect((await inst.addAnnotation({ id: 'annotation-1', text: 'here', positionMs: 500 })).ok).toBe(true);
+    expect((await inst.switchBranch(branchB)).ok).toBe(true);
+    expect((await inst.switchBranch(branchA)).ok).toBe(true);
+    const state = (await (await fetch(`${s.url}/api/rooms/${roomId}`)).json()) as RoomState;
+    expect(state.branchId).toBe(branchA);
+    expect(state.clock.durationMs).toBe(state.branches.find((x) => x.branchId === branchA)?.durationMs);
+    expect(state.annotations.map((x) => x.id)).toEqual(['annotation-1']);
+    expect(worker.timelineTransfers).toBe(transfers);
   });
 });

@@ -4,7 +4,17 @@ import type { SegmentProgress } from '../segments/types.js';
 // Messages between WorkerTimelineService (main thread) and timelineWorker (engine thread).
 
 /** Methods of EngineTimelineService callable from the main thread. */
-export type Method = 'listBattles' | 'battle' | 'canonicalBranchId' | 'timeline' | 'fork' | 'warm' | 'manifest' | 'segment' | 'stats';
+export type Method =
+  | 'listBattles'
+  | 'battle'
+  | 'canonicalBranchId'
+  | 'timeline'
+  | 'meta'
+  | 'fork'
+  | 'warm'
+  | 'manifest'
+  | 'segment'
+  | 'stats';
 
 export interface Request {
   id: number;
@@ -37,6 +47,8 @@ export interface WorkerOptions {
   segmentPaceMs?: number;
   /** Directory of compiled histories (HISTORY_CACHE_DIR, EngineOptions.historyCacheDir). */
   historyCacheDir?: string;
+  /** Old-generation heap cap of the worker in MB (WORKER_HEAP_MB); default CHECKPOINT_CACHE_MB + 256, at least 384. */
+  heapMb?: number;
   /** Module URLs the worker imports before its engine starts (benchmarks: a battle variant); none in production. */
   preload?: string[];
 }

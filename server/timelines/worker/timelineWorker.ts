@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { summarizeTimeline, type Timeline } from '../../../shared/battle/timeline.js';
 import { AppError } from '../../errors.js';
 import { EngineTimelineService } from '../EngineTimelineService.js';
 import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
@@ -26,10 +27,10 @@ port.on('message', (req: Request) => {
       const fn = engine[req.method] as (...args: unknown[]) => Promise<unknown>;
       let result = await fn.apply(engine, args);
       // A fork's events and keyframes stay here: copying a large timeline stalls the main thread for a while,
-      // and it is fetched (timeline()) only if a room plays it over the socket.
-      if (req.method === 'fork' && result && typeof result === 'object') {
-        const { events: _e, keyframes: _k, ...rest } = result as Record<string, unknown>;
-        result = rest;
+      // and it is fetched (timeline()) only if a room plays it over the socket. Its metadata (with the event
+      // count) goes back, which the main thread keeps for room commands.
+      if (req.method === 'fork' && result && typeof result === 'object' && 'events' in result) {
+        result = summarizeTimeline(result as Timeline);
       }
       res = { id: req.id, ok: true, result };
     } catch (err) {
