@@ -35,8 +35,10 @@ function ask(child: ChildProcess, msg: string): Promise<Report> {
 }
 
 export async function benchForkLoad(quick: boolean): Promise<Row[]> {
-  const timelineMb = 128;
-  const checkpointMb = 256;
+  // The server's defaults for a deployment with Cardassia: the worker's heap needs CHECKPOINT_CACHE_MB 512 (its cap
+  // is the budget + 256 MB; at 256 the pinned histories and one 22,401-unit fork overran it). Overridable to probe.
+  const timelineMb = Number(process.env.FORKLOAD_TIMELINE_MB ?? 128);
+  const checkpointMb = Number(process.env.FORKLOAD_CHECKPOINT_MB ?? 512);
   const rooms = quick ? 3 : 10;
   const forks = quick ? 9 : 200;
   const viewersPerRoom = Number(process.env.FORKLOAD_VIEWERS ?? (quick ? 3 : 10));
