@@ -53,26 +53,36 @@ describe('BranchWorld', () => {
   });
 });
 
+/**
+ * A real engine (the smallest battle) as the segment source: real manifests (forkEvents) and segments. Forks
+ * history at its first decision point after 0 with a non-historical option (its parameter at `bound`); every
+ * segment request is recorded in `fetched` as `history:i` or `fork:i`.
+ */
+async function terokFork(bound: 'min' | 'max') {
+  const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+  const engine = new EngineTimelineService();
+  const history = (await engine.timeline(def.info.id))!;
+  const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+  const spec = def.decisions.find((d) => d.id === point.id)!;
+  const opt = spec.options.find((o) => !o.historical) ?? spec.options[0];
+  const choice = { decisionId: spec.id, optionId: opt.id, ...(opt.param ? { value: opt.param[bound] } : {}) };
+  const fork = await engine.fork(def.info.id, history.branchId, choice);
+  const fetched: string[] = [];
+  const source = {
+    getManifest: async (battleId: string, branchId: string) => (await engine.manifest(battleId, branchId))!,
+    getSegment: async (battleId: string, branchId: string, i: number) => {
+      fetched.push(`${branchId === history.branchId ? 'history' : 'fork'}:${i}`);
+      const enc = (await engine.segment(battleId, branchId, i))!;
+      return JSON.parse(gunzipSync(enc.gzip).toString()) as SegmentPayload;
+    },
+  };
+  return { def, engine, history, point, fork, fetched, source };
+}
+
 describe('BranchWorld following a fork of the branch it shows', () => {
   it('makes the fork-point segment from the parent segment it holds: no fetch, the same world', async () => {
     // A real engine (the smallest battle) as the source: real manifests (forkEvents) and segments.
-    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
-    const engine = new EngineTimelineService();
-    const history = (await engine.timeline(def.info.id))!;
-    const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
-    const spec = def.decisions.find((d) => d.id === point.id)!;
-    const opt = spec.options.find((o) => !o.historical) ?? spec.options[0];
-    const choice = { decisionId: spec.id, optionId: opt.id, ...(opt.param ? { value: opt.param.min } : {}) };
-    const fork = await engine.fork(def.info.id, history.branchId, choice);
-    const fetched: string[] = [];
-    const source = {
-      getManifest: async (battleId: string, branchId: string) => (await engine.manifest(battleId, branchId))!,
-      getSegment: async (battleId: string, branchId: string, i: number) => {
-        fetched.push(`${branchId === history.branchId ? 'history' : 'fork'}:${i}`);
-        const enc = (await engine.segment(battleId, branchId, i))!;
-        return JSON.parse(gunzipSync(enc.gzip).toString()) as SegmentPayload;
-      },
-    };
+    const { def, engine, history, point, fork, fetched, source } = await terokFork('min');
     const atMs = point.atMs!;
     let pos = atMs - 1; // watching history just before the decision point
     const w = new BranchWorld(source, { room: 'r', position: () => pos, onChange: () => {}, onEvents: () => {} });
@@ -97,23 +107,7 @@ describe('BranchWorld following a fork of the branch it shows', () => {
   }, 120_000);
 
   it('held at the decision point, the parent folds a spare world there in idle time, and the fork starts from it', async () => {
-    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
-    const engine = new EngineTimelineService();
-    const history = (await engine.timeline(def.info.id))!;
-    const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
-    const spec = def.decisions.find((d) => d.id === point.id)!;
-    const opt = spec.options.find((o) => !o.historical) ?? spec.options[0];
-    const choice = { decisionId: spec.id, optionId: opt.id, ...(opt.param ? { value: opt.param.max } : {}) };
-    const fork = await engine.fork(def.info.id, history.branchId, choice);
-    const fetched: string[] = [];
-    const source = {
-      getManifest: async (battleId: string, branchId: string) => (await engine.manifest(battleId, branchId))!,
-      getSegment: async (battleId: string, branchId: string, i: number) => {
-        fetched.push(`${branchId === history.branchId ? 'history' : 'fork'}:${i}`);
-        const enc = (await engine.segment(battleId, branchId, i))!;
-        return JSON.parse(gunzipSync(enc.gzip).toString()) as SegmentPayload;
-      },
-    };
+    const { def, engine, history, point, fork, fetched, source } = await terokFork('max');
     const atMs = point.atMs!;
     const parent = new SegmentWorld(source, def.info.id, history.branchId);
     // Passing by (not at the segment's end): no spare.
