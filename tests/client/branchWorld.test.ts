@@ -81,7 +81,6 @@ async function terokFork(bound: 'min' | 'max') {
 
 describe('BranchWorld following a fork of the branch it shows', () => {
   it('makes the fork-point segment from the parent segment it holds: no fetch, the same world', async () => {
-    // A real engine (the smallest battle) as the source: real manifests (forkEvents) and segments.
     const { def, engine, history, point, fork, fetched, source } = await terokFork('min');
     const atMs = point.atMs!;
     let pos = atMs - 1; // watching history just before the decision point
