@@ -14,6 +14,7 @@ export type RoomHandle = Pick<
   | 'connection'
   | 'lastError'
   | 'positionNow'
+  | 'sync'
   | 'stateNow'
   | 'manifest'
   | 'segmentWorld'

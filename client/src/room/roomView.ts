@@ -224,6 +224,9 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     get clockVersion() {
       return session.clock()?.version ?? 0;
     },
+    get clockRttMs() {
+      return session.sync.rtt;
+    },
     get durationMs() {
       return session.clock()?.durationMs ?? battle?.durationMs ?? 0;
     },

@@ -22,6 +22,8 @@ export interface WardroomHooks {
   /** Dead-reckoned unit positions at `atMs` (default: the current shared position). */
   unitPositions(atMs?: number): Record<string, { x: number; y: number }>;
   readonly clockVersion: number;
+  /** The clock sync's fastest round trip (ms): each page's offset is known to within half of it (NTP bound). */
+  readonly clockRttMs?: number;
   readonly durationMs: number;
   readonly ready: boolean;
   /** The branch's manifest (phase bands, strength chart) has been drawn. */

@@ -84,6 +84,15 @@ export async function sample(page: Page): Promise<{ wall: number; pos: number; v
   });
 }
 
+/**
+ * What clock sync cannot tell apart between two pages (ms of server time): each knows the server's clock to within
+ * half its fastest ping round trip (NTP's bound), ~1 ms on an idle machine, more when a loaded CI delays the pings.
+ */
+export async function syncBoundMs(a: Page, b: Page): Promise<number> {
+  const rtt = (p: Page) => p.evaluate(() => window.__wardroom?.clockRttMs ?? 0);
+  return ((await rtt(a)) + (await rtt(b))) / 2;
+}
+
 /** Seek the room by clicking the scrubber at `ms` of the battle (a page that controls playback). */
 export async function clickScrubberAt(page: Page, ms: number): Promise<void> {
   const box = await page.getByTestId('scrubber').boundingBox();
