@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { battles } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { stateAt } from '../../shared/battle/seek.js';
@@ -117,9 +117,8 @@ describe('BranchWorld following a fork of the branch it shows', () => {
     // Held at the decision point: a spare is folded there in idle time.
     parent.stateAt(atMs);
     expect(parent.spareIndex).toBeNull(); // not in the frame that asked
-    await new Promise((r) => setTimeout(r, 5));
     const k = segmentIndexAt(parent.manifest!.segments, atMs);
-    expect(parent.spareIndex).toBe(k);
+    await vi.waitFor(() => expect(parent.spareIndex).toBe(k), { timeout: 5000, interval: 2 });
     const w = new SegmentWorld(source, def.info.id, fork.branchId);
     await w.loadManifest();
     fetched.length = 0;
