@@ -28,8 +28,6 @@ interface Slot {
 export class TimelineCache {
   private readonly lru: ByteLru<Slot>;
   private readonly metas = new ByteLru<Promise<TimelineMeta | null>>({ maxEntries: MAX_METAS });
-  /** Whole timelines asked of the service (each a copy of every event when the service is a worker). */
-  timelineFetches = 0;
 
   constructor(
     readonly service: TimelineService,
@@ -53,7 +51,6 @@ export class TimelineCache {
     const key = `${battleId}/${branchId}`;
     const hit = this.lru.get(key);
     if (hit) return hit.promise;
-    this.timelineFetches++;
     const slot: Slot = {
       promise: this.service.timeline(battleId, branchId, decisions).then((tl) => {
         if (tl && this.lru.peek(key) === slot) this.ready(key, slot, tl);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { initialClock, pause, play, seek, setRate, withDuration, type PlaybackClock } from '../../shared/clock/playback.js';
 import { CLOCK_REASON_KIND, CLOCK_REASONS, clockReasonKind, type ClockReason } from '../../shared/clock/reason.js';
 import { needsKeyframe } from '../../server/streaming/needsKeyframe.js';
@@ -67,7 +67,8 @@ describe('ClockReason', () => {
 });
 
 describe('RoomStream', () => {
-  it('dispose() clears its timers, so a forgotten room never fires', async () => {
+  it('dispose() clears its timers, so a forgotten room never fires', () => {
+    vi.useFakeTimers();
     const rs = new RoomStream('r1');
     let fired = 0;
     rs.setStopTimer(3, 1000, 20, () => fired++);
@@ -76,7 +77,8 @@ describe('RoomStream', () => {
     expect(rs.stopTimerFor(3, 2000)).toBe(false);
     expect(rs.keyframeDue).toBe(true);
     rs.dispose();
-    await new Promise((r) => setTimeout(r, 50));
+    vi.advanceTimersByTime(10_000); // past both timers' due times
+    vi.useRealTimers();
     expect(fired).toBe(0);
     expect(rs.isDisposed).toBe(true);
     expect(rs.keyframeDue).toBe(false);

@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { BranchManifest, SegmentPayload } from '../../shared/battle/segments.js';
 import { encodeSegment, type EncodedSegment } from '../../server/timelines/segments/encode.js';
 import { MemorySharedSegments } from '../../server/timelines/shared/MemorySharedSegments.js';
@@ -92,7 +92,6 @@ describe.each(impls)('SharedSegments contract: %s', (_name, available, make) => 
     await c.putSegment(s);
     expect(await c.segment(s.info.hash)).not.toBeNull();
     t += 1_000;
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await c.segment(s.info.hash)).toBeNull();
+    await vi.waitFor(async () => expect(await c.segment(s.info.hash)).toBeNull(), { timeout: 5_000, interval: 25 });
   });
 });
