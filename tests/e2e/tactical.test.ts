@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
 import { openRoomPage, waitClockVersion } from './support/rooms.js';
 import type { BootedServer } from './support/server.js';
@@ -70,24 +70,40 @@ describe.runIf(hasChromium)('tactical view', () => {
     await page.mouse.down();
     await page.mouse.move(canvas.x + 360, canvas.y + 280, { steps: 4 });
     await page.mouse.up();
-    await page.waitForTimeout(100);
-    const panned = find(await drawn());
-    expect(panned?.x).toBeCloseTo(ref.x + 60, 0);
-    expect(panned?.y).toBeCloseTo(ref.y - 20, 0);
+    // The next frame draws the panned view: wait for it, not for a guessed time.
+    const panned = await vi.waitFor(async () => {
+      const p = find(await drawn());
+      expect(p?.x).toBeCloseTo(ref.x + 60, 0);
+      expect(p?.y).toBeCloseTo(ref.y - 20, 0);
+      return p;
+    });
 
     // Zoom in with the wheel about the reference unit: it stays put, its neighbours spread out.
     await page.mouse.move(canvas.x + (panned?.x ?? 0), canvas.y + (panned?.y ?? 0));
+    const pannedAll = new Map((await drawn()).map((u) => [u.id, u]));
+    const spread = (u: { x: number; y: number }, c: { x: number; y: number }) => Math.hypot(u.x - c.x, u.y - c.y);
     await page.mouse.wheel(0, -400);
-    await page.waitForTimeout(150);
-    const zoomed = await drawn();
+    // Zoomed once the next frame shows a neighbour further from the reference unit; then the reference must
+    // not have moved.
+    const zoomed = await vi.waitFor(async () => {
+      const list = await drawn();
+      const c = find(list);
+      const grew = list.some((u) => {
+        const was = pannedAll.get(u.id);
+        return u.id !== ref.id && c && panned && was && spread(u, c) > spread(was, panned) * 1.1 + 3;
+      });
+      expect(grew).toBe(true);
+      return list;
+    });
     const z = find(zoomed);
     expect(Math.abs((z?.x ?? 0) - (panned?.x ?? 0))).toBeLessThan(2);
     expect(zoomed.length).toBeLessThanOrEqual(before.length);
 
     await page.getByRole('button', { name: 'Fit map' }).click();
-    await page.waitForTimeout(100);
-    const fitted = find(await drawn());
-    expect(fitted?.x).toBeCloseTo(ref.x, 0);
-    expect(fitted?.y).toBeCloseTo(ref.y, 0);
+    await vi.waitFor(async () => {
+      const fitted = find(await drawn());
+      expect(fitted?.x).toBeCloseTo(ref.x, 0);
+      expect(fitted?.y).toBeCloseTo(ref.y, 0);
+    });
   });
 });
