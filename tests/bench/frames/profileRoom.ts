@@ -21,7 +21,8 @@ interface Profile {
 
 const out = process.argv[2] ?? '/tmp/room-profile';
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-const server = await bootBigWorld();
+// CLIENT_DIST=<dir>: profile another build of the client (e.g. the one before a change).
+const server = await bootBigWorld(undefined, process.env.CLIENT_DIST);
 try {
   const page = await openBigRoom(browser, server);
   const cdp = await page.context().newCDPSession(page);

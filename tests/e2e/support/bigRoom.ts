@@ -26,9 +26,12 @@ export interface BigWorldServer extends BootedServer {
   sideColors: string[];
 }
 
-/** Boot the server for `world`; the synthetic battle lasts long enough for 10 s at 16x plus a margin. */
-export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
-  await ensureClientBuilt();
+/**
+ * Boot the server for `world`; the synthetic battle lasts long enough for 10 s at 16x plus a margin. `clientDist`:
+ * serve another build of the client (an A/B benchmark's "before": tests/bench/frames/abRoom.ts).
+ */
+export async function bootBigWorld(world = BIG_WORLD, clientDist?: string): Promise<BigWorldServer> {
+  if (clientDist === undefined) await ensureClientBuilt();
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
   let battleId = world;
   let timelines: StaticTimelineService | undefined;
@@ -48,6 +51,7 @@ export async function bootBigWorld(world = BIG_WORLD): Promise<BigWorldServer> {
     rateLimit: { points: 1000, durationS: 1 },
     historyCacheDir: TEST_HISTORY_CACHE,
     ...(timelines ? { timelines } : {}),
+    ...(clientDist !== undefined ? { clientDist } : {}),
   });
   const port = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;

@@ -13,6 +13,8 @@ export interface TraceCpu {
   longestTaskCpuMs: number;
   /** Thread time of the page's workers (segment parsing, wedge stamping), ms. */
   workerCpuMs: number;
+  /** Thread time of every top-level main-thread task (frames or not), ms. */
+  mainCpuMs: number;
 }
 
 interface TraceEvent {
@@ -45,6 +47,7 @@ export function mainThreadCpu(trace: string): TraceCpu {
   let over50 = 0;
   let longest = 0;
   let workerCpu = 0;
+  let mainCpu = 0;
   for (const [k, list] of byThread) {
     list.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
     const main = threadName.get(k) === 'CrRendererMain';
@@ -57,6 +60,7 @@ export function mainThreadCpu(trace: string): TraceCpu {
       const cpu = (top.tdur ?? 0) / 1000;
       if (!main) workerCpu += cpu;
       else {
+        mainCpu += cpu;
         if (isFrame) frameCpu.push(cpu);
         if (cpu > 50) over50++;
         longest = Math.max(longest, cpu);
@@ -84,6 +88,7 @@ export function mainThreadCpu(trace: string): TraceCpu {
     tasksOver50Cpu: over50,
     longestTaskCpuMs: longest,
     workerCpuMs: workerCpu,
+    mainCpuMs: mainCpu,
   };
 }
 
