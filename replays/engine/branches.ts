@@ -53,6 +53,10 @@ export class BranchCatalog {
   // compiled again (identically) when asked for.
   private readonly cache: ByteLru<CompiledBranch>;
   private readonly onDisk: HistoryCache | null;
+  /** Bytes reserved by compiles in progress (reserve()): counted against maxBytes while they run. */
+  private reservedBytes = 0;
+  /** Branches a compile in progress resumes from, with a count each: never given up for a reservation. */
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly lookup: (battleId: string) => BattleDefinition | undefined,
@@ -69,6 +73,42 @@ export class BranchCatalog {
 
   get size(): number {
     return this.cache.size;
+  }
+
+  /** Bytes reserved by the compiles in progress (see reserve()). */
+  get reserved(): number {
+    return this.reservedBytes;
+  }
+
+  /**
+   * Make room in the byte budget for a compile about to run: `bytes` count against maxBytes until the returned
+   * release is called, and kept branches past what is left are given up now, least recently used first. Histories
+   * stay (pinned), and so does the branch the compile resumes from (`from`: giving it up would free nothing, the
+   * compile holds it). A given-up branch is compiled again, identically, when next asked for.
+   */
+  reserve(bytes: number, from?: { battleId: string; branchId: string }): () => void {
+    const k = from && this.key(from.battleId, from.branchId);
+    if (k) this.held.set(k, (this.held.get(k) ?? 0) + 1);
+    this.reservedBytes += bytes;
+    this.fit();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reservedBytes -= bytes;
+      if (k) {
+        const n = (this.held.get(k) ?? 1) - 1;
+        if (n > 0) this.held.set(k, n);
+        else this.held.delete(k);
+      }
+      this.fit(); // a branch adopted meanwhile may not fit beside the other compiles' reservations
+    };
+  }
+
+  /** Kept bytes + reservations within maxBytes, as far as unpinned, unheld branches allow. */
+  private fit(): void {
+    if (this.reservedBytes === 0 && this.held.size === 0) return;
+    this.cache.evictTo(this.cache.maxBytes - this.reservedBytes, (k) => this.held.has(k));
   }
 
   private def(battleId: string): BattleDefinition {

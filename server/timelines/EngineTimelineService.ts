@@ -32,6 +32,8 @@ export interface EngineStats {
   catalogBytes: number;
   /** Bytes of the kept fork-point start states (within their share of CHECKPOINT_CACHE_MB). */
   startStateBytes: number;
+  /** Bytes the compiles in progress reserve in the branches' budget (kept branches give way to them). */
+  compileReservedBytes: number;
   /** The engine thread's V8 heap: used, and reserved. */
   heapUsedBytes: number;
   heapTotalBytes: number;
@@ -147,6 +149,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     return {
       catalogBytes: this.catalog.bytes,
       startStateBytes: this.segmenter.startStateBytes,
+      compileReservedBytes: this.catalog.reserved,
       heapUsedBytes: heap.used_heap_size,
       heapTotalBytes: heap.total_heap_size,
       branches: this.catalog.size,
@@ -355,9 +358,14 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     };
     const done = (async () => {
       const release = await this.gate.acquire(bytes);
+      // The catalogue makes room for this compile in its byte budget (CHECKPOINT_CACHE_MB): kept forks give way,
+      // LRU, so kept branches + the compiles' reservations stay within it (forkload: a kept 22,401-unit fork beside
+      // the history plus a compile overran the worker's heap cap).
+      const unreserve = this.catalog.reserve(bytes, parent);
       try {
         return await run();
       } finally {
+        unreserve();
         release();
       }
     })();

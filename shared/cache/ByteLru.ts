@@ -119,6 +119,23 @@ export class ByteLru<V> {
     for (const [k, e] of this.map) yield [k, e.value];
   }
 
+  /**
+   * Evict least recently used unpinned entries until at most `bytes` are held (or only pinned and spared entries
+   * are left): room made ahead of something the budget must also cover (a compile in progress). Returns the bytes
+   * freed.
+   */
+  evictTo(bytes: number, spare: (key: string) => boolean = () => false): number {
+    const before = this.total;
+    for (const [k, e] of this.map) {
+      if (this.total <= bytes) break;
+      if (e.pinned || spare(k)) continue;
+      this.map.delete(k);
+      this.total -= e.bytes;
+      this.onEvict?.(k, e.value);
+    }
+    return before - this.total;
+  }
+
   private over(): boolean {
     return this.total > this.maxBytes || this.map.size > this.maxEntries;
   }
