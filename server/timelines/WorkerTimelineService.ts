@@ -9,6 +9,9 @@ import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/ty
 import type { EngineStats } from './EngineTimelineService.js';
 import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
 
+/** Times an acked fork is compiled again on a fresh worker after its worker stopped. */
+const FORK_RETRIES = 1;
+
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
@@ -177,9 +180,38 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     parentDecisions?: DecisionChoice[],
     onStarted?: (m: BranchManifest) => void,
   ): Promise<ForkedBranch> {
-    const interim = onStarted && ((v: unknown) => onStarted(v as BranchManifest));
-    return this.callWith(interim, 'fork', battleId, parentBranchId, choice, parentDecisions);
+    let acked = false;
+    const interim = (v: unknown) => {
+      if (acked) return; // a retry's fork-point segment: the ack went out already
+      acked = true;
+      onStarted?.(v as BranchManifest);
+    };
+    return this.forkAttempts(interim, () => acked, battleId, parentBranchId, choice, parentDecisions);
   }
+
+  /**
+   * A fork whose worker stops before its ack fails with UNAVAILABLE (the client retries). One acked already is in
+   * the room's branches, maybe played: it is compiled again on the next worker (same decisions, same branch), up to
+   * FORK_RETRIES times, instead of staying "still being simulated" for good.
+   */
+  private async forkAttempts(
+    interim: (v: unknown) => void,
+    acked: () => boolean,
+    ...args: [string, string, DecisionChoice, DecisionChoice[] | undefined]
+  ): Promise<ForkedBranch> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callWith<ForkedBranch>(interim, 'fork', ...args);
+      } catch (err) {
+        const stopped = err instanceof AppError && err.code === 'UNAVAILABLE' && !this.closed;
+        if (!stopped || !acked() || attempt >= FORK_RETRIES) throw err;
+        this.forkRetries++;
+      }
+    }
+  }
+
+  /** Acked forks compiled again after their worker stopped (see forkAttempts). */
+  forkRetries = 0;
 
   /** The worker's compiled-branch bytes and compile queue. */
   stats(): Promise<EngineStats> {
