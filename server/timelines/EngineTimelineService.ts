@@ -195,11 +195,15 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       try {
         for (const def of battles) {
           const h = this.catalog.compiledHistory(def.info.id);
-          for (const cp of h ? Object.values(h.checkpoints) : []) {
+          if (!h) continue;
+          // The copies count in the catalogue's budget with their history (a fork that took one shrinks it).
+          this.catalog.remeasure(def.info.id, h.timeline.branchId);
+          for (const cp of Object.values(h.checkpoints)) {
             if (hasPreparedResume(cp)) continue;
             await yieldToLoop();
             if (this.gate.running > 0 || this.gate.waiting > 0) return; // busy: the next completion retries
             prepareResume(cp);
+            this.catalog.remeasure(def.info.id, h.timeline.branchId);
           }
         }
       } finally {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import type { RoomState } from '../../shared/protocol/events.js';
-import { battles, type BattleDefinition } from '../../replays/index.js';
+import { approxBranchBytes, battles, BranchCatalog, getBattle, prepareResume, type BattleDefinition } from '../../replays/index.js';
+import { approxKeptBytes } from '../../replays/engine/branches.js';
 import { EngineTimelineService, type EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { SegmentStore } from '../../server/timelines/SegmentStore.js';
 import { TimelineCache } from '../../server/timelines/TimelineCache.js';
@@ -96,6 +97,25 @@ describe('a compile in progress makes room in the worker budget (CHECKPOINT_CACH
     const rebuilt = await engine.timeline(def.info.id, tb.branchId, tb.decisions);
     expect(JSON.stringify(rebuilt) === keptB).toBe(true);
     expect(rebuilt?.eventsSha256).toBe(tb.eventsSha256);
+  });
+});
+
+describe('run-state copies made ahead count in the catalogue (CHECKPOINT_CACHE_MB)', () => {
+  it('a history grows by a world per prepared checkpoint and shrinks when a fork takes one', async () => {
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const h = await cat.history(def.info.id);
+    const before = cat.bytes;
+    expect(before).toBe(approxBranchBytes(h));
+    const cps = Object.values(h.checkpoints);
+    for (const cp of cps) prepareResume(cp);
+    cat.remeasure(def.info.id, h.timeline.branchId);
+    const units = Object.keys(h.timeline.keyframes.at(-1)!.state.units).length;
+    expect(cat.bytes).toBe(before + cps.length * units * 600);
+    expect(approxKeptBytes(h)).toBe(cat.bytes);
+    const [a] = alternatives();
+    await cat.fork(def.info.id, h.timeline.branchId, a); // takes the copy at a's decision
+    cat.remeasure(def.info.id, h.timeline.branchId);
+    expect(approxKeptBytes(h)).toBe(before + (cps.length - 1) * units * 600);
   });
 });
 
