@@ -1,7 +1,7 @@
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
-import { compileBattle, hasPreparedResume, startFork, type Compilation, type CompiledBranch } from './compiler.js';
+import { compileBattle, dropPreparedResume, hasPreparedResume, startFork, type Compilation, type CompiledBranch } from './compiler.js';
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import { HistoryCache } from './historyCache.js';
 import type { BattleDefinition } from './types.js';
@@ -128,7 +128,17 @@ export class BranchCatalog {
   /** Kept bytes + reservations within maxBytes, as far as unpinned, unheld branches allow. */
   private fit(): void {
     if (this.reservedBytes === 0 && this.held.size === 0) return;
-    this.cache.evictTo(this.cache.maxBytes - this.reservedBytes, (k) => this.held.has(k));
+    const room = this.cache.maxBytes - this.reservedBytes;
+    this.cache.evictTo(room, (k) => this.held.has(k));
+    if (this.cache.bytes <= room) return;
+    // Still over (pinned histories and held branches left): the run-state copies made ahead go too, a world each
+    // (a fork there then copies its world as it starts: slower to ack, same bytes). Refilled when the queue is idle.
+    for (const [k, b] of [...this.cache.entries()]) {
+      let dropped = false;
+      for (const cp of Object.values(b.checkpoints)) dropped = dropPreparedResume(cp) || dropped;
+      if (dropped) this.cache.resize(k, approxKeptBytes(b));
+      if (this.cache.bytes <= room) return;
+    }
   }
 
   private def(battleId: string): BattleDefinition {

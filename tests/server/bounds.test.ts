@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import type { RoomState } from '../../shared/protocol/events.js';
-import { approxBranchBytes, battles, BranchCatalog, getBattle, prepareResume, type BattleDefinition } from '../../replays/index.js';
+import { approxBranchBytes, battles, BranchCatalog, getBattle, hasPreparedResume, prepareResume, type BattleDefinition } from '../../replays/index.js';
 import { approxKeptBytes } from '../../replays/engine/branches.js';
 import { EngineTimelineService, type EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { SegmentStore } from '../../server/timelines/SegmentStore.js';
@@ -116,6 +116,22 @@ describe('run-state copies made ahead count in the catalogue (CHECKPOINT_CACHE_M
     await cat.fork(def.info.id, h.timeline.branchId, a); // takes the copy at a's decision
     cat.remeasure(def.info.id, h.timeline.branchId);
     expect(approxKeptBytes(h)).toBe(before + (cps.length - 1) * units * 600);
+  });
+
+  it('give way to a compile that does not fit beside the pinned history otherwise', async () => {
+    const probe = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const bare = approxBranchBytes(await probe.history(def.info.id));
+    // Room for the history and its copies, not for a compile's reservation besides.
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE, maxBytes: bare * 2 });
+    const h = await cat.history(def.info.id);
+    for (const cp of Object.values(h.checkpoints)) prepareResume(cp);
+    cat.remeasure(def.info.id, h.timeline.branchId);
+    expect(cat.bytes).toBeGreaterThan(bare);
+    const release = cat.reserve(bare);
+    expect(cat.bytes).toBe(bare); // copies dropped, history kept
+    expect(Object.values(h.checkpoints).some(hasPreparedResume)).toBe(false);
+    release();
+    expect(cat.reserved).toBe(0);
   });
 });
 
