@@ -32,13 +32,17 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   constructor(private readonly options: WorkerOptions = {}) {}
 
   /**
-   * The worker's old-generation heap is capped near its branch budget (CHECKPOINT_CACHE_MB), plus room for the
-   * histories and the forks being simulated, so V8 collects before the process grows far past the bound.
+   * The worker's old-generation heap is capped from its budget (CHECKPOINT_CACHE_MB, which counts kept branches and
+   * the compiles' reservations by estimate), so V8 collects before the process grows far past the bound: 1.5x the
+   * budget (a history read from HISTORY_CACHE_DIR holds up to 1.6x its estimate in heap: Cardassia 203 -> 247-328
+   * MB) + 128 MB for garbage. At 512 that is 896 MB: Cardassia's history (~300 MB live), a fork held as a parent
+   * (~200) and a fork compiling from it (~250) are ~750 MB live, which thrashed a 768 MB cap (budget + 256) for 10
+   * minutes in the forkload bench.
    */
   private limits(): { maxOldGenerationSizeMb: number } | undefined {
     if (this.options.heapMb) return { maxOldGenerationSizeMb: this.options.heapMb };
     const mb = this.options.checkpointCacheMb;
-    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb + 256)) } : undefined;
+    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb * 1.5 + 128)) } : undefined;
   }
 
   /** Workers that died (heap limit, crash) and were replaced: wardroom_worker_restarts_total. */
