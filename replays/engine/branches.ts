@@ -53,11 +53,15 @@ export function approxBranchBytes(b: CompiledBranch): number {
  * unit by the same measure; measured at 22,401 units: +21 MB of heap each). What the catalogue counts a branch as.
  */
 export function approxKeptBytes(b: CompiledBranch): number {
-  const last = b.timeline.keyframes.at(-1);
-  const units = last ? Object.keys(last.state.units).length : 0;
   let spares = 0;
   for (const cp of Object.values(b.checkpoints)) if (hasPreparedResume(cp)) spares++;
-  return approxBranchBytes(b) + spares * units * 600;
+  return approxBranchBytes(b) + spares * approxSpareBytes(b);
+}
+
+/** One run-state copy made ahead at a checkpoint of `b` (a world: ~600 B per unit). */
+export function approxSpareBytes(b: CompiledBranch): number {
+  const last = b.timeline.keyframes.at(-1);
+  return (last ? Object.keys(last.state.units).length : 0) * 600;
 }
 
 export class BranchCatalog {
@@ -115,6 +119,11 @@ export class BranchCatalog {
       }
       this.fit(); // a branch adopted meanwhile may not fit beside the other compiles' reservations
     };
+  }
+
+  /** Whether `bytes` more fit the budget beside what is kept and reserved, without giving anything up. */
+  roomFor(bytes: number): boolean {
+    return this.cache.bytes + this.reservedBytes + bytes <= this.cache.maxBytes;
   }
 
   /** Count a kept branch again (copies made ahead at its checkpoints, or taken by a fork); may evict others. */

@@ -5,6 +5,7 @@ import { ByteLru } from '../../shared/cache/ByteLru.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import {
   approxBranchBytes,
+  approxSpareBytes,
   battleInfo,
   battles,
   getBattle,
@@ -202,6 +203,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
             if (hasPreparedResume(cp)) continue;
             await yieldToLoop();
             if (this.gate.running > 0 || this.gate.waiting > 0) return; // busy: the next completion retries
+            // Only in free room: a copy made ahead never pushes a kept branch out (it saves an ack a world copy; a
+            // given-up branch costs a compile).
+            if (!this.catalog.roomFor(approxSpareBytes(h))) break;
             prepareResume(cp);
             this.catalog.remeasure(def.info.id, h.timeline.branchId);
           }

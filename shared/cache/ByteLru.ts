@@ -83,7 +83,7 @@ export class ByteLru<V> {
   /** Change an entry's bytes (a value that grew, or whose size became known), then trim. Recency unchanged. */
   resize(key: string, bytes: number): void {
     const e = this.map.get(key);
-    if (!e) return;
+    if (!e || e.bytes === bytes) return;
     this.total += bytes - e.bytes;
     e.bytes = bytes;
     this.trim(key);
