@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import type { RoomState } from '../../shared/protocol/events.js';
-import { approxBranchBytes, battles, BranchCatalog, getBattle, hasPreparedResume, prepareResume, type BattleDefinition } from '../../replays/index.js';
+import {
+  approxBranchBytes,
+  battles,
+  BranchCatalog,
+  getBattle,
+  hasPreparedResume,
+  prepareResume,
+  type BattleDefinition,
+} from '../../replays/index.js';
 import { approxKeptBytes } from '../../replays/engine/branches.js';
 import { EngineTimelineService, type EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { SegmentStore } from '../../server/timelines/SegmentStore.js';
