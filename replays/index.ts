@@ -21,7 +21,7 @@ export {
   KEYFRAME_INTERVAL_MS,
 } from './engine/compiler.js';
 export type { CompiledBranch, Checkpoint, CompileOptions } from './engine/compiler.js';
-export { BranchCatalog, BranchNotFoundError, approxBranchBytes, approxTimelineBytes } from './engine/branches.js';
+export { BranchCatalog, BranchNotFoundError, approxBranchBytes, approxSpareBytes, approxTimelineBytes } from './engine/branches.js';
 export type { BranchCatalogOptions } from './engine/branches.js';
 export { DecisionError, normalizeDecisions, parseChoice, branchIdFor, historicalChoice, isHistorical } from './engine/decisions.js';
 export type { DecisionErrorCode } from './engine/decisions.js';

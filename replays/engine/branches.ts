@@ -1,7 +1,7 @@
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
-import { compileBattle, startFork, type Compilation, type CompiledBranch } from './compiler.js';
+import { compileBattle, dropPreparedResume, hasPreparedResume, startFork, type Compilation, type CompiledBranch } from './compiler.js';
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import { HistoryCache } from './historyCache.js';
 import type { BattleDefinition } from './types.js';
@@ -48,17 +48,37 @@ export function approxBranchBytes(b: CompiledBranch): number {
   return approxTimelineBytes(b.timeline) + Object.keys(b.checkpoints).length * units * 600;
 }
 
+/**
+ * approxBranchBytes plus the run-state copies made ahead at its checkpoints (prepareResume: a world each, ~600 B per
+ * unit by the same measure; measured at 22,401 units: +21 MB of heap each). What the catalogue counts a branch as.
+ */
+export function approxKeptBytes(b: CompiledBranch): number {
+  let spares = 0;
+  for (const cp of Object.values(b.checkpoints)) if (hasPreparedResume(cp)) spares++;
+  return approxBranchBytes(b) + spares * approxSpareBytes(b);
+}
+
+/** One run-state copy made ahead at a checkpoint of `b` (a world: ~600 B per unit). */
+export function approxSpareBytes(b: CompiledBranch): number {
+  const last = b.timeline.keyframes.at(-1);
+  return (last ? Object.keys(last.state.units).length : 0) * 600;
+}
+
 export class BranchCatalog {
   // One LRU (shared/cache/ByteLru.ts): least recently used first, histories pinned. An evicted branch is
   // compiled again (identically) when asked for.
   private readonly cache: ByteLru<CompiledBranch>;
   private readonly onDisk: HistoryCache | null;
+  /** Bytes reserved by compiles in progress (reserve()): counted against maxBytes while they run. */
+  private reservedBytes = 0;
+  /** Branches a compile in progress resumes from, with a count each: never given up for a reservation. */
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly lookup: (battleId: string) => BattleDefinition | undefined,
     opts: BranchCatalogOptions = {},
   ) {
-    this.cache = new ByteLru({ maxEntries: opts.maxBranches ?? 64, maxBytes: opts.maxBytes, sizeOf: approxBranchBytes });
+    this.cache = new ByteLru({ maxEntries: opts.maxBranches ?? 64, maxBytes: opts.maxBytes, sizeOf: approxKeptBytes });
     this.onDisk = opts.historyCacheDir ? new HistoryCache(opts.historyCacheDir) : null;
   }
 
@@ -69,6 +89,65 @@ export class BranchCatalog {
 
   get size(): number {
     return this.cache.size;
+  }
+
+  /** Bytes reserved by the compiles in progress (see reserve()). */
+  get reserved(): number {
+    return this.reservedBytes;
+  }
+
+  /**
+   * Make room in the byte budget for a compile about to run: `bytes` count against maxBytes until the returned
+   * release is called, and kept branches past what is left are given up now, least recently used first. Histories
+   * stay (pinned), and so does the branch the compile resumes from (`from`: giving it up would free nothing, the
+   * compile holds it). A given-up branch is compiled again, identically, when next asked for.
+   */
+  reserve(bytes: number, from?: { battleId: string; branchId: string }): () => void {
+    const k = from && this.key(from.battleId, from.branchId);
+    if (k) this.held.set(k, (this.held.get(k) ?? 0) + 1);
+    this.reservedBytes += bytes;
+    this.fit();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reservedBytes -= bytes;
+      if (k) {
+        const n = (this.held.get(k) ?? 1) - 1;
+        if (n > 0) this.held.set(k, n);
+        else this.held.delete(k);
+      }
+      this.fit(); // a branch adopted meanwhile may not fit beside the other compiles' reservations
+    };
+  }
+
+  /** Whether `bytes` more fit the budget beside what is kept and reserved, without giving anything up. */
+  roomFor(bytes: number): boolean {
+    return this.cache.bytes + this.reservedBytes + bytes <= this.cache.maxBytes;
+  }
+
+  /** Count a kept branch again (copies made ahead at its checkpoints, or taken by a fork); may evict others. */
+  remeasure(battleId: string, branchId: string): void {
+    const k = this.key(battleId, branchId);
+    const b = this.cache.peek(k);
+    if (b) this.cache.resize(k, approxKeptBytes(b));
+    this.fit();
+  }
+
+  /** Kept bytes + reservations within maxBytes, as far as unpinned, unheld branches allow. */
+  private fit(): void {
+    if (this.reservedBytes === 0 && this.held.size === 0) return;
+    const room = this.cache.maxBytes - this.reservedBytes;
+    this.cache.evictTo(room, (k) => this.held.has(k));
+    if (this.cache.bytes <= room) return;
+    // Still over (pinned histories and held branches left): the run-state copies made ahead go too, a world each
+    // (a fork there then copies its world as it starts: slower to ack, same bytes). Refilled when the queue is idle.
+    for (const [k, b] of [...this.cache.entries()]) {
+      let dropped = false;
+      for (const cp of Object.values(b.checkpoints)) dropped = dropPreparedResume(cp) || dropped;
+      if (dropped) this.cache.resize(k, approxKeptBytes(b));
+      if (this.cache.bytes <= room) return;
+    }
   }
 
   private def(battleId: string): BattleDefinition {

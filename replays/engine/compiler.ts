@@ -598,6 +598,11 @@ export function prepareResume(cp: Checkpoint): boolean {
   return true;
 }
 
+/** Give up the copy made ahead at `cp` (memory pressure: the next fork there copies then). False if there was none. */
+export function dropPreparedResume(cp: Checkpoint): boolean {
+  return spares.delete(cp);
+}
+
 /** Whether a fork at `cp` would start on a copy made ahead (tests, metrics). */
 export function hasPreparedResume(cp: Checkpoint): boolean {
   return spares.has(cp);

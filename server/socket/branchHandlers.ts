@@ -1,7 +1,7 @@
 import { BranchForkSchema, BranchSwitchSchema } from '../../shared/protocol/schemas.js';
 import { canFork, canSwitchBranch, require } from '../rooms/access.js';
 import { bind, type HandlerTable } from './bind.js';
-import { broadcast } from './broadcast.js';
+import { broadcast, forkFailure } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
 export function registerBranchHandlers(table: HandlerTable, d: HandlerDeps): void {
@@ -14,7 +14,10 @@ export function registerBranchHandlers(table: HandlerTable, d: HandlerDeps): voi
     // A progressive fork acks once its first segment is out (branch.complete false); its final info follows.
     completed?.then(
       (r) => broadcast(d, { roomId, kind: 'branch' }, 'branch:updated', r.branch),
-      (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
+      (err: unknown) => {
+        d.logger.error({ err, roomId }, 'progressive fork failed');
+        broadcast(d, { roomId, kind: 'branch' }, 'branch:failed', forkFailure(branch.branchId, err));
+      },
     );
     // The manifest rides along (docs/protocol.md, "Progressive forks"): the forking client's first frame needs it.
     return manifest ? { branch, manifest } : { branch };

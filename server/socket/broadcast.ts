@@ -1,4 +1,5 @@
 import type { ServerToClientEvents } from '../../shared/protocol/events.js';
+import { AppError } from '../errors.js';
 import type { HandlerDeps } from './deps.js';
 
 /** Label of `wardroom_broadcasts_total`. */
@@ -24,4 +25,15 @@ export function broadcast<E extends keyof ServerToClientEvents>(
   if (b.stops) d.loop.invalidateStops(b.roomId);
   d.io.to(b.roomId).emit(event, ...args);
   d.metrics.broadcasts.inc({ kind: b.kind });
+}
+
+/** `branch:failed` for a progressive fork whose compile could not be finished (docs/protocol.md). */
+export function forkFailure(branchId: string, err: unknown): Parameters<ServerToClientEvents['branch:failed']>[0] {
+  return {
+    branchId,
+    error:
+      err instanceof AppError
+        ? { code: err.code, message: err.message }
+        : { code: 'INTERNAL', message: 'the what-if could not be simulated; fork again' },
+  };
 }

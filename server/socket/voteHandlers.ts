@@ -1,6 +1,7 @@
 import { VoteCastSchema, VoteCloseSchema, VoteOpenSchema, VoteSyncSchema } from '../../shared/protocol/schemas.js';
 import { require } from '../rooms/access.js';
 import { bind, type HandlerTable } from './bind.js';
+import { broadcast, forkFailure } from './broadcast.js';
 import type { HandlerDeps } from './deps.js';
 
 // Group votes: the instructor opens and closes, players and viewers vote. Tallies go to the room
@@ -36,7 +37,10 @@ export function registerVoteHandlers(table: HandlerTable, d: HandlerDeps): void 
         d.io.to(roomId).emit('branch:updated', r.branch);
         d.metrics.broadcasts.inc({ kind: 'branch' });
       },
-      (err: unknown) => d.logger.error({ err, roomId }, 'progressive fork failed'),
+      (err: unknown) => {
+        d.logger.error({ err, roomId }, 'progressive fork failed');
+        broadcast(d, { roomId, kind: 'branch' }, 'branch:failed', forkFailure(res.branch.branchId, err));
+      },
     );
     if (res.switched) {
       d.loop.invalidateStops(roomId);

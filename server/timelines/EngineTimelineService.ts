@@ -5,6 +5,7 @@ import { ByteLru } from '../../shared/cache/ByteLru.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import {
   approxBranchBytes,
+  approxSpareBytes,
   battleInfo,
   battles,
   getBattle,
@@ -32,6 +33,8 @@ export interface EngineStats {
   catalogBytes: number;
   /** Bytes of the kept fork-point start states (within their share of CHECKPOINT_CACHE_MB). */
   startStateBytes: number;
+  /** Bytes the compiles in progress reserve in the branches' budget (kept branches give way to them). */
+  compileReservedBytes: number;
   /** The engine thread's V8 heap: used, and reserved. */
   heapUsedBytes: number;
   heapTotalBytes: number;
@@ -147,6 +150,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     return {
       catalogBytes: this.catalog.bytes,
       startStateBytes: this.segmenter.startStateBytes,
+      compileReservedBytes: this.catalog.reserved,
       heapUsedBytes: heap.used_heap_size,
       heapTotalBytes: heap.total_heap_size,
       branches: this.catalog.size,
@@ -192,11 +196,18 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       try {
         for (const def of battles) {
           const h = this.catalog.compiledHistory(def.info.id);
-          for (const cp of h ? Object.values(h.checkpoints) : []) {
+          if (!h) continue;
+          // The copies count in the catalogue's budget with their history (a fork that took one shrinks it).
+          this.catalog.remeasure(def.info.id, h.timeline.branchId);
+          for (const cp of Object.values(h.checkpoints)) {
             if (hasPreparedResume(cp)) continue;
             await yieldToLoop();
             if (this.gate.running > 0 || this.gate.waiting > 0) return; // busy: the next completion retries
+            // Only in free room: a copy made ahead never pushes a kept branch out (it saves an ack a world copy; a
+            // given-up branch costs a compile).
+            if (!this.catalog.roomFor(approxSpareBytes(h))) break;
             prepareResume(cp);
+            this.catalog.remeasure(def.info.id, h.timeline.branchId);
           }
         }
       } finally {
@@ -355,9 +366,14 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     };
     const done = (async () => {
       const release = await this.gate.acquire(bytes);
+      // The catalogue makes room for this compile in its byte budget (CHECKPOINT_CACHE_MB): kept forks give way,
+      // LRU, so kept branches + the compiles' reservations stay within it (forkload: a kept 22,401-unit fork beside
+      // the history plus a compile overran the worker's heap cap).
+      const unreserve = this.catalog.reserve(bytes, parent);
       try {
         return await run();
       } finally {
+        unreserve();
         release();
       }
     })();

@@ -9,6 +9,9 @@ import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/ty
 import type { EngineStats } from './EngineTimelineService.js';
 import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
 
+/** Times an acked fork is compiled again on a fresh worker after its worker stopped. */
+const FORK_RETRIES = 1;
+
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
@@ -29,13 +32,17 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   constructor(private readonly options: WorkerOptions = {}) {}
 
   /**
-   * The worker's old-generation heap is capped near its branch budget (CHECKPOINT_CACHE_MB), plus room for the
-   * histories and the forks being simulated, so V8 collects before the process grows far past the bound.
+   * The worker's old-generation heap is capped from its budget (CHECKPOINT_CACHE_MB, which counts kept branches and
+   * the compiles' reservations by estimate), so V8 collects before the process grows far past the bound: 1.5x the
+   * budget (a history read from HISTORY_CACHE_DIR holds up to 1.6x its estimate in heap: Cardassia 203 -> 247-328
+   * MB) + 128 MB for garbage. At 512 that is 896 MB: Cardassia's history (~300 MB live), a fork held as a parent
+   * (~200) and a fork compiling from it (~250) are ~750 MB live, which thrashed a 768 MB cap (budget + 256) for 10
+   * minutes in the forkload bench.
    */
   private limits(): { maxOldGenerationSizeMb: number } | undefined {
     if (this.options.heapMb) return { maxOldGenerationSizeMb: this.options.heapMb };
     const mb = this.options.checkpointCacheMb;
-    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb + 256)) } : undefined;
+    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb * 1.5 + 128)) } : undefined;
   }
 
   /** Workers that died (heap limit, crash) and were replaced: wardroom_worker_restarts_total. */
@@ -177,9 +184,38 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     parentDecisions?: DecisionChoice[],
     onStarted?: (m: BranchManifest) => void,
   ): Promise<ForkedBranch> {
-    const interim = onStarted && ((v: unknown) => onStarted(v as BranchManifest));
-    return this.callWith(interim, 'fork', battleId, parentBranchId, choice, parentDecisions);
+    let acked = false;
+    const interim = (v: unknown) => {
+      if (acked) return; // a retry's fork-point segment: the ack went out already
+      acked = true;
+      onStarted?.(v as BranchManifest);
+    };
+    return this.forkAttempts(interim, () => acked, battleId, parentBranchId, choice, parentDecisions);
   }
+
+  /**
+   * A fork whose worker stops before its ack fails with UNAVAILABLE (the client retries). One acked already is in
+   * the room's branches, maybe played: it is compiled again on the next worker (same decisions, same branch), up to
+   * FORK_RETRIES times, instead of staying "still being simulated" for good.
+   */
+  private async forkAttempts(
+    interim: (v: unknown) => void,
+    acked: () => boolean,
+    ...args: [string, string, DecisionChoice, DecisionChoice[] | undefined]
+  ): Promise<ForkedBranch> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callWith<ForkedBranch>(interim, 'fork', ...args);
+      } catch (err) {
+        const stopped = err instanceof AppError && err.code === 'UNAVAILABLE' && !this.closed;
+        if (!stopped || !acked() || attempt >= FORK_RETRIES) throw err;
+        this.forkRetries++;
+      }
+    }
+  }
+
+  /** Acked forks compiled again after their worker stopped (see forkAttempts). */
+  forkRetries = 0;
 
   /** The worker's compiled-branch bytes and compile queue. */
   stats(): Promise<EngineStats> {

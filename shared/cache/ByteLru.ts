@@ -83,7 +83,7 @@ export class ByteLru<V> {
   /** Change an entry's bytes (a value that grew, or whose size became known), then trim. Recency unchanged. */
   resize(key: string, bytes: number): void {
     const e = this.map.get(key);
-    if (!e) return;
+    if (!e || e.bytes === bytes) return;
     this.total += bytes - e.bytes;
     e.bytes = bytes;
     this.trim(key);
@@ -117,6 +117,23 @@ export class ByteLru<V> {
   /** [key, value] pairs, least recently used first. */
   *entries(): IterableIterator<[string, V]> {
     for (const [k, e] of this.map) yield [k, e.value];
+  }
+
+  /**
+   * Evict least recently used unpinned entries until at most `bytes` are held (or only pinned and spared entries
+   * are left): room made ahead of something the budget must also cover (a compile in progress). Returns the bytes
+   * freed.
+   */
+  evictTo(bytes: number, spare: (key: string) => boolean = () => false): number {
+    const before = this.total;
+    for (const [k, e] of this.map) {
+      if (this.total <= bytes) break;
+      if (e.pinned || spare(k)) continue;
+      this.map.delete(k);
+      this.total -= e.bytes;
+      this.onEvict?.(k, e.value);
+    }
+    return before - this.total;
   }
 
   private over(): boolean {

@@ -190,6 +190,12 @@ export interface ServerToClientEvents {
   'branch:created': (b: BranchInfo) => void;
   /** A progressive fork finished compiling: its final info (duration, outcome); `complete` is absent. */
   'branch:updated': (b: BranchInfo) => void;
+  /**
+   * A progressive fork (acked `complete: false`) could not be finished: its compile worker stopped during the
+   * compile and again on the retry. The record stays (asking for its segments or switching to it compiles it
+   * anew); fork again to retry.
+   */
+  'branch:failed': (m: { branchId: string; error: { code: ErrorCode; message: string } }) => void;
 }
 
 /** Between server processes' playback loops (server/streaming/ClockBus.ts): a playhead written, or stop points changed. */

@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import type { RoomState } from '../../shared/protocol/events.js';
-import { battles, type BattleDefinition } from '../../replays/index.js';
-import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
+import {
+  approxBranchBytes,
+  battles,
+  BranchCatalog,
+  getBattle,
+  hasPreparedResume,
+  prepareResume,
+  type BattleDefinition,
+} from '../../replays/index.js';
+import { approxKeptBytes } from '../../replays/engine/branches.js';
+import { EngineTimelineService, type EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { SegmentStore } from '../../server/timelines/SegmentStore.js';
 import { TimelineCache } from '../../server/timelines/TimelineCache.js';
 import { TimelineSegmentSource } from '../../server/timelines/segments/TimelineSegmentSource.js';
@@ -51,6 +60,86 @@ describe('compiled branches in the worker (BranchCatalog, CHECKPOINT_CACHE_MB)',
     const rebuilt = await engine.timeline(def.info.id, first.branchId, first.decisions);
     expect(JSON.stringify(rebuilt)).toBe(JSON.stringify(first));
     expect((await engine.manifest(def.info.id, first.branchId))?.segments).toEqual(firstManifest?.segments);
+  });
+});
+
+describe('a compile in progress makes room in the worker budget (CHECKPOINT_CACHE_MB)', () => {
+  it('kept forks give way, least recently used first, but not the branch it resumes from; a given-up fork is rebuilt identical', async () => {
+    const [a, b] = alternatives().filter((x) => x.decisionId === def.decisions[0].id);
+    const laterSpec = def.decisions[1];
+    const c: DecisionChoice = { decisionId: laterSpec.id, optionId: laterSpec.options.find((o) => !o.historical && !o.param)!.id };
+    // The forks first, with no budget, then the bytes of history + a + b.
+    const probe = new EngineTimelineService();
+    const historyId = (await probe.canonicalBranchId(def.info.id))!;
+    const ta = await probe.fork(def.info.id, historyId, a);
+    const tb = await probe.fork(def.info.id, historyId, b);
+    const sizer = new EngineTimelineService(); // sizes as the engine below keeps them (rebuilt from records)
+    await sizer.timeline(def.info.id);
+    await sizer.timeline(def.info.id, ta.branchId, ta.decisions);
+    await sizer.timeline(def.info.id, tb.branchId, tb.decisions);
+    const kept = (await sizer.stats()).catalogBytes;
+    // A budget that keeps all three while nothing compiles (branches get 7/8 of it, the start states the rest).
+    const budgetMb = ((kept * 8) / 7 / 1024 / 1024) * 1.01;
+    const engine = new EngineTimelineService({ checkpointCacheMb: budgetMb, segmentPaceMs: 20 });
+    // Kept by rebuilding them from their records (a compile outside the fork queue reserves nothing).
+    await engine.timeline(def.info.id);
+    await engine.timeline(def.info.id, ta.branchId, ta.decisions);
+    const keptB = JSON.stringify(await engine.timeline(def.info.id, tb.branchId, tb.decisions));
+    expect((await engine.stats()).branches).toBe(3);
+    // c forks from a (the least recently used): while c compiles, its reservation pushes b out, not a.
+    let during: EngineStats | undefined;
+    const tc = await engine.fork(def.info.id, ta.branchId, c, undefined, () => {
+      void engine.stats().then((st) => (during = st)); // computed synchronously, at the ack
+    });
+    const heldParent = await engine.timeline(def.info.id, ta.branchId);
+    const givenUp = await engine.timeline(def.info.id, tb.branchId); // no record: null when given up
+    expect(during?.compiling).toBe(1);
+    expect(during?.compileReservedBytes).toBeGreaterThan(0);
+    expect(during?.branches).toBe(2); // history (pinned) + a (resumed from)
+    expect(heldParent?.branchId).toBe(ta.branchId);
+    expect(givenUp).toBeNull();
+    expect(tc.parentBranchId).toBe(ta.branchId);
+    const after = await engine.stats();
+    expect(after.compileReservedBytes).toBe(0);
+    // Rebuilt from its record (its decisions): byte for byte what was kept, the same events as the fork made.
+    const rebuilt = await engine.timeline(def.info.id, tb.branchId, tb.decisions);
+    expect(JSON.stringify(rebuilt) === keptB).toBe(true);
+    expect(rebuilt?.eventsSha256).toBe(tb.eventsSha256);
+  });
+});
+
+describe('run-state copies made ahead count in the catalogue (CHECKPOINT_CACHE_MB)', () => {
+  it('a history grows by a world per prepared checkpoint and shrinks when a fork takes one', async () => {
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const h = await cat.history(def.info.id);
+    const before = cat.bytes;
+    expect(before).toBe(approxBranchBytes(h));
+    const cps = Object.values(h.checkpoints);
+    for (const cp of cps) prepareResume(cp);
+    cat.remeasure(def.info.id, h.timeline.branchId);
+    const units = Object.keys(h.timeline.keyframes.at(-1)!.state.units).length;
+    expect(cat.bytes).toBe(before + cps.length * units * 600);
+    expect(approxKeptBytes(h)).toBe(cat.bytes);
+    const [a] = alternatives();
+    await cat.fork(def.info.id, h.timeline.branchId, a); // takes the copy at a's decision
+    cat.remeasure(def.info.id, h.timeline.branchId);
+    expect(approxKeptBytes(h)).toBe(before + (cps.length - 1) * units * 600);
+  });
+
+  it('give way to a compile that does not fit beside the pinned history otherwise', async () => {
+    const probe = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const bare = approxBranchBytes(await probe.history(def.info.id));
+    // Room for the history and its copies, not for a compile's reservation besides.
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE, maxBytes: bare * 2 });
+    const h = await cat.history(def.info.id);
+    for (const cp of Object.values(h.checkpoints)) prepareResume(cp);
+    cat.remeasure(def.info.id, h.timeline.branchId);
+    expect(cat.bytes).toBeGreaterThan(bare);
+    const release = cat.reserve(bare);
+    expect(cat.bytes).toBe(bare); // copies dropped, history kept
+    expect(Object.values(h.checkpoints).some(hasPreparedResume)).toBe(false);
+    release();
+    expect(cat.reserved).toBe(0);
   });
 });
 

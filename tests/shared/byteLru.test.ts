@@ -86,4 +86,15 @@ describe('ByteLru', () => {
       ['x', 1],
     ]);
   });
+
+  it('evictTo makes room below the budget: least recently used first, pinned and spared entries stay', () => {
+    const { lru, evicted } = sized(100);
+    lru.set('h', 'hhhh', { pinned: true });
+    for (const k of ['a', 'b', 'c']) lru.set(k, k.repeat(4));
+    expect(lru.evictTo(9, (k) => k === 'a')).toBe(8); // a spared: b then c go (h pinned)
+    expect(evicted).toEqual(['b', 'c']);
+    expect([...lru.keys()]).toEqual(['h', 'a']);
+    expect(lru.evictTo(0)).toBe(4); // down to the pinned entry
+    expect(lru.bytes).toBe(4);
+  });
 });
