@@ -193,6 +193,9 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
   session.onEvents((events, brId) => {
     if (brId === branchId) tactical.fx.add(events);
   });
+  // A what-if whose simulation could not be finished (docs/protocol.md, branch:failed): say so, or it would look
+  // "still being simulated" for good.
+  session.socket.on('branch:failed', (m) => flash(`A what-if could not be simulated (${m.error.message}). Fork it again.`));
   refreshConnection();
   refreshRoom();
 
