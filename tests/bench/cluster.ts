@@ -99,7 +99,10 @@ async function drive(
     rooms.push({ roomId, inst, instUrl, viewers });
   }
   const joinMs = performance.now() - t0;
-  for (const room of rooms) await room.inst.play();
+  // CLUSTER_PAUSED=1: the rooms stay paused (no event streaming between seeks), to tell the seek's own cost from
+  // the playing rooms' streaming around it.
+  const paused = process.env.CLUSTER_PAUSED === '1';
+  if (!paused) for (const room of rooms) await room.inst.play();
   await sleep(1500);
 
   const seekMs: number[] = [];
@@ -127,7 +130,7 @@ async function drive(
       (home.get(id) === instUrl ? sameMs : otherMs).push(t - sent);
     }
     if (got.size) lastMs.push(Math.max(...got.values()) - sent);
-    await inst.play();
+    await (paused ? inst.pause() : inst.play());
     await sleep(250);
   }
   const cpu = Object.fromEntries(Object.entries(cpuMinus(cpuOf(groups), cpu0)).map(([k, v]) => [k, v / c.seeks]));
@@ -433,7 +436,8 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       offsets.push(offsetsNote(b.hosts));
       if (r === 0) {
         // Quiet window: every room playing, nothing changing.
-        const windowMs = quick ? 5000 : 10_000;
+        // Two safety-net intervals (10 s): every room's reads counted whole, not a 5 s sample of a 10 s period.
+        const windowMs = 20_000;
         const before = await commandStats(cluster.redis.url);
         await b.run.idle(windowMs);
         const after = await commandStats(cluster.redis.url);
