@@ -436,8 +436,9 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       offsets.push(offsetsNote(b.hosts));
       if (r === 0) {
         // Quiet window: every room playing, nothing changing.
-        // Two safety-net intervals (10 s): every room's reads counted whole, not a 5 s sample of a 10 s period.
-        const windowMs = 20_000;
+        // 30 s: one presence sweep per process (PRESENCE_SWEEP_S) and three safety-net reads per room (10 s) counted
+        // whole; a 5 s window sampled those periods by chance.
+        const windowMs = 30_000;
         const before = await commandStats(cluster.redis.url);
         await b.run.idle(windowMs);
         const after = await commandStats(cluster.redis.url);
