@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isStreamRoom } from '../streaming/RoomStream.js';
 import type { IO } from '../types.js';
 import type { RoomService } from './RoomService.js';
 
@@ -21,7 +22,9 @@ export function startPresenceSweep(io: IO, rooms: RoomService, everyMs: number, 
 
   const pass = async () => {
     const nsp = io.of('/');
-    const local = [...nsp.adapter.rooms.keys()].filter((id) => !nsp.sockets.has(id)); // not a socket's own room
+    // Wardroom rooms only: not a socket's own room, nor a room's stream sub-room (its sockets are the room's; sweeping
+    // it cost a cross-process fetchSockets, a member read and a TTL refresh of keys that do not exist, per pass).
+    const local = [...nsp.adapter.rooms.keys()].filter((id) => !nsp.sockets.has(id) && !isStreamRoom(id));
     const next = new Set<string>();
     for (const roomId of local) {
       try {

@@ -21,6 +21,9 @@ export interface Cursor {
 /** The sub-room of a room's socket-delivery sockets: timeline data (keyframes, events) goes only there. */
 export const streamRoomOf = (roomId: string): string => `stream:${roomId}`;
 
+/** Is this socket.io room a stream sub-room (not a Wardroom room of its own)? */
+export const isStreamRoom = (room: string): boolean => room.startsWith('stream:');
+
 /**
  * Everything the playback loop keeps for one room on this process. One object per room, so forgetting a room
  * is one `dispose()` (no parallel maps to keep in step).

@@ -1,4 +1,6 @@
-import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
 import { createClient } from 'redis';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { startCluster } from '../../deploy/cluster.js';
@@ -12,6 +14,10 @@ import { now, sleep } from './time.js';
 import { writeBenchSection } from './benchJson.js';
 import { createRoom } from './rooms.js';
 import { driveBare, startBare, type BareMeasured, type BareServer } from './clusterControl.js';
+import { battles } from '../../replays/index.js';
+import { compileBattle } from '../../replays/engine/compiler.js';
+import { stateAt } from '../../shared/battle/seek.js';
+import { cpuMinus, cpuOf, redisPid, threadCpu, type CpuGroups } from './procCpu.js';
 
 // Multi-process figures (issue #12): the same viewers, rooms and commands on ONE server process (memory store)
 // and on THREE processes sharing one Redis (store + socket.io adapter), every server a real child process
@@ -37,6 +43,14 @@ interface Measured {
   /** The same receipts split: viewers on the instructor's process, and on the others (through Redis pub/sub). */
   sameMs: number[];
   otherMs: number[];
+  /** Each seek's last receipt (the slowest viewer of the seek). */
+  lastMs: number[];
+  /** CPU ms per seek by process group (servers, redis, hosts) over the seek loop. */
+  cpu: Record<string, number>;
+  /** wardroom_broadcasts_total per seek by kind, summed over the processes. */
+  broadcasts: string;
+  /** The servers' CPU ms per seek by thread name. */
+  threads: string;
   joinMs: number;
 }
 
@@ -50,6 +64,7 @@ async function drive(
   c: Case,
   hosts: ViewerHost[],
   redisUrl: string,
+  cpuGroups: CpuGroups,
 ): Promise<Measured & { rooms: number; idle(ms: number): Promise<void>; close(): void }> {
   const instructors: RoomClient[] = [];
   const rooms: { roomId: string; inst: RoomClient; instUrl: string; viewers: number[] }[] = [];
@@ -84,14 +99,22 @@ async function drive(
     rooms.push({ roomId, inst, instUrl, viewers });
   }
   const joinMs = performance.now() - t0;
-  for (const room of rooms) await room.inst.play();
+  // CLUSTER_PAUSED=1: the rooms stay paused (no event streaming between seeks), to tell the seek's own cost from
+  // the playing rooms' streaming around it.
+  const paused = process.env.CLUSTER_PAUSED === '1';
+  if (!paused) for (const room of rooms) await room.inst.play();
   await sleep(1500);
 
   const seekMs: number[] = [];
   const sameMs: number[] = [];
   const otherMs: number[] = [];
+  const lastMs: number[] = [];
+  const groups: CpuGroups = { ...cpuGroups, hosts: hosts.map((h) => h.pid) };
   const delivery0 = await deliveryOf(urls);
+  const sent0 = await broadcastsOf(urls);
   const stats0 = await commandStats(redisUrl);
+  const cpu0 = cpuOf(groups); // after the probes: /metrics renders are not the seeks' CPU
+  const threads0 = threadCpu(cpuGroups.servers ?? []);
   for (let s = 0; s < c.seeks; s++) {
     const { roomId, inst, instUrl, viewers } = rooms[s % rooms.length];
     const got = new Map<number, number>();
@@ -106,9 +129,17 @@ async function drive(
       seekMs.push(t - sent);
       (home.get(id) === instUrl ? sameMs : otherMs).push(t - sent);
     }
-    await inst.play();
+    if (got.size) lastMs.push(Math.max(...got.values()) - sent);
+    await (paused ? inst.pause() : inst.play());
     await sleep(250);
   }
+  const cpu = Object.fromEntries(Object.entries(cpuMinus(cpuOf(groups), cpu0)).map(([k, v]) => [k, v / c.seeks]));
+  const threads = Object.entries(cpuMinus(threadCpu(cpuGroups.servers ?? []), threads0))
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${(v / c.seeks).toFixed(1)}`)
+    .join(', ');
+  const sent1 = await broadcastsOf(urls);
+  const broadcasts = [...sent1].map(([k, v]) => `${k} ${((v - (sent0.get(k) ?? 0)) / c.seeks).toFixed(1)}`).join(', ');
   const delivery = minus(await deliveryOf(urls), delivery0);
   const stats1 = await commandStats(redisUrl);
   // Each seek is followed by a play: 2 commands per seek. Background reads (safety net, stop points) are included.
@@ -126,6 +157,10 @@ async function drive(
     perCommand,
     sameMs,
     otherMs,
+    lastMs,
+    cpu,
+    broadcasts,
+    threads,
     joinMs,
     rooms: rooms.length,
     idle: (ms) => sleep(ms),
@@ -170,6 +205,17 @@ const minus = (a: Delivery, b: Delivery): Delivery => {
   }
   return out;
 };
+/** wardroom_broadcasts_total by kind, summed over the processes. */
+async function broadcastsOf(urls: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const u of urls) {
+    const text = await (await fetch(`${u}/metrics`)).text();
+    for (const m of text.matchAll(/^wardroom_broadcasts_total\{kind="(\w+)"\} ([\d.e+-]+)$/gm))
+      out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
 /** The histogram's p50 as the bucket bound it falls under ("<= 2" ms), or null with no observations. */
 const p50Of = (d: { count: number; buckets: Map<number, number> }): string | null => {
   if (!d.count) return null;
@@ -226,10 +272,11 @@ async function driveWithHosts(
   urls: string[],
   c: Case,
   redisUrl: string,
+  cpuGroups: CpuGroups,
 ): Promise<{ run: Awaited<ReturnType<typeof drive>>; hosts: ViewerHost[] }> {
   const hosts = await startHosts();
   try {
-    return { run: await drive(urls, c, hosts, redisUrl), hosts };
+    return { run: await drive(urls, c, hosts, redisUrl, cpuGroups), hosts };
   } catch (err) {
     await Promise.all(hosts.map((h) => h.close()));
     throw err;
@@ -246,12 +293,36 @@ function writeJson(quick: boolean, figures: Record<string, unknown>): void {
   });
 }
 
-const emptyBare = (): BareMeasured => ({ seekMs: [], sameMs: [], otherMs: [] });
+const emptyBare = (): BareMeasured => ({ seekMs: [], sameMs: [], otherMs: [], lastMs: [], cpu: {} });
 const addBare = (into: BareMeasured, m: BareMeasured) => {
   into.seekMs.push(...m.seekMs);
   into.sameMs.push(...m.sameMs);
   into.otherMs.push(...m.otherMs);
+  into.lastMs.push(...m.lastMs);
+  addCpu(into.cpu, m.cpu);
 };
+/** Summed per-seek CPU of each round; divided by the rounds when printed. */
+const addCpu = (into: Record<string, number>, cpu: Record<string, number>) => {
+  for (const [k, v] of Object.entries(cpu)) into[k] = (into[k] ?? 0) + v;
+};
+const cpuNote = (cpu: Record<string, number>, rounds: number) =>
+  Object.entries(cpu)
+    .map(([k, v]) => `${k} ${(v / rounds).toFixed(1)}`)
+    .join(', ');
+
+/**
+ * A real keyframe message of the bench's battle (the world at a seek target of the drive), for the bare control:
+ * the bytes Wardroom sends each socket-delivery viewer after a seek's clock.
+ */
+function keyframeFile(): string {
+  const def = battles.find((b) => b.info.id === BATTLE);
+  if (!def) throw new Error(`no battle ${BATTLE}`);
+  const tl = compileBattle(def).timeline;
+  const positionMs = 60_000 + 6 * 7_000; // the middle of the quick drive's seek targets
+  const file = path.join(tmpdir(), `wardroom-bench-keyframe-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify({ branchId: tl.branchId, positionMs, state: stateAt(tl.events, tl.keyframes, positionMs) }));
+  return file;
+}
 const bareSummary = (m: BareMeasured) => ({
   all: summary(m.seekMs),
   instructorsProcess: summary(m.sameMs),
@@ -286,17 +357,25 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     },
   );
   // The bare control (tests/bench/bareServer.ts): one plain socket.io process, three on the same Redis.
+  // With a real keyframe's bytes to send after the clock when a seek asks for it (Wardroom's viewers get one).
   const bare: BareServer[] = [];
   try {
-    bare.push(await startBare({}));
+    const kf = { BARE_KEYFRAME_FILE: keyframeFile() };
+    bare.push(await startBare(kf));
     const prefix = `bare-${process.pid}:`;
-    for (let i = 0; i < 3; i++) bare.push(await startBare({ REDIS_URL: cluster.redis.url, BARE_PREFIX: prefix }));
+    for (let i = 0; i < 3; i++) bare.push(await startBare({ ...kf, REDIS_URL: cluster.redis.url, BARE_PREFIX: prefix }));
   } catch (err) {
     await Promise.all([single.stop(), soloRedis.stop(), cluster.stop(), ...bare.map((b) => b.stop())]);
     throw err;
   }
   const bareUrls3 = bare.slice(1).map((b) => b.url);
-  const control = { one: emptyBare(), adapter: emptyBare(), cas: emptyBare() };
+  const control = { one: emptyBare(), adapter: emptyBare(), cas: emptyBare(), oneKf: emptyBare(), casKf: emptyBare() };
+  // The adapter's broadcast arm (no write, clock only) costs a round a third more: on request (BARE_ADAPTER=1).
+  const withAdapter = process.env.BARE_ADAPTER === '1';
+  // CPU per seek by process group (procCpu.ts): each drive adds its viewer hosts.
+  const redisGroup = [redisPid(cluster.redis.port)].filter((x): x is number => x !== null);
+  const cpu = { one: {} as Record<string, number>, oneRedis: {} as Record<string, number>, three: {} as Record<string, number> };
+  const last = { one: [] as number[], oneRedis: [] as number[], three: [] as number[] };
   const one: number[] = [];
   const oneRedis: number[] = [];
   const three = { seekMs: [] as number[], sameMs: [] as number[], otherMs: [] as number[] };
@@ -311,36 +390,55 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     }
   };
   const pairs: string[] = [];
-  const rows: { one: number[]; three: number[]; other: number[] }[] = [];
+  const rows: {
+    one: number[];
+    three: number[];
+    other: number[];
+    bareOne: number[];
+    bareThree: number[];
+    bareOneKf: number[];
+    bareThreeKf: number[];
+  }[] = [];
   const offsets: string[] = [];
   let commands = { perRoomSec: 0, top: '', windowMs: 0 };
   try {
     for (let r = 0; r < rounds; r++) {
-      const a = await driveWithHosts([single.url], c, cluster.redis.url);
+      const a = await driveWithHosts([single.url], c, cluster.redis.url, { servers: [single.proc.pid ?? 0] });
       a.run.close();
       await Promise.all(a.hosts.map((h) => h.close()));
-      const s = await driveWithHosts([soloRedis.url], c, cluster.redis.url);
+      const s = await driveWithHosts([soloRedis.url], c, cluster.redis.url, { servers: [soloRedis.proc.pid ?? 0], redis: redisGroup });
       s.run.close();
       await Promise.all(s.hosts.map((h) => h.close()));
       oneRedis.push(...s.run.seekMs);
       // The bare control in the same round, each on fresh viewer hosts.
-      for (const [into, urls, mode] of [
-        [control.one, [bare[0].url], 'cas'],
-        [control.adapter, bareUrls3, 'adapter'],
-        [control.cas, bareUrls3, 'cas'],
+      const round = { one: emptyBare(), cas: emptyBare(), oneKf: emptyBare(), casKf: emptyBare() };
+      const bareCpu = { servers: [bare[0].pid] };
+      const bareCpu3 = { servers: bare.slice(1).map((b) => b.pid), redis: redisGroup };
+      for (const [into, urls, mode, keyframe, groups] of [
+        [round.one, [bare[0].url], 'cas', false, bareCpu],
+        [round.oneKf, [bare[0].url], 'cas', true, bareCpu],
+        ...(withAdapter ? [[control.adapter, bareUrls3, 'adapter', false, bareCpu3] as const] : []),
+        [round.cas, bareUrls3, 'cas', false, bareCpu3],
+        [round.casKf, bareUrls3, 'cas', true, bareCpu3],
       ] as const) {
         const hosts = await startHosts();
         try {
-          addBare(into, await driveBare([...urls], c, hosts, mode));
+          addBare(into, await driveBare([...urls], c, hosts, mode, { keyframe, cpu: groups }));
         } finally {
           await Promise.all(hosts.map((h) => h.close()));
         }
       }
-      const b = await driveWithHosts(urls3, c, cluster.redis.url);
+      for (const k of ['one', 'cas', 'oneKf', 'casKf'] as const) addBare(control[k], round[k]);
+      const b = await driveWithHosts(urls3, c, cluster.redis.url, {
+        servers: cluster.servers.map((x) => x.proc.pid ?? 0),
+        redis: redisGroup,
+      });
       offsets.push(offsetsNote(b.hosts));
       if (r === 0) {
         // Quiet window: every room playing, nothing changing.
-        const windowMs = quick ? 5000 : 10_000;
+        // 30 s: one presence sweep per process (PRESENCE_SWEEP_S) and three safety-net reads per room (10 s) counted
+        // whole; a 5 s window sampled those periods by chance.
+        const windowMs = 30_000;
         const before = await commandStats(cluster.redis.url);
         await b.run.idle(windowMs);
         const after = await commandStats(cluster.redis.url);
@@ -357,7 +455,21 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       }
       b.run.close();
       await Promise.all(b.hosts.map((h) => h.close()));
-      rows.push({ one: a.run.seekMs, three: b.run.seekMs, other: b.run.otherMs });
+      rows.push({
+        one: a.run.seekMs,
+        three: b.run.seekMs,
+        other: b.run.otherMs,
+        bareOne: round.one.seekMs,
+        bareThree: round.cas.seekMs,
+        bareOneKf: round.oneKf.seekMs,
+        bareThreeKf: round.casKf.seekMs,
+      });
+      addCpu(cpu.one, a.run.cpu);
+      addCpu(cpu.oneRedis, s.run.cpu);
+      addCpu(cpu.three, b.run.cpu);
+      last.one.push(...a.run.lastMs);
+      last.oneRedis.push(...s.run.lastMs);
+      last.three.push(...b.run.lastMs);
       one.push(...a.run.seekMs);
       three.seekMs.push(...b.run.seekMs);
       three.sameMs.push(...b.run.sameMs);
@@ -368,7 +480,7 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       add(delivery.three, b.run.delivery);
       perCommand.push(b.run.perCommand);
       pairs.push(
-        `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)}); bare 1 process p50 ${pct(control.one.seekMs, 50).toFixed(1)}, bare 3 p50 ${pct(control.cas.seekMs, 50).toFixed(1)} (cumulative)`,
+        `round ${r + 1}: 1 process ${fmt(a.run.seekMs)}, 3 processes ${fmt(b.run.seekMs)} (others p50 ${pct(b.run.otherMs, 50).toFixed(1)}), delta p50 ${(median(b.run.seekMs) - median(a.run.seekMs)).toFixed(1)}; bare ${fmt(round.one.seekMs)} -> ${fmt(round.cas.seekMs)}, delta p50 ${(median(round.cas.seekMs) - median(round.one.seekMs)).toFixed(1)}; bare + keyframe ${fmt(round.oneKf.seekMs)} -> ${fmt(round.casKf.seekMs)}, delta p50 ${(median(round.casKf.seekMs) - median(round.oneKf.seekMs)).toFixed(1)}; broadcasts per seek 1 process ${a.run.broadcasts} | on Redis ${s.run.broadcasts} | 3 processes ${b.run.broadcasts}; CPU ms per seek 1 process ${cpuNote(a.run.cpu, 1)} | on Redis ${cpuNote(s.run.cpu, 1)} | 3 processes ${cpuNote(b.run.cpu, 1)}; servers' CPU by thread 1 process ${a.run.threads} | 3 processes ${b.run.threads}`,
       );
     }
   } finally {
@@ -382,7 +494,34 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     oneProcess: summary(one),
     oneProcessOnRedis: summary(oneRedis),
     threeProcesses: { all: summary(three.seekMs), instructorsProcess: summary(three.sameMs), otherProcesses: summary(three.otherMs) },
-    perRound: rows.map((r) => ({ oneProcess: summary(r.one), threeProcesses: summary(r.three), otherProcesses: summary(r.other) })),
+    perRound: rows.map((r) => ({
+      oneProcess: summary(r.one),
+      threeProcesses: summary(r.three),
+      otherProcesses: summary(r.other),
+      bareOneProcess: summary(r.bareOne),
+      bareThreeProcesses: summary(r.bareThree),
+      bareOneProcessKeyframe: summary(r.bareOneKf),
+      bareThreeProcessesKeyframe: summary(r.bareThreeKf),
+    })),
+    // Each seek's slowest viewer (ms after the seek), and CPU ms per seek by process group over the seek loops.
+    lastViewerMs: {
+      oneProcess: summary(last.one),
+      oneProcessOnRedis: summary(last.oneRedis),
+      threeProcesses: summary(last.three),
+      bareOneProcess: summary(control.one.lastMs),
+      bareThreeProcesses: summary(control.cas.lastMs),
+      bareOneProcessKeyframe: summary(control.oneKf.lastMs),
+      bareThreeProcessesKeyframe: summary(control.casKf.lastMs),
+    },
+    cpuMsPerSeek: {
+      oneProcess: cpuNote(cpu.one, rounds),
+      oneProcessOnRedis: cpuNote(cpu.oneRedis, rounds),
+      threeProcesses: cpuNote(cpu.three, rounds),
+      bareOneProcess: cpuNote(control.one.cpu, rounds),
+      bareThreeProcesses: cpuNote(control.cas.cpu, rounds),
+      bareOneProcessKeyframe: cpuNote(control.oneKf.cpu, rounds),
+      bareThreeProcessesKeyframe: cpuNote(control.casKf.cpu, rounds),
+    },
     redisCommandsPerRoomPerS: Number(commands.perRoomSec.toFixed(3)),
     // The servers' own split of a clock change (mean ms from the change's serverTime to the emit, every change of the seek loops).
     serverDeliveryMs: {
@@ -396,8 +535,10 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
     // The bare control: plain socket.io servers (tests/bench/bareServer.ts), the same viewers, hosts, rooms and clock bytes.
     bareControl: {
       oneProcess: summary(control.one.seekMs),
-      threeProcessesAdapterBroadcast: bareSummary(control.adapter),
+      ...(withAdapter ? { threeProcessesAdapterBroadcast: bareSummary(control.adapter) } : {}),
       threeProcessesWriteThenPublish: bareSummary(control.cas),
+      oneProcessKeyframe: summary(control.oneKf.seekMs),
+      threeProcessesWriteThenPublishKeyframe: bareSummary(control.casKf),
     },
     hostClocks: offsets[0],
   });
@@ -435,7 +576,21 @@ export async function benchCluster(quick: boolean): Promise<Row[]> {
       battle: '-',
       value: median(control.cas.seekMs) - median(control.one.seekMs),
       unit: 'ms p50 delta',
-      note: `same viewers, rooms, clock bytes, no Wardroom code: 1 process ${fmt(control.one.seekMs)}; 3 processes, write+PUBLISH in one EVAL then local emit (Wardroom's path) ${fmt(control.cas.seekMs)} (instructor's process ${fmt(control.cas.sameMs)}, others ${fmt(control.cas.otherMs)}); 3 processes, the Redis adapter's broadcast (no write) ${fmt(control.adapter.seekMs)} (instructor's process ${fmt(control.adapter.sameMs)}, others ${fmt(control.adapter.otherMs)}); Wardroom's delta p50 ${(median(three.seekMs) - median(one)).toFixed(1)} / p99 ${(pct(three.seekMs, 99) - pct(one, 99)).toFixed(1)} ms vs the bare write-then-publish delta p50 ${(median(control.cas.seekMs) - median(control.one.seekMs)).toFixed(1)} / p99 ${(pct(control.cas.seekMs, 99) - pct(control.one.seekMs, 99)).toFixed(1)} ms`,
+      note: `same viewers, rooms, clock bytes, no Wardroom code: 1 process ${fmt(control.one.seekMs)}; 3 processes, write+PUBLISH in one EVAL then local emit (Wardroom's path) ${fmt(control.cas.seekMs)} (instructor's process ${fmt(control.cas.sameMs)}, others ${fmt(control.cas.otherMs)}); ${withAdapter ? `3 processes, the Redis adapter's broadcast (no write) ${fmt(control.adapter.seekMs)} (instructor's process ${fmt(control.adapter.sameMs)}, others ${fmt(control.adapter.otherMs)}); ` : ''}Wardroom's delta p50 ${(median(three.seekMs) - median(one)).toFixed(1)} / p99 ${(pct(three.seekMs, 99) - pct(one, 99)).toFixed(1)} ms vs the bare write-then-publish delta p50 ${(median(control.cas.seekMs) - median(control.one.seekMs)).toFixed(1)} / p99 ${(pct(control.cas.seekMs, 99) - pct(control.one.seekMs, 99)).toFixed(1)} ms`,
+    },
+    {
+      bench: `cluster ${label}: control, bare socket.io + keyframe, 1 vs 3 processes`,
+      battle: '-',
+      value: median(control.casKf.seekMs) - median(control.oneKf.seekMs),
+      unit: 'ms p50 delta',
+      note: `the bare control sending each viewer a real keyframe (the same bytes as Wardroom's) after the clock: 1 process ${fmt(control.oneKf.seekMs)}; 3 processes write+PUBLISH then local emit ${fmt(control.casKf.seekMs)} (instructor's process ${fmt(control.casKf.sameMs)}, others ${fmt(control.casKf.otherMs)}); delta p99 ${(pct(control.casKf.seekMs, 99) - pct(control.oneKf.seekMs, 99)).toFixed(1)} ms; Wardroom's delta above it p50 ${(median(three.seekMs) - median(one) - (median(control.casKf.seekMs) - median(control.oneKf.seekMs))).toFixed(1)} ms`,
+    },
+    {
+      bench: `cluster ${label}: each seek's slowest viewer, and CPU per seek`,
+      battle: '-',
+      value: median(last.three) - median(last.one),
+      unit: 'ms p50 delta',
+      note: `slowest viewer of each seek: Wardroom 1 process ${fmt(last.one)}, 3 processes ${fmt(last.three)}; bare ${fmt(control.one.lastMs)} -> ${fmt(control.cas.lastMs)}; bare + keyframe ${fmt(control.oneKf.lastMs)} -> ${fmt(control.casKf.lastMs)}. CPU ms per seek (seek, play, 250 ms of playing): Wardroom 1 process ${cpuNote(cpu.one, rounds)}; on Redis ${cpuNote(cpu.oneRedis, rounds)}; 3 processes ${cpuNote(cpu.three, rounds)}; bare 1 ${cpuNote(control.one.cpu, rounds)}; bare 3 ${cpuNote(control.cas.cpu, rounds)}; bare + keyframe 1 ${cpuNote(control.oneKf.cpu, rounds)}, 3 ${cpuNote(control.casKf.cpu, rounds)}`,
     },
     {
       bench: `cluster ${label}: Redis commands per playing room`,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { now, sleep } from './time.js';
+import { cpuMinus, cpuOf, type CpuGroups } from './procCpu.js';
 import type { ViewerHost } from './viewerHosts.js';
 
 // The cluster bench's bare control (tests/bench/bareServer.ts): the same viewers, rooms, hosts and clock bytes,
@@ -13,6 +14,7 @@ const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bareServ
 
 export interface BareServer {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startBare(env: Record<string, string>): Promise<BareServer
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: proc.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();
@@ -36,11 +39,14 @@ export async function startBare(env: Record<string, string>): Promise<BareServer
   };
 }
 
-/** Receipts split like the real drive: all, on the instructor's process, on the others. */
+/** Receipts split like the real drive: all, on the instructor's process, on the others; each seek's last receipt. */
 export interface BareMeasured {
   seekMs: number[];
   sameMs: number[];
   otherMs: number[];
+  lastMs: number[];
+  /** CPU ms per seek by process group over the seek loop (see procCpu.ts). */
+  cpu: Record<string, number>;
 }
 
 /** A clock like the server's (the same bytes on the wire). */
@@ -60,6 +66,7 @@ export async function driveBare(
   c: { rooms: number; viewersPerRoom: number; seeks: number },
   hosts: ViewerHost[],
   mode: 'adapter' | 'cas' = 'cas',
+  o: { keyframe?: boolean; cpu?: CpuGroups } = {},
 ): Promise<BareMeasured> {
   const rooms: { roomId: string; inst: Socket; instUrl: string; viewers: number[] }[] = [];
   const home = new Map<number, string>();
@@ -79,14 +86,18 @@ export async function driveBare(
     rooms.push({ roomId, inst, instUrl, viewers });
   }
   await sleep(500);
-  const out: BareMeasured = { seekMs: [], sameMs: [], otherMs: [] };
+  const out: BareMeasured = { seekMs: [], sameMs: [], otherMs: [], lastMs: [], cpu: {} };
+  const groups: CpuGroups = { ...o.cpu, hosts: hosts.map((h) => h.pid) };
+  const cpu0 = cpuOf(groups);
   for (let s = 0; s < c.seeks; s++) {
     const { roomId, inst, instUrl, viewers } = rooms[s % rooms.length];
     const got = new Map<number, number>();
     const target = 60_000 + s * 7_000;
     await Promise.all(hosts.map((h) => h.watch(1_000_000 + s, roomId, target, (id, t) => got.set(id, t))));
     const sent = now();
-    await new Promise<void>((resolve) => inst.emit('bare:seek', { roomId, clock: clockAt(target, s + 2), mode }, () => resolve()));
+    await new Promise<void>((resolve) =>
+      inst.emit('bare:seek', { roomId, clock: clockAt(target, s + 2), mode, keyframe: o.keyframe }, () => resolve()),
+    );
     const deadline = Date.now() + 5000;
     while (got.size < viewers.length && Date.now() < deadline) await sleep(2);
     for (const h of hosts) h.unwatch(1_000_000 + s);
@@ -94,8 +105,10 @@ export async function driveBare(
       out.seekMs.push(t - sent);
       (home.get(id) === instUrl ? out.sameMs : out.otherMs).push(t - sent);
     }
+    if (got.size) out.lastMs.push(Math.max(...got.values()) - sent);
     await sleep(250); // the real drive's play after each seek and its pause
   }
+  out.cpu = Object.fromEntries(Object.entries(cpuMinus(cpuOf(groups), cpu0)).map(([k, v]) => [k, v / c.seeks]));
   for (const r of rooms) r.inst.close();
   return out;
 }

@@ -35,6 +35,11 @@ export class ViewerHost {
     });
   }
 
+  /** The host process's pid (CPU accounting). */
+  get pid(): number {
+    return this.proc.pid ?? 0;
+  }
+
   static async start(): Promise<ViewerHost> {
     const proc = spawn(process.execPath, ['--import', 'tsx', HOST], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const host = new ViewerHost(proc);

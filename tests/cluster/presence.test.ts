@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RoomService } from '../../server/rooms/RoomService.js';
 import { connectRedisBackend } from '../../server/store/redisBackend.js';
 import type { RedisStore } from '../../server/store/redis.js';
 import { boot, silent, until, waitFor, type Booted } from '../server/helpers.js';
@@ -68,5 +69,22 @@ describe.runIf(hasRedis)('presence sweep', () => {
       timeoutMs: 3000,
     });
     expect((await store.listMembers(roomId)).map((m) => m.name).sort()).toEqual(['Kira', 'Odo']);
+  });
+
+  it('sweeps rooms, not their stream sub-rooms', async () => {
+    const prefix = testPrefix();
+    cleanup.push(async () => {
+      const store = await redisStore(prefix);
+      await store.clearPrefix();
+      await store.close();
+    });
+    const a = await node(prefix);
+    const { roomId } = await a.createRoom();
+    const viewer = a.client({ roomId, name: 'Kira' }); // socket delivery: also in the room's stream sub-room
+    await viewer.ready;
+    const read = vi.spyOn(RoomService.prototype, 'members');
+    cleanup.push(async () => read.mockRestore());
+    await a.app.presenceSweep!.run();
+    expect(read.mock.calls.map(([id]) => id)).toEqual([roomId]);
   });
 });
