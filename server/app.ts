@@ -273,7 +273,12 @@ export function createApp(opts: AppOptions = {}): App {
 
   loop.start();
   const sweepMs = opts.presenceSweepMs ?? 30_000;
-  const presenceSweep = sweepMs > 0 ? startPresenceSweep(io, rooms, sweepMs, logger) : null;
+  const presenceSweep =
+    sweepMs > 0
+      ? startPresenceSweep(io, rooms, sweepMs, logger, {
+          healthy: async () => (await healthReport(opts.health ?? [], { rooms: 0, sockets: 0 })).ok,
+        })
+      : null;
 
   return {
     httpServer,

@@ -15,6 +15,9 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
 });
 
+/** Processes booted so far, with a way to stop one early (its adapter subscription goes with it). */
+const stops = new Map<Booted, () => Promise<void>>();
+
 async function node(prefix: string): Promise<Booted> {
   const backend = await connectRedisBackend(REDIS_URL, prefix, silent, { memberGraceMs: 400 });
   const s = await boot({
@@ -24,10 +27,14 @@ async function node(prefix: string): Promise<Booted> {
     clockBus: backend.clockBus,
     presenceSweepMs: 3_600_000,
   }); // passes run by hand
-  cleanup.push(async () => {
-    await s.close();
-    await backend.close();
-  });
+  let stopped: Promise<void> | null = null;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await s.close();
+      await backend.close();
+    })());
+  stops.set(s, stop);
+  cleanup.push(stop);
   return s;
 }
 
@@ -86,5 +93,34 @@ describe.runIf(hasRedis)('presence sweep', () => {
     cleanup.push(async () => read.mockRestore());
     await a.app.presenceSweep!.run();
     expect(read.mock.calls.map(([id]) => id)).toEqual([roomId]);
+  });
+
+  it('a timed pass sweeps the rooms only when the processes changed (or a backend was away, or suspects wait)', async () => {
+    const prefix = testPrefix();
+    cleanup.push(async () => {
+      const store = await redisStore(prefix);
+      await store.clearPrefix();
+      await store.close();
+    });
+    const a = await node(prefix);
+    const b = await node(prefix);
+    const { roomId } = await a.createRoom();
+    const onA = a.client({ roomId, name: 'Kira' });
+    const onB = b.client({ roomId, name: 'Odo' });
+    await Promise.all([onA.ready, onB.ready]);
+    const sweep = a.app.presenceSweep!;
+    const read = vi.spyOn(RoomService.prototype, 'members');
+    cleanup.push(async () => read.mockRestore());
+
+    expect(await sweep.tick()).toBe(true); // the first pass after a start sweeps
+    read.mockClear();
+    expect(await sweep.tick()).toBe(false); // nothing changed: no room read, no cross-process fetchSockets
+    expect(await sweep.tick()).toBe(false);
+    expect(read).not.toHaveBeenCalled();
+
+    await stops.get(b)!(); // a process goes: the server count drops
+    expect(await sweep.tick()).toBe(true);
+    expect(read.mock.calls.map(([id]) => id)).toContain(roomId);
+    expect(sweep.passes).toMatchObject({ timed: 4, swept: 2 });
   });
 });
