@@ -204,13 +204,14 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const historyId = (await a.rooms.timelines.service.canonicalBranchId(battleId)) as string;
       await Promise.all([a.segments.manifest(battleId, historyId), b.segments.manifest(battleId, historyId)]);
       const { roomId } = await createRoom(url, battleId);
-      // Socket delivery (the default): a segments-delivery RoomClient would fold its own world of history in this
-      // process, on the main thread the servers share, during the timed forks.
+      // Segments delivery, as the browser app: with socket delivery the join copied the whole 22,401-unit history
+      // from the worker to the main thread, which on a loaded machine outlasted even a 120 s ack timeout.
       const player = new RoomClient({
         url,
         roomId,
         name: 'bench',
         role: 'player',
+        delivery: 'segments',
         resyncMs: 0,
         ackTimeoutMs: 120_000,
         socket: { forceNew: true },
@@ -337,7 +338,21 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           await b.segments.whenCompiled(battleId, br.branchId, Infinity);
           if (urlC && shared) {
             // Another process on the same Redis: manifest + fork-point segment from the shared cache (written above).
+            drainTrace();
+            const r0 = performance.now();
             viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
+            if (FORK_TRACE) {
+              const bd = ackBreakdown(
+                drainTrace(),
+                [],
+                performance.timeOrigin + r0,
+                performance.timeOrigin + performance.now(),
+                br.branchId,
+              );
+              console.log(
+                `[forks] trace ${battleId} ${choice.decisionId} other process from Redis (main thread only): ${JSON.stringify(bd)}`,
+              );
+            }
           }
         }
         console.log(
