@@ -341,10 +341,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
     const view = viewOfCompilation;
-    const built = () => builder?.manifest?.segments.length ?? 0;
+    // Segments compressed and pushed. One listed but still compressing (on the thread pool) is not ready: a request
+    // for it waits for that compression instead of compressing it a second time on this thread (rebuild()).
+    let ready = 0;
+    const built = () => ready;
     let resolveStarted!: (m: BranchManifest) => void;
     const startedP = new Promise<BranchManifest>((resolve) => (resolveStarted = resolve));
-    // Synchronous listeners: the ack is posted while the worker goes on compressing the segment (Segmenter.advance).
+    // Synchronous listeners: the ack is posted while the segment is compressed (Segmenter.advanceAsync).
     let startedWith: BranchManifest | null = null;
     const onStart: ((m: BranchManifest) => void)[] = [];
     const started = (m: BranchManifest) => {
@@ -377,6 +380,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         });
         mark('segments:advanced', meta.branchId, traceNow() - t);
         if (b.builtMs >= forkMs) started(manifest);
+        ready = manifest.segments.length;
         wake();
         // Let other requests (and other forks) in between segments.
         await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());
