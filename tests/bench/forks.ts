@@ -202,7 +202,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       // Warm both processes' histories (a server compiles them at startup): in-process calls, since on a loaded
       // machine a 20,000-unit history (compile + segments) outlasts fetch's 300 s header timeout.
       const historyId = (await a.rooms.timelines.service.canonicalBranchId(battleId)) as string;
-      await Promise.all([a.segments.manifest(battleId, historyId), b.segments.manifest(battleId, historyId)]);
+      await Promise.all([
+        a.segments.manifest(battleId, historyId),
+        process.env.FORKS_OTHER === '0' ? null : b.segments.manifest(battleId, historyId),
+      ]);
       const { roomId } = await createRoom(url, battleId);
       // Segments delivery, as the browser app: with socket delivery the join copied the whole 22,401-unit history
       // from the worker to the main thread, which on a loaded machine outlasted even a 120 s ack timeout.
