@@ -15,6 +15,7 @@ import {
   hasPreparedResume,
   prepareResume,
   type Compilation,
+  type CompiledBranch,
 } from '../../replays/index.js';
 import { viewOfCompilation, viewOfTimeline, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
@@ -22,6 +23,7 @@ import { START_STATES_MB, Segmenter } from './segments/Segmenter.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import { AppError } from '../errors.js';
 import { Gate } from './Gate.js';
+import { drainTrace, mark, traceNow, type TraceMark } from './forkTrace.js';
 import { BadChoiceError, UnknownBattleError, type TimelineMeta, type TimelineService } from './TimelineService.js';
 
 /** Branch metadata kept after the branch itself is evicted (a few KB each): room commands never rebuild a branch. */
@@ -79,20 +81,35 @@ export interface EngineOptions {
 /** A compile's peak heap over its branch's kept bytes (the compile queue's reservation; see fork()). */
 const COMPILE_PEAK_FACTOR = 1.5;
 
+/**
+ * approxBranchBytes of a compiled branch, computed once: it lists the units of a keyframe (twice), 20-55 ms at
+ * 22,401 units, which was on every fork's ack path (a compiled branch does not change).
+ */
+const branchBytes = new WeakMap<CompiledBranch, number>();
+function bytesOf(b: CompiledBranch): number {
+  let n = branchBytes.get(b);
+  if (n === undefined) branchBytes.set(b, (n = approxBranchBytes(b)));
+  return n;
+}
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Playback time simulated between two yields inside one segment. A 10 s segment of a 20,000-unit battle is about
- * half a second of CPU; yielding only between segments made another fork's ack (or a segment request) wait for
- * all of it. Five steps are some tens of ms at that size. The steps are the same as in one call (advanceTo).
+ * Playback time simulated between two yields inside one segment: one step (STEP_MS, 200 ms). A 10 s segment of a
+ * 20,000-unit battle is about half a second of CPU; yielding only between segments made another fork's ack (or a
+ * segment request) wait for all of it, and five steps (1 s) still 60-450 ms of it at 22,401 units (quiet to
+ * loaded). One step is 10-40 ms there. The steps are the same as in one call (advanceTo).
  */
-const SLICE_MS = 1000;
+const SLICE_MS = 200;
 
 /** c.advanceTo(target) in slices of SLICE_MS with a yield between them; the same result as one call. */
-async function advanceInSlices(c: { compiledMs: number; advanceTo(ms: number): boolean }, target: number): Promise<boolean> {
+async function advanceInSlices(c: { compiledMs: number; advanceTo(ms: number): boolean }, target: number, label = ''): Promise<boolean> {
   for (;;) {
     const next = Math.min(target, c.compiledMs + SLICE_MS);
-    if (!c.advanceTo(next)) return false;
+    const t = traceNow();
+    const more = c.advanceTo(next);
+    mark('slice', label, traceNow() - t);
+    if (!more) return false;
     if (next >= target) return true;
     await yieldToLoop();
   }
@@ -143,6 +160,11 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   /** What the engine holds (approximate bytes of compiled branches and kept start states, its heap), and compiles running / queued (metrics, benchmarks). */
   async stats(): Promise<EngineStats> {
     return this.statsNow();
+  }
+
+  /** Fork trace marks of this thread (FORK_TRACE=1; benchmarks), drained. */
+  async trace(): Promise<TraceMark[]> {
+    return drainTrace();
   }
 
   private statsNow(): EngineStats {
@@ -197,6 +219,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         for (const def of battles) {
           const h = this.catalog.compiledHistory(def.info.id);
           if (!h) continue;
+          bytesOf(h); // a fork's reservation, ahead too
           // The copies count in the catalogue's budget with their history (a fork that took one shrinks it).
           this.catalog.remeasure(def.info.id, h.timeline.branchId);
           for (const cp of Object.values(h.checkpoints)) {
@@ -206,7 +229,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
             // Only in free room: a copy made ahead never pushes a kept branch out (it saves an ack a world copy; a
             // given-up branch costs a compile).
             if (!this.catalog.roomFor(approxSpareBytes(h))) break;
+            const t = traceNow();
             prepareResume(cp);
+            mark('prepareResume', cp.decisionId, traceNow() - t);
             this.catalog.remeasure(def.info.id, h.timeline.branchId);
           }
         }
@@ -286,6 +311,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       if (err instanceof BranchNotFoundError) throw new UnknownBattleError(err.message);
       throw err;
     }
+    mark('fork:prepared', 'branch' in prepared ? prepared.branch.timeline.branchId : prepared.branchId);
     if ('branch' in prepared) {
       const tl = prepared.branch.timeline;
       if (onStarted) onStarted(this.segmenter.complete(tl, await this.parentManifest(tl)));
@@ -298,8 +324,11 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // A fork keeps about what its parent does (same battle, same units), but while it compiles it holds more: its
       // run state and the garbage of each step. Measured at 22,401 units: ~290 MB of heap live per compile against
       // the parent's ~200 MB estimate, so two reserved at 1x fit a 768 MB cap on paper and overran it (forkload).
-      const reserve = Math.round(approxBranchBytes(prepared.parent) * COMPILE_PEAK_FACTOR);
-      run = this.progressive(prepared.start, this.parentManifestNow(prepared.parent.timeline), reserve);
+      const reserve = Math.round(bytesOf(prepared.parent) * COMPILE_PEAK_FACTOR);
+      mark('fork:reserved');
+      const parentManifest = this.parentManifestNow(prepared.parent.timeline);
+      mark('fork:parentManifest');
+      run = this.progressive(prepared.start, parentManifest, reserve);
       this.inflight.set(key, run);
       const done = () => {
         this.inflight.delete(key);
@@ -323,10 +352,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
     const view = viewOfCompilation;
-    const built = () => builder?.manifest?.segments.length ?? 0;
+    // Segments compressed and pushed. One listed but still compressing (on the thread pool) is not ready: a request
+    // for it waits for that compression instead of compressing it a second time on this thread (rebuild()).
+    let ready = 0;
+    const built = () => ready;
     let resolveStarted!: (m: BranchManifest) => void;
     const startedP = new Promise<BranchManifest>((resolve) => (resolveStarted = resolve));
-    // Synchronous listeners: the ack is posted while the worker goes on compressing the segment (Segmenter.advance).
+    // Synchronous listeners: the ack is posted while the segment is compressed (Segmenter.advanceAsync).
     let startedWith: BranchManifest | null = null;
     const onStart: ((m: BranchManifest) => void)[] = [];
     const started = (m: BranchManifest) => {
@@ -342,30 +374,38 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       waiters = waiters.filter((w) => !(over || w.index < built()));
     };
     const run = async (): Promise<Timeline> => {
+      let t = traceNow();
       const c = (comp = start());
       const meta = c.meta;
+      mark('fork:resumed', meta.branchId, traceNow() - t);
       const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
       const forkMs = meta.fork ? meta.fork.atMs : 0;
       // The first pass needs no simulation: a segment ends at the fork point (a decision point).
       // Then each step simulates to the next planned boundary: right after the fork point the ramp's short
       // segments (1, 2, 4 s), so the play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
-      for (let target = c.compiledMs; await advanceInSlices(c, target); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
-        const manifest = this.segmenter.advance(b, view(c), (m) => {
+      for (let target = c.compiledMs; await advanceInSlices(c, target, meta.branchId); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
+        t = traceNow();
+        const manifest = await this.segmenter.advanceAsync(b, view(c), (m) => {
+          mark('fork:listed', meta.branchId, traceNow() - t);
           if (b.builtMs >= forkMs) started(m);
         });
+        mark('segments:advanced', meta.branchId, traceNow() - t);
         if (b.builtMs >= forkMs) started(manifest);
+        ready = manifest.segments.length;
         wake();
         // Let other requests (and other forks) in between segments.
         await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());
       }
       const compiled = this.catalog.adopt(meta.battleId, c.result());
-      started(this.segmenter.advance(b, viewOfTimeline(compiled.timeline)));
+      started(await this.segmenter.advanceAsync(b, viewOfTimeline(compiled.timeline)));
       over = true;
       wake();
       return compiled.timeline;
     };
     const done = (async () => {
+      mark('gate:ask', undefined, this.gate.running);
       const release = await this.gate.acquire(bytes);
+      mark('gate:acquired');
       // The catalogue makes room for this compile in its byte budget (CHECKPOINT_CACHE_MB): kept forks give way,
       // LRU, so kept branches + the compiles' reservations stay within it (forkload: a kept 22,401-unit fork beside
       // the history plus a compile overran the worker's heap cap).

@@ -7,6 +7,7 @@ import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineMet
 import type { EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { EngineStats } from './EngineTimelineService.js';
+import { mark, type TraceMark } from './forkTrace.js';
 import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
 
 /** Times an acked fork is compiled again on a fresh worker after its worker stopped. */
@@ -75,6 +76,7 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
       const p = this.pending.get(res.id);
       if (!p) return;
       if ('interim' in res) {
+        mark('main:interim', `#${res.id}`);
         p.interim?.(res.interim);
         return;
       }
@@ -132,6 +134,7 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, interim });
+      mark('main:post', `${method}#${id}`);
       w.postMessage({ id, method, args } satisfies Request);
     });
   }
@@ -220,6 +223,11 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   /** The worker's compiled-branch bytes and compile queue. */
   stats(): Promise<EngineStats> {
     return this.call('stats');
+  }
+
+  /** The worker's fork trace marks (FORK_TRACE=1; benchmarks), drained. */
+  trace(): Promise<TraceMark[]> {
+    return this.call('trace');
   }
 
   onProgress(fn: (p: SegmentProgress) => void): void {

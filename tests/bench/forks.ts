@@ -13,6 +13,7 @@ import { MemoryStore } from '../../server/store/memory.js';
 import type { RedisClient } from '../../server/store/redis.js';
 import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSegments.js';
 import type { EngineStats } from '../../server/timelines/EngineTimelineService.js';
+import { drainTrace, FORK_TRACE, traceGc, type TraceMark } from '../../server/timelines/forkTrace.js';
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { writeBenchJson } from './benchJson.js';
@@ -95,36 +96,129 @@ async function engineStats(app: App): Promise<EngineStats | null> {
   return svc.stats ? svc.stats() : null;
 }
 
+/** The app's worker's fork trace marks (FORK_TRACE=1), drained; [] otherwise. */
+async function workerTrace(app: App): Promise<TraceMark[]> {
+  const svc = app.rooms.timelines.service as { trace?: () => Promise<TraceMark[]> };
+  return FORK_TRACE && svc.trace ? svc.trace() : [];
+}
+
+/** What held one fork's ack, from the marks of the main thread and the worker between t0 and t1 (epoch ms). */
+function ackBreakdown(
+  main: TraceMark[],
+  worker: TraceMark[],
+  t0: number,
+  t1: number,
+  branchId: string | null,
+): Record<string, number | string> {
+  const marks = [...main, ...worker];
+  const mainCount = main.length;
+  const inWin = marks.filter((m) => m.t >= t0 - 1 && m.t <= t1 + 1).sort((x, y) => x.t - y.t);
+  const first = (what: string, key?: (k: string) => boolean) => inWin.find((m) => m.what === what && (!key || key(m.key ?? '')));
+  const at = (m: TraceMark | undefined) => (m ? Math.round((m.t - t0) * 10) / 10 : -1);
+  const asked = (k: string) => k.startsWith('fork#') || k.startsWith('manifest#');
+  const post = first('main:post', asked);
+  const recv = first('worker:recv', asked);
+  const resumed = first('fork:resumed');
+  const listed = first('fork:listed');
+  // A GC pause or a slice is charged to the window by its overlap with it (a mark is stamped when it ends, except GC).
+  const overlap = (start: number, ms: number) => Math.max(0, Math.min(start + ms, t1) - Math.max(start, t0));
+  // The worker's GC marks come after the main thread's in `marks` (see the callers): `main` says which is which.
+  let gc = 0;
+  let gcMajor = 0;
+  let mainGc = 0;
+  marks.forEach((m, i) => {
+    if (m.what !== 'gc') return;
+    const o = overlap(m.t, m.ms ?? 0);
+    if (i < mainCount) mainGc += o;
+    else gc += o;
+    if (m.key === 'major' && i >= mainCount) gcMajor += o;
+  });
+  let otherSlices = 0;
+  let prep = 0;
+  for (const m of marks) {
+    if (m.what === 'slice' && m.key !== branchId) otherSlices += overlap(m.t - (m.ms ?? 0), m.ms ?? 0);
+    if (m.what === 'prepareResume') prep += overlap(m.t - (m.ms ?? 0), m.ms ?? 0);
+  }
+  const raw = inWin
+    .filter((m) => m.what !== 'slice' || m.key !== branchId)
+    .map((m) => `${at(m)}${m.what}${m.key ? `(${m.key.slice(0, 12)})` : ''}${m.ms !== undefined ? `=${m.ms.toFixed(1)}` : ''}`)
+    .join(' ');
+  return {
+    raw,
+    post: at(post),
+    workerRecv: at(recv),
+    gateAsk: at(first('gate:ask')),
+    gateAcquired: at(first('gate:acquired')),
+    resumed: at(resumed),
+    resumeMs: Math.round(resumed?.ms ?? -1),
+    listed: at(listed),
+    listMs: Math.round(listed?.ms ?? -1),
+    interimPosted: at(first('worker:interim')),
+    interimReceived: at(first('main:interim')),
+    ack: Math.round((t1 - t0) * 10) / 10,
+    workerGcMs: Math.round(gc),
+    mainGcMs: Math.round(mainGc),
+    gcMajorMs: Math.round(gcMajor),
+    otherSlicesMs: Math.round(otherSlices),
+    prepareResumeMs: Math.round(prep),
+  };
+}
+
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)}/${pct(xs, 95).toFixed(0)}`;
 
 export async function benchForks(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
+  traceGc(); // the main thread's pauses too (FORK_TRACE=1): it runs the three servers' main threads and the client
   const logger = pino({ level: 'silent' });
   const store = new MemoryStore();
   // A and C share segments through Redis (REDIS_URL or the local default, when it answers), as processes on one
   // Redis do; B has no shared cache and rebuilds a fork from the room's record.
   const shared = await sharedSegmentsIfRedis();
-  const a: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared?.cache });
-  const b: App = createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 } });
+  // HISTORY_CACHE_DIR: histories read from disk (as a server given it does), not compiled by each app.
+  const common = {
+    logger,
+    store,
+    clientDist: null,
+    rateLimit: { points: 1000, durationS: 1 },
+    ...(process.env.HISTORY_CACHE_DIR ? { historyCacheDir: process.env.HISTORY_CACHE_DIR } : {}),
+  };
+  const a: App = createApp({ ...common, sharedSegments: shared?.cache });
+  const b: App = createApp(common);
   // C reads through its own connection, as another process does (on A's, its reads would queue behind A's writes).
-  const cApp: App | null = shared
-    ? createApp({ logger, store, clientDist: null, rateLimit: { points: 1000, durationS: 1 }, sharedSegments: shared.other })
-    : null;
+  const cApp: App | null = shared ? createApp({ ...common, sharedSegments: shared.other }) : null;
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
   const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
   const urlC = cApp ? `http://127.0.0.1:${await cApp.listen(0, '127.0.0.1')}` : null;
   const http = createApi(url);
   const clients: RoomClient[] = [];
   const trace: Record<string, unknown>[] = [];
+  // FORKS_BATTLES=id,id: only those battles; FORKS_N: forks per battle (a meaningful p95 needs 20 or more).
+  const only = process.env.FORKS_BATTLES?.split(',');
+  const perBattle = Number(process.env.FORKS_N ?? (quick ? 3 : 12));
   try {
     for (const def of battles) {
       const battleId = def.info.id;
+      if (only && !only.includes(battleId)) continue;
       // Warm both processes' histories (a server compiles them at startup): in-process calls, since on a loaded
       // machine a 20,000-unit history (compile + segments) outlasts fetch's 300 s header timeout.
       const historyId = (await a.rooms.timelines.service.canonicalBranchId(battleId)) as string;
-      await Promise.all([a.segments.manifest(battleId, historyId), b.segments.manifest(battleId, historyId)]);
+      await Promise.all([
+        a.segments.manifest(battleId, historyId),
+        process.env.FORKS_OTHER === '0' ? null : b.segments.manifest(battleId, historyId),
+      ]);
       const { roomId } = await createRoom(url, battleId);
-      const player = new RoomClient({ url, roomId, name: 'bench', role: 'player', resyncMs: 0, socket: { forceNew: true } });
+      // Segments delivery, as the browser app: with socket delivery the join copied the whole 22,401-unit history
+      // from the worker to the main thread, which on a loaded machine outlasted even a 120 s ack timeout.
+      const player = new RoomClient({
+        url,
+        roomId,
+        name: 'bench',
+        role: 'player',
+        delivery: 'segments',
+        resyncMs: 0,
+        ackTimeoutMs: 120_000,
+        socket: { forceNew: true },
+      });
       clients.push(player);
       await player.ready;
       // The player watches history: its world (the client library's SegmentWorld over HTTP).
@@ -144,9 +238,11 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       let spared = 0;
       let ackWithoutManifest = 0;
       const foldMs: number[] = [];
+      const breakdowns: Record<string, number | string>[] = [];
+      const otherBreakdowns: Record<string, number | string>[] = [];
       // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
       await new Promise((r) => setTimeout(r, 3000));
-      for (const choice of alternatives(def, quick ? 3 : 12)) {
+      for (const choice of alternatives(def, perBattle)) {
         const atMs = hm.decisionPoints.find((p) => p.id === choice.decisionId)?.atMs;
         if (atMs == null) throw new Error(`history never reaches ${choice.decisionId}`);
         // Outside the timing: the player has the world at the decision point in front of them (its segment held).
@@ -158,11 +254,19 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         const spareReady = watching.spareIndex !== null;
         // The server's side of the same: history checkpoints with a copy made ahead (a fork there resumes at once).
         const st = await engineStats(a);
+        await workerTrace(a);
+        drainTrace();
         const t0 = performance.now();
         const r = await player.fork(choice);
         if (!r.ok) throw new Error(`fork ${choice.decisionId}: ${r.error.message}`);
         const t1 = performance.now();
         const br = r.branch;
+        if (FORK_TRACE) {
+          const e0 = performance.timeOrigin + t0;
+          const bd = ackBreakdown(drainTrace(), await workerTrace(a), e0, performance.timeOrigin + t1, br.branchId);
+          breakdowns.push(bd);
+          console.log(`[forks] trace ${battleId} ${choice.decisionId} ack (ms from the emit): ${JSON.stringify(bd)}`);
+        }
         if (br.complete === false) progressive++;
         // The fork's world: its manifest, then its fork-point segment made from the held one (forkSeed), or fetched.
         const w = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
@@ -212,14 +316,47 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         await a.segments.whenCompiled(battleId, br.branchId, Infinity);
         full.push(performance.now() - t0);
         // Another process, which never saw this fork: manifest + the fork-point segment, rebuilt from the room's record.
-        other.push(await served(urlB, battleId, br.branchId, br.fork!.atMs, roomId));
-        await b.segments.whenCompiled(battleId, br.branchId, Infinity);
-        if (urlC && shared) {
-          // Another process on the same Redis: manifest + fork-point segment from the shared cache (A's writes
-          // run in the background: wait until its manifest is there, outside the timing).
-          for (let i = 0; i < 200 && !(await shared.cache.manifest(battleId, br.branchId)); i++)
+        // (FORKS_OTHER=0 skips both other-process arms: half the compiles, for more first-frame samples.)
+        if (process.env.FORKS_OTHER !== '0') {
+          // B and C are other processes, but their main thread here is A's: first let A's background writes of the
+          // fork's segments to Redis finish (the manifest goes last), which would otherwise run during B's timing.
+          // (Up to 60 s: on a loaded machine they outlast 2 s, and C, not finding the manifest, compiled the fork's
+          // parent from zero, once taking 219 s.)
+          let i = 0;
+          for (; shared && i < 6000 && !(await shared.cache.manifest(battleId, br.branchId)); i++)
             await new Promise((r) => setTimeout(r, 10));
-          viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
+          if (i === 6000) console.warn(`[forks] ${battleId}: the fork's manifest never reached Redis; C rebuilds it`);
+          await workerTrace(b);
+          drainTrace();
+          const o0 = performance.now();
+          other.push(await served(urlB, battleId, br.branchId, br.fork!.atMs, roomId));
+          if (FORK_TRACE) {
+            const e0 = performance.timeOrigin + o0;
+            const bd = ackBreakdown(drainTrace(), await workerTrace(b), e0, performance.timeOrigin + performance.now(), br.branchId);
+            otherBreakdowns.push(bd);
+            console.log(
+              `[forks] trace ${battleId} ${choice.decisionId} other process rebuilt (ms from the manifest request): ${JSON.stringify(bd)}`,
+            );
+          }
+          await b.segments.whenCompiled(battleId, br.branchId, Infinity);
+          if (urlC && shared) {
+            // Another process on the same Redis: manifest + fork-point segment from the shared cache (written above).
+            drainTrace();
+            const r0 = performance.now();
+            viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
+            if (FORK_TRACE) {
+              const bd = ackBreakdown(
+                drainTrace(),
+                [],
+                performance.timeOrigin + r0,
+                performance.timeOrigin + performance.now(),
+                br.branchId,
+              );
+              console.log(
+                `[forks] trace ${battleId} ${choice.decisionId} other process from Redis (main thread only): ${JSON.stringify(bd)}`,
+              );
+            }
+          }
         }
         console.log(
           `[forks] ${battleId} ${choice.decisionId}: server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
@@ -237,6 +374,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           seeded: made,
           fromSpare,
           cold: c,
+          ...(FORK_TRACE ? { ack: breakdowns.at(-1), otherRebuilt: otherBreakdowns.at(-1) } : {}),
         });
         // Let the worker refill the checkpoint copy this fork took (idle time between forks).
         await new Promise((r) => setTimeout(r, 1000));
@@ -255,7 +393,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: pct(frame, 95),
         unit: 'ms',
-        note: `ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms (${n - ackWithoutManifest} of ${n} in the ack), then seed + fold (fold ${fmt(foldMs)} ms)`,
+        note: `max ${Math.max(...frame).toFixed(0)} ms; ack p50/p95 ${fmt(ack)} ms, then manifest ${fmt(manifestMs)} ms (${n - ackWithoutManifest} of ${n} in the ack), then seed + fold (fold ${fmt(foldMs)} ms)`,
       });
       rows.push({
         bench: 'fork -> first frame, client holding nothing p50',
@@ -278,13 +416,14 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         unit: 'ms',
         note: `max ${Math.max(...full).toFixed(0)} ms (what a fork cost before anything played)`,
       });
-      rows.push({
-        bench: 'other process: manifest + first segment served p50',
-        battle: battleId,
-        value: median(other),
-        unit: 'ms',
-        note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, rebuilt from the room's branch record`,
-      });
+      if (other.length)
+        rows.push({
+          bench: 'other process: manifest + first segment served p50',
+          battle: battleId,
+          value: median(other),
+          unit: 'ms',
+          note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, rebuilt from the room's branch record`,
+        });
       if (viaRedis.length)
         rows.push({
           bench: 'other process: manifest + first segment served from the Redis segment cache p50',

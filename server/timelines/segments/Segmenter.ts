@@ -93,15 +93,7 @@ export class Segmenter {
    * while this thread compresses (its segments follow in a second push).
    */
   advance(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void): BranchManifest {
-    const listed = b.list(view);
-    const manifest = b.manifest as BranchManifest;
-    if (onListed && listed.length > 0) {
-      this.publish({ manifest, segments: [] });
-      onListed(manifest);
-    }
-    // A segment someone waits on (fast: a fork's first, its ramp) goes out gzipped first, then with its brotli.
-    const early = onListed ? listed.filter((s) => s.fast).map(gzipFirst) : [];
-    if (early.length > 0) this.publish({ manifest, segments: [], early });
+    const { manifest, listed, early } = this.listAndPublish(b, view, onListed);
     this.publish({
       manifest,
       segments: listed.map((s) =>
@@ -112,6 +104,41 @@ export class Segmenter {
       ),
     });
     return manifest;
+  }
+
+  /**
+   * advance() with the compression on libuv's thread pool (same bytes): a compiling fork's thread stays free
+   * for other forks' first segments and for requests meanwhile. Resolves once the segments are pushed.
+   */
+  async advanceAsync(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void): Promise<BranchManifest> {
+    const { manifest, listed, early } = this.listAndPublish(b, view, onListed);
+    if (listed.length === 0) {
+      this.publish({ manifest, segments: [] });
+      return manifest;
+    }
+    const segments = await Promise.all(
+      listed.map((s) =>
+        b.compressAsync(
+          s,
+          early.find((e) => e.info.hash === s.info.hash),
+        ),
+      ),
+    );
+    this.publish({ manifest, segments });
+    return manifest;
+  }
+
+  private listAndPublish(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void) {
+    const listed = b.list(view);
+    const manifest = b.manifest as BranchManifest;
+    if (onListed && listed.length > 0) {
+      this.publish({ manifest, segments: [] });
+      onListed(manifest);
+    }
+    // A segment someone waits on (fast: a fork's first, its ramp) goes out gzipped first, then with its brotli.
+    const early = onListed ? listed.filter((s) => s.fast).map(gzipFirst) : [];
+    if (early.length > 0) this.publish({ manifest, segments: [], early });
+    return { manifest, listed, early };
   }
 
   /** Manifest of a finished timeline, encoding (and pushing) its segments the first time. */

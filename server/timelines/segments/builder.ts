@@ -15,6 +15,7 @@ import type { DecisionChoice } from '../../../shared/battle/types.js';
 import type { Compilation } from '../../../replays/index.js';
 import {
   compressSegment,
+  compressSegmentAsync,
   serializeSegment,
   startJsonOf,
   type EarlySegment,
@@ -172,7 +173,15 @@ export class SegmentBuilder {
    * listing and publishing (a fork's ack goes out in between) is not encoded twice.
    */
   compress(s: SerializedSegment, early?: EarlySegment): EncodedSegment {
-    const enc = compressSegment(s, early);
+    return this.keepRecent(compressSegment(s, early));
+  }
+
+  /** compress() off the calling thread (compressSegmentAsync): the same bytes. */
+  async compressAsync(s: SerializedSegment, early?: EarlySegment): Promise<EncodedSegment> {
+    return this.keepRecent(await compressSegmentAsync(s, early));
+  }
+
+  private keepRecent(enc: EncodedSegment): EncodedSegment {
     if (!this.last?.complete) {
       this.recent.set(enc.info.index, enc);
       for (const k of this.recent.keys()) if (this.recent.size > RECENT) this.recent.delete(k);

@@ -14,7 +14,8 @@ export type Method =
   | 'warm'
   | 'manifest'
   | 'segment'
-  | 'stats';
+  | 'stats'
+  | 'trace';
 
 export interface Request {
   id: number;

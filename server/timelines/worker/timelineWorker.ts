@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { summarizeTimeline, type Timeline } from '../../../shared/battle/timeline.js';
 import { AppError } from '../../errors.js';
 import { EngineTimelineService } from '../EngineTimelineService.js';
+import { mark, traceGc } from '../forkTrace.js';
 import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 // The engine on its own thread: compiling a large battle or fork takes seconds of CPU, which on the
@@ -18,12 +19,18 @@ const options = (workerData ?? {}) as WorkerOptions;
 for (const url of options.preload ?? []) await import(url);
 const engine = new EngineTimelineService(options);
 engine.onProgress((progress) => post({ progress }));
+traceGc();
 
 port.on('message', (req: Request) => {
+  mark('worker:recv', `${req.method}#${req.id}`);
   void (async () => {
     let res: WorkerMessage;
     try {
-      const args = req.method === 'fork' ? [...req.args.slice(0, 4), (interim: unknown) => post({ id: req.id, interim })] : req.args;
+      const interim = (v: unknown) => {
+        mark('worker:interim', `#${req.id}`);
+        post({ id: req.id, interim: v });
+      };
+      const args = req.method === 'fork' ? [...req.args.slice(0, 4), interim] : req.args;
       const fn = engine[req.method] as (...args: unknown[]) => Promise<unknown>;
       let result = await fn.apply(engine, args);
       // A fork's events and keyframes stay here: copying a large timeline stalls the main thread for a while,
