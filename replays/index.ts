@@ -15,6 +15,7 @@ export {
   startCompile,
   startFork,
   prepareResume,
+  prepareResumeInSlices,
   hasPreparedResume,
   Compilation,
   STEP_MS,

@@ -7,7 +7,7 @@ import { countForces } from '../../shared/battle/forces.js';
 import type { DecisionPointInfo, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
 import { dueCaptions, newCaptionPace, phaseCaption, type CaptionPace } from './captions.js';
-import { cloneJson } from './jsonClone.js';
+import { cloneJson, cloneJsonInSlices } from './jsonClone.js';
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
 import { applyOrder, computeFacts, createWorld, step, syncWorld, unitIndex, type SimWorld } from './sim/index.js';
 import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
@@ -594,6 +594,23 @@ export function prepareResume(cp: Checkpoint): boolean {
   if (spares.has(cp)) return false;
   const spare = copyResume(cp);
   unitIndex(spare.run.world); // the id index the choice's orders look units up in, built ahead too
+  spares.set(cp, spare);
+  return true;
+}
+
+/**
+ * prepareResume a slice at a time (idle time in a worker that also answers forks): `pause` is awaited between
+ * slices of ~1,000 units and resolves false to give up (a fork is waiting: it copies its own world). Resolves true
+ * when a copy was made, false when one was ready already or it gave up. The copy equals copyResume's.
+ */
+export async function prepareResumeInSlices(cp: Checkpoint, pause: () => Promise<boolean>): Promise<boolean> {
+  if (spares.has(cp)) return false;
+  const run = await cloneJsonInSlices({ ...cp.run, fold: null }, pause);
+  if (!run || spares.has(cp) || !(await pause())) return false;
+  const spare: ResumeState = { run: { ...run, fold: cp.run.fold }, machine: cloneJson(cp.machine) };
+  if (!(await pause())) return false;
+  unitIndex(spare.run.world);
+  if (spares.has(cp)) return false;
   spares.set(cp, spare);
   return true;
 }

@@ -21,3 +21,49 @@ function copy(v: unknown): unknown {
   for (const k in src) out[k] = copy(src[k]);
   return out;
 }
+
+/** Thrown inside cloneJsonInSlices when `pause` says to give up. */
+class GiveUp extends Error {}
+
+/**
+ * cloneJson a slice at a time, for copies made in idle time that a request must be able to overtake: after every
+ * `every` elements copied out of a large container (more than `every` entries, searched to depth 3), `pause` is
+ * awaited; it resolves false to give the copy up (the result is then null). Same result as cloneJson.
+ */
+export async function cloneJsonInSlices<T>(v: T, pause: () => Promise<boolean>, every = 1000): Promise<T | null> {
+  let n = 0;
+  const tick = async () => {
+    if (++n % every === 0 && !(await pause())) throw new GiveUp();
+  };
+  const slice = async (x: unknown, depth: number): Promise<unknown> => {
+    if (typeof x !== 'object' || x === null || depth > 3) return copy(x);
+    if (Array.isArray(x)) {
+      if (x.length <= every) return copy(x);
+      const out = new Array<unknown>(x.length);
+      for (let i = 0; i < x.length; i++) {
+        out[i] = copy(x[i]);
+        await tick();
+      }
+      return out;
+    }
+    const src = x as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    let keys = 0;
+    for (const _ in src) if (++keys > every) break;
+    if (keys > every) {
+      for (const k in src) {
+        out[k] = copy(src[k]);
+        await tick();
+      }
+      return out;
+    }
+    for (const k in src) out[k] = await slice(src[k], depth + 1);
+    return out;
+  };
+  try {
+    return (await slice(v, 0)) as T;
+  } catch (err) {
+    if (err instanceof GiveUp) return null;
+    throw err;
+  }
+}

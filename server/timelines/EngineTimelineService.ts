@@ -13,7 +13,7 @@ import {
   BranchNotFoundError,
   DecisionError,
   hasPreparedResume,
-  prepareResume,
+  prepareResumeInSlices,
   type Compilation,
   type CompiledBranch,
 } from '../../replays/index.js';
@@ -229,9 +229,15 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
             // Only in free room: a copy made ahead never pushes a kept branch out (it saves an ack a world copy; a
             // given-up branch costs a compile).
             if (!this.catalog.roomFor(approxSpareBytes(h))) break;
+            // A slice of ~1,000 units per turn of the event loop: a whole 22,401-unit copy is 150-260 ms, and a fork
+            // that arrived meanwhile waited for all of it (the forks bench's slowest acks). A fork asking gives it up.
             const t = traceNow();
-            prepareResume(cp);
+            const made = await prepareResumeInSlices(cp, async () => {
+              await yieldToLoop();
+              return this.gate.running === 0 && this.gate.waiting === 0;
+            });
             mark('prepareResume', cp.decisionId, traceNow() - t);
+            if (!made && !hasPreparedResume(cp)) return; // given up for a fork: its completion refills
             this.catalog.remeasure(def.info.id, h.timeline.branchId);
           }
         }
@@ -373,11 +379,18 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       for (const w of waiters) if (over || w.index < built()) w.resolve();
       waiters = waiters.filter((w) => !(over || w.index < built()));
     };
+    let unreserve = () => {};
     const run = async (): Promise<Timeline> => {
       let t = traceNow();
       const c = (comp = start());
       const meta = c.meta;
       mark('fork:resumed', meta.branchId, traceNow() - t);
+      // The catalogue makes room for this compile in its byte budget (CHECKPOINT_CACHE_MB): kept forks give way,
+      // LRU, so kept branches + the compiles' reservations stay within it (forkload: a kept 22,401-unit fork beside
+      // the history plus a compile overran the worker's heap cap). After the resume, not before: making room may
+      // give up the run-state copies made ahead, and this fork's own copy is what makes its ack quick (at 22,401
+      // units a resume without it copies the world: 170-700 ms, measured when the reservation came first).
+      unreserve = this.catalog.reserve(bytes, parent);
       const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
       const forkMs = meta.fork ? meta.fork.atMs : 0;
       // The first pass needs no simulation: a segment ends at the fork point (a decision point).
@@ -406,10 +419,6 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       mark('gate:ask', undefined, this.gate.running);
       const release = await this.gate.acquire(bytes);
       mark('gate:acquired');
-      // The catalogue makes room for this compile in its byte budget (CHECKPOINT_CACHE_MB): kept forks give way,
-      // LRU, so kept branches + the compiles' reservations stay within it (forkload: a kept 22,401-unit fork beside
-      // the history plus a compile overran the worker's heap cap).
-      const unreserve = this.catalog.reserve(bytes, parent);
       try {
         return await run();
       } finally {

@@ -249,8 +249,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         await watching.load(atMs);
         watching.stateAt(atMs);
         // Held there (the room's clock stops at a decision point), the client folds a spare world at the decision
-        // point in idle time (SegmentWorld.prepareSpare, scheduled by stateAt); let that run, as a paused player would.
-        await new Promise((r) => setTimeout(r, 20));
+        // point in idle time (SegmentWorld.prepareSpare, scheduled by stateAt); let that run, as a paused player would
+        // (until it is ready, up to 2 s: at 22,401 units it takes 70-200 ms, so the 20 ms waited before measured a
+        // player who forks within 20 ms of reaching the point).
+        for (let waited = 0; watching.spareIndex === null && waited < 2000; waited += 10) await new Promise((r) => setTimeout(r, 10));
         const spareReady = watching.spareIndex !== null;
         // The server's side of the same: history checkpoints with a copy made ahead (a fork there resumes at once).
         const st = await engineStats(a);

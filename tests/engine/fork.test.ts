@@ -7,6 +7,7 @@ import {
   compileBattle,
   hasPreparedResume,
   prepareResume,
+  prepareResumeInSlices,
   resumeFromCheckpoint,
   type CompiledBranch,
 } from '../../replays/engine/compiler.js';
@@ -131,6 +132,16 @@ describe.each(battles.map((def) => [def.info.id, def] as const))('forks of %s', 
     expect(spared.eventsSha256).toBe(first.timeline.eventsSha256);
     expect(digest(spared.events)).toBe(digest(first.timeline.events));
     expect(JSON.stringify(spared.keyframes.at(-1))).toBe(JSON.stringify(first.timeline.keyframes.at(-1)));
+    // The same copy made a slice at a time (how the worker makes it, so a fork can overtake it): same bytes; and
+    // one given up half-way leaves nothing behind.
+    let pauses = 0;
+    expect(await prepareResumeInSlices(cp, async () => ++pauses > 0)).toBe(true);
+    expect(hasPreparedResume(cp)).toBe(true);
+    const sliced = resumeFromCheckpoint(def, history, spec.id, choice, [choice]).timeline;
+    expect(sliced.eventsSha256).toBe(first.timeline.eventsSha256);
+    expect(await prepareResumeInSlices(cp, async () => false)).toBe(false);
+    expect(hasPreparedResume(cp)).toBe(false);
+    expect(pauses).toBeGreaterThan(0);
   }, 180_000);
 
   it('a fork resumed from the persisted (JSON) checkpoint matches a compile from zero', async () => {
