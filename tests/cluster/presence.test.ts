@@ -15,6 +15,17 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
 });
 
+/** A key prefix of its own for a test, cleared after it. */
+function freshPrefix(): string {
+  const prefix = testPrefix();
+  cleanup.push(async () => {
+    const store = await redisStore(prefix);
+    await store.clearPrefix();
+    await store.close();
+  });
+  return prefix;
+}
+
 /** Processes booted so far, with a way to stop one early (its adapter subscription goes with it). */
 const stops = new Map<Booted, () => Promise<void>>();
 
@@ -79,12 +90,7 @@ describe.runIf(hasRedis)('presence sweep', () => {
   });
 
   it('sweeps rooms, not their stream sub-rooms', async () => {
-    const prefix = testPrefix();
-    cleanup.push(async () => {
-      const store = await redisStore(prefix);
-      await store.clearPrefix();
-      await store.close();
-    });
+    const prefix = freshPrefix();
     const a = await node(prefix);
     const { roomId } = await a.createRoom();
     const viewer = a.client({ roomId, name: 'Kira' }); // socket delivery: also in the room's stream sub-room
@@ -96,12 +102,7 @@ describe.runIf(hasRedis)('presence sweep', () => {
   });
 
   it('a timed pass sweeps the rooms only when the processes changed (or a backend was away, or suspects wait)', async () => {
-    const prefix = testPrefix();
-    cleanup.push(async () => {
-      const store = await redisStore(prefix);
-      await store.clearPrefix();
-      await store.close();
-    });
+    const prefix = freshPrefix();
     const a = await node(prefix);
     const b = await node(prefix);
     const { roomId } = await a.createRoom();
