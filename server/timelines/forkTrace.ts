@@ -1,10 +1,15 @@
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { z } from 'zod';
 
 // Timing marks along a fork's path (main thread -> worker -> ack), for `npm run bench -- forks` only: set
 // FORK_TRACE=1 (workers inherit it). Off, a mark is one boolean test. Times are epoch ms with sub-ms precision
 // (timeOrigin + now), so the main thread's and the worker's marks line up on one axis.
 
-export const FORK_TRACE = process.env.FORK_TRACE === '1';
+// Read here, not in server/config.ts, because the compile worker imports this module too; validated the same way
+// (a bad value stops the process at start, as config.ts does).
+const traceEnv = z.enum(['0', '1']).optional().safeParse(process.env.FORK_TRACE);
+if (!traceEnv.success) throw new Error(`FORK_TRACE must be 0 or 1, got ${JSON.stringify(process.env.FORK_TRACE)}`);
+export const FORK_TRACE = traceEnv.data === '1';
 
 export interface TraceMark {
   /** Epoch ms. */
