@@ -1,5 +1,5 @@
 import { isDeepStrictEqual as isEqual } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import { segmentIndexAt } from '../../shared/battle/segments.js';
 import { SegmentWorld } from '../../client/lib/segmentWorld.js';
@@ -109,9 +109,7 @@ describe('SegmentWorld', () => {
     expect(shown).toEqual(stateAt(tl.events, tl.keyframes, 20_000));
     expect(w.fetched.every((i) => i <= 1)).toBe(true);
     src.frontierMs = Infinity; // the worker finishes
-    const deadline = Date.now() + 2000;
-    while (!w.manifest?.complete && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(w.manifest?.complete).toBe(true);
+    await vi.waitFor(() => expect(w.manifest?.complete).toBe(true), { timeout: 2000, interval: 10 });
     await w.load(45_000);
     expect(w.stateAt(45_000)).toEqual(stateAt(tl.events, tl.keyframes, 45_000));
     w.dispose();

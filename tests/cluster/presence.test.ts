@@ -15,6 +15,17 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
 });
 
+/** Two processes on one prefix and a room with a member on each (Kira on a, Odo on b). */
+async function twoProcessRoom(prefix: string) {
+  const a = await node(prefix);
+  const b = await node(prefix);
+  const { roomId } = await a.createRoom();
+  const onA = a.client({ roomId, name: 'Kira' });
+  const onB = b.client({ roomId, name: 'Odo' });
+  await Promise.all([onA.ready, onB.ready]);
+  return { a, b, roomId, onA };
+}
+
 /** A key prefix of its own for a test, cleared after it. */
 function freshPrefix(): string {
   const prefix = testPrefix();
@@ -57,12 +68,7 @@ describe.runIf(hasRedis)('presence sweep', () => {
       await store?.clearPrefix();
       await store?.close();
     });
-    const a = await node(prefix);
-    const b = await node(prefix);
-    const { roomId } = await a.createRoom();
-    const onA = a.client({ roomId, name: 'Kira' });
-    const onB = b.client({ roomId, name: 'Odo' });
-    await Promise.all([onA.ready, onB.ready]);
+    const { b, roomId, onA } = await twoProcessRoom(prefix);
     // What a SIGKILLed third process leaves behind: a member stored as connected, with no socket anywhere.
     store = await redisStore(prefix, { memberGraceMs: 400 });
     await store.upsertMember(roomId, { memberId: 'm_ghost', name: 'Weyoun', role: 'viewer', connected: true });
@@ -103,12 +109,7 @@ describe.runIf(hasRedis)('presence sweep', () => {
 
   it('a timed pass sweeps the rooms only when the processes changed (or a backend was away, or suspects wait)', async () => {
     const prefix = freshPrefix();
-    const a = await node(prefix);
-    const b = await node(prefix);
-    const { roomId } = await a.createRoom();
-    const onA = a.client({ roomId, name: 'Kira' });
-    const onB = b.client({ roomId, name: 'Odo' });
-    await Promise.all([onA.ready, onB.ready]);
+    const { a, b, roomId } = await twoProcessRoom(prefix);
     const sweep = a.app.presenceSweep!;
     const read = vi.spyOn(RoomService.prototype, 'members');
     cleanup.push(async () => read.mockRestore());

@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import { battles } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
@@ -59,7 +59,7 @@ describe.each(impls)('shared segments between processes: %s', (_name, available,
       const path = `/api/battles/${terok.info.id}/branches/${id}`;
       const mA = (await (await fetch(`${a.url}${path}/manifest`)).json()) as BranchManifest;
       // Writes to the shared cache run in the background: wait until the manifest is there.
-      for (let i = 0; i < 100 && !(await shared.manifest(terok.info.id, id)); i++) await new Promise((r) => setTimeout(r, 20));
+      await vi.waitFor(async () => expect(await shared.manifest(terok.info.id, id)).not.toBeNull(), { timeout: 2000, interval: 20 });
       // A process without the shared cache cannot serve it without the room's record.
       expect((await fetch(`${alone.url}${path}/manifest`)).status).toBe(404);
       const resB = await fetch(`${b.url}${path}/manifest`);
