@@ -15,7 +15,6 @@ import {
   hasPreparedResume,
   prepareResumeInSlices,
   type Compilation,
-  type CompiledBranch,
 } from '../../replays/index.js';
 import { viewOfCompilation, viewOfTimeline, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
@@ -80,17 +79,6 @@ export interface EngineOptions {
 
 /** A compile's peak heap over its branch's kept bytes (the compile queue's reservation; see fork()). */
 const COMPILE_PEAK_FACTOR = 1.5;
-
-/**
- * approxBranchBytes of a compiled branch, computed once: it lists the units of a keyframe (twice), 20-55 ms at
- * 22,401 units, which was on every fork's ack path (a compiled branch does not change).
- */
-const branchBytes = new WeakMap<CompiledBranch, number>();
-function bytesOf(b: CompiledBranch): number {
-  let n = branchBytes.get(b);
-  if (n === undefined) branchBytes.set(b, (n = approxBranchBytes(b)));
-  return n;
-}
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -219,7 +207,6 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         for (const def of battles) {
           const h = this.catalog.compiledHistory(def.info.id);
           if (!h) continue;
-          bytesOf(h); // a fork's reservation, ahead too
           // The copies count in the catalogue's budget with their history (a fork that took one shrinks it).
           this.catalog.remeasure(def.info.id, h.timeline.branchId);
           for (const cp of Object.values(h.checkpoints)) {
@@ -330,7 +317,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // A fork keeps about what its parent does (same battle, same units), but while it compiles it holds more: its
       // run state and the garbage of each step. Measured at 22,401 units: ~290 MB of heap live per compile against
       // the parent's ~200 MB estimate, so two reserved at 1x fit a 768 MB cap on paper and overran it (forkload).
-      const reserve = Math.round(bytesOf(prepared.parent) * COMPILE_PEAK_FACTOR);
+      const reserve = Math.round(approxBranchBytes(prepared.parent) * COMPILE_PEAK_FACTOR);
       mark('fork:reserved');
       const parentManifest = this.parentManifestNow(prepared.parent.timeline);
       mark('fork:parentManifest');
