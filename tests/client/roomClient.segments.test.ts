@@ -43,7 +43,9 @@ describe('RoomClient, segments delivery', () => {
 
     await inst.play();
     await until(() => seg.clock()?.state === 'playing', 2000, 'playing');
-    await new Promise((r) => setTimeout(r, 600));
+    // Played on for a while (a condition on the shared position, not a sleep).
+    const from = inst.positionNow();
+    await until(() => inst.positionNow() >= from + 600, 5000, 'played 600 ms');
     same(inst, seg);
     const t = performance.timeOrigin + performance.now();
     const pos = inst.positionNow(t);

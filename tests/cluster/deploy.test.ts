@@ -92,7 +92,8 @@ describe.runIf(ok)('npm run cluster', () => {
     await until(() => clients.every((c) => c.clock()?.version === played.clock.version), 3000, 'clock everywhere');
     // Every process streams its own sockets: wait until every client folded past the seek point.
     await waitFor('streams', async () => clients.every((c) => (c.stateNow()?.nextSeq ?? 0) > 0), 5000);
-    await new Promise((r) => setTimeout(r, 500));
+    // Played on for a while on every process (a condition on the shared position, not a sleep).
+    await until(() => clients.every((c) => c.positionNow() >= 60_500), 5000, 'played 500 ms');
     const t = localNow();
     const positions = clients.map((c) => c.positionNow(t));
     expect(Math.max(...positions) - Math.min(...positions)).toBeLessThan(25);

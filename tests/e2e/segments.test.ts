@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { createApi } from '../../client/src/api.js';
 import { chromiumAvailable } from './support/chromium.js';
-import { sample, syncBoundMs, waitClockVersion } from './support/rooms.js';
+import { framesDrawn, playFor, sample, syncBoundMs, waitClockVersion } from './support/rooms.js';
 import type { BootedServer } from './support/server.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -42,7 +42,7 @@ describe.runIf(hasChromium)('segments delivery in the browser', () => {
       await p.waitForFunction(() => window.__wardroom?.ready === true && window.__wardroom.stateBranchId !== null);
     }
     // A frame for the segment (or keyframe) that arrived to be folded.
-    await a.waitForTimeout(250);
+    for (const p of [a, b, s]) await framesDrawn(p);
   }
 
   /** Positions of the two segments pages within a frame (reads corrected by their wall-clock distance). */
@@ -96,11 +96,11 @@ describe.runIf(hasChromium)('segments delivery in the browser', () => {
     await settled(r.ok ? r.clock.version : Infinity);
     r = await driver.play();
     await settled(r.ok ? r.clock.version : Infinity);
-    await a.waitForTimeout(1200);
+    await playFor(a, 1200);
     await withinAFrame('playing at 1x');
     r = await driver.setRate(4);
     await settled(r.ok ? r.clock.version : Infinity);
-    await a.waitForTimeout(1000);
+    await playFor(a, 4000);
     await withinAFrame('playing at 4x');
     // Played across a segment boundary: the next segment was prefetched, not waited for.
     expect((await segs(a)).fetched).toContain(1);
@@ -150,8 +150,10 @@ describe.runIf(hasChromium)('segments delivery in the browser', () => {
     if (!fork.ok) return;
     const branchId = fork.branch.branchId;
     // A progressive fork joins the room's branches once complete (branch:created); then the room may switch.
-    for (let i = 0; i < 600 && !driver.room()?.branches.some((x) => x.branchId === branchId); i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(driver.room()?.branches.some((x) => x.branchId === branchId)).toBe(true), {
+      timeout: 30_000,
+      interval: 50,
+    });
     const sw = await driver.switchBranch(branchId);
     expect(sw.ok).toBe(true);
     await settled(sw.ok ? sw.clock.version : Infinity);
@@ -163,7 +165,7 @@ describe.runIf(hasChromium)('segments delivery in the browser', () => {
     await settled(r.ok ? r.clock.version : Infinity);
     await sameWorldEverywhere('on the fork');
     await driver.play();
-    await a.waitForTimeout(800);
+    await playFor(a, 800);
     await withinAFrame('playing the fork');
     await driver.pause();
   });

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { sample, syncBoundMs, waitClockVersion } from './support/rooms.js';
+import { playFor, sample, syncBoundMs, waitClockVersion } from './support/rooms.js';
 import { agreedUnitPositions } from './support/settle.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -50,7 +50,7 @@ describe.runIf(hasChromium)('synchronized room in the browser', () => {
     await instructor.getByTestId('play-pause').click();
     await waitClockVersion(viewer, v0 + 1);
     await waitClockVersion(instructor, v0 + 1);
-    await instructor.waitForTimeout(800);
+    await playFor(instructor, 800);
     expect(await instructor.evaluate(() => document.querySelector('[data-testid="play-pause"]')?.getAttribute('aria-label'))).toBe('Pause');
     // Read both pages; correct for the wall time between the two reads (same machine clock), at 1x. Within a
     // frame, plus what clock sync cannot tell apart (syncBoundMs).

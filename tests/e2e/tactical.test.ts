@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { openRoomPage, waitClockVersion } from './support/rooms.js';
+import { framesDrawn, openRoomPage, waitClockVersion } from './support/rooms.js';
 import type { BootedServer } from './support/server.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -32,7 +32,9 @@ describe.runIf(hasChromium)('tactical view', () => {
     if (!box) throw new Error('no scrubber');
     await page.mouse.click(box.x + box.width * 0.4, box.y + box.height / 2);
     await waitClockVersion(page, v + 1);
-    await page.waitForTimeout(500);
+    // The world at the new moment is in (its segment fetched and folded) and drawn.
+    await page.waitForFunction(() => window.__wardroom?.ready === true && window.__wardroom.worldT !== null);
+    await framesDrawn(page);
   });
 
   afterAll(async () => {

@@ -75,6 +75,22 @@ export async function waitClockVersion(page: Page, version: number, timeout = 10
   await page.waitForFunction((v) => (window.__wardroom?.clockVersion ?? 0) >= v, version, { timeout });
 }
 
+/** Wait for the page to draw `n` more animation frames (a world that just arrived is on screen after them). */
+export async function framesDrawn(page: Page, n = 2): Promise<void> {
+  await page.evaluate(async (k) => {
+    for (let i = 0; i < k; i++) await new Promise((r) => requestAnimationFrame(r));
+  }, n);
+}
+
+/**
+ * Wait while the room plays `playbackMs` of the battle from where it is now: a condition on the page's own shared
+ * position, so a stalled clock fails (timeout) instead of passing after a fixed sleep.
+ */
+export async function playFor(page: Page, playbackMs: number, timeout = 15_000): Promise<void> {
+  const from = await page.evaluate(() => window.__wardroom?.positionMs() ?? 0);
+  await page.waitForFunction((to) => (window.__wardroom?.positionMs() ?? 0) >= to, from + playbackMs, { timeout });
+}
+
 /** The shared position and the wall-clock instant it was read at (epoch ms, same machine for all pages). */
 export async function sample(page: Page): Promise<{ wall: number; pos: number; version: number }> {
   return page.evaluate(() => {
