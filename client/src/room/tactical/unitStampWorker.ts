@@ -1,9 +1,12 @@
+import { paintFx } from './fxPaint.js';
 import { type RowSpan, stamp, WedgeMasks } from './wedgeStamp.js';
 
 // The stamped ship wedges of a big battle, drawn on a worker into the unit canvas (an OffscreenCanvas
 // stacked over the tactical canvas), so the main thread only packs positions: at 20,000 units stamping
 // and copying the pixels is several ms a frame that no longer competes with folding, fx and input.
-// The canvas is composited by the browser; nothing is read back. Protocol: workerStamps.ts.
+// The canvas is composited by the browser; nothing is read back. Protocol: workerStamps.ts. The frame's beams
+// and effects are painted here too, over the wedges (fxPaint.ts): with no GPU their raster was most of the
+// main thread's commit.
 
 export interface StampFrameMessage {
   type: 'frame';
@@ -16,6 +19,10 @@ export interface StampFrameMessage {
   geo: Float32Array;
   /** Opaque ABGR word per wedge (ImageData byte order). */
   color: Uint32Array;
+  /** Beam then effect records (fxPaint.ts), in CSS px. */
+  fx: Float32Array;
+  beams: number;
+  effects: number;
 }
 
 export interface StampInitMessage {
@@ -27,6 +34,7 @@ export interface StampDoneMessage {
   type: 'done';
   geo: Float32Array;
   color: Uint32Array;
+  fx: Float32Array;
   /** Worker time spent on the frame, ms. */
   ms: number;
 }
@@ -44,6 +52,8 @@ let px = new Uint32Array(0);
 /** Rows written last frame: cleared and re-put this frame, so the layer stays transparent elsewhere. */
 let prevLo = Infinity;
 let prevHi = -Infinity;
+/** Fx were painted last frame: they lie anywhere, so the canvas is cleared before the wedges go back. */
+let prevFx = false;
 const masks = new WedgeMasks();
 
 function draw(m: StampFrameMessage): void {
@@ -67,12 +77,20 @@ function draw(m: StampFrameMessage): void {
     stamp(px, w, h, Math.round(geo[o] * k), Math.round(geo[o + 1] * k), masks.get(geo[o + 2] * k, geo[o + 3]), color[u], rows);
   }
   const { lo, hi } = rows;
+  const fx = m.beams + m.effects > 0;
+  if (prevFx) ctx.clearRect(0, 0, w, h);
   // putImageData replaces pixels: the union of last frame's rows and this frame's covers every change.
   const y0 = Math.max(0, Math.min(lo, prevLo));
   const y1 = Math.min(h - 1, Math.max(hi, prevHi));
   if (y1 >= y0) ctx.putImageData(image, 0, 0, 0, y0, w, y1 - y0 + 1);
   prevLo = lo;
   prevHi = hi;
+  if (fx) {
+    ctx.setTransform(k, 0, 0, k, 0, 0);
+    paintFx(ctx, { data: m.fx, beams: m.beams, effects: m.effects });
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+  }
+  prevFx = fx;
 }
 
 scope.onmessage = (e) => {
@@ -83,5 +101,9 @@ scope.onmessage = (e) => {
   }
   const start = performance.now();
   draw(m);
-  scope.postMessage({ type: 'done', geo: m.geo, color: m.color, ms: performance.now() - start }, [m.geo.buffer, m.color.buffer]);
+  scope.postMessage({ type: 'done', geo: m.geo, color: m.color, fx: m.fx, ms: performance.now() - start }, [
+    m.geo.buffer,
+    m.color.buffer,
+    m.fx.buffer,
+  ]);
 };
