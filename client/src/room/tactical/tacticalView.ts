@@ -66,12 +66,14 @@ export class TacticalView {
     fit.addEventListener('click', () => this.fit());
     // The unit canvas lies over the tactical canvas and lets the pointer through; a worker draws it.
     const units = el('canvas', { class: 'tactical-units', 'data-testid': 'tactical-units', 'aria-hidden': 'true' });
-    if (WorkerStamps.supported()) this.offThread = new WorkerStamps(units);
+    // Under it, the big battles' beams and effects, painted by the same worker.
+    const fxCanvas = el('canvas', { class: 'tactical-units', 'data-testid': 'tactical-fx', 'aria-hidden': 'true' });
+    if (WorkerStamps.supported()) this.offThread = new WorkerStamps(units, fxCanvas);
     this.root = el(
       'div',
       { class: 'tactical' },
       this.canvas,
-      ...(this.offThread ? [units] : []),
+      ...(this.offThread ? [fxCanvas, units] : []),
       this.tooltip,
       el('div', { class: 'zoom-controls' }, zoomIn, zoomOut, fit),
     );

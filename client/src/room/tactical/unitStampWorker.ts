@@ -5,8 +5,8 @@ import { type RowSpan, stamp, WedgeMasks } from './wedgeStamp.js';
 // stacked over the tactical canvas), so the main thread only packs positions: at 20,000 units stamping
 // and copying the pixels is several ms a frame that no longer competes with folding, fx and input.
 // The canvas is composited by the browser; nothing is read back. Protocol: workerStamps.ts. The frame's beams
-// and effects are painted here too, over the wedges (fxPaint.ts): with no GPU their raster was most of the
-// main thread's commit.
+// and effects are painted here too (fxPaint.ts), on a second canvas stacked under the wedges' (as when the page
+// drew them): with no GPU their raster was most of the main thread's commit.
 
 export interface StampFrameMessage {
   type: 'frame';
@@ -28,6 +28,8 @@ export interface StampFrameMessage {
 export interface StampInitMessage {
   type: 'init';
   canvas: OffscreenCanvas;
+  /** The beams and effects' canvas, under the wedges'. */
+  fxCanvas: OffscreenCanvas;
 }
 
 export interface StampDoneMessage {
@@ -47,12 +49,14 @@ const scope = self as unknown as WorkerScope;
 
 let canvas: OffscreenCanvas | null = null;
 let ctx: OffscreenCanvasRenderingContext2D | null = null;
+let fxCanvas: OffscreenCanvas | null = null;
+let fxCtx: OffscreenCanvasRenderingContext2D | null = null;
 let image: ImageData | null = null;
 let px = new Uint32Array(0);
 /** Rows written last frame: cleared and re-put this frame, so the layer stays transparent elsewhere. */
 let prevLo = Infinity;
 let prevHi = -Infinity;
-/** Fx were painted last frame: they lie anywhere, so the canvas is cleared before the wedges go back. */
+/** Fx were painted last frame: their canvas is cleared. */
 let prevFx = false;
 const masks = new WedgeMasks();
 
@@ -77,19 +81,28 @@ function draw(m: StampFrameMessage): void {
     stamp(px, w, h, Math.round(geo[o] * k), Math.round(geo[o + 1] * k), masks.get(geo[o + 2] * k, geo[o + 3]), color[u], rows);
   }
   const { lo, hi } = rows;
-  const fx = m.beams + m.effects > 0;
-  if (prevFx) ctx.clearRect(0, 0, w, h);
   // putImageData replaces pixels: the union of last frame's rows and this frame's covers every change.
   const y0 = Math.max(0, Math.min(lo, prevLo));
   const y1 = Math.min(h - 1, Math.max(hi, prevHi));
   if (y1 >= y0) ctx.putImageData(image, 0, 0, 0, y0, w, y1 - y0 + 1);
   prevLo = lo;
   prevHi = hi;
-  if (fx) {
-    ctx.setTransform(k, 0, 0, k, 0, 0);
-    paintFx(ctx, { data: m.fx, beams: m.beams, effects: m.effects });
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
+  drawFx(m);
+}
+
+function drawFx(m: StampFrameMessage): void {
+  const fx = m.beams + m.effects > 0;
+  if (!fxCanvas || (!fx && !prevFx)) return;
+  if (fxCanvas.width !== m.w || fxCanvas.height !== m.h || !fxCtx) {
+    fxCanvas.width = m.w;
+    fxCanvas.height = m.h;
+    fxCtx = fxCanvas.getContext('2d');
   }
+  if (!fxCtx) return;
+  fxCtx.setTransform(1, 0, 0, 1, 0, 0);
+  fxCtx.clearRect(0, 0, m.w, m.h);
+  fxCtx.setTransform(m.ratio, 0, 0, m.ratio, 0, 0);
+  paintFx(fxCtx, { data: m.fx, beams: m.beams, effects: m.effects });
   prevFx = fx;
 }
 
@@ -97,6 +110,7 @@ scope.onmessage = (e) => {
   const m = e.data;
   if (m.type === 'init') {
     canvas = m.canvas;
+    fxCanvas = m.fxCanvas;
     return;
   }
   const start = performance.now();

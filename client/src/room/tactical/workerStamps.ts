@@ -26,6 +26,7 @@ interface Buffers {
 
 export class WorkerStamps implements WedgeSink {
   readonly canvas: HTMLCanvasElement;
+  readonly fxCanvas: HTMLCanvasElement;
   private worker: Worker | null = null;
   private failed = false;
   private free: Buffers[] = [];
@@ -45,9 +46,10 @@ export class WorkerStamps implements WedgeSink {
   /** The worker's own time for its last frame, ms. */
   workerMs = 0;
 
-  /** canvas: an empty canvas stacked over the tactical one (pointer-events: none). */
-  constructor(canvas: HTMLCanvasElement) {
+  /** canvas, fxCanvas: empty canvases stacked over the tactical one (pointer-events: none), fxCanvas under canvas. */
+  constructor(canvas: HTMLCanvasElement, fxCanvas: HTMLCanvasElement) {
     this.canvas = canvas;
+    this.fxCanvas = fxCanvas;
   }
 
   /** Worker + OffscreenCanvas available (else drawUnits stamps on the main thread). */
@@ -63,8 +65,9 @@ export class WorkerStamps implements WedgeSink {
     try {
       const worker = new Worker(new URL('./unitStampWorker.ts', import.meta.url), { type: 'module' });
       const off = this.canvas.transferControlToOffscreen();
-      const init: StampInitMessage = { type: 'init', canvas: off };
-      worker.postMessage(init, [off]);
+      const fxOff = this.fxCanvas.transferControlToOffscreen();
+      const init: StampInitMessage = { type: 'init', canvas: off, fxCanvas: fxOff };
+      worker.postMessage(init, [off, fxOff]);
       worker.onmessage = (e: MessageEvent<StampDoneMessage>) => {
         this.free.push({ geo: e.data.geo, color: e.data.color, fx: e.data.fx });
         this.workerMs = e.data.ms;
@@ -130,7 +133,7 @@ export class WorkerStamps implements WedgeSink {
   }
 
   /**
-   * The frame's beams and effects go with its wedges, drawn over them on the worker's canvas: call before
+   * The frame's beams and effects go with its wedges, painted by the worker on the fx canvas: call before
    * drawUnits; a frame whose wedges this layer takes (drawUnits' renderer 'worker') leaves them to it.
    */
   setFx(fx: FxFrame | null): void {
