@@ -2,11 +2,13 @@ import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIG_WORLD, bootBigWorld, openBigRoom, playWindow, sideColouredPixels, type BigWorldServer } from './support/bigRoom.js';
+import { WEAPON_COLOR } from '../../client/src/room/tactical/palette.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { clickScrubberAt, waitClockVersion } from './support/rooms.js';
 import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/traceCpu.js';
 
 // Issue #14: a 20,000-unit world in the real room UI (real server, socket.io, segments, built client) at
-// "Fit", played at 16x: its units are drawn, by the unit canvas's worker, and after the first frame no task holds
+// "Fit", played at 16x: its units are drawn, by the unit canvas's worker (which paints the beams too), and after the first frame no task holds
 // the main thread for more than 50 ms. The world is the synthetic 5,000 vs 15,000 battle
 // (tests/fixtures/bigBattle.ts); BIG_WORLD=battle-of-cardassia uses the scaled battle.
 // The bar is measured in the page's own thread time (a Chromium trace of the window, support/traceCpu.ts), not on
@@ -51,8 +53,23 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     // Thousands of wedges of a few pixels each (the map itself has no side colours).
     expect(withUnits).toBeGreaterThan(5_000);
     // The wedges are on the unit canvas: hiding it takes them away.
-    const without = await sideColouredPixels(page, server.sideColors, true);
+    const without = await sideColouredPixels(page, server.sideColors, 'tactical-units');
     expect(without).toBeLessThan(withUnits / 4);
+    // The beams are painted by the same worker, on the fx canvas under the wedges': hiding it takes them away.
+    // Paused in the thick of the fight (the lines meet at ~30 s), so both counts see the same picture.
+    const v = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
+    await page.getByTestId('play-pause').click();
+    await waitClockVersion(page, v + 1, 30_000);
+    await clickScrubberAt(page, 40_000);
+    await waitClockVersion(page, v + 2, 30_000);
+    await page.waitForTimeout(500);
+    // Line weapons only: the projectiles' dots are few, and the torpedo's red is within the tolerance of Red's.
+    const beamColors = (['phaser', 'disruptor', 'polaron', 'cannon'] as const).map((k) => WEAPON_COLOR[k]);
+    const withFx = await sideColouredPixels(page, beamColors, false);
+    expect(withFx).toBeGreaterThan(1_000);
+    const withoutFx = await sideColouredPixels(page, beamColors, 'tactical-fx');
+    console.log(`bigWorld: beam-coloured pixels at 40 s, ${withFx} with the fx canvas, ${withoutFx} without`);
+    expect(withoutFx).toBeLessThan(withFx / 4);
   }, 60_000);
 
   it('plays 10 s at 16x with no main-thread task over MAX_TASK_CPU_MS of CPU after the first frame, segments parsed by the worker', async () => {
