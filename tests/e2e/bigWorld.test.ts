@@ -16,11 +16,12 @@ import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/tr
 // descheduled into a 100-300 ms wall-clock "long task" (measured: 64-166 of them per 10 s window at load 22-33,
 // nearly all under 20 ms of CPU). The wall-clock long tasks (PerformanceObserver 'longtask') are logged beside it.
 // Asserted: no main-thread task over MAX_TASK_CPU_MS of CPU, a guard against the old failures (segments parsed on
-// the main thread, 50-1,000 ms tasks; a 20,000-unit start unpacked and folded in one frame). The issue's 50 ms is
-// logged, not asserted: it is not met yet. Where the world keeps up with 16x (load ~10), folding ~78,000 events a
-// second left 12 tasks over 50 ms in a window (longest 115 ms of CPU); where the load stalls the segments it held
-// (docs/benchmarks.md, "Frames at 20,000 units").
-const MAX_TASK_CPU_MS = 200;
+// the main thread, 50-1,000 ms tasks; a 20,000-unit start unpacked and folded in one frame; beams rasterised in the
+// main thread's commit, frames of 40-110 ms). The issue's 50 ms is logged, not asserted: since the beams moved to
+// the unit layer's worker, 29 windows at load 12-19 had 0-1 task over 50 ms (longest 17-83 ms of CPU; 23-37 ms
+// with the forces counted from the view's list), too few runs to assert it with margin (docs/benchmarks.md,
+// "Beams and effects on the unit layer's worker").
+const MAX_TASK_CPU_MS = 100;
 
 const hasChromium = chromiumAvailable();
 
