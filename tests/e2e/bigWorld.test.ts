@@ -2,11 +2,13 @@ import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIG_WORLD, bootBigWorld, openBigRoom, playWindow, sideColouredPixels, type BigWorldServer } from './support/bigRoom.js';
+import { WEAPON_COLOR } from '../../client/src/room/tactical/palette.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { clickScrubberAt, waitClockVersion } from './support/rooms.js';
 import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/traceCpu.js';
 
 // Issue #14: a 20,000-unit world in the real room UI (real server, socket.io, segments, built client) at
-// "Fit", played at 16x: its units are drawn, by the unit canvas's worker, and after the first frame no task holds
+// "Fit", played at 16x: its units are drawn, by the unit canvas's worker (which paints the beams too), and after the first frame no task holds
 // the main thread for more than 50 ms. The world is the synthetic 5,000 vs 15,000 battle
 // (tests/fixtures/bigBattle.ts); BIG_WORLD=battle-of-cardassia uses the scaled battle.
 // The bar is measured in the page's own thread time (a Chromium trace of the window, support/traceCpu.ts), not on
@@ -14,11 +16,12 @@ import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/tr
 // descheduled into a 100-300 ms wall-clock "long task" (measured: 64-166 of them per 10 s window at load 22-33,
 // nearly all under 20 ms of CPU). The wall-clock long tasks (PerformanceObserver 'longtask') are logged beside it.
 // Asserted: no main-thread task over MAX_TASK_CPU_MS of CPU, a guard against the old failures (segments parsed on
-// the main thread, 50-1,000 ms tasks; a 20,000-unit start unpacked and folded in one frame). The issue's 50 ms is
-// logged, not asserted: it is not met yet. Where the world keeps up with 16x (load ~10), folding ~78,000 events a
-// second left 12 tasks over 50 ms in a window (longest 115 ms of CPU); where the load stalls the segments it held
-// (docs/benchmarks.md, "Frames at 20,000 units").
-const MAX_TASK_CPU_MS = 200;
+// the main thread, 50-1,000 ms tasks; a 20,000-unit start unpacked and folded in one frame; beams rasterised in the
+// main thread's commit, frames of 40-110 ms). The issue's 50 ms is logged, not asserted: since the beams moved to
+// the unit layer's worker, 30 windows at load 9-19 had 0-1 task over 50 ms (longest 17-83 ms of CPU; 23-37 ms
+// with the forces counted from the view's list), too few runs to assert it with margin (docs/benchmarks.md,
+// "Beams and effects on the unit layer's worker").
+const MAX_TASK_CPU_MS = 100;
 
 const hasChromium = chromiumAvailable();
 
@@ -51,8 +54,23 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     // Thousands of wedges of a few pixels each (the map itself has no side colours).
     expect(withUnits).toBeGreaterThan(5_000);
     // The wedges are on the unit canvas: hiding it takes them away.
-    const without = await sideColouredPixels(page, server.sideColors, true);
+    const without = await sideColouredPixels(page, server.sideColors, 'tactical-units');
     expect(without).toBeLessThan(withUnits / 4);
+    // The beams are painted by the same worker, on the fx canvas under the wedges': hiding it takes them away.
+    // Paused in the thick of the fight (the lines meet at ~30 s), so both counts see the same picture.
+    const v = await page.evaluate(() => window.__wardroom?.clockVersion ?? 0);
+    await page.getByTestId('play-pause').click();
+    await waitClockVersion(page, v + 1, 30_000);
+    await clickScrubberAt(page, 40_000);
+    await waitClockVersion(page, v + 2, 30_000);
+    await page.waitForTimeout(500);
+    // Line weapons only: the projectiles' dots are few, and the torpedo's red is within the tolerance of Red's.
+    const beamColors = (['phaser', 'disruptor', 'polaron', 'cannon'] as const).map((k) => WEAPON_COLOR[k]);
+    const withFx = await sideColouredPixels(page, beamColors, false);
+    expect(withFx).toBeGreaterThan(1_000);
+    const withoutFx = await sideColouredPixels(page, beamColors, 'tactical-fx');
+    console.log(`bigWorld: beam-coloured pixels at 40 s, ${withFx} with the fx canvas, ${withoutFx} without`);
+    expect(withoutFx).toBeLessThan(withFx / 4);
   }, 60_000);
 
   it('plays 10 s at 16x with no main-thread task over MAX_TASK_CPU_MS of CPU after the first frame, segments parsed by the worker', async () => {

@@ -215,7 +215,7 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
     const clock = session.clock();
     tactical.draw({ state, positionMs: pos, rate: clock?.rate ?? 1 });
     timeline.update(pos, clock, state);
-    side.update(state, pos);
+    side.update(state, pos, state ? tactical.unitList(state) : undefined);
     meter.record(start, performance.now(), folded - start);
     requestAnimationFrame(frame);
   };

@@ -84,10 +84,13 @@ function run(n: number, frames: number, speed: number, mode: FrameBenchMode = 'w
   // As in the room: the unit canvas stacked over the 2D one, drawn by a worker.
   let offThread: WorkerStamps | null = null;
   if (mode === 'worker') {
-    const uc = document.createElement('canvas');
-    uc.style.cssText = 'position:absolute;left:0;top:0;width:1280px;height:800px;pointer-events:none';
-    document.body.appendChild(uc);
-    offThread = new WorkerStamps(uc);
+    const [fc, uc] = [0, 1].map(() => {
+      const c = document.createElement('canvas');
+      c.style.cssText = 'position:absolute;left:0;top:0;width:1280px;height:800px;pointer-events:none';
+      document.body.appendChild(c);
+      return c;
+    });
+    offThread = new WorkerStamps(uc, fc);
   }
   const cam = new Camera();
   cam.resize(1280, 800);

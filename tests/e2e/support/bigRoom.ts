@@ -200,11 +200,14 @@ export async function playWindow(
   });
 }
 
-/** Screen pixels in the side colours over the map, counted once from a screenshot decoded in the page. */
-export async function sideColouredPixels(page: Page, colors: string[], hideUnitCanvas: boolean): Promise<number> {
-  if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = 'hidden'));
+/**
+ * Screen pixels in the given colours over the map (the sides' or the weapons'), counted once from a screenshot
+ * decoded in the page; `hide`: a canvas stacked over the map to hide for the count (the wedges' or the fx').
+ */
+export async function sideColouredPixels(page: Page, colors: string[], hide: false | 'tactical-units' | 'tactical-fx'): Promise<number> {
+  if (hide) await page.getByTestId(hide).evaluate((c) => ((c as HTMLElement).style.visibility = 'hidden'));
   const png = await page.getByTestId('tactical-canvas').screenshot(process.env.BIG_WORLD_SHOT ? { path: process.env.BIG_WORLD_SHOT } : {});
-  if (hideUnitCanvas) await page.getByTestId('tactical-units').evaluate((c) => ((c as HTMLElement).style.visibility = ''));
+  if (hide) await page.getByTestId(hide).evaluate((c) => ((c as HTMLElement).style.visibility = ''));
   return page.evaluate(
     async ([b64, cols]) => {
       const img = new Image();

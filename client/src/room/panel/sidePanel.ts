@@ -1,6 +1,6 @@
-import { strengthBySide, type WorldState } from '../../../../shared/battle/state.js';
+import { isAlive, type WorldState } from '../../../../shared/battle/state.js';
 import type { SideForces } from '../../../../shared/battle/timeline.js';
-import type { SideInfo } from '../../../../shared/battle/types.js';
+import type { SideInfo, Unit } from '../../../../shared/battle/types.js';
 import type { Member } from '../../../../shared/protocol/events.js';
 import { clear, el, setText } from '../../dom.js';
 import { StrengthChart } from './strengthChart.js';
@@ -11,6 +11,20 @@ import { StrengthChart } from './strengthChart.js';
 
 /** The forces' counts are refreshed at most this often (ms of wall time). */
 const COUNT_EVERY_MS = 250;
+/**
+ * Units counted per frame: a bigger world is counted over a few frames. At 20,000 units one count walked every
+ * unit object in one frame (10-30 ms of a frame's CPU at 16x, 4 times a second: the longest frames left once the
+ * beams' raster left the main thread).
+ */
+const COUNT_PER_FRAME = 5_000;
+
+/** Living ships and stations (platforms count as stations) by side, decoys left out: strengthBySide's counts. */
+interface Tally {
+  units: readonly Unit[];
+  next: number;
+  ships: Map<string, number>;
+  stations: Map<string, number>;
+}
 
 export type SlotName = 'annotations' | 'branches';
 
@@ -30,6 +44,8 @@ export class SidePanel {
   private lastState: WorldState | null = null;
   /** When the forces were last counted (performance.now()). */
   private countedAt = -Infinity;
+  /** A count under way (over a few frames in a big world). */
+  private tally: Tally | null = null;
   private initial = new Map<string, number>();
   private overview: HTMLElement;
 
@@ -113,6 +129,7 @@ export class SidePanel {
       this.rows.set(s.id, { ships, stations, bar });
     }
     this.lastState = null;
+    this.tally = null;
   }
 
   setMembers(members: readonly Member[], youId: string | null): void {
@@ -134,23 +151,46 @@ export class SidePanel {
     }
   }
 
-  update(state: WorldState | null, positionMs: number, now = performance.now()): void {
+  /**
+   * `units`: the state's units as a list, if the caller keeps one (the tactical view does): Object.values of a
+   * 20,000-key unit map is itself ~10 ms, so the room shares the view's list rather than making a second.
+   */
+  update(state: WorldState | null, positionMs: number, units?: readonly Unit[], now = performance.now()): void {
     // Counts change only when the folded state does, and a reader needs them a few times a second, not per frame:
     // at 20,000 units and 16x the state changes every frame, and a recount walks every unit (a few ms).
-    if (state && state !== this.lastState && now - this.countedAt >= COUNT_EVERY_MS) {
+    if (state && !this.tally && state !== this.lastState && now - this.countedAt >= COUNT_EVERY_MS) {
       this.lastState = state;
       this.countedAt = now;
-      const s = strengthBySide(state);
-      for (const [side, row] of this.rows) {
-        const v = s[side];
-        setText(row.ships, String(v?.ships ?? 0));
-        setText(row.stations, String(v?.stations ?? 0));
-        const alive = (v?.ships ?? 0) + (v?.stations ?? 0);
-        const initial = Math.max(alive, this.initial.get(side) ?? alive, 1);
-        if (!this.initial.has(side) && alive > 0) this.initial.set(side, alive);
-        row.bar.style.width = `${((alive / initial) * 100).toFixed(1)}%`;
+      this.tally = { units: units ?? Object.values(state.units), next: 0, ships: new Map(), stations: new Map() };
+    }
+    const t = this.tally;
+    if (t) {
+      const end = Math.min(t.units.length, t.next + COUNT_PER_FRAME);
+      for (let i = t.next; i < end; i++) {
+        const u = t.units[i];
+        if (u.kind === 'decoy' || !isAlive(u)) continue;
+        const m = u.kind === 'ship' ? t.ships : t.stations;
+        m.set(u.side, (m.get(u.side) ?? 0) + 1);
+      }
+      t.next = end;
+      if (end === t.units.length) {
+        this.tally = null;
+        this.showCounts(t);
       }
     }
     if (!this.overview.hidden) this.chart.draw(positionMs);
+  }
+
+  private showCounts(t: Tally): void {
+    for (const [side, row] of this.rows) {
+      const ships = t.ships.get(side) ?? 0;
+      const stations = t.stations.get(side) ?? 0;
+      setText(row.ships, String(ships));
+      setText(row.stations, String(stations));
+      const alive = ships + stations;
+      const initial = Math.max(alive, this.initial.get(side) ?? alive, 1);
+      if (!this.initial.has(side) && alive > 0) this.initial.set(side, alive);
+      row.bar.style.width = `${((alive / initial) * 100).toFixed(1)}%`;
+    }
   }
 }

@@ -4,6 +4,9 @@
 
 const CHUNK = 48;
 
+/** The drawing API shared by the page's canvas and a worker's OffscreenCanvas. */
+export type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
 export class ChunkedPath {
   private paths: Path2D[] = [new Path2D()];
   private n = 0;
@@ -17,11 +20,11 @@ export class ChunkedPath {
     return this.paths[this.paths.length - 1];
   }
 
-  fill(ctx: CanvasRenderingContext2D, rule?: CanvasFillRule): void {
+  fill(ctx: Ctx2D, rule?: CanvasFillRule): void {
     for (const p of this.paths) ctx.fill(p, rule);
   }
 
-  stroke(ctx: CanvasRenderingContext2D): void {
+  stroke(ctx: Ctx2D): void {
     for (const p of this.paths) ctx.stroke(p);
   }
 }

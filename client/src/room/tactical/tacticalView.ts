@@ -3,7 +3,8 @@ import type { BattleInfo } from '../../../../shared/battle/timeline.js';
 import type { MapFeature, Unit } from '../../../../shared/battle/types.js';
 import { el, setText } from '../../dom.js';
 import { Camera } from './camera.js';
-import { drawFx, fxWindowMs } from './fxLayer.js';
+import { FxPacker, fxWindowMs } from './fxLayer.js';
+import { paintFx } from './fxPaint.js';
 import { FxIndex } from './fxIndex.js';
 import { drawFeatures, drawFields, drawGrid, drawScaleBar } from './mapLayer.js';
 import { LabelPlacer } from './labels.js';
@@ -49,6 +50,7 @@ export class TacticalView {
   private pointers = new Map<number, { x: number; y: number }>();
   /** Big battles' small wedges, stamped by a worker on a canvas of their own (workerStamps.ts). */
   private offThread: WorkerStamps | null = null;
+  private fxPacker = new FxPacker();
 
   constructor() {
     this.canvas = el('canvas', { class: 'tactical-canvas', 'data-testid': 'tactical-canvas', 'aria-label': 'Tactical map' });
@@ -64,12 +66,14 @@ export class TacticalView {
     fit.addEventListener('click', () => this.fit());
     // The unit canvas lies over the tactical canvas and lets the pointer through; a worker draws it.
     const units = el('canvas', { class: 'tactical-units', 'data-testid': 'tactical-units', 'aria-hidden': 'true' });
-    if (WorkerStamps.supported()) this.offThread = new WorkerStamps(units);
+    // Under it, the big battles' beams and effects, painted by the same worker.
+    const fxCanvas = el('canvas', { class: 'tactical-units', 'data-testid': 'tactical-fx', 'aria-hidden': 'true' });
+    if (WorkerStamps.supported()) this.offThread = new WorkerStamps(units, fxCanvas);
     this.root = el(
       'div',
       { class: 'tactical' },
       this.canvas,
-      ...(this.offThread ? [units] : []),
+      ...(this.offThread ? [fxCanvas, units] : []),
       this.tooltip,
       el('div', { class: 'zoom-controls' }, zoomIn, zoomOut, fit),
     );
@@ -154,6 +158,9 @@ export class TacticalView {
       const list = this.unitList(state);
       // A handful of ships on a big map would be specks: draw small battles' symbols bigger.
       const boost = list.length < 80 ? 1.6 : 1;
+      // Beams and effects are packed first: when the worker draws this frame's wedges it paints them too.
+      const fx = this.fxPacker.pack(cam, this.fx.range(t - fxWindowMs(frame.rate), t), state.units, t, frame.rate);
+      this.offThread?.setFx(fx);
       drawUnits(ctx, cam, list, {
         t,
         colorOf: this.colorOf,
@@ -165,8 +172,8 @@ export class TacticalView {
         touches: this.fx.touches,
         worldT: state.t,
       });
-      const fx = this.fx.range(t - fxWindowMs(frame.rate), t);
-      drawFx(ctx, cam, fx, state.units, t, frame.rate, this.labels);
+      if (lastUnitRenderer !== 'worker') paintFx(ctx, fx);
+      fx.drawLabels(ctx, this.labels);
     }
     for (const o of this.overlays) {
       ctx.save();

@@ -1,3 +1,4 @@
+import { FX_STRIDE, type FxFrame } from './fxPaint.js';
 import { ColorWords } from './wedgeStamp.js';
 import type { StampDoneMessage, StampFrameMessage, StampInitMessage } from './unitStampWorker.js';
 
@@ -19,15 +20,20 @@ export interface WedgeSink {
 interface Buffers {
   geo: Float32Array;
   color: Uint32Array;
+  /** The frame's beams and effects (a copy of the FxFrame's records). */
+  fx: Float32Array;
 }
 
 export class WorkerStamps implements WedgeSink {
   readonly canvas: HTMLCanvasElement;
+  readonly fxCanvas: HTMLCanvasElement;
   private worker: Worker | null = null;
   private failed = false;
   private free: Buffers[] = [];
   private cur: Buffers | null = null;
-  private scratch: Buffers = { geo: new Float32Array(0), color: new Uint32Array(0) };
+  private scratch: Buffers = { geo: new Float32Array(0), color: new Uint32Array(0), fx: new Float32Array(0) };
+  /** This frame's fx, painted by the worker over the wedges when the frame is sent (setFx). */
+  private fx: FxFrame | null = null;
   private sending = false;
   private colors = new ColorWords();
   private w = 0;
@@ -40,9 +46,10 @@ export class WorkerStamps implements WedgeSink {
   /** The worker's own time for its last frame, ms. */
   workerMs = 0;
 
-  /** canvas: an empty canvas stacked over the tactical one (pointer-events: none). */
-  constructor(canvas: HTMLCanvasElement) {
+  /** canvas, fxCanvas: empty canvases stacked over the tactical one (pointer-events: none), fxCanvas under canvas. */
+  constructor(canvas: HTMLCanvasElement, fxCanvas: HTMLCanvasElement) {
     this.canvas = canvas;
+    this.fxCanvas = fxCanvas;
   }
 
   /** Worker + OffscreenCanvas available (else drawUnits stamps on the main thread). */
@@ -58,10 +65,11 @@ export class WorkerStamps implements WedgeSink {
     try {
       const worker = new Worker(new URL('./unitStampWorker.ts', import.meta.url), { type: 'module' });
       const off = this.canvas.transferControlToOffscreen();
-      const init: StampInitMessage = { type: 'init', canvas: off };
-      worker.postMessage(init, [off]);
+      const fxOff = this.fxCanvas.transferControlToOffscreen();
+      const init: StampInitMessage = { type: 'init', canvas: off, fxCanvas: fxOff };
+      worker.postMessage(init, [off, fxOff]);
       worker.onmessage = (e: MessageEvent<StampDoneMessage>) => {
-        this.free.push({ geo: e.data.geo, color: e.data.color });
+        this.free.push({ geo: e.data.geo, color: e.data.color, fx: e.data.fx });
         this.workerMs = e.data.ms;
       };
       // A worker that cannot load (e.g. blocked) leaves the wedges to the main thread from the next frame.
@@ -80,7 +88,7 @@ export class WorkerStamps implements WedgeSink {
   }
 
   private alloc(n: number): Buffers {
-    return { geo: new Float32Array(n * 4), color: new Uint32Array(n) };
+    return { geo: new Float32Array(n * 4), color: new Uint32Array(n), fx: new Float32Array(0) };
   }
 
   begin(ctx: CanvasRenderingContext2D, width: number, height: number): boolean {
@@ -116,7 +124,7 @@ export class WorkerStamps implements WedgeSink {
 
   private grow(b: Buffers): Buffers {
     const n = Math.max(1024, b.color.length * 2);
-    const g: Buffers = this.alloc(n);
+    const g: Buffers = { ...this.alloc(n), fx: b.fx };
     g.geo.set(b.geo);
     g.color.set(b.color);
     if (b === this.scratch) this.scratch = g;
@@ -124,13 +132,43 @@ export class WorkerStamps implements WedgeSink {
     return g;
   }
 
+  /**
+   * The frame's beams and effects go with its wedges, painted by the worker on the fx canvas: call before
+   * drawUnits; a frame whose wedges this layer takes (drawUnits' renderer 'worker') leaves them to it.
+   */
+  setFx(fx: FxFrame | null): void {
+    this.fx = fx;
+  }
+
   flush(_ctx: CanvasRenderingContext2D, _width: number): void {
     const b = this.cur;
+    const fx = this.fx;
     this.cur = null;
+    this.fx = null;
     if (!b || !this.sending || !this.worker) return;
-    const m: StampFrameMessage = { type: 'frame', w: this.w, h: this.h, ratio: this.ratio, count: this.count, geo: b.geo, color: b.color };
-    this.worker.postMessage(m, [b.geo.buffer, b.color.buffer]);
-    this.shown = this.count > 0;
+    let beams = 0;
+    let effects = 0;
+    if (fx) {
+      const n = (fx.beams + fx.effects) * FX_STRIDE;
+      if (b.fx.length < n) b.fx = new Float32Array(Math.max(1024, n * 2));
+      b.fx.set(fx.data.subarray(0, n));
+      beams = fx.beams;
+      effects = fx.effects;
+    }
+    const m: StampFrameMessage = {
+      type: 'frame',
+      w: this.w,
+      h: this.h,
+      ratio: this.ratio,
+      count: this.count,
+      geo: b.geo,
+      color: b.color,
+      fx: b.fx,
+      beams,
+      effects,
+    };
+    this.worker.postMessage(m, [b.geo.buffer, b.color.buffer, b.fx.buffer]);
+    this.shown = this.count > 0 || beams + effects > 0;
   }
 
   /** A frame drawn without this layer: clear what it last showed (once). */
@@ -138,8 +176,19 @@ export class WorkerStamps implements WedgeSink {
     if (!this.shown || !this.worker) return;
     const b = this.free.pop();
     if (!b) return;
-    const m: StampFrameMessage = { type: 'frame', w: this.w, h: this.h, ratio: this.ratio, count: 0, geo: b.geo, color: b.color };
-    this.worker.postMessage(m, [b.geo.buffer, b.color.buffer]);
+    const m: StampFrameMessage = {
+      type: 'frame',
+      w: this.w,
+      h: this.h,
+      ratio: this.ratio,
+      count: 0,
+      geo: b.geo,
+      color: b.color,
+      fx: b.fx,
+      beams: 0,
+      effects: 0,
+    };
+    this.worker.postMessage(m, [b.geo.buffer, b.color.buffer, b.fx.buffer]);
     this.shown = false;
   }
 
