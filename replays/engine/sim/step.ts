@@ -2,7 +2,7 @@ import type { BattleEventBody } from '../../../shared/battle/events.js';
 import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
 import { VolleyBuilder } from '../../../shared/battle/volley.js';
 import { withRng, type Rng } from '../rng.js';
-import { Grid, ThreatMap, type Hit } from './grid.js';
+import { Grid, ThreatMap } from './grid.js';
 import { freeze, setStatus } from './orders.js';
 import { hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
 import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
@@ -43,15 +43,17 @@ interface Ctx {
   volley: VolleyBuilder | null;
 }
 
-// Per-world side grids, kept between steps so a step allocates no grid buffers.
-const gridStore = new WeakMap<Hot, Grid[]>();
+// Per-world side grids and threat map, kept between steps so a step allocates no grid buffers.
+const gridStore = new WeakMap<Hot, { grids: Grid[]; threat: ThreatMap }>();
 
-function sideGrids(hot: Hot): Grid[] {
-  let grids = gridStore.get(hot);
-  if (!grids) gridStore.set(hot, (grids = []));
+function sideGrids(hot: Hot): { grids: Grid[]; threat: ThreatMap } {
+  let kept = gridStore.get(hot);
+  if (!kept) gridStore.set(hot, (kept = { grids: [], threat: new ThreatMap() }));
+  const { grids, threat } = kept;
   while (grids.length < hot.sides.length) grids.push(new Grid());
   for (const g of grids) g.reset();
-  return grids;
+  threat.reset();
+  return kept;
 }
 
 /** setStatus, keeping the hot arrays in step with the unit object. */
@@ -64,8 +66,7 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[], volleys: bo
   const hot = hotOf(world);
   const n = hot.n;
   const { px, py, x0, y0, vx, vy, t0, living, tgt, active, side, reach: reachOf, expire, live } = hot;
-  const grids = sideGrids(hot);
-  const threat = new ThreatMap();
+  const { grids, threat } = sideGrids(hot);
   const t = world.t;
   const ctx: Ctx = {
     world,
@@ -96,11 +97,11 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[], volleys: bo
     if (tgt[i] === 0) continue;
     if (active[i] === 1 && reachOf[i] > reach) reach = reachOf[i];
     grids[side[i]].add(i, x, y);
-    threat.add(hot.sides[side[i]], x, y);
+    threat.add(side[i], x, y);
   }
   hot.liveN = liveN;
-  const present: string[] = [];
-  for (let k = 0; k < grids.length; k++) if (grids[k].size > 0 || k < world.sides.length) present.push(hot.sides[k]);
+  const present: boolean[] = [];
+  for (let k = 0; k < grids.length; k++) present.push(grids[k].size > 0 || k < world.sides.length);
   threat.build(present, reach);
   return ctx;
 }
@@ -141,17 +142,20 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
       }
       ctx.groupGrids.set(ref, g);
     }
-    return g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, null)?.i ?? -1;
+    return g.nearest(x, y, maxR, hot.tgt, hot.side, own, -1, Infinity);
   }
   const only = ref ? hot.sides.indexOf(ref.slice(5)) : -1;
   if (ref && only < 0) return -1;
-  let best: Hit | null = null;
+  let bi = -1;
+  let bd = Infinity;
   for (let k = 0; k < ctx.grids.length; k++) {
     if (k === own) continue;
     if (ref && k !== only) continue;
-    best = ctx.grids[k].nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, best);
+    const g = ctx.grids[k];
+    bi = g.nearest(x, y, maxR, hot.tgt, hot.side, own, bi, bd);
+    bd = g.d2;
   }
-  return best ? best.i : -1;
+  return bi;
 }
 
 function inTarget(_ctx: Ctx, v: SimUnit, ref: string): boolean {
@@ -327,19 +331,20 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
       d = Math.hypot(px[tj] - px[i], py[tj] - py[i]);
       if (d > reach[i]) j = -1;
     }
-    const u = units[i];
-    const order = hot.order[i];
-    if (j < 0) {
-      j = ctx.threat.threatened(u.side, px[i], py[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
+    const searched = j < 0;
+    if (searched) {
+      j = ctx.threat.threatened(side[i], px[i], py[i], reach[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
       if (j < 0) {
         // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
         for (let o = o0; o < o1; o++) if (cd[o] === 0) cd[o] = RESCAN_MS;
         continue;
       }
       d = Math.hypot(px[j] - px[i], py[j] - py[i]);
-      // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
-      if (order?.kind !== 'attack') setTarget(ctx, u, i, j);
     }
+    const u = units[i];
+    const order = hot.order[i];
+    // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
+    if (searched && order?.kind !== 'attack') setTarget(ctx, u, i, j);
     const section = order?.kind === 'attack' && order.section && target[i] === j ? order.section : undefined;
     const tu = units[j];
     for (let k = 0; k < o1 - o0; k++) {
