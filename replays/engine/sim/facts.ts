@@ -1,19 +1,18 @@
 import type { BattleDefinition, Facts, GroupFacts, UnitFacts } from '../types.js';
-import { hotOf } from './hot.js';
+import { hotOf, type Hot } from './hot.js';
 import { getUnit, type SimWorld } from './world.js';
 
 // What the battle machine may know about the world each tick (its guards read these).
 
-export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'notable'>): Facts {
-  // One pass over the step's arrays for group and side figures (this runs every step; at 20,000
-  // units walking the unit objects here cost as much as a step). Sums run in unit order, as before.
-  const hot = hotOf(world);
-  const ng = hot.groupNames.length;
-  const alive = new Int32Array(ng);
-  const hullSum = new Float64Array(ng);
-  const shieldSum = new Float64Array(ng);
-  const ships = new Int32Array(hot.sides.length);
-  const stations = new Int32Array(hot.sides.length);
+/** The per-unit pass alone (a long loop in a function of its own: see placeUnits in step.ts). */
+function sumUnits(
+  hot: Hot,
+  alive: Int32Array,
+  hullSum: Float64Array,
+  shieldSum: Float64Array,
+  ships: Int32Array,
+  stations: Int32Array,
+): void {
   const { living, gix, hullF, shieldF, decoy, ship, side } = hot;
   for (let i = 0; i < hot.n; i++) {
     if (living[i] === 0) continue;
@@ -25,6 +24,19 @@ export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'nota
     if (ship[i] === 1) ships[side[i]]++;
     else stations[side[i]]++;
   }
+}
+
+export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'notable'>): Facts {
+  // One pass over the step's arrays for group and side figures (this runs every step; at 20,000
+  // units walking the unit objects here cost as much as a step). Sums run in unit order, as before.
+  const hot = hotOf(world);
+  const ng = hot.groupNames.length;
+  const alive = new Int32Array(ng);
+  const hullSum = new Float64Array(ng);
+  const shieldSum = new Float64Array(ng);
+  const ships = new Int32Array(hot.sides.length);
+  const stations = new Int32Array(hot.sides.length);
+  sumUnits(hot, alive, hullSum, shieldSum, ships, stations);
   const sides: Facts['sides'] = {};
   for (let k = 0; k < hot.sides.length; k++) {
     if (k < world.sides.length || ships[k] + stations[k] > 0) sides[hot.sides[k]] = { ships: ships[k], stations: stations[k] };

@@ -335,13 +335,13 @@ export class Grid {
   }
 }
 
-function growInt(a: Int32Array): Int32Array {
+function growInt(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2);
   b.set(a);
   return b;
 }
 
-function growFloat(a: Float64Array): Float64Array {
+function growFloat(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
   const b = new Float64Array(a.length * 2);
   b.set(a);
   return b;
