@@ -1,19 +1,47 @@
 import type { BattleDefinition, Facts, GroupFacts, UnitFacts } from '../types.js';
-import { hotOf } from './hot.js';
+import { hotOf, type Hot } from './hot.js';
 import { getUnit, type SimWorld } from './world.js';
 
 // What the battle machine may know about the world each tick (its guards read these).
 
-export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'notable'>): Facts {
-  // One pass over the step's arrays for group and side figures (this runs every step; at 20,000
-  // units walking the unit objects here cost as much as a step). Sums run in unit order, as before.
-  const hot = hotOf(world);
-  const ng = hot.groupNames.length;
-  const alive = new Int32Array(ng);
-  const hullSum = new Float64Array(ng);
-  const shieldSum = new Float64Array(ng);
-  const ships = new Int32Array(hot.sides.length);
-  const stations = new Int32Array(hot.sides.length);
+/** The world's groups in name order, each with its index in hot.groupNames (-1: no unit yet) and its size. */
+interface GroupList {
+  names: string[];
+  index: Int32Array;
+  totals: Int32Array;
+}
+
+// Kept as long as the hot arrays: groups change only through orders, which drop those (a sort of every group's
+// name and a Map each step were a fifth of the facts at Cardassia's scale).
+const groupLists = new WeakMap<Hot, GroupList>();
+
+function groupList(world: SimWorld, hot: Hot): GroupList {
+  let list = groupLists.get(hot);
+  if (!list) {
+    const gi = new Map<string, number>();
+    for (let g = 0; g < hot.groupNames.length; g++) gi.set(hot.groupNames[g], g);
+    const names = Object.keys(world.groups).sort();
+    const index = new Int32Array(names.length);
+    const totals = new Int32Array(names.length);
+    for (let k = 0; k < names.length; k++) {
+      index[k] = gi.get(names[k]) ?? -1;
+      totals[k] = world.groups[names[k]].length;
+    }
+    list = { names, index, totals };
+    groupLists.set(hot, list);
+  }
+  return list;
+}
+
+/** The per-unit pass alone (a long loop in a function of its own: see placeUnits in step.ts). */
+function sumUnits(
+  hot: Hot,
+  alive: Int32Array,
+  hullSum: Float64Array,
+  shieldSum: Float64Array,
+  ships: Int32Array,
+  stations: Int32Array,
+): void {
   const { living, gix, hullF, shieldF, decoy, ship, side } = hot;
   for (let i = 0; i < hot.n; i++) {
     if (living[i] === 0) continue;
@@ -25,21 +53,33 @@ export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'nota
     if (ship[i] === 1) ships[side[i]]++;
     else stations[side[i]]++;
   }
+}
+
+export function computeFacts(world: SimWorld, def?: Pick<BattleDefinition, 'notable'>): Facts {
+  // One pass over the step's arrays for group and side figures (this runs every step; at 20,000
+  // units walking the unit objects here cost as much as a step). Sums run in unit order, as before.
+  const hot = hotOf(world);
+  const ng = hot.groupNames.length;
+  const alive = new Int32Array(ng);
+  const hullSum = new Float64Array(ng);
+  const shieldSum = new Float64Array(ng);
+  const ships = new Int32Array(hot.sides.length);
+  const stations = new Int32Array(hot.sides.length);
+  sumUnits(hot, alive, hullSum, shieldSum, ships, stations);
   const sides: Facts['sides'] = {};
   for (let k = 0; k < hot.sides.length; k++) {
     if (k < world.sides.length || ships[k] + stations[k] > 0) sides[hot.sides[k]] = { ships: ships[k], stations: stations[k] };
   }
-  const gi = new Map<string, number>();
-  for (let g = 0; g < ng; g++) gi.set(hot.groupNames[g], g);
+  const { names, index, totals } = groupList(world, hot);
   const groups: Record<string, GroupFacts> = {};
-  for (const name of Object.keys(world.groups).sort()) {
-    const g = gi.get(name);
-    const n = g === undefined ? 0 : alive[g];
-    groups[name] = {
+  for (let k = 0; k < names.length; k++) {
+    const g = index[k];
+    const n = g < 0 ? 0 : alive[g];
+    groups[names[k]] = {
       alive: n,
-      total: world.groups[name].length,
-      hull: g !== undefined && n ? hullSum[g] / n : 0,
-      shields: g !== undefined && n ? shieldSum[g] / n : 0,
+      total: totals[k],
+      hull: g >= 0 && n ? hullSum[g] / n : 0,
+      shields: g >= 0 && n ? shieldSum[g] / n : 0,
     };
   }
   const units: Record<string, UnitFacts> = {};

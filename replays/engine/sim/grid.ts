@@ -3,85 +3,184 @@
 // enemies never wades through one's own fleet. Visit order is fixed, so results are deterministic.
 
 const CELL = 50;
-const OFF = 32768;
 const CELL_SAMPLE = 12;
-/** Cell distances are taken this much short of the true gap (floor(x / CELL) may round a unit into the next cell). */
-const SLACK = 1e-6;
-
-function key(cx: number, cy: number): number {
-  return (cx + OFF) * 65536 + (cy + OFF);
-}
 
 /**
- * Coarse "is any enemy near" map: for each side, the coarse cells within reach of a unit of another
- * side. Idle units outside it skip the search altogether (most of a big battle is idle most of the time).
+ * Coarse "is any enemy near" map: for each side, how far (in coarse cells, Chebyshev) the nearest coarse cell
+ * holding a targetable unit of another side is. A unit whose cell is farther than its own reach allows skips
+ * the search altogether (most of a big battle is idle most of the time). Dense arrays over the occupied box,
+ * kept from step to step: no Set or Map per step, no string keys.
  */
 export class ThreatMap {
   static readonly CELL = 100;
-  private occupied = new Map<string, Set<number>>();
-  private threat = new Map<string, Set<number>>();
+  // Occupied coarse cells as added (side, cx, cy), then laid on a dense box at build().
+  private es = new Int32Array(192);
+  private n = 0;
+  private lastSide = -1;
+  private lastCx = NaN;
+  private lastCy = NaN;
+  private minCx = 0;
+  private minCy = 0;
+  private w = 0;
+  private h = 0;
+  private cap = 0;
+  /** near[s]: per box cell, the Chebyshev distance (capped) to the nearest occupied cell of a side other than s. */
+  private near: Int32Array[] = [];
+  private own: Int32Array = new Int32Array(0);
+  private present: boolean[] = [];
 
-  static key(x: number, y: number): number {
-    return key(Math.floor(x / ThreatMap.CELL), Math.floor(y / ThreatMap.CELL));
+  reset(): void {
+    this.n = 0;
+    this.lastSide = -1;
   }
 
-  private lastSide = '';
-  private lastKey = NaN;
-
-  add(side: string, x: number, y: number): void {
-    const k = ThreatMap.key(x, y);
-    // Units arrive group by group, mostly in the cell of the one before: skip the repeat Set insert.
-    if (k === this.lastKey && side === this.lastSide) return;
-    this.lastKey = k;
+  add(side: number, x: number, y: number): void {
+    const cx = Math.floor(x / ThreatMap.CELL);
+    const cy = Math.floor(y / ThreatMap.CELL);
+    // Units arrive group by group, mostly in the cell of the one before: skip the repeat.
+    if (cx === this.lastCx && cy === this.lastCy && side === this.lastSide) return;
+    this.lastCx = cx;
+    this.lastCy = cy;
     this.lastSide = side;
-    let set = this.occupied.get(side);
-    if (!set) this.occupied.set(side, (set = new Set()));
-    set.add(k);
+    if (this.n + 3 > this.es.length) {
+      const b = new Int32Array(this.es.length * 2);
+      b.set(this.es);
+      this.es = b;
+    }
+    this.es[this.n++] = side;
+    this.es[this.n++] = cx;
+    this.es[this.n++] = cy;
   }
 
-  /** Build the threatened cells of every side for reach `range`. */
-  build(sides: readonly string[], range: number): void {
+  /**
+   * Build every side's distances for reach up to `range` (farther than floor(range / CELL) + 1 cells is "none").
+   * `present[s]`: side s may ask (a side not present is never threatened).
+   */
+  build(present: readonly boolean[], range: number): void {
     const k = Math.floor(range / ThreatMap.CELL) + 1;
-    for (const side of sides) {
-      const out = new Set<number>();
-      for (const [other, cells] of this.occupied) {
-        if (other === side) continue;
-        for (const c of cells) {
-          const cx = Math.floor(c / 65536) - OFF;
-          const cy = (c % 65536) - OFF;
-          for (let dx = -k; dx <= k; dx++) for (let dy = -k; dy <= k; dy++) out.add(key(cx + dx, cy + dy));
-        }
+    const cap = k + 1;
+    this.cap = cap;
+    this.present = present as boolean[];
+    const es = this.es;
+    let minCx = Infinity;
+    let maxCx = -Infinity;
+    let minCy = Infinity;
+    let maxCy = -Infinity;
+    let sides = present.length;
+    for (let e = 0; e < this.n; e += 3) {
+      if (es[e] + 1 > sides) sides = es[e] + 1;
+      if (es[e + 1] < minCx) minCx = es[e + 1];
+      if (es[e + 1] > maxCx) maxCx = es[e + 1];
+      if (es[e + 2] < minCy) minCy = es[e + 2];
+      if (es[e + 2] > maxCy) maxCy = es[e + 2];
+    }
+    if (this.n === 0) {
+      this.w = 0;
+      this.h = 0;
+      return;
+    }
+    this.minCx = minCx - k;
+    this.minCy = minCy - k;
+    const w = maxCx - minCx + 1 + 2 * k;
+    const h = maxCy - minCy + 1 + 2 * k;
+    this.w = w;
+    this.h = h;
+    const cells = w * h;
+    // own[c]: distance to the nearest occupied cell of side s, per side, one box after another.
+    if (this.own.length < cells * sides) this.own = new Int32Array(cells * sides);
+    const own = this.own;
+    own.fill(cap, 0, cells * sides);
+    for (let e = 0; e < this.n; e += 3) own[es[e] * cells + (es[e + 1] - this.minCx) * h + (es[e + 2] - this.minCy)] = 0;
+    for (let s = 0; s < sides; s++) chebyshev(own, s * cells, w, h);
+    while (this.near.length < sides) this.near.push(new Int32Array(0));
+    for (let s = 0; s < sides; s++) {
+      if (!present[s]) continue;
+      if (this.near[s].length < cells) this.near[s] = new Int32Array(cells);
+      const out = this.near[s];
+      out.fill(cap, 0, cells);
+      for (let o = 0; o < sides; o++) {
+        if (o === s) continue;
+        const base = o * cells;
+        for (let c = 0; c < cells; c++) if (own[base + c] < out[c]) out[c] = own[base + c];
       }
-      this.threat.set(side, out);
     }
   }
 
-  /** False when no unit of another side can be within `range` of (x, y). */
-  threatened(side: string, x: number, y: number): boolean {
-    return this.threat.get(side)?.has(ThreatMap.key(x, y)) ?? false;
+  /**
+   * False when no targetable unit of another side can be within `reach` of (x, y) (reach at most build()'s
+   * range). Exact as a filter: an enemy within reach is at most floor(reach / CELL) + 1 coarse cells away.
+   */
+  threatened(side: number, x: number, y: number, reach: number): boolean {
+    if (!this.present[side]) return false;
+    const cx = Math.floor(x / ThreatMap.CELL) - this.minCx;
+    const cy = Math.floor(y / ThreatMap.CELL) - this.minCy;
+    if (cx < 0 || cy < 0 || cx >= this.w || cy >= this.h) return false;
+    const d = this.near[side][cx * this.h + cy];
+    return d < this.cap && d <= Math.floor(reach / ThreatMap.CELL) + 1;
   }
 }
 
-export interface Hit {
-  i: number;
-  d2: number;
+/** Chebyshev distance transform in place (two passes, eight neighbours, unit steps: exact for that metric). */
+function chebyshev(a: Int32Array, base: number, w: number, h: number): void {
+  const at = (x: number, y: number) => base + x * h + y;
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < h; y++) {
+      const c = at(x, y);
+      let d = a[c];
+      if (d === 0) continue;
+      if (y > 0 && a[c - 1] + 1 < d) d = a[c - 1] + 1;
+      if (x > 0) {
+        const l = c - h;
+        if (a[l] + 1 < d) d = a[l] + 1;
+        if (y > 0 && a[l - 1] + 1 < d) d = a[l - 1] + 1;
+        if (y < h - 1 && a[l + 1] + 1 < d) d = a[l + 1] + 1;
+      }
+      a[c] = d;
+    }
+  }
+  for (let x = w - 1; x >= 0; x--) {
+    for (let y = h - 1; y >= 0; y--) {
+      const c = at(x, y);
+      let d = a[c];
+      if (d === 0) continue;
+      if (y < h - 1 && a[c + 1] + 1 < d) d = a[c + 1] + 1;
+      if (x < w - 1) {
+        const r = c + h;
+        if (a[r] + 1 < d) d = a[r] + 1;
+        if (y > 0 && a[r - 1] + 1 < d) d = a[r - 1] + 1;
+        if (y < h - 1 && a[r + 1] + 1 < d) d = a[r + 1] + 1;
+      }
+      a[c] = d;
+    }
+  }
 }
 
 export class Grid {
-  // Built in two phases: add() appends (index, cell) pairs; the first query seals them into a dense
+  // Built in two phases: add() appends (index, cell, position); the first query seals them into a dense
   // cell table over the occupied bounds (counting sort, so each cell keeps insertion order). Same
   // cells, same order as a Map of lists, without a hash lookup per visited cell or a list per cell.
+  // Sealing also lays the positions out in cell order and takes each cell's bounding box: a search skips
+  // a cell when the box is out of reach, and reads a cell's positions in one run.
   // reset() keeps the buffers, so one grid per side serves every step without new allocations.
   private idx = new Int32Array(64);
   private cxs = new Int32Array(64);
   private cys = new Int32Array(64);
+  private xs = new Float64Array(64);
+  private ys = new Float64Array(64);
   private cell = new Int32Array(64);
   private sealed = false;
   private w = 0;
-  /** start[c]..start[c+1] is the slice of `items` in cell c (c = (cx - minCx) * h + (cy - minCy)). */
+  /** start[c]..start[c+1] is the slice of `items` (and itemX, itemY) in cell c (c = (cx - minCx) * h + (cy - minCy)). */
   private start: Int32Array = new Int32Array(1);
   private fill: Int32Array = new Int32Array(1);
   private items: Int32Array = new Int32Array(64);
+  private itemX: Float64Array = new Float64Array(64);
+  private itemY: Float64Array = new Float64Array(64);
+  /** Bounding box of each cell's positions (set for non-empty cells only). */
+  private boxX0: Float64Array = new Float64Array(1);
+  private boxX1: Float64Array = new Float64Array(1);
+  private boxY0: Float64Array = new Float64Array(1);
+  private boxY1: Float64Array = new Float64Array(1);
   private h = 0;
   private minCx = Infinity;
   private maxCx = -Infinity;
@@ -103,18 +202,17 @@ export class Grid {
     const cy = Math.floor(y / CELL);
     const n = this.size;
     if (n === this.idx.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.idx = grow(this.idx);
-      this.cxs = grow(this.cxs);
-      this.cys = grow(this.cys);
+      this.idx = growInt(this.idx);
+      this.cxs = growInt(this.cxs);
+      this.cys = growInt(this.cys);
+      this.xs = growFloat(this.xs);
+      this.ys = growFloat(this.ys);
     }
     this.idx[n] = i;
     this.cxs[n] = cx;
     this.cys[n] = cy;
+    this.xs[n] = x;
+    this.ys[n] = y;
     this.sealed = false;
     this.size = n + 1;
     if (cx < this.minCx) this.minCx = cx;
@@ -131,47 +229,67 @@ export class Grid {
     if (this.start.length < cells + 1) {
       this.start = new Int32Array(cells + 1);
       this.fill = new Int32Array(cells + 1);
+      this.boxX0 = new Float64Array(cells);
+      this.boxX1 = new Float64Array(cells);
+      this.boxY0 = new Float64Array(cells);
+      this.boxY1 = new Float64Array(cells);
     } else this.start.fill(0, 0, cells + 1);
     const start = this.start;
     const n = this.size;
-    if (this.cell.length < n) this.cell = new Int32Array(this.idx.length);
-    if (this.items.length < n) this.items = new Int32Array(this.idx.length);
-    const cell = this.cell;
+    const cap = this.idx.length;
+    if (this.cell.length < n) this.cell = new Int32Array(cap);
+    if (this.items.length < n) {
+      this.items = new Int32Array(cap);
+      this.itemX = new Float64Array(cap);
+      this.itemY = new Float64Array(cap);
+    }
+    const { cell, cxs, cys, xs, ys, boxX0, boxX1, boxY0, boxY1 } = this;
     for (let k = 0; k < n; k++) {
-      const c = (this.cxs[k] - this.minCx) * this.h + (this.cys[k] - this.minCy);
+      const c = (cxs[k] - this.minCx) * this.h + (cys[k] - this.minCy);
       cell[k] = c;
-      start[c + 1]++;
+      const x = xs[k];
+      const y = ys[k];
+      if (start[c + 1]++ === 0) {
+        boxX0[c] = x;
+        boxX1[c] = x;
+        boxY0[c] = y;
+        boxY1[c] = y;
+      } else {
+        if (x < boxX0[c]) boxX0[c] = x;
+        if (x > boxX1[c]) boxX1[c] = x;
+        if (y < boxY0[c]) boxY0[c] = y;
+        if (y > boxY1[c]) boxY1[c] = y;
+      }
     }
     for (let c = 0; c < cells; c++) start[c + 1] += start[c];
     const fill = this.fill;
     fill.set(start.subarray(0, cells));
-    const items = this.items;
-    for (let k = 0; k < n; k++) items[fill[cell[k]]++] = this.idx[k];
+    const { items, itemX, itemY, idx } = this;
+    for (let k = 0; k < n; k++) {
+      const at = fill[cell[k]]++;
+      items[at] = idx[k];
+      itemX[at] = xs[k];
+      itemY[at] = ys[k];
+    }
   }
+
+  /** Squared distance of the index the last nearest() returned (when it returned one). */
+  d2 = Infinity;
 
   /**
    * Nearest index within maxR of (x, y) that is targetable (tgt[i]) and not of side `own` (pass -1 when
-   * the grid holds no unit of that side); improves on `best` (pass null to start).
+   * the grid holds no unit of that side), or -1; improves on the best so far `bi` at squared distance `bd`
+   * (pass -1, Infinity to start). The answer's squared distance is left in `d2`. Positions are those given
+   * to add() (the step's positions, which do not change while it runs).
    */
-  nearest(
-    x: number,
-    y: number,
-    maxR: number,
-    px: Float64Array,
-    py: Float64Array,
-    tgt: Uint8Array,
-    sideOf: Int8Array,
-    own: number,
-    best: Hit | null,
-  ): Hit | null {
-    if (this.size === 0) return best;
+  nearest(x: number, y: number, maxR: number, tgt: Uint8Array, sideOf: Int8Array, own: number, bi: number, bd: number): number {
+    this.d2 = bd;
+    if (this.size === 0) return bi;
     if (!this.sealed) this.seal();
-    const { start, items, h, minCx, maxCx, minCy, maxCy } = this;
+    const { start, items, itemX, itemY, boxX0, boxX1, boxY0, boxY1, h, minCx, maxCx, minCy, maxCy } = this;
     const cx0 = Math.floor(x / CELL);
     const cy0 = Math.floor(y / CELL);
     const maxR2 = maxR * maxR;
-    let bi = best ? best.i : -1;
-    let bd = best ? best.d2 : Infinity;
     for (let k = 0; ; k++) {
       const lower = (k - 1) * CELL;
       if (lower > maxR) break;
@@ -182,31 +300,27 @@ export class Grid {
         const edgeX = cx === cx0 - k || cx === cx0 + k;
         const stepY = edgeX ? 1 : 2 * k;
         const col = (cx - minCx) * h - minCy;
-        // The cell column's distance from x (0 inside it), a little short so rounding never makes it long.
-        const gx = cx < cx0 ? x - (cx + 1) * CELL - SLACK : cx > cx0 ? cx * CELL - x - SLACK : 0;
-        const gx2 = gx > 0 ? gx * gx : 0;
         for (let cy = cy0 - k; cy <= cy0 + k; cy += stepY || 1) {
           if (cy < minCy || cy > maxCy) continue;
           const c = col + cy;
           const end = start[c + 1];
           if (end === start[c]) continue;
-          // Skip a cell none of whose units could be taken: every one is out of range, or farther than the
-          // best so far (ties go to the lower index, so only a strictly farther cell is skipped). Exact: the
-          // scan below would pass over each of them.
-          if (k > 0) {
-            const gy = cy < cy0 ? y - (cy + 1) * CELL - SLACK : cy > cy0 ? cy * CELL - y - SLACK : 0;
-            const g2 = gx2 + (gy > 0 ? gy * gy : 0);
-            if (g2 > maxR2 || (bi >= 0 && g2 > bd)) continue;
-          }
+          // Skip a cell none of whose units could be taken: its bounding box is out of range, or farther than the
+          // best so far (ties go to the lower index, so only a strictly farther box is skipped). Exact: no unit in
+          // the box is nearer than the box (rounding is monotonic), so the scan below would pass over each of them.
+          const gx = boxX0[c] > x ? boxX0[c] - x : x > boxX1[c] ? x - boxX1[c] : 0;
+          const gy = boxY0[c] > y ? boxY0[c] - y : y > boxY1[c] ? y - boxY1[c] : 0;
+          const g2 = gx * gx + gy * gy;
+          if (g2 > maxR2 || (bi >= 0 && g2 > bd)) continue;
           // Look at no more than CELL_SAMPLE eligible units of a crowded cell: in a dense fleet the
           // nearest of a sample is as good a target as the exact nearest, and search stays bounded.
           let eligible = 0;
           for (let n = start[c]; n < end && eligible < CELL_SAMPLE; n++) {
-            const i = items[n];
-            const dx = px[i] - x;
-            const dy = py[i] - y;
+            const dx = itemX[n] - x;
+            const dy = itemY[n] - y;
             const d2 = dx * dx + dy * dy;
             if (d2 > maxR2) continue;
+            const i = items[n];
             if (tgt[i] === 0 || sideOf[i] === own) continue;
             eligible++;
             if (bi >= 0 && (d2 > bd || (d2 === bd && i >= bi))) continue;
@@ -216,6 +330,19 @@ export class Grid {
         }
       }
     }
-    return bi >= 0 ? { i: bi, d2: bd } : null;
+    this.d2 = bd;
+    return bi;
   }
+}
+
+function growInt(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function growFloat(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }

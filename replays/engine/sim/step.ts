@@ -2,7 +2,7 @@ import type { BattleEventBody } from '../../../shared/battle/events.js';
 import type { UnitStatus, Weapon } from '../../../shared/battle/types.js';
 import { VolleyBuilder } from '../../../shared/battle/volley.js';
 import { withRng, type Rng } from '../rng.js';
-import { Grid, ThreatMap, type Hit } from './grid.js';
+import { Grid, ThreatMap } from './grid.js';
 import { freeze, setStatus } from './orders.js';
 import { hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
 import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
@@ -35,7 +35,8 @@ interface Ctx {
   /** grids[k] holds the targetable units of side hot.sides[k] (reused step to step). */
   grids: Grid[];
   threat: ThreatMap;
-  groupGrids: Map<string, Grid>;
+  /** Target groups' unit indexes and grids, kept with the side grids (see targetGroup). */
+  groups: Map<string, TargetGroup>;
   index: Map<string, number>;
   rng: Rng;
   out: BattleEventBody[];
@@ -43,15 +44,32 @@ interface Ctx {
   volley: VolleyBuilder | null;
 }
 
-// Per-world side grids, kept between steps so a step allocates no grid buffers.
-const gridStore = new WeakMap<Hot, Grid[]>();
+/** A target group's unit indexes (in its id order, -1 = not on the map) and its grid, built at most once a step. */
+interface TargetGroup {
+  ix: Int32Array;
+  grid: Grid | null;
+  /** The step whose positions the grid holds. */
+  builtFor: Ctx | null;
+}
 
-function sideGrids(hot: Hot): Grid[] {
-  let grids = gridStore.get(hot);
-  if (!grids) gridStore.set(hot, (grids = []));
+interface Kept {
+  grids: Grid[];
+  threat: ThreatMap;
+  groups: Map<string, TargetGroup>;
+}
+
+// Per-world side grids, threat map and target groups, kept between steps so a step allocates no grid buffers.
+// A store lives as long as the world's hot arrays: an order (which may spawn units or change groups) drops both.
+const gridStore = new WeakMap<Hot, Kept>();
+
+function sideGrids(hot: Hot): Kept {
+  let kept = gridStore.get(hot);
+  if (!kept) gridStore.set(hot, (kept = { grids: [], threat: new ThreatMap(), groups: new Map() }));
+  const { grids, threat } = kept;
   while (grids.length < hot.sides.length) grids.push(new Grid());
   for (const g of grids) g.reset();
-  return grids;
+  threat.reset();
+  return kept;
 }
 
 /** setStatus, keeping the hot arrays in step with the unit object. */
@@ -62,25 +80,38 @@ function setStatusHot(ctx: Ctx, u: SimUnit, i: number, status: UnitStatus, reaso
 
 function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[], volleys: boolean): Ctx {
   const hot = hotOf(world);
-  const n = hot.n;
-  const { px, py, x0, y0, vx, vy, t0, living, tgt, active, side, reach: reachOf, expire, live } = hot;
-  const grids = sideGrids(hot);
-  const threat = new ThreatMap();
-  const t = world.t;
+  const kept = sideGrids(hot);
+  const { grids, threat } = kept;
   const ctx: Ctx = {
     world,
     hot,
-    t,
-    px,
-    py,
+    t: world.t,
+    px: hot.px,
+    py: hot.py,
     grids,
     threat,
-    groupGrids: new Map(),
+    groups: kept.groups,
     index: unitIndex(world),
     rng,
     out,
     volley: volleys ? new VolleyBuilder() : null,
   };
+  const reach = placeUnits(ctx);
+  const present: boolean[] = [];
+  for (let k = 0; k < grids.length; k++) present.push(grids[k].size > 0 || k < world.sides.length);
+  threat.build(present, reach);
+  return ctx;
+}
+
+/**
+ * Positions now, the living list, the side grids and the threat map's cells; returns the longest reach of an
+ * active unit. Only the loop, in a function of its own: V8 optimises a long loop mid-call (on-stack
+ * replacement), and cold code after the loop in the same function dropped that code again at every step.
+ */
+function placeUnits(ctx: Ctx): number {
+  const { world, hot, grids, threat, t } = ctx;
+  const n = hot.n;
+  const { px, py, x0, y0, vx, vy, t0, living, tgt, active, side, reach: reachOf, expire, live } = hot;
   let liveN = 0;
   let reach = 0;
   for (let i = 0; i < n; i++) {
@@ -96,13 +127,23 @@ function buildCtx(world: SimWorld, rng: Rng, out: BattleEventBody[], volleys: bo
     if (tgt[i] === 0) continue;
     if (active[i] === 1 && reachOf[i] > reach) reach = reachOf[i];
     grids[side[i]].add(i, x, y);
-    threat.add(hot.sides[side[i]], x, y);
+    threat.add(side[i], x, y);
   }
   hot.liveN = liveN;
-  const present: string[] = [];
-  for (let k = 0; k < grids.length; k++) if (grids[k].size > 0 || k < world.sides.length) present.push(hot.sides[k]);
-  threat.build(present, reach);
-  return ctx;
+  return reach;
+}
+
+/** The group's unit indexes (looked up once per store: groups and indexes change only through orders). */
+function targetGroup(ctx: Ctx, ref: string): TargetGroup {
+  let group = ctx.groups.get(ref);
+  if (!group) {
+    const ids = ctx.world.groups[ref] ?? [];
+    const ix = new Int32Array(ids.length);
+    for (let k = 0; k < ids.length; k++) ix[k] = ctx.index.get(ids[k]) ?? -1;
+    group = { ix, grid: null, builtFor: null };
+    ctx.groups.set(ref, group);
+  }
+  return group;
 }
 
 /** Nearest targetable enemy of u within maxR (optionally restricted to a target ref). */
@@ -112,13 +153,14 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
   const x = ctx.px[i];
   const y = ctx.py[i];
   if (ref && !ref.startsWith('side:')) {
-    const ids = ctx.world.groups[ref] ?? [];
-    if (ids.length <= 64) {
+    const group = targetGroup(ctx, ref);
+    const ix = group.ix;
+    if (ix.length <= 64) {
       let bi = -1;
       let bd = Infinity;
-      for (const id of ids) {
-        const j = ctx.index.get(id);
-        if (j === undefined) continue;
+      for (let k = 0; k < ix.length; k++) {
+        const j = ix[k];
+        if (j < 0) continue;
         if (hot.side[j] === own || hot.tgt[j] === 0) continue;
         const dx = ctx.px[j] - x;
         const dy = ctx.py[j] - y;
@@ -131,27 +173,30 @@ function nearestEnemy(ctx: Ctx, i: number, maxR: number, ref: string | null): nu
       }
       return bi;
     }
-    // A big target group gets its own grid (built once per step, on first use).
-    let g = ctx.groupGrids.get(ref);
-    if (!g) {
-      g = new Grid();
-      for (const id of ctx.world.groups[ref] ?? []) {
-        const j = ctx.index.get(id);
-        if (j !== undefined && hot.tgt[j] === 1) g.add(j, ctx.px[j], ctx.py[j]);
+    // A big target group gets its own grid (built once per step, on first use; its buffers kept).
+    if (group.builtFor !== ctx) {
+      const g = (group.grid ??= new Grid());
+      g.reset();
+      for (let k = 0; k < ix.length; k++) {
+        const j = ix[k];
+        if (j >= 0 && hot.tgt[j] === 1) g.add(j, ctx.px[j], ctx.py[j]);
       }
-      ctx.groupGrids.set(ref, g);
+      group.builtFor = ctx;
     }
-    return g.nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, null)?.i ?? -1;
+    return (group.grid as Grid).nearest(x, y, maxR, hot.tgt, hot.side, own, -1, Infinity);
   }
   const only = ref ? hot.sides.indexOf(ref.slice(5)) : -1;
   if (ref && only < 0) return -1;
-  let best: Hit | null = null;
+  let bi = -1;
+  let bd = Infinity;
   for (let k = 0; k < ctx.grids.length; k++) {
     if (k === own) continue;
     if (ref && k !== only) continue;
-    best = ctx.grids[k].nearest(x, y, maxR, ctx.px, ctx.py, hot.tgt, hot.side, own, best);
+    const g = ctx.grids[k];
+    bi = g.nearest(x, y, maxR, hot.tgt, hot.side, own, bi, bd);
+    bd = g.d2;
   }
-  return best ? best.i : -1;
+  return bi;
 }
 
 function inTarget(_ctx: Ctx, v: SimUnit, ref: string): boolean {
@@ -327,19 +372,20 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
       d = Math.hypot(px[tj] - px[i], py[tj] - py[i]);
       if (d > reach[i]) j = -1;
     }
-    const u = units[i];
-    const order = hot.order[i];
-    if (j < 0) {
-      j = ctx.threat.threatened(u.side, px[i], py[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
+    const searched = j < 0;
+    if (searched) {
+      j = ctx.threat.threatened(side[i], px[i], py[i], reach[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
       if (j < 0) {
         // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
         for (let o = o0; o < o1; o++) if (cd[o] === 0) cd[o] = RESCAN_MS;
         continue;
       }
       d = Math.hypot(px[j] - px[i], py[j] - py[i]);
-      // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
-      if (order?.kind !== 'attack') setTarget(ctx, u, i, j);
     }
+    const u = units[i];
+    const order = hot.order[i];
+    // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
+    if (searched && order?.kind !== 'attack') setTarget(ctx, u, i, j);
     const section = order?.kind === 'attack' && order.section && target[i] === j ? order.section : undefined;
     const tu = units[j];
     for (let k = 0; k < o1 - o0; k++) {
