@@ -53,25 +53,49 @@ function unitsOf(b: CompiledBranch): number {
   return n;
 }
 
-/** approxTimelineBytes plus the checkpoints (each a JSON copy of the world: ~600 B per unit). */
+/**
+ * Heap bytes per unit of one checkpoint (a JSON copy of the run state, its world most of it, plus the keyframe fold
+ * at that moment). Measured at 22,401 units (node --expose-gc, Cardassia's history and a fork compiled in process,
+ * 2026-11-28): ~1,600 B. It was counted at 600, so a history of 3 checkpoints held ~70 MB more than its estimate.
+ */
+const CHECKPOINT_BYTES_PER_UNIT = 1600;
+/** One run-state copy made ahead (a world as plain JSON): measured +21 MB at 22,401 units, ~940 B per unit. */
+const SPARE_BYTES_PER_UNIT = 1000;
+/**
+ * A history read back from HISTORY_CACHE_DIR (v8.deserialize) holds more heap than the same history compiled here:
+ * its strings are not shared and its objects keep their properties out of line. Measured on Cardassia's history:
+ * 234 MB read against 170 MB compiled (1.38x).
+ */
+const READ_FROM_DISK_FACTOR = 1.4;
+
+/** approxTimelineBytes plus the checkpoints (CHECKPOINT_BYTES_PER_UNIT each). */
 export function approxBranchBytes(b: CompiledBranch): number {
   const units = unitsOf(b);
-  return 4096 + b.timeline.events.length * 170 + b.timeline.keyframes.length * units * 60 + Object.keys(b.checkpoints).length * units * 600;
+  return (
+    4096 +
+    b.timeline.events.length * 170 +
+    b.timeline.keyframes.length * units * 60 +
+    Object.keys(b.checkpoints).length * units * CHECKPOINT_BYTES_PER_UNIT
+  );
 }
 
+/** Branches read from the history cache on disk (counted READ_FROM_DISK_FACTOR times their estimate when kept). */
+const readFromDisk = new WeakSet<CompiledBranch>();
+
 /**
- * approxBranchBytes plus the run-state copies made ahead at its checkpoints (prepareResume: a world each, ~600 B per
- * unit by the same measure; measured at 22,401 units: +21 MB of heap each). What the catalogue counts a branch as.
+ * approxBranchBytes (times READ_FROM_DISK_FACTOR for a history read from disk) plus the run-state copies made ahead
+ * at its checkpoints (prepareResume). What the catalogue counts a branch as.
  */
 export function approxKeptBytes(b: CompiledBranch): number {
   let spares = 0;
   for (const cp of Object.values(b.checkpoints)) if (hasPreparedResume(cp)) spares++;
-  return approxBranchBytes(b) + spares * approxSpareBytes(b);
+  const own = approxBranchBytes(b);
+  return (readFromDisk.has(b) ? Math.round(own * READ_FROM_DISK_FACTOR) : own) + spares * approxSpareBytes(b);
 }
 
-/** One run-state copy made ahead at a checkpoint of `b` (a world: ~600 B per unit). */
+/** One run-state copy made ahead at a checkpoint of `b` (SPARE_BYTES_PER_UNIT per unit). */
 export function approxSpareBytes(b: CompiledBranch): number {
-  return unitsOf(b) * 600;
+  return unitsOf(b) * SPARE_BYTES_PER_UNIT;
 }
 
 export class BranchCatalog {
@@ -191,7 +215,10 @@ export class BranchCatalog {
 
   private readOrCompile(battleId: string, id: string): CompiledBranch {
     const stored = this.onDisk?.get(battleId, id);
-    if (stored) return stored;
+    if (stored) {
+      readFromDisk.add(stored);
+      return stored;
+    }
     const b = compileBattle(this.def(battleId));
     this.onDisk?.put(b);
     return b;

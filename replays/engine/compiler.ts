@@ -20,6 +20,19 @@ import type { BattleCommand, BattleDefinition, Facts, MachineEvent } from './typ
 
 export const STEP_MS = 200;
 export const KEYFRAME_INTERVAL_MS = 5000;
+/**
+ * A battle with more units than this at t = 0 keeps a keyframe every LARGE_KEYFRAME_INTERVAL_MS instead. At 22,401
+ * units a keyframe holds ~1.25 MB of heap (its unit map and the units changed since the one before): 114 MB of
+ * Cardassia's history at 5 s, the largest part of what the compile worker keeps per branch. A seek or a segment's
+ * start state folds at most one interval of events after its keyframe (Cardassia: ~30 ms for 30 s of them).
+ */
+export const LARGE_BATTLE_UNITS = 5000;
+export const LARGE_KEYFRAME_INTERVAL_MS = 30_000;
+
+/** The keyframe interval of a battle with `units` units at t = 0 (the same on every branch: forks inherit it). */
+export function keyframeIntervalFor(units: number): number {
+  return units > LARGE_BATTLE_UNITS ? LARGE_KEYFRAME_INTERVAL_MS : KEYFRAME_INTERVAL_MS;
+}
 /** The world keeps running this long after `end`, so the last explosions play out. */
 export const END_GRACE_MS = 3000;
 
@@ -111,6 +124,7 @@ class Run {
     normalized: DecisionChoice[],
     events: BattleEvent[],
     keyframes: Keyframe[],
+    readonly keyframeMs: number,
   ) {
     this.events = events;
     this.keyframes = keyframes;
@@ -140,7 +154,7 @@ class Run {
       this.foldNow();
       while (ev.t > s.nextKeyframeT) {
         this.keyframes.push({ t: s.nextKeyframeT, state: s.fold });
-        s.nextKeyframeT += KEYFRAME_INTERVAL_MS;
+        s.nextKeyframeT += this.keyframeMs;
       }
     }
     this.events.push(ev);
@@ -357,7 +371,7 @@ class Run {
     this.foldNow();
     while (s.nextKeyframeT <= durationMs) {
       this.keyframes.push({ t: s.nextKeyframeT, state: s.fold });
-      s.nextKeyframeT += KEYFRAME_INTERVAL_MS;
+      s.nextKeyframeT += this.keyframeMs;
     }
     const phases = [...s.phases];
     if (s.phase) phases.push({ ...s.phase, endMs: durationMs });
@@ -389,7 +403,7 @@ class Run {
       eventsSha256: hash.digest('hex'),
       phases,
       decisionPoints,
-      keyframeIntervalMs: KEYFRAME_INTERVAL_MS,
+      keyframeIntervalMs: this.keyframeMs,
       keyframes: this.keyframes,
       // Everyone who takes part on this branch (reinforcements and side changes included).
       forces: countForces(this.events, this.state.world.sides),
@@ -475,7 +489,7 @@ export function startCompile(def: BattleDefinition, opts: CompileOptions = {}): 
     fold: emptyWorld(),
     nextKeyframeT: 0,
   };
-  const run = new Run(def, state, normalized, [], []);
+  const run = new Run(def, state, normalized, [], [], keyframeIntervalFor(world.units.length));
   run.onTick = opts.onTick;
   // t=0: the opening order of battle and the planned fields, before the machine speaks.
   for (const u of world.units) run.emit({ type: 'unit:spawn', unit: publicUnitOf(u) });
@@ -547,6 +561,7 @@ export function startFork(
     normalized,
     parent.timeline.events.slice(0, cp.seq),
     parent.timeline.keyframes.filter((k) => k.t < cp.run.nextKeyframeT),
+    parent.timeline.keyframeIntervalMs,
   );
   // Parent checkpoints before this one stay valid for the child (same history up to here).
   for (const [id, c] of Object.entries(parent.checkpoints)) if (c.seq < cp.seq) run.checkpoints[id] = c;

@@ -34,16 +34,17 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
 
   /**
    * The worker's old-generation heap is capped from its budget (CHECKPOINT_CACHE_MB, which counts kept branches and
-   * the compiles' reservations by estimate), so V8 collects before the process grows far past the bound: 1.5x the
-   * budget (a history read from HISTORY_CACHE_DIR holds up to 1.6x its estimate in heap: Cardassia 203 -> 247-328
-   * MB) + 128 MB for garbage. At 512 that is 896 MB: Cardassia's history (~300 MB live), a fork held as a parent
-   * (~200) and a fork compiling from it (~250) are ~750 MB live, which thrashed a 768 MB cap (budget + 256) for 10
-   * minutes in the forkload bench.
+   * the compiles' reservations by estimate), so V8 collects before the process grows far past the bound: 1.25x the
+   * budget + 96 MB (736 MB at 512). Was 1.5x + 128 (896), when Cardassia's history held 313 MB live against a 203 MB
+   * estimate; since its keyframes are every 30 s and the estimate counts checkpoints and a read from disk as
+   * measured (replays/engine/branches.ts), the history is 234 MB live, a kept fork ~130 MB and a compile's peak
+   * ~180 MB, so history + held parent + compile is ~550 MB live. The V8 heap fills toward its cap before collecting
+   * in earnest, so the cap is most of the worker's RSS.
    */
   private limits(): { maxOldGenerationSizeMb: number } | undefined {
     if (this.options.heapMb) return { maxOldGenerationSizeMb: this.options.heapMb };
     const mb = this.options.checkpointCacheMb;
-    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb * 1.5 + 128)) } : undefined;
+    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb * 1.25 + 96)) } : undefined;
   }
 
   /** Workers that died (heap limit, crash) and were replaced: wardroom_worker_restarts_total. */

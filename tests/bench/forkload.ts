@@ -23,6 +23,10 @@ interface Report {
   lagP50?: number;
   lagP99?: number;
   lagMax?: number;
+  /** The main thread's own CPU between two ticks of a 10 ms timer (forkloadServer.ts): largest, and how many >= 50 ms. */
+  mainCpuStepMax?: number;
+  mainCpuStepsOver50?: number;
+  mainCpuTicks?: number;
   /** Memory by part at the largest RSS sampled (forkloadServer.ts). */
   atPeak?: Record<string, number>;
 }
@@ -47,7 +51,13 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   // folds every viewer's 20,000-unit world itself, which may stall its own pings).
   const delivery = process.env.FORKLOAD_DELIVERY === 'segments' ? 'segments' : 'socket';
   const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
+  // glibc's malloc as the Dockerfile sets it (read at process start); FORKLOAD_MALLOC=default runs glibc's defaults.
+  const malloc =
+    process.env.FORKLOAD_MALLOC === 'default'
+      ? {}
+      : { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
   const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], {
+    env: { ...process.env, ...malloc },
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -138,13 +148,13 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
         battle: BATTLE,
         value: r.lagP99 ?? 0,
         unit: 'ms',
-        note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s${stoppedBy ? `; STOPPED EARLY: ${stoppedBy}` : ''}`,
+        note: `p50 ${(r.lagP50 ?? 0).toFixed(1)} ms, max ${(r.lagMax ?? 0).toFixed(0)} ms, over ${(wall / 1000).toFixed(0)} s; main thread's own CPU between 10 ms ticks: max ${r.mainCpuStepMax ?? 0} ms, ${r.mainCpuStepsOver50 ?? 0} of ${r.mainCpuTicks ?? 0} ticks >= 50 ms${stoppedBy ? `; STOPPED EARLY: ${stoppedBy}` : ''}`,
       },
     ];
     const parts = Object.entries(r.atPeak ?? {})
       .map(
         ([k, v]) =>
-          `${k} ${/Heap|Bytes|rss|external|arrayBuffers|segmentStore|Catalog|StartStates/.test(k) ? `${mb(v).toFixed(0)} MB` : v}`,
+          `${k} ${/Heap|Bytes|rss|external|External|arrayBuffers|segmentStore|Catalog|StartStates/.test(k) ? `${mb(v).toFixed(0)} MB` : v}`,
       )
       .join(', ');
     rows.push({ bench: 'fork load: memory by part at peak RSS', battle: BATTLE, value: mb(r.atPeak?.rss ?? 0), unit: 'MB', note: parts });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -56,6 +57,7 @@ setInterval(() => {
       workerRestarts: timelines.restarts,
       workerHeapUsed: w.heapUsedBytes,
       workerHeapTotal: w.heapTotalBytes,
+      workerExternal: w.externalBytes,
       workerCatalog: w.catalogBytes,
       workerStartStates: w.startStateBytes,
       workerBranches: w.branches,
@@ -65,6 +67,26 @@ setInterval(() => {
   }, noSample);
 }, 1000).unref();
 const lag = monitorEventLoopDelay({ resolution: 10 });
+// Load-proof companion of the loop lag: the main thread's own CPU time between two ticks of a 10 ms timer, read from
+// /proc (the thread's utime + stime, 10 ms clock ticks; process.cpuUsage() would count the compile worker too). A
+// long task shows as a large step whatever the machine's load; a lag with no large step is time spent waiting for a
+// core (a shared machine's run queue, or this process's own worker and GC threads).
+const mainStat = `/proc/self/task/${process.pid}/stat`;
+const mainCpuMs = (): number => {
+  const f = readFileSync(mainStat, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) * 10; // utime, stime (fields 14, 15) in 10 ms ticks
+};
+let cpuSteps = { on: false, last: 0, over50: 0, max: 0, ticks: 0 };
+setInterval(() => {
+  if (!cpuSteps.on) return;
+  const now = mainCpuMs();
+  const step = now - cpuSteps.last;
+  cpuSteps.last = now;
+  cpuSteps.ticks++;
+  cpuSteps.max = Math.max(cpuSteps.max, step);
+  if (step >= 50) cpuSteps.over50++;
+}, 10).unref();
 // FORKLOAD_TRACE=1: the memory by part and the loop lag so far every 10 s on stderr (a run that stalls still
 // shows where its memory went).
 if (process.env.FORKLOAD_TRACE) {
@@ -73,13 +95,16 @@ if (process.env.FORKLOAD_TRACE) {
       const m = process.memoryUsage();
       const mb = (b: number) => (b / 1e6).toFixed(0);
       console.error(
-        `[forkload server] rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, segments ${mb(app.segments.bytes)} MB, timeline cache ${mb(app.rooms.timelines.bytes)} MB, worker heap ${mb(w.heapUsedBytes)} MB (catalog ${mb(w.catalogBytes)} MB, ${w.branches} branches, ${w.compiling} compiling, ${w.queued} queued), lag max ${(lag.max / 1e6).toFixed(0)} ms p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, timeline transfers ${timelines.timelineTransfers}`,
+        `[forkload server] rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, segments ${mb(app.segments.bytes)} MB, timeline cache ${mb(app.rooms.timelines.bytes)} MB, worker heap ${mb(w.heapUsedBytes)} MB / ${mb(w.heapTotalBytes)} MB, external ${mb(w.externalBytes)} MB (catalog ${mb(w.catalogBytes)} MB, ${w.branches} branches, ${w.compiling} compiling, ${w.queued} queued), lag max ${(lag.max / 1e6).toFixed(0)} ms p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, timeline transfers ${timelines.timelineTransfers}`,
       );
     }, noSample);
   }, 10_000).unref();
 }
 process.on('message', (m: string) => {
-  if (m === 'lag:start') lag.enable();
+  if (m === 'lag:start') {
+    lag.enable();
+    cpuSteps = { on: true, last: mainCpuMs(), over50: 0, max: 0, ticks: 0 };
+  }
   if (m === 'report') {
     lag.disable();
     process.send?.({
@@ -88,6 +113,9 @@ process.on('message', (m: string) => {
       lagP50: lag.percentile(50) / 1e6,
       lagP99: lag.percentile(99) / 1e6,
       lagMax: lag.max / 1e6,
+      mainCpuStepMax: cpuSteps.max,
+      mainCpuStepsOver50: cpuSteps.over50,
+      mainCpuTicks: cpuSteps.ticks,
       atPeak,
     });
   }

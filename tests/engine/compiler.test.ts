@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { applyEvents } from '../../shared/battle/reducer.js';
 import { stateAt } from '../../shared/battle/seek.js';
 import { emptyWorld } from '../../shared/battle/state.js';
-import { compileBattle, KEYFRAME_INTERVAL_MS, resumeFromCheckpoint, type CompiledBranch } from '../../replays/engine/compiler.js';
+import {
+  compileBattle,
+  KEYFRAME_INTERVAL_MS,
+  keyframeIntervalFor,
+  LARGE_BATTLE_UNITS,
+  LARGE_KEYFRAME_INTERVAL_MS,
+  resumeFromCheckpoint,
+  type CompiledBranch,
+} from '../../replays/engine/compiler.js';
 import { BranchCatalog } from '../../replays/engine/branches.js';
 import { branchIdFor, DecisionError, normalizeDecisions } from '../../replays/engine/decisions.js';
 import { skirmish } from '../fixtures/skirmish.js';
@@ -39,12 +47,18 @@ describe('compiler on the fixture battle', () => {
   });
 
   it('keyframes every interval hold exactly the folded state', () => {
+    expect(tl.keyframeIntervalMs).toBe(KEYFRAME_INTERVAL_MS);
     expect(tl.keyframes.length).toBe(Math.floor(tl.durationMs / KEYFRAME_INTERVAL_MS) + 1);
     for (const kf of tl.keyframes) {
       const upTo = tl.events.filter((e) => e.t <= kf.t);
       expect(kf.state.nextSeq).toBe(upTo.length);
       expect(kf.state).toEqual(applyEvents(emptyWorld(), upTo));
     }
+  });
+
+  it('keeps sparser keyframes past LARGE_BATTLE_UNITS units at t = 0', () => {
+    expect(keyframeIntervalFor(LARGE_BATTLE_UNITS)).toBe(KEYFRAME_INTERVAL_MS);
+    expect(keyframeIntervalFor(LARGE_BATTLE_UNITS + 1)).toBe(LARGE_KEYFRAME_INTERVAL_MS);
   });
 
   it('is deterministic and seed dependent', () => {
