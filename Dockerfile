@@ -5,7 +5,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build:client
 ENV NODE_ENV=production PORT=3000
-# glibc: two malloc arenas, large buffers mapped and returned on free (docs/architecture.md "Bounded compile memory":
+# glibc: two malloc arenas, large buffers mapped and returned on free (deploy/malloc.ts; docs/architecture.md:
 # per-thread arenas kept ~300 MB of freed memory in the forkload bench).
 ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 EXPOSE 3000

@@ -4,6 +4,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withGlibcMalloc } from './malloc.js';
 
 // The pieces of the docker-compose topology as local processes: redis-server, server processes, nginx.
 // Used by `npm run cluster` (deploy/cluster.ts), tests/cluster and the multi-process benchmark.
@@ -122,7 +123,7 @@ export async function startServer(env: Record<string, string>, log?: (line: stri
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: withGlibcMalloc({ ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const forward = (b: Buffer) => log?.(`[server :${port}] ${b.toString().trimEnd()}`);

@@ -8,6 +8,7 @@ import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
 import { createRoom } from './rooms.js';
 import { sleep } from './time.js';
+import { GLIBC_MALLOC } from '../../deploy/malloc.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
 // each). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
@@ -51,11 +52,8 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   // folds every viewer's 20,000-unit world itself, which may stall its own pings).
   const delivery = process.env.FORKLOAD_DELIVERY === 'segments' ? 'segments' : 'socket';
   const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
-  // glibc's malloc as the Dockerfile sets it (read at process start); FORKLOAD_MALLOC=default runs glibc's defaults.
-  const malloc =
-    process.env.FORKLOAD_MALLOC === 'default'
-      ? {}
-      : { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
+  // glibc's malloc as every launcher sets it (deploy/malloc.ts); FORKLOAD_MALLOC=default runs glibc's defaults.
+  const malloc = process.env.FORKLOAD_MALLOC === 'default' ? {} : GLIBC_MALLOC;
   const child = forkProcess(server, [String(timelineMb), String(checkpointMb)], {
     env: { ...process.env, ...malloc },
     execArgv: ['--import', 'tsx'],
