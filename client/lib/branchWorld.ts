@@ -50,6 +50,7 @@ export class BranchWorld {
     if (this.closed || (this.world && this.world.branchId === branchId && this.world.battleId === battleId)) return;
     this.leaving?.dispose();
     this.leaving = this.world;
+    this.leaving?.leave(); // it draws until the new world can, and hands its spare to a fork of it: no new spare
     const world: SegmentWorld = new SegmentWorld(this.source, battleId, branchId, {
       room: this.o.room,
       budget: this.o.budget,

@@ -40,10 +40,15 @@ export interface SegmentWorldOptions {
   /** A segment arrived (its events feed short-lived visuals: weapons fire, effects). */
   onSegment?: (seg: SegmentPayload) => void;
   onError?: (err: Error) => void;
-  /** Wall clock for retry back-off (default Date.now). */
+  /** Wall clock for retry back-off and respareDelayMs (default Date.now). */
   now?: () => number;
   /** While playing, at most this much work per stateAt call (default: none; see FoldBudget). */
   budget?: FoldBudget;
+  /**
+   * After a fork took the spare world (takeSpare), how long before another is folded at the same decision point
+   * (default 250 ms): the fork's first frames, drawn on the same thread, go first.
+   */
+  respareDelayMs?: number;
 }
 
 /**
@@ -95,8 +100,10 @@ export class SegmentWorld {
   private readonly failedAt = new Map<number, number>();
   private cursor: { index: number; applied: number; ms: number; state: WorldState } | null = null;
   private spare: ForkSpare | null = null;
-  /** The segment whose spare a fork took: not made again while the cursor stays there (the world being left). */
-  private spareTaken: number | null = null;
+  /** No spare is folded before this time (wall clock, `now`): set when a fork takes one. */
+  private respareAt = 0;
+  /** Being replaced by another branch's world (leave()): it makes no more spares. */
+  private leaving = false;
   private spareTimer: ReturnType<typeof setTimeout> | null = null;
   /** A segment's start being unpacked a slice per call (while playing with a budget). */
   private unpacking: { index: number; next: number; units: Record<string, Unit>; state: WorldState | null } | null = null;
@@ -194,21 +201,30 @@ export class SegmentWorld {
    * Held at a decision point (the end of the cursor's segment, where the room's clock stops for a decision), in
    * idle time: unpack the segment's start again and fold it up to the decision point, so a fork made there starts
    * from that world (takeSpare) instead of unpacking and folding a 20,000-unit world on its first frame. The
-   * client's counterpart of the server's checkpoint copy made ahead. One spare at a time (one more world in memory).
+   * client's counterpart of the server's checkpoint copy made ahead. One spare at a time (one more world in memory);
+   * a fork that takes it leaves none, so another is folded (after respareDelayMs) while the world stays there: a
+   * player who forks, looks at the what-if and forks again at the same decision starts from a spare again.
    */
   private scheduleSpare(): void {
     if (this.spareTimer || this.disposed || this.spareIndexDue() === null) return;
+    const wait = Math.max(0, this.respareAt - this.now());
     this.spareTimer = setTimeout(() => {
       this.spareTimer = null;
-      this.prepareSpare();
-    }, 0);
+      // Taken again meanwhile: wait on.
+      if (this.respareAt > this.now()) this.scheduleSpare();
+      else this.prepareSpare();
+    }, wait);
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
   }
 
   /** The cursor's segment when it sits at that segment's end on a decision point without a spare yet; else null. */
   private spareIndexDue(): number | null {
     const c = this.cursor;
     const seg = c && this.held.get(c.index);
-    if (!c || !seg || c.ms !== seg.payload.endMs || this.spare?.index === c.index || this.spareTaken === c.index) return null;
+    if (this.leaving || !c || !seg || c.ms !== seg.payload.endMs || this.spare?.index === c.index) return null;
     return decisionCut(seg.payload) === null ? null : c.index;
   }
 
@@ -232,8 +248,19 @@ export class SegmentWorld {
     const s = this.spare;
     if (!s || s.index !== index || s.applied !== applied) return null;
     this.spare = null;
-    this.spareTaken = index;
+    this.respareAt = this.now() + (this.o.respareDelayMs ?? 250);
+    this.scheduleSpare(); // the next fork's, if this world stays at the decision (a preview, not a switch)
     return s;
+  }
+
+  /**
+   * This world is being replaced by another branch's (a room switching branch: client/lib/branchWorld.ts). It may
+   * still draw until the new one can, and hand its spare over (seedFork), but folds no new one.
+   */
+  leave(): void {
+    this.leaving = true;
+    if (this.spareTimer) clearTimeout(this.spareTimer);
+    this.spareTimer = null;
   }
 
   // ---- segments obtained without a fetch (a fork's first segment from its parent's: client/lib/forkSeed.ts) ----
@@ -317,7 +344,6 @@ export class SegmentWorld {
     c.ms = end < events.length && events[end].t <= ms ? events[Math.max(0, end - 1)].t : ms;
     this.cursor = c;
     if (this.spare && this.spare.index !== k) this.spare = null; // moved on: the decision point is left behind
-    if (this.spareTaken !== k) this.spareTaken = null;
   }
 
   /**
@@ -365,7 +391,7 @@ export class SegmentWorld {
     const inFlight = this.pending.get(k);
     if (inFlight) return inFlight;
     const failed = this.failedAt.get(k);
-    const now = (this.o.now ?? Date.now)();
+    const now = this.now();
     if (failed !== undefined && now - failed < RETRY_MS) return Promise.reject(new Error(`segment ${k} failed recently`));
     this.fetched.push(k);
     const p = this.source
@@ -379,7 +405,7 @@ export class SegmentWorld {
         this.o.onChange?.('segment');
       })
       .catch((err: unknown) => {
-        this.failedAt.set(k, (this.o.now ?? Date.now)());
+        this.failedAt.set(k, this.now());
         const e = err instanceof Error ? err : new Error(String(err));
         this.o.onError?.(e);
         throw e;

@@ -71,7 +71,9 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
       : new Worker(url, { workerData: this.options, resourceLimits: this.limits() });
     w.on('message', (res: WorkerMessage) => {
       if ('progress' in res) {
-        for (const fn of this.listeners) fn(res.progress);
+        const pr = res.progress;
+        mark('main:progress', `${pr.manifest.branchId.slice(0, 12)} ${pr.early?.length ?? 0}e ${pr.segments.length}s`);
+        for (const fn of this.listeners) fn(pr);
         return;
       }
       const p = this.pending.get(res.id);

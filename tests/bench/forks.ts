@@ -263,12 +263,6 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         if (!r.ok) throw new Error(`fork ${choice.decisionId}: ${r.error.message}`);
         const t1 = performance.now();
         const br = r.branch;
-        if (FORK_TRACE) {
-          const e0 = performance.timeOrigin + t0;
-          const bd = ackBreakdown(drainTrace(), await workerTrace(a), e0, performance.timeOrigin + t1, br.branchId);
-          breakdowns.push(bd);
-          console.log(`[forks] trace ${battleId} ${choice.decisionId} ack (ms from the emit): ${JSON.stringify(bd)}`);
-        }
         if (br.complete === false) progressive++;
         // The fork's world: its manifest, then its fork-point segment made from the held one (forkSeed), or fetched.
         const w = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
@@ -285,6 +279,14 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         await w.load(br.fork!.atMs);
         if (!w.stateAt(br.fork!.atMs)) throw new Error('no first frame');
         const t3 = performance.now();
+        // The ack's trace, collected after the first frame: asking the worker for its marks waits for the fork's
+        // compile to yield, which inside the timed span added 13-64 ms to every first frame.
+        if (FORK_TRACE) {
+          const e0 = performance.timeOrigin + t0;
+          const bd = ackBreakdown(drainTrace(), await workerTrace(a), e0, performance.timeOrigin + t1, br.branchId);
+          breakdowns.push(bd);
+          console.log(`[forks] trace ${battleId} ${choice.decisionId} ack (ms from the emit): ${JSON.stringify(bd)}`);
+        }
         ack.push(t1 - t0);
         manifestMs.push(t2 - t1);
         foldMs.push(t3 - tSeed);
@@ -332,9 +334,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           drainTrace();
           const o0 = performance.now();
           other.push(await served(urlB, battleId, br.branchId, br.fork!.atMs, roomId));
+          const o1 = performance.now(); // the window ends here, not after the worker answers the trace call (it may be busy compiling)
           if (FORK_TRACE) {
             const e0 = performance.timeOrigin + o0;
-            const bd = ackBreakdown(drainTrace(), await workerTrace(b), e0, performance.timeOrigin + performance.now(), br.branchId);
+            const bd = ackBreakdown(drainTrace(), await workerTrace(b), e0, performance.timeOrigin + o1, br.branchId);
             otherBreakdowns.push(bd);
             console.log(
               `[forks] trace ${battleId} ${choice.decisionId} other process rebuilt (ms from the manifest request): ${JSON.stringify(bd)}`,
@@ -361,7 +364,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           }
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms; server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
@@ -376,6 +379,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           seeded: made,
           fromSpare,
           cold: c,
+          otherRebuiltMs: process.env.FORKS_OTHER === '0' ? null : (other.at(-1) ?? null),
+          otherRedisMs: process.env.FORKS_OTHER === '0' ? null : (viaRedis.at(-1) ?? null),
           ...(FORK_TRACE ? { ack: breakdowns.at(-1), otherRebuilt: otherBreakdowns.at(-1) } : {}),
         });
         // Let the worker refill the checkpoint copy this fork took (idle time between forks).

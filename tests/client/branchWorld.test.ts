@@ -7,6 +7,7 @@ import { segmentIndexAt, type SegmentPayload } from '../../shared/battle/segment
 import { BranchWorld } from '../../client/lib/branchWorld.js';
 import { seedFork } from '../../client/lib/forkSeed.js';
 import { SegmentWorld } from '../../client/lib/segmentWorld.js';
+import type { DecisionChoice } from '../../shared/battle/types.js';
 import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 import { MemorySegmentSource } from './segmentSource.js';
 
@@ -53,17 +54,23 @@ describe('BranchWorld', () => {
   });
 });
 
+/** A real engine (the smallest battle), its history, and its first decision point after 0. */
+async function terokHistory() {
+  const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+  const engine = new EngineTimelineService();
+  const history = (await engine.timeline(def.info.id))!;
+  const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+  const spec = def.decisions.find((d) => d.id === point.id)!;
+  return { def, engine, history, point, spec };
+}
+
 /**
  * A real engine (the smallest battle) as the segment source: real manifests (forkEvents) and segments. Forks
  * history at its first decision point after 0 with a non-historical option (its parameter at `bound`); every
  * segment request is recorded in `fetched` as `history:i` or `fork:i`.
  */
 async function terokFork(bound: 'min' | 'max') {
-  const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
-  const engine = new EngineTimelineService();
-  const history = (await engine.timeline(def.info.id))!;
-  const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
-  const spec = def.decisions.find((d) => d.id === point.id)!;
+  const { def, engine, history, point, spec } = await terokHistory();
   const opt = spec.options.find((o) => !o.historical) ?? spec.options[0];
   const choice = { decisionId: spec.id, optionId: opt.id, ...(opt.param ? { value: opt.param[bound] } : {}) };
   const fork = await engine.fork(def.info.id, history.branchId, choice);
@@ -124,9 +131,6 @@ describe('BranchWorld following a fork of the branch it shows', () => {
     fetched.length = 0;
     expect(seedFork(w, parent)).toBe(true);
     expect(parent.spareIndex).toBeNull(); // handed over, not shared
-    parent.stateAt(atMs); // still held there (the world being left draws until the fork's does): not made again
-    await new Promise((r) => setTimeout(r, 5));
-    expect(parent.spareIndex).toBeNull();
     const full = (await engine.timeline(def.info.id, fork.branchId))!;
     expect(w.stateAt(atMs)).toEqual(stateAt(full.events, full.keyframes, atMs));
     expect(fetched).toEqual([]);
@@ -139,5 +143,65 @@ describe('BranchWorld following a fork of the branch it shows', () => {
     expect(w.stateAt(atMs - 700)).toEqual(stateAt(full.events, full.keyframes, atMs - 700));
     parent.dispose();
     w.dispose();
+  }, 120_000);
+});
+
+describe('the spare world after a fork took it', () => {
+  it('is folded again while the parent stays at the decision, so a second fork there starts from a spare too', async () => {
+    const { def, engine, history, point, spec } = await terokHistory();
+    const atMs = point.atMs!;
+    // Two distinct what-ifs at the same decision (the player forks, looks, goes back to history, forks again).
+    const choices: DecisionChoice[] = spec.options
+      .filter((o) => !o.historical)
+      .flatMap((o) => (o.param ? [o.param.min, o.param.max].map((value) => ({ optionId: o.id, value })) : [{ optionId: o.id }]))
+      .map((c) => ({ decisionId: spec.id, ...c }));
+    const hist = spec.options.find((o) => o.historical)!;
+    if (hist.param) choices.push({ decisionId: spec.id, optionId: hist.id, value: hist.param.min }); // not history's value
+    const forks = [];
+    for (const c of choices.slice(0, 2)) forks.push(await engine.fork(def.info.id, history.branchId, c));
+    expect(forks).toHaveLength(2);
+    expect(forks[0].branchId).not.toBe(forks[1].branchId);
+    const source = {
+      getManifest: async (battleId: string, branchId: string) => (await engine.manifest(battleId, branchId))!,
+      getSegment: async (battleId: string, branchId: string, i: number) =>
+        JSON.parse(gunzipSync((await engine.segment(battleId, branchId, i))!.gzip).toString()) as SegmentPayload,
+    };
+    const parent = new SegmentWorld(source, def.info.id, history.branchId);
+    await parent.load(atMs);
+    const k = segmentIndexAt(parent.manifest!.segments, atMs);
+    for (const fork of forks) {
+      parent.stateAt(atMs); // held at the decision point (the room's clock stops there)
+      await vi.waitFor(() => expect(parent.spareIndex).toBe(k), { timeout: 5000, interval: 2 });
+      const w = new SegmentWorld(source, def.info.id, fork.branchId);
+      await w.loadManifest();
+      expect(seedFork(w, parent)).toBe(true);
+      expect(parent.spareIndex).toBeNull(); // this fork took it
+      const full = (await engine.timeline(def.info.id, fork.branchId))!;
+      expect(w.stateAt(atMs)).toEqual(stateAt(full.events, full.keyframes, atMs));
+      w.dispose();
+    }
+    // The parent itself still shows history there.
+    expect(parent.stateAt(atMs)).toEqual(stateAt(history.events, history.keyframes, atMs));
+    parent.dispose();
+  }, 120_000);
+
+  it('is not folded again by a world a room switch is leaving', async () => {
+    const { def, history, point, fork, source } = await terokFork('min');
+    const atMs = point.atMs!;
+    const w = new BranchWorld(source, { room: 'r', position: () => atMs, onChange: () => {}, onEvents: () => {} });
+    w.follow(def.info.id, history.branchId);
+    await w.next();
+    const still = { playing: false, rate: 1 };
+    w.stateAt(atMs, still);
+    const parent = w.current!;
+    await vi.waitFor(() => expect(parent.spareIndex).not.toBeNull(), { timeout: 5000, interval: 2 });
+    w.follow(def.info.id, fork.branchId); // the room switches to the fork: its world takes the spare
+    await w.next();
+    expect(parent.spareIndex).toBeNull();
+    // Drawn again meanwhile, the world being left makes no new spare (it is on its way out).
+    parent.stateAt(atMs);
+    expect(parent.prepareSpare()).toBe(false);
+    expect(parent.spareIndex).toBeNull();
+    w.close();
   }, 120_000);
 });

@@ -18,7 +18,10 @@ const options = (workerData ?? {}) as WorkerOptions;
 // Messages wait in the port's queue meanwhile (it starts with the 'message' listener below).
 for (const url of options.preload ?? []) await import(url);
 const engine = new EngineTimelineService(options);
-engine.onProgress((progress) => post({ progress }));
+engine.onProgress((progress) => {
+  mark('worker:progress', `${progress.manifest.branchId.slice(0, 12)} ${progress.early?.length ?? 0}e ${progress.segments.length}s`);
+  post({ progress });
+});
 traceGc();
 
 port.on('message', (req: Request) => {
