@@ -76,6 +76,42 @@ async function coldFrame(
   return { fetch: t1 - t0, parse: t2 - t1, fold: performance.now() - t2 };
 }
 
+interface FrontierSample {
+  /** performance.now() when the server published it. */
+  t: number;
+  ms: number;
+  complete: boolean;
+}
+
+/**
+ * Issue #14's "a fork can play at 16x while it compiles": a player who starts the fork at its first frame (`startT`,
+ * at `atMs`) and plays at 16x, held by the server's clock wherever the frontier is (the room's clock never runs past
+ * it), over the frontier as published. Returns the wall time it spent held, and the mean publish rate.
+ */
+function frontierAt16x(samples: FrontierSample[], atMs: number, startT: number): { holdMs: number; meanRate: number } {
+  const last = samples.at(-1);
+  if (!last) return { holdMs: 0, meanRate: Infinity };
+  const meanRate = (last.ms - atMs) / Math.max(1, last.t - samples[0].t);
+  let pos = atMs;
+  let t = startT;
+  let held = 0;
+  let frontier = samples[0].ms;
+  for (const s of samples) {
+    if (s.t > t) {
+      // Play on at 16x until this update arrives, or hold at the frontier until it does.
+      const reach = t + (frontier - pos) / 16;
+      if (reach < s.t) {
+        held += s.t - Math.max(reach, t);
+        pos = frontier;
+      } else pos += (s.t - t) * 16;
+      t = s.t;
+    }
+    frontier = Math.max(frontier, s.ms);
+    if (s.complete) break;
+  }
+  return { holdMs: held, meanRate };
+}
+
 /** Another process serving a branch it never compiled: its manifest and the segment at atMs, received (ms). */
 async function served(url: string, battleId: string, branchId: string, atMs: number, room: string): Promise<number> {
   const t0 = performance.now();
@@ -230,6 +266,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const cold: number[] = [];
       const coldSteps = { fetch: [] as number[], parse: [] as number[], fold: [] as number[] };
       const full: number[] = [];
+      const holds16: number[] = [];
+      const rate: number[] = [];
       const other: number[] = [];
       const past: number[] = [];
       const viaRedis: number[] = [];
@@ -264,6 +302,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         const t1 = performance.now();
         const br = r.branch;
         if (br.complete === false) progressive++;
+        // The compile frontier as the server publishes it, from the ack on (for a player at 16x: frontierAt16x).
+        const frontier: FrontierSample[] = [];
+        const f0 = a.segments.frontier(battleId, br.branchId);
+        if (f0) frontier.push({ t: t1, ms: f0.compiledMs, complete: f0.complete });
+        const offFrontier = a.segments.subscribe(battleId, br.branchId, (f) =>
+          frontier.push({ t: performance.now(), ms: f.compiledMs, complete: f.complete }),
+        );
         // The fork's world: its manifest, then its fork-point segment made from the held one (forkSeed), or fetched.
         const w = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
         // The ack carries the manifest (no request); a server without it: fetched.
@@ -319,6 +364,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         coldSteps.fold.push(c.fold);
         await a.segments.whenCompiled(battleId, br.branchId, Infinity);
         full.push(performance.now() - t0);
+        offFrontier();
+        const at16 = frontierAt16x(frontier, br.fork!.atMs, t3);
+        holds16.push(at16.holdMs);
+        rate.push(at16.meanRate);
         // Another process, which never saw this fork: manifest + the fork-point segment, rebuilt from the room's record.
         // (FORKS_OTHER=0 skips both other-process arms: half the compiles, for more first-frame samples.)
         if (process.env.FORKS_OTHER !== '0') {
@@ -422,6 +471,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         value: median(full),
         unit: 'ms',
         note: `max ${Math.max(...full).toFixed(0)} ms (what a fork cost before anything played)`,
+      });
+      rows.push({
+        bench: 'fork played at 16x while it compiles: wall time held at the frontier p50',
+        battle: battleId,
+        value: median(holds16),
+        unit: 'ms',
+        note: `held in ${holds16.filter((h) => h > 0).length} of ${holds16.length} forks, max ${Math.max(...holds16).toFixed(0)} ms; publish rate from the ack to complete p50 ${median(rate).toFixed(1)}x playback (min ${Math.min(...rate).toFixed(1)}x)`,
       });
       if (other.length)
         rows.push({

@@ -15,13 +15,12 @@ import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/tr
 // the wall clock: CI runs test files in parallel on 2 cores, and there a frame of 5-15 ms of CPU is routinely
 // descheduled into a 100-300 ms wall-clock "long task" (measured: 64-166 of them per 10 s window at load 22-33,
 // nearly all under 20 ms of CPU). The wall-clock long tasks (PerformanceObserver 'longtask') are logged beside it.
-// Asserted: no main-thread task over MAX_TASK_CPU_MS of CPU, a guard against the old failures (segments parsed on
-// the main thread, 50-1,000 ms tasks; a 20,000-unit start unpacked and folded in one frame; beams rasterised in the
-// main thread's commit, frames of 40-110 ms). The issue's 50 ms is logged, not asserted: since the beams moved to
-// the unit layer's worker, 30 windows at load 9-19 had 0-1 task over 50 ms (longest 17-83 ms of CPU; 23-37 ms
-// with the forces counted from the view's list), too few runs to assert it with margin (docs/benchmarks.md,
-// "Beams and effects on the unit layer's worker").
-const MAX_TASK_CPU_MS = 100;
+// Asserted: the issue's bar, no main-thread task over 50 ms of CPU after the first frame. It failed before (segments
+// parsed on the main thread, 50-1,000 ms tasks; a 20,000-unit start unpacked and folded in one frame; beams rasterised
+// in the main thread's commit, frames of 40-110 ms). Since the beams moved to the unit layer's worker and the forces
+// are counted from the view's list: longest task 20-31 ms of CPU in quiet runs, 27 ms beside the other e2e files
+// (docs/benchmarks.md, "Beams and effects on the unit layer's worker").
+const MAX_TASK_CPU_MS = 50;
 
 const hasChromium = chromiumAvailable();
 
@@ -97,8 +96,8 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     expect(c).not.toBeNull();
     expect(c?.frames).toBeGreaterThan(0);
     // In the page's own time: nothing on the main thread (frames, segment hand-off, folding, unpacking, DOM, GC
-    // inside a task) took more than MAX_TASK_CPU_MS; the issue's 50 ms is in the log line above.
-    expect(c?.longestTaskCpuMs, `longest main-thread task, ms of CPU (${c?.tasksOver50Cpu} over 50 ms)`).toBeLessThan(MAX_TASK_CPU_MS);
+    // inside a task) took more than MAX_TASK_CPU_MS.
+    expect(c?.longestTaskCpuMs, `longest main-thread task, ms of CPU (${c?.tasksOver50Cpu} over 50 ms)`).toBeLessThanOrEqual(MAX_TASK_CPU_MS);
     const seg = await page.evaluate(() => window.__wardroom?.segments());
     // 160 s of playback is many segments: each was asked of the worker (none parsed on the main thread).
     expect(seg?.fetched.length).toBeGreaterThan(3);
