@@ -97,7 +97,9 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     expect(c?.frames).toBeGreaterThan(0);
     // In the page's own time: nothing on the main thread (frames, segment hand-off, folding, unpacking, DOM, GC
     // inside a task) took more than MAX_TASK_CPU_MS.
-    expect(c?.longestTaskCpuMs, `longest main-thread task, ms of CPU (${c?.tasksOver50Cpu} over 50 ms)`).toBeLessThanOrEqual(MAX_TASK_CPU_MS);
+    expect(c?.longestTaskCpuMs, `longest main-thread task, ms of CPU (${c?.tasksOver50Cpu} over 50 ms)`).toBeLessThanOrEqual(
+      MAX_TASK_CPU_MS,
+    );
     const seg = await page.evaluate(() => window.__wardroom?.segments());
     // 160 s of playback is many segments: each was asked of the worker (none parsed on the main thread).
     expect(seg?.fetched.length).toBeGreaterThan(3);
