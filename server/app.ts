@@ -236,6 +236,7 @@ export function createApp(opts: AppOptions = {}): App {
   const chat = new ChatService(opts.chatStore ?? new MemoryChatStore(), rooms, reactions, now, opts.chat?.limits);
   web.use(chatRouter(chat));
   const voteStudy = createVoteStudy(io, rooms, metrics, now, opts.voteStudy);
+  const leaving = new Set<Promise<void>>();
   registerSocketHandlers(
     io,
     {
@@ -252,6 +253,7 @@ export function createApp(opts: AppOptions = {}): App {
       camera,
       cameraCast,
       chat,
+      leaving,
       ...voteStudy.deps,
     },
     metrics,
@@ -313,6 +315,8 @@ export function createApp(opts: AppOptions = {}): App {
       reactions.close();
       io.local.disconnectSockets(true); // local: with the Redis adapter the plain form disconnects every process's sockets
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // The members just disconnected are written as such before the store closes (or a caller clears it).
+      await Promise.all([...leaving]);
       await voteStudy.close();
       if (opts.ownsStore) await store.close();
       await ownTimelines?.close();

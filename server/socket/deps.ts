@@ -16,6 +16,8 @@ export interface HandlerDeps extends BindDeps, VoteStudyDeps {
   cameraCast: CameraBroadcaster;
   /** Room chat and timed reactions (issue #11 item 2). */
   chat: ChatService;
+  /** Disconnect bookkeeping still writing (members turned disconnected): close() waits for it before the store goes. */
+  leaving: Set<Promise<void>>;
 }
 
 /** Group votes and what-if statistics (issue #11 items 3-4). */

@@ -92,9 +92,12 @@ export function roomSocketGone(d: HandlerDeps): (this: AppSocket) => void {
   return function (this: AppSocket): void {
     const { roomId, memberId } = this.data;
     if (!roomId || !memberId) return;
-    void (async () => {
+    const done: Promise<void> = (async () => {
       if (!(await memberStillConnected(d, roomId, memberId, this.id))) await d.rooms.setConnected(roomId, memberId, false);
       await broadcastPresence(d, roomId);
-    })().catch((err: unknown) => d.logger.warn({ err, roomId }, 'disconnect bookkeeping failed'));
+    })()
+      .catch((err: unknown) => d.logger.warn({ err, roomId }, 'disconnect bookkeeping failed'))
+      .finally(() => d.leaving.delete(done));
+    d.leaving.add(done);
   };
 }

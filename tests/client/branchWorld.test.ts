@@ -26,9 +26,13 @@ describe('BranchWorld', () => {
     ]);
     let gateB!: () => void;
     sources.get(b.branchId)!.gate = new Promise<void>((r) => (gateB = r));
+    let askedB = 0;
     const source = {
       getManifest: (battleId: string, branchId: string) => sources.get(branchId)!.getManifest(battleId, branchId),
-      getSegment: (battleId: string, branchId: string, i: number) => sources.get(branchId)!.getSegment(battleId, branchId, i),
+      getSegment: (battleId: string, branchId: string, i: number) => {
+        if (branchId === b.branchId) askedB++;
+        return sources.get(branchId)!.getSegment(battleId, branchId, i);
+      },
     };
     const pos = 42_000;
     expect(stateAt(b.events, b.keyframes, pos)).not.toEqual(stateAt(a.events, a.keyframes, pos));
@@ -43,7 +47,8 @@ describe('BranchWorld', () => {
     w.follow(b.battleId, b.branchId);
     w.follow(b.battleId, b.branchId); // idempotent
     const arrived = w.next();
-    await new Promise((r) => setTimeout(r, 20)); // b's manifest is in, its segment held back by the gate
+    // b's manifest is in and its segment asked for, held back by the gate.
+    await vi.waitFor(() => expect(askedB).toBeGreaterThan(0), { timeout: 5000, interval: 2 });
     expect(w.stateAt(pos, still)).toEqual(stateAt(a.events, a.keyframes, pos)); // a's last frame, not a blank
     gateB();
     await arrived;

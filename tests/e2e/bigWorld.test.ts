@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIG_WORLD, bootBigWorld, openBigRoom, playWindow, sideColouredPixels, type BigWorldServer } from './support/bigRoom.js';
 import { WEAPON_COLOR } from '../../client/src/room/tactical/palette.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { clickScrubberAt, waitClockVersion } from './support/rooms.js';
+import { clickScrubberAt, framesDrawn, waitClockVersion } from './support/rooms.js';
 import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/traceCpu.js';
 
 // Issue #14: a 20,000-unit world in the real room UI (real server, socket.io, segments, built client) at
@@ -48,7 +48,7 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     expect(w.frames).toBeGreaterThan(0);
     const renderer = await page.evaluate(() => window.__wardroom?.unitRenderer);
     expect(renderer).toBe('worker');
-    await page.waitForTimeout(300);
+    await framesDrawn(page);
     const withUnits = await sideColouredPixels(page, server.sideColors, false);
     // Thousands of wedges of a few pixels each (the map itself has no side colours).
     expect(withUnits).toBeGreaterThan(5_000);
@@ -62,7 +62,14 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     await waitClockVersion(page, v + 1, 30_000);
     await clickScrubberAt(page, 40_000);
     await waitClockVersion(page, v + 2, 30_000);
-    await page.waitForTimeout(500);
+    // The segment at 40 s delivered by the worker, folded and drawn (wedges and fx by the worker: a few frames).
+    await page.waitForFunction(() => {
+      const s = window.__wardroom?.segments();
+      if (!s || window.__wardroom?.ready !== true) return false;
+      const k = s.bounds.findIndex(([a, b]) => a <= 40_000 && 40_000 < b);
+      return s.fetched.includes(k) && s.worker.delivered >= s.worker.asked;
+    });
+    await framesDrawn(page, 4);
     // Line weapons only: the projectiles' dots are few, and the torpedo's red is within the tolerance of Red's.
     const beamColors = (['phaser', 'disruptor', 'polaron', 'cannon'] as const).map((k) => WEAPON_COLOR[k]);
     const withFx = await sideColouredPixels(page, beamColors, false);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../shared/protocol/events.js';
-import { advanced, boot, clientId, elapse, quietPeriod, until, waitFor, type Booted } from './helpers.js';
+import { advanced, boot, clientId, quietPeriod, until, waitFor, type Booted } from './helpers.js';
 import { redisAvailable, redisStore, testPrefix } from './redis.js';
 import { FIXTURE_BATTLE } from './fixtures/timeline.js';
 
@@ -159,9 +159,8 @@ describe('annotations', () => {
     const joined = await again.ready;
     expect(joined.room.clock.positionMs).toBe(3_000);
     expect(joined.room.annotations.map((a) => a.id)).toEqual([note('persist', 0).id]);
-    await s.close(); // closing still writes (members turn disconnected): clear after it
+    await s.close(); // closing writes the members as disconnected before it resolves: clear after it
     s = null;
-    await elapse(100); // let those last writes land before clearing
     const cleaner = await redisStore(prefix);
     await cleaner.clearPrefix();
     await cleaner.close();

@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppOptions } from '../../server/app.js';
 import type { Store } from '../../server/store/types.js';
-import { advanced, boot, clientId, elapse, quietPeriod, spread, until, waitFor, within, type Booted } from './helpers.js';
+import { advanced, boot, clientId, quietPeriod, spread, until, waitFor, within, type Booted } from './helpers.js';
 import { REDIS_URL, redisAvailable, redisStore, testPrefix } from './redis.js';
 import { segmentsSocket } from './segmentsDelivery.js';
 
@@ -36,9 +36,8 @@ async function node(prefix: string, opts: AppOptions & { wrap?: (s: Store) => St
 describe.runIf(hasRedis)('two processes, one Redis', () => {
   it('members on different processes stay in sync; a killed process loses nothing acknowledged', async () => {
     const prefix = testPrefix();
-    // Registered first, so it runs last: closing apps still write (members turn disconnected).
+    // Registered first, so it runs last: the apps have closed, and closing wrote their members as disconnected.
     cleanup.push(async () => {
-      await elapse(100); // let the closing apps' last writes land before clearing
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
@@ -125,7 +124,6 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
   it('a clock change on A reaches B’s clients at once, and B reads no playhead while the room plays', async () => {
     const prefix = testPrefix();
     cleanup.push(async () => {
-      await elapse(100); // let the closing apps' last writes land before clearing
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
@@ -183,7 +181,6 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
   it('a lost change message is repaired by the slow reconciliation read, and counted', async () => {
     const prefix = testPrefix();
     cleanup.push(async () => {
-      await elapse(100); // let the closing apps' last writes land before clearing
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
@@ -214,7 +211,6 @@ describe.runIf(hasRedis)('two processes: clock changes by pub/sub, not polling',
   it('a command written against a stale held clock (its change message lost) lands once, on the store’s clock', async () => {
     const prefix = testPrefix();
     cleanup.push(async () => {
-      await elapse(100);
       const s = await redisStore(prefix);
       await s.clearPrefix();
       await s.close();
