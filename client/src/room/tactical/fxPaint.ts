@@ -76,15 +76,14 @@ function paintEffect(ctx: Ctx2D, kind: EffectKind, x: number, y: number, r: numb
   ctx.save();
   switch (kind) {
     case 'explosion': {
-      const rr = r * (0.4 + 0.8 * f);
-      const g = ctx.createRadialGradient(x, y, 0, x, y, rr);
-      g.addColorStop(0, `rgba(255, 250, 220, ${a.toFixed(3)})`);
-      g.addColorStop(0.4, withAlpha(color, a * 0.8));
-      g.addColorStop(1, 'rgba(255, 80, 20, 0)');
-      ctx.fillStyle = g;
-      ctx.beginPath();
-      ctx.arc(x, y, rr, 0, Math.PI * 2);
-      ctx.fill();
+      glow(
+        ctx,
+        x,
+        y,
+        r * (0.4 + 0.8 * f),
+        [`rgba(255, 250, 220, ${a.toFixed(3)})`, withAlpha(color, a * 0.8), 'rgba(255, 80, 20, 0)'],
+        0.4,
+      );
       break;
     }
     case 'strike': {
@@ -119,15 +118,7 @@ function paintEffect(ctx: Ctx2D, kind: EffectKind, x: number, y: number, r: numb
       break;
     }
     case 'wormhole-open': {
-      const rr = r * (0.5 + 1.5 * f);
-      const g = ctx.createRadialGradient(x, y, 0, x, y, rr);
-      g.addColorStop(0, withAlpha('#ffffff', a));
-      g.addColorStop(0.5, withAlpha('#7ec8ff', a * 0.6));
-      g.addColorStop(1, 'rgba(60, 120, 255, 0)');
-      ctx.fillStyle = g;
-      ctx.beginPath();
-      ctx.arc(x, y, rr, 0, Math.PI * 2);
-      ctx.fill();
+      glow(ctx, x, y, r * (0.5 + 1.5 * f), [withAlpha('#ffffff', a), withAlpha('#7ec8ff', a * 0.6), 'rgba(60, 120, 255, 0)'], 0.5);
       break;
     }
     case 'wormhole-blocked': {
@@ -155,4 +146,16 @@ function paintEffect(ctx: Ctx2D, kind: EffectKind, x: number, y: number, r: numb
     }
   }
   ctx.restore();
+}
+
+/** A disc of radius `rr` shading from `inner` through `mid` (at `midStop`) to `outer` at its rim. */
+function glow(ctx: Ctx2D, x: number, y: number, rr: number, [inner, mid, outer]: [string, string, string], midStop: number): void {
+  const g = ctx.createRadialGradient(x, y, 0, x, y, rr);
+  g.addColorStop(0, inner);
+  g.addColorStop(midStop, mid);
+  g.addColorStop(1, outer);
+  ctx.fillStyle = g;
+  ctx.beginPath();
+  ctx.arc(x, y, rr, 0, Math.PI * 2);
+  ctx.fill();
 }
