@@ -20,8 +20,6 @@ export {
   Compilation,
   STEP_MS,
   KEYFRAME_INTERVAL_MS,
-  LARGE_KEYFRAME_INTERVAL_MS,
-  keyframeIntervalFor,
 } from './engine/compiler.js';
 export type { CompiledBranch, Checkpoint, CompileOptions } from './engine/compiler.js';
 export { BranchCatalog, BranchNotFoundError, approxBranchBytes, approxSpareBytes, approxTimelineBytes } from './engine/branches.js';

@@ -40,16 +40,17 @@ export interface SegmentWorldOptions {
   /** A segment arrived (its events feed short-lived visuals: weapons fire, effects). */
   onSegment?: (seg: SegmentPayload) => void;
   onError?: (err: Error) => void;
-  /** Wall clock for retry back-off and respareDelayMs (default Date.now). */
+  /** Wall clock for retry back-off (default Date.now). */
   now?: () => number;
   /** While playing, at most this much work per stateAt call (default: none; see FoldBudget). */
   budget?: FoldBudget;
-  /**
-   * After a fork took the spare world (takeSpare), how long before another is folded at the same decision point
-   * (default 250 ms): the fork's first frames, drawn on the same thread, go first.
-   */
-  respareDelayMs?: number;
 }
+
+/**
+ * After a fork took the spare world (takeSpare), how long before another is folded at the same decision point: the
+ * fork's first frames, drawn on the same thread, go first.
+ */
+const RESPARE_MS = 250;
 
 /**
  * Work per stateAt call while playing, so no single frame holds the page: at 20,000 units and 16x a segment that
@@ -100,8 +101,6 @@ export class SegmentWorld {
   private readonly failedAt = new Map<number, number>();
   private cursor: { index: number; applied: number; ms: number; state: WorldState } | null = null;
   private spare: ForkSpare | null = null;
-  /** No spare is folded before this time (wall clock, `now`): set when a fork takes one. */
-  private respareAt = 0;
   /** Being replaced by another branch's world (leave()): it makes no more spares. */
   private leaving = false;
   private spareTimer: ReturnType<typeof setTimeout> | null = null;
@@ -202,18 +201,15 @@ export class SegmentWorld {
    * idle time: unpack the segment's start again and fold it up to the decision point, so a fork made there starts
    * from that world (takeSpare) instead of unpacking and folding a 20,000-unit world on its first frame. The
    * client's counterpart of the server's checkpoint copy made ahead. One spare at a time (one more world in memory);
-   * a fork that takes it leaves none, so another is folded (after respareDelayMs) while the world stays there: a
+   * a fork that takes it leaves none, so another is folded (RESPARE_MS later) while the world stays there: a
    * player who forks, looks at the what-if and forks again at the same decision starts from a spare again.
    */
-  private scheduleSpare(): void {
+  private scheduleSpare(delayMs = 0): void {
     if (this.spareTimer || this.disposed || this.spareIndexDue() === null) return;
-    const wait = Math.max(0, this.respareAt - this.now());
     this.spareTimer = setTimeout(() => {
       this.spareTimer = null;
-      // Taken again meanwhile: wait on.
-      if (this.respareAt > this.now()) this.scheduleSpare();
-      else this.prepareSpare();
-    }, wait);
+      this.prepareSpare();
+    }, delayMs);
   }
 
   private now(): number {
@@ -248,8 +244,7 @@ export class SegmentWorld {
     const s = this.spare;
     if (!s || s.index !== index || s.applied !== applied) return null;
     this.spare = null;
-    this.respareAt = this.now() + (this.o.respareDelayMs ?? 250);
-    this.scheduleSpare(); // the next fork's, if this world stays at the decision (a preview, not a switch)
+    this.scheduleSpare(RESPARE_MS); // the next fork's, if this world stays at the decision (a preview, not a switch)
     return s;
   }
 

@@ -32,8 +32,10 @@ class GiveUp extends Error {}
  */
 export async function cloneJsonInSlices<T>(v: T, pause: () => Promise<boolean>, every = 1000): Promise<T | null> {
   let n = 0;
+  // Awaited only every `every` elements: the elements between stay synchronous (no promise per element).
+  const due = () => ++n % every === 0;
   const tick = async () => {
-    if (++n % every === 0 && !(await pause())) throw new GiveUp();
+    if (!(await pause())) throw new GiveUp();
   };
   const slice = async (x: unknown, depth: number): Promise<unknown> => {
     if (typeof x !== 'object' || x === null || depth > 3) return copy(x);
@@ -42,7 +44,7 @@ export async function cloneJsonInSlices<T>(v: T, pause: () => Promise<boolean>, 
       const out = new Array<unknown>(x.length);
       for (let i = 0; i < x.length; i++) {
         out[i] = copy(x[i]);
-        await tick();
+        if (due()) await tick();
       }
       return out;
     }
@@ -53,7 +55,7 @@ export async function cloneJsonInSlices<T>(v: T, pause: () => Promise<boolean>, 
     if (keys > every) {
       for (const k in src) {
         out[k] = copy(src[k]);
-        await tick();
+        if (due()) await tick();
       }
       return out;
     }

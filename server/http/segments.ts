@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { SegmentStore } from '../timelines/SegmentStore.js';
-import { mark } from '../timelines/forkTrace.js';
+import { FORK_TRACE, mark } from '../timelines/forkTrace.js';
 
 // The data plane over HTTP: a branch's manifest and its immutable segments (docs/protocol.md, "Segments").
 // Segments are encoded once where they are built and answered from memory; a CDN may cache them forever.
@@ -109,11 +109,11 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
 
   r.get(`${base}/segments/:index`, async (req, res) => {
     const index = Number(parse(indexParam, req.params.index, 'index'));
-    mark('http:segment', `${req.params.branchId?.slice(0, 12)}#${index}`);
+    // Guarded here (mark() tests it too): off, the route builds no trace strings.
+    if (FORK_TRACE) mark('http:segment', `${req.params.branchId?.slice(0, 12)}#${index}`);
     const { battleId, branchId, recipe } = await target(req);
-    mark('http:recipe');
     const found = await d.segments.serve(battleId, branchId, index, recipe);
-    mark('http:found', found.ok ? ('br' in found.segment ? 'full' : 'early') : found.reason);
+    if (FORK_TRACE) mark('http:found', found.ok ? ('br' in found.segment ? 'full' : 'early') : found.reason);
     if (!found.ok) {
       if (found.reason === 'branch') throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
       const m = found.manifest;

@@ -39,9 +39,8 @@ export interface EngineStats {
   /** The engine thread's V8 heap: used, and reserved. */
   heapUsedBytes: number;
   heapTotalBytes: number;
-  /** Memory outside the engine thread's heap that its objects hold (Buffers, typed arrays), and ArrayBuffers alone. */
+  /** Memory outside the engine thread's heap that its objects hold (Buffers, typed arrays). */
   externalBytes: number;
-  arrayBuffersBytes: number;
   branches: number;
   compiling: number;
   queued: number;
@@ -166,9 +165,8 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       compileReservedBytes: this.catalog.reserved,
       heapUsedBytes: heap.used_heap_size,
       heapTotalBytes: heap.total_heap_size,
-      // This thread's isolate (in a worker, the worker's own; rss is the process's and not read).
+      // This thread's isolate (in a worker, the worker's own, not the process's).
       externalBytes: heap.external_memory,
-      arrayBuffersBytes: process.memoryUsage().arrayBuffers,
       branches: this.catalog.size,
       compiling: this.gate.running,
       queued: this.gate.waiting,

@@ -7,7 +7,7 @@ import { BadChoiceError, UnknownBattleError, type ForkedBranch, type TimelineMet
 import type { EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { EngineStats } from './EngineTimelineService.js';
-import { mark, type TraceMark } from './forkTrace.js';
+import { FORK_TRACE, mark, type TraceMark } from './forkTrace.js';
 import type { Method, Request, WorkerMessage, WorkerOptions } from './worker/protocol.js';
 
 /** Times an acked fork is compiled again on a fresh worker after its worker stopped. */
@@ -72,7 +72,7 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
     w.on('message', (res: WorkerMessage) => {
       if ('progress' in res) {
         const pr = res.progress;
-        mark('main:progress', `${pr.manifest.branchId.slice(0, 12)} ${pr.early?.length ?? 0}e ${pr.segments.length}s`);
+        if (FORK_TRACE) mark('main:progress', `${pr.manifest.branchId.slice(0, 12)} ${pr.early?.length ?? 0}e ${pr.segments.length}s`);
         for (const fn of this.listeners) fn(pr);
         return;
       }

@@ -42,11 +42,7 @@ export class ThreatMap {
     this.lastCx = cx;
     this.lastCy = cy;
     this.lastSide = side;
-    if (this.n + 3 > this.es.length) {
-      const b = new Int32Array(this.es.length * 2);
-      b.set(this.es);
-      this.es = b;
-    }
+    if (this.n + 3 > this.es.length) this.es = growInt(this.es);
     this.es[this.n++] = side;
     this.es[this.n++] = cx;
     this.es[this.n++] = cy;

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { summarizeTimeline, type Timeline } from '../../../shared/battle/timeline.js';
 import { AppError } from '../../errors.js';
 import { EngineTimelineService } from '../EngineTimelineService.js';
-import { mark, traceGc } from '../forkTrace.js';
+import { FORK_TRACE, mark, traceGc } from '../forkTrace.js';
 import type { Request, WorkerMessage, WorkerOptions } from './protocol.js';
 
 // The engine on its own thread: compiling a large battle or fork takes seconds of CPU, which on the
@@ -19,7 +19,8 @@ const options = (workerData ?? {}) as WorkerOptions;
 for (const url of options.preload ?? []) await import(url);
 const engine = new EngineTimelineService(options);
 engine.onProgress((progress) => {
-  mark('worker:progress', `${progress.manifest.branchId.slice(0, 12)} ${progress.early?.length ?? 0}e ${progress.segments.length}s`);
+  if (FORK_TRACE)
+    mark('worker:progress', `${progress.manifest.branchId.slice(0, 12)} ${progress.early?.length ?? 0}e ${progress.segments.length}s`);
   post({ progress });
 });
 traceGc();

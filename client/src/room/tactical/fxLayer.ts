@@ -32,6 +32,16 @@ export class FxPacker implements FxFrame {
   effects = 0;
   labels: FxLabel[] = [];
   private n = 0;
+  /** One beam record (one function for every beam of every frame: no closure per shot). */
+  private readonly putBeam = (code: number, x0: number, y0: number, x1: number, y1: number): void => {
+    const o = this.record();
+    const data = this.data;
+    data[o] = code;
+    data[o + 1] = x0;
+    data[o + 2] = y0;
+    data[o + 3] = x1;
+    data[o + 4] = y1;
+  };
 
   private record(): number {
     if ((this.n + 1) * FX_STRIDE > this.data.length) {
@@ -50,15 +60,7 @@ export class FxPacker implements FxFrame {
       const a = units[from];
       const b = units[to];
       if (!a || !b) return false;
-      return addBeam(cam, a, b, weapon, hit, salt, t, f, (code, x0, y0, x1, y1) => {
-        const o = this.record();
-        const data = this.data;
-        data[o] = code;
-        data[o + 1] = x0;
-        data[o + 2] = y0;
-        data[o + 3] = x1;
-        data[o + 4] = y1;
-      });
+      return addBeam(cam, a, b, weapon, hit, salt, t, f, this.putBeam);
     });
     this.beams = this.n;
     const effects: EffectEvent[] = [];
