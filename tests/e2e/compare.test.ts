@@ -211,6 +211,14 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
     // Following the room's clock instead: both panes at the room's position.
     await player.getByTestId('compare-clock').selectOption('room');
     await player.waitForFunction(() => window.__wardroomCompare?.clock === 'room');
+    // The panes take the room's position on their next frame (positionMs is the last drawn position).
+    await player.waitForFunction(
+      () => Math.abs(window.__wardroom!.positionMs() - window.__wardroomCompare!.positionMs()) < 200,
+      undefined,
+      {
+        timeout: 5000,
+      },
+    );
     const [roomPos, cmp] = await Promise.all([player.evaluate(() => window.__wardroom!.positionMs()), snap(player)]);
     expect(cmp.left.pos).toBe(cmp.right.pos);
     expect(Math.abs(roomPos - cmp.pos)).toBeLessThan(200);
