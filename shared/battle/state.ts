@@ -50,16 +50,23 @@ export interface SideStrength {
   strength: number;
 }
 
+/**
+ * Adds one unit to its side's counts: decoys are left out, a side appears once it has any unit (so a side that has
+ * lost everything still shows 0), and only living units count. The one rule behind every force count (the outcome
+ * summary, the manifest's strength series, the side panel's tally over a few frames).
+ */
+export function countUnit(out: Record<SideId, SideStrength>, u: Unit): void {
+  if (u.kind === 'decoy') return;
+  const s = (out[u.side] ??= { side: u.side, ships: 0, stations: 0, strength: 0 });
+  if (!isAlive(u)) return;
+  if (u.kind === 'ship') s.ships++;
+  else s.stations++;
+  s.strength += u.maxHull > 0 ? u.hull / u.maxHull : 0;
+}
+
 /** Live counts per side (decoys excluded): used by the side panel and the outcome summary. */
 export function strengthBySide(state: WorldState): Record<SideId, SideStrength> {
   const out: Record<SideId, SideStrength> = {};
-  for (const u of Object.values(state.units)) {
-    if (u.kind === 'decoy') continue;
-    const s = (out[u.side] ??= { side: u.side, ships: 0, stations: 0, strength: 0 });
-    if (!isAlive(u)) continue;
-    if (u.kind === 'ship') s.ships++;
-    else s.stations++;
-    s.strength += u.maxHull > 0 ? u.hull / u.maxHull : 0;
-  }
+  for (const u of Object.values(state.units)) countUnit(out, u);
   return out;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BattleEvent, BattleEventBody } from '../../shared/battle/events.js';
 import { applyEvent, applyEvents, foldInto } from '../../shared/battle/reducer.js';
-import { emptyWorld, positionAt, strengthBySide, type WorldState } from '../../shared/battle/state.js';
+import { countUnit, emptyWorld, positionAt, type SideStrength, strengthBySide, type WorldState } from '../../shared/battle/state.js';
 import { compileBattle } from '../../replays/engine/compiler.js';
 import { skirmish } from '../fixtures/skirmish.js';
 import { testUnit } from '../fixtures/units.js';
@@ -65,6 +65,25 @@ describe('reducer', () => {
     expect(s.fields.f.progress).toBe(0.5);
     expect(s.ended).toEqual({ winner: 'blue', summary: 'done' });
     expect(strengthBySide(s).blue.ships).toBe(2);
+  });
+
+  it('counts forces by one rule: decoys left out, dead units keep their side at 0, platforms are stations', () => {
+    const units = [
+      unit('s1'),
+      unit('s2', { hull: 50 }),
+      unit('dead', { status: 'destroyed', hull: 0 }),
+      unit('decoy', { kind: 'decoy' }),
+      unit('plat', { kind: 'platform' }),
+      unit('r1', { side: 'red', status: 'retreated' }),
+    ];
+    const state: WorldState = { ...emptyWorld(), units: Object.fromEntries(units.map((u) => [u.id, u])) };
+    const bySide = strengthBySide(state);
+    expect(bySide.blue).toEqual({ side: 'blue', ships: 2, stations: 1, strength: 1 + 0.25 + 1 });
+    expect(bySide.red).toEqual({ side: 'red', ships: 0, stations: 0, strength: 0 });
+    // Unit by unit (the side panel counts a big world over a few frames): the same counts.
+    const tally: Record<string, SideStrength> = {};
+    for (const u of units) countUnit(tally, u);
+    expect(tally).toEqual(bySide);
   });
 
   it('dead reckons between moves', () => {

@@ -1,4 +1,4 @@
-import { isAlive, type WorldState } from '../../../../shared/battle/state.js';
+import { countUnit, type SideStrength, type WorldState } from '../../../../shared/battle/state.js';
 import type { SideForces } from '../../../../shared/battle/timeline.js';
 import type { SideInfo, Unit } from '../../../../shared/battle/types.js';
 import type { Member } from '../../../../shared/protocol/events.js';
@@ -18,12 +18,11 @@ const COUNT_EVERY_MS = 250;
  */
 const COUNT_PER_FRAME = 5_000;
 
-/** Living ships and stations (platforms count as stations) by side, decoys left out: strengthBySide's counts. */
+/** A count under way: living ships and stations by side, by the same rule as strengthBySide (countUnit). */
 interface Tally {
   units: readonly Unit[];
   next: number;
-  ships: Map<string, number>;
-  stations: Map<string, number>;
+  bySide: Record<string, SideStrength>;
 }
 
 export type SlotName = 'annotations' | 'branches';
@@ -161,17 +160,12 @@ export class SidePanel {
     if (state && !this.tally && state !== this.lastState && now - this.countedAt >= COUNT_EVERY_MS) {
       this.lastState = state;
       this.countedAt = now;
-      this.tally = { units: units ?? Object.values(state.units), next: 0, ships: new Map(), stations: new Map() };
+      this.tally = { units: units ?? Object.values(state.units), next: 0, bySide: {} };
     }
     const t = this.tally;
     if (t) {
       const end = Math.min(t.units.length, t.next + COUNT_PER_FRAME);
-      for (let i = t.next; i < end; i++) {
-        const u = t.units[i];
-        if (u.kind === 'decoy' || !isAlive(u)) continue;
-        const m = u.kind === 'ship' ? t.ships : t.stations;
-        m.set(u.side, (m.get(u.side) ?? 0) + 1);
-      }
+      for (let i = t.next; i < end; i++) countUnit(t.bySide, t.units[i]);
       t.next = end;
       if (end === t.units.length) {
         this.tally = null;
@@ -183,8 +177,8 @@ export class SidePanel {
 
   private showCounts(t: Tally): void {
     for (const [side, row] of this.rows) {
-      const ships = t.ships.get(side) ?? 0;
-      const stations = t.stations.get(side) ?? 0;
+      const ships = t.bySide[side]?.ships ?? 0;
+      const stations = t.bySide[side]?.stations ?? 0;
       setText(row.ships, String(ships));
       setText(row.stations, String(stations));
       const alive = ships + stations;
