@@ -592,9 +592,13 @@ interface ResumeState {
 /** Copies made ahead, by checkpoint (a dropped branch takes its copies with it). */
 const spares = new WeakMap<Checkpoint, ResumeState>();
 
+/** The resume state around a copy of the checkpoint's run (fold is immutable, so shared, not copied). */
+function resumeWith(cp: Checkpoint, runCopy: Omit<RunState, 'fold'>): ResumeState {
+  return { run: { ...runCopy, fold: cp.run.fold }, machine: cloneJson(cp.machine) };
+}
+
 function copyResume(cp: Checkpoint): ResumeState {
-  // fold is immutable (the reducer never mutates), so it is shared, not copied.
-  return { run: { ...cloneJson({ ...cp.run, fold: null }), fold: cp.run.fold }, machine: cloneJson(cp.machine) };
+  return resumeWith(cp, cloneJson({ ...cp.run, fold: null }));
 }
 
 function takeResume(cp: Checkpoint): ResumeState {
@@ -604,13 +608,17 @@ function takeResume(cp: Checkpoint): ResumeState {
   return spare;
 }
 
-/** Make the next fork at `cp` start without copying its world (idle time). False if a copy was ready already. */
-export function prepareResume(cp: Checkpoint): boolean {
+/** Keeps a copy made ahead, with the id index the choice's orders look units up in built too. False if one was ready. */
+function keepSpare(cp: Checkpoint, spare: ResumeState): boolean {
+  unitIndex(spare.run.world);
   if (spares.has(cp)) return false;
-  const spare = copyResume(cp);
-  unitIndex(spare.run.world); // the id index the choice's orders look units up in, built ahead too
   spares.set(cp, spare);
   return true;
+}
+
+/** Make the next fork at `cp` start without copying its world (idle time). False if a copy was ready already. */
+export function prepareResume(cp: Checkpoint): boolean {
+  return !spares.has(cp) && keepSpare(cp, copyResume(cp));
 }
 
 /**
@@ -622,12 +630,8 @@ export async function prepareResumeInSlices(cp: Checkpoint, pause: () => Promise
   if (spares.has(cp)) return false;
   const run = await cloneJsonInSlices({ ...cp.run, fold: null }, pause);
   if (!run || spares.has(cp) || !(await pause())) return false;
-  const spare: ResumeState = { run: { ...run, fold: cp.run.fold }, machine: cloneJson(cp.machine) };
-  if (!(await pause())) return false;
-  unitIndex(spare.run.world);
-  if (spares.has(cp)) return false;
-  spares.set(cp, spare);
-  return true;
+  const spare = resumeWith(cp, run);
+  return (await pause()) && keepSpare(cp, spare);
 }
 
 /** Give up the copy made ahead at `cp` (memory pressure: the next fork there copies then). False if there was none. */
