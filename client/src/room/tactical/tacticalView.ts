@@ -160,7 +160,6 @@ export class TacticalView {
       const boost = list.length < 80 ? 1.6 : 1;
       // Beams and effects are packed first: when the worker draws this frame's wedges it paints them too.
       const fx = this.fxPacker.pack(cam, this.fx.range(t - fxWindowMs(frame.rate), t), state.units, t, frame.rate);
-      this.offThread?.setFx(fx);
       drawUnits(ctx, cam, list, {
         t,
         colorOf: this.colorOf,
@@ -169,6 +168,7 @@ export class TacticalView {
         labels: this.labels,
         boost,
         offThread: this.offThread,
+        fx,
         touches: this.fx.touches,
         worldT: state.t,
       });

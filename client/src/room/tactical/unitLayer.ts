@@ -1,5 +1,6 @@
 import type { Unit } from '../../../../shared/battle/types.js';
 import type { Camera } from './camera.js';
+import type { FxFrame } from './fxPaint.js';
 import { ChunkedPath } from './chunkedPath.js';
 import { STAMP_MAX_PX, StampLayer } from './stampLayer.js';
 import { placeText, type LabelPlacer } from './labels.js';
@@ -92,6 +93,8 @@ export interface UnitDrawOptions {
   boost?: number;
   /** The off-thread unit layer, when the view has one: stamped wedges go there instead of onto ctx. */
   offThread?: WorkerStamps | null;
+  /** This frame's beams and effects: when the off-thread layer takes the wedges, its worker paints these too. */
+  fx?: FxFrame | null;
   /**
    * The units' changes as events name them, and the world's time (state.t): with both, a list drawn again re-reads
    * only the units touched since its last frame (UnitTouches). Without, every unit is re-read every frame.
@@ -391,7 +394,7 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
   }
 
   // The stamped wedges go down first: rings, halos and the rest are drawn over them.
-  stamps?.flush(ctx, cam.width);
+  stamps?.flush(ctx, cam.width, o.fx);
   for (const b of buckets.values()) paint(ctx, b);
   for (const st of stations) drawSections(ctx, st.u, st.x, st.y, st.s);
   drawHullBars(ctx, hull);

@@ -14,7 +14,8 @@ export interface WedgeSink {
   push(x: number, y: number, s: number, heading: number, color: string): boolean;
   /** push() with the colour already as its pixel word (ColorWords): the per-unit pass of a crowd. */
   pushWord(x: number, y: number, s: number, heading: number, word: number): void;
-  flush(ctx: CanvasRenderingContext2D, width: number): void;
+  /** `fx`: the frame's beams and effects; a sink that paints them (the worker's) says so by taking them. */
+  flush(ctx: CanvasRenderingContext2D, width: number, fx?: FxFrame | null): void;
 }
 
 interface Buffers {
@@ -32,8 +33,6 @@ export class WorkerStamps implements WedgeSink {
   private free: Buffers[] = [];
   private cur: Buffers | null = null;
   private scratch: Buffers = { geo: new Float32Array(0), color: new Uint32Array(0), fx: new Float32Array(0) };
-  /** This frame's fx, painted by the worker over the wedges when the frame is sent (setFx). */
-  private fx: FxFrame | null = null;
   private sending = false;
   private colors = new ColorWords();
   private w = 0;
@@ -132,19 +131,10 @@ export class WorkerStamps implements WedgeSink {
     return g;
   }
 
-  /**
-   * The frame's beams and effects go with its wedges, painted by the worker on the fx canvas: call before
-   * drawUnits; a frame whose wedges this layer takes (drawUnits' renderer 'worker') leaves them to it.
-   */
-  setFx(fx: FxFrame | null): void {
-    this.fx = fx;
-  }
-
-  flush(_ctx: CanvasRenderingContext2D, _width: number): void {
+  /** The frame's beams and effects go with its wedges, painted by the worker on the fx canvas under them. */
+  flush(_ctx: CanvasRenderingContext2D, _width: number, fx: FxFrame | null = null): void {
     const b = this.cur;
-    const fx = this.fx;
     this.cur = null;
-    this.fx = null;
     if (!b || !this.sending || !this.worker) return;
     let beams = 0;
     let effects = 0;
