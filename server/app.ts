@@ -224,6 +224,12 @@ export function createApp(opts: AppOptions = {}): App {
     // The segments store knows how far each progressive fork is compiled: the loop holds clocks there.
     frontier: opts.frontier ?? frontierSourceOf(segments),
   });
+  // A room on a fork that finished compiling: its clock took the real end (and a hold resumed); its stops are the
+  // final branch's now.
+  rooms.onBranchSettled((roomId, res) => {
+    loop.applied(roomId, res.playhead, res.timeline);
+    loop.invalidateStops(roomId);
+  });
   const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
   const cameraCast = new CameraBroadcaster((roomId, s) => {
     io.to(roomId).emit('camera:state', s);

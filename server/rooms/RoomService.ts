@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { initialClock, withDuration, positionAt } from '../../shared/clock/playback.js';
+import { initialClock, play, withDuration, positionAt, type PlaybackClock } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo, Member, RoomState } from '../../shared/protocol/events.js';
 import type {
   AnnotationAddPayload,
@@ -58,6 +58,40 @@ export interface ForkResult {
 
 const isFull = (tl: ForkedBranch): tl is Timeline => 'events' in tl;
 
+/**
+ * The metadata a room uses while it is on a fork still compiling here: the manifest's (phases, decision points
+ * and fork so far) with the parent's duration as a provisional end (the loop holds the clock at the compiled
+ * frontier, so the room never plays into it); the final metadata replaces it when the compile is over.
+ */
+function provisionalMeta(m: BranchManifest, parent: TimelineMeta): TimelineMeta {
+  return {
+    battleId: m.battleId,
+    branchId: m.branchId,
+    parentBranchId: m.parentBranchId,
+    decisions: m.decisions,
+    seed: parent.seed,
+    durationMs: Math.max(parent.durationMs, m.compiledMs),
+    eventsSha256: '',
+    phases: m.phases,
+    decisionPoints: m.decisionPoints,
+    keyframeIntervalMs: parent.keyframeIntervalMs,
+    forces: parent.forces,
+    outcome: { winner: null, summary: 'Still being simulated.', losses: {}, facts: [], objectives: {} },
+    fork: m.fork,
+    eventCount: 0,
+  };
+}
+
+/** A fork compiling here: its provisional metadata, the rooms that moved onto it, and when its final is known. */
+interface Provisional {
+  meta: TimelineMeta;
+  rooms: Set<string>;
+  done: Promise<void>;
+}
+
+/** A room's playhead changed because the branch it is on finished compiling (the loop broadcasts it). */
+export type SettledListener = (roomId: string, res: { playhead: Playhead; timeline: TimelineMeta }) => void;
+
 /** BranchInfo of a fork still compiling (from its manifest). */
 function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: number): BranchInfo {
   return {
@@ -97,6 +131,16 @@ export class RoomService {
     readonly forkQuota: ForkQuota = new ForkQuota(undefined, now),
   ) {}
 
+  /** Forks compiling in this process that a room may already be on, by `battleId/branchId`. */
+  private readonly provisional = new Map<string, Provisional>();
+  private readonly settledListeners = new Set<SettledListener>();
+
+  /** Hear of a room whose clock changed when its branch finished compiling (the app wires the playback loop). */
+  onBranchSettled(fn: SettledListener): () => void {
+    this.settledListeners.add(fn);
+    return () => this.settledListeners.delete(fn);
+  }
+
   async createRoom(body: CreateRoomBody): Promise<{ room: RoomRecord; playhead: Playhead }> {
     const canonical = await this.timelines.service.canonicalBranchId(body.battleId);
     if (!canonical) throw new AppError('NOT_FOUND', `unknown battle ${body.battleId}`);
@@ -127,6 +171,9 @@ export class RoomService {
    * the events. Decisions for branches this process never compiled come from the room's branch records.
    */
   async metaOf(roomId: string, battleId: string, branchId: string): Promise<TimelineMeta> {
+    // A fork still compiling: its provisional metadata now (the final one would wait for the whole compile).
+    const compiling = this.provisional.get(`${battleId}/${branchId}`);
+    if (compiling) return compiling.meta;
     const held = this.timelines.peekMeta(battleId, branchId);
     const meta = held
       ? await held
@@ -396,7 +443,51 @@ export class RoomService {
     const manifest = 'segments' in first ? { manifest: first } : {};
     if (!('segments' in first) || first.complete)
       return { ...(await this.recordBranch(roomId, await compiled, member)), completed: null, ...manifest };
+    this.trackCompiling(first, timeline, compiled);
     return { ...(await this.recordPending(roomId, first, compiled, member)), ...manifest };
+  }
+
+  /**
+   * Keep a provisional metadata for a fork while it compiles (a switch to it answers at once), then settle the
+   * rooms that moved onto it: their clocks take the branch's real end.
+   */
+  private trackCompiling(m: BranchManifest, parent: TimelineMeta, compiled: Promise<ForkedBranch>): void {
+    const key = `${m.battleId}/${m.branchId}`;
+    if (this.provisional.has(key)) return;
+    const entry: Provisional = {
+      meta: provisionalMeta(m, parent),
+      rooms: new Set(),
+      done: compiled.then(
+        (tl) => this.remember(tl),
+        () => {},
+      ),
+    };
+    this.provisional.set(key, entry);
+    void entry.done.then(() => {
+      this.provisional.delete(key);
+      for (const roomId of entry.rooms) void this.settle(roomId, m.branchId);
+    });
+  }
+
+  /**
+   * A room on a branch that just finished compiling: its clock takes the real duration, and a clock held at the
+   * frontier goes on ('resume'); the loop's own resume may have won the race, then only the duration changes.
+   */
+  private async settle(roomId: string, branchId: string): Promise<void> {
+    try {
+      const res = await this.updatePlayhead(roomId, (ph, tl) => {
+        if (ph.branchId !== branchId) return null;
+        const now = this.now();
+        const held = ph.clock.state === 'paused' && ph.clock.reason === 'hold';
+        if (ph.clock.durationMs === tl.durationMs && !held) return null;
+        let clock: PlaybackClock = { ...ph.clock, durationMs: tl.durationMs };
+        clock = held ? play(clock, now, 'resume') : { ...clock, positionMs: positionAt(clock, now), serverTime: now, version: clock.version + 1 };
+        return { ...ph, clock };
+      });
+      if (res.changed) for (const fn of this.settledListeners) fn(roomId, res);
+    } catch {
+      // The room is gone (or the store is down): its next command reads the final metadata anyway.
+    }
   }
 
   private readonly pendingRecords = new Map<string, Promise<ForkResult>>();
@@ -472,12 +563,18 @@ export class RoomService {
     const known = branchId === canonical || (await this.store.listBranches(roomId)).some((b) => b.branchId === branchId);
     if (!known) throw new AppError('NOT_FOUND', `branch ${branchId} is not in this room; fork it first`);
     const target = await this.metaOf(roomId, room.battleId, branchId);
+    // On a fork still compiling: the room's clock is settled when the compile is over (trackCompiling).
+    const key = `${room.battleId}/${branchId}`;
+    const compiling = this.provisional.get(key);
+    compiling?.rooms.add(roomId);
     const res = await this.updatePlayhead(roomId, (ph, tl) => {
       if (ph.branchId === branchId) return null;
       const now = this.now();
       const pos = Math.min(positionAt(ph.clock, now), divergenceMs(tl, target));
       return { branchId, clock: withDuration(ph.clock, now, target.durationMs, pos) };
     });
+    // It finished while this switch was being written: settle now (after the caller applies this switch).
+    if (compiling && !this.provisional.has(key)) void this.settle(roomId, branchId);
     return { playhead: res.playhead, timeline: res.timeline, changed: res.changed };
   }
 }

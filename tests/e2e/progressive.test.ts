@@ -122,4 +122,65 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
     expect(drawn.at(-1)!.complete).toBe(true);
     expect(drawn.at(-1)!.pos).toBeGreaterThan(drawn[0].pos);
   }, 240_000);
+
+  it('the instructor moves the room onto a fork still compiling: it plays up to the frontier, never past it, to the end', async () => {
+    const { page: inst } = await stage!.open({ name: 'Sisko', instructorKey: stage!.instructorKey });
+    await inst.getByRole('tab', { name: 'Branches' }).click();
+    await inst.waitForFunction(() => (window.__wardroomBranches?.tree()?.branches.length ?? 0) >= 1, undefined, { timeout: 60_000 });
+    // A fork not made yet: the first test took the earliest decision's first alternative.
+    const target = await inst.evaluate(() => {
+      const tree = window.__wardroomBranches!.tree()!;
+      const points = [...tree.branches[0].decisionPoints].filter((p) => p.atMs !== null).sort((a, b) => a.atMs! - b.atMs!);
+      const pairs = points.flatMap((p) => p.options.filter((o) => !o.historical).map((o) => ({ decisionId: p.id, optionId: o.id })));
+      return pairs[1];
+    });
+    // Every frame the room's page draws: the world's time, the frontier it knew, the branch.
+    await inst.evaluate(() => {
+      const w = window as unknown as {
+        __room: { t: number | null; compiledMs: number | null; complete: boolean | null; branch: string | null }[];
+      };
+      w.__room = [];
+      const tick = (): void => {
+        const h = window.__wardroom!;
+        const seg = h.segments();
+        w.__room.push({ t: h.worldT, compiledMs: seg.compiledMs, complete: seg.complete, branch: h.stateBranchId });
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const item = inst.locator(`[data-decision-id="${target.decisionId}"]`);
+    await item.locator(`input[type="radio"][data-option-id="${target.optionId}"]`).check();
+    await item.getByTestId('fork-button').click();
+    const branchId = (await inst
+      .waitForFunction(
+        (decisionId) =>
+          window.__wardroomBranches?.tree()?.branches.find((b) => b.fork?.decisionId === decisionId && b.complete === false)?.branchId,
+        target.decisionId,
+        { timeout: 60_000 },
+      )
+      .then((h) => h.jsonValue())) as string;
+    // Switched while it compiles: the room follows at once, from the fork point, at 16x.
+    await inst.locator(`[data-branch-id="${branchId}"]`).getByTestId('branch-switch').click();
+    await inst.waitForFunction((id) => window.__wardroom?.stateBranchId === id, branchId, { timeout: 15_000 });
+    expect(await inst.evaluate(() => window.__wardroom!.segments().complete)).toBe(false);
+    await inst.getByTestId('rate').selectOption('16');
+    await inst.getByTestId('play-pause').click();
+    await inst.waitForFunction(() => window.__wardroom?.segments().complete === true, undefined, { timeout: 180_000 });
+    // A few frames drawn with the complete manifest.
+    const seen = await inst.evaluate(() => (window as unknown as { __room: unknown[] }).__room.length);
+    await inst.waitForFunction((n) => (window as unknown as { __room: unknown[] }).__room.length > n + 5, seen);
+    const frames = await inst.evaluate((id) => {
+      const w = window as unknown as {
+        __room: { t: number | null; compiledMs: number | null; complete: boolean | null; branch: string | null }[];
+      };
+      return w.__room.filter((f) => f.branch === id && f.t !== null && f.compiledMs !== null);
+    }, branchId);
+    const whileCompiling = frames.filter((f) => f.complete === false);
+    console.log(`[progressive] the room on a compiling fork: ${frames.length} frames, ${whileCompiling.length} while compiling`);
+    expect(whileCompiling.length).toBeGreaterThan(0);
+    for (const f of frames) expect(f.t!).toBeLessThanOrEqual(f.compiledMs!);
+    // Once complete, the room's clock ends where the branch does.
+    const ends = await inst.evaluate(() => [window.__wardroom!.durationMs, window.__wardroom!.segments().compiledMs]);
+    expect(ends[0]).toBe(ends[1]);
+  }, 300_000);
 });
