@@ -478,10 +478,14 @@ export class RoomService {
       const res = await this.updatePlayhead(roomId, (ph, tl) => {
         if (ph.branchId !== branchId) return null;
         const now = this.now();
-        const held = ph.clock.state === 'paused' && ph.clock.reason === 'hold';
+        // Held at the frontier, or stopped at the provisional end of a fork that turned out longer: it goes on.
+        const c = ph.clock;
+        const held = c.state === 'paused' && (c.reason === 'hold' || (c.reason === 'end' && c.positionMs < tl.durationMs));
         if (ph.clock.durationMs === tl.durationMs && !held) return null;
         let clock: PlaybackClock = { ...ph.clock, durationMs: tl.durationMs };
-        clock = held ? play(clock, now, 'resume') : { ...clock, positionMs: positionAt(clock, now), serverTime: now, version: clock.version + 1 };
+        clock = held
+          ? play(clock, now, 'resume')
+          : { ...clock, positionMs: positionAt(clock, now), serverTime: now, version: clock.version + 1 };
         return { ...ph, clock };
       });
       if (res.changed) for (const fn of this.settledListeners) fn(roomId, res);
