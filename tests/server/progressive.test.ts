@@ -8,27 +8,17 @@ import {
   type BranchManifest,
   type SegmentPayload,
 } from '../../shared/battle/segments.js';
-import type { DecisionChoice } from '../../shared/battle/types.js';
-import { battles, compileBattle, resumeFromCheckpoint, startFork, type BattleDefinition } from '../../replays/index.js';
+import { compileBattle, resumeFromCheckpoint, startFork } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import type { SegmentProgress } from '../../server/timelines/segments/types.js';
+import { firstAlternative, smallestBattle } from './fixtures/smallestBattle.js';
 import { boot, type Booted } from './helpers.js';
 
 // Progressive forks: a fork is simulated a segment at a time and published as it goes. The finished branch
 // is byte-identical to a one-shot compile, and nothing published ever runs past the compiled frontier.
 
 // The smallest battle keeps this quick; the mechanism does not depend on the battle.
-const unitCount = (d: BattleDefinition) => d.forces.reduce((n, f) => n + f.count, 0);
-const def = [...battles].sort((a, b) => unitCount(a) - unitCount(b))[0];
-
-function firstAlternative(): DecisionChoice {
-  for (const spec of def.decisions) {
-    const opt = spec.options.find((o) => !o.historical);
-    if (opt)
-      return opt.param ? { decisionId: spec.id, optionId: opt.id, value: opt.param.default } : { decisionId: spec.id, optionId: opt.id };
-  }
-  throw new Error(`${def.info.id} has no alternative option`);
-}
+const def = smallestBattle;
 
 describe('Compilation (stepped compile)', () => {
   it('a fork advanced in uneven steps equals the one-shot fork, and never rewrites an event it published', () => {

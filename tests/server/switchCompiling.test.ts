@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecisionChoice } from '../../shared/battle/types.js';
-import { battles, type BattleDefinition } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
+import { firstAlternative, smallestBattle } from './fixtures/smallestBattle.js';
 import { boot, until, type Booted } from './helpers.js';
 
 // The instructor switches the room to a fork that is still compiling (a progressive fork): the switch is
 // answered at once, not when the compile ends; the room plays the fork up to its frontier, holds there, and
 // takes the branch's real duration when it completes.
 
-const unitCount = (d: BattleDefinition) => d.forces.reduce((n, f) => n + f.count, 0);
-const def = [...battles].sort((a, b) => unitCount(a) - unitCount(b))[0];
-
-function firstAlternative(): DecisionChoice {
-  for (const spec of def.decisions) {
-    const opt = spec.options.find((o) => !o.historical);
-    if (opt)
-      return opt.param ? { decisionId: spec.id, optionId: opt.id, value: opt.param.default } : { decisionId: spec.id, optionId: opt.id };
-  }
-  throw new Error(`${def.info.id} has no alternative option`);
-}
+const def = smallestBattle;
 
 describe('switching the room to a fork still compiling', () => {
   // Paced: every segment takes at least 150 ms of wall time, so the fork compiles for seconds.
