@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { Server } from 'socket.io';
 import { compileBattle, getBattle } from '../../../replays/index.js';
@@ -24,10 +24,20 @@ const send = (m: object) => process.send?.(m);
 
 process.on('message', (m: { type: string; file?: string }) => {
   if (m.type === 'rss') {
+    if (process.env.SCALE_COMPACT === '1') setFlagsFromString('--compact-on-every-full-gc');
     gc?.();
     gc?.();
     const u = process.memoryUsage();
-    send({ type: 'rss', rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers });
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]));
+    send({
+      type: 'rss',
+      rss: u.rss,
+      heapTotal: u.heapTotal,
+      heapUsed: u.heapUsed,
+      external: u.external,
+      arrayBuffers: u.arrayBuffers,
+      spaces,
+    });
   }
   // Investigation (what a socket costs): a heap snapshot to diff before/after the joins.
   if (m.type === 'snapshot' && m.file) {
@@ -41,6 +51,7 @@ if (kind === 'wardroom') {
   const app = createApp({
     logger: pino({ level: 'silent' }),
     clientDist: null,
+    ...(process.env.SCALE_FAIR_READS === '0' ? { fairReads: false } : {}),
     rateLimit: { points: 1e6, durationS: 1 },
     limits: { connectionsPerMin: 1e6, joinsPerMin: 1e6, roomMembers: 1e6, roomsPerMin: 1e6 },
   });
