@@ -99,8 +99,10 @@ try {
     console.log(`snapshot self size per viewer: ${total.toFixed(0)} B`);
     for (const r of rows.slice(0, Number(top)))
       console.log(`${r.bytes.toFixed(0).padStart(7)} B ${r.count.toFixed(2).padStart(7)} x  ${r.k}`);
-    rmSync(f0);
-    rmSync(f1);
+    if (!process.env.KEEP) {
+      rmSync(f0);
+      rmSync(f1);
+    } else console.log(`kept ${f0} ${f1}`);
   }
 } finally {
   viewers.send({ type: 'exit' });
