@@ -33,6 +33,7 @@ function next<T>(p: ChildProcess, type: string): Promise<T> {
 
 interface Usage {
   rss: number;
+  maps: Record<string, number>;
   heapTotal: number;
   spaces: Record<string, number>;
   heapUsed: number;
@@ -63,23 +64,34 @@ try {
     server.send({ type: 'snapshot', file });
     return (await next<{ file: string }>(server, 'snapshot')).file;
   };
-  // A warm-up round so one-off growth (JIT, first join, compile caches) is not counted per viewer.
-  viewers.send({ type: 'join', url, rooms, perRoom: 5, delivery: kind === 'floor' ? 'socket' : 'segments' });
-  await next(viewers, 'joined');
-  viewers.send({ type: 'reset' });
-  await next(viewers, 'reset');
-  await new Promise((r) => setTimeout(r, 1000));
+  // A warm-up round (WARM=0: none, as the scale bench) so one-off growth (JIT, first join, caches) is not counted per viewer.
+  if (process.env.WARM !== '0') {
+    viewers.send({ type: 'join', url, rooms, perRoom: 5, delivery: kind === 'floor' ? 'socket' : 'segments' });
+    await next(viewers, 'joined');
+    viewers.send({ type: 'reset' });
+    await next(viewers, 'reset');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
   const u0 = await usage();
   const snaps = !process.env.NOSNAP;
   const f0 = snaps ? await snap(`/tmp/scaleheap-${process.pid}-0.heapsnapshot`) : '';
   viewers.send({ type: 'join', url, rooms, perRoom: Math.round(N / R), delivery: kind === 'floor' ? 'socket' : 'segments' });
   await next(viewers, 'joined');
-  const u1 = await usage();
+  let u1 = await usage();
+  if (process.env.SETTLE_MS) {
+    console.log(`rss per viewer right after the joins: ${((u1.rss - u0.rss) / 1024 / N).toFixed(2)} KiB`);
+    await new Promise((r) => setTimeout(r, Number(process.env.SETTLE_MS)));
+    u1 = await usage();
+  }
   const f1 = snaps ? await snap(`/tmp/scaleheap-${process.pid}-1.heapsnapshot`) : '';
   const kb = (a: number, b: number) => ((b - a) / 1024 / N).toFixed(2);
   console.log(
     `${kind} ${battle} ${N}/${R}: per viewer KiB: rss ${kb(u0.rss, u1.rss)}, heapUsed ${kb(u0.heapUsed, u1.heapUsed)}, ` +
-      `external ${kb(u0.external, u1.external)}, arrayBuffers ${kb(u0.arrayBuffers, u1.arrayBuffers)}, heapTotal ${kb(u0.heapTotal, u1.heapTotal)}; ` +
+      `external ${kb(u0.external, u1.external)}, arrayBuffers ${kb(u0.arrayBuffers, u1.arrayBuffers)}, heapTotal ${kb(u0.heapTotal, u1.heapTotal)}; mappings ${Object.keys(
+        u1.maps,
+      )
+        .map((k) => `${k} ${kb(u0.maps[k], u1.maps[k])}`)
+        .join(', ')}; ` +
       `spaces (physical): ${Object.keys(u1.spaces)
         .map((k) => `${k} ${kb(u0.spaces[k] ?? 0, u1.spaces[k])}`)
         .join(', ')}`,

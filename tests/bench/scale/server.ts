@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
@@ -32,6 +33,7 @@ process.on('message', (m: { type: string; file?: string }) => {
     send({
       type: 'rss',
       rss: u.rss,
+      maps: mappings(),
       heapTotal: u.heapTotal,
       heapUsed: u.heapUsed,
       external: u.external,
@@ -45,6 +47,32 @@ process.on('message', (m: { type: string; file?: string }) => {
     send({ type: 'snapshot', file: writeHeapSnapshot(m.file) });
   }
 });
+
+/**
+ * Resident bytes by kind of mapping, from /proc/self/smaps: `brk` the brk heap (glibc's main malloc arena),
+ * `arena` anonymous mappings of 64 MiB or less that are 64 MiB aligned in size (glibc's per-thread arenas reserve
+ * 64 MiB each), `anon` other anonymous mappings (V8's pages, thread stacks, mmapped large blocks), `file` mapped files.
+ */
+function mappings(): Record<string, number> {
+  const out: Record<string, number> = { brk: 0, arena: 0, anon: 0, file: 0 };
+  try {
+    let kind = 'file';
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        const size = Number.parseInt(head[2], 16) - Number.parseInt(head[1], 16);
+        const path = head[3];
+        kind = path === '[heap]' ? 'brk' : path === '' ? (size === 64 * 2 ** 20 ? 'arena' : 'anon') : 'file';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss) out[kind] += Number(rss[1]) * 1024;
+    }
+  } catch {
+    // not Linux: zeros
+  }
+  return out;
+}
 
 if (kind === 'wardroom') {
   // Thousands of viewers come from one address: lift the per-address and per-room abuse limits (docs/protocol.md "Limits").
