@@ -21,7 +21,14 @@ const normalize = (a: string): string => a.replace(/^::ffff:/, '').slice(0, 64);
 
 /** What `connectionAddresses` needs of a socket.io server: its engine's connections and their first request. */
 interface EngineLike {
-  engine: { on(event: 'connection', listener: (raw: { request: IncomingMessage | null }) => void): unknown };
+  engine: { on(event: 'connection', listener: (raw: { request: IncomingMessage | null; transport?: unknown }) => void): unknown };
+}
+
+/** The parts of ws's WebSocket and its TCP socket that `releaseUpgrade` touches (both are EventEmitters). */
+interface Emitter {
+  listeners(event: string): unknown[];
+  rawListeners(event: string): unknown[];
+  off(event: string, listener: (...args: never[]) => unknown): unknown;
 }
 
 /**
@@ -34,6 +41,37 @@ export function connectionAddresses(io: EngineLike, trustProxy: number): (socket
   io.engine.on('connection', (raw) => {
     if (raw.request) addresses.set(raw, clientAddress(raw.request, trustProxy));
     raw.request = null;
+    releaseUpgrade(raw.transport);
   });
   return (socket) => addresses.get(socket.conn) ?? 'unknown';
 }
+
+/**
+ * engine.io's websocket upgrade leaves two listeners behind that hold the upgrade request (IncomingMessage, its
+ * headers and raw headers, the parsed query) for the life of the connection, even after `request = null` above:
+ * `onUpgradeError` on the ws socket (a no-op once the transport listens for errors itself) and the `close` relay of
+ * its WebSocketResponse on the TCP socket (for engine.io middlewares watching the response; Wardroom has none).
+ * Dropping both frees ~1.5 KB per viewer (docs/benchmarks.md, "viewerrss"). Only a websocket transport has them
+ * (the client connects with websocket only); anything unrecognised is left alone, so an engine.io change keeps
+ * working, only costing the memory again.
+ */
+export function releaseUpgrade(transport: unknown): void {
+  const t = transport as { name?: string; socket?: Partial<Emitter> & { _socket?: Partial<Emitter> } } | undefined;
+  const ws = t?.name === 'websocket' ? t.socket : undefined;
+  if (!ws || !isEmitter(ws)) return;
+  const tcp = ws._socket;
+  // Safe only while the transport has its own error listener (engine.io's WebSocket transport adds it first).
+  const errors = ws.listeners('error');
+  if (errors.length > 1) for (const f of errors) if (isFn(f) && f.name === 'onUpgradeError') ws.off('error', f);
+  if (!tcp || !isEmitter(tcp)) return;
+  for (const f of tcp.rawListeners('close')) {
+    const inner = (f as { listener?: unknown }).listener;
+    if (isFn(inner) && RESPONSE_CLOSE.test(String(inner))) tcp.off('close', inner);
+  }
+}
+
+// WebSocketResponse's constructor: `socket.once("close", () => this.emit("close"))` (engine.io 6).
+const RESPONSE_CLOSE = /^\(\)\s*=>\s*this\.emit\(["']close["']\)$/;
+const isFn = (f: unknown): f is (...args: never[]) => unknown => typeof f === 'function';
+const isEmitter = <T extends Partial<Emitter>>(x: T): x is T & Emitter =>
+  typeof x.listeners === 'function' && typeof x.rawListeners === 'function' && typeof x.off === 'function';

@@ -37,6 +37,11 @@ export interface ScaleResult extends Case {
   joinMs: number;
   bytesPerViewerPerSeek: number;
   rssPerViewerKB: number;
+  /**
+   * The same after SETTLE_MS of quiet: what the viewers hold, without the join storm's freed memory the process has
+   * not handed back yet (V8 and malloc release freed pages lazily; docs/benchmarks.md, "viewerrss").
+   */
+  rssPerViewerSettledKB: number;
   /** Server RSS after the seeks minus after the joins: what the seeking itself retains (e.g. broadcasts kept for recovery). */
   rssGrowthDuringSeeksMB: number;
 }
@@ -48,6 +53,9 @@ const CASES_FULL: Case[] = [
 ];
 // Quick: a smoke run of every part (Terok Nor compiles in 0.2 s, so three servers start well inside a minute).
 const CASES_QUICK: Case[] = [{ battle: 'battle-of-terok-nor', viewers: 200, rooms: 4, seconds: 2 }];
+
+/** Quiet time after the joins before the settled RSS reading. */
+const SETTLE_MS = 5000;
 
 const children = new Set<ChildProcess>();
 function child(script: string, args: string[]): ChildProcess {
@@ -115,6 +123,8 @@ async function runOne(s: Started, c: Case, viewers: ChildProcess): Promise<Scale
     });
     const { joinMs } = await next<{ joinMs: number }>(viewers, 'joined');
     const rss1 = await rss();
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const rss1settled = await rss();
     viewers.send({ type: 'seek', seconds: c.seconds });
     const r = await next<{
       seeks: number;
@@ -138,6 +148,7 @@ async function runOne(s: Started, c: Case, viewers: ChildProcess): Promise<Scale
       joinMs,
       bytesPerViewerPerSeek: Math.round(r.bytesPerViewerPerSeek),
       rssPerViewerKB: Math.round((rss1 - rss0) / 1024 / c.viewers),
+      rssPerViewerSettledKB: Math.round((rss1settled - rss0) / 1024 / c.viewers),
       rssGrowthDuringSeeksMB: Math.round((rss2 - rss1) / 1024 / 1024),
     };
   } finally {
@@ -177,7 +188,7 @@ export async function benchScale(quick: boolean): Promise<Row[]> {
     unit: 'ms p99 seek->world',
     note:
       `p50 ${r.worldP50} ms (clock alone p50/p99 ${r.clockP50}/${r.clockP99} ms), join ${r.joinMs} ms, ` +
-      `${(r.bytesPerViewerPerSeek / 1024).toFixed(1)} KiB/viewer/seek, ${r.rssPerViewerKB} KiB RSS/viewer ` +
+      `${(r.bytesPerViewerPerSeek / 1024).toFixed(1)} KiB/viewer/seek, ${r.rssPerViewerKB} KiB RSS/viewer (${r.rssPerViewerSettledKB} settled) ` +
       `(+${r.rssGrowthDuringSeeksMB} MB while seeking), ${r.seeks} seeks, missing ${r.missing}`,
   }));
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { Server } from 'socket.io';
 import { compileBattle, getBattle } from '../../../replays/index.js';
@@ -24,10 +25,21 @@ const send = (m: object) => process.send?.(m);
 
 process.on('message', (m: { type: string; file?: string }) => {
   if (m.type === 'rss') {
+    if (process.env.SCALE_COMPACT === '1') setFlagsFromString('--compact-on-every-full-gc');
     gc?.();
     gc?.();
     const u = process.memoryUsage();
-    send({ type: 'rss', rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers });
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]));
+    send({
+      type: 'rss',
+      rss: u.rss,
+      maps: mappings(),
+      heapTotal: u.heapTotal,
+      heapUsed: u.heapUsed,
+      external: u.external,
+      arrayBuffers: u.arrayBuffers,
+      spaces,
+    });
   }
   // Investigation (what a socket costs): a heap snapshot to diff before/after the joins.
   if (m.type === 'snapshot' && m.file) {
@@ -36,11 +48,38 @@ process.on('message', (m: { type: string; file?: string }) => {
   }
 });
 
+/**
+ * Resident bytes by kind of mapping, from /proc/self/smaps: `brk` the brk heap (glibc's main malloc arena),
+ * `arena` anonymous mappings of 64 MiB or less that are 64 MiB aligned in size (glibc's per-thread arenas reserve
+ * 64 MiB each), `anon` other anonymous mappings (V8's pages, thread stacks, mmapped large blocks), `file` mapped files.
+ */
+function mappings(): Record<string, number> {
+  const out: Record<string, number> = { brk: 0, arena: 0, anon: 0, file: 0 };
+  try {
+    let kind = 'file';
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        const size = Number.parseInt(head[2], 16) - Number.parseInt(head[1], 16);
+        const path = head[3];
+        kind = path === '[heap]' ? 'brk' : path === '' ? (size === 64 * 2 ** 20 ? 'arena' : 'anon') : 'file';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss) out[kind] += Number(rss[1]) * 1024;
+    }
+  } catch {
+    // not Linux: zeros
+  }
+  return out;
+}
+
 if (kind === 'wardroom') {
   // Thousands of viewers come from one address: lift the per-address and per-room abuse limits (docs/protocol.md "Limits").
   const app = createApp({
     logger: pino({ level: 'silent' }),
     clientDist: null,
+    ...(process.env.SCALE_FAIR_READS === '0' ? { fairReads: false } : {}),
     rateLimit: { points: 1e6, durationS: 1 },
     limits: { connectionsPerMin: 1e6, joinsPerMin: 1e6, roomMembers: 1e6, roomsPerMin: 1e6 },
   });
