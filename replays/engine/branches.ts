@@ -125,6 +125,9 @@ export class BranchCatalog {
     return this.cache.size;
   }
 
+  /** Branches compiled from t = 0 here (histories not read from disk, and compile()), since the start (stats, tests). */
+  compiledFromZero = 0;
+
   /** Bytes reserved by the compiles in progress (see reserve()). */
   get reserved(): number {
     return this.reservedBytes;
@@ -220,6 +223,7 @@ export class BranchCatalog {
       return stored;
     }
     const b = compileBattle(this.def(battleId));
+    this.compiledFromZero++;
     this.onDisk?.put(b);
     return b;
   }
@@ -241,7 +245,10 @@ export class BranchCatalog {
     const normalized = normalizeDecisions(def, decisions);
     if (normalized.length === 0) return this.history(battleId);
     const id = branchIdFor(def.info.id, def.seed, normalized);
-    return this.cached(battleId, id) ?? this.remember(battleId, compileBattle(def, { decisions: normalized }));
+    const hit = this.cached(battleId, id);
+    if (hit) return hit;
+    this.compiledFromZero++;
+    return this.remember(battleId, compileBattle(def, { decisions: normalized }));
   }
 
   /** Branch off `parentBranchId` at choice.decisionId with the given option. */

@@ -42,6 +42,8 @@ export interface EngineStats {
   /** Memory outside the engine thread's heap that its objects hold (Buffers, typed arrays). */
   externalBytes: number;
   branches: number;
+  /** Branches compiled from t = 0 on this thread (histories, and branches rebuilt from their record). */
+  compiledFromZero: number;
   compiling: number;
   queued: number;
   /** Checkpoints of compiled histories, and how many of them hold a copy made ahead (a fork there resumes at once). */
@@ -168,6 +170,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // This thread's isolate (in a worker, the worker's own, not the process's).
       externalBytes: heap.external_memory,
       branches: this.catalog.size,
+      compiledFromZero: this.catalog.compiledFromZero,
       compiling: this.gate.running,
       queued: this.gate.waiting,
       ...this.resumeStats(),
@@ -301,7 +304,15 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
     let prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>>;
     try {
-      if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) await this.catalog.compile(battleId, parentDecisions);
+      if (!(await this.catalog.get(battleId, parentBranchId))) {
+        // A parent still compiling here (a fork of a fork made while the first one plays): wait for its own compile,
+        // which then is in the catalogue, instead of compiling it a second time from zero beside it. That second
+        // compile held a whole 22,401-unit run beside the first, blocked this thread for the whole battle's
+        // simulation, and then encoded every remaining segment of the parent again for its manifest (forkload).
+        const running = this.inflight.get(`${battleId}/${parentBranchId}`);
+        if (running) await running.done.catch(() => undefined);
+        if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) await this.catalog.compile(battleId, parentDecisions);
+      }
       prepared = await this.catalog.prepareFork(battleId, parentBranchId, choice);
     } catch (err) {
       if (err instanceof DecisionError) throw new BadChoiceError(err.message);
