@@ -338,7 +338,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       mark('fork:parentManifest');
       run = this.progressive(prepared.start, parentManifest, reserve);
       this.inflight.set(key, run);
+      // Its parent stays kept (and counted) while it waits in the queue, not only once it runs.
+      const unhold = this.catalog.hold(battleId, prepared.parent.timeline.branchId);
       const done = () => {
+        unhold();
         this.inflight.delete(key);
         this.prepareResumes(); // refill the copy this fork may have taken
       };

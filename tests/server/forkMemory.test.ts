@@ -83,3 +83,30 @@ describe('Segmenter.complete compresses each segment as it is serialized', () =>
     expect(seen.map((s) => s.info.hash)).toEqual(manifest.segments.map((s) => s.hash));
   });
 });
+
+describe('a fork waiting in the compile queue holds its parent in the catalogue (BranchCatalog.hold)', () => {
+  it('a held branch is not given up for a reservation; released, it is', async () => {
+    const [first] = firstAndLater();
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const history = await cat.history(def.info.id);
+    const parent = await cat.fork(def.info.id, history.timeline.branchId, first);
+    const id = parent.timeline.branchId;
+    // A budget with room for history + parent, not for a compile's reservation besides.
+    const tight = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE, maxBytes: cat.bytes + 1024 });
+    await tight.history(def.info.id);
+    await tight.compile(def.info.id, parent.timeline.decisions);
+    expect(await tight.get(def.info.id, id)).toBeDefined();
+    const kept = tight.bytes;
+    const unhold = tight.hold(def.info.id, id);
+    const release = tight.reserve(kept);
+    expect(await tight.get(def.info.id, id)).toBeDefined(); // held: kept, and counted
+    expect(tight.bytes).toBe(kept);
+    unhold();
+    expect(await tight.get(def.info.id, id)).toBeUndefined(); // given up once no fork waits on it
+    expect(tight.bytes).toBeLessThan(kept);
+    release();
+    // Rebuilt from its record when asked again: the same bytes.
+    const again = await tight.compile(def.info.id, parent.timeline.decisions);
+    expect(again.timeline.eventsSha256).toBe(parent.timeline.eventsSha256);
+  });
+});
