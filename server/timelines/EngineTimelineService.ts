@@ -336,10 +336,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       mark('fork:reserved');
       const parentManifest = this.parentManifestNow(prepared.parent.timeline);
       mark('fork:parentManifest');
-      run = this.progressive(prepared.start, parentManifest, reserve);
-      this.inflight.set(key, run);
-      // Its parent stays kept (and counted) while it waits in the queue, not only once it runs.
+      // Its parent stays kept (and counted) while the fork waits in the queue, until it has resumed from it.
       const unhold = this.catalog.hold(battleId, prepared.parent.timeline.branchId);
+      run = this.progressive(prepared.start, parentManifest, reserve, () => unhold());
+      this.inflight.set(key, run);
       const done = () => {
         unhold();
         this.inflight.delete(key);
@@ -358,7 +358,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    * Simulate a fork a segment at a time, publishing each segment as it becomes final. Waits for a compile
    * slot first (the queue); the fork's run state is only created once it has one.
    */
-  private progressive(start: () => Compilation, parent: BranchManifest, bytes: number): InFlight {
+  private progressive(start: () => Compilation, parent: BranchManifest, bytes: number, resumed: () => void): InFlight {
+    // Dropped once called: it holds the parent branch, which the compile no longer needs once it has resumed.
+    let begin: (() => Compilation) | null = start;
     let comp: Compilation | null = null;
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
@@ -387,7 +389,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let unreserve = () => {};
     const run = async (): Promise<Timeline> => {
       let t = traceNow();
-      const c = (comp = start());
+      const c = (comp = (begin as () => Compilation)());
+      begin = null;
+      // Resumed: the compile shares only the parent's prefix (its events and keyframes before the fork point, its
+      // earlier checkpoints); the parent's own events after it, its keyframes and later checkpoints are not needed,
+      // so the parent is no longer held and gives way like any kept branch (~60-130 MB of a 22,401-unit parent
+      // freed while its child compiles; rebuilt from its record if asked for again).
+      resumed();
       const meta = c.meta;
       mark('fork:resumed', meta.branchId, traceNow() - t);
       // The catalogue makes room for this compile in its byte budget (CHECKPOINT_CACHE_MB): kept forks give way,
@@ -395,7 +403,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // the history plus a compile overran the worker's heap cap). After the resume, not before: making room may
       // give up the run-state copies made ahead, and this fork's own copy is what makes its ack quick (at 22,401
       // units a resume without it copies the world: 170-700 ms, measured when the reservation came first).
-      unreserve = this.catalog.reserve(bytes, parent);
+      unreserve = this.catalog.reserve(bytes);
       const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
       const forkMs = meta.fork ? meta.fork.atMs : 0;
       // The first pass needs no simulation: a segment ends at the fork point (a decision point).
