@@ -125,6 +125,9 @@ export class BranchCatalog {
     return this.cache.size;
   }
 
+  /** Branches compiled from t = 0 here (histories not read from disk, and compile()), since the start (stats, tests). */
+  compiledFromZero = 0;
+
   /** Bytes reserved by the compiles in progress (see reserve()). */
   get reserved(): number {
     return this.reservedBytes;
@@ -137,8 +140,7 @@ export class BranchCatalog {
    * compile holds it). A given-up branch is compiled again, identically, when next asked for.
    */
   reserve(bytes: number, from?: { battleId: string; branchId: string }): () => void {
-    const k = from && this.key(from.battleId, from.branchId);
-    if (k) this.held.set(k, (this.held.get(k) ?? 0) + 1);
+    const unhold = from ? this.hold(from.battleId, from.branchId) : () => {};
     this.reservedBytes += bytes;
     this.fit();
     let released = false;
@@ -146,12 +148,29 @@ export class BranchCatalog {
       if (released) return;
       released = true;
       this.reservedBytes -= bytes;
-      if (k) {
-        const n = (this.held.get(k) ?? 1) - 1;
-        if (n > 0) this.held.set(k, n);
-        else this.held.delete(k);
-      }
+      unhold(false);
       this.fit(); // a branch adopted meanwhile may not fit beside the other compiles' reservations
+    };
+  }
+
+  /**
+   * Keep a branch while a fork that resumes from it waits in the compile queue (and runs): it is not given up for
+   * others' reservations, so what the waiting fork holds stays counted in the budget. A queued fork keeps its
+   * parent alive either way (it resumes from its checkpoint); given up meanwhile, a 22,401-unit parent (~130 MB)
+   * was live but no longer counted, and kept forks stayed beside it (forkload). The release (when the fork is done)
+   * fits the budget again unless told not to.
+   */
+  hold(battleId: string, branchId: string): (fit?: boolean) => void {
+    const k = this.key(battleId, branchId);
+    this.held.set(k, (this.held.get(k) ?? 0) + 1);
+    let released = false;
+    return (refit = true) => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(k) ?? 1) - 1;
+      if (n > 0) this.held.set(k, n);
+      else this.held.delete(k);
+      if (refit) this.fit();
     };
   }
 
@@ -170,7 +189,8 @@ export class BranchCatalog {
 
   /** Kept bytes + reservations within maxBytes, as far as unpinned, unheld branches allow. */
   private fit(): void {
-    if (this.reservedBytes === 0 && this.held.size === 0) return;
+    // Holds alone give nothing up: they only spare branches when a compile's reservation makes room.
+    if (this.reservedBytes === 0) return;
     const room = this.cache.maxBytes - this.reservedBytes;
     this.cache.evictTo(room, (k) => this.held.has(k));
     if (this.cache.bytes <= room) return;
@@ -220,6 +240,7 @@ export class BranchCatalog {
       return stored;
     }
     const b = compileBattle(this.def(battleId));
+    this.compiledFromZero++;
     this.onDisk?.put(b);
     return b;
   }
@@ -241,7 +262,10 @@ export class BranchCatalog {
     const normalized = normalizeDecisions(def, decisions);
     if (normalized.length === 0) return this.history(battleId);
     const id = branchIdFor(def.info.id, def.seed, normalized);
-    return this.cached(battleId, id) ?? this.remember(battleId, compileBattle(def, { decisions: normalized }));
+    const hit = this.cached(battleId, id);
+    if (hit) return hit;
+    this.compiledFromZero++;
+    return this.remember(battleId, compileBattle(def, { decisions: normalized }));
   }
 
   /** Branch off `parentBranchId` at choice.decisionId with the given option. */

@@ -42,6 +42,8 @@ export interface EngineStats {
   /** Memory outside the engine thread's heap that its objects hold (Buffers, typed arrays). */
   externalBytes: number;
   branches: number;
+  /** Branches compiled from t = 0 on this thread (histories, and branches rebuilt from their record). */
+  compiledFromZero: number;
   compiling: number;
   queued: number;
   /** Checkpoints of compiled histories, and how many of them hold a copy made ahead (a fork there resumes at once). */
@@ -168,6 +170,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // This thread's isolate (in a worker, the worker's own, not the process's).
       externalBytes: heap.external_memory,
       branches: this.catalog.size,
+      compiledFromZero: this.catalog.compiledFromZero,
       compiling: this.gate.running,
       queued: this.gate.waiting,
       ...this.resumeStats(),
@@ -301,7 +304,15 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
     let prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>>;
     try {
-      if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) await this.catalog.compile(battleId, parentDecisions);
+      if (!(await this.catalog.get(battleId, parentBranchId))) {
+        // A parent still compiling here (a fork of a fork made while the first one plays): wait for its own compile,
+        // which then is in the catalogue, instead of compiling it a second time from zero beside it. That second
+        // compile held a whole 22,401-unit run beside the first, blocked this thread for the whole battle's
+        // simulation, and then encoded every remaining segment of the parent again for its manifest (forkload).
+        const running = this.inflight.get(`${battleId}/${parentBranchId}`);
+        if (running) await running.done.catch(() => undefined);
+        if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) await this.catalog.compile(battleId, parentDecisions);
+      }
       prepared = await this.catalog.prepareFork(battleId, parentBranchId, choice);
     } catch (err) {
       if (err instanceof DecisionError) throw new BadChoiceError(err.message);
@@ -325,9 +336,12 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       mark('fork:reserved');
       const parentManifest = this.parentManifestNow(prepared.parent.timeline);
       mark('fork:parentManifest');
-      run = this.progressive(prepared.start, parentManifest, reserve);
+      // Its parent stays kept (and counted) while the fork waits in the queue, until it has resumed from it.
+      const unhold = this.catalog.hold(battleId, prepared.parent.timeline.branchId);
+      run = this.progressive(prepared.start, parentManifest, reserve, () => unhold());
       this.inflight.set(key, run);
       const done = () => {
+        unhold();
         this.inflight.delete(key);
         this.prepareResumes(); // refill the copy this fork may have taken
       };
@@ -344,7 +358,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    * Simulate a fork a segment at a time, publishing each segment as it becomes final. Waits for a compile
    * slot first (the queue); the fork's run state is only created once it has one.
    */
-  private progressive(start: () => Compilation, parent: BranchManifest, bytes: number): InFlight {
+  private progressive(start: () => Compilation, parent: BranchManifest, bytes: number, resumed: () => void): InFlight {
+    // Dropped once called: it holds the parent branch, which the compile no longer needs once it has resumed.
+    let begin: (() => Compilation) | null = start;
     let comp: Compilation | null = null;
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
@@ -373,7 +389,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let unreserve = () => {};
     const run = async (): Promise<Timeline> => {
       let t = traceNow();
-      const c = (comp = start());
+      const c = (comp = (begin as () => Compilation)());
+      begin = null;
+      // Resumed: the compile shares only the parent's prefix (its events and keyframes before the fork point, its
+      // earlier checkpoints); the parent's own events after it, its keyframes and later checkpoints are not needed,
+      // so the parent is no longer held and gives way like any kept branch (~60-130 MB of a 22,401-unit parent
+      // freed while its child compiles; rebuilt from its record if asked for again).
+      resumed();
       const meta = c.meta;
       mark('fork:resumed', meta.branchId, traceNow() - t);
       // The catalogue makes room for this compile in its byte budget (CHECKPOINT_CACHE_MB): kept forks give way,
@@ -381,7 +403,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // the history plus a compile overran the worker's heap cap). After the resume, not before: making room may
       // give up the run-state copies made ahead, and this fork's own copy is what makes its ack quick (at 22,401
       // units a resume without it copies the world: 170-700 ms, measured when the reservation came first).
-      unreserve = this.catalog.reserve(bytes, parent);
+      unreserve = this.catalog.reserve(bytes);
       const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
       const forkMs = meta.fork ? meta.fork.atMs : 0;
       // The first pass needs no simulation: a segment ends at the fork point (a decision point).

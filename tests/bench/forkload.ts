@@ -44,8 +44,9 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   // is the budget + 256 MB; at 256 the pinned histories and one 22,401-unit fork overran it). Overridable to probe.
   const timelineMb = Number(process.env.FORKLOAD_TIMELINE_MB ?? 128);
   const checkpointMb = Number(process.env.FORKLOAD_CHECKPOINT_MB ?? 512);
-  const rooms = quick ? 3 : 10;
-  const forks = quick ? 9 : 200;
+  // FORKLOAD_ROOMS / FORKLOAD_FORKS: a run between quick (3 / 9) and full (10 / 200), e.g. to see the peak stay flat.
+  const rooms = Number(process.env.FORKLOAD_ROOMS ?? (quick ? 3 : 10));
+  const forks = Number(process.env.FORKLOAD_FORKS ?? (quick ? 9 : 200));
   const viewersPerRoom = Number(process.env.FORKLOAD_VIEWERS ?? (quick ? 3 : 10));
   // Socket delivery (the library default): every room needs each fork's whole timeline on the main thread, the
   // heavier case for the server. FORKLOAD_DELIVERY=segments: the browser app's delivery (the bench process then

@@ -65,7 +65,7 @@ describe('compiled branches in the worker (BranchCatalog, CHECKPOINT_CACHE_MB)',
 });
 
 describe('a compile in progress makes room in the worker budget (CHECKPOINT_CACHE_MB)', () => {
-  it('kept forks give way, least recently used first, but not the branch it resumes from; a given-up fork is rebuilt identical', async () => {
+  it('kept forks give way, least recently used first, and so does the branch it resumed from; a given-up fork is rebuilt identical', async () => {
     const [a, b] = alternatives().filter((x) => x.decisionId === def.decisions[0].id);
     const laterSpec = def.decisions[1];
     const c: DecisionChoice = { decisionId: laterSpec.id, optionId: laterSpec.options.find((o) => !o.historical && !o.param)!.id };
@@ -85,21 +85,25 @@ describe('a compile in progress makes room in the worker budget (CHECKPOINT_CACH
     // Kept by rebuilding them from their records (a compile outside the fork queue reserves nothing).
     await engine.timeline(def.info.id);
     await engine.timeline(def.info.id, ta.branchId, ta.decisions);
+    const keptA = JSON.stringify(await engine.timeline(def.info.id, ta.branchId, ta.decisions));
     const keptB = JSON.stringify(await engine.timeline(def.info.id, tb.branchId, tb.decisions));
     expect((await engine.stats()).branches).toBe(3);
-    // c forks from a (the least recently used): while c compiles, its reservation pushes b out, not a.
+    // c forks from a: a was just used (prepareFork), so c's reservation pushes b out first; then a too, which c
+    // no longer needs once it has resumed from a's checkpoint (it shares only a's prefix).
     let during: EngineStats | undefined;
     const tc = await engine.fork(def.info.id, ta.branchId, c, undefined, () => {
       void engine.stats().then((st) => (during = st)); // computed synchronously, at the ack
     });
-    const heldParent = await engine.timeline(def.info.id, ta.branchId);
-    const givenUp = await engine.timeline(def.info.id, tb.branchId); // no record: null when given up
+    const parentAfter = await engine.timeline(def.info.id, ta.branchId); // no record: null when given up
+    const givenUp = await engine.timeline(def.info.id, tb.branchId);
     expect(during?.compiling).toBe(1);
     expect(during?.compileReservedBytes).toBeGreaterThan(0);
-    expect(during?.branches).toBe(2); // history (pinned) + a (resumed from)
-    expect(heldParent?.branchId).toBe(ta.branchId);
+    expect(during?.branches).toBe(1); // history (pinned)
+    expect(parentAfter).toBeNull();
     expect(givenUp).toBeNull();
     expect(tc.parentBranchId).toBe(ta.branchId);
+    expect(tc.eventsSha256).toBe((await new EngineTimelineService().timeline(def.info.id, tc.branchId, tc.decisions))?.eventsSha256);
+    expect(JSON.stringify(await engine.timeline(def.info.id, ta.branchId, ta.decisions)) === keptA).toBe(true);
     const after = await engine.stats();
     expect(after.compileReservedBytes).toBe(0);
     // Rebuilt from its record (its decisions): byte for byte what was kept, the same events as the fork made.

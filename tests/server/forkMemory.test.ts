@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { BranchManifest } from '../../shared/battle/segments.js';
+import type { DecisionChoice } from '../../shared/battle/types.js';
+import { battles, BranchCatalog, getBattle, type BattleDefinition } from '../../replays/index.js';
+import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
+import { Segmenter } from '../../server/timelines/segments/Segmenter.js';
+import type { SerializedSegment } from '../../server/timelines/segments/encode.js';
+import type { SegmentProgress } from '../../server/timelines/segments/types.js';
+import { viewOfTimeline } from '../../server/timelines/segments/builder.js';
+import { TEST_HISTORY_CACHE } from '../support/histories.js';
+
+// What the compile worker holds while forks compile (forkload, docs/benchmarks.md "forkrss"): a fork of a fork still
+// compiling waits for that compile instead of compiling its parent a second time from zero, and a finished
+// timeline's segments are compressed one at a time as they are serialized (same bytes as before).
+
+const unitCount = (d: BattleDefinition) => d.forces.reduce((n, f) => n + f.count, 0);
+const def = [...battles].sort((a, b) => unitCount(a) - unitCount(b))[0];
+
+/** A non-historical choice at the first decision, and one at a later decision. */
+function firstAndLater(): [DecisionChoice, DecisionChoice] {
+  const pick = (i: number): DecisionChoice => {
+    const spec = def.decisions[i];
+    const o = spec.options.find((x) => !x.historical) ?? spec.options.find((x) => x.param)!;
+    return o.param
+      ? { decisionId: spec.id, optionId: o.id, value: o.param.default === o.param.min ? o.param.max : o.param.min }
+      : { decisionId: spec.id, optionId: o.id };
+  };
+  if (def.decisions.length < 2) throw new Error(`${def.info.id}: fewer than two decisions`);
+  return [pick(0), pick(1)];
+}
+
+describe('a fork of a fork still compiling (EngineTimelineService.fork)', () => {
+  it('waits for its parent’s own compile (no second compile from zero) and equals a compile from zero', async () => {
+    const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE, segmentPaceMs: 20 });
+    const historyId = (await engine.canonicalBranchId(def.info.id))!;
+    const [first, later] = firstAndLater();
+    let acked!: (m: BranchManifest) => void;
+    const ack = new Promise<BranchManifest>((resolve) => (acked = resolve));
+    const parentDone = engine.fork(def.info.id, historyId, first, undefined, acked);
+    const parent = await ack;
+    const before = await engine.stats();
+    expect(before.compiling).toBe(1); // the parent is still being simulated, a segment at a time
+    // As RoomService asks: the parent's id and its recorded decisions (which a process without it compiles from).
+    const child = await engine.fork(def.info.id, parent.branchId, later, parent.decisions);
+    const parentTl = await parentDone;
+    expect((await engine.stats()).compiledFromZero).toBe(before.compiledFromZero);
+    expect(child.parentBranchId).toBe(parent.branchId);
+    expect(child.decisions.map((d) => d.decisionId).sort()).toEqual([first.decisionId, later.decisionId].sort());
+    // The same bytes as both branches compiled from zero elsewhere.
+    const reference = new BranchCatalog(getBattle);
+    const refParent = await reference.compile(def.info.id, parentTl.decisions);
+    const refChild = await reference.compile(def.info.id, child.decisions);
+    expect(parentTl.eventsSha256).toBe(refParent.timeline.eventsSha256);
+    expect(child.eventsSha256).toBe(refChild.timeline.eventsSha256);
+    expect(JSON.stringify(child.events)).toBe(JSON.stringify(refChild.timeline.events));
+  });
+});
+
+describe('Segmenter.complete compresses each segment as it is serialized', () => {
+  it('lists through the callback (nothing kept) and pushes the same bytes as listing all first', async () => {
+    const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
+    const tl = (await engine.timeline(def.info.id))!;
+    const streamed: SegmentProgress[] = [];
+    const manifest = new Segmenter((p) => streamed.push(p)).complete(tl);
+    // The old way: list every segment, then compress them all (advance()).
+    const batched: SegmentProgress[] = [];
+    const old = new Segmenter((p) => batched.push(p));
+    old.advance(old.start(tl.battleId, tl.branchId, null, tl.fork), viewOfTimeline(tl));
+    expect(streamed).toHaveLength(1);
+    expect(batched).toHaveLength(1);
+    expect(manifest).toEqual(batched[0].manifest);
+    expect(manifest.complete).toBe(true);
+    expect(streamed[0].segments.map((s) => s.info)).toEqual(batched[0].segments.map((s) => s.info));
+    for (const [i, s] of streamed[0].segments.entries()) {
+      expect(Buffer.from(s.gzip).equals(Buffer.from(batched[0].segments[i].gzip))).toBe(true);
+      expect(Buffer.from(s.br).equals(Buffer.from(batched[0].segments[i].br))).toBe(true);
+    }
+    // list() with a callback hands each segment over in index order and returns none.
+    const seen: SerializedSegment[] = [];
+    const b = new Segmenter(() => {}).start(tl.battleId, tl.branchId, null, tl.fork);
+    expect(b.list(viewOfTimeline(tl), (s) => seen.push(s))).toEqual([]);
+    expect(seen.map((s) => s.info.index)).toEqual(manifest.segments.map((s) => s.index));
+    expect(seen.map((s) => s.info.hash)).toEqual(manifest.segments.map((s) => s.hash));
+  });
+});
+
+describe('a fork waiting in the compile queue holds its parent in the catalogue (BranchCatalog.hold)', () => {
+  it('a held branch is not given up for a reservation; released, it is', async () => {
+    const [first] = firstAndLater();
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const history = await cat.history(def.info.id);
+    const parent = await cat.fork(def.info.id, history.timeline.branchId, first);
+    const id = parent.timeline.branchId;
+    // A budget with room for history + parent, not for a compile's reservation besides.
+    const tight = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE, maxBytes: cat.bytes + 1024 });
+    await tight.history(def.info.id);
+    await tight.compile(def.info.id, parent.timeline.decisions);
+    expect(await tight.get(def.info.id, id)).toBeDefined();
+    const kept = tight.bytes;
+    const unhold = tight.hold(def.info.id, id);
+    const release = tight.reserve(kept);
+    expect(await tight.get(def.info.id, id)).toBeDefined(); // held: kept, and counted
+    expect(tight.bytes).toBe(kept);
+    unhold();
+    expect(await tight.get(def.info.id, id)).toBeUndefined(); // given up once no fork waits on it
+    expect(tight.bytes).toBeLessThan(kept);
+    release();
+    // Rebuilt from its record when asked again: the same bytes.
+    const again = await tight.compile(def.info.id, parent.timeline.decisions);
+    expect(again.timeline.eventsSha256).toBe(parent.timeline.eventsSha256);
+  });
+});
