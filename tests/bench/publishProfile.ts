@@ -1,13 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { createHash } from 'node:crypto';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { battle } from '../../replays/battle-of-cardassia/index.js';
 import { compileBattle, startFork } from '../../replays/engine/compiler.js';
-import { eventIndexAfter, stateAt } from '../../shared/battle/seek.js';
-import { DEFAULT_SEGMENT_MS, packWorld, plannedSegmentEnd, segmentEnd } from '../../shared/battle/segments.js';
+import { gzipFirst } from '../../server/timelines/segments/encode.js';
+import { SegmentBuilder, viewOfCompilation } from '../../server/timelines/segments/builder.js';
+import { DEFAULT_SEGMENT_MS, plannedSegmentEnd } from '../../shared/battle/segments.js';
 
-// Where a Cardassia fork's publish time goes, segment by segment: (CPU ms of this process) simulate, start state (stateAt), pack, stringify,
-// hash, gzip 6, brotli 5. `npx tsx tests/bench/publishProfile.ts [decisionId optionId [value]]`.
+// Where a Cardassia fork's publish time goes, segment by segment, on the path the compile worker takes
+// (EngineTimelineService.progressive): simulate to the next planned boundary, list the segments that became final
+// (start state, pack, JSON, hash: what the manifest and the frontier wait on), gzip the ramp's first (early); the
+// compression runs beside the next simulation. Process CPU ms per phase (GC threads included), one fork:
+// `npx tsx tests/bench/publishProfile.ts [decisionId optionId [value]]` (default: founder-strategy hold-forward 1800,
+// which passes the two later decision points' checkpoints).
 
 const cpu = () => {
   const c = process.cpuUsage();
@@ -16,49 +19,43 @@ const cpu = () => {
 const hist = compileBattle(battle);
 const [decisionId = 'founder-strategy', optionId = 'hold-forward', value = '1800'] = process.argv.slice(2);
 const choice = { decisionId, optionId, ...(value ? { value: Number(value) } : {}) };
+let t = cpu();
 const c = startFork(battle, hist, decisionId, choice, [choice]);
-let start = c.compiledMs;
-const rows: string[] = [];
-for (;;) {
-  const target = plannedSegmentEnd(c.events, start, DEFAULT_SEGMENT_MS);
-  let t = cpu();
-  const c0 = cpu();
+console.log(`resume + choice ${(cpu() - t).toFixed(0)} ms CPU`);
+const b = new SegmentBuilder(DEFAULT_SEGMENT_MS, []);
+// The fork's own segments from its fork point (the prefix is its parent's): as if shared, start the builder there.
+b.list(viewOfCompilation(c));
+const windows: { from: number; to: number; ms: number }[] = [];
+for (let target = c.compiledMs; ; target = plannedSegmentEnd(c.events, b.builtMs, DEFAULT_SEGMENT_MS)) {
+  t = cpu();
   const w0 = performance.now();
   const more = c.advanceTo(target);
   const sim = cpu() - t;
-  const end = segmentEnd(c.events, start, DEFAULT_SEGMENT_MS, more ? c.compiledMs : Infinity);
-  if (end === null) continue;
+  if (!more) break;
   t = cpu();
-  const st = stateAt(c.events, c.keyframes, start);
-  const tState = cpu() - t;
+  const from = b.builtMs;
+  const listed = b.list(viewOfCompilation(c));
+  const list = cpu() - t;
   t = cpu();
-  const packed = packWorld(st);
-  const tPack = cpu() - t;
-  const events = c.events.slice(st.nextSeq, eventIndexAfter(c.events, end));
-  t = cpu();
-  const startJson = JSON.stringify(packed);
-  const tStart = cpu() - t;
-  t = cpu();
-  const evJson = JSON.stringify(events);
-  const tEv = cpu() - t;
-  const json = Buffer.from(`{"start":${startJson},"events":${evJson}}`);
-  t = cpu();
-  createHash('sha256').update(json).digest('hex');
-  const tHash = cpu() - t;
-  t = cpu();
-  const gz = gzipSync(json, { level: 6 });
-  const tGz = cpu() - t;
-  t = cpu();
-  const br = brotliCompressSync(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: json.length } });
-  const tBr = cpu() - t;
-  const dur = end - start;
-  const main = sim + tState + tPack + tStart + tEv + tHash;
-  rows.push(
-    `${(start / 1000).toFixed(0).padStart(4)}-${(end / 1000).toFixed(0).padStart(4)} s: sim ${sim.toFixed(0)} stateAt ${tState.toFixed(0)} pack ${tPack.toFixed(0)} ` +
-      `startJSON ${tStart.toFixed(0)} (${(startJson.length / 1e6).toFixed(1)} MB) eventsJSON ${tEv.toFixed(0)} (${(evJson.length / 1e6).toFixed(1)} MB, ${events.length} ev) hash ${tHash.toFixed(0)} ` +
-      `| gzip6 ${tGz.toFixed(0)} (${(gz.length / 1e3).toFixed(0)} KB) br5 ${tBr.toFixed(0)} (${(br.length / 1e3).toFixed(0)} KB) | main ${main.toFixed(0)} ms = ${(dur / main).toFixed(1)}x; wall ${(performance.now() - w0).toFixed(0)}`,
+  for (const s of listed) if (s.fast) gzipFirst(s);
+  const early = cpu() - t;
+  const to = b.builtMs;
+  const ms = sim + list + early;
+  windows.push({ from, to, ms });
+  console.log(
+    `${(from / 1000).toFixed(0).padStart(4)}-${(to / 1000).toFixed(0).padStart(4)} s: sim ${sim.toFixed(0)} list ${list.toFixed(0)} early gzip ${early.toFixed(0)} ` +
+      `(${listed.length} seg, ${(listed.reduce((n, s) => n + s.json.length, 0) / 1e6).toFixed(1)} MB) = ${ms.toFixed(0)} ms CPU, ${((to - from) / ms).toFixed(1)}x; wall ${(performance.now() - w0).toFixed(0)}`,
   );
-  console.log(rows.at(-1));
-  start = end;
-  if (!more && start >= c.compiledMs) break;
 }
+// Every 10 s of playback from the fork point: CPU on the publish path (whole windows covering it).
+const rates: number[] = [];
+for (let i = 0; i < windows.length; i++) {
+  let j = i;
+  let ms = 0;
+  while (j < windows.length && windows[j].to - windows[i].from < 10_000) ms += windows[j++].ms;
+  if (j >= windows.length) break;
+  ms += windows[j].ms;
+  rates.push((windows[j].to - windows[i].from) / ms);
+}
+rates.sort((a, b) => a - b);
+console.log(`publish rate by CPU over 10 s windows: min ${rates[0]?.toFixed(1)}x, p50 ${rates[rates.length >> 1]?.toFixed(1)}x (${rates.length} windows)`);
