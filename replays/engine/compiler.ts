@@ -107,6 +107,30 @@ function stamp(seq: number, t: number, b: BattleEventBody): BattleEvent {
   return { seq, t, ...b } as BattleEvent;
 }
 
+/**
+ * A checkpoint whose run state is the JSON text `runJson` (fold aside: immutable, so shared), parsed on first read of
+ * `run` and kept parsed (the text is let go). An own enumerable accessor, so JSON.stringify, Object.entries and
+ * v8.serialize (the history cache) see `run` as a plain property. The same state as parsing at once.
+ */
+function lazyCheckpoint(head: Omit<Checkpoint, 'run'>, runJson: string, fold: WorldState): Checkpoint {
+  let text: string | null = runJson;
+  let run: RunState | null = null;
+  const cp = head as Checkpoint;
+  Object.defineProperty(cp, 'run', {
+    enumerable: true,
+    configurable: true,
+    get(): RunState {
+      if (!run) {
+        // fold is immutable (the reducer never mutates), so it is shared, not copied.
+        run = { ...(JSON.parse(text as string) as RunState), fold };
+        text = null;
+      }
+      return run;
+    },
+  });
+  return cp;
+}
+
 class Run {
   readonly events: BattleEvent[];
   readonly keyframes: Keyframe[];
@@ -259,20 +283,22 @@ class Run {
       // The step keeps cooldowns in its own arrays: put them back in the world before it is copied.
       syncWorld(this.world);
       this.state.reached[id] = { atMs: this.world.t, seq: pointSeq, chosen: null };
-      // One JSON round trip for the checkpoint (the world is most of it: 22,000 units at Cardassia's scale); the
-      // run carries on from a structural copy of that plain-JSON checkpoint, not from a second text.
+      // One JSON text for the checkpoint (the world is most of it: 22,000 units at Cardassia's scale). The run carries
+      // on from that text parsed (JSON drops -0 etc.), exactly as a branch resuming here will; the checkpoint keeps
+      // the text and parses it when first read (lazyCheckpoint): a fork at it, the copy made ahead in idle time, the
+      // history cache. Parsing it here too was ~100 ms of every compile's (and every passing fork's) publish path.
       const runJson = JSON.stringify({ ...this.state, fold: null });
-      this.checkpoints[id] = {
-        decisionId: id,
-        t: this.world.t,
-        pointSeq,
-        seq: this.events.length,
-        machine: jsonCopy(this.actor.getPersistedSnapshot()),
-        // fold is immutable (the reducer never mutates), so it is shared, not copied.
-        run: { ...(JSON.parse(runJson) as RunState), fold: this.state.fold },
-      };
-      // Carry on from the JSON copy, exactly as a branch resuming here will (JSON drops -0 etc.): the same text
-      // parsed again (at 22,000 units V8's JSON.parse took 95-120 ms where a structural copy took 150-400 ms).
+      this.checkpoints[id] = lazyCheckpoint(
+        {
+          decisionId: id,
+          t: this.world.t,
+          pointSeq,
+          seq: this.events.length,
+          machine: jsonCopy(this.actor.getPersistedSnapshot()),
+        },
+        runJson,
+        this.state.fold,
+      );
       this.state.world = (JSON.parse(runJson) as RunState).world;
       this.decide(id, this.choices.get(id) ?? historicalChoice(spec));
     }

@@ -409,19 +409,30 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // The first pass needs no simulation: a segment ends at the fork point (a decision point).
       // Then each step simulates to the next planned boundary: right after the fork point the ramp's short
       // segments (1, 2, 4 s), so the play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
+      // Each segment is listed (serialized, hashed: the manifest and the frontier move on) here, then compressed on
+      // the thread pool while this thread simulates the next one: the compression is off the publish path. One
+      // compression at a time: the next listing waits for the one before it (segments are pushed in order).
+      let compressing: Promise<void> = Promise.resolve();
       for (let target = c.compiledMs; await advanceInSlices(c, target, meta.branchId); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
+        await compressing;
         t = traceNow();
-        const manifest = await this.segmenter.advanceAsync(b, view(c), (m) => {
+        const advanced = this.segmenter.advanceAsync(b, view(c), (m) => {
           mark('fork:listed', meta.branchId, traceNow() - t);
           if (b.builtMs >= forkMs) started(m);
         });
-        mark('segments:advanced', meta.branchId, traceNow() - t);
-        if (b.builtMs >= forkMs) started(manifest);
-        ready = manifest.segments.length;
-        wake();
+        const listedTo = b.builtMs;
+        compressing = advanced.then((manifest) => {
+          mark('segments:advanced', meta.branchId, traceNow() - t);
+          if (listedTo >= forkMs) started(manifest);
+          ready = manifest.segments.length;
+          wake();
+        });
+        // Awaited at the next segment or the end; handled here too, so a failed simulation meanwhile is what throws.
+        compressing.catch(() => {});
         // Let other requests (and other forks) in between segments.
         await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());
       }
+      await compressing;
       const compiled = this.catalog.adopt(meta.battleId, c.result());
       started(await this.segmenter.advanceAsync(b, viewOfTimeline(compiled.timeline)));
       over = true;

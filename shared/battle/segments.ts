@@ -12,11 +12,12 @@ import type { DecisionChoice, ShieldSection, SideId, Unit, UnitKind, UnitStatus,
 // Segments cover playback time (startMs, endMs], one after another from 0. Boundaries are the multiples of
 // segmentMs, plus the time of every decision point (a segment ends at a `decision:point`): so a fork's first
 // own segment ends at its fork point and is ready as soon as the choice is made, with no simulation to wait
-// for, and the segments before it are its parent's. After every decision point come short segments (ending
-// 1, 3 and 7 s after it: SEGMENT_RAMP_MS), like low-latency HLS's partial segments: the segment a what-if
-// plays right after its fork point needs 1 s of simulation, not up to 10 s, before it can be served; then
-// the grid again. The ramp follows every decision point, not only a fork's, so the boundaries are a function
-// of the events alone: a branch rebuilt anywhere, and its children's shared prefix, cut the same segments.
+// for, and the segments before it are its parent's. After every choice other than history's come short segments
+// (ending 1, 3 and 7 s after it: SEGMENT_RAMP_MS), like low-latency HLS's partial segments: the segment a what-if
+// plays right after its fork point needs 1 s of simulation, not up to 10 s, before it can be served; then the
+// grid again. The ramp follows every non-historical `decision:made` (rampsAfter), not only a fork's own, so the
+// boundaries are a function of the events alone: a branch rebuilt anywhere, and its children's shared prefix, cut
+// the same segments.
 // Find a segment from the manifest (segmentIndexAt), never by dividing by segmentMs. A segment carries the world at its start (stateAt(startMs), packed) and the events
 // with t in its range. Folding a segment's events onto its start state gives the next segment's start state
 // exactly (tests/engine/segments.test.ts).
@@ -24,7 +25,7 @@ import type { DecisionChoice, ShieldSection, SideId, Unit, UnitKind, UnitStatus,
 /** Default segment length (ms of playback). */
 export const DEFAULT_SEGMENT_MS = 10_000;
 
-/** Extra boundaries after every decision point, in ms after it: segments of 1, 2 and 4 s, then the grid. */
+/** Extra boundaries after every non-historical choice (rampsAfter), in ms after it: segments of 1, 2 and 4 s, then the grid. */
 export const SEGMENT_RAMP_MS: readonly number[] = [1_000, 3_000, 7_000];
 
 /** Samples per side in a manifest's strength series (the chart). */
@@ -71,6 +72,31 @@ export interface PackedUnits {
 
 export type PackedWorld = Omit<WorldState, 'units'> & { units: PackedUnits };
 
+/**
+ * Weapon lists already compared, each to the first equal one seen (by value, as JSON would see it): a unit's
+ * list is compared once in its life, not at every pack (most of packing 22,000 units was comparing lists).
+ * Interning the representative instead of the unit's own list writes the same bytes (equal lists).
+ */
+const canonicalWeapons = new WeakMap<readonly Weapon[], Weapon[]>();
+/** Distinct weapon lists by class (a few per class), the representatives canonicalWeapons maps to. */
+const weaponsByClass = new Map<string, Weapon[][]>();
+const WEAPONS_BY_CLASS_MAX = 64;
+
+function canonicalOf(cls: string, list: Weapon[]): Weapon[] {
+  const hit = canonicalWeapons.get(list);
+  if (hit) return hit;
+  let seen = weaponsByClass.get(cls);
+  if (!seen) weaponsByClass.set(cls, (seen = []));
+  let found = seen.find((w) => sameWeapons(w, list));
+  if (!found) {
+    found = list;
+    // Bounded: a class with many distinct lists (never in practice) stops being remembered, not compared.
+    if (seen.length < WEAPONS_BY_CLASS_MAX) seen.push(list);
+  }
+  canonicalWeapons.set(list, found);
+  return found;
+}
+
 export function packWorld(state: WorldState): PackedWorld {
   const strings: string[] = [];
   const stringIx = new Map<string, number>();
@@ -81,45 +107,46 @@ export function packWorld(state: WorldState): PackedWorld {
     return i;
   };
   const weapons: Weapon[][] = [];
-  // Interned by value: a unit's weapon list is compared with those already seen for its class (almost always
-  // the first one matches), instead of a JSON key per unit (which cost most of packing 20,000 units).
-  const weaponIx = new Map<string, number[]>();
-  const ids: string[] = [];
-  const rows: number[] = [];
+  // Interned by value: equal lists share one index, numbered in order of first use (canonicalOf compares a list
+  // once in its life; here the representatives are told apart by identity).
+  const weaponIx = new Map<Weapon[], number>();
+  const all = Object.values(state.units);
+  const ids = new Array<string>(all.length);
+  // Filled in place (not 19 arguments pushed per unit): the same numbers, the same JSON.
+  const rows = new Array<number>(all.length * WIDTH);
   const sections: Record<number, ShieldSection[]> = {};
-  for (const u of Object.values(state.units)) {
-    let seen = weaponIx.get(u.cls);
-    if (!seen) weaponIx.set(u.cls, (seen = []));
-    let wi = seen.find((i) => sameWeapons(weapons[i], u.weapons));
+  for (let n = 0; n < all.length; n++) {
+    const u = all[n];
+    const canon = canonicalOf(u.cls, u.weapons);
+    let wi = weaponIx.get(canon);
     if (wi === undefined) {
       // Another class may carry the same list (a few distinct lists in all): interned once, as by value.
-      wi = weapons.findIndex((w) => sameWeapons(w, u.weapons));
-      if (wi < 0) wi = weapons.push(u.weapons) - 1;
-      seen.push(wi);
+      wi = weapons.findIndex((w) => sameWeapons(w, canon));
+      if (wi < 0) wi = weapons.push(canon) - 1;
+      weaponIx.set(canon, wi);
     }
-    if (u.sections) sections[ids.length] = u.sections;
-    ids.push(u.id);
-    rows.push(
-      str(u.side),
-      str(u.kind),
-      str(u.cls),
-      str(u.name),
-      str(u.group),
-      str(u.commander),
-      str(u.status),
-      u.pos.x,
-      u.pos.y,
-      u.vel.x,
-      u.vel.y,
-      u.t0,
-      u.heading,
-      u.shields,
-      u.maxShields,
-      u.hull,
-      u.maxHull,
-      u.size,
-      wi,
-    );
+    if (u.sections) sections[n] = u.sections;
+    ids[n] = u.id;
+    const r = n * WIDTH;
+    rows[r] = str(u.side);
+    rows[r + 1] = str(u.kind);
+    rows[r + 2] = str(u.cls);
+    rows[r + 3] = str(u.name);
+    rows[r + 4] = str(u.group);
+    rows[r + 5] = str(u.commander);
+    rows[r + 6] = str(u.status);
+    rows[r + 7] = u.pos.x;
+    rows[r + 8] = u.pos.y;
+    rows[r + 9] = u.vel.x;
+    rows[r + 10] = u.vel.y;
+    rows[r + 11] = u.t0;
+    rows[r + 12] = u.heading;
+    rows[r + 13] = u.shields;
+    rows[r + 14] = u.maxShields;
+    rows[r + 15] = u.hull;
+    rows[r + 16] = u.maxHull;
+    rows[r + 17] = u.size;
+    rows[r + 18] = wi;
   }
   const { units: _u, ...rest } = state;
   return { ...rest, units: { ids, strings, weapons, rows, sections } };
@@ -225,7 +252,8 @@ export function segmentEnd(events: readonly BattleEvent[], startMs: number, segm
 
 /**
  * Where the segment starting at startMs ends unless a decision point comes first: the next multiple of
- * segmentMs, or the next ramp boundary of a decision point at or before startMs, whichever is sooner. Reads
+ * segmentMs, or the next ramp boundary of a choice other than history's (rampsAfter) at or before startMs,
+ * whichever is sooner. Reads
  * only events with t <= startMs, so a compile in progress knows how far to simulate for the next segment. Pure.
  */
 export function plannedSegmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number): number {
@@ -233,11 +261,22 @@ export function plannedSegmentEnd(events: readonly BattleEvent[], startMs: numbe
   const reach = SEGMENT_RAMP_MS[SEGMENT_RAMP_MS.length - 1];
   for (let i = eventIndexAfter(events, startMs - reach); i < events.length && events[i].t <= startMs; i++) {
     const ev = events[i];
-    if (ev.type !== 'decision:point') continue;
+    if (!rampsAfter(ev)) continue;
     const next = SEGMENT_RAMP_MS.find((r) => ev.t + r > startMs);
     if (next !== undefined) end = Math.min(end, ev.t + next);
   }
   return end;
+}
+
+/**
+ * Whether the ramp follows this event: a `decision:made` with a choice other than history's (a what-if's fork
+ * point; made at the time of its `decision:point`). A historical choice gets none: no what-if plays on from it, and
+ * each ramp segment carries a whole start state (at 20,000 units ~2 MB of JSON to pack, hash and compress, four
+ * times per decision point, which held every fork that passed a later decision below 16x). Still a function of the
+ * events alone.
+ */
+export function rampsAfter(ev: BattleEvent): boolean {
+  return ev.type === 'decision:made' && !ev.historical;
 }
 
 /** Every segment's [startMs, endMs] of a complete timeline. Pure. */
@@ -252,7 +291,10 @@ export function segmentBounds(events: readonly BattleEvent[], durationMs: number
   return out;
 }
 
-/** Build one segment of a (possibly still growing) event list: events in (startMs, endMs] must be final. Pure. */
+/**
+ * Build one segment of a (possibly still growing) event list: events in (startMs, endMs] must be final. `known`:
+ * the world at startMs (every event with t <= startMs folded), used instead of stateAt when it is that. Pure.
+ */
 export function buildSegment(
   ids: { battleId: string },
   events: readonly BattleEvent[],
@@ -260,8 +302,10 @@ export function buildSegment(
   index: number,
   startMs: number,
   endMs: number,
+  known?: WorldState,
 ): SegmentPayload {
-  const start = stateAt(events, keyframes, startMs);
+  // `known`: the world at startMs already folded (a builder carrying it from the segment before); else stateAt.
+  const start = known && known.nextSeq === eventIndexAfter(events, startMs) ? known : stateAt(events, keyframes, startMs);
   const end = eventIndexAfter(events, endMs);
   return {
     battleId: ids.battleId,

@@ -18,6 +18,7 @@ import { battles, compileBattle } from '../../replays/index.js';
 import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 
 describe('segments (shared format)', () => {
+  const terok = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
   it('segmentIndexAt puts a boundary in the segment it ends', () => {
     const segs = [{ endMs: 10_000 }, { endMs: 14_000 }, { endMs: 20_000 }];
     expect(segmentIndexAt(segs, 0)).toBe(0);
@@ -29,24 +30,36 @@ describe('segments (shared format)', () => {
     expect(segmentIndexAt(segs, 20_001)).toBe(3); // past the listed segments
   });
 
-  it('cuts segments on the grid, at every decision point and on its ramp, only once events are final', () => {
-    const tl = compileBattle(terok).timeline;
+  it('cuts segments on the grid, at every decision point and on the ramp after a non-historical choice, only once events are final', () => {
+    // Every decision but the first as history has it; the first otherwise: one ramp, history's points without.
+    const first = terok.decisions[0];
+    const other = first.options.find((o) => !o.historical && !o.param) ?? first.options.find((o) => !o.historical)!;
+    const decisions = [{ decisionId: first.id, optionId: other.id, ...(other.param ? { value: other.param.min } : {}) }];
+    const tl = compileBattle(terok, { decisions }).timeline;
     const points = tl.events.filter((e) => e.type === 'decision:point').map((e) => e.t);
+    const made = tl.events.filter((e) => e.type === 'decision:made');
+    expect(made.some((e) => e.type === 'decision:made' && !e.historical)).toBe(true);
+    expect(made.some((e) => e.type === 'decision:made' && e.historical)).toBe(true);
+    const rampAt = made.filter((e) => e.type === 'decision:made' && !e.historical).map((e) => e.t);
     const bounds = segmentBounds(tl.events, tl.durationMs, 10_000);
     const ends = bounds.map(([, end]) => end);
     for (const t of points) if (t > 0) expect(ends).toContain(t);
-    // After every decision point: short segments ending 1, 3 and 7 s after it (when inside the battle).
-    const ramp = points.flatMap((t) => SEGMENT_RAMP_MS.map((r) => t + r)).filter((t) => t < tl.durationMs);
+    // After a non-historical choice: short segments ending 1, 3 and 7 s after it (when inside the battle).
+    const ramp = rampAt.flatMap((t) => SEGMENT_RAMP_MS.map((r) => t + r)).filter((t) => t < tl.durationMs);
+    expect(ramp.length).toBeGreaterThan(0);
     for (const t of ramp) expect(ends).toContain(t);
     for (const [start, end] of bounds) {
       expect(end === (Math.floor(start / 10_000) + 1) * 10_000 || points.includes(end) || ramp.includes(end) || end === tl.durationMs).toBe(
         true,
       );
     }
-    // The segment right after a decision point is the ramp's first (1 s) unless the grid or the end comes first.
+    // The segment right after a non-historical choice is the ramp's first (1 s) unless the grid or the end comes
+    // first; after a historical one, the grid (or the next decision point).
     for (const t of points) {
       const after = bounds.find(([s]) => s === t);
-      if (after) expect(after[1]).toBe(Math.min(t + SEGMENT_RAMP_MS[0], (Math.floor(t / 10_000) + 1) * 10_000));
+      const grid = (Math.floor(t / 10_000) + 1) * 10_000;
+      if (after && rampAt.includes(t)) expect(after[1]).toBe(Math.min(t + SEGMENT_RAMP_MS[0], grid));
+      else if (after) expect(after[1] === Math.min(grid, tl.durationMs) || points.includes(after[1])).toBe(true);
     }
     // plannedSegmentEnd needs no event past its start: what a compile in progress simulates up to.
     for (const [start, end] of bounds) {
@@ -65,7 +78,6 @@ describe('segments (shared format)', () => {
     expect(unpackWorld(JSON.parse(JSON.stringify(packWorld(s))))).toEqual(s);
   });
 
-  const terok = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
   it.each([
     ['fixture', () => buildFixtureTimeline()],
     ['battle-of-terok-nor', () => compileBattle(terok).timeline],

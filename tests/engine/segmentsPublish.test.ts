@@ -1,0 +1,99 @@
+import { deserialize, serialize } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { stateAt } from '../../shared/battle/seek.js';
+import { buildSegment, packWorld, plannedSegmentEnd, type PackedWorld } from '../../shared/battle/segments.js';
+import type { WorldState } from '../../shared/battle/state.js';
+import type { DecisionChoice, Weapon } from '../../shared/battle/types.js';
+import { battles, compileBattle, startFork, type BattleDefinition } from '../../replays/index.js';
+import { serializeSegment } from '../../server/timelines/segments/encode.js';
+import { SegmentBuilder, viewOfCompilation, viewOfTimeline } from '../../server/timelines/segments/builder.js';
+
+// The publish path of a compiling branch (issue #14, 16x): what it does faster must write the same bytes. packWorld
+// interns weapon lists through a memo; the builder carries each segment's start state from the one before instead of
+// stateAt; a checkpoint parses its run state when first read.
+
+const unitCount = (d: BattleDefinition) => d.forces.reduce((n, f) => n + f.count, 0);
+const def = [...battles].sort((a, b) => unitCount(a) - unitCount(b))[0];
+
+function firstAlternative(): DecisionChoice {
+  for (const spec of def.decisions) {
+    const opt = spec.options.find((o) => !o.historical);
+    if (opt)
+      return opt.param ? { decisionId: spec.id, optionId: opt.id, value: opt.param.default } : { decisionId: spec.id, optionId: opt.id };
+  }
+  throw new Error(`${def.info.id} has no alternative option`);
+}
+
+/** The packing as it was before the memo: strings and weapon lists interned in order of first use, lists by JSON. */
+function referencePack(state: WorldState): PackedWorld {
+  const strings: string[] = [];
+  const str = (s: string | undefined) => {
+    if (s === undefined) return -1;
+    const i = strings.indexOf(s);
+    return i >= 0 ? i : strings.push(s) - 1;
+  };
+  const weapons: Weapon[][] = [];
+  const keys: string[] = [];
+  const ids: string[] = [];
+  const rows: number[] = [];
+  const sections: PackedWorld['units']['sections'] = {};
+  for (const u of Object.values(state.units)) {
+    const k = JSON.stringify(u.weapons);
+    let wi = keys.indexOf(k);
+    if (wi < 0) {
+      keys.push(k);
+      wi = weapons.push(u.weapons) - 1;
+    }
+    if (u.sections) sections[ids.length] = u.sections;
+    ids.push(u.id);
+    rows.push(str(u.side), str(u.kind), str(u.cls), str(u.name), str(u.group), str(u.commander), str(u.status));
+    rows.push(u.pos.x, u.pos.y, u.vel.x, u.vel.y, u.t0, u.heading, u.shields, u.maxShields, u.hull, u.maxHull, u.size, wi);
+  }
+  const { units: _u, ...rest } = state;
+  return { ...rest, units: { ids, strings, weapons, rows, sections } };
+}
+
+describe('the publish path writes the same bytes', () => {
+  const history = compileBattle(def);
+  const tl = history.timeline;
+
+  it('packWorld equals the reference packing, first and again (memo warm)', () => {
+    for (const ms of [0, tl.durationMs / 3, (2 * tl.durationMs) / 3, tl.durationMs]) {
+      const s = stateAt(tl.events, tl.keyframes, ms);
+      const want = JSON.stringify(referencePack(s));
+      expect(JSON.stringify(packWorld(s))).toBe(want);
+      expect(JSON.stringify(packWorld(s))).toBe(want);
+    }
+  });
+
+  it('a builder listing in order (start carried from the segment before) equals stateAt-built segments', () => {
+    const fromStateAt = (view: ReturnType<typeof viewOfTimeline>, index: number, startMs: number, endMs: number) =>
+      serializeSegment(buildSegment(view, view.events, view.keyframes, index, startMs, endMs)).info.hash;
+    // A finished timeline, all at once.
+    const whole = new SegmentBuilder().list(viewOfTimeline(tl));
+    expect(whole.length).toBeGreaterThan(3);
+    for (const s of whole) expect(s.info.hash).toBe(fromStateAt(viewOfTimeline(tl), s.info.index, s.info.startMs, s.info.endMs));
+    // A fork compiled a planned segment at a time, as the compile worker does (no prefix: every segment built).
+    const choice = firstAlternative();
+    const c = startFork(def, history, choice.decisionId, choice, [choice]);
+    const b = new SegmentBuilder();
+    const listed = b.list(viewOfCompilation(c));
+    while (c.advanceTo(plannedSegmentEnd(c.events, b.builtMs, b.segmentMs))) listed.push(...b.list(viewOfCompilation(c)));
+    const fork = c.result().timeline;
+    listed.push(...b.list(viewOfTimeline(fork)));
+    expect(listed.map((s) => s.info.index)).toEqual(listed.map((_, i) => i));
+    for (const s of listed) expect(s.info.hash).toBe(fromStateAt(viewOfTimeline(fork), s.info.index, s.info.startMs, s.info.endMs));
+  });
+
+  it('a checkpoint parses its run state when first read, the same state, and serializes as a plain one', () => {
+    const cp = Object.values(history.checkpoints)[0];
+    const text = JSON.stringify(cp);
+    const run = cp.run;
+    expect(cp.run).toBe(run); // parsed once, kept
+    expect(run.world.units.length).toBeGreaterThan(0);
+    expect(JSON.stringify(cp)).toBe(text);
+    expect(Object.keys(cp)).toContain('run');
+    const copy = deserialize(serialize(cp)) as typeof cp;
+    expect(JSON.stringify(copy)).toBe(text);
+  });
+});
