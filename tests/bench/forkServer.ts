@@ -68,4 +68,6 @@ process.on('message', async (raw) => {
     send({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) });
   }
 });
+// The bench gone (killed, timed out): go too, rather than stay listening.
+process.on('disconnect', () => process.exit(0));
 send({ ready: true, port, sharedSegments: redis.sharedSegments !== undefined });

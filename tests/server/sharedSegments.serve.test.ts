@@ -149,3 +149,47 @@ describe('SEGMENT_CACHE_MB=0: rooms on Redis, no shared segments', () => {
     60_000,
   );
 });
+
+describe('a fork read from the shared cache', () => {
+  it('the fork-point segment is read beside the manifest (once), and a held manifest needs no room record', async () => {
+    const inner = new MemorySharedSegments(64 * 1024 * 1024, 60_000);
+    const reads: string[] = [];
+    const counting: SharedSegments = {
+      segment: (hash) => {
+        reads.push(hash);
+        return inner.segment(hash);
+      },
+      putSegment: (s) => inner.putSegment(s),
+      manifest: (battleId, branchId) => inner.manifest(battleId, branchId),
+      putManifest: (m) => inner.putManifest(m),
+      bytes: () => inner.bytes(),
+    };
+    const a = await boot({ timelines: new EngineTimelineService(), sharedSegments: inner });
+    const b = await boot({ timelines: new EngineTimelineService(), sharedSegments: counting });
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    const { roomId } = await a.createRoom({ battleId: terok.info.id });
+    const player = a.client({ roomId, name: 'P', role: 'player' });
+    await player.ready;
+    const spec = terok.decisions.find((d) => d.options.some((o) => !o.historical && !o.param))!;
+    const forked = await player.fork({ decisionId: spec.id, optionId: spec.options.find((o) => !o.historical && !o.param)!.id });
+    if (!forked.ok) throw new Error(forked.error.message);
+    const id = forked.branch.branchId;
+    await a.app.segments.whenCompiled(terok.info.id, id, Infinity);
+    await vi.waitFor(async () => expect(await inner.manifest(terok.info.id, id)).not.toBeNull(), { timeout: 2000, interval: 20 });
+    const path = `/api/battles/${terok.info.id}/branches/${id}`;
+    const recipeReads = vi.spyOn(b.app.rooms, 'branchRecipe');
+    const m = (await (await fetch(`${b.url}${path}/manifest?room=${roomId}`)).json()) as BranchManifest;
+    const i = segmentIndexAt(m.segments, forked.branch.fork!.atMs);
+    // Read without a request for it, while the manifest was answered.
+    await vi.waitFor(() => expect(reads).toEqual([m.segments[i].hash]), { timeout: 2000, interval: 5 });
+    const res = await fetch(`${b.url}${path}/segments/${i}?room=${roomId}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBe(`"${m.segments[i].hash}"`);
+    expect(reads).toHaveLength(1);
+    // The room's record was read for the manifest (B might have had to rebuild), not for the segment of a held one.
+    expect(recipeReads).toHaveBeenCalledTimes(1);
+  }, 60_000);
+});
