@@ -16,6 +16,7 @@ export type ForkServerRequest =
   | { id: number; op: 'warm'; battleId: string; historyId: string }
   | { id: number; op: 'whenCompiled'; battleId: string; branchId: string }
   | { id: number; op: 'trace' }
+  | { id: number; op: 'stats' }
   | { id: number; op: 'close' };
 
 export type ForkServerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
@@ -56,6 +57,7 @@ process.on('message', async (raw) => {
     let result: unknown = null;
     if (m.op === 'warm') result = (await app.segments.manifest(m.battleId, m.historyId)) !== null;
     else if (m.op === 'whenCompiled') result = await app.segments.whenCompiled(m.battleId, m.branchId, Infinity);
+    else if (m.op === 'stats') result = await timelines.stats();
     else if (m.op === 'trace') result = { main: drainTrace(), worker: await timelines.trace() };
     else if (m.op === 'close') {
       await app.close();

@@ -445,6 +445,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           let i = 0;
           for (; i < 6000 && !(await shared.manifest(battleId, br.branchId)); i++) await new Promise((r) => setTimeout(r, 10));
           if (i === 6000) console.warn(`[forks] ${battleId}: the fork's manifest never reached Redis; C rebuilds it`);
+          const stB = (await procB.call({ op: 'stats' })) as EngineStats;
           await procB.trace();
           const o0 = performance.now();
           other.push(await served(procB.url, battleId, br.branchId, br.fork!.atMs, roomId));
@@ -454,7 +455,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
             const bd = ackBreakdown(t.main, t.worker, performance.timeOrigin + o0, performance.timeOrigin + o1, br.branchId);
             otherBreakdowns.push(bd);
             console.log(
-              `[forks] trace ${battleId} ${choice.decisionId} other process rebuilt (ms from the manifest request): ${JSON.stringify(bd)}`,
+              `[forks] trace ${battleId} ${choice.decisionId} other process rebuilt (ms from the manifest request; its resumes ready ${stB.resumesReady}/${stB.historyCheckpoints}): ${JSON.stringify(bd)}`,
             );
           }
           await procB.call({ op: 'whenCompiled', battleId, branchId: br.branchId });
