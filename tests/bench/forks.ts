@@ -115,18 +115,28 @@ function frontierAt16x(samples: FrontierSample[], atMs: number, startT: number):
   return { holdMs: held, meanRate };
 }
 
-/** Another process serving a branch it never compiled: its manifest and the segment at atMs, received (ms). */
-async function served(url: string, battleId: string, branchId: string, atMs: number, room: string): Promise<number> {
+/** Another process serving a branch it never compiled: its manifest and the segment at atMs, received (ms, and when
+ * the manifest was in, the segment's headers and its body, from the start). */
+async function served(
+  url: string,
+  battleId: string,
+  branchId: string,
+  atMs: number,
+  room: string,
+): Promise<{ total: number; manifest: number; headers: number; body: number }> {
   const t0 = performance.now();
   const mr = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/manifest?room=${room}`);
   if (mr.status !== 200) throw new Error(`manifest: ${mr.status} ${await mr.text()}`);
   const m = (await mr.json()) as BranchManifest;
+  const tm = performance.now();
   const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}?room=${room}`, {
     headers: { 'accept-encoding': 'br, gzip' },
   });
   if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
+  const th = performance.now();
   await res.arrayBuffer();
-  return performance.now() - t0;
+  const total = performance.now() - t0;
+  return { total, manifest: tm - t0, headers: th - t0, body: total };
 }
 
 /** The app's engine stats (its worker's), when its timeline service has them. */
@@ -346,6 +356,10 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const breakdowns: Record<string, number | string>[] = [];
       const otherBreakdowns: Record<string, number | string>[] = [];
       const redisBreakdowns: Record<string, number | string>[] = [];
+      const otherSplits: { manifest: number; headers: number; body: number }[] = [];
+      const redisSplits: { manifest: number; headers: number; body: number }[] = [];
+      const splits = (x: { manifest: number; headers: number; body: number } | undefined) =>
+        x ? `${x.manifest.toFixed(0)}/${x.headers.toFixed(0)}/${x.body.toFixed(0)}` : '-';
       // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
       await new Promise((r) => setTimeout(r, 3000));
       for (const choice of alternatives(def, perBattle)) {
@@ -448,7 +462,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           const stB = (await procB.call({ op: 'stats' })) as EngineStats;
           await procB.trace();
           const o0 = performance.now();
-          other.push(await served(procB.url, battleId, br.branchId, br.fork!.atMs, roomId));
+          const sb = await served(procB.url, battleId, br.branchId, br.fork!.atMs, roomId);
+          other.push(sb.total);
+          otherSplits.push(sb);
           const o1 = performance.now(); // the window ends here, not after the worker answers the trace call (it may be busy compiling)
           if (FORK_TRACE) {
             const t = await procB.trace();
@@ -462,7 +478,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           // Another process on the same Redis: manifest + fork-point segment from the shared cache (written above).
           await procC.trace();
           const r0 = performance.now();
-          viaRedis.push(await served(procC.url, battleId, br.branchId, br.fork!.atMs, roomId));
+          const sc = await served(procC.url, battleId, br.branchId, br.fork!.atMs, roomId);
+          viaRedis.push(sc.total);
+          redisSplits.push(sc);
           const r1 = performance.now();
           if (FORK_TRACE) {
             const t = await procC.trace();
@@ -472,7 +490,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           }
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms; server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (manifest in / segment headers / body at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
