@@ -57,8 +57,11 @@ const EnvSchema = z.object({
   PRESENCE_SWEEP_S: z.coerce.number().min(0).max(3600).default(30),
   /** Byte budget of every timeline/segment cache on the main thread (encoded segments, timelines). */
   TIMELINE_CACHE_MB: z.coerce.number().int().min(8).max(65_536).default(256),
-  /** With REDIS_URL: byte bound of the segments and manifests shared between processes in Redis. */
-  SEGMENT_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(1024),
+  /**
+   * With REDIS_URL: byte bound of the segments and manifests shared between processes in Redis. 0: no shared segment
+   * cache (the room store stays on Redis; a process rebuilds a branch it never compiled from the room's record).
+   */
+  SEGMENT_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(1024),
   /** With REDIS_URL: a shared segment expires this long after it was last written. */
   SEGMENT_CACHE_TTL_S: z.coerce
     .number()
@@ -88,6 +91,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid environment: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   return r.data;
+}
+
+/** The shared segment cache's bound and expiry (for connectRedisBackend); undefined when SEGMENT_CACHE_MB is 0. */
+export function segmentCacheOf(c: Config): { maxBytes: number; ttlMs: number } | undefined {
+  if (c.SEGMENT_CACHE_MB === 0) return undefined;
+  return { maxBytes: c.SEGMENT_CACHE_MB * 1024 * 1024, ttlMs: c.SEGMENT_CACHE_TTL_S * 1000 };
 }
 
 /** The abuse limits of a loaded config (for createApp's `limits`). */

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import type { ServerOptions } from 'socket.io';
 import { createApp } from './app.js';
-import { limitsOf, loadConfig } from './config.js';
+import { limitsOf, loadConfig, segmentCacheOf } from './config.js';
 import type { HealthProbe } from './health.js';
 import { installProcessGuards, installShutdown } from './shutdown.js';
 import { MemoryStore } from './store/memory.js';
@@ -43,10 +43,7 @@ let cameraStore: CameraStore | undefined;
 // With REDIS_URL: three Redis connections per process, one for commands and publishes, one subscriber, one for
 // the shared segment cache's large values (server/store/redisBackend.ts).
 if (config.REDIS_URL) {
-  const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention, {
-    maxBytes: config.SEGMENT_CACHE_MB * 1024 * 1024,
-    ttlMs: config.SEGMENT_CACHE_TTL_S * 1000,
-  });
+  const redis = await connectRedisBackend(config.REDIS_URL, config.REDIS_PREFIX, logger, retention, segmentCacheOf(config));
   store = redis.store;
   adapter = redis.adapter;
   clockBus = redis.clockBus;

@@ -77,7 +77,10 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
     const battleId = parse(idParam, req.params.battleId, 'battleId');
     const branchId = parse(idParam, req.params.branchId, 'branchId');
     const q = parse(Query, req.query, 'query');
-    const recipe = q.room ? await d.rooms.branchRecipe(q.room, branchId) : undefined;
+    // The room's record of the branch is needed only to rebuild a branch this process does not know: none read when
+    // the manifest is held (it names the decisions), and otherwise read beside the shared cache's read (a promise).
+    const recipe = q.room && !d.segments.peekManifest(battleId, branchId) ? d.rooms.branchRecipe(q.room, branchId) : undefined;
+    recipe?.catch(() => {}); // a failed read fails the rebuild that awaits it; unawaited (a shared-cache hit), it is moot
     return { battleId, branchId, recipe };
   };
 

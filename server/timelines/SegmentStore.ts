@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { BranchManifest } from '../../shared/battle/segments.js';
+import { segmentIndexAt, type BranchManifest } from '../../shared/battle/segments.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
 import { encodedBytes, type EarlySegment, type EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
@@ -45,6 +45,9 @@ export type SegmentLookup =
   | { ok: false; reason: 'branch' | 'index' | 'frontier'; manifest?: BranchManifest };
 
 /** What the route serves: the full encoding, or a segment someone waits on gzipped only while its brotli is made. */
+/** A branch's record in a room (a fork another process made), or its read still under way. */
+export type RecipeArg = BranchRecipe | Promise<BranchRecipe | undefined> | undefined;
+
 export type ServedLookup = { ok: true; segment: EncodedSegment | EarlySegment } | Extract<SegmentLookup, { ok: false }>;
 
 /** Gzip-only segments kept until their full encoding arrives (a few: forks' first segments in flight). */
@@ -77,6 +80,7 @@ export class SegmentStore implements FrontierSource {
   private readonly early = new Map<string, EarlySegment>();
   private readonly earlyArrivals = new Map<string, Set<(s: EarlySegment) => void>>();
   private readonly shared: SharedSegments | null;
+  private readonly sharedReads = new Map<string, Promise<EncodedSegment | null>>();
   private readonly sharedError: (err: unknown) => void;
 
   constructor(
@@ -143,6 +147,21 @@ export class SegmentStore implements FrontierSource {
     }
   }
 
+  /** A segment from the shared cache, kept here when found; one read per hash at a time. */
+  private sharedSegment(hash: string): Promise<EncodedSegment | null> {
+    let p = this.sharedReads.get(hash);
+    if (!p) {
+      p = this.fromShared((sh) => sh.segment(hash)).then((s) => {
+        if (s && s.info.hash === hash) this.segments.set(hash, s);
+        return s;
+      });
+      const done = () => this.sharedReads.delete(hash);
+      p.then(done, done);
+      this.sharedReads.set(hash, p);
+    }
+    return p;
+  }
+
   private setManifest(m: BranchManifest): ManifestEntry {
     const k = this.key(m.battleId, m.branchId);
     const old = this.manifests.peek(k);
@@ -165,8 +184,11 @@ export class SegmentStore implements FrontierSource {
     return this.manifests.peek(this.key(battleId, branchId));
   }
 
-  /** The manifest, from memory or the builder; null for an unknown battle/branch. */
-  async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<ManifestEntry | null> {
+  /**
+   * The manifest, from memory, the shared cache or the builder; null for an unknown battle/branch. `recipe` may still
+   * be being read (the route's room-record read runs beside the shared cache's): only the builder waits for it.
+   */
+  async manifest(battleId: string, branchId: string, recipe?: RecipeArg): Promise<ManifestEntry | null> {
     const k = this.key(battleId, branchId);
     const hit = this.manifests.get(k);
     if (hit) return hit;
@@ -177,9 +199,17 @@ export class SegmentStore implements FrontierSource {
       // compiled serves the manifest without waiting on the compression).
       const pushed = arrival(this.manifestArrivals, k);
       const load = (async () => {
-        const m =
-          (await this.fromShared((s) => s.manifest(battleId, branchId))) ?? (await this.source.manifest(battleId, branchId, recipe));
-        return m ? this.setManifest(m) : null;
+        const held = await this.fromShared((s) => s.manifest(battleId, branchId));
+        const m = held ?? (await this.source.manifest(battleId, branchId, await recipe));
+        if (!m) return null;
+        const entry = this.setManifest(m);
+        // Another process's fork, read from the shared cache: its first reader asks for the fork-point segment
+        // next, so read that from the cache now, beside the manifest's answer and the client's next request.
+        if (held?.fork) {
+          const i = segmentIndexAt(held.segments, held.fork.atMs);
+          if (held.segments[i] && !this.segments.peek(held.segments[i].hash)) void this.sharedSegment(held.segments[i].hash);
+        }
+        return entry;
       })();
       p = Promise.race([load, pushed.promise]);
       const done = () => {
@@ -192,7 +222,7 @@ export class SegmentStore implements FrontierSource {
     return p;
   }
 
-  async segment(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<SegmentLookup> {
+  async segment(battleId: string, branchId: string, index: number, recipe?: RecipeArg): Promise<SegmentLookup> {
     const entry = await this.manifest(battleId, branchId, recipe);
     if (!entry) return { ok: false, reason: 'branch' };
     const m = entry.manifest;
@@ -203,13 +233,13 @@ export class SegmentStore implements FrontierSource {
     const fk = `${this.key(battleId, branchId)}#${index}`;
     let p = this.fetching.get(fk);
     if (!p) {
-      const how = recipe ?? { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) };
+      const manifestRecipe: BranchRecipe = { decisions: m.decisions, ...(m.fork ? { forkDecisionId: m.fork.decisionId } : {}) };
       // A segment listed but not yet pushed (the builder is compressing it: a fork's first, just acked) arrives by
       // push while an ask to the builder would wait behind that same work: whichever comes first answers.
       const pushed = m.complete ? null : arrival(this.segmentArrivals, info.hash);
       const load = (async () => {
-        const held = await this.fromShared((sh) => sh.segment(info.hash));
-        const s = held ?? (await this.source.segment(battleId, branchId, index, how));
+        const held = await this.sharedSegment(info.hash);
+        const s = held ?? (await this.source.segment(battleId, branchId, index, (await recipe) ?? manifestRecipe));
         if (s && s.info.hash !== info.hash) throw new Error(`segment ${index} of ${branchId} rebuilt with different bytes`);
         if (s) this.segments.set(s.info.hash, s);
         if (s && !held) this.share([s], null);
@@ -232,7 +262,7 @@ export class SegmentStore implements FrontierSource {
    * segment() for the route: a segment someone waits on is served gzipped as soon as that is out (its brotli
    * follows; later requests get the full encoding). Same JSON, same hash, same ETag.
    */
-  async serve(battleId: string, branchId: string, index: number, recipe?: BranchRecipe): Promise<ServedLookup> {
+  async serve(battleId: string, branchId: string, index: number, recipe?: RecipeArg): Promise<ServedLookup> {
     const entry = await this.manifest(battleId, branchId, recipe);
     const info = entry?.manifest.segments[index];
     if (!info || this.segments.peek(info.hash)) return this.segment(battleId, branchId, index, recipe);
@@ -254,7 +284,7 @@ export class SegmentStore implements FrontierSource {
     return e ? frontierOf(e.manifest) : undefined;
   }
 
-  async track(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<Frontier | null> {
+  async track(battleId: string, branchId: string, recipe?: RecipeArg): Promise<Frontier | null> {
     const e = await this.manifest(battleId, branchId, recipe);
     return e ? frontierOf(e.manifest) : null;
   }

@@ -1,7 +1,8 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createClient } from 'redis';
-import { pino } from 'pino';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
 import { seedFork } from '../../client/lib/forkSeed.js';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { SegmentWorld } from '../../client/lib/segmentWorld.js';
@@ -10,20 +11,22 @@ import { battles, historicalChoice } from '../../replays/index.js';
 import type { BattleDefinition } from '../../replays/index.js';
 import { createApp, type App } from '../../server/app.js';
 import { MemoryStore } from '../../server/store/memory.js';
-import type { RedisClient } from '../../server/store/redis.js';
-import { RedisSharedSegments } from '../../server/timelines/shared/RedisSharedSegments.js';
+import { connectRedisBackend, type RedisBackend } from '../../server/store/redisBackend.js';
+import { redisClient } from '../../server/store/redisClient.js';
 import type { EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { drainTrace, FORK_TRACE, traceGc, type TraceMark } from '../../server/timelines/forkTrace.js';
 import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { writeBenchJson } from './benchJson.js';
 import { median, pct, type Row } from './stats.js';
+import type { ForkServerReply, ForkServerRequest } from './forkServer.js';
 import { createRoom } from './rooms.js';
 
 // Fork -> first frame of the what-if: a player forks over the socket, waits for the ack, fetches the segment
 // holding the fork point over HTTP (brotli), unpacks it and folds to the fork point. Forks are distinct (no
-// cache hits) and measured one at a time, each after the previous finished compiling. Also: a second server
-// process (own worker, same store) that never compiled the fork serves its manifest and first segment.
+// cache hits) and measured one at a time, each after the previous finished compiling. Also: other server processes
+// (real ones, tests/bench/forkServer.ts, on the same Redis) that never compiled the fork serve its manifest and first
+// segment: B rebuilt from the room's record (SEGMENT_CACHE_MB=0), C from the Redis segment cache.
 
 /** Distinct alternatives to history at every decision: other options, and several values of a quantity. */
 function alternatives(def: BattleDefinition, max: number): DecisionChoice[] {
@@ -112,18 +115,28 @@ function frontierAt16x(samples: FrontierSample[], atMs: number, startT: number):
   return { holdMs: held, meanRate };
 }
 
-/** Another process serving a branch it never compiled: its manifest and the segment at atMs, received (ms). */
-async function served(url: string, battleId: string, branchId: string, atMs: number, room: string): Promise<number> {
+/** Another process serving a branch it never compiled: its manifest and the segment at atMs, received (ms, and when
+ * the manifest was in, the segment's headers and its body, from the start). */
+async function served(
+  url: string,
+  battleId: string,
+  branchId: string,
+  atMs: number,
+  room: string,
+): Promise<{ total: number; manifest: number; headers: number; body: number }> {
   const t0 = performance.now();
   const mr = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/manifest?room=${room}`);
   if (mr.status !== 200) throw new Error(`manifest: ${mr.status} ${await mr.text()}`);
   const m = (await mr.json()) as BranchManifest;
+  const tm = performance.now();
   const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}?room=${room}`, {
     headers: { 'accept-encoding': 'br, gzip' },
   });
   if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
+  const th = performance.now();
   await res.arrayBuffer();
-  return performance.now() - t0;
+  const total = performance.now() - t0;
+  return { total, manifest: tm - t0, headers: th - t0, body: total };
 }
 
 /** The app's engine stats (its worker's), when its timeline service has them. */
@@ -200,16 +213,76 @@ function ackBreakdown(
   };
 }
 
+/** Another server process (tests/bench/forkServer.ts), driven over IPC and timed over HTTP. */
+interface OtherProcess {
+  url: string;
+  sharedSegments: boolean;
+  call(req: DistributiveOmit<ForkServerRequest, 'id'>): Promise<unknown>;
+  /** Its main thread's and worker's FORK_TRACE marks, drained. */
+  trace(): Promise<{ main: TraceMark[]; worker: TraceMark[] }>;
+  close(): Promise<void>;
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+async function startOther(env: Record<string, string>): Promise<OtherProcess> {
+  const proc: ChildProcess = fork(fileURLToPath(new URL('./forkServer.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    // glibc malloc as a server process has it (deploy/malloc.ts); FORK_TRACE and HISTORY_CACHE_DIR inherited.
+    env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072', ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let next = 1;
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const ready = new Promise<{ port: number; sharedSegments: boolean }>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`fork server exited with ${code}`)));
+    proc.on('message', (raw) => {
+      const m = raw as ForkServerReply | { ready: true; port: number; sharedSegments: boolean };
+      if ('ready' in m) return resolve(m);
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.ok) p?.resolve(m.result);
+      else p?.reject(new Error(m.error));
+    });
+  });
+  const { port, sharedSegments } = await ready;
+  const call = (req: DistributiveOmit<ForkServerRequest, 'id'>) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      proc.send({ ...req, id });
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sharedSegments,
+    call,
+    async trace() {
+      return FORK_TRACE ? ((await call({ op: 'trace' })) as { main: TraceMark[]; worker: TraceMark[] }) : { main: [], worker: [] };
+    },
+    async close() {
+      const exited = new Promise((r) => proc.once('exit', r));
+      await call({ op: 'close' }).catch(() => {});
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+}
+
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)}/${pct(xs, 95).toFixed(0)}`;
 
 export async function benchForks(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
   traceGc(); // the main thread's pauses too (FORK_TRACE=1): it runs the three servers' main threads and the client
   const logger = pino({ level: 'silent' });
-  const store = new MemoryStore();
-  // A and C share segments through Redis (REDIS_URL or the local default, when it answers), as processes on one
-  // Redis do; B has no shared cache and rebuilds a fork from the room's record.
-  const shared = await sharedSegmentsIfRedis();
+  // With the other-process arms (FORKS_OTHER, default on) and a Redis answering (REDIS_URL or the local default), A is
+  // a server on Redis as server/index.ts wires one (room store, adapter, clock bus, segment cache) under a fresh
+  // prefix; B and C are real processes on the same Redis and prefix: B with SEGMENT_CACHE_MB=0 (rebuilds a fork from
+  // the room's record), C with the segment cache (reads what A wrote). Without them: A alone on a MemoryStore.
+  const withOthers = process.env.FORKS_OTHER !== '0';
+  const redis = withOthers ? await redisBackendIfAny(logger) : null;
+  const shared = redis?.backend.sharedSegments;
+  const store = redis?.backend.store ?? new MemoryStore();
   // HISTORY_CACHE_DIR: histories read from disk (as a server given it does), not compiled by each app.
   const common = {
     logger,
@@ -218,13 +291,16 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
     rateLimit: { points: 1000, durationS: 1 },
     ...(process.env.HISTORY_CACHE_DIR ? { historyCacheDir: process.env.HISTORY_CACHE_DIR } : {}),
   };
-  const a: App = createApp({ ...common, sharedSegments: shared?.cache });
-  const b: App = createApp(common);
-  // C reads through its own connection, as another process does (on A's, its reads would queue behind A's writes).
-  const cApp: App | null = shared ? createApp({ ...common, sharedSegments: shared.other }) : null;
+  const a: App = createApp({
+    ...common,
+    ...(redis ? { adapter: redis.backend.adapter, clockBus: redis.backend.clockBus, sharedSegments: shared } : {}),
+  });
+  const otherEnv = redis ? { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, SEGMENT_CACHE_TTL_S: '600', LOG_LEVEL: 'silent' } : null;
+  const [procB, procC] = otherEnv
+    ? await Promise.all([startOther({ ...otherEnv, SEGMENT_CACHE_MB: '0' }), startOther({ ...otherEnv, SEGMENT_CACHE_MB: '1024' })])
+    : [null, null];
+  if (procB?.sharedSegments || (procC && !procC.sharedSegments)) throw new Error('forks bench: B must share no segments, C must');
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
-  const urlB = `http://127.0.0.1:${await b.listen(0, '127.0.0.1')}`;
-  const urlC = cApp ? `http://127.0.0.1:${await cApp.listen(0, '127.0.0.1')}` : null;
   const http = createApi(url);
   const clients: RoomClient[] = [];
   const trace: Record<string, unknown>[] = [];
@@ -240,7 +316,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const historyId = (await a.rooms.timelines.service.canonicalBranchId(battleId)) as string;
       await Promise.all([
         a.segments.manifest(battleId, historyId),
-        process.env.FORKS_OTHER === '0' ? null : b.segments.manifest(battleId, historyId),
+        procB?.call({ op: 'warm', battleId, historyId }),
+        procC?.call({ op: 'warm', battleId, historyId }),
       ]);
       const { roomId } = await createRoom(url, battleId);
       // Segments delivery, as the browser app: with socket delivery the join copied the whole 22,401-unit history
@@ -278,6 +355,11 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const foldMs: number[] = [];
       const breakdowns: Record<string, number | string>[] = [];
       const otherBreakdowns: Record<string, number | string>[] = [];
+      const redisBreakdowns: Record<string, number | string>[] = [];
+      const otherSplits: { manifest: number; headers: number; body: number }[] = [];
+      const redisSplits: { manifest: number; headers: number; body: number }[] = [];
+      const splits = (x: { manifest: number; headers: number; body: number } | undefined) =>
+        x ? `${x.manifest.toFixed(0)}/${x.headers.toFixed(0)}/${x.body.toFixed(0)}` : '-';
       // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
       await new Promise((r) => setTimeout(r, 3000));
       for (const choice of alternatives(def, perBattle)) {
@@ -370,50 +452,45 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         rate.push(at16.meanRate);
         // Another process, which never saw this fork: manifest + the fork-point segment, rebuilt from the room's record.
         // (FORKS_OTHER=0 skips both other-process arms: half the compiles, for more first-frame samples.)
-        if (process.env.FORKS_OTHER !== '0') {
-          // B and C are other processes, but their main thread here is A's: first let A's background writes of the
-          // fork's segments to Redis finish (the manifest goes last), which would otherwise run during B's timing.
-          // (Up to 60 s: on a loaded machine they outlast 2 s, and C, not finding the manifest, compiled the fork's
-          // parent from zero, once taking 219 s.)
+        if (procB && procC && shared) {
+          // First let A's background writes of the fork's segments to Redis finish (the manifest goes last): C reads
+          // them, and they would otherwise run during B's timing. (Up to 60 s: on a loaded machine they outlast 2 s,
+          // and C, not finding the manifest, compiled the fork's parent from zero, once taking 219 s.)
           let i = 0;
-          for (; shared && i < 6000 && !(await shared.cache.manifest(battleId, br.branchId)); i++)
-            await new Promise((r) => setTimeout(r, 10));
+          for (; i < 6000 && !(await shared.manifest(battleId, br.branchId)); i++) await new Promise((r) => setTimeout(r, 10));
           if (i === 6000) console.warn(`[forks] ${battleId}: the fork's manifest never reached Redis; C rebuilds it`);
-          await workerTrace(b);
-          drainTrace();
+          const stB = (await procB.call({ op: 'stats' })) as EngineStats;
+          await procB.trace();
           const o0 = performance.now();
-          other.push(await served(urlB, battleId, br.branchId, br.fork!.atMs, roomId));
+          const sb = await served(procB.url, battleId, br.branchId, br.fork!.atMs, roomId);
+          other.push(sb.total);
+          otherSplits.push(sb);
           const o1 = performance.now(); // the window ends here, not after the worker answers the trace call (it may be busy compiling)
           if (FORK_TRACE) {
-            const e0 = performance.timeOrigin + o0;
-            const bd = ackBreakdown(drainTrace(), await workerTrace(b), e0, performance.timeOrigin + o1, br.branchId);
+            const t = await procB.trace();
+            const bd = ackBreakdown(t.main, t.worker, performance.timeOrigin + o0, performance.timeOrigin + o1, br.branchId);
             otherBreakdowns.push(bd);
             console.log(
-              `[forks] trace ${battleId} ${choice.decisionId} other process rebuilt (ms from the manifest request): ${JSON.stringify(bd)}`,
+              `[forks] trace ${battleId} ${choice.decisionId} other process rebuilt (ms from the manifest request; its resumes ready ${stB.resumesReady}/${stB.historyCheckpoints}): ${JSON.stringify(bd)}`,
             );
           }
-          await b.segments.whenCompiled(battleId, br.branchId, Infinity);
-          if (urlC && shared) {
-            // Another process on the same Redis: manifest + fork-point segment from the shared cache (written above).
-            drainTrace();
-            const r0 = performance.now();
-            viaRedis.push(await served(urlC, battleId, br.branchId, br.fork!.atMs, roomId));
-            if (FORK_TRACE) {
-              const bd = ackBreakdown(
-                drainTrace(),
-                [],
-                performance.timeOrigin + r0,
-                performance.timeOrigin + performance.now(),
-                br.branchId,
-              );
-              console.log(
-                `[forks] trace ${battleId} ${choice.decisionId} other process from Redis (main thread only): ${JSON.stringify(bd)}`,
-              );
-            }
+          await procB.call({ op: 'whenCompiled', battleId, branchId: br.branchId });
+          // Another process on the same Redis: manifest + fork-point segment from the shared cache (written above).
+          await procC.trace();
+          const r0 = performance.now();
+          const sc = await served(procC.url, battleId, br.branchId, br.fork!.atMs, roomId);
+          viaRedis.push(sc.total);
+          redisSplits.push(sc);
+          const r1 = performance.now();
+          if (FORK_TRACE) {
+            const t = await procC.trace();
+            const bd = ackBreakdown(t.main, t.worker, performance.timeOrigin + r0, performance.timeOrigin + r1, br.branchId);
+            redisBreakdowns.push(bd);
+            console.log(`[forks] trace ${battleId} ${choice.decisionId} other process from Redis: ${JSON.stringify(bd)}`);
           }
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms; server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (manifest in / segment headers / body at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
@@ -428,9 +505,9 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           seeded: made,
           fromSpare,
           cold: c,
-          otherRebuiltMs: process.env.FORKS_OTHER === '0' ? null : (other.at(-1) ?? null),
-          otherRedisMs: process.env.FORKS_OTHER === '0' ? null : (viaRedis.at(-1) ?? null),
-          ...(FORK_TRACE ? { ack: breakdowns.at(-1), otherRebuilt: otherBreakdowns.at(-1) } : {}),
+          otherRebuiltMs: procB ? (other.at(-1) ?? null) : null,
+          otherRedisMs: procC ? (viaRedis.at(-1) ?? null) : null,
+          ...(FORK_TRACE ? { ack: breakdowns.at(-1), otherRebuilt: otherBreakdowns.at(-1), otherRedis: redisBreakdowns.at(-1) } : {}),
         });
         // Let the worker refill the checkpoint copy this fork took (idle time between forks).
         await new Promise((r) => setTimeout(r, 1000));
@@ -485,7 +562,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           battle: battleId,
           value: median(other),
           unit: 'ms',
-          note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, rebuilt from the room's branch record`,
+          note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, a process of its own (SEGMENT_CACHE_MB=0) rebuilding from the room's branch record in Redis`,
         });
       if (viaRedis.length)
         rows.push({
@@ -493,49 +570,41 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           battle: battleId,
           value: median(viaRedis),
           unit: 'ms',
-          note: `p95 ${pct(viaRedis, 95).toFixed(0)} ms, max ${Math.max(...viaRedis).toFixed(0)} ms`,
+          note: `p95 ${pct(viaRedis, 95).toFixed(0)} ms, max ${Math.max(...viaRedis).toFixed(0)} ms, a process of its own`,
         });
     }
   } finally {
     for (const c of clients) c.close();
     await a.close();
-    await b.close();
-    await cApp?.close();
-    await shared?.close();
+    await Promise.all([procB?.close(), procC?.close()]);
+    await redis?.close();
   }
   writeBenchJson(quick ? 'forksQuick' : 'forks', `npm run bench -- forks${quick ? ' --quick' : ''}`, rows, { trace });
   return rows;
 }
 
-/** A Redis segment cache under a fresh prefix, or null when no Redis answers. */
-async function sharedSegmentsIfRedis(): Promise<{ cache: RedisSharedSegments; other: RedisSharedSegments; close(): Promise<void> } | null> {
-  const connect = async () => {
-    const c = createClient({
-      url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      socket: { reconnectStrategy: false },
-    }) as RedisClient;
-    c.on('error', () => {});
-    await c.connect();
-    return c;
-  };
-  let client: RedisClient;
-  let second: RedisClient;
+/** A's Redis backend (store, adapter, clock bus, segment cache) under a fresh prefix, or null when no Redis answers. */
+async function redisBackendIfAny(
+  logger: Logger,
+): Promise<{ backend: RedisBackend; url: string; prefix: string; close(): Promise<void> } | null> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const probe = redisClient(url, { failFast: true });
   try {
-    client = await connect();
-    second = await connect();
+    await probe.connect();
   } catch {
-    console.warn('[forks] no Redis: the shared segment cache case is skipped');
+    console.warn('[forks] no Redis: the other-process cases are skipped');
     return null;
   }
   const prefix = `wardroom-bench:${randomUUID()}:`;
-  const opts = { prefix, maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 };
+  const backend = await connectRedisBackend(url, prefix, logger, {}, { maxBytes: 1024 * 1024 * 1024, ttlMs: 600_000 });
   return {
-    cache: new RedisSharedSegments(client, opts),
-    other: new RedisSharedSegments(second, opts),
+    backend,
+    url,
+    prefix,
     async close() {
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
-      await client.close();
-      await second.close();
+      for await (const keys of probe.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await probe.del(keys);
+      await backend.close();
+      await probe.close();
     },
   };
 }
