@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RoomService } from '../../server/rooms/RoomService.js';
 import { connectRedisBackend } from '../../server/store/redisBackend.js';
 import type { RedisStore } from '../../server/store/redis.js';
 import { boot, silent, until, waitFor, type Booted } from '../server/helpers.js';
@@ -101,7 +100,8 @@ describe.runIf(hasRedis)('presence sweep', () => {
     const { roomId } = await a.createRoom();
     const viewer = a.client({ roomId, name: 'Kira' }); // socket delivery: also in the room's stream sub-room
     await viewer.ready;
-    const read = vi.spyOn(RoomService.prototype, 'members');
+    // This app's service only: another test's app may still be running a timed pass over its own rooms.
+    const read = vi.spyOn(a.app.rooms, 'members');
     cleanup.push(async () => read.mockRestore());
     await a.app.presenceSweep!.run();
     expect(read.mock.calls.map(([id]) => id)).toEqual([roomId]);
@@ -111,7 +111,8 @@ describe.runIf(hasRedis)('presence sweep', () => {
     const prefix = freshPrefix();
     const { a, b, roomId } = await twoProcessRoom(prefix);
     const sweep = a.app.presenceSweep!;
-    const read = vi.spyOn(RoomService.prototype, 'members');
+    // This app's service only: another test's app may still be running a timed pass over its own rooms.
+    const read = vi.spyOn(a.app.rooms, 'members');
     cleanup.push(async () => read.mockRestore());
 
     expect(await sweep.tick()).toBe(true); // the first pass after a start sweeps
