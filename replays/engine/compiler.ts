@@ -113,23 +113,29 @@ function stamp(seq: number, t: number, b: BattleEventBody): BattleEvent {
  * v8.serialize (the history cache) see `run` as a plain property. The same state as parsing at once.
  */
 function lazyCheckpoint(head: Omit<Checkpoint, 'run'>, runJson: string, fold: WorldState): Checkpoint {
-  let text: string | null = runJson;
   let run: RunState | null = null;
   const cp = head as Checkpoint;
+  unparsed.set(cp, { text: runJson, fold });
   Object.defineProperty(cp, 'run', {
     enumerable: true,
     configurable: true,
     get(): RunState {
       if (!run) {
         // fold is immutable (the reducer never mutates), so it is shared, not copied.
-        run = { ...(JSON.parse(text as string) as RunState), fold };
-        text = null;
+        run = { ...(JSON.parse(runJson) as RunState), fold };
+        unparsed.delete(cp);
       }
       return run;
     },
   });
   return cp;
 }
+
+/**
+ * Checkpoints whose run state is still only text: a resume copy parses the text itself (the parse is the copy), so
+ * the checkpoint's own parse and a structural clone after it are both saved.
+ */
+const unparsed = new WeakMap<Checkpoint, { text: string; fold: WorldState }>();
 
 class Run {
   readonly events: BattleEvent[];
@@ -568,7 +574,9 @@ export function startFork(
   // The fork choice wins over whatever allDecisions says about this decision.
   const normalized = normalizeDecisions(def, [...allDecisions.filter((d) => d.decisionId !== decisionId), valid]);
   // Choices before the fork are baked into the shared prefix: they must be the parent's.
-  for (const [id, r] of Object.entries(cp.run.reached)) {
+  // The resume copy first: its reached and keyframe time are the checkpoint's (without parsing a checkpoint kept as text).
+  const resume = takeResume(cp);
+  for (const [id, r] of Object.entries(resume.run.reached)) {
     if (id === decisionId || !r.chosen) continue;
     const spec = def.decisions.find((d) => d.id === id);
     const want = normalized.find((d) => d.decisionId === id) ?? (spec ? historicalChoice(spec) : null);
@@ -580,13 +588,12 @@ export function startFork(
     }
   }
   const seed = parent.timeline.seed;
-  const resume = takeResume(cp);
   const run = new Run(
     def,
     resume.run,
     normalized,
     parent.timeline.events.slice(0, cp.seq),
-    parent.timeline.keyframes.filter((k) => k.t < cp.run.nextKeyframeT),
+    parent.timeline.keyframes.filter((k) => k.t < resume.run.nextKeyframeT),
     parent.timeline.keyframeIntervalMs,
   );
   // Parent checkpoints before this one stay valid for the child (same history up to here).
@@ -620,11 +627,13 @@ const spares = new WeakMap<Checkpoint, ResumeState>();
 
 /** The resume state around a copy of the checkpoint's run (fold is immutable, so shared, not copied). */
 function resumeWith(cp: Checkpoint, runCopy: Omit<RunState, 'fold'>): ResumeState {
-  return { run: { ...runCopy, fold: cp.run.fold }, machine: cloneJson(cp.machine) };
+  const fold = unparsed.get(cp)?.fold ?? cp.run.fold;
+  return { run: { ...runCopy, fold }, machine: cloneJson(cp.machine) };
 }
 
 function copyResume(cp: Checkpoint): ResumeState {
-  return resumeWith(cp, cloneJson({ ...cp.run, fold: null }));
+  const lazy = unparsed.get(cp);
+  return resumeWith(cp, lazy ? (JSON.parse(lazy.text) as RunState) : cloneJson({ ...cp.run, fold: null }));
 }
 
 function takeResume(cp: Checkpoint): ResumeState {
@@ -654,7 +663,9 @@ export function prepareResume(cp: Checkpoint): boolean {
  */
 export async function prepareResumeInSlices(cp: Checkpoint, pause: () => Promise<boolean>): Promise<boolean> {
   if (spares.has(cp)) return false;
-  const run = await cloneJsonInSlices({ ...cp.run, fold: null }, pause);
+  // Kept as text: one parse is the copy (~100 ms at 22,000 units, not sliced); else a structural copy in slices.
+  const lazy = unparsed.get(cp);
+  const run = lazy ? (await pause()) && (JSON.parse(lazy.text) as RunState) : await cloneJsonInSlices({ ...cp.run, fold: null }, pause);
   if (!run || spares.has(cp) || !(await pause())) return false;
   const spare = resumeWith(cp, run);
   return (await pause()) && keepSpare(cp, spare);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
-import { initialClock, play, withDuration, positionAt, type PlaybackClock } from '../../shared/clock/playback.js';
+import { initialClock, withDuration, positionAt, type PlaybackClock } from '../../shared/clock/playback.js';
 import type { Annotation, BranchInfo, Member, RoomState } from '../../shared/protocol/events.js';
 import type {
   AnnotationAddPayload,
@@ -86,7 +86,8 @@ function provisionalMeta(m: BranchManifest, parent: TimelineMeta): TimelineMeta 
 interface Provisional {
   meta: TimelineMeta;
   rooms: Set<string>;
-  done: Promise<void>;
+  /** True once the final metadata is known here, false if the compile failed. */
+  done: Promise<boolean>;
 }
 
 /** A room's playhead changed because the branch it is on finished compiling (the loop broadcasts it). */
@@ -457,35 +458,42 @@ export class RoomService {
     const entry: Provisional = {
       meta: provisionalMeta(m, parent),
       rooms: new Set(),
+      // Settled either way; a failed compile leaves its rooms where they are (branch:failed tells them).
       done: compiled.then(
-        (tl) => this.remember(tl),
-        () => {},
+        (tl) => {
+          this.remember(tl);
+          return true;
+        },
+        () => false,
       ),
     };
     this.provisional.set(key, entry);
-    void entry.done.then(() => {
-      this.provisional.delete(key);
-      for (const roomId of entry.rooms) void this.settle(roomId, m.branchId);
-    });
+    void entry.done
+      .catch(() => false)
+      .then((ok) => {
+        this.provisional.delete(key);
+        if (ok) for (const roomId of entry.rooms) void this.settle(roomId, m.branchId);
+      });
   }
 
   /**
-   * A room on a branch that just finished compiling: its clock takes the real duration, and a clock held at the
-   * frontier goes on ('resume'); the loop's own resume may have won the race, then only the duration changes.
+   * A room on a branch that just finished compiling: its clock takes the real end. A clock held at the frontier (or
+   * stopped at a provisional end the branch runs past) plays on ('resume'); one at or past the real end (a shorter
+   * fork) stops there ('end'). The loop's own resume may have won the race: then only the end changes.
    */
   private async settle(roomId: string, branchId: string): Promise<void> {
     try {
       const res = await this.updatePlayhead(roomId, (ph, tl) => {
         if (ph.branchId !== branchId) return null;
-        const now = this.now();
-        // Held at the frontier, or stopped at the provisional end of a fork that turned out longer: it goes on.
         const c = ph.clock;
-        const held = c.state === 'paused' && (c.reason === 'hold' || (c.reason === 'end' && c.positionMs < tl.durationMs));
-        if (ph.clock.durationMs === tl.durationMs && !held) return null;
-        let clock: PlaybackClock = { ...ph.clock, durationMs: tl.durationMs };
-        clock = held
-          ? play(clock, now, 'resume')
-          : { ...clock, positionMs: positionAt(clock, now), serverTime: now, version: clock.version + 1 };
+        const end = tl.durationMs;
+        const held = c.state === 'paused' && (c.reason === 'hold' || (c.reason === 'end' && c.positionMs < end));
+        if (c.durationMs === end && !held) return null;
+        const now = this.now();
+        const pos = Math.min(positionAt(c, now), end);
+        const next: PlaybackClock = { ...c, durationMs: end, positionMs: pos, serverTime: now, version: c.version + 1 };
+        const clock: PlaybackClock =
+          pos >= end ? { ...next, state: 'paused', reason: 'end' } : held ? { ...next, state: 'playing', reason: 'resume' } : next;
         return { ...ph, clock };
       });
       if (res.changed) for (const fn of this.settledListeners) fn(roomId, res);
@@ -566,11 +574,12 @@ export class RoomService {
     const canonical = await this.timelines.service.canonicalBranchId(room.battleId);
     const known = branchId === canonical || (await this.store.listBranches(roomId)).some((b) => b.branchId === branchId);
     if (!known) throw new AppError('NOT_FOUND', `branch ${branchId} is not in this room; fork it first`);
-    const target = await this.metaOf(roomId, room.battleId, branchId);
-    // On a fork still compiling: the room's clock is settled when the compile is over (trackCompiling).
+    // On a fork still compiling: the room's clock is settled when the compile is over (trackCompiling). Noted before
+    // the metadata is read, so a compile ending meanwhile still settles this room.
     const key = `${room.battleId}/${branchId}`;
     const compiling = this.provisional.get(key);
     compiling?.rooms.add(roomId);
+    const target = await this.metaOf(roomId, room.battleId, branchId);
     const res = await this.updatePlayhead(roomId, (ph, tl) => {
       if (ph.branchId === branchId) return null;
       const now = this.now();

@@ -53,7 +53,10 @@ describe('switching the room to a fork still compiling', () => {
     const done = await s.app.segments.whenCompiled(def.info.id, branch.branchId, Infinity);
     expect(done.complete).toBe(true);
     console.log(`[switchCompiling] provisional end ${switched.clock.durationMs} ms, final ${done.durationMs} ms`);
+    // This fork ends later than its parent: the room's end changes only if the settle ran.
+    expect(switched.clock.durationMs).not.toBe(done.durationMs);
     await until(() => inst.clock()?.durationMs === done.durationMs, 20_000);
+    expect(inst.clock()!.version).toBeGreaterThan(switched.clock.version);
     expect(inst.room()?.branchId).toBe(branch.branchId);
   }, 120_000);
 });

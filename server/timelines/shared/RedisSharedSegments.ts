@@ -5,7 +5,7 @@ import type { EncodedSegment } from '../segments/encode.js';
 import { packSegment, unpackSegment, type SharedSegments } from './SharedSegments.js';
 
 // Layout (under `prefix`):
-//   segs:v:<member>   the value (member s:<hash>: a packed segment; m:<battle>/<branch>: a complete manifest's JSON)
+//   segs:v:<member>   the value (member s:<hash>: a packed segment; m<LAYOUT>:<battle>/<branch>: a complete manifest's JSON)
 //   segs:lru          sorted set member -> time last written (oldest dropped first past the bound)
 //   segs:sizes        hash member -> bytes
 //   segs:bytes        total bytes of the members listed
@@ -14,6 +14,13 @@ import { packSegment, unpackSegment, type SharedSegments } from './SharedSegment
 // bound holds. One script per write keeps the count exact under concurrent writers (several processes).
 // The script deletes value keys it computes from the member (not passed in KEYS): fine on one Redis (the
 // deployment here), not on Redis Cluster.
+
+/**
+ * The segment layout a manifest was made with: bumped whenever segment boundaries or the payload format change (2: the
+ * ramp follows only non-historical choices), so a process never reads a manifest listing another layout's segments
+ * (rebuilding one of them would give different bytes). Segments themselves are keyed by their hash.
+ */
+const LAYOUT = 2;
 
 const PUT = `
 local v = KEYS[1]
@@ -87,12 +94,12 @@ export class RedisSharedSegments implements SharedSegments {
   }
 
   async manifest(battleId: string, branchId: string): Promise<BranchManifest | null> {
-    const b = await this.get(`m:${battleId}/${branchId}`);
+    const b = await this.get(`m${LAYOUT}:${battleId}/${branchId}`);
     return b ? (JSON.parse(b.toString()) as BranchManifest) : null;
   }
 
   async putManifest(m: BranchManifest): Promise<void> {
-    if (m.complete) await this.put(`m:${m.battleId}/${m.branchId}`, Buffer.from(JSON.stringify(m)));
+    if (m.complete) await this.put(`m${LAYOUT}:${m.battleId}/${m.branchId}`, Buffer.from(JSON.stringify(m)));
   }
 
   async bytes(): Promise<number> {
