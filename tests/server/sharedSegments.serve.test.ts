@@ -9,7 +9,7 @@ import type { SharedSegments } from '../../server/timelines/shared/SharedSegment
 import type { RedisClient } from '../../server/store/redis.js';
 import { loadConfig, segmentCacheOf } from '../../server/config.js';
 import { connectRedisBackend } from '../../server/store/redisBackend.js';
-import { boot, silent } from './helpers.js';
+import { boot, silent, type Booted } from './helpers.js';
 import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
 
 // Two processes (two apps, two engines) sharing segments: a fork built by one is served by the other from the
@@ -21,6 +21,20 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 const terok = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+
+/** A room on `a` whose player forked Terok Nor (an option without a value), compiled, its manifest in `shared`. */
+async function forkedOn(a: Booted, shared: SharedSegments) {
+  const { roomId } = await a.createRoom({ battleId: terok.info.id });
+  const player = a.client({ roomId, name: 'P', role: 'player' });
+  await player.ready;
+  const spec = terok.decisions.find((d) => d.options.some((o) => !o.historical && !o.param))!;
+  const forked = await player.fork({ decisionId: spec.id, optionId: spec.options.find((o) => !o.historical && !o.param)!.id });
+  if (!forked.ok) throw new Error(forked.error.message);
+  const id = forked.branch.branchId;
+  await a.app.segments.whenCompiled(terok.info.id, id, Infinity);
+  await vi.waitFor(async () => expect(await shared.manifest(terok.info.id, id)).not.toBeNull(), { timeout: 2000, interval: 20 });
+  return { roomId, forked, id, path: `/api/battles/${terok.info.id}/branches/${id}` };
+}
 
 const impls: [string, boolean, () => Promise<SharedSegments>][] = [
   ['memory', true, async () => new MemorySharedSegments(64 * 1024 * 1024, 60_000)],
@@ -50,18 +64,9 @@ describe.each(impls)('shared segments between processes: %s', (_name, available,
         () => b.close(),
         () => alone.close(),
       );
-      const { roomId } = await a.createRoom({ battleId: terok.info.id });
-      const player = a.client({ roomId, name: 'P', role: 'player' });
-      await player.ready;
-      const spec = terok.decisions.find((d) => d.options.some((o) => !o.historical && !o.param))!;
-      const forked = await player.fork({ decisionId: spec.id, optionId: spec.options.find((o) => !o.historical && !o.param)!.id });
-      if (!forked.ok) throw new Error(forked.error.message);
-      const id = forked.branch.branchId;
-      await a.app.segments.whenCompiled(terok.info.id, id, Infinity);
-      const path = `/api/battles/${terok.info.id}/branches/${id}`;
+      // Writes to the shared cache run in the background: forkedOn waits until the manifest is there.
+      const { path } = await forkedOn(a, shared);
       const mA = (await (await fetch(`${a.url}${path}/manifest`)).json()) as BranchManifest;
-      // Writes to the shared cache run in the background: wait until the manifest is there.
-      await vi.waitFor(async () => expect(await shared.manifest(terok.info.id, id)).not.toBeNull(), { timeout: 2000, interval: 20 });
       // A process without the shared cache cannot serve it without the room's record.
       expect((await fetch(`${alone.url}${path}/manifest`)).status).toBe(404);
       const resB = await fetch(`${b.url}${path}/manifest`);
@@ -112,19 +117,7 @@ describe('SEGMENT_CACHE_MB=0: rooms on Redis, no shared segments', () => {
         () => a.close(),
         () => b.close(),
       );
-      const { roomId } = await a.createRoom({ battleId: terok.info.id });
-      const player = a.client({ roomId, name: 'P', role: 'player' });
-      await player.ready;
-      const spec = terok.decisions.find((d) => d.options.some((o) => !o.historical && !o.param))!;
-      const forked = await player.fork({ decisionId: spec.id, optionId: spec.options.find((o) => !o.historical && !o.param)!.id });
-      if (!forked.ok) throw new Error(forked.error.message);
-      const id = forked.branch.branchId;
-      await a.app.segments.whenCompiled(terok.info.id, id, Infinity);
-      await vi.waitFor(async () => expect(await ra.sharedSegments!.manifest(terok.info.id, id)).not.toBeNull(), {
-        timeout: 2000,
-        interval: 20,
-      });
-      const path = `/api/battles/${terok.info.id}/branches/${id}`;
+      const { roomId, forked, id, path } = await forkedOn(a, ra.sharedSegments!);
       // The fork's manifest is in Redis, but B does not read the segment cache: without the room, B cannot know it.
       expect((await fetch(`${b.url}${path}/manifest`)).status).toBe(404);
       const mA = (await (await fetch(`${a.url}${path}/manifest`)).json()) as BranchManifest;
@@ -170,16 +163,7 @@ describe('a fork read from the shared cache', () => {
       () => a.close(),
       () => b.close(),
     );
-    const { roomId } = await a.createRoom({ battleId: terok.info.id });
-    const player = a.client({ roomId, name: 'P', role: 'player' });
-    await player.ready;
-    const spec = terok.decisions.find((d) => d.options.some((o) => !o.historical && !o.param))!;
-    const forked = await player.fork({ decisionId: spec.id, optionId: spec.options.find((o) => !o.historical && !o.param)!.id });
-    if (!forked.ok) throw new Error(forked.error.message);
-    const id = forked.branch.branchId;
-    await a.app.segments.whenCompiled(terok.info.id, id, Infinity);
-    await vi.waitFor(async () => expect(await inner.manifest(terok.info.id, id)).not.toBeNull(), { timeout: 2000, interval: 20 });
-    const path = `/api/battles/${terok.info.id}/branches/${id}`;
+    const { roomId, forked, path } = await forkedOn(a, inner);
     const recipeReads = vi.spyOn(b.app.rooms, 'branchRecipe');
     const m = (await (await fetch(`${b.url}${path}/manifest?room=${roomId}`)).json()) as BranchManifest;
     const i = segmentIndexAt(m.segments, forked.branch.fork!.atMs);
