@@ -162,13 +162,15 @@ export function createApp(opts: AppOptions = {}): App {
   const trustProxy = opts.trustProxy ?? 0;
   const addressLimiter = new AddressLimiter({ limits, redis: opts.limiterRedis, prefix: opts.limiterPrefix });
   const floodCooldown = new FloodCooldown(limits.floodCooldownMs);
-  const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now));
   const segmentSource = isSegmentSource(timelines) ? timelines : new TimelineSegmentSource(cache.service);
   const segments = new SegmentStore(segmentSource, {
     maxBytes: Math.floor(cacheBytes * 0.25),
     shared: opts.sharedSegments,
     onSharedError: (err) => logger.warn({ err }, 'shared segment cache: read or write failed'),
   });
+  // The segment store sees a compiling fork's manifest grow: a room on the fork gets its phases and decisions as
+  // they are compiled.
+  const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now), segments);
   let draining = false;
 
   const web = express();
@@ -225,11 +227,13 @@ export function createApp(opts: AppOptions = {}): App {
     frontier: opts.frontier ?? frontierSourceOf(segments),
   });
   // A room on a fork that finished compiling: its clock took the real end (and a hold resumed); its stops are the
-  // final branch's now.
+  // final branch's now. (Or the compile failed: the room went back to the fork's parent.)
   rooms.onBranchSettled((roomId, res) => {
     loop.applied(roomId, res.playhead, res.timeline);
     loop.invalidateStops(roomId);
   });
+  // A compiling fork's manifest began a phase or reached a decision: its rooms' stops follow.
+  rooms.onProvisionalChanged((battleId, branchId) => loop.invalidateBranchStops(battleId, branchId));
   const camera = new CameraService(opts.cameraStore ?? new MemoryCameraStore());
   const cameraCast = new CameraBroadcaster((roomId, s) => {
     io.to(roomId).emit('camera:state', s);

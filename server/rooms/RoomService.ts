@@ -62,17 +62,23 @@ const isFull = (tl: ForkedBranch): tl is Timeline => 'events' in tl;
  * The metadata a room uses while it is on a fork still compiling here: the manifest's (phases, decision points
  * and fork so far) with the parent's duration as a provisional end (the loop holds the clock at the compiled
  * frontier, so the room never plays into it); the final metadata replaces it when the compile is over.
+ * `durationMs`: the provisional end already given out (it stays put while the manifest grows: rooms' clocks carry it).
+ * The phase still running at the frontier has no end yet: it gets the provisional end, so it is no step-mode stop
+ * (its manifest end is only how far the compile got).
  */
-function provisionalMeta(m: BranchManifest, parent: TimelineMeta): TimelineMeta {
+function provisionalMeta(m: BranchManifest, parent: TimelineMeta, durationMs = Math.max(parent.durationMs, m.compiledMs)): TimelineMeta {
+  const last = m.phases[m.phases.length - 1];
+  const phases =
+    last && last.endMs >= m.compiledMs ? [...m.phases.slice(0, -1), { ...last, endMs: Math.max(last.endMs, durationMs) }] : m.phases;
   return {
     battleId: m.battleId,
     branchId: m.branchId,
     parentBranchId: m.parentBranchId,
     decisions: m.decisions,
     seed: parent.seed,
-    durationMs: Math.max(parent.durationMs, m.compiledMs),
+    durationMs,
     eventsSha256: '',
-    phases: m.phases,
+    phases,
     decisionPoints: m.decisionPoints,
     keyframeIntervalMs: parent.keyframeIntervalMs,
     forces: parent.forces,
@@ -82,16 +88,34 @@ function provisionalMeta(m: BranchManifest, parent: TimelineMeta): TimelineMeta 
   };
 }
 
-/** A fork compiling here: its provisional metadata, the rooms that moved onto it, and when its final is known. */
+/** A fork compiling here: its provisional metadata, the rooms that moved onto it, and how its compile ended. */
 interface Provisional {
   meta: TimelineMeta;
+  parent: TimelineMeta;
+  /** What of the manifest the metadata was built from changes it (phases begun, decision points reached). */
+  shape: string;
   rooms: Set<string>;
-  /** True once the final metadata is known here, false if the compile failed. */
-  done: Promise<boolean>;
+  /** 'done' once the final metadata is known here; 'failed' while the rooms on it are taken back to the parent. */
+  state: 'compiling' | 'done' | 'failed';
 }
 
-/** A room's playhead changed because the branch it is on finished compiling (the loop broadcasts it). */
+/**
+ * A room's playhead changed because the branch it is on finished compiling (the loop broadcasts it), or because
+ * that compile failed and the room went back to the fork's parent.
+ */
 export type SettledListener = (roomId: string, res: { playhead: Playhead; timeline: TimelineMeta }) => void;
+
+/**
+ * Where a compiling fork's manifest is seen to grow (the segment store): the provisional metadata follows it.
+ * `subscribe` calls back on each move of the branch's frontier (a segment listed), not per tick.
+ */
+export interface ManifestFeed {
+  peekManifest(battleId: string, branchId: string): { manifest: BranchManifest } | undefined;
+  subscribe(battleId: string, branchId: string, fn: () => void): () => void;
+}
+
+/** The provisional metadata's inputs: a new phase (which ends the one before) or a newly reached decision point. */
+const shapeOf = (m: BranchManifest): string => `${m.phases.length}/${m.decisionPoints.filter((d) => d.atMs !== null).length}`;
 
 /** BranchInfo of a fork still compiling (from its manifest). */
 function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: number): BranchInfo {
@@ -130,16 +154,31 @@ export class RoomService {
     private readonly caps: RoomCaps = DEFAULT_LIMITS,
     /** Pending forks per room / address / in total (RATE_LIMITED past them). */
     readonly forkQuota: ForkQuota = new ForkQuota(undefined, now),
+    /** Growing manifests of forks compiling here (none: the provisional metadata stays as at the fork). */
+    private readonly manifests?: ManifestFeed,
   ) {}
 
   /** Forks compiling in this process that a room may already be on, by `battleId/branchId`. */
   private readonly provisional = new Map<string, Provisional>();
   private readonly settledListeners = new Set<SettledListener>();
+  private readonly provisionalListeners = new Set<(battleId: string, branchId: string) => void>();
 
-  /** Hear of a room whose clock changed when its branch finished compiling (the app wires the playback loop). */
+  /**
+   * Hear of a room whose clock changed when its branch finished compiling, or went back to the fork's parent when
+   * that compile failed (the app wires the playback loop).
+   */
   onBranchSettled(fn: SettledListener): () => void {
     this.settledListeners.add(fn);
     return () => this.settledListeners.delete(fn);
+  }
+
+  /**
+   * Hear of a compiling fork whose provisional metadata changed (its manifest began a phase or reached a decision
+   * point): the stops of rooms on it are to be planned again (the app wires the playback loop).
+   */
+  onProvisionalChanged(fn: (battleId: string, branchId: string) => void): () => void {
+    this.provisionalListeners.add(fn);
+    return () => this.provisionalListeners.delete(fn);
   }
 
   async createRoom(body: CreateRoomBody): Promise<{ room: RoomRecord; playhead: Playhead }> {
@@ -449,31 +488,82 @@ export class RoomService {
   }
 
   /**
-   * Keep a provisional metadata for a fork while it compiles (a switch to it answers at once), then settle the
-   * rooms that moved onto it: their clocks take the branch's real end.
+   * Keep a provisional metadata for a fork while it compiles (a switch to it answers at once), following its manifest
+   * as it grows; then settle the rooms that moved onto it: their clocks take the branch's real end, or, if the
+   * compile failed, they go back to the fork's parent.
    */
   private trackCompiling(m: BranchManifest, parent: TimelineMeta, compiled: Promise<ForkedBranch>): void {
     const key = `${m.battleId}/${m.branchId}`;
     if (this.provisional.has(key)) return;
-    const entry: Provisional = {
-      meta: provisionalMeta(m, parent),
-      rooms: new Set(),
-      // Settled either way; a failed compile leaves its rooms where they are (branch:failed tells them).
-      done: compiled.then(
-        (tl) => {
-          this.remember(tl);
-          return true;
-        },
-        () => false,
-      ),
-    };
+    const entry: Provisional = { meta: provisionalMeta(m, parent), parent, shape: shapeOf(m), rooms: new Set(), state: 'compiling' };
     this.provisional.set(key, entry);
-    void entry.done
-      .catch(() => false)
-      .then((ok) => {
+    const unfollow = this.followManifest(entry, m.battleId, m.branchId);
+    compiled.then(
+      (tl) => {
+        unfollow();
+        this.remember(tl);
+        entry.state = 'done';
         this.provisional.delete(key);
-        if (ok) for (const roomId of entry.rooms) void this.settle(roomId, m.branchId);
-      });
+        for (const roomId of entry.rooms) void this.settle(roomId, m.branchId);
+      },
+      async () => {
+        unfollow();
+        entry.state = 'failed';
+        // The provisional metadata stays until the rooms are back on the parent: reading the failed branch's metadata
+        // any other way would compile it again.
+        await Promise.all([...entry.rooms].map((roomId) => this.revert(roomId, entry.meta)));
+        this.provisional.delete(key);
+      },
+    );
+  }
+
+  /**
+   * Rebuild the provisional metadata when the growing manifest begins a phase or reaches a decision point (checked
+   * on each segment listed: a count, not a rebuild, in the common case), and say so: the rooms' stops change.
+   */
+  private followManifest(entry: Provisional, battleId: string, branchId: string): () => void {
+    const feed = this.manifests;
+    if (!feed) return () => {};
+    const check = () => {
+      const m = feed.peekManifest(battleId, branchId)?.manifest;
+      if (!m || m.complete || entry.state !== 'compiling') return;
+      const shape = shapeOf(m);
+      if (shape === entry.shape) return;
+      entry.shape = shape;
+      entry.meta = provisionalMeta(m, entry.parent, entry.meta.durationMs);
+      for (const fn of this.provisionalListeners) fn(battleId, branchId);
+    };
+    const off = feed.subscribe(battleId, branchId, check);
+    check(); // it may have grown between the fork's first segment and now
+    return off;
+  }
+
+  /**
+   * A room on a fork whose compile failed goes back to the fork's parent, as a switch would take it (the same
+   * position while it is before the fork point, else the fork point), paused: the what-if has no more to play.
+   */
+  private async revert(roomId: string, failed: TimelineMeta): Promise<void> {
+    const parentId = failed.parentBranchId;
+    if (!parentId) return;
+    try {
+      const parent = await this.metaOf(roomId, failed.battleId, parentId);
+      // Compare-and-set without updatePlayhead: it would read the failed branch's metadata, which (once the
+      // provisional one is gone) means compiling it again.
+      let ph = await this.store.getPlayhead(roomId);
+      for (let attempt = 0; ph && ph.branchId === failed.branchId && attempt < 5; attempt++) {
+        const now = this.now();
+        const pos = Math.min(positionAt(ph.clock, now), divergenceMs(failed, parent));
+        const next: Playhead = { branchId: parentId, clock: { ...withDuration(ph.clock, now, parent.durationMs, pos), state: 'paused' } };
+        const res = await this.store.casPlayhead(roomId, ph.clock.version, next);
+        if (res.ok) {
+          for (const fn of this.settledListeners) fn(roomId, { playhead: next, timeline: parent });
+          return;
+        }
+        ph = res.current ?? null;
+      }
+    } catch {
+      // The room is gone (or the store is down): nothing to take back.
+    }
   }
 
   /**
@@ -586,8 +676,10 @@ export class RoomService {
       const pos = Math.min(positionAt(ph.clock, now), divergenceMs(tl, target));
       return { branchId, clock: withDuration(ph.clock, now, target.durationMs, pos) };
     });
-    // It finished while this switch was being written: settle now (after the caller applies this switch).
-    if (compiling && !this.provisional.has(key)) void this.settle(roomId, branchId);
+    // It finished (or failed) while this switch was being written: settle (or take back) now, after the caller
+    // applies this switch.
+    if (compiling?.state === 'done') void this.settle(roomId, branchId);
+    else if (compiling?.state === 'failed') void this.revert(roomId, compiling.meta);
     return { playhead: res.playhead, timeline: res.timeline, changed: res.changed };
   }
 }

@@ -115,6 +115,15 @@ export class PlaybackLoop {
     if (rs?.cursor) this.planStopOrLoad(rs);
   }
 
+  /**
+   * The metadata of a branch still compiling changed (its manifest began a phase or reached a decision point): the
+   * rooms on it here plan their stops again. Not published: every process reads that metadata on its own.
+   */
+  invalidateBranchStops(battleId: string, branchId: string): void {
+    for (const rs of this.rooms.values())
+      if (rs.battleId === battleId && rs.cursor?.branchId === branchId) this.invalidateStops(rs.roomId, false);
+  }
+
   /** The playhead this process holds for a room it streams (what a command is written against), or null. */
   held(roomId: string): HeldPlayhead | null {
     const rs = this.rooms.get(roomId);
@@ -444,7 +453,11 @@ export class PlaybackLoop {
     const frontier = rs.battleId ? this.frontier.compiledMs(rs.battleId, cur.branchId) : null;
     if (frontier === null || frontier >= cur.clock.durationMs) return list;
     // A play head already past the frontier (a seek beyond it) holds where it is: it never runs on uncompiled time.
-    return [...list.filter((s) => s.positionMs < frontier), { positionMs: Math.max(frontier, cur.clock.positionMs), reason: 'hold' }];
+    const hold = Math.max(frontier, cur.clock.positionMs);
+    // A stop exactly at the frontier still ahead of the play head (a phase that ends where the compile stands, often
+    // a decision point) pauses there with its own reason instead of a hold: a hold would resume past it by itself.
+    const kept = list.filter((s) => s.positionMs < frontier || (s.positionMs === hold && hold > cur.clock.positionMs));
+    return kept.some((s) => s.positionMs === hold) ? kept : [...kept, { positionMs: hold, reason: 'hold' }];
   }
 
   /**

@@ -77,6 +77,11 @@ export interface EngineOptions {
    * however fast this machine simulates it. 0 (default): only yield to other work between segments.
    */
   segmentPaceMs?: number;
+  /**
+   * Test hook: awaited after each segment of a progressive fork is listed (after the pace); a throw fails the
+   * compile there, as a simulation that throws would (tests/server/switchCompiling.test.ts).
+   */
+  afterSegment?: (branchId: string) => void | Promise<void>;
   /** Directory of compiled histories shared between processes and restarts (HISTORY_CACHE_DIR); none: compile. */
   historyCacheDir?: string;
 }
@@ -122,9 +127,11 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
 
   private readonly gate: Gate;
   private readonly paceMs: number;
+  private readonly afterSegment: EngineOptions['afterSegment'];
 
   constructor(opts: EngineOptions = {}) {
     this.paceMs = opts.segmentPaceMs ?? 0;
+    this.afterSegment = opts.afterSegment;
     // One budget for everything the worker keeps between compiles: the kept start states (an eighth of it, at most
     // START_STATES_MB) and the compiled branches (the rest).
     const budget = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
@@ -431,6 +438,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         compressing.catch(() => {});
         // Let other requests (and other forks) in between segments.
         await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());
+        if (this.afterSegment) await this.afterSegment(meta.branchId);
       }
       await compressing;
       const compiled = this.catalog.adopt(meta.battleId, c.result());

@@ -125,4 +125,26 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
     await quietPeriod(200); // a frontier change alone must not send a clock in this window
     expect(inst.clock()).toMatchObject({ state: 'paused', version, reason: 'init' });
   });
+  it('in step mode a phase ending exactly at the frontier pauses there as a phase end, not a hold that resumes past it', async () => {
+    // The fixture's first phase ends at 20 s; the compile stands exactly there (segments end at decision points,
+    // where phases often change).
+    const frontier = new TestFrontier();
+    frontier.set(FIXTURE_BATTLE, FIXTURE_BRANCH, 20_000);
+    s = await boot({ frontier: frontierSourceOf(frontier), tickMs: 50 });
+    const { roomId, instructorKey } = await s.createRoom();
+    const inst = s.client({ roomId, name: 'Sisko', instructorKey });
+    await inst.ready;
+    expect((await inst.settings({ stepMode: true })).ok).toBe(true);
+    await inst.seek(17_000);
+    await inst.setRate(4);
+    const played = await inst.play();
+    if (!played.ok) throw new Error(played.error.message);
+    await until(() => inst.clock()!.version > played.clock.version && inst.clock()!.state === 'paused', 3000, 'a stop');
+    expect(inst.clock()).toMatchObject({ reason: 'phase-end', positionMs: 20_000 });
+    // Play from there: the frontier has not moved, so it holds at once.
+    const again = await inst.play();
+    if (!again.ok) throw new Error(again.error.message);
+    await until(() => inst.clock()!.version > again.clock.version, 3000, 'a hold');
+    expect(inst.clock()).toMatchObject({ reason: 'hold', state: 'paused', positionMs: 20_000 });
+  });
 });
