@@ -6,12 +6,13 @@ import { pino } from 'pino';
 import { createApp } from '../../server/app.js';
 import { installProcessGuards } from '../../server/shutdown.js';
 import { WorkerTimelineService } from '../../server/timelines/WorkerTimelineService.js';
-import './forkloadVariant.js'; // the main thread sees the same decision steps as the worker
+import { installFinerQuantities } from './forkloadVariant.js';
 
 // The server of the fork-load benchmark, in its own process (started by forkload.ts), so its RSS and event-loop
 // lag are the server's alone, not the benchmark clients'. Speaks to the parent over the IPC channel.
 
 const [timelineMb, checkpointMb] = process.argv.slice(2).map(Number);
+installFinerQuantities(); // the main thread sees the same decision steps as the worker (its preload)
 // As createApp builds it, plus the variant preloaded in the compile worker.
 // Histories on disk between runs (the variant's own folder: its decision options differ from the real battle's),
 // so a re-run starts in seconds instead of compiling Cardassia's history again (before anything is measured).
@@ -20,7 +21,7 @@ const timelines = new WorkerTimelineService({
   checkpointCacheMb: checkpointMb,
   compileConcurrency: 2,
   historyCacheDir,
-  preload: [new URL('./forkloadVariant.ts', import.meta.url).href],
+  preload: [new URL('./forkloadVariantPreload.ts', import.meta.url).href],
 });
 const app = createApp({
   logger: pino({ level: 'silent' }),

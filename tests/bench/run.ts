@@ -46,8 +46,8 @@ if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--qu
 // `npm run bench -- forks20k`: a fork's first segments (fork point, ramp, 10 s) at 20,000 units.
 if (only === 'forks20k') rows.push(...(await benchForkSegments20k()));
 // `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.
-// Imported only for its own mode: it loads forkloadVariant, which gives Cardassia's quantity decision a finer step in
-// this process (and would make the forks bench ask the server for quantities the real battle refuses).
+// Imported only for its own mode (its server, not this process, gives Cardassia's quantity decision a finer step:
+// forkloadVariant.ts).
 if (only === 'forkload') rows.push(...(await (await import('./forkload.js')).benchForkLoad(process.argv.includes('--quick'))));
 printRows(rows);
 process.exit(0);
