@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
+import { roomBarrier, sample } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // What-if branches in real browsers: a player forks from the Branches tab, previews the branch
@@ -150,11 +151,12 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
         timeout: 5000,
       },
     );
+    const before = (await sample(instructor)).version;
     await player.getByTestId('compare-close').click();
     expect(await player.evaluate(() => window.__wardroomCompare)).toBeUndefined();
-    // Closing a preview never moves the room: the instructor's page still shows history. (A negative check:
-    // give a wrongly sent switch the time to arrive, then read.)
-    await instructor.waitForTimeout(200);
+    // Closing a preview never moves the room: the instructor's next command is the only change the room sees, and
+    // the instructor's page still shows history.
+    expect(await roomBarrier(instructor, [player])).toBe(before + 1);
     expect(await instructor.evaluate(() => window.__wardroomBranches!.tree()!.currentBranchId)).toBe(historyId);
   }, 60_000);
 
@@ -183,7 +185,8 @@ describe.runIf(hasChromium)('what-if branches in the browser', () => {
     await player.evaluate(() => window.__wardroomCompare!.play());
     const spreads: number[] = [];
     for (let i = 0; i < 10; i++) {
-      await player.waitForTimeout(120);
+      // Sampled at frames drawn ~120 ms of playback apart (a positive signal: the compare clock moved on).
+      await player.waitForFunction((from) => window.__wardroomCompare!.positionMs() >= from + 120, s.pos);
       s = await snap(player);
       spreads.push(Math.abs(s.left.pos - s.right.pos));
     }

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable } from './support/chromium.js';
-import { playFor, sample, syncBoundMs, waitClockVersion } from './support/rooms.js';
+import { playFor, roomBarrier, sample, syncBoundMs, waitClockVersion } from './support/rooms.js';
 import { agreedUnitPositions } from './support/settle.js';
 import { bootStage, type Stage } from './support/stage.js';
 
@@ -38,11 +38,11 @@ describe.runIf(hasChromium)('synchronized room in the browser', () => {
       expect(await viewer.getByTestId(id).isDisabled()).toBe(true);
       expect(await instructor.getByTestId(id).isDisabled()).toBe(false);
     }
-    // A viewer's keyboard does nothing: the clock version stays put.
+    // A viewer's keyboard does nothing: the instructor's next command is the only change the room sees.
     const before = (await sample(viewer)).version;
     await viewer.locator('body').press('Space');
-    await viewer.waitForTimeout(300);
-    expect((await sample(instructor)).version).toBe(before);
+    expect(await roomBarrier(instructor, [viewer, player])).toBe(before + 1);
+    expect((await sample(viewer)).version).toBe(before + 1);
   });
 
   it('plays: every page shows the same moment within a frame', async () => {

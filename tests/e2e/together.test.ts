@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomClient } from '../../client/lib/roomClient.js';
 import { chromiumAvailable } from './support/chromium.js';
-import { clickScrubberAt, sample, waitClockVersion, waitReady } from './support/rooms.js';
+import { clickScrubberAt, framesDrawn, sample, waitClockVersion, waitReady } from './support/rooms.js';
 import { bootStage, type Stage } from './support/stage.js';
 
 // Watching together in real browsers: follow-the-instructor camera, chat and reactions, moment links.
@@ -44,6 +44,18 @@ async function seekTo(page: Page, ms: number, also: Page): Promise<void> {
 
 const selectedTab = (p: Page): Promise<string | null> =>
   p.evaluate(() => document.querySelector('.tabs button[aria-selected="true"]')?.getAttribute('data-tab') ?? null);
+
+/** Wait until a follower's drawn view is `target` (it has taken the update carrying it and glided there). */
+async function reachedView(page: Page, target: View): Promise<void> {
+  await page.waitForFunction(
+    (t) => {
+      const v = window.__wardroomCamera?.view();
+      return !!v && Math.abs(v.x - t.x) < 1e-6 && Math.abs(v.y - t.y) < 1e-6 && Math.abs(v.zoom - t.zoom) < 1e-6;
+    },
+    target,
+    { timeout: 5000 },
+  );
+}
 
 /** Wait until the presenter's view stops moving and has been sent; return it. */
 async function settled(page: Page): Promise<View> {
@@ -113,8 +125,8 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     );
     await viewer.locator('button.tab[data-tab="overview"]').click();
     await drag(instructor, 20, 20);
-    await settled(instructor);
-    await viewer.waitForTimeout(300);
+    // The follower has taken the presenter's last update (it glided to its view): any tab it carried is applied.
+    await reachedView(viewer, await settled(instructor));
     expect(await selectedTab(viewer)).toBe('overview');
 
     // Free camera: the follower steps out; the presenter moves on without them; Follow brings them back.
@@ -124,7 +136,12 @@ describe.runIf(hasChromium)('watching together in the browser', () => {
     const freeView = await view(viewer);
     await drag(instructor, 120, 120);
     const moved = await settled(instructor);
-    await viewer.waitForTimeout(400);
+    // The free viewer has received the presenter's last view, and drawn two frames since: it did not move.
+    await viewer.waitForFunction((t) => {
+      const v = window.__wardroomCamera?.state()?.view;
+      return !!v && Math.abs(v.x - t.x) < 1e-6 && Math.abs(v.y - t.y) < 1e-6 && Math.abs(v.zoom - t.zoom) < 1e-9;
+    }, moved);
+    await framesDrawn(viewer, 2);
     expect(close(await view(viewer), freeView)).toBe(true);
     expect(close(await view(viewer), moved)).toBe(false);
     await viewer.getByTestId('camera-follow').click();

@@ -75,6 +75,20 @@ export async function waitClockVersion(page: Page, version: number, timeout = 10
   await page.waitForFunction((v) => (window.__wardroom?.clockVersion ?? 0) >= v, version, { timeout });
 }
 
+/**
+ * A room command from `controller` (keyboard ←: seek 10 s back, clamped at 0), awaited on `controller` and every
+ * page of `pages`; returns the clock version it made. For checks that something did NOT reach the room (a key a
+ * viewer pressed, a preview closed): whatever those pages sent before this command went out (a Playwright round
+ * trip later) has been applied by the time this one is, so the room's version then is exactly `before + 1` unless
+ * something else changed the room: a positive signal to read at, instead of a guessed wait.
+ */
+export async function roomBarrier(controller: Page, pages: Page[] = []): Promise<number> {
+  const { version } = await sample(controller);
+  await controller.locator('body').press('ArrowLeft');
+  for (const p of [controller, ...pages]) await waitClockVersion(p, version + 1);
+  return (await sample(controller)).version;
+}
+
 /** Wait for the page to draw `n` more animation frames (a world that just arrived is on screen after them). */
 export async function framesDrawn(page: Page, n = 2): Promise<void> {
   await page.evaluate(async (k) => {
