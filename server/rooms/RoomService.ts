@@ -178,11 +178,7 @@ export class RoomService {
     const held = this.timelines.peekMeta(battleId, branchId);
     const meta = held
       ? await held
-      : await this.timelines.meta(
-          battleId,
-          branchId,
-          (await this.store.getBranch(roomId, branchId))?.decisions,
-        );
+      : await this.timelines.meta(battleId, branchId, (await this.store.getBranch(roomId, branchId))?.decisions);
     if (!meta) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
     return meta;
   }
