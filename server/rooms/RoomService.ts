@@ -217,11 +217,7 @@ export class RoomService {
     const held = this.timelines.peekMeta(battleId, branchId);
     const meta = held
       ? await held
-      : await this.timelines.meta(
-          battleId,
-          branchId,
-          (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId)?.decisions,
-        );
+      : await this.timelines.meta(battleId, branchId, (await this.store.getBranch(roomId, branchId))?.decisions);
     if (!meta) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
     return meta;
   }
@@ -234,7 +230,7 @@ export class RoomService {
     const hit = this.timelines.peek(battleId, branchId);
     if (hit) return hit;
     let decisions: DecisionChoice[] | undefined;
-    const record = (await this.store.listBranches(roomId)).find((b) => b.branchId === branchId);
+    const record = await this.store.getBranch(roomId, branchId);
     if (record) decisions = record.decisions;
     const tl = await this.timelines.get(battleId, branchId, decisions);
     if (!tl) throw new AppError('NOT_FOUND', `unknown branch ${branchId}`);
@@ -243,7 +239,7 @@ export class RoomService {
 
   /** How to rebuild a branch the room recorded (lets a process that never compiled it serve it). */
   async branchRecipe(roomId: string, branchId: string): Promise<{ decisions: DecisionChoice[]; forkDecisionId?: string } | undefined> {
-    const b = (await this.store.listBranches(roomId)).find((x) => x.branchId === branchId);
+    const b = await this.store.getBranch(roomId, branchId);
     return b && { decisions: b.decisions, ...(b.fork ? { forkDecisionId: b.fork.decisionId } : {}) };
   }
 

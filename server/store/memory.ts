@@ -204,5 +204,10 @@ export class MemoryStore implements Store {
     return [...(this.live(roomId)?.branches.values() ?? [])].map(clone).sort((a, b) => a.createdAt - b.createdAt);
   }
 
+  async getBranch(roomId: string, branchId: string): Promise<BranchInfo | undefined> {
+    const b = this.live(roomId)?.branches.get(branchId);
+    return b && clone(b);
+  }
+
   async close(): Promise<void> {}
 }

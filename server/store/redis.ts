@@ -421,6 +421,13 @@ export class RedisStore implements Store {
     });
   }
 
+  getBranch(roomId: string, branchId: string): Promise<BranchInfo | undefined> {
+    return this.room(roomId, async () => {
+      const j = await this.client.hGet(this.key(roomId, 'branches'), branchId);
+      return j ? (JSON.parse(j) as BranchInfo) : undefined;
+    });
+  }
+
   /** Every key of a room (`MEMORY USAGE`, TTL checks). */
   roomKeys(roomId: string): string[] {
     return ROOM_KEY_PARTS.map((p) => this.key(roomId, p));

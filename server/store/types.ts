@@ -70,6 +70,8 @@ export interface Store {
   /** Replace a recorded branch (a progressive fork recorded at its ack, completed later); no-op if absent. */
   updateBranch(roomId: string, branch: BranchInfo): Promise<void>;
   listBranches(roomId: string): Promise<BranchInfo[]>;
+  /** One recorded branch (a process serving a branch it never compiled reads only that record, not the room's list). */
+  getBranch(roomId: string, branchId: string): Promise<BranchInfo | undefined>;
 
   close(): Promise<void>;
 }

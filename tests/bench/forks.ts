@@ -19,6 +19,7 @@ import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type 
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { writeBenchJson } from './benchJson.js';
 import { median, pct, type Row } from './stats.js';
+import type { FetchClientReply, FetchClientRequest, FirstSegmentTiming } from './fetchClient.js';
 import type { ForkServerReply, ForkServerRequest } from './forkServer.js';
 import { createRoom } from './rooms.js';
 
@@ -26,7 +27,8 @@ import { createRoom } from './rooms.js';
 // holding the fork point over HTTP (brotli), unpacks it and folds to the fork point. Forks are distinct (no
 // cache hits) and measured one at a time, each after the previous finished compiling. Also: other server processes
 // (real ones, tests/bench/forkServer.ts, on the same Redis) that never compiled the fork serve its manifest and first
-// segment: B rebuilt from the room's record (SEGMENT_CACHE_MB=0), C from the Redis segment cache.
+// segment: B rebuilt from the room's record (SEGMENT_CACHE_MB=0), C from the Redis segment cache, both timed by a client
+// in a process of its own (tests/bench/fetchClient.ts).
 
 /** Distinct alternatives to history at every decision: other options, and several values of a quantity. */
 function alternatives(def: BattleDefinition, max: number): DecisionChoice[] {
@@ -115,28 +117,44 @@ function frontierAt16x(samples: FrontierSample[], atMs: number, startT: number):
   return { holdMs: held, meanRate };
 }
 
-/** Another process serving a branch it never compiled: its manifest and the segment at atMs, received (ms, and when
- * the manifest was in, the segment's headers and its body, from the start). */
-async function served(
-  url: string,
-  battleId: string,
-  branchId: string,
-  atMs: number,
-  room: string,
-): Promise<{ total: number; manifest: number; headers: number; body: number }> {
-  const t0 = performance.now();
-  const mr = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/manifest?room=${room}`);
-  if (mr.status !== 200) throw new Error(`manifest: ${mr.status} ${await mr.text()}`);
-  const m = (await mr.json()) as BranchManifest;
-  const tm = performance.now();
-  const res = await fetch(`${url}/api/battles/${battleId}/branches/${branchId}/segments/${segmentIndexAt(m.segments, atMs)}?room=${room}`, {
-    headers: { 'accept-encoding': 'br, gzip' },
+/** The client of the other processes (tests/bench/fetchClient.ts), a process of its own: times a branch's manifest and
+ * the segment at a moment there (the bench's process hosts the forking server, whose compile would starve it). */
+interface FetchClient {
+  firstSegment(q: Omit<FetchClientRequest, 'id'>): Promise<FirstSegmentTiming>;
+  close(): Promise<void>;
+}
+
+async function startFetchClient(): Promise<FetchClient> {
+  const proc: ChildProcess = fork(fileURLToPath(new URL('./fetchClient.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  if (res.status !== 200) throw new Error(`segment: ${res.status} ${await res.text()}`);
-  const th = performance.now();
-  await res.arrayBuffer();
-  const total = performance.now() - t0;
-  return { total, manifest: tm - t0, headers: th - t0, body: total };
+  let next = 1;
+  const pending = new Map<number, { resolve(v: FirstSegmentTiming): void; reject(e: Error): void }>();
+  await new Promise<void>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`fetch client exited with ${code}`)));
+    proc.on('message', (raw) => {
+      const m = raw as FetchClientReply | { ready: true };
+      if ('ready' in m) return resolve();
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.ok) p?.resolve(m.result);
+      else p?.reject(new Error(m.error));
+    });
+  });
+  return {
+    firstSegment: (q) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        proc.send({ ...q, id } satisfies FetchClientRequest);
+      }),
+    async close() {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.disconnect();
+      await exited;
+    },
+  };
 }
 
 /** The app's engine stats (its worker's), when its timeline service has them. */
@@ -269,6 +287,12 @@ async function startOther(env: Record<string, string>): Promise<OtherProcess> {
   };
 }
 
+/** What the other-process rows time, and the parts of it (p50/p95): the client is a process of its own. */
+function clientNote(xs: FirstSegmentTiming[]): string {
+  const encodings = [...new Set(xs.map((x) => x.encoding))].join('/');
+  return `timed by a client process (fetchClient.ts): manifest request -> the segment's last compressed byte in, not decoded; the segment request alone ${fmt(xs.map((x) => x.segment))}, decoding after it ${fmt(xs.map((x) => x.decode))} (${encodings}), with decoding ${fmt(xs.map((x) => x.total + x.decode))} ms`;
+}
+
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)}/${pct(xs, 95).toFixed(0)}`;
 
 export async function benchForks(quick: boolean): Promise<Row[]> {
@@ -300,6 +324,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
     ? await Promise.all([startOther({ ...otherEnv, SEGMENT_CACHE_MB: '0' }), startOther({ ...otherEnv, SEGMENT_CACHE_MB: '1024' })])
     : [null, null];
   if (procB?.sharedSegments || (procC && !procC.sharedSegments)) throw new Error('forks bench: B must share no segments, C must');
+  const client = procB ? await startFetchClient() : null;
   const url = `http://127.0.0.1:${await a.listen(0, '127.0.0.1')}`;
   const http = createApi(url);
   const clients: RoomClient[] = [];
@@ -356,10 +381,12 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const breakdowns: Record<string, number | string>[] = [];
       const otherBreakdowns: Record<string, number | string>[] = [];
       const redisBreakdowns: Record<string, number | string>[] = [];
-      const otherSplits: { manifest: number; headers: number; body: number }[] = [];
-      const redisSplits: { manifest: number; headers: number; body: number }[] = [];
-      const splits = (x: { manifest: number; headers: number; body: number } | undefined) =>
-        x ? `${x.manifest.toFixed(0)}/${x.headers.toFixed(0)}/${x.body.toFixed(0)}` : '-';
+      const otherSplits: FirstSegmentTiming[] = [];
+      const redisSplits: FirstSegmentTiming[] = [];
+      const splits = (x: FirstSegmentTiming | undefined) =>
+        x
+          ? `${x.manifest.toFixed(0)}/${x.headers.toFixed(0)}/${x.total.toFixed(0)}, decode ${x.decode.toFixed(0)} (${x.encoding} ${(x.bytes / 1024).toFixed(0)} KiB)`
+          : '-';
       // Let the worker copy history's checkpoints ahead (idle time after its compile), as a server does after startup.
       await new Promise((r) => setTimeout(r, 3000));
       for (const choice of alternatives(def, perBattle)) {
@@ -452,7 +479,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         rate.push(at16.meanRate);
         // Another process, which never saw this fork: manifest + the fork-point segment, rebuilt from the room's record.
         // (FORKS_OTHER=0 skips both other-process arms: half the compiles, for more first-frame samples.)
-        if (procB && procC && shared) {
+        if (procB && procC && client && shared) {
           // First let A's background writes of the fork's segments to Redis finish (the manifest goes last): C reads
           // them, and they would otherwise run during B's timing. (Up to 60 s: on a loaded machine they outlast 2 s,
           // and C, not finding the manifest, compiled the fork's parent from zero, once taking 219 s.)
@@ -461,14 +488,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           if (i === 6000) console.warn(`[forks] ${battleId}: the fork's manifest never reached Redis; C rebuilds it`);
           const stB = (await procB.call({ op: 'stats' })) as EngineStats;
           await procB.trace();
-          const o0 = performance.now();
-          const sb = await served(procB.url, battleId, br.branchId, br.fork!.atMs, roomId);
+          const sb = await client.firstSegment({ url: procB.url, battleId, branchId: br.branchId, atMs: br.fork!.atMs, room: roomId });
           other.push(sb.total);
           otherSplits.push(sb);
-          const o1 = performance.now(); // the window ends here, not after the worker answers the trace call (it may be busy compiling)
           if (FORK_TRACE) {
+            // The window is the client's (its epoch times), not until the worker answers the trace call (it may be busy compiling).
             const t = await procB.trace();
-            const bd = ackBreakdown(t.main, t.worker, performance.timeOrigin + o0, performance.timeOrigin + o1, br.branchId);
+            const bd = ackBreakdown(t.main, t.worker, sb.t0, sb.t1, br.branchId);
             otherBreakdowns.push(bd);
             console.log(
               `[forks] trace ${battleId} ${choice.decisionId} other process rebuilt (ms from the manifest request; its resumes ready ${stB.resumesReady}/${stB.historyCheckpoints}): ${JSON.stringify(bd)}`,
@@ -477,20 +503,18 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           await procB.call({ op: 'whenCompiled', battleId, branchId: br.branchId });
           // Another process on the same Redis: manifest + fork-point segment from the shared cache (written above).
           await procC.trace();
-          const r0 = performance.now();
-          const sc = await served(procC.url, battleId, br.branchId, br.fork!.atMs, roomId);
+          const sc = await client.firstSegment({ url: procC.url, battleId, branchId: br.branchId, atMs: br.fork!.atMs, room: roomId });
           viaRedis.push(sc.total);
           redisSplits.push(sc);
-          const r1 = performance.now();
           if (FORK_TRACE) {
             const t = await procC.trace();
-            const bd = ackBreakdown(t.main, t.worker, performance.timeOrigin + r0, performance.timeOrigin + r1, br.branchId);
+            const bd = ackBreakdown(t.main, t.worker, sc.t0, sc.t1, br.branchId);
             redisBreakdowns.push(bd);
             console.log(`[forks] trace ${battleId} ${choice.decisionId} other process from Redis: ${JSON.stringify(bd)}`);
           }
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (manifest in / segment headers / body at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (client process: manifest in / segment headers / last byte at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
         );
         trace.push({
           battleId,
@@ -507,6 +531,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           cold: c,
           otherRebuiltMs: procB ? (other.at(-1) ?? null) : null,
           otherRedisMs: procC ? (viaRedis.at(-1) ?? null) : null,
+          otherRebuiltTiming: otherSplits.at(-1) ?? null,
+          otherRedisTiming: redisSplits.at(-1) ?? null,
           ...(FORK_TRACE ? { ack: breakdowns.at(-1), otherRebuilt: otherBreakdowns.at(-1), otherRedis: redisBreakdowns.at(-1) } : {}),
         });
         // Let the worker refill the checkpoint copy this fork took (idle time between forks).
@@ -562,7 +588,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           battle: battleId,
           value: median(other),
           unit: 'ms',
-          note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, a process of its own (SEGMENT_CACHE_MB=0) rebuilding from the room's branch record in Redis`,
+          note: `p95 ${pct(other, 95).toFixed(0)} ms, max ${Math.max(...other).toFixed(0)} ms, a process of its own (SEGMENT_CACHE_MB=0) rebuilding from the room's branch record in Redis; ${clientNote(otherSplits)}`,
         });
       if (viaRedis.length)
         rows.push({
@@ -570,13 +596,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           battle: battleId,
           value: median(viaRedis),
           unit: 'ms',
-          note: `p95 ${pct(viaRedis, 95).toFixed(0)} ms, max ${Math.max(...viaRedis).toFixed(0)} ms, a process of its own`,
+          note: `p95 ${pct(viaRedis, 95).toFixed(0)} ms, max ${Math.max(...viaRedis).toFixed(0)} ms, a process of its own; ${clientNote(redisSplits)}`,
         });
     }
   } finally {
     for (const c of clients) c.close();
     await a.close();
-    await Promise.all([procB?.close(), procC?.close()]);
+    await Promise.all([procB?.close(), procC?.close(), client?.close()]);
     await redis?.close();
   }
   writeBenchJson(quick ? 'forksQuick' : 'forks', `npm run bench -- forks${quick ? ' --quick' : ''}`, rows, { trace });

@@ -121,6 +121,9 @@ describe('SEGMENT_CACHE_MB=0: rooms on Redis, no shared segments', () => {
       // The fork's manifest is in Redis, but B does not read the segment cache: without the room, B cannot know it.
       expect((await fetch(`${b.url}${path}/manifest`)).status).toBe(404);
       const mA = (await (await fetch(`${a.url}${path}/manifest`)).json()) as BranchManifest;
+      // B reads the fork's one record from the room, not the room's whole list of branches.
+      const lists = vi.spyOn(rb.store, 'listBranches');
+      const records = vi.spyOn(rb.store, 'getBranch');
       const resB = await fetch(`${b.url}${path}/manifest?room=${roomId}`);
       expect(resB.status).toBe(200);
       // Rebuilt progressively: its first segments are the fork's, the fork-point segment among them.
@@ -134,6 +137,8 @@ describe('SEGMENT_CACHE_MB=0: rooms on Redis, no shared segments', () => {
         expect(await sb.text()).toBe(await sa.text());
       };
       await same(first);
+      expect(records).toHaveBeenCalledWith(roomId, id);
+      expect(lists).not.toHaveBeenCalled();
       await b.app.segments.whenCompiled(terok.info.id, id, Infinity);
       const done = (await (await fetch(`${b.url}${path}/manifest?room=${roomId}`)).json()) as BranchManifest;
       expect(done.segments).toEqual(mA.segments);

@@ -137,6 +137,13 @@ describe.each(backends)('store contract: %s', (_name, make) => {
     await s.updateBranch('r6', final);
     await s.updateBranch('r6', { ...b, branchId: 'never-added' });
     expect(await s.listBranches('r6')).toEqual([final]);
+    // One record read alone (what a process rebuilding a branch it never compiled reads): the same, and a copy.
+    expect(await s.getBranch('r6', b.branchId)).toEqual(final);
+    expect(await s.getBranch('r6', 'never-added')).toBeUndefined();
+    expect(await s.getBranch('no-such-room', b.branchId)).toBeUndefined();
+    const got = await s.getBranch('r6', b.branchId);
+    got?.decisions.push({ decisionId: 'x', optionId: 'y' });
+    expect(await s.getBranch('r6', b.branchId)).toEqual(final);
   });
 
   it('returns copies: mutating a result does not change the store', async () => {

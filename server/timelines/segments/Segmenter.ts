@@ -13,6 +13,11 @@ import type { SegmentProgress } from './types.js';
 /** Default byte budget of the kept start states (a 20,000-unit world is ~2 MB of JSON; a few per battle). */
 export const START_STATES_MB = 64;
 
+/** A kept start state's bytes: its JSON and its deflate (made after it is kept: ~1/8 of the JSON, counted ahead). */
+function keptBytes(s: SerializedStart): number {
+  return s.json.byteLength + Math.ceil(s.json.byteLength / 8) + 64;
+}
+
 export class Segmenter {
   private readonly builders: ByteLru<SegmentBuilder>;
   /** Where each fork's builder looks before its fork point: its parent (branch key and fork time). */
@@ -28,7 +33,7 @@ export class Segmenter {
   ) {
     this.builders = new ByteLru({ maxEntries: maxBranches, onEvict: (key) => this.lineage.delete(key) });
     this.startsMaxBytes = startStatesBytes;
-    this.starts = new ByteLru({ maxBytes: startStatesBytes, sizeOf: (s) => s.json.byteLength + 64 });
+    this.starts = new ByteLru({ maxBytes: startStatesBytes, sizeOf: keptBytes });
   }
 
   /** Segments built on a kept start state instead of packing the world (metrics, tests). */
@@ -59,7 +64,7 @@ export class Segmenter {
       },
       // The LRU keeps an entry just set even past its budget: one larger than the whole budget is not kept at all.
       keep: (startMs, s) => {
-        if (s.json.byteLength + 64 <= this.startsMaxBytes) this.starts.set(`${branch}@${startMs}`, s);
+        if (keptBytes(s) <= this.startsMaxBytes) this.starts.set(`${branch}@${startMs}`, s);
       },
     };
   }

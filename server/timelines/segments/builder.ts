@@ -18,6 +18,7 @@ import type { Compilation } from '../../../replays/index.js';
 import {
   compressSegment,
   compressSegmentAsync,
+  deflateStart,
   serializeSegment,
   startJsonOf,
   type EarlySegment,
@@ -88,6 +89,8 @@ export function sharedPrefix(parent: BranchManifest, fork: NonNullable<Timeline[
 export interface SerializedStart {
   firstSeq: number;
   json: Buffer;
+  /** json deflated (encode.ts deflateStart), once that is done: a fork's first own segment's gzip is stitched around it. */
+  deflated?: Buffer;
 }
 
 /**
@@ -132,7 +135,16 @@ export class SegmentBuilder {
       const events = view.events.slice(known.firstSeq, eventIndexAfter(view.events, endMs));
       // Spliced: a fork's first own segment, which the fork's first frame waits on: compressed fast.
       return serializeSegment(
-        { battleId: view.battleId, index, startMs, endMs, firstSeq: known.firstSeq, startJson: known.json, events },
+        {
+          battleId: view.battleId,
+          index,
+          startMs,
+          endMs,
+          firstSeq: known.firstSeq,
+          startJson: known.json,
+          ...(known.deflated ? { startDeflated: known.deflated } : {}),
+          events,
+        },
         true,
       );
     }
@@ -150,7 +162,15 @@ export class SegmentBuilder {
     if (!this.starts || !endsAtDecision(view.events, endMs)) return serializeSegment(seg, fast);
     const { start: _s, ...rest } = seg;
     const json = startJsonOf(seg);
-    this.starts.keep(startMs, { firstSeq: seg.firstSeq, json });
+    const kept: SerializedStart = { firstSeq: seg.firstSeq, json };
+    this.starts.keep(startMs, kept);
+    // Deflated on the thread pool meanwhile (history's at startup): ready before a fork there waits on its gzip.
+    deflateStart(json).then(
+      (d) => {
+        kept.deflated = d;
+      },
+      () => {},
+    );
     return serializeSegment({ ...rest, startJson: json }, fast);
   }
 
