@@ -1,4 +1,4 @@
-import type { Vec2 } from '../../../shared/battle/types.js';
+import type { Vec2, Weapon } from '../../../shared/battle/types.js';
 import type { SimUnit, SimWorld, GroupOrder } from './world.js';
 import { cloneWorld as copyWorld, unitIndex } from './world.js';
 
@@ -49,6 +49,13 @@ export interface Hot {
   /** Cooldowns: unit i's weapons are cd[cdOff[i] .. cdOff[i + 1]). Owned here between syncs. */
   cdOff: Int32Array;
   cd: Float64Array;
+  /** Each weapon's range, minimum range (0 when none), accuracy, damage, cooldown and kind, by the same slots as cd. */
+  wRange: Float64Array;
+  wMin: Float64Array;
+  wAcc: Float64Array;
+  wDmg: Float64Array;
+  wCool: Float64Array;
+  wKind: Weapon['kind'][];
   /** Current target's index (-1 = none), mirrors SimUnit.targetId. */
   target: Int32Array;
   /** The group's standing order, by unit (orders change only through applyOrder, which drops the store). */
@@ -150,6 +157,12 @@ function build(world: SimWorld): Hot {
     reach: new Float64Array(n),
     cdOff,
     cd: new Float64Array(cdOff[n]),
+    wRange: new Float64Array(cdOff[n]),
+    wMin: new Float64Array(cdOff[n]),
+    wAcc: new Float64Array(cdOff[n]),
+    wDmg: new Float64Array(cdOff[n]),
+    wCool: new Float64Array(cdOff[n]),
+    wKind: new Array<Weapon['kind']>(cdOff[n]),
     target: new Int32Array(n),
     order: new Array<GroupOrder | undefined>(n),
     px: new Float64Array(n),
@@ -179,6 +192,15 @@ function build(world: SimWorld): Hot {
     hot.expire[i] = u.expireT === null ? Infinity : u.expireT;
     hot.reach[i] = weaponsReach(u);
     hot.cd.set(u.cd, cdOff[i]);
+    for (let k = 0, o = cdOff[i]; k < u.weapons.length; k++, o++) {
+      const w = u.weapons[k];
+      hot.wRange[o] = w.range;
+      hot.wMin[o] = w.minRange ?? 0;
+      hot.wAcc[o] = w.accuracy;
+      hot.wDmg[o] = w.damage;
+      hot.wCool[o] = w.cooldownMs;
+      hot.wKind[o] = w.kind;
+    }
     hot.target[i] = u.targetId === null ? -1 : (index.get(u.targetId) ?? -1);
     hot.order[i] = world.orders[u.group];
   }

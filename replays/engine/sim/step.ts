@@ -349,7 +349,7 @@ function applyHit(
 function fireWeapons(ctx: Ctx, dtMs: number): void {
   const { world, hot } = ctx;
   const units = world.units;
-  const { live, active, decoy, cd, cdOff, tgt, side, reach, target, px, py } = hot;
+  const { live, active, decoy, cd, cdOff, tgt, side, reach, target, px, py, wRange, wMin, wAcc, wDmg, wCool, wKind } = hot;
   const ceasefire = world.ceasefire;
   for (let n = 0; n < hot.liveN; n++) {
     const i = live[n];
@@ -388,14 +388,15 @@ function fireWeapons(ctx: Ctx, dtMs: number): void {
     if (searched && order?.kind !== 'attack') setTarget(ctx, u, i, j);
     const section = order?.kind === 'attack' && order.section && target[i] === j ? order.section : undefined;
     const tu = units[j];
-    for (let k = 0; k < o1 - o0; k++) {
-      const w = u.weapons[k];
-      if (cd[o0 + k] > 0 || d > w.range || d < (w.minRange ?? 0)) continue;
+    // The weapons' figures from the hot arrays (reading them off the unit objects was most of this loop).
+    for (let o = o0; o < o1; o++) {
+      const range = wRange[o];
+      if (cd[o] > 0 || d > range || d < wMin[o]) continue;
       if (hot.living[j] === 0) break;
-      const p = w.accuracy * (1 - (0.5 * d) / w.range);
+      const p = wAcc[o] * (1 - (0.5 * d) / range);
       const hit = ctx.rng.next() < p;
-      applyHit(ctx, u.id, tu, j, w.kind, hit, w.damage, section);
-      cd[o0 + k] = w.cooldownMs;
+      applyHit(ctx, u.id, tu, j, wKind[o], hit, wDmg[o], section);
+      cd[o] = wCool[o];
     }
   }
 }
