@@ -49,6 +49,14 @@ export interface Hot {
   /** Cooldowns: unit i's weapons are cd[cdOff[i] .. cdOff[i + 1]). Owned here between syncs. */
   cdOff: Int32Array;
   cd: Float64Array;
+  /**
+   * Decrements of unit i's cooldowns owed (pend[i], each of pendDt ms): a unit none of whose weapons can come
+   * ready before world time skipTo[i] is passed over by the step, which counts the decrement it would have made
+   * instead. The same subtractions are made, in the same order, when the unit is next looked at or synced.
+   */
+  pend: Int32Array;
+  skipTo: Float64Array;
+  pendDt: number;
   /** Each weapon's range, minimum range (0 when none), accuracy, damage, cooldown and kind, by the same slots as cd. */
   wRange: Float64Array;
   wMin: Float64Array;
@@ -157,6 +165,9 @@ function build(world: SimWorld): Hot {
     reach: new Float64Array(n),
     cdOff,
     cd: new Float64Array(cdOff[n]),
+    pend: new Int32Array(n),
+    skipTo: new Float64Array(n),
+    pendDt: 0,
     wRange: new Float64Array(cdOff[n]),
     wMin: new Float64Array(cdOff[n]),
     wAcc: new Float64Array(cdOff[n]),
@@ -233,10 +244,26 @@ export function hotOf(world: SimWorld): Hot {
 export function syncHot(world: SimWorld): void {
   const hot = store.get(world);
   if (!hot) return;
+  settleCooldowns(hot);
   const { cd, cdOff } = hot;
   for (let i = 0; i < hot.n; i++) {
     const c = world.units[i].cd;
     for (let k = 0, o = cdOff[i]; k < c.length; k++) c[k] = cd[o + k];
+  }
+}
+
+/** Make every owed cooldown decrement (see Hot.pend). */
+export function settleCooldowns(hot: Hot): void {
+  const { pend, cd, cdOff, pendDt } = hot;
+  for (let i = 0; i < hot.n; i++) {
+    const m = pend[i];
+    if (m === 0) continue;
+    pend[i] = 0;
+    for (let o = cdOff[i]; o < cdOff[i + 1]; o++) {
+      let c = cd[o];
+      for (let s = 0; s < m; s++) c = Math.max(0, c - pendDt);
+      cd[o] = c;
+    }
   }
 }
 
