@@ -288,7 +288,7 @@ export class Grid {
     const { runX0, runX1, runY0, runY1 } = this;
     for (let q = 0; q < runs; q++) {
       const a = q << CHUNK_BITS;
-      const b = a + CHUNK < n ? a + CHUNK : n;
+      const b = Math.min(a + CHUNK, n);
       let x0 = itemX[a];
       let x1 = x0;
       let y0 = itemY[a];
@@ -324,10 +324,10 @@ export class Grid {
 
   /** Units in the cells cx0..cx1, cy0..cy1 (absolute cell coordinates, clipped to the occupied box). */
   private count(cx0: number, cx1: number, cy0: number, cy1: number): number {
-    const x0 = (cx0 < this.minCx ? this.minCx : cx0) - this.minCx;
-    const x1 = (cx1 > this.maxCx ? this.maxCx : cx1) - this.minCx;
-    const y0 = (cy0 < this.minCy ? this.minCy : cy0) - this.minCy;
-    const y1 = (cy1 > this.maxCy ? this.maxCy : cy1) - this.minCy;
+    const x0 = Math.max(cx0, this.minCx) - this.minCx;
+    const x1 = Math.min(cx1, this.maxCx) - this.minCx;
+    const y0 = Math.max(cy0, this.minCy) - this.minCy;
+    const y1 = Math.min(cy1, this.maxCy) - this.minCy;
     if (x0 > x1 || y0 > y1) return 0;
     const h1 = this.h + 1;
     const sat = this.sat;
@@ -365,19 +365,19 @@ export class Grid {
       if (bi >= 0 && lower > 0 && lower * lower > bd) break;
       // Ring k lies outside the clipped box once ring k - 1 covers it.
       if (k > 0 && cx0 - k + 1 <= xLo && cx0 + k - 1 >= xHi && cy0 - k + 1 <= yLo && cy0 + k - 1 >= yHi) break;
-      const xa = cx0 - k < xLo ? xLo : cx0 - k;
-      const xb = cx0 + k > xHi ? xHi : cx0 + k;
-      const lo = cy0 - k < yLo ? yLo : cy0 - k;
-      const hi = cy0 + k > yHi ? yHi : cy0 + k;
+      const xa = Math.max(cx0 - k, xLo);
+      const xb = Math.min(cx0 + k, xHi);
+      const lo = Math.max(cy0 - k, yLo);
+      const hi = Math.min(cy0 + k, yHi);
       if (xa > xb || lo > hi) continue;
       let top = false;
       let bottom = false;
       if (k > 0) {
         // The ring within the box: the box's part of square k less its part of square k - 1.
-        const ia = cx0 - k + 1 < xLo ? xLo : cx0 - k + 1;
-        const ib = cx0 + k - 1 > xHi ? xHi : cx0 + k - 1;
-        const inLo = cy0 - k + 1 < yLo ? yLo : cy0 - k + 1;
-        const inHi = cy0 + k - 1 > yHi ? yHi : cy0 + k - 1;
+        const ia = Math.max(cx0 - k + 1, xLo);
+        const ib = Math.min(cx0 + k - 1, xHi);
+        const inLo = Math.max(cy0 - k + 1, yLo);
+        const inHi = Math.min(cy0 + k - 1, yHi);
         const inside = ia > ib || inLo > inHi ? 0 : this.count(ia, ib, inLo, inHi);
         if (this.count(xa, xb, lo, hi) === inside) continue;
         top = cy0 - k >= yLo && cy0 - k <= yHi && ia <= ib && this.count(ia, ib, cy0 - k, cy0 - k) > 0;
@@ -416,7 +416,7 @@ export class Grid {
           let eligible = 0;
           for (let n = start[c]; n < end && eligible < CELL_SAMPLE; ) {
             const q = n >> CHUNK_BITS;
-            const stop = (q + 1) << CHUNK_BITS < end ? (q + 1) << CHUNK_BITS : end;
+            const stop = Math.min((q + 1) << CHUNK_BITS, end);
             if (end - start[c] > CHUNK) {
               const rx = runX0[q] > x ? runX0[q] - x : x > runX1[q] ? x - runX1[q] : 0;
               const ry = runY0[q] > y ? runY0[q] - y : y > runY1[q] ? y - runY1[q] : 0;
