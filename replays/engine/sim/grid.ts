@@ -4,6 +4,9 @@
 
 const CELL = 50;
 const CELL_SAMPLE = 12;
+/** Sealed items are also boxed in runs of CHUNK (log2 CHUNK_BITS), so a scan skips a run wholly out of reach. */
+const CHUNK_BITS = 3;
+const CHUNK = 1 << CHUNK_BITS;
 
 /**
  * Coarse "is any enemy near" map: for each side, how far (in coarse cells, Chebyshev) the nearest coarse cell
@@ -177,6 +180,13 @@ export class Grid {
   private boxX1: Float64Array = new Float64Array(1);
   private boxY0: Float64Array = new Float64Array(1);
   private boxY1: Float64Array = new Float64Array(1);
+  /** Bounding box of each run of CHUNK sealed items (items CHUNK * q .. CHUNK * q + CHUNK - 1, cells regardless). */
+  private runX0: Float64Array = new Float64Array(8);
+  private runX1: Float64Array = new Float64Array(8);
+  private runY0: Float64Array = new Float64Array(8);
+  private runY1: Float64Array = new Float64Array(8);
+  /** Summed-area table of cell counts: sat[(x + 1) * (h + 1) + y + 1] = units in box columns <= x, rows <= y. */
+  private sat: Int32Array = new Int32Array(1);
   private h = 0;
   private minCx = Infinity;
   private maxCx = -Infinity;
@@ -267,6 +277,61 @@ export class Grid {
       itemX[at] = xs[k];
       itemY[at] = ys[k];
     }
+    const runs = (n + CHUNK - 1) >> CHUNK_BITS;
+    if (this.runX0.length < runs) {
+      const size = (cap + CHUNK - 1) >> CHUNK_BITS;
+      this.runX0 = new Float64Array(size);
+      this.runX1 = new Float64Array(size);
+      this.runY0 = new Float64Array(size);
+      this.runY1 = new Float64Array(size);
+    }
+    const { runX0, runX1, runY0, runY1 } = this;
+    for (let q = 0; q < runs; q++) {
+      const a = q << CHUNK_BITS;
+      const b = Math.min(a + CHUNK, n);
+      let x0 = itemX[a];
+      let x1 = x0;
+      let y0 = itemY[a];
+      let y1 = y0;
+      for (let k = a + 1; k < b; k++) {
+        const x = itemX[k];
+        const y = itemY[k];
+        if (x < x0) x0 = x;
+        else if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        else if (y > y1) y1 = y;
+      }
+      runX0[q] = x0;
+      runX1[q] = x1;
+      runY0[q] = y0;
+      runY1[q] = y1;
+    }
+    // The summed-area table lets a search skip an empty ring, column or row (or a whole empty reach) in O(1).
+    const h1 = this.h + 1;
+    const satCells = (this.w + 1) * h1;
+    if (this.sat.length < satCells) this.sat = new Int32Array(satCells);
+    const sat = this.sat;
+    sat.fill(0, 0, h1);
+    for (let x = 0; x < this.w; x++) {
+      const col = x * this.h;
+      const base = start[col];
+      const prev = x * h1;
+      const cur = prev + h1;
+      sat[cur] = 0;
+      for (let y = 0; y < this.h; y++) sat[cur + y + 1] = sat[prev + y + 1] + (start[col + y + 1] - base);
+    }
+  }
+
+  /** Units in the cells cx0..cx1, cy0..cy1 (absolute cell coordinates, clipped to the occupied box). */
+  private count(cx0: number, cx1: number, cy0: number, cy1: number): number {
+    const x0 = Math.max(cx0, this.minCx) - this.minCx;
+    const x1 = Math.min(cx1, this.maxCx) - this.minCx;
+    const y0 = Math.max(cy0, this.minCy) - this.minCy;
+    const y1 = Math.min(cy1, this.maxCy) - this.minCy;
+    if (x0 > x1 || y0 > y1) return 0;
+    const h1 = this.h + 1;
+    const sat = this.sat;
+    return sat[(x1 + 1) * h1 + y1 + 1] - sat[x0 * h1 + y1 + 1] - sat[(x1 + 1) * h1 + y0] + sat[x0 * h1 + y0];
   }
 
   /** Squared distance of the index the last nearest() returned (when it returned one). */
@@ -282,22 +347,58 @@ export class Grid {
     this.d2 = bd;
     if (this.size === 0) return bi;
     if (!this.sealed) this.seal();
-    const { start, items, itemX, itemY, boxX0, boxX1, boxY0, boxY1, h, minCx, maxCx, minCy, maxCy } = this;
+    const { start, items, itemX, itemY, boxX0, boxX1, boxY0, boxY1, runX0, runX1, runY0, runY1, h, minCx, maxCx, minCy, maxCy } = this;
     const cx0 = Math.floor(x / CELL);
     const cy0 = Math.floor(y / CELL);
     const maxR2 = maxR * maxR;
+    // Only cells meeting the box around the reach (1 map unit wider than it, against rounding) can hold a unit
+    // within maxR: the rings are clipped to it, and when it holds no unit there is nothing to find.
+    const xLo = Math.max(minCx, Math.floor((x - maxR - 1) / CELL));
+    const xHi = Math.min(maxCx, Math.floor((x + maxR + 1) / CELL));
+    const yLo = Math.max(minCy, Math.floor((y - maxR - 1) / CELL));
+    const yHi = Math.min(maxCy, Math.floor((y + maxR + 1) / CELL));
+    if (xLo > xHi || yLo > yHi || this.count(xLo, xHi, yLo, yHi) === 0) return bi;
+    // Empty parts of a ring are skipped (the summed-area table); the cells visited keep their order.
     for (let k = 0; ; k++) {
       const lower = (k - 1) * CELL;
       if (lower > maxR) break;
       if (bi >= 0 && lower > 0 && lower * lower > bd) break;
-      if (cx0 - k < minCx && cx0 + k > maxCx && cy0 - k < minCy && cy0 + k > maxCy) break;
-      for (let cx = cx0 - k; cx <= cx0 + k; cx++) {
-        if (cx < minCx || cx > maxCx) continue;
+      // Ring k lies outside the clipped box once ring k - 1 covers it.
+      if (k > 0 && cx0 - k + 1 <= xLo && cx0 + k - 1 >= xHi && cy0 - k + 1 <= yLo && cy0 + k - 1 >= yHi) break;
+      const xa = Math.max(cx0 - k, xLo);
+      const xb = Math.min(cx0 + k, xHi);
+      const lo = Math.max(cy0 - k, yLo);
+      const hi = Math.min(cy0 + k, yHi);
+      if (xa > xb || lo > hi) continue;
+      let top = false;
+      let bottom = false;
+      if (k > 0) {
+        // The ring within the box: the box's part of square k less its part of square k - 1.
+        const ia = Math.max(cx0 - k + 1, xLo);
+        const ib = Math.min(cx0 + k - 1, xHi);
+        const inLo = Math.max(cy0 - k + 1, yLo);
+        const inHi = Math.min(cy0 + k - 1, yHi);
+        const inside = ia > ib || inLo > inHi ? 0 : this.count(ia, ib, inLo, inHi);
+        if (this.count(xa, xb, lo, hi) === inside) continue;
+        top = cy0 - k >= yLo && cy0 - k <= yHi && ia <= ib && this.count(ia, ib, cy0 - k, cy0 - k) > 0;
+        bottom = cy0 + k >= yLo && cy0 + k <= yHi && ia <= ib && this.count(ia, ib, cy0 + k, cy0 + k) > 0;
+      }
+      for (let cx = xa; cx <= xb; cx++) {
         const edgeX = cx === cx0 - k || cx === cx0 + k;
-        const stepY = edgeX ? 1 : 2 * k;
         const col = (cx - minCx) * h - minCy;
-        for (let cy = cy0 - k; cy <= cy0 + k; cy += stepY || 1) {
-          if (cy < minCy || cy > maxCy) continue;
+        let cy = lo;
+        let last = hi;
+        let stepY = 1;
+        if (edgeX) {
+          if (start[col + hi + 1] === start[col + lo]) continue;
+        } else {
+          // An inner column: its cells on the ring are the top (cy0 - k) and the bottom (cy0 + k) one.
+          if (!top && !bottom) continue;
+          cy = top ? cy0 - k : cy0 + k;
+          last = bottom ? cy0 + k : cy0 - k;
+          stepY = 2 * k;
+        }
+        for (; cy <= last; cy += stepY) {
           const c = col + cy;
           const end = start[c + 1];
           if (end === start[c]) continue;
@@ -310,18 +411,32 @@ export class Grid {
           if (g2 > maxR2 || (bi >= 0 && g2 > bd)) continue;
           // Look at no more than CELL_SAMPLE eligible units of a crowded cell: in a dense fleet the
           // nearest of a sample is as good a target as the exact nearest, and search stays bounded.
+          // A run of items whose box is out of range holds no eligible unit (the same bound as the cell's box), so
+          // skipping it changes neither the sample nor the answer.
           let eligible = 0;
-          for (let n = start[c]; n < end && eligible < CELL_SAMPLE; n++) {
-            const dx = itemX[n] - x;
-            const dy = itemY[n] - y;
-            const d2 = dx * dx + dy * dy;
-            if (d2 > maxR2) continue;
-            const i = items[n];
-            if (tgt[i] === 0 || sideOf[i] === own) continue;
-            eligible++;
-            if (bi >= 0 && (d2 > bd || (d2 === bd && i >= bi))) continue;
-            bi = i;
-            bd = d2;
+          for (let n = start[c]; n < end && eligible < CELL_SAMPLE; ) {
+            const q = n >> CHUNK_BITS;
+            const stop = Math.min((q + 1) << CHUNK_BITS, end);
+            if (end - start[c] > CHUNK) {
+              const rx = runX0[q] > x ? runX0[q] - x : x > runX1[q] ? x - runX1[q] : 0;
+              const ry = runY0[q] > y ? runY0[q] - y : y > runY1[q] ? y - runY1[q] : 0;
+              if (rx * rx + ry * ry > maxR2) {
+                n = stop;
+                continue;
+              }
+            }
+            for (; n < stop && eligible < CELL_SAMPLE; n++) {
+              const dx = itemX[n] - x;
+              const dy = itemY[n] - y;
+              const d2 = dx * dx + dy * dy;
+              if (d2 > maxR2) continue;
+              const i = items[n];
+              if (tgt[i] === 0 || sideOf[i] === own) continue;
+              eligible++;
+              if (bi >= 0 && (d2 > bd || (d2 === bd && i >= bi))) continue;
+              bi = i;
+              bd = d2;
+            }
           }
         }
       }

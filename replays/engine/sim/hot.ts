@@ -1,4 +1,4 @@
-import type { Vec2 } from '../../../shared/battle/types.js';
+import type { Vec2, Weapon } from '../../../shared/battle/types.js';
 import type { SimUnit, SimWorld, GroupOrder } from './world.js';
 import { cloneWorld as copyWorld, unitIndex } from './world.js';
 
@@ -49,6 +49,21 @@ export interface Hot {
   /** Cooldowns: unit i's weapons are cd[cdOff[i] .. cdOff[i + 1]). Owned here between syncs. */
   cdOff: Int32Array;
   cd: Float64Array;
+  /**
+   * Decrements of unit i's cooldowns owed (pend[i], each of pendDt ms): a unit none of whose weapons can come
+   * ready before world time skipTo[i] is passed over by the step, which counts the decrement it would have made
+   * instead. The same subtractions are made, in the same order, when the unit is next looked at or synced.
+   */
+  pend: Int32Array;
+  skipTo: Float64Array;
+  pendDt: number;
+  /** Each weapon's range, minimum range (0 when none), accuracy, damage, cooldown and kind, by the same slots as cd. */
+  wRange: Float64Array;
+  wMin: Float64Array;
+  wAcc: Float64Array;
+  wDmg: Float64Array;
+  wCool: Float64Array;
+  wKind: Weapon['kind'][];
   /** Current target's index (-1 = none), mirrors SimUnit.targetId. */
   target: Int32Array;
   /** The group's standing order, by unit (orders change only through applyOrder, which drops the store). */
@@ -150,6 +165,15 @@ function build(world: SimWorld): Hot {
     reach: new Float64Array(n),
     cdOff,
     cd: new Float64Array(cdOff[n]),
+    pend: new Int32Array(n),
+    skipTo: new Float64Array(n),
+    pendDt: 0,
+    wRange: new Float64Array(cdOff[n]),
+    wMin: new Float64Array(cdOff[n]),
+    wAcc: new Float64Array(cdOff[n]),
+    wDmg: new Float64Array(cdOff[n]),
+    wCool: new Float64Array(cdOff[n]),
+    wKind: new Array<Weapon['kind']>(cdOff[n]),
     target: new Int32Array(n),
     order: new Array<GroupOrder | undefined>(n),
     px: new Float64Array(n),
@@ -179,6 +203,15 @@ function build(world: SimWorld): Hot {
     hot.expire[i] = u.expireT === null ? Infinity : u.expireT;
     hot.reach[i] = weaponsReach(u);
     hot.cd.set(u.cd, cdOff[i]);
+    for (let k = 0, o = cdOff[i]; k < u.weapons.length; k++, o++) {
+      const w = u.weapons[k];
+      hot.wRange[o] = w.range;
+      hot.wMin[o] = w.minRange ?? 0;
+      hot.wAcc[o] = w.accuracy;
+      hot.wDmg[o] = w.damage;
+      hot.wCool[o] = w.cooldownMs;
+      hot.wKind[o] = w.kind;
+    }
     hot.target[i] = u.targetId === null ? -1 : (index.get(u.targetId) ?? -1);
     hot.order[i] = world.orders[u.group];
   }
@@ -211,10 +244,26 @@ export function hotOf(world: SimWorld): Hot {
 export function syncHot(world: SimWorld): void {
   const hot = store.get(world);
   if (!hot) return;
+  settleCooldowns(hot);
   const { cd, cdOff } = hot;
   for (let i = 0; i < hot.n; i++) {
     const c = world.units[i].cd;
     for (let k = 0, o = cdOff[i]; k < c.length; k++) c[k] = cd[o + k];
+  }
+}
+
+/** Make every owed cooldown decrement (see Hot.pend). */
+export function settleCooldowns(hot: Hot): void {
+  const { pend, cd, cdOff, pendDt } = hot;
+  for (let i = 0; i < hot.n; i++) {
+    const m = pend[i];
+    if (m === 0) continue;
+    pend[i] = 0;
+    for (let o = cdOff[i]; o < cdOff[i + 1]; o++) {
+      let c = cd[o];
+      for (let s = 0; s < m; s++) c = Math.max(0, c - pendDt);
+      cd[o] = c;
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { VolleyBuilder } from '../../../shared/battle/volley.js';
 import { withRng, type Rng } from '../rng.js';
 import { Grid, ThreatMap } from './grid.js';
 import { freeze, setStatus } from './orders.js';
-import { hotOf, refresh, refreshHealth, setDest, type Hot } from './hot.js';
+import { hotOf, refresh, refreshHealth, setDest, settleCooldowns, type Hot } from './hot.js';
 import { isLiving, publicField, r2, r3, unitIndex, type GroupOrder, type SimUnit, type SimWorld } from './world.js';
 
 // One fixed simulation step: navigation, weapons, mines, minefield laying, counters.
@@ -348,55 +348,83 @@ function applyHit(
 
 function fireWeapons(ctx: Ctx, dtMs: number): void {
   const { world, hot } = ctx;
-  const units = world.units;
-  const { live, active, decoy, cd, cdOff, tgt, side, reach, target, px, py } = hot;
+  const { live, active, decoy, cd, cdOff } = hot;
   const ceasefire = world.ceasefire;
+  const { pend, skipTo } = hot;
+  const t = ctx.t;
+  if (hot.pendDt !== dtMs) {
+    // Owed decrements are of one size: settle them before the step size changes.
+    settleCooldowns(hot);
+    hot.pendDt = dtMs;
+    skipTo.fill(0);
+  }
   for (let n = 0; n < hot.liveN; n++) {
     const i = live[n];
     const o0 = cdOff[i];
     const o1 = cdOff[i + 1];
     if (o0 === o1 || active[i] === 0) continue;
+    // No weapon can be ready yet: owe this step's decrement (made, with any owed before, when next looked at).
+    if (t <= skipTo[i]) {
+      pend[i]++;
+      continue;
+    }
+    const m = pend[i] + 1;
+    pend[i] = 0;
     let ready = false;
     for (let o = o0; o < o1; o++) {
-      const c = Math.max(0, cd[o] - dtMs);
+      let c = cd[o];
+      for (let s = 0; s < m; s++) c = Math.max(0, c - dtMs);
       cd[o] = c;
       if (c === 0) ready = true;
     }
-    if (!ready || ceasefire || decoy[i] === 1) continue;
-    // Priority target (attack order) if it is in range, else the nearest enemy in range.
-    let j = -1;
-    let d = Infinity;
-    const tj = target[i];
-    if (tj >= 0 && tgt[tj] === 1 && side[tj] !== side[i]) {
-      j = tj;
-      d = Math.hypot(px[tj] - px[i], py[tj] - py[i]);
-      if (d > reach[i]) j = -1;
+    if (ready && !ceasefire && decoy[i] === 0) fireUnit(ctx, i, o0, o1);
+    // The next steps that cannot make any weapon ready: each takes dtMs off every cooldown, and the least stays
+    // above 0 for floor((least - 1) / dtMs) of them (the 1 ms margin is far above rounding).
+    let least = Infinity;
+    for (let o = o0; o < o1; o++) if (cd[o] < least) least = cd[o];
+    skipTo[i] = least > dtMs ? t + Math.floor((least - 1) / dtMs) * dtMs : 0;
+  }
+}
+
+/** Unit i (armed, active, some weapon ready) fires at its priority target or the nearest enemy in reach. */
+function fireUnit(ctx: Ctx, i: number, o0: number, o1: number): void {
+  const { world, hot } = ctx;
+  const units = world.units;
+  const { cd, tgt, side, reach, target, px, py, wRange, wMin, wAcc, wDmg, wCool, wKind } = hot;
+  // Priority target (attack order) if it is in range, else the nearest enemy in range.
+  let j = -1;
+  let d = Infinity;
+  const tj = target[i];
+  if (tj >= 0 && tgt[tj] === 1 && side[tj] !== side[i]) {
+    j = tj;
+    d = Math.hypot(px[tj] - px[i], py[tj] - py[i]);
+    if (d > reach[i]) j = -1;
+  }
+  const searched = j < 0;
+  if (searched) {
+    j = ctx.threat.threatened(side[i], px[i], py[i], reach[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
+    if (j < 0) {
+      // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
+      for (let o = o0; o < o1; o++) if (cd[o] === 0) cd[o] = RESCAN_MS;
+      return;
     }
-    const searched = j < 0;
-    if (searched) {
-      j = ctx.threat.threatened(side[i], px[i], py[i], reach[i]) ? nearestEnemy(ctx, i, reach[i], null) : -1;
-      if (j < 0) {
-        // Nothing in reach: wait a little before searching again (keeps idle fleets cheap).
-        for (let o = o0; o < o1; o++) if (cd[o] === 0) cd[o] = RESCAN_MS;
-        continue;
-      }
-      d = Math.hypot(px[j] - px[i], py[j] - py[i]);
-    }
-    const u = units[i];
-    const order = hot.order[i];
-    // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
-    if (searched && order?.kind !== 'attack') setTarget(ctx, u, i, j);
-    const section = order?.kind === 'attack' && order.section && target[i] === j ? order.section : undefined;
-    const tu = units[j];
-    for (let k = 0; k < o1 - o0; k++) {
-      const w = u.weapons[k];
-      if (cd[o0 + k] > 0 || d > w.range || d < (w.minRange ?? 0)) continue;
-      if (hot.living[j] === 0) break;
-      const p = w.accuracy * (1 - (0.5 * d) / w.range);
-      const hit = ctx.rng.next() < p;
-      applyHit(ctx, u.id, tu, j, w.kind, hit, w.damage, section);
-      cd[o0 + k] = w.cooldownMs;
-    }
+    d = Math.hypot(px[j] - px[i], py[j] - py[i]);
+  }
+  const u = units[i];
+  const order = hot.order[i];
+  // Weapons free: stay on this target while it lasts and is in reach (no search every volley).
+  if (searched && order?.kind !== 'attack') setTarget(ctx, u, i, j);
+  const section = order?.kind === 'attack' && order.section && target[i] === j ? order.section : undefined;
+  const tu = units[j];
+  // The weapons' figures from the hot arrays (reading them off the unit objects was most of this loop).
+  for (let o = o0; o < o1; o++) {
+    const range = wRange[o];
+    if (cd[o] > 0 || d > range || d < wMin[o]) continue;
+    if (hot.living[j] === 0) break;
+    const p = wAcc[o] * (1 - (0.5 * d) / range);
+    const hit = ctx.rng.next() < p;
+    applyHit(ctx, u.id, tu, j, wKind[o], hit, wDmg[o], section);
+    cd[o] = wCool[o];
   }
 }
 
