@@ -109,4 +109,33 @@ describe('a fork waiting in the compile queue holds its parent in the catalogue 
     const again = await tight.compile(def.info.id, parent.timeline.decisions);
     expect(again.timeline.eventsSha256).toBe(parent.timeline.eventsSha256);
   });
+
+  it('a held branch is not given up when another branch is kept past the budget (the set’s own trim)', async () => {
+    const [first] = firstAndLater();
+    const spec = def.decisions[0];
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const history = await cat.history(def.info.id);
+    const parent = await cat.fork(def.info.id, history.timeline.branchId, first);
+    // Room for history + one fork: keeping a second fork must give one up.
+    const tight = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE, maxBytes: cat.bytes + 1024 });
+    await tight.history(def.info.id);
+    const kept = await tight.compile(def.info.id, parent.timeline.decisions);
+    const id = kept.timeline.branchId;
+    const unhold = tight.hold(def.info.id, id); // a fork from it waits in the queue
+    // Another fork at the same decision (another option or value) is adopted: with no reservation running, only
+    // the set's own trim makes room. It gave up the held, least recently used branch before the fix.
+    const q = spec.options.find((o) => o.param);
+    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
+    const second: DecisionChoice = q?.param
+      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
+      : { decisionId: spec.id, optionId: other!.id };
+    const secondBranch = await tight.fork(def.info.id, history.timeline.branchId, second);
+    expect(secondBranch.timeline.branchId).not.toBe(id);
+    expect(await tight.get(def.info.id, id)).toBe(kept); // held: still kept (not compiled again)
+    expect(tight.compiledFromZero).toBe(1);
+    // Released, it gives way again like any kept branch.
+    unhold();
+    await tight.compile(def.info.id, secondBranch.timeline.decisions); // a hit: no write
+    expect(tight.compiledFromZero).toBe(1);
+  });
 });
