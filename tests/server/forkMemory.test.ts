@@ -56,6 +56,39 @@ describe('a fork of a fork still compiling (EngineTimelineService.fork)', () => 
   });
 });
 
+describe('a fork of a fork whose parent finishes while the next compile waits in the queue', () => {
+  it('keeps the parent for it (held while it waits): no compile from zero when the next compile makes room', async () => {
+    // A budget no kept fork fits beside a reservation, one compile at a time: when the parent's compile ends, the
+    // queued fork starts at once and makes room by giving up kept forks, before the waiting child looks again.
+    const engine = new EngineTimelineService({
+      historyCacheDir: TEST_HISTORY_CACHE,
+      segmentPaceMs: 20,
+      checkpointCacheMb: 0.01,
+      compileConcurrency: 1,
+    });
+    const historyId = (await engine.canonicalBranchId(def.info.id))!;
+    const [first, later] = firstAndLater();
+    const spec = def.decisions[0];
+    const q = spec.options.find((o) => o.param);
+    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
+    const queued: DecisionChoice = q?.param
+      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
+      : { decisionId: spec.id, optionId: other!.id };
+    let acked!: (m: BranchManifest) => void;
+    const ack = new Promise<BranchManifest>((resolve) => (acked = resolve));
+    const parentDone = engine.fork(def.info.id, historyId, first, undefined, acked);
+    const parent = await ack;
+    const next = engine.fork(def.info.id, historyId, queued); // waits in the queue behind the parent
+    const before = (await engine.stats()).compiledFromZero;
+    const child = await engine.fork(def.info.id, parent.branchId, later, parent.decisions);
+    await Promise.all([parentDone, next]);
+    expect((await engine.stats()).compiledFromZero).toBe(before);
+    expect(child.parentBranchId).toBe(parent.branchId);
+    const reference = new BranchCatalog(getBattle);
+    expect(child.eventsSha256).toBe((await reference.compile(def.info.id, child.decisions)).timeline.eventsSha256);
+  });
+});
+
 describe('Segmenter.complete compresses each segment as it is serialized', () => {
   it('lists through the callback (nothing kept) and pushes the same bytes as listing all first', async () => {
     const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
