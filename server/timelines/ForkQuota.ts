@@ -75,9 +75,11 @@ export class ForkQuota {
    * When a slot of the full group should be free (ms from now). Slots free at the queue's pace: the group's oldest
    * fork is done after the forks pending since before it (about first in, first out), so `ahead` releases from the
    * last one. Once overdue, a quarter of the pace (a refusal costs the server a little; the queue stays busy).
+   * Before any fork finished, the typical time if the oldest is younger, else a quarter of the oldest's age.
    */
   private retryEstimate(t: number, oldest: number, all: Pending[]): number {
-    if (this.intervalMs === 0 || this.lastReleaseAt === null) return this.typicalMs - (t - oldest);
+    // No fork finished yet: how long forks take is unknown past the oldest's age; back off by a quarter of it.
+    if (this.intervalMs === 0 || this.lastReleaseAt === null) return Math.max(this.typicalMs - (t - oldest), (t - oldest) / 4);
     const ahead = all.filter((p) => p.startedAt <= oldest).length;
     return Math.max(this.intervalMs / 4, ahead * this.intervalMs - (t - this.lastReleaseAt));
   }

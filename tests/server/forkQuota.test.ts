@@ -45,4 +45,12 @@ describe('ForkQuota retry time', () => {
     q.acquire('room', 'room'); // third in line
     expect(refusal(q, 'room', 'room')).toBe(30_000);
   });
+
+  it('before any fork finished, a queue older than the typical time backs off by a quarter of its age', () => {
+    let now = 0;
+    const q = new ForkQuota({ perRoom: 8, perAddress: 8, total: 1 }, () => now);
+    q.acquire('a', 'a');
+    now = 40_000; // the first fork still compiling after 40 s (a large battle on a loaded machine)
+    expect(refusal(q, 'b', 'b')).toBe(10_000);
+  });
 });
