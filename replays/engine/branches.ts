@@ -112,7 +112,14 @@ export class BranchCatalog {
     private readonly lookup: (battleId: string) => BattleDefinition | undefined,
     opts: BranchCatalogOptions = {},
   ) {
-    this.cache = new ByteLru({ maxEntries: opts.maxBranches ?? 64, maxBytes: opts.maxBytes, sizeOf: approxKeptBytes });
+    // Held branches are spared by every eviction, a new branch's own write included: sparing them only when making
+    // room for a reservation let the adoption of another fork give up a parent its queued fork still waits on.
+    this.cache = new ByteLru({
+      maxEntries: opts.maxBranches ?? 64,
+      maxBytes: opts.maxBytes,
+      sizeOf: approxKeptBytes,
+      spare: (k) => this.held.has(k),
+    });
     this.onDisk = opts.historyCacheDir ? new HistoryCache(opts.historyCacheDir) : null;
   }
 
@@ -192,7 +199,7 @@ export class BranchCatalog {
     // Holds alone give nothing up: they only spare branches when a compile's reservation makes room.
     if (this.reservedBytes === 0) return;
     const room = this.cache.maxBytes - this.reservedBytes;
-    this.cache.evictTo(room, (k) => this.held.has(k));
+    this.cache.evictTo(room);
     if (this.cache.bytes <= room) return;
     // Still over (pinned histories and held branches left): the run-state copies made ahead go too, a world each
     // (a fork there then copies its world as it starts: slower to ack, same bytes). Refilled when the queue is idle.

@@ -310,6 +310,8 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   ): Promise<Timeline> {
     if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
     let prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>>;
+    // Released once this fork holds its parent for the queue (below), or gives up.
+    let waitHold = () => {};
     try {
       if (!(await this.catalog.get(battleId, parentBranchId))) {
         // A parent still compiling here (a fork of a fork made while the first one plays): wait for its own compile,
@@ -317,17 +319,25 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         // compile held a whole 22,401-unit run beside the first, blocked this thread for the whole battle's
         // simulation, and then encoded every remaining segment of the parent again for its manifest (forkload).
         const running = this.inflight.get(`${battleId}/${parentBranchId}`);
-        if (running) await running.done.catch(() => undefined);
+        if (running) {
+          // Held from now: the next queued compile starts (and reserves its room, giving up kept forks) as soon as the
+          // parent's ends, before this continuation runs; unheld, the parent was given up at once and compiled again
+          // from zero here (forkload: most two-step paths).
+          waitHold = this.catalog.hold(battleId, parentBranchId);
+          await running.done.catch(() => undefined);
+        }
         if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) await this.catalog.compile(battleId, parentDecisions);
       }
       prepared = await this.catalog.prepareFork(battleId, parentBranchId, choice);
     } catch (err) {
+      waitHold();
       if (err instanceof DecisionError) throw new BadChoiceError(err.message);
       if (err instanceof BranchNotFoundError) throw new UnknownBattleError(err.message);
       throw err;
     }
     mark('fork:prepared', 'branch' in prepared ? prepared.branch.timeline.branchId : prepared.branchId);
     if ('branch' in prepared) {
+      waitHold();
       const tl = prepared.branch.timeline;
       if (onStarted) onStarted(this.segmenter.complete(tl, await this.parentManifest(tl)));
       return tl;
@@ -347,6 +357,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       const unhold = this.catalog.hold(battleId, prepared.parent.timeline.branchId);
       run = this.progressive(prepared.start, parentManifest, reserve, () => unhold());
       this.inflight.set(key, run);
+      waitHold();
       const done = () => {
         unhold();
         this.inflight.delete(key);
@@ -357,6 +368,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         done();
       }, done);
     }
+    waitHold(); // another ask for the same fork runs it (and holds the parent)
     if (onStarted) run.whenStarted(onStarted);
     return run.done;
   }

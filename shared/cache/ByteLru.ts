@@ -13,6 +13,11 @@ export interface ByteLruOptions<V> {
   sizeOf?: (value: V) => number;
   /** Called for each entry evicted to make room (not for delete() or a replacing set()). */
   onEvict?: (key: string, value: V) => void;
+  /**
+   * Entries spared by every eviction (set, resize, unpin, evictTo) while it says so: kept like pinned ones, without
+   * changing their pin (the compile worker's catalogue spares branches a queued fork resumes from).
+   */
+  spare?: (key: string) => boolean;
 }
 
 interface Entry<V> {
@@ -27,6 +32,7 @@ export class ByteLru<V> {
   private readonly map = new Map<string, Entry<V>>();
   private readonly sizeOf: (value: V) => number;
   private readonly onEvict: ((key: string, value: V) => void) | undefined;
+  private readonly spared: (key: string) => boolean;
   private total = 0;
 
   constructor(opts: ByteLruOptions<V> = {}) {
@@ -34,6 +40,7 @@ export class ByteLru<V> {
     this.maxEntries = opts.maxEntries ?? Number.POSITIVE_INFINITY;
     this.sizeOf = opts.sizeOf ?? (() => 0);
     this.onEvict = opts.onEvict;
+    this.spared = opts.spare ?? (() => false);
   }
 
   /** Bytes held, pinned entries included. */
@@ -128,7 +135,7 @@ export class ByteLru<V> {
     const before = this.total;
     for (const [k, e] of this.map) {
       if (this.total <= bytes) break;
-      if (e.pinned || spare(k)) continue;
+      if (e.pinned || spare(k) || this.spared(k)) continue;
       this.map.delete(k);
       this.total -= e.bytes;
       this.onEvict?.(k, e.value);
@@ -144,7 +151,7 @@ export class ByteLru<V> {
     if (!this.over()) return;
     for (const [k, e] of this.map) {
       if (!this.over()) break;
-      if (e.pinned || k === keep) continue;
+      if (e.pinned || k === keep || this.spared(k)) continue;
       this.map.delete(k);
       this.total -= e.bytes;
       this.onEvict?.(k, e.value);

@@ -1,8 +1,9 @@
 import { fork as forkProcess, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { RoomClient } from '../../client/lib/roomClient.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
+import type { RoomState } from '../../shared/protocol/events.js';
+import { LightSocket } from './scale/lightSocket.js';
 import { BATTLE, distinctPaths } from './forkloadVariant.js';
 import { writeBenchJson } from './benchJson.js';
 import type { Row } from './stats.js';
@@ -11,7 +12,8 @@ import { sleep } from './time.js';
 import { GLIBC_MALLOC } from '../../deploy/malloc.js';
 
 // #13 item 1: many Cardassia forks from several rooms while those rooms play (socket delivery, a few viewers
-// each). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
+// each: light raw-websocket clients in their own process, forkloadViewers.ts, so the clients do not take the cores
+// the server needs; instructors are light sockets here). Measures peak RSS against the configured bounds (TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB)
 // and the main thread's event-loop lag (p99), i.e. whether playback keeps being served. Forks past the
 // per-room/address quotas are refused with RATE_LIMITED and retried after the time the refusal names. The server
 // runs in its own process (forkloadServer.ts): RSS and loop lag are the server's, not the clients'. Every fork
@@ -30,6 +32,10 @@ interface Report {
   mainCpuTicks?: number;
   /** Memory by part at the largest RSS sampled (forkloadServer.ts). */
   atPeak?: Record<string, number>;
+  /** The server process's CPU (both threads), its main thread's, and the worker's branches compiled from t = 0. */
+  cpuMs?: number;
+  mainCpuMs?: number;
+  compiledFromZero?: number;
 }
 
 function ask(child: ChildProcess, msg: string): Promise<Report> {
@@ -40,6 +46,7 @@ function ask(child: ChildProcess, msg: string): Promise<Report> {
 }
 
 export async function benchForkLoad(quick: boolean): Promise<Row[]> {
+  let closed = false;
   // The server's defaults for a deployment with Cardassia: the worker's heap needs CHECKPOINT_CACHE_MB 512 (its cap
   // is the budget + 256 MB; at 256 the pinned histories and one 22,401-unit fork overran it). Overridable to probe.
   const timelineMb = Number(process.env.FORKLOAD_TIMELINE_MB ?? 128);
@@ -49,8 +56,8 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   const forks = Number(process.env.FORKLOAD_FORKS ?? (quick ? 9 : 200));
   const viewersPerRoom = Number(process.env.FORKLOAD_VIEWERS ?? (quick ? 3 : 10));
   // Socket delivery (the library default): every room needs each fork's whole timeline on the main thread, the
-  // heavier case for the server. FORKLOAD_DELIVERY=segments: the browser app's delivery (the bench process then
-  // folds every viewer's 20,000-unit world itself, which may stall its own pings).
+  // heavier case for the server. FORKLOAD_DELIVERY=segments: the browser app's delivery (the light viewers fetch the
+  // manifest and the segment at the play head over HTTP; forkloadViewers.ts).
   const delivery = process.env.FORKLOAD_DELIVERY === 'segments' ? 'segments' : 'socket';
   const server = fileURLToPath(new URL('./forkloadServer.ts', import.meta.url));
   // glibc's malloc as every launcher sets it (deploy/malloc.ts); FORKLOAD_MALLOC=default runs glibc's defaults.
@@ -60,51 +67,76 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // The viewers in a third process, light (forkloadViewers.ts): joined and receiving, nothing folded.
+  const viewerProc = forkProcess(fileURLToPath(new URL('./forkloadViewers.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const viewerUp = new Promise((resolve) => viewerProc.once('message', resolve));
   const started = await new Promise<Report>((resolve) => child.once('message', (m) => resolve(m as Report)));
   const url = `http://127.0.0.1:${started.port}`;
-  const clients: RoomClient[] = [];
+  const instructors: LightSocket[] = [];
   const all = distinctPaths(forks);
   const made = new Set<string>();
   const rssStart = started.rss;
   let refused = 0;
   let done = 0;
+  let retrySleepMs = 0;
+  const benchCpu0 = process.cpuUsage();
+  let viewerCounts: Record<string, number> = {};
   try {
+    const tSetup = performance.now();
     await fetch(`${url}/api/battles/${BATTLE}`); // compiles history (a server does it at startup)
+    await viewerUp;
+    // Instructors are light sockets too (this process forks and switches; it decodes only the acks).
+    type Ack<T> = { ok: true } & T;
+    type Refusal = { ok: false; error: { code: string; message: string } };
+    const call = async <T>(s: LightSocket, event: string, payload: unknown): Promise<Ack<T>> => {
+      const r = await s.call<Ack<T> | Refusal>(event, payload);
+      if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
+      return r;
+    };
+    const roomIds: string[] = [];
     const setups = await Promise.all(
       Array.from({ length: rooms }, async () => {
         const { roomId, instructorKey } = await createRoom(url, BATTLE);
-        const inst = new RoomClient({
-          url,
-          roomId,
-          name: 'inst',
-          instructorKey,
-          delivery,
-          resyncMs: 0,
-          ackTimeoutMs: 600_000,
-          socket: { forceNew: true },
+        roomIds.push(roomId);
+        const inst = await LightSocket.connect(url, {
+          onClose: (code) => closed || console.error(`[forkload] instructor of ${roomId} disconnected: ${code}`),
         });
-        clients.push(inst);
-        inst.socket.on('disconnect', (why) => console.error(`[forkload] instructor of ${roomId} disconnected: ${why}`));
-        await inst.ready;
-        for (let v = 0; v < viewersPerRoom; v++) {
-          const c = new RoomClient({ url, roomId, name: `v${v}`, delivery, resyncMs: 0, socket: { forceNew: true } });
-          clients.push(c);
-          await c.ready;
-        }
-        await inst.play();
-        return { inst, history: inst.room()!.branchId };
+        instructors.push(inst);
+        const joined = await call<{ room: RoomState }>(inst, 'room:join', { roomId, name: 'inst', instructorKey, delivery });
+        return { inst, roomId, history: joined.room.branchId };
       }),
     );
+    const joinedViewers = new Promise<void>((resolve, reject) =>
+      viewerProc.once('message', (m: { type: string; message?: string }) =>
+        m.type === 'joined' ? resolve() : reject(new Error(`viewers: ${m.message}`)),
+      ),
+    );
+    viewerProc.send({ type: 'join', url, battleId: BATTLE, rooms: roomIds, perRoom: viewersPerRoom, delivery });
+    await joinedViewers;
+    await Promise.all(setups.map(({ inst }) => call(inst, 'playback:play', {})));
+    console.error(`[forkload] rooms joined and playing in ${((performance.now() - tSetup) / 1000).toFixed(0)} s`);
     child.send('lag:start');
     const t0 = performance.now();
     /** Fork, retrying after the time a RATE_LIMITED refusal names. */
-    const fork = async (inst: RoomClient, c: DecisionChoice): Promise<string> => {
-      for (;;) {
-        const r = await inst.fork(c);
-        if (r.ok) return r.branch.branchId;
+    const fork = async (inst: LightSocket, c: DecisionChoice): Promise<string> => {
+      const asked = performance.now();
+      for (let tries = 0; ; tries++) {
+        const r = await inst.call<Ack<{ branch: { branchId: string } }> | Refusal>('branch:fork', c);
+        if (r.ok) {
+          if (process.env.FORKLOAD_TRACE)
+            console.error(
+              `[forkload] fork ${r.branch.branchId.slice(0, 8)} acked at ${((performance.now() - t0) / 1000).toFixed(1)} s after ${((performance.now() - asked) / 1000).toFixed(1)} s, ${tries} retries`,
+            );
+          return r.branch.branchId;
+        }
         if (r.error.code !== 'RATE_LIMITED') throw new Error(r.error.message);
         refused++;
-        await sleep(Number(/retryAfterMs=(\d+)/.exec(r.error.message)?.[1] ?? 1000));
+        const ms = Number(/retryAfterMs=(\d+)/.exec(r.error.message)?.[1] ?? 1000);
+        retrySleepMs += ms;
+        await sleep(ms);
       }
     };
     // Room r takes paths r, r + rooms, ... A two-step path forks its first step (the path before it, another
@@ -118,10 +150,9 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
           const path = all[k];
           if (path.length === 2) {
             const first = await fork(inst, path[0]);
-            const sw = await inst.switchBranch(first);
-            if (!sw.ok) throw new Error(sw.error.message);
+            await call(inst, 'branch:switch', { branchId: first });
             made.add(await fork(inst, path[1]));
-            await inst.switchBranch(history);
+            await call(inst, 'branch:switch', { branchId: history });
           } else made.add(await fork(inst, path[0]));
           done++;
         }
@@ -132,6 +163,15 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
     });
     const wall = performance.now() - t0;
     const r = await ask(child, 'report');
+    viewerCounts = await new Promise((resolve) => {
+      viewerProc.once('message', (m: Record<string, number>) => resolve(m));
+      viewerProc.send({ type: 'report' });
+    });
+    console.error(`[forkload] viewers received: ${JSON.stringify(viewerCounts)}`);
+    const benchCpu = process.cpuUsage(benchCpu0);
+    console.error(
+      `[forkload] wall ${(wall / 1000).toFixed(0)} s for ${done} forks (${(wall / 1000 / Math.max(1, done)).toFixed(1)} s each); server CPU ${((r.cpuMs ?? 0) / 1000).toFixed(0)} s (main thread ${((r.mainCpuMs ?? 0) / 1000).toFixed(0)} s), bench process CPU ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(0)} s; worker compiledFromZero ${r.compiledFromZero}; ${refused} RATE_LIMITED retries sleeping ${(retrySleepMs / 1000).toFixed(0)} s in all`,
+    );
     const mb = (b: number) => b / 1e6;
     const bound = timelineMb + checkpointMb + 300;
     const rows: Row[] = [
@@ -167,13 +207,16 @@ export async function benchForkLoad(quick: boolean): Promise<Row[]> {
       forks: done,
       distinct: made.size,
       delivery,
+      viewers: viewerCounts,
       stoppedBy: stoppedBy || undefined,
       atPeak: r.atPeak,
       goals,
     });
     return rows;
   } finally {
-    for (const c of clients) c.close();
+    closed = true;
+    for (const s of instructors) s.close();
+    viewerProc.send({ type: 'exit' });
     child.send('exit');
     await new Promise((resolve) => child.once('exit', resolve));
   }

@@ -96,7 +96,7 @@ if (process.env.FORKLOAD_TRACE) {
       const m = process.memoryUsage();
       const mb = (b: number) => (b / 1e6).toFixed(0);
       console.error(
-        `[forkload server] rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, segments ${mb(app.segments.bytes)} MB, timeline cache ${mb(app.rooms.timelines.bytes)} MB, worker heap ${mb(w.heapUsedBytes)} MB / ${mb(w.heapTotalBytes)} MB, external ${mb(w.externalBytes)} MB (catalog ${mb(w.catalogBytes)} MB, ${w.branches} branches, ${w.compiling} compiling, ${w.queued} queued), lag max ${(lag.max / 1e6).toFixed(0)} ms p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, timeline transfers ${timelines.timelineTransfers}`,
+        `[forkload server] rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB, segments ${mb(app.segments.bytes)} MB, timeline cache ${mb(app.rooms.timelines.bytes)} MB, worker heap ${mb(w.heapUsedBytes)} MB / ${mb(w.heapTotalBytes)} MB, external ${mb(w.externalBytes)} MB (catalog ${mb(w.catalogBytes)} MB, ${w.branches} branches, ${w.compiling} compiling, ${w.queued} queued), lag max ${(lag.max / 1e6).toFixed(0)} ms p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, timeline transfers ${timelines.timelineTransfers}, compiledFromZero ${w.compiledFromZero}`,
       );
     }, noSample);
   }, 10_000).unref();
@@ -108,17 +108,29 @@ process.on('message', (m: string) => {
   }
   if (m === 'report') {
     lag.disable();
-    process.send?.({
-      rssPeak: peak,
-      rss: process.memoryUsage().rss,
-      lagP50: lag.percentile(50) / 1e6,
-      lagP99: lag.percentile(99) / 1e6,
-      lagMax: lag.max / 1e6,
-      mainCpuStepMax: cpuSteps.max,
-      mainCpuStepsOver50: cpuSteps.over50,
-      mainCpuTicks: cpuSteps.ticks,
-      atPeak,
-    });
+    const cpu = process.cpuUsage();
+    void timelines
+      .stats()
+      .then(
+        (w) => w,
+        () => null,
+      )
+      .then((w) =>
+        process.send?.({
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          mainCpuMs: mainCpuMs(),
+          compiledFromZero: w?.compiledFromZero,
+          rssPeak: peak,
+          rss: process.memoryUsage().rss,
+          lagP50: lag.percentile(50) / 1e6,
+          lagP99: lag.percentile(99) / 1e6,
+          lagMax: lag.max / 1e6,
+          mainCpuStepMax: cpuSteps.max,
+          mainCpuStepsOver50: cpuSteps.over50,
+          mainCpuTicks: cpuSteps.ticks,
+          atPeak,
+        }),
+      );
   }
   if (m === 'exit') void app.close().then(() => process.exit(0));
 });

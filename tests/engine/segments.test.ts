@@ -13,7 +13,8 @@ import {
   SEGMENT_RAMP_MS,
   STRENGTH_SAMPLES,
 } from '../../shared/battle/segments.js';
-import { strengthBySide } from '../../shared/battle/state.js';
+import { applyEvents } from '../../shared/battle/reducer.js';
+import { emptyWorld, strengthBySide } from '../../shared/battle/state.js';
 import { battles, compileBattle } from '../../replays/index.js';
 import { buildFixtureTimeline } from '../server/fixtures/timeline.js';
 
@@ -108,6 +109,40 @@ describe('segments (shared format)', () => {
     for (const side of Object.keys(end)) {
       expect(s.ships[side]).toHaveLength(STRENGTH_SAMPLES);
       expect(s.ships[side].at(-1)).toBe(end[side].ships);
+    }
+  });
+
+  it('strength series folded in place equals the copying fold, sample by sample (the battles under 5,000 units, and a fork)', () => {
+    // The reference: the state folded with applyEvents (copies) and strengthBySide at every sample, as before.
+    const reference = (events: Parameters<typeof strengthSeries>[0], durationMs: number) => {
+      const stepMs = Math.max(1, Math.ceil(durationMs / (STRENGTH_SAMPLES - 1)));
+      const rows: ReturnType<typeof strengthBySide>[] = [];
+      let state = emptyWorld();
+      let from = 0;
+      for (let i = 0, t = 0; i < STRENGTH_SAMPLES; i++, t += stepMs) {
+        const end = eventIndexAfter(events, t);
+        state = applyEvents(state, events.slice(from, end));
+        from = end;
+        rows.push(strengthBySide(state));
+      }
+      return rows;
+    };
+    const small = battles.filter((b) => b.forces.reduce((n, f) => n + f.count, 0) < 5_000);
+    const spec = terok.decisions[0];
+    const alt = spec.options.find((o) => !o.historical)!;
+    const timelines = [
+      ...small.map((b) => compileBattle(b).timeline),
+      compileBattle(terok, { decisions: [{ decisionId: spec.id, optionId: alt.id }] }).timeline,
+    ];
+    for (const tl of timelines) {
+      const s = strengthSeries(tl.events, tl.durationMs);
+      const rows = reference(tl.events, tl.durationMs);
+      for (const [i, row] of rows.entries())
+        for (const side of Object.keys(s.ships)) {
+          expect(s.ships[side][i]).toBe(row[side]?.ships ?? 0);
+          expect(s.strength[side][i]).toBe(Math.round((row[side]?.strength ?? 0) * 100) / 100);
+        }
+      expect(Object.keys(s.ships).sort()).toEqual(Object.keys(rows.at(-1)!).sort());
     }
   });
 });

@@ -56,6 +56,39 @@ describe('a fork of a fork still compiling (EngineTimelineService.fork)', () => 
   });
 });
 
+describe('a fork of a fork whose parent finishes while the next compile waits in the queue', () => {
+  it('keeps the parent for it (held while it waits): no compile from zero when the next compile makes room', async () => {
+    // A budget no kept fork fits beside a reservation, one compile at a time: when the parent's compile ends, the
+    // queued fork starts at once and makes room by giving up kept forks, before the waiting child looks again.
+    const engine = new EngineTimelineService({
+      historyCacheDir: TEST_HISTORY_CACHE,
+      segmentPaceMs: 20,
+      checkpointCacheMb: 0.01,
+      compileConcurrency: 1,
+    });
+    const historyId = (await engine.canonicalBranchId(def.info.id))!;
+    const [first, later] = firstAndLater();
+    const spec = def.decisions[0];
+    const q = spec.options.find((o) => o.param);
+    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
+    const queued: DecisionChoice = q?.param
+      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
+      : { decisionId: spec.id, optionId: other!.id };
+    let acked!: (m: BranchManifest) => void;
+    const ack = new Promise<BranchManifest>((resolve) => (acked = resolve));
+    const parentDone = engine.fork(def.info.id, historyId, first, undefined, acked);
+    const parent = await ack;
+    const next = engine.fork(def.info.id, historyId, queued); // waits in the queue behind the parent
+    const before = (await engine.stats()).compiledFromZero;
+    const child = await engine.fork(def.info.id, parent.branchId, later, parent.decisions);
+    await Promise.all([parentDone, next]);
+    expect((await engine.stats()).compiledFromZero).toBe(before);
+    expect(child.parentBranchId).toBe(parent.branchId);
+    const reference = new BranchCatalog(getBattle);
+    expect(child.eventsSha256).toBe((await reference.compile(def.info.id, child.decisions)).timeline.eventsSha256);
+  });
+});
+
 describe('Segmenter.complete compresses each segment as it is serialized', () => {
   it('lists through the callback (nothing kept) and pushes the same bytes as listing all first', async () => {
     const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE });
@@ -108,5 +141,34 @@ describe('a fork waiting in the compile queue holds its parent in the catalogue 
     // Rebuilt from its record when asked again: the same bytes.
     const again = await tight.compile(def.info.id, parent.timeline.decisions);
     expect(again.timeline.eventsSha256).toBe(parent.timeline.eventsSha256);
+  });
+
+  it('a held branch is not given up when another branch is kept past the budget (the set’s own trim)', async () => {
+    const [first] = firstAndLater();
+    const spec = def.decisions[0];
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const history = await cat.history(def.info.id);
+    const parent = await cat.fork(def.info.id, history.timeline.branchId, first);
+    // Room for history + one fork: keeping a second fork must give one up.
+    const tight = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE, maxBytes: cat.bytes + 1024 });
+    await tight.history(def.info.id);
+    const kept = await tight.compile(def.info.id, parent.timeline.decisions);
+    const id = kept.timeline.branchId;
+    const unhold = tight.hold(def.info.id, id); // a fork from it waits in the queue
+    // Another fork at the same decision (another option or value) is adopted: with no reservation running, only
+    // the set's own trim makes room. It gave up the held, least recently used branch before the fix.
+    const q = spec.options.find((o) => o.param);
+    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
+    const second: DecisionChoice = q?.param
+      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
+      : { decisionId: spec.id, optionId: other!.id };
+    const secondBranch = await tight.fork(def.info.id, history.timeline.branchId, second);
+    expect(secondBranch.timeline.branchId).not.toBe(id);
+    expect(await tight.get(def.info.id, id)).toBe(kept); // held: still kept (not compiled again)
+    expect(tight.compiledFromZero).toBe(1);
+    // Released, it gives way again like any kept branch.
+    unhold();
+    await tight.compile(def.info.id, secondBranch.timeline.decisions); // a hit: no write
+    expect(tight.compiledFromZero).toBe(1);
   });
 });

@@ -97,4 +97,22 @@ describe('ByteLru', () => {
     expect(lru.evictTo(0)).toBe(4); // down to the pinned entry
     expect(lru.bytes).toBe(4);
   });
+
+  it('the spare option keeps an entry through every eviction (set, resize, evictTo) while it says so', () => {
+    const spared = new Set(['a']);
+    const evicted: string[] = [];
+    const lru = new ByteLru<string>({ maxBytes: 8, sizeOf: (v) => v.length, onEvict: (k) => evicted.push(k), spare: (k) => spared.has(k) });
+    lru.set('a', 'aaaa'); // least recently used from here on
+    lru.set('b', 'bbbb');
+    lru.set('c', 'cccc'); // over: b goes, not a
+    expect(evicted).toEqual(['b']);
+    lru.resize('c', 6); // over again: nothing to give up but c itself, which a resize keeps
+    expect(lru.has('a')).toBe(true);
+    expect(lru.evictTo(0)).toBe(6);
+    expect([...lru.keys()]).toEqual(['a']);
+    spared.clear();
+    lru.set('d', 'dddddd'); // no longer spared: a goes for the next write
+    expect(evicted).toEqual(['b', 'c', 'a']);
+    expect(lru.bytes).toBe(6);
+  });
 });

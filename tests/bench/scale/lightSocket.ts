@@ -11,9 +11,13 @@ export interface LightSocketOptions {
   /** Events whose arguments are parsed and handed to onEvent; others only count bytes and get a receipt time. */
   parse?: ReadonlySet<string>;
   onEvent?: (name: string, args: unknown[] | null, at: number) => void;
+  /** The websocket closed after it connected (by the server, e.g. a ping timeout, or by close()). */
+  onClose?: (code: number) => void;
 }
 
 const EVENT_PREFIX = '42["';
+/** Bytes decoded to read a packet's kind and event name (names are short). */
+const HEAD_BYTES = 96;
 
 export class LightSocket {
   /** Bytes received (frame payloads). */
@@ -35,28 +39,31 @@ export class LightSocket {
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         s.bytes += data.length;
         if (isBinary) return;
-        const text = data.toString();
-        if (text === '2') return void ws.send('3');
-        if (text[0] === '0') return void ws.send('40');
-        if (text.startsWith('40')) {
+        // Only the head is decoded unless the packet is parsed: a large battle's keyframe is MBs per socket.
+        const head = data.toString('utf8', 0, Math.min(data.length, HEAD_BYTES));
+        if (head === '2') return void ws.send('3');
+        if (head[0] === '0') return void ws.send('40');
+        if (head.startsWith('40')) {
           ws.off('error', reject);
           ws.on('error', () => {});
+          ws.on('close', (code: number) => o.onClose?.(code));
           return resolve(s);
         }
-        s.packet(text);
+        s.packet(head, data);
       });
     });
   }
 
-  private packet(text: string): void {
+  private packet(head: string, data: Buffer): void {
     const at = Date.now();
-    if (text.startsWith(EVENT_PREFIX)) {
-      const end = text.indexOf('"', EVENT_PREFIX.length);
-      const name = text.slice(EVENT_PREFIX.length, end);
+    if (head.startsWith(EVENT_PREFIX)) {
+      const end = head.indexOf('"', EVENT_PREFIX.length);
+      const name = head.slice(EVENT_PREFIX.length, end);
       if (!this.o.onEvent) return;
-      const args = this.o.parse?.has(name) ? (JSON.parse(text.slice(2)) as unknown[]).slice(1) : null;
+      const args = this.o.parse?.has(name) ? (JSON.parse(data.toString('utf8', 2)) as unknown[]).slice(1) : null;
       this.o.onEvent(name, args, at);
-    } else if (text.startsWith('43')) {
+    } else if (head.startsWith('43')) {
+      const text = data.toString();
       const bracket = text.indexOf('[');
       const id = Number(text.slice(2, bracket));
       const cb = this.acks.get(id);
