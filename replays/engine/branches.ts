@@ -161,8 +161,8 @@ export class BranchCatalog {
   }
 
   /**
-   * Keep a branch while a fork that resumes from it waits in the compile queue (and runs): it is not given up for
-   * others' reservations, so what the waiting fork holds stays counted in the budget. A queued fork keeps its
+   * Keep a branch while a fork that resumes from it waits in the compile queue (and runs): no eviction gives it up
+   * (a reservation's, or the cache's own trim when another branch is kept: ByteLru's `spare`), so what the waiting fork holds stays counted in the budget. A queued fork keeps its
    * parent alive either way (it resumes from its checkpoint); given up meanwhile, a 22,401-unit parent (~130 MB)
    * was live but no longer counted, and kept forks stayed beside it (forkload). The release (when the fork is done)
    * fits the budget again unless told not to.
@@ -196,7 +196,8 @@ export class BranchCatalog {
 
   /** Kept bytes + reservations within maxBytes, as far as unpinned, unheld branches allow. */
   private fit(): void {
-    // Holds alone give nothing up: they only spare branches when a compile's reservation makes room.
+    // Releasing a hold gives nothing up unless a compile's reservation needs the room (held branches are spared by
+    // every eviction).
     if (this.reservedBytes === 0) return;
     const room = this.cache.maxBytes - this.reservedBytes;
     this.cache.evictTo(room);

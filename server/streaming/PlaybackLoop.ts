@@ -199,8 +199,12 @@ export class PlaybackLoop {
     // This process's sockets at once; the other processes' get it from their own process when the bus delivers
     // (published by the store with the write itself where it can: see RedisClockBus).
     const rs = this.track(roomId);
-    this.emitClock(roomId, ph, 'local', rs);
-    if (!this.bus.publishedByStore) this.publish({ kind: 'clock', roomId, playhead: ph });
+    // A newer clock already went out (a settle or revert written after this command but applied before it): the
+    // older one is not sent again (clients drop it anyway; sync() below does too).
+    if (ph.clock.version >= rs.clockSent) {
+      this.emitClock(roomId, ph, 'local', rs);
+      if (!this.bus.publishedByStore) this.publish({ kind: 'clock', roomId, playhead: ph });
+    }
     this.sync(rs, ph, tl, keyframe);
     this.stream(rs);
     this.planStopOrLoad(rs);

@@ -336,6 +336,21 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       throw err;
     }
     mark('fork:prepared', 'branch' in prepared ? prepared.branch.timeline.branchId : prepared.branchId);
+    // Every path from here releases the wait's hold, a throw included (it would spare the parent for good).
+    try {
+      return await this.runPrepared(battleId, prepared, waitHold, onStarted);
+    } finally {
+      waitHold();
+    }
+  }
+
+  /** A prepared fork: the branch already compiled, or its compile run (joined if another ask started it). */
+  private async runPrepared(
+    battleId: string,
+    prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>>,
+    waitHold: () => void,
+    onStarted?: (m: BranchManifest) => void,
+  ): Promise<Timeline> {
     if ('branch' in prepared) {
       waitHold();
       const tl = prepared.branch.timeline;
@@ -355,7 +370,12 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       mark('fork:parentManifest');
       // Its parent stays kept (and counted) while the fork waits in the queue, until it has resumed from it.
       const unhold = this.catalog.hold(battleId, prepared.parent.timeline.branchId);
-      run = this.progressive(prepared.start, parentManifest, reserve, () => unhold());
+      try {
+        run = this.progressive(prepared.start, parentManifest, reserve, () => unhold());
+      } catch (err) {
+        unhold();
+        throw err;
+      }
       this.inflight.set(key, run);
       waitHold();
       const done = () => {

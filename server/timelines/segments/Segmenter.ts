@@ -64,7 +64,9 @@ export class Segmenter {
       },
       // The LRU keeps an entry just set even past its budget: one larger than the whole budget is not kept at all.
       keep: (startMs, s) => {
-        if (keptBytes(s) <= this.startsMaxBytes) this.starts.set(`${branch}@${startMs}`, s);
+        if (keptBytes(s) > this.startsMaxBytes) return false;
+        this.starts.set(`${branch}@${startMs}`, s);
+        return true;
       },
     };
   }

@@ -100,7 +100,8 @@ export interface SerializedStart {
  */
 export interface StartStates {
   find(startMs: number): SerializedStart | undefined;
-  keep(startMs: number, s: SerializedStart): void;
+  /** False when it was not kept (larger than the whole budget). */
+  keep(startMs: number, s: SerializedStart): boolean;
 }
 
 /** Whether the segment (.., endMs] ends at a decision point. */
@@ -163,14 +164,14 @@ export class SegmentBuilder {
     const { start: _s, ...rest } = seg;
     const json = startJsonOf(seg);
     const kept: SerializedStart = { firstSeq: seg.firstSeq, json };
-    this.starts.keep(startMs, kept);
-    // Deflated on the thread pool meanwhile (history's at startup): ready before a fork there waits on its gzip.
-    deflateStart(json).then(
-      (d) => {
-        kept.deflated = d;
-      },
-      () => {},
-    );
+    // Deflated on the thread pool meanwhile (history's at startup), if kept: ready before a fork there waits on its gzip.
+    if (this.starts.keep(startMs, kept))
+      deflateStart(json).then(
+        (d) => {
+          kept.deflated = d;
+        },
+        () => {},
+      );
     return serializeSegment({ ...rest, startJson: json }, fast);
   }
 

@@ -106,16 +106,32 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
  * reads one deflate stream: the same JSON as gzipSync(json) gives, in slightly different compressed bytes.
  */
 function stitchGzip(json: Buffer, start: NonNullable<SerializedSegment['start']>): Buffer {
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(json), 0);
-  trailer.writeUInt32LE(json.length % 2 ** 32, 4);
   return Buffer.concat([
     GZIP_HEADER,
     deflateRawSync(json.subarray(0, start.at), SYNC_FLUSHED),
     start.deflated,
     deflateRawSync(json.subarray(start.end), { level: FAST.gzip }),
-    trailer,
+    gzipTrailer(json),
   ]);
+}
+
+/** gzip's trailer: CRC-32 and length (mod 2^32) of the uncompressed bytes. */
+function gzipTrailer(json: Buffer): Buffer {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(json), 0);
+  trailer.writeUInt32LE(json.length % 2 ** 32, 4);
+  return trailer;
+}
+
+const deflateRawAsync = promisify(deflateRawCb);
+
+/** stitchGzip with the head and tail deflated on libuv's thread pool (compressSegmentAsync's callers keep their thread). */
+async function stitchGzipAsync(json: Buffer, start: NonNullable<SerializedSegment['start']>): Promise<Buffer> {
+  const [head, tail] = await Promise.all([
+    deflateRawAsync(json.subarray(0, start.at), SYNC_FLUSHED),
+    deflateRawAsync(json.subarray(start.end), { level: FAST.gzip }),
+  ]);
+  return Buffer.concat([GZIP_HEADER, head, start.deflated, tail, gzipTrailer(json)]);
 }
 
 /** A FAST gzip: stitched around the start state's deflate made ahead when there is one. */
@@ -162,7 +178,8 @@ const brotliAsync = promisify(brotliCompress);
  */
 export async function compressSegmentAsync(s: SerializedSegment, early?: EarlySegment): Promise<EncodedSegment> {
   const [gzip, br] = await Promise.all([
-    earlyGzip(s, early) ?? (s.fast && s.start ? fastGzip(s) : gzipAsync(s.json, { level: s.fast ? FAST.gzip : GZIP_LEVEL })),
+    earlyGzip(s, early) ??
+      (s.fast && s.start ? stitchGzipAsync(s.json, s.start) : gzipAsync(s.json, { level: s.fast ? FAST.gzip : GZIP_LEVEL })),
     brotliAsync(s.json, brotliOptions(s)),
   ]);
   return { info: s.info, gzip, br };
