@@ -5,6 +5,7 @@ import { buildSegment, DEFAULT_SEGMENT_MS, segmentBounds } from '../../shared/ba
 import { encodeSegment } from '../../server/timelines/segments/encode.js';
 import { shotCount } from '../../shared/battle/volley.js';
 import { writeBenchJson } from './benchJson.js';
+import { slowestWindow } from './procCpu.js';
 import type { Row } from './stats.js';
 
 // Issue #14: the Battle of Cardassia at the seed's scale, end to end on the compile side: units by side,
@@ -53,17 +54,7 @@ export function benchCardassia20k(): Row[] {
         )}); ${tl.events.length} events (${shots} shots in ${volleys} volleys), events JSON ${mb(eventsBytes)}, eventsSha256 ${tl.eventsSha256.slice(0, 12)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
   });
   // The slowest 10 s of playback by process CPU time (issue #14: segments publish >= 16x faster than playback).
-  let worst = Infinity;
-  let worstAt = 0;
-  for (let a = 0, b = 0; a < ticks.length; a++) {
-    while (b < ticks.length && ticks[b].t - ticks[a].t < 10_000) b++;
-    if (b >= ticks.length) break;
-    const factor = (ticks[b].t - ticks[a].t) / (ticks[b].cpu - ticks[a].cpu);
-    if (factor < worst) {
-      worst = factor;
-      worstAt = ticks[a].t;
-    }
-  }
+  const { factor: worst, atMs: worstAt } = slowestWindow(ticks);
   rows.push({
     bench: 'cardassia20k slowest 10 s (CPU)',
     battle: battle.info.id,

@@ -61,3 +61,28 @@ export function threadCpu(pids: number[]): Record<string, number> {
   }
   return out;
 }
+
+/** A compile's progress: playback time reached and this process's CPU ms at that step. */
+export interface CpuTick {
+  t: number;
+  cpu: number;
+}
+
+/**
+ * The slowest sliding `windowMs` of playback by CPU (playback ms per CPU ms: the publish rate a compile can keep
+ * there; issue #14 asks >= 16x) and where it starts.
+ */
+export function slowestWindow(ticks: readonly CpuTick[], windowMs = 10_000): { factor: number; atMs: number } {
+  let factor = Number.POSITIVE_INFINITY;
+  let atMs = 0;
+  for (let a = 0, b = 0; a < ticks.length; a++) {
+    while (b < ticks.length && ticks[b].t - ticks[a].t < windowMs) b++;
+    if (b >= ticks.length) break;
+    const f = (ticks[b].t - ticks[a].t) / (ticks[b].cpu - ticks[a].cpu);
+    if (f < factor) {
+      factor = f;
+      atMs = ticks[a].t;
+    }
+  }
+  return { factor, atMs };
+}

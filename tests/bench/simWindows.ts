@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { battle } from '../../replays/battle-of-cardassia/index.js';
 import { compileBattle } from '../../replays/engine/compiler.js';
+import { slowestWindow } from './procCpu.js';
 
 // Cardassia's history, CPU per 10 s of playback (process CPU, GC threads included) for every window, slowest first.
 const cpuNow = () => {
@@ -20,17 +21,7 @@ for (let a = 0, b = 0; a < ticks.length; a++) {
   if (b >= ticks.length) break;
   wins.push({ at: ticks[a].t / 1000, ms: ticks[b].cpu - ticks[a].cpu });
 }
-let worst = Infinity;
-let worstAt = 0;
-for (let a = 0, b = 0; a < ticks.length; a++) {
-  while (b < ticks.length && ticks[b].t - ticks[a].t < 10_000) b++;
-  if (b >= ticks.length) break;
-  const f = (ticks[b].t - ticks[a].t) / (ticks[b].cpu - ticks[a].cpu);
-  if (f < worst) {
-    worst = f;
-    worstAt = ticks[a].t;
-  }
-}
+const { factor: worst, atMs: worstAt } = slowestWindow(ticks);
 wins.sort((x, y) => y.ms - x.ms);
 console.log(`compile wall ${wall.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms, ${tl.events.length} events, eventsSha256 ${tl.eventsSha256}`);
 console.log(`slowest sliding 10 s by CPU: ${worst.toFixed(1)}x at t=${(worstAt / 1000).toFixed(1)} s`);
