@@ -599,7 +599,7 @@ export class RoomService {
     const running = this.pendingRecords.get(k);
     if (running) return running.then((r) => ({ branch: r.branch, created: false, completed: null }));
     const p = (async (): Promise<ForkResult> => {
-      const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === m.branchId);
+      const existing = await this.store.getBranch(roomId, m.branchId);
       if (existing) return { branch: existing, created: false, completed: null };
       const pending = pendingBranchInfo(m, member.name, this.now());
       if ((await this.store.addBranch(roomId, pending, this.caps.roomBranches)) === 'full') throw this.branchCap();
@@ -636,13 +636,13 @@ export class RoomService {
     if (tl.branchId === (await this.timelines.service.canonicalBranchId(tl.battleId))) {
       return { branch: branchInfoOf(tl, null, this.now()), created: false };
     }
-    const existing = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);
+    const existing = await this.store.getBranch(roomId, tl.branchId);
     if (existing) return { branch: existing, created: false };
     const info = branchInfoOf(tl, member.name, this.now());
     const added = await this.store.addBranch(roomId, info, this.caps.roomBranches);
     if (added === 'full') throw this.branchCap();
     if (added === 'exists') {
-      const raced = (await this.store.listBranches(roomId)).find((b) => b.branchId === tl.branchId);
+      const raced = await this.store.getBranch(roomId, tl.branchId);
       if (raced) return { branch: raced, created: false };
     }
     return { branch: info, created: true };
@@ -658,7 +658,7 @@ export class RoomService {
   async switchBranch(roomId: string, branchId: string): Promise<{ playhead: Playhead; timeline: TimelineMeta; changed: boolean }> {
     const room = await this.room(roomId);
     const canonical = await this.timelines.service.canonicalBranchId(room.battleId);
-    const known = branchId === canonical || (await this.store.listBranches(roomId)).some((b) => b.branchId === branchId);
+    const known = branchId === canonical || (await this.store.getBranch(roomId, branchId)) !== undefined;
     if (!known) throw new AppError('NOT_FOUND', `branch ${branchId} is not in this room; fork it first`);
     // On a fork still compiling: the room's clock is settled when the compile is over (trackCompiling). Noted before
     // the metadata is read, so a compile ending meanwhile still settles this room.
