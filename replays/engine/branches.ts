@@ -181,6 +181,21 @@ export class BranchCatalog {
     };
   }
 
+  /**
+   * Whether holding this branch for a queued fork keeps the budget: what no eviction can give up (pinned histories,
+   * held branches, this one) plus the reservations, or `next` (the reservation of the compile that will run while
+   * it waits, if larger), within maxBytes. A hold past that overflowed the budget (forkload: three forks' parents
+   * held beside the history and a compile, 591 MB against 512), so a fork that cannot hold its parent waits without
+   * it and resumes from it, rebuilt if given up meanwhile, once its turn comes.
+   */
+  holdFits(battleId: string, branchId: string, next: number): boolean {
+    const k = this.key(battleId, branchId);
+    let fixed = 0;
+    for (const key of this.cache.keys()) if (this.cache.isPinned(key) || this.held.has(key)) fixed += this.cache.bytesOf(key) ?? 0;
+    if (!this.cache.isPinned(k) && !this.held.has(k)) fixed += this.cache.bytesOf(k) ?? 0;
+    return fixed + Math.max(this.reservedBytes, next) <= this.cache.maxBytes;
+  }
+
   /** Whether `bytes` more fit the budget beside what is kept and reserved, without giving anything up. */
   roomFor(bytes: number): boolean {
     return this.cache.bytes + this.reservedBytes + bytes <= this.cache.maxBytes;
@@ -295,6 +310,7 @@ export class BranchCatalog {
     battleId: string,
     parentBranchId: string,
     choice: DecisionChoice,
+    opts: { fresh?: boolean } = {},
   ): Promise<{ branch: CompiledBranch } | { branchId: string; start: () => Compilation; parent: CompiledBranch }> {
     const def = this.def(battleId);
     const parent = await this.get(battleId, parentBranchId);
@@ -302,7 +318,8 @@ export class BranchCatalog {
     const valid = validateChoice(def, choice);
     const all = normalizeDecisions(def, [...parent.timeline.decisions.filter((d) => d.decisionId !== valid.decisionId), valid]);
     const id = branchIdFor(def.info.id, parent.timeline.seed, all);
-    const hit = this.cached(battleId, id);
+    // fresh: a compile already under way for this id (its queued fork resuming now) starts whatever is kept.
+    const hit = opts.fresh ? undefined : this.cached(battleId, id);
     if (hit) return { branch: hit };
     if (all.length === 0) return { branch: await this.history(battleId) };
     if (!parent.checkpoints[valid.decisionId]) {

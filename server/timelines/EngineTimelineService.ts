@@ -15,6 +15,7 @@ import {
   hasPreparedResume,
   prepareResumeInSlices,
   type Compilation,
+  type CompiledBranch,
 } from '../../replays/index.js';
 import { viewOfCompilation, viewOfTimeline, type SegmentBuilder } from './segments/builder.js';
 import type { EncodedSegment } from './segments/encode.js';
@@ -309,7 +310,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     onStarted?: (m: BranchManifest) => void,
   ): Promise<Timeline> {
     if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
-    let prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>>;
+    let prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>> | null;
     // Released once this fork holds its parent for the queue (below), or gives up.
     let waitHold = () => {};
     try {
@@ -338,7 +339,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     mark('fork:prepared', 'branch' in prepared ? prepared.branch.timeline.branchId : prepared.branchId);
     // Every path from here releases the wait's hold, a throw included (it would spare the parent for good).
     try {
-      return await this.runPrepared(battleId, prepared, waitHold, onStarted);
+      const running = this.runPrepared(battleId, prepared, choice, waitHold, onStarted);
+      // Not kept past the call: a fork queued without holding its parent must not keep it alive from here.
+      prepared = null;
+      return await running;
     } finally {
       waitHold();
     }
@@ -348,6 +352,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   private async runPrepared(
     battleId: string,
     prepared: Awaited<ReturnType<BranchCatalog['prepareFork']>>,
+    choice: DecisionChoice,
     waitHold: () => void,
     onStarted?: (m: BranchManifest) => void,
   ): Promise<Timeline> {
@@ -368,10 +373,15 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       mark('fork:reserved');
       const parentManifest = this.parentManifestNow(prepared.parent.timeline);
       mark('fork:parentManifest');
-      // Its parent stays kept (and counted) while the fork waits in the queue, until it has resumed from it.
-      const unhold = this.catalog.hold(battleId, prepared.parent.timeline.branchId);
+      // Its parent stays kept (and counted) while the fork waits in the queue, until it has resumed from it; unless
+      // holding it would overflow the budget: then the fork keeps nothing of it while queued (see detached()).
+      const parentId = prepared.parent.timeline.branchId;
+      const hold = !this.gate.wouldWait(reserve) || this.catalog.holdFits(battleId, parentId, reserve);
+      const unhold = hold ? this.catalog.hold(battleId, parentId) : () => {};
+      const start = hold ? prepared.start : this.detached(battleId, prepared.parent, choice);
+      if (!hold) mark('fork:detached', prepared.branchId);
       try {
-        run = this.progressive(prepared.start, parentManifest, reserve, () => unhold());
+        run = this.progressive(start, parentManifest, reserve, () => unhold());
       } catch (err) {
         unhold();
         throw err;
@@ -394,12 +404,43 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   }
 
   /**
+   * The start of a queued fork that does not hold its parent: only the parent's id and decisions are kept, so the
+   * parent can be given up like any kept branch while the fork waits. When its turn comes (in its compile slot) it
+   * resumes from the parent, rebuilt from its decisions if it was given up (the same bytes: deterministic), the
+   * rebuild's run counted in the budget while it lasts.
+   */
+  private detached(battleId: string, parent: CompiledBranch, choice: DecisionChoice): () => Promise<Compilation> {
+    const parentId = parent.timeline.branchId;
+    const decisions = [...parent.timeline.decisions];
+    const bytes = Math.round(approxBranchBytes(parent) * COMPILE_PEAK_FACTOR);
+    return async () => {
+      if (!(await this.catalog.get(battleId, parentId))) {
+        mark('fork:parentRebuilt', parentId);
+        const unreserve = this.catalog.reserve(bytes);
+        try {
+          await this.catalog.compile(battleId, decisions);
+        } finally {
+          unreserve();
+        }
+      }
+      const again = await this.catalog.prepareFork(battleId, parentId, choice, { fresh: true });
+      if ('branch' in again) throw new Error(`fork ${battleId}/${parentId} resumed as a compiled branch`);
+      return again.start();
+    };
+  }
+
+  /**
    * Simulate a fork a segment at a time, publishing each segment as it becomes final. Waits for a compile
    * slot first (the queue); the fork's run state is only created once it has one.
    */
-  private progressive(start: () => Compilation, parent: BranchManifest, bytes: number, resumed: () => void): InFlight {
+  private progressive(
+    start: () => Compilation | Promise<Compilation>,
+    parent: BranchManifest,
+    bytes: number,
+    resumed: () => void,
+  ): InFlight {
     // Dropped once called: it holds the parent branch, which the compile no longer needs once it has resumed.
-    let begin: (() => Compilation) | null = start;
+    let begin: (() => Compilation | Promise<Compilation>) | null = start;
     let comp: Compilation | null = null;
     let builder: SegmentBuilder | null = null;
     const S = this.segmenter.segmentMs;
@@ -428,7 +469,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     let unreserve = () => {};
     const run = async (): Promise<Timeline> => {
       let t = traceNow();
-      const c = (comp = (begin as () => Compilation)());
+      const c = (comp = await (begin as () => Compilation | Promise<Compilation>)());
       begin = null;
       // Resumed: the compile shares only the parent's prefix (its events and keyframes before the fork point, its
       // earlier checkpoints); the parent's own events after it, its keyframes and later checkpoints are not needed,

@@ -22,6 +22,11 @@ export class Gate {
     return this.queue.length;
   }
 
+  /** Whether an acquire of `bytes` now would wait (a slot taken, the bytes not fitting, or others queued first). */
+  wouldWait(bytes = 0): boolean {
+    return this.queue.length > 0 || !this.admits(bytes);
+  }
+
   private admits(bytes: number): boolean {
     return this.held === 0 || (this.held < this.limit && this.fits(this.reserved + bytes));
   }

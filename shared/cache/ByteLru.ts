@@ -104,6 +104,11 @@ export class ByteLru<V> {
     if (!pinned) this.trim(undefined);
   }
 
+  /** An entry's counted bytes (undefined when absent), recency unchanged. */
+  bytesOf(key: string): number | undefined {
+    return this.map.get(key)?.bytes;
+  }
+
   isPinned(key: string): boolean {
     return this.map.get(key)?.pinned ?? false;
   }

@@ -57,13 +57,12 @@ describe('a fork of a fork still compiling (EngineTimelineService.fork)', () => 
 });
 
 describe('a fork of a fork whose parent finishes while the next compile waits in the queue', () => {
-  it('keeps the parent for it (held while it waits): no compile from zero when the next compile makes room', async () => {
-    // A budget no kept fork fits beside a reservation, one compile at a time: when the parent's compile ends, the
-    // queued fork starts at once and makes room by giving up kept forks, before the waiting child looks again.
+  /** The parent's compile, then another fork queued behind it, then the child of the parent: the child queues too. */
+  async function queuedChild(checkpointCacheMb: number | undefined) {
     const engine = new EngineTimelineService({
       historyCacheDir: TEST_HISTORY_CACHE,
       segmentPaceMs: 20,
-      checkpointCacheMb: 0.01,
+      checkpointCacheMb,
       compileConcurrency: 1,
     });
     const historyId = (await engine.canonicalBranchId(def.info.id))!;
@@ -82,10 +81,19 @@ describe('a fork of a fork whose parent finishes while the next compile waits in
     const before = (await engine.stats()).compiledFromZero;
     const child = await engine.fork(def.info.id, parent.branchId, later, parent.decisions);
     await Promise.all([parentDone, next]);
-    expect((await engine.stats()).compiledFromZero).toBe(before);
     expect(child.parentBranchId).toBe(parent.branchId);
     const reference = new BranchCatalog(getBattle);
     expect(child.eventsSha256).toBe((await reference.compile(def.info.id, child.decisions)).timeline.eventsSha256);
+    return { rebuilt: (await engine.stats()).compiledFromZero - before };
+  }
+
+  it('keeps the parent for it when holding it fits the budget: no compile from zero when the next compile makes room', async () => {
+    expect((await queuedChild(undefined)).rebuilt).toBe(0);
+  });
+
+  it('holds nothing of it when holding would overflow the budget: the parent is given up, and rebuilt (same bytes) in the child’s turn', async () => {
+    // A budget no kept fork fits beside a reservation: held, the parent overflowed it while the next compile ran.
+    expect((await queuedChild(0.01)).rebuilt).toBe(1);
   });
 });
 
@@ -170,5 +178,27 @@ describe('a fork waiting in the compile queue holds its parent in the catalogue 
     unhold();
     await tight.compile(def.info.id, secondBranch.timeline.decisions); // a hit: no write
     expect(tight.compiledFromZero).toBe(1);
+  });
+
+  it('holdFits: a hold is allowed only while the pinned, held and reserved bytes stay within the budget', async () => {
+    const [first] = firstAndLater();
+    const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
+    const history = await cat.history(def.info.id);
+    const parent = await cat.fork(def.info.id, history.timeline.branchId, first);
+    const budget = cat.bytes * 4;
+    const roomy = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE, maxBytes: budget });
+    await roomy.history(def.info.id);
+    const kept = await roomy.compile(def.info.id, parent.timeline.decisions);
+    const id = kept.timeline.branchId;
+    const all = roomy.bytes; // history (pinned) + the parent
+    expect(roomy.holdFits(def.info.id, id, budget - all)).toBe(true);
+    expect(roomy.holdFits(def.info.id, id, budget - all + 1)).toBe(false);
+    // Once held, it counts as held: another hold of it adds nothing, a reservation running counts if larger.
+    const unhold = roomy.hold(def.info.id, id);
+    expect(roomy.holdFits(def.info.id, id, budget - all)).toBe(true);
+    const release = roomy.reserve(budget - all + 1);
+    expect(roomy.holdFits(def.info.id, id, 0)).toBe(false);
+    release();
+    unhold();
   });
 });
