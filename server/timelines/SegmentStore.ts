@@ -271,7 +271,7 @@ export class SegmentStore implements FrontierSource {
 
   /**
    * segment() for the route: a segment someone waits on is served gzipped as soon as that is out (its brotli
-   * follows; later requests get the full encoding). Same JSON, same hash, same ETag.
+   * follows; later requests get the full encoding). Same JSON, same hash, same (weak) ETag.
    */
   async serve(battleId: string, branchId: string, index: number, recipe?: RecipeArg): Promise<ServedLookup> {
     const entry = await this.manifest(battleId, branchId, recipe);
