@@ -170,7 +170,7 @@ export function createApp(opts: AppOptions = {}): App {
   });
   // The segment store sees a compiling fork's manifest grow: a room on the fork gets its phases and decisions as
   // they are compiled.
-  const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now), segments);
+  const rooms = new RoomService(store, cache, now, limits, new ForkQuota(opts.forkLimits, now), segments, logger);
   let draining = false;
 
   const web = express();

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import type { RoomService } from '../rooms/RoomService.js';
 import type { SegmentStore } from '../timelines/SegmentStore.js';
 import { FORK_TRACE, mark } from '../timelines/forkTrace.js';
+import { etagFor, etagMatches } from './send.js';
 
 // The data plane over HTTP: a branch's manifest and its immutable segments (docs/protocol.md, "Segments").
 // Segments are encoded once where they are built and answered from memory; a CDN may cache them forever.
@@ -44,15 +45,19 @@ export function pickEncoding(header: string | undefined): 'br' | 'gzip' | 'ident
   return 'identity';
 }
 
-function etagMatches(req: Request, etag: string): boolean {
-  const h = req.headers['if-none-match'];
-  if (!h) return false;
-  return h.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*');
-}
-
-async function sendEncoded(req: Request, res: Response, body: { gzip: Uint8Array; br?: Uint8Array }): Promise<void> {
+/**
+ * The body in the encoding the request accepts (brotli when made, else gzip, else plain), or 304 when If-None-Match
+ * names `tag` (quoted): the ETag is strong only for the plain JSON (etagFor).
+ */
+async function sendEncoded(req: Request, res: Response, tag: string, body: { gzip: Uint8Array; br?: Uint8Array }): Promise<void> {
+  const picked = pickEncoding(req.headers['accept-encoding']);
+  const enc = picked === 'br' && !body.br ? 'gzip' : picked;
+  res.setHeader('ETag', etagFor(tag, enc !== 'identity'));
+  if (etagMatches(req.headers['if-none-match'], tag)) {
+    res.status(304).end();
+    return;
+  }
   res.type('application/json');
-  const enc = pickEncoding(req.headers['accept-encoding']);
   if (enc === 'br' && body.br) {
     res.setHeader('Content-Encoding', 'br');
     res.end(body.br);
@@ -98,12 +103,7 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
     if (!entry) throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
     // Revalidated every time: it grows while a fork compiles.
     res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('ETag', entry.etag);
-    if (etagMatches(req, entry.etag)) {
-      res.status(304).end();
-      return;
-    }
-    await sendEncoded(req, res, { gzip: entry.gzip });
+    await sendEncoded(req, res, entry.etag, { gzip: entry.gzip });
   });
 
   r.get(`${base}/segments`, () => {
@@ -131,14 +131,9 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
     if (h && h !== found.segment.info.hash) {
       throw new AppError('NOT_FOUND', `segment ${index} of branch ${branchId} is not ${h} (its manifest changed); re-read the manifest`);
     }
-    const etag = `"${found.segment.info.hash}"`;
     res.setHeader('Cache-Control', IMMUTABLE);
-    res.setHeader('ETag', etag);
-    if (etagMatches(req, etag)) {
-      res.status(304).end();
-      return;
-    }
-    await sendEncoded(req, res, found.segment); // gzip when only that is out yet (a fork's first segment, briefly)
+    // gzip when only that is out yet (a fork's first segment, briefly): a stitched gzip, weak-tagged like any other.
+    await sendEncoded(req, res, `"${found.segment.info.hash}"`, found.segment);
   });
 
   return r;

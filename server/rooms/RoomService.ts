@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
@@ -134,6 +135,9 @@ function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: numb
   };
 }
 
+/** A room deleted meanwhile: nothing to do, and nothing to log. */
+const gone = (err: unknown): boolean => err instanceof AppError && err.code === 'NOT_FOUND';
+
 export interface Loaded {
   room: RoomRecord;
   playhead: Playhead;
@@ -156,6 +160,8 @@ export class RoomService {
     readonly forkQuota: ForkQuota = new ForkQuota(undefined, now),
     /** Growing manifests of forks compiling here (none: the provisional metadata stays as at the fork). */
     private readonly manifests?: ManifestFeed,
+    /** Failures no caller hears of (a room's settle or revert after a fork's compile ended). */
+    private readonly logger?: Pick<Logger, 'warn'>,
   ) {}
 
   /** Forks compiling in this process that a room may already be on, by `battleId/branchId`. */
@@ -557,8 +563,14 @@ export class RoomService {
         }
         ph = res.current ?? null;
       }
-    } catch {
-      // The room is gone (or the store is down): nothing to take back.
+    } catch (err) {
+      // The room is gone: nothing to take back. Else (the store failed) the room stays on the failed branch: said,
+      // since no caller hears of it.
+      if (!gone(err))
+        this.logger?.warn(
+          { err, roomId, branchId: failed.branchId, parentBranchId: parentId },
+          'failed fork: room not taken back to its parent',
+        );
     }
   }
 
@@ -583,8 +595,9 @@ export class RoomService {
         return { ...ph, clock };
       });
       if (res.changed) for (const fn of this.settledListeners) fn(roomId, res);
-    } catch {
-      // The room is gone (or the store is down): its next command reads the final metadata anyway.
+    } catch (err) {
+      // The room is gone, or the store is down (said): its next command reads the final metadata anyway.
+      if (!gone(err)) this.logger?.warn({ err, roomId, branchId }, 'compiled fork: room clock not settled');
     }
   }
 

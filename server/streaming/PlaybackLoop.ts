@@ -199,30 +199,38 @@ export class PlaybackLoop {
     // This process's sockets at once; the other processes' get it from their own process when the bus delivers
     // (published by the store with the write itself where it can: see RedisClockBus).
     const rs = this.track(roomId);
-    // A newer clock already went out (a settle or revert written after this command but applied before it): the
-    // older one is not sent again (clients drop it anyway; sync() below does too).
-    if (ph.clock.version >= rs.clockSent) {
-      this.emitClock(roomId, ph, 'local', rs);
-      if (!this.bus.publishedByStore) this.publish({ kind: 'clock', roomId, playhead: ph });
-    }
+    if (this.emitClock(roomId, ph, 'local', rs) && !this.bus.publishedByStore) this.publish({ kind: 'clock', roomId, playhead: ph });
     this.sync(rs, ph, tl, keyframe);
     this.stream(rs);
     this.planStopOrLoad(rs);
   }
 
-  /** The clock to this process's sockets in the room (the whole room's share on this process). */
-  private emitClock(roomId: string, ph: Playhead, path: 'local' | 'bus', rs?: RoomStream): void {
-    if (rs) rs.clockSent = Math.max(rs.clockSent, ph.clock.version);
+  /**
+   * The clock to this process's sockets in the room (their share of the room); every room clock goes through
+   * here. Never one older than a clock already sent (a settle or revert written after a command but applied
+   * before it, a late bus message): it would move the room back. The same version again only from a command of
+   * this process ('local'): sync() marks a first-seen room's clock sent when a join read it (for that joiner
+   * alone), and the command's own clock must still reach the room. Another process's change ('bus'), however it
+   * was learnt (bus message, lost CAS race, safety-net read), goes once: keyed on what was SENT, not on the
+   * cursor, since a race or read may move the cursor before the bus message arrives. An untracked room (no `rs`)
+   * has no record: its sockets get it. True when sent.
+   */
+  private emitClock(roomId: string, ph: Playhead, path: 'local' | 'bus', rs?: RoomStream): boolean {
+    if (rs) {
+      const v = ph.clock.version;
+      if (v < rs.clockSent || (v === rs.clockSent && path === 'bus')) return false;
+      rs.clockSent = v;
+    }
     this.o.io.local.to(roomId).emit('playback:clock', ph.clock);
     this.o.metrics.broadcasts.inc({ kind: 'clock' });
     this.o.metrics.clockDelivery.observe({ path }, Math.max(0, this.o.now() - ph.clock.serverTime));
+    return true;
   }
 
   /** Another process changed the playhead (a bus message): the clock to our sockets first, then the stream. */
   private observe(roomId: string, ph: Playhead): void {
     const rs = this.rooms.get(roomId);
-    if (rs) this.sendClockIfNew(rs, ph);
-    else this.emitClock(roomId, ph, 'bus'); // not tracked here (yet): any sockets of the room still get it
+    this.emitClock(roomId, ph, 'bus', rs); // not tracked here (yet): any sockets of the room still get it
     if (!rs?.cursor) return; // not streamed here, or not loaded yet (the first refresh reads the store)
     // Versions count every change of the room's playhead, branch switches included: older is stale whatever its branch.
     if (rs.cursor.clock.version >= ph.clock.version) return;
@@ -245,18 +253,9 @@ export class PlaybackLoop {
     }
   }
 
-  /**
-   * Another process's change, however it was learnt (bus message, a lost CAS race, a safety-net read): this
-   * process's sockets get it once. Keyed on what was SENT, not on the cursor: a race or read may move the cursor
-   * before the bus message arrives, and that message must not then be dropped as old news.
-   */
-  private sendClockIfNew(rs: RoomStream, ph: Playhead): void {
-    if (ph.clock.version > rs.clockSent) this.emitClock(rs.roomId, ph, 'bus', rs);
-  }
-
   private advance(rs: RoomStream, ph: Playhead, tl: TimelineMeta): void {
     if (rs.isDisposed) return;
-    this.sendClockIfNew(rs, ph);
+    this.emitClock(rs.roomId, ph, 'bus', rs);
     this.sync(rs, ph, tl);
     this.stream(rs);
     this.planStopOrLoad(rs);

@@ -122,6 +122,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly catalog: BranchCatalog;
   private readonly listeners: ((p: SegmentProgress) => void)[] = [];
+  private readonly failedListeners: ((battleId: string, branchId: string) => void)[] = [];
   private readonly segmenter: Segmenter;
   private readonly inflight = new Map<string, InFlight>();
   private readonly metas = new ByteLru<TimelineMeta>({ maxEntries: MAX_METAS });
@@ -393,10 +394,16 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         this.inflight.delete(key);
         this.prepareResumes(); // refill the copy this fork may have taken
       };
-      run.done.then((tl) => {
-        this.remember(tl);
-        done();
-      }, done);
+      run.done.then(
+        (tl) => {
+          this.remember(tl);
+          done();
+        },
+        () => {
+          done();
+          for (const fn of this.failedListeners) fn(battleId, prepared.branchId);
+        },
+      );
     }
     waitHold(); // another ask for the same fork runs it (and holds the parent)
     if (onStarted) run.whenStarted(onStarted);
@@ -568,6 +575,10 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
 
   onProgress(fn: (p: SegmentProgress) => void): void {
     this.listeners.push(fn);
+  }
+
+  onFailed(fn: (battleId: string, branchId: string) => void): void {
+    this.failedListeners.push(fn);
   }
 
   async manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {

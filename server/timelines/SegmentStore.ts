@@ -68,7 +68,7 @@ export interface SegmentStoreOptions {
 }
 
 export class SegmentStore implements FrontierSource {
-  /** Manifests: a compile in progress is pinned (its frontier is live); finished ones past maxManifests go. */
+  /** Manifests: a compile in progress is pinned (its frontier is live); finished or failed ones past maxManifests go. */
   private readonly manifests: ByteLru<ManifestEntry>;
   private readonly segments: ByteLru<EncodedSegment>;
   private readonly loading = new Map<string, Promise<ManifestEntry | null>>();
@@ -93,6 +93,17 @@ export class SegmentStore implements FrontierSource {
     this.sharedError = opts.onSharedError ?? (() => {});
     source.onProgress((p) => this.ingest(p));
     source.onReset?.(() => this.dropIncomplete());
+    source.onFailed?.((battleId, branchId) => this.unpinFailed(battleId, branchId));
+  }
+
+  /**
+   * A compile in progress failed: its growing manifest no longer needs its pin (it will not grow) and goes like a
+   * finished branch's, LRU. Not deleted at once: an unknown frontier reads as complete (FrontierSource), so a room
+   * still on the branch until it is taken back to the parent (RoomService) stays held at the frozen frontier.
+   */
+  private unpinFailed(battleId: string, branchId: string): void {
+    const k = this.key(battleId, branchId);
+    if (this.manifests.peek(k)?.manifest.complete === false) this.manifests.pin(k, false);
   }
 
   /** The builder lost its compiles in progress: forget their growing manifests (the next ask restarts them). */
@@ -260,7 +271,7 @@ export class SegmentStore implements FrontierSource {
 
   /**
    * segment() for the route: a segment someone waits on is served gzipped as soon as that is out (its brotli
-   * follows; later requests get the full encoding). Same JSON, same hash, same ETag.
+   * follows; later requests get the full encoding). Same JSON, same hash, same (weak) ETag.
    */
   async serve(battleId: string, branchId: string, index: number, recipe?: RecipeArg): Promise<ServedLookup> {
     const entry = await this.manifest(battleId, branchId, recipe);

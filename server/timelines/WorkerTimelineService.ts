@@ -76,6 +76,10 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
         for (const fn of this.listeners) fn(pr);
         return;
       }
+      if ('failed' in res) {
+        for (const fn of this.failedListeners) fn(res.failed.battleId, res.failed.branchId);
+        return;
+      }
       const p = this.pending.get(res.id);
       if (!p) return;
       if ('interim' in res) {
@@ -241,6 +245,12 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
 
   onReset(fn: () => void): void {
     this.resetListeners.push(fn);
+  }
+
+  private readonly failedListeners: ((battleId: string, branchId: string) => void)[] = [];
+
+  onFailed(fn: (battleId: string, branchId: string) => void): void {
+    this.failedListeners.push(fn);
   }
 
   manifest(battleId: string, branchId: string, recipe?: BranchRecipe): Promise<BranchManifest | null> {

@@ -334,7 +334,7 @@ export interface SegmentInfo {
   eventCount: number;
   /** Size of the encoded JSON body (before HTTP compression). */
   bytes: number;
-  /** Content hash (hex); also the segment's strong ETag. */
+  /** Content hash (hex) of the JSON; also the segment's ETag (strong for the plain JSON, weak when compressed). */
   hash: string;
 }
 

@@ -124,7 +124,9 @@ describe('BranchWorld following a fork of the branch it shows', () => {
     // Passing by (not at the segment's end): no spare.
     await parent.load(atMs - 1);
     parent.stateAt(atMs - 1);
-    await new Promise((r) => setTimeout(r, 5));
+    // Barrier: a spare would be folded in a setTimeout(0) set by that stateAt; Node runs same-delay timers in the
+    // order they were set, so this one resolves after it.
+    await new Promise((r) => setTimeout(r, 0));
     expect(parent.spareIndex).toBeNull();
     // Held at the decision point: a spare is folded there in idle time.
     parent.stateAt(atMs);

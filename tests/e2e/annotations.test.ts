@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { chromiumAvailable } from './support/chromium.js';
@@ -33,6 +33,23 @@ async function assertInert(page: Page): Promise<void> {
     bold: document.querySelectorAll('.side-panel b, .timeline-bar b, .autopause-banner b').length,
   }));
   expect(r).toEqual({ pwned: undefined, imgs: 0, scripts: 0, svgs: 0, iframes: 0, bold: 0 });
+}
+
+let barriers = 0;
+
+/**
+ * Until `page` has reported a request for a probe image made now: a page reports its requests in the order it sent
+ * them, so any request it sent before this call has been reported too (an image from the memory cache sends none,
+ * but the first one of a URL always does).
+ */
+async function requestBarrier(page: Page): Promise<void> {
+  const probe = `probe-barrier-${++barriers}`;
+  await Promise.all([
+    page.waitForRequest((r) => r.url().endsWith(probe), { timeout: 5000 }),
+    page.evaluate((src) => {
+      new Image().src = src;
+    }, probe),
+  ]);
 }
 
 describe.runIf(hasChromium)('annotations in the browser', () => {
@@ -91,6 +108,11 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     if (!canvas) throw new Error('no canvas');
     await instructor.mouse.click(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
     await instructor.getByTestId('annotation-stop').check();
+    const payloadRequests: string[] = [];
+    const onRequest = (r: Request) => {
+      if (new URL(r.url()).pathname.endsWith('/x')) payloadRequests.push(r.url()); // the payload's <img src=x>
+    };
+    for (const p of [instructor, viewer, player]) p.on('request', onRequest);
     await instructor.getByTestId('annotation-submit').click();
 
     for (const p of [instructor, viewer, player]) {
@@ -131,8 +153,15 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
       // At its moment the pin is drawn on the map.
       expect(await p.evaluate(() => window.__wardroomAnnotations?.drawnPins().map((d) => d.id))).toEqual([stored.id]);
     }
-    await instructor.waitForTimeout(500); // let any onerror/onload have its chance
-    for (const p of [instructor, viewer, player]) await assertInert(p);
+    // Only an <img> made from the text (attached or not) could still fire a handler later, after its fetch of `x`
+    // fails; the other vectors run at once or need the element in the page (assertInert counts those). So no
+    // request for `x` may have been sent, read at a barrier: a probe image requested now is reported after it.
+    for (const p of [instructor, viewer, player]) {
+      await requestBarrier(p);
+      await assertInert(p);
+    }
+    expect(payloadRequests).toEqual([]);
+    for (const p of [instructor, viewer, player]) p.off('request', onRequest);
   });
 
   it('a viewer clicking a marker peeks without moving the room; the instructor seeks', async () => {

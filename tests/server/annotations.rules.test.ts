@@ -3,7 +3,7 @@ import type { Timeline } from '../../shared/battle/timeline.js';
 import type { Annotation } from '../../shared/protocol/events.js';
 import { StaticTimelineService } from '../../server/timelines/StaticTimelineService.js';
 import { FIXTURE_BATTLE, FIXTURE_BRANCH, buildFixtureTimeline, fixtureInfo } from './fixtures/timeline.js';
-import { advanced, boot, clientId, quietPeriod, until, waitFor, type Booted } from './helpers.js';
+import { advanced, boot, clientId, delivered, until, waitFor, type Booted } from './helpers.js';
 import { redisAvailable, redisStore } from './redis.js';
 
 // Annotation rules beyond the basics in annotations.test.ts, with real sockets: annotations belong
@@ -99,7 +99,7 @@ describe('annotation rules', () => {
     expect(acks.every((a) => a.ok)).toBe(true);
     expect(new Set(acks.map((a) => JSON.stringify(a))).size).toBe(1);
     await waitFor(() => seen.length > 0, { what: 'annotation:added', timeoutMs: 2000 });
-    await quietPeriod(150); // any duplicate broadcast from the resends would arrive in this window
+    await delivered([viewer]); // each resend's broadcast, if any, was sent before its ack: here by now
     expect(seen).toEqual(['burst-0001']);
     const res = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
     expect(res.annotations.map((a) => a.id)).toEqual(['burst-0001']);
@@ -127,7 +127,7 @@ describe('annotation rules', () => {
       error: { code: 'CONFLICT' },
     });
     await waitFor(() => added.length > 0, { what: 'annotation:added', timeoutMs: 2000 });
-    await quietPeriod(100); // a broadcast for a refused add would arrive in this window
+    await delivered([inst]); // a broadcast for a refused add would have been sent before its ack: here by now
     expect(added).toEqual(['shared-0001']);
     const res = (await (await fetch(`${s.url}/api/rooms/${roomId}/annotations`)).json()) as { annotations: Annotation[] };
     expect(res.annotations).toHaveLength(1);

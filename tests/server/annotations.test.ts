@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../shared/protocol/events.js';
-import { advanced, boot, clientId, quietPeriod, until, waitFor, type Booted } from './helpers.js';
+import { advanced, boot, clientId, delivered, until, waitFor, type Booted } from './helpers.js';
 import { redisAvailable, redisStore, testPrefix } from './redis.js';
 import { FIXTURE_BATTLE } from './fixtures/timeline.js';
 
@@ -45,7 +45,7 @@ describe('annotations', () => {
       at: { x: 10, y: 20 },
     });
     await waitFor(() => [...received.values()].every((list) => list.length > 0), { what: 'annotation:added everywhere', timeoutMs: 2000 });
-    await quietPeriod(100); // a second broadcast (from the retry) would arrive in this window
+    await delivered([inst, ...viewers]); // a second broadcast (from the retry) was sent before its ack: it is here by now
     for (const [, list] of received) expect(list.map((a) => a.id)).toEqual([payload.id]);
     for (const v of viewers) expect(v.room()!.annotations.map((a) => a.id)).toEqual([payload.id]);
 

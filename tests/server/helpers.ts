@@ -82,6 +82,15 @@ export async function waitFor<T>(predicate: () => T | Falsy | Promise<T | Falsy>
  */
 export const quietPeriod = (ms: number): Promise<void> => sleep(ms);
 
+/**
+ * Until every message the server sent these clients before this call has arrived: each one's ping is acked on its
+ * own connection after them (socket.io keeps one connection's packets in order). The barrier for "nothing more
+ * arrived" checks on broadcasts the server emits in this process before it acks the command that caused them.
+ */
+export async function delivered(clients: RoomClient[]): Promise<void> {
+  await Promise.all(clients.map((c) => c.call('clock:ping', { clientTime: 0 })));
+}
+
 /** Let a fixed time pass where the behaviour under test is itself about time (grace periods, TTLs, a sender's pace). */
 export const elapse = (ms: number): Promise<void> => sleep(ms);
 

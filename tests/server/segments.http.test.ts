@@ -33,14 +33,14 @@ async function raw(path: string, headers: Record<string, string> = {}): Promise<
 }
 
 describe('GET .../manifest', () => {
-  it('lists every segment of a complete branch, no-cache with an ETag, 304 on revalidation', async () => {
+  it('lists every segment of a complete branch, no-cache with an ETag (weak when compressed), 304 on revalidation', async () => {
     const res = await raw(`${base}/manifest`, { 'accept-encoding': 'gzip' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(res.headers.get('cache-control')).toBe('no-cache');
     expect(res.headers.get('vary')).toMatch(/Accept-Encoding/i);
     const etag = res.headers.get('etag')!;
-    expect(etag).toMatch(/^"m-[0-9a-f]+"$/);
+    expect(etag).toMatch(/^W\/"m-[0-9a-f]+"$/);
     const m = JSON.parse(gunzipSync(res.body).toString()) as BranchManifest;
     expect(m).toMatchObject({
       battleId: FIXTURE_BATTLE,
@@ -55,17 +55,21 @@ describe('GET .../manifest', () => {
     expect(m.segments.at(-1)!.endMs).toBeGreaterThanOrEqual(FIXTURE_DURATION);
     expect(m.strength).not.toBeNull();
     expect(m.phases.length).toBeGreaterThan(0);
-    const again = await raw(`${base}/manifest`, { 'if-none-match': etag });
+    const again = await raw(`${base}/manifest`, { 'if-none-match': etag, 'accept-encoding': 'gzip' });
     expect(again.status).toBe(304);
     expect(again.headers.get('etag')).toBe(etag);
     const plain = await raw(`${base}/manifest`);
     expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(plain.headers.get('etag')).toBe(etag.slice(2)); // the plain JSON: strong
+    // If-None-Match compares weakly: either form revalidates either encoding.
+    expect((await raw(`${base}/manifest`, { 'if-none-match': etag })).status).toBe(304);
+    expect((await raw(`${base}/manifest`, { 'if-none-match': etag.slice(2), 'accept-encoding': 'gzip' })).status).toBe(304);
     expect((JSON.parse(plain.body.toString()) as BranchManifest).segments).toEqual(m.segments);
   });
 });
 
 describe('GET .../segments/:index', () => {
-  it('serves each segment immutable, brotli or gzip or plain, identical to the shared builder, 304 by hash', async () => {
+  it('serves each segment immutable, brotli or gzip or plain, identical to the shared builder, 304 by hash (weak when compressed)', async () => {
     const m = (await (await fetch(`${s.url}${base}/manifest`)).json()) as BranchManifest;
     const tl = buildFixtureTimeline();
     for (const info of m.segments) {
@@ -73,7 +77,7 @@ describe('GET .../segments/:index', () => {
       expect(br.status).toBe(200);
       expect(br.headers.get('content-encoding')).toBe('br');
       expect(br.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect(br.headers.get('etag')).toBe(`"${info.hash}"`);
+      expect(br.headers.get('etag')).toBe(`W/"${info.hash}"`);
       expect(br.headers.get('content-type')).toMatch(/application\/json/);
       const json = brotliDecompressSync(br.body);
       expect(json.length).toBe(info.bytes);
@@ -83,9 +87,11 @@ describe('GET .../segments/:index', () => {
       expect(seg.firstSeq).toBe(info.firstSeq);
       const gz = await raw(`${base}/segments/${info.index}`, { 'accept-encoding': 'gzip' });
       expect(gz.headers.get('content-encoding')).toBe('gzip');
+      expect(gz.headers.get('etag')).toBe(`W/"${info.hash}"`);
       expect(gunzipSync(gz.body)).toEqual(json);
       const plain = await raw(`${base}/segments/${info.index}`, { 'accept-encoding': 'identity' });
       expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(plain.headers.get('etag')).toBe(`"${info.hash}"`); // the JSON whose hash it is: strong
       expect(plain.body).toEqual(json);
       const noBr = await raw(`${base}/segments/${info.index}`, { 'accept-encoding': 'br;q=0, gzip' });
       expect(noBr.headers.get('content-encoding')).toBe('gzip');
@@ -98,6 +104,9 @@ describe('GET .../segments/:index', () => {
       const cached = await raw(`${base}/segments/${info.index}`, { 'if-none-match': `"${info.hash}"` });
       expect(cached.status).toBe(304);
       expect(cached.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const cachedBr = await raw(`${base}/segments/${info.index}`, { 'if-none-match': `W/"${info.hash}"`, 'accept-encoding': 'br' });
+      expect(cachedBr.status).toBe(304);
+      expect(cachedBr.headers.get('etag')).toBe(`W/"${info.hash}"`);
     }
   });
 

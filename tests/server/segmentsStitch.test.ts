@@ -16,7 +16,8 @@ import { Segmenter } from '../../server/timelines/segments/Segmenter.js';
 
 // A fork's first own segment splices in its parent's start state (segmentsSplice.test.ts); its FAST gzip, which the
 // first response to a waiting client carries, is stitched around that start state's deflate, made once when the
-// start state was kept, instead of compressing the whole world again. The JSON (hash, ETag) is the same.
+// start state was kept, instead of compressing the whole world again. The JSON (hash) is the same; the route's ETag
+// for any compressed body is weak (W/"hash"), since stitched and whole gzips of it differ.
 
 const terok = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
 

@@ -1,6 +1,8 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { PlaybackClock } from '../../shared/clock/playback.js';
+import { MemoryStore } from '../../server/store/memory.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { firstAlternative, smallestBattle } from './fixtures/smallestBattle.js';
 import { boot, until, waitFor, within, type Booted } from './helpers.js';
@@ -185,4 +187,44 @@ describe('a fork whose compile fails', () => {
     expect((await inst.play()).ok).toBe(true);
     await until(() => inst.positionNow() > fork.atMs + 1000, 20_000, 'playing past the fork point on history');
   }, 120_000);
+
+  it('logs a revert the store failed (no caller hears of it otherwise)', async () => {
+    const logged: { msg?: string; roomId?: string; branchId?: string; err?: { message?: string } }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const store = new CasFailingStore();
+    const s2 = await boot({ timelines: engine, tickMs: 50, store, ownsStore: true, logger });
+    try {
+      const { roomId, instructorKey } = await s2.createRoom({ battleId: def.info.id });
+      const inst = s2.client({ roomId, name: 'Sisko', instructorKey });
+      await inst.ready;
+      const forked = await inst.fork(firstAlternative());
+      if (!forked.ok) throw new Error(forked.error.message);
+      const { branchId } = forked.branch;
+      expect((await inst.switchBranch(branchId)).ok).toBe(true);
+      const clocks = clocksOf(inst);
+      await inst.seek(forked.branch.fork!.atMs);
+      await inst.setRate(16);
+      await inst.play();
+      await until(() => clocks.find((c) => c.reason === 'hold'), 20_000, 'a hold at the frontier');
+      store.failCas = true;
+      failing = branchId;
+      const rec = await waitFor(() => logged.find((l) => l.msg === 'failed fork: room not taken back to its parent'), {
+        what: 'the failed revert logged',
+        timeoutMs: 20_000,
+      });
+      expect(rec).toMatchObject({ roomId, branchId, err: { message: 'store down (test)' } });
+    } finally {
+      store.failCas = false;
+      await s2.close();
+    }
+  }, 120_000);
 });
+
+/** A memory store whose playhead writes fail while `failCas` (a store outage at the moment of the revert). */
+class CasFailingStore extends MemoryStore {
+  failCas = false;
+  override async casPlayhead(...args: Parameters<MemoryStore['casPlayhead']>): ReturnType<MemoryStore['casPlayhead']> {
+    if (this.failCas) throw new Error('store down (test)');
+    return super.casPlayhead(...args);
+  }
+}

@@ -23,7 +23,8 @@ export const GZIP_LEVEL = 6;
 /**
  * A fork's first own segment is waited on (fork -> first frame): it is compressed at the lowest effort. On a
  * 20,000-unit start state (1.8 MB of JSON): brotli 1 ~60 ms, 157 KiB; brotli 5 ~550-850 ms, 93 KiB (shared
- * machine, docs/benchmarks.md). The JSON, its hash and so the ETag are the same either way.
+ * machine, docs/benchmarks.md). The JSON and its hash are the same either way (the route's ETag of a compressed
+ * body is weak: W/"hash").
  */
 export const FAST = { brotli: 1, gzip: 1 } as const;
 

@@ -33,6 +33,8 @@ export interface SegmentSource {
   onProgress(fn: (p: SegmentProgress) => void): void;
   /** Optional: `fn` runs when the builder lost its compiles in progress (the worker died); they restart on demand. */
   onReset?(fn: () => void): void;
+  /** Optional: `fn` runs when a compile in progress failed (its growing manifest will not grow again). */
+  onFailed?(fn: (battleId: string, branchId: string) => void): void;
 }
 
 export function isSegmentSource(x: object): x is SegmentSource {

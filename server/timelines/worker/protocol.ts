@@ -32,13 +32,18 @@ export interface ProgressMessage {
   progress: SegmentProgress;
 }
 
+/** Pushed by the worker without a request: a compile in progress failed (SegmentSource.onFailed). */
+export interface FailedMessage {
+  failed: { battleId: string; branchId: string };
+}
+
 /** Sent before the Response of a `fork` request: the fork-point segment is available (the compile goes on). */
 export interface InterimMessage {
   id: number;
   interim: unknown;
 }
 
-export type WorkerMessage = Response | ProgressMessage | InterimMessage;
+export type WorkerMessage = Response | ProgressMessage | FailedMessage | InterimMessage;
 
 /** Options the main thread passes to the worker (workerData). */
 export interface WorkerOptions {

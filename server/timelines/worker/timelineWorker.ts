@@ -23,6 +23,7 @@ engine.onProgress((progress) => {
     mark('worker:progress', `${progress.manifest.branchId.slice(0, 12)} ${progress.early?.length ?? 0}e ${progress.segments.length}s`);
   post({ progress });
 });
+engine.onFailed((battleId, branchId) => post({ failed: { battleId, branchId } }));
 traceGc();
 
 port.on('message', (req: Request) => {
