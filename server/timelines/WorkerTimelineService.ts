@@ -33,18 +33,17 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   constructor(private readonly options: WorkerOptions = {}) {}
 
   /**
-   * The worker's old-generation heap is capped from its budget (CHECKPOINT_CACHE_MB, which counts kept branches and
-   * the compiles' reservations by estimate), so V8 collects before the process grows far past the bound: 1.25x the
-   * budget + 96 MB (736 MB at 512). Was 1.5x + 128 (896), when Cardassia's history held 313 MB live against a 203 MB
-   * estimate; since its keyframes are every 30 s and the estimate counts checkpoints and a read from disk as
-   * measured (replays/engine/branches.ts), the history is 234 MB live, a kept fork ~130 MB and a compile's peak
-   * ~180 MB, so history + held parent + compile is ~550 MB live. The V8 heap fills toward its cap before collecting
-   * in earnest, so the cap is most of the worker's RSS.
+   * The worker's old-generation heap is capped from its budget (CHECKPOINT_CACHE_MB, which counts kept branches, the
+   * start states and the compiles' reservations by estimate, and since queued forks hold parents only within it,
+   * bounds what is live): the budget + 128 MB (640 MB at 512) for the estimates' error and the garbage between
+   * collections. The V8 heap fills toward its cap before collecting in earnest, so the cap is most of the worker's
+   * RSS: at 1.25x + 96 (736 MB) the 200-fork run sat at the cap with 235-400 MB of branches kept, and the process
+   * passed TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB (docs/benchmarks.md). Was 1.5x + 128 before that.
    */
   private limits(): { maxOldGenerationSizeMb: number } | undefined {
     if (this.options.heapMb) return { maxOldGenerationSizeMb: this.options.heapMb };
     const mb = this.options.checkpointCacheMb;
-    return mb ? { maxOldGenerationSizeMb: Math.max(384, Math.round(mb * 1.25 + 96)) } : undefined;
+    return mb ? { maxOldGenerationSizeMb: Math.max(384, mb + 128) } : undefined;
   }
 
   /** Workers that died (heap limit, crash) and were replaced: wardroom_worker_restarts_total. */

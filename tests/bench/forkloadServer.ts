@@ -14,13 +14,14 @@ import { installFinerQuantities } from './forkloadVariant.js';
 const [timelineMb, checkpointMb] = process.argv.slice(2).map(Number);
 installFinerQuantities(); // the main thread sees the same decision steps as the worker (its preload)
 // As createApp builds it, plus the variant preloaded in the compile worker.
-// Histories on disk between runs (the variant's own folder: its decision options differ from the real battle's),
-// so a re-run starts in seconds instead of compiling Cardassia's history again (before anything is measured).
-const historyCacheDir = process.env.FORKLOAD_HISTORY_DIR ?? join(tmpdir(), 'wardroom-forkload-histories');
+// Histories compiled here at the start, as the server's defaults do (HISTORY_CACHE_DIR unset). FORKLOAD_HISTORY_DIR:
+// read from (and written to) that folder instead, so a probe starts in seconds; a history read from disk holds 1.4x
+// the heap of one compiled here (v8.deserialize; replays/engine/branches.ts), 235 against 168 MB for Cardassia.
+const historyCacheDir = process.env.FORKLOAD_HISTORY_DIR || undefined;
 const timelines = new WorkerTimelineService({
   checkpointCacheMb: checkpointMb,
   compileConcurrency: 2,
-  historyCacheDir,
+  ...(historyCacheDir ? { historyCacheDir } : {}),
   preload: [new URL('./forkloadVariantPreload.ts', import.meta.url).href],
 });
 const app = createApp({
