@@ -56,7 +56,7 @@ describe('plainJsonInPlace', () => {
     ['undefined value', { a: undefined }],
     ['NaN', { a: Number.NaN }],
     ['Infinity in an array', { a: [1, Number.POSITIVE_INFINITY] }],
-    ['array hole', { a: [1, , 3] }],
+    ['array hole', { a: Object.assign(new Array<number>(3), { 0: 1, 2: 3 }) }],
     ['undefined in an array', { a: [undefined] }],
     ['function', { a: () => 1 }],
     ['bigint', { a: 1n }],
