@@ -493,6 +493,18 @@ export class Compilation {
     return this.run.partial();
   }
 
+  /**
+   * The reducer's state after the first `seq` events, when that is the run's own fold (every event so far folded
+   * now): else undefined. The run folds its events anyway (its keyframes), so a segment builder listing in step with
+   * the compile takes its next start state from here instead of folding the same events a second time. Folding
+   * earlier than the run would have changes no state (a fold is the same in any batches).
+   */
+  foldedTo(seq: number): WorldState | undefined {
+    if (seq !== this.run.events.length) return undefined;
+    this.run.foldNow();
+    return this.run.state.fold;
+  }
+
   /** Run to the end (if not there yet) and build the timeline; computed once. */
   result(): CompiledBranch {
     if (!this.done) {
