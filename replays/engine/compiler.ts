@@ -7,9 +7,9 @@ import { countForces } from '../../shared/battle/forces.js';
 import type { DecisionPointInfo, Keyframe, PhaseSpan, SideLosses, Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice, Objective, SideId } from '../../shared/battle/types.js';
 import { dueCaptions, newCaptionPace, phaseCaption, type CaptionPace } from './captions.js';
-import { cloneJson, cloneJsonInSlices } from './jsonClone.js';
+import { cloneJson, cloneJsonInSlices, plainJsonInPlace } from './jsonClone.js';
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
-import { applyOrder, computeFacts, createWorld, step, syncWorld, unitIndex, type SimWorld } from './sim/index.js';
+import { applyOrder, computeFacts, createWorld, dropWorldCache, step, syncWorld, unitIndex, type SimWorld } from './sim/index.js';
 import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
 import type { BattleCommand, BattleDefinition, Facts, MachineEvent } from './types.js';
 
@@ -290,8 +290,7 @@ class Run {
       syncWorld(this.world);
       this.state.reached[id] = { atMs: this.world.t, seq: pointSeq, chosen: null };
       // One JSON text for the checkpoint (the world is most of it: 22,000 units at Cardassia's scale). The run carries
-      // on from that text parsed (JSON drops -0 etc.), exactly as a branch resuming here will; the checkpoint keeps
-      // the text and parses it when first read (lazyCheckpoint): a fork at it, the copy made ahead in idle time, the
+      // on from exactly the state a branch resuming here will (below); the checkpoint keeps the text and parses it when first read (lazyCheckpoint): a fork at it, the copy made ahead in idle time, the
       // history cache. Parsing it here too was ~100 ms of every compile's (and every passing fork's) publish path.
       const runJson = JSON.stringify({ ...this.state, fold: null });
       this.checkpoints[id] = lazyCheckpoint(
@@ -305,7 +304,11 @@ class Run {
         runJson,
         this.state.fold,
       );
-      this.state.world = (JSON.parse(runJson) as RunState).world;
+      // The run carries on from its own world when that is already what the text parses to (plainJsonInPlace turns
+      // its -0s into 0, as JSON does); the step's arrays are still rebuilt from the objects, as for a parsed world.
+      // Else from the text parsed. Either way the same state a branch resuming here starts from.
+      if (plainJsonInPlace(this.state.world)) dropWorldCache(this.state.world);
+      else this.state.world = (JSON.parse(runJson) as RunState).world;
       this.decide(id, this.choices.get(id) ?? historicalChoice(spec));
     }
   }
@@ -488,6 +491,18 @@ export class Compilation {
 
   partial(): { phases: PhaseSpan[]; decisionPoints: DecisionPointInfo[] } {
     return this.run.partial();
+  }
+
+  /**
+   * The reducer's state after the first `seq` events, when that is the run's own fold (every event so far folded
+   * now): else undefined. The run folds its events anyway (its keyframes), so a segment builder listing in step with
+   * the compile takes its next start state from here instead of folding the same events a second time. Folding
+   * earlier than the run would have changes no state (a fold is the same in any batches).
+   */
+  foldedTo(seq: number): WorldState | undefined {
+    if (seq !== this.run.events.length) return undefined;
+    this.run.foldNow();
+    return this.run.state.fold;
   }
 
   /** Run to the end (if not there yet) and build the timeline; computed once. */

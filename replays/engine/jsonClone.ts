@@ -69,3 +69,65 @@ export async function cloneJsonInSlices<T>(v: T, pause: () => Promise<boolean>, 
     throw err;
   }
 }
+
+/**
+ * Make `v` in place what JSON.parse(JSON.stringify(v)) would build, where that is only turning -0 into 0 (JSON
+ * writes -0 as 0): returns true when done, false (having changed only -0s) when `v` holds what that cannot make
+ * plain: undefined, NaN or an infinity, a function, a symbol or bigint, an array hole, an object whose prototype is
+ * not Object.prototype, or an own enumerable `toJSON`. Then only the JSON copy is the JSON state. A run at a
+ * checkpoint carries on from its world this way instead of from the checkpoint's text parsed (~110-180 ms at
+ * 22,401 units, against ~30-40 ms for this walk).
+ *
+ * Not looked at, for speed: objects reached twice (JSON makes them separate copies; a simulation world never
+ * shares one: tests/engine/jsonClone.test.ts checks every battle's checkpoints), getters, non-enumerable and symbol
+ * keys (the world's own non-enumerable toJSON, which returns its own keys, is one).
+ */
+export function plainJsonInPlace(v: unknown): boolean {
+  // A -0 on its own cannot be changed in place.
+  if (typeof v !== 'object' || v === null) return plainScalar(v) && !Object.is(v, -0);
+  return plainIn(v);
+}
+
+function plainScalar(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object':
+      return v === null;
+    default:
+      return false;
+  }
+}
+
+function plainIn(v: object): boolean {
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype || Object.hasOwn(v, 'toJSON')) return false;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'number') {
+        if (x === 0) {
+          if (1 / x < 0) v[i] = 0;
+        } else if (!Number.isFinite(x)) return false;
+      } else if (typeof x === 'object' && x !== null) {
+        if (!plainIn(x)) return false;
+      } else if (!(i in v) || !plainScalar(x)) return false;
+    }
+    return true;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (typeof x === 'number') {
+      if (x === 0) {
+        if (1 / x < 0) o[k] = 0;
+      } else if (!Number.isFinite(x)) return false;
+    } else if (typeof x === 'object' && x !== null) {
+      if (k === 'toJSON' || !plainIn(x)) return false;
+    } else if (k === 'toJSON' || !plainScalar(x)) return false;
+  }
+  return true;
+}

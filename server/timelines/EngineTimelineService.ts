@@ -498,23 +498,26 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // segments (1, 2, 4 s), so the play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
       // Each segment is listed (serialized, hashed: the manifest and the frontier move on) here, then compressed on
       // the thread pool while this thread simulates the next one: the compression is off the publish path. One
-      // compression at a time: the next listing waits for the one before it (segments are pushed in order).
+      // compression at a time, in order (segments are pushed in index order); the next listing does not wait for
+      // it, only for the one before (at most two listed segments' JSON held while their compressions queue).
       let compressing: Promise<void> = Promise.resolve();
+      let before: Promise<void> = Promise.resolve();
       for (let target = c.compiledMs; await advanceInSlices(c, target, meta.branchId); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
-        await compressing;
+        await before;
         t = traceNow();
-        const advanced = this.segmenter.advanceAsync(b, view(c), (m) => {
+        const compress = this.segmenter.listThenCompress(b, view(c), (m) => {
           mark('fork:listed', meta.branchId, traceNow() - t);
           if (b.builtMs >= forkMs) started(m);
         });
         const listedTo = b.builtMs;
-        compressing = advanced.then((manifest) => {
+        before = compressing;
+        compressing = compressing.then(compress).then((manifest) => {
           mark('segments:advanced', meta.branchId, traceNow() - t);
           if (listedTo >= forkMs) started(manifest);
           ready = manifest.segments.length;
           wake();
         });
-        // Awaited at the next segment or the end; handled here too, so a failed simulation meanwhile is what throws.
+        // Awaited at a later segment or the end; handled here too, so a failed simulation meanwhile is what throws.
         compressing.catch(() => {});
         // Let other requests (and other forks) in between segments.
         await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());

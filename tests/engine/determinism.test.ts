@@ -90,3 +90,23 @@ describe('forks equal compiles from zero (every registered battle)', () => {
     });
   }
 });
+
+describe('a run carries on from a checkpoint as a branch resumed there does (every registered battle)', () => {
+  // The compile keeps its own world at a checkpoint (plainJsonInPlace) where a resumed branch parses the checkpoint's
+  // text: the historical choice made on the resumed copy must give history's events. Cardassia (22,401 units): its
+  // last decision point only (each resume runs to the end).
+  for (const def of battles) {
+    it(`${def.info.id}: the historical choice resumed at each decision point reproduces history`, { timeout: 300_000 }, () => {
+      const history = historyOf(def);
+      const reached = history.timeline.decisionPoints.filter((d) => d.atMs !== null).map((d) => d.id);
+      expect(reached.length).toBeGreaterThan(0);
+      const big = def.forces.reduce((n, g) => n + g.count, 0) >= 5_000;
+      for (const id of big ? reached.slice(-1) : reached) {
+        const spec = def.decisions.find((d) => d.id === id)!;
+        const again = resumeFromCheckpoint(def, history, id, historicalChoice(spec), []).timeline;
+        expect(again.eventsSha256, `resumed at ${id}`).toBe(history.timeline.eventsSha256);
+        expect(again.branchId).toBe(history.timeline.branchId);
+      }
+    });
+  }
+});

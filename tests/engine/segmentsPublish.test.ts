@@ -85,6 +85,27 @@ describe('the publish path writes the same bytes', () => {
     for (const s of listed) expect(s.info.hash).toBe(fromStateAt(viewOfTimeline(fork), s.info.index, s.info.startMs, s.info.endMs));
   });
 
+  it("a compile's own fold (foldedTo) is the state at that seq, and folding it early changes neither keyframes nor events", () => {
+    const choice = firstAlternative();
+    const early = startFork(def, history, choice.decisionId, choice, [choice]);
+    let asked = 0;
+    for (let ms = early.compiledMs; early.advanceTo(ms); ms += 3_000) {
+      const n = early.events.length;
+      expect(early.foldedTo(n - 1)).toBeUndefined(); // not where the compile is
+      const folded = early.foldedTo(n);
+      expect(folded?.nextSeq).toBe(n);
+      const atT = early.events[n - 1].t;
+      // stateAt folds every event with t <= atT: all of them here (the compile stopped at atT).
+      expect(folded).toEqual(stateAt(early.events, early.keyframes, atT));
+      asked++;
+    }
+    expect(asked).toBeGreaterThan(3);
+    const plain = startFork(def, history, choice.decisionId, choice, [choice]).result().timeline;
+    const tl2 = early.result().timeline;
+    expect(tl2.eventsSha256).toBe(plain.eventsSha256);
+    expect(JSON.stringify(tl2.keyframes)).toBe(JSON.stringify(plain.keyframes));
+  });
+
   it('a checkpoint parses its run state when first read, the same state, and serializes as a plain one', () => {
     const cp = Object.values(history.checkpoints)[0];
     const text = JSON.stringify(cp);

@@ -58,4 +58,35 @@ describe('segments compressed off the thread', () => {
     expect(pushes[0].segments).toEqual([]);
     expect(pushes.at(-1)!.segments.length).toBe(pushes[0].manifest.segments.length);
   });
+
+  it('listThenCompress lists now and compresses when asked: a later listing may go first, the pushes stay in order', async () => {
+    const tl = await history();
+    const pushes: SegmentProgress[] = [];
+    const s = new Segmenter((p) => pushes.push(p));
+    const b = s.start(battleId, tl.branchId, null, null);
+    // A compile in progress, listed in two goes (to half way, then the rest), as a compiling fork lists them.
+    const half = Math.floor(tl.durationMs / 2);
+    const view = viewOfTimeline(tl);
+    const partial = { ...view, compiledMs: half, complete: false, final: null };
+    const first = s.listThenCompress(b, partial, () => {});
+    const listedFirst = pushes.length;
+    const second = s.listThenCompress(b, view, () => {});
+    // Both listings pushed their manifests (the frontier moved on twice) before either compression ran.
+    expect(listedFirst).toBe(1);
+    expect(pushes.every((p) => p.segments.length === 0)).toBe(true);
+    expect(pushes.at(-1)!.manifest.complete).toBe(true);
+    const m1 = await first();
+    const m2 = await second();
+    // Every push carries the latest manifest: the frontier never goes back.
+    expect(pushes.map((p) => p.manifest.compiledMs)).toEqual([...pushes.map((p) => p.manifest.compiledMs)].sort((a, b) => a - b));
+    expect(pushes.at(-1)!.manifest).toEqual(m2);
+    const segs = pushes.flatMap((p) => p.segments);
+    expect(segs.map((x) => x.info.index)).toEqual(m2.segments.map((x) => x.index));
+    expect(m1.segments.length).toBeLessThan(m2.segments.length);
+    // The same bytes as advance() in one go.
+    const ref: SegmentProgress[] = [];
+    const r = new Segmenter((p) => ref.push(p));
+    r.advance(r.start(battleId, tl.branchId, null, null), view);
+    expect(segs.map(bytes)).toEqual(ref.flatMap((p) => p.segments).map(bytes));
+  });
 });

@@ -118,21 +118,37 @@ export class Segmenter {
    * for other forks' first segments and for requests meanwhile. Resolves once the segments are pushed.
    */
   async advanceAsync(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void): Promise<BranchManifest> {
+    return this.listThenCompress(b, view, onListed)();
+  }
+
+  /**
+   * advanceAsync in two halves: lists now (the manifest, so the frontier, and the early gzips pushed, as
+   * advanceAsync does first), and returns the second half, which compresses on the thread pool and pushes the
+   * segments. A compiling fork lists its next segment while the one before is still compressing: the frontier
+   * no longer waits on a compression (a 20,000-unit fork's first own segment, or a 7 MB one in a heavy battle
+   * window, compresses for longer than the next segment simulates). The halves of successive calls must run in
+   * order (pushes stay in index order); the bytes are advanceAsync's.
+   */
+  listThenCompress(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void): () => Promise<BranchManifest> {
     const { manifest, listed, early } = this.listAndPublish(b, view, onListed);
-    if (listed.length === 0) {
-      this.publish({ manifest, segments: [] });
-      return manifest;
-    }
-    const segments = await Promise.all(
-      listed.map((s) =>
-        b.compressAsync(
-          s,
-          early.find((e) => e.info.hash === s.info.hash),
+    // Pushed with the builder's latest manifest (a later listing may have grown it meanwhile: the pushes' manifests
+    // never go back); resolves with the one these segments were listed in.
+    return async () => {
+      if (listed.length === 0) {
+        this.publish({ manifest: b.manifest ?? manifest, segments: [] });
+        return manifest;
+      }
+      const segments = await Promise.all(
+        listed.map((s) =>
+          b.compressAsync(
+            s,
+            early.find((e) => e.info.hash === s.info.hash),
+          ),
         ),
-      ),
-    );
-    this.publish({ manifest, segments });
-    return manifest;
+      );
+      this.publish({ manifest: b.manifest ?? manifest, segments });
+      return manifest;
+    };
   }
 
   private listAndPublish(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void) {

@@ -52,6 +52,8 @@ export interface BranchView {
   decisionPoints: DecisionPointInfo[];
   /** Only when complete. */
   final: { durationMs: number; outcome: Outcome; eventsSha256: string } | null;
+  /** A compile in progress: its own fold after the first `seq` events, when it is there (Compilation.foldedTo). */
+  foldedTo?: (seq: number) => WorldState | undefined;
 }
 
 /** The view of a compile in progress (a progressive fork): its events so far, final up to compiledMs. */
@@ -64,6 +66,7 @@ export function viewOfCompilation(c: Compilation): BranchView {
     complete: false,
     ...c.partial(),
     final: null,
+    foldedTo: (seq) => c.foldedTo(seq),
   };
 }
 
@@ -132,8 +135,13 @@ export class SegmentBuilder {
   private serialize(view: BranchView, index: number, startMs: number, endMs: number, inOrder = false): SerializedSegment {
     const known = this.starts?.find(startMs);
     if (known) {
-      if (inOrder) this.carried = null;
-      const events = view.events.slice(known.firstSeq, eventIndexAfter(view.events, endMs));
+      const end = eventIndexAfter(view.events, endMs);
+      // No world folded here: the next start is the compile's own fold when it is at endMs (a fork's ramp), else stateAt.
+      if (inOrder) {
+        const folded = view.foldedTo?.(end);
+        this.carried = folded ? { ms: endMs, state: folded } : null;
+      }
+      const events = view.events.slice(known.firstSeq, end);
       // Spliced: a fork's first own segment, which the fork's first frame waits on: compressed fast.
       return serializeSegment(
         {
@@ -156,7 +164,11 @@ export class SegmentBuilder {
     // The next segment's start: this one's start with its events folded (one batch), instead of stateAt from the
     // last keyframe (up to 30 s of events at 20,000 units). Only while building in order (list()); dropped once the
     // branch is final (all its segments are built then).
-    if (inOrder) this.carried = { ms: endMs, state: applyEvents(start, seg.events) };
+    // A compile listing in step hands over its own fold at endMs (it folds these events for its keyframes anyway).
+    if (inOrder) {
+      const end = seg.firstSeq + seg.events.length;
+      this.carried = { ms: endMs, state: view.foldedTo?.(end) ?? applyEvents(start, seg.events) };
+    }
     // A compiling fork's ramp (the short segments right after its fork point): the what-if plays on as soon as
     // each is out, so it is compressed fast too (brotli 5 on a 20,000-unit start state is ~0.5-0.9 s of it).
     const fast = !view.final && !!view.fork && startMs >= view.fork.atMs && startMs < view.fork.atMs + RAMP_END_MS;
