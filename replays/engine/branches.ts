@@ -297,6 +297,17 @@ export class BranchCatalog {
     return 'branch' in p ? p.branch : this.adopt(battleId, p.start().result());
   }
 
+  /** The id a fork of the branch with `parentDecisions` at `choice` gets (prepareFork's), without its parent at hand. */
+  forkIdOf(battleId: string, parentDecisions: DecisionChoice[], choice: DecisionChoice): string {
+    const def = this.def(battleId);
+    const valid = validateChoice(def, choice);
+    return branchIdFor(
+      def.info.id,
+      def.seed,
+      normalizeDecisions(def, [...parentDecisions.filter((d) => d.decisionId !== valid.decisionId), valid]),
+    );
+  }
+
   /** Keep a branch compiled elsewhere (a progressive fork, once its Compilation is over). */
   adopt(battleId: string, b: CompiledBranch): CompiledBranch {
     return this.remember(battleId, b);

@@ -307,8 +307,9 @@ class Run {
       // The run carries on from its own world when that is already what the text parses to (plainJsonInPlace turns
       // its -0s into 0, as JSON does); the step's arrays are still rebuilt from the objects, as for a parsed world.
       // Else from the text parsed. Either way the same state a branch resuming here starts from.
-      if (plainJsonInPlace(this.state.world)) dropWorldCache(this.state.world);
-      else this.state.world = (JSON.parse(runJson) as RunState).world;
+      // The step's arrays go back into the objects first: written back after the walk, they could bring a -0 back.
+      dropWorldCache(this.state.world);
+      if (!plainJsonInPlace(this.state.world)) this.state.world = (JSON.parse(runJson) as RunState).world;
       this.decide(id, this.choices.get(id) ?? historicalChoice(spec));
     }
   }

@@ -79,7 +79,8 @@ export async function cloneJsonInSlices<T>(v: T, pause: () => Promise<boolean>, 
  * 22,401 units, against ~30-40 ms for this walk).
  *
  * Not looked at, for speed: objects reached twice (JSON makes them separate copies; a simulation world never
- * shares one: tests/engine/jsonClone.test.ts checks every battle's checkpoints), getters, non-enumerable and symbol
+ * shares one: createWorld and the orders copy; tests/engine/determinism.test.ts resumes each battle's decision points
+ * from the checkpoint's text and must reproduce the run that carried on), getters, non-enumerable and symbol
  * keys (the world's own non-enumerable toJSON, which returns its own keys, is one).
  */
 export function plainJsonInPlace(v: unknown): boolean {

@@ -14,6 +14,7 @@ import {
   DecisionError,
   hasPreparedResume,
   prepareResumeInSlices,
+  startCompile,
   type Compilation,
   type CompiledBranch,
 } from '../../replays/index.js';
@@ -125,6 +126,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly failedListeners: ((battleId: string, branchId: string) => void)[] = [];
   private readonly segmenter: Segmenter;
   private readonly inflight = new Map<string, InFlight>();
+  private readonly rebuilding = new Map<string, Promise<void>>();
   private readonly metas = new ByteLru<TimelineMeta>({ maxEntries: MAX_METAS });
 
   private readonly gate: Gate;
@@ -328,7 +330,24 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
           waitHold = this.catalog.hold(battleId, parentBranchId);
           await running.done.catch(() => undefined);
         }
-        if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) await this.catalog.compile(battleId, parentDecisions);
+        if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) {
+          // The same fork already compiling (queued without holding this parent, which was given up meanwhile):
+          // join it, instead of compiling its parent here only to find the run in flight.
+          const joined = this.inflight.get(`${battleId}/${this.catalog.forkIdOf(battleId, parentDecisions, choice)}`);
+          if (joined) {
+            waitHold();
+            if (onStarted) joined.whenStarted(onStarted);
+            return await joined.done;
+          }
+          // Held until this fork has taken what it needs of it, like a parent waited for above.
+          const rebuilt = this.catalog.hold(battleId, parentBranchId);
+          const before = waitHold;
+          waitHold = () => {
+            before();
+            rebuilt();
+          };
+          await this.rebuild(battleId, parentDecisions, approxBranchBytes(await this.catalog.history(battleId)) * COMPILE_PEAK_FACTOR);
+        }
       }
       prepared = await this.catalog.prepareFork(battleId, parentBranchId, choice);
     } catch (err) {
@@ -363,7 +382,11 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       if (onStarted) onStarted(this.segmenter.complete(tl, await this.parentManifest(tl)));
       return tl;
     }
-    const key = `${battleId}/${prepared.branchId}`;
+    // No closure below names `prepared`: one that did kept it (its parent, its start) in the context every callback
+    // of this run shares, so a queued fork kept its whole parent alive whether held or not (forkload: the worker ran
+    // out of heap at its cap with only the history kept).
+    const branchId = prepared.branchId;
+    const key = `${battleId}/${branchId}`;
     let run = this.inflight.get(key);
     if (!run) {
       // Synchronous from here to the set: a second ask for the same fork joins this run.
@@ -380,7 +403,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       const hold = !this.gate.wouldWait(reserve) || this.catalog.holdFits(battleId, parentId, reserve);
       const unhold = hold ? this.catalog.hold(battleId, parentId) : () => {};
       const start = hold ? prepared.start : this.detached(battleId, prepared.parent, choice);
-      if (!hold) mark('fork:detached', prepared.branchId);
+      if (!hold) mark('fork:detached', branchId);
       try {
         run = this.progressive(start, parentManifest, reserve, () => unhold());
       } catch (err) {
@@ -401,7 +424,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         },
         () => {
           done();
-          for (const fn of this.failedListeners) fn(battleId, prepared.branchId);
+          for (const fn of this.failedListeners) fn(battleId, branchId);
         },
       );
     }
@@ -421,19 +444,48 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const decisions = [...parent.timeline.decisions];
     const bytes = Math.round(approxBranchBytes(parent) * COMPILE_PEAK_FACTOR);
     return async () => {
-      if (!(await this.catalog.get(battleId, parentId))) {
-        mark('fork:parentRebuilt', parentId);
-        const unreserve = this.catalog.reserve(bytes);
-        try {
-          await this.catalog.compile(battleId, decisions);
-        } finally {
-          unreserve();
+      // Held from here to the resume: a reservation made meanwhile (another compile's) must not give it up again.
+      const unhold = this.catalog.hold(battleId, parentId);
+      try {
+        if (!(await this.catalog.get(battleId, parentId))) {
+          mark('fork:parentRebuilt', parentId);
+          await this.rebuild(battleId, decisions, bytes);
         }
+        const again = await this.catalog.prepareFork(battleId, parentId, choice, { fresh: true });
+        if ('branch' in again) throw new Error(`fork ${battleId}/${parentId} resumed as a compiled branch`);
+        return again.start();
+      } finally {
+        unhold();
       }
-      const again = await this.catalog.prepareFork(battleId, parentId, choice, { fresh: true });
-      if ('branch' in again) throw new Error(`fork ${battleId}/${parentId} resumed as a compiled branch`);
-      return again.start();
     };
+  }
+
+  /**
+   * A given-up branch compiled again from t = 0 (same bytes), in slices so the worker keeps answering meanwhile
+   * (a 22,401-unit battle is ~14 s of simulation), its run counted in the budget while it lasts.
+   */
+  private rebuild(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
+    // One rebuild of a branch at a time: two forks queued on the same given-up parent wait for the same one.
+    const key = `${battleId}/${JSON.stringify(decisions)}`;
+    const running = this.rebuilding.get(key);
+    if (running) return running;
+    const p = this.rebuildNow(battleId, decisions, bytes).finally(() => this.rebuilding.delete(key));
+    this.rebuilding.set(key, p);
+    return p;
+  }
+
+  private async rebuildNow(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
+    const def = getBattle(battleId);
+    if (!def) throw new UnknownBattleError(`unknown battle ${battleId}`);
+    const unreserve = this.catalog.reserve(Math.round(bytes));
+    try {
+      const c = startCompile(def, { decisions });
+      await advanceInSlices(c, Number.POSITIVE_INFINITY, 'rebuild');
+      this.catalog.adopt(battleId, c.result());
+      this.catalog.compiledFromZero++;
+    } finally {
+      unreserve();
+    }
   }
 
   /**
@@ -502,26 +554,37 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // it, only for the one before (at most two listed segments' JSON held while their compressions queue).
       let compressing: Promise<void> = Promise.resolve();
       let before: Promise<void> = Promise.resolve();
-      for (let target = c.compiledMs; await advanceInSlices(c, target, meta.branchId); target = plannedSegmentEnd(c.events, b.builtMs, S)) {
-        await before;
-        t = traceNow();
-        const compress = this.segmenter.listThenCompress(b, view(c), (m) => {
-          mark('fork:listed', meta.branchId, traceNow() - t);
-          if (b.builtMs >= forkMs) started(m);
-        });
-        const listedTo = b.builtMs;
-        before = compressing;
-        compressing = compressing.then(compress).then((manifest) => {
-          mark('segments:advanced', meta.branchId, traceNow() - t);
-          if (listedTo >= forkMs) started(manifest);
-          ready = manifest.segments.length;
-          wake();
-        });
-        // Awaited at a later segment or the end; handled here too, so a failed simulation meanwhile is what throws.
-        compressing.catch(() => {});
-        // Let other requests (and other forks) in between segments.
-        await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());
-        if (this.afterSegment) await this.afterSegment(meta.branchId);
+      try {
+        for (
+          let target = c.compiledMs;
+          await advanceInSlices(c, target, meta.branchId);
+          target = plannedSegmentEnd(c.events, b.builtMs, S)
+        ) {
+          await before;
+          t = traceNow();
+          const compress = this.segmenter.listThenCompress(b, view(c), (m) => {
+            mark('fork:listed', meta.branchId, traceNow() - t);
+            if (b.builtMs >= forkMs) started(m);
+          });
+          const listedTo = b.builtMs;
+          before = compressing;
+          compressing = compressing.then(compress).then((manifest) => {
+            mark('segments:advanced', meta.branchId, traceNow() - t);
+            if (listedTo >= forkMs) started(manifest);
+            ready = manifest.segments.length;
+            wake();
+          });
+          // Awaited at a later segment or the end; handled here too, so a failed simulation meanwhile is what throws.
+          compressing.catch(() => {});
+          // Let other requests (and other forks) in between segments.
+          await (this.paceMs > 0 ? sleep(this.paceMs) : yieldToLoop());
+          if (this.afterSegment) await this.afterSegment(meta.branchId);
+        }
+      } catch (err) {
+        // The segments listed before the failure are pushed before it is reported: a push after the failure
+        // (SegmentSource.onFailed) pinned the growing manifest again.
+        await compressing.catch(() => {});
+        throw err;
       }
       await compressing;
       const compiled = this.catalog.adopt(meta.battleId, c.result());

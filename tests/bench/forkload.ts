@@ -48,7 +48,7 @@ function ask(child: ChildProcess, msg: string): Promise<Report> {
 export async function benchForkLoad(quick: boolean): Promise<Row[]> {
   let closed = false;
   // The server's defaults for a deployment with Cardassia: the worker's heap needs CHECKPOINT_CACHE_MB 512 (its cap
-  // is the budget + 256 MB; at 256 the pinned histories and one 22,401-unit fork overran it). Overridable to probe.
+  // is the budget + 128 MB, WorkerTimelineService; at 256 the pinned histories and one 22,401-unit fork overran it). Overridable to probe.
   const timelineMb = Number(process.env.FORKLOAD_TIMELINE_MB ?? 128);
   const checkpointMb = Number(process.env.FORKLOAD_CHECKPOINT_MB ?? 512);
   // FORKLOAD_ROOMS / FORKLOAD_FORKS: a run between quick (3 / 9) and full (10 / 200), e.g. to see the peak stay flat.
