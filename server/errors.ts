@@ -10,6 +10,13 @@ export class AppError extends Error {
   }
 }
 
+/** NOT_FOUND on the wire, for a room that does not exist (or was deleted meanwhile); other NOT_FOUNDs stay distinct. */
+export class RoomGoneError extends AppError {
+  constructor(roomId: string) {
+    super('NOT_FOUND', `no room ${roomId}`);
+  }
+}
+
 export const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ code, message });
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {

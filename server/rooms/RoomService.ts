@@ -14,7 +14,7 @@ import type {
   RoomSettings,
   RoomSettingsPatch,
 } from '../../shared/protocol/schemas.js';
-import { AppError } from '../errors.js';
+import { AppError, RoomGoneError } from '../errors.js';
 import type { Playhead, RoomRecord, Store } from '../store/types.js';
 import type { TimelineCache } from '../timelines/TimelineCache.js';
 import type { ForkedBranch, TimelineMeta } from '../timelines/TimelineService.js';
@@ -135,8 +135,8 @@ function pendingBranchInfo(m: BranchManifest, createdBy: string, createdAt: numb
   };
 }
 
-/** A room deleted meanwhile: nothing to do, and nothing to log. */
-const gone = (err: unknown): boolean => err instanceof AppError && err.code === 'NOT_FOUND';
+/** A room deleted meanwhile: nothing to do, and nothing to log (an unknown branch, also NOT_FOUND, is logged). */
+const gone = (err: unknown): boolean => err instanceof RoomGoneError;
 
 export interface Loaded {
   room: RoomRecord;
@@ -208,7 +208,7 @@ export class RoomService {
 
   async room(roomId: string): Promise<RoomRecord> {
     const room = await this.store.getRoom(roomId);
-    if (!room) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+    if (!room) throw new RoomGoneError(roomId);
     return room;
   }
 
@@ -251,7 +251,7 @@ export class RoomService {
 
   async load(roomId: string): Promise<Loaded> {
     const [room, playhead] = await Promise.all([this.room(roomId), this.store.getPlayhead(roomId)]);
-    if (!playhead) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+    if (!playhead) throw new RoomGoneError(roomId);
     return { room, playhead, timeline: await this.metaOf(roomId, room.battleId, playhead.branchId) };
   }
 
@@ -298,7 +298,7 @@ export class RoomService {
 
   async updateSettings(roomId: string, patch: RoomSettingsPatch): Promise<RoomSettings> {
     const room = await this.store.updateSettings(roomId, patch);
-    if (!room) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+    if (!room) throw new RoomGoneError(roomId);
     return room.settings;
   }
 
@@ -345,7 +345,7 @@ export class RoomService {
         const tl = next.branchId === playhead.branchId ? timeline : await this.metaOf(roomId, battleId, next.branchId);
         return { playhead: next, timeline: tl, changed: true };
       }
-      if (!res.current) throw new AppError('NOT_FOUND', `no room ${roomId}`);
+      if (!res.current) throw new RoomGoneError(roomId);
       cur = { battleId, playhead: res.current };
       checked = true;
     }
