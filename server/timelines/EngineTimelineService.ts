@@ -322,13 +322,12 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         // which then is in the catalogue, instead of compiling it a second time from zero beside it. That second
         // compile held a whole 22,401-unit run beside the first, blocked this thread for the whole battle's
         // simulation, and then encoded every remaining segment of the parent again for its manifest (forkload).
-        const running = this.inflight.get(`${battleId}/${parentBranchId}`);
-        if (running) {
+        if (this.inflight.has(`${battleId}/${parentBranchId}`)) {
           // Held from now: the next queued compile starts (and reserves its room, giving up kept forks) as soon as the
           // parent's ends, before this continuation runs; unheld, the parent was given up at once and compiled again
           // from zero here (forkload: most two-step paths).
           waitHold = this.catalog.hold(battleId, parentBranchId);
-          await running.done.catch(() => undefined);
+          await this.settled(`${battleId}/${parentBranchId}`);
         }
         if (!(await this.catalog.get(battleId, parentBranchId)) && parentDecisions) {
           // The same fork already compiling (queued without holding this parent, which was given up meanwhile):
@@ -366,6 +365,15 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     } finally {
       waitHold();
     }
+  }
+
+  /**
+   * The compile in flight under `key` has ended (either way). Its own frame, not fork()'s: fork() stays suspended
+   * for its child's whole run, and a run it named (its compilation, its builder, its timeline) stayed alive with it
+   * (tests/server/forkMemory.test.ts: a parent given up is collected before its child runs).
+   */
+  private async settled(key: string): Promise<void> {
+    await this.inflight.get(key)?.done.catch(() => undefined);
   }
 
   /** A prepared fork: the branch already compiled, or its compile run (joined if another ask started it). */

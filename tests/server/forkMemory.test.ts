@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
@@ -200,5 +202,51 @@ describe('a fork waiting in the compile queue holds its parent in the catalogue 
     expect(roomy.holdFits(def.info.id, id, 0)).toBe(false);
     release();
     unhold();
+  });
+});
+
+describe('a queued fork that does not hold its parent keeps nothing of it alive (EngineTimelineService.detached)', () => {
+  it('the parent given up while its child waits is collected before the child runs', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // The parent compiles; another fork queues behind it; then the parent's child, which waits for the parent's
+    // compile and then queues without holding it (a budget nothing fits in): the parent is given up at once.
+    let parentRef: WeakRef<object> | null = null;
+    let childId = '';
+    let collectedBeforeChildRan: boolean | null = null;
+    const engine = new EngineTimelineService({
+      historyCacheDir: TEST_HISTORY_CACHE,
+      segmentPaceMs: 20,
+      checkpointCacheMb: 0.01,
+      compileConcurrency: 1,
+      afterSegment: (branchId) => {
+        if (branchId !== childId || collectedBeforeChildRan !== null) return;
+        gc();
+        collectedBeforeChildRan = parentRef?.deref() === undefined;
+      },
+    });
+    const historyId = (await engine.canonicalBranchId(def.info.id))!;
+    const [first, later] = firstAndLater();
+    const spec = def.decisions[0];
+    const q = spec.options.find((o) => o.param);
+    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
+    const queued: DecisionChoice = q?.param
+      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
+      : { decisionId: spec.id, optionId: other!.id };
+    let acked!: (m: BranchManifest) => void;
+    const ack = new Promise<BranchManifest>((resolve) => (acked = resolve));
+    // Only a weak reference to the parent's timeline is kept here (not the promise's value).
+    const parentDone = engine.fork(def.info.id, historyId, first, undefined, acked).then((tl) => {
+      parentRef = new WeakRef(tl);
+    });
+    const parent = await ack;
+    const next = engine.fork(def.info.id, historyId, queued);
+    const decisions = [...parent.decisions, later];
+    childId = new BranchCatalog(getBattle).forkIdOf(def.info.id, parent.decisions, later);
+    const child = await engine.fork(def.info.id, parent.branchId, later, parent.decisions);
+    await Promise.all([parentDone, next]);
+    expect(child.branchId).toBe(childId);
+    expect(child.decisions.length).toBe(decisions.length);
+    expect(collectedBeforeChildRan).toBe(true);
   });
 });
