@@ -184,7 +184,9 @@ export class BranchCatalog {
   /**
    * Whether holding this branch for a queued fork keeps the budget: what no eviction can give up (pinned histories,
    * held branches, this one) plus the reservations, or `next` (the reservation of the compile that will run while
-   * it waits, if larger), within maxBytes. A hold past that overflowed the budget (forkload: three forks' parents
+   * it waits, if larger), within maxBytes. The larger, not the sum: a compile's reservation ends before the next
+   * one's starts when one runs at a time (the queue admits a second only when both fit the heap); two small ones
+   * running at once can pass it by the smaller reservation. A hold past that overflowed the budget (forkload: three forks' parents
    * held beside the history and a compile, 591 MB against 512), so a fork that cannot hold its parent waits without
    * it and resumes from it, rebuilt if given up meanwhile, once its turn comes.
    */
