@@ -72,6 +72,9 @@ describe.runIf(hasChromium)(`a 20,000-unit world in the room (${BIG_WORLD})`, ()
     await framesDrawn(page, 4);
     // Line weapons only: the projectiles' dots are few, and the torpedo's red is within the tolerance of Red's.
     const beamColors = (['phaser', 'disruptor', 'polaron', 'cannon'] as const).map((k) => WEAPON_COLOR[k]);
+    // The fx canvas is painted by the worker after the frame that moved the clock: on a loaded machine a few frames
+    // may pass first, so the beams are waited for (bounded), then counted.
+    await expect.poll(() => sideColouredPixels(page, beamColors, false), { timeout: 15_000, interval: 250 }).toBeGreaterThan(1_000);
     const withFx = await sideColouredPixels(page, beamColors, false);
     expect(withFx).toBeGreaterThan(1_000);
     const withoutFx = await sideColouredPixels(page, beamColors, 'tactical-fx');
