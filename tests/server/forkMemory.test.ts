@@ -31,6 +31,16 @@ function firstAndLater(): [DecisionChoice, DecisionChoice] {
   return [pick(0), pick(1)];
 }
 
+/** Another choice at the first decision than `first` (another value of its quantity, or another option). */
+function anotherAtFirst(first: DecisionChoice): DecisionChoice {
+  const spec = def.decisions[0];
+  const q = spec.options.find((o) => o.param);
+  const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
+  return q?.param
+    ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
+    : { decisionId: spec.id, optionId: other!.id };
+}
+
 describe('a fork of a fork still compiling (EngineTimelineService.fork)', () => {
   it('waits for its parent’s own compile (no second compile from zero) and equals a compile from zero', async () => {
     const engine = new EngineTimelineService({ historyCacheDir: TEST_HISTORY_CACHE, segmentPaceMs: 20 });
@@ -69,12 +79,7 @@ describe('a fork of a fork whose parent finishes while the next compile waits in
     });
     const historyId = (await engine.canonicalBranchId(def.info.id))!;
     const [first, later] = firstAndLater();
-    const spec = def.decisions[0];
-    const q = spec.options.find((o) => o.param);
-    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
-    const queued: DecisionChoice = q?.param
-      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
-      : { decisionId: spec.id, optionId: other!.id };
+    const queued = anotherAtFirst(first);
     let acked!: (m: BranchManifest) => void;
     const ack = new Promise<BranchManifest>((resolve) => (acked = resolve));
     const parentDone = engine.fork(def.info.id, historyId, first, undefined, acked);
@@ -155,7 +160,6 @@ describe('a fork waiting in the compile queue holds its parent in the catalogue 
 
   it('a held branch is not given up when another branch is kept past the budget (the set’s own trim)', async () => {
     const [first] = firstAndLater();
-    const spec = def.decisions[0];
     const cat = new BranchCatalog(getBattle, { historyCacheDir: TEST_HISTORY_CACHE });
     const history = await cat.history(def.info.id);
     const parent = await cat.fork(def.info.id, history.timeline.branchId, first);
@@ -167,11 +171,7 @@ describe('a fork waiting in the compile queue holds its parent in the catalogue 
     const unhold = tight.hold(def.info.id, id); // a fork from it waits in the queue
     // Another fork at the same decision (another option or value) is adopted: with no reservation running, only
     // the set's own trim makes room. It gave up the held, least recently used branch before the fix.
-    const q = spec.options.find((o) => o.param);
-    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
-    const second: DecisionChoice = q?.param
-      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
-      : { decisionId: spec.id, optionId: other!.id };
+    const second = anotherAtFirst(first);
     const secondBranch = await tight.fork(def.info.id, history.timeline.branchId, second);
     expect(secondBranch.timeline.branchId).not.toBe(id);
     expect(await tight.get(def.info.id, id)).toBe(kept); // held: still kept (not compiled again)
@@ -227,12 +227,7 @@ describe('a queued fork that does not hold its parent keeps nothing of it alive 
     });
     const historyId = (await engine.canonicalBranchId(def.info.id))!;
     const [first, later] = firstAndLater();
-    const spec = def.decisions[0];
-    const q = spec.options.find((o) => o.param);
-    const other = spec.options.find((o) => o.id !== first.optionId && !o.param);
-    const queued: DecisionChoice = q?.param
-      ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
-      : { decisionId: spec.id, optionId: other!.id };
+    const queued = anotherAtFirst(first);
     let acked!: (m: BranchManifest) => void;
     const ack = new Promise<BranchManifest>((resolve) => (acked = resolve));
     // Only a weak reference to the parent's timeline is kept here (not the promise's value).
