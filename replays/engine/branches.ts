@@ -1,7 +1,15 @@
 import type { Timeline } from '../../shared/battle/timeline.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
-import { compileBattle, dropPreparedResume, hasPreparedResume, startFork, type Compilation, type CompiledBranch } from './compiler.js';
+import {
+  compileBattle,
+  dropPreparedResume,
+  startCompile,
+  hasPreparedResume,
+  startFork,
+  type Compilation,
+  type CompiledBranch,
+} from './compiler.js';
 import { branchIdFor, DecisionError, normalizeDecisions, validateChoice } from './decisions.js';
 import { HistoryCache } from './historyCache.js';
 import type { BattleDefinition } from './types.js';
@@ -283,14 +291,24 @@ export class BranchCatalog {
 
   /** Compile (or fetch) the branch for a full set of decisions, e.g. a branch record restored from storage. */
   async compile(battleId: string, decisions: DecisionChoice[]): Promise<CompiledBranch> {
+    return this.compileWith(battleId, decisions, async () => {});
+  }
+
+  /**
+   * compile() with the run advanced by the caller before it is finished (e.g. in slices, so a worker keeps answering
+   * meanwhile): the same cache check, count and bytes.
+   */
+  async compileWith(battleId: string, decisions: DecisionChoice[], advance: (c: Compilation) => Promise<void>): Promise<CompiledBranch> {
     const def = this.def(battleId);
     const normalized = normalizeDecisions(def, decisions);
     if (normalized.length === 0) return this.history(battleId);
     const id = branchIdFor(def.info.id, def.seed, normalized);
     const hit = this.cached(battleId, id);
     if (hit) return hit;
+    const c = startCompile(def, { decisions: normalized });
+    await advance(c);
     this.compiledFromZero++;
-    return this.remember(battleId, compileBattle(def, { decisions: normalized }));
+    return this.remember(battleId, c.result());
   }
 
   /** Branch off `parentBranchId` at choice.decisionId with the given option. */

@@ -14,7 +14,6 @@ import {
   DecisionError,
   hasPreparedResume,
   prepareResumeInSlices,
-  startCompile,
   type Compilation,
   type CompiledBranch,
 } from '../../replays/index.js';
@@ -483,14 +482,12 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   }
 
   private async rebuildNow(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
-    const def = getBattle(battleId);
-    if (!def) throw new UnknownBattleError(`unknown battle ${battleId}`);
+    if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
     const unreserve = this.catalog.reserve(Math.round(bytes));
     try {
-      const c = startCompile(def, { decisions });
-      await advanceInSlices(c, Number.POSITIVE_INFINITY, 'rebuild');
-      this.catalog.adopt(battleId, c.result());
-      this.catalog.compiledFromZero++;
+      await this.catalog.compileWith(battleId, decisions, async (c) => {
+        await advanceInSlices(c, Number.POSITIVE_INFINITY, 'rebuild');
+      });
     } finally {
       unreserve();
     }
