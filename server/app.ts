@@ -112,7 +112,7 @@ export interface AppOptions {
   forkSegmentPaceMs?: number;
   /** For the default worker: directory of compiled histories shared between processes (HISTORY_CACHE_DIR). */
   historyCacheDir?: string;
-  /** For the default worker: its heap cap in MB (WORKER_HEAP_MB); default CHECKPOINT_CACHE_MB + 128, at least 384. */
+  /** For the default worker: its heap cap in MB (WORKER_HEAP_MB); default CHECKPOINT_CACHE_MB + 96, at least 384. */
   workerHeapMb?: number;
   /** Pending forks per room / address / in total (FORK_PENDING_*). */
   forkLimits?: ForkLimits;

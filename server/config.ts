@@ -73,7 +73,7 @@ const EnvSchema = z.object({
   CHECKPOINT_CACHE_MB: z.coerce.number().int().min(32).max(65_536).default(512),
   /** Forks simulated at once in the compile worker (interleaved a segment at a time); the rest queue. */
   COMPILE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
-  /** The compile worker's heap cap in MB (unset: CHECKPOINT_CACHE_MB + 128, at least 384); past it the worker is replaced. */
+  /** The compile worker's heap cap in MB (unset: CHECKPOINT_CACHE_MB + 96, at least 384); past it the worker is replaced. */
   WORKER_HEAP_MB: z.coerce.number().int().min(32).max(65_536).optional(),
   /** Directory for compiled histories, keyed on the compile's sources: a restart reads them instead of compiling. */
   HISTORY_CACHE_DIR: z.string().min(1).optional(),

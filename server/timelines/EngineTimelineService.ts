@@ -135,11 +135,12 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   constructor(opts: EngineOptions = {}) {
     this.paceMs = opts.segmentPaceMs ?? 0;
     this.afterSegment = opts.afterSegment;
-    // One budget for everything the worker keeps between compiles: the kept start states (an eighth of it, at most
-    // START_STATES_MB) and the compiled branches (the rest).
+    // One budget for everything the worker keeps between compiles: the kept start states (a sixteenth of it, at most
+    // START_STATES_MB) and the compiled branches (the rest). A sixteenth (32 MB at 512: ~14 starts of a 22,401-unit
+    // world) since the 200-fork run: at an eighth they held 66 MB of Buffers at its peak RSS, past the bound.
     const budget = opts.checkpointCacheMb ? opts.checkpointCacheMb * 1024 * 1024 : undefined;
     const startBytes =
-      budget === undefined ? START_STATES_MB * 1024 * 1024 : Math.min(START_STATES_MB * 1024 * 1024, Math.floor(budget / 8));
+      budget === undefined ? START_STATES_MB * 1024 * 1024 : Math.min(START_STATES_MB * 1024 * 1024, Math.floor(budget / 16));
     this.segmenter = new Segmenter(
       (p) => {
         for (const fn of this.listeners) fn(p);

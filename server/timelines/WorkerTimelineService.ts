@@ -35,15 +35,16 @@ export class WorkerTimelineService implements TimelineService, SegmentSource {
   /**
    * The worker's old-generation heap is capped from its budget (CHECKPOINT_CACHE_MB, which counts kept branches, the
    * start states and the compiles' reservations by estimate, and since queued forks hold parents only within it,
-   * bounds what is live): the budget + 128 MB (640 MB at 512) for the estimates' error and the garbage between
+   * bounds what is live): the budget + 96 MB (608 MB at 512) for the estimates' error and the garbage between
    * collections. The V8 heap fills toward its cap before collecting in earnest, so the cap is most of the worker's
    * RSS: at 1.25x + 96 (736 MB) the 200-fork run sat at the cap with 235-400 MB of branches kept, and the process
-   * passed TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB (docs/benchmarks.md). Was 1.5x + 128 before that.
+   * passed TIMELINE_CACHE_MB + CHECKPOINT_CACHE_MB + 300 MB (docs/benchmarks.md). At + 128 (640 MB) it passed it by
+   * 2.8 MB once, with its heap at 618 MB. Was 1.5x + 128 before that.
    */
   private limits(): { maxOldGenerationSizeMb: number } | undefined {
     if (this.options.heapMb) return { maxOldGenerationSizeMb: this.options.heapMb };
     const mb = this.options.checkpointCacheMb;
-    return mb ? { maxOldGenerationSizeMb: Math.max(384, mb + 128) } : undefined;
+    return mb ? { maxOldGenerationSizeMb: Math.max(384, mb + 96) } : undefined;
   }
 
   /** Workers that died (heap limit, crash) and were replaced: wardroom_worker_restarts_total. */

@@ -53,7 +53,7 @@ export interface WorkerOptions {
   segmentPaceMs?: number;
   /** Directory of compiled histories (HISTORY_CACHE_DIR, EngineOptions.historyCacheDir). */
   historyCacheDir?: string;
-  /** Old-generation heap cap of the worker in MB (WORKER_HEAP_MB); default CHECKPOINT_CACHE_MB + 128, at least 384. */
+  /** Old-generation heap cap of the worker in MB (WORKER_HEAP_MB); default CHECKPOINT_CACHE_MB + 96, at least 384. */
   heapMb?: number;
   /** Module URLs the worker imports before its engine starts (benchmarks: a battle variant); none in production. */
   preload?: string[];
