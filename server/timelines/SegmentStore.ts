@@ -133,7 +133,7 @@ export class SegmentStore implements FrontierSource {
       this.early.delete(s.info.hash);
       notify(this.segmentArrivals, s.info.hash, s);
     }
-    this.setManifest(p.manifest);
+    this.setManifest(p.manifest, true);
     this.share(p.segments, p.manifest);
   }
 
@@ -173,11 +173,19 @@ export class SegmentStore implements FrontierSource {
     return p;
   }
 
-  private setManifest(m: BranchManifest): ManifestEntry {
+  /** `pushed`: by the builder as it compiles the branch (never after it reported the compile failed). */
+  private setManifest(m: BranchManifest, pushed = false): ManifestEntry {
     const k = this.key(m.battleId, m.branchId);
     const old = this.manifests.peek(k);
     // A late copy of an older state (a fetch racing the pushes) must not move the frontier back.
-    if (old && (old.manifest.complete || old.manifest.compiledMs > m.compiledMs) && !m.complete) return old;
+    if (old && (old.manifest.complete || old.manifest.compiledMs > m.compiledMs) && !m.complete) {
+      // A fork compiled again after its compile failed (unpinFailed) pushes from its fork point, behind the frozen
+      // frontier, which stands (the same segments follow: deterministic) until the new run passes it. That run is
+      // live from its first push: pinned again, or the manifest could be evicted while it compiles (an unknown
+      // frontier reads as complete to the playback loop). Only a push says so: a fetch may answer for the failed run.
+      if (pushed && !old.manifest.complete) this.manifests.pin(k);
+      return old;
+    }
     if (old?.manifest.complete) return old;
     const json = Buffer.from(JSON.stringify(m));
     const etag = `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`;
