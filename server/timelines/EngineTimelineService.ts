@@ -112,6 +112,9 @@ async function advanceInSlices(c: { compiledMs: number; advanceTo(ms: number): b
     await yieldToLoop();
   }
 }
+/** The one rebuild of a branch (EngineTimelineService.rebuild) that every fork waiting on it joins. */
+const rebuildKey = (battleId: string, decisions: DecisionChoice[]) => `${battleId}/${JSON.stringify(decisions)}`;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -345,7 +348,8 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
             before();
             rebuilt();
           };
-          await this.rebuild(battleId, parentDecisions, approxBranchBytes(await this.catalog.history(battleId)) * COMPILE_PEAK_FACTOR);
+          const bytes = Math.round(approxBranchBytes(await this.catalog.history(battleId)) * COMPILE_PEAK_FACTOR);
+          await this.rebuildInQueue(battleId, parentDecisions, bytes);
         }
       }
       prepared = await this.catalog.prepareFork(battleId, parentBranchId, choice);
@@ -474,12 +478,31 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    */
   private rebuild(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
     // One rebuild of a branch at a time: two forks queued on the same given-up parent wait for the same one.
-    const key = `${battleId}/${JSON.stringify(decisions)}`;
+    const key = rebuildKey(battleId, decisions);
     const running = this.rebuilding.get(key);
     if (running) return running;
     const p = this.rebuildNow(battleId, decisions, bytes).finally(() => this.rebuilding.delete(key));
     this.rebuilding.set(key, p);
     return p;
+  }
+
+  /**
+   * rebuild() in a compile slot of its own: a parent given up before its fork is even queued (fork()). It ran at
+   * once, beside the compiles in their slots, so the queue neither counted it (a third simulation at concurrency 2,
+   * its ~run state beside theirs) nor held its bytes back from the next compile's admission. One already running
+   * is joined without queueing (its slot is taken); rebuild() joins one that started while this one waited.
+   * detached() calls rebuild() directly: it runs in its fork's slot (taking a second one could wait for good).
+   */
+  private async rebuildInQueue(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
+    const running = this.rebuilding.get(rebuildKey(battleId, decisions));
+    if (running) return running;
+    mark('gate:ask', 'rebuild', this.gate.running);
+    const release = await this.gate.acquire(bytes);
+    try {
+      await this.rebuild(battleId, decisions, bytes);
+    } finally {
+      release();
+    }
   }
 
   private async rebuildNow(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {

@@ -245,3 +245,49 @@ describe('a queued fork that does not hold its parent keeps nothing of it alive 
     expect(collectedBeforeChildRan).toBe(true);
   });
 });
+
+describe('a fork whose parent was given up and is not compiling (EngineTimelineService.fork)', () => {
+  it('rebuilds the parent in the compile queue: it waits for a slot, then the fork resumes from it (same bytes)', async () => {
+    const [first, later] = firstAndLater();
+    const other = anotherAtFirst(first);
+    const reference = new BranchCatalog(getBattle);
+    const historyId = reference.historyBranchId(def.info.id);
+    const blockedId = reference.forkIdOf(def.info.id, [], other);
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const engine = new EngineTimelineService({
+      historyCacheDir: TEST_HISTORY_CACHE,
+      // No kept fork fits: the next compile's reservation gives the parent up.
+      checkpointCacheMb: 0.01,
+      compileConcurrency: 1,
+      afterSegment: (branchId) => (branchId === blockedId ? blocked : undefined),
+    });
+    const parent = await engine.fork(def.info.id, historyId, first);
+    // Another fork takes the only compile slot (its reservation gives the parent up) and keeps it.
+    let acked!: () => void;
+    const ack = new Promise<void>((resolve) => (acked = resolve));
+    const running = engine.fork(def.info.id, historyId, other, undefined, () => acked());
+    await ack;
+    const before = await engine.stats();
+    expect(before.compiling).toBe(1);
+    // As RoomService asks: the parent's id and recorded decisions.
+    const child = engine.fork(def.info.id, parent.branchId, later, parent.decisions);
+    const stats = async () => {
+      for (;;) {
+        const s = await engine.stats();
+        if (s.queued > 0) return s;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    };
+    // The parent's rebuild waits its turn in the queue: nothing compiled from zero while the slot is taken. It ran
+    // at once beside the compile in its slot (uncounted by the queue), then the child queued.
+    const waiting = await stats();
+    expect(waiting.compiling).toBe(1);
+    expect(waiting.compiledFromZero).toBe(before.compiledFromZero);
+    release();
+    const [childTl] = await Promise.all([child, running]);
+    expect((await engine.stats()).compiledFromZero).toBe(before.compiledFromZero + 1);
+    expect(childTl.parentBranchId).toBe(parent.branchId);
+    expect(childTl.eventsSha256).toBe((await reference.compile(def.info.id, childTl.decisions)).timeline.eventsSha256);
+  });
+});
