@@ -191,19 +191,20 @@ export class BranchCatalog {
 
   /**
    * Whether holding this branch for a queued fork keeps the budget: what no eviction can give up (pinned histories,
-   * held branches, this one) plus the reservations, or `next` (the reservation of the compile that will run while
-   * it waits, if larger), within maxBytes. The larger, not the sum: a compile's reservation ends before the next
-   * one's starts when one runs at a time (the queue admits a second only when both fit the heap); two small ones
-   * running at once can pass it by the smaller reservation. A hold past that overflowed the budget (forkload: three forks' parents
-   * held beside the history and a compile, 591 MB against 512), so a fork that cannot hold its parent waits without
-   * it and resumes from it, rebuilt if given up meanwhile, once its turn comes.
+   * held branches, this one) plus `ahead` (the most the compiles that may run before the fork's turn reserve at once:
+   * the queue's `Gate.peakBytes`, the `limit` largest of those running and waiting), or the reservations now if more,
+   * within maxBytes. With one compile at a time that is the largest one; with two at once it is a sum: the largest
+   * alone (it was) let a large compile queued ahead start beside a running one and overrun the budget by the held
+   * branch (tests/server/forkHoldConcurrency.test.ts). A hold past the budget overflowed it (forkload: three forks'
+   * parents held beside the history and a compile, 591 MB against 512), so a fork that cannot hold its parent waits
+   * without it and resumes from it, rebuilt if given up meanwhile, once its turn comes.
    */
-  holdFits(battleId: string, branchId: string, next: number): boolean {
+  holdFits(battleId: string, branchId: string, ahead: number): boolean {
     const k = this.key(battleId, branchId);
     let fixed = 0;
     for (const key of this.cache.keys()) if (this.cache.isPinned(key) || this.held.has(key)) fixed += this.cache.bytesOf(key) ?? 0;
     if (!this.cache.isPinned(k) && !this.held.has(k)) fixed += this.cache.bytesOf(k) ?? 0;
-    return fixed + Math.max(this.reservedBytes, next) <= this.cache.maxBytes;
+    return fixed + Math.max(this.reservedBytes, ahead) <= this.cache.maxBytes;
   }
 
   /** Whether `bytes` more fit the budget beside what is kept and reserved, without giving anything up. */

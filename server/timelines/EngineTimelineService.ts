@@ -412,7 +412,9 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       // Its parent stays kept (and counted) while the fork waits in the queue, until it has resumed from it; unless
       // holding it would overflow the budget: then the fork keeps nothing of it while queued (see detached()).
       const parentId = prepared.parent.timeline.branchId;
-      const hold = !this.gate.wouldWait(reserve) || this.catalog.holdFits(battleId, parentId, reserve);
+      // Held while it waits only if what may be reserved at once meanwhile fits beside it: with two slots, a large
+      // compile queued ahead can start beside one running (its own reservation comes after it has resumed).
+      const hold = !this.gate.wouldWait(reserve) || this.catalog.holdFits(battleId, parentId, this.gate.peakBytes());
       const unhold = hold ? this.catalog.hold(battleId, parentId) : () => {};
       const start = hold ? prepared.start : this.detached(battleId, prepared.parent, choice);
       if (!hold) mark('fork:detached', branchId);

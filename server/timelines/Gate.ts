@@ -7,6 +7,8 @@
 export class Gate {
   private held = 0;
   private reserved = 0;
+  /** The bytes of each holder (one entry per holder). */
+  private readonly holding: number[] = [];
   private readonly queue: { bytes: number; grant: () => void }[] = [];
 
   constructor(
@@ -27,6 +29,16 @@ export class Gate {
     return this.queue.length > 0 || !this.admits(bytes);
   }
 
+  /**
+   * The most bytes held at once from now until a compile asking now gets its turn: its turn comes after those holding
+   * and those waiting (FIFO), and at most `limit` of them hold at once, so the `limit` largest. (With one slot, the
+   * largest; with more, a large waiter may start beside a holder: those holding now can understate it.)
+   */
+  peakBytes(): number {
+    const all = [...this.holding, ...this.queue.map((w) => w.bytes)].sort((a, b) => b - a);
+    return all.slice(0, this.limit).reduce((sum, b) => sum + b, 0);
+  }
+
   private admits(bytes: number): boolean {
     return this.held === 0 || (this.held < this.limit && this.fits(this.reserved + bytes));
   }
@@ -37,12 +49,14 @@ export class Gate {
       const grant = () => {
         this.held++;
         this.reserved += bytes;
+        this.holding.push(bytes);
         let released = false;
         resolve(() => {
           if (released) return;
           released = true;
           this.held--;
           this.reserved -= bytes;
+          this.holding.splice(this.holding.indexOf(bytes), 1);
           this.next();
         });
       };

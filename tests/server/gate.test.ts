@@ -39,4 +39,21 @@ describe('Gate', () => {
     await Promise.resolve();
     expect(third).toBe(true);
   });
+
+  it('peakBytes: the most its holders and waiters can hold at once (the `limit` largest), until they are done', async () => {
+    const gate = new Gate(2);
+    expect(gate.peakBytes()).toBe(0);
+    const a = await gate.acquire(10);
+    const b = await gate.acquire(20);
+    const waiting = gate.acquire(50); // may start beside b once a is done
+    void gate.acquire(5);
+    expect(gate.peakBytes()).toBe(70);
+    a();
+    const c = await waiting;
+    expect(gate.peakBytes()).toBe(70);
+    b();
+    c();
+    expect(gate.peakBytes()).toBe(5);
+    expect(new Gate(1).peakBytes()).toBe(0);
+  });
 });
