@@ -318,6 +318,12 @@ export class BranchCatalog {
     return 'branch' in p ? p.branch : this.adopt(battleId, p.start().result());
   }
 
+  /** The id of the branch with these decisions (compile()'s), without compiling it. */
+  branchIdOf(battleId: string, decisions: DecisionChoice[]): string {
+    const def = this.def(battleId);
+    return branchIdFor(def.info.id, def.seed, normalizeDecisions(def, decisions));
+  }
+
   /** The id a fork of the branch with `parentDecisions` at `choice` gets (prepareFork's), without its parent at hand. */
   forkIdOf(battleId: string, parentDecisions: DecisionChoice[], choice: DecisionChoice): string {
     const def = this.def(battleId);

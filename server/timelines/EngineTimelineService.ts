@@ -707,13 +707,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const choice = recipe.decisions.find((d) => d.decisionId === recipe.forkDecisionId);
     if (!choice) return undefined;
     try {
-      const parent = await this.catalog.compile(
-        battleId,
-        recipe.decisions.filter((d) => d !== choice),
-      );
+      // fork() from the parent's id and decisions: a parent not held here is rebuilt in the compile queue, in slices
+      // (it was compiled from zero at once, in one piece on this thread, beside the compiles in their slots).
+      const parentDecisions = recipe.decisions.filter((d) => d !== choice);
+      const parentId = this.catalog.branchIdOf(battleId, parentDecisions);
       let started!: () => void;
       const first = new Promise<void>((resolve) => (started = resolve));
-      const done = this.fork(battleId, parent.timeline.branchId, choice, undefined, () => started());
+      const done = this.fork(battleId, parentId, choice, parentDecisions, () => started());
       await Promise.race([first, done]);
       return this.inflight.get(`${battleId}/${branchId}`); // undefined once complete: then it is in the catalog
     } catch (err) {

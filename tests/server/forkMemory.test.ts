@@ -291,3 +291,42 @@ describe('a fork whose parent was given up and is not compiling (EngineTimelineS
     expect(childTl.eventsSha256).toBe((await reference.compile(def.info.id, childTl.decisions)).timeline.eventsSha256);
   });
 });
+
+describe('a fork of a fork this process never compiled, asked for its segments (EngineTimelineService.manifest)', () => {
+  it('rebuilds the parent in the compile queue, then resumes the fork from it', async () => {
+    const [first, later] = firstAndLater();
+    const other = anotherAtFirst(first);
+    const reference = new BranchCatalog(getBattle);
+    const historyId = reference.historyBranchId(def.info.id);
+    const blockedId = reference.forkIdOf(def.info.id, [], other);
+    const childId = reference.forkIdOf(def.info.id, [first], later);
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const engine = new EngineTimelineService({
+      historyCacheDir: TEST_HISTORY_CACHE,
+      compileConcurrency: 1,
+      afterSegment: (branchId) => (branchId === blockedId ? blocked : undefined),
+    });
+    let acked!: () => void;
+    const ack = new Promise<void>((resolve) => (acked = resolve));
+    const running = engine.fork(def.info.id, historyId, other, undefined, () => acked());
+    await ack;
+    const before = await engine.stats();
+    // As the segment store asks for a branch another process forked: its record's decisions and fork decision.
+    const manifest = engine.manifest(def.info.id, childId, { decisions: [first, later], forkDecisionId: later.decisionId });
+    for (;;) {
+      const s = await engine.stats();
+      if (s.queued > 0) {
+        // Its parent waits for the slot: it was compiled from zero at once, in one piece, on the engine's thread.
+        expect(s.compiledFromZero).toBe(before.compiledFromZero);
+        break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    release();
+    const m = await manifest;
+    await running;
+    expect(m?.branchId).toBe(childId);
+    expect((await engine.stats()).compiledFromZero).toBe(before.compiledFromZero + 1);
+  });
+});
