@@ -17,6 +17,7 @@ const at = (ms: number): number =>
     new MemorySegmentSource(tl).bounds().map(([, endMs]) => ({ endMs })),
     ms,
   );
+/** A macrotask later: a fetch that stateAt scheduled (promises only, on MemorySegmentSource) has landed. */
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe('SegmentWorld', () => {

@@ -35,12 +35,69 @@ async function assertInert(page: Page): Promise<void> {
   expect(r).toEqual({ pwned: undefined, imgs: 0, scripts: 0, svgs: 0, iframes: 0, bold: 0 });
 }
 
+/** The payload's markup, unescaped: a string holds it only when the page hands the text itself to an HTML parser. */
+const MARKUP = ['<img src=x onerror', '<script>window.__pwned', '<svg onload=window.__pwned', '<iframe srcdoc='];
+
+/**
+ * Record, in the page, each call of an HTML parsing sink (innerHTML and its kin) given the payload's markup. Exact,
+ * with no timing: an element made from the text (an <img src=x> whose failed fetch would run its handler later,
+ * attached or not) can only come from such a call, and the record is read in the page after the text is shown.
+ * Installed at run time, before the text first enters the page.
+ */
+async function recordHtmlSinks(page: Page): Promise<void> {
+  await page.evaluate((markup) => {
+    const w = window as unknown as { __htmlSinks?: string[] };
+    if (w.__htmlSinks) return;
+    const hits: string[] = [];
+    w.__htmlSinks = hits;
+    const check = (sink: string, html: unknown) => {
+      if (markup.some((m) => String(html).includes(m))) hits.push(sink);
+    };
+    const setter = (proto: object, prop: string) => {
+      const d = Object.getOwnPropertyDescriptor(proto, prop);
+      const set = d?.set;
+      if (!d || !set) throw new Error(`no ${prop} setter to record`);
+      Object.defineProperty(proto, prop, {
+        ...d,
+        set(this: unknown, v: unknown) {
+          check(prop, v);
+          set.call(this, v);
+        },
+      });
+    };
+    const method = (owner: object, name: string, arg: number) => {
+      const o = owner as Record<string, unknown>;
+      const f = o[name];
+      if (typeof f !== 'function') return; // not in this Chromium (setHTMLUnsafe, parseHTMLUnsafe are recent)
+      o[name] = function (this: unknown, ...args: unknown[]) {
+        check(name, args[arg]);
+        return f.apply(this, args);
+      };
+    };
+    setter(Element.prototype, 'innerHTML');
+    setter(Element.prototype, 'outerHTML');
+    setter(ShadowRoot.prototype, 'innerHTML');
+    setter(HTMLIFrameElement.prototype, 'srcdoc');
+    method(Element.prototype, 'insertAdjacentHTML', 1);
+    method(Element.prototype, 'setHTMLUnsafe', 0);
+    method(ShadowRoot.prototype, 'setHTMLUnsafe', 0);
+    method(Range.prototype, 'createContextualFragment', 0);
+    method(DOMParser.prototype, 'parseFromString', 0);
+    method(Document.prototype, 'write', 0);
+    method(Document.prototype, 'writeln', 0);
+    method(Document, 'parseHTMLUnsafe', 0);
+  }, MARKUP);
+}
+
+/** The sinks `page` handed the payload's markup to since recordHtmlSinks (undefined: the page was reloaded). */
+const htmlSinkHits = (page: Page) => page.evaluate(() => (window as unknown as { __htmlSinks?: string[] }).__htmlSinks);
+
 let barriers = 0;
 
 /**
- * Until `page` has reported a request for a probe image made now: a page reports its requests in the order it sent
- * them, so any request it sent before this call has been reported too (an image from the memory cache sends none,
- * but the first one of a URL always does).
+ * Until `page` has reported a request for a probe image made now. Corroboration only: requests are reported in the
+ * order the page sent them, but an image request still queued in the page's loader is not sent yet, so this can
+ * miss one (recordHtmlSinks is the exact check).
  */
 async function requestBarrier(page: Page): Promise<void> {
   const probe = `probe-barrier-${++barriers}`;
@@ -101,6 +158,15 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     await waitClockVersion(viewer, v + 1);
 
     // Type the text, pin it on the map (a click in the middle of the canvas), make it a stop.
+    // Watch from before the text first enters any page (the instructor's input).
+    const payloadRequests: string[] = [];
+    const onRequest = (r: Request) => {
+      if (new URL(r.url()).pathname.endsWith('/x')) payloadRequests.push(r.url()); // the payload's <img src=x>
+    };
+    for (const p of [instructor, viewer, player]) {
+      await recordHtmlSinks(p);
+      p.on('request', onRequest);
+    }
     await instructor.getByTestId('annotation-input').fill(PAYLOAD);
     await instructor.getByTestId('annotation-pin').click();
     await instructor.getByTestId('annotation-picker').waitFor();
@@ -108,11 +174,6 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
     if (!canvas) throw new Error('no canvas');
     await instructor.mouse.click(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
     await instructor.getByTestId('annotation-stop').check();
-    const payloadRequests: string[] = [];
-    const onRequest = (r: Request) => {
-      if (new URL(r.url()).pathname.endsWith('/x')) payloadRequests.push(r.url()); // the payload's <img src=x>
-    };
-    for (const p of [instructor, viewer, player]) p.on('request', onRequest);
     await instructor.getByTestId('annotation-submit').click();
 
     for (const p of [instructor, viewer, player]) {
@@ -154,9 +215,10 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
       expect(await p.evaluate(() => window.__wardroomAnnotations?.drawnPins().map((d) => d.id))).toEqual([stored.id]);
     }
     // Only an <img> made from the text (attached or not) could still fire a handler later, after its fetch of `x`
-    // fails; the other vectors run at once or need the element in the page (assertInert counts those). So no
-    // request for `x` may have been sent, read at a barrier: a probe image requested now is reported after it.
+    // fails; the other vectors run at once or need the element in the page (assertInert counts those). No HTML
+    // parser was given the text (exact), and no request for `x` was seen up to a probe's (corroboration).
     for (const p of [instructor, viewer, player]) {
+      expect(await htmlSinkHits(p)).toEqual([]);
       await requestBarrier(p);
       await assertInert(p);
     }

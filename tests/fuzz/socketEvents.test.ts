@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_STATUS } from '../../server/errors.js';
 import type { ErrorCode, RoomState } from '../../shared/protocol/events.js';
 import { type ClientEventName, clientEventSchemas } from '../../shared/protocol/schemas.js';
-import { type Booted, boot } from '../server/helpers.js';
+import { type Booted, boot, waitFor } from '../server/helpers.js';
 import { hostileArgs } from './hostile.js';
 
 // Property-based fuzzing of every client-to-server event (issue #13 item 5), data-driven from the one
@@ -23,6 +23,8 @@ const DROPPED = Symbol('dropped');
 let s: Booted;
 let logged = '';
 const sockets: Socket[] = [];
+/** Per event, how many messages the server has read (any socket): what it must finish. */
+const read = new Map<string, number>();
 
 beforeAll(async () => {
   const sink = new Writable({
@@ -35,6 +37,8 @@ beforeAll(async () => {
     logger: pino({ level: 'warn' }, sink),
     limits: { socketEventsPerS: 1_000_000, joinsPerMin: 1_000_000, connectionsPerMin: 1_000_000, roomsPerMin: 1000 },
   });
+  // onAny runs for each event packet the server decodes, before the handlers: a message counted here reached it.
+  s.app.io.on('connection', (sock) => sock.onAny((event: string) => read.set(event, (read.get(event) ?? 0) + 1)));
 });
 afterAll(async () => {
   for (const x of sockets) x.disconnect();
@@ -75,28 +79,25 @@ async function fuzzer(event: string) {
     },
     /** Until every message sent so far has finished (an unacked command must not change the next run's room). */
     async settle(): Promise<void> {
-      const end = Date.now() + 500;
-      for (;;) {
-        if (dropped) {
-          // Messages lost with a dropped connection (too large for maxHttpBufferSize) never finish.
-          if (!sock.connected) await new Promise<void>((r) => sock.once('connect', () => r()));
-          await joined;
-          sent = await finished();
-          dropped = false;
-          return;
-        }
-        if ((await finished()) >= sent) return;
-        if (Date.now() > end) {
-          // A ping acked means the server has read everything sent before it; a message still unfinished a
-          // second later never reached it (socket.io-client could not encode it, e.g. a `__proto__` key
-          // holding a Date in a binary packet). Count it as lost.
-          await new Promise((r) => sock.emit('clock:ping', { clientTime: 0 }, r));
-          await new Promise((r) => setTimeout(r, 1000));
-          sent = await finished();
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 2));
+      if (dropped) {
+        // Messages lost with a dropped connection (too large for maxHttpBufferSize) never finish.
+        if (!sock.connected) await new Promise<void>((r) => sock.once('connect', () => r()));
+        await joined;
+        sent = await finished();
+        dropped = false;
+        return;
       }
+      if ((await finished()) >= sent) return;
+      // A ping acked means the server has read everything sent before it (one connection keeps its order). Each
+      // message it read must finish; one it never read is lost (socket.io-client could not encode it, e.g. a
+      // `__proto__` key holding a Date in a binary packet), and no longer counted.
+      await new Promise((r) => sock.emit('clock:ping', { clientTime: 0 }, r));
+      const got = read.get(event) ?? 0;
+      await waitFor(async () => (await finished()) >= got, {
+        what: `the server to finish the ${got} ${event} messages it read`,
+        timeoutMs: 5000,
+      });
+      sent = await finished();
     },
     send(args: unknown[], withAck: boolean): Promise<unknown> {
       return new Promise((resolve, reject) => {

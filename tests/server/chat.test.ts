@@ -145,7 +145,9 @@ describe('chat', () => {
       error: { code: 'BAD_REQUEST' },
     });
     await until(() => batches.reduce((n, b) => n + b.reactions.reduce((m, r) => m + r.count, 0), 0) === 20, 3000, 'batched reactions');
-    await quietPeriod(300); // longer than the 200 ms reaction window: any further batch or recount would land here
+    // Time is the scenario: batches go out on the 200 ms window's timer, and no message marks the last one, so a
+    // further batch or recount is looked for in a window longer than that.
+    await quietPeriod(300);
     expect(batches.length).toBeLessThanOrEqual(3);
     const total = (sym: string) =>
       batches

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { frontierSourceOf, type BranchFrontiers } from '../../server/streaming/FrontierSource.js';
-import { boot, quietPeriod, until, type Booted } from './helpers.js';
+import { boot, delivered, ticked, until, type Booted } from './helpers.js';
 import { FIXTURE_BATTLE, FIXTURE_BRANCH } from './fixtures/timeline.js';
 import { segmentsSocket, type SegmentsSocket } from './segmentsDelivery.js';
 
@@ -64,7 +64,10 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
     await until(() => seg.clock()?.reason === 'hold', 3000, 'hold at the frontier');
     expect(seg.clock()).toMatchObject({ state: 'paused', positionMs: 5_000 });
     await until(() => viewer.clock()?.reason === 'hold', 2000, 'hold on the socket-delivery client');
-    await quietPeriod(300); // held: the play head must not move in this window
+    // Held: the play head must not move. Only a new clock could move it; whatever the loop sent in its next ticks
+    // has arrived after a ping.
+    await ticked(s.app, 3);
+    await delivered([viewer]);
     expect(viewer.positionNow()).toBe(5_000);
     // Socket delivery never streamed an event past the frontier, and the folded world stops there.
     expect(maxEventT).toBeLessThanOrEqual(5_000);
@@ -121,8 +124,13 @@ describe('frontier: the clock holds at the compiled frontier and resumes by itse
     const inst = await segmentsSocket(s.url, { roomId, name: 'Sisko', instructorKey });
     raw.push(inst);
     const version = inst.clock()!.version;
+    // The loop follows the frontier once it tracks the room: a change before that would go unheard, proving nothing.
+    await until(() => frontier.subscribers(FIXTURE_BATTLE, FIXTURE_BRANCH) === 1, 3000, "the loop's frontier subscription");
     frontier.set(FIXTURE_BATTLE, FIXTURE_BRANCH, 8_000);
-    await quietPeriod(200); // a frontier change alone must not send a clock in this window
+    // A frontier change alone must not send a clock: the loop heard it at once (the double tells its listeners
+    // synchronously); a resume would be sent then or at a tick, and has arrived after the next ticks and a ping.
+    await ticked(s.app, 2);
+    await new Promise((r) => inst.socket.emit('clock:ping', { clientTime: 0 }, r));
     expect(inst.clock()).toMatchObject({ state: 'paused', version, reason: 'init' });
   });
   it('in step mode a phase ending exactly at the frontier pauses there as a phase end, not a hold that resumes past it', async () => {

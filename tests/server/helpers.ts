@@ -50,17 +50,12 @@ export async function boot(opts: AppOptions = {}): Promise<Booted> {
 
 export const clientId = (): string => randomUUID();
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Only for the helpers below (a poll's interval, a named fixed wait): tests wait on a condition or name their window. */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Poll until fn() is truthy (or throw after timeoutMs). */
-export async function until<T>(fn: () => T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
+/** Poll until fn() is truthy (or throw after timeoutMs, naming `what`): waitFor with positional arguments. */
+export function until<T>(fn: () => T | undefined | null | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  return waitFor(fn, { what, timeoutMs });
 }
 
 type Falsy = undefined | null | false;
@@ -72,7 +67,7 @@ export async function waitFor<T>(predicate: () => T | Falsy | Promise<T | Falsy>
     const v = await predicate();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out after ${o.timeoutMs ?? 5000} ms waiting for ${o.what}`);
-    await sleep(10);
+    await sleep(10); // the poll's interval
   }
 }
 
@@ -89,6 +84,16 @@ export const quietPeriod = (ms: number): Promise<void> => sleep(ms);
  */
 export async function delivered(clients: RoomClient[]): Promise<void> {
   await Promise.all(clients.map((c) => c.call('clock:ping', { clientTime: 0 })));
+}
+
+/**
+ * Until the server's playback loop has ticked `n` more times: the barrier for "the loop did not do X" checks (each
+ * tick acts on every room it tracks). Follow it with delivered() to have what those ticks sent arrive.
+ */
+export async function ticked(app: App, n: number, timeoutMs = 5000): Promise<void> {
+  const count = async () => (await app.metrics.ticks.get()).values[0]?.value ?? 0;
+  const target = (await count()) + n;
+  await waitFor(async () => (await count()) >= target, { what: `${n} more playback loop ticks`, timeoutMs });
 }
 
 /** Let a fixed time pass where the behaviour under test is itself about time (grace periods, TTLs, a sender's pace). */

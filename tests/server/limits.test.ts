@@ -3,6 +3,7 @@ import net from 'node:net';
 import { createClient } from 'redis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { reachable } from '../../deploy/processes.js';
 import { clientAddress } from '../../server/limits/address.js';
 import { MemoryStore } from '../../server/store/memory.js';
 import type { BranchInfo } from '../../shared/protocol/events.js';
@@ -130,17 +131,8 @@ describe('per-address limits without Redis', () => {
       const redis = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: () => 200 } });
       redis.on('error', () => {});
       redisClosers.push(async () => redis.destroy());
-      for (
-        let i = 0;
-        !(await redis.connect().then(
-          () => true,
-          () => false,
-        ));
-        i++
-      ) {
-        if (i > 50) throw new Error('own redis-server did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(() => reachable(port), { what: 'the own redis-server to listen', timeoutMs: 5000 });
+      await redis.connect();
       const s = await boot({ limits: { roomsPerMin: 2 }, limiterRedis: redis, limiterPrefix: testPrefix() });
       booted.push(s);
       expect((await post(s.url)).status).toBe(201);

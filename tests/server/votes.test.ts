@@ -9,7 +9,7 @@ import type { RoomClient } from '../../client/lib/roomClient.js';
 import { RedisStore, type RedisClient } from '../../server/store/redis.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { RedisVoteStore } from '../../server/votes/redis.js';
-import { boot, clientId, quietPeriod, until, type Booted } from './helpers.js';
+import { boot, clientId, delivered, until, type Booted } from './helpers.js';
 import { REDIS_URL, redisAvailable, testPrefix } from './redis.js';
 
 // Group votes through real sockets on the real engine (the registered battle with the fewest units,
@@ -170,10 +170,13 @@ describe('group votes', () => {
     const third = spec.options[2];
     if (third)
       expect(await close(inst, { voteId: vote.voteId, optionId: third.id })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    const clockBefore = inst.clock()!.version;
     const picked = ok(await close(inst, { voteId: vote.voteId, optionId: o2.id }));
     expect(picked.vote.result).toMatchObject({ optionId: o2.id, decidedBy: 'instructor', switched: false });
-    // Not switched: the room stays on history.
-    await quietPeriod(100); // a wrongly sent switch would reach the room in this window
+    // Not switched: the room stays on history. A switch's clock is sent before the close is acked, so a wrong one has
+    // arrived after a ping (its keyframe, which moves room().branchId, may come later: the clock is the check).
+    await delivered([inst]);
+    expect(inst.clock()!.version).toBe(clockBefore);
     expect(inst.room()?.branchId).toBe(history.branchId);
   });
 });
