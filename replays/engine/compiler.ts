@@ -9,7 +9,17 @@ import type { DecisionChoice, Objective, SideId } from '../../shared/battle/type
 import { dueCaptions, newCaptionPace, phaseCaption, type CaptionPace } from './captions.js';
 import { cloneJson, cloneJsonInSlices, plainJsonInPlace } from './jsonClone.js';
 import { branchIdFor, DecisionError, historicalChoice, isHistorical, normalizeDecisions, validateChoice } from './decisions.js';
-import { applyOrder, computeFacts, createWorld, dropWorldCache, step, syncWorld, unitIndex, type SimWorld } from './sim/index.js';
+import {
+  applyOrder,
+  computeFacts,
+  createWorld,
+  dropWorldCache,
+  rereadWorldCache,
+  step,
+  syncWorld,
+  unitIndex,
+  type SimWorld,
+} from './sim/index.js';
 import { publicField as publicFieldOf, publicUnit as publicUnitOf } from './sim/world.js';
 import type { BattleCommand, BattleDefinition, Facts, MachineEvent } from './types.js';
 
@@ -305,11 +315,14 @@ class Run {
         this.state.fold,
       );
       // The run carries on from its own world when that is already what the text parses to (plainJsonInPlace turns
-      // its -0s into 0, as JSON does); the step's arrays are still rebuilt from the objects, as for a parsed world.
-      // Else from the text parsed. Either way the same state a branch resuming here starts from.
-      // The step's arrays go back into the objects first: written back after the walk, they could bring a -0 back.
-      dropWorldCache(this.state.world);
-      if (!plainJsonInPlace(this.state.world)) this.state.world = (JSON.parse(runJson) as RunState).world;
+      // its -0s into 0, as JSON does; the cooldowns were synced into the objects above), with the step's arrays read
+      // again from the objects (what a rebuild would hold, as for a parsed world). Else from the text parsed. Either
+      // way the same state a branch resuming here starts from.
+      if (plainJsonInPlace(this.state.world)) rereadWorldCache(this.state.world);
+      else {
+        dropWorldCache(this.state.world);
+        this.state.world = (JSON.parse(runJson) as RunState).world;
+      }
       this.decide(id, this.choices.get(id) ?? historicalChoice(spec));
     }
   }

@@ -11,7 +11,7 @@ interface GroupList {
   totals: Int32Array;
 }
 
-// Kept as long as the hot arrays: groups change only through orders, which drop those (a sort of every group's
+// Kept as long as the hot arrays: groups change only through orders that drop those (a sort of every group's
 // name and a Map each step were a fifth of the facts at Cardassia's scale).
 const groupLists = new WeakMap<Hot, GroupList>();
 

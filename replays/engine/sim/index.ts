@@ -15,4 +15,4 @@ export {
 export { applyOrder } from './orders.js';
 export { step } from './step.js';
 export { computeFacts } from './facts.js';
-export { cloneWorld, dropHot as dropWorldCache, syncHot as syncWorld } from './hot.js';
+export { cloneWorld, dropHot as dropWorldCache, rereadHot as rereadWorldCache, syncHot as syncWorld } from './hot.js';

@@ -3,7 +3,7 @@ import type { UnitStatus, Vec2 } from '../../../shared/battle/types.js';
 import type { Order, Reform } from '../types.js';
 import { classStats } from '../classes.js';
 import { formationOffsets, reformOffsets } from './formation.js';
-import { dropHot } from './hot.js';
+import { dropHot, touchHot } from './hot.js';
 import { getUnit, groupUnits, isLiving, posAt, publicField, publicUnit, r2, r3, type SimUnit, type SimWorld } from './world.js';
 
 // Orders from the battle machine, applied at world.t. Group-level orders are stored per group and
@@ -80,9 +80,24 @@ function mobile(units: SimUnit[]): SimUnit[] {
   return units.filter((u) => isLiving(u) && u.speed > 0);
 }
 
+/** Orders that add units or change a group's members: the step's arrays are rebuilt. */
+const REBUILDS: ReadonlySet<Order['kind']> = new Set(['spawn', 'decoys', 'detach']);
+
 export function applyOrder(world: SimWorld, order: Order, out: BattleEventBody[]): void {
-  // Orders read and write the unit objects: hand the step's cooldowns back, rebuild its arrays next step.
-  dropHot(world);
+  if (REBUILDS.has(order.kind)) {
+    // Hand the step's cooldowns back to the unit objects; its arrays are rebuilt from them next step.
+    dropHot(world);
+    apply(world, order, out);
+    return;
+  }
+  apply(world, order, out);
+  // The others change their group's units and standing order only (a surrender, a side's units): those are re-read
+  // into the step's arrays.
+  if (order.kind === 'surrender') touchHot(world, world.units);
+  else if ('group' in order && order.group !== undefined) touchHot(world, groupUnits(world, order.group));
+}
+
+function apply(world: SimWorld, order: Order, out: BattleEventBody[]): void {
   const t = world.t;
   switch (order.kind) {
     case 'spawn': {

@@ -59,7 +59,7 @@ interface Kept {
 }
 
 // Per-world side grids, threat map and target groups, kept between steps so a step allocates no grid buffers.
-// A store lives as long as the world's hot arrays: an order (which may spawn units or change groups) drops both.
+// A store lives as long as the world's hot arrays: an order that spawns units or changes groups drops both.
 const gridStore = new WeakMap<Hot, Kept>();
 
 function sideGrids(hot: Hot): Kept {
