@@ -104,9 +104,9 @@ function frontierAt16x(
   samples: FrontierSample[],
   atMs: number,
   startT: number,
-): { holdMs: number; holdAfterRampMs: number; meanRate: number } {
+): { holdMs: number; holdAfterRampMs: number; worstHoldAtMs: number; meanRate: number } {
   const last = samples.at(-1);
-  if (!last) return { holdMs: 0, holdAfterRampMs: 0, meanRate: Infinity };
+  if (!last) return { holdMs: 0, holdAfterRampMs: 0, worstHoldAtMs: atMs, meanRate: Infinity };
   const meanRate = (last.ms - atMs) / Math.max(1, last.t - samples[0].t);
   let pos = atMs;
   let t = startT;
@@ -114,6 +114,9 @@ function frontierAt16x(
   // Held once the player is past the ramp (its first RAMP_MS of battle): a player starting at the first frame waits
   // for the ramp's first segments whatever the publish rate; past it, a hold means publishing fell behind 16x.
   let heldAfterRamp = 0;
+  // Where in the battle the longest single hold past the ramp happened (to find the window that fell behind).
+  let worstHold = 0;
+  let worstHoldAtMs = atMs;
   let frontier = samples[0].ms;
   for (const s of samples) {
     if (s.t > t) {
@@ -121,7 +124,9 @@ function frontierAt16x(
       const reach = t + (frontier - pos) / 16;
       if (reach < s.t) {
         held += s.t - Math.max(reach, t);
-        if (frontier >= atMs + RAMP_MS) heldAfterRamp += s.t - Math.max(reach, t);
+        const hold = s.t - Math.max(reach, t);
+        if (frontier >= atMs + RAMP_MS) heldAfterRamp += hold;
+        if (frontier >= atMs + RAMP_MS && hold > worstHold) [worstHold, worstHoldAtMs] = [hold, frontier];
         pos = frontier;
       } else pos += (s.t - t) * 16;
       t = s.t;
@@ -129,7 +134,7 @@ function frontierAt16x(
     frontier = Math.max(frontier, s.ms);
     if (s.complete) break;
   }
-  return { holdMs: held, holdAfterRampMs: heldAfterRamp, meanRate };
+  return { holdMs: held, holdAfterRampMs: heldAfterRamp, worstHoldAtMs, meanRate };
 }
 
 /** The progressive compile's ramp: its short first segments, the first 7 s of battle after the fork point. */
@@ -534,7 +539,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           }
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (client process: manifest in / segment headers / last byte at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms`,
+          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (client process: manifest in / segment headers / last byte at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms; fork at ${br.fork!.atMs / 1000} s: a 16x player held ${at16.holdMs.toFixed(0)} ms, past the ramp ${at16.holdAfterRampMs.toFixed(0)} ms (longest at ${(at16.worstHoldAtMs / 1000).toFixed(0)} s), publish ${at16.meanRate.toFixed(1)}x`,
         );
         trace.push({
           battleId,
