@@ -121,3 +121,57 @@ describe('fork segments reuse the parent start state', () => {
     expect(b.segments).toEqual(a.segments);
   });
 });
+
+describe("a history's start states outlast the forks' own", () => {
+  it('keeps them past a budget the forks fill, so a later fork at the history still splices', async () => {
+    const def = battles.find((b) => b.info.id === 'battle-of-terok-nor')!;
+    const battleId = def.info.id;
+    const catalog = new BranchCatalog(getBattle, { maxBranches: 8 });
+    const history = (await catalog.history(battleId)).timeline;
+    // A budget that holds the history's start states and nothing more.
+    const probe = new Segmenter(() => {});
+    probe.complete(history);
+    const budget = probe.startStateBytes;
+    expect(budget).toBeGreaterThan(0);
+    const segmenter = new Segmenter(() => {}, undefined, undefined, budget);
+    const parent = segmenter.complete(history);
+    expect(segmenter.startStateBytes).toBe(budget);
+    // Forks at the first decision point, compiled to the end: each keeps its own start states at its later
+    // decision points, newer than the history's (least recently used first: without sparing, those went first).
+    const point = history.decisionPoints.find((p) => p.atMs !== null && p.atMs > 0)!;
+    const spec = def.decisions.find((d) => d.id === point.id)!;
+    const options = spec.options.flatMap((o) =>
+      o.param
+        ? [
+            { optionId: o.id, value: o.param.min },
+            { optionId: o.id, value: o.param.max },
+          ]
+        : [{ optionId: o.id }],
+    );
+    let forksKept = 0;
+    for (const o of options) {
+      const before = segmenter.startStateBytes;
+      const tl = (await catalog.fork(battleId, history.branchId, { decisionId: spec.id, ...o })).timeline;
+      if (tl.branchId === history.branchId) continue;
+      segmenter.complete(tl, parent);
+      if (segmenter.startStateBytes !== before) forksKept++;
+    }
+    expect(forksKept).toBeGreaterThan(0);
+    // Another fork at each later decision point of the history: its fork-point segment is spliced from the history's.
+    for (const later of history.decisionPoints.filter((p) => p.atMs !== null && p.atMs > point.atMs!)) {
+      const laterSpec = def.decisions.find((d) => d.id === later.id)!;
+      const alt = laterSpec.options.find((o) => !o.historical) ?? laterSpec.options[0];
+      const prepared = await catalog.prepareFork(battleId, history.branchId, {
+        decisionId: laterSpec.id,
+        optionId: alt.id,
+        value: alt.param ? alt.param.min : undefined,
+      });
+      if ('branch' in prepared) continue;
+      const c = prepared.start();
+      c.advanceTo(c.compiledMs);
+      const reuses = segmenter.startStateReuses;
+      segmenter.advance(segmenter.start(battleId, c.meta.branchId, parent, c.meta.fork), view(c));
+      expect(segmenter.startStateReuses, `fork at ${later.id}`).toBe(reuses + 1);
+    }
+  }, 120_000);
+});
