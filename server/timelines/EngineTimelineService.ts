@@ -112,8 +112,6 @@ async function advanceInSlices(c: { compiledMs: number; advanceTo(ms: number): b
     await yieldToLoop();
   }
 }
-/** The one rebuild of a branch (EngineTimelineService.rebuild) that every fork waiting on it joins. */
-const rebuildKey = (battleId: string, decisions: DecisionChoice[]) => `${battleId}/${JSON.stringify(decisions)}`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -480,7 +478,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    */
   private rebuild(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
     // One rebuild of a branch at a time: two forks queued on the same given-up parent wait for the same one.
-    const key = rebuildKey(battleId, decisions);
+    const key = this.rebuildKey(battleId, decisions);
     const running = this.rebuilding.get(key);
     if (running) return running;
     const p = this.rebuildNow(battleId, decisions, bytes).finally(() => this.rebuilding.delete(key));
@@ -496,15 +494,26 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    * detached() calls rebuild() directly: it runs in its fork's slot (taking a second one could wait for good).
    */
   private async rebuildInQueue(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
-    const running = this.rebuilding.get(rebuildKey(battleId, decisions));
+    const running = this.rebuilding.get(this.rebuildKey(battleId, decisions));
     if (running) return running;
     mark('gate:ask', 'rebuild', this.gate.running);
     const release = await this.gate.acquire(bytes);
     try {
+      // Rebuilt by another ask while this one waited for its slot: reserving again would only give up kept branches.
+      if (await this.catalog.get(battleId, this.catalog.branchIdOf(battleId, decisions))) return;
       await this.rebuild(battleId, decisions, bytes);
     } finally {
       release();
     }
+  }
+
+  /**
+   * The one rebuild of a branch that every fork waiting on it joins, keyed by branch id: the decisions come normalized
+   * from detached() and as the room's record from rebuildByFork, and the same branch must not be rebuilt twice at once.
+   */
+  private rebuildKey(battleId: string, decisions: DecisionChoice[]): string {
+    if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
+    return `${battleId}/${this.catalog.branchIdOf(battleId, decisions)}`;
   }
 
   private async rebuildNow(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {

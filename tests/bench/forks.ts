@@ -123,10 +123,12 @@ function frontierAt16x(
       // Play on at 16x until this update arrives, or hold at the frontier until it does.
       const reach = t + (frontier - pos) / 16;
       if (reach < s.t) {
-        held += s.t - Math.max(reach, t);
         const hold = s.t - Math.max(reach, t);
-        if (frontier >= atMs + RAMP_MS) heldAfterRamp += hold;
-        if (frontier >= atMs + RAMP_MS && hold > worstHold) [worstHold, worstHoldAtMs] = [hold, frontier];
+        held += hold;
+        if (frontier >= atMs + RAMP_MS) {
+          heldAfterRamp += hold;
+          if (hold > worstHold) [worstHold, worstHoldAtMs] = [hold, frontier];
+        }
         pos = frontier;
       } else pos += (s.t - t) * 16;
       t = s.t;

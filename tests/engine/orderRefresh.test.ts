@@ -13,11 +13,14 @@ import { defWith, Driver } from '../fixtures/worlds.js';
 
 function battle(): Driver {
   return new Driver(
-    defWith([
-      { group: 'a', side: 'blue', cls: 'defiant', count: 10, at: { x: 300, y: 300 }, spread: 40 },
-      { group: 'b', side: 'red', cls: 'jemhadar-attack-ship', count: 12, at: { x: 560, y: 320 }, spread: 50 },
-      { group: 'c', side: 'red', cls: 'galor', count: 6, at: { x: 620, y: 420 }, spread: 30 },
-    ]),
+    defWith(
+      [
+        { group: 'a', side: 'blue', cls: 'defiant', count: 10, at: { x: 300, y: 300 }, spread: 40 },
+        { group: 'b', side: 'red', cls: 'jemhadar-attack-ship', count: 12, at: { x: 560, y: 320 }, spread: 50 },
+        { group: 'c', side: 'red', cls: 'galor', count: 6, at: { x: 620, y: 420 }, spread: 30 },
+      ],
+      [{ id: 'f', label: 'Field', center: { x: 500, y: 520 }, radius: 80, workSeconds: 30, cloaked: false, side: 'red' }],
+    ),
   );
 }
 
@@ -27,6 +30,7 @@ const script: [number, Order][] = [
   [0, { kind: 'attack', group: 'b', target: 'side:blue', range: 'standoff' }],
   [0, { kind: 'hold', group: 'c' }],
   [3_000, { kind: 'move', group: 'c', to: { x: 400, y: 500 } }],
+  [4_000, { kind: 'layMines', group: 'c', field: 'f' }],
   [5_000, { kind: 'status', group: 'b', status: 'cloaked', reason: 'cloak' }],
   [6_000, { kind: 'ceasefire', active: true }],
   [7_000, { kind: 'ceasefire', active: false }],
