@@ -37,7 +37,7 @@ export class Segmenter {
     this.startsMaxBytes = startStatesBytes;
     // Histories' start states are spared (still counted): at a 32 MB budget the forks' own start states evicted the
     // history's at its late decision points, and a fork there packed the world again on its ack path (forks bench:
-    // the fork at 422 s acked in 203-241 ms against 39-57 ms with them kept). A few per history (~12 MB at 22,401 units).
+    // the fork at 422 s acked in 203-241 ms, 35 ms with them spared). A few per history (~12 MB at 22,401 units).
     this.starts = new ByteLru({
       maxBytes: startStatesBytes,
       sizeOf: keptBytes,
