@@ -186,12 +186,9 @@ function build(world: SimWorld): Hot {
   const groupIx = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const u = units[i];
-    refresh(hot, u, i);
-    refreshHealth(hot, u, i);
+    // What an order can change (reread: the same reads as touchHot and rereadHot), then what a unit keeps for life.
+    reread(world, hot, index, u, i);
     hot.ship[i] = u.kind === 'ship' ? 1 : 0;
-    hot.speed[i] = u.speed;
-    hot.cruise[i] = u.cruise;
-    hot.replanT[i] = u.replanT;
     let g = groupIx.get(u.group);
     if (g === undefined) {
       g = hot.groupNames.length;
@@ -199,9 +196,7 @@ function build(world: SimWorld): Hot {
       hot.groupNames.push(u.group);
     }
     hot.gix[i] = g;
-    hot.side[i] = sideIndex(hot, u.side);
     hot.decoy[i] = u.kind === 'decoy' ? 1 : 0;
-    hot.expire[i] = u.expireT === null ? Infinity : u.expireT;
     hot.reach[i] = weaponsReach(u);
     hot.cd.set(u.cd, cdOff[i]);
     for (let k = 0, o = cdOff[i]; k < u.weapons.length; k++, o++) {
@@ -213,8 +208,6 @@ function build(world: SimWorld): Hot {
       hot.wCool[o] = w.cooldownMs;
       hot.wKind[o] = w.kind;
     }
-    hot.target[i] = u.targetId === null ? -1 : (index.get(u.targetId) ?? -1);
-    hot.order[i] = world.orders[u.group];
   }
   return hot;
 }
