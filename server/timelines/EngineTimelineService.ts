@@ -516,8 +516,8 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     return `${battleId}/${this.catalog.branchIdOf(battleId, decisions)}`;
   }
 
+  /** Only through rebuild(), whose key has checked the battle. */
   private async rebuildNow(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
-    if (!getBattle(battleId)) throw new UnknownBattleError(`unknown battle ${battleId}`);
     const unreserve = this.catalog.reserve(Math.round(bytes));
     try {
       await this.catalog.compileWith(battleId, decisions, async (c) => {

@@ -24,8 +24,6 @@ export class Segmenter {
   private readonly lineage = new Map<string, { parent: string; atMs: number }>();
   private readonly starts: ByteLru<SerializedStart>;
   private readonly startsMaxBytes: number;
-  /** Branches with no fork (histories): their start states are where most forks begin, so no eviction takes them. */
-  private readonly histories = new Set<string>();
 
   constructor(
     private readonly publish: (p: SegmentProgress) => void,
@@ -35,14 +33,7 @@ export class Segmenter {
   ) {
     this.builders = new ByteLru({ maxEntries: maxBranches, onEvict: (key) => this.lineage.delete(key) });
     this.startsMaxBytes = startStatesBytes;
-    // Histories' start states are spared (still counted): at a 32 MB budget the forks' own start states evicted the
-    // history's at its late decision points, and a fork there packed the world again on its ack path (forks bench:
-    // the fork at 422 s acked in 203-241 ms, 35 ms with them spared). A few per history (~12 MB at 22,401 units).
-    this.starts = new ByteLru({
-      maxBytes: startStatesBytes,
-      sizeOf: keptBytes,
-      spare: (k) => this.histories.has(k.slice(0, k.lastIndexOf('@'))),
-    });
+    this.starts = new ByteLru({ maxBytes: startStatesBytes, sizeOf: keptBytes });
   }
 
   /** Segments built on a kept start state instead of packing the world (metrics, tests). */
@@ -64,7 +55,13 @@ export class Segmenter {
     return undefined;
   }
 
-  private startStates(branch: string): StartStates {
+  /**
+   * `history`: a branch with no fork. Its start states are kept pinned (still counted): most forks begin there, and at
+   * a 32 MB budget the forks' own start states evicted the history's at its late decision points, so a fork there
+   * packed the world again on its ack path (forks bench: the fork at 422 s acked in 203-241 ms, 35 ms with them kept).
+   * A few per history (~12 MB at 22,401 units).
+   */
+  private startStates(branch: string, history: boolean): StartStates {
     return {
       find: (startMs) => {
         const hit = this.findStart(branch, startMs);
@@ -74,7 +71,7 @@ export class Segmenter {
       // The LRU keeps an entry just set even past its budget: one larger than the whole budget is not kept at all.
       keep: (startMs, s) => {
         if (keptBytes(s) > this.startsMaxBytes) return false;
-        this.starts.set(`${branch}@${startMs}`, s);
+        this.starts.set(`${branch}@${startMs}`, s, { pinned: history });
         return true;
       },
     };
@@ -98,10 +95,9 @@ export class Segmenter {
     const shared = parent && fork && parent.segmentMs === this.segmentMs;
     const prefix = shared ? sharedPrefix(parent, fork) : [];
     const key = this.key(battleId, branchId);
-    if (!fork) this.histories.add(key);
     if (shared) this.lineage.set(key, { parent: this.key(battleId, parent.branchId), atMs: fork.atMs });
     else this.lineage.delete(key);
-    return this.keep(battleId, branchId, new SegmentBuilder(this.segmentMs, prefix, this.startStates(key)));
+    return this.keep(battleId, branchId, new SegmentBuilder(this.segmentMs, prefix, this.startStates(key, !fork)));
   }
 
   /**
