@@ -3,6 +3,7 @@ import type { DecisionChoice } from '../../shared/battle/types.js';
 import { approxBranchBytes, BranchCatalog, getBattle } from '../../replays/index.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import { TEST_HISTORY_CACHE } from '../support/histories.js';
+import { untilQueued } from './fixtures/engineQueue.js';
 import { firstAlternative } from './fixtures/smallestBattle.js';
 
 // A fork queued behind two compiles at once (COMPILE_CONCURRENCY 2) holds its parent only if the compiles that may
@@ -13,15 +14,6 @@ import { firstAlternative } from './fixtures/smallestBattle.js';
 const MB = 1024 * 1024;
 const small = getBattle('battle-of-terok-nor')!;
 const large = getBattle('second-battle-of-deep-space-9')!;
-
-/** The engine's stats once `n` compiles wait in its queue (the asks before are asynchronous). */
-async function queued(engine: EngineTimelineService, n: number) {
-  for (;;) {
-    const s = await engine.stats();
-    if (s.queued >= n) return s;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('a queued fork’s hold on its parent with two compiles at once (BranchCatalog.holdFits, Gate)', () => {
   it('is refused when a larger compile queued ahead can run beside one running: the held parent overran the budget', async () => {
@@ -90,9 +82,9 @@ describe('a queued fork’s hold on its parent with two compiles at once (Branch
     const runC = started(small.info.id, c);
     await Promise.all([runA.ack, runC.ack]);
     const runX = started(large.info.id, x);
-    await queued(engine, 1);
+    await untilQueued(engine, 1);
     const child = engine.fork(small.info.id, parent.branchId, childChoice, parent.decisions);
-    expect((await queued(engine, 2)).compiling).toBe(2);
+    expect((await untilQueued(engine, 2)).compiling).toBe(2);
     releaseA(); // the large compile starts beside the small one
     const [childTl] = await Promise.all([child, runA.done, runC.done, runX.done]);
     expect(excess).not.toBeNull();

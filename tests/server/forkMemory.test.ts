@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { BranchManifest } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { battles, BranchCatalog, getBattle, type BattleDefinition } from '../../replays/index.js';
-import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
+import { EngineTimelineService, type EngineOptions } from '../../server/timelines/EngineTimelineService.js';
 import { Segmenter } from '../../server/timelines/segments/Segmenter.js';
 import type { SerializedSegment } from '../../server/timelines/segments/encode.js';
 import type { SegmentProgress } from '../../server/timelines/segments/types.js';
 import { viewOfTimeline } from '../../server/timelines/segments/builder.js';
 import { TEST_HISTORY_CACHE } from '../support/histories.js';
+import { untilQueued } from './fixtures/engineQueue.js';
 
 // What the compile worker holds while forks compile (forkload, docs/benchmarks.md "forkrss"): a fork of a fork still
 // compiling waits for that compile instead of compiling its parent a second time from zero, and a finished
@@ -39,6 +40,34 @@ function anotherAtFirst(first: DecisionChoice): DecisionChoice {
   return q?.param
     ? { decisionId: spec.id, optionId: q.id, value: q.param.default === q.param.min ? q.param.max : q.param.min }
     : { decisionId: spec.id, optionId: other!.id };
+}
+
+/**
+ * An engine with one compile slot, and a way to take it: another fork at the first decision, held after its first
+ * segment until `release()`. `takeSlot()` resolves once that fork has acked (it holds the slot), with its run.
+ */
+function oneSlot(extra: EngineOptions = {}) {
+  const [first, later] = firstAndLater();
+  const other = anotherAtFirst(first);
+  const reference = new BranchCatalog(getBattle);
+  const historyId = reference.historyBranchId(def.info.id);
+  const blockedId = reference.forkIdOf(def.info.id, [], other);
+  let release!: () => void;
+  const blocked = new Promise<void>((resolve) => (release = resolve));
+  const engine = new EngineTimelineService({
+    historyCacheDir: TEST_HISTORY_CACHE,
+    compileConcurrency: 1,
+    afterSegment: (branchId) => (branchId === blockedId ? blocked : undefined),
+    ...extra,
+  });
+  const takeSlot = async () => {
+    let acked!: () => void;
+    const ack = new Promise<void>((resolve) => (acked = resolve));
+    const running = engine.fork(def.info.id, historyId, other, undefined, () => acked());
+    await ack;
+    return { running };
+  };
+  return { engine, first, later, reference, historyId, release, takeSlot };
 }
 
 describe('a fork of a fork still compiling (EngineTimelineService.fork)', () => {
@@ -248,40 +277,18 @@ describe('a queued fork that does not hold its parent keeps nothing of it alive 
 
 describe('a fork whose parent was given up and is not compiling (EngineTimelineService.fork)', () => {
   it('rebuilds the parent in the compile queue: it waits for a slot, then the fork resumes from it (same bytes)', async () => {
-    const [first, later] = firstAndLater();
-    const other = anotherAtFirst(first);
-    const reference = new BranchCatalog(getBattle);
-    const historyId = reference.historyBranchId(def.info.id);
-    const blockedId = reference.forkIdOf(def.info.id, [], other);
-    let release!: () => void;
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    const engine = new EngineTimelineService({
-      historyCacheDir: TEST_HISTORY_CACHE,
-      // No kept fork fits: the next compile's reservation gives the parent up.
-      checkpointCacheMb: 0.01,
-      compileConcurrency: 1,
-      afterSegment: (branchId) => (branchId === blockedId ? blocked : undefined),
-    });
+    // No kept fork fits: the next compile's reservation gives the parent up.
+    const { engine, first, later, reference, historyId, release, takeSlot } = oneSlot({ checkpointCacheMb: 0.01 });
     const parent = await engine.fork(def.info.id, historyId, first);
     // Another fork takes the only compile slot (its reservation gives the parent up) and keeps it.
-    let acked!: () => void;
-    const ack = new Promise<void>((resolve) => (acked = resolve));
-    const running = engine.fork(def.info.id, historyId, other, undefined, () => acked());
-    await ack;
+    const { running } = await takeSlot();
     const before = await engine.stats();
     expect(before.compiling).toBe(1);
     // As RoomService asks: the parent's id and recorded decisions.
     const child = engine.fork(def.info.id, parent.branchId, later, parent.decisions);
-    const stats = async () => {
-      for (;;) {
-        const s = await engine.stats();
-        if (s.queued > 0) return s;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    };
     // The parent's rebuild waits its turn in the queue: nothing compiled from zero while the slot is taken. It ran
     // at once beside the compile in its slot (uncounted by the queue), then the child queued.
-    const waiting = await stats();
+    const waiting = await untilQueued(engine, 1);
     expect(waiting.compiling).toBe(1);
     expect(waiting.compiledFromZero).toBe(before.compiledFromZero);
     release();
@@ -294,35 +301,14 @@ describe('a fork whose parent was given up and is not compiling (EngineTimelineS
 
 describe('a fork of a fork this process never compiled, asked for its segments (EngineTimelineService.manifest)', () => {
   it('rebuilds the parent in the compile queue, then resumes the fork from it', async () => {
-    const [first, later] = firstAndLater();
-    const other = anotherAtFirst(first);
-    const reference = new BranchCatalog(getBattle);
-    const historyId = reference.historyBranchId(def.info.id);
-    const blockedId = reference.forkIdOf(def.info.id, [], other);
+    const { engine, first, later, reference, release, takeSlot } = oneSlot();
     const childId = reference.forkIdOf(def.info.id, [first], later);
-    let release!: () => void;
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    const engine = new EngineTimelineService({
-      historyCacheDir: TEST_HISTORY_CACHE,
-      compileConcurrency: 1,
-      afterSegment: (branchId) => (branchId === blockedId ? blocked : undefined),
-    });
-    let acked!: () => void;
-    const ack = new Promise<void>((resolve) => (acked = resolve));
-    const running = engine.fork(def.info.id, historyId, other, undefined, () => acked());
-    await ack;
+    const { running } = await takeSlot();
     const before = await engine.stats();
     // As the segment store asks for a branch another process forked: its record's decisions and fork decision.
     const manifest = engine.manifest(def.info.id, childId, { decisions: [first, later], forkDecisionId: later.decisionId });
-    for (;;) {
-      const s = await engine.stats();
-      if (s.queued > 0) {
-        // Its parent waits for the slot: it was compiled from zero at once, in one piece, on the engine's thread.
-        expect(s.compiledFromZero).toBe(before.compiledFromZero);
-        break;
-      }
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // Its parent waits for the slot: it was compiled from zero at once, in one piece, on the engine's thread.
+    expect((await untilQueued(engine, 1)).compiledFromZero).toBe(before.compiledFromZero);
     release();
     const m = await manifest;
     await running;
