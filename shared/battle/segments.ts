@@ -222,6 +222,43 @@ export interface SegmentPayload {
   events: BattleEvent[];
 }
 
+/**
+ * Playback time a part covers at most (ms). A branch still compiling publishes its newest events as parts (low-latency
+ * HLS's partial segments): the events of the segment in progress, every PART_MS of simulation, with no start state.
+ * Segments each carry a whole start state (~2 MB of JSON at 20,000 units, tens of ms to pack and hash), so the
+ * frontier cannot move in small steps by segments alone; parts move it in steps of PART_MS, and a client playing at the
+ * frontier folds them onto the world it carries from the segment before.
+ */
+export const PART_MS = 1_000;
+
+/** A part as a manifest lists it (`manifest.parts`, while the branch compiles). */
+export interface PartInfo {
+  /** The segment the part belongs to: the one in progress (manifest.segments.length), or the last listed one. */
+  index: number;
+  /** Its number within that segment, from 0: parts 0..n cover the segment from its startMs without gaps. */
+  part: number;
+  startMs: number;
+  endMs: number;
+  /** seq of its first event (= the previous part's firstSeq + eventCount; the segment's firstSeq for part 0). */
+  firstSeq: number;
+  eventCount: number;
+  /** Size of the JSON body (before HTTP compression). */
+  bytes: number;
+  /** SHA-256 (hex) of the JSON body; the part's ETag. */
+  hash: string;
+}
+
+/** What `GET .../segments/:index/parts/:part` returns: events with startMs < t <= endMs, in seq order. */
+export interface PartPayload {
+  battleId: string;
+  index: number;
+  part: number;
+  startMs: number;
+  endMs: number;
+  firstSeq: number;
+  events: BattleEvent[];
+}
+
 /** Index of the segment holding playback time ms (a boundary belongs to the segment it ends, except 0), from a
  * manifest's segment list; segments.length when ms is past the listed ones. */
 export function segmentIndexAt(segments: readonly Pick<SegmentInfo, 'endMs'>[], ms: number): number {
@@ -377,6 +414,13 @@ export interface BranchManifest {
    * without fetching it (forkPointSegment). Absent for a branch that is not a fork, or when more.
    */
   forkEvents?: BattleEvent[];
+  /**
+   * While `complete` is false: the parts (PART_MS each at most) of the segment in progress (index =
+   * segments.length), which cover (its startMs, compiledMs], and those of the last listed segment when it was
+   * compiled here in parts (a client following the parts finishes that segment without fetching it). Absent when
+   * complete, and on a manifest from a server that publishes no parts (then compiledMs is the last segment's end).
+   */
+  parts?: PartInfo[];
 }
 
 /** Most events a manifest carries as `forkEvents` (a few in practice: the choice and the orders it gives). */
