@@ -107,9 +107,10 @@ export function packWorld(state: WorldState): PackedWorld {
   // once in its life; here the representatives are told apart by identity).
   const weaponIx = new Map<Weapon[], number>();
   const all = Object.values(state.units);
-  const ids = new Array<string>(all.length);
-  // Filled in place (not 19 arguments pushed per unit): the same numbers, the same JSON.
-  const rows = new Array<number>(all.length * WIDTH);
+  // Filled in place in index order from empty (not 19 arguments pushed per unit), so they stay packed arrays: a holey
+  // one (what `new Array(n)` makes) stringifies ~2x slower (22,401 units: 30-37 vs 18-20 ms). Same numbers, same JSON.
+  const ids: string[] = [];
+  const rows: number[] = [];
   const sections: Record<number, ShieldSection[]> = {};
   for (let n = 0; n < all.length; n++) {
     const u = all[n];
