@@ -28,6 +28,18 @@ export interface PartRun {
   early: Map<number, PartPayload>;
 }
 
+/** The events of a segment in memory: its payload's, or its parts' (a prefix from its start while they come). */
+export interface HeldEvents {
+  events: readonly BattleEvent[];
+  startMs: number;
+  /** The end of what is in memory (the segment's end when whole). */
+  endMs: number;
+  /** All of the segment's events. */
+  whole: boolean;
+}
+
+export const NO_EVENTS: readonly BattleEvent[] = [];
+
 export interface PartTailOptions {
   battleId: string;
   branchId: string;
@@ -66,6 +78,19 @@ export class PartTail {
 
   run(index: number): PartRun | undefined {
     return this.runs.get(index);
+  }
+
+  /** Segment k's events from its parts; none yet while they are listed (the cursor may carry into it already). */
+  eventsOf(m: BranchManifest, k: number): HeldEvents | null {
+    const info = m.segments[k];
+    const r = this.runs.get(k);
+    if (r && r.parts > 0) {
+      const whole = !!info && r.endMs === info.endMs && r.firstSeq === info.firstSeq && r.events.length === info.eventCount;
+      return { events: r.events, startMs: r.startMs, endMs: r.endMs, whole };
+    }
+    if (!this.coming(m, k)) return null;
+    const startMs = info ? info.startMs : m.segments[k - 1].endMs;
+    return { events: NO_EVENTS, startMs, endMs: startMs, whole: false };
   }
 
   /**

@@ -1,17 +1,9 @@
-import type { BattleEvent } from '../../shared/battle/events.js';
 import { foldInto } from '../../shared/battle/reducer.js';
-import {
-  segmentIndexAt,
-  UNIT_COLUMNS,
-  unpackWorld,
-  type BranchManifest,
-  type PackedWorld,
-  type PartPayload,
-  type SegmentPayload,
-} from '../../shared/battle/segments.js';
+import { segmentIndexAt, unpackWorld, type BranchManifest, type PartPayload, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
-import type { Unit } from '../../shared/battle/types.js';
-import { type GetPart, PartTail } from './partTail.js';
+import { ManifestPoll } from './manifestPoll.js';
+import { type GetPart, type HeldEvents, NO_EVENTS, PartTail } from './partTail.js';
+import { SliceUnpack } from './sliceUnpack.js';
 
 // The world of one branch from its segments (docs/protocol.md, "Segments"): no socket involved.
 // The manifest says which segments exist; the segment at the play head is fetched, its packed start
@@ -103,18 +95,6 @@ export interface ForkSpare {
 
 const RETRY_MS = 1000;
 
-/** The events of a segment in memory: its payload's, or its parts' (a prefix from its start while they come). */
-interface Run {
-  events: readonly BattleEvent[];
-  startMs: number;
-  /** The end of what is in memory (the segment's end when whole). */
-  endMs: number;
-  /** All of the segment's events. */
-  whole: boolean;
-}
-
-const NO_EVENTS: readonly BattleEvent[] = [];
-
 /** end, moved past any events at the same time as the one before it: a budget never splits one instant. */
 function runEnd(events: readonly { t: number }[], end: number): number {
   while (end > 0 && end < events.length && events[end].t === events[end - 1].t) end++;
@@ -133,11 +113,8 @@ export class SegmentWorld {
   private leaving = false;
   private spareTimer: ReturnType<typeof setTimeout> | null = null;
   /** A segment's start being unpacked a slice per call (while playing with a budget). */
-  private unpacking: { index: number; next: number; units: Record<string, Unit>; state: WorldState | null } | null = null;
-  private pollTimer: ReturnType<typeof setTimeout> | null = null;
-  /** A manifest poll in flight (a long-poll may be held seconds): one at a time. */
-  private polling = false;
-  private lastPollAt = Number.NEGATIVE_INFINITY;
+  private readonly unpacking = new SliceUnpack();
+  private readonly poll: ManifestPoll;
   private disposed = false;
   /** The newest events of a compiling branch, from its parts; null when the source has no getPart. */
   private readonly tail: PartTail | null;
@@ -165,6 +142,16 @@ export class SegmentWorld {
           },
         })
       : null;
+    // Following parts, the manifest is long-polled: it answers as the branch compiles past the compiledMs held.
+    const longPoll = this.tail !== null;
+    this.poll = new ManifestPoll({
+      periodMs: o.manifestPollMs ?? (longPoll ? 250 : 500),
+      longPoll,
+      now: () => this.now(),
+      get: (after) => source.getManifest(battleId, branchId, after === undefined ? { room: o.room } : { room: o.room, after }),
+      onAnswer: (m) => this.takeManifest(m),
+      onError: (err) => o.onError?.(err),
+    });
   }
 
   /** Every part request made, as "index/part" (tests read it). */
@@ -373,7 +360,7 @@ export class SegmentWorld {
 
   dispose(): void {
     this.disposed = true;
-    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.poll.stop();
     if (this.spareTimer) clearTimeout(this.spareTimer);
     this.spare = null;
     this.held.clear();
@@ -399,21 +386,11 @@ export class SegmentWorld {
     return m.segments[k]?.endMs ?? m.compiledMs;
   }
 
-  /** Segment k's events in memory: its payload's, else its parts' (none yet while they are listed). */
-  private run(m: BranchManifest, k: number): Run | null {
+  /** Segment k's events in memory: its payload's, else its parts'. */
+  private run(m: BranchManifest, k: number): HeldEvents | null {
     const held = this.held.get(k)?.payload;
     if (held) return { events: held.events, startMs: held.startMs, endMs: held.endMs, whole: true };
-    if (!this.tail) return null;
-    const info = m.segments[k];
-    const r = this.tail.run(k);
-    if (r && r.parts > 0) {
-      const whole = !!info && r.endMs === info.endMs && r.firstSeq === info.firstSeq && r.events.length === info.eventCount;
-      return { events: r.events, startMs: r.startMs, endMs: r.endMs, whole };
-    }
-    if (!this.tail.coming(m, k)) return null;
-    // Its parts are on their way: the cursor may carry into it already (it folds them as they land).
-    const startMs = info ? info.startMs : m.segments[k - 1].endMs;
-    return { events: NO_EVENTS, startMs, endMs: startMs, whole: false };
+    return this.tail?.eventsOf(m, k) ?? null;
   }
 
   /**
@@ -466,7 +443,7 @@ export class SegmentWorld {
       // A fresh world from the packed start, owned by the cursor alone: folding then updates its units in place
       // (foldInto), with no copy of a 20,000-unit map per frame. A step back unpacks again.
       const sliced = budget !== null && this.cursor !== null;
-      const fresh = this.unpack(k, seg.start, sliced ? budget.units : Infinity);
+      const fresh = this.unpacking.next(k, seg.start, sliced ? budget.units : Infinity);
       if (!fresh) return true; // still unpacking: the previous world stays up
       c = { index: k, applied: 0, ms: seg.startMs, state: fresh };
       events = seg.events;
@@ -489,37 +466,6 @@ export class SegmentWorld {
     this.cursor = c;
     if (this.spare && this.spare.index !== k) this.spare = null; // moved on: the decision point is left behind
     return true;
-  }
-
-  /**
-   * Segment k's start as a world, unpacked `units` units per call (the shared unpackWorld on slices of the packed
-   * columns); null until the last slice is in.
-   */
-  private unpack(k: number, p: PackedWorld, units: number): WorldState | null {
-    const n = p.units.ids.length;
-    if (units >= n) {
-      this.unpacking = null;
-      return unpackWorld(p);
-    }
-    let job = this.unpacking;
-    if (!job || job.index !== k) job = this.unpacking = { index: k, next: 0, units: {}, state: null };
-    const a = job.next;
-    const b = Math.min(n, a + units);
-    const w = UNIT_COLUMNS.length;
-    const sections: PackedWorld['units']['sections'] = {};
-    for (const key of Object.keys(p.units.sections)) {
-      const i = Number(key);
-      if (i >= a && i < b) sections[i - a] = p.units.sections[i];
-    }
-    const part = unpackWorld({
-      ...p,
-      units: { ...p.units, ids: p.units.ids.slice(a, b), rows: p.units.rows.slice(a * w, b * w), sections },
-    });
-    for (const id in part.units) job.units[id] = part.units[id];
-    job.next = b;
-    if (b < n) return null;
-    this.unpacking = null;
-    return { ...part, units: job.units };
   }
 
   private horizon(ms: number, rate: number): number {
@@ -594,38 +540,7 @@ export class SegmentWorld {
       this._manifest = m;
       this.o.onChange?.('manifest');
     }
-    this.schedulePoll();
-  }
-
-  /**
-   * Poll the manifest while the branch compiles, one request at a time. Following parts, a long-poll (`after` the
-   * compiledMs held: the server answers when it moves) at most once per manifestPollMs; else a plain poll that long
-   * after the last answer.
-   */
-  private schedulePoll(): void {
-    const m = this._manifest;
-    if (!m || m.complete || this.disposed || this.pollTimer || this.polling) return;
-    const period = this.o.manifestPollMs ?? (this.tail ? 250 : 500);
-    const wait = this.tail ? Math.max(0, this.lastPollAt + period - this.now()) : period;
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = null;
-      const held = this._manifest;
-      if (this.disposed || !held || held.complete) return;
-      this.polling = true;
-      this.lastPollAt = this.now();
-      const opts = this.tail ? { room: this.o.room, after: held.compiledMs } : { room: this.o.room };
-      this.source.getManifest(this.battleId, this.branchId, opts).then(
-        (next) => {
-          this.polling = false;
-          if (!this.disposed) this.takeManifest(next);
-        },
-        (err: unknown) => {
-          this.polling = false;
-          this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
-          this.schedulePoll(); // keep polling
-        },
-      );
-    }, wait);
+    this.poll.schedule(() => this._manifest);
   }
 }
 
