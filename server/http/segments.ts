@@ -24,7 +24,14 @@ const SegmentQuery = Query.extend({
     .regex(/^[0-9a-f]{64}$/, 'h must be a segment hash (64 hex digits)')
     .optional(),
 });
+/** `after` (manifest): the compiledMs the client holds; the answer waits until the frontier passes it. */
+const ManifestQuery = Query.extend({
+  after: z.string().regex(/^(0|[1-9]\d{0,9})$/, 'after must be a non-negative integer (ms)').optional(),
+});
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** Longest a manifest request with `after` is held before it answers as is (below common 30-60 s proxy timeouts). */
+export const MANIFEST_WAIT_MS = 4_000;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, name: string): z.infer<S> {
   const r = schema.safeParse(value);
@@ -99,8 +106,16 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
   r.get(`${base}/manifest`, async (req, res) => {
     mark('http:manifest', req.params.branchId?.slice(0, 12));
     const { battleId, branchId, recipe } = await target(req);
-    const entry = await d.segments.manifest(battleId, branchId, recipe);
+    const after = parse(ManifestQuery, req.query, 'query').after;
+    let entry = await d.segments.manifest(battleId, branchId, recipe);
     if (!entry) throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
+    if (after !== undefined && !entry.manifest.complete && entry.manifest.compiledMs <= Number(after)) {
+      // A blocking reload: answered when the next part or segment is out (or the wait is over, or the client left).
+      const left = new AbortController();
+      res.on('close', () => left.abort());
+      await d.segments.waitPast(battleId, branchId, Number(after), MANIFEST_WAIT_MS, left.signal);
+      entry = d.segments.peekManifest(battleId, branchId) ?? entry;
+    }
     // Revalidated every time: it grows while a fork compiles.
     res.setHeader('Cache-Control', 'no-cache');
     await sendEncoded(req, res, entry.etag, { gzip: entry.gzip });
@@ -134,6 +149,25 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
     res.setHeader('Cache-Control', IMMUTABLE);
     // gzip when only that is out yet (a fork's first segment, briefly): a stitched gzip, weak-tagged like any other.
     await sendEncoded(req, res, `"${found.segment.info.hash}"`, found.segment);
+  });
+
+  r.get(`${base}/segments/:index/parts/:part`, async (req, res) => {
+    const index = Number(parse(indexParam, req.params.index, 'index'));
+    const n = Number(parse(indexParam, req.params.part, 'part'));
+    const battleId = parse(idParam, req.params.battleId, 'battleId');
+    const branchId = parse(idParam, req.params.branchId, 'branchId');
+    const h = parse(SegmentQuery, req.query, 'query').h;
+    // Only from memory: parts are pushed by the compile they come from (no rebuild for them, so no room record read).
+    const found = d.segments.part(battleId, branchId, index, n);
+    if (!found) {
+      throw new AppError(
+        'NOT_FOUND',
+        `part ${index}/${n} of branch ${branchId} is not held (parts live only while a branch compiles, for its newest segments): fetch segment ${index}`,
+      );
+    }
+    if (h && h !== found.info.hash) throw new AppError('NOT_FOUND', `part ${index}/${n} of branch ${branchId} is not ${h}; re-read the manifest`);
+    res.setHeader('Cache-Control', IMMUTABLE);
+    await sendEncoded(req, res, `"${found.info.hash}"`, found);
   });
 
   return r;

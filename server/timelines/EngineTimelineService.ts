@@ -100,14 +100,23 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 const SLICE_MS = 200;
 
-/** c.advanceTo(target) in slices of SLICE_MS with a yield between them; the same result as one call. */
-async function advanceInSlices(c: { compiledMs: number; advanceTo(ms: number): boolean }, target: number, label = ''): Promise<boolean> {
+/**
+ * c.advanceTo(target) in slices of SLICE_MS with a yield between them; the same result as one call. `afterSlice`: run
+ * after each slice the compile goes on from (a progressive fork cuts its parts there).
+ */
+async function advanceInSlices(
+  c: { compiledMs: number; advanceTo(ms: number): boolean },
+  target: number,
+  label = '',
+  afterSlice?: () => void,
+): Promise<boolean> {
   for (;;) {
     const next = Math.min(target, c.compiledMs + SLICE_MS);
     const t = traceNow();
     const more = c.advanceTo(next);
     mark('slice', label, traceNow() - t);
     if (!more) return false;
+    afterSlice?.();
     if (next >= target) return true;
     await yieldToLoop();
   }
@@ -595,9 +604,14 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       let compressing: Promise<void> = Promise.resolve();
       let before: Promise<void> = Promise.resolve();
       try {
+        // Past the fork point, the newest events go out as parts every PART_MS of simulation (and up to each
+        // segment's end before it is listed): the frontier moves in small steps, not a segment at a time.
+        const cutPart = () => {
+          if (b.builtMs >= forkMs) this.segmenter.publishPart(b, view(c));
+        };
         for (
           let target = c.compiledMs;
-          await advanceInSlices(c, target, meta.branchId);
+          await advanceInSlices(c, target, meta.branchId, cutPart);
           target = plannedSegmentEnd(c.events, b.builtMs, S)
         ) {
           await before;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { segmentIndexAt, type BranchManifest } from '../../shared/battle/segments.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
-import { encodedBytes, type EarlySegment, type EncodedSegment } from './segments/encode.js';
+import { encodedBytes, type EarlySegment, type EncodedPart, type EncodedSegment } from './segments/encode.js';
 import type { BranchRecipe, SegmentProgress, SegmentSource } from './segments/types.js';
 import type { SharedSegments } from './shared/SharedSegments.js';
 
@@ -82,6 +82,11 @@ export class SegmentStore implements FrontierSource {
   private readonly shared: SharedSegments | null;
   private readonly sharedReads = new Map<string, Promise<EncodedSegment | null>>();
   private readonly sharedError: (err: unknown) => void;
+  /**
+   * Parts of branches compiling here, by branch, then `index/part`: only those the branch's latest manifest lists
+   * (its segment in progress's and its last listed one's, ~1-2 MB at 20,000 units), none once it is complete.
+   */
+  private readonly parts = new Map<string, Map<string, EncodedPart>>();
 
   constructor(
     private readonly source: SegmentSource,
@@ -103,12 +108,14 @@ export class SegmentStore implements FrontierSource {
    */
   private unpinFailed(battleId: string, branchId: string): void {
     const k = this.key(battleId, branchId);
+    this.parts.delete(k); // a failed run's parts: a new run cuts them again
     if (this.manifests.peek(k)?.manifest.complete === false) this.manifests.pin(k, false);
   }
 
   /** The builder lost its compiles in progress: forget their growing manifests (the next ask restarts them). */
   private dropIncomplete(): void {
     for (const [k, e] of [...this.manifests.entries()]) if (!e.manifest.complete) this.manifests.delete(k);
+    this.parts.clear();
   }
 
   /** Bytes of encoded segments held. */
@@ -133,8 +140,51 @@ export class SegmentStore implements FrontierSource {
       this.early.delete(s.info.hash);
       notify(this.segmentArrivals, s.info.hash, s);
     }
-    this.setManifest(p.manifest, true);
+    const k = this.key(p.manifest.battleId, p.manifest.branchId);
+    if (p.parts?.length) {
+      let held = this.parts.get(k);
+      if (!held) this.parts.set(k, (held = new Map()));
+      for (const part of p.parts) held.set(`${part.info.index}/${part.info.part}`, part);
+    }
+    const entry = this.setManifest(p.manifest, true);
+    this.keepListedParts(k, entry.manifest);
     this.share(p.segments, p.manifest);
+  }
+
+  /** Drop the parts a branch's manifest no longer lists (older segments'; all once complete or failed). */
+  private keepListedParts(k: string, m: BranchManifest): void {
+    const held = this.parts.get(k);
+    if (!held) return;
+    const listed = new Set((m.complete ? [] : (m.parts ?? [])).map((p) => `${p.index}/${p.part}`));
+    for (const key of held.keys()) if (!listed.has(key)) held.delete(key);
+    if (held.size === 0) this.parts.delete(k);
+  }
+
+  /** A part of a branch compiling here, while its manifest lists it; undefined otherwise (then fetch the segment). */
+  part(battleId: string, branchId: string, index: number, part: number): EncodedPart | undefined {
+    return this.parts.get(this.key(battleId, branchId))?.get(`${index}/${part}`);
+  }
+
+  /**
+   * Resolves once the branch's frontier passes `ms` (or it completes), or after `timeoutMs`, or when `signal` aborts:
+   * a blocking manifest reload (low-latency HLS's `_HLS_msn`), so a client at the frontier hears of each part at once.
+   */
+  waitPast(battleId: string, branchId: string, ms: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const now = this.frontier(battleId, branchId);
+    if (!now || now.complete || now.compiledMs > ms || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        off();
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const off = this.subscribe(battleId, branchId, (f) => {
+        if (f.complete || f.compiledMs > ms) done();
+      });
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done);
+    });
   }
 
   /** Hand what was built here to the other processes (in the background: a slow Redis never holds a fork). */

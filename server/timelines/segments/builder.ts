@@ -8,8 +8,10 @@ import {
   segmentEnd,
   strengthSeries,
   DEFAULT_SEGMENT_MS,
+  PART_MS,
   SEGMENT_RAMP_MS,
   type BranchManifest,
+  type PartInfo,
   type SegmentInfo,
 } from '../../../shared/battle/segments.js';
 import type { DecisionPointInfo, Keyframe, Outcome, PhaseSpan, Timeline } from '../../../shared/battle/timeline.js';
@@ -19,9 +21,11 @@ import {
   compressSegment,
   compressSegmentAsync,
   deflateStart,
+  encodePart,
   serializeSegment,
   startJsonOf,
   type EarlySegment,
+  type EncodedPart,
   type EncodedSegment,
   type SerializedSegment,
 } from './encode.js';
@@ -119,6 +123,8 @@ export class SegmentBuilder {
   private last: BranchManifest | null = null;
   /** The world at the end of the last segment list() built (the next one's start), while the branch compiles. */
   private carried: { ms: number; state: WorldState } | null = null;
+  /** Parts cut while the branch compiles: the segment in progress's and the last listed one's (manifest.parts). */
+  private parts: PartInfo[] = [];
 
   constructor(
     readonly segmentMs = DEFAULT_SEGMENT_MS,
@@ -187,6 +193,36 @@ export class SegmentBuilder {
     return serializeSegment({ ...rest, startJson: json }, fast);
   }
 
+  /**
+   * Cut a part: the events of the segment in progress (index = the segments listed) from the last part's end to the
+   * compiled frontier, once PART_MS of it is compiled, or up to the segment's end once that is known (its last part
+   * ends with it: parts 0..n hold exactly the segment's events). Lists it in the manifest; null when nothing is due.
+   * No start state: cheap at any size, so the frontier moves every PART_MS instead of every segment.
+   */
+  part(view: BranchView): EncodedPart | null {
+    if (view.final) return null;
+    const index = this.infos.length;
+    const own = this.parts.filter((p) => p.index === index);
+    const from = own.at(-1)?.endMs ?? this.builtMs;
+    const segEnd = segmentEnd(view.events, this.builtMs, this.segmentMs, view.compiledMs);
+    const to = segEnd ?? view.compiledMs;
+    if (to <= from || (segEnd === null && to - from < PART_MS)) return null;
+    const a = eventIndexAfter(view.events, from);
+    const b = eventIndexAfter(view.events, to);
+    const enc = encodePart({
+      battleId: view.battleId,
+      index,
+      part: own.length,
+      startMs: from,
+      endMs: to,
+      firstSeq: a,
+      events: view.events.slice(a, b),
+    });
+    this.parts.push(enc.info);
+    this.last = this.manifestOf(view, to);
+    return enc;
+  }
+
   /** End of the segments built so far. */
   get builtMs(): number {
     return this.infos.at(-1)?.endMs ?? 0;
@@ -213,7 +249,9 @@ export class SegmentBuilder {
       if (each) each(s);
       else out.push(s);
     }
-    this.last = this.manifestOf(view);
+    // Parts kept: the segment in progress's and the last listed one's (a client following them finishes it).
+    this.parts = view.final ? [] : this.parts.filter((p) => p.index >= this.infos.length - 1);
+    this.last = this.manifestOf(view, Math.max(this.builtMs, this.parts.at(-1)?.endMs ?? 0));
     if (view.final) {
       this.recent.clear();
       this.carried = null;
@@ -262,7 +300,8 @@ export class SegmentBuilder {
     return this.last;
   }
 
-  private manifestOf(view: BranchView): BranchManifest {
+  /** `frontierMs`: how far events are published (the last segment's or part's end), while the branch compiles. */
+  private manifestOf(view: BranchView, frontierMs: number): BranchManifest {
     const f = view.final;
     const m: BranchManifest = {
       battleId: view.battleId,
@@ -272,8 +311,8 @@ export class SegmentBuilder {
       fork: view.fork,
       segmentMs: this.segmentMs,
       complete: view.complete,
-      compiledMs: f ? f.durationMs : view.compiledMs,
-      durationMs: f ? f.durationMs : view.compiledMs,
+      compiledMs: f ? f.durationMs : frontierMs,
+      durationMs: f ? f.durationMs : frontierMs,
       segments: [...this.infos],
       phases: view.phases,
       decisionPoints: view.decisionPoints,
@@ -283,6 +322,7 @@ export class SegmentBuilder {
     };
     // Once the fork point is compiled (a fork's builder starts there): its own events at that instant.
     const forkEvents = view.fork && view.compiledMs >= view.fork.atMs ? forkEventsOf(view.events, view.fork) : undefined;
-    return forkEvents ? { ...m, forkEvents } : m;
+    const parts = !f && this.parts.length > 0 ? { parts: [...this.parts] } : {};
+    return forkEvents ? { ...m, forkEvents, ...parts } : { ...m, ...parts };
   }
 }

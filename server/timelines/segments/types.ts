@@ -1,6 +1,6 @@
 import type { BranchManifest } from '../../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../../shared/battle/types.js';
-import type { EarlySegment, EncodedSegment } from './encode.js';
+import type { EarlySegment, EncodedPart, EncodedSegment } from './encode.js';
 
 /**
  * How to rebuild a branch this process never compiled, from a room's branch record: its decisions, and the
@@ -18,6 +18,8 @@ export interface SegmentProgress {
   segments: EncodedSegment[];
   /** Segments someone waits on (a fork's first), gzipped only: their full encoding follows in a later push. */
   early?: EarlySegment[];
+  /** A compiling branch's newest events (listed in `manifest.parts`), pushed as they are cut. */
+  parts?: EncodedPart[];
 }
 
 /**
