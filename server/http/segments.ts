@@ -26,7 +26,10 @@ const SegmentQuery = Query.extend({
 });
 /** `after` (manifest): the compiledMs the client holds; the answer waits until the frontier passes it. */
 const ManifestQuery = Query.extend({
-  after: z.string().regex(/^(0|[1-9]\d{0,9})$/, 'after must be a non-negative integer (ms)').optional(),
+  after: z
+    .string()
+    .regex(/^(0|[1-9]\d{0,9})$/, 'after must be a non-negative integer (ms)')
+    .optional(),
 });
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -165,7 +168,8 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
         `part ${index}/${n} of branch ${branchId} is not held (parts live only while a branch compiles, for its newest segments): fetch segment ${index}`,
       );
     }
-    if (h && h !== found.info.hash) throw new AppError('NOT_FOUND', `part ${index}/${n} of branch ${branchId} is not ${h}; re-read the manifest`);
+    if (h && h !== found.info.hash)
+      throw new AppError('NOT_FOUND', `part ${index}/${n} of branch ${branchId} is not ${h}; re-read the manifest`);
     res.setHeader('Cache-Control', IMMUTABLE);
     await sendEncoded(req, res, `"${found.info.hash}"`, found);
   });

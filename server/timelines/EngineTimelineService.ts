@@ -595,8 +595,8 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       const b = (builder = this.segmenter.start(meta.battleId, meta.branchId, parent, meta.fork));
       const forkMs = meta.fork ? meta.fork.atMs : 0;
       // The first pass needs no simulation: a segment ends at the fork point (a decision point).
-      // Then each step simulates to the next planned boundary: right after the fork point the ramp's short
-      // segments (1, 2, 4 s), so the play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
+      // Then each step simulates to the next planned boundary, cutting a part every PART_MS of it on the way, so the
+      // play head waits on 1 s of simulation, not 10 (shared/battle/segments.ts).
       // Each segment is listed (serialized, hashed: the manifest and the frontier move on) here, then compressed on
       // the thread pool while this thread simulates the next one: the compression is off the publish path. One
       // compression at a time, in order (segments are pushed in index order); the next listing does not wait for
@@ -612,7 +612,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         for (
           let target = c.compiledMs;
           await advanceInSlices(c, target, meta.branchId, cutPart);
-          target = plannedSegmentEnd(c.events, b.builtMs, S)
+          target = plannedSegmentEnd(b.builtMs, S)
         ) {
           await before;
           t = traceNow();

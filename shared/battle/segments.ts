@@ -12,21 +12,17 @@ import type { DecisionChoice, ShieldSection, SideId, Unit, UnitKind, UnitStatus,
 // Segments cover playback time (startMs, endMs], one after another from 0. Boundaries are the multiples of
 // segmentMs, plus the time of every decision point (a segment ends at a `decision:point`): so a fork's first
 // own segment ends at its fork point and is ready as soon as the choice is made, with no simulation to wait
-// for, and the segments before it are its parent's. After every choice other than history's come short segments
-// (ending 1, 3 and 7 s after it: SEGMENT_RAMP_MS), like low-latency HLS's partial segments: the segment a what-if
-// plays right after its fork point needs 1 s of simulation, not up to 10 s, before it can be served; then the
-// grid again. The ramp follows every non-historical `decision:made` (rampsAfter), not only a fork's own, so the
-// boundaries are a function of the events alone: a branch rebuilt anywhere, and its children's shared prefix, cut
-// the same segments.
+// for, and the segments before it are its parent's. The boundaries are a function of the events alone: a branch
+// rebuilt anywhere, and its children's shared prefix, cut the same segments. While a branch compiles, what lies
+// past its last segment goes out as parts (PART_MS; low-latency HLS's partial segments): the what-if plays on
+// after PART_MS of simulation. (Until parts, short segments 1, 3 and 7 s after every non-historical choice did
+// that, each with a whole start state to pack and hash: ~0.3 s of a 20,000-unit fork's first seconds.)
 // Find a segment from the manifest (segmentIndexAt), never by dividing by segmentMs. A segment carries the world at its start (stateAt(startMs), packed) and the events
 // with t in its range. Folding a segment's events onto its start state gives the next segment's start state
 // exactly (tests/engine/segments.test.ts).
 
 /** Default segment length (ms of playback). */
 export const DEFAULT_SEGMENT_MS = 10_000;
-
-/** Extra boundaries after every non-historical choice (rampsAfter), in ms after it: segments of 1, 2 and 4 s, then the grid. */
-export const SEGMENT_RAMP_MS: readonly number[] = [1_000, 3_000, 7_000];
 
 /** Samples per side in a manifest's strength series (the chart). */
 export const STRENGTH_SAMPLES = 240;
@@ -273,12 +269,12 @@ export function segmentIndexAt(segments: readonly Pick<SegmentInfo, 'endMs'>[], 
 }
 
 /**
- * End of the segment starting at startMs: the next multiple of segmentMs or ramp boundary (plannedSegmentEnd),
+ * End of the segment starting at startMs: the next multiple of segmentMs (plannedSegmentEnd),
  * or the first decision point before it. null when that is not known yet (events are final only up to
  * compiledMs). Pure.
  */
 export function segmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number, compiledMs: number): number | null {
-  const planned = plannedSegmentEnd(events, startMs, segmentMs);
+  const planned = plannedSegmentEnd(startMs, segmentMs);
   for (let i = eventIndexAfter(events, startMs); i < events.length; i++) {
     const ev = events[i];
     if (ev.t >= planned || ev.t > compiledMs) break;
@@ -288,32 +284,11 @@ export function segmentEnd(events: readonly BattleEvent[], startMs: number, segm
 }
 
 /**
- * Where the segment starting at startMs ends unless a decision point comes first: the next multiple of
- * segmentMs, or the next ramp boundary of a choice other than history's (rampsAfter) at or before startMs,
- * whichever is sooner. Reads
- * only events with t <= startMs, so a compile in progress knows how far to simulate for the next segment. Pure.
+ * Where the segment starting at startMs ends unless a decision point comes first: the next multiple of segmentMs.
+ * Needs no event past startMs, so a compile in progress knows how far to simulate for the next segment. Pure.
  */
-export function plannedSegmentEnd(events: readonly BattleEvent[], startMs: number, segmentMs: number): number {
-  let end = (Math.floor(startMs / segmentMs) + 1) * segmentMs;
-  const reach = SEGMENT_RAMP_MS[SEGMENT_RAMP_MS.length - 1];
-  for (let i = eventIndexAfter(events, startMs - reach); i < events.length && events[i].t <= startMs; i++) {
-    const ev = events[i];
-    if (!rampsAfter(ev)) continue;
-    const next = SEGMENT_RAMP_MS.find((r) => ev.t + r > startMs);
-    if (next !== undefined) end = Math.min(end, ev.t + next);
-  }
-  return end;
-}
-
-/**
- * Whether the ramp follows this event: a `decision:made` with a choice other than history's (a what-if's fork
- * point; made at the time of its `decision:point`). A historical choice gets none: no what-if plays on from it, and
- * each ramp segment carries a whole start state (at 20,000 units ~2 MB of JSON to pack, hash and compress, four
- * times per decision point, which held every fork that passed a later decision below 16x). Still a function of the
- * events alone.
- */
-export function rampsAfter(ev: BattleEvent): boolean {
-  return ev.type === 'decision:made' && !ev.historical;
+export function plannedSegmentEnd(startMs: number, segmentMs: number): number {
+  return (Math.floor(startMs / segmentMs) + 1) * segmentMs;
 }
 
 /** Every segment's [startMs, endMs] of a complete timeline. Pure. */

@@ -15,14 +15,7 @@ import { connectRedisBackend, type RedisBackend } from '../../server/store/redis
 import { redisClient } from '../../server/store/redisClient.js';
 import type { EngineStats } from '../../server/timelines/EngineTimelineService.js';
 import { drainTrace, FORK_TRACE, traceGc, type TraceMark } from '../../server/timelines/forkTrace.js';
-import {
-  SEGMENT_RAMP_MS,
-  segmentIndexAt,
-  stateInSegment,
-  unpackWorld,
-  type BranchManifest,
-  type SegmentPayload,
-} from '../../shared/battle/segments.js';
+import { segmentIndexAt, stateInSegment, unpackWorld, type BranchManifest, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
 import { writeBenchJson } from './benchJson.js';
 import { median, pct, type Row } from './stats.js';
@@ -111,10 +104,10 @@ function frontierAt16x(
   let pos = atMs;
   let t = startT;
   let held = 0;
-  // Held once the player is past the ramp (its first RAMP_MS of battle): a player starting at the first frame waits
-  // for the ramp's first segments whatever the publish rate; past it, a hold means publishing fell behind 16x.
+  // Held once the player is past the first SETTLE_MS of battle: a player starting at the first frame waits for the
+  // first part whatever the publish rate; past it, a hold means publishing fell behind 16x.
   let heldAfterRamp = 0;
-  // Where in the battle the longest single hold past the ramp happened (to find the window that fell behind).
+  // Where in the battle the longest single hold past SETTLE_MS happened (to find the window that fell behind).
   let worstHold = 0;
   let worstHoldAtMs = atMs;
   let frontier = samples[0].ms;
@@ -125,7 +118,7 @@ function frontierAt16x(
       if (reach < s.t) {
         const hold = s.t - Math.max(reach, t);
         held += hold;
-        if (frontier >= atMs + RAMP_MS) {
+        if (frontier >= atMs + SETTLE_MS) {
           heldAfterRamp += hold;
           if (hold > worstHold) [worstHold, worstHoldAtMs] = [hold, frontier];
         }
@@ -139,8 +132,8 @@ function frontierAt16x(
   return { holdMs: held, holdAfterRampMs: heldAfterRamp, worstHoldAtMs, meanRate };
 }
 
-/** The progressive compile's ramp: its short first segments, the first 7 s of battle after the fork point. */
-const RAMP_MS = SEGMENT_RAMP_MS[SEGMENT_RAMP_MS.length - 1];
+/** The first seconds of battle after the fork point (what segments used to ramp over before parts): a start-up hold there is expected. */
+const SETTLE_MS = 7_000;
 
 /** The client of the other processes (tests/bench/fetchClient.ts), a process of its own: times a branch's manifest and
  * the segment at a moment there (the bench's process hosts the forking server, whose compile would starve it). */
@@ -471,7 +464,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         manifestMs.push(t2 - t1);
         foldMs.push(t3 - tSeed);
         frame.push(t3 - t0);
-        // Playing on: the frame 0.5 s past the fork point (the ramp's first 1 s segment), folded onto the first.
+        // Playing on: the frame 0.5 s past the fork point (its first part, 1 s), folded onto the first.
         const on = br.fork!.atMs + 500;
         await a.segments.whenCompiled(battleId, br.branchId, on);
         // The fork's world as its manifest poll would find it then (a fresh manifest; the made segment again).
@@ -593,7 +586,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: median(past),
         unit: 'ms',
-        note: `p95 ${pct(past, 95).toFixed(0)} ms (the ramp's first 1 s segment simulated, fetched, folded)`,
+        note: `p95 ${pct(past, 95).toFixed(0)} ms (the first part, 1 s, simulated, fetched, folded)`,
       });
       rows.push({
         bench: 'fork -> fully compiled p50',
@@ -607,7 +600,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: median(holds16),
         unit: 'ms',
-        note: `held in ${holds16.filter((h) => h > 0).length} of ${holds16.length} forks, max ${Math.max(...holds16).toFixed(0)} ms; past the ramp (the first ${RAMP_MS / 1000} s of battle) held in ${holdsAfterRamp.filter((h) => h > 0).length}, p50 ${median(holdsAfterRamp).toFixed(0)} ms, max ${Math.max(...holdsAfterRamp).toFixed(0)} ms; publish rate from the ack to complete p50 ${median(rate).toFixed(1)}x playback (min ${Math.min(...rate).toFixed(1)}x)`,
+        note: `held in ${holds16.filter((h) => h > 0).length} of ${holds16.length} forks, max ${Math.max(...holds16).toFixed(0)} ms; past the first ${SETTLE_MS / 1000} s of battle held in ${holdsAfterRamp.filter((h) => h > 0).length}, p50 ${median(holdsAfterRamp).toFixed(0)} ms, max ${Math.max(...holdsAfterRamp).toFixed(0)} ms; publish rate from the ack to complete p50 ${median(rate).toFixed(1)}x playback (min ${Math.min(...rate).toFixed(1)}x)`,
       });
       if (other.length)
         rows.push({
@@ -666,7 +659,7 @@ async function redisBackendIfAny(
  * `npm run bench -- forks20k`: what a fork's first segments cost at issue #14's scale, on the synthetic 20,000-unit
  * battle (tests/fixtures/bigBattle.ts has no decisions, so it cannot be forked: the same work is timed on its
  * compile). From a moment mid-battle: pack + encode the segment ending there (the fork-point segment: no
- * simulation), then simulate and encode the ramp's segments (1, 2, 4 s) and a full 10 s segment.
+ * simulation), then simulate and encode segments of 1, 2, 4 and 10 s (the ramp cut the first three before parts).
  */
 export async function benchForkSegments20k(): Promise<Row[]> {
   const { bigBattle } = await import('../fixtures/bigBattle.js');

@@ -26,7 +26,7 @@ const b = new SegmentBuilder(DEFAULT_SEGMENT_MS, []);
 // The fork's own segments from its fork point (the prefix is its parent's): as if shared, start the builder there.
 b.list(viewOfCompilation(c));
 const windows: { from: number; to: number; ms: number; withCompression: number }[] = [];
-for (let target = c.compiledMs; ; target = plannedSegmentEnd(c.events, b.builtMs, DEFAULT_SEGMENT_MS)) {
+for (let target = c.compiledMs; ; target = plannedSegmentEnd(b.builtMs, DEFAULT_SEGMENT_MS)) {
   t = cpu();
   const w0 = performance.now();
   const more = c.advanceTo(target);

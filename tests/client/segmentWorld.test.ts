@@ -10,7 +10,7 @@ import { MemorySegmentSource } from './segmentSource.js';
 // the timeline's stateAt, a seek costs at most one segment, playing prefetches at the rate, and a
 // compiling branch never shows an event past its frontier.
 
-const tl = buildFixtureTimeline(); // 60 s: the 10 s grid, cut at the decision point at 30 s and on its ramp (31, 33, 37 s)
+const tl = buildFixtureTimeline(); // 60 s: the 10 s grid, cut at the decision point at 30 s
 /** The segment holding ms, as a client finds it (from the segment list, never by division). */
 const at = (ms: number): number =>
   segmentIndexAt(

@@ -78,7 +78,7 @@ describe('the publish path writes the same bytes', () => {
     const c = startFork(def, history, choice.decisionId, choice, [choice]);
     const b = new SegmentBuilder();
     const listed = b.list(viewOfCompilation(c));
-    while (c.advanceTo(plannedSegmentEnd(c.events, b.builtMs, b.segmentMs))) listed.push(...b.list(viewOfCompilation(c)));
+    while (c.advanceTo(plannedSegmentEnd(b.builtMs, b.segmentMs))) listed.push(...b.list(viewOfCompilation(c)));
     const fork = c.result().timeline;
     listed.push(...b.list(viewOfTimeline(fork)));
     expect(listed.map((s) => s.info.index)).toEqual(listed.map((_, i) => i));

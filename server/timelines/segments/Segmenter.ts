@@ -171,7 +171,7 @@ export class Segmenter {
       this.publish({ manifest, segments: [] });
       onListed(manifest);
     }
-    // A segment someone waits on (fast: a fork's first, its ramp) goes out gzipped first, then with its brotli.
+    // A segment someone waits on (fast: a fork's first ones) goes out gzipped first, then with its brotli.
     const early = onListed ? listed.filter((s) => s.fast).map(gzipFirst) : [];
     if (early.length > 0) this.publish({ manifest, segments: [], early });
     return { manifest, listed, early };

@@ -9,7 +9,6 @@ import {
   strengthSeries,
   DEFAULT_SEGMENT_MS,
   PART_MS,
-  SEGMENT_RAMP_MS,
   type BranchManifest,
   type PartInfo,
   type SegmentInfo,
@@ -36,9 +35,6 @@ import {
 
 /** Compressed segments a compiling branch's builder keeps (its latest). */
 const RECENT = 4;
-
-/** End of the ramp after a decision point (ms after it). */
-const RAMP_END_MS = SEGMENT_RAMP_MS[SEGMENT_RAMP_MS.length - 1];
 
 /** What the builder reads: a finished timeline or a compile in progress. */
 export interface BranchView {
@@ -142,7 +138,7 @@ export class SegmentBuilder {
     const known = this.starts?.find(startMs);
     if (known) {
       const end = eventIndexAfter(view.events, endMs);
-      // No world folded here: the next start is the compile's own fold when it is at endMs (a fork's ramp), else stateAt.
+      // No world folded here: the next start is the compile's own fold when it is at endMs (a compiling fork), else stateAt.
       if (inOrder) {
         const folded = view.foldedTo?.(end);
         this.carried = folded ? { ms: endMs, state: folded } : null;
@@ -175,9 +171,9 @@ export class SegmentBuilder {
       const end = seg.firstSeq + seg.events.length;
       this.carried = { ms: endMs, state: view.foldedTo?.(end) ?? applyEvents(start, seg.events) };
     }
-    // A compiling fork's ramp (the short segments right after its fork point): the what-if plays on as soon as
-    // each is out, so it is compressed fast too (brotli 5 on a 20,000-unit start state is ~0.5-0.9 s of it).
-    const fast = !view.final && !!view.fork && startMs >= view.fork.atMs && startMs < view.fork.atMs + RAMP_END_MS;
+    // A compiling fork's first segment past its fork point: a viewer who joins the what-if then (and holds none of
+    // its parts) waits on it, so it is compressed fast too (brotli 5 on a 20,000-unit start state is ~0.5-0.9 s).
+    const fast = !view.final && !!view.fork && startMs === view.fork.atMs;
     if (!this.starts || !endsAtDecision(view.events, endMs)) return serializeSegment(seg, fast);
     const { start: _s, ...rest } = seg;
     const json = startJsonOf(seg);

@@ -17,10 +17,10 @@ import { packSegment, unpackSegment, type SharedSegments } from './SharedSegment
 
 /**
  * The segment layout a manifest was made with: bumped whenever segment boundaries or the payload format change (2: the
- * ramp follows only non-historical choices), so a process never reads a manifest listing another layout's segments
+ * ramp follows only non-historical choices; 3: no ramp, parts instead), so a process never reads a manifest listing another layout's segments
  * (rebuilding one of them would give different bytes). Segments themselves are keyed by their hash.
  */
-const LAYOUT = 2;
+const LAYOUT = 3;
 
 const PUT = `
 local v = KEYS[1]
