@@ -114,9 +114,9 @@ export class PartTail {
     await Promise.all(due.map((p) => this.request(p).catch(() => {})));
   }
 
-  /** Keep the runs of segments `from` to `from + RUNS_KEPT - 1` only (the ones follow() fills). */
-  trim(from: number): void {
-    for (const k of this.runs.keys()) if (k < from || k >= from + RUNS_KEPT) this.runs.delete(k);
+  /** Keep the runs of segments `from` to `from + RUNS_KEPT - 1` (the ones follow() fills), and the cursor's. */
+  trim(from: number, cursor?: number): void {
+    for (const k of this.runs.keys()) if (k !== cursor && (k < from || k >= from + RUNS_KEPT)) this.runs.delete(k);
   }
 
   clear(): void {

@@ -259,7 +259,7 @@ export class SegmentWorld {
       // Parts from the first segment the world will need events of and holds no payload of (the cursor's, or after).
       let from = Math.min(this.cursor?.index ?? k, k);
       while (this.held.has(from)) from++;
-      this.tail.trim(from);
+      this.tail.trim(from, this.cursor?.index);
       const upTo = motion.playing ? this.horizon(ms, motion.rate) : ms;
       this.tail.follow(m, from, upTo, (j) => this.pending.has(j));
     }
@@ -437,7 +437,9 @@ export class SegmentWorld {
       }
     }
     let events = own?.events ?? NO_EVENTS;
-    if (!c || c.index !== k || !own || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
+    // A fresh world: none carried here, a step back, or the events the cursor folded no longer in memory.
+    const lost = !own || own.events.length < (c?.applied ?? 0);
+    if (!c || c.index !== k || lost || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
       const seg = this.held.get(k)?.payload;
       if (!seg) return false; // no start state for k in memory
       // A fresh world from the packed start, owned by the cursor alone: folding then updates its units in place

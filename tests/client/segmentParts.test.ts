@@ -89,6 +89,14 @@ describe('SegmentWorld following parts', () => {
     expect(w.stateAt(40_000)).toEqual(want(40_000));
     expect(w.stateAt(44_000)).toEqual(want(44_000));
     expect(w.fetched).toEqual([at(40_000)]);
+    // A seek away whose segment is still on its way leaves the world where it was, parts and all.
+    let release: () => void = () => {};
+    src.gate = new Promise((r) => (release = r));
+    expect(w.stateAt(5_000)).toEqual(want(44_000)); // the last frame stays up
+    expect(w.stateAt(44_900)).toEqual(want(44_900));
+    release();
+    await vi.waitFor(() => expect(w.has(0)).toBe(true), { timeout: 2_000, interval: 2 });
+    expect(w.stateAt(5_000)).toEqual(want(5_000));
     w.dispose();
   });
 
@@ -116,6 +124,21 @@ describe('SegmentWorld following parts', () => {
     // And forward again into k+1, played from its parts again (the cursor carries the world over).
     expect(w.stateAt(52_500)).toEqual(want(52_500));
     expect(w.fetched).toEqual([k - 1, k]);
+    w.dispose();
+  });
+
+  it('a source without getPart ignores the parts: the last listed segment end, plain polls', async () => {
+    const src = new CompilingSegmentSource(tl, 45_500, 20_000);
+    const plain = { getManifest: src.getManifest.bind(src), getSegment: src.getSegment.bind(src) };
+    const w = new SegmentWorld(plain, tl.battleId, tl.branchId, { manifestPollMs: 5 });
+    await w.load(44_500);
+    expect(w.manifest?.parts?.length).toBeGreaterThan(0);
+    expect(w.stateAt(44_500, { playing: true, rate: 1 })).toEqual(want(40_000));
+    expect(w.fetched).toEqual([at(40_000)]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(src.afters.length).toBeGreaterThan(1);
+    expect(src.afters.every((a) => a === undefined)).toBe(true);
+    expect(src.requests.some((r) => r.startsWith('part:'))).toBe(false);
     w.dispose();
   });
 
