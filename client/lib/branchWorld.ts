@@ -61,6 +61,7 @@ export class BranchWorld {
         this.o.onChange(what);
       },
       onSegment: (seg) => this.o.onEvents(seg.events, branchId),
+      onPart: (part) => this.o.onEvents(part.events, branchId),
     });
     this.world = world;
     void this.loadAtHead();

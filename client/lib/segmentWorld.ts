@@ -1,14 +1,9 @@
 import { foldInto } from '../../shared/battle/reducer.js';
-import {
-  segmentIndexAt,
-  UNIT_COLUMNS,
-  unpackWorld,
-  type BranchManifest,
-  type PackedWorld,
-  type SegmentPayload,
-} from '../../shared/battle/segments.js';
+import { segmentIndexAt, unpackWorld, type BranchManifest, type PartPayload, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
-import type { Unit } from '../../shared/battle/types.js';
+import { ManifestPoll } from './manifestPoll.js';
+import { type GetPart, type HeldEvents, NO_EVENTS, PartTail } from './partTail.js';
+import { SliceUnpack } from './sliceUnpack.js';
 
 // The world of one branch from its segments (docs/protocol.md, "Segments"): no socket involved.
 // The manifest says which segments exist; the segment at the play head is fetched, its packed start
@@ -19,11 +14,21 @@ import type { Unit } from '../../shared/battle/types.js';
 // next segments due within `prefetchWallMs` of wall time at the current rate are fetched ahead; a
 // seek fetches at most the one segment it lands in (none if cached). A progressive fork's manifest
 // is polled until complete, and nothing past its `compiledMs` is ever folded.
+//
+// Parts (a source with getPart, a manifest listing `parts`): a compiling branch's newest events come as parts of
+// the segment in progress (partTail.ts). Playing forward, the cursor carries the world into that segment from the one
+// before and folds its parts, so the world answers up to compiledMs, not only up to the last listed segment; a
+// segment whose parts it folded whole is never fetched (its start state is needed only by a seek or a step back into
+// it). A seek into the segment in progress starts from the end of the last listed segment. The manifest is then
+// long-polled (`after` = compiledMs held).
 
 export interface SegmentSource {
-  getManifest(battleId: string, branchId: string, opts?: { room?: string }): Promise<BranchManifest>;
+  /** `after`: a compiledMs held; the server answers once the branch compiled past it (a long-poll). */
+  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number }): Promise<BranchManifest>;
   /** `hash`: the manifest's hash of the segment, sent so the URL names its content (cacheable across versions). */
   getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string; hash?: string }): Promise<SegmentPayload>;
+  /** A part of a compiling branch's segment. Without it the world plays from segments only (and polls plainly). */
+  getPart?: GetPart;
 }
 
 export interface SegmentWorldOptions {
@@ -33,12 +38,15 @@ export interface SegmentWorldOptions {
   cacheSegments?: number;
   /** How far ahead, in wall-clock ms at the current rate, segments are prefetched while playing (default 6000). */
   prefetchWallMs?: number;
-  /** Manifest poll period while the branch is still compiling (default 500 ms). */
+  /** Manifest poll period while the branch is still compiling: at most one request per period (default 250 ms
+   * long-polled with a source that has getPart, else 500 ms). */
   manifestPollMs?: number;
   /** Something new arrived (manifest, segment): redraw. */
   onChange?: (what: 'manifest' | 'segment') => void;
   /** A segment arrived (its events feed short-lived visuals: weapons fire, effects). */
   onSegment?: (seg: SegmentPayload) => void;
+  /** A part arrived (the same, for the newest events of a compiling branch). */
+  onPart?: (part: PartPayload) => void;
   onError?: (err: Error) => void;
   /** Wall clock for retry back-off (default Date.now). */
   now?: () => number;
@@ -105,9 +113,11 @@ export class SegmentWorld {
   private leaving = false;
   private spareTimer: ReturnType<typeof setTimeout> | null = null;
   /** A segment's start being unpacked a slice per call (while playing with a budget). */
-  private unpacking: { index: number; next: number; units: Record<string, Unit>; state: WorldState | null } | null = null;
-  private pollTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly unpacking = new SliceUnpack();
+  private readonly poll: ManifestPoll;
   private disposed = false;
+  /** The newest events of a compiling branch, from its parts; null when the source has no getPart. */
+  private readonly tail: PartTail | null;
   /** Every segment request made, in order (tests and benchmarks read it). */
   readonly fetched: number[] = [];
 
@@ -116,7 +126,38 @@ export class SegmentWorld {
     readonly battleId: string,
     readonly branchId: string,
     private readonly o: SegmentWorldOptions = {},
-  ) {}
+  ) {
+    const getPart = source.getPart?.bind(source);
+    this.tail = getPart
+      ? new PartTail(getPart, {
+          battleId,
+          branchId,
+          room: o.room,
+          now: () => this.now(),
+          onError: o.onError,
+          onPart: (part) => {
+            if (this.disposed) return;
+            o.onPart?.(part);
+            o.onChange?.('segment');
+          },
+        })
+      : null;
+    // Following parts, the manifest is long-polled: it answers as the branch compiles past the compiledMs held.
+    const longPoll = this.tail !== null;
+    this.poll = new ManifestPoll({
+      periodMs: o.manifestPollMs ?? (longPoll ? 250 : 500),
+      longPoll,
+      now: () => this.now(),
+      get: (after) => source.getManifest(battleId, branchId, after === undefined ? { room: o.room } : { room: o.room, after }),
+      onAnswer: (m) => this.takeManifest(m),
+      onError: (err) => o.onError?.(err),
+    });
+  }
+
+  /** Every part request made, as "index/part" (tests read it). */
+  get fetchedParts(): readonly string[] {
+    return this.tail?.fetched ?? [];
+  }
 
   get manifest(): BranchManifest | null {
     return this._manifest;
@@ -132,12 +173,32 @@ export class SegmentWorld {
     return this.held.has(index);
   }
 
-  /** Whether stateAt(pos) answers from the segment holding pos (not a last frame kept up meanwhile). */
+  /** Whether stateAt(pos) answers from the segment holding pos or its parts (not a last frame kept up meanwhile). */
   covers(pos: number): boolean {
     const m = this._manifest;
     if (!m) return false;
-    const k = this.indexFor(m, Math.min(pos, m.compiledMs));
-    return k !== null && this.held.has(k);
+    const ms = Math.min(pos, m.compiledMs);
+    const k = this.indexFor(m, ms);
+    if (k === null) return false;
+    if (this.held.has(k)) return true;
+    const own = this.run(m, k);
+    return !!own && own.endMs >= ms && this.carries(m, k, ms);
+  }
+
+  /** Whether the world reaches ms in segment k without its start state: by the cursor, or from the one before. */
+  private carries(m: BranchManifest, k: number, ms: number): boolean {
+    const c = this.cursor;
+    if (c?.index === k) return !this.stepsBack(m, ms);
+    if (c?.index === k - 1 && this.run(m, k - 1)?.whole) return true;
+    return k === m.segments.length && this.held.has(k - 1); // the segment in progress, from the last listed one's end
+  }
+
+  /** Whether reaching ms needs the cursor's world before events it folded (a refold from a start state). */
+  private stepsBack(m: BranchManifest, ms: number): boolean {
+    const c = this.cursor;
+    if (!c || ms >= c.ms || c.applied === 0) return false;
+    const events = this.run(m, c.index)?.events;
+    return !events || events[c.applied - 1].t > ms;
   }
 
   /** Segment `index` itself (fetched unless held): for views that need the events (the compare view's diff). */
@@ -164,11 +225,17 @@ export class SegmentWorld {
     this.takeManifest(m);
   }
 
-  /** Resolves once stateAt(pos) can answer from the segment holding pos. */
+  /** Resolves once stateAt(pos) can answer from the segment holding pos (or its parts). */
   async load(pos: number): Promise<void> {
     const m = await this.loadManifest();
-    const k = this.indexFor(m, pos);
-    if (k !== null) await this.request(k);
+    const ms = Math.min(pos, m.compiledMs);
+    const k = this.indexFor(m, ms);
+    if (k === null) return;
+    if (!this.tail || (k < m.segments.length && !this.covers(pos))) return this.request(k);
+    if (this.covers(pos)) return;
+    // Past the listed segments: the last listed one's end (unless the cursor carries there), and the parts up to ms.
+    const before = this.carries(m, k, ms) ? Promise.resolve() : this.request(k - 1);
+    await Promise.all([before, this.tail.load(m, k, ms)]);
   }
 
   /** The world at playback time pos (null until its segment is in). Schedules fetches; never blocks. */
@@ -182,13 +249,21 @@ export class SegmentWorld {
     const k = this.indexFor(m, ms);
     if (k === null) return null;
     const seg = this.held.get(k);
-    if (!seg) {
-      void this.request(k).catch(() => {});
-      return this.cursor?.state ?? null; // hold the last frame until the segment arrives
+    if (seg) {
+      this.held.delete(k); // recency for the LRU
+      this.held.set(k, seg);
     }
-    this.held.delete(k); // recency for the LRU
-    this.held.set(k, seg);
-    this.fold(k, seg, Math.min(ms, seg.payload.endMs), motion.playing ? (this.o.budget ?? null) : null);
+    // Unless it can, the last frame stays up until the segment (or the parts) arrive.
+    const shown = this.reach(m, k, ms, motion.playing ? (this.o.budget ?? null) : null);
+    if (this.tail) {
+      // Parts from the first segment the world will need events of and holds no payload of (the cursor's, or after).
+      let from = Math.min(this.cursor?.index ?? k, k);
+      while (this.held.has(from)) from++;
+      this.tail.trim(from, this.cursor?.index);
+      const upTo = motion.playing ? this.horizon(ms, motion.rate) : ms;
+      this.tail.follow(m, from, upTo, (j) => this.pending.has(j));
+    }
+    if (!shown) return this.cursor?.state ?? null;
     if (motion.playing) this.prefetch(m, k, ms, motion.rate);
     this.scheduleSpare(); // a no-op unless held at a decision point
     return this.cursor?.state ?? null;
@@ -285,47 +360,99 @@ export class SegmentWorld {
 
   dispose(): void {
     this.disposed = true;
-    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.poll.stop();
     if (this.spareTimer) clearTimeout(this.spareTimer);
     this.spare = null;
     this.held.clear();
+    this.tail?.clear();
   }
 
   // ---- internals --------------------------------------------------------------------------------
 
-  /** The segment to show for ms: the one holding it, or the last compiled one before it. */
+  /**
+   * The segment to show for ms: the one holding it, or the last compiled one before it; past the listed segments,
+   * the one in progress (segments.length) when its parts are followed.
+   */
   private indexFor(m: BranchManifest, ms: number): number | null {
-    if (m.segments.length === 0) return null;
-    return Math.min(segmentIndexAt(m.segments, ms), m.segments.length - 1);
+    const n = m.segments.length;
+    if (n === 0) return null;
+    const k = segmentIndexAt(m.segments, ms);
+    if (k < n) return k;
+    return this.tail && (this.tail.coming(m, n) || this.tail.run(n)) ? n : n - 1;
   }
 
-  private fold(k: number, seg: Held, ms: number, budget: FoldBudget | null): void {
-    const events = seg.payload.events;
+  /** Where segment k ends, as far as it is compiled (the segment in progress: compiledMs). */
+  private endOf(m: BranchManifest, k: number): number {
+    return m.segments[k]?.endMs ?? m.compiledMs;
+  }
+
+  /** Segment k's events in memory: its payload's, else its parts'. */
+  private run(m: BranchManifest, k: number): HeldEvents | null {
+    const held = this.held.get(k)?.payload;
+    if (held) return { events: held.events, startMs: held.startMs, endMs: held.endMs, whole: true };
+    return this.tail?.eventsOf(m, k) ?? null;
+  }
+
+  /**
+   * Bring the cursor to ms in segment k (as far as its events in memory go); false when it cannot yet (the segment
+   * whose start state it needs is requested; the last frame stays up).
+   */
+  private reach(m: BranchManifest, k: number, ms: number, budget: FoldBudget | null): boolean {
+    if (this.fold(m, k, Math.min(ms, this.endOf(m, k)), budget)) {
+      // Followed by parts the server no longer lists (it completed, or moved on): the segment brings the rest.
+      const own = this.run(m, k);
+      if (this.tail && !own?.whole && k < m.segments.length && !this.tail.coming(m, k)) void this.request(k).catch(() => {});
+      return true;
+    }
+    const c = this.cursor;
+    // Still in the segment before, whose last parts are coming: show what is in.
+    if (this.tail && c?.index === k - 1 && this.tail.coming(m, k - 1) && this.run(m, k))
+      return this.fold(m, k - 1, this.endOf(m, k - 1), budget);
+    if (k < m.segments.length || k === 0) {
+      void this.request(k).catch(() => {}); // a seek (or a step back) into a listed segment: its start state
+      return false;
+    }
+    // The segment in progress has no start state: the world at the end of the last listed one, then its parts.
+    if (!this.reach(m, k - 1, this.endOf(m, k - 1), budget)) return false;
+    return budget !== null || this.fold(m, k, ms, budget); // with a budget, on with it next call
+  }
+
+  /** Fold segment k up to ms from the cursor, across a boundary or from k's start state; false when neither can. */
+  private fold(m: BranchManifest, k: number, ms: number, budget: FoldBudget | null): boolean {
+    const own = this.run(m, k);
     let left = budget ? budget.events : Infinity;
     let c = this.cursor;
-    if (c && c.index === k - 1) {
+    if (c && c.index === k - 1 && own) {
       // Crossing a boundary forward: finish the previous segment, then carry its end state over.
-      const prev = this.held.get(k - 1);
-      if (prev && c.applied < prev.payload.events.length) {
-        const end = runEnd(prev.payload.events, Math.min(prev.payload.events.length, c.applied + left));
-        c.state = foldInto(c.state, prev.payload.events.slice(c.applied, end));
-        left -= end - c.applied;
-        c.applied = end;
-        if (end < prev.payload.events.length) return; // out of budget: on with it next call
+      const prev = this.run(m, k - 1);
+      if (prev?.whole) {
+        if (c.applied < prev.events.length) {
+          const end = runEnd(prev.events, Math.min(prev.events.length, c.applied + left));
+          c.state = foldInto(c.state, prev.events.slice(c.applied, end));
+          left -= end - c.applied;
+          c.applied = end;
+          if (end < prev.events.length) return true; // out of budget: on with it next call
+        }
+        c = { index: k, applied: 0, ms: own.startMs, state: c.state };
       }
-      c = prev ? { index: k, applied: 0, ms: seg.payload.startMs, state: c.state } : null;
     }
-    if (!c || c.index !== k || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
+    let events = own?.events ?? NO_EVENTS;
+    // A fresh world: none carried here, a step back, or the events the cursor folded no longer in memory.
+    const lost = !own || own.events.length < (c?.applied ?? 0);
+    if (!c || c.index !== k || lost || (ms < c.ms && c.applied > 0 && events[c.applied - 1].t > ms)) {
+      const seg = this.held.get(k)?.payload;
+      if (!seg) return false; // no start state for k in memory
       // A fresh world from the packed start, owned by the cursor alone: folding then updates its units in place
       // (foldInto), with no copy of a 20,000-unit map per frame. A step back unpacks again.
       const sliced = budget !== null && this.cursor !== null;
-      const fresh = this.unpack(k, seg.payload.start, sliced ? budget.units : Infinity);
-      if (!fresh) return; // still unpacking: the previous world stays up
-      c = { index: k, applied: 0, ms: seg.payload.startMs, state: fresh };
+      const fresh = this.unpacking.next(k, seg.start, sliced ? budget.units : Infinity);
+      if (!fresh) return true; // still unpacking: the previous world stays up
+      c = { index: k, applied: 0, ms: seg.startMs, state: fresh };
+      events = seg.events;
       // Its events from the next call: the views take in a new world (new unit list) in this frame.
       if (sliced) {
         this.cursor = c;
-        return;
+        return true;
       }
     }
     // Fold the due run as one batch.
@@ -336,49 +463,27 @@ export class SegmentWorld {
       c.state = foldInto(c.state, events.slice(c.applied, end));
       c.applied = end;
     }
-    c.ms = end < events.length && events[end].t <= ms ? events[Math.max(0, end - 1)].t : ms;
+    const reached = Math.min(ms, own?.endMs ?? ms); // parts: no further than the events in memory
+    c.ms = end < events.length && events[end].t <= ms ? events[Math.max(0, end - 1)].t : reached;
     this.cursor = c;
     if (this.spare && this.spare.index !== k) this.spare = null; // moved on: the decision point is left behind
+    return true;
   }
 
-  /**
-   * Segment k's start as a world, unpacked `units` units per call (the shared unpackWorld on slices of the packed
-   * columns); null until the last slice is in.
-   */
-  private unpack(k: number, p: PackedWorld, units: number): WorldState | null {
-    const n = p.units.ids.length;
-    if (units >= n) {
-      this.unpacking = null;
-      return unpackWorld(p);
-    }
-    let job = this.unpacking;
-    if (!job || job.index !== k) job = this.unpacking = { index: k, next: 0, units: {}, state: null };
-    const a = job.next;
-    const b = Math.min(n, a + units);
-    const w = UNIT_COLUMNS.length;
-    const sections: PackedWorld['units']['sections'] = {};
-    for (const key of Object.keys(p.units.sections)) {
-      const i = Number(key);
-      if (i >= a && i < b) sections[i - a] = p.units.sections[i];
-    }
-    const part = unpackWorld({
-      ...p,
-      units: { ...p.units, ids: p.units.ids.slice(a, b), rows: p.units.rows.slice(a * w, b * w), sections },
-    });
-    for (const id in part.units) job.units[id] = part.units[id];
-    job.next = b;
-    if (b < n) return null;
-    this.unpacking = null;
-    return { ...part, units: job.units };
+  private horizon(ms: number, rate: number): number {
+    return ms + Math.max(rate, 0) * (this.o.prefetchWallMs ?? 6000);
   }
 
   private prefetch(m: BranchManifest, k: number, ms: number, rate: number): void {
-    const horizon = ms + Math.max(rate, 0) * (this.o.prefetchWallMs ?? 6000);
+    const horizon = this.horizon(ms, rate);
     // No more ahead than the cache holds besides the current and the cursor's segments: short segments (the ramp
     // after a decision point) put several inside one horizon, and fetching past the cache would evict the one in use.
     const ahead = Math.max(1, this.cacheMax() - 2);
-    for (let j = k + 1; j < m.segments.length && j <= k + ahead && m.segments[j].startMs < horizon; j++)
+    for (let j = k + 1; j < m.segments.length && j <= k + ahead && m.segments[j].startMs < horizon; j++) {
+      // The cursor plays into a segment by its parts: no start state needed.
+      if (this.tail && (this.tail.coming(m, j) || this.run(m, j)?.whole)) continue;
       void this.request(j).catch(() => {});
+    }
   }
 
   private request(k: number): Promise<void> {
@@ -432,21 +537,12 @@ export class SegmentWorld {
   private takeManifest(m: BranchManifest): void {
     const old = this._manifest;
     if (old?.complete) return;
-    if (old && m.compiledMs < old.compiledMs) return; // an older answer overtaken by a newer one
-    this._manifest = m;
-    this.o.onChange?.('manifest');
-    if (!m.complete && !this.disposed && !this.pollTimer) {
-      this.pollTimer = setTimeout(() => {
-        this.pollTimer = null;
-        this.source.getManifest(this.battleId, this.branchId, { room: this.o.room }).then(
-          (next) => !this.disposed && this.takeManifest(next),
-          (err: unknown) => {
-            this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
-            if (this._manifest) this.takeManifest({ ...this._manifest }); // keep polling
-          },
-        );
-      }, this.o.manifestPollMs ?? 500);
+    // An older answer overtaken by a newer one is dropped.
+    if (!old || m.compiledMs >= old.compiledMs) {
+      this._manifest = m;
+      this.o.onChange?.('manifest');
     }
+    this.poll.schedule(() => this._manifest);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { PartPayload } from '../../shared/battle/segments.js';
 import type {
   AnnotationsResponse,
   BattleListItem,
@@ -36,9 +37,14 @@ export interface Api {
   getBattle(battleId: string): Promise<BattleResponse>;
   /** A branch's full timeline: the compare view's fallback; rooms use manifests and segments. */
   getTimeline(battleId: string, branchId: string, opts?: { keyframes?: 'all' | 'none'; room?: string }): Promise<TimelineResponse>;
-  /** A branch's manifest (`room` lets a process that never compiled a room's fork rebuild it). */
-  getManifest(battleId: string, branchId: string, opts?: { room?: string }): Promise<ManifestResponse>;
+  /**
+   * A branch's manifest (`room` lets a process that never compiled a room's fork rebuild it). `after`: a compiledMs
+   * the caller holds; while the branch compiles the server answers once it compiled past it (a long-poll, ~4 s at most).
+   */
+  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number }): Promise<ManifestResponse>;
   getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string; hash?: string }): Promise<SegmentResponse>;
+  /** A part of a compiling branch's segment (`manifest.parts`); 404 once the server no longer holds it (fetch the segment). */
+  getPart(battleId: string, branchId: string, index: number, part: number, opts?: { room?: string; hash?: string }): Promise<PartPayload>;
   createRoom(battleId: string): Promise<CreateRoomResponse>;
   getRoom(roomId: string): Promise<RoomResponse>;
   getBranchTree(roomId: string): Promise<BranchTreeResponse>;
@@ -81,9 +87,13 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => globalThi
         `/api/battles/${enc(battleId)}/timeline${query({ branch: branchId, keyframes: opts.keyframes, room: opts.room })}`,
       ),
     getManifest: (battleId, branchId, opts = {}) =>
-      json<ManifestResponse>(`${branch(battleId, branchId)}/manifest${query({ room: opts.room })}`),
+      json<ManifestResponse>(
+        `${branch(battleId, branchId)}/manifest${query({ room: opts.room, after: opts.after === undefined ? undefined : String(opts.after) })}`,
+      ),
     getSegment: (battleId, branchId, index, opts = {}) =>
       json<SegmentResponse>(`${branch(battleId, branchId)}/segments/${index}${query({ room: opts.room, h: opts.hash })}`),
+    getPart: (battleId, branchId, index, part, opts = {}) =>
+      json<PartPayload>(`${branch(battleId, branchId)}/segments/${index}/parts/${part}${query({ room: opts.room, h: opts.hash })}`),
     createRoom: (battleId) =>
       json<CreateRoomResponse>('/api/rooms', {
         method: 'POST',

@@ -1,3 +1,4 @@
+import { eventIndexAfter } from '../../shared/battle/seek.js';
 import {
   buildSegment,
   segmentBounds,
@@ -29,12 +30,20 @@ export class MemorySegmentSource implements SegmentSource {
 
   async getManifest(battleId: string, branchId: string): Promise<BranchManifest> {
     this.requests.push('manifest');
+    return this.manifestAt(battleId, branchId);
+  }
+
+  /** The manifest at the frontier now. */
+  manifestAt(battleId: string, branchId: string): BranchManifest {
     const tl = this.tl;
     const complete = this.frontierMs >= tl.durationMs;
     const compiledMs = Math.min(this.frontierMs, tl.durationMs);
     const segments: SegmentInfo[] = this.bounds()
       .filter(([, endMs]) => complete || endMs <= compiledMs)
-      .map(([startMs, endMs], index) => ({ index, startMs, endMs, firstSeq: 0, eventCount: 0, bytes: 0, hash: `h${index}` }));
+      .map(([startMs, endMs], index) => {
+        const firstSeq = eventIndexAfter(tl.events, startMs);
+        return { index, startMs, endMs, firstSeq, eventCount: eventIndexAfter(tl.events, endMs) - firstSeq, bytes: 0, hash: `h${index}` };
+      });
     return {
       battleId,
       branchId,

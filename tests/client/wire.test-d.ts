@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { BranchManifest, SegmentPayload } from '../../shared/battle/segments.js';
+import type { BranchManifest, PartPayload, SegmentPayload } from '../../shared/battle/segments.js';
 import type { PlaybackClock } from '../../shared/clock/playback.js';
 import type { Ack, Annotation, BranchInfo, BranchTree, JoinResult, RoomState } from '../../shared/protocol/events.js';
 import type { HttpRoutes } from '../../shared/protocol/http.js';
@@ -43,6 +43,7 @@ describe('HTTP calls', () => {
     >();
     expectTypeOf<HttpRoutes['GET /api/battles/:battleId/branches/:branchId/manifest']>().toEqualTypeOf<BranchManifest>();
     expectTypeOf<Api['getSegment']>().returns.toEqualTypeOf<Promise<SegmentPayload>>();
+    expectTypeOf<Api['getPart']>().returns.toEqualTypeOf<Promise<PartPayload>>();
     expectTypeOf<Api['getRoom']>().returns.toEqualTypeOf<Promise<RoomState>>();
     expectTypeOf<Api['getBranchTree']>().returns.toEqualTypeOf<Promise<BranchTree>>();
     expectTypeOf<Api['getBattle']>().returns.toEqualTypeOf<Promise<HttpRoutes['GET /api/battles/:battleId']>>();

@@ -1,5 +1,5 @@
 import type { BattleEvent } from '../../../shared/battle/events.js';
-import type { BranchManifest, SegmentPayload } from '../../../shared/battle/segments.js';
+import type { BranchManifest, PartPayload, SegmentPayload } from '../../../shared/battle/segments.js';
 import type { SegmentSource } from '../../lib/segmentWorld.js';
 import { type Api, api as sameOrigin, HttpError } from '../api.js';
 import type { SegmentGet, SegmentReply } from './segmentWire.js';
@@ -33,8 +33,13 @@ export class WorkerSegments implements SegmentSource {
     return typeof Worker !== 'undefined';
   }
 
-  getManifest(battleId: string, branchId: string, opts?: { room?: string }): Promise<BranchManifest> {
+  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number }): Promise<BranchManifest> {
     return this.http.getManifest(battleId, branchId, opts);
+  }
+
+  /** Parts are a second of events, no start state: parsed on the main thread like manifests. */
+  getPart(battleId: string, branchId: string, index: number, part: number, opts?: { room?: string; hash?: string }): Promise<PartPayload> {
+    return this.http.getPart(battleId, branchId, index, part, opts);
   }
 
   getSegment(battleId: string, branchId: string, index: number, opts: { room?: string; hash?: string } = {}): Promise<SegmentPayload> {
