@@ -1,4 +1,3 @@
-import type { PartPayload } from '../../shared/battle/segments.js';
 import type {
   AnnotationsResponse,
   BattleListItem,
@@ -9,6 +8,7 @@ import type {
   CreateRoomResponse,
   HttpErrorBody,
   ManifestResponse,
+  PartResponse,
   RoomResponse,
   SegmentResponse,
   TimelineResponse,
@@ -44,7 +44,7 @@ export interface Api {
   getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number }): Promise<ManifestResponse>;
   getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string; hash?: string }): Promise<SegmentResponse>;
   /** A part of a compiling branch's segment (`manifest.parts`); 404 once the server no longer holds it (fetch the segment). */
-  getPart(battleId: string, branchId: string, index: number, part: number, opts?: { room?: string; hash?: string }): Promise<PartPayload>;
+  getPart(battleId: string, branchId: string, index: number, part: number, opts?: { room?: string; hash?: string }): Promise<PartResponse>;
   createRoom(battleId: string): Promise<CreateRoomResponse>;
   getRoom(roomId: string): Promise<RoomResponse>;
   getBranchTree(roomId: string): Promise<BranchTreeResponse>;
@@ -93,7 +93,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => globalThi
     getSegment: (battleId, branchId, index, opts = {}) =>
       json<SegmentResponse>(`${branch(battleId, branchId)}/segments/${index}${query({ room: opts.room, h: opts.hash })}`),
     getPart: (battleId, branchId, index, part, opts = {}) =>
-      json<PartPayload>(`${branch(battleId, branchId)}/segments/${index}/parts/${part}${query({ room: opts.room, h: opts.hash })}`),
+      json<PartResponse>(`${branch(battleId, branchId)}/segments/${index}/parts/${part}${query({ room: opts.room, h: opts.hash })}`),
     createRoom: (battleId) =>
       json<CreateRoomResponse>('/api/rooms', {
         method: 'POST',

@@ -1,4 +1,4 @@
-import type { BranchManifest, SegmentPayload } from '../battle/segments.js';
+import type { BranchManifest, PartPayload, SegmentPayload } from '../battle/segments.js';
 import type { BattleInfo, Timeline, TimelineSummary } from '../battle/timeline.js';
 import type {
   Annotation,
@@ -45,6 +45,8 @@ export type ManifestResponse = BranchManifest;
 
 /** `GET /api/battles/:battleId/branches/:branchId/segments/:index` */
 export type SegmentResponse = SegmentPayload;
+/** `GET /api/battles/:battleId/branches/:branchId/segments/:index/parts/:part` (while the branch compiles) */
+export type PartResponse = PartPayload;
 
 /** `POST /api/rooms` (201) */
 export interface CreateRoomResponse {
@@ -109,6 +111,7 @@ export interface HttpRoutes {
   'GET /api/battles/:battleId/timeline': TimelineResponse;
   'GET /api/battles/:battleId/branches/:branchId/manifest': ManifestResponse;
   'GET /api/battles/:battleId/branches/:branchId/segments/:index': SegmentResponse;
+  'GET /api/battles/:battleId/branches/:branchId/segments/:index/parts/:part': PartResponse;
   'POST /api/rooms': CreateRoomResponse;
   'GET /api/rooms/:roomId': RoomResponse;
   'GET /api/rooms/:roomId/branches': BranchTreeResponse;
