@@ -135,6 +135,42 @@ function frontierAt16x(
 /** The first seconds of battle after the fork point (what segments used to ramp over before parts): a start-up hold there is expected. */
 const SETTLE_MS = 7_000;
 
+/** How much of the what-if a viewer at 16x follows (playback ms past the fork point): ~7.5 s of wall time. */
+const FOLLOW_MS = 120_000;
+
+/**
+ * A viewer at 16x from the fork's first frame, as frontierAt16x's player but with the client library itself: the fork's
+ * SegmentWorld over HTTP (parts, long-polled manifest and all) is asked for the play head every 16 ms; the head moves
+ * at 16x while the world can show it (covers) and waits where it cannot. Over the first FOLLOW_MS of the what-if.
+ */
+async function follow16x(
+  w: SegmentWorld,
+  atMs: number,
+  finalMs: () => number | null,
+): Promise<{ heldMs: number; heldAfterSettleMs: number; reachedMs: number }> {
+  const FRAME = 16;
+  let pos = atMs;
+  let held = 0;
+  let heldAfter = 0;
+  let last = performance.now();
+  for (;;) {
+    const end = Math.min(atMs + FOLLOW_MS, finalMs() ?? Infinity);
+    if (pos >= end) break;
+    await new Promise((r) => setTimeout(r, FRAME));
+    const now = performance.now();
+    const dt = now - last;
+    last = now;
+    const next = Math.min(end, pos + dt * 16);
+    w.stateAt(next, { playing: true, rate: 16 });
+    if (w.covers(next)) pos = next;
+    else {
+      held += dt;
+      if (pos >= atMs + SETTLE_MS) heldAfter += dt;
+    }
+  }
+  return { heldMs: held, heldAfterSettleMs: heldAfter, reachedMs: pos };
+}
+
 /** The client of the other processes (tests/bench/fetchClient.ts), a process of its own: times a branch's manifest and
  * the segment at a moment there (the bench's process hosts the forking server, whose compile would starve it). */
 interface FetchClient {
@@ -388,6 +424,8 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const full: number[] = [];
       const holds16: number[] = [];
       const holdsAfterRamp: number[] = [];
+      const viewer16: { heldMs: number; heldAfterSettleMs: number; segments: number; parts: number; bytes: number; followedMs: number }[] =
+        [];
       const rate: number[] = [];
       const other: number[] = [];
       const past: number[] = [];
@@ -438,7 +476,17 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           frontier.push({ t: performance.now(), ms: f.compiledMs, complete: f.complete }),
         );
         // The fork's world: its manifest, then its fork-point segment made from the held one (forkSeed), or fetched.
-        const w = new SegmentWorld(http, battleId, br.branchId, { room: roomId });
+        // Every part the manifests listed, for the bytes the follower below fetched.
+        const partBytes = new Map<string, number>();
+        const counting: typeof http = {
+          ...http,
+          getManifest: async (...args) => {
+            const m = await http.getManifest(...args);
+            for (const p of m.parts ?? []) partBytes.set(`${p.index}/${p.part}`, p.bytes);
+            return m;
+          },
+        };
+        const w = new SegmentWorld(counting, battleId, br.branchId, { room: roomId });
         // The ack carries the manifest (no request); a server without it: fetched.
         if (r.manifest) w.useManifest(r.manifest);
         else ackWithoutManifest++;
@@ -452,6 +500,12 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         await w.load(br.fork!.atMs);
         if (!w.stateAt(br.fork!.atMs)) throw new Error('no first frame');
         const t3 = performance.now();
+        // From the first frame on, beside the rest: a viewer playing the what-if at 16x with this world.
+        const fetchedBefore = w.fetched.length;
+        const following = follow16x(w, br.fork!.atMs, () => {
+          const f = a.segments.frontier(battleId, br.branchId);
+          return f?.complete ? f.durationMs : null;
+        });
         // The ack's trace, collected after the first frame: asking the worker for its marks waits for the fork's
         // compile to yield, which inside the timed span added 13-64 ms to every first frame.
         if (FORK_TRACE) {
@@ -476,7 +530,6 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           if (!wOn.stateAt(ms, { playing: true, rate: 1 })) throw new Error('no frame past the fork point');
         }
         past.push(performance.now() - t0);
-        w.dispose();
         wOn.dispose();
         // A client holding nothing of the fork (another browser): the fork-point segment fetched, parsed, unpacked.
         const c = await coldFrame(
@@ -492,6 +545,19 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         coldSteps.fold.push(c.fold);
         await a.segments.whenCompiled(battleId, br.branchId, Infinity);
         full.push(performance.now() - t0);
+        const seen = await following;
+        const fm = w.manifest;
+        const segs = w.fetched.slice(fetchedBefore);
+        const segBytes = segs.reduce((n, k) => n + (fm?.segments[k]?.bytes ?? 0), 0);
+        const pBytes = w.fetchedParts.reduce((n, k) => n + (partBytes.get(k) ?? 0), 0);
+        w.dispose();
+        viewer16.push({
+          ...seen,
+          segments: segs.length,
+          parts: w.fetchedParts.length,
+          bytes: segBytes + pBytes,
+          followedMs: seen.reachedMs - br.fork!.atMs,
+        });
         offFrontier();
         const at16 = frontierAt16x(frontier, br.fork!.atMs, t3);
         holds16.push(at16.holdMs);
@@ -534,7 +600,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           }
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (client process: manifest in / segment headers / last byte at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms; fork at ${br.fork!.atMs / 1000} s: a 16x player held ${at16.holdMs.toFixed(0)} ms, past the ramp ${at16.holdAfterRampMs.toFixed(0)} ms (longest at ${(at16.worstHoldAtMs / 1000).toFixed(0)} s), publish ${at16.meanRate.toFixed(1)}x`,
+          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (client process: manifest in / segment headers / last byte at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms; fork at ${br.fork!.atMs / 1000} s: a 16x player held at the server's frontier ${at16.holdMs.toFixed(0)} ms, past the first ${SETTLE_MS / 1000} s ${at16.holdAfterRampMs.toFixed(0)} ms (longest at ${(at16.worstHoldAtMs / 1000).toFixed(0)} s), publish ${at16.meanRate.toFixed(1)}x; a viewer at 16x (SegmentWorld over HTTP, ${((viewer16.at(-1)?.followedMs ?? 0) / 1000).toFixed(0)} s of the what-if) held ${viewer16.at(-1)?.heldMs.toFixed(0)} ms, past the first ${SETTLE_MS / 1000} s ${viewer16.at(-1)?.heldAfterSettleMs.toFixed(0)} ms, fetched ${viewer16.at(-1)?.segments} segments + ${viewer16.at(-1)?.parts} parts, ${((viewer16.at(-1)?.bytes ?? 0) / 1e6).toFixed(1)} MB of JSON`,
         );
         trace.push({
           battleId,
@@ -601,6 +667,13 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         value: median(holds16),
         unit: 'ms',
         note: `held in ${holds16.filter((h) => h > 0).length} of ${holds16.length} forks, max ${Math.max(...holds16).toFixed(0)} ms; past the first ${SETTLE_MS / 1000} s of battle held in ${holdsAfterRamp.filter((h) => h > 0).length}, p50 ${median(holdsAfterRamp).toFixed(0)} ms, max ${Math.max(...holdsAfterRamp).toFixed(0)} ms; publish rate from the ack to complete p50 ${median(rate).toFixed(1)}x playback (min ${Math.min(...rate).toFixed(1)}x)`,
+      });
+      rows.push({
+        bench: 'a viewer at 16x from the first frame (SegmentWorld over HTTP): wall time held p50',
+        battle: battleId,
+        value: median(viewer16.map((v) => v.heldMs)),
+        unit: 'ms',
+        note: `the first ${FOLLOW_MS / 1000} s of each what-if; past the first ${SETTLE_MS / 1000} s held in ${viewer16.filter((v) => v.heldAfterSettleMs > 0).length} of ${viewer16.length}, max ${Math.max(...viewer16.map((v) => v.heldAfterSettleMs)).toFixed(0)} ms; fetched p50 ${median(viewer16.map((v) => v.segments))} segments + ${median(viewer16.map((v) => v.parts))} parts, ${((median(viewer16.map((v) => v.bytes / Math.max(1, v.followedMs))) * 1000) / 1e3).toFixed(0)} KB of JSON per second of battle`,
       });
       if (other.length)
         rows.push({
