@@ -84,7 +84,7 @@ export class SegmentStore implements FrontierSource {
   private readonly sharedError: (err: unknown) => void;
   /**
    * Parts of branches compiling here, by branch, then `index/part`: only those the branch's latest manifest lists
-   * (its segment in progress's and its last listed one's, ~1-2 MB at 20,000 units), none once it is complete.
+   * (its segment in progress's and its last PARTS_KEPT listed ones', a few MB at 20,000 units), none once it is complete.
    */
   private readonly parts = new Map<string, Map<string, EncodedPart>>();
 

@@ -228,9 +228,16 @@ export interface SegmentPayload {
  */
 export const PART_MS = 1_000;
 
+/**
+ * Listed segments whose parts a compiling branch's manifest keeps listing: a viewer up to this many segments behind
+ * the frontier (the frontier runs ahead of a 16x viewer whenever the compile publishes faster) still plays them from
+ * parts instead of fetching each segment's start state.
+ */
+export const PARTS_KEPT = 3;
+
 /** A part as a manifest lists it (`manifest.parts`, while the branch compiles). */
 export interface PartInfo {
-  /** The segment the part belongs to: the one in progress (manifest.segments.length), or the last listed one. */
+  /** The segment the part belongs to: the one in progress (manifest.segments.length), or one of the last listed. */
   index: number;
   /** Its number within that segment, from 0: parts 0..n cover the segment from its startMs without gaps. */
   part: number;
@@ -392,9 +399,9 @@ export interface BranchManifest {
   forkEvents?: BattleEvent[];
   /**
    * While `complete` is false: the parts (PART_MS each at most) of the segment in progress (index =
-   * segments.length), which cover (its startMs, compiledMs], and those of the last listed segment when it was
-   * compiled here in parts (a client following the parts finishes that segment without fetching it). Absent when
-   * complete, and on a manifest from a server that publishes no parts (then compiledMs is the last segment's end).
+   * segments.length), which cover (its startMs, compiledMs], and those of the last PARTS_KEPT listed segments that
+   * were compiled in parts (a client following the parts finishes those without fetching them). Absent when complete,
+   * and on a manifest from a server that publishes no parts (then compiledMs is the last segment's end).
    */
   parts?: PartInfo[];
 }

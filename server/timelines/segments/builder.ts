@@ -9,6 +9,7 @@ import {
   strengthSeries,
   DEFAULT_SEGMENT_MS,
   PART_MS,
+  PARTS_KEPT,
   type BranchManifest,
   type PartInfo,
   type SegmentInfo,
@@ -119,7 +120,7 @@ export class SegmentBuilder {
   private last: BranchManifest | null = null;
   /** The world at the end of the last segment list() built (the next one's start), while the branch compiles. */
   private carried: { ms: number; state: WorldState } | null = null;
-  /** Parts cut while the branch compiles: the segment in progress's and the last listed one's (manifest.parts). */
+  /** Parts cut while the branch compiles: the segment in progress's and the last PARTS_KEPT listed ones' (manifest.parts). */
   private parts: PartInfo[] = [];
 
   constructor(
@@ -245,8 +246,8 @@ export class SegmentBuilder {
       if (each) each(s);
       else out.push(s);
     }
-    // Parts kept: the segment in progress's and the last listed one's (a client following them finishes it).
-    this.parts = view.final ? [] : this.parts.filter((p) => p.index >= this.infos.length - 1);
+    // Parts kept: the segment in progress's and the last PARTS_KEPT listed ones' (a client following them plays on).
+    this.parts = view.final ? [] : this.parts.filter((p) => p.index >= this.infos.length - PARTS_KEPT);
     this.last = this.manifestOf(view, Math.max(this.builtMs, this.parts.at(-1)?.endMs ?? 0));
     if (view.final) {
       this.recent.clear();
