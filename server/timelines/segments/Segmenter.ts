@@ -171,8 +171,10 @@ export class Segmenter {
       this.publish({ manifest, segments: [] });
       onListed(manifest);
     }
-    // A segment someone waits on (fast: a fork's first ones) goes out gzipped first, then with its brotli.
-    const early = onListed ? listed.filter((s) => s.fast).map(gzipFirst) : [];
+    // A segment someone waits on (a fork's fork-point segment and the one after it) goes out gzipped first, then with
+    // its brotli. The fork's later segments are compressed fast too, but nobody waits on them (parts go before them).
+    const forkMs = manifest.fork?.atMs ?? -1;
+    const early = onListed ? listed.filter((s) => s.fast && s.info.startMs <= forkMs).map(gzipFirst) : [];
     if (early.length > 0) this.publish({ manifest, segments: [], early });
     return { manifest, listed, early };
   }

@@ -172,9 +172,11 @@ export class SegmentBuilder {
       const end = seg.firstSeq + seg.events.length;
       this.carried = { ms: endMs, state: view.foldedTo?.(end) ?? applyEvents(start, seg.events) };
     }
-    // A compiling fork's first segment past its fork point: a viewer who joins the what-if then (and holds none of
-    // its parts) waits on it, so it is compressed fast too (brotli 5 on a 20,000-unit start state is ~0.5-0.9 s).
-    const fast = !view.final && !!view.fork && startMs === view.fork.atMs;
+    // A compiling fork's segments past its fork point are compressed fast too (brotli 1, gzip 1): brotli 5 of a
+    // 20,000-unit segment is ~0.5-0.9 s of CPU per 10 s of battle, as much as simulating it, and on two cores it took
+    // that from the compile (which must publish at 16x or more); brotli 1 is ~60 ms for ~70% more bytes. Built again
+    // later (a cache dropped them) they get the usual levels, the same JSON.
+    const fast = !view.final && !!view.fork && startMs >= view.fork.atMs;
     if (!this.starts || !endsAtDecision(view.events, endMs)) return serializeSegment(seg, fast);
     const { start: _s, ...rest } = seg;
     const json = startJsonOf(seg);
