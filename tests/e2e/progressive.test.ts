@@ -70,6 +70,11 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
       };
       requestAnimationFrame(tick);
     });
+    // The page's requests for parts: the newest events of the fork, past its last listed segment, while it compiles.
+    const partRequests: string[] = [];
+    player.on('request', (r) => {
+      if (r.url().includes('/parts/')) partRequests.push(r.url());
+    });
     const item = player.locator(`[data-decision-id="${target.decisionId}"]`);
     await item.locator(`input[type="radio"][data-option-id="${target.optionId}"]`).check();
     await item.getByTestId('fork-button').click();
@@ -114,9 +119,11 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
     // It drew frames while the branch was still compiling, moving forward, and ended complete.
     const whileCompiling = drawn.filter((s) => s.complete === false);
     console.log(
-      `[progressive] ${drawn.length} frames, ${whileCompiling.length} while compiling; frontier ${whileCompiling[0]?.compiledMs} -> ${drawn.at(-1)?.compiledMs} ms`,
+      `[progressive] ${drawn.length} frames, ${whileCompiling.length} while compiling; frontier ${whileCompiling[0]?.compiledMs} -> ${drawn.at(-1)?.compiledMs} ms; ${partRequests.length} parts fetched`,
     );
     expect(whileCompiling.length).toBeGreaterThan(0);
+    // It followed the frontier through parts (the client library's PartTail, in the browser), not segments alone.
+    expect(partRequests.length).toBeGreaterThan(0);
     // Paced, the frontier moved while the page drew: more than one frontier seen before completion.
     expect(new Set(whileCompiling.map((s) => s.compiledMs)).size).toBeGreaterThan(1);
     expect(drawn.at(-1)!.complete).toBe(true);
