@@ -135,7 +135,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   private readonly failedListeners: ((battleId: string, branchId: string) => void)[] = [];
   private readonly segmenter: Segmenter;
   private readonly inflight = new Map<string, InFlight>();
-  private readonly rebuilding = new Map<string, Promise<void>>();
+  private readonly rebuilding = new Map<string, Promise<Timeline>>();
   private readonly metas = new ByteLru<TimelineMeta>({ maxEntries: MAX_METAS });
 
   private readonly gate: Gate;
@@ -286,10 +286,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     const running = this.inflight.get(`${battleId}/${branchId}`);
     if (running) return running.done;
     if (!decisions) return null;
-    // Another process created this branch: recompile from its recorded decisions (same id, same events).
+    // Another process created this branch: compile it again from its recorded decisions (same id, same events), in the
+    // compile queue and in slices, as a given-up parent is (a room command's meta on such a branch compiled a whole
+    // 22,401-unit battle in one piece on this thread: every fork's ack and segment waited ~15 s behind it).
     try {
-      const compiled = await this.catalog.compile(battleId, decisions);
-      return compiled.timeline.branchId === branchId ? compiled.timeline : null;
+      if (this.catalog.branchIdOf(battleId, decisions) !== branchId) return null;
+      const bytes = Math.round(approxBranchBytes(await this.catalog.history(battleId)) * COMPILE_PEAK_FACTOR);
+      return await this.rebuildInQueue(battleId, decisions, bytes);
     } catch (err) {
       if (err instanceof DecisionError) return null;
       throw err;
@@ -485,7 +488,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    * A given-up branch compiled again from t = 0 (same bytes), in slices so the worker keeps answering meanwhile
    * (a 22,401-unit battle is ~14 s of simulation), its run counted in the budget while it lasts.
    */
-  private rebuild(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
+  private rebuild(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<Timeline> {
     // One rebuild of a branch at a time: two forks queued on the same given-up parent wait for the same one.
     const key = this.rebuildKey(battleId, decisions);
     const running = this.rebuilding.get(key);
@@ -502,15 +505,16 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
    * is joined without queueing (its slot is taken); rebuild() joins one that started while this one waited.
    * detached() calls rebuild() directly: it runs in its fork's slot (taking a second one could wait for good).
    */
-  private async rebuildInQueue(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
+  private async rebuildInQueue(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<Timeline> {
     const running = this.rebuilding.get(this.rebuildKey(battleId, decisions));
     if (running) return running;
     mark('gate:ask', 'rebuild', this.gate.running);
     const release = await this.gate.acquire(bytes);
     try {
       // Rebuilt by another ask while this one waited for its slot: reserving again would only give up kept branches.
-      if (await this.catalog.get(battleId, this.catalog.branchIdOf(battleId, decisions))) return;
-      await this.rebuild(battleId, decisions, bytes);
+      const done = await this.catalog.get(battleId, this.catalog.branchIdOf(battleId, decisions));
+      if (done) return done.timeline;
+      return await this.rebuild(battleId, decisions, bytes);
     } finally {
       release();
     }
@@ -526,12 +530,13 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
   }
 
   /** Only through rebuild(), whose key has checked the battle. */
-  private async rebuildNow(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<void> {
+  private async rebuildNow(battleId: string, decisions: DecisionChoice[], bytes: number): Promise<Timeline> {
     const unreserve = this.catalog.reserve(Math.round(bytes));
     try {
-      await this.catalog.compileWith(battleId, decisions, async (c) => {
+      const compiled = await this.catalog.compileWith(battleId, decisions, async (c) => {
         await advanceInSlices(c, Number.POSITIVE_INFINITY, 'rebuild');
       });
+      return compiled.timeline;
     } finally {
       unreserve();
     }

@@ -316,3 +316,27 @@ describe('a fork of a fork this process never compiled, asked for its segments (
     expect((await engine.stats()).compiledFromZero).toBe(before.compiledFromZero + 1);
   });
 });
+
+describe('a branch another process forked, asked for by its decisions (a room command reading its metadata)', () => {
+  it('is compiled in the compile queue, in slices, not at once beside the compile in its slot', async () => {
+    const { engine, first, later, reference, release, takeSlot } = oneSlot();
+    const forkId = reference.forkIdOf(def.info.id, [], first);
+    const { running } = await takeSlot();
+    const before = await engine.stats();
+    // As RoomService.metaOf asks for a branch it holds only the room's record of.
+    const meta = engine.meta(def.info.id, forkId, [first]);
+    // It waits for the slot: it was compiled from zero at once, in one piece, on the engine's thread.
+    const waiting = await untilQueued(engine, 1);
+    expect(waiting.compiling).toBe(1);
+    expect(waiting.compiledFromZero).toBe(before.compiledFromZero);
+    release();
+    const m = await meta;
+    await running;
+    expect(m?.branchId).toBe(forkId);
+    expect(m?.eventsSha256).toBe((await reference.compile(def.info.id, [first])).timeline.eventsSha256);
+    expect((await engine.stats()).compiledFromZero).toBe(before.compiledFromZero + 1);
+    // Decisions that name another branch (history's, for a fork never made here): nothing compiled, nothing found.
+    expect(await engine.timeline(def.info.id, reference.forkIdOf(def.info.id, [], later), [])).toBeNull();
+    expect((await engine.stats()).compiledFromZero).toBe(before.compiledFromZero + 1);
+  });
+});
