@@ -235,21 +235,14 @@ export const PART_MS = 1_000;
  */
 export const PARTS_KEPT = 3;
 
-/** A part as a manifest lists it (`manifest.parts`, while the branch compiles). */
-export interface PartInfo {
-  /** The segment the part belongs to: the one in progress (manifest.segments.length), or one of the last listed. */
-  index: number;
-  /** Its number within that segment, from 0: parts 0..n cover the segment from its startMs without gaps. */
+/**
+ * A part as a manifest lists it: a SegmentInfo of its events alone (`bytes` and `hash` of the part's JSON, its ETag;
+ * `index` the segment it belongs to: the one in progress, manifest.segments.length, or one of the last listed;
+ * `firstSeq` the previous part's firstSeq + eventCount, the segment's for part 0), and its number in that segment.
+ */
+export interface PartInfo extends SegmentInfo {
+  /** Its number within segment `index`, from 0: parts 0..n cover the segment from its startMs without gaps. */
   part: number;
-  startMs: number;
-  endMs: number;
-  /** seq of its first event (= the previous part's firstSeq + eventCount; the segment's firstSeq for part 0). */
-  firstSeq: number;
-  eventCount: number;
-  /** Size of the JSON body (before HTTP compression). */
-  bytes: number;
-  /** SHA-256 (hex) of the JSON body; the part's ETag. */
-  hash: string;
 }
 
 /** What `GET .../segments/:index/parts/:part` returns: events with startMs < t <= endMs, in seq order. */

@@ -5,6 +5,7 @@ import type { WorldState } from '../../shared/battle/state.js';
 import { SegmentWorld } from '../../client/lib/segmentWorld.js';
 import { createApi } from '../../client/src/api.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
+import { segmentGate } from '../server/fixtures/segmentGate.js';
 import { firstAlternative, smallestBattle } from '../server/fixtures/smallestBattle.js';
 import { boot, quietPeriod, until, type Booted } from '../server/helpers.js';
 
@@ -16,23 +17,14 @@ const def = smallestBattle;
 
 describe('SegmentWorld following a compiling fork over HTTP', () => {
   // The compile waits after each segment for the test's go-ahead: the world catches up with every segment listed.
-  let gate: () => void = () => {};
-  let holds = 0;
-  let held = true;
-  const engine = new EngineTimelineService({
-    afterSegment: () => {
-      if (!held) return undefined;
-      holds++;
-      return new Promise<void>((resolve) => (gate = resolve));
-    },
-  });
+  const gate = segmentGate();
+  const engine = new EngineTimelineService({ afterSegment: gate.afterSegment });
   let s: Booted;
   beforeAll(async () => {
     s = await boot({ timelines: engine });
   });
   afterAll(() => {
-    held = false;
-    gate();
+    gate.open();
     return s.close();
   });
 
@@ -75,7 +67,7 @@ describe('SegmentWorld following a compiling fork over HTTP', () => {
     };
     let released = 0;
     for (let n = 0; n < 6; n++) {
-      await until(() => holds > released, 5_000, 'the compile held after a segment');
+      await until(() => gate.holds > released, 5_000, 'the compile held after a segment');
       const now = await plain();
       if (now.complete) break;
       await until(() => frame() && w.compiledMs >= now.compiledMs, 5_000, `the world at ${now.compiledMs}`);
@@ -83,12 +75,11 @@ describe('SegmentWorld following a compiling fork over HTTP', () => {
       await until(() => polling.includes(now.compiledMs), 5_000, 'a long-poll in flight');
       await quietPeriod(50); // the request reaches the server
       released++;
-      gate();
+      gate.release();
       // Answered at the compile's first part past the segment held: the world plays there from the parts.
       await until(() => frame() && w.compiledMs > now.compiledMs, 5_000, 'the world past the segment held');
     }
-    held = false;
-    gate();
+    gate.open();
     await s.app.segments.whenCompiled(def.info.id, branchId, Infinity);
     await until(() => w.manifest?.complete, 5_000, 'the complete manifest');
     const tl = await engine.timeline(def.info.id, branchId, forked.branch.decisions);

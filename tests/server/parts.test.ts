@@ -4,6 +4,7 @@ import { eventIndexAfter } from '../../shared/battle/seek.js';
 import { PART_MS, type BranchManifest, type PartInfo, type PartPayload } from '../../shared/battle/segments.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import type { SegmentProgress } from '../../server/timelines/segments/types.js';
+import { segmentGate } from './fixtures/segmentGate.js';
 import { firstAlternative, smallestBattle } from './fixtures/smallestBattle.js';
 import { boot, type Booted } from './helpers.js';
 
@@ -13,27 +14,9 @@ import { boot, type Booted } from './helpers.js';
 const def = smallestBattle;
 
 describe('parts of a progressive fork', () => {
-  // Each segment waits for a go-ahead from the test (release(); one given before the compile asks is kept), so the
-  // fork stays mid-compile while the routes are exercised.
-  let held = true;
-  let credits = 0;
-  let waiting: (() => void) | null = null;
-  const release = () => {
-    const w = waiting;
-    waiting = null;
-    if (w) w();
-    else credits++;
-  };
-  const engine = new EngineTimelineService({
-    afterSegment: () => {
-      if (!held) return;
-      if (credits > 0) {
-        credits--;
-        return;
-      }
-      return new Promise<void>((resolve) => (waiting = resolve));
-    },
-  });
+  // Each segment waits for a go-ahead from the test, so the fork stays mid-compile while the routes are exercised.
+  const gate = segmentGate();
+  const engine = new EngineTimelineService({ afterSegment: gate.afterSegment });
   const pushed: SegmentProgress[] = [];
   engine.onProgress((p) => pushed.push(p));
   let s: Booted;
@@ -41,8 +24,7 @@ describe('parts of a progressive fork', () => {
     s = await boot({ timelines: engine });
   });
   afterAll(() => {
-    held = false;
-    release();
+    gate.open();
     return s.close();
   });
 
@@ -63,13 +45,13 @@ describe('parts of a progressive fork', () => {
     // Let two segments through; the compile then waits in the hook with parts listed past the last segment.
     for (let i = 0; i < 2; i++) {
       const before = (await manifest()).compiledMs;
-      release();
+      gate.release();
       // A blocking reload: answered once the frontier passes what the client holds.
       const grown = await manifest(`?after=${before}`);
       expect(grown.compiledMs).toBeGreaterThan(before);
     }
     // Held after its next segment: the manifest still lists that segment's parts.
-    while (!waiting) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!gate.holding) await new Promise((resolve) => setTimeout(resolve, 5));
     const mid = await manifest();
     expect(mid.complete).toBe(false);
     const parts = mid.parts ?? [];
@@ -99,8 +81,7 @@ describe('parts of a progressive fork', () => {
     const t0 = performance.now();
     const waitedFor = fetch(`${base}/manifest?after=${mid.compiledMs}`).then((x) => x.json() as Promise<BranchManifest>);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    held = false;
-    release();
+    gate.open();
     expect((await waitedFor).compiledMs).toBeGreaterThan(mid.compiledMs);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(90);
 
