@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { plannedSegmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
+import { plannedSegmentEnd, segmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
 import { summarizeTimeline, type BattleInfo, type Timeline } from '../../shared/battle/timeline.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
@@ -102,13 +102,13 @@ const SLICE_MS = 200;
 
 /**
  * c.advanceTo(target) in slices of SLICE_MS with a yield between them; the same result as one call. `afterSlice`: run
- * after each slice the compile goes on from (a progressive fork cuts its parts there).
+ * after each slice the compile goes on from (a progressive fork cuts its parts there); true stops short of target.
  */
 async function advanceInSlices(
   c: { compiledMs: number; advanceTo(ms: number): boolean },
   target: number,
   label = '',
-  afterSlice?: () => void,
+  afterSlice?: () => boolean,
 ): Promise<boolean> {
   for (;;) {
     const next = Math.min(target, c.compiledMs + SLICE_MS);
@@ -116,7 +116,7 @@ async function advanceInSlices(
     const more = c.advanceTo(next);
     mark('slice', label, traceNow() - t);
     if (!more) return false;
-    afterSlice?.();
+    if (afterSlice?.()) return true;
     if (next >= target) return true;
     await yieldToLoop();
   }
@@ -288,11 +288,11 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
     if (!decisions) return null;
     // Another process created this branch: compile it again from its recorded decisions (same id, same events), in the
     // compile queue and in slices, as a given-up parent is (a room command's meta on such a branch compiled a whole
-    // 22,401-unit battle in one piece on this thread: every fork's ack and segment waited ~15 s behind it).
+    // 22,401-unit battle in one piece on this thread: every fork's ack and segment waited ~15 s behind it). It
+    // reserves nothing in the budget, as that compile did not (its kept branches are not given up for it).
     try {
       if (this.catalog.branchIdOf(battleId, decisions) !== branchId) return null;
-      const bytes = Math.round(approxBranchBytes(await this.catalog.history(battleId)) * COMPILE_PEAK_FACTOR);
-      return await this.rebuildInQueue(battleId, decisions, bytes);
+      return await this.rebuildInQueue(battleId, decisions, 0);
     } catch (err) {
       if (err instanceof DecisionError) return null;
       throw err;
@@ -611,8 +611,14 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
       try {
         // Past the fork point, the newest events go out as parts every PART_MS of simulation (and up to each
         // segment's end before it is listed): the frontier moves in small steps, not a segment at a time.
-        const cutPart = () => {
-          if (b.builtMs >= forkMs) this.segmenter.publishPart(b, view(c));
+        // A decision point inside the segment ends it there: listed at once (its last part ends with it), so the parts of
+        // the next one follow, instead of the frontier standing at the decision point until the grid boundary.
+        const cutPart = (): boolean => {
+          if (b.builtMs < forkMs) return false;
+          const v = view(c);
+          this.segmenter.publishPart(b, v);
+          const end = segmentEnd(v.events, b.builtMs, S, v.compiledMs);
+          return end !== null && end < plannedSegmentEnd(b.builtMs, S);
         };
         for (
           let target = c.compiledMs;

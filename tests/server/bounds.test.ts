@@ -83,7 +83,7 @@ describe('a compile in progress makes room in the worker budget (CHECKPOINT_CACH
     // EngineTimelineService's constructor; at 7/8 here, after that changed, the parent fitted beside the compile).
     const budgetMb = ((kept * 16) / 15 / 1024 / 1024) * 1.01;
     const engine = new EngineTimelineService({ checkpointCacheMb: budgetMb, segmentPaceMs: 20 });
-    // Kept by rebuilding them from their records (a compile outside the fork queue reserves nothing).
+    // Kept by rebuilding them from their records (such a rebuild reserves nothing in the budget).
     await engine.timeline(def.info.id);
     await engine.timeline(def.info.id, ta.branchId, ta.decisions);
     const keptA = JSON.stringify(await engine.timeline(def.info.id, ta.branchId, ta.decisions));

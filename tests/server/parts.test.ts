@@ -106,6 +106,12 @@ describe('parts of a progressive fork', () => {
         bySegment.set(part.info.index, list);
       }
     expect(bySegment.size).toBeGreaterThan(1);
+    // Every segment the fork simulated came in parts (but its last): a decision point inside a segment ends it there
+    // and the parts go on in the next one (they stopped at the decision point until the grid boundary).
+    const forkAt = forked.branch.fork!.atMs;
+    const own = final.segments.filter((x) => x.startMs >= forkAt && x.index < final.segments.length - 1);
+    expect(own.some((x) => x.endMs % 10_000 !== 0)).toBe(true); // a decision point inside the grid: the case above
+    for (const x of own) expect(bySegment.has(x.index)).toBe(true);
     for (const [index, list] of bySegment) {
       const seg = final.segments[index];
       expect(list[0].info.startMs).toBe(seg.startMs);

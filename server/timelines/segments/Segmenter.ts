@@ -157,11 +157,10 @@ export class Segmenter {
     };
   }
 
-  /** Cut and push a part of a compiling branch when one is due (SegmentBuilder.part); whether one was. */
-  publishPart(b: SegmentBuilder, view: BranchView): boolean {
+  /** Cut and push a part of a compiling branch when one is due (SegmentBuilder.part). */
+  publishPart(b: SegmentBuilder, view: BranchView): void {
     const part = b.part(view);
     if (part) this.publish({ manifest: b.manifest as BranchManifest, segments: [], parts: [part] });
-    return part !== null;
   }
 
   private listAndPublish(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void) {
