@@ -99,6 +99,18 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
       c.seek(c.forkMs ?? 0);
       c.play();
     });
+    // Then to the frontier: a seek just behind where the fork is compiled to plays on into the segment still being
+    // simulated (or one listed with its parts), which the page follows through parts (no start state to fetch).
+    await player.waitForFunction(
+      () => (window as unknown as { __samples: Sample[] }).__samples.filter((s) => s.complete === false && s.t !== null).length >= 3,
+      undefined,
+      { timeout: 30_000 },
+    );
+    await player.evaluate(() => {
+      const c = window.__wardroomCompare!;
+      const f = c.left.frontier();
+      if (f && !f.complete) c.seek(Math.max(c.forkMs ?? 0, f.compiledMs - 100));
+    });
     // Until the preview's manifest says the branch is complete, and a few frames after.
     await player.waitForFunction(() => window.__wardroomCompare?.left.frontier()?.complete === true, undefined, { timeout: 180_000 });
     // A few frames drawn with the complete manifest.
