@@ -198,7 +198,7 @@ export class SegmentWorld {
     const c = this.cursor;
     if (!c || ms >= c.ms || c.applied === 0) return false;
     const events = this.run(m, c.index)?.events;
-    return !events || events[c.applied - 1].t > ms;
+    return !events || events.length < c.applied || events[c.applied - 1].t > ms;
   }
 
   /** Segment `index` itself (fetched unless held): for views that need the events (the compare view's diff). */
@@ -476,8 +476,8 @@ export class SegmentWorld {
 
   private prefetch(m: BranchManifest, k: number, ms: number, rate: number): void {
     const horizon = this.horizon(ms, rate);
-    // No more ahead than the cache holds besides the current and the cursor's segments: short segments (the ramp
-    // after a decision point) put several inside one horizon, and fetching past the cache would evict the one in use.
+    // No more ahead than the cache holds besides the current and the cursor's segments: short segments (cut at
+    // decision points) put several inside one horizon, and fetching past the cache would evict the one in use.
     const ahead = Math.max(1, this.cacheMax() - 2);
     for (let j = k + 1; j < m.segments.length && j <= k + ahead && m.segments[j].startMs < horizon; j++) {
       // The cursor plays into a segment by its parts: no start state needed.
@@ -537,8 +537,8 @@ export class SegmentWorld {
   private takeManifest(m: BranchManifest): void {
     const old = this._manifest;
     if (old?.complete) return;
-    // An older answer overtaken by a newer one is dropped.
-    if (!old || m.compiledMs >= old.compiledMs) {
+    // An older answer overtaken by a newer one is dropped (a part's manifest and the listing after it share compiledMs).
+    if (!old || m.compiledMs > old.compiledMs || (m.compiledMs === old.compiledMs && m.segments.length >= old.segments.length)) {
       this._manifest = m;
       this.o.onChange?.('manifest');
     }

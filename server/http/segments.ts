@@ -15,6 +15,7 @@ const gunzipAsync = promisify(gunzip);
 const idParam = z.string().min(1).max(128);
 /** A segment index: a plain non-negative integer (no sign, exponent, hex or padding), below a million. */
 const indexParam = z.string().regex(/^(0|[1-9]\d{0,5})$/, 'index must be a non-negative integer below 1000000');
+const partParam = z.string().regex(/^(0|[1-9]\d{0,5})$/, 'part must be a non-negative integer below 1000000');
 const Query = z.object({ room: idParam.optional() });
 /** `h`: the hash the client's manifest lists for the segment. It makes the URL name content (a CDN key that
  * never changes meaning, even across server versions that cut segments differently); a mismatch is a 404. */
@@ -108,8 +109,8 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
 
   r.get(`${base}/manifest`, async (req, res) => {
     mark('http:manifest', req.params.branchId?.slice(0, 12));
-    const { battleId, branchId, recipe } = await target(req);
     const after = parse(ManifestQuery, req.query, 'query').after;
+    const { battleId, branchId, recipe } = await target(req);
     let entry = await d.segments.manifest(battleId, branchId, recipe);
     if (!entry) throw new AppError('NOT_FOUND', `unknown branch ${branchId} of battle ${battleId}`);
     if (after !== undefined && !entry.manifest.complete && entry.manifest.compiledMs <= Number(after)) {
@@ -156,7 +157,7 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
 
   r.get(`${base}/segments/:index/parts/:part`, async (req, res) => {
     const index = Number(parse(indexParam, req.params.index, 'index'));
-    const n = Number(parse(indexParam, req.params.part, 'part'));
+    const n = Number(parse(partParam, req.params.part, 'part'));
     const battleId = parse(idParam, req.params.battleId, 'battleId');
     const branchId = parse(idParam, req.params.branchId, 'branchId');
     const h = parse(SegmentQuery, req.query, 'query').h;

@@ -97,16 +97,16 @@ function frontierAt16x(
   samples: FrontierSample[],
   atMs: number,
   startT: number,
-): { holdMs: number; holdAfterRampMs: number; worstHoldAtMs: number; meanRate: number } {
+): { holdMs: number; holdAfterSettleMs: number; worstHoldAtMs: number; meanRate: number } {
   const last = samples.at(-1);
-  if (!last) return { holdMs: 0, holdAfterRampMs: 0, worstHoldAtMs: atMs, meanRate: Infinity };
+  if (!last) return { holdMs: 0, holdAfterSettleMs: 0, worstHoldAtMs: atMs, meanRate: Infinity };
   const meanRate = (last.ms - atMs) / Math.max(1, last.t - samples[0].t);
   let pos = atMs;
   let t = startT;
   let held = 0;
   // Held once the player is past the first SETTLE_MS of battle: a player starting at the first frame waits for the
   // first part whatever the publish rate; past it, a hold means publishing fell behind 16x.
-  let heldAfterRamp = 0;
+  let heldAfterSettle = 0;
   // Where in the battle the longest single hold past SETTLE_MS happened (to find the window that fell behind).
   let worstHold = 0;
   let worstHoldAtMs = atMs;
@@ -119,7 +119,7 @@ function frontierAt16x(
         const hold = s.t - Math.max(reach, t);
         held += hold;
         if (frontier >= atMs + SETTLE_MS) {
-          heldAfterRamp += hold;
+          heldAfterSettle += hold;
           if (hold > worstHold) [worstHold, worstHoldAtMs] = [hold, frontier];
         }
         pos = frontier;
@@ -129,10 +129,10 @@ function frontierAt16x(
     frontier = Math.max(frontier, s.ms);
     if (s.complete) break;
   }
-  return { holdMs: held, holdAfterRampMs: heldAfterRamp, worstHoldAtMs, meanRate };
+  return { holdMs: held, holdAfterSettleMs: heldAfterSettle, worstHoldAtMs, meanRate };
 }
 
-/** The first seconds of battle after the fork point (what segments used to ramp over before parts): a start-up hold there is expected. */
+/** The first seconds of battle after the fork point: a start-up hold there is expected (the fork resumes, its first part simulates). */
 const SETTLE_MS = 7_000;
 
 /** How much of the what-if a viewer at 16x follows (playback ms past the fork point): ~7.5 s of wall time. */
@@ -423,7 +423,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
       const coldSteps = { fetch: [] as number[], parse: [] as number[], fold: [] as number[] };
       const full: number[] = [];
       const holds16: number[] = [];
-      const holdsAfterRamp: number[] = [];
+      const holdsAfterSettle: number[] = [];
       const viewer16: { heldMs: number; heldAfterSettleMs: number; segments: number; parts: number; bytes: number; followedMs: number }[] =
         [];
       const rate: number[] = [];
@@ -561,7 +561,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         offFrontier();
         const at16 = frontierAt16x(frontier, br.fork!.atMs, t3);
         holds16.push(at16.holdMs);
-        holdsAfterRamp.push(at16.holdAfterRampMs);
+        holdsAfterSettle.push(at16.holdAfterSettleMs);
         rate.push(at16.meanRate);
         // Another process, which never saw this fork: manifest + the fork-point segment, rebuilt from the room's record.
         // (FORKS_OTHER=0 skips both other-process arms: half the compiles, for more first-frame samples.)
@@ -600,7 +600,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
           }
         }
         console.log(
-          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (client process: manifest in / segment headers / last byte at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms; fork at ${br.fork!.atMs / 1000} s: a 16x player held at the server's frontier ${at16.holdMs.toFixed(0)} ms, past the first ${SETTLE_MS / 1000} s ${at16.holdAfterRampMs.toFixed(0)} ms (longest at ${(at16.worstHoldAtMs / 1000).toFixed(0)} s), publish ${at16.meanRate.toFixed(1)}x; a viewer at 16x (SegmentWorld over HTTP, ${((viewer16.at(-1)?.followedMs ?? 0) / 1000).toFixed(0)} s of the what-if) held ${viewer16.at(-1)?.heldMs.toFixed(0)} ms, past the first ${SETTLE_MS / 1000} s ${viewer16.at(-1)?.heldAfterSettleMs.toFixed(0)} ms, fetched ${viewer16.at(-1)?.segments} segments + ${viewer16.at(-1)?.parts} parts, ${((viewer16.at(-1)?.bytes ?? 0) / 1e6).toFixed(1)} MB of JSON`,
+          `[forks] ${battleId} ${choice.decisionId}: other process rebuilt ${other.at(-1)?.toFixed(0) ?? '-'} ms, from Redis ${viaRedis.at(-1)?.toFixed(0) ?? '-'} ms (client process: manifest in / segment headers / last byte at ${splits(otherSplits.at(-1))} and ${splits(redisSplits.at(-1))} ms); server resumes ready ${st ? `${st.resumesReady}/${st.historyCheckpoints}, worker heap ${(st.heapUsedBytes / 2 ** 20).toFixed(0)} MB, ${st.branches} branches` : '?'}; ack ${(t1 - t0).toFixed(0)} ms, manifest ${(t2 - t1).toFixed(0)} ms, first frame ${(t3 - t0).toFixed(0)} ms (${made ? 'made from the held parent segment' : 'fetched'}${fromSpare ? ", on the parent's spare world" : ''}: seed ${(tSeed - t2).toFixed(0)} ms, fold ${(t3 - tSeed).toFixed(0)} ms); cold client fetch/parse/unpack+fold ${c.fetch.toFixed(0)}/${c.parse.toFixed(0)}/${c.fold.toFixed(0)} ms; fork at ${br.fork!.atMs / 1000} s: a 16x player held at the server's frontier ${at16.holdMs.toFixed(0)} ms, past the first ${SETTLE_MS / 1000} s ${at16.holdAfterSettleMs.toFixed(0)} ms (longest at ${(at16.worstHoldAtMs / 1000).toFixed(0)} s), publish ${at16.meanRate.toFixed(1)}x; a viewer at 16x (SegmentWorld over HTTP, ${((viewer16.at(-1)?.followedMs ?? 0) / 1000).toFixed(0)} s of the what-if) held ${viewer16.at(-1)?.heldMs.toFixed(0)} ms, past the first ${SETTLE_MS / 1000} s ${viewer16.at(-1)?.heldAfterSettleMs.toFixed(0)} ms, fetched ${viewer16.at(-1)?.segments} segments + ${viewer16.at(-1)?.parts} parts, ${((viewer16.at(-1)?.bytes ?? 0) / 1e6).toFixed(1)} MB of JSON`,
         );
         trace.push({
           battleId,
@@ -666,7 +666,7 @@ export async function benchForks(quick: boolean): Promise<Row[]> {
         battle: battleId,
         value: median(holds16),
         unit: 'ms',
-        note: `held in ${holds16.filter((h) => h > 0).length} of ${holds16.length} forks, max ${Math.max(...holds16).toFixed(0)} ms; past the first ${SETTLE_MS / 1000} s of battle held in ${holdsAfterRamp.filter((h) => h > 0).length}, p50 ${median(holdsAfterRamp).toFixed(0)} ms, max ${Math.max(...holdsAfterRamp).toFixed(0)} ms; publish rate from the ack to complete p50 ${median(rate).toFixed(1)}x playback (min ${Math.min(...rate).toFixed(1)}x)`,
+        note: `held in ${holds16.filter((h) => h > 0).length} of ${holds16.length} forks, max ${Math.max(...holds16).toFixed(0)} ms; past the first ${SETTLE_MS / 1000} s of battle held in ${holdsAfterSettle.filter((h) => h > 0).length}, p50 ${median(holdsAfterSettle).toFixed(0)} ms, max ${Math.max(...holdsAfterSettle).toFixed(0)} ms; publish rate from the ack to complete p50 ${median(rate).toFixed(1)}x playback (min ${Math.min(...rate).toFixed(1)}x)`,
       });
       rows.push({
         bench: 'a viewer at 16x from the first frame (SegmentWorld over HTTP): wall time held p50',

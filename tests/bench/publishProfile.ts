@@ -3,12 +3,13 @@ import { battle } from '../../replays/battle-of-cardassia/index.js';
 import { compileBattle, startFork } from '../../replays/engine/compiler.js';
 import { compressSegment, gzipFirst } from '../../server/timelines/segments/encode.js';
 import { SegmentBuilder, viewOfCompilation } from '../../server/timelines/segments/builder.js';
-import { DEFAULT_SEGMENT_MS, plannedSegmentEnd } from '../../shared/battle/segments.js';
+import { DEFAULT_SEGMENT_MS, plannedSegmentEnd, segmentEnd } from '../../shared/battle/segments.js';
 
 // Where a Cardassia fork's publish time goes, segment by segment, on the path the compile worker takes
-// (EngineTimelineService.progressive): simulate to the next planned boundary, list the segments that became final
-// (start state, pack, JSON, hash: what the manifest and the frontier wait on), gzip the ramp's first (early); the
-// compression runs beside the next simulation. Process CPU ms per phase (GC threads included), one fork:
+// (EngineTimelineService.progressive): simulate to the next planned boundary in 200 ms slices, cutting a part after
+// each (counted with the simulation), stopping early at a decision point inside the segment; list the segments that
+// became final (start state, pack, JSON, hash); gzip the fork's first (early); the compression (FAST for a compiling
+// fork's segments) runs beside the next simulation. Process CPU ms per phase (GC threads included), one fork:
 // `npx tsx tests/bench/publishProfile.ts [decisionId optionId [value]]` (default: founder-strategy hold-forward 1800,
 // which passes the two later decision points' checkpoints).
 
@@ -29,7 +30,17 @@ const windows: { from: number; to: number; ms: number; withCompression: number }
 for (let target = c.compiledMs; ; target = plannedSegmentEnd(b.builtMs, DEFAULT_SEGMENT_MS)) {
   t = cpu();
   const w0 = performance.now();
-  const more = c.advanceTo(target);
+  let more = true;
+  // As the worker: slices, a part after each, and an early stop at a decision point inside the segment.
+  for (;;) {
+    const next = Math.min(target, c.compiledMs + 200);
+    more = c.advanceTo(next);
+    if (!more) break;
+    const v = viewOfCompilation(c);
+    b.part(v);
+    const end = segmentEnd(v.events, b.builtMs, DEFAULT_SEGMENT_MS, v.compiledMs);
+    if ((end !== null && end < target) || next >= target) break;
+  }
   const sim = cpu() - t;
   if (!more) break;
   t = cpu();
@@ -37,7 +48,7 @@ for (let target = c.compiledMs; ; target = plannedSegmentEnd(b.builtMs, DEFAULT_
   const listed = b.list(viewOfCompilation(c));
   const list = cpu() - t;
   t = cpu();
-  for (const s of listed) if (s.fast) gzipFirst(s);
+  for (const s of listed) if (s.fast && s.info.startMs <= (c.meta.fork?.atMs ?? -1)) gzipFirst(s);
   const early = cpu() - t;
   t = cpu();
   for (const s of listed) compressSegment(s);

@@ -43,7 +43,7 @@ if (!only || only === 'frames20k')
 if (!only || only === 'join') rows.push(...(await benchJoinBytes(process.argv.includes('--quick'))));
 // `npm run bench -- forks [--quick]`: fork -> first frame (not in the default run: it compiles dozens of forks).
 if (only === 'forks') rows.push(...(await benchForks(process.argv.includes('--quick'))));
-// `npm run bench -- forks20k`: a fork's first segments (fork point, ramp, 10 s) at 20,000 units.
+// `npm run bench -- forks20k`: a fork's first segments (fork point, then 1, 2, 4 and 10 s) at 20,000 units.
 if (only === 'forks20k') rows.push(...(await benchForkSegments20k()));
 // `npm run bench -- forkload [--quick]`: many Cardassia forks from several playing rooms: RSS and loop lag.
 // Imported only for its own mode (its server, not this process, gives Cardassia's quantity decision a finer step:

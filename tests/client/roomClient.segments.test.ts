@@ -59,7 +59,7 @@ describe('RoomClient, segments delivery', () => {
     const before = fetched().length;
     await inst.seek(51_000);
     await until(() => seg.clock()?.positionMs === 51_000, 2000, 'seek clock');
-    // The segment holding 51 s, found in the manifest (segments are uneven: the ramp after the decision point).
+    // The segment holding 51 s, found in the manifest (segments are uneven: cut at the decision point).
     const k = segmentIndexAt(seg.manifest()!.segments, 51_000);
     await until(() => seg.stateNow() !== null && seg.segmentWorld()?.has(k), 2000, `segment ${k}`);
     expect(fetched().slice(before)).toEqual([k]);

@@ -55,7 +55,7 @@ export function startJsonOf(seg: SegmentPayload): Buffer {
   return Buffer.from(JSON.stringify(seg.start));
 }
 
-/** `fast`: compress at FAST effort (a segment someone is waiting on); same JSON and hash. */
+/** `fast`: compress at FAST effort (a segment someone waits on, or a compiling fork's); same JSON and hash. */
 export function encodeSegment(seg: SegmentPayload | SplicedSegment, fast = false): EncodedSegment {
   return compressSegment(serializeSegment(seg, fast));
 }
