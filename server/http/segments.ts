@@ -117,7 +117,7 @@ export function segmentRouter(d: SegmentRouteDeps): express.Router {
       // A blocking reload: answered when the next part or segment is out (or the wait is over, or the client left).
       const left = new AbortController();
       res.on('close', () => left.abort());
-      await d.segments.waitPast(battleId, branchId, Number(after), MANIFEST_WAIT_MS, left.signal);
+      await d.segments.whenCompiled(battleId, branchId, Number(after) + 1, { timeoutMs: MANIFEST_WAIT_MS, signal: left.signal });
       entry = d.segments.peekManifest(battleId, branchId) ?? entry;
     }
     // Revalidated every time: it grows while a fork compiles.

@@ -165,28 +165,6 @@ export class SegmentStore implements FrontierSource {
     return this.parts.get(this.key(battleId, branchId))?.get(`${index}/${part}`);
   }
 
-  /**
-   * Resolves once the branch's frontier passes `ms` (or it completes), or after `timeoutMs`, or when `signal` aborts:
-   * a blocking manifest reload (low-latency HLS's `_HLS_msn`), so a client at the frontier hears of each part at once.
-   */
-  waitPast(battleId: string, branchId: string, ms: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const now = this.frontier(battleId, branchId);
-    if (!now || now.complete || now.compiledMs > ms || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        off();
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const off = this.subscribe(battleId, branchId, (f) => {
-        if (f.complete || f.compiledMs > ms) done();
-      });
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done);
-    });
-  }
-
   /** Hand what was built here to the other processes (in the background: a slow Redis never holds a fork). */
   private share(segments: readonly EncodedSegment[], m: BranchManifest | null): void {
     const shared = this.shared;
@@ -369,17 +347,35 @@ export class SegmentStore implements FrontierSource {
     };
   }
 
-  /** Resolves once `ms` is compiled on the branch (or it is complete); the frontier then. */
-  whenCompiled(battleId: string, branchId: string, ms: number): Promise<Frontier> {
+  /**
+   * Resolves once `ms` is compiled on the branch (or it is complete), with the frontier then. `wait`: give up after
+   * `timeoutMs` or when `signal` aborts (then null): a blocking manifest reload (`?after=`, low-latency HLS's
+   * `_HLS_msn`), which hears of each part at once and never holds a request (or its listener) for long.
+   */
+  whenCompiled(battleId: string, branchId: string, ms: number): Promise<Frontier>;
+  whenCompiled(battleId: string, branchId: string, ms: number, wait: { timeoutMs: number; signal?: AbortSignal }): Promise<Frontier | null>;
+  whenCompiled(
+    battleId: string,
+    branchId: string,
+    ms: number,
+    wait?: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<Frontier | null> {
     const now = this.frontier(battleId, branchId);
     if (now && (now.complete || now.compiledMs >= ms)) return Promise.resolve(now);
+    if (wait?.signal?.aborted) return Promise.resolve(null);
     return new Promise((resolve) => {
+      const done = (f: Frontier | null) => {
+        off();
+        clearTimeout(timer);
+        wait?.signal?.removeEventListener('abort', gaveUp);
+        resolve(f);
+      };
+      const gaveUp = () => done(null);
       const off = this.subscribe(battleId, branchId, (f) => {
-        if (f.complete || f.compiledMs >= ms) {
-          off();
-          resolve(f);
-        }
+        if (f.complete || f.compiledMs >= ms) done(f);
       });
+      const timer = wait ? setTimeout(gaveUp, wait.timeoutMs) : undefined;
+      wait?.signal?.addEventListener('abort', gaveUp);
     });
   }
 }
