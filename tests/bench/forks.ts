@@ -116,7 +116,8 @@ function frontierAt16x(
       // Play on at 16x until this update arrives, or hold at the frontier until it does.
       const reach = t + (frontier - pos) / 16;
       if (reach < s.t) {
-        const hold = s.t - Math.max(reach, t);
+        // At the battle's end (all of it out, the branch being finished) the player has nothing left to wait for.
+        const hold = s.complete && s.ms <= frontier ? 0 : s.t - Math.max(reach, t);
         held += hold;
         if (frontier >= atMs + SETTLE_MS) {
           heldAfterSettle += hold;
@@ -150,8 +151,8 @@ async function follow16x(
 ): Promise<{ heldMs: number; heldAfterSettleMs: number; reachedMs: number }> {
   const FRAME = 16;
   let pos = atMs;
-  let held = 0;
-  let heldAfter = 0;
+  // Each wait and where: one at the battle's end (all of it shown, the branch being finished) is none.
+  const waits: [number, number][] = [];
   let last = performance.now();
   for (;;) {
     const end = Math.min(atMs + FOLLOW_MS, finalMs() ?? Infinity);
@@ -163,12 +164,11 @@ async function follow16x(
     const next = Math.min(end, pos + dt * 16);
     w.stateAt(next, { playing: true, rate: 16 });
     if (w.covers(next)) pos = next;
-    else {
-      held += dt;
-      if (pos >= atMs + SETTLE_MS) heldAfter += dt;
-    }
+    else waits.push([pos, dt]);
   }
-  return { heldMs: held, heldAfterSettleMs: heldAfter, reachedMs: pos };
+  const real = waits.filter(([at]) => at < (finalMs() ?? Infinity));
+  const sum = (xs: [number, number][]) => xs.reduce((n, [, dt]) => n + dt, 0);
+  return { heldMs: sum(real), heldAfterSettleMs: sum(real.filter(([at]) => at >= atMs + SETTLE_MS)), reachedMs: pos };
 }
 
 /** The client of the other processes (tests/bench/fetchClient.ts), a process of its own: times a branch's manifest and

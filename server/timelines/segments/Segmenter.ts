@@ -157,9 +157,9 @@ export class Segmenter {
     };
   }
 
-  /** Cut and push a part of a compiling branch when one is due (SegmentBuilder.part). */
-  publishPart(b: SegmentBuilder, view: BranchView): void {
-    const part = b.part(view);
+  /** Cut and push a part of a compiling branch when one is due (SegmentBuilder.part; `flush`: the run is over). */
+  publishPart(b: SegmentBuilder, view: BranchView, flush = false): void {
+    const part = b.part(view, flush);
     if (part) this.publish({ manifest: b.manifest as BranchManifest, segments: [], parts: [part] });
   }
 

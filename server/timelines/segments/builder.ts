@@ -196,16 +196,17 @@ export class SegmentBuilder {
    * Cut a part: the events of the segment in progress (index = the segments listed) from the last part's end to the
    * compiled frontier, once PART_MS of it is compiled, or up to the segment's end once that is known (its last part
    * ends with it: parts 0..n hold exactly the segment's events). Lists it in the manifest; null when nothing is due.
-   * No start state: cheap at any size, so the frontier moves every PART_MS instead of every segment.
+   * No start state: cheap at any size, so the frontier moves every PART_MS instead of every segment. `flush`: the run
+   * is over, cut what is left however short (the branch's last events may still come with its final timeline).
    */
-  part(view: BranchView): EncodedPart | null {
+  part(view: BranchView, flush = false): EncodedPart | null {
     if (view.final) return null;
     const index = this.infos.length;
     const own = this.parts.filter((p) => p.index === index);
     const from = own.at(-1)?.endMs ?? this.builtMs;
     const segEnd = segmentEnd(view.events, this.builtMs, this.segmentMs, view.compiledMs);
     const to = segEnd ?? view.compiledMs;
-    if (to <= from || (segEnd === null && to - from < PART_MS)) return null;
+    if (to <= from || (segEnd === null && !flush && to - from < PART_MS)) return null;
     const a = eventIndexAfter(view.events, from);
     const b = eventIndexAfter(view.events, to);
     const enc = encodePart({
