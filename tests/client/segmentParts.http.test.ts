@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import { segmentIndexAt, type BranchManifest } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
 import { SegmentWorld } from '../../client/lib/segmentWorld.js';
 import { createApi } from '../../client/src/api.js';
-import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
-import { segmentGate } from '../server/fixtures/segmentGate.js';
-import { firstAlternative, smallestBattle } from '../server/fixtures/smallestBattle.js';
-import { boot, quietPeriod, until, type Booted } from '../server/helpers.js';
+import { gatedServer } from '../server/fixtures/segmentGate.js';
+import { smallestBattle } from '../server/fixtures/smallestBattle.js';
+import { quietPeriod, until } from '../server/helpers.js';
 
 // A SegmentWorld over the real HTTP api following a fork as the server compiles it in parts: it shows positions past
 // the last listed segment (up to compiledMs) while the fork compiles, its world there is the finished fork's, and it
@@ -17,23 +16,12 @@ const def = smallestBattle;
 
 describe('SegmentWorld following a compiling fork over HTTP', () => {
   // The compile waits after each segment for the test's go-ahead: the world catches up with every segment listed.
-  const gate = segmentGate();
-  const engine = new EngineTimelineService({ afterSegment: gate.afterSegment });
-  let s: Booted;
-  beforeAll(async () => {
-    s = await boot({ timelines: engine });
-  });
-  afterAll(() => {
-    gate.open();
-    return s.close();
-  });
+  const { gate, engine, server, fork: makeFork } = gatedServer();
 
   it('answers past the last listed segment while the fork compiles, with the final timeline’s world', async () => {
-    const { roomId } = await s.createRoom({ battleId: def.info.id });
-    const player = s.client({ roomId, name: 'Player', role: 'player' });
-    await player.ready;
-    const forked = await player.fork(firstAlternative());
-    if (!forked.ok) throw new Error(forked.error.message);
+    const s = server();
+    const forked = await makeFork();
+    const { roomId } = forked;
     const { branchId, fork } = forked.branch;
     const atMs = fork!.atMs;
     // The real HTTP api; its fetch notes the manifest long-polls in flight (their `after`).

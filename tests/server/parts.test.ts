@@ -1,12 +1,10 @@
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventIndexAfter } from '../../shared/battle/seek.js';
 import { PART_MS, type BranchManifest, type PartInfo, type PartPayload } from '../../shared/battle/segments.js';
-import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
 import type { SegmentProgress } from '../../server/timelines/segments/types.js';
-import { segmentGate } from './fixtures/segmentGate.js';
-import { firstAlternative, smallestBattle } from './fixtures/smallestBattle.js';
-import { boot, type Booted } from './helpers.js';
+import { gatedServer } from './fixtures/segmentGate.js';
+import { smallestBattle } from './fixtures/smallestBattle.js';
 
 // Parts: a compiling fork's newest events, published every PART_MS of simulation between its segments (no start
 // states), so its frontier moves in small steps. They tile each segment exactly and equal the finished branch's events.
@@ -15,25 +13,13 @@ const def = smallestBattle;
 
 describe('parts of a progressive fork', () => {
   // Each segment waits for a go-ahead from the test, so the fork stays mid-compile while the routes are exercised.
-  const gate = segmentGate();
-  const engine = new EngineTimelineService({ afterSegment: gate.afterSegment });
+  const { gate, engine, server, fork } = gatedServer();
   const pushed: SegmentProgress[] = [];
   engine.onProgress((p) => pushed.push(p));
-  let s: Booted;
-  beforeAll(async () => {
-    s = await boot({ timelines: engine });
-  });
-  afterAll(() => {
-    gate.open();
-    return s.close();
-  });
 
   it('tile each segment, move the frontier, are served while listed, and equal the final events', async () => {
-    const { roomId } = await s.createRoom({ battleId: def.info.id });
-    const player = s.client({ roomId, name: 'Player', role: 'player' });
-    await player.ready;
-    const forked = await player.fork(firstAlternative());
-    if (!forked.ok) throw new Error(forked.error.message);
+    const s = server();
+    const forked = await fork();
     const { branchId } = forked.branch;
     const base = `${s.url}/api/battles/${def.info.id}/branches/${branchId}`;
     const manifest = async (q = '') => {
