@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { plannedSegmentEnd, segmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
+import { plannedSegmentEnd, type BranchManifest } from '../../shared/battle/segments.js';
 import { summarizeTimeline, type BattleInfo, type Timeline } from '../../shared/battle/timeline.js';
 import { ByteLru } from '../../shared/cache/ByteLru.js';
 import type { DecisionChoice } from '../../shared/battle/types.js';
@@ -616,9 +616,7 @@ export class EngineTimelineService implements TimelineService, SegmentSource {
         // series: ~1.5 s of CPU at 22,401 units) held the frontier short of the battle's end meanwhile.
         const cutPart = (over: boolean): boolean => {
           if (b.builtMs < forkMs) return false;
-          const v = view(c);
-          this.segmenter.publishPart(b, v, over);
-          const end = segmentEnd(v.events, b.builtMs, S, v.compiledMs);
+          const end = this.segmenter.publishPart(b, view(c), over);
           return end !== null && end < plannedSegmentEnd(b.builtMs, S);
         };
         for (

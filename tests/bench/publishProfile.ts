@@ -2,8 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { battle } from '../../replays/battle-of-cardassia/index.js';
 import { compileBattle, startFork } from '../../replays/engine/compiler.js';
 import { compressSegment, gzipFirst } from '../../server/timelines/segments/encode.js';
+import { waitedOn } from '../../server/timelines/segments/Segmenter.js';
 import { SegmentBuilder, viewOfCompilation } from '../../server/timelines/segments/builder.js';
-import { DEFAULT_SEGMENT_MS, plannedSegmentEnd, segmentEnd } from '../../shared/battle/segments.js';
+import { DEFAULT_SEGMENT_MS, plannedSegmentEnd } from '../../shared/battle/segments.js';
 
 // Where a Cardassia fork's publish time goes, segment by segment, on the path the compile worker takes
 // (EngineTimelineService.progressive): simulate to the next planned boundary in 200 ms slices, cutting a part after
@@ -36,9 +37,7 @@ for (let target = c.compiledMs; ; target = plannedSegmentEnd(b.builtMs, DEFAULT_
     const next = Math.min(target, c.compiledMs + 200);
     more = c.advanceTo(next);
     if (!more) break;
-    const v = viewOfCompilation(c);
-    b.part(v);
-    const end = segmentEnd(v.events, b.builtMs, DEFAULT_SEGMENT_MS, v.compiledMs);
+    const end = b.part(viewOfCompilation(c)).endMs;
     if ((end !== null && end < target) || next >= target) break;
   }
   const sim = cpu() - t;
@@ -48,7 +47,7 @@ for (let target = c.compiledMs; ; target = plannedSegmentEnd(b.builtMs, DEFAULT_
   const listed = b.list(viewOfCompilation(c));
   const list = cpu() - t;
   t = cpu();
-  for (const s of listed) if (s.fast && s.info.startMs <= (c.meta.fork?.atMs ?? -1)) gzipFirst(s);
+  for (const s of listed) if (waitedOn(s, c.meta.fork)) gzipFirst(s);
   const early = cpu() - t;
   t = cpu();
   for (const s of listed) compressSegment(s);

@@ -2,7 +2,7 @@ import { DEFAULT_SEGMENT_MS, type BranchManifest } from '../../../shared/battle/
 import type { Timeline } from '../../../shared/battle/timeline.js';
 import { ByteLru } from '../../../shared/cache/ByteLru.js';
 import { SegmentBuilder, sharedPrefix, viewOfTimeline, type BranchView, type SerializedStart, type StartStates } from './builder.js';
-import { gzipFirst, type EncodedSegment } from './encode.js';
+import { gzipFirst, type EncodedSegment, type SerializedSegment } from './encode.js';
 import type { SegmentProgress } from './types.js';
 
 // One SegmentBuilder per branch (it holds only the segment list: small), least recently used dropped past
@@ -16,6 +16,14 @@ export const START_STATES_MB = 64;
 /** A kept start state's bytes: its JSON and its deflate (made after it is kept: ~1/8 of the JSON, counted ahead). */
 function keptBytes(s: SerializedStart): number {
   return s.json.byteLength + Math.ceil(s.json.byteLength / 8) + 64;
+}
+
+/**
+ * A segment someone waits on, which goes out gzipped first, then with its brotli: a fork's fork-point segment and the
+ * one after it. The fork's later segments are compressed fast too, but nobody waits on them (parts go before them).
+ */
+export function waitedOn(s: SerializedSegment, fork: BranchManifest['fork']): boolean {
+  return s.fast && s.info.startMs <= (fork?.atMs ?? -1);
 }
 
 export class Segmenter {
@@ -157,10 +165,14 @@ export class Segmenter {
     };
   }
 
-  /** Cut and push a part of a compiling branch when one is due (SegmentBuilder.part; `flush`: the run is over). */
-  publishPart(b: SegmentBuilder, view: BranchView, flush = false): void {
-    const part = b.part(view, flush);
+  /**
+   * Cut and push a part of a compiling branch when one is due (SegmentBuilder.part; `flush`: the run is over).
+   * Returns where the segment in progress ends, once known (null until then).
+   */
+  publishPart(b: SegmentBuilder, view: BranchView, flush = false): number | null {
+    const { part, endMs } = b.part(view, flush);
     if (part) this.publish({ manifest: b.manifest as BranchManifest, segments: [], parts: [part] });
+    return endMs;
   }
 
   private listAndPublish(b: SegmentBuilder, view: BranchView, onListed?: (m: BranchManifest) => void) {
@@ -170,10 +182,7 @@ export class Segmenter {
       this.publish({ manifest, segments: [] });
       onListed(manifest);
     }
-    // A segment someone waits on (a fork's fork-point segment and the one after it) goes out gzipped first, then with
-    // its brotli. The fork's later segments are compressed fast too, but nobody waits on them (parts go before them).
-    const forkMs = manifest.fork?.atMs ?? -1;
-    const early = onListed ? listed.filter((s) => s.fast && s.info.startMs <= forkMs).map(gzipFirst) : [];
+    const early = onListed ? listed.filter((s) => waitedOn(s, manifest.fork)).map(gzipFirst) : [];
     if (early.length > 0) this.publish({ manifest, segments: [], early });
     return { manifest, listed, early };
   }

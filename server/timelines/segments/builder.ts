@@ -198,15 +198,16 @@ export class SegmentBuilder {
    * ends with it: parts 0..n hold exactly the segment's events). Lists it in the manifest; null when nothing is due.
    * No start state: cheap at any size, so the frontier moves every PART_MS instead of every segment. `flush`: the run
    * is over, cut what is left however short (the branch's last events may still come with its final timeline).
+   * Also says where the segment in progress ends, once that is known (`endMs`; null until then).
    */
-  part(view: BranchView, flush = false): EncodedPart | null {
-    if (view.final) return null;
+  part(view: BranchView, flush = false): { part: EncodedPart | null; endMs: number | null } {
+    if (view.final) return { part: null, endMs: null };
     const index = this.infos.length;
     const own = this.parts.filter((p) => p.index === index);
     const from = own.at(-1)?.endMs ?? this.builtMs;
     const segEnd = segmentEnd(view.events, this.builtMs, this.segmentMs, view.compiledMs);
     const to = segEnd ?? view.compiledMs;
-    if (to <= from || (segEnd === null && !flush && to - from < PART_MS)) return null;
+    if (to <= from || (segEnd === null && !flush && to - from < PART_MS)) return { part: null, endMs: segEnd };
     const a = eventIndexAfter(view.events, from);
     const b = eventIndexAfter(view.events, to);
     const enc = encodePart({
@@ -220,7 +221,7 @@ export class SegmentBuilder {
     });
     this.parts.push(enc.info);
     this.last = this.manifestOf(view, to);
-    return enc;
+    return { part: enc, endMs: segEnd };
   }
 
   /** End of the segments built so far. */
