@@ -37,7 +37,8 @@ export interface ManifestEntry {
   manifest: BranchManifest;
   etag: string;
   json: Buffer;
-  gzip: Buffer;
+  /** The JSON gzipped, made when first served: a compiling fork's manifest is replaced at every part. */
+  readonly gzip: Buffer;
 }
 
 export type SegmentLookup =
@@ -217,7 +218,16 @@ export class SegmentStore implements FrontierSource {
     if (old?.manifest.complete) return old;
     const json = Buffer.from(JSON.stringify(m));
     const etag = `"m-${createHash('sha256').update(json).digest('hex').slice(0, 32)}"`;
-    const entry: ManifestEntry = { manifest: m, etag, json, gzip: gzipSync(json) };
+    let gzip: Buffer | null = null;
+    const entry: ManifestEntry = {
+      manifest: m,
+      etag,
+      json,
+      get gzip() {
+        gzip ??= gzipSync(json);
+        return gzip;
+      },
+    };
     this.manifests.set(k, entry, { pinned: !m.complete });
     notify(this.manifestArrivals, k, entry);
     if (!old || old.manifest.compiledMs !== m.compiledMs || old.manifest.complete !== m.complete) {
