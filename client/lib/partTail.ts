@@ -1,5 +1,6 @@
 import type { BattleEvent } from '../../shared/battle/events.js';
 import type { BranchManifest, PartInfo, PartPayload } from '../../shared/battle/segments.js';
+import { KeyedFetches } from './keyedFetches.js';
 
 // The newest events of a branch still compiling, from its parts (docs/protocol.md, "Segments"; PART_MS in
 // shared/battle/segments.ts): per segment, the events of its parts 0..n in order, with no start state. A
@@ -49,7 +50,6 @@ export interface PartTailOptions {
   now: () => number;
 }
 
-const RETRY_MS = 1000;
 /** Part requests in flight at once: the next ones are asked for as these land (a part is a second of events). */
 const IN_FLIGHT = 4;
 /** Segments whose parts are followed and kept: from the first one the world has no payload of, this many. */
@@ -57,19 +57,23 @@ const RUNS_KEPT = 2;
 
 export class PartTail {
   private readonly runs = new Map<number, PartRun>();
-  private readonly pending = new Map<string, Promise<void>>();
-  private readonly failedAt = new Map<string, number>();
+  private readonly requests: KeyedFetches<string>;
   /** Segments whose parts the server no longer holds (a 404): their segment is fetched instead. */
   private readonly gone = new Set<number>();
-  /** Every part request made, as "index/part" (tests read it). */
-  readonly fetched: string[] = [];
   /** The last follow() asked: taken up again as parts land (a few are in flight at a time). */
   private following: Parameters<PartTail['follow']> | null = null;
 
   constructor(
     private readonly getPart: GetPart,
     private readonly o: PartTailOptions,
-  ) {}
+  ) {
+    this.requests = new KeyedFetches<string>(o.now, o.onError);
+  }
+
+  /** Every part request made, as "index/part" (tests read it). */
+  get fetched(): readonly string[] {
+    return this.requests.fetched;
+  }
 
   /** Whether the manifest lists parts of segment `index` that can still be fetched. */
   coming(m: BranchManifest, index: number): boolean {
@@ -100,7 +104,7 @@ export class PartTail {
   follow(m: BranchManifest, from: number, upTo: number, skip: (index: number) => boolean): void {
     this.following = [m, from, upTo, skip];
     for (const p of m.parts ?? []) {
-      if (this.pending.size >= IN_FLIGHT) return;
+      if (this.requests.inFlight >= IN_FLIGHT) return;
       if (p.index < from || p.index >= from + RUNS_KEPT || p.startMs >= upTo || this.gone.has(p.index) || skip(p.index)) continue;
       const r = this.runs.get(p.index);
       if (r && (p.part < r.parts || r.early.has(p.part))) continue;
@@ -128,32 +132,23 @@ export class PartTail {
     const key = `${p.index}/${p.part}`;
     const r = this.runs.get(p.index);
     if (r && (p.part < r.parts || r.early.has(p.part))) return Promise.resolve();
-    const inFlight = this.pending.get(key);
-    if (inFlight) return inFlight;
-    const failed = this.failedAt.get(key);
-    if (failed !== undefined && this.o.now() - failed < RETRY_MS) return Promise.reject(new Error(`part ${key} failed recently`));
-    this.fetched.push(key);
     const { battleId, branchId, room } = this.o;
-    const req = this.getPart(battleId, branchId, p.index, p.part, { room, hash: p.hash })
-      .then((payload) => {
-        this.failedAt.delete(key);
-        this.add(payload);
-        this.o.onPart?.(payload);
-      })
-      .catch((err: unknown) => {
-        this.failedAt.set(key, this.o.now());
-        // Not held any more (the branch completed, or the segment is no longer the newest): fetch the segment.
+    return this.requests.run(
+      key,
+      `part ${key}`,
+      () =>
+        this.getPart(battleId, branchId, p.index, p.part, { room, hash: p.hash }).then((payload) => {
+          this.add(payload);
+          this.o.onPart?.(payload);
+        }),
+      // Not held any more (the branch completed, or the segment is no longer the newest): fetch the segment.
+      (err) => {
         if ((err as { status?: unknown }).status === 404) this.gone.add(p.index);
-        const e = err instanceof Error ? err : new Error(String(err));
-        this.o.onError?.(e);
-        throw e;
-      })
-      .finally(() => {
-        this.pending.delete(key);
+      },
+      () => {
         if (this.following) this.follow(...this.following); // the next ones due
-      });
-    this.pending.set(key, req);
-    return req;
+      },
+    );
   }
 
   /** Join a part to its segment's run: in order, each starting at the seq and time the run ends at. */

@@ -1,6 +1,7 @@
 import { foldInto } from '../../shared/battle/reducer.js';
 import { segmentIndexAt, unpackWorld, type BranchManifest, type PartPayload, type SegmentPayload } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
+import { KeyedFetches } from './keyedFetches.js';
 import { ManifestPoll } from './manifestPoll.js';
 import { type GetPart, type HeldEvents, NO_EVENTS, PartTail } from './partTail.js';
 import { SliceUnpack } from './sliceUnpack.js';
@@ -93,8 +94,6 @@ export interface ForkSpare {
   state: WorldState;
 }
 
-const RETRY_MS = 1000;
-
 /** end, moved past any events at the same time as the one before it: a budget never splits one instant. */
 function runEnd(events: readonly { t: number }[], end: number): number {
   while (end > 0 && end < events.length && events[end].t === events[end - 1].t) end++;
@@ -105,8 +104,7 @@ export class SegmentWorld {
   private _manifest: BranchManifest | null = null;
   private manifestLoad: Promise<BranchManifest> | null = null;
   private readonly held = new Map<number, Held>();
-  private readonly pending = new Map<number, Promise<void>>();
-  private readonly failedAt = new Map<number, number>();
+  private readonly requests: KeyedFetches<number>;
   private cursor: { index: number; applied: number; ms: number; state: WorldState } | null = null;
   private spare: ForkSpare | null = null;
   /** Being replaced by another branch's world (leave()): it makes no more spares. */
@@ -118,8 +116,6 @@ export class SegmentWorld {
   private disposed = false;
   /** The newest events of a compiling branch, from its parts; null when the source has no getPart. */
   private readonly tail: PartTail | null;
-  /** Every segment request made, in order (tests and benchmarks read it). */
-  readonly fetched: number[] = [];
 
   constructor(
     private readonly source: SegmentSource,
@@ -127,6 +123,7 @@ export class SegmentWorld {
     readonly branchId: string,
     private readonly o: SegmentWorldOptions = {},
   ) {
+    this.requests = new KeyedFetches<number>(() => this.now(), o.onError);
     const getPart = source.getPart?.bind(source);
     this.tail = getPart
       ? new PartTail(getPart, {
@@ -155,6 +152,11 @@ export class SegmentWorld {
   }
 
   /** Every part request made, as "index/part" (tests read it). */
+  /** Every segment request made, in order (tests and benchmarks read it). */
+  get fetched(): readonly number[] {
+    return this.requests.fetched;
+  }
+
   get fetchedParts(): readonly string[] {
     return this.tail?.fetched ?? [];
   }
@@ -261,7 +263,7 @@ export class SegmentWorld {
       while (this.held.has(from)) from++;
       this.tail.trim(from, this.cursor?.index);
       const upTo = motion.playing ? this.horizon(ms, motion.rate) : ms;
-      this.tail.follow(m, from, upTo, (j) => this.pending.has(j));
+      this.tail.follow(m, from, upTo, (j) => this.requests.has(j));
     }
     if (!shown) return this.cursor?.state ?? null;
     if (motion.playing) this.prefetch(m, k, ms, motion.rate);
@@ -488,31 +490,17 @@ export class SegmentWorld {
 
   private request(k: number): Promise<void> {
     if (this.held.has(k)) return Promise.resolve();
-    const inFlight = this.pending.get(k);
-    if (inFlight) return inFlight;
-    const failed = this.failedAt.get(k);
-    const now = this.now();
-    if (failed !== undefined && now - failed < RETRY_MS) return Promise.reject(new Error(`segment ${k} failed recently`));
-    this.fetched.push(k);
-    const p = this.source
-      .getSegment(this.battleId, this.branchId, k, { room: this.o.room, hash: this._manifest?.segments[k]?.hash })
-      .then((payload) => {
-        if (this.disposed) return;
-        this.failedAt.delete(k);
-        this.held.set(k, { payload });
-        this.evict(k);
-        this.o.onSegment?.(payload);
-        this.o.onChange?.('segment');
-      })
-      .catch((err: unknown) => {
-        this.failedAt.set(k, this.now());
-        const e = err instanceof Error ? err : new Error(String(err));
-        this.o.onError?.(e);
-        throw e;
-      })
-      .finally(() => this.pending.delete(k));
-    this.pending.set(k, p);
-    return p;
+    return this.requests.run(k, `segment ${k}`, () =>
+      this.source
+        .getSegment(this.battleId, this.branchId, k, { room: this.o.room, hash: this._manifest?.segments[k]?.hash })
+        .then((payload) => {
+          if (this.disposed) return;
+          this.held.set(k, { payload });
+          this.evict(k);
+          this.o.onSegment?.(payload);
+          this.o.onChange?.('segment');
+        }),
+    );
   }
 
   private cacheMax(): number {
