@@ -37,8 +37,12 @@ export interface SegmentWorldOptions {
   room?: string;
   /** Segments kept in memory (least recently used go first; default 8). */
   cacheSegments?: number;
+  /** And at most this many bytes of them (the manifest's `bytes`, JSON; default CACHE_BYTES). */
+  cacheBytes?: number;
   /** How far ahead, in wall-clock ms at the current rate, segments are prefetched while playing (default 6000). */
   prefetchWallMs?: number;
+  /** And no further once the segments held ahead of the play head reach this many bytes (default AHEAD_BYTES). */
+  aheadBytes?: number;
   /** Manifest poll period while the branch is still compiling: at most one request per period (default 250 ms
    * long-polled with a source that has getPart, else 500 ms). */
   manifestPollMs?: number;
@@ -54,6 +58,17 @@ export interface SegmentWorldOptions {
   /** While playing, at most this much work per stateAt call (default: none; see FoldBudget). */
   budget?: FoldBudget;
 }
+
+/**
+ * Memory bounds by size as well as by count and time, like hls.js's `maxBufferSize` beside its `maxBufferLength`:
+ * a 20,000-unit battle's 10 s segment in the thick of the fight is ~5.7 MB of JSON and ~11 MB of parsed events
+ * (30,000 of them), where a 3,500-unit one's is a few hundred KB. Prefetching 6 s of wall clock at 16x held ~10 such
+ * segments parsed on the page ahead of the play head, and every one of them outlived the young generation: the
+ * page's collections grew to 30-45 ms tasks, over the 50 ms bar with a frame (issue #14, docs/benchmarks.md). The
+ * next segment is always fetched; the one in use is never evicted.
+ */
+export const AHEAD_BYTES = 8_000_000;
+export const CACHE_BYTES = 20_000_000;
 
 /**
  * After a fork took the spare world (takeSpare), how long before another is folded at the same decision point: the
@@ -449,6 +464,9 @@ export class SegmentWorld {
       const sliced = budget !== null && this.cursor !== null;
       const fresh = this.unpacking.next(k, seg.start, sliced ? budget.units : Infinity);
       if (!fresh) return true; // still unpacking: the previous world stays up
+      // Played afresh from another segment (a seek): its events feed the visuals again (they keep only what is near
+      // the play head; client/src/room/tactical/fxIndex.ts).
+      if (c && c.index !== k) this.o.onSegment?.(seg);
       c = { index: k, applied: 0, ms: seg.startMs, state: fresh };
       events = seg.events;
       // Its events from the next call: the views take in a new world (new unit list) in this frame.
@@ -481,7 +499,11 @@ export class SegmentWorld {
     // No more ahead than the cache holds besides the current and the cursor's segments: short segments (cut at
     // decision points) put several inside one horizon, and fetching past the cache would evict the one in use.
     const ahead = Math.max(1, this.cacheMax() - 2);
+    const aheadBytes = this.o.aheadBytes ?? AHEAD_BYTES;
+    let bytes = 0;
     for (let j = k + 1; j < m.segments.length && j <= k + ahead && m.segments[j].startMs < horizon; j++) {
+      if (j > k + 1 && bytes >= aheadBytes) break; // enough held ahead (the next one always is fetched)
+      bytes += m.segments[j].bytes;
       // The cursor plays into a segment by its parts: no start state needed.
       if (this.tail && (this.tail.coming(m, j) || this.run(m, j)?.whole)) continue;
       void this.request(j).catch(() => {});
@@ -509,9 +531,16 @@ export class SegmentWorld {
 
   private evict(keep: number): void {
     const max = this.cacheMax();
+    const maxBytes = this.o.cacheBytes ?? CACHE_BYTES;
+    const sizeOf = (idx: number) => this._manifest?.segments[idx]?.bytes ?? 0;
+    let bytes = 0;
+    for (const idx of this.held.keys()) bytes += sizeOf(idx);
+    // Least recently used first (the map's order), never the one just taken nor the cursor's.
     for (const idx of this.held.keys()) {
-      if (this.held.size <= max) break;
-      if (idx !== keep && idx !== this.cursor?.index) this.held.delete(idx);
+      if (this.held.size <= max && bytes <= maxBytes) break;
+      if (idx === keep || idx === this.cursor?.index) continue;
+      bytes -= sizeOf(idx);
+      this.held.delete(idx);
     }
   }
 

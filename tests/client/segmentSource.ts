@@ -42,7 +42,10 @@ export class MemorySegmentSource implements SegmentSource {
       .filter(([, endMs]) => complete || endMs <= compiledMs)
       .map(([startMs, endMs], index) => {
         const firstSeq = eventIndexAfter(tl.events, startMs);
-        return { index, startMs, endMs, firstSeq, eventCount: eventIndexAfter(tl.events, endMs) - firstSeq, bytes: 0, hash: `h${index}` };
+        const eventCount = eventIndexAfter(tl.events, endMs) - firstSeq;
+        // The size of its events' JSON: what the budgets by size read (close to the server's, which adds a start).
+        const bytes = JSON.stringify(tl.events.slice(firstSeq, firstSeq + eventCount)).length;
+        return { index, startMs, endMs, firstSeq, eventCount, bytes, hash: `h${index}` };
       });
     return {
       battleId,

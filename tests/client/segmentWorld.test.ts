@@ -116,6 +116,54 @@ describe('SegmentWorld', () => {
     w.dispose();
   });
 
+  it('prefetches no further than aheadBytes past the next segment, and holds no more than cacheBytes', async () => {
+    const src = new MemorySegmentSource(tl);
+    const probe = new SegmentWorld(src, tl.battleId, tl.branchId);
+    await probe.load(0);
+    const sizes = probe.manifest!.segments.map((s) => s.bytes);
+    // A budget the next two segments fill: the third is not fetched ahead, although the horizon and count allow it.
+    const aheadBytes = sizes[1] + sizes[2];
+    const w = new SegmentWorld(src, tl.battleId, tl.branchId, { prefetchWallMs: 60_000, aheadBytes });
+    await w.load(1_000);
+    w.stateAt(1_000, { playing: true, rate: 16 });
+    expect(w.fetched).toEqual([0, 1, 2]);
+    // The smallest budget still fetches the next segment.
+    const tight = new SegmentWorld(src, tl.battleId, tl.branchId, { prefetchWallMs: 60_000, aheadBytes: 1 });
+    await tight.load(1_000);
+    tight.stateAt(1_000, { playing: true, rate: 16 });
+    expect(tight.fetched).toEqual([0, 1]);
+    // cacheBytes: room for the two largest segments; the least recently used go first, never the one in use.
+    const cacheBytes = [...sizes]
+      .sort((a, b) => b - a)
+      .slice(0, 2)
+      .reduce((a, b) => a + b, 0);
+    const small = new SegmentWorld(src, tl.battleId, tl.branchId, { cacheBytes });
+    for (const ms of [5_000, 15_000, 25_000, 35_000, 45_000]) {
+      await small.load(ms);
+      small.stateAt(ms);
+      const held = sizes.map((_, i) => i).filter((i) => small.has(i));
+      expect(held.reduce((a, i) => a + sizes[i], 0)).toBeLessThanOrEqual(cacheBytes);
+      expect(small.has(at(ms))).toBe(true);
+    }
+    expect(sizes.filter((_, i) => small.has(i)).length).toBeLessThan(5);
+  });
+
+  it('hands a held segment over again (onSegment) when it plays from it afresh after a seek', async () => {
+    const seen: number[] = [];
+    const w = new SegmentWorld(new MemorySegmentSource(tl), tl.battleId, tl.branchId, { onSegment: (s) => seen.push(s.index) });
+    for (const ms of [5_000, 15_000]) {
+      await w.load(ms);
+      w.stateAt(ms);
+    }
+    expect(seen).toEqual([0, 1]);
+    await w.load(6_000); // held: no fetch, but played afresh from its start
+    w.stateAt(6_000);
+    expect(w.fetched).toEqual([0, 1]);
+    expect(seen).toEqual([0, 1, 0]);
+    w.stateAt(7_000); // playing on in it: nothing handed over
+    expect(seen).toEqual([0, 1, 0]);
+  });
+
   it('keeps at most cacheSegments in memory', async () => {
     const src = new MemorySegmentSource(tl);
     const w = new SegmentWorld(src, tl.battleId, tl.branchId, { cacheSegments: 2 });

@@ -4,7 +4,7 @@ import { strengthSeries } from '../../shared/battle/segments.js';
 import type { Unit } from '../../shared/battle/types.js';
 import { seriesFromManifest } from '../../client/src/room/panel/strengthChart.js';
 import { Camera } from '../../client/src/room/tactical/camera.js';
-import { FxIndex, type FxEvent } from '../../client/src/room/tactical/fxIndex.js';
+import { FxIndex, type FxEvent, KEEP_BEHIND_MS } from '../../client/src/room/tactical/fxIndex.js';
 import { forEachShot } from '../../client/src/room/tactical/fxLayer.js';
 import { volleyOf, type FireBody } from '../../shared/battle/volley.js';
 import { LabelPlacer } from '../../client/src/room/tactical/labels.js';
@@ -52,6 +52,46 @@ describe('FxIndex', () => {
     expect(fx.range(0, 1000, 2).map((e) => e.seq)).toEqual([3, 5]);
     fx.reset('b2');
     expect(fx.range(0, 1000)).toEqual([]);
+  });
+
+  it('keeps no more than KEEP_BEHIND_MS behind the play head, and takes events handed over again after a seek back', () => {
+    const move = (seq: number, t: number): BattleEvent => ({
+      seq,
+      t,
+      type: 'unit:move',
+      id: `u${seq}`,
+      pos: { x: 0, y: 0 },
+      vel: { x: 0, y: 0 },
+      heading: 0,
+    });
+    const early = [fire(1, 1_000), move(2, 1_000)];
+    const fx = new FxIndex();
+    fx.reset('b', early);
+    fx.add([fire(3, 40_000), move(4, 40_000)]);
+    // Nothing is dropped before a first range (no play head yet).
+    expect(fx.size).toBe(2);
+    expect(fx.range(39_000, 40_000).map((e) => e.seq)).toEqual([3]);
+    // The play head at 40 s: the next arrival drops what is more than KEEP_BEHIND_MS behind it, touches too.
+    fx.add([fire(5, 50_000), move(6, 50_000)]);
+    expect(fx.size).toBe(2);
+    expect(fx.range(0, 2_000)).toEqual([]);
+    const touched = (from: number, to: number) => {
+      const ids: string[] = [];
+      fx.touches.forEach(from, to, (id) => ids.push(id));
+      return ids;
+    };
+    expect(touched(0, 2_000)).toEqual([]);
+    expect(touched(0, 60_000)).toEqual(['u4', 'u6']);
+    expect(40_000 - 1_000).toBeGreaterThan(KEEP_BEHIND_MS);
+    // A seek back: the segment world hands the early events over again, and they are drawn.
+    expect(fx.range(0, 1_500)).toEqual([]);
+    fx.add(early);
+    expect(fx.range(0, 1_500).map((e) => e.seq)).toEqual([1]);
+    expect(touched(0, 1_500)).toEqual(['u2']);
+    // Handed over twice, kept once.
+    fx.add(early);
+    expect(fx.range(0, 1_500).map((e) => e.seq)).toEqual([1]);
+    expect(touched(0, 1_500)).toEqual(['u2']);
   });
 
   it('keeps volleys, and draws a volley as the shots it holds', () => {

@@ -8,6 +8,8 @@ import type { BattleEvent } from '../../../../shared/battle/events.js';
 
 interface Batch {
   firstSeq: number;
+  /** Events in the batch (with those that touch no unit): tells a batch seen already. */
+  events: number;
   t: Float64Array;
   ids: string[];
 }
@@ -23,6 +25,8 @@ export class UnitTouches {
   add(events: readonly BattleEvent[]): void {
     if (events.length === 0) return;
     const firstSeq = events[0].seq;
+    // Handed over again (a segment world replaying a held segment): its batch is here already.
+    if (this.batches.some((b) => b.firstSeq === firstSeq && b.events === events.length)) return;
     const t: number[] = [];
     const ids: string[] = [];
     for (const ev of events) {
@@ -35,8 +39,12 @@ export class UnitTouches {
           ids.push(id);
         }
     }
-    if (this.batches.some((b) => b.firstSeq === firstSeq && b.ids.length === ids.length)) return;
-    this.batches.push({ firstSeq, t: Float64Array.from(t), ids });
+    this.batches.push({ firstSeq, events: events.length, t: Float64Array.from(t), ids });
+  }
+
+  /** Forget batches that end at or before ms (FxIndex keeps what is near the play head). */
+  drop(ms: number): void {
+    this.batches = this.batches.filter((b) => b.t.length > 0 && b.t[b.t.length - 1] > ms);
   }
 
   /** Calls fn with the id of every unit touched by an event with fromMs < t <= toMs (repeats possible). */
