@@ -3,13 +3,14 @@ import type { BranchManifest } from '../../shared/battle/segments.js';
 // A compiling branch's manifest, polled until complete, one request at a time. A long-poll (a source following
 // parts: `after` = the compiledMs held, the server answers once the branch compiled past it, within ~4 s) starts at
 // most once per period, so a quick answer is not followed by another at once; a plain poll waits the period after
-// each answer.
+// each answer. stop() aborts the request in flight: a long-poll would otherwise hold a connection (and the server's
+// wait) for up to ~4 s after its branch was left.
 
 export interface ManifestPollOptions {
   periodMs: number;
   longPoll: boolean;
   now: () => number;
-  get: (after: number | undefined) => Promise<BranchManifest>;
+  get: (after: number | undefined, signal: AbortSignal) => Promise<BranchManifest>;
   /** An answer (the poller goes on only when asked again: schedule). */
   onAnswer: (m: BranchManifest) => void;
   onError: (err: Error) => void;
@@ -17,7 +18,7 @@ export interface ManifestPollOptions {
 
 export class ManifestPoll {
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private inFlight = false;
+  private inFlight: AbortController | null = null;
   private lastAt = Number.NEGATIVE_INFINITY;
   private stopped = false;
 
@@ -32,15 +33,17 @@ export class ManifestPoll {
       this.timer = null;
       const now = held();
       if (this.stopped || !now || now.complete) return;
-      this.inFlight = true;
+      const ac = new AbortController();
+      this.inFlight = ac;
       this.lastAt = this.o.now();
-      this.o.get(this.o.longPoll ? now.compiledMs : undefined).then(
+      this.o.get(this.o.longPoll ? now.compiledMs : undefined, ac.signal).then(
         (next) => {
-          this.inFlight = false;
+          this.inFlight = null;
           if (!this.stopped) this.o.onAnswer(next);
         },
         (err: unknown) => {
-          this.inFlight = false;
+          this.inFlight = null;
+          if (this.stopped) return; // aborted by stop(): not an error
           this.o.onError(err instanceof Error ? err : new Error(String(err)));
           this.schedule(held); // keep polling
         },
@@ -52,5 +55,6 @@ export class ManifestPoll {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.inFlight?.abort();
   }
 }

@@ -24,8 +24,8 @@ import { SliceUnpack } from './sliceUnpack.js';
 // long-polled (`after` = compiledMs held).
 
 export interface SegmentSource {
-  /** `after`: a compiledMs held; the server answers once the branch compiled past it (a long-poll). */
-  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number }): Promise<BranchManifest>;
+  /** `after`: a compiledMs held; the server answers once the branch compiled past it (a long-poll). `signal`: given up. */
+  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number; signal?: AbortSignal }): Promise<BranchManifest>;
   /** `hash`: the manifest's hash of the segment, sent so the URL names its content (cacheable across versions). */
   getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string; hash?: string }): Promise<SegmentPayload>;
   /** A part of a compiling branch's segment. Without it the world plays from segments only (and polls plainly). */
@@ -160,7 +160,8 @@ export class SegmentWorld {
       periodMs: o.manifestPollMs ?? (longPoll ? 250 : 500),
       longPoll,
       now: () => this.now(),
-      get: (after) => source.getManifest(battleId, branchId, after === undefined ? { room: o.room } : { room: o.room, after }),
+      get: (after, signal) =>
+        source.getManifest(battleId, branchId, after === undefined ? { room: o.room, signal } : { room: o.room, after, signal }),
       onAnswer: (m) => this.takeManifest(m),
       onError: (err) => o.onError?.(err),
     });

@@ -41,7 +41,12 @@ export interface Api {
    * A branch's manifest (`room` lets a process that never compiled a room's fork rebuild it). `after`: a compiledMs
    * the caller holds; while the branch compiles the server answers once it compiled past it (a long-poll, ~4 s at most).
    */
-  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number }): Promise<ManifestResponse>;
+  /** `signal` aborts the request (a long-poll given up: the branch is left). */
+  getManifest(
+    battleId: string,
+    branchId: string,
+    opts?: { room?: string; after?: number; signal?: AbortSignal },
+  ): Promise<ManifestResponse>;
   getSegment(battleId: string, branchId: string, index: number, opts?: { room?: string; hash?: string }): Promise<SegmentResponse>;
   /** A part of a compiling branch's segment (`manifest.parts`); 404 once the server no longer holds it (fetch the segment). */
   getPart(battleId: string, branchId: string, index: number, part: number, opts?: { room?: string; hash?: string }): Promise<PartResponse>;
@@ -89,6 +94,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => globalThi
     getManifest: (battleId, branchId, opts = {}) =>
       json<ManifestResponse>(
         `${branch(battleId, branchId)}/manifest${query({ room: opts.room, after: opts.after === undefined ? undefined : String(opts.after) })}`,
+        opts.signal ? { signal: opts.signal } : undefined,
       ),
     getSegment: (battleId, branchId, index, opts = {}) =>
       json<SegmentResponse>(`${branch(battleId, branchId)}/segments/${index}${query({ room: opts.room, h: opts.hash })}`),

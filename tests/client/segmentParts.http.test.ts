@@ -88,3 +88,43 @@ describe('SegmentWorld following a compiling fork over HTTP', () => {
     w.dispose();
   });
 });
+
+describe('SegmentWorld leaving a compiling fork over HTTP', () => {
+  const { gate, server, fork: makeFork } = gatedServer();
+
+  it('aborts the manifest long-poll in flight when disposed (no connection held for the server’s wait)', async () => {
+    const s = server();
+    const forked = await makeFork();
+    const { branchId, fork } = forked.branch;
+    const polling: number[] = [];
+    const aborted: number[] = [];
+    const api = createApi(s.url, async (input, init) => {
+      const after = /\/manifest\?.*after=(\d+)/.exec(String(input))?.[1];
+      if (after) polling.push(Number(after));
+      try {
+        return await fetch(input, init);
+      } catch (err) {
+        if (after && init?.signal?.aborted) aborted.push(Number(after));
+        throw err;
+      } finally {
+        if (after) polling.splice(polling.indexOf(Number(after)), 1);
+      }
+    });
+    const errors: Error[] = [];
+    const w = new SegmentWorld(api, def.info.id, branchId, { room: forked.roomId, onError: (e) => errors.push(e) });
+    await w.load(fork!.atMs);
+    // The compile holds after a segment: the world's long-poll waits on the server (up to MANIFEST_WAIT_MS, 4 s).
+    await until(() => gate.holds > 0, 5_000, 'the compile held after a segment');
+    await until(() => polling.length > 0, 5_000, 'a long-poll in flight');
+    await quietPeriod(50); // the request reaches the server
+    const t0 = performance.now();
+    w.dispose();
+    await until(() => polling.length === 0, 1_000, 'the long-poll aborted');
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(aborted.length).toBe(1);
+    // Given up on purpose: not reported as an error.
+    await quietPeriod(50);
+    expect(errors).toEqual([]);
+    gate.open();
+  });
+});

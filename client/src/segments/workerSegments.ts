@@ -33,7 +33,7 @@ export class WorkerSegments implements SegmentSource {
     return typeof Worker !== 'undefined';
   }
 
-  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number }): Promise<BranchManifest> {
+  getManifest(battleId: string, branchId: string, opts?: { room?: string; after?: number; signal?: AbortSignal }): Promise<BranchManifest> {
     return this.http.getManifest(battleId, branchId, opts);
   }
 
