@@ -14,7 +14,7 @@ export interface BranchWorldOptions {
   position: () => number;
   /** Manifest or segment arrived. */
   onChange: (what: 'manifest' | 'segment') => void;
-  /** A segment's events (short-lived visuals). */
+  /** A segment's events each time the world enters it, or a part's (short-lived visuals; may repeat). */
   onEvents: (events: readonly BattleEvent[], branchId: string) => void;
   /** While playing, the most work per frame (SegmentWorld's FoldBudget; default none). */
   budget?: FoldBudget;

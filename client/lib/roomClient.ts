@@ -259,7 +259,10 @@ export class RoomClient {
     return () => this.listeners.delete(fn);
   }
 
-  /** Every newly received event batch: a streamed batch (socket delivery) or a fetched segment's events (segments). */
+  /**
+   * Event batches for short-lived visuals: each streamed batch (socket delivery); with segments, a segment's events
+   * each time the world enters it (again after a seek back) and each part's. A batch may come more than once.
+   */
   onEvents(fn: (events: readonly BattleEvent[], branchId: string) => void): () => void {
     this.eventListeners.add(fn);
     return () => this.eventListeners.delete(fn);

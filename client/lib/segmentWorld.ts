@@ -48,7 +48,10 @@ export interface SegmentWorldOptions {
   manifestPollMs?: number;
   /** Something new arrived (manifest, segment): redraw. */
   onChange?: (what: 'manifest' | 'segment') => void;
-  /** A segment arrived (its events feed short-lived visuals: weapons fire, effects). */
+  /**
+   * The world entered a segment held in memory, or adopted one (its events feed short-lived visuals: weapons fire,
+   * effects). Again each time it enters it: after a seek back as after playing across a boundary.
+   */
   onSegment?: (seg: SegmentPayload) => void;
   /** A part arrived (the same, for the newest events of a compiling branch). */
   onPart?: (part: PartPayload) => void;
@@ -62,10 +65,10 @@ export interface SegmentWorldOptions {
 /**
  * Memory bounds by size as well as by count and time, like hls.js's `maxBufferSize` beside its `maxBufferLength`:
  * a 20,000-unit battle's 10 s segment in the thick of the fight is ~5.7 MB of JSON and ~11 MB of parsed events
- * (30,000 of them), where a 3,500-unit one's is a few hundred KB. Prefetching 6 s of wall clock at 16x held ~10 such
- * segments parsed on the page ahead of the play head, and every one of them outlived the young generation: the
- * page's collections grew to 30-45 ms tasks, over the 50 ms bar with a frame (issue #14, docs/benchmarks.md). The
- * next segment is always fetched; the one in use is never evicted.
+ * (30,000 of them), where a 3,500-unit one's is a few hundred KB. Prefetching 6 s of wall clock at 16x held up to 6
+ * such segments parsed on the page ahead of the play head (8 with the cache), and every one of them outlived the
+ * young generation: the page's collections grew to 30-45 ms tasks, over the 50 ms bar with a frame (issue #14,
+ * docs/benchmarks.md). The next segment is always fetched; the one in use is never evicted.
  */
 export const AHEAD_BYTES = 8_000_000;
 export const CACHE_BYTES = 20_000_000;
@@ -98,6 +101,14 @@ interface Held {
   payload: SegmentPayload;
 }
 
+/** Where the world is: segment `index`, its first `applied` events folded into `state`, up to `ms`. */
+interface Cursor {
+  index: number;
+  applied: number;
+  ms: number;
+  state: WorldState;
+}
+
 /**
  * A second world of a held segment, folded from its start up to (and with) the `decision:point` at its end:
  * where a fork of this branch at that decision starts (its segment holds the same events up to there).
@@ -120,7 +131,7 @@ export class SegmentWorld {
   private manifestLoad: Promise<BranchManifest> | null = null;
   private readonly held = new Map<number, Held>();
   private readonly requests: KeyedFetches<number>;
-  private cursor: { index: number; applied: number; ms: number; state: WorldState } | null = null;
+  private cursor: Cursor | null = null;
   private spare: ForkSpare | null = null;
   /** Being replaced by another branch's world (leave()): it makes no more spares. */
   private leaving = false;
@@ -465,14 +476,11 @@ export class SegmentWorld {
       const sliced = budget !== null && this.cursor !== null;
       const fresh = this.unpacking.next(k, seg.start, sliced ? budget.units : Infinity);
       if (!fresh) return true; // still unpacking: the previous world stays up
-      // Played afresh from another segment (a seek): its events feed the visuals again (they keep only what is near
-      // the play head; client/src/room/tactical/fxIndex.ts).
-      if (c && c.index !== k) this.o.onSegment?.(seg);
       c = { index: k, applied: 0, ms: seg.startMs, state: fresh };
       events = seg.events;
       // Its events from the next call: the views take in a new world (new unit list) in this frame.
       if (sliced) {
-        this.cursor = c;
+        this.enter(c);
         return true;
       }
     }
@@ -486,9 +494,22 @@ export class SegmentWorld {
     }
     const reached = Math.min(ms, own?.endMs ?? ms); // parts: no further than the events in memory
     c.ms = end < events.length && events[end].t <= ms ? events[Math.max(0, end - 1)].t : reached;
-    this.cursor = c;
+    this.enter(c);
     if (this.spare && this.spare.index !== k) this.spare = null; // moved on: the decision point is left behind
     return true;
+  }
+
+  /**
+   * The cursor moves to c. Entering another segment held in memory (a seek, a step back, or playing across a
+   * boundary) hands its events over (onSegment): the visuals keep only what is near the play head, so after a seek
+   * back they need them again. Handed over twice is harmless: the views drop events they hold (by seq).
+   */
+  private enter(c: Cursor): void {
+    const from = this.cursor?.index;
+    this.cursor = c;
+    if (from === c.index) return;
+    const held = this.held.get(c.index);
+    if (held) this.o.onSegment?.(held.payload);
   }
 
   private horizon(ms: number, rate: number): number {
@@ -501,9 +522,14 @@ export class SegmentWorld {
     // decision points) put several inside one horizon, and fetching past the cache would evict the one in use.
     const ahead = Math.max(1, this.cacheMax() - 2);
     const aheadBytes = this.o.aheadBytes ?? AHEAD_BYTES;
+    // Nor more than the cache holds beside the segments in use (k, and the cursor's while a start is unpacked):
+    // fetching past it would evict one fetched ahead, to fetch it again on the next frame.
+    const c = this.cursor;
+    const room = (this.o.cacheBytes ?? CACHE_BYTES) - this.sizeOf(k) - (c && c.index !== k ? this.sizeOf(c.index) : 0);
     let bytes = 0;
     for (let j = k + 1; j < m.segments.length && j <= k + ahead && m.segments[j].startMs < horizon; j++) {
-      if (j > k + 1 && bytes >= aheadBytes) break; // enough held ahead (the next one always is fetched)
+      // Enough held ahead (the next one is always fetched).
+      if (j > k + 1 && (bytes >= aheadBytes || bytes + m.segments[j].bytes > room)) break;
       bytes += m.segments[j].bytes;
       // The cursor plays into a segment by its parts: no start state needed.
       if (this.tail && (this.tail.coming(m, j) || this.run(m, j)?.whole)) continue;
@@ -520,7 +546,6 @@ export class SegmentWorld {
           if (this.disposed) return;
           this.held.set(k, { payload });
           this.evict(k);
-          this.o.onSegment?.(payload);
           this.o.onChange?.('segment');
         }),
     );
@@ -530,17 +555,21 @@ export class SegmentWorld {
     return Math.max(2, this.o.cacheSegments ?? 8);
   }
 
+  /** A listed segment's size (the manifest's `bytes`). */
+  private sizeOf(index: number): number {
+    return this._manifest?.segments[index]?.bytes ?? 0;
+  }
+
   private evict(keep: number): void {
     const max = this.cacheMax();
     const maxBytes = this.o.cacheBytes ?? CACHE_BYTES;
-    const sizeOf = (idx: number) => this._manifest?.segments[idx]?.bytes ?? 0;
     let bytes = 0;
-    for (const idx of this.held.keys()) bytes += sizeOf(idx);
+    for (const idx of this.held.keys()) bytes += this.sizeOf(idx);
     // Least recently used first (the map's order), never the one just taken nor the cursor's.
     for (const idx of this.held.keys()) {
       if (this.held.size <= max && bytes <= maxBytes) break;
       if (idx === keep || idx === this.cursor?.index) continue;
-      bytes -= sizeOf(idx);
+      bytes -= this.sizeOf(idx);
       this.held.delete(idx);
     }
   }

@@ -40,8 +40,8 @@ export interface Api {
   /**
    * A branch's manifest (`room` lets a process that never compiled a room's fork rebuild it). `after`: a compiledMs
    * the caller holds; while the branch compiles the server answers once it compiled past it (a long-poll, ~4 s at most).
+   * `signal` aborts the request (a long-poll given up: the branch is left).
    */
-  /** `signal` aborts the request (a long-poll given up: the branch is left). */
   getManifest(
     battleId: string,
     branchId: string,

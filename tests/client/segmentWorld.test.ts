@@ -148,7 +148,27 @@ describe('SegmentWorld', () => {
     expect(sizes.filter((_, i) => small.has(i)).length).toBeLessThan(5);
   });
 
-  it('hands a held segment over again (onSegment) when it plays from it afresh after a seek', async () => {
+  it('prefetches no more than the cache holds beside the segment in use (no fetch, evict, fetch again)', async () => {
+    const src = new MemorySegmentSource(tl);
+    const probe = new SegmentWorld(src, tl.battleId, tl.branchId);
+    await probe.load(0);
+    const sizes = probe.manifest!.segments.map((s) => s.bytes);
+    // Room for segments 0 and 1 only; the ahead budget alone would take more.
+    const w = new SegmentWorld(src, tl.battleId, tl.branchId, {
+      prefetchWallMs: 60_000,
+      aheadBytes: 1e9,
+      cacheBytes: sizes[0] + sizes[1] + 1,
+    });
+    await w.load(1_000);
+    for (let n = 0; n < 5; n++) {
+      w.stateAt(1_000 + n, { playing: true, rate: 16 });
+      await settle();
+    }
+    expect(w.fetched).toEqual([0, 1]);
+    expect(w.has(0) && w.has(1)).toBe(true);
+  });
+
+  it('hands a held segment over (onSegment) each time the world enters it: after a seek, across a boundary', async () => {
     const seen: number[] = [];
     const w = new SegmentWorld(new MemorySegmentSource(tl), tl.battleId, tl.branchId, { onSegment: (s) => seen.push(s.index) });
     for (const ms of [5_000, 15_000]) {
@@ -162,6 +182,9 @@ describe('SegmentWorld', () => {
     expect(seen).toEqual([0, 1, 0]);
     w.stateAt(7_000); // playing on in it: nothing handed over
     expect(seen).toEqual([0, 1, 0]);
+    w.stateAt(16_000); // playing across the boundary into held segment 1: handed over again
+    expect(seen).toEqual([0, 1, 0, 1]);
+    expect(w.fetched).toEqual([0, 1]);
   });
 
   it('keeps at most cacheSegments in memory', async () => {

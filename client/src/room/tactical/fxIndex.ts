@@ -4,10 +4,12 @@ import { UnitTouches } from './unitTouches.js';
 
 // Short-lived visuals (weapons fire, effects) need the events themselves, not just the folded state.
 // This keeps the fire/effect events of one branch sorted by time so a frame can take the slice of
-// the last few hundred ms with two binary searches. It keeps no more than KEEP_BEHIND_MS behind the play head (the
-// last range asked): a 20,000-unit battle's fight sends ~2 MB of volleys and effects per 10 s segment, and a whole
-// battle's worth kept for good grew the page's heap, and its collections, without bound (issue #14). A segment world
-// hands a held segment's events over again when it plays from it afresh (after a seek), so a seek back redraws fire.
+// the last moments with two binary searches. It keeps nothing older than the last range asked reaches back, nor than
+// KEEP_BEHIND_MS behind its end (the play head): a 20,000-unit battle's fight sends ~2 MB of volleys and effects per
+// 10 s segment, and a whole battle's worth kept for good grew the page's heap, and its collections, without bound
+// (issue #14). What is dropped goes when a range is asked (after the frame's fold: events handed over by that fold
+// are judged against the new play head). A segment world hands a held segment's events over again whenever its
+// world enters that segment (client/lib/segmentWorld.ts), so fire is drawn again after a seek back.
 
 export type FireEvent = Extract<BattleEvent, { type: 'unit:fire' }>;
 /** Every shot of one step (battles that send volleys): drawn as its shots, one beam each. */
@@ -19,13 +21,18 @@ export function isFx(ev: BattleEvent): ev is FxEvent {
   return ev.type === 'unit:fire' || ev.type === 'unit:volley' || ev.type === 'effect';
 }
 
-/** How far behind the play head fire and effects are kept, in playback ms (fire is drawn for a few hundred ms). */
+/**
+ * How far behind the play head fire and effects are kept at least, in playback ms; a longer range asked keeps its
+ * length (at 16x the views look back 64 s: a beam lasts 5.6 s of battle, a wormhole's opening 64 s).
+ */
 export const KEEP_BEHIND_MS = 30_000;
+/** Dropping waits until this much more playback can go (no slicing of the arrays every frame). */
+const DROP_STEP_MS = 5_000;
 
 export class FxIndex {
   private events: FxEvent[] = [];
-  /** The play head: the end of the last range asked (nothing is dropped before a first one). */
-  private head = -Infinity;
+  /** Everything before this was dropped (or nothing was: -Infinity). */
+  private droppedTo = Number.NEGATIVE_INFINITY;
   private seen = new Set<number>();
   branchId: string | null = null;
   /** The same events' unit changes (moves, statuses, sides), for the unit layer's columns. */
@@ -34,7 +41,7 @@ export class FxIndex {
   reset(branchId: string | null, events: readonly BattleEvent[] = []): void {
     this.branchId = branchId;
     this.events = [];
-    this.head = -Infinity;
+    this.droppedTo = Number.NEGATIVE_INFINITY;
     this.seen.clear();
     this.touches.reset();
     this.add(events);
@@ -52,16 +59,16 @@ export class FxIndex {
       this.events.push(ev);
     }
     if (!sorted) this.events.sort((a, b) => a.t - b.t || a.seq - b.seq);
-    this.drop(this.head - KEEP_BEHIND_MS);
   }
 
-  /** Forget what happened before ms (when new events come in: the views ask for ranges every frame). */
+  /** Forget what happened at or before ms (fire and effects, and the touches). */
   private drop(ms: number): void {
+    this.droppedTo = ms;
+    this.touches.drop(ms);
     const lo = eventIndexAfter(this.events, ms);
     if (lo === 0) return;
     for (let i = 0; i < lo; i++) this.seen.delete(this.events[i].seq);
     this.events = this.events.slice(lo);
-    this.touches.drop(ms);
   }
 
   get size(): number {
@@ -70,7 +77,10 @@ export class FxIndex {
 
   /** Events with fromMs < t <= toMs, at most `limit` (the latest ones; a volley counts as one). */
   range(fromMs: number, toMs: number, limit = Infinity): FxEvent[] {
-    this.head = toMs;
+    const keepFrom = Math.min(fromMs, toMs - KEEP_BEHIND_MS);
+    // Played on far enough since the last drop (a seek back only moves the mark back: nothing to drop then).
+    if (keepFrom < this.droppedTo) this.droppedTo = keepFrom;
+    else if (keepFrom - this.droppedTo >= DROP_STEP_MS) this.drop(keepFrom);
     const hi = eventIndexAfter(this.events, toMs);
     let lo = eventIndexAfter(this.events, fromMs);
     if (hi - lo > limit) lo = hi - limit;

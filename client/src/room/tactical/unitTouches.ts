@@ -42,7 +42,10 @@ export class UnitTouches {
     this.batches.push({ firstSeq, events: events.length, t: Float64Array.from(t), ids });
   }
 
-  /** Forget batches that end at or before ms (FxIndex keeps what is near the play head). */
+  /**
+   * Forget batches that end at or before ms (FxIndex keeps what is near the play head). A world lagging the play head
+   * by more than that misses them: the unit layer's rolling re-read of 512 units a frame catches those units up.
+   */
   drop(ms: number): void {
     this.batches = this.batches.filter((b) => b.t.length > 0 && b.t[b.t.length - 1] > ms);
   }
