@@ -102,10 +102,11 @@ class Draft {
           // Copied into the unit's own objects, not shared with the event: a world that folds a 20,000-unit battle
           // at 16x would otherwise keep a few objects alive on every page of parsed events it has let go, and the
           // browser's collector copies those out of each page (docs/benchmarks.md, twelfth session).
-          u.pos.x = ev.pos.x;
-          u.pos.y = ev.pos.y;
-          u.vel.x = ev.vel.x;
-          u.vel.y = ev.vel.y;
+          const { pos, vel } = ev; // read once: the browser's moves compute them (client/src/segments/movePack.ts)
+          u.pos.x = pos.x;
+          u.pos.y = pos.y;
+          u.vel.x = vel.x;
+          u.vel.y = vel.y;
         } else {
           u.pos = ev.pos;
           u.vel = ev.vel;

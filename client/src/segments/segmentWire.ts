@@ -23,16 +23,29 @@ export interface SegmentGet {
   hash?: string;
 }
 
-/** The segment: `head` is its JSON without events and with start.units.rows empty (they are `rows`); `eventCount` events follow. */
+/**
+ * The segment: `head` is its JSON without events and with start.units.rows empty (they are `rows`); `eventCount`
+ * events follow, `moveCount` of them as one `moves` message (columns, movePack.ts), the rest as `events` messages.
+ */
 export interface SegmentHead {
   type: 'head';
   id: number;
   head: string;
   rows: Float64Array;
   eventCount: number;
+  moveCount: number;
 }
 
-/** A JSON array of consecutive events. */
+/** The segment's moves in columns (movePack.ts's PackedMoves; `ids` as JSON text: the page's parse interns them). */
+export interface SegmentMoves {
+  type: 'moves';
+  id: number;
+  cols: Float64Array;
+  ids: string;
+  isMove: Uint8Array;
+}
+
+/** A JSON array of consecutive events (other than moves). */
 export interface SegmentEvents {
   type: 'events';
   id: number;
@@ -48,4 +61,4 @@ export interface SegmentFailed {
   message: string;
 }
 
-export type SegmentReply = SegmentHead | SegmentEvents | SegmentFailed;
+export type SegmentReply = SegmentHead | SegmentMoves | SegmentEvents | SegmentFailed;

@@ -2,6 +2,7 @@ import type { BattleEvent } from '../../../shared/battle/events.js';
 import type { BranchManifest, PartPayload, SegmentPayload } from '../../../shared/battle/segments.js';
 import type { SegmentSource } from '../../lib/segmentWorld.js';
 import { type Api, api as sameOrigin, HttpError } from '../api.js';
+import { type PackedMoves, unpackMoves } from './movePack.js';
 import type { SegmentGet, SegmentReply } from './segmentWire.js';
 
 // The browser's segment source: manifests (small) through the API client, segments through a worker that
@@ -15,6 +16,9 @@ interface Pending {
   reject: (err: Error) => void;
   head: Omit<SegmentPayload, 'events'> | null;
   eventCount: number;
+  moveCount: number;
+  moves: PackedMoves | null;
+  /** The events other than moves, as they come. */
   events: BattleEvent[];
 }
 
@@ -47,7 +51,7 @@ export class WorkerSegments implements SegmentSource {
     if (!worker) return this.http.getSegment(battleId, branchId, index, opts);
     const get: SegmentGet = { type: 'get', id: this.nextId++, battleId, branchId, index, room: opts.room, hash: opts.hash };
     return new Promise((resolve, reject) => {
-      this.pending.set(get.id, { get, resolve, reject, head: null, eventCount: 0, events: [] });
+      this.pending.set(get.id, { get, resolve, reject, head: null, eventCount: 0, moveCount: 0, moves: null, events: [] });
       this.asked++;
       worker.postMessage(get);
     });
@@ -79,11 +83,13 @@ export class WorkerSegments implements SegmentSource {
       head.start.units.rows = m.rows;
       p.head = head;
       p.eventCount = m.eventCount;
-    } else for (const ev of JSON.parse(m.events) as BattleEvent[]) p.events.push(ev);
-    if (p.head && p.events.length >= p.eventCount) {
+      p.moveCount = m.moveCount;
+    } else if (m.type === 'moves') p.moves = { cols: m.cols, ids: JSON.parse(m.ids) as string[], isMove: m.isMove };
+    else for (const ev of JSON.parse(m.events) as BattleEvent[]) p.events.push(ev);
+    if (p.head && (p.moveCount === 0 || p.moves) && p.events.length >= p.eventCount - p.moveCount) {
       this.pending.delete(m.id);
       this.delivered++;
-      p.resolve({ ...p.head, events: p.events });
+      p.resolve({ ...p.head, events: p.moves ? unpackMoves(p.events, p.moves) : p.events });
     }
   }
 
