@@ -14,6 +14,25 @@ import { quietPeriod, until } from '../server/helpers.js';
 
 const def = smallestBattle;
 
+/** The real HTTP api; its fetch notes the manifest long-polls in flight and those aborted (their `after`). */
+function notingApi(url: string) {
+  const polling: number[] = [];
+  const aborted: number[] = [];
+  const api = createApi(url, async (input, init) => {
+    const after = /\/manifest\?.*after=(\d+)/.exec(String(input))?.[1];
+    if (after) polling.push(Number(after));
+    try {
+      return await fetch(input, init);
+    } catch (err) {
+      if (after && init?.signal?.aborted) aborted.push(Number(after));
+      throw err;
+    } finally {
+      if (after) polling.splice(polling.indexOf(Number(after)), 1);
+    }
+  });
+  return { api, polling, aborted };
+}
+
 describe('SegmentWorld following a compiling fork over HTTP', () => {
   // The compile waits after each segment for the test's go-ahead: the world catches up with every segment listed.
   const { gate, engine, server, fork: makeFork } = gatedServer();
@@ -24,17 +43,7 @@ describe('SegmentWorld following a compiling fork over HTTP', () => {
     const { roomId } = forked;
     const { branchId, fork } = forked.branch;
     const atMs = fork!.atMs;
-    // The real HTTP api; its fetch notes the manifest long-polls in flight (their `after`).
-    const polling: number[] = [];
-    const api = createApi(s.url, async (input, init) => {
-      const after = /\/manifest\?.*after=(\d+)/.exec(String(input))?.[1];
-      if (after) polling.push(Number(after));
-      try {
-        return await fetch(input, init);
-      } finally {
-        if (after) polling.splice(polling.indexOf(Number(after)), 1);
-      }
-    });
+    const { api, polling } = notingApi(s.url);
     const plain = (): Promise<BranchManifest> => api.getManifest(def.info.id, branchId);
     // At most a long-poll per 250 ms (the default): the first answer after a go-ahead (the compile's first part past
     // the segment it held at) stays the world's manifest for a while.
@@ -96,20 +105,7 @@ describe('SegmentWorld leaving a compiling fork over HTTP', () => {
     const s = server();
     const forked = await makeFork();
     const { branchId, fork } = forked.branch;
-    const polling: number[] = [];
-    const aborted: number[] = [];
-    const api = createApi(s.url, async (input, init) => {
-      const after = /\/manifest\?.*after=(\d+)/.exec(String(input))?.[1];
-      if (after) polling.push(Number(after));
-      try {
-        return await fetch(input, init);
-      } catch (err) {
-        if (after && init?.signal?.aborted) aborted.push(Number(after));
-        throw err;
-      } finally {
-        if (after) polling.splice(polling.indexOf(Number(after)), 1);
-      }
-    });
+    const { api, polling, aborted } = notingApi(s.url);
     const errors: Error[] = [];
     const w = new SegmentWorld(api, def.info.id, branchId, { room: forked.roomId, onError: (e) => errors.push(e) });
     await w.load(fork!.atMs);
