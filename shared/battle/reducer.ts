@@ -3,7 +3,8 @@ import type { WorldState } from './state.js';
 import type { Unit } from './types.js';
 
 // The pure reducer shared by server (keyframes) and client (folding streamed events).
-// It never mutates its input: changed units and maps are copied, unchanged ones are shared.
+// applyEvents never mutates its input: changed units and maps are copied, unchanged ones are shared. foldInto writes
+// into units the caller owns (see there).
 
 /**
  * Fold a run of events onto a state (e.g. a keyframe plus the events after it).
@@ -19,8 +20,9 @@ export function applyEvents(state: WorldState, events: readonly BattleEvent[]): 
 }
 
 /**
- * Fold a run of events into a state whose unit map and units belong to the caller alone (e.g. freshly unpacked
- * from a segment, then only ever folded here): units are updated in place, so a frame of a 20,000-unit world
+ * Fold a run of events into a state whose unit map, units and their pos/vel objects belong to the caller alone
+ * (e.g. freshly unpacked from a segment, then only ever folded here; a shallow copy of another world's units would
+ * share its positions): units are updated in place, so a frame of a 20,000-unit world
  * costs no copy of its unit map (a segment world folds every frame at 16x). Returns a new top-level object; the
  * unit map is replaced (copied once) only when a batch adds units, so a list of its values stays valid while its
  * keys do. Spawned units are copied from their events (with their own pos and vel, which moves then write into),

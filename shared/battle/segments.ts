@@ -215,7 +215,10 @@ export interface SegmentPayload {
   firstSeq: number;
   /** The world at startMs: every event with t <= startMs folded. */
   start: PackedWorld;
-  /** Events with startMs < t <= endMs, in seq order. */
+  /**
+   * Events with startMs < t <= endMs, in seq order. In the browser a `unit:move` may be a read-only MoveView
+   * (client/src/segments/movePack.ts): read its fields or JSON.stringify it; never spread, clone or post it.
+   */
   events: BattleEvent[];
 }
 

@@ -2,11 +2,11 @@
 // of a 20,000-unit battle is megabytes of JSON: fetching, decoding and parsing it on the page's main thread was
 // a 50-800 ms task each time one arrived. The worker does that and hands the page pieces that are cheap to take:
 // the packed start state's number columns as one transferred Float64Array (no copy), the rest of the header as
-// JSON text, then the events as JSON text in messages of at most EVENTS_PER_MESSAGE, each its own short task on
-// the page. JSON text rather than cloned objects because JSON.parse interns short strings (ids, sides, kinds,
+// JSON text, the moves in columns (one transferred Float64Array and their ids: movePack.ts), then the other events as
+// JSON text in messages of at most EVENTS_PER_MESSAGE, each its own short task on the page. JSON text rather than cloned objects because JSON.parse interns short strings (ids, sides, kinds,
 // statuses, event types) and structured clone does not: with uninterned strings every `u.kind === 'station'`
 // and `MIN_PX[u.kind]` in the unit layer became a character compare or a string-table lookup, and a 20,000-unit
-// frame took several times longer (measured, docs/benchmarks.md). The worker knows nothing of event shapes.
+// frame took several times longer (measured, docs/benchmarks.md). Of event shapes the worker knows only `unit:move`'s.
 
 /** Events per message: parsing a thousand events on the page is ~1-2 ms; 3,000 made tasks (with the young-generation
  * collection they set off) of up to 80 ms of CPU on a loaded machine (docs/benchmarks.md, issue #14). */

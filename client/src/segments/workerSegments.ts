@@ -7,7 +7,8 @@ import type { SegmentGet, SegmentReply } from './segmentWire.js';
 
 // The browser's segment source: manifests (small) through the API client, segments through a worker that
 // fetches and parses them (segmentWorker.ts), so a big battle's segments never hold the main thread for long.
-// A segment is handed to the SegmentWorld once its last events message is in. Where there is no Worker, or it
+// A segment is handed to the SegmentWorld once its head, its moves (if any) and its other events are all in, its moves
+// then held as MoveViews (movePack.ts: read their fields or JSON.stringify them; never spread, clone or post them). Where there is no Worker, or it
 // fails to load, segments come through the API client as before (the requests in flight are re-asked there).
 
 interface Pending {
