@@ -132,6 +132,8 @@ export class SegmentWorld {
   private readonly held = new Map<number, Held>();
   private readonly requests: KeyedFetches<number>;
   private cursor: Cursor | null = null;
+  /** The segment holding the play head at the last stateAt (eviction keeps it and what lies ahead longest). */
+  private headIndex: number | null = null;
   private spare: ForkSpare | null = null;
   /** Being replaced by another branch's world (leave()): it makes no more spares. */
   private leaving = false;
@@ -277,6 +279,7 @@ export class SegmentWorld {
     const ms = Math.min(pos, m.compiledMs); // never fold an event past the frontier
     const k = this.indexFor(m, ms);
     if (k === null) return null;
+    this.headIndex = k;
     const seg = this.held.get(k);
     if (seg) {
       this.held.delete(k); // recency for the LRU
@@ -565,10 +568,15 @@ export class SegmentWorld {
     const maxBytes = this.o.cacheBytes ?? CACHE_BYTES;
     let bytes = 0;
     for (const idx of this.held.keys()) bytes += this.sizeOf(idx);
-    // Least recently used first (the map's order), never the one just taken nor the cursor's.
-    for (const idx of this.held.keys()) {
+    if (this.held.size <= max && bytes <= maxBytes) return;
+    // Never the one just taken, the cursor's or the play head's. Those behind the play head first, least recently
+    // used first (the map's order); then those ahead, farthest first. Recency alone let a segment fetched ahead go
+    // before the one just played past (playing at 16x fetched some segments twice).
+    const head = this.headIndex ?? keep;
+    const spare = [...this.held.keys()].filter((i) => i !== keep && i !== this.cursor?.index && i !== head);
+    const order = [...spare.filter((i) => i < head), ...spare.filter((i) => i > head).sort((a, b) => b - a)];
+    for (const idx of order) {
       if (this.held.size <= max && bytes <= maxBytes) break;
-      if (idx === keep || idx === this.cursor?.index) continue;
       bytes -= this.sizeOf(idx);
       this.held.delete(idx);
     }

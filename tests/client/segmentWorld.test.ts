@@ -187,6 +187,29 @@ describe('SegmentWorld', () => {
     expect(w.fetched).toEqual([0, 1]);
   });
 
+  it('playing straight through fetches every segment once, whatever the cache holds', async () => {
+    const src = new MemorySegmentSource(tl);
+    const probe = new SegmentWorld(src, tl.battleId, tl.branchId);
+    await probe.load(0);
+    const sizes = probe.manifest!.segments.map((s) => s.bytes);
+    // With 5, recency alone evicted a segment fetched ahead before the one just played past (fetched 0-5, then 3 again).
+    for (const opts of [
+      { cacheSegments: 3 },
+      { cacheSegments: 4 },
+      { cacheSegments: 5 },
+      { cacheSegments: 6 },
+      { cacheBytes: Math.max(...sizes) * 2.5 },
+    ]) {
+      const w = new SegmentWorld(src, tl.battleId, tl.branchId, opts);
+      await w.load(0);
+      for (let ms = 0; ms <= tl.durationMs; ms += 250) {
+        w.stateAt(ms, { playing: true, rate: 16 });
+        await settle();
+      }
+      expect(w.fetched, JSON.stringify(opts)).toEqual(sizes.map((_, i) => i));
+    }
+  });
+
   it('keeps at most cacheSegments in memory', async () => {
     const src = new MemorySegmentSource(tl);
     const w = new SegmentWorld(src, tl.battleId, tl.branchId, { cacheSegments: 2 });
