@@ -12,9 +12,10 @@ import { bootStage, type Stage } from './support/stage.js';
 // The server paces its fork worker (a test hook: at least PACE_MS of wall time per segment), so the fork stays
 // compiling for seconds however fast the machine simulates: a DS9 fork alone completes in ~0.5 s and used to
 // finish before the page saw it pending. Every wait is on state (pending list, manifest frontier, tree), never a
-// fixed delay.
+// fixed delay. 400 ms: the page's seek to just behind the frontier lands before the segment in progress is listed
+// (with 150 ms a loaded CI machine listed it first, and the page fetched it whole: no part, a red run).
 
-const PACE_MS = 150;
+const PACE_MS = 400;
 
 const hasChromium = chromiumAvailable();
 
