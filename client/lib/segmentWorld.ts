@@ -180,12 +180,12 @@ export class SegmentWorld {
     });
   }
 
-  /** Every part request made, as "index/part" (tests read it). */
   /** Every segment request made, in order (tests and benchmarks read it). */
   get fetched(): readonly number[] {
     return this.requests.fetched;
   }
 
+  /** Every part request made, as "index/part" (tests read it). */
   get fetchedParts(): readonly string[] {
     return this.tail?.fetched ?? [];
   }

@@ -93,6 +93,14 @@ describe('FxIndex', () => {
     expect(long.range(60_000 - 64_000, 60_000).map((e) => e.seq)).toEqual([1, 2]);
     expect(long.range(70_000 - 64_000, 70_000).map((e) => e.seq)).toEqual([2]);
     expect(long.size).toBe(1);
+    // A batch that lost part of its fire is taken again when handed over again (a seek back into it).
+    const part = new FxIndex();
+    const batch = [fire(1, 10_000), fire(2, 20_000)];
+    part.reset('b', batch);
+    expect(part.range(41_000, 45_000)).toEqual([]); // drops what is before 15 s: the first shot, not the second
+    expect(part.size).toBe(1);
+    part.add(batch);
+    expect(part.range(9_000, 12_000).map((e) => e.seq)).toEqual([1]);
     // Touches go even where nothing fired.
     const quiet = new FxIndex();
     quiet.reset('b', [move(1, 1_000)]);

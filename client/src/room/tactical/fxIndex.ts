@@ -34,6 +34,8 @@ export class FxIndex {
   /** Everything before this was dropped (or nothing was: -Infinity). */
   private droppedTo = Number.NEGATIVE_INFINITY;
   private seen = new Set<number>();
+  /** Batches added and held whole ("firstSeq:length" -> their first event's t). */
+  private readonly whole = new Map<string, number>();
   branchId: string | null = null;
   /** The same events' unit changes (moves, statuses, sides), for the unit layer's columns. */
   readonly touches = new UnitTouches();
@@ -43,12 +45,16 @@ export class FxIndex {
     this.events = [];
     this.droppedTo = Number.NEGATIVE_INFINITY;
     this.seen.clear();
+    this.whole.clear();
     this.touches.reset();
     this.add(events);
   }
 
   /** Add events (streamed windows may overlap what we have: duplicates by seq are dropped). */
   add(events: readonly BattleEvent[]): void {
+    // A batch held whole already (handed over again on entering its segment): no pass over its (up to 30,000) events.
+    const key = events.length ? `${events[0].seq}:${events.length}` : '';
+    if (this.whole.has(key)) return;
     this.touches.add(events);
     let sorted = true;
     for (const ev of events) {
@@ -59,12 +65,15 @@ export class FxIndex {
       this.events.push(ev);
     }
     if (!sorted) this.events.sort((a, b) => a.t - b.t || a.seq - b.seq);
+    if (events.length) this.whole.set(key, events[0].t);
   }
 
   /** Forget what happened at or before ms (fire and effects, and the touches). */
   private drop(ms: number): void {
     this.droppedTo = ms;
     this.touches.drop(ms);
+    // A batch that lost events is no longer held whole: handed over again (a seek back), it is taken again.
+    for (const [key, firstT] of this.whole) if (firstT <= ms) this.whole.delete(key);
     const lo = eventIndexAfter(this.events, ms);
     if (lo === 0) return;
     for (let i = 0; i < lo; i++) this.seen.delete(this.events[i].seq);
