@@ -118,9 +118,7 @@ describe('SegmentWorld', () => {
 
   it('prefetches no further than aheadBytes past the next segment, and holds no more than cacheBytes', async () => {
     const src = new MemorySegmentSource(tl);
-    const probe = new SegmentWorld(src, tl.battleId, tl.branchId);
-    await probe.load(0);
-    const sizes = probe.manifest!.segments.map((s) => s.bytes);
+    const sizes = src.manifestAt(tl.battleId, tl.branchId).segments.map((s) => s.bytes);
     // A budget the next two segments fill: the third is not fetched ahead, although the horizon and count allow it.
     const aheadBytes = sizes[1] + sizes[2];
     const w = new SegmentWorld(src, tl.battleId, tl.branchId, { prefetchWallMs: 60_000, aheadBytes });
@@ -150,9 +148,7 @@ describe('SegmentWorld', () => {
 
   it('prefetches no more than the cache holds beside the segment in use (no fetch, evict, fetch again)', async () => {
     const src = new MemorySegmentSource(tl);
-    const probe = new SegmentWorld(src, tl.battleId, tl.branchId);
-    await probe.load(0);
-    const sizes = probe.manifest!.segments.map((s) => s.bytes);
+    const sizes = src.manifestAt(tl.battleId, tl.branchId).segments.map((s) => s.bytes);
     // Room for segments 0 and 1 only; the ahead budget alone would take more.
     const w = new SegmentWorld(src, tl.battleId, tl.branchId, {
       prefetchWallMs: 60_000,
@@ -189,9 +185,7 @@ describe('SegmentWorld', () => {
 
   it('playing straight through fetches every segment once, whatever the cache holds', async () => {
     const src = new MemorySegmentSource(tl);
-    const probe = new SegmentWorld(src, tl.battleId, tl.branchId);
-    await probe.load(0);
-    const sizes = probe.manifest!.segments.map((s) => s.bytes);
+    const sizes = src.manifestAt(tl.battleId, tl.branchId).segments.map((s) => s.bytes);
     // With 5, recency alone evicted a segment fetched ahead before the one just played past (fetched 0-5, then 3 again).
     for (const opts of [
       { cacheSegments: 3 },
