@@ -10,7 +10,7 @@ import type { BattleDefinition, DecisionSpec } from '../../replays/engine/types.
 import { MemoryStore } from '../../server/store/memory.js';
 import type { Store } from '../../server/store/types.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
-import { advanced, boot, spread, until, type Booted } from './helpers.js';
+import { advanced, boot, spread, syncBound, until, type Booted } from './helpers.js';
 import { redisAvailable, redisStore } from './redis.js';
 
 // What-if branches through real sockets on the real engine: a player forks, the instructor switches
@@ -50,7 +50,7 @@ async function expectInSync(clients: RoomClient[], branch: Timeline): Promise<vo
     await until(() => c.stateBranchId() === branch.branchId && c.room()?.branchId === branch.branchId, 3000, 'branch everywhere');
   const t = wallNow();
   const pos = clients.map((c) => c.positionNow(t));
-  expect(spread(pos)).toBeLessThan(10);
+  expect(spread(pos)).toBeLessThan(syncBound(clients));
   const truth = stateAt(branch.events, branch.keyframes, pos[0]);
   for (const c of clients) {
     const st = c.stateNow(t)!;

@@ -136,3 +136,15 @@ export function advanced(c: { positionNow(): number }, ms: number, timeoutMs = 5
 export function spread(values: number[]): number {
   return Math.max(...values) - Math.min(...values);
 }
+
+/**
+ * How far apart the clients may be while playing at `rate`: 10 ms, unless their clock samples say
+ * otherwise. A sample's offset is off by at most half its round trip, and ClockSync takes the median of
+ * samples within twice (+1 ms) the fastest one's (shared/clock/sync.ts): each estimate is within its
+ * fastest round trip + 0.5 ms, so two clients' positions differ by at most rate x (rttA + rttB + 1). A
+ * loaded CI machine can slow every ping of a join past a few ms; then that bound is what the sync promises.
+ */
+export function syncBound(clients: { sync: { rtt: number } }[], rate = 1): number {
+  const rtts = clients.map((c) => c.sync.rtt).sort((a, b) => b - a);
+  return Math.max(10, rate * (rtts[0] + rtts[1] + 1));
+}
