@@ -1,12 +1,19 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
-import { buildSegment, packWorld, plannedSegmentEnd, type PackedWorld } from '../../shared/battle/segments.js';
+import { buildSegment, packWorld, plannedSegmentEnd, DEFAULT_SEGMENT_MS, type PackedWorld } from '../../shared/battle/segments.js';
 import type { WorldState } from '../../shared/battle/state.js';
 import type { DecisionChoice, Weapon } from '../../shared/battle/types.js';
 import { battles, compileBattle, startFork, type BattleDefinition } from '../../replays/index.js';
-import { serializeSegment } from '../../server/timelines/segments/encode.js';
-import { SegmentBuilder, viewOfCompilation, viewOfTimeline } from '../../server/timelines/segments/builder.js';
+import { joinEventsJson, serializeSegment, type SerializedSegment } from '../../server/timelines/segments/encode.js';
+import {
+  SegmentBuilder,
+  sharedPrefix,
+  viewOfCompilation,
+  viewOfTimeline,
+  type SerializedStart,
+  type StartStates,
+} from '../../server/timelines/segments/builder.js';
 
 // The publish path of a compiling branch (issue #14, 16x): what it does faster must write the same bytes. packWorld
 // interns weapon lists through a memo; the builder carries each segment's start state from the one before instead of
@@ -83,6 +90,52 @@ describe('the publish path writes the same bytes', () => {
     listed.push(...b.list(viewOfTimeline(fork)));
     expect(listed.map((s) => s.info.index)).toEqual(listed.map((_, i) => i));
     for (const s of listed) expect(s.info.hash).toBe(fromStateAt(viewOfTimeline(fork), s.info.index, s.info.startMs, s.info.endMs));
+  });
+
+  it('a segment listed from the parts cut while it compiled (events JSON joined, not stringified again) is the same bytes', () => {
+    // As the compile worker: start states kept at decision points (a fork's first own segment splices its parent's),
+    // 200 ms slices with a part cut after each, the segments listed as they become final, the rest at the end.
+    const kept = new Map<number, SerializedStart>();
+    const starts: StartStates = { find: (ms) => kept.get(ms), keep: (ms, st) => kept.set(ms, st).size > 0 };
+    const parent = new SegmentBuilder(DEFAULT_SEGMENT_MS, [], starts);
+    parent.list(viewOfTimeline(tl));
+    expect(kept.size).toBeGreaterThan(0);
+    const choice = firstAlternative();
+    const c = startFork(def, history, choice.decisionId, choice, [choice]);
+    const fork = c.meta.fork as NonNullable<typeof c.meta.fork>;
+    // The fork's own start states; its parent's answer for times up to the fork point (as the server's store does).
+    const own = new Map<number, SerializedStart>();
+    const forkStarts: StartStates = {
+      find: (ms) => own.get(ms) ?? (ms <= fork.atMs ? kept.get(ms) : undefined),
+      keep: (ms, st) => own.set(ms, st).size > 0,
+    };
+    const b = new SegmentBuilder(DEFAULT_SEGMENT_MS, sharedPrefix(parent.manifest!, fork), forkStarts);
+    const listed: SerializedSegment[] = [];
+    let parts = 0;
+    while (c.advanceTo(c.compiledMs + 200)) {
+      if (b.part(viewOfCompilation(c)).part) parts++;
+      listed.push(...b.list(viewOfCompilation(c)));
+    }
+    const tl2 = c.result().timeline;
+    listed.push(...b.list(viewOfTimeline(tl2)));
+    expect(parts).toBeGreaterThan(listed.length);
+    const first = listed[0].info.index;
+    expect(listed.map((s) => s.info.index)).toEqual(listed.map((_, i) => first + i));
+    const view = viewOfTimeline(tl2);
+    for (const s of listed) {
+      const want = serializeSegment(buildSegment(view, view.events, view.keyframes, s.info.index, s.info.startMs, s.info.endMs)).json;
+      expect(s.json.equals(want)).toBe(true);
+    }
+  });
+
+  it('joinEventsJson joins pieces of an array into its JSON, empty pieces included', () => {
+    const items = [{ a: 1 }, { b: 'x,]' }, { c: [1, 2] }, { d: null }];
+    const piece = (xs: unknown[]) => Buffer.from(JSON.stringify(xs));
+    const want = JSON.stringify(items);
+    expect(joinEventsJson([piece(items.slice(0, 1)), piece([]), piece(items.slice(1, 3)), piece(items.slice(3))]).toString()).toBe(want);
+    expect(joinEventsJson([piece([]), piece(items), piece([])]).toString()).toBe(want);
+    expect(joinEventsJson([piece([])]).toString()).toBe('[]');
+    expect(joinEventsJson([]).toString()).toBe('[]');
   });
 
   it("a compile's own fold (foldedTo) is the state at that seq, and folding it early changes neither keyframes nor events", () => {

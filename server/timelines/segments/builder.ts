@@ -21,7 +21,8 @@ import {
   compressSegment,
   compressSegmentAsync,
   deflateStart,
-  encodePart,
+  encodePartKeeping,
+  joinEventsJson,
   serializeSegment,
   startJsonOf,
   type EarlySegment,
@@ -122,6 +123,8 @@ export class SegmentBuilder {
   private carried: { ms: number; state: WorldState } | null = null;
   /** Parts cut while the branch compiles: the segment in progress's and the last PARTS_KEPT listed ones' (manifest.parts). */
   private parts: PartInfo[] = [];
+  /** The events' JSON of the segment in progress's parts, in order: listed, it is made of them (partsJson). */
+  private partEvents: { index: number; firstSeq: number; count: number; json: Buffer }[] = [];
 
   constructor(
     readonly segmentMs = DEFAULT_SEGMENT_MS,
@@ -145,6 +148,7 @@ export class SegmentBuilder {
         this.carried = folded ? { ms: endMs, state: folded } : null;
       }
       const events = view.events.slice(known.firstSeq, end);
+      const eventsJson = inOrder ? this.partsJson(index, known.firstSeq, events.length) : undefined;
       // Spliced: a fork's first own segment, which the fork's first frame waits on: compressed fast.
       return serializeSegment(
         {
@@ -156,6 +160,7 @@ export class SegmentBuilder {
           startJson: known.json,
           ...(known.deflated ? { startDeflated: known.deflated } : {}),
           events,
+          ...(eventsJson ? { eventsJson } : {}),
         },
         true,
       );
@@ -177,8 +182,10 @@ export class SegmentBuilder {
     // that from the compile (which must publish at 16x or more); brotli 1 is ~60 ms for ~70% more bytes. Built again
     // later (a cache dropped them) they get the usual levels, the same JSON.
     const fast = !view.final && !!view.fork && startMs >= view.fork.atMs;
-    if (!this.starts || !endsAtDecision(view.events, endMs)) return serializeSegment(seg, fast);
+    const eventsJson = inOrder ? this.partsJson(index, seg.firstSeq, seg.events.length) : undefined;
     const { start: _s, ...rest } = seg;
+    if (!this.starts || !endsAtDecision(view.events, endMs))
+      return eventsJson ? serializeSegment({ ...rest, startJson: startJsonOf(seg), eventsJson }, fast) : serializeSegment(seg, fast);
     const json = startJsonOf(seg);
     const kept: SerializedStart = { firstSeq: seg.firstSeq, json };
     // Deflated on the thread pool meanwhile (history's at startup), if kept: ready before a fork there waits on its gzip.
@@ -189,7 +196,22 @@ export class SegmentBuilder {
         },
         () => {},
       );
-    return serializeSegment({ ...rest, startJson: json }, fast);
+    return serializeSegment({ ...rest, startJson: json, ...(eventsJson ? { eventsJson } : {}) }, fast);
+  }
+
+  /**
+   * The JSON of segment `index`'s events (count of them from firstSeq), joined from its parts' when they hold exactly
+   * those events (cut while it compiled); else undefined. At 20,000 units a segment's events are ~5-10 MB of JSON.
+   */
+  private partsJson(index: number, firstSeq: number, count: number): Buffer | undefined {
+    const own = this.partEvents.filter((p) => p.index === index);
+    let seq = firstSeq;
+    for (const p of own) {
+      if (p.firstSeq !== seq) return undefined;
+      seq += p.count;
+    }
+    if (own.length === 0 || seq !== firstSeq + count) return undefined;
+    return joinEventsJson(own.map((p) => p.json));
   }
 
   /**
@@ -210,7 +232,7 @@ export class SegmentBuilder {
     if (to <= from || (segEnd === null && !flush && to - from < PART_MS)) return { part: null, endMs: segEnd };
     const a = eventIndexAfter(view.events, from);
     const b = eventIndexAfter(view.events, to);
-    const enc = encodePart({
+    const { part: enc, eventsJson } = encodePartKeeping({
       battleId: view.battleId,
       index,
       part: own.length,
@@ -220,6 +242,7 @@ export class SegmentBuilder {
       events: view.events.slice(a, b),
     });
     this.parts.push(enc.info);
+    this.partEvents.push({ index, firstSeq: a, count: b - a, json: eventsJson });
     this.last = this.manifestOf(view, to);
     return { part: enc, endMs: segEnd };
   }
@@ -252,6 +275,7 @@ export class SegmentBuilder {
     }
     // Parts kept: the segment in progress's and the last PARTS_KEPT listed ones' (a client following them plays on).
     this.parts = view.final ? [] : this.parts.filter((p) => p.index >= this.infos.length - PARTS_KEPT);
+    this.partEvents = view.final ? [] : this.partEvents.filter((p) => p.index >= this.infos.length);
     this.last = this.manifestOf(view, Math.max(this.builtMs, this.parts.at(-1)?.endMs ?? 0));
     if (view.final) {
       this.recent.clear();

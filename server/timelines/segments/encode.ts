@@ -41,6 +41,8 @@ export interface EncodedSegment {
  */
 export type SplicedSegment = Omit<SegmentPayload, 'start'> & {
   startJson: Buffer;
+  /** JSON.stringify(events), when made already (from the parts the segment was cut in). */
+  eventsJson?: Buffer;
   /** startJson as raw deflate at FAST effort, sync-flushed (deflateStart), when made: the gzip is stitched around it. */
   startDeflated?: Buffer;
 };
@@ -186,6 +188,12 @@ export async function compressSegmentAsync(s: SerializedSegment, early?: EarlySe
   return { info: s.info, gzip, br };
 }
 
+const EVENTS_KEY = Buffer.from(',"events":');
+const CLOSE = Buffer.from('}');
+const COMMA = Buffer.from(',');
+const OPEN = Buffer.from('[');
+const CLOSE_ARRAY = Buffer.from(']');
+
 /** The head splice() writes before the start state's bytes. */
 function spliceHead(seg: SplicedSegment): string {
   const { battleId, index, startMs, endMs, firstSeq } = seg;
@@ -199,7 +207,8 @@ function spliceAt(seg: SplicedSegment): number {
 
 /** Exactly JSON.stringify(payload) of SegmentPayload (same key order), with the start's bytes spliced in. */
 function splice(seg: SplicedSegment): Buffer {
-  return Buffer.concat([Buffer.from(spliceHead(seg)), seg.startJson, Buffer.from(`,"events":${JSON.stringify(seg.events)}}`)]);
+  const events = seg.eventsJson ?? Buffer.from(JSON.stringify(seg.events));
+  return Buffer.concat([Buffer.from(spliceHead(seg)), seg.startJson, EVENTS_KEY, events, CLOSE]);
 }
 
 /** A part (a compiling branch's newest events, no start state: shared/battle/segments.ts), gzipped at FAST effort. */
@@ -210,16 +219,43 @@ export interface EncodedPart {
 
 /** Serialize, hash and gzip a part: ~1 s of events, a few ms at 20,000 units (no brotli: it lives only while the branch compiles). */
 export function encodePart(p: PartPayload): EncodedPart {
-  const json = Buffer.from(JSON.stringify(p));
+  return encodePartKeeping(p).part;
+}
+
+/**
+ * encodePart, also handing back the events' own JSON (`[...]`, bytes of the part's JSON): the segment the parts
+ * make up is then listed from them (segmentEventsJson) instead of stringifying its events a second time.
+ */
+export function encodePartKeeping(p: PartPayload): { part: EncodedPart; eventsJson: Buffer } {
+  const { battleId, index, part, startMs, endMs, firstSeq } = p;
+  const eventsJson = Buffer.from(JSON.stringify(p.events));
+  // Exactly JSON.stringify(p) (the same key order, events last).
+  const head = `${JSON.stringify({ battleId, index, part, startMs, endMs, firstSeq }).slice(0, -1)},"events":`;
+  const json = Buffer.concat([Buffer.from(head), eventsJson, CLOSE]);
   const info: PartInfo = {
-    index: p.index,
-    part: p.part,
-    startMs: p.startMs,
-    endMs: p.endMs,
-    firstSeq: p.firstSeq,
+    index,
+    part,
+    startMs,
+    endMs,
+    firstSeq,
     eventCount: p.events.length,
     bytes: json.length,
     hash: createHash('sha256').update(json).digest('hex'),
   };
-  return { info, gzip: gzipSync(json, { level: FAST.gzip }) };
+  return { part: { info, gzip: gzipSync(json, { level: FAST.gzip }) }, eventsJson };
+}
+
+/**
+ * JSON.stringify of a run of events, from the JSON of consecutive pieces of it (each `[...]`): an array's JSON is
+ * its items' joined by commas, so the pieces' insides joined by commas are the same bytes.
+ */
+export function joinEventsJson(pieces: readonly Buffer[]): Buffer {
+  const out: Buffer[] = [OPEN];
+  for (const p of pieces) {
+    if (p.length <= 2) continue; // []
+    if (out.length > 1) out.push(COMMA);
+    out.push(p.subarray(1, p.length - 1));
+  }
+  out.push(CLOSE_ARRAY);
+  return Buffer.concat(out);
 }
