@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stateAt } from '../../shared/battle/seek.js';
 import { segmentIndexAt } from '../../shared/battle/segments.js';
 import type { RoomClient } from '../../client/lib/roomClient.js';
-import { boot, until, type Booted } from '../server/helpers.js';
+import { boot, syncBound, until, type Booted } from '../server/helpers.js';
 import { buildFixtureTimeline, FIXTURE_DURATION } from '../server/fixtures/timeline.js';
 
 // The room client over a real socket.io server, segments delivery beside socket delivery in one room:
@@ -21,7 +21,7 @@ const same = (a: RoomClient, b: RoomClient): void => {
   const t = performance.timeOrigin + performance.now();
   // Both at the same local instant: one clock estimate apart at most, so compare at the shared position.
   const pos = a.positionNow(t);
-  expect(Math.abs(b.positionNow(t) - pos)).toBeLessThan(20);
+  expect(Math.abs(b.positionNow(t) - pos)).toBeLessThan(Math.max(20, syncBound([a, b])));
 };
 
 describe('RoomClient, segments delivery', () => {

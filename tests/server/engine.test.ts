@@ -4,7 +4,7 @@ import { stateAt } from '../../shared/battle/seek.js';
 import type { BattleInfo, Timeline } from '../../shared/battle/timeline.js';
 import type { BranchInfo } from '../../shared/protocol/events.js';
 import { EngineTimelineService } from '../../server/timelines/EngineTimelineService.js';
-import { advanced, boot, delivered, spread, until, type Booted } from './helpers.js';
+import { advanced, boot, delivered, spread, syncBound, until, type Booted } from './helpers.js';
 import { TEST_HISTORY_CACHE } from '../support/histories.js';
 
 // The server on the real engine and every registered battle (iterated, never named).
@@ -46,10 +46,9 @@ describe('server on the real engine', () => {
     await late.ready; // resolves with the keyframe at the head and the events the room already streamed past it
     const t = performance.timeOrigin + performance.now();
     const all = [inst, viewer, late];
-    // Within 10 ms, plus what clock sync cannot tell apart: each client's offset is known to within half its fastest
-    // ping round trip, and at rate 8 an offset error shows eightfold in the position (a CI run under load: 24.9 ms).
-    const syncBound = 8 * Math.max(...all.map((c) => c.sync.rtt));
-    expect(spread(all.map((c) => c.positionNow(t)))).toBeLessThan(10 + syncBound);
+    // Within 10 ms, or what clock sync cannot tell apart (syncBound): at rate 8 an offset error shows eightfold in the
+    // position (a CI run under load: 24.9 ms).
+    expect(spread(all.map((c) => c.positionNow(t)))).toBeLessThan(syncBound(all, 8));
     for (const c of all) {
       // Each client's world is history's at its own position.
       const truth = stateAt(tl.events, tl.keyframes, c.positionNow(t));
