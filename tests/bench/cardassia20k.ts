@@ -7,6 +7,7 @@ import { shotCount } from '../../shared/battle/volley.js';
 import { writeBenchJson } from './benchJson.js';
 import { slowestWindow } from './procCpu.js';
 import type { Row } from './stats.js';
+import { hostReference } from './hostReference.js';
 
 // Issue #14: the Battle of Cardassia at the seed's scale, end to end on the compile side: units by side,
 // compile wall and CPU time, events, events JSON, and the segments a client fetches (JSON, gzip, brotli).
@@ -15,7 +16,8 @@ import type { Row } from './stats.js';
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 export function benchCardassia20k(): Row[] {
-  const rows: Row[] = [];
+  // The host's speed first, in the same run (hosts of this kind differ up to ~3x).
+  const rows: Row[] = [hostReference()];
   const ticks: { t: number; cpu: number }[] = [];
   const cpuNow = () => {
     const c = process.cpuUsage();
