@@ -217,14 +217,10 @@ export interface EncodedPart {
   gzip: Uint8Array;
 }
 
-/** Serialize, hash and gzip a part: ~1 s of events, a few ms at 20,000 units (no brotli: it lives only while the branch compiles). */
-export function encodePart(p: PartPayload): EncodedPart {
-  return encodePartKeeping(p).part;
-}
-
 /**
- * encodePart, also handing back the events' own JSON (`[...]`, bytes of the part's JSON): the segment the parts
- * make up is then listed from them (segmentEventsJson) instead of stringifying its events a second time.
+ * Serialize, hash and gzip a part: ~1 s of events, a few ms at 20,000 units (no brotli: it lives only while the branch
+ * compiles). Also hands back the events' own JSON (`[...]`, bytes of the part's JSON): the segment the parts make up
+ * is then listed from them (joinEventsJson) instead of stringifying its events a second time.
  */
 export function encodePartKeeping(p: PartPayload): { part: EncodedPart; eventsJson: Buffer } {
   const { battleId, index, part, startMs, endMs, firstSeq } = p;
