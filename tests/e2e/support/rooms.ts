@@ -128,5 +128,21 @@ export async function clickScrubberAt(page: Page, ms: number): Promise<void> {
   const box = await page.getByTestId('scrubber').boundingBox();
   const duration = await page.evaluate(() => window.__wardroom?.durationMs ?? 1);
   if (!box) throw new Error('no scrubber');
-  await page.mouse.click(box.x + (box.width * ms) / duration, box.y + box.height / 2);
+  const x = box.x + (box.width * ms) / duration;
+  // A marker on the track (an annotation's, a decision's) takes a click meant for the track: 1.5 s from a stop
+  // marker is ~3 px on a DS9 scrubber, inside its 12 px. Click at a height where the track itself is hit.
+  for (const f of [0.5, 0.3, 0.7, 0.15, 0.85]) {
+    const y = box.y + box.height * f;
+    const onTrack = await page.evaluate(
+      ([px, py]) => {
+        const hit = document.elementFromPoint(px, py);
+        return !!hit?.closest('[data-testid="scrubber"]') && !hit.closest('button');
+      },
+      [x, y] as const,
+    );
+    if (!onTrack) continue;
+    await page.mouse.click(x, y);
+    return;
+  }
+  throw new Error(`a marker covers the scrubber at ${ms} ms: no height there hits the track`);
 }
