@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BattleEvent } from '../../shared/battle/events.js';
 import type { Outcome } from '../../shared/battle/timeline.js';
 import { describeEvent } from '../../client/src/compare/describe.js';
-import { firstDifference, outcomeDiff } from '../../client/src/compare/outcomeDiff.js';
+import { COMPILING, firstDifference, outcomeDiff, outcomeRows } from '../../client/src/compare/outcomeDiff.js';
 import { volleyOf } from '../../shared/battle/volley.js';
 import { buildFixtureTimeline, fixtureInfo } from '../server/fixtures/timeline.js';
 
@@ -32,6 +32,29 @@ describe('outcome diff', () => {
     expect(row('Objective: Hold the line')).toMatchObject({ left: 'reached', right: 'not reached (failed)' });
     expect(row('Duration')).toMatchObject({ left: '60 s', right: '42 s', same: false });
     expect(d.first).toBeNull(); // same events
+  });
+
+  it('says "compiling…" for a side still compiling, not its placeholder outcome, and how far it has compiled', () => {
+    const battle = fixtureInfo();
+    const placeholder: Outcome = { winner: null, summary: '', facts: [], losses: {}, objectives: {} };
+    const rows = outcomeRows(
+      battle,
+      { outcome: outcome('blue', 3, 'complete'), durationMs: 60_000 },
+      { outcome: placeholder, durationMs: 21_400, compiling: true },
+    );
+    const row = (label: string) => rows.find((r) => r.label.includes(label));
+    expect(row('Winner')).toMatchObject({ right: COMPILING, pending: true, same: false });
+    expect(row('Winner')?.left).not.toBe(COMPILING);
+    expect(row('losses')).toMatchObject({ left: '3 ships', right: COMPILING, pending: true });
+    expect(row('Objective: Hold the line')).toMatchObject({ left: 'reached', right: COMPILING });
+    expect(row('Duration')).toMatchObject({ left: '60 s', right: '21 s so far (compiling)', pending: true });
+    // Complete on both sides: no row pending.
+    const done = outcomeRows(
+      battle,
+      { outcome: outcome('blue', 3, 'complete'), durationMs: 60_000 },
+      { outcome: outcome('red', 1, 'failed'), durationMs: 42_000 },
+    );
+    expect(done.some((r) => r.pending)).toBe(false);
   });
 
   it('finds the first differing event after the shared prefix, skipping the choices themselves', () => {

@@ -203,4 +203,51 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
     const ends = await inst.evaluate(() => [window.__wardroom!.durationMs, window.__wardroom!.segments().compiledMs]);
     expect(ends[0]).toBe(ends[1]);
   }, 300_000);
+
+  it('compares a fork still compiling with history: "compiling…" where its outcome will be, then its outcome, in place', async () => {
+    // The first test's preview is still open over the page.
+    await player.evaluate(() => window.__wardroomCompare?.close());
+    // A third fork not made yet (the tests above took the first two alternatives).
+    const target = await player.evaluate(() => {
+      const tree = window.__wardroomBranches!.tree()!;
+      const points = [...tree.branches[0].decisionPoints].filter((p) => p.atMs !== null).sort((a, b) => a.atMs! - b.atMs!);
+      const pairs = points.flatMap((p) => p.options.filter((o) => !o.historical).map((o) => ({ decisionId: p.id, optionId: o.id })));
+      return { ...pairs[2], historyId: tree.historyBranchId };
+    });
+    const item = player.locator(`[data-decision-id="${target.decisionId}"]`);
+    await item.locator(`input[type="radio"][data-option-id="${target.optionId}"]`).check();
+    await item.getByTestId('fork-button').click();
+    const branchId = (await player
+      .waitForFunction(
+        ([decisionId, optionId]) =>
+          window.__wardroomBranches
+            ?.tree()
+            ?.branches.find((b) => b.fork?.decisionId === decisionId && b.decisions.some((d) => d.optionId === optionId) && !b.complete)
+            ?.branchId,
+        [target.decisionId, target.optionId] as const,
+        { timeout: 60_000 },
+      )
+      .then((h) => h.jsonValue())) as string;
+    await player.evaluate(([a, b]) => window.__wardroomBranches!.compare(a, b), [target.historyId, branchId] as const);
+    await player.waitForFunction(() => window.__wardroomCompare?.mode === 'compare' && window.__wardroomCompare.ready, undefined, {
+      timeout: 60_000,
+    });
+    const winner = player.locator('.diff-table tr[data-row="Winner"]');
+    await winner.waitFor({ timeout: 30_000 });
+    // While it compiles (paced: seconds): its cells say so; history's have figures.
+    expect(await winner.getAttribute('class')).toBe('pending');
+    expect(await winner.locator('td').nth(1).textContent()).toBe('compiling…');
+    expect(await winner.locator('td').nth(0).textContent()).not.toBe('compiling…');
+    expect(await player.getByTestId('pane-status-1').textContent()).toContain('(compiling)');
+    // Then, without reopening, the outcome the branch ended with (as the tree has it once complete).
+    await player.waitForFunction(
+      () => !document.querySelector('.diff-table tr[data-row="Winner"]')?.classList.contains('pending'),
+      undefined,
+      { timeout: 180_000 },
+    );
+    expect(await winner.locator('td').nth(1).textContent()).not.toBe('compiling…');
+    expect(await player.locator('.diff-table tr.pending').count()).toBe(0);
+    expect(await player.getByTestId('pane-status-1').textContent()).not.toContain('compiling');
+    await player.getByTestId('compare-close').click();
+  }, 300_000);
 });

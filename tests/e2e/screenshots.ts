@@ -8,6 +8,7 @@ import { clickScrubberAt, createRoom, listBattles, openRoomPage, waitClockVersio
 import { bootServer } from './support/server.js';
 import { togetherShots } from './screenshotsTogether.js';
 import { captureVotesAndStudy } from './screenshotsVotes.js';
+import { captureCompare } from './screenshotsCompare.js';
 import { bootBigWorld, openBigRoom, playWindow } from './support/bigRoom.js';
 import { CPU_TRACE_CATEGORIES, mainThreadCpu, type TraceCpu } from './support/traceCpu.js';
 
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     }
     if (!process.env.SHOT_ONLY || process.env.SHOT_ONLY === 'together') await togetherShots(browser, server.url, outDir);
     if (!process.env.SHOT_ONLY) await captureVotesAndStudy(browser, server.url, outDir);
+    if (!process.env.SHOT_ONLY || process.env.SHOT_ONLY === 'compare') await captureCompare(browser, server.url, outDir);
     // Issue #14's scale (slow: compiles the world first), with SHOT_ONLY=big or SHOT_BIG=1.
     if (process.env.SHOT_ONLY === 'big' || process.env.SHOT_BIG === '1') await bigWorldShot(browser);
   } finally {

@@ -208,12 +208,7 @@ export class BranchOverlay {
     try {
       const manifests = await Promise.all(this.panes.map((p) => p.world.loadManifest()));
       if (this.closed) return;
-      manifests.forEach((m, i) => {
-        const p = this.panes[i];
-        p.manifest = m;
-        const events = m.segments.reduce((n, s) => n + s.eventCount, 0);
-        setText(p.status, `${events.toLocaleString()} events · ${formatMs(m.durationMs)}${m.complete ? '' : ' so far (compiling)'}`);
-      });
+      for (const [i, m] of manifests.entries()) this.showManifest(this.panes[i], m);
       // A fork of the branch the room shows: its first frame from the segment the room holds (no fetch).
       const held = this.o.held?.();
       if (held) for (const p of this.panes) seedFork(p.world, held);
@@ -231,7 +226,11 @@ export class BranchOverlay {
     }
   }
 
+  /** Renders of the outcome table asked for: only the latest one's result is shown (they await segments). */
+  private diffRenders = 0;
+
   private async renderDiff(a: BranchManifest, b: BranchManifest): Promise<void> {
+    const render = ++this.diffRenders;
     const battle = this.o.battle;
     // Shared prefix: the two branches' events are the same up to the later fork seq.
     const shared = Math.min(a.fork?.seq ?? 0, b.fork?.seq ?? 0);
@@ -243,10 +242,11 @@ export class BranchOverlay {
       Number.isFinite(forkMs) ? forkMs : 0,
       shared,
     );
-    if (this.closed) return;
+    if (this.closed || render !== this.diffRenders) return;
     const end = (m: BranchManifest) => ({
       outcome: m.outcome ?? { winner: null, summary: 'still compiling', losses: {}, facts: [], objectives: {} },
       durationMs: m.durationMs,
+      compiling: !m.complete,
     });
     const diff = { rows: outcomeRows(battle, end(a), end(b)), first };
     clear(this.diffBox);
@@ -264,7 +264,7 @@ export class BranchOverlay {
       body.append(
         el(
           'tr',
-          { class: r.same ? 'same' : 'differs', 'data-row': r.label },
+          { class: r.pending ? 'pending' : r.same ? 'same' : 'differs', 'data-row': r.label },
           el('th', { text: r.label }),
           el('td', { text: r.left }),
           el('td', { text: r.right }),
@@ -329,9 +329,27 @@ export class BranchOverlay {
     this.raf = requestAnimationFrame(this.frame);
   };
 
-  /** A compiling branch grows: the own clock's end follows its frontier (it waits there, then goes on). */
+  private showManifest(p: Pane, m: BranchManifest): void {
+    p.manifest = m;
+    const events = m.segments.reduce((n, s) => n + s.eventCount, 0);
+    setText(p.status, `${events.toLocaleString()} events · ${formatMs(m.durationMs)}${m.complete ? '' : ' so far (compiling)'}`);
+  }
+
+  /**
+   * A compiling branch grows: the own clock's end follows its frontier (it waits there, then goes on), its pane's
+   * status follows its manifest, and once it is complete the outcome table is made again with its outcome.
+   */
   private followFrontier(): void {
     if (!this.ready) return;
+    let completed = false;
+    for (const p of this.panes) {
+      const m = p.world.manifest;
+      if (!m || m === p.manifest) continue;
+      completed ||= m.complete && !p.manifest?.complete;
+      this.showManifest(p, m);
+    }
+    const [a, b] = this.panes.map((p) => p.manifest);
+    if (completed && this.o.mode === 'compare' && a && b) void this.renderDiff(a, b);
     const known = Math.max(...this.panes.map((p) => p.world.manifest?.durationMs ?? 0));
     if (known > this.local.durationMs) {
       this.local.setDuration(known);

@@ -11,6 +11,8 @@ export interface DiffRow {
   left: string;
   right: string;
   same: boolean;
+  /** A side is still compiling: the row compares nothing yet. */
+  pending?: true;
 }
 
 export interface FirstDifference {
@@ -52,7 +54,12 @@ export function firstDifference(
 export interface BranchEnd {
   outcome: Outcome;
   durationMs: number;
+  /** Still compiling: its outcome is not known yet (the cells say so) and durationMs is how far it has compiled. */
+  compiling?: boolean;
 }
+
+/** What a cell of a branch still compiling says in place of a figure it does not have yet. */
+export const COMPILING = 'compiling…';
 
 export function outcomeDiff(
   battle: BattleInfo | null,
@@ -66,7 +73,14 @@ export function outcomeDiff(
 /** Winner, losses per side, objectives, duration: one row each, left and right. */
 export function outcomeRows(battle: BattleInfo | null, a: BranchEnd, b: BranchEnd): DiffRow[] {
   const rows: DiffRow[] = [];
-  const row = (label: string, left: string, right: string) => rows.push({ label, left, right, same: left === right });
+  const pending = a.compiling || b.compiling;
+  // A compiling side's outcome is a placeholder: its cells say "compiling…", not "no winner" or "0 ships".
+  const row = (label: string, left: string, right: string) =>
+    rows.push(
+      pending
+        ? { label, left: a.compiling ? COMPILING : left, right: b.compiling ? COMPILING : right, same: false, pending: true }
+        : { label, left, right, same: left === right },
+    );
   row('Winner', sideName(battle, a.outcome.winner), sideName(battle, b.outcome.winner));
   const sides = [...new Set([...Object.keys(a.outcome.losses), ...Object.keys(b.outcome.losses)])];
   for (const side of sides) {
@@ -85,7 +99,12 @@ export function outcomeRows(battle: BattleInfo | null, a: BranchEnd, b: BranchEn
       s === 'complete' ? 'reached' : s === 'failed' ? 'not reached (failed)' : s === 'pending' ? 'not reached' : '—';
     row(`Objective: ${(oa ?? ob)?.label ?? id}`, word(oa?.status), word(ob?.status));
   }
-  const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
-  row('Duration', secs(a.durationMs), secs(b.durationMs));
+  const secs = (e: BranchEnd) => `${Math.round(e.durationMs / 1000)} s${e.compiling ? ' so far (compiling)' : ''}`;
+  const duration = { left: secs(a), right: secs(b) };
+  rows.push(
+    pending
+      ? { label: 'Duration', ...duration, same: false, pending: true }
+      : { label: 'Duration', ...duration, same: duration.left === duration.right },
+  );
   return rows;
 }
