@@ -228,6 +228,10 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
         { timeout: 60_000 },
       )
       .then((h) => h.jsonValue())) as string;
+    // Its node in the tree says it is compiling (its record's outcome is a placeholder until then).
+    const outcome = player.locator(`[data-branch-id="${branchId}"] [data-testid="branch-outcome"]`);
+    await outcome.waitFor();
+    expect(await outcome.textContent()).toMatch(/^Compiling/);
     await player.evaluate(([a, b]) => window.__wardroomBranches!.compare(a, b), [target.historyId, branchId] as const);
     await player.waitForFunction(() => window.__wardroomCompare?.mode === 'compare' && window.__wardroomCompare.ready, undefined, {
       timeout: 60_000,
@@ -249,5 +253,10 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
     expect(await player.locator('.diff-table tr.pending').count()).toBe(0);
     expect(await player.getByTestId('pane-status-1').textContent()).not.toContain('compiling');
     await player.getByTestId('compare-close').click();
+    await player.waitForFunction(
+      (id) => /Losses:/.test(document.querySelector(`[data-branch-id="${id}"] [data-testid="branch-outcome"]`)?.textContent ?? ''),
+      branchId,
+      { timeout: 30_000 },
+    );
   }, 300_000);
 });

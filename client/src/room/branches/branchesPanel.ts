@@ -143,16 +143,23 @@ export class BranchesPanel {
         ? el('div', { class: 'branch-meta', text: `forked at ${formatMs(node.fork.atMs)}${node.createdBy ? ` by ${node.createdBy}` : ''}` })
         : null,
       el('div', { class: 'branch-decisions', text: decisions }),
-      el(
-        'div',
-        { class: 'branch-outcome', 'data-testid': 'branch-outcome' },
-        el('span', { class: 'winner', text: o.winner === null ? 'No winner' : `Winner: ${sideName(battle, o.winner)}` }),
-        el('span', { class: 'losses', text: `Losses: ${lossesText(battle, o) || 'none'}` }),
-      ),
+      // A what-if still compiling has no outcome yet (its record carries a placeholder): say so, not "No winner".
+      node.complete === false
+        ? el(
+            'div',
+            { class: 'branch-outcome compiling', 'data-testid': 'branch-outcome' },
+            el('span', { text: 'Compiling… it plays as far as it is simulated; its outcome follows.' }),
+          )
+        : el(
+            'div',
+            { class: 'branch-outcome', 'data-testid': 'branch-outcome' },
+            el('span', { class: 'winner', text: o.winner === null ? 'No winner' : `Winner: ${sideName(battle, o.winner)}` }),
+            el('span', { class: 'losses', text: `Losses: ${lossesText(battle, o) || 'none'}` }),
+          ),
       buttons.length ? el('div', { class: 'branch-buttons' }, ...buttons) : null,
     );
     li.style.setProperty('--depth', String(node.depth));
-    li.title = o.summary;
+    if (node.complete !== false) li.title = o.summary;
     return li;
   }
 
@@ -294,7 +301,8 @@ export class BranchesPanel {
       input,
       el('span', { class: 'range', text: `${p.max}` }),
       out,
-      el('span', { class: 'slider-history', text: `history: ${p.default}` }),
+      // The default is what happened only on the historical option; on another it is the seed's suggestion.
+      el('span', { class: 'slider-history', text: `${opt.historical ? 'history' : 'default'}: ${p.default}` }),
     );
   }
 
