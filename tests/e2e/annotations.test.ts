@@ -212,8 +212,21 @@ describe.runIf(hasChromium)('annotations in the browser', () => {
       await p.getByTestId('autopause-banner').waitFor({ timeout: 10_000 });
       expect(await p.getByTestId('autopause-text').evaluate((n) => n.textContent)).toBe(PAYLOAD);
       expect((await sample(p)).pos).toBe(stored.positionMs);
-      // At its moment the pin is drawn on the map.
+      // At its moment the pin is drawn on the map, on the canvas over the unit layer's (a fleet cannot hide it).
       expect(await p.evaluate(() => window.__wardroomAnnotations?.drawnPins().map((d) => d.id))).toEqual([stored.id]);
+      const onTop = await p.evaluate(() => {
+        const pin = window.__wardroomAnnotations!.drawnPins()[0];
+        const top = document.querySelector<HTMLCanvasElement>('[data-testid="tactical-labels"]');
+        if (!top) return { painted: 0, last: false };
+        const k = top.width / top.getBoundingClientRect().width;
+        const r = Math.round(6 * k);
+        const d = top.getContext('2d')!.getImageData(Math.round(pin.x * k) - r, Math.round(pin.y * k) - r, 2 * r, 2 * r).data;
+        let painted = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) painted++;
+        return { painted, last: top === top.parentElement!.querySelector('canvas:last-of-type') };
+      });
+      expect(onTop.last).toBe(true);
+      expect(onTop.painted).toBeGreaterThan(10);
     }
     // Only an <img> made from the text (attached or not) could still fire a handler later, after its fetch of `x`
     // fails; the other vectors run at once or need the element in the page (assertInert counts those). No HTML

@@ -1,6 +1,8 @@
 // Greedy label placement: a label is drawn only where it does not overlap one already placed, so
 // dense areas stay readable. First come, first placed: callers add the important labels first.
 
+const HALO = 'rgba(5, 7, 13, 0.8)';
+
 export class LabelPlacer {
   private rects: number[] = [];
 
@@ -40,6 +42,13 @@ export function placeText(
   const left = align === 'center' ? x - w / 2 : x;
   if (!placer.tryPlace(left - 2, y - 1, w + 4, h + 2)) return false;
   ctx.textAlign = 'left';
+  // A dark halo first: labels are drawn over the units (a canvas above theirs), and must read over a fleet.
+  ctx.save();
+  ctx.lineJoin = 'round';
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = HALO;
+  ctx.strokeText(text, left, y);
+  ctx.restore();
   ctx.fillText(text, left, y);
   return true;
 }

@@ -45,11 +45,13 @@ export function drawFeatures(
   nowMs: number,
   labels: LabelPlacer,
   hideLabel: (f: MapFeature) => boolean,
+  /** Where the labels go (a canvas over the units); default ctx. */
+  text: CanvasRenderingContext2D = ctx,
 ): void {
   // Areas first (zones, borders), then bodies, then labels on top.
   for (const f of features) if (f.kind === 'zone' || f.kind === 'border') drawArea(ctx, cam, f);
   for (const f of features) if (f.kind !== 'zone' && f.kind !== 'border' && f.kind !== 'label') drawBody(ctx, cam, f, nowMs);
-  ctx.textBaseline = 'top';
+  text.textBaseline = 'top';
   // Bodies' names first (they matter most), region labels last (they yield to everything).
   const order = (f: MapFeature): number => (f.kind === 'label' || f.kind === 'zone' || f.kind === 'border' ? 1 : 0);
   const sorted = [...features].sort((a, b) => order(a) - order(b));
@@ -59,9 +61,9 @@ export function drawFeatures(
     const r = Math.max(4, (f.radius ?? 0) * cam.scale);
     const region = order(f) === 1;
     const sy = region ? cam.toScreenY(f.pos.y) : cam.toScreenY(f.pos.y) + r + 4;
-    ctx.font = f.kind === 'label' ? 'italic 12px system-ui, sans-serif' : '11px system-ui, sans-serif';
-    ctx.fillStyle = f.kind === 'label' ? 'rgba(170, 190, 220, 0.55)' : FEATURE_LABEL;
-    placeText(ctx, labels, f.label, sx, sy, 'center');
+    text.font = f.kind === 'label' ? 'italic 12px system-ui, sans-serif' : '11px system-ui, sans-serif';
+    text.fillStyle = f.kind === 'label' ? 'rgba(170, 190, 220, 0.55)' : FEATURE_LABEL;
+    placeText(text, labels, f.label, sx, sy, 'center');
   }
 }
 
@@ -163,7 +165,15 @@ function drawBody(ctx: CanvasRenderingContext2D, cam: Camera, f: MapFeature, now
   }
 }
 
-export function drawFields(ctx: CanvasRenderingContext2D, cam: Camera, fields: readonly Field[], nowMs: number, labels: LabelPlacer): void {
+export function drawFields(
+  ctx: CanvasRenderingContext2D,
+  cam: Camera,
+  fields: readonly Field[],
+  nowMs: number,
+  labels: LabelPlacer,
+  /** Where the labels go (a canvas over the units); default ctx. */
+  text: CanvasRenderingContext2D = ctx,
+): void {
   for (const f of fields) {
     const sx = cam.toScreenX(f.center.x);
     const sy = cam.toScreenY(f.center.y);
@@ -186,12 +196,12 @@ export function drawFields(ctx: CanvasRenderingContext2D, cam: Camera, fields: r
     ctx.arc(sx, sy, r, 0, Math.PI * 2);
     ctx.stroke();
     ctx.restore();
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.textBaseline = 'top';
-    ctx.fillStyle = 'rgba(255, 200, 140, 0.9)';
+    text.font = '11px system-ui, sans-serif';
+    text.textBaseline = 'top';
+    text.fillStyle = 'rgba(255, 200, 140, 0.9)';
     const state = f.active ? 'active' : `${Math.round(p * 100)}%`;
     const extra = f.replicated > 0 ? ` · ${f.replicated} replicated` : '';
-    placeText(ctx, labels, `${f.label} (${state}${f.cloaked ? ', cloaked' : ''}${extra})`, sx, sy - r - 16, 'center');
+    placeText(text, labels, `${f.label} (${state}${f.cloaked ? ', cloaked' : ''}${extra})`, sx, sy - r - 16, 'center');
   }
 }
 

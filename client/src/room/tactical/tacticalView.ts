@@ -29,6 +29,12 @@ export class TacticalView {
   readonly canvas: HTMLCanvasElement;
   readonly fx = new FxIndex();
   private ctx: CanvasRenderingContext2D;
+  /**
+   * Text and marks over everything (map, field and unit labels, hull bars, annotation pins, the scale bar): a canvas
+   * of its own above the unit layer's, which a 22,401-unit fleet would otherwise paint over.
+   */
+  private readonly top: HTMLCanvasElement;
+  private readonly topCtx: CanvasRenderingContext2D;
   private cam = new Camera();
   private info: BattleInfo | null = null;
   private colors = new Map<string, string>();
@@ -69,11 +75,16 @@ export class TacticalView {
     // Under it, the big battles' beams and effects, painted by the same worker.
     const fxCanvas = el('canvas', { class: 'tactical-units', 'data-testid': 'tactical-fx', 'aria-hidden': 'true' });
     if (WorkerStamps.supported()) this.offThread = new WorkerStamps(units, fxCanvas);
+    this.top = el('canvas', { class: 'tactical-units', 'data-testid': 'tactical-labels', 'aria-hidden': 'true' });
+    const topCtx = this.top.getContext('2d');
+    if (!topCtx) throw new Error('Canvas 2D unavailable');
+    this.topCtx = topCtx;
     this.root = el(
       'div',
       { class: 'tactical' },
       this.canvas,
       ...(this.offThread ? [fxCanvas, units] : []),
+      this.top,
       this.tooltip,
       el('div', { class: 'zoom-controls' }, zoomIn, zoomOut, fit),
     );
@@ -123,6 +134,8 @@ export class TacticalView {
     this.canvas.height = Math.round(h * this.dpr);
     this.canvas.style.width = `${w}px`;
     this.canvas.style.height = `${h}px`;
+    this.top.width = this.canvas.width;
+    this.top.height = this.canvas.height;
     const hadSize = this.cam.width > 1;
     this.cam.resize(w, h);
     if (this.info && (!this.fitted || !hadSize || !this.userMoved)) this.fit();
@@ -137,10 +150,13 @@ export class TacticalView {
   }
 
   draw(frame: TacticalFrame): void {
-    const { ctx, cam } = this;
+    const { ctx, cam, topCtx: top } = this;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.fillStyle = BG;
     ctx.fillRect(0, 0, cam.width, cam.height);
+    top.setTransform(1, 0, 0, 1, 0, 0);
+    top.clearRect(0, 0, this.top.width, this.top.height);
+    top.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     const info = this.info;
     if (!info) return;
     const now = performance.now();
@@ -149,9 +165,10 @@ export class TacticalView {
     this.lastState = state;
     this.labels.reset();
     if (state) this.unitList(state);
-    // Fields first: their labels (with progress) win the space over the map's own labels.
-    if (state) drawFields(ctx, cam, Object.values(state.fields), now, this.labels);
-    drawFeatures(ctx, cam, info.map.features, now, this.labels, this.hideFeatureLabel);
+    // Fields first: their labels (with progress) win the space over the map's own labels. Shapes on the map's
+    // canvas, under the units; text on the top one, over them.
+    if (state) drawFields(ctx, cam, Object.values(state.fields), now, this.labels, top);
+    drawFeatures(ctx, cam, info.map.features, now, this.labels, this.hideFeatureLabel, top);
     if (state) {
       const t = frame.positionMs;
       if (this.mouse) this.hoverId = this.pick(this.mouse.x, this.mouse.y);
@@ -171,16 +188,17 @@ export class TacticalView {
         fx,
         touches: this.fx.touches,
         worldT: state.t,
+        labelCtx: top,
       });
       if (lastUnitRenderer !== 'worker') paintFx(ctx, fx);
-      fx.drawLabels(ctx, this.labels);
+      fx.drawLabels(top, this.labels);
     }
     for (const o of this.overlays) {
-      ctx.save();
-      o(ctx, cam, frame);
-      ctx.restore();
+      top.save();
+      o(top, cam, frame);
+      top.restore();
     }
-    drawScaleBar(ctx, cam, info.map.scaleLabel);
+    drawScaleBar(top, cam, info.map.scaleLabel);
     this.updateTooltip(state);
   }
 

@@ -101,6 +101,8 @@ export interface UnitDrawOptions {
    */
   touches?: UnitTouches;
   worldT?: number;
+  /** Where hull bars and labels go (a canvas over the unit layer's); default ctx. */
+  labelCtx?: CanvasRenderingContext2D;
 }
 
 const MIN_PX: Record<Unit['kind'], number> = { ship: 3.2, station: 8, platform: 3.5, decoy: 3.2 };
@@ -397,8 +399,9 @@ export function drawUnits(ctx: CanvasRenderingContext2D, cam: Camera, units: rea
   stamps?.flush(ctx, cam.width, o.fx);
   for (const b of buckets.values()) paint(ctx, b);
   for (const st of stations) drawSections(ctx, st.u, st.x, st.y, st.s);
-  drawHullBars(ctx, hull);
-  drawLabels(ctx, labels, o.labels);
+  const top = o.labelCtx ?? ctx;
+  drawHullBars(top, hull);
+  drawLabels(top, labels, o.labels);
 }
 
 function wedge(p: Path2D, x: number, y: number, s: number, heading: number): void {
