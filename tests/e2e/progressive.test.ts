@@ -183,9 +183,12 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
     await inst.locator(`[data-branch-id="${branchId}"]`).getByTestId('branch-switch').click();
     await inst.waitForFunction((id) => window.__wardroom?.stateBranchId === id, branchId, { timeout: 15_000 });
     expect(await inst.evaluate(() => window.__wardroom!.segments().complete)).toBe(false);
+    // The time label says the branch's length is only how far it is compiled.
+    await inst.waitForFunction(() => /so far · compiling$/.test(document.querySelector('[data-testid="time-label"]')?.textContent ?? ''));
     await inst.getByTestId('rate').selectOption('16');
     await inst.getByTestId('play-pause').click();
     await inst.waitForFunction(() => window.__wardroom?.segments().complete === true, undefined, { timeout: 180_000 });
+    await inst.waitForFunction(() => !/compiling/.test(document.querySelector('[data-testid="time-label"]')?.textContent ?? ''));
     // A few frames drawn with the complete manifest.
     const seen = await inst.evaluate(() => (window as unknown as { __room: unknown[] }).__room.length);
     await inst.waitForFunction((n) => (window as unknown as { __room: unknown[] }).__room.length > n + 5, seen);

@@ -136,7 +136,12 @@ export function mountRoom(root: HTMLElement, route: RoomRoute, features: readonl
       drawnManifest.charted === charted
     )
       return;
-    timeline.setTimeline(m.complete ? m.durationMs : Math.max(m.durationMs, session.clock()?.durationMs ?? 0), m.phases, m.decisionPoints);
+    timeline.setTimeline(
+      m.complete ? m.durationMs : Math.max(m.durationMs, session.clock()?.durationMs ?? 0),
+      m.phases,
+      m.decisionPoints,
+      !m.complete,
+    );
     if (m.strength) side.chart.setData(seriesFromManifest(m.strength, m.durationMs, battle.sides), battle.sides, m.durationMs);
     drawnManifest = { branchId: m.branchId, compiledMs: m.compiledMs, charted };
   }

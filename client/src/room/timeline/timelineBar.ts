@@ -111,8 +111,12 @@ export class TimelineBar {
     return `${((Math.min(Math.max(ms, 0), this.durationMs) / this.durationMs) * 100).toFixed(3)}%`;
   }
 
-  setTimeline(durationMs: number, phases: readonly PhaseSpan[], decisions: readonly DecisionPointInfo[]): void {
+  /** The branch is still compiling: its length is how far it is simulated so far (the label says so). */
+  private compiling = false;
+
+  setTimeline(durationMs: number, phases: readonly PhaseSpan[], decisions: readonly DecisionPointInfo[], compiling = false): void {
     this.durationMs = Math.max(1, durationMs);
+    this.compiling = compiling;
     clear(this.bands);
     phases.forEach((p, i) => {
       const band = el(
@@ -157,7 +161,7 @@ export class TimelineBar {
       this.played.style.width = pct;
     }
     this.track.setAttribute('aria-valuenow', String(Math.round(shown)));
-    setText(this.timeLabel, `${formatMs(shown)} / ${formatMs(this.durationMs)}`);
+    setText(this.timeLabel, `${formatMs(shown)} / ${formatMs(this.durationMs)}${this.compiling ? ' so far · compiling' : ''}`);
     const playing = clock?.state === 'playing';
     setText(this.playBtn, playing ? '❚❚' : '▶');
     this.playBtn.setAttribute('aria-label', playing ? 'Pause' : 'Play');
