@@ -1,11 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { clickScrubberAt, createRoom, listBattles, openRoomPage, waitClockVersion } from './support/rooms.js';
-import { bootServer } from './support/server.js';
+import { withShotStage } from './support/shots.js';
 import { togetherShots } from './screenshotsTogether.js';
 import { captureVotesAndStudy } from './screenshotsVotes.js';
 import { captureCompare } from './screenshotsCompare.js';
@@ -20,12 +17,8 @@ const outDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)
 const AT = Number(process.env.SHOT_AT ?? 0.6);
 
 async function main(): Promise<void> {
-  if (!chromiumAvailable()) process.exit(0);
-  await ensureClientBuilt();
-  mkdirSync(outDir, { recursive: true });
-  const server = await bootServer();
-  const browser = await launchChromium();
-  try {
+  await withShotStage(outDir, async (browser, url) => {
+    const server = { url };
     const lobby = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await lobby.goto(server.url + '/');
     await lobby.locator('.battle').nth(2).waitFor();
@@ -71,10 +64,7 @@ async function main(): Promise<void> {
     if (!process.env.SHOT_ONLY || process.env.SHOT_ONLY === 'compare') await captureCompare(browser, server.url, outDir);
     // Issue #14's scale (slow: compiles the world first), with SHOT_ONLY=big or SHOT_BIG=1.
     if (process.env.SHOT_ONLY === 'big' || process.env.SHOT_BIG === '1') await bigWorldShot(browser);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
 
 /** 20,000 units (tests/e2e/support/bigRoom.ts) at Fit: the frame timings at 16x and one picture. */

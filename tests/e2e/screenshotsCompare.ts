@@ -1,11 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { createRoom, openRoomPage } from './support/rooms.js';
-import { bootServer } from './support/server.js';
+import { withShotStage } from './support/shots.js';
 
 // A what-if beside history at the seed's scale, for the README: in the Battle of Cardassia a player forks at the
 // Founder's surrender ("fight on") and opens the compare view, which plays both branches on one clock from the fork
@@ -38,6 +35,9 @@ export async function captureCompare(browser: Browser, baseUrl: string, dir = ou
       timeout: 120_000,
     });
     const firstFrame = Date.now() - t0;
+    // The picture shows both outcomes: the what-if compiled to its end first (the table fills in when it is).
+    await page.waitForFunction(() => window.__wardroomCompare!.right?.frontier()?.complete === true, undefined, { timeout: 120_000 });
+    await page.waitForFunction(() => !document.querySelector('.diff-table tr.pending'), undefined, { timeout: 30_000 });
     // From the fork point at 4x for ~12 s of battle: the fight that history never had, beside the surrender.
     await page.locator('.compare-controls select[aria-label="Speed"]').selectOption('4');
     await page.evaluate(() => window.__wardroomCompare!.play());
@@ -54,16 +54,5 @@ export async function captureCompare(browser: Browser, baseUrl: string, dir = ou
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (!chromiumAvailable()) process.exit(0);
-  await ensureClientBuilt();
-  mkdirSync(outDir, { recursive: true });
-  const server = await bootServer();
-  const browser = await launchChromium();
-  try {
-    await captureCompare(browser, server.url);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-}
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  await withShotStage(outDir, (browser, url) => captureCompare(browser, url));

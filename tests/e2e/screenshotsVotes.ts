@@ -1,11 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { ensureClientBuilt } from './support/buildClient.js';
-import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { createRoom, listBattles, openRoomPage } from './support/rooms.js';
-import { bootServer } from './support/server.js';
+import { withShotStage } from './support/shots.js';
 
 // Screenshots of the Branches tab's group vote (live tallies) and what-if statistics, for the README.
 // Called by tests/e2e/screenshots.ts; `npx tsx tests/e2e/screenshotsVotes.ts` captures only these two.
@@ -54,16 +51,5 @@ export async function captureVotesAndStudy(browser: Browser, baseUrl: string, di
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (!chromiumAvailable()) process.exit(0);
-  await ensureClientBuilt();
-  mkdirSync(outDir, { recursive: true });
-  const server = await bootServer();
-  const browser = await launchChromium();
-  try {
-    await captureVotesAndStudy(browser, server.url);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-}
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  await withShotStage(outDir, (browser, url) => captureVotesAndStudy(browser, url));
