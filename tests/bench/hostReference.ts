@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Row } from './stats.js';
 
 // The host's own speed, measured beside the figures that depend on it: sessions land on hosts of the same kind
-// whose CPU speed differs up to ~3x (the same compile took 4.9 s on one and 13.0 s on another). A fixed piece of
+// whose CPU speed differs up to ~3x (the same compile took 4.99 s on one and 13.0 s on another). A fixed piece of
 // work that uses no project code (so no change of ours moves it): hashing, JSON of unit-like records, and a float
 // loop over typed arrays, the three kinds of work a compile does. A figure divided by this one compares across hosts.
 

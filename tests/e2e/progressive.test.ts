@@ -210,24 +210,33 @@ describe.runIf(hasChromium)('progressive fork in the browser', () => {
   it('compares a fork still compiling with history: "compiling…" where its outcome will be, then its outcome, in place', async () => {
     // The first test's preview is still open over the page.
     await player.evaluate(() => window.__wardroomCompare?.close());
-    // A third fork not made yet (the tests above took the first two alternatives).
+    // A fork not made yet, as early as can be (the longest left to compile, paced: the check below sees it pending):
+    // another value of the earliest quantity (the tests above took the first two alternative options).
     const target = await player.evaluate(() => {
       const tree = window.__wardroomBranches!.tree()!;
       const points = [...tree.branches[0].decisionPoints].filter((p) => p.atMs !== null).sort((a, b) => a.atMs! - b.atMs!);
-      const pairs = points.flatMap((p) => p.options.filter((o) => !o.historical).map((o) => ({ decisionId: p.id, optionId: o.id })));
-      return { ...pairs[2], historyId: tree.historyBranchId };
+      for (const p of points)
+        for (const o of p.options) {
+          if (!o.param) continue;
+          const value = o.param.min !== o.param.default ? o.param.min : o.param.max;
+          return { decisionId: p.id, optionId: o.id, value, historyId: tree.historyBranchId };
+        }
+      throw new Error('no quantity to fork on');
     });
     const item = player.locator(`[data-decision-id="${target.decisionId}"]`);
     await item.locator(`input[type="radio"][data-option-id="${target.optionId}"]`).check();
+    await item.locator(`input[type="range"][data-option-id="${target.optionId}"]`).fill(String(target.value));
     await item.getByTestId('fork-button').click();
     const branchId = (await player
       .waitForFunction(
-        ([decisionId, optionId]) =>
+        ([decisionId, optionId, value]) =>
           window.__wardroomBranches
             ?.tree()
-            ?.branches.find((b) => b.fork?.decisionId === decisionId && b.decisions.some((d) => d.optionId === optionId) && !b.complete)
-            ?.branchId,
-        [target.decisionId, target.optionId] as const,
+            ?.branches.find(
+              (b) =>
+                b.fork?.decisionId === decisionId && b.decisions.some((d) => d.optionId === optionId && d.value === value) && !b.complete,
+            )?.branchId,
+        [target.decisionId, target.optionId, target.value] as const,
         { timeout: 60_000 },
       )
       .then((h) => h.jsonValue())) as string;

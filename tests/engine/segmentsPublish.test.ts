@@ -119,6 +119,8 @@ describe('the publish path writes the same bytes', () => {
     const tl2 = c.result().timeline;
     listed.push(...b.list(viewOfTimeline(tl2)));
     expect(parts).toBeGreaterThan(listed.length);
+    // The joined path was taken (not only the fallback's stringify): every segment cut in parts after the first.
+    expect(b.joinedFromParts).toBeGreaterThanOrEqual(listed.length - 2);
     const first = listed[0].info.index;
     expect(listed.map((s) => s.info.index)).toEqual(listed.map((_, i) => first + i));
     const view = viewOfTimeline(tl2);

@@ -349,7 +349,11 @@ export class BranchOverlay {
       this.showManifest(p, m);
     }
     const [a, b] = this.panes.map((p) => p.manifest);
-    if (completed && this.o.mode === 'compare' && a && b) void this.renderDiff(a, b);
+    if (completed && this.o.mode === 'compare' && a && b)
+      this.renderDiff(a, b).catch((err: Error) => {
+        // The table made when the view opened stays; say why it did not fill in.
+        for (const p of this.panes) setText(p.status, `outcome not loaded: ${err.message}`);
+      });
     const known = Math.max(...this.panes.map((p) => p.world.manifest?.durationMs ?? 0));
     if (known > this.local.durationMs) {
       this.local.setDuration(known);

@@ -123,6 +123,8 @@ export class SegmentBuilder {
   private carried: { ms: number; state: WorldState } | null = null;
   /** Parts cut while the branch compiles: the segment in progress's and the last PARTS_KEPT listed ones' (manifest.parts). */
   private parts: PartInfo[] = [];
+  /** Segments whose events' JSON was joined from their parts' (tests read it: the path is taken, not only correct). */
+  joinedFromParts = 0;
   /** The events' JSON of the segment in progress's parts, in order: listed, it is made of them (partsJson). */
   private partEvents: { index: number; firstSeq: number; count: number; json: Buffer }[] = [];
 
@@ -211,6 +213,7 @@ export class SegmentBuilder {
       seq += p.count;
     }
     if (own.length === 0 || seq !== firstSeq + count) return undefined;
+    this.joinedFromParts++;
     return joinEventsJson(own.map((p) => p.json));
   }
 

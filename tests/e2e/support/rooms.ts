@@ -136,7 +136,7 @@ export async function clickScrubberAt(page: Page, ms: number): Promise<void> {
     const onTrack = await page.evaluate(
       ([px, py]) => {
         const hit = document.elementFromPoint(px, py);
-        return !!hit?.closest('[data-testid="scrubber"]') && !hit.closest('button');
+        return !!hit?.closest('[data-testid="scrubber"]') && !hit.closest('button, .decision-marker');
       },
       [x, y] as const,
     );
