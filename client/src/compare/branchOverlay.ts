@@ -348,8 +348,8 @@ export class BranchOverlay {
       completed ||= m.complete && !p.manifest?.complete;
       this.showManifest(p, m);
     }
-    const [a, b] = this.panes.map((p) => p.manifest);
-    if (completed && this.o.mode === 'compare' && a && b)
+    const [a, b] = completed && this.o.mode === 'compare' ? this.panes.map((p) => p.manifest) : [];
+    if (a && b)
       this.renderDiff(a, b).catch((err: Error) => {
         // The table made when the view opened stays; say why it did not fill in.
         for (const p of this.panes) setText(p.status, `outcome not loaded: ${err.message}`);

@@ -74,11 +74,18 @@ export function outcomeDiff(
 export function outcomeRows(battle: BattleInfo | null, a: BranchEnd, b: BranchEnd): DiffRow[] {
   const rows: DiffRow[] = [];
   const pending = a.compiling || b.compiling;
-  // A compiling side's outcome is a placeholder: its cells say "compiling…", not "no winner" or "0 ships".
-  const row = (label: string, left: string, right: string) =>
+  // A compiling side's outcome is a placeholder: its cells say "compiling…", not "no winner" or "0 ships" (`known`:
+  // a figure it has already, its duration so far).
+  const row = (label: string, left: string, right: string, known = false) =>
     rows.push(
       pending
-        ? { label, left: a.compiling ? COMPILING : left, right: b.compiling ? COMPILING : right, same: false, pending: true }
+        ? {
+            label,
+            left: a.compiling && !known ? COMPILING : left,
+            right: b.compiling && !known ? COMPILING : right,
+            same: false,
+            pending: true,
+          }
         : { label, left, right, same: left === right },
     );
   row('Winner', sideName(battle, a.outcome.winner), sideName(battle, b.outcome.winner));
@@ -100,11 +107,6 @@ export function outcomeRows(battle: BattleInfo | null, a: BranchEnd, b: BranchEn
     row(`Objective: ${(oa ?? ob)?.label ?? id}`, word(oa?.status), word(ob?.status));
   }
   const secs = (e: BranchEnd) => `${Math.round(e.durationMs / 1000)} s${e.compiling ? ' so far (compiling)' : ''}`;
-  const duration = { left: secs(a), right: secs(b) };
-  rows.push(
-    pending
-      ? { label: 'Duration', ...duration, same: false, pending: true }
-      : { label: 'Duration', ...duration, same: duration.left === duration.right },
-  );
+  row('Duration', secs(a), secs(b), true);
   return rows;
 }

@@ -118,6 +118,7 @@ export class BranchesPanel {
       btn('Compare with room', 'branch-compare-room', () => this.actions.compare(current, node));
 
     const o = node.outcome;
+    const compiling = node.complete === false;
     // The label names the fork's choice; a nested branch also carries its ancestors' choices.
     const decisions = node.history
       ? 'Every decision as it happened.'
@@ -144,22 +145,20 @@ export class BranchesPanel {
         : null,
       el('div', { class: 'branch-decisions', text: decisions }),
       // A what-if still compiling has no outcome yet (its record carries a placeholder): say so, not "No winner".
-      node.complete === false
-        ? el(
-            'div',
-            { class: 'branch-outcome compiling', 'data-testid': 'branch-outcome' },
-            el('span', { text: 'Compiling… it plays as far as it is simulated; its outcome follows.' }),
-          )
-        : el(
-            'div',
-            { class: 'branch-outcome', 'data-testid': 'branch-outcome' },
-            el('span', { class: 'winner', text: o.winner === null ? 'No winner' : `Winner: ${sideName(battle, o.winner)}` }),
-            el('span', { class: 'losses', text: `Losses: ${lossesText(battle, o) || 'none'}` }),
-          ),
+      el(
+        'div',
+        { class: `branch-outcome${compiling ? ' compiling' : ''}`, 'data-testid': 'branch-outcome' },
+        ...(compiling
+          ? [el('span', { text: 'Compiling… it plays as far as it is simulated; its outcome follows.' })]
+          : [
+              el('span', { class: 'winner', text: o.winner === null ? 'No winner' : `Winner: ${sideName(battle, o.winner)}` }),
+              el('span', { class: 'losses', text: `Losses: ${lossesText(battle, o) || 'none'}` }),
+            ]),
+      ),
       buttons.length ? el('div', { class: 'branch-buttons' }, ...buttons) : null,
     );
     li.style.setProperty('--depth', String(node.depth));
-    if (node.complete !== false) li.title = o.summary;
+    if (!compiling) li.title = o.summary;
     return li;
   }
 

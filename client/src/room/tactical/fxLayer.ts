@@ -3,7 +3,7 @@ import type { Camera } from './camera.js';
 import type { EffectEvent, FxEvent } from './fxIndex.js';
 import { beamCode, EFFECT_KINDS, FX_STRIDE, type FxFrame, WEAPONS } from './fxPaint.js';
 import { placeTextNear, type LabelPlacer } from './labels.js';
-import { BEAM_MS, EFFECT_MS, withAlpha } from './palette.js';
+import { BEAM_MS, EFFECT_MS } from './palette.js';
 
 // Weapons fire and effects. Both are keyed to playback time (so every browser in a room shows the
 // same beams), but their lifetime scales with the rate so they stay readable at 16x.
@@ -88,14 +88,16 @@ export class FxPacker implements FxFrame {
     return this;
   }
 
-  /** The effects' labels, on the page's canvas after the units' (first placed wins). */
+  /** The effects' labels, on the labels' canvas over the units, after the units' labels (first placed wins). */
   drawLabels(ctx: CanvasRenderingContext2D, labels: LabelPlacer): void {
     if (this.labels.length === 0) return;
     ctx.save();
     ctx.font = '12px system-ui, sans-serif';
     ctx.textBaseline = 'top';
+    ctx.fillStyle = '#ffffff';
     for (const l of this.labels) {
-      ctx.fillStyle = withAlpha('#ffffff', Math.min(1, l.a * 1.5));
+      // Fading through globalAlpha, so the label's halo fades with it (labels.ts).
+      ctx.globalAlpha = Math.min(1, l.a * 1.5);
       placeTextNear(ctx, labels, l.text, l.x, l.y);
     }
     ctx.restore();

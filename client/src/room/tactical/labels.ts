@@ -1,7 +1,8 @@
 // Greedy label placement: a label is drawn only where it does not overlap one already placed, so
 // dense areas stay readable. First come, first placed: callers add the important labels first.
 
-const HALO_ALPHA = 0.8;
+/** Drawn under every label; a faint label is made faint with globalAlpha, which the halo follows. */
+const HALO = 'rgba(5, 7, 13, 0.8)';
 
 export class LabelPlacer {
   private rects: number[] = [];
@@ -46,9 +47,7 @@ export function placeText(
   ctx.save();
   ctx.lineJoin = 'round';
   ctx.lineWidth = 3;
-  // As faint as the text (a fading effect label, a region's name): the canvas normalises a translucent fill to rgba().
-  const a = /rgba\([^)]*,\s*([\d.]+)\)$/.exec(String(ctx.fillStyle));
-  ctx.strokeStyle = `rgba(5, 7, 13, ${(HALO_ALPHA * (a ? Number(a[1]) : 1)).toFixed(3)})`;
+  ctx.strokeStyle = HALO;
   ctx.strokeText(text, left, y);
   ctx.restore();
   ctx.fillText(text, left, y);

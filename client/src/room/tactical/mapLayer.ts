@@ -45,8 +45,8 @@ export function drawFeatures(
   nowMs: number,
   labels: LabelPlacer,
   hideLabel: (f: MapFeature) => boolean,
-  /** Where the labels go (a canvas over the units); default ctx. */
-  text: CanvasRenderingContext2D = ctx,
+  /** Where the labels go: a canvas over the units. */
+  text: CanvasRenderingContext2D,
 ): void {
   // Areas first (zones, borders), then bodies, then labels on top.
   for (const f of features) if (f.kind === 'zone' || f.kind === 'border') drawArea(ctx, cam, f);
@@ -62,9 +62,12 @@ export function drawFeatures(
     const region = order(f) === 1;
     const sy = region ? cam.toScreenY(f.pos.y) : cam.toScreenY(f.pos.y) + r + 4;
     text.font = f.kind === 'label' ? 'italic 12px system-ui, sans-serif' : '11px system-ui, sans-serif';
-    text.fillStyle = f.kind === 'label' ? 'rgba(170, 190, 220, 0.55)' : FEATURE_LABEL;
+    // A region's name is faint: through globalAlpha, so its halo is as faint (labels.ts).
+    text.fillStyle = f.kind === 'label' ? 'rgb(170, 190, 220)' : FEATURE_LABEL;
+    text.globalAlpha = f.kind === 'label' ? 0.55 : 1;
     placeText(text, labels, f.label, sx, sy, 'center');
   }
+  text.globalAlpha = 1;
 }
 
 function drawArea(ctx: CanvasRenderingContext2D, cam: Camera, f: MapFeature): void {
@@ -171,8 +174,8 @@ export function drawFields(
   fields: readonly Field[],
   nowMs: number,
   labels: LabelPlacer,
-  /** Where the labels go (a canvas over the units); default ctx. */
-  text: CanvasRenderingContext2D = ctx,
+  /** Where the labels go: a canvas over the units. */
+  text: CanvasRenderingContext2D,
 ): void {
   for (const f of fields) {
     const sx = cam.toScreenX(f.center.x);
