@@ -21,7 +21,7 @@ import {
   compressSegment,
   compressSegmentAsync,
   deflateStart,
-  encodePartKeeping,
+  encodePart,
   joinEventsJson,
   serializeSegment,
   startJsonOf,
@@ -125,8 +125,8 @@ export class SegmentBuilder {
   private parts: PartInfo[] = [];
   /** Segments whose events' JSON was joined from their parts' (tests read it: the path is taken, not only correct). */
   joinedFromParts = 0;
-  /** The events' JSON of the segment in progress's parts, in order: listed, it is made of them (partsJson). */
-  private partEvents: { index: number; firstSeq: number; count: number; json: Buffer }[] = [];
+  /** The segment in progress's parts with their events' JSON, in order: listed, it is made of them (partsJson). */
+  private partEvents: { info: PartInfo; json: Buffer }[] = [];
 
   constructor(
     readonly segmentMs = DEFAULT_SEGMENT_MS,
@@ -206,11 +206,11 @@ export class SegmentBuilder {
    * those events (cut while it compiled); else undefined. At 20,000 units a segment's events are ~5-10 MB of JSON.
    */
   private partsJson(index: number, firstSeq: number, count: number): Buffer | undefined {
-    const own = this.partEvents.filter((p) => p.index === index);
+    const own = this.partEvents.filter((p) => p.info.index === index);
     let seq = firstSeq;
-    for (const p of own) {
-      if (p.firstSeq !== seq) return undefined;
-      seq += p.count;
+    for (const { info } of own) {
+      if (info.firstSeq !== seq) return undefined;
+      seq += info.eventCount;
     }
     if (own.length === 0 || seq !== firstSeq + count) return undefined;
     this.joinedFromParts++;
@@ -235,7 +235,7 @@ export class SegmentBuilder {
     if (to <= from || (segEnd === null && !flush && to - from < PART_MS)) return { part: null, endMs: segEnd };
     const a = eventIndexAfter(view.events, from);
     const b = eventIndexAfter(view.events, to);
-    const { part: enc, eventsJson } = encodePartKeeping({
+    const { part: enc, eventsJson } = encodePart({
       battleId: view.battleId,
       index,
       part: own.length,
@@ -245,7 +245,7 @@ export class SegmentBuilder {
       events: view.events.slice(a, b),
     });
     this.parts.push(enc.info);
-    this.partEvents.push({ index, firstSeq: a, count: b - a, json: eventsJson });
+    this.partEvents.push({ info: enc.info, json: eventsJson });
     this.last = this.manifestOf(view, to);
     return { part: enc, endMs: segEnd };
   }
@@ -278,7 +278,7 @@ export class SegmentBuilder {
     }
     // Parts kept: the segment in progress's and the last PARTS_KEPT listed ones' (a client following them plays on).
     this.parts = view.final ? [] : this.parts.filter((p) => p.index >= this.infos.length - PARTS_KEPT);
-    this.partEvents = view.final ? [] : this.partEvents.filter((p) => p.index >= this.infos.length);
+    this.partEvents = view.final ? [] : this.partEvents.filter((p) => p.info.index >= this.infos.length);
     this.last = this.manifestOf(view, Math.max(this.builtMs, this.parts.at(-1)?.endMs ?? 0));
     if (view.final) {
       this.recent.clear();

@@ -222,7 +222,7 @@ export interface EncodedPart {
  * compiles). Also hands back the events' own JSON (`[...]`, bytes of the part's JSON): the segment the parts make up
  * is then listed from them (joinEventsJson) instead of stringifying its events a second time.
  */
-export function encodePartKeeping(p: PartPayload): { part: EncodedPart; eventsJson: Buffer } {
+export function encodePart(p: PartPayload): { part: EncodedPart; eventsJson: Buffer } {
   const { battleId, index, part, startMs, endMs, firstSeq } = p;
   const eventsJson = Buffer.from(JSON.stringify(p.events));
   // Exactly JSON.stringify(p) (the same key order, events last).
